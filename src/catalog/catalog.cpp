@@ -1,0 +1,100 @@
+#include "catalog/catalog.h"
+
+#include <algorithm>
+
+#include "common/strings.h"
+
+namespace llmctl::catalog {
+namespace {
+
+template <typename T>
+const T* find_by_id_or_alias(const std::vector<T>& items, std::string_view id) {
+  for (const auto& item : items)
+    if (iequals(item.id, id)) return &item;
+  for (const auto& item : items)
+    for (const auto& alias : item.aliases)
+      if (iequals(alias, id)) return &item;
+  return nullptr;
+}
+
+template <typename T>
+std::string ids_of(const std::vector<T>& items) {
+  std::vector<std::string> ids;
+  for (const auto& item : items) ids.push_back(item.id);
+  return join(ids, ", ");
+}
+
+}  // namespace
+
+double Gpu::tflops_for(std::string_view dtype) const {
+  static const std::vector<std::vector<std::string>> kFallbacks = {
+      {"fp4", "fp8", "bf16"},  {"mxfp4", "fp4", "fp8", "bf16"},
+      {"fp8", "bf16"},         {"int4", "int8", "fp8", "bf16"},
+      {"int8", "fp8", "bf16"}, {"fp16", "bf16"},
+      {"bf16", "fp16"}};
+  for (const auto& chain : kFallbacks) {
+    if (chain.front() != dtype) continue;
+    for (const auto& d : chain) {
+      auto it = tflops.find(d);
+      if (it != tflops.end()) return it->second;
+    }
+  }
+  auto it = tflops.find(std::string(dtype));
+  return it == tflops.end() ? 0.0 : it->second;
+}
+
+std::optional<GpuPrice> Gpu::cheapest_price(std::string_view kind) const {
+  std::optional<GpuPrice> best;
+  for (const auto& p : prices)
+    if (p.kind == kind && (!best || p.usd_per_hour < best->usd_per_hour)) best = p;
+  return best;
+}
+
+bool Engine::supports_dtype(std::string_view dtype) const {
+  return std::find(dtypes.begin(), dtypes.end(), dtype) != dtypes.end();
+}
+
+const Gpu* Catalog::find_gpu(std::string_view id) const { return find_by_id_or_alias(gpus, id); }
+const Model* Catalog::find_model(std::string_view id) const {
+  return find_by_id_or_alias(models, id);
+}
+const Engine* Catalog::find_engine(std::string_view id) const {
+  for (const auto& e : engines)
+    if (iequals(e.id, id)) return &e;
+  return nullptr;
+}
+
+const Price* Catalog::find_price(std::string_view model, std::string_view provider) const {
+  for (const auto& p : prices)
+    if (iequals(p.id, model)) return &p;
+  auto slash = model.find('/');
+  if (provider.empty() && slash != std::string_view::npos) {
+    // "provider/model" whose model part is an alias.
+    const Price* hit = find_price(model.substr(slash + 1), model.substr(0, slash));
+    if (hit) return hit;
+  }
+  for (const auto& p : prices) {
+    if (!provider.empty() && !iequals(p.provider, provider)) continue;
+    if (iequals(p.model, model)) return &p;
+    for (const auto& a : p.aliases)
+      if (iequals(a, model)) return &p;
+  }
+  return nullptr;
+}
+
+const Efficiency* Catalog::find_efficiency(std::string_view engine, std::string_view arch) const {
+  const Efficiency* engine_any = nullptr;
+  const Efficiency* any_any = nullptr;
+  for (const auto& e : efficiency) {
+    if (iequals(e.engine, engine) && iequals(e.arch, arch)) return &e;
+    if (iequals(e.engine, engine) && e.arch == "any") engine_any = &e;
+    if (e.engine == "any" && e.arch == "any") any_any = &e;
+  }
+  return engine_any ? engine_any : any_any;
+}
+
+std::string Catalog::gpu_ids() const { return ids_of(gpus); }
+std::string Catalog::model_ids() const { return ids_of(models); }
+std::string Catalog::engine_ids() const { return ids_of(engines); }
+
+}  // namespace llmctl::catalog

@@ -1,0 +1,166 @@
+#include "catalog/catalog_json.h"
+
+#include <boost/json.hpp>
+
+#include "common/json_writer.h"
+
+namespace llmctl::catalog {
+namespace json = boost::json;
+
+namespace {
+json::array strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+template <typename T>
+json::value opt(const std::optional<T>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+}  // namespace
+
+json::value to_json(const Provenance& p) {
+  return json::object{{"source", p.source}, {"as_of", p.as_of}, {"file", p.file}, {"line", p.line}};
+}
+
+json::value to_json(const Gpu& g) {
+  json::object tf;
+  for (const auto& [k, v] : g.tflops) tf[k] = v;
+  json::array prices;
+  for (const auto& p : g.prices)
+    prices.push_back(json::object{{"provider", p.provider},
+                                  {"kind", p.kind},
+                                  {"usd_per_hour", p.usd_per_hour},
+                                  {"source", p.source},
+                                  {"as_of", p.as_of}});
+  return json::object{
+      {"id", g.id},
+      {"name", g.name},
+      {"vendor", g.vendor},
+      {"arch", g.arch},
+      {"aliases", strings(g.aliases)},
+      {"memory_gib", g.memory_gib},
+      {"memory_bandwidth_gbps", g.memory_bandwidth_gbps},
+      {"tflops", tf},
+      {"interconnect", json::object{{"kind", g.interconnect_kind}, {"gbps", g.interconnect_gbps}}},
+      {"prices", prices},
+      {"source", g.provenance.source},
+      {"as_of", g.provenance.as_of}};
+}
+
+json::value to_json(const Model& m) {
+  json::object o{{"id", m.id},
+                 {"name", m.name},
+                 {"aliases", strings(m.aliases)},
+                 {"layers", m.layers},
+                 {"hidden_size", m.hidden_size},
+                 {"attention_heads", m.attention_heads},
+                 {"kv_heads", m.kv_heads},
+                 {"head_dim", m.head_dim},
+                 {"intermediate_size", m.intermediate_size},
+                 {"vocab_size", m.vocab_size},
+                 {"params_total_b", m.params_total_b},
+                 {"params_active_b", m.params_active_b},
+                 {"max_context", m.max_context}};
+  json::object att{{"kind", m.attention_kind}};
+  if (m.mla) {
+    att["kv_lora_rank"] = m.mla->kv_lora_rank;
+    att["q_lora_rank"] = m.mla->q_lora_rank;
+    att["qk_rope_head_dim"] = m.mla->qk_rope_head_dim;
+    att["qk_nope_head_dim"] = m.mla->qk_nope_head_dim;
+    att["v_head_dim"] = m.mla->v_head_dim;
+  }
+  o["attention"] = att;
+  o["sliding_window"] = m.sliding_window
+                            ? json::value(json::object{{"window", m.sliding_window->window},
+                                                       {"layers", m.sliding_window->layers}})
+                            : json::value(nullptr);
+  if (m.moe)
+    o["moe"] = json::object{{"experts", m.moe->experts},
+                            {"top_k", m.moe->top_k},
+                            {"shared_experts", m.moe->shared_experts},
+                            {"expert_intermediate_size", m.moe->expert_intermediate_size},
+                            {"dense_layers", m.moe->dense_layers},
+                            {"params_experts_b", m.moe->params_experts_b}};
+  else
+    o["moe"] = nullptr;
+  json::object wd;
+  for (const auto& [k, v] : m.weight_dtypes) wd[k] = v;
+  o["weight_dtypes"] = wd;
+  o["source"] = m.provenance.source;
+  o["as_of"] = m.provenance.as_of;
+  return o;
+}
+
+json::value to_json(const Engine& e) {
+  json::object flags;
+  for (const auto& [k, v] : e.flags) flags[k] = v;
+  json::array metrics;
+  for (const auto& m : e.metrics)
+    metrics.push_back(json::object{{"name", m.name},
+                                   {"type", m.type},
+                                   {"meaning", m.meaning},
+                                   {"replaces", strings(m.replaces)},
+                                   {"deprecated_in", m.deprecated_in}});
+  return json::object{{"id", e.id},
+                      {"name", e.name},
+                      {"dtypes", strings(e.dtypes)},
+                      {"gpu_memory_fraction", e.gpu_memory_fraction},
+                      {"memory_fraction_of", e.memory_fraction_of},
+                      {"image", e.image},
+                      {"port", e.port},
+                      {"health_path", e.health_path},
+                      {"ready_path", e.ready_path},
+                      {"metrics_path", e.metrics_path},
+                      {"flags", flags},
+                      {"metrics", metrics},
+                      {"source", e.provenance.source},
+                      {"as_of", e.provenance.as_of}};
+}
+
+json::value to_json(const Price& p) {
+  return json::object{{"id", p.id},
+                      {"provider", p.provider},
+                      {"model", p.model},
+                      {"aliases", strings(p.aliases)},
+                      {"input_usd_per_mtok", p.input_usd_per_mtok},
+                      {"output_usd_per_mtok", p.output_usd_per_mtok},
+                      {"cache_read_usd_per_mtok", opt(p.cache_read_usd_per_mtok)},
+                      {"cache_write_usd_per_mtok", opt(p.cache_write_usd_per_mtok)},
+                      {"batch_discount", opt(p.batch_discount)},
+                      {"context_window", p.context_window},
+                      {"max_output_tokens", p.max_output_tokens},
+                      {"usage_semantics", p.usage_semantics},
+                      {"quality_tier", p.quality_tier},
+                      {"open_model", p.open_model},
+                      {"source", p.provenance.source},
+                      {"as_of", p.provenance.as_of}};
+}
+
+json::value to_json(const Efficiency& e) {
+  json::object params;
+  for (const auto& [k, v] : e.params) params[k] = v;
+  return json::object{{"id", e.id},
+                      {"engine", e.engine},
+                      {"arch", e.arch},
+                      {"params", params},
+                      {"fitted_on", strings(e.fitted_on)},
+                      {"source", e.provenance.source},
+                      {"as_of", e.provenance.as_of}};
+}
+
+json::value to_json(const Cost& c) {
+  json::object o{{"total_usd", round_to(c.total_usd, 10)},
+                 {"input_usd", round_to(c.input_usd, 10)},
+                 {"cache_read_usd", round_to(c.cache_read_usd, 10)},
+                 {"cache_write_usd", round_to(c.cache_write_usd, 10)},
+                 {"output_usd", round_to(c.output_usd, 10)},
+                 {"batch", c.batch}};
+  if (c.price)
+    o["price"] = json::object{{"id", c.price->id},
+                              {"source", c.price->provenance.source},
+                              {"as_of", c.price->provenance.as_of}};
+  return o;
+}
+
+}  // namespace llmctl::catalog

@@ -1,0 +1,50 @@
+// Loading and validating the catalog.
+//
+// Sources, in order, later ones overriding earlier entries with the same id:
+//   1. the files embedded at build time from data/*.yaml, or every *.yaml in `dir` when given
+//      (`--catalog DIR` replaces the embedded catalog entirely);
+//   2. overlays: each path in $LLMCTL_CATALOG_PATH (':'-separated files or folders), then
+//      ~/.config/llmctl/catalog/ when it exists.
+// Every error names the file, line and column, the entry and the field, and what was expected.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "common/result.h"
+
+namespace llmctl::catalog {
+
+struct LoadOptions {
+  std::optional<std::string> dir;     // replaces the embedded files
+  std::vector<std::string> overlays;  // files or folders, applied in order
+  bool default_overlays = true;       // also read $LLMCTL_CATALOG_PATH and ~/.config/llmctl/catalog
+};
+
+// A named YAML text (name is used in error messages, e.g. "data/gpus.yaml").
+struct SourceFile {
+  std::string name;
+  std::string text;
+};
+
+Result<Catalog> load_catalog(const LoadOptions& options);
+
+// Parses `files` in order into one catalog; entries with an id seen earlier replace the earlier
+// entry when `allow_override` (overlays), and are a duplicate-id error within one file.
+Result<Catalog> load_from_sources(const std::vector<SourceFile>& base,
+                                  const std::vector<SourceFile>& overlays = {});
+
+// The embedded data/*.yaml files, by name.
+std::vector<SourceFile> embedded_sources();
+
+// Reads every *.yaml / *.yml file of a folder (sorted by name), or one file.
+Result<std::vector<SourceFile>> read_sources(const std::string& path);
+
+// The overlay paths that apply by default ($LLMCTL_CATALOG_PATH, ~/.config/llmctl/catalog).
+std::vector<std::string> default_overlay_paths();
+
+}  // namespace llmctl::catalog

@@ -1,0 +1,23 @@
+// Small string helpers shared by every subsystem. No locale, ASCII only.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmctl {
+
+std::string to_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool starts_with(std::string_view s, std::string_view prefix);
+std::string trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
+// "12,345" style thousands grouping for integers in human output.
+std::string group_thousands(long long n);
+
+// Formats a number with `digits` significant digits, no exponent for usual magnitudes.
+std::string format_sig(double v, int digits = 3);
+
+}  // namespace llmctl

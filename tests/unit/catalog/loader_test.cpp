@@ -1,0 +1,113 @@
+#include "catalog/loader.h"
+
+#include <gtest/gtest.h>
+
+namespace llmctl::catalog {
+namespace {
+
+const char* kGpu = R"(gpus:
+  - id: test-gpu
+    name: Test GPU
+    vendor: nvidia
+    arch: hopper
+    memory_gib: 80
+    memory_bandwidth_gbps: 3350
+    tflops: {bf16: 989, fp8: 1978}
+    interconnect: {kind: nvlink, gbps: 450}
+    prices:
+      - {provider: acme, kind: on_demand, usd_per_hour: 2.5, source: "acme.example/pricing", as_of: 2026-01-01}
+    source: "datasheet"
+    as_of: 2026-01-01
+)";
+
+TEST(CatalogLoader, LoadsAValidFile) {
+  auto cat = load_from_sources({{"gpus.yaml", kGpu}});
+  ASSERT_TRUE(cat.ok()) << cat.error().message;
+  ASSERT_EQ(cat->gpus.size(), 1u);
+  const Gpu* g = cat->find_gpu("TEST-GPU");
+  ASSERT_NE(g, nullptr);
+  EXPECT_DOUBLE_EQ(g->memory_gib, 80);
+  EXPECT_DOUBLE_EQ(g->tflops_for("fp4"), 1978);  // falls back to fp8
+  EXPECT_EQ(g->provenance.file, "gpus.yaml");
+  EXPECT_EQ(g->provenance.line, 2);
+  ASSERT_TRUE(g->cheapest_price().has_value());
+}
+
+TEST(CatalogLoader, WrongTypeNamesFileLineAndField) {
+  std::string bad = kGpu;
+  bad.replace(bad.find("memory_gib: 80"), 14, "memory_gib: eighty");
+  auto cat = load_from_sources({{"gpus.yaml", bad}});
+  ASSERT_FALSE(cat.ok());
+  const std::string& msg = cat.error().message;
+  EXPECT_NE(msg.find("gpus.yaml:6:17:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'memory_gib'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("expected a number"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("test-gpu"), std::string::npos) << msg;
+}
+
+TEST(CatalogLoader, UnknownFieldIsAnError) {
+  std::string bad = kGpu;
+  bad.replace(bad.find("memory_gib: 80"), 14, "memory_gb: 80");
+  auto cat = load_from_sources({{"gpus.yaml", bad}});
+  ASSERT_FALSE(cat.ok());
+  EXPECT_NE(cat.error().message.find("gpus.yaml:6:5: gpu 'test-gpu' field 'memory_gb': unknown "
+                                     "field; did you mean 'memory_gib'?"),
+            std::string::npos)
+      << cat.error().message;
+}
+
+TEST(CatalogLoader, MissingSourceIsAnError) {
+  std::string bad = kGpu;
+  bad.erase(bad.find("    source: \"datasheet\"\n"), 24);
+  auto cat = load_from_sources({{"gpus.yaml", bad}});
+  ASSERT_FALSE(cat.ok());
+  EXPECT_NE(cat.error().message.find("'source': is required"), std::string::npos)
+      << cat.error().message;
+}
+
+TEST(CatalogLoader, BadDateIsAnError) {
+  std::string bad = kGpu;
+  bad.replace(bad.rfind("as_of: 2026-01-01"), 17, "as_of: Jan 2026");
+  auto cat = load_from_sources({{"gpus.yaml", bad}});
+  ASSERT_FALSE(cat.ok());
+  EXPECT_NE(cat.error().message.find("expected a date YYYY-MM-DD"), std::string::npos)
+      << cat.error().message;
+}
+
+TEST(CatalogLoader, InvalidYamlNamesLine) {
+  auto cat = load_from_sources({{"x.yaml", "gpus:\n  - id: [unclosed\n"}});
+  ASSERT_FALSE(cat.ok());
+  EXPECT_NE(cat.error().message.find("x.yaml:"), std::string::npos) << cat.error().message;
+  EXPECT_NE(cat.error().message.find("invalid YAML"), std::string::npos) << cat.error().message;
+}
+
+TEST(CatalogLoader, OverlayReplacesById) {
+  std::string overlay = kGpu;
+  overlay.replace(overlay.find("memory_gib: 80"), 14, "memory_gib: 96");
+  auto cat = load_from_sources({{"gpus.yaml", kGpu}}, {{"overlay.yaml", overlay}});
+  ASSERT_TRUE(cat.ok()) << cat.error().message;
+  ASSERT_EQ(cat->gpus.size(), 1u);
+  EXPECT_DOUBLE_EQ(cat->gpus[0].memory_gib, 96);
+  EXPECT_EQ(cat->gpus[0].provenance.file, "overlay.yaml");
+}
+
+TEST(CatalogLoader, DuplicateIdInBaseIsAnError) {
+  auto cat = load_from_sources({{"a.yaml", kGpu}, {"b.yaml", kGpu}});
+  ASSERT_FALSE(cat.ok());
+  EXPECT_NE(cat.error().message.find("already defined in a.yaml:2"), std::string::npos)
+      << cat.error().message;
+}
+
+TEST(CatalogLoader, UnknownTopLevelKey) {
+  auto cat = load_from_sources({{"a.yaml", "gpu:\n  - id: x\n"}});
+  ASSERT_FALSE(cat.ok());
+  EXPECT_NE(cat.error().message.find("unknown top-level key 'gpu'"), std::string::npos);
+}
+
+TEST(CatalogLoader, EmbeddedCatalogLoads) {
+  auto cat = load_from_sources(embedded_sources());
+  ASSERT_TRUE(cat.ok()) << cat.error().message;
+}
+
+}  // namespace
+}  // namespace llmctl::catalog
