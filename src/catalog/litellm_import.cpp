@@ -5,7 +5,6 @@
 
 #include <boost/json.hpp>
 #include <cmath>
-#include <regex>
 #include <set>
 
 #include "common/strings.h"
@@ -62,7 +61,6 @@ Result<PriceImport> import_litellm_prices(const std::string& json_text,
     return Error{fmt::format("{}: expected a JSON object keyed by model name", source_name)};
 
   PriceImport out;
-  static const std::regex kId(R"([a-z0-9][a-z0-9._/:@+-]*)");
   std::set<std::string> seen;
   YAML::Emitter y;
   y << YAML::Comment(
@@ -107,7 +105,7 @@ Result<PriceImport> import_litellm_prices(const std::string& json_text,
       continue;
     }
     std::string id = to_lower(provider + "/" + model);
-    if (!std::regex_match(id, kId)) {
+    if (!is_catalog_id(id)) {
       ++out.skipped["model name has characters ids cannot hold"];
       continue;
     }

@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -139,8 +138,7 @@ class Fields {
 
   std::string date(const std::string& key) {
     std::string v = str(key);
-    static const std::regex kDate(R"(\d{4}-\d{2}-\d{2})");
-    if (!std::regex_match(v, kDate))
+    if (!is_iso_date(v))
       fail(node_[key], key, fmt::format("expected a date YYYY-MM-DD, found \"{}\"", v));
     return v;
   }
@@ -199,8 +197,7 @@ std::string entry_label(const char* kind, size_t index, const YAML::Node& n) {
 
 std::string lower_id(Fields& f) {
   std::string id = f.str("id");
-  static const std::regex kId(R"([A-Za-z0-9][A-Za-z0-9._/:@+-]*)");
-  if (!std::regex_match(id, kId))
+  if (!is_catalog_id(id))
     f.fail(f.node()["id"], "id",
            fmt::format("expected an id of letters, digits and . _ / : @ + -, found \"{}\"", id));
   return id;

@@ -14,6 +14,12 @@ std::string trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
+// True for YYYY-MM-DD with a plausible month and day.
+bool is_iso_date(std::string_view s);
+
+// True for catalog ids: a letter or digit, then letters, digits and . _ / : @ + -
+bool is_catalog_id(std::string_view s);
+
 // "12,345" style thousands grouping for integers in human output.
 std::string group_thousands(long long n);
 
