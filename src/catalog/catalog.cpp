@@ -54,6 +54,10 @@ bool Engine::supports_dtype(std::string_view dtype) const {
   return std::find(dtypes.begin(), dtypes.end(), dtype) != dtypes.end();
 }
 
+bool Engine::runs_on(std::string_view vendor) const {
+  return std::find(gpu_vendors.begin(), gpu_vendors.end(), vendor) != gpu_vendors.end();
+}
+
 const Gpu* Catalog::find_gpu(std::string_view id) const { return find_by_id_or_alias(gpus, id); }
 const Model* Catalog::find_model(std::string_view id) const {
   return find_by_id_or_alias(models, id);

@@ -33,8 +33,8 @@ struct GpuPrice {
 struct Gpu {
   std::string id;
   std::string name;
-  std::string vendor;  // nvidia | amd
-  std::string arch;    // ampere | ada | hopper | blackwell | cdna3
+  std::string vendor = "nvidia";  // nvidia | amd
+  std::string arch;               // ampere | ada | hopper | blackwell | cdna3
   std::vector<std::string> aliases;
   double memory_gib = 0;
   double memory_bandwidth_gbps = 0;      // GB/s
@@ -109,6 +109,7 @@ struct Engine {
   std::string id;
   std::string name;
   std::vector<std::string> dtypes;
+  std::vector<std::string> gpu_vendors = {"nvidia", "amd"};
   double gpu_memory_fraction = 0.9;
   std::string memory_fraction_of = "total";  // total | free
   std::string image;
@@ -121,6 +122,7 @@ struct Engine {
   Provenance provenance;
 
   bool supports_dtype(std::string_view dtype) const;
+  bool runs_on(std::string_view vendor) const;
 };
 
 struct Price {

@@ -105,6 +105,7 @@ json::value to_json(const Engine& e) {
   return json::object{{"id", e.id},
                       {"name", e.name},
                       {"dtypes", strings(e.dtypes)},
+                      {"gpu_vendors", strings(e.gpu_vendors)},
                       {"gpu_memory_fraction", e.gpu_memory_fraction},
                       {"memory_fraction_of", e.memory_fraction_of},
                       {"image", e.image},

@@ -14,7 +14,6 @@
 
 namespace llmctl::catalog {
 
-const std::vector<std::pair<std::string_view, std::string_view>>& embedded_files();
 bool ends_with_latest(const std::string& image);
 
 namespace {
@@ -339,6 +338,13 @@ Engine parse_engine(Fields& f) {
   e.name = f.str("name");
   e.dtypes = f.str_list("dtypes");
   if (e.dtypes.empty()) f.fail(f.node(), "dtypes", "expected a non-empty list of dtypes");
+  e.gpu_vendors = f.str_list("gpu_vendors");
+  if (e.gpu_vendors.empty())
+    f.fail(f.node(), "gpu_vendors", "expected a non-empty list of vendors");
+  for (const auto& v : e.gpu_vendors)
+    if (v != "nvidia" && v != "amd")
+      f.fail(f.node()["gpu_vendors"], "gpu_vendors",
+             fmt::format("expected nvidia or amd, found \"{}\"", v));
   // Engines without a memory-fraction knob (llama.cpp) size the cache by flags; the perf model
   // then assumes the common 0.9.
   e.gpu_memory_fraction = f.opt_num("gpu_memory_fraction", 0.05).value_or(0.9);
@@ -519,6 +525,16 @@ Result<Catalog> load_from_sources(const std::vector<SourceFile>& base,
   Catalog cat;
   try {
     for (const auto& src : base) read_file(cat, src, /*allow_override=*/false);
+  } catch (const LoadError& e) {
+    return Error{e.message};
+  } catch (const YAML::Exception& e) {
+    return Error{fmt::format("catalog: {}", e.what())};
+  }
+  return apply_overlays(std::move(cat), overlays);
+}
+
+Result<Catalog> apply_overlays(Catalog cat, const std::vector<SourceFile>& overlays) {
+  try {
     for (const auto& src : overlays) read_file(cat, src, /*allow_override=*/true);
     cross_check(cat);
   } catch (const LoadError& e) {
@@ -527,13 +543,6 @@ Result<Catalog> load_from_sources(const std::vector<SourceFile>& base,
     return Error{fmt::format("catalog: {}", e.what())};
   }
   return cat;
-}
-
-std::vector<SourceFile> embedded_sources() {
-  std::vector<SourceFile> out;
-  for (const auto& [name, text] : embedded_files())
-    out.push_back({std::string(name), std::string(text)});
-  return out;
 }
 
 Result<std::vector<SourceFile>> read_sources(const std::string& path) {
@@ -573,29 +582,6 @@ std::vector<std::string> default_overlay_paths() {
     if (fs::is_directory(dir, ec)) out.push_back(dir.string());
   }
   return out;
-}
-
-Result<Catalog> load_catalog(const LoadOptions& options) {
-  std::vector<SourceFile> base;
-  if (options.dir) {
-    auto r = read_sources(*options.dir);
-    if (!r) return r.error();
-    base = std::move(r.value());
-    if (base.empty())
-      return Error{fmt::format("{}: no *.yaml catalog files in this folder", *options.dir)};
-  } else {
-    base = embedded_sources();
-  }
-  std::vector<std::string> overlay_paths = options.overlays;
-  if (options.default_overlays)
-    for (auto& p : default_overlay_paths()) overlay_paths.push_back(p);
-  std::vector<SourceFile> overlays;
-  for (const auto& p : overlay_paths) {
-    auto r = read_sources(p);
-    if (!r) return r.error().wrap("overlay");
-    for (auto& s : r.value()) overlays.push_back(std::move(s));
-  }
-  return load_from_sources(base, overlays);
 }
 
 bool ends_with_latest(const std::string& image) {

@@ -38,8 +38,14 @@ Result<Catalog> load_catalog(const LoadOptions& options);
 Result<Catalog> load_from_sources(const std::vector<SourceFile>& base,
                                   const std::vector<SourceFile>& overlays = {});
 
-// The embedded data/*.yaml files, by name.
+// Applies overlay files (entries replace same-id ones) and the cross-file checks.
+Result<Catalog> apply_overlays(Catalog catalog, const std::vector<SourceFile>& overlays);
+
+// The embedded data/*.yaml files, by name (the YAML text, for tools that re-validate it).
 std::vector<SourceFile> embedded_sources();
+
+// The embedded catalog, validated at build time and decoded from its compiled form (codec.h).
+Result<Catalog> embedded_catalog();
 
 // Reads every *.yaml / *.yml file of a folder (sorted by name), or one file.
 Result<std::vector<SourceFile>> read_sources(const std::string& path);

@@ -1,5 +1,7 @@
 #include "common/json_writer.h"
 
+#include <fmt/format.h>
+
 #include <boost/json/serialize.hpp>
 #include <cmath>
 
@@ -44,6 +46,16 @@ void write(const boost::json::value& v, std::string& out, int indent) {
       }
       pad(indent);
       out += "]";
+      return;
+    }
+    case boost::json::kind::double_: {
+      // Shortest round-trip decimal ("80", "0.1", "6.601") instead of Boost's "8E1".
+      double d = v.get_double();
+      if (!std::isfinite(d)) {
+        out += "null";
+      } else {
+        out += fmt::format("{}", d);
+      }
       return;
     }
     default:

@@ -31,6 +31,10 @@ struct Workload {
   int output_tokens = 0;
   LoadMode mode = LoadMode::kOffline;
   double value = 0;  // concurrency N, QPS X or batch N; unused for offline
+  // Offline only: the benchmark submits this many requests at once (a finite burst, like
+  // trtllm-bench's dataset or the "INF" rate rows of a serving benchmark) and TTFT/TPOT are means
+  // over all of them. 0: a long run in steady state.
+  int requests = 0;
   // false skips building Estimate::explain (the planner's inner loop needs only the numbers;
   // formatting the sentences costs more than the arithmetic).
   bool explain = true;
@@ -42,8 +46,8 @@ struct Deployment {
   const catalog::Engine* engine = nullptr;
   std::string engine_version;  // optional; informational unless efficiency depends on it
   std::string dtype = "bf16";  // weight dtype: bf16 fp16 fp8 fp4 mxfp4 int4
-  std::string kv_dtype;        // empty: fp8 when dtype is fp8/fp4/mxfp4 on engines that do so, else bf16
-  int gpus = 1;                // total; gpus / (tp * pp) data-parallel replicas
+  std::string kv_dtype;  // empty: fp8 when dtype is fp8/fp4/mxfp4 on engines that do so, else bf16
+  int gpus = 1;          // total; gpus / (tp * pp) data-parallel replicas
   int tp = 1;
   int pp = 1;
   std::optional<double> gpu_memory_fraction;  // default: the engine's
@@ -65,14 +69,14 @@ struct Estimate {
   std::string reason;  // why it does not fit (empty when it fits)
   Memory memory;
   int replicas = 1;
-  double ttft_ms = 0;             // mean time to first token
-  double tpot_ms = 0;             // mean inter-token latency
+  double ttft_ms = 0;              // mean time to first token
+  double tpot_ms = 0;              // mean inter-token latency
   double output_tokens_per_s = 0;  // summed over all GPUs
-  double requests_per_s = 0;      // summed over all replicas
-  double prefill_ms = 0;          // one request's prefill in isolation (batch: the batch's)
+  double requests_per_s = 0;       // summed over all replicas
+  double prefill_ms = 0;           // one request's prefill in isolation (batch: the batch's)
   double decode_ms_per_token = 0;  // one decode step at the achieved batch size
-  double concurrency = 0;         // mean in-flight requests per replica
-  std::string bottleneck;         // memory-bandwidth | compute | kv-capacity | queueing
+  double concurrency = 0;          // mean in-flight requests per replica
+  std::string bottleneck;          // memory-bandwidth | compute | kv-capacity | queueing
   std::vector<std::string> explain;
 };
 
@@ -80,14 +84,15 @@ struct Estimate {
 // The defaults are the published priors the fit starts from (planners.md §2.4), so a catalog
 // without efficiency entries still gives sane numbers.
 struct EfficiencyParams {
-  double eta_mem = 0.8;            // achieved / peak HBM bandwidth when streaming weights and KV
-  double eta_flop = 0.5;           // achieved / peak dense tensor FLOPS on large GEMMs
-  double eta_comm = 0.7;           // achieved / peak GPU-GPU bandwidth in all-reduce
-  double allreduce_hop_us = 10;    // latency per ring hop of one all-reduce
-  double step_overhead_ms = 2;     // fixed cost of one engine iteration (scheduling, sampling)
-  double ttft_overhead_ms = 5;     // per request: HTTP, tokenisation, detokenisation
-  double overlap = 2;              // p in (t_mem^p + t_flop^p)^(1/p): how well the two overlap
-  double moe_flop_factor = 1;      // extra compute cost of grouped expert GEMMs (>= 1 is slower)
+  double eta_mem = 0.8;          // achieved / peak HBM bandwidth when streaming weights and KV
+  double eta_flop = 0.5;         // achieved / peak dense tensor FLOPS on large GEMMs
+  double eta_comm = 0.8;         // achieved / peak NVLink (or Infinity Fabric) all-reduce bandwidth
+  double eta_comm_pcie = 0.5;    // the same over PCIe (no NVLink: through switches/host)
+  double allreduce_hop_us = 10;  // latency per ring hop of one all-reduce
+  double step_overhead_ms = 2;   // fixed cost of one engine iteration (scheduling, sampling)
+  double ttft_overhead_ms = 5;   // per request: HTTP, tokenisation, detokenisation
+  double overlap_loss = 0.5;     // share of the smaller of memory/math time not hidden (at parity)
+  double moe_flop_factor = 1;    // extra compute cost of grouped expert GEMMs (>= 1 is slower)
 
   // Names as stored in data/efficiency.yaml `params`, in a fixed order (the fitter's vector).
   static const std::vector<std::string>& names();
@@ -95,8 +100,9 @@ struct EfficiencyParams {
   const double* field(std::string_view name) const;
 };
 
-// The parameters for an engine on an arch: any/any, overridden by engine/any, then engine/arch
-// (each entry may carry only some parameters). Unknown parameter names are ignored.
+// The parameters for an engine on an arch: the defaults, overridden by any/any, any/arch,
+// engine/any, then engine/arch (each entry may carry only some parameters). Unknown parameter
+// names are ignored.
 EfficiencyParams efficiency_for(const catalog::Catalog& catalog, std::string_view engine,
                                 std::string_view arch);
 

@@ -1,0 +1,404 @@
+// perf_accuracy: how well the performance model predicts published measurements.
+//
+//   perf_accuracy [CALIBRATION.yaml] [--catalog DIR] [--holdout FILE|none] [--fit [--out FILE]]
+//                 [--check]
+//
+// For every calibration row it prints measured vs predicted per metric, where "LOO" is the
+// prediction with that row left out of the fit (the honest number) and "fit" the in-sample one.
+// Then it predicts the hold-out rows (published numbers kept out of every fit, holdout.yaml).
+// --fit refits on all rows and writes data/efficiency.yaml (atomically). --check exits 1 when a
+// per-metric LOO MAPE exceeds the thresholds below.
+#include <fmt/format.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "catalog/loader.h"
+#include "perf/calibrate.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using llmctl::perf::CalibrationRow;
+using llmctl::perf::EfficiencyParams;
+
+// --check thresholds: the LOO MAPE this model reaches on the 25 published rows (docs/PERF.md:
+// 6.3% tokens/s, 19.6% TTFT, 8.3% ITL, 26.9% prefill, 12.1% decode step), plus about three
+// points so refactors that keep the physics pass and ones that change it get looked at. Issue #3
+// goals: <= 15% on tokens/s and TPOT, <= 30% on TTFT.
+const std::map<std::string, double> kMaxLooMape = {{"output_tokens_per_s", 0.09},
+                                                   {"ttft_ms", 0.23},
+                                                   {"itl_ms", 0.11},
+                                                   {"prefill_ms", 0.30},
+                                                   {"decode_ms_per_token", 0.15}};
+
+struct Options {
+  std::string calibration = LLMCTL_CALIBRATION;
+  std::string catalog_dir;
+  std::string out = std::string(LLMCTL_SOURCE_DIR) + "/data/efficiency.yaml";
+  std::string holdout = std::string(LLMCTL_SOURCE_DIR) + "/bench/perf_accuracy/holdout.yaml";
+  bool fit = false;
+  bool check = false;
+};
+
+struct Loaded {
+  llmctl::catalog::Catalog catalog;
+  std::deque<llmctl::catalog::Engine> stand_ins;  // engines the catalog lacks (stable addresses)
+  std::vector<CalibrationRow> rows;
+  std::string source_label;
+};
+
+[[noreturn]] void die(const std::string& msg) {
+  fmt::print(stderr, "perf_accuracy: {}\n", msg);
+  std::exit(2);
+}
+
+std::string today() {
+  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+// A calibration engine that is not a catalog engine (`splitwise-profile`: the Splitwise authors'
+// profiling harness) gets a stand-in with no engine-specific behaviour: EngineTraits defaults,
+// 0.9 of total memory. Its rows are isolated batch timings, so only the step-time physics and
+// the any/any efficiencies apply to them.
+const llmctl::catalog::Engine* engine_for(Loaded& l, const std::string& id) {
+  if (const auto* e = l.catalog.find_engine(id)) return e;
+  for (const auto& e : l.stand_ins)
+    if (e.id == id) return &e;
+  llmctl::catalog::Engine e;
+  e.id = id;
+  e.name = id + " (calibration stand-in)";
+  e.dtypes = {"bf16", "fp16", "fp8", "fp4", "mxfp4", "int4"};
+  e.gpu_memory_fraction = 0.9;
+  e.memory_fraction_of = "total";
+  l.stand_ins.push_back(e);
+  return &l.stand_ins.back();
+}
+
+// How the sources ran their benchmarks, where the calibration rows leave it out (the numbers
+// are the sources' own protocol, quoted; no measured value enters here):
+//  - TRT-17 v0.14 online-serving table: "generated using version 0.14.0, with 500 requests"; its
+//    INF-rate rows are a burst of 500.
+//  - TRT-17 v0.17 throughput table: trtllm-bench over a dataset of $num_requests per ISL/OSL
+//    (its "Preparing a Dataset" table), and "in majority of cases ...
+//    --kv_cache_free_gpu_mem_fraction 0.95".
+void apply_protocol(const YAML::Node& n, CalibrationRow& row) {
+  const std::string source = n["source"] ? n["source"].as<std::string>() : "";
+  const std::string version = row.deployment.engine_version;
+  if (source != "TRT-17" || row.workload.mode != llmctl::perf::LoadMode::kOffline) return;
+  if (version == "0.14") row.workload.requests = 500;
+  if (version == "0.17") {
+    static const std::map<std::pair<int, int>, int> kRequests = {
+        {{128, 128}, 30000},  {{128, 2048}, 3000},  {{128, 4096}, 1500},
+        {{2048, 128}, 3000},  {{2048, 2048}, 1500}, {{5000, 500}, 1500},
+        {{1000, 1000}, 3000}, {{500, 2000}, 3000},  {{20000, 2000}, 1000}};
+    auto it = kRequests.find({row.workload.input_tokens, row.workload.output_tokens});
+    if (it != kRequests.end()) row.workload.requests = it->second;
+    row.deployment.gpu_memory_fraction = 0.95;
+  }
+}
+
+// Reads a calibration-schema file's rows, resolving ids against the catalog.
+std::vector<CalibrationRow> load_rows(Loaded& l, const std::string& path) {
+  std::vector<CalibrationRow> out;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const std::exception& e) {
+    die(fmt::format("{}: {}", path, e.what()));
+  }
+  const YAML::Node rows = root["rows"];
+  if (!rows.IsSequence()) die(path + ": expected a `rows:` list");
+  out.reserve(rows.size());
+  for (const auto& n : rows) {
+    CalibrationRow row;
+    const std::string where = fmt::format("{}:{}", path, n.Mark().line + 1);
+    try {
+      row.id = n["id"].as<std::string>();
+      auto& d = row.deployment;
+      d.model = l.catalog.find_model(n["model"].as<std::string>());
+      d.gpu = l.catalog.find_gpu(n["gpu"].as<std::string>());
+      if (!d.model)
+        die(fmt::format("{}: row {}: unknown model {}", where, row.id,
+                        n["model"].as<std::string>()));
+      if (!d.gpu)
+        die(fmt::format("{}: row {}: unknown gpu {}", where, row.id, n["gpu"].as<std::string>()));
+      d.engine = engine_for(l, n["engine"].as<std::string>());
+      // A harness that is no catalog engine fits its own overheads (calibrate.h, group).
+      if (!l.catalog.find_engine(d.engine->id)) row.group = d.engine->id;
+      if (n["engine_version"]) d.engine_version = n["engine_version"].as<std::string>();
+      d.dtype = n["dtype"].as<std::string>();
+      d.gpus = n["gpus"].as<int>();
+      d.tp = n["tp"] ? n["tp"].as<int>() : 1;
+      d.pp = n["pp"] ? n["pp"].as<int>() : 1;
+      auto& w = row.workload;
+      w.input_tokens = n["input_tokens"].as<int>();
+      w.output_tokens = n["output_tokens"].as<int>();
+      w.explain = false;
+      const std::string mode = n["load"]["mode"].as<std::string>();
+      using llmctl::perf::LoadMode;
+      if (mode == "offline")
+        w.mode = LoadMode::kOffline;
+      else if (mode == "qps")
+        w.mode = LoadMode::kQps, w.value = n["load"]["qps"].as<double>();
+      else if (mode == "concurrency")
+        w.mode = LoadMode::kConcurrency, w.value = n["load"]["concurrency"].as<double>();
+      else if (mode == "batch")
+        w.mode = LoadMode::kBatch, w.value = n["load"]["batch"].as<double>();
+      else
+        die(fmt::format("{}: row {}: unknown load mode {}", where, row.id, mode));
+      for (const auto& m : n["measured"]) {
+        const std::string metric = m.first.as<std::string>();
+        if (!llmctl::perf::predicted_metric({}, metric))
+          die(fmt::format("{}: row {}: unknown metric {}", where, row.id, metric));
+        row.measured.emplace_back(metric, m.second.as<double>());
+      }
+      apply_protocol(n, row);
+    } catch (const YAML::Exception& e) {
+      die(fmt::format("{}: {}", where, e.what()));
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+Loaded load(const Options& o) {
+  Loaded l;
+  llmctl::catalog::LoadOptions lo;
+  if (!o.catalog_dir.empty()) lo.dir = o.catalog_dir;
+  lo.default_overlays = false;
+  auto cat = llmctl::catalog::load_catalog(lo);
+  if (!cat) die(cat.error().message);
+  l.catalog = std::move(*cat);
+  l.rows = load_rows(l, o.calibration);
+  return l;
+}
+
+double predict(const CalibrationRow& row, const llmctl::perf::FitResult& fit,
+               const std::string& metric) {
+  auto est = llmctl::perf::estimate(row.deployment, row.workload, fit.for_row(row));
+  if (!est || !est->fits) return NAN;
+  return llmctl::perf::predicted_metric(*est, metric).value_or(NAN);
+}
+
+std::string describe(const CalibrationRow& r) {
+  const auto& d = r.deployment;
+  const auto& w = r.workload;
+  static const char* kModes[] = {"offline", "conc", "qps", "batch"};
+  std::string load = kModes[static_cast<int>(w.mode)];
+  if (w.mode != llmctl::perf::LoadMode::kOffline) load += fmt::format(" {:g}", w.value);
+  return fmt::format("{} {} {}x{} tp{} {} {}/{} {}", d.engine->id, d.model->id, d.gpus, d.gpu->id,
+                     d.tp, d.dtype, w.input_tokens, w.output_tokens, load);
+}
+
+std::string yaml_for(const llmctl::perf::FitResult& fit, const std::vector<CalibrationRow>& rows,
+                     const std::string& calibration_name) {
+  const std::string source = fmt::format(
+      "shared/data/calibration/{} ({} rows), fitted by "
+      "`build/perf/bench/perf_accuracy/perf_accuracy --fit`",
+      calibration_name, rows.size());
+  auto entry = [&](const std::string& arch, const std::map<std::string, double>& params,
+                   const std::string& ids) {
+    std::string out =
+        fmt::format("  - id: any/{}\n    engine: any\n    arch: {}\n    params:\n", arch, arch);
+    for (const auto& [name, v] : params) out += fmt::format("      {}: {:.4g}\n", name, v);
+    out += fmt::format("    fitted_on: [{}]\n", ids);
+    out += fmt::format("    source: \"{}\"\n", source);
+    out += fmt::format("    as_of: {}\n", today());
+    return out;
+  };
+  std::string out =
+      "# Performance-model efficiency parameters (schema: data/README.md; meaning: docs/PERF.md).\n"
+      "# GENERATED by `perf_accuracy --fit` from the calibration rows listed in fitted_on; do not\n"
+      "# edit by hand, refit. any/any holds every parameter, fitted on all rows jointly; "
+      "any/<arch>\n"
+      "# entries refine the parameters that differ by architecture (only eta_flop), fitted on the\n"
+      "# same joint fit from that arch's rows. No engine-specific entry: 21 of the 25 rows are\n"
+      "# TRT-LLM, too few per other engine to beat the shared fit in leave-one-out tests.\n"
+      "efficiency:\n";
+  std::map<std::string, double> shared;
+  std::string all_ids;
+  for (const auto& name : EfficiencyParams::names()) shared[name] = *fit.params.field(name);
+  for (const auto& r : rows) all_ids += (all_ids.empty() ? "" : ", ") + r.id;
+  out += entry("any", shared, all_ids);
+  for (const auto& [arch, params] : fit.arch_params) {
+    std::string ids;
+    for (const auto& r : rows)
+      if (r.deployment.gpu->arch == arch) ids += (ids.empty() ? "" : ", ") + r.id;
+    out += entry(arch, params, ids);
+  }
+  return out;
+}
+
+void write_atomically(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += fmt::format(".tmp{}", getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.flush();
+    if (!f) die(fmt::format("{}: write failed", tmp.string()));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    die(fmt::format("{}: cannot replace: {}", path.string(), ec.message()));
+  }
+}
+
+// Mean wall time of one estimate() call, over the calibration rows, without and with the
+// explain sentences.
+void time_estimates(const std::vector<CalibrationRow>& rows, const EfficiencyParams& p) {
+  for (bool explain : {false, true}) {
+    const int reps = explain ? 2000 : 20000;
+    volatile double sink = 0;
+    // Process CPU time, not wall time: the machines this runs on are shared.
+    const std::clock_t t0 = std::clock();
+    for (int i = 0; i < reps; ++i) {
+      for (const auto& r : rows) {
+        auto w = r.workload;
+        w.explain = explain;
+        auto e = llmctl::perf::estimate(r.deployment, w, p);
+        sink = sink + (e ? e->output_tokens_per_s : 0);
+      }
+    }
+    const double s = static_cast<double>(std::clock() - t0) / CLOCKS_PER_SEC;
+    fmt::print("estimate(): {:.2f} us CPU per call{} (mean of {} calls)\n",
+               s / (static_cast<double>(reps) * rows.size()) * 1e6, explain ? " with explain" : "",
+               reps * rows.size());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--fit")
+      o.fit = true;
+    else if (a == "--check")
+      o.check = true;
+    else if (a == "--catalog" && i + 1 < argc)
+      o.catalog_dir = argv[++i];
+    else if (a == "--out" && i + 1 < argc)
+      o.out = argv[++i];
+    else if (a == "--holdout" && i + 1 < argc)
+      o.holdout = argv[++i];
+    else if (a == "-h" || a == "--help") {
+      fmt::print(
+          "usage: perf_accuracy [CALIBRATION.yaml] [--catalog DIR] [--holdout FILE|none] [--fit "
+          "[--out FILE]] [--check]\n");
+      return 0;
+    } else if (!a.empty() && a[0] != '-')
+      o.calibration = a;
+    else
+      die("unknown argument " + a);
+  }
+  Loaded l = load(o);
+  const auto& rows = l.rows;
+  const EfficiencyParams prior;
+  const llmctl::perf::FitOptions fit_options;
+
+  std::vector<const CalibrationRow*> all;
+  for (const auto& r : rows) all.push_back(&r);
+  const auto full = llmctl::perf::fit_efficiency(all, prior, fit_options);
+
+  // Leave-one-out: refit without the row, then predict it.
+  std::map<std::string, std::vector<double>> loo_err, fit_err;
+  fmt::print("{:<4} {:<62} {:<20} {:>10} {:>10} {:>7} {:>10} {:>7}\n", "row", "configuration",
+             "metric", "measured", "LOO pred", "LOO err", "fit pred", "fit err");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<const CalibrationRow*> others;
+    for (size_t j = 0; j < rows.size(); ++j)
+      if (j != i) others.push_back(&rows[j]);
+    const auto loo = llmctl::perf::fit_efficiency(others, prior, fit_options);
+    for (const auto& [metric, measured] : rows[i].measured) {
+      const double pl = predict(rows[i], loo, metric);
+      const double pf = predict(rows[i], full, metric);
+      const double el = std::isfinite(pl) ? (pl - measured) / measured : 1.0;
+      const double ef = std::isfinite(pf) ? (pf - measured) / measured : 1.0;
+      loo_err[metric].push_back(std::fabs(el));
+      fit_err[metric].push_back(std::fabs(ef));
+      fmt::print("{:<4} {:<62} {:<20} {:>10.4g} {:>10.4g} {:>+6.0f}% {:>10.4g} {:>+6.0f}%\n",
+                 rows[i].id, describe(rows[i]), metric, measured, pl, el * 100, pf, ef * 100);
+    }
+  }
+
+  fmt::print("\n{:<20} {:>4} {:>9} {:>9} {:>10}\n", "metric", "n", "LOO MAPE", "fit MAPE",
+             "threshold");
+  bool failed = false;
+  for (const auto& metric : llmctl::perf::calibration_metrics()) {
+    auto it = loo_err.find(metric);
+    if (it == loo_err.end()) continue;
+    double loo = 0, fit = 0;
+    for (double e : it->second) loo += e;
+    for (double e : fit_err[metric]) fit += e;
+    loo /= it->second.size();
+    fit /= it->second.size();
+    const double limit = kMaxLooMape.at(metric);
+    const bool bad = loo > limit;
+    failed |= bad;
+    fmt::print("{:<20} {:>4} {:>8.1f}% {:>8.1f}% {:>9.0f}%{}\n", metric, it->second.size(),
+               loo * 100, fit * 100, limit * 100, bad ? "  EXCEEDED" : "");
+  }
+  fmt::print("\nfitted on all {} rows ({} values, {} iterations, loss {:.3f}):\n", rows.size(),
+             full.residuals, full.iterations, full.loss);
+  for (const auto& name : EfficiencyParams::names())
+    fmt::print("  {:<18} {:.4g}\n", name, *full.params.field(name));
+  for (const auto& [arch, m] : full.arch_params) {
+    fmt::print("  any/{}:", arch);
+    for (const auto& [name, v] : m) fmt::print(" {}={:.4g}", name, v);
+    fmt::print("\n");
+  }
+  for (const auto& [group, m] : full.group_params) {
+    fmt::print("  {} (calibration harness, not stored):", group);
+    for (const auto& [name, v] : m) fmt::print(" {}={:.4g}", name, v);
+    fmt::print("\n");
+  }
+  if (o.holdout != "none" && fs::exists(o.holdout)) {
+    const auto held = load_rows(l, o.holdout);
+    std::map<std::string, std::vector<double>> err;
+    fmt::print("\nhold-out ({}: never fitted), predicted with the fit on all calibration rows:\n",
+               fs::path(o.holdout).filename().string());
+    for (const auto& r : held)
+      for (const auto& [metric, measured] : r.measured) {
+        const double p = predict(r, full, metric);
+        const double e = std::isfinite(p) ? (p - measured) / measured : 1.0;
+        err[metric].push_back(std::fabs(e));
+        fmt::print("{:<4} {:<62} {:<20} {:>10.4g} {:>10.4g} {:>+6.0f}%\n", r.id, describe(r),
+                   metric, measured, p, e * 100);
+      }
+    for (const auto& [metric, v] : err) {
+      double m = 0;
+      for (double e : v) m += e;
+      fmt::print("hold-out MAPE {:<20} {:>5.1f}% (n={})\n", metric, m / v.size() * 100, v.size());
+    }
+    fmt::print("\n");
+  }
+  time_estimates(rows, full.params);
+
+  if (o.fit) {
+    write_atomically(o.out, yaml_for(full, rows, fs::path(o.calibration).filename().string()));
+    fmt::print("wrote {}\n", o.out);
+  }
+  if (o.check && failed) {
+    fmt::print(stderr, "perf_accuracy: a per-metric LOO MAPE exceeds its threshold\n");
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,71 @@
+// Fitting the efficiency parameters to published measurements (bench/perf_accuracy reads the
+// calibration YAML; this part is pure: rows in, parameters out).
+//
+// The fit minimises the squared log-ratio predicted/measured over every measured metric of every
+// row, plus a weak pull towards the prior (the published defaults in EfficiencyParams), by
+// Levenberg-Marquardt in a transformed space that keeps each parameter in its physical range.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "perf/model.h"
+
+namespace llmctl::perf {
+
+// One measured configuration. The deployment's pointers must outlive the row.
+struct CalibrationRow {
+  std::string id;
+  // Rows measured by a harness that is not a deployable engine (e.g. a research profiler) share
+  // the physics but get their own copies of FitOptions::group_free, fitted and not stored
+  // (nuisance parameters). Empty: the shared parameters only.
+  std::string group;
+  Deployment deployment;
+  Workload workload;
+  std::vector<std::pair<std::string, double>> measured;  // metric name -> value
+};
+
+// The metrics a calibration row may carry, as named in the calibration file:
+// output_tokens_per_s, ttft_ms, itl_ms (= TPOT), prefill_ms, decode_ms_per_token.
+const std::vector<std::string>& calibration_metrics();
+// The estimate's value for a metric; nullopt for an unknown name.
+std::optional<double> predicted_metric(const Estimate& estimate, std::string_view metric);
+
+struct FitOptions {
+  std::vector<std::string> free = EfficiencyParams::names();  // parameters the fit may move
+  // Parameters each non-empty CalibrationRow::group fits for itself: the harness-specific fixed
+  // overhead and all-reduce efficiency.
+  std::vector<std::string> group_free = {"step_overhead_ms", "eta_comm", "allreduce_hop_us"};
+  // Parameters each GPU arch other than `reference_arch` fits for itself when it has rows (stored
+  // as any/<arch> entries); the reference arch and arches without rows use the shared values.
+  std::vector<std::string> arch_free = {"eta_flop"};
+  std::string reference_arch = "hopper";
+  double prior_weight = 0.15;  // residual weight per transformed unit away from the prior
+  int max_iterations = 200;
+};
+
+struct FitResult {
+  EfficiencyParams params;  // the shared parameters (data/efficiency.yaml's any/any)
+  // Per-arch and per-group values of arch_free / group_free parameters.
+  std::map<std::string, std::map<std::string, double>> arch_params;
+  std::map<std::string, std::map<std::string, double>> group_params;
+  // The parameters that apply to a row: shared, then its arch's, then its group's.
+  EfficiencyParams for_row(const CalibrationRow& row) const;
+  double loss = 0;  // sum of squared log-ratios (without the prior term)
+  int iterations = 0;
+  int residuals = 0;  // how many measured values took part
+};
+
+// Fits `options.free` on `rows`, starting from (and pulled towards) `prior`.
+FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,
+                         const EfficiencyParams& prior, const FitOptions& options = {});
+
+// Log-ratio residuals of one row under `params`; a row that fails to estimate or does not fit
+// scores a large residual per metric so the fit steers away from such parameters.
+std::vector<double> row_residuals(const CalibrationRow& row, const EfficiencyParams& params);
+
+}  // namespace llmctl::perf

@@ -1,0 +1,57 @@
+// Efficiency parameters: names, and the any/any <- engine/any <- engine/arch merge.
+#include "common/strings.h"
+#include "perf/model.h"
+
+namespace llmctl::perf {
+
+const std::vector<std::string>& EfficiencyParams::names() {
+  static const std::vector<std::string> kNames = {
+      "eta_mem",          "eta_flop",         "eta_comm",     "eta_comm_pcie",  "allreduce_hop_us",
+      "step_overhead_ms", "ttft_overhead_ms", "overlap_loss", "moe_flop_factor"};
+  return kNames;
+}
+
+const double* EfficiencyParams::field(std::string_view name) const {
+  if (name == "eta_mem") return &eta_mem;
+  if (name == "eta_flop") return &eta_flop;
+  if (name == "eta_comm") return &eta_comm;
+  if (name == "eta_comm_pcie") return &eta_comm_pcie;
+  if (name == "allreduce_hop_us") return &allreduce_hop_us;
+  if (name == "step_overhead_ms") return &step_overhead_ms;
+  if (name == "ttft_overhead_ms") return &ttft_overhead_ms;
+  if (name == "overlap_loss") return &overlap_loss;
+  if (name == "moe_flop_factor") return &moe_flop_factor;
+  return nullptr;
+}
+
+double* EfficiencyParams::field(std::string_view name) {
+  return const_cast<double*>(static_cast<const EfficiencyParams&>(*this).field(name));
+}
+
+namespace {
+
+void apply(const catalog::Efficiency& entry, EfficiencyParams& out) {
+  for (const auto& [name, value] : entry.params)
+    if (double* f = out.field(name)) *f = value;
+}
+
+}  // namespace
+
+EfficiencyParams efficiency_for(const catalog::Catalog& catalog, std::string_view engine,
+                                std::string_view arch) {
+  // Passes in specificity order (any/any, any/arch, engine/any, engine/arch) so an overlay's
+  // partial entry refines, not replaces, the broader fit. The list holds a handful of entries;
+  // no index is worth its upkeep.
+  EfficiencyParams p;
+  for (const auto& e : catalog.efficiency)
+    if (e.engine == "any" && e.arch == "any") apply(e, p);
+  for (const auto& e : catalog.efficiency)
+    if (e.engine == "any" && e.arch != "any" && iequals(e.arch, arch)) apply(e, p);
+  for (const auto& e : catalog.efficiency)
+    if (iequals(e.engine, engine) && e.arch == "any") apply(e, p);
+  for (const auto& e : catalog.efficiency)
+    if (iequals(e.engine, engine) && iequals(e.arch, arch) && e.arch != "any") apply(e, p);
+  return p;
+}
+
+}  // namespace llmctl::perf

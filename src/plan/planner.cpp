@@ -1,0 +1,784 @@
+#include "plan/planner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "catalog/cost.h"
+#include "common/strings.h"
+#include "plan/format.h"
+
+namespace llmctl::plan {
+namespace {
+
+using catalog::Catalog;
+
+std::string percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100); }
+
+std::string tokens_text(double tokens) {
+  if (tokens >= 1e12) return fmt::format("{}T", num(tokens / 1e12));
+  if (tokens >= 1e9) return fmt::format("{}B", num(tokens / 1e9));
+  if (tokens >= 1e6) return fmt::format("{}M", num(tokens / 1e6));
+  return group_thousands(std::llround(tokens));
+}
+
+// Everything the planner needs from the spec once catalog references are resolved.
+struct Resolved {
+  std::vector<const catalog::Model*> models;  // self-hosted candidates
+  std::vector<const catalog::Price*> apis;    // hosted candidates
+  std::vector<const catalog::Gpu*> gpus;
+  std::vector<const catalog::Engine*> engines;
+  std::set<std::string> clouds;                            // lower-case; empty = any
+  std::set<std::string> api_providers;                     // lower-case; empty = any
+  std::map<const catalog::Gpu*, double> gpu_usd_per_hour;  // the spec's overrides
+};
+
+// The quality tier a catalog model gets from the first price entry that hosts it.
+std::string model_tier(const Catalog& cat, const catalog::Model& m) {
+  for (const auto& p : cat.prices)
+    if (!p.open_model.empty() && iequals(p.open_model, m.id) && !p.quality_tier.empty())
+      return to_lower(p.quality_tier);
+  return "";
+}
+
+bool price_matches_name(const catalog::Price& p, std::string_view name) {
+  if (iequals(p.id, name) || iequals(p.model, name)) return true;
+  for (const auto& a : p.aliases)
+    if (iequals(a, name)) return true;
+  return false;
+}
+
+std::string known_providers(const std::set<std::string>& providers) {
+  return join(std::vector<std::string>(providers.begin(), providers.end()), ", ");
+}
+
+Result<Resolved> resolve(const Catalog& cat, const Spec& spec) {
+  Resolved r;
+  std::set<std::string> seen_prices, seen_models;
+  auto add_price = [&](const catalog::Price* p) {
+    if (seen_prices.insert(p->id).second) r.apis.push_back(p);
+  };
+  auto add_model = [&](const catalog::Model* m) {
+    if (seen_models.insert(m->id).second) r.models.push_back(m);
+  };
+  for (size_t i = 0; i < spec.models.size(); ++i) {
+    const SpecRef& ref = spec.models[i];
+    const std::string field = spec.models_listed ? fmt::format("models[{}]", i) : "model";
+    if (const catalog::Model* m = cat.find_model(ref.value)) {
+      add_model(m);
+      for (const auto& p : cat.prices)
+        if (!p.open_model.empty() && iequals(p.open_model, m->id)) add_price(&p);
+      continue;
+    }
+    bool any = false;
+    for (const auto& p : cat.prices)
+      if (price_matches_name(p, ref.value)) add_price(&p), any = true;
+    if (!any)
+      return Error{fmt::format(
+          "{}: field '{}': unknown model '{}'; expected a catalog model ({}) or a hosted model "
+          "name from `llmctl catalog list prices`",
+          where(spec, ref), field, ref.value, cat.model_ids())};
+  }
+  if (spec.tier) {
+    const int want = tier_rank(spec.tier->value);
+    for (const auto& m : cat.models)
+      if (tier_rank(model_tier(cat, m)) >= want) add_model(&m);
+    for (const auto& p : cat.prices)
+      if (tier_rank(p.quality_tier) >= want) add_price(&p);
+    if (r.models.empty() && r.apis.empty())
+      return Error{fmt::format(
+          "{}: field 'tier': no catalog price entry has quality_tier {} or better, so no model "
+          "qualifies",
+          where(spec, *spec.tier), spec.tier->value)};
+  }
+
+  const Constraints& c = spec.constraints;
+  if (c.gpus.empty()) {
+    for (const auto& g : cat.gpus) r.gpus.push_back(&g);
+  } else {
+    for (size_t i = 0; i < c.gpus.size(); ++i) {
+      const catalog::Gpu* g = cat.find_gpu(c.gpus[i].value);
+      if (!g)
+        return Error{
+            fmt::format("{}: field 'constraints.gpus[{}]': unknown GPU '{}'; expected one "
+                        "of {}",
+                        where(spec, c.gpus[i]), i, c.gpus[i].value, cat.gpu_ids())};
+      if (std::find(r.gpus.begin(), r.gpus.end(), g) == r.gpus.end()) r.gpus.push_back(g);
+    }
+  }
+  if (c.engines.empty()) {
+    for (const auto& e : cat.engines) r.engines.push_back(&e);
+  } else {
+    for (size_t i = 0; i < c.engines.size(); ++i) {
+      const catalog::Engine* e = cat.find_engine(c.engines[i].value);
+      if (!e)
+        return Error{fmt::format(
+            "{}: field 'constraints.engines[{}]': unknown engine '{}'; expected one of {}",
+            where(spec, c.engines[i]), i, c.engines[i].value, cat.engine_ids())};
+      if (std::find(r.engines.begin(), r.engines.end(), e) == r.engines.end())
+        r.engines.push_back(e);
+    }
+  }
+  std::set<std::string> known_clouds, known_api;
+  for (const auto& g : cat.gpus)
+    for (const auto& p : g.prices) known_clouds.insert(to_lower(p.provider));
+  for (const auto& p : cat.prices) known_api.insert(to_lower(p.provider));
+  for (size_t i = 0; i < c.clouds.size(); ++i) {
+    std::string v = to_lower(c.clouds[i].value);
+    if (!known_clouds.count(v))
+      return Error{fmt::format(
+          "{}: field 'constraints.clouds[{}]': no GPU price from '{}' in the catalog; expected "
+          "one of {}",
+          where(spec, c.clouds[i]), i, c.clouds[i].value, known_providers(known_clouds))};
+    r.clouds.insert(v);
+  }
+  for (size_t i = 0; i < c.api_providers.size(); ++i) {
+    std::string v = to_lower(c.api_providers[i].value);
+    if (!known_api.count(v))
+      return Error{fmt::format(
+          "{}: field 'constraints.api_providers[{}]': no hosted-API price from '{}' in the "
+          "catalog; expected one of {}",
+          where(spec, c.api_providers[i]), i, c.api_providers[i].value,
+          known_providers(known_api))};
+    r.api_providers.insert(v);
+  }
+  for (const auto& [id, ref] : c.gpu_price_refs) {
+    const catalog::Gpu* g = cat.find_gpu(id);
+    if (!g)
+      return Error{fmt::format(
+          "{}: field 'constraints.gpu_usd_per_hour.{}': unknown GPU; expected one of {}",
+          where(spec, ref), ref.value, cat.gpu_ids())};
+    r.gpu_usd_per_hour[g] = c.gpu_usd_per_hour.at(id);
+  }
+  return r;
+}
+
+// Collects options ruled out by constraints, by reason, in first-seen order.
+class Exclusions {
+ public:
+  void add(const std::string& reason, int n = 1) {
+    for (auto& e : list_)
+      if (e.reason == reason) {
+        e.options += n;
+        return;
+      }
+    list_.push_back({reason, n});
+  }
+  std::vector<Exclusion> take() { return std::move(list_); }
+
+ private:
+  std::vector<Exclusion> list_;
+};
+
+struct GpuPriceChoice {
+  bool found = false;
+  std::string provider;
+  double usd_per_hour = 0;
+};
+
+GpuPriceChoice gpu_price(const catalog::Gpu& g, const Resolved& r) {
+  GpuPriceChoice choice;
+  auto override_price = r.gpu_usd_per_hour.find(&g);
+  if (override_price != r.gpu_usd_per_hour.end()) {
+    choice = {true, "spec", override_price->second};
+    return choice;
+  }
+  for (const auto& p : g.prices) {
+    if (p.kind != "on_demand") continue;
+    if (!r.clouds.empty() && !r.clouds.count(to_lower(p.provider))) continue;
+    if (!choice.found || p.usd_per_hour < choice.usd_per_hour)
+      choice = {true, p.provider, p.usd_per_hour};
+  }
+  return choice;
+}
+
+std::vector<std::string> dtypes_for(const catalog::Model& m, const Spec& spec) {
+  std::vector<std::string> out;
+  if (!spec.constraints.dtypes.empty()) {
+    for (const auto& d : spec.constraints.dtypes)
+      if (std::find(out.begin(), out.end(), d.value) == out.end()) out.push_back(d.value);
+    return out;
+  }
+  out = {"bf16", "fp8"};
+  for (const auto& [part, dtype] : m.weight_dtypes)
+    if (std::find(out.begin(), out.end(), dtype) == out.end()) out.push_back(dtype);
+  return out;
+}
+
+std::string self_id(const catalog::Model& m, const catalog::Gpu& g, const std::string& dtype,
+                    int tp, int pp, const catalog::Engine& e) {
+  std::string par = pp > 1 ? fmt::format("tp{}pp{}", tp, pp) : fmt::format("tp{}", tp);
+  return fmt::format("self:{}/{}/{}/{}/{}", m.id, g.id, dtype, par, e.id);
+}
+
+double tokens_per_request(const Traffic& t) { return t.input_tokens.mean + t.output_tokens.mean; }
+
+double monthly_tokens(const Traffic& t) {
+  return t.average_qps * kSecondsPerMonth * tokens_per_request(t);
+}
+
+// The blended $/M tokens of an API for this traffic, through the catalog's one cost function.
+double api_usd_per_mtok(const catalog::Price& p, const Traffic& t, double batch_share) {
+  const double input_share = t.input_tokens.mean / tokens_per_request(t);
+  const double interactive =
+      catalog::blended_usd_per_mtok(p, input_share, t.cacheable_input_share, false);
+  if (batch_share <= 0) return interactive;
+  const double batch = catalog::blended_usd_per_mtok(p, input_share, t.cacheable_input_share, true);
+  return (1 - batch_share) * interactive + batch_share * batch;
+}
+
+struct Planner {
+  const Catalog& cat;
+  const Spec& spec;
+  const Estimator& estimator;
+  const Resolved& r;
+  Plan plan;
+  Exclusions exclusions;
+  std::vector<Option> costed;  // met the SLO (or an API); budget not yet applied
+  std::unordered_map<std::string, size_t> costed_by_id;
+  std::unordered_map<std::string, size_t> rejected_by_id;  // the first rejection of an id
+
+  SloTargets slo() const { return {spec.slo.ttft_p95_ms, spec.slo.tpot_p95_ms}; }
+
+  void reject(const std::string& id, OptionKind kind, const std::string& category,
+              const std::string& reason, std::optional<double> monthly = std::nullopt) {
+    plan.rejected.push_back({id, kind, category, reason, monthly});
+  }
+
+  void add_apis() {
+    const Traffic& t = spec.traffic;
+    const double request_tokens_p95 =
+        t.input_tokens.p95_or_default() + t.output_tokens.p95_or_default();
+    for (const catalog::Price* p : r.apis) {
+      const std::string id = "api:" + p->id;
+      if (!spec.constraints.api) {
+        exclusions.add("constraints.api is false (hosted APIs)");
+        continue;
+      }
+      if (spec.constraints.data_residency == "on-prem") {
+        exclusions.add("constraints.data_residency on-prem forbids hosted APIs");
+        continue;
+      }
+      if (!r.api_providers.empty() && !r.api_providers.count(to_lower(p->provider))) {
+        exclusions.add("provider not in constraints.api_providers");
+        continue;
+      }
+      ++plan.options_evaluated;
+      if (p->context_window > 0 && request_tokens_p95 > p->context_window) {
+        reject(
+            id, OptionKind::kApi, "context",
+            fmt::format("a p95 request ({} input + {} output tokens) exceeds the {}-token "
+                        "context window",
+                        num(t.input_tokens.p95_or_default()), num(t.output_tokens.p95_or_default()),
+                        group_thousands(p->context_window)));
+        continue;
+      }
+      if (p->max_output_tokens > 0 && t.output_tokens.p95_or_default() > p->max_output_tokens) {
+        reject(id, OptionKind::kApi, "context",
+               fmt::format("p95 output ({} tokens) exceeds the {}-token output limit",
+                           num(t.output_tokens.p95_or_default()),
+                           group_thousands(p->max_output_tokens)));
+        continue;
+      }
+      Option o;
+      o.id = id;
+      o.kind = OptionKind::kApi;
+      o.price = p;
+      o.model = p->open_model.empty() ? p->model : p->open_model;
+      o.tier = to_lower(p->quality_tier);
+      o.quality = tier_rank(o.tier);
+      o.cached_input_share = t.cacheable_input_share;
+      o.batch_share = p->batch_discount ? t.batchable_share : 0;
+      o.usd_per_mtok = api_usd_per_mtok(*p, t, o.batch_share);
+      o.monthly_usd = o.usd_per_mtok * monthly_tokens(t) / 1e6;
+      o.bottleneck = "price";
+      costed.push_back(std::move(o));
+    }
+  }
+
+  void add_self_hosted() {
+    const Traffic& t = spec.traffic;
+    const double request_tokens_p95 =
+        t.input_tokens.p95_or_default() + t.output_tokens.p95_or_default();
+    for (const catalog::Model* m : r.models) {
+      const std::vector<std::string> dtypes = dtypes_for(*m, spec);
+      // Configurations one model could have, for exclusion counts.
+      const int per_gpu = static_cast<int>(r.engines.size() * dtypes.size());
+      if (!spec.constraints.self_hosting) {
+        exclusions.add("constraints.self_hosting is false",
+                       per_gpu * static_cast<int>(r.gpus.size()));
+        continue;
+      }
+      if (m->max_context > 0 && request_tokens_p95 > m->max_context) {
+        ++plan.options_evaluated;
+        reject("self:" + m->id, OptionKind::kSelfHosted, "context",
+               fmt::format("a p95 request ({} tokens) exceeds {}'s {}-token context",
+                           num(request_tokens_p95), m->id, group_thousands(m->max_context)));
+        continue;
+      }
+      const std::string tier = model_tier(cat, *m);
+      for (const catalog::Gpu* g : r.gpus) {
+        GpuPriceChoice price = gpu_price(*g, r);
+        if (!price.found) {
+          exclusions.add(r.clouds.empty() ? "GPU has no on-demand price in the catalog"
+                                          : "GPU has no on-demand price from constraints.clouds",
+                         per_gpu);
+          continue;
+        }
+        for (const catalog::Engine* e : r.engines) {
+          for (const std::string& dtype : dtypes) {
+            if (!e->supports_dtype(dtype)) {
+              exclusions.add("engine does not serve the dtype");
+              continue;
+            }
+            for (int tp = 1; tp <= spec.constraints.max_tp; tp *= 2) {
+              // Pipeline stages only past the widest tensor parallelism allowed: a model that
+              // needs them is too big for one node of these GPUs.
+              for (int pp = 1; pp <= (tp == spec.constraints.max_tp ? 2 : 1); ++pp)
+                add_config(*m, tier, *g, price, *e, dtype, tp, pp);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // The mean request at the peak per-replica load; `explain` asks perf for its sentences, which
+  // cost more than the arithmetic, so only ranked options get them.
+  perf::Workload peak_shape(bool explain) const {
+    const Traffic& t = spec.traffic;
+    perf::Workload w{std::max(1, static_cast<int>(std::lround(t.input_tokens.mean))),
+                     std::max(1, static_cast<int>(std::lround(t.output_tokens.mean))),
+                     perf::LoadMode::kQps, 0};
+    w.explain = explain;
+    return w;
+  }
+
+  void add_config(const catalog::Model& m, const std::string& tier, const catalog::Gpu& g,
+                  const GpuPriceChoice& price, const catalog::Engine& e, const std::string& dtype,
+                  int tp, int pp) {
+    const Traffic& t = spec.traffic;
+    const std::string id = self_id(m, g, dtype, tp, pp, e);
+    if (m.attention_heads % tp != 0) {
+      exclusions.add("tp does not divide the model's attention heads");
+      return;
+    }
+    ++plan.options_evaluated;
+    // Weights alone over the card's memory: no need to ask the model.
+    const double weights_gib = perf::weight_bytes(m, dtype) / (tp * pp) / (1024.0 * 1024 * 1024);
+    if (weights_gib > g.memory_gib) {
+      reject(id, OptionKind::kSelfHosted, "fit",
+             fmt::format("{} GiB of {} weights per GPU exceed the {}'s {} GiB", num(weights_gib),
+                         dtype, g.id, num(g.memory_gib)));
+      return;
+    }
+    perf::Deployment d;
+    d.model = &m;
+    d.gpu = &g;
+    d.engine = &e;
+    d.dtype = dtype;
+    d.tp = tp;
+    d.pp = pp;
+    d.gpus = tp * pp;
+    Capacity cap = replica_capacity(estimator, d, t.input_tokens, t.output_tokens, slo());
+    plan.estimate_calls += cap.estimate_calls;
+    if (!cap.feasible) {
+      reject(id, OptionKind::kSelfHosted, cap.category, cap.reason);
+      return;
+    }
+    Option o;
+    o.id = id;
+    o.kind = OptionKind::kSelfHosted;
+    o.model = m.id;
+    o.tier = tier;
+    o.quality = tier_rank(tier);
+    o.catalog_model = &m;
+    o.gpu = &g;
+    o.engine = &e;
+    o.dtype = dtype;
+    o.tp = tp;
+    o.pp = pp;
+    o.gpu_provider = price.provider;
+    o.gpu_usd_per_hour = price.usd_per_hour;
+    o.replicas =
+        count_replicas(t.peak_qps, t.average_qps, cap.qps, spec.slo.availability, t.autoscaling);
+    o.capacity = std::move(cap);
+    o.gpus_billed = o.replicas.billed * tp * pp;
+    o.monthly_usd = o.gpus_billed * price.usd_per_hour * kHoursPerMonth;
+    o.usd_per_mtok = o.monthly_usd / (monthly_tokens(t) / 1e6);
+    // Headroom where it is smallest: the peak spread over the replicas left with one down.
+    LoadCheck peak = check_load(estimator, d, peak_shape(false), t.peak_qps / o.replicas.peak,
+                                o.capacity.reference, slo());
+    ++plan.estimate_calls;
+    if (peak.ok) {
+      o.at_peak = peak.estimate;
+      o.p95_at_peak = peak.p95;
+    } else {
+      o.at_peak = o.capacity.at_capacity;
+      o.p95_at_peak = o.capacity.p95_at_capacity;
+    }
+    o.headroom = slo_headroom(o.p95_at_peak, slo());
+    o.bottleneck = o.at_peak.bottleneck;
+    costed.push_back(std::move(o));
+  }
+
+  // Budget, dominance, ranking.
+  void rank() {
+    std::vector<const Option*> in_budget;
+    for (const auto& o : costed) {
+      if (spec.budget_monthly_usd && o.monthly_usd > *spec.budget_monthly_usd) {
+        reject(o.id, o.kind, "budget",
+               fmt::format("{}/month exceeds the {}/month budget", money(o.monthly_usd),
+                           money(*spec.budget_monthly_usd)),
+               o.monthly_usd);
+        continue;
+      }
+      in_budget.push_back(&o);
+    }
+    std::vector<Merit> merits;
+    merits.reserve(in_budget.size());
+    for (const Option* o : in_budget)
+      merits.push_back({o->monthly_usd, o->headroom.value_or(0), o->quality});
+    std::vector<int> by = find_dominated(merits);
+    for (size_t i = 0; i < in_budget.size(); ++i) {
+      const Option& o = *in_budget[i];
+      if (by[i] >= 0)
+        plan.dominated.push_back(
+            {o.id, o.monthly_usd, o.headroom, in_budget[static_cast<size_t>(by[i])]->id});
+      else
+        plan.ranked.push_back(o);
+    }
+    std::stable_sort(plan.ranked.begin(), plan.ranked.end(), better);
+    for (size_t i = 0; i < costed.size(); ++i) costed_by_id[costed[i].id] = i;
+    for (size_t i = 0; i < plan.rejected.size(); ++i)
+      rejected_by_id.emplace(plan.rejected[i].id, i);
+  }
+
+  // The ranking order: cheaper, then more headroom, then id.
+  static bool better(const Option& a, const Option& b) {
+    if (a.monthly_usd != b.monthly_usd) return a.monthly_usd < b.monthly_usd;
+    if (a.headroom.value_or(0) != b.headroom.value_or(0))
+      return a.headroom.value_or(0) > b.headroom.value_or(0);
+    return a.id < b.id;
+  }
+
+  // The best option of a kind that met the SLO, budget aside (the break-even's ends).
+  const Option* best_of(OptionKind kind) const {
+    const Option* best = nullptr;
+    for (const auto& o : costed)
+      if (o.kind == kind && (!best || better(o, *best))) best = &o;
+    return best;
+  }
+
+  // Lookups for the reasons; valid after rank().
+  const Rejected* find_rejected(const std::string& id) const {
+    auto it = rejected_by_id.find(id);
+    return it == rejected_by_id.end() ? nullptr : &plan.rejected[it->second];
+  }
+
+  const Option* find_costed(const std::string& id) const {
+    auto it = costed_by_id.find(id);
+    return it == costed_by_id.end() ? nullptr : &costed[it->second];
+  }
+
+  std::string slo_text() const {
+    std::vector<std::string> parts;
+    if (spec.slo.ttft_p95_ms)
+      parts.push_back(fmt::format("TTFT {} ms", num(*spec.slo.ttft_p95_ms)));
+    if (spec.slo.tpot_p95_ms)
+      parts.push_back(fmt::format("TPOT {} ms", num(*spec.slo.tpot_p95_ms)));
+    return parts.empty() ? "no latency SLO" : "p95 " + join(parts, ", ");
+  }
+
+  // "KV 61,440 tokens/replica (38 requests), weights 15.0 GiB/GPU"
+  static std::string memory_text(const perf::Estimate& e) {
+    return fmt::format(
+        "KV cache {} tokens per replica (room for {} requests), weights {} GiB per GPU",
+        group_thousands(e.memory.kv_cache_tokens), e.memory.max_concurrency,
+        num(e.memory.weights_gib_per_gpu));
+  }
+
+  void explain_self_hosted(Option& o) {
+    const Traffic& t = spec.traffic;
+    perf::Deployment d;
+    d.model = o.catalog_model;
+    d.gpu = o.gpu;
+    d.engine = o.engine;
+    d.dtype = o.dtype;
+    d.tp = o.tp;
+    d.pp = o.pp;
+    d.gpus = o.tp * o.pp;
+    perf::Workload w = peak_shape(true);
+    w.value = t.peak_qps / o.replicas.peak;
+    if (auto e = estimator(d, w)) o.at_peak.explain = e->explain;
+    ++plan.estimate_calls;
+
+    const Capacity& cap = o.capacity;
+    o.because.push_back(fmt::format(
+        "{} req/s per replica within {} (p95 at peak load: TTFT {} ms, TPOT {} ms; {} headroom); "
+        "saturated throughput {} req/s",
+        num(cap.qps), slo_text(), num(o.p95_at_peak.ttft_ms), num(o.p95_at_peak.tpot_ms),
+        percent(o.headroom.value_or(0)), num(cap.saturated_qps)));
+    std::string fleet =
+        t.autoscaling ? fmt::format("autoscaled to the average fleet of {}", o.replicas.average)
+                      : "the peak fleet billed all month";
+    o.because.push_back(fmt::format(
+        "peak {} req/s -> {} replica{}{}; {}: {} x {} GPU at {}/GPU-h ({}) = {}/month",
+        num(t.peak_qps), o.replicas.peak, o.replicas.peak == 1 ? "" : "s",
+        o.replicas.spare ? fmt::format(" + {} spare (availability {})", o.replicas.spare,
+                                       percent_precise(spec.slo.availability))
+                         : "",
+        fleet, o.gpus_billed, o.gpu->id, money(o.gpu_usd_per_hour), o.gpu_provider,
+        money(o.monthly_usd)));
+    o.because.push_back(fmt::format("bottleneck {}: {}",
+                                    o.bottleneck.empty() ? "unknown" : o.bottleneck,
+                                    memory_text(o.at_peak)));
+
+    // Another GPU: the best ranked option of the same model on a different card, else the
+    // cheapest that met the SLO (dominated or over budget).
+    auto other_gpu = [&o](const Option& x) {
+      return x.kind == OptionKind::kSelfHosted && x.gpu != o.gpu &&
+             x.catalog_model == o.catalog_model;
+    };
+    const Option* other = nullptr;
+    for (const auto& x : plan.ranked)
+      if (other_gpu(x)) {
+        other = &x;
+        break;
+      }
+    if (!other)
+      for (const auto& x : costed)
+        if (other_gpu(x) && (!other || better(x, *other))) other = &x;
+    if (other) {
+      std::string line = versus(o, *other, o.gpu->id, other->gpu->id);
+      if (other->tp * other->pp != o.tp * o.pp)
+        line += fmt::format("; {} vs {} GPUs per replica", o.tp * o.pp, other->tp * other->pp);
+      const long long kv = o.at_peak.memory.kv_cache_tokens;
+      const long long other_kv = other->at_peak.memory.kv_cache_tokens;
+      // The H100-vs-H200 story: the other card is limited by how little KV its memory leaves.
+      const bool kv_bound = other->bottleneck == "kv-capacity" ||
+                            other->capacity.at_capacity.bottleneck == "kv-capacity";
+      if (kv_bound && other_kv < kv)
+        line += fmt::format("; on {}, {} {} leaves KV for only {} tokens per replica vs {}",
+                            other->gpu->id, o.model, other->dtype, group_thousands(other_kv),
+                            group_thousands(kv));
+      o.because.push_back(line);
+    }
+
+    // Another dtype on the same card, engine and parallelism.
+    for (const std::string& dtype : dtypes_for(*o.catalog_model, spec)) {
+      if (dtype == o.dtype) continue;
+      const std::string alt = self_id(*o.catalog_model, *o.gpu, dtype, o.tp, o.pp, *o.engine);
+      if (const Option* a = find_costed(alt)) {
+        o.because.push_back(fmt::format(
+            "{}; {} vs {} GiB of weights per GPU", versus(o, *a, o.dtype, dtype),
+            num(o.at_peak.memory.weights_gib_per_gpu), num(a->at_peak.memory.weights_gib_per_gpu)));
+        break;  // one dtype comparison is enough
+      }
+      if (const Rejected* x = find_rejected(alt)) {
+        o.because.push_back(
+            fmt::format("{} at tp{} rejected ({}): {}", dtype, o.tp, x->category, x->reason));
+        break;
+      }
+    }
+
+    // The next smaller tensor parallelism, when it did not work or cost more.
+    if (o.tp > 1) {
+      const std::string alt = self_id(*o.catalog_model, *o.gpu, o.dtype, o.tp / 2, o.pp, *o.engine);
+      if (const Option* a = find_costed(alt))
+        o.because.push_back(fmt::format(
+            "{}; {} vs {} req/s per GPU",
+            versus(o, *a, fmt::format("tp{}", o.tp), fmt::format("tp{}", a->tp)),
+            num(o.capacity.qps / (o.tp * o.pp)), num(a->capacity.qps / (a->tp * a->pp))));
+      else if (const Rejected* x = find_rejected(alt))
+        o.because.push_back(
+            fmt::format("tp{} rejected ({}): {}", o.tp / 2, x->category, x->reason));
+    }
+  }
+
+  // "<this> over <alt>" when this option wins on cost (or ties with more headroom); "<this> vs
+  // <alt>" when it costs more and is ranked for its headroom.
+  static std::string versus(const Option& o, const Option& a, const std::string& mine,
+                            const std::string& theirs) {
+    const double h = o.headroom.value_or(0), ha = a.headroom.value_or(0);
+    const bool wins = o.monthly_usd < a.monthly_usd || (o.monthly_usd == a.monthly_usd && h > ha);
+    return fmt::format(
+        "{} {} {}: {} vs {}/month, SLO headroom at peak {} vs {}, {} vs {} req/s per replica "
+        "({}x)",
+        mine, wins ? "over" : "vs", theirs, money(o.monthly_usd), money(a.monthly_usd), percent(h),
+        percent(ha), num(o.capacity.qps), num(a.capacity.qps),
+        num(o.capacity.qps / a.capacity.qps, 2));
+  }
+
+  static std::string percent_precise(double fraction) { return num(fraction * 100, 4) + "%"; }
+
+  void explain_api(Option& o) {
+    const Traffic& t = spec.traffic;
+    const catalog::Price& p = *o.price;
+    const double input_share = t.input_tokens.mean / tokens_per_request(t);
+    std::string cached;
+    if (o.cached_input_share > 0)
+      cached = p.cache_read_usd_per_mtok
+                   ? fmt::format(" ({} of it cached at {}/M)", percent(o.cached_input_share),
+                                 money(*p.cache_read_usd_per_mtok))
+                   : fmt::format(" ({} has no cache-read price)", p.provider);
+    std::string batch;
+    if (o.batch_share > 0)
+      batch = fmt::format("; {} of tokens via the batch API at -{}", percent(o.batch_share),
+                          percent(*p.batch_discount));
+    else if (t.batchable_share > 0)
+      batch = fmt::format("; {} has no batch API price", p.provider);
+    o.because.push_back(fmt::format("{}/M tokens blended: {} input at {}/M{}, {} output at {}/M{}",
+                                    money(o.usd_per_mtok), percent(input_share),
+                                    money(p.input_usd_per_mtok), cached, percent(1 - input_share),
+                                    money(p.output_usd_per_mtok), batch));
+    o.because.push_back(fmt::format("{} tokens/month ({} req/s average x {} tokens) -> {}/month",
+                                    tokens_text(monthly_tokens(t)), num(t.average_qps),
+                                    num(tokens_per_request(t)), money(o.monthly_usd)));
+    o.because.push_back(
+        "latency and rate limits of hosted APIs are not in the catalog: the SLO is assumed met, "
+        "not checked");
+  }
+
+  void explain() {
+    for (auto& o : plan.ranked) {
+      if (o.kind == OptionKind::kSelfHosted)
+        explain_self_hosted(o);
+      else
+        explain_api(o);
+    }
+  }
+
+  // For each allowed GPU with no costed option: the most telling rejection.
+  void why_not() {
+    if (!spec.constraints.self_hosting || r.models.empty()) return;
+    static const std::vector<std::string> kOrder = {"budget", "slo", "fit", "unsupported"};
+    for (const catalog::Gpu* g : r.gpus) {
+      bool any = false;
+      for (const auto& o : costed)
+        if (o.gpu == g && !(spec.budget_monthly_usd && o.monthly_usd > *spec.budget_monthly_usd))
+          any = true;
+      if (any) continue;
+      const Rejected* best = nullptr;
+      size_t best_rank = kOrder.size();
+      const std::string marker = "/" + g->id + "/";
+      for (const auto& x : plan.rejected) {
+        if (x.kind != OptionKind::kSelfHosted || x.id.find(marker) == std::string::npos) continue;
+        size_t rank = static_cast<size_t>(std::find(kOrder.begin(), kOrder.end(), x.category) -
+                                          kOrder.begin());
+        bool cheaper = best && rank == best_rank && x.monthly_usd && best->monthly_usd &&
+                       *x.monthly_usd < *best->monthly_usd;
+        if (rank < best_rank || cheaper) best = &x, best_rank = rank;
+      }
+      if (best)
+        plan.notes.push_back(
+            fmt::format("{}: no option within the SLO and budget; closest: {} "
+                        "({}: {})",
+                        g->id, best->id, best->category, best->reason));
+    }
+  }
+
+  void compute_break_even() {
+    const Option* api = best_of(OptionKind::kApi);
+    const Option* self = best_of(OptionKind::kSelfHosted);
+    if (!api || !self) return;
+    const Traffic& t = spec.traffic;
+    BreakEvenReport b;
+    b.api_id = api->id;
+    b.self_hosted_id = self->id;
+    b.api_monthly_usd = api->monthly_usd;
+    b.self_hosted_monthly_usd = self->monthly_usd;
+    const double replica_usd = self->tp * self->pp * self->gpu_usd_per_hour * kHoursPerMonth;
+    const double billed_per_average = t.autoscaling ? 1.0 : t.peak_qps / t.average_qps;
+    b.at = break_even(api->usd_per_mtok, tokens_per_request(t), replica_usd, self->capacity.qps,
+                      billed_per_average, self->replicas.spare);
+    std::string now =
+        fmt::format("at {} req/s average: {} {}/month vs {} {}/month", num(t.average_qps), api->id,
+                    money(api->monthly_usd), self->id, money(self->monthly_usd));
+    if (b.at.found) {
+      b.summary = fmt::format(
+          "{} and {} cost the same at {} req/s average ({} tokens/month, {} billed replica{}, "
+          "{}/month); above that self-hosting is cheaper, below it the API ({})",
+          self->id, api->id, num(b.at.average_qps), tokens_text(b.at.tokens_per_month),
+          b.at.billed_replicas, b.at.billed_replicas == 1 ? "" : "s", money(b.at.monthly_usd), now);
+    } else {
+      const double carried_usd = api->usd_per_mtok * tokens_per_request(t) * kSecondsPerMonth /
+                                 1e6 * self->capacity.qps / billed_per_average;
+      b.summary = fmt::format(
+          "no break-even: one {} replica costs {}/month and carries {} req/s of average traffic, "
+          "which {} serves for {}/month; the API stays cheaper at any traffic ({})",
+          self->gpu->id, money(replica_usd), num(self->capacity.qps / billed_per_average), api->id,
+          money(carried_usd), now);
+    }
+    plan.break_even = b;
+  }
+
+  void assumptions() {
+    const Traffic& t = spec.traffic;
+    auto& a = plan.assumptions;
+    a.push_back(fmt::format("traffic from {}", t.source));
+    if (!t.input_tokens.p95 || !t.output_tokens.p95)
+      a.push_back(
+          fmt::format("p95 lengths not given are {}x the mean (input p95 {}, output p95 "
+                      "{} tokens)",
+                      num(kDefaultP95OverMean), num(t.input_tokens.p95_or_default()),
+                      num(t.output_tokens.p95_or_default())));
+    a.push_back(
+        "p95 TTFT = p95 prompt's prefill + ln(20) x mean queueing; p95 TPOT = mean + decode-step "
+        "slope x 1.645 sqrt(batch) (docs/PLAN.md)");
+    a.push_back(t.autoscaling
+                    ? "autoscaling: billed at the average fleet (ceil(average QPS / capacity)); "
+                      "the peak fleet must be obtainable, scale-up lag is not modelled"
+                    : "no autoscaling: the peak fleet is billed all month");
+    a.push_back(spare_replicas(spec.slo.availability)
+                    ? "availability >= 99.9%: one spare replica (N+1); headroom is measured with "
+                      "the peak on N replicas"
+                    : "availability < 99.9%: no spare replica");
+    a.push_back(fmt::format("a month is {} hours; GPUs at the cheapest on-demand $/GPU-h{}",
+                            num(kHoursPerMonth),
+                            spec.constraints.clouds.empty() ? "" : " of constraints.clouds"));
+    if (spec.constraints.data_residency == "on-prem")
+      a.push_back(
+          "on-prem: GPU-hours priced at cloud on-demand rates unless "
+          "constraints.gpu_usd_per_hour says otherwise");
+    if (t.cacheable_input_share > 0)
+      a.push_back(
+          "prompt caching is priced for APIs; self-hosted prefix caching is not modelled "
+          "(self-hosted TTFT is conservative)");
+    a.push_back(
+        "hosted APIs: latency and rate limits are not in the catalog, so their SLO is "
+        "assumed met");
+  }
+};
+
+}  // namespace
+
+const char* to_string(OptionKind kind) { return kind == OptionKind::kApi ? "api" : "self-hosted"; }
+
+Result<Plan> make_plan(const Catalog& catalog, const Spec& spec, const Estimator& estimator) {
+  auto resolved = resolve(catalog, spec);
+  if (!resolved) return resolved.error();
+  if (spec.traffic.peak_qps <= 0 || spec.traffic.input_tokens.mean <= 0 ||
+      spec.traffic.output_tokens.mean <= 0)
+    return Error{
+        fmt::format("{}: field 'traffic': no rates or lengths (a trace must be applied "
+                    "before planning)",
+                    spec.file)};
+  Planner p{catalog, spec, estimator, *resolved, Plan{}, Exclusions{}, {}, {}, {}};
+  p.plan.spec = spec;
+  p.assumptions();
+  p.add_apis();
+  p.add_self_hosted();
+  p.rank();
+  p.compute_break_even();
+  p.explain();
+  p.why_not();
+  p.plan.excluded = p.exclusions.take();
+  return std::move(p.plan);
+}
+
+}  // namespace llmctl::plan

@@ -1,0 +1,111 @@
+// The capacity planner: a spec (what to serve, traffic, SLOs, budget, constraints) and the
+// catalog in, every option considered out: the ranked feasible ones with the reasons and numbers
+// behind them, the dominated ones, the rejected ones with why, and the break-even traffic between
+// the best hosted API and the best self-hosted fleet.
+//
+// Pure: no I/O, no clocks. The spec's trace (if any) must already be applied (trace.h). The
+// result points into the catalog, which must outlive it. docs/PLAN.md describes the method.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "common/result.h"
+#include "plan/capacity.h"
+#include "plan/spec.h"
+
+namespace llmctl::plan {
+
+enum class OptionKind { kApi, kSelfHosted };
+const char* to_string(OptionKind kind);
+
+// One way to serve the traffic, costed and sized.
+struct Option {
+  std::string id;  // "api:<price id>" or "self:<model>/<gpu>/<dtype>/tp<N>[pp<M>]/<engine>"
+  OptionKind kind = OptionKind::kApi;
+  std::string model;  // catalog model id (self-hosted, open-model APIs) or the API's model name
+  std::string tier;   // quality tier, empty when the catalog does not say
+  int quality = -1;   // tier_rank(tier)
+
+  // Hosted API.
+  const catalog::Price* price = nullptr;
+  double cached_input_share = 0;  // of input tokens, priced at the cache-read price
+  double batch_share = 0;         // of tokens, priced with the batch discount
+
+  // Self-hosted.
+  const catalog::Model* catalog_model = nullptr;
+  const catalog::Gpu* gpu = nullptr;
+  const catalog::Engine* engine = nullptr;
+  std::string dtype;
+  int tp = 1;
+  int pp = 1;
+  std::string gpu_provider;  // whose $/GPU-hour ("spec" for a constraints override)
+  double gpu_usd_per_hour = 0;
+  Capacity capacity;  // per replica
+  ReplicaCount replicas;
+  int gpus_billed = 0;     // billed replicas x tp x pp
+  perf::Estimate at_peak;  // one replica at its share of the peak with one replica down
+  LatencyP95 p95_at_peak;
+
+  // Both.
+  double monthly_usd = 0;
+  double usd_per_mtok = 0;           // monthly cost / monthly tokens (input + output)
+  std::optional<double> headroom;    // 1 - p95/SLO of the tightest SLO; unknown for APIs
+  std::string bottleneck;            // perf's, or "price" for APIs
+  std::vector<std::string> because;  // reasons, each with its numbers
+};
+
+struct Rejected {
+  std::string id;
+  OptionKind kind = OptionKind::kApi;
+  std::string category;  // fit | context | slo | budget | unsupported
+  std::string reason;
+  std::optional<double> monthly_usd;  // when it was costed (budget rejections)
+};
+
+struct Dominated {
+  std::string id;
+  double monthly_usd = 0;
+  std::optional<double> headroom;
+  std::string dominated_by;
+};
+
+// Options the constraints rule out before evaluation, counted by reason.
+struct Exclusion {
+  std::string reason;
+  int options = 0;
+};
+
+struct BreakEvenReport {
+  std::string api_id;
+  std::string self_hosted_id;
+  double api_monthly_usd = 0;          // at the spec's traffic
+  double self_hosted_monthly_usd = 0;  // at the spec's traffic
+  BreakEven at;                        // traffic where they meet
+  std::string summary;                 // one sentence with the numbers
+};
+
+struct Plan {
+  Spec spec;  // as planned (trace applied)
+  std::vector<std::string> assumptions;
+  int options_evaluated = 0;  // enumerated options that reached the model or the price list
+  int estimate_calls = 0;
+  std::vector<Option> ranked;  // feasible, within budget, not dominated; cheapest first
+  std::vector<Dominated> dominated;
+  std::vector<Rejected> rejected;
+  std::vector<Exclusion> excluded;
+  std::optional<BreakEvenReport> break_even;
+  std::vector<std::string> notes;  // "why not" lines: GPUs or dtypes with no feasible option
+};
+
+// Plans with `estimator` as the performance model. Errors are spec errors the catalog reveals
+// (an unknown model, GPU, engine, cloud or provider), naming the spec's file:line.
+Result<Plan> make_plan(const catalog::Catalog& catalog, const Spec& spec,
+                       const Estimator& estimator);
+
+// Plans with the real performance model (perf::estimate).
+Result<Plan> make_plan(const catalog::Catalog& catalog, const Spec& spec);
+
+}  // namespace llmctl::plan

@@ -1,0 +1,123 @@
+// The fitter recovers parameters it generated data with, and the efficiency lookup merges
+// entries from broad to specific.
+#include "perf/calibrate.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "catalog/loader.h"
+
+namespace llmctl::perf {
+namespace {
+
+const catalog::Catalog& cat() {
+  static const catalog::Catalog c = [] {
+    catalog::LoadOptions o;
+    o.default_overlays = false;
+    auto r = catalog::load_catalog(o);
+    if (!r) ADD_FAILURE() << r.error().message;
+    return r ? *r : catalog::Catalog{};
+  }();
+  return c;
+}
+
+CalibrationRow row(const std::string& id, const std::string& model, const std::string& gpu, int tp,
+                   const std::string& dtype, Workload w) {
+  CalibrationRow r;
+  r.id = id;
+  r.deployment.model = cat().find_model(model);
+  r.deployment.gpu = cat().find_gpu(gpu);
+  r.deployment.engine = cat().find_engine("trtllm");
+  r.deployment.dtype = dtype;
+  r.deployment.tp = r.deployment.gpus = tp;
+  w.explain = false;
+  r.workload = w;
+  return r;
+}
+
+TEST(PerfCalibrate, RecoversTheParametersThatMadeTheData) {
+  EfficiencyParams truth;
+  truth.eta_mem = 0.7;
+  truth.eta_flop = 0.45;
+  truth.step_overhead_ms = 4;
+  truth.ttft_overhead_ms = 12;
+  std::vector<CalibrationRow> rows = {
+      row("a", "llama-3.1-8b", "h100-sxm", 1, "fp8", {1000, 1000, LoadMode::kOffline, 0}),
+      row("b", "llama-3.1-8b", "h100-sxm", 1, "bf16", {500, 200, LoadMode::kQps, 4}),
+      row("c", "llama-3.1-70b", "h100-sxm", 4, "fp8", {2048, 128, LoadMode::kOffline, 0}),
+      row("d", "llama-3.1-70b", "h200", 2, "fp8", {1000, 500, LoadMode::kConcurrency, 16}),
+      row("e", "llama-3.1-8b", "h200", 1, "bf16", {2000, 1, LoadMode::kBatch, 1}),
+      row("f", "llama-3.1-8b", "h200", 1, "bf16", {200, 100, LoadMode::kBatch, 1})};
+  std::vector<const CalibrationRow*> ptrs;
+  for (auto& r : rows) {
+    auto e = estimate(r.deployment, r.workload, truth);
+    ASSERT_TRUE(e.ok() && e->fits) << r.id;
+    for (const char* m :
+         {"output_tokens_per_s", "ttft_ms", "itl_ms", "prefill_ms", "decode_ms_per_token"})
+      r.measured.emplace_back(m, *predicted_metric(*e, m));
+    ptrs.push_back(&r);
+  }
+  FitOptions o;
+  o.free = {"eta_mem", "eta_flop", "step_overhead_ms", "ttft_overhead_ms"};
+  o.arch_free.clear();
+  o.prior_weight = 1e-4;
+  const FitResult fit = fit_efficiency(ptrs, EfficiencyParams{}, o);
+  EXPECT_LT(fit.loss, 1e-6);
+  EXPECT_NEAR(fit.params.eta_mem, 0.7, 0.01);
+  EXPECT_NEAR(fit.params.eta_flop, 0.45, 0.01);
+  EXPECT_NEAR(fit.params.step_overhead_ms, 4, 0.1);
+  EXPECT_NEAR(fit.params.ttft_overhead_ms, 12, 0.3);
+}
+
+TEST(PerfCalibrate, ResidualsAreLogRatios) {
+  CalibrationRow r =
+      row("a", "llama-3.1-8b", "h100-sxm", 1, "fp8", {1000, 1000, LoadMode::kOffline, 0});
+  auto e = estimate(r.deployment, r.workload, EfficiencyParams{});
+  ASSERT_TRUE(e.ok());
+  r.measured = {{"output_tokens_per_s", e->output_tokens_per_s * 2}};
+  const auto res = row_residuals(r, EfficiencyParams{});
+  ASSERT_EQ(res.size(), 1u);
+  EXPECT_NEAR(res[0], -std::log(2.0), 1e-12);
+}
+
+TEST(PerfEfficiency, MergesFromBroadToSpecific) {
+  catalog::Catalog c;
+  auto entry = [](const std::string& engine, const std::string& arch,
+                  std::map<std::string, double> params) {
+    catalog::Efficiency e;
+    e.id = engine + "/" + arch;
+    e.engine = engine;
+    e.arch = arch;
+    e.params = std::move(params);
+    return e;
+  };
+  // Listed most specific first: the order in the file must not matter.
+  c.efficiency = {entry("vllm", "hopper", {{"eta_flop", 0.4}}),
+                  entry("vllm", "any", {{"eta_flop", 0.3}, {"step_overhead_ms", 6}}),
+                  entry("any", "hopper", {{"eta_mem", 0.9}}),
+                  entry("any", "any", {{"eta_mem", 0.7}, {"eta_flop", 0.2}, {"unknown", 1}})};
+  const EfficiencyParams hopper = efficiency_for(c, "vllm", "hopper");
+  EXPECT_DOUBLE_EQ(hopper.eta_flop, 0.4);
+  EXPECT_DOUBLE_EQ(hopper.step_overhead_ms, 6);
+  EXPECT_DOUBLE_EQ(hopper.eta_mem, 0.9);
+  const EfficiencyParams ampere = efficiency_for(c, "vllm", "ampere");
+  EXPECT_DOUBLE_EQ(ampere.eta_flop, 0.3);
+  EXPECT_DOUBLE_EQ(ampere.eta_mem, 0.7);
+  const EfficiencyParams other = efficiency_for(c, "sglang", "ampere");
+  EXPECT_DOUBLE_EQ(other.eta_flop, 0.2);
+  EXPECT_DOUBLE_EQ(other.step_overhead_ms, EfficiencyParams{}.step_overhead_ms);
+}
+
+TEST(PerfEfficiency, EmbeddedCatalogCarriesTheFit) {
+  const catalog::Efficiency* any = nullptr;
+  for (const auto& e : cat().efficiency)
+    if (e.id == "any/any") any = &e;
+  ASSERT_NE(any, nullptr) << "data/efficiency.yaml must hold an any/any entry";
+  for (const auto& name : EfficiencyParams::names()) EXPECT_TRUE(any->params.count(name)) << name;
+  EXPECT_NE(any->provenance.source.find("published_measurements.yaml"), std::string::npos);
+  EXPECT_FALSE(any->fitted_on.empty());
+}
+
+}  // namespace
+}  // namespace llmctl::perf
