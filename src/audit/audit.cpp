@@ -1,0 +1,527 @@
+#include "audit/audit.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+
+#include "audit/internal.h"
+#include "audit/rules.h"
+#include "common/strings.h"
+
+namespace llmctl::audit {
+
+using detail::FileCtx;
+using detail::Node;
+using detail::Pos;
+
+std::string_view severity_name(Severity s) {
+  switch (s) {
+    case Severity::kNote:
+      return "note";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kError:
+      return "error";
+  }
+  return "warning";
+}
+
+std::optional<Severity> parse_severity(std::string_view s) {
+  std::string l = to_lower(s);
+  if (l == "note") return Severity::kNote;
+  if (l == "warning") return Severity::kWarning;
+  if (l == "error") return Severity::kError;
+  return std::nullopt;
+}
+
+std::string_view input_kind_name(InputKind k) {
+  switch (k) {
+    case InputKind::kUnknown:
+      return "unknown";
+    case InputKind::kKubernetes:
+      return "kubernetes";
+    case InputKind::kHelmValues:
+      return "helm-values";
+    case InputKind::kCompose:
+      return "compose";
+    case InputKind::kSkyPilot:
+      return "skypilot";
+    case InputKind::kPrometheusRules:
+      return "prometheus-rules";
+    case InputKind::kGrafana:
+      return "grafana-dashboard";
+    case InputKind::kGithubWorkflow:
+      return "github-workflow";
+    case InputKind::kLiteLLM:
+      return "litellm-config";
+    case InputKind::kGatewayConfig:
+      return "llmctl-gateway-config";
+    case InputKind::kPython:
+      return "python";
+    case InputKind::kJavaScript:
+      return "javascript";
+    case InputKind::kGo:
+      return "go";
+  }
+  return "unknown";
+}
+
+void ProjectFacts::merge(ProjectFacts&& o) {
+  auto move_all = [](auto& dst, auto& src) {
+    dst.insert(dst.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
+  };
+  move_all(services, o.services);
+  move_all(workloads, o.workloads);
+  move_all(pdbs, o.pdbs);
+  move_all(scalers, o.scalers);
+  move_all(service_links, o.service_links);
+  move_all(hpa_resource, o.hpa_resource);
+  move_all(single_replica, o.single_replica);
+  move_all(llm_calls, o.llm_calls);
+  gateway_or_override = gateway_or_override || o.gateway_or_override;
+}
+
+namespace {
+
+std::string_view extension(std::string_view path) {
+  size_t slash = path.find_last_of('/');
+  std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  size_t dot = base.find_last_of('.');
+  return dot == std::string_view::npos ? std::string_view{} : base.substr(dot);
+}
+
+uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ULL) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+bool is_rule_id(std::string_view t) {
+  // LLM001, K8S013, CICD004, GW001: letters and digits ending in three digits.
+  if (t.size() < 4 || t.size() > 8) return false;
+  for (char c : t)
+    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+  for (size_t i = t.size() - 3; i < t.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(t[i]))) return false;
+  return std::isalpha(static_cast<unsigned char>(t[0]));
+}
+
+bool ns_match(const std::string& a, const std::string& b) {
+  return a.empty() || b.empty() || a == b;
+}
+
+InputKind classify_yaml(const std::vector<Node>& docs, std::string_view rel) {
+  for (const auto& d : docs)
+    if (d.is_map() && d.get("apiVersion") && d.get("kind")) return InputKind::kKubernetes;
+  const Node* first = nullptr;
+  for (const auto& d : docs)
+    if (d.is_map()) {
+      first = &d;
+      break;
+    }
+  if (!first) return InputKind::kUnknown;
+  const Node& d = *first;
+  if (d.get("servingEngineSpec")) return InputKind::kHelmValues;
+  if (d.get("model_list")) return InputKind::kLiteLLM;
+  if (d.get("model_groups")) return InputKind::kGatewayConfig;
+  if (const Node* models = d.get("models"); models && models->is_seq())
+    for (const auto& m : models->seq)
+      if (m.get("deployments")) return InputKind::kGatewayConfig;
+  if (d.get("jobs") && (d.get("on") || d.get("true") || detail::contains(rel, ".github/workflows")))
+    return InputKind::kGithubWorkflow;
+  if (const Node* groups = d.get("groups"); groups && groups->is_seq())
+    for (const auto& g : groups->seq)
+      if (g.get("rules")) return InputKind::kPrometheusRules;
+  if (const Node* services = d.get("services"); services && services->is_map())
+    for (const auto& [k, v] : services->map)
+      if (v.get("image") || v.get("build")) return InputKind::kCompose;
+  const Node* resources = d.get("resources");
+  if ((d.get("run") || d.get("setup")) && (resources || d.get("envs") || d.get("service")))
+    return InputKind::kSkyPilot;
+  if (resources && (resources->get("accelerators") || resources->get("image_id")))
+    return InputKind::kSkyPilot;
+  if (const Node* svc = d.get("service"); svc && svc->get("readiness_probe"))
+    return InputKind::kSkyPilot;
+  return InputKind::kUnknown;
+}
+
+}  // namespace
+
+namespace detail {
+
+FileCtx::FileCtx(const Auditor& a, std::string_view p, std::string_view r, std::string_view t)
+    : auditor(a), cat(a.catalog()), path(p), rel(r), text(t) {
+  line_starts_.push_back(0);
+  for (size_t i = 0; i < t.size(); ++i)
+    if (t[i] == '\n') line_starts_.push_back(i + 1);
+  // Inline suppressions: `# llmctl-ignore: ID[,ID] reason` or `// llmctl-ignore: ...`.
+  size_t at = 0;
+  while ((at = t.find("llmctl-ignore", at)) != std::string_view::npos) {
+    Pos p0 = pos_of(at);
+    std::string_view line = line_text(p0.line);
+    size_t c = static_cast<size_t>(p0.col - 1);
+    std::string_view before = line.substr(0, c);
+    if (contains(before, "#") || contains(before, "//") || contains(before, "/*"))
+      ignores_.emplace_back(p0.line, upper(line.substr(c)));
+    at += 13;
+  }
+}
+
+std::string_view FileCtx::line_text(int line) const {
+  if (line < 1 || static_cast<size_t>(line) > line_starts_.size()) return {};
+  size_t b = line_starts_[line - 1];
+  size_t e = static_cast<size_t>(line) < line_starts_.size() ? line_starts_[line] - 1 : text.size();
+  if (e > b && text[e - 1] == '\r') --e;
+  return text.substr(b, e - b);
+}
+
+Pos FileCtx::pos_of(size_t offset) const {
+  auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+  int line = static_cast<int>(it - line_starts_.begin());
+  return Pos{line, static_cast<int>(offset - line_starts_[line - 1]) + 1};
+}
+
+Pos FileCtx::find_from(int from, std::string_view needle, Pos fallback, int max_lines) const {
+  if (from < 1 || needle.empty()) return fallback;
+  for (int l = from; l < from + max_lines && static_cast<size_t>(l) <= line_starts_.size(); ++l) {
+    std::string_view lt = line_text(l);
+    size_t c = lt.find(needle);
+    if (c != std::string_view::npos) return Pos{l, static_cast<int>(c) + 1};
+  }
+  return fallback;
+}
+
+Pos FileCtx::find_after(Pos start, std::string_view needle, Pos fallback) const {
+  if (start.line < 1 || static_cast<size_t>(start.line) > line_starts_.size() || needle.empty())
+    return fallback;
+  size_t from = line_starts_[start.line - 1] + static_cast<size_t>(std::max(start.col, 1) - 1);
+  size_t at = text.find(needle, std::min(from, text.size()));
+  if (at == std::string_view::npos || at - from > 65536) return fallback;
+  return pos_of(at);
+}
+
+bool FileCtx::non_production() const {
+  std::string r(1, '/');
+  r += to_lower(rel);
+  for (std::string_view seg :
+       {"/test/", "/tests/", "/__tests__/", "/spec/", "/testdata/", "/example/", "/examples/",
+        "/docs/", "/notebooks/", "/fixtures/", "/mocks/", "/e2e/", "/benchmarks/"})
+    if (contains(r, seg)) return true;
+  size_t slash = r.find_last_of('/');
+  std::string_view base = std::string_view(r).substr(slash + 1);
+  return starts_with(base, "test_") || ends_with(base, "_test.py") || ends_with(base, "_test.go") ||
+         contains(base, ".test.") || contains(base, ".spec.") || base == "conftest.py";
+}
+
+bool FileCtx::suppressed_at(std::string_view rule, int line) const {
+  for (const auto& [l, comment] : ignores_) {
+    if (l != line && l != line - 1) continue;
+    // Tokens after "LLMCTL-IGNORE:" up to the first that is not a rule id are the ids.
+    size_t colon = comment.find(':');
+    if (colon == std::string::npos) continue;
+    std::string ids = comment.substr(colon + 1);
+    for (char& c : ids)
+      if (c == ',') c = ' ';
+    for (const auto& tok : split(ids, ' ')) {
+      if (tok.empty()) continue;
+      if (tok == "ALL" || tok == rule) return true;
+      if (!is_rule_id(tok)) break;
+    }
+  }
+  return false;
+}
+
+std::string FileCtx::fingerprint(std::string_view rule, int line) {
+  std::string key = fmt::format("{}\x1f{}\x1f{}", rule, path, trim(line_text(line)));
+  int occurrence = seen_keys_[key]++;
+  return fmt::format("{:016x}", fnv1a(fmt::format("{}\x1f{}", key, occurrence)));
+}
+
+std::optional<Finding> FileCtx::make(std::string_view rule, Pos pos, std::string message,
+                                     std::string fix, std::optional<Severity> severity) {
+  if (!on(rule)) return std::nullopt;
+  if (pos.line < 1) pos = Pos{1, 1};
+  if (pos.col < 1) pos.col = 1;
+  if (suppressed_at(rule, pos.line)) {
+    ++suppressed;
+    return std::nullopt;
+  }
+  const RuleInfo* info = find_rule(rule);
+  Finding f;
+  f.rule = std::string(rule);
+  f.severity = severity.value_or(info ? info->severity : Severity::kWarning);
+  f.file = std::string(path);
+  f.line = pos.line;
+  f.column = pos.col;
+  f.message = std::move(message);
+  f.fix = fix.empty() && info ? std::string(info->fix) : std::move(fix);
+  f.fingerprint = fingerprint(rule, pos.line);
+  return f;
+}
+
+void FileCtx::emit(std::string_view rule, Pos pos, std::string message, std::string fix,
+                   std::optional<Severity> severity) {
+  // The same rule at the same place once only (two paths can reach one flag).
+  for (const auto& f : findings)
+    if (f.rule == rule && f.line == std::max(pos.line, 1) && f.column == std::max(pos.col, 1))
+      return;
+  if (auto f = make(rule, pos, std::move(message), std::move(fix), severity))
+    findings.push_back(std::move(*f));
+}
+
+bool contains(std::string_view s, std::string_view needle) {
+  return s.find(needle) != std::string_view::npos;
+}
+
+bool icontains(std::string_view s, std::string_view needle) {
+  if (needle.empty()) return true;
+  if (needle.size() > s.size()) return false;
+  for (size_t i = 0; i + needle.size() <= s.size(); ++i) {
+    size_t j = 0;
+    while (j < needle.size() && std::tolower(static_cast<unsigned char>(s[i + j])) ==
+                                    std::tolower(static_cast<unsigned char>(needle[j])))
+      ++j;
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool looks_like_secret(std::string_view raw) {
+  std::string v = trim(raw);
+  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+    v = v.substr(1, v.size() - 2);
+  if (v.size() < 8) return false;
+  std::string l = to_lower(v);
+  if (l.front() == '<' || l.front() == '$' || l.front() == '{' || l.front() == '%') return false;
+  if (contains(l, "${") || contains(l, "{{") || contains(l, "$(") || starts_with(l, "os.environ"))
+    return false;
+  for (std::string_view p : {"changeme", "change-me", "change_me", "your", "placeholder", "xxxx",
+                             "example", "dummy", "replace", "redacted", "secret-name", "todo",
+                             "insert", "fake", "not-a-real", "notreal", "empty", "none", "null"})
+    if (contains(l, p)) return false;
+  if (l == "true" || l == "false") return false;
+  // Mostly one character (e.g. "sk-aaaaaaaaaaaa") or no letters at all: a placeholder.
+  int counts[256] = {};
+  int letters = 0;
+  for (unsigned char c : v) {
+    ++counts[c];
+    if (std::isalpha(c)) ++letters;
+  }
+  int most = *std::max_element(std::begin(counts), std::end(counts));
+  if (most * 2 > static_cast<int>(v.size())) return false;
+  if (letters == 0) return false;
+  // A path, URL or a sentence is not a token.
+  if (contains(v, " ") || contains(v, "/") || contains(v, "://")) return false;
+  return true;
+}
+
+bool looks_like_provider_key(std::string_view v) {
+  auto tail_ok = [&](size_t prefix, size_t min_len) {
+    if (v.size() < prefix + min_len) return false;
+    size_t n = 0;
+    for (size_t i = prefix; i < v.size(); ++i) {
+      char c = v[i];
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+      ++n;
+    }
+    return n >= min_len && looks_like_secret(v);
+  };
+  if (starts_with(v, "sk-")) return tail_ok(3, 20);
+  if (starts_with(v, "AIza")) return v.size() == 39 && tail_ok(4, 35);
+  if (starts_with(v, "hf_")) return tail_ok(3, 30);
+  if (starts_with(v, "gsk_")) return tail_ok(4, 40);
+  if (starts_with(v, "xai-")) return tail_ok(4, 40);
+  return false;
+}
+
+}  // namespace detail
+
+Auditor::Auditor(const catalog::Catalog& catalog, Options options)
+    : catalog_(&catalog), options_(std::move(options)) {}
+
+bool Auditor::enabled(std::string_view rule) const {
+  return options_.rules.empty() || options_.rules.count(std::string(rule)) > 0;
+}
+
+bool is_candidate_file(std::string_view path) {
+  std::string ext = to_lower(extension(path));
+  for (std::string_view e :
+       {".yaml", ".yml", ".json", ".py", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".go"})
+    if (ext == e) return !detail::ends_with(path, ".d.ts");
+  return false;
+}
+
+FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
+                               std::string_view text) const {
+  FileResult result;
+  FileCtx f(*this, path, rel_path, text);
+  std::string ext = to_lower(extension(path));
+  if (ext == ".py" || ext == ".js" || ext == ".mjs" || ext == ".cjs" || ext == ".jsx" ||
+      ext == ".ts" || ext == ".tsx" || ext == ".go") {
+    detail::Lang lang = ext == ".py"   ? detail::Lang::kPython
+                        : ext == ".go" ? detail::Lang::kGo
+                                       : detail::Lang::kJavaScript;
+    result.kind = lang == detail::Lang::kPython ? InputKind::kPython
+                  : lang == detail::Lang::kGo   ? InputKind::kGo
+                                                : InputKind::kJavaScript;
+    if (detail::code_worth_scanning(text)) detail::check_code(f, lang);
+  } else if (ext == ".json") {
+    // Only dashboards are JSON inputs; skip other JSON without parsing it.
+    if (detail::contains(text, "\"panels\"")) {
+      auto doc = detail::parse_json(text);
+      if (!doc) {
+        result.skipped = doc.error().message;
+      } else {
+        const Node* d = &*doc;
+        if (const Node* inner = d->get("dashboard"); inner && inner->is_map()) d = inner;
+        if (d->get("panels")) {
+          result.kind = InputKind::kGrafana;
+          detail::check_grafana(f, *d);
+        }
+      }
+    }
+  } else if (ext == ".yaml" || ext == ".yml") {
+    auto docs = detail::parse_yaml(text);
+    if (!docs) {
+      // Helm templates ({{ ... }}) and other non-YAML are skipped, not reported.
+      result.skipped = docs.error().message;
+    } else {
+      result.kind = classify_yaml(*docs, rel_path);
+      switch (result.kind) {
+        case InputKind::kKubernetes: {
+          std::vector<const Node*> objs;
+          for (const auto& d : *docs) {
+            if (!d.is_map()) continue;
+            // A `kind: List` wraps objects in items[].
+            if (d.get("kind") && d.get("kind")->str() == "List" && d.get("items") &&
+                d.get("items")->is_seq()) {
+              for (const auto& item : d.get("items")->seq) objs.push_back(&item);
+            } else {
+              objs.push_back(&d);
+            }
+          }
+          detail::check_kubernetes(f, objs);
+          break;
+        }
+        case InputKind::kHelmValues:
+          detail::check_helm_values(f, docs->front());
+          break;
+        case InputKind::kCompose:
+          detail::check_compose(f, docs->front());
+          break;
+        case InputKind::kSkyPilot:
+          detail::check_skypilot(f, docs->front());
+          break;
+        case InputKind::kPrometheusRules:
+          detail::check_prometheus_groups(f, detail::deref(docs->front().get("groups")));
+          break;
+        case InputKind::kGithubWorkflow:
+          detail::check_workflow(f, docs->front());
+          break;
+        case InputKind::kLiteLLM:
+          detail::check_litellm(f, docs->front());
+          break;
+        case InputKind::kGatewayConfig:
+          detail::check_gateway_config(f, docs->front());
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  result.findings = std::move(f.findings);
+  result.suppressed = f.suppressed;
+  result.facts = std::move(f.facts);
+  return result;
+}
+
+std::vector<Finding> Auditor::finish(const ProjectFacts& facts) const {
+  std::vector<Finding> out;
+  // K8S013: a Service named `vllm` injects VLLM_PORT=tcp://... into every pod of its namespace.
+  for (const auto& c : facts.service_links) {
+    for (const auto& [ns, name] : facts.services) {
+      if (name == "vllm" && ns_match(ns, c.ns)) {
+        out.push_back(c.finding);
+        break;
+      }
+    }
+  }
+  // K8S014: cpu/memory autoscaling of a GPU inference workload.
+  auto engine_like = [](const std::string& name) {
+    std::string l = to_lower(name);
+    for (std::string_view k :
+         {"vllm", "sglang", "tgi", "text-generation", "trtllm", "llama", "inference", "llm-serv"})
+      if (detail::contains(l, k)) return true;
+    return false;
+  };
+  for (const auto& c : facts.hpa_resource) {
+    bool known = false, gpu = false;
+    for (const auto& w : facts.workloads) {
+      if (w.name != c.target_name || !ns_match(w.ns, c.ns)) continue;
+      if (!c.target_kind.empty() && w.kind != c.target_kind) continue;
+      known = true;
+      gpu = gpu || w.gpu_engine;
+    }
+    if (known ? gpu : engine_like(c.target_name)) out.push_back(c.finding);
+  }
+  // K8S017: one serving replica and no PodDisruptionBudget selecting it.
+  for (const auto& c : facts.single_replica) {
+    bool covered = false;
+    for (const auto& p : facts.pdbs) {
+      if (!ns_match(p.ns, c.ns) || p.match_labels.empty()) continue;
+      bool all = true;
+      for (const auto& [k, v] : p.match_labels) {
+        auto it = c.labels.find(k);
+        if (it == c.labels.end() || it->second != v) all = false;
+      }
+      covered = covered || all;
+    }
+    for (const auto& s : facts.scalers)
+      if (s.target_name == c.name && ns_match(s.ns, c.ns) && s.min_replicas >= 2) covered = true;
+    if (!covered) out.push_back(c.finding);
+  }
+  // LLM005: every call site reaches one provider and nothing routes or falls back.
+  if (!facts.gateway_or_override && !facts.llm_calls.empty()) {
+    std::set<std::string> providers;
+    int files = 0;
+    for (const auto& [f, p] : facts.llm_calls) {
+      providers.insert(p.begin(), p.end());
+      ++files;
+    }
+    if (providers.size() == 1) {
+      const auto* first = &facts.llm_calls.front();
+      for (const auto& c : facts.llm_calls)
+        if (std::tie(c.first.file, c.first.line) < std::tie(first->first.file, first->first.line))
+          first = &c;
+      Finding f = first->first;
+      f.message = fmt::format(
+          "every LLM call site ({} file{}) goes straight to {} with no fallback provider, gateway "
+          "or base_url override",
+          files, files == 1 ? "" : "s", *providers.begin());
+      out.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
+void sort_findings(std::vector<Finding>& findings) {
+  std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.file, a.line, a.column, a.rule) < std::tie(b.file, b.line, b.column, b.rule);
+  });
+}
+
+}  // namespace llmctl::audit

@@ -1,0 +1,92 @@
+// Shared plumbing of the rule files: the per-file emission context and the entry point of each
+// input family. Internal to llmctl_audit.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/audit.h"
+#include "audit/doc.h"
+
+namespace llmctl::audit::detail {
+
+// One file being audited: its text, where findings go, and the project facts it adds.
+class FileCtx {
+ public:
+  FileCtx(const Auditor& auditor, std::string_view path, std::string_view rel,
+          std::string_view text);
+
+  const Auditor& auditor;
+  const catalog::Catalog& cat;
+  std::string_view path;  // what findings name
+  std::string_view rel;   // relative to the audit root
+  std::string_view text;
+  std::vector<Finding> findings;
+  ProjectFacts facts;
+  int suppressed = 0;
+
+  bool on(std::string_view rule) const { return auditor.enabled(rule); }
+  // Adds a finding unless an inline `llmctl-ignore` covers it. `severity` defaults to the
+  // rule's; `fix` to the rule's remedy.
+  void emit(std::string_view rule, Pos pos, std::string message, std::string fix = {},
+            std::optional<Severity> severity = std::nullopt);
+  // Builds a finding (fingerprint included) for the project-level rules; nullopt when an inline
+  // comment suppresses it or the rule is off.
+  std::optional<Finding> make(std::string_view rule, Pos pos, std::string message,
+                              std::string fix = {},
+                              std::optional<Severity> severity = std::nullopt);
+
+  // The text of a 1-based line (without the newline); empty past the end.
+  std::string_view line_text(int line) const;
+  // 1-based line and column of a byte offset in the text.
+  Pos pos_of(size_t offset) const;
+  // The first occurrence of `needle` at or after line `from` (1-based), within `max_lines`;
+  // `fallback` when absent. Used to place findings inside block scalars.
+  Pos find_from(int from, std::string_view needle, Pos fallback, int max_lines = 400) const;
+  // The first occurrence of `needle` after `start` (within 64 KiB), or `fallback`.
+  Pos find_after(Pos start, std::string_view needle, Pos fallback) const;
+  // True for tests, examples, docs and notebooks (by rel path): not production code.
+  bool non_production() const;
+
+ private:
+  bool suppressed_at(std::string_view rule, int line) const;
+  std::string fingerprint(std::string_view rule, int line);
+  std::vector<size_t> line_starts_;
+  std::vector<std::pair<int, std::string>> ignores_;  // (line, upper-cased comment text)
+  std::map<std::string, int> seen_keys_;              // occurrence indices for fingerprints
+};
+
+// YAML families (k8s.cpp, serving.cpp, obs.cpp, ci.cpp, gateway_rules.cpp).
+void check_kubernetes(FileCtx& f, const std::vector<const Node*>& docs);
+void check_helm_values(FileCtx& f, const Node& doc);
+void check_compose(FileCtx& f, const Node& doc);
+void check_skypilot(FileCtx& f, const Node& doc);
+void check_prometheus_groups(FileCtx& f, const Node& groups);
+void check_grafana(FileCtx& f, const Node& doc);
+void check_workflow(FileCtx& f, const Node& doc);
+void check_litellm(FileCtx& f, const Node& doc);
+void check_gateway_config(FileCtx& f, const Node& doc);
+// PromQL used by an autoscaler or a dashboard variable (OBS001/OBS002/OBS003).
+void check_promql(FileCtx& f, std::string_view expr, Pos pos, std::string_view where);
+
+// Source code (code.cpp).
+enum class Lang { kPython, kJavaScript, kGo };
+void check_code(FileCtx& f, Lang lang);
+// Quick byte-level test: could this source file touch an LLM API or hold a key?
+bool code_worth_scanning(std::string_view text);
+
+// Small string helpers shared by the rule files.
+bool contains(std::string_view s, std::string_view needle);
+bool icontains(std::string_view s, std::string_view needle);
+bool ends_with(std::string_view s, std::string_view suffix);
+std::string upper(std::string_view s);
+// A value that looks like a real secret rather than a placeholder or a reference:
+// long enough, not "<...>", "${...}", "changeme", "xxxx", and not mostly one character.
+bool looks_like_secret(std::string_view value);
+// Provider key shapes: sk-..., sk-ant-..., sk-proj-..., AIza..., hf_..., gsk_..., xai-...
+bool looks_like_provider_key(std::string_view value);
+
+}  // namespace llmctl::audit::detail

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2015  # `test && ok || fail`: ok() cannot fail
+# `llmctl deploy` end to end: dry run writes nothing, atomic writes, unchanged re-runs, the
+# checksum guard on edited and foreign files (exit 2 naming the file) and --force, --check for
+# CI, JSON output, explicit flags, input errors, and the real validators that need no npm:
+# `promtool check rules` on every rule file, `llmctl gateway --check` on the gateway config and
+# `llmctl audit` on the whole bundle.
+#
+# Environment (set by ctest): LLMCTL (the binary), LLMCTL_SOURCE_DIR.
+set -euo pipefail
+
+: "${LLMCTL:?set LLMCTL to the llmctl binary}"
+: "${LLMCTL_SOURCE_DIR:?set LLMCTL_SOURCE_DIR to the repository root}"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export HOME="$work/home"
+unset LLMCTL_CATALOG_PATH
+export NO_COLOR=1
+
+failures=0
+passed=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+ok() { passed=$((passed + 1)); }
+expect_rc() {  # expect_rc WANT LABEL -- command...
+  local want=$1 label=$2
+  shift 3
+  local rc=0
+  "$@" >"$work/out" 2>"$work/err" || rc=$?
+  if [[ $rc -ne $want ]]; then
+    fail "$label: exit $rc, expected $want; stderr: $(head -c 600 "$work/err")"
+    return 1
+  fi
+  ok
+}
+
+cd "$work"
+mkdir -p examples
+cp "$LLMCTL_SOURCE_DIR/examples/rag-70b-h100-h200.yaml" "$LLMCTL_SOURCE_DIR/examples/chat-8b-l4-l40s.yaml" examples/
+spec=examples/rag-70b-h100-h200.yaml
+eval_flags=(--eval-command "python eval/run.py" --eval-threshold 0.8)
+
+# 1. Dry run: lists files, writes nothing; JSON carries the contents.
+expect_rc 0 "dry run" -- "$LLMCTL" deploy "$spec" --out bundle --dry-run "${eval_flags[@]}"
+[[ ! -e bundle ]] && ok || fail "dry run wrote $work/bundle"
+grep -q "would write" "$work/out" && ok || fail "dry run text: $(head -3 "$work/out")"
+expect_rc 0 "dry run json" -- "$LLMCTL" deploy "$spec" --out bundle --dry-run --format json "${eval_flags[@]}"
+node -e '
+const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+if (!d.dry_run || d.written) throw new Error("dry run wrote");
+for (const f of d.files)
+  if (f.status !== "new" || !/^(# Generated|<!-- Generated|\{"_llmctl")/.test(f.content)) throw new Error(f.path);
+if (!d.files.some((f) => f.path === "k8s/engine-scaledobject.yaml")) throw new Error("no ScaledObject");
+' "$work/out" && ok || fail "dry-run JSON shape"
+
+# 2. Write, then re-run: every file unchanged, no temporary files left behind.
+expect_rc 0 "write" -- "$LLMCTL" deploy "$spec" --out bundle "${eval_flags[@]}"
+count=$(find bundle -type f | wc -l)
+((count >= 20)) && ok || fail "expected >= 20 files, found $count"
+[[ -z "$(find bundle -name '*.llmctl-tmp*')" ]] && ok || fail "temporary files left"
+expect_rc 0 "re-run" -- "$LLMCTL" deploy "$spec" --out bundle --format json "${eval_flags[@]}"
+node -e '
+const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const changed = d.files.filter((f) => f.status !== "unchanged").map((f) => f.path);
+if (changed.length) throw new Error(changed.join(", "));
+' "$work/out" && ok || fail "re-run changed files"
+expect_rc 0 "check clean" -- "$LLMCTL" deploy "$spec" --out bundle --check "${eval_flags[@]}"
+
+# 3. A hand edit is kept: exit 2 naming the file, nothing else written; --check reports drift.
+sed -i 's/periodSeconds: 30/periodSeconds: 31/' bundle/k8s/engine-deployment.yaml
+before=$(sha256sum bundle/k8s/engine-deployment.yaml)
+expect_rc 2 "edited file" -- "$LLMCTL" deploy "$spec" --out bundle --name renamed "${eval_flags[@]}"
+grep -q "bundle/k8s/engine-deployment.yaml" "$work/err" && grep -q "edited" "$work/err" && ok ||
+  fail "edited-file message: $(cat "$work/err")"
+[[ "$(sha256sum bundle/k8s/engine-deployment.yaml)" == "$before" ]] && ok || fail "edited file was overwritten"
+! grep -q "renamed" bundle/k8s/engine-service.yaml && ok || fail "other files were written despite the refusal"
+expect_rc 1 "check drift" -- "$LLMCTL" deploy "$spec" --out bundle --check "${eval_flags[@]}"
+expect_rc 0 "force" -- "$LLMCTL" deploy "$spec" --out bundle --force "${eval_flags[@]}"
+grep -q "periodSeconds: 30" bundle/k8s/engine-deployment.yaml && ok || fail "--force did not restore the file"
+# A file llmctl did not write is kept too.
+echo "kind: ConfigMap" >bundle/k8s/namespace.yaml
+expect_rc 2 "foreign file" -- "$LLMCTL" deploy "$spec" --out bundle "${eval_flags[@]}"
+grep -q "not written by llmctl deploy" "$work/err" && ok || fail "foreign-file message: $(cat "$work/err")"
+expect_rc 0 "force foreign" -- "$LLMCTL" deploy "$spec" --out bundle --force "${eval_flags[@]}"
+
+# 4. Real validators.
+if command -v promtool >/dev/null; then
+  expect_rc 0 "promtool" -- promtool check rules bundle/monitoring/rules.yaml
+  grep -q "SUCCESS" "$work/out" && ok || fail "promtool: $(cat "$work/out")"
+else
+  echo "SKIP: promtool not installed (Debian package prometheus): rule files not checked" >&2
+fi
+if "$LLMCTL" gateway --help >/dev/null 2>&1; then
+  expect_rc 0 "gateway --check" -- env TOGETHER_API_KEY=test-key OPENAI_API_KEY=test-key DEEPINFRA_API_KEY=test-key \
+    FIREWORKS_API_KEY=test-key GROQ_API_KEY=test-key "$LLMCTL" gateway --config bundle/gateway/gateway.yaml --check
+fi
+if "$LLMCTL" audit --help >/dev/null 2>&1; then
+  # No error, and no warning but CAP002's: it compares max-num-seqs x max-model-len with the KV
+  # cache (every sequence at full length at once), which the plan's concurrency at the spec's
+  # mean lengths exceeds by design (docs/DEPLOY.md).
+  expect_rc 0 "audit" -- "$LLMCTL" audit bundle --fail-on error --format json
+  node -e '
+const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const bad = d.findings.filter((f) => f.severity !== "note" && f.rule !== "CAP002");
+if (bad.length) throw new Error(JSON.stringify(bad));
+' "$work/out" && ok || fail "audit findings: $(head -c 1500 "$work/out")"
+fi
+
+# 5. The 8B example: fixed fleet (no autoscaling in the spec), then every other target.
+expect_rc 0 "chat example" -- "$LLMCTL" deploy examples/chat-8b-l4-l40s.yaml --out chat
+[[ ! -e chat/k8s/engine-scaledobject.yaml ]] && ok || fail "chat: ScaledObject without traffic.autoscaling"
+grep -q "no evaluation command" "$work/out" && ok || fail "chat: no note about the missing eval command"
+for target in kserve helm-production-stack skypilot compose; do
+  expect_rc 0 "target $target" -- "$LLMCTL" deploy "$spec" --out "t-$target" --target "$target"
+  [[ -f "t-$target/README.md" ]] && ok || fail "$target: no README"
+  # SkyServe's own load balancer is the endpoint there; the others get a gateway config.
+  [[ $target == skypilot || -f "t-$target/gateway/gateway.yaml" ]] && ok || fail "$target: no gateway config"
+done
+
+# 6. Explicit choices instead of a spec.
+expect_rc 0 "explicit" -- "$LLMCTL" deploy --model llama-3.1-8b --gpu l40s --replicas 2 --max-replicas 3 \
+  --ttft-slo-ms 1000 --fallback openai/gpt-4o-mini --out explicit
+grep -q "tensor-parallel-size" explicit/k8s/engine-deployment.yaml && ok || fail "explicit: no engine flags"
+[[ -f explicit/k8s/engine-scaledobject.yaml ]] && ok || fail "explicit: no ScaledObject for 2-3 replicas"
+
+# 7. Input errors: exit 2 with the reason.
+expect_rc 2 "scale to zero without budget" -- "$LLMCTL" deploy "$spec" --out z --scale-to-zero
+grep -q "cold-start budget" "$work/err" && ok || fail "scale-to-zero message: $(cat "$work/err")"
+expect_rc 0 "scale to zero with budget" -- "$LLMCTL" deploy "$spec" --out z --scale-to-zero --cold-start-budget 1800
+grep -q 'llmctl.io/cold-start-budget: "1800"' z/k8s/engine-scaledobject.yaml && ok || fail "no cold-start annotation"
+expect_rc 2 "no spec nor model" -- "$LLMCTL" deploy --out x
+expect_rc 2 "bad option" -- "$LLMCTL" deploy "$spec" --out x --option 999
+grep -q "self-hosted options" "$work/err" && ok || fail "bad-option message: $(cat "$work/err")"
+printf 'name: bad\nmodel: llama-3.1-8b\ndeploy:\n  gatway: {replicas: 2}\ntraffic: {peak_qps: 1, average_qps: 1, input_tokens: {mean: 10}, output_tokens: {mean: 10}}\n' >bad.yaml
+expect_rc 2 "bad deploy section" -- "$LLMCTL" deploy bad.yaml --out x
+grep -q "bad.yaml:4:3" "$work/err" && ok || fail "deploy-section error position: $(cat "$work/err")"
+
+echo "deploy_cli: $passed passed, $failures failed"
+((failures == 0))
