@@ -14,12 +14,12 @@ build: deps
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET)
 
-# The main job: until the gateway lands, show the catalog and plan an example deployment.
+# The main job: the gateway with built-in defaults (127.0.0.1:8080, the simulated model
+# llmctl-sim, request log ./llmctl.db). Point an OpenAI SDK at http://127.0.0.1:8080/v1.
 run: build
 	@$(LLMCTL) catalog validate
-	@$(LLMCTL) catalog list gpus
-	@$(LLMCTL) catalog list models
-	@if [ -f examples/chat-70b.yaml ]; then $(LLMCTL) plan examples/chat-70b.yaml; fi
+	@echo "llmctl up: try  curl -s localhost:8080/v1/chat/completions -H 'content-type: application/json' -d '{\"model\":\"llmctl-sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'"
+	@exec $(LLMCTL) up
 
 test: build
 	@ctest --preset $(PRESET) -j2

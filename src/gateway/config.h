@@ -1,0 +1,127 @@
+// The gateway's configuration: parsed and validated once into an immutable snapshot that
+// workers share read-only (std::shared_ptr<const Config>). Everything a request needs is
+// precomputed here: the model-name index, parsed upstream URLs, resolved API keys and the
+// catalog price of every deployment.
+//
+// YAML reference: docs/GATEWAY.md. Errors name file:line:column and the field path
+// (e.g. "gw.yaml:12:9: models[0].deployments[0].weight: must be at least 0, found -1").
+// Secrets come through Environment so tests stay hermetic; a resolved key is never logged.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "common/result.h"
+#include "gateway/mock.h"
+
+namespace llmctl::gateway {
+
+// Where configuration reads secrets from. process_environment() is the real one; tests pass a
+// map-backed fake.
+class Environment {
+ public:
+  virtual ~Environment() = default;
+  virtual std::optional<std::string> get(const std::string& name) const = 0;
+  virtual Result<std::string> read_file(const std::string& path) const = 0;
+};
+const Environment& process_environment();
+
+// Wire format and defaults of a deployment. All three speak the OpenAI HTTP API this release;
+// `simulated` is served by the in-process simulator (no key, no cost).
+enum class ProviderKind { kOpenAI, kOpenAICompatible, kSimulated };
+std::string_view provider_kind_name(ProviderKind k);
+
+struct UpstreamTimeouts {
+  int connect_ms = 5000;       // resolve + TCP connect + TLS handshake
+  int first_byte_ms = 120000;  // request sent -> response headers
+  int idle_ms = 60000;         // between two reads of a response body (streams: inter-token)
+  int total_ms = 600000;       // the whole exchange
+};
+
+struct Url {
+  bool tls = false;
+  std::string host;         // without brackets for IPv6
+  std::string port;         // always set ("443" / "80" by default)
+  std::string base_path;    // without a trailing '/', e.g. "/v1"
+  std::string host_header;  // host[:port] as sent in Host
+};
+// Parses "http(s)://host[:port][/path]". Errors say what part is wrong.
+Result<Url> parse_url(std::string_view text);
+
+struct Deployment {
+  std::string name;  // unique; metrics and logs label
+  ProviderKind kind = ProviderKind::kOpenAI;
+  std::string base_url;  // empty for simulated until the gateway starts its simulator
+  Url url;
+  std::string model;             // the model name sent upstream
+  std::string api_key;           // secret: never logged or rendered
+  double weight = 1;             // 0: used only as a fallback
+  int max_concurrency = 0;       // 0: unlimited; shared by all workers
+  int queue_timeout_ms = 10000;  // how long a request waits for a slot under max_concurrency
+  int pool_max_idle = 64;        // idle keep-alive connections kept per worker
+  UpstreamTimeouts timeouts;
+  std::string ca_file;  // extra trust anchors for https (system store is always used)
+  const catalog::Price* price = nullptr;  // null: zero cost (simulated, or price: none)
+  std::string price_id;                   // the catalog entry priced with, "" when none
+  int line = 0;                           // where it was declared
+};
+
+struct ModelGroup {
+  std::string name;              // the public model name clients send
+  std::vector<int> deployments;  // indices into Config::deployments
+  int max_attempts = 2;          // candidates tried before giving up (no retry of the same one)
+};
+
+struct RequestLogConfig {
+  std::string path;                   // SQLite file; empty: no request log
+  std::size_t queue_capacity = 8192;  // records buffered per worker before drops
+  int batch_size = 512;               // records per SQLite transaction at most
+  int flush_interval_ms = 100;
+  int retention_days = 30;       // rows older than this are deleted; 0 keeps all
+  long long max_rows = 1000000;  // oldest rows beyond this are deleted; 0 keeps all
+};
+
+struct Config {
+  std::string source;  // file name, or "<built-in>"
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: the OS picks a free port
+  int workers = 0;  // 0: one per hardware thread
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  int read_timeout_ms = 30000;       // headers + body of one client request
+  int keepalive_timeout_ms = 60000;  // idle client connection
+  int drain_timeout_ms = 10000;      // graceful shutdown deadline
+  bool access_log = true;            // one JSON line per request on stderr
+  RequestLogConfig request_log;
+  MockOptions simulator;  // options of the built-in upstream (provider: simulated)
+  std::vector<Deployment> deployments;
+  std::vector<ModelGroup> models;
+  std::shared_ptr<const catalog::Catalog> catalog;  // keeps Deployment::price valid
+
+  // The group for a public model name, or nullptr. O(1).
+  const ModelGroup* find_model(std::string_view name) const;
+  bool uses_simulator() const;
+  // Points every simulated deployment at the in-process simulator on 127.0.0.1:port.
+  void attach_simulator(int port);
+  // Rebuilds the name index (after copying or editing models).
+  void index();
+
+ private:
+  std::unordered_map<std::string, int> by_name_;
+};
+
+// Parses and validates a config file's text. `catalog` prices the deployments.
+Result<Config> parse_config(std::string_view yaml_text, const std::string& file_name,
+                            std::shared_ptr<const catalog::Catalog> catalog,
+                            const Environment& env = process_environment());
+
+// The configuration `llmctl up` runs without a file: 127.0.0.1:8080, ./llmctl.db, the
+// simulated model `llmctl-sim`, and OpenAI models when OPENAI_API_KEY is set in `env`.
+std::string default_config_yaml(const Environment& env = process_environment());
+
+}  // namespace llmctl::gateway

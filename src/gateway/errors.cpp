@@ -1,0 +1,92 @@
+#include "gateway/errors.h"
+
+#include <boost/json.hpp>
+
+namespace llmctl::gateway {
+
+std::string_view error_class_name(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::kNone:
+      return "none";
+    case ErrorClass::kBadRequest:
+      return "bad_request";
+    case ErrorClass::kNotFound:
+      return "not_found";
+    case ErrorClass::kMethodNotAllowed:
+      return "method_not_allowed";
+    case ErrorClass::kTooLarge:
+      return "too_large";
+    case ErrorClass::kRateLimited:
+      return "rate_limited";
+    case ErrorClass::kUpstreamClient:
+      return "upstream_client";
+    case ErrorClass::kUpstreamServer:
+      return "upstream_server";
+    case ErrorClass::kTimeout:
+      return "timeout";
+    case ErrorClass::kConnect:
+      return "connect";
+    case ErrorClass::kUpstreamProtocol:
+      return "upstream_protocol";
+    case ErrorClass::kStreamInterrupted:
+      return "stream_interrupted";
+    case ErrorClass::kClientDisconnect:
+      return "client_disconnect";
+    case ErrorClass::kOverloaded:
+      return "overloaded";
+    case ErrorClass::kShutdown:
+      return "shutdown";
+    case ErrorClass::kInternal:
+      return "internal";
+  }
+  return "internal";
+}
+
+bool retryable(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::kRateLimited:
+    case ErrorClass::kUpstreamServer:
+    case ErrorClass::kTimeout:
+    case ErrorClass::kConnect:
+    case ErrorClass::kUpstreamProtocol:
+    case ErrorClass::kOverloaded:
+      return true;
+    default:
+      return false;
+  }
+}
+
+ErrorClass classify_upstream_status(int status) {
+  if (status >= 200 && status < 300) return ErrorClass::kNone;
+  if (status == 429) return ErrorClass::kRateLimited;
+  if (status == 408) return ErrorClass::kTimeout;
+  if (status >= 500) return ErrorClass::kUpstreamServer;
+  return ErrorClass::kUpstreamClient;
+}
+
+namespace {
+boost::json::object error_object(std::string_view message, std::string_view type,
+                                 std::string_view param, std::string_view code) {
+  boost::json::object e;
+  e["message"] = message;
+  e["type"] = type;
+  e["param"] = param.empty() ? boost::json::value(nullptr) : boost::json::value(param);
+  e["code"] = code.empty() ? boost::json::value(nullptr) : boost::json::value(code);
+  return e;
+}
+}  // namespace
+
+std::string openai_error_body(std::string_view message, std::string_view type,
+                              std::string_view param, std::string_view code) {
+  boost::json::object o;
+  o["error"] = error_object(message, type, param, code);
+  return boost::json::serialize(o);
+}
+
+std::string sse_error_event(std::string_view message, std::string_view code) {
+  boost::json::object o;
+  o["error"] = error_object(message, "server_error", {}, code);
+  return "data: " + boost::json::serialize(o) + "\n\ndata: [DONE]\n\n";
+}
+
+}  // namespace llmctl::gateway

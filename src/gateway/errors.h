@@ -1,0 +1,51 @@
+// Error classes and OpenAI-shaped error bodies for the gateway.
+//
+// Every error the gateway answers with, or records, has one ErrorClass: it drives the status
+// code, the retry/fallback decision and the `llmctl_gateway_errors_total{class}` metric. Bodies
+// follow OpenAI's shape {"error":{"message","type","param","code"}} so SDKs surface them as
+// APIError. Pure functions; safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace llmctl::gateway {
+
+enum class ErrorClass {
+  kNone,
+  kBadRequest,         // 400: bad JSON, missing fields
+  kNotFound,           // 404: unknown model or path
+  kMethodNotAllowed,   // 405
+  kTooLarge,           // 413: body over limits.max_body_bytes
+  kRateLimited,        // upstream answered 429
+  kUpstreamClient,     // upstream answered another 4xx (relayed as is)
+  kUpstreamServer,     // upstream answered 5xx
+  kTimeout,            // connect, first-byte, idle or total deadline passed
+  kConnect,            // resolve, connect or TLS handshake failed
+  kUpstreamProtocol,   // upstream answered something that is not HTTP/1.1 or not the API
+  kStreamInterrupted,  // upstream failed after the client stream had started
+  kClientDisconnect,   // the client went away before the response was complete
+  kOverloaded,         // every candidate deployment was at max_concurrency
+  kShutdown,           // aborted at the drain deadline
+  kInternal,
+};
+inline constexpr int kErrorClassCount = static_cast<int>(ErrorClass::kInternal) + 1;
+
+std::string_view error_class_name(ErrorClass c);
+
+// True for the classes where trying the next candidate deployment can help (nothing has been
+// sent to the client yet when this is asked).
+bool retryable(ErrorClass c);
+
+// Maps an upstream HTTP status to a class (200..299 -> kNone).
+ErrorClass classify_upstream_status(int status);
+
+// {"error":{"message":...,"type":...,"param":...,"code":...}}; an empty param or code is null.
+std::string openai_error_body(std::string_view message, std::string_view type,
+                              std::string_view param = {}, std::string_view code = {});
+
+// The one SSE event that ends a stream that failed after its first byte: the error as a data
+// event, then [DONE], so SDKs raise an error instead of ending silently.
+std::string sse_error_event(std::string_view message, std::string_view code);
+
+}  // namespace llmctl::gateway

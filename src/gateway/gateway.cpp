@@ -1,0 +1,107 @@
+// run_gateway: builds the shared state, the request-log writer, the optional in-process
+// simulator and the workers; serves until a termination signal; then drains and flushes.
+#include "gateway/gateway.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "gateway/mock.h"
+#include "gateway/net.h"
+#include "gateway/proxy.h"
+#include "gateway/state.h"
+
+namespace llmctl::gateway {
+
+namespace {
+int start_error(const std::string& message) {
+  std::fflush(stdout);
+  fmt::print(stderr, "llmctl: {}\n", message);
+  return 2;
+}
+}  // namespace
+
+int run_gateway(const GatewayOptions& options) {
+  net::ignore_sigpipe();
+  // Before any thread starts, so every thread inherits the blocked mask and the signal waits
+  // for sigwait below.
+  net::block_termination_signals();
+
+  auto config = std::make_shared<Config>(*options.config);
+  std::unique_ptr<MockServer> simulator;
+  if (config->uses_simulator()) {
+    MockOptions sim = config->simulator;
+    sim.host = "127.0.0.1";
+    sim.port = 0;
+    auto started = MockServer::start(sim);
+    if (!started) return start_error(started.error().wrap("built-in simulator").message);
+    simulator = std::move(*started);
+    config->attach_simulator(simulator->port());
+  }
+  config->index();
+
+  const int workers = config->workers > 0
+                          ? config->workers
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  GatewayState state;
+  state.config = config;
+  state.started_unix_s = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  state.deployment_inflight = std::make_unique<std::atomic<int>[]>(config->deployments.size());
+  std::vector<RecordQueue*> queues;
+  for (int i = 0; i < workers; ++i) {
+    state.shards.push_back(
+        std::make_unique<MetricsShard>(config->models.size(), config->deployments.size()));
+    state.queues.push_back(std::make_unique<RecordQueue>(config->request_log.queue_capacity));
+    queues.push_back(state.queues.back().get());
+  }
+  std::vector<std::unique_ptr<RecordSink>> sinks;
+  if (config->access_log) sinks.push_back(stderr_access_log());
+  if (!config->request_log.path.empty()) {
+    auto sink = open_sqlite_sink(config->request_log);
+    if (!sink) return start_error(sink.error().message);
+    sinks.push_back(std::move(*sink));
+  }
+  state.writer = std::make_unique<RequestLogWriter>(std::move(queues), std::move(sinks),
+                                                    config->request_log.flush_interval_ms,
+                                                    config->request_log.batch_size);
+
+  {
+    net::ServerLimits limits;
+    limits.max_body_bytes = config->max_body_bytes;
+    limits.read_timeout_ms = config->read_timeout_ms;
+    limits.keepalive_timeout_ms = config->keepalive_timeout_ms;
+    net::Server server(workers, limits);
+    for (std::size_t i = 0; i < server.size(); ++i)
+      server.worker(i).set_handler(
+          make_gateway_handler(static_cast<int>(i), state, server.worker(i)));
+    auto port = server.listen(config->host, config->port);
+    if (!port) return start_error(port.error().message);
+
+    state.writer->start();
+    server.start();
+    fmt::print(
+        stderr,
+        "llmctl gateway: {} worker(s), {} model(s), {} deployment(s) from {}; request log {}\n",
+        workers, config->models.size(), config->deployments.size(), config->source,
+        config->request_log.path.empty() ? "off" : config->request_log.path);
+    if (options.on_listening) options.on_listening(config->host, *port);
+
+    net::wait_for_termination_signal();
+    state.draining.store(true, std::memory_order_relaxed);
+    fmt::print(stderr, "llmctl gateway: draining ({} request(s) in flight, deadline {} ms)\n",
+               state.inflight(), config->drain_timeout_ms);
+    server.drain_and_stop(std::chrono::milliseconds(config->drain_timeout_ms),
+                          [&state] { return state.inflight() == 0; });
+  }  // workers destroyed here; their last records are in the queues
+  state.writer->stop();
+  if (simulator) simulator->stop();
+  fmt::print(stderr, "llmctl gateway: stopped; {} request record(s) written\n",
+             state.writer->written());
+  return 0;
+}
+
+}  // namespace llmctl::gateway

@@ -1,0 +1,288 @@
+#include "gateway/request_log.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+
+namespace llmctl::gateway {
+
+RecordQueue::RecordQueue(std::size_t capacity) : slots_(std::max<std::size_t>(capacity, 2)) {}
+
+bool RecordQueue::try_push(RequestRecord&& record) {
+  std::size_t tail = tail_.load(std::memory_order_relaxed);
+  std::size_t next = (tail + 1) % slots_.size();
+  if (next == head_.load(std::memory_order_acquire)) return false;
+  slots_[tail] = std::move(record);
+  tail_.store(next, std::memory_order_release);
+  return true;
+}
+
+std::size_t RecordQueue::pop(std::vector<RequestRecord>& out, std::size_t max) {
+  std::size_t head = head_.load(std::memory_order_relaxed);
+  const std::size_t tail = tail_.load(std::memory_order_acquire);
+  std::size_t n = 0;
+  while (head != tail && n < max) {
+    out.push_back(std::move(slots_[head]));
+    slots_[head] = RequestRecord{};
+    head = (head + 1) % slots_.size();
+    ++n;
+  }
+  head_.store(head, std::memory_order_release);
+  return n;
+}
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class SqliteSink final : public RecordSink {
+ public:
+  SqliteSink(sqlite3* db, RequestLogConfig config) : db_(db), config_(std::move(config)) {}
+  ~SqliteSink() override {
+    if (insert_) sqlite3_finalize(insert_);
+    sqlite3_close(db_);
+  }
+
+  Status init() {
+    const char* schema =
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        "CREATE TABLE IF NOT EXISTS requests ("
+        " id INTEGER PRIMARY KEY,"
+        " ts_ms INTEGER NOT NULL,"
+        " request_id TEXT NOT NULL,"
+        " endpoint TEXT NOT NULL,"
+        " model TEXT NOT NULL,"
+        " deployment TEXT,"
+        " provider TEXT,"
+        " upstream_model TEXT,"
+        " status INTEGER NOT NULL,"
+        " error_class TEXT,"
+        " error_message TEXT,"
+        " stream INTEGER NOT NULL,"
+        " input_tokens INTEGER NOT NULL,"
+        " cached_tokens INTEGER NOT NULL,"
+        " output_tokens INTEGER NOT NULL,"
+        " reasoning_tokens INTEGER NOT NULL,"
+        " usage_estimated INTEGER NOT NULL,"
+        " cost_usd REAL NOT NULL,"
+        " price_id TEXT,"
+        " duration_ms REAL NOT NULL,"
+        " ttft_ms REAL,"
+        " upstream_ms REAL NOT NULL,"
+        " attempts INTEGER NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS requests_ts ON requests(ts_ms);"
+        "PRAGMA user_version=1;";
+    if (auto st = exec(schema); !st.ok()) return st;
+    const char* sql =
+        "INSERT INTO requests (ts_ms, request_id, endpoint, model, deployment, provider,"
+        " upstream_model, status, error_class, error_message, stream, input_tokens,"
+        " cached_tokens, output_tokens, reasoning_tokens, usage_estimated, cost_usd, price_id,"
+        " duration_ms, ttft_ms, upstream_ms, attempts) VALUES"
+        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    if (sqlite3_prepare_v2(db_, sql, -1, &insert_, nullptr) != SQLITE_OK)
+      return Error{fmt::format("{}: {}", config_.path, sqlite3_errmsg(db_))};
+    return {};
+  }
+
+  Status write(std::span<const RequestRecord> batch) override {
+    if (auto st = exec("BEGIN"); !st.ok()) return st;
+    for (const RequestRecord& r : batch) {
+      int i = 0;
+      auto text = [&](const std::string& s) {
+        if (s.empty())
+          sqlite3_bind_null(insert_, ++i);
+        else
+          sqlite3_bind_text(insert_, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+      };
+      sqlite3_bind_int64(insert_, ++i, r.ts_ms);
+      sqlite3_bind_text(insert_, ++i, r.request_id.data(), static_cast<int>(r.request_id.size()),
+                        SQLITE_STATIC);
+      sqlite3_bind_text(insert_, ++i, r.endpoint.data(), static_cast<int>(r.endpoint.size()),
+                        SQLITE_STATIC);
+      sqlite3_bind_text(insert_, ++i, r.model.data(), static_cast<int>(r.model.size()),
+                        SQLITE_STATIC);
+      text(r.deployment);
+      text(r.provider);
+      text(r.upstream_model);
+      sqlite3_bind_int(insert_, ++i, r.status);
+      text(r.error_class);
+      text(r.error_message);
+      sqlite3_bind_int(insert_, ++i, r.stream ? 1 : 0);
+      sqlite3_bind_int64(insert_, ++i, r.input_tokens);
+      sqlite3_bind_int64(insert_, ++i, r.cached_tokens);
+      sqlite3_bind_int64(insert_, ++i, r.output_tokens);
+      sqlite3_bind_int64(insert_, ++i, r.reasoning_tokens);
+      sqlite3_bind_int(insert_, ++i, r.usage_estimated ? 1 : 0);
+      sqlite3_bind_double(insert_, ++i, r.cost_usd);
+      text(r.price_id);
+      sqlite3_bind_double(insert_, ++i, r.duration_ms);
+      if (r.ttft_ms < 0)
+        sqlite3_bind_null(insert_, ++i);
+      else
+        sqlite3_bind_double(insert_, ++i, r.ttft_ms);
+      sqlite3_bind_double(insert_, ++i, r.upstream_ms);
+      sqlite3_bind_int(insert_, ++i, r.attempts);
+      int rc = sqlite3_step(insert_);
+      sqlite3_reset(insert_);
+      sqlite3_clear_bindings(insert_);
+      if (rc != SQLITE_DONE) {
+        Error e{fmt::format("{}: insert failed: {}", config_.path, sqlite3_errmsg(db_))};
+        (void)exec("ROLLBACK");
+        return e;
+      }
+    }
+    return exec("COMMIT");
+  }
+
+  Status prune(std::int64_t now) override {
+    if (config_.retention_days > 0) {
+      std::int64_t cutoff = now - static_cast<std::int64_t>(config_.retention_days) * 86400000;
+      if (auto st = exec(fmt::format("DELETE FROM requests WHERE ts_ms < {}", cutoff)); !st.ok())
+        return st;
+    }
+    if (config_.max_rows > 0) {
+      if (auto st = exec(
+              fmt::format("DELETE FROM requests WHERE id <= (SELECT MAX(id) FROM requests) - {}",
+                          config_.max_rows));
+          !st.ok())
+        return st;
+    }
+    return {};
+  }
+
+ private:
+  Status exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      Error e{fmt::format("{}: {}", config_.path, err ? err : sqlite3_errmsg(db_))};
+      sqlite3_free(err);
+      return e;
+    }
+    return {};
+  }
+
+  sqlite3* db_;
+  RequestLogConfig config_;
+  sqlite3_stmt* insert_ = nullptr;
+};
+
+class StderrSink final : public RecordSink {
+ public:
+  Status write(std::span<const RequestRecord> batch) override {
+    std::string out;
+    for (const auto& r : batch) out += access_log_line(r);
+    std::fwrite(out.data(), 1, out.size(), stderr);
+    std::fflush(stderr);
+    return {};
+  }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RecordSink>> open_sqlite_sink(const RequestLogConfig& config) {
+  sqlite3* db = nullptr;
+  int rc =
+      sqlite3_open_v2(config.path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e{fmt::format("request log {}: cannot open: {}", config.path,
+                        db ? sqlite3_errmsg(db) : sqlite3_errstr(rc))};
+    sqlite3_close(db);
+    return e;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  auto sink = std::make_unique<SqliteSink>(db, config);
+  if (auto st = sink->init(); !st.ok()) return st.error().wrap("request log");
+  return std::unique_ptr<RecordSink>(std::move(sink));
+}
+
+std::unique_ptr<RecordSink> stderr_access_log() { return std::make_unique<StderrSink>(); }
+
+std::string access_log_line(const RequestRecord& r) {
+  // Hand-built so numbers read well (Boost.JSON writes doubles as 5.47E1); strings are escaped
+  // by the JSON serializer.
+  auto str = [](const std::string& v) {
+    return boost::json::serialize(boost::json::string_view(v));
+  };
+  std::string out = fmt::format(
+      R"({{"ts_ms":{},"request_id":{},"endpoint":{},"model":{},"deployment":{},"status":{})",
+      r.ts_ms, str(r.request_id), str(r.endpoint), str(r.model), str(r.deployment), r.status);
+  if (!r.error_class.empty())
+    out += fmt::format(R"(,"error_class":{},"error":{})", str(r.error_class), str(r.error_message));
+  out += fmt::format(R"(,"stream":{},"input_tokens":{},"cached_tokens":{},"output_tokens":{})",
+                     r.stream, r.input_tokens, r.cached_tokens, r.output_tokens);
+  if (r.usage_estimated) out += R"(,"usage_estimated":true)";
+  out += fmt::format(R"(,"cost_usd":{:.8g},"duration_ms":{:.3f})", r.cost_usd, r.duration_ms);
+  if (r.ttft_ms >= 0) out += fmt::format(R"(,"ttft_ms":{:.3f})", r.ttft_ms);
+  out += fmt::format(R"(,"upstream_ms":{:.3f},"attempts":{}}})", r.upstream_ms, r.attempts);
+  out += '\n';
+  return out;
+}
+
+RequestLogWriter::RequestLogWriter(std::vector<RecordQueue*> queues,
+                                   std::vector<std::unique_ptr<RecordSink>> sinks,
+                                   int flush_interval_ms, int batch_size)
+    : queues_(std::move(queues)),
+      sinks_(std::move(sinks)),
+      flush_interval_ms_(std::max(flush_interval_ms, 1)),
+      batch_size_(static_cast<std::size_t>(std::max(batch_size, 1))) {}
+
+RequestLogWriter::~RequestLogWriter() { stop(); }
+
+void RequestLogWriter::start() {
+  for (auto& s : sinks_) (void)s->prune(now_ms());
+  thread_ = std::thread([this] { run(); });
+}
+
+void RequestLogWriter::stop() {
+  if (!thread_.joinable()) return;
+  stop_.store(true, std::memory_order_release);
+  thread_.join();
+}
+
+std::size_t RequestLogWriter::drain_once() {
+  std::size_t total = 0;
+  for (RecordQueue* q : queues_) {
+    while (true) {
+      batch_.clear();
+      std::size_t n = q->pop(batch_, batch_size_);
+      if (n == 0) break;
+      total += n;
+      bool ok = true;
+      for (auto& s : sinks_) {
+        if (auto st = s->write(batch_); !st.ok()) {
+          ok = false;
+          errors_.fetch_add(1, std::memory_order_relaxed);
+          std::fprintf(stderr, "llmctl gateway: %s\n", st.error().message.c_str());
+        }
+      }
+      if (ok) written_.fetch_add(n, std::memory_order_relaxed);
+    }
+  }
+  return total;
+}
+
+void RequestLogWriter::run() {
+  auto last_prune = std::chrono::steady_clock::now();
+  while (!stop_.load(std::memory_order_acquire)) {
+    if (drain_once() == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(flush_interval_ms_));
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_prune > std::chrono::seconds(60)) {
+      for (auto& s : sinks_) (void)s->prune(now_ms());
+      last_prune = now;
+    }
+  }
+  while (drain_once() > 0) {
+  }
+}
+
+}  // namespace llmctl::gateway

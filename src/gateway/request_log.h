@@ -1,0 +1,106 @@
+// The request log: one record per client request, written off the request path.
+//
+// Workers push records into their own bounded single-producer queue (RecordQueue): a push never
+// blocks and never takes a lock; when the queue is full the record is dropped and counted. One
+// writer thread (RequestLogWriter) drains every queue, prints the JSON access-log line and hands
+// batches to the sinks: SQLite (WAL, one transaction per batch, retention by age and row count)
+// and the access log on stderr. stop() drains and flushes everything before returning.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "gateway/config.h"
+
+namespace llmctl::gateway {
+
+struct RequestRecord {
+  std::int64_t ts_ms = 0;  // unix time the request arrived
+  std::string request_id;
+  std::string endpoint;  // chat | completions | embeddings
+  std::string model;     // public model as the client sent it
+  std::string deployment;
+  std::string provider;
+  std::string upstream_model;
+  int status = 0;           // HTTP status sent to the client
+  std::string error_class;  // empty when none; set also for streams that failed after 200
+  std::string error_message;
+  bool stream = false;
+  std::int64_t input_tokens = 0;  // includes cached
+  std::int64_t cached_tokens = 0;
+  std::int64_t output_tokens = 0;  // includes reasoning
+  std::int64_t reasoning_tokens = 0;
+  bool usage_estimated = false;
+  double cost_usd = 0;
+  std::string price_id;
+  double duration_ms = 0;
+  double ttft_ms = -1;  // streams only; -1 when not measured
+  double upstream_ms = 0;
+  int attempts = 0;
+};
+
+// Bounded single-producer single-consumer ring: the worker pushes, the writer pops.
+class RecordQueue {
+ public:
+  explicit RecordQueue(std::size_t capacity);
+  // Producer only. False (record dropped) when full.
+  bool try_push(RequestRecord&& record);
+  // Consumer only. Moves up to `max` records into `out`; returns how many.
+  std::size_t pop(std::vector<RequestRecord>& out, std::size_t max);
+
+ private:
+  std::vector<RequestRecord> slots_;
+  alignas(64) std::atomic<std::size_t> head_{0};  // next to pop
+  alignas(64) std::atomic<std::size_t> tail_{0};  // next to push
+};
+
+// Where batches go. Called from the writer thread only.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual Status write(std::span<const RequestRecord> batch) = 0;
+  // Deletes what retention says is too old or too many; called every few seconds and at start.
+  virtual Status prune(std::int64_t now_ms) {
+    (void)now_ms;
+    return {};
+  }
+};
+
+// SQLite file in WAL mode; table `requests` (schema in docs/GATEWAY.md).
+Result<std::unique_ptr<RecordSink>> open_sqlite_sink(const RequestLogConfig& config);
+// One JSON line per record on stderr.
+std::unique_ptr<RecordSink> stderr_access_log();
+std::string access_log_line(const RequestRecord& r);
+
+class RequestLogWriter {
+ public:
+  RequestLogWriter(std::vector<RecordQueue*> queues, std::vector<std::unique_ptr<RecordSink>> sinks,
+                   int flush_interval_ms, int batch_size);
+  ~RequestLogWriter();
+  void start();
+  // Drains every queue into the sinks, then joins. Idempotent.
+  void stop();
+  std::uint64_t written() const { return written_.load(std::memory_order_relaxed); }
+  std::uint64_t write_errors() const { return errors_.load(std::memory_order_relaxed); }
+
+ private:
+  void run();
+  std::size_t drain_once();
+  std::vector<RecordQueue*> queues_;
+  std::vector<std::unique_ptr<RecordSink>> sinks_;
+  int flush_interval_ms_;
+  std::size_t batch_size_;
+  std::vector<RequestRecord> batch_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> written_{0}, errors_{0};
+  std::thread thread_;
+};
+
+}  // namespace llmctl::gateway

@@ -1,0 +1,189 @@
+#include "gateway/upstream.h"
+
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <boost/asio/ssl/host_name_verification.hpp>
+
+namespace llmctl::gateway {
+
+using namespace std::chrono_literals;
+using net::use_nothrow;
+using error_code = boost::system::error_code;
+
+UpstreamConnection::UpstreamConnection(asio::io_context& io, ssl::context* tls) {
+  if (tls)
+    tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, *tls);
+  else
+    plain_ = std::make_unique<beast::tcp_stream>(io);
+}
+
+beast::tcp_stream& UpstreamConnection::lowest() {
+  return tls_ ? beast::get_lowest_layer(*tls_) : *plain_;
+}
+
+asio::awaitable<error_code> UpstreamConnection::connect(const Deployment& d,
+                                                        tcp::resolver& resolver,
+                                                        std::chrono::milliseconds timeout) {
+  auto [rec, endpoints] = co_await resolver.async_resolve(d.url.host, d.url.port, use_nothrow);
+  if (rec) co_return rec;
+  beast::tcp_stream& s = lowest();
+  s.expires_after(timeout);
+  auto [cec, ep] = co_await s.async_connect(endpoints, use_nothrow);
+  if (cec) co_return cec;
+  error_code ignored;
+  s.socket().set_option(tcp::no_delay(true), ignored);
+  if (tls_) {
+    // SNI (not for IP literals), then verify the chain and that the certificate names the host.
+    error_code addr_ec;
+    asio::ip::make_address(d.url.host, addr_ec);
+    if (addr_ec && !SSL_set_tlsext_host_name(tls_->native_handle(), d.url.host.c_str()))
+      co_return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+    tls_->set_verify_mode(ssl::verify_peer);
+    tls_->set_verify_callback(ssl::host_name_verification(d.url.host));
+    auto [hec] = co_await tls_->async_handshake(ssl::stream_base::client, use_nothrow);
+    if (hec) co_return hec;
+  }
+  s.expires_never();
+  co_return error_code{};
+}
+
+asio::awaitable<error_code> UpstreamConnection::write(http::request<http::string_body>& req,
+                                                      std::chrono::milliseconds timeout) {
+  lowest().expires_after(timeout);
+  error_code ec;
+  if (tls_)
+    std::tie(ec, std::ignore) = co_await http::async_write(*tls_, req, use_nothrow);
+  else
+    std::tie(ec, std::ignore) = co_await http::async_write(*plain_, req, use_nothrow);
+  co_return ec;
+}
+
+asio::awaitable<error_code> UpstreamConnection::read_header(ResponseParser& parser,
+                                                            std::chrono::milliseconds timeout) {
+  lowest().expires_after(timeout);
+  error_code ec;
+  if (tls_)
+    std::tie(ec, std::ignore) =
+        co_await http::async_read_header(*tls_, buffer_, parser, use_nothrow);
+  else
+    std::tie(ec, std::ignore) =
+        co_await http::async_read_header(*plain_, buffer_, parser, use_nothrow);
+  co_return ec;
+}
+
+asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_body(
+    ResponseParser& parser, char* data, std::size_t size, std::chrono::milliseconds timeout) {
+  parser.get().body().data = data;
+  parser.get().body().size = size;
+  lowest().expires_after(timeout);
+  error_code ec;
+  if (tls_)
+    std::tie(ec, std::ignore) = co_await http::async_read_some(*tls_, buffer_, parser, use_nothrow);
+  else
+    std::tie(ec, std::ignore) =
+        co_await http::async_read_some(*plain_, buffer_, parser, use_nothrow);
+  if (ec == http::error::need_buffer) ec = {};
+  std::size_t got = size - parser.get().body().size;
+  co_return std::pair{ec, got};
+}
+
+bool UpstreamConnection::stale() const {
+  const beast::tcp_stream& s = tls_ ? beast::get_lowest_layer(*tls_) : *plain_;
+  auto& sock = const_cast<beast::tcp_stream&>(s).socket();
+  if (!sock.is_open()) return true;
+  char byte;
+  ssize_t n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return true;  // closed by the peer
+  if (n > 0) return true;   // bytes nobody asked for: the stream is out of sync
+  return !(errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+void UpstreamConnection::close() {
+  error_code ec;
+  lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+  lowest().socket().close(ec);
+}
+
+// ---- pool ----
+
+UpstreamPool::UpstreamPool(asio::io_context& io, const Deployment& deployment, PoolStats& stats)
+    : io_(io), deployment_(deployment), stats_(stats), resolver_(io) {
+  if (!deployment.url.tls) return;
+  try {
+    tls_ = std::make_unique<ssl::context>(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION);
+    tls_->set_default_verify_paths();
+    if (!deployment.ca_file.empty()) tls_->load_verify_file(deployment.ca_file);
+    tls_->set_verify_mode(ssl::verify_peer);
+  } catch (const std::exception& e) {
+    tls_.reset();
+    tls_error_ = fmt::format("TLS setup for {} failed: {}", deployment.name, e.what());
+  }
+}
+
+UpstreamPool::~UpstreamPool() {
+  for (auto& c : idle_) c->close();
+}
+
+asio::awaitable<Acquired> UpstreamPool::acquire() {
+  const auto now = net::Clock::now();
+  while (!idle_.empty()) {
+    std::unique_ptr<UpstreamConnection> c = std::move(idle_.back());
+    idle_.pop_back();
+    stats_.idle.add(-1);
+    if (now - c->last_used() > 30s || c->stale()) {
+      c->close();
+      continue;
+    }
+    stats_.reused.add();
+    stats_.active.add(1);
+    active_.insert(c.get());
+    c->mark_used();
+    co_return Acquired{std::move(c), ErrorClass::kNone, {}};
+  }
+  co_return co_await connect_new();
+}
+
+asio::awaitable<Acquired> UpstreamPool::connect_new() {
+  if (deployment_.url.tls && !tls_) co_return Acquired{nullptr, ErrorClass::kConnect, tls_error_};
+  auto c = std::make_unique<UpstreamConnection>(io_, tls_.get());
+  error_code ec = co_await c->connect(deployment_, resolver_,
+                                      std::chrono::milliseconds(deployment_.timeouts.connect_ms));
+  if (ec) {
+    stats_.connect_errors.add();
+    bool timeout = ec == beast::error::timeout;
+    co_return Acquired{
+        nullptr, timeout ? ErrorClass::kTimeout : ErrorClass::kConnect,
+        fmt::format("upstream {} ({}:{}): {}{}", deployment_.name, deployment_.url.host,
+                    deployment_.url.port, timeout ? "connect timed out: " : "", ec.message())};
+  }
+  stats_.opened.add();
+  stats_.active.add(1);
+  active_.insert(c.get());
+  c->mark_used();
+  co_return Acquired{std::move(c), ErrorClass::kNone, {}};
+}
+
+void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn, bool reusable) {
+  if (!conn) return;
+  active_.erase(conn.get());
+  stats_.active.add(-1);
+  if (reusable && idle_.size() < static_cast<std::size_t>(deployment_.pool_max_idle)) {
+    conn->touch();
+    idle_.push_back(std::move(conn));
+    stats_.idle.add(1);
+  } else {
+    conn->close();
+  }
+}
+
+void UpstreamPool::close_all() {
+  for (auto& c : idle_) c->close();
+  stats_.idle.add(-static_cast<std::int64_t>(idle_.size()));
+  idle_.clear();
+  for (UpstreamConnection* c : active_) c->close();
+}
+
+}  // namespace llmctl::gateway

@@ -1,0 +1,98 @@
+// Private to src/gateway: HTTP/1.1 client connections to one upstream deployment, pooled per
+// worker.
+//
+// An UpstreamPool belongs to one worker and one deployment and is used on that worker's thread
+// only. It keeps up to pool_max_idle keep-alive connections; a connection goes back to the pool
+// only after its response was read completely and the upstream allowed keep-alive. https
+// deployments use TLS with the system trust store (plus ca_file), SNI and host-name
+// verification. Each operation takes a deadline; failures come back as error codes.
+#pragma once
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "gateway/config.h"
+#include "gateway/errors.h"
+#include "gateway/metrics.h"
+#include "gateway/net.h"
+
+namespace llmctl::gateway {
+
+namespace ssl = boost::asio::ssl;
+namespace asio = net::asio;
+namespace beast = net::beast;
+namespace http = net::http;
+using net::tcp;
+
+using ResponseParser = http::response_parser<http::buffer_body>;
+
+class UpstreamConnection {
+ public:
+  UpstreamConnection(asio::io_context& io, ssl::context* tls);
+  bool reused() const { return uses_ > 1; }
+  net::Clock::time_point last_used() const { return last_used_; }
+
+  // Resolves, connects and (https) handshakes within `timeout`.
+  asio::awaitable<boost::system::error_code> connect(const Deployment& d, tcp::resolver& resolver,
+                                                     std::chrono::milliseconds timeout);
+  asio::awaitable<boost::system::error_code> write(http::request<http::string_body>& req,
+                                                   std::chrono::milliseconds timeout);
+  asio::awaitable<boost::system::error_code> read_header(ResponseParser& parser,
+                                                         std::chrono::milliseconds timeout);
+  // Reads the next piece of the body into [data, data + size); returns the bytes read. At the
+  // end of the body `parser.is_done()` is true.
+  asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body(
+      ResponseParser& parser, char* data, std::size_t size, std::chrono::milliseconds timeout);
+  // True when the peer has closed or sent unexpected bytes while the connection sat idle.
+  bool stale() const;
+  void close();
+  void mark_used() {
+    ++uses_;
+    touch();
+  }
+  void touch() { last_used_ = net::Clock::now(); }
+
+ private:
+  beast::tcp_stream& lowest();
+  std::unique_ptr<beast::tcp_stream> plain_;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls_;
+  beast::flat_buffer buffer_;
+  int uses_ = 0;
+  net::Clock::time_point last_used_{};
+};
+
+struct Acquired {
+  std::unique_ptr<UpstreamConnection> conn;
+  ErrorClass error = ErrorClass::kNone;
+  std::string message;  // why, when conn is null
+};
+
+class UpstreamPool {
+ public:
+  UpstreamPool(asio::io_context& io, const Deployment& deployment, PoolStats& stats);
+  ~UpstreamPool();
+  // A fresh idle connection, else a new one.
+  asio::awaitable<Acquired> acquire();
+  // A new connection, never a pooled one (after a pooled one failed).
+  asio::awaitable<Acquired> connect_new();
+  // Gives the connection back; parked if `reusable` and the pool has room, else closed.
+  void release(std::unique_ptr<UpstreamConnection> conn, bool reusable);
+  // Closes every connection, idle or in use (drain deadline).
+  void close_all();
+
+ private:
+  asio::io_context& io_;
+  const Deployment& deployment_;
+  PoolStats& stats_;
+  std::unique_ptr<ssl::context> tls_;
+  std::string tls_error_;
+  tcp::resolver resolver_;
+  std::vector<std::unique_ptr<UpstreamConnection>> idle_;
+  std::unordered_set<UpstreamConnection*> active_;
+};
+
+}  // namespace llmctl::gateway

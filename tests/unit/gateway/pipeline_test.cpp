@@ -1,0 +1,122 @@
+#include "gateway/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "test_env.h"
+
+namespace llmctl::gateway {
+namespace {
+
+Config sim_config() {
+  testing::FakeEnvironment env;
+  auto c = parse_config(
+      "models:\n  - name: llmctl-sim\n    deployments:\n      - provider: simulated\n"
+      "        model: upstream-name\n",
+      "t.yaml", testing::embedded_catalog(), env);
+  EXPECT_TRUE(c.ok()) << c.error().message;
+  return *c;
+}
+
+struct PipelineRun {
+  std::optional<Reject> reject;
+  RequestContext ctx;
+};
+
+PipelineRun run(const Config& c, Endpoint e, const std::string& body) {
+  static WeightedRouter router;
+  static Pipeline p = Pipeline::standard(router);
+  PipelineRun r;
+  r.ctx.endpoint = e;
+  r.ctx.raw_body = body;
+  r.reject = p.run(r.ctx, c);
+  return r;
+}
+
+TEST(Pipeline, StagesInOrder) {
+  WeightedRouter router;
+  Pipeline p = Pipeline::standard(router);
+  ASSERT_EQ(p.stages().size(), 3u);
+  EXPECT_EQ(p.stages()[0]->name(), "parse");
+  EXPECT_EQ(p.stages()[1]->name(), "validate");
+  EXPECT_EQ(p.stages()[2]->name(), "route");
+}
+
+TEST(Pipeline, RejectsWithOpenAIShapedErrors) {
+  Config c = sim_config();
+  struct Case {
+    Endpoint endpoint;
+    std::string body;
+    int status;
+    std::string param, code;
+  };
+  const std::vector<Case> cases = {
+      {Endpoint::kChat, "", 400, "", ""},
+      {Endpoint::kChat, "{not json", 400, "", "invalid_json"},
+      {Endpoint::kChat, "[1,2]", 400, "", "invalid_json"},
+      {Endpoint::kChat, R"({"messages":[{"role":"user","content":"x"}]})", 400, "model", ""},
+      {Endpoint::kChat, R"({"model":42,"messages":[]})", 400, "model", ""},
+      {Endpoint::kChat, R"({"model":"llmctl-sim"})", 400, "messages", ""},
+      {Endpoint::kChat,
+       R"({"model":"llmctl-sim","messages":[{"role":"user","content":"x"}],"stream":"yes"})", 400,
+       "stream", ""},
+      {Endpoint::kCompletions, R"({"model":"llmctl-sim"})", 400, "prompt", ""},
+      {Endpoint::kEmbeddings, R"({"model":"llmctl-sim"})", 400, "input", ""},
+      {Endpoint::kChat, R"({"model":"gpt-9","messages":[{"role":"user","content":"x"}]})", 404,
+       "model", "model_not_found"},
+  };
+  for (const auto& k : cases) {
+    PipelineRun r = run(c, k.endpoint, k.body);
+    ASSERT_TRUE(r.reject.has_value()) << k.body;
+    EXPECT_EQ(r.reject->status, k.status) << k.body;
+    auto v = boost::json::parse(r.reject->body);
+    const auto& e = v.at("error").as_object();
+    EXPECT_FALSE(e.at("message").as_string().empty());
+    EXPECT_EQ(e.at("type").as_string(), "invalid_request_error");
+    if (k.param.empty()) {
+      EXPECT_TRUE(e.at("param").is_null()) << k.body;
+    } else {
+      EXPECT_EQ(e.at("param").as_string(), k.param) << k.body;
+    }
+    if (k.code.empty()) {
+      EXPECT_TRUE(e.at("code").is_null()) << k.body;
+    } else {
+      EXPECT_EQ(e.at("code").as_string(), k.code) << k.body;
+    }
+    EXPECT_EQ(r.reject->message, std::string(e.at("message").as_string()));
+  }
+}
+
+TEST(Pipeline, RoutesAndRewritesTheUpstreamBody) {
+  Config c = sim_config();
+  PipelineRun r = run(
+      c, Endpoint::kChat,
+      R"({"model":"llmctl-sim","stream":true,"messages":[{"role":"user","content":"abcd"}],"tools":[{"type":"function","function":{"name":"f"}}],"n":2})");
+  ASSERT_FALSE(r.reject.has_value()) << r.reject->body;
+  EXPECT_TRUE(r.ctx.stream);
+  EXPECT_FALSE(r.ctx.client_wants_usage);
+  EXPECT_EQ(r.ctx.model_index, 0);
+  EXPECT_EQ(r.ctx.prompt_chars, 4u);
+  ASSERT_EQ(r.ctx.candidates.size(), 1u);
+  auto up = boost::json::parse(upstream_body(r.ctx, c.deployments[0])).as_object();
+  EXPECT_EQ(up.at("model").as_string(), "upstream-name");
+  EXPECT_TRUE(up.at("stream_options").at("include_usage").as_bool());
+  EXPECT_EQ(up.at("n").as_int64(), 2);  // everything else is forwarded as sent
+  EXPECT_EQ(up.at("tools").as_array().size(), 1u);
+
+  PipelineRun asked = run(
+      c, Endpoint::kChat,
+      R"({"model":"llmctl-sim","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]})");
+  ASSERT_FALSE(asked.reject.has_value());
+  EXPECT_TRUE(asked.ctx.client_wants_usage);
+
+  PipelineRun plain = run(c, Endpoint::kChat,
+                          R"({"model":"llmctl-sim","messages":[{"role":"user","content":"x"}]})");
+  ASSERT_FALSE(plain.reject.has_value());
+  auto up2 = boost::json::parse(upstream_body(plain.ctx, c.deployments[0])).as_object();
+  EXPECT_FALSE(up2.contains("stream_options"));  // non-streaming requests are left alone
+}
+
+}  // namespace
+}  // namespace llmctl::gateway

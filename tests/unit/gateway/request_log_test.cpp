@@ -1,0 +1,136 @@
+#include "gateway/request_log.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+
+namespace llmctl::gateway {
+namespace {
+
+RequestRecord record(int i, std::int64_t ts_ms = 1'700'000'000'000) {
+  RequestRecord r;
+  r.ts_ms = ts_ms;
+  r.request_id = "req-" + std::to_string(i);
+  r.endpoint = "chat";
+  r.model = "m";
+  r.deployment = "m/0";
+  r.status = 200;
+  r.input_tokens = 10 + i;
+  r.output_tokens = 5;
+  r.cost_usd = 0.001;
+  return r;
+}
+
+TEST(RecordQueue, BoundedAndNeverBlocks) {
+  RecordQueue q(4);  // holds capacity - 1
+  EXPECT_TRUE(q.try_push(record(1)));
+  EXPECT_TRUE(q.try_push(record(2)));
+  EXPECT_TRUE(q.try_push(record(3)));
+  EXPECT_FALSE(q.try_push(record(4)));
+  std::vector<RequestRecord> out;
+  EXPECT_EQ(q.pop(out, 2), 2u);
+  EXPECT_EQ(out[0].request_id, "req-1");
+  EXPECT_TRUE(q.try_push(record(5)));
+  EXPECT_EQ(q.pop(out, 10), 2u);
+  EXPECT_EQ(out.back().request_id, "req-5");
+}
+
+class MemorySink : public RecordSink {
+ public:
+  std::vector<RequestRecord>* rows;
+  explicit MemorySink(std::vector<RequestRecord>* r) : rows(r) {}
+  Status write(std::span<const RequestRecord> batch) override {
+    rows->insert(rows->end(), batch.begin(), batch.end());
+    return {};
+  }
+};
+
+TEST(RequestLogWriter, StopDrainsEveryQueue) {
+  RecordQueue a(1024), b(1024);
+  std::vector<RequestRecord> rows;
+  std::vector<std::unique_ptr<RecordSink>> sinks;
+  sinks.push_back(std::make_unique<MemorySink>(&rows));
+  RequestLogWriter w({&a, &b}, std::move(sinks), 50, 7);
+  w.start();
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE((i % 2 ? a : b).try_push(record(i)));
+  w.stop();
+  EXPECT_EQ(rows.size(), 300u);
+  EXPECT_EQ(w.written(), 300u);
+}
+
+std::string temp_db() {
+  return (std::filesystem::temp_directory_path() /
+          ("llmctl_reqlog_" + std::to_string(::getpid()) + ".db"))
+      .string();
+}
+
+long long count(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+  long long n = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+TEST(SqliteSink, WritesBatchesInWalModeAndPrunes) {
+  const std::string path = temp_db();
+  std::filesystem::remove(path);
+  RequestLogConfig cfg;
+  cfg.path = path;
+  cfg.retention_days = 1;
+  cfg.max_rows = 5;
+  auto sink = open_sqlite_sink(cfg);
+  ASSERT_TRUE(sink.ok()) << sink.error().message;
+  const std::int64_t now = 1'700'000'000'000;
+  std::vector<RequestRecord> batch;
+  batch.push_back(record(0, now - 3LL * 86400000));  // older than the retention
+  for (int i = 1; i <= 7; ++i) batch.push_back(record(i, now));
+  batch[3].ttft_ms = 12.5;
+  batch[3].error_class = "stream_interrupted";
+  ASSERT_TRUE((*sink)->write(batch).ok());
+  EXPECT_EQ(count(path, "SELECT COUNT(*) FROM requests"), 8);
+  EXPECT_EQ(count(path, "SELECT COUNT(*) FROM requests WHERE ttft_ms IS NULL"), 7);
+  EXPECT_EQ(count(path, "SELECT COUNT(*) FROM requests WHERE error_class = 'stream_interrupted'"),
+            1);
+  ASSERT_TRUE((*sink)->prune(now).ok());
+  EXPECT_EQ(count(path, "SELECT COUNT(*) FROM requests"), 5);  // max_rows keeps the newest
+  EXPECT_EQ(count(path, "SELECT MIN(input_tokens) FROM requests"), 13);
+  sink->reset();
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+}
+
+TEST(SqliteSink, UnwritablePathIsAnError) {
+  RequestLogConfig cfg;
+  cfg.path = "/nonexistent-dir/x/y.db";
+  auto sink = open_sqlite_sink(cfg);
+  ASSERT_FALSE(sink.ok());
+  EXPECT_NE(sink.error().message.find("/nonexistent-dir/x/y.db"), std::string::npos);
+}
+
+TEST(AccessLog, OneJsonLine) {
+  RequestRecord r = record(1);
+  r.error_class = "timeout";
+  r.error_message = "no \"response\"";
+  r.duration_ms = 12.3456;
+  std::string line = access_log_line(r);
+  ASSERT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  auto v = boost::json::parse(line).as_object();
+  EXPECT_EQ(v.at("request_id").as_string(), "req-1");
+  EXPECT_EQ(v.at("error").as_string(), "no \"response\"");
+  EXPECT_NEAR(v.at("duration_ms").to_number<double>(), 12.346, 1e-9);
+  EXPECT_FALSE(v.contains("ttft_ms"));
+}
+
+}  // namespace
+}  // namespace llmctl::gateway
