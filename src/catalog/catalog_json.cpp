@@ -17,6 +17,14 @@ template <typename T>
 json::value opt(const std::optional<T>& v) {
   return v ? json::value(*v) : json::value(nullptr);
 }
+
+// Every entry ends with where its facts come from and where it was declared.
+void add_provenance(json::object& o, const Provenance& p) {
+  o["source"] = p.source;
+  o["as_of"] = p.as_of;
+  o["file"] = p.file;
+  o["line"] = p.line;
+}
 }  // namespace
 
 json::value to_json(const Provenance& p) {
@@ -33,7 +41,7 @@ json::value to_json(const Gpu& g) {
                                   {"usd_per_hour", p.usd_per_hour},
                                   {"source", p.source},
                                   {"as_of", p.as_of}});
-  return json::object{
+  json::object o{
       {"id", g.id},
       {"name", g.name},
       {"vendor", g.vendor},
@@ -43,9 +51,9 @@ json::value to_json(const Gpu& g) {
       {"memory_bandwidth_gbps", g.memory_bandwidth_gbps},
       {"tflops", tf},
       {"interconnect", json::object{{"kind", g.interconnect_kind}, {"gbps", g.interconnect_gbps}}},
-      {"prices", prices},
-      {"source", g.provenance.source},
-      {"as_of", g.provenance.as_of}};
+      {"prices", prices}};
+  add_provenance(o, g.provenance);
+  return o;
 }
 
 json::value to_json(const Model& m) {
@@ -87,8 +95,7 @@ json::value to_json(const Model& m) {
   json::object wd;
   for (const auto& [k, v] : m.weight_dtypes) wd[k] = v;
   o["weight_dtypes"] = wd;
-  o["source"] = m.provenance.source;
-  o["as_of"] = m.provenance.as_of;
+  add_provenance(o, m.provenance);
   return o;
 }
 
@@ -102,52 +109,53 @@ json::value to_json(const Engine& e) {
                                    {"meaning", m.meaning},
                                    {"replaces", strings(m.replaces)},
                                    {"deprecated_in", m.deprecated_in}});
-  return json::object{{"id", e.id},
-                      {"name", e.name},
-                      {"dtypes", strings(e.dtypes)},
-                      {"gpu_vendors", strings(e.gpu_vendors)},
-                      {"gpu_memory_fraction", e.gpu_memory_fraction},
-                      {"memory_fraction_of", e.memory_fraction_of},
-                      {"image", e.image},
-                      {"port", e.port},
-                      {"health_path", e.health_path},
-                      {"ready_path", e.ready_path},
-                      {"metrics_path", e.metrics_path},
-                      {"flags", flags},
-                      {"metrics", metrics},
-                      {"source", e.provenance.source},
-                      {"as_of", e.provenance.as_of}};
+  json::object o{{"id", e.id},
+                 {"name", e.name},
+                 {"dtypes", strings(e.dtypes)},
+                 {"gpu_vendors", strings(e.gpu_vendors)},
+                 {"gpu_memory_fraction", e.gpu_memory_fraction},
+                 {"memory_fraction_of", e.memory_fraction_of},
+                 {"image", e.image},
+                 {"port", e.port},
+                 {"health_path", e.health_path},
+                 {"ready_path", e.ready_path},
+                 {"metrics_path", e.metrics_path},
+                 {"flags", flags},
+                 {"metrics", metrics}};
+  add_provenance(o, e.provenance);
+  return o;
 }
 
 json::value to_json(const Price& p) {
-  return json::object{{"id", p.id},
-                      {"provider", p.provider},
-                      {"model", p.model},
-                      {"aliases", strings(p.aliases)},
-                      {"input_usd_per_mtok", p.input_usd_per_mtok},
-                      {"output_usd_per_mtok", p.output_usd_per_mtok},
-                      {"cache_read_usd_per_mtok", opt(p.cache_read_usd_per_mtok)},
-                      {"cache_write_usd_per_mtok", opt(p.cache_write_usd_per_mtok)},
-                      {"batch_discount", opt(p.batch_discount)},
-                      {"context_window", p.context_window},
-                      {"max_output_tokens", p.max_output_tokens},
-                      {"usage_semantics", p.usage_semantics},
-                      {"quality_tier", p.quality_tier},
-                      {"open_model", p.open_model},
-                      {"source", p.provenance.source},
-                      {"as_of", p.provenance.as_of}};
+  json::object o{{"id", p.id},
+                 {"provider", p.provider},
+                 {"model", p.model},
+                 {"aliases", strings(p.aliases)},
+                 {"input_usd_per_mtok", p.input_usd_per_mtok},
+                 {"output_usd_per_mtok", p.output_usd_per_mtok},
+                 {"cache_read_usd_per_mtok", opt(p.cache_read_usd_per_mtok)},
+                 {"cache_write_usd_per_mtok", opt(p.cache_write_usd_per_mtok)},
+                 {"batch_discount", opt(p.batch_discount)},
+                 {"context_window", p.context_window},
+                 {"max_output_tokens", p.max_output_tokens},
+                 {"usage_semantics", p.usage_semantics},
+                 {"reasoning_billed_as", p.reasoning_billed_as},
+                 {"quality_tier", p.quality_tier},
+                 {"open_model", p.open_model}};
+  add_provenance(o, p.provenance);
+  return o;
 }
 
 json::value to_json(const Efficiency& e) {
   json::object params;
   for (const auto& [k, v] : e.params) params[k] = v;
-  return json::object{{"id", e.id},
-                      {"engine", e.engine},
-                      {"arch", e.arch},
-                      {"params", params},
-                      {"fitted_on", strings(e.fitted_on)},
-                      {"source", e.provenance.source},
-                      {"as_of", e.provenance.as_of}};
+  json::object o{{"id", e.id},
+                 {"engine", e.engine},
+                 {"arch", e.arch},
+                 {"params", params},
+                 {"fitted_on", strings(e.fitted_on)}};
+  add_provenance(o, e.provenance);
+  return o;
 }
 
 json::value to_json(const Cost& c) {

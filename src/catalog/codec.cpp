@@ -2,34 +2,15 @@
 
 #include <boost/json.hpp>
 
+#include "catalog/catalog_json.h"
+
 namespace llmctl::catalog {
 namespace json = boost::json;
 
 namespace {
 
-// ---- encoding ----
-json::value enc(const Provenance& p) {
-  return json::array{json::value(p.source), json::value(p.as_of), json::value(p.file),
-                     json::value(p.line)};
-}
-json::value enc(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
-}
-json::value enc(const std::map<std::string, double>& m) {
-  json::object o;
-  for (const auto& [k, v] : m) o[k] = v;
-  return o;
-}
-json::value enc(const std::map<std::string, std::string>& m) {
-  json::object o;
-  for (const auto& [k, v] : m) o[k] = v;
-  return o;
-}
-json::value enc(const std::optional<double>& v) {
-  return v ? json::value(*v) : json::value(nullptr);
-}
+// 2: the entries are the `--format json` views (catalog_json.h), so one serializer serves both.
+constexpr int kFormat = 2;
 
 // ---- decoding: at() throws on a stale artifact; decode_catalog turns that into an Error ----
 const json::value& at(const json::object& o, std::string_view k) { return o.at(k); }
@@ -61,120 +42,24 @@ std::optional<double> opt_num(const json::object& o, std::string_view k) {
   return v.to_number<double>();
 }
 Provenance prov(const json::object& o) {
-  const auto& a = at(o, "provenance").as_array();
-  return Provenance{std::string(a.at(0).as_string()), std::string(a.at(1).as_string()),
-                    std::string(a.at(2).as_string()), a.at(3).to_number<int>()};
+  return Provenance{str(o, "source"), str(o, "as_of"), str(o, "file"), integer(o, "line")};
+}
+template <typename T>
+json::array each(const std::vector<T>& entries) {
+  json::array a;
+  for (const auto& e : entries) a.push_back(to_json(e));
+  return a;
 }
 
 }  // namespace
 
 std::string encode_catalog(const Catalog& cat) {
-  json::array gpus, models, engines, prices, efficiency;
-  for (const auto& g : cat.gpus) {
-    json::array ps;
-    for (const auto& p : g.prices)
-      ps.push_back(json::object{{"provider", p.provider},
-                                {"kind", p.kind},
-                                {"usd_per_hour", p.usd_per_hour},
-                                {"source", p.source},
-                                {"as_of", p.as_of}});
-    gpus.push_back(json::object{{"id", g.id},
-                                {"name", g.name},
-                                {"vendor", g.vendor},
-                                {"arch", g.arch},
-                                {"aliases", enc(g.aliases)},
-                                {"memory_gib", g.memory_gib},
-                                {"memory_bandwidth_gbps", g.memory_bandwidth_gbps},
-                                {"tflops", enc(g.tflops)},
-                                {"interconnect_kind", g.interconnect_kind},
-                                {"interconnect_gbps", g.interconnect_gbps},
-                                {"prices", ps},
-                                {"provenance", enc(g.provenance)}});
-  }
-  for (const auto& m : cat.models) {
-    json::object o{{"id", m.id},
-                   {"name", m.name},
-                   {"aliases", enc(m.aliases)},
-                   {"layers", m.layers},
-                   {"hidden_size", m.hidden_size},
-                   {"attention_heads", m.attention_heads},
-                   {"kv_heads", m.kv_heads},
-                   {"head_dim", m.head_dim},
-                   {"intermediate_size", m.intermediate_size},
-                   {"vocab_size", m.vocab_size},
-                   {"params_total_b", m.params_total_b},
-                   {"params_active_b", m.params_active_b},
-                   {"max_context", m.max_context},
-                   {"attention_kind", m.attention_kind},
-                   {"weight_dtypes", enc(m.weight_dtypes)},
-                   {"provenance", enc(m.provenance)}};
-    o["mla"] = m.mla ? json::value(json::array{m.mla->kv_lora_rank, m.mla->q_lora_rank,
-                                               m.mla->qk_rope_head_dim, m.mla->qk_nope_head_dim,
-                                               m.mla->v_head_dim})
-                     : json::value(nullptr);
-    o["sliding_window"] =
-        m.sliding_window
-            ? json::value(json::array{m.sliding_window->window, m.sliding_window->layers})
-            : json::value(nullptr);
-    o["moe"] = m.moe ? json::value(json::array{m.moe->experts, m.moe->top_k, m.moe->shared_experts,
-                                               m.moe->expert_intermediate_size, m.moe->dense_layers,
-                                               m.moe->params_experts_b})
-                     : json::value(nullptr);
-    models.push_back(std::move(o));
-  }
-  for (const auto& e : cat.engines) {
-    json::array ms;
-    for (const auto& m : e.metrics)
-      ms.push_back(json::object{{"name", m.name},
-                                {"type", m.type},
-                                {"meaning", m.meaning},
-                                {"replaces", enc(m.replaces)},
-                                {"deprecated_in", m.deprecated_in}});
-    engines.push_back(json::object{{"id", e.id},
-                                   {"name", e.name},
-                                   {"dtypes", enc(e.dtypes)},
-                                   {"gpu_vendors", enc(e.gpu_vendors)},
-                                   {"gpu_memory_fraction", e.gpu_memory_fraction},
-                                   {"memory_fraction_of", e.memory_fraction_of},
-                                   {"image", e.image},
-                                   {"port", e.port},
-                                   {"health_path", e.health_path},
-                                   {"ready_path", e.ready_path},
-                                   {"metrics_path", e.metrics_path},
-                                   {"flags", enc(e.flags)},
-                                   {"metrics", ms},
-                                   {"provenance", enc(e.provenance)}});
-  }
-  for (const auto& p : cat.prices)
-    prices.push_back(json::object{{"id", p.id},
-                                  {"provider", p.provider},
-                                  {"model", p.model},
-                                  {"aliases", enc(p.aliases)},
-                                  {"input_usd_per_mtok", p.input_usd_per_mtok},
-                                  {"output_usd_per_mtok", p.output_usd_per_mtok},
-                                  {"cache_read_usd_per_mtok", enc(p.cache_read_usd_per_mtok)},
-                                  {"cache_write_usd_per_mtok", enc(p.cache_write_usd_per_mtok)},
-                                  {"batch_discount", enc(p.batch_discount)},
-                                  {"context_window", p.context_window},
-                                  {"max_output_tokens", p.max_output_tokens},
-                                  {"usage_semantics", p.usage_semantics},
-                                  {"reasoning_billed_as", p.reasoning_billed_as},
-                                  {"quality_tier", p.quality_tier},
-                                  {"open_model", p.open_model},
-                                  {"provenance", enc(p.provenance)}});
-  for (const auto& e : cat.efficiency)
-    efficiency.push_back(json::object{{"id", e.id},
-                                      {"engine", e.engine},
-                                      {"arch", e.arch},
-                                      {"params", enc(e.params)},
-                                      {"fitted_on", enc(e.fitted_on)},
-                                      {"provenance", enc(e.provenance)}});
-  return json::serialize(json::object{{"format", 1},
-                                      {"gpus", gpus},
-                                      {"models", models},
-                                      {"engines", engines},
-                                      {"prices", prices},
-                                      {"efficiency", efficiency}});
+  return json::serialize(json::object{{"format", kFormat},
+                                      {"gpus", each(cat.gpus)},
+                                      {"models", each(cat.models)},
+                                      {"engines", each(cat.engines)},
+                                      {"prices", each(cat.prices)},
+                                      {"efficiency", each(cat.efficiency)}});
 }
 
 Result<Catalog> decode_catalog(std::string_view text) {
@@ -184,7 +69,7 @@ Result<Catalog> decode_catalog(std::string_view text) {
   Catalog cat;
   try {
     const auto& r = root.as_object();
-    if (integer(r, "format") != 1) return Error{"embedded catalog: unknown encoding format"};
+    if (integer(r, "format") != kFormat) return Error{"embedded catalog: unknown encoding format"};
     for (const auto& v : at(r, "gpus").as_array()) {
       const auto& o = v.as_object();
       Gpu g;
@@ -196,8 +81,9 @@ Result<Catalog> decode_catalog(std::string_view text) {
       g.memory_gib = num(o, "memory_gib");
       g.memory_bandwidth_gbps = num(o, "memory_bandwidth_gbps");
       g.tflops = num_map(o, "tflops");
-      g.interconnect_kind = str(o, "interconnect_kind");
-      g.interconnect_gbps = num(o, "interconnect_gbps");
+      const auto& ic = at(o, "interconnect").as_object();
+      g.interconnect_kind = str(ic, "kind");
+      g.interconnect_gbps = num(ic, "gbps");
       for (const auto& pv : at(o, "prices").as_array()) {
         const auto& p = pv.as_object();
         g.prices.push_back({str(p, "provider"), str(p, "kind"), num(p, "usd_per_hour"),
@@ -222,23 +108,21 @@ Result<Catalog> decode_catalog(std::string_view text) {
       m.params_total_b = num(o, "params_total_b");
       m.params_active_b = num(o, "params_active_b");
       m.max_context = integer(o, "max_context");
-      m.attention_kind = str(o, "attention_kind");
       m.weight_dtypes = str_map(o, "weight_dtypes");
-      if (const auto& a = at(o, "mla"); !a.is_null()) {
-        const auto& x = a.as_array();
-        m.mla = MlaAttention{x.at(0).to_number<int>(), x.at(1).to_number<int>(),
-                             x.at(2).to_number<int>(), x.at(3).to_number<int>(),
-                             x.at(4).to_number<int>()};
-      }
-      if (const auto& a = at(o, "sliding_window"); !a.is_null()) {
-        const auto& x = a.as_array();
-        m.sliding_window = SlidingWindow{x.at(0).to_number<int>(), x.at(1).to_number<int>()};
-      }
+      const auto& att = at(o, "attention").as_object();
+      m.attention_kind = str(att, "kind");
+      if (att.contains("kv_lora_rank"))
+        m.mla = MlaAttention{integer(att, "kv_lora_rank"), integer(att, "q_lora_rank"),
+                             integer(att, "qk_rope_head_dim"), integer(att, "qk_nope_head_dim"),
+                             integer(att, "v_head_dim")};
+      if (const auto& a = at(o, "sliding_window"); !a.is_null())
+        m.sliding_window =
+            SlidingWindow{integer(a.as_object(), "window"), integer(a.as_object(), "layers")};
       if (const auto& a = at(o, "moe"); !a.is_null()) {
-        const auto& x = a.as_array();
-        m.moe =
-            Moe{x.at(0).to_number<int>(), x.at(1).to_number<int>(), x.at(2).to_number<int>(),
-                x.at(3).to_number<int>(), x.at(4).to_number<int>(), x.at(5).to_number<double>()};
+        const auto& x = a.as_object();
+        m.moe = Moe{integer(x, "experts"),        integer(x, "top_k"),
+                    integer(x, "shared_experts"), integer(x, "expert_intermediate_size"),
+                    integer(x, "dense_layers"),   num(x, "params_experts_b")};
       }
       m.provenance = prov(o);
       cat.models.push_back(std::move(m));
