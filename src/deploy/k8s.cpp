@@ -377,7 +377,9 @@ void gateway_files(Files& out, const Serving& s, const Sizing& z) {
            {pdb(s, gateway_name(s), "gateway")});
 
   if (s.gateway_replicas <= 1) return;
-  // Shared state between gateway replicas (limits, budgets, cache) lives in Redis.
+  // Redis for the state gateway replicas must share (limits, budgets, cache: later gateway
+  // stages, docs/GATEWAY.md). Not wired yet: this release's gateway does not read
+  // LLMCTL_REDIS_URL, and each replica enforces its own share of max_concurrency.
   json::object redis_container{
       {"name", "redis"},
       {"image", kRedisImage},
@@ -431,10 +433,13 @@ void gateway_files(Files& out, const Serving& s, const Sizing& z) {
                                                               {"port", kRedisPort}}}}}}}}}};
   add_yaml(
       out, s, "k8s/redis.yaml",
-      "Redis for state shared by the gateway replicas (Deployment, Service, NetworkPolicy)",
+      "Redis for state the gateway replicas will share (Deployment, Service, NetworkPolicy; not "
+      "read by this release's gateway)",
       {redis_dep, redis_svc, redis_np},
-      "The gateway runs more than one replica, so limits, budgets and cache entries they must\n"
-      "agree on go to Redis (LLMCTL_REDIS_URL). Ephemeral: no persistence, LRU at 256 MB.");
+      "For state the gateway replicas must share (limits, budgets, cache entries), passed to\n"
+      "them as LLMCTL_REDIS_URL. Not wired yet: this release's gateway does not read it (those\n"
+      "stages come later, docs/GATEWAY.md); until then each replica enforces its own share of\n"
+      "max_concurrency. Ephemeral: no persistence, LRU at 256 MB.");
 }
 
 json::value gateway_config(const Serving& s, const Sizing& z, const std::string& engine_url) {
