@@ -176,7 +176,9 @@ void helm_files(Files& out, const Serving& s, const Sizing& z) {
   if (s.autoscaling)
     spec["keda"] = json::object{
         {"enabled", true},
-        {"minReplicaCount", s.replicas_min},
+        // The chart's values carry no annotation to state a cold-start budget on, so the stack
+        // keeps one warm replica (llmctl audit K8S016); the k8s target scales to zero.
+        {"minReplicaCount", std::max(1, s.replicas_min)},
         {"maxReplicaCount", s.replicas_max},
         {"pollingInterval", 15},
         {"cooldownPeriod", std::max(300, z.startup_budget_s)},

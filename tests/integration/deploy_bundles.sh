@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2015  # `test && ok || fail`: ok() cannot fail
+# shellcheck disable=SC2015,SC2016  # `test && ok || fail`: ok() cannot fail; JS in single quotes
 # Every example, every target: the generated bundle must pass `llmctl audit` with ZERO findings
 # (no error, warning or note; nothing suppressed or baselined; every YAML/JSON file scanned and
 # recognised), and every gateway config in it must pass `llmctl gateway --check`, including the
 # copy inside the k8s ConfigMap (which must be byte-identical to gateway/gateway.yaml's body).
 #
 # The examples are deployed from the source tree (plan, then deploy, with no --option: the default
-# choice). tier-strong-azure-trace replays a trace from ../shared; it is skipped with a message
+# choice), and the RAG example once more scaling to zero with a cold-start budget. tier-strong-azure-trace replays a trace from ../shared; it is skipped with a message
 # when that file is missing.
 #
 # Environment (set by ctest): LLMCTL (the binary), LLMCTL_SOURCE_DIR, NODE_PATH (js-yaml).
@@ -51,18 +51,29 @@ gateway_check() {
   fi
 }
 
-examples=(chat-8b-l4-l40s rag-70b-h100-h200 tier-strong-azure-trace)
+# Each case: an example, then extra deploy flags (scale to zero with its cold-start budget).
+cases=(
+  "chat-8b-l4-l40s"
+  "rag-70b-h100-h200"
+  "tier-strong-azure-trace"
+  "rag-70b-h100-h200 --scale-to-zero --cold-start-budget 1800"
+)
 trace="$LLMCTL_SOURCE_DIR/../shared/data/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv"
-for example in "${examples[@]}"; do
+n=0
+for case in "${cases[@]}"; do
+  read -r example extra <<<"$case"
+  read -r -a extra_flags <<<"${extra:-}"
+  n=$((n + 1))
   if [[ $example == tier-strong-azure-trace && ! -f "$trace" ]]; then
     echo "SKIP: $example: trace $trace not present" >&2
     continue
   fi
   for target in k8s kserve helm-production-stack skypilot compose; do
-    label="$example/$target"
-    out="$work/$example-$target"
+    label="$example${extra:+ $extra}/$target"
+    out="$work/$n-$example-$target"
     if ! "$LLMCTL" deploy "$LLMCTL_SOURCE_DIR/examples/$example.yaml" --out "$out" --target "$target" \
-      --eval-command "python eval/run.py" --eval-threshold 0.8 >"$work/deploy.out" 2>&1; then
+      --eval-command "python eval/run.py" --eval-threshold 0.8 "${extra_flags[@]}" \
+      >"$work/deploy.out" 2>&1; then
       fail "$label: llmctl deploy: $(head -c 600 "$work/deploy.out")"
       continue
     fi

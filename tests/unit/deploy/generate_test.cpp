@@ -538,7 +538,7 @@ TEST(Deploy, DefaultSkipsOptionsItCannotGenerate) {
   EXPECT_NE(amd.error().message.find("not supported"), std::string::npos);
 }
 
-TEST(Deploy, KServeDoesNotScaleToZero) {
+TEST(Deploy, KServeAndHelmKeepOneWarmReplica) {
   Settings st = with_eval();
   st.scale_to_zero = true;
   st.cold_start_budget_s = 1800;
@@ -550,6 +550,14 @@ TEST(Deploy, KServeDoesNotScaleToZero) {
   EXPECT_EQ(isvc["spec"]["predictor"]["minReplicas"].as<int>(), 1);
   bool told = false;
   for (const auto& n : b->notes) told = told || n.find("RawDeployment") != std::string::npos;
+  EXPECT_TRUE(told);
+  // production-stack's values cannot carry the cold-start annotation: one warm replica.
+  auto helm = generate(cat(), s, Target::kHelmProductionStack);
+  ASSERT_TRUE(helm.ok());
+  YAML::Node spec = docs(file(*helm, "helm/values.yaml"))[0]["servingEngineSpec"]["modelSpec"][0];
+  EXPECT_EQ(spec["keda"]["minReplicaCount"].as<int>(), 1);
+  told = false;
+  for (const auto& n : helm->notes) told = told || n.find("warm replica") != std::string::npos;
   EXPECT_TRUE(told);
 }
 
