@@ -239,6 +239,15 @@ json::value engine_deployment(const Serving& s, const Sizing& z, bool canary) {
                    "TPOT, plan p95 at peak) + 10 s",
                    z.grace_period_s, s.assume.prestop_s, plan::num(z.longest_generation_s),
                    plan::num(s.ttft_p95_ms), z.longest_output_tokens, plan::num(s.tpot_p95_ms))}};
+  // Why max-num-seqs x max-model-len exceeds the KV cache (docs/DEPLOY.md, "Engine limits").
+  if (s.kv_cache_tokens > 0)
+    meta["annotations"].as_object()["llmctl.io/engine-limits"] = fmt::format(
+        "max-num-seqs {}: the sequences a {}-token KV cache holds at the spec's mean lengths, at "
+        "most the engine's scheduler cap ({} in flight per replica at peak); max-model-len {}: "
+        "2 x p95 request within the model's context, a per-request ceiling ({} sequences of that "
+        "length fit at once)",
+        s.max_num_seqs, s.kv_cache_tokens, plan::num(s.in_flight_at_peak), s.max_model_len,
+        s.kv_cache_tokens / std::max(1, s.max_model_len));
 
   json::object spec{{"selector", json::object{{"matchLabels", match}}}};
   // With KEDA the autoscaler owns the replica count; re-applying the manifest must not reset it.

@@ -326,6 +326,8 @@ Result<Serving> from_plan(const catalog::Catalog& catalog, const plan::Plan& p,
   s.ttft_p95_ms = o.p95_at_peak.ttft_ms;
   s.tpot_p95_ms = o.p95_at_peak.tpot_ms;
   s.capacity_qps = o.capacity.qps;
+  s.kv_cache_tokens = o.at_peak.memory.kv_cache_tokens;
+  s.in_flight_at_peak = o.at_peak.concurrency;
   s.gpu_usd_per_hour = o.gpu_usd_per_hour;
   s.gpu_price_source = o.gpu_provider;
   s.monthly_usd = o.monthly_usd;
@@ -419,6 +421,8 @@ Result<Serving> from_explicit(const catalog::Catalog& catalog, const ExplicitCho
   s.ttft_p95_ms = est->ttft_ms;
   s.tpot_p95_ms = est->tpot_ms;
   s.capacity_qps = est->requests_per_s;
+  s.kv_cache_tokens = est->memory.kv_cache_tokens;
+  s.in_flight_at_peak = est->concurrency;
   s.notes.push_back(fmt::format(
       "explicit choices: timings are the performance model's at saturation ({} req/s per "
       "replica, TTFT {} ms, TPOT {} ms for {}/{} tokens); `llmctl plan` sizes against SLOs",

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -298,6 +299,21 @@ TEST_P(Examples, TheAuditFindsNothing) {
       ADD_FAILURE() << to_string(t) << ": " << f.rule << " " << f.file << ":" << f.line << " "
                     << f.message;
   }
+}
+
+TEST_P(Examples, EngineLimitsFollowThePlan) {
+  // max-num-seqs covers the requests the plan puts in flight at peak (a lower cap would queue
+  // the planned load), and one sequence of max-model-len fits the KV cache (the engine starts).
+  Serving s = serving_for(GetParam());
+  ASSERT_GT(s.kv_cache_tokens, 0);
+  EXPECT_GE(s.max_num_seqs, static_cast<int>(std::ceil(s.in_flight_at_peak)));
+  EXPECT_LE(s.max_model_len, s.kv_cache_tokens);
+  EXPECT_GE(s.max_model_len, s.input_tokens_p95 + s.output_tokens_p95);
+  auto b = generate(cat(), s, Target::kKubernetes);
+  ASSERT_TRUE(b.ok());
+  YAML::Node dep = docs(file(*b, "k8s/engine-deployment.yaml"))[0];
+  std::string why = dep["metadata"]["annotations"]["llmctl.io/engine-limits"].as<std::string>();
+  EXPECT_NE(why.find(std::to_string(s.max_num_seqs)), std::string::npos) << why;
 }
 
 TEST_P(Examples, OutputIsDeterministic) {
