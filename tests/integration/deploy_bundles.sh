@@ -2,8 +2,9 @@
 # shellcheck disable=SC2015,SC2016  # `test && ok || fail`: ok() cannot fail; JS in single quotes
 # Every example, every target: the generated bundle must pass `llmctl audit` with ZERO findings
 # (no error, warning or note; nothing suppressed or baselined; every YAML/JSON file scanned and
-# recognised), and every gateway config in it must pass `llmctl gateway --check`, including the
-# copy inside the k8s ConfigMap (which must be byte-identical to gateway/gateway.yaml's body).
+# recognised), the k8s rule file `promtool check rules`, and every gateway config in it must pass
+# `llmctl gateway --check`, including the copy inside the k8s ConfigMap (which must be
+# byte-identical to gateway/gateway.yaml's body).
 #
 # The examples are deployed from the source tree (plan, then deploy, with no --option: the default
 # choice), and the RAG example once more scaling to zero with a cold-start budget. tier-strong-azure-trace replays a trace from ../shared; it is skipped with a message
@@ -106,7 +107,18 @@ if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
       fail "$label: llmctl audit: $(head -c 2000 "$work/audit.problems")"
     fi
 
-    # 2. The gateway config: valid for the gateway; the ConfigMap carries the same text.
+    # 2. The rule file passes promtool (k8s only: the other targets carry no monitoring).
+    if [[ $target == k8s ]]; then
+      if ! command -v promtool >/dev/null; then
+        echo "SKIP: promtool not installed (Debian package prometheus): $label rules not checked" >&2
+      elif promtool check rules "$out/monitoring/rules.yaml" >"$work/promtool.out" 2>&1; then
+        ok
+      else
+        fail "$label: promtool check rules: $(head -c 600 "$work/promtool.out")"
+      fi
+    fi
+
+    # 3. The gateway config: valid for the gateway; the ConfigMap carries the same text.
     if [[ $target == skypilot ]]; then
       # SkyServe's load balancer is the endpoint; no gateway is generated (docs/DEPLOY.md).
       [[ ! -e "$out/gateway" ]] && ok || fail "$label: unexpected gateway config"
