@@ -122,9 +122,9 @@ void ci_files(Files& out, const Serving& s, const Sizing& z) {
       {"runs-on", "ubuntu-latest"},
       {"timeout-minutes", 10},
       {"container", llmctl_container},
-      {"steps",
-       json::array{checkout_step(), json::object{{"name", "Audit the bundle (AI-ops rules)"},
-                                                 {"run", "llmctl audit \"$BUNDLE\""}}}}};
+      {"steps", json::array{checkout_step(),
+                            json::object{{"name", "Audit the bundle (AI-ops rules)"},
+                                         {"run", "llmctl audit \"$BUNDLE\" --fail-on warning"}}}}};
   // The same settings as this run, so the comparison sees only drift and hand edits.
   std::string regen = "echo \"bundle generated from flags, not a spec: nothing to compare\"";
   if (!s.spec_path.empty()) {

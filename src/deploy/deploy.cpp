@@ -61,6 +61,10 @@ Result<Bundle> generate(const catalog::Catalog& catalog, const Serving& s, Targe
             "KServe's Hugging Face runtime serves with vLLM; the plan chose {}, so its numbers may "
             "not hold (choose a vLLM option with --option)",
             s.engine->name));
+      if (s.replicas_min == 0)
+        b.notes.push_back(
+            "KServe's RawDeployment mode scales with an HPA, which cannot remove the last "
+            "replica: minReplicas is 1 (the k8s target's KEDA ScaledObject scales to zero)");
       detail::kserve_files(files, s, z);
       break;
     case Target::kHelmProductionStack:
@@ -69,6 +73,11 @@ Result<Bundle> generate(const catalog::Catalog& catalog, const Serving& s, Targe
             fmt::format("production-stack serves vLLM only; the option uses {} (choose a "
                         "vLLM option with --option)",
                         s.engine->name)};
+      if (s.replicas_min == 0)
+        b.notes.push_back(
+            "production-stack's values have no place for the cold-start budget annotation, so "
+            "its KEDA block keeps one warm replica (minReplicaCount 1); the k8s target's "
+            "ScaledObject scales to zero");
       detail::helm_files(files, s, z);
       break;
     case Target::kSkyPilot:

@@ -82,7 +82,8 @@ void readme_file(Files& out, const Serving& s, const Sizing& z, Target target, c
                   plan::num(s.input_tokens_p95), plan::num(s.output_tokens_p95),
                   s.model->max_context));
   row("--max-num-seqs", std::to_string(s.max_num_seqs),
-      "plan: sequences one replica's KV cache and scheduler hold");
+      "plan: sequences one replica's KV cache and scheduler hold at the spec's mean lengths "
+      "(not at --max-model-len each: the per-request ceiling covers the tail; docs/DEPLOY.md)");
   row("memory fraction", format_number(s.gpu_memory_fraction), "catalog engine default");
   row("startup budget", fmt::format("{} s", z.startup_budget_s),
       fmt::format("(60 s + {} GB / {} MB/s) x 1.5", plan::num(z.checkpoint_bytes / 1e9),

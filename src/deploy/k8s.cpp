@@ -239,6 +239,15 @@ json::value engine_deployment(const Serving& s, const Sizing& z, bool canary) {
                    "TPOT, plan p95 at peak) + 10 s",
                    z.grace_period_s, s.assume.prestop_s, plan::num(z.longest_generation_s),
                    plan::num(s.ttft_p95_ms), z.longest_output_tokens, plan::num(s.tpot_p95_ms))}};
+  // Why max-num-seqs x max-model-len exceeds the KV cache (docs/DEPLOY.md, "Engine limits").
+  if (s.kv_cache_tokens > 0)
+    meta["annotations"].as_object()["llmctl.io/engine-limits"] = fmt::format(
+        "max-num-seqs {}: the sequences a {}-token KV cache holds at the spec's mean lengths, at "
+        "most the engine's scheduler cap ({} in flight per replica at peak); max-model-len {}: "
+        "2 x p95 request within the model's context, a per-request ceiling ({} sequences of that "
+        "length fit at once)",
+        s.max_num_seqs, s.kv_cache_tokens, plan::num(s.in_flight_at_peak), s.max_model_len,
+        s.kv_cache_tokens / std::max(1, s.max_model_len));
 
   json::object spec{{"selector", json::object{{"matchLabels", match}}}};
   // With KEDA the autoscaler owns the replica count; re-applying the manifest must not reset it.
@@ -377,7 +386,9 @@ void gateway_files(Files& out, const Serving& s, const Sizing& z) {
            {pdb(s, gateway_name(s), "gateway")});
 
   if (s.gateway_replicas <= 1) return;
-  // Shared state between gateway replicas (limits, budgets, cache) lives in Redis.
+  // Redis for the state gateway replicas must share (limits, budgets, cache: later gateway
+  // stages, docs/GATEWAY.md). Not wired yet: this release's gateway does not read
+  // LLMCTL_REDIS_URL, and each replica enforces its own share of max_concurrency.
   json::object redis_container{
       {"name", "redis"},
       {"image", kRedisImage},
@@ -431,10 +442,13 @@ void gateway_files(Files& out, const Serving& s, const Sizing& z) {
                                                               {"port", kRedisPort}}}}}}}}}};
   add_yaml(
       out, s, "k8s/redis.yaml",
-      "Redis for state shared by the gateway replicas (Deployment, Service, NetworkPolicy)",
+      "Redis for state the gateway replicas will share (Deployment, Service, NetworkPolicy; not "
+      "read by this release's gateway)",
       {redis_dep, redis_svc, redis_np},
-      "The gateway runs more than one replica, so limits, budgets and cache entries they must\n"
-      "agree on go to Redis (LLMCTL_REDIS_URL). Ephemeral: no persistence, LRU at 256 MB.");
+      "For state the gateway replicas must share (limits, budgets, cache entries), passed to\n"
+      "them as LLMCTL_REDIS_URL. Not wired yet: this release's gateway does not read it (those\n"
+      "stages come later, docs/GATEWAY.md); until then each replica enforces its own share of\n"
+      "max_concurrency. Ephemeral: no persistence, LRU at 256 MB.");
 }
 
 json::value gateway_config(const Serving& s, const Sizing& z, const std::string& engine_url) {

@@ -111,12 +111,30 @@ void apply_settings(Serving& s, const Settings& st, const std::string& default_n
   s.cold_start_budget_s = st.cold_start_budget_s;
 }
 
+// Serving `dtype` from the catalog's (bf16) Hub checkpoint needs an online-quantisation flag;
+// otherwise a checkpoint already quantised to it (TensorRT-LLM at fp8, any engine at int4).
+bool needs_quantised_checkpoint(const catalog::Model& m, const catalog::Engine& e,
+                                const std::string& dtype) {
+  if (dtype == "bf16" || dtype == "fp16" || !m.weight_dtypes.empty()) return false;
+  return !(dtype == "fp8" && e.flags.count("quantization") > 0);
+}
+
+// Why the generator cannot deploy option `o` as planned without a choice only the user can make
+// (a GPU vendor it does not generate for, a quantised checkpoint the catalog does not name), or
+// "" when it can.
+std::string undeployable(const plan::Option& o, const Settings& st) {
+  if (!o.catalog_model || !o.gpu || !o.engine) return "incomplete option";
+  if (o.gpu->vendor != "nvidia") return fmt::format("{} GPUs are not generated yet", o.gpu->vendor);
+  if (!st.model_repo && needs_quantised_checkpoint(*o.catalog_model, *o.engine, o.dtype))
+    return fmt::format("{} needs a checkpoint already quantised to {} (deploy.model_repo)",
+                       o.engine->name, o.dtype);
+  return "";
+}
+
 // Quantised serving needs either an online-quantisation flag or a quantised checkpoint.
 void note_dtype(Serving& s) {
-  if (s.dtype == "bf16" || s.dtype == "fp16" || !s.model->weight_dtypes.empty()) return;
   if (s.model_repo != hub_repo(*s.model)) return;  // the user chose the checkpoint
-  bool online = s.dtype == "fp8" && s.engine->flags.count("quantization") > 0;
-  if (!online)
+  if (needs_quantised_checkpoint(*s.model, *s.engine, s.dtype))
     s.notes.push_back(fmt::format(
         "{} serves {} from a checkpoint already quantised to it: set deploy.model_repo (or "
         "--model-repo) to such a checkpoint of {}; the default {} is the bf16 one",
@@ -223,11 +241,28 @@ Result<Serving> from_plan(const catalog::Catalog& catalog, const plan::Plan& p,
   for (std::size_t i = 0; i < p.ranked.size(); ++i)
     if (p.ranked[i].kind == plan::OptionKind::kSelfHosted)
       self_ids.push_back(fmt::format("{} ({})", i + 1, p.ranked[i].id));
+  std::vector<std::string> skipped;  // better-ranked options the default choice passed over
   if (option.empty()) {
-    for (std::size_t i = 0; i < p.ranked.size() && !chosen; ++i)
-      if (p.ranked[i].kind == plan::OptionKind::kSelfHosted &&
-          (engine_only.empty() || (p.ranked[i].engine && p.ranked[i].engine->id == engine_only)))
-        chosen = &p.ranked[i], rank = static_cast<int>(i) + 1;
+    // The best-ranked option the generator can serve as planned; when there is none, the best
+    // one (its error or note then says what is missing).
+    const plan::Option* first = nullptr;
+    int first_rank = 0;
+    for (std::size_t i = 0; i < p.ranked.size() && !chosen; ++i) {
+      const plan::Option& o = p.ranked[i];
+      if (o.kind != plan::OptionKind::kSelfHosted ||
+          !(engine_only.empty() || (o.engine && o.engine->id == engine_only)))
+        continue;
+      if (!first) first = &o, first_rank = static_cast<int>(i) + 1;
+      if (std::string why = undeployable(o, settings); !why.empty()) {
+        skipped.push_back(fmt::format("{} ({}: {})", i + 1, o.id, why));
+        continue;
+      }
+      chosen = &o, rank = static_cast<int>(i) + 1;
+    }
+    if (!chosen && first) {
+      chosen = first, rank = first_rank;
+      skipped.clear();
+    }
     if (!chosen && !engine_only.empty())
       return Error{
           fmt::format("the plan ranks no self-hosted {} option for this target; "
@@ -255,6 +290,11 @@ Result<Serving> from_plan(const catalog::Catalog& catalog, const plan::Plan& p,
   const plan::Spec& spec = p.spec;
 
   Serving s;
+  if (!skipped.empty())
+    s.notes.push_back(fmt::format(
+        "deploying rank {}, the best-ranked option the generator can serve as planned; passed "
+        "over: {} (--option deploys one of them as chosen)",
+        rank, join(skipped, "; ")));
   s.spec_name = spec.name;
   s.spec_path = spec_path;
   s.option_id = o.id;
@@ -286,6 +326,8 @@ Result<Serving> from_plan(const catalog::Catalog& catalog, const plan::Plan& p,
   s.ttft_p95_ms = o.p95_at_peak.ttft_ms;
   s.tpot_p95_ms = o.p95_at_peak.tpot_ms;
   s.capacity_qps = o.capacity.qps;
+  s.kv_cache_tokens = o.at_peak.memory.kv_cache_tokens;
+  s.in_flight_at_peak = o.at_peak.concurrency;
   s.gpu_usd_per_hour = o.gpu_usd_per_hour;
   s.gpu_price_source = o.gpu_provider;
   s.monthly_usd = o.monthly_usd;
@@ -379,6 +421,8 @@ Result<Serving> from_explicit(const catalog::Catalog& catalog, const ExplicitCho
   s.ttft_p95_ms = est->ttft_ms;
   s.tpot_p95_ms = est->tpot_ms;
   s.capacity_qps = est->requests_per_s;
+  s.kv_cache_tokens = est->memory.kv_cache_tokens;
+  s.in_flight_at_peak = est->concurrency;
   s.notes.push_back(fmt::format(
       "explicit choices: timings are the performance model's at saturation ({} req/s per "
       "replica, TTFT {} ms, TPOT {} ms for {}/{} tokens); `llmctl plan` sizes against SLOs",

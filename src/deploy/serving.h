@@ -76,7 +76,9 @@ struct Serving {
   bool autoscaling = false;  // the spec bills the average fleet
   bool scale_to_zero = false;
   std::optional<int> cold_start_budget_s;
-  double capacity_qps = 0;  // one replica within the SLOs (plan)
+  double capacity_qps = 0;        // one replica within the SLOs (plan)
+  long long kv_cache_tokens = 0;  // one replica's KV cache (perf model at peak)
+  double in_flight_at_peak = 0;   // mean requests in flight per replica at peak (perf model)
   double gpu_usd_per_hour = 0;
   std::string gpu_price_source;  // provider or "spec"
   double monthly_usd = 0;        // the self-hosted fleet (plan)

@@ -94,7 +94,8 @@ void kserve_files(Files& out, const Serving& s, const Sizing& z) {
                                                          {"nvidia.com/gpu", gpus}}}}},
       {"volumeMounts", json::array{json::object{{"name", "dshm"}, {"mountPath", "/dev/shm"}}}}};
   json::object predictor{
-      {"minReplicas", s.replicas_min},
+      // RawDeployment scales with an HPA, which cannot go to zero replicas.
+      {"minReplicas", std::max(1, s.replicas_min)},
       {"maxReplicas", s.replicas_max},
       {"terminationGracePeriodSeconds", z.grace_period_s},
       {"nodeSelector", node_selector(s)},
@@ -107,13 +108,11 @@ void kserve_files(Files& out, const Serving& s, const Sizing& z) {
   json::object meta = metadata(s, s.name, "engine");
   json::object ann{{"serving.kserve.io/deploymentMode", "RawDeployment"},
                    {"llmctl.io/plan-option", s.option_id}};
-  if (s.replicas_min == 0 && s.cold_start_budget_s)
-    ann["llmctl.io/cold-start-budget"] = std::to_string(*s.cold_start_budget_s);
   meta["annotations"] = ann;
   add_yaml(
       out, s, "kserve/inferenceservice.yaml",
       fmt::format("KServe InferenceService (Hugging Face runtime, vLLM backend), {}-{} replicas",
-                  s.replicas_min, s.replicas_max),
+                  std::max(1, s.replicas_min), s.replicas_max),
       {json::object{{"apiVersion", "serving.kserve.io/v1beta1"},
                     {"kind", "InferenceService"},
                     {"metadata", meta},
@@ -177,7 +176,9 @@ void helm_files(Files& out, const Serving& s, const Sizing& z) {
   if (s.autoscaling)
     spec["keda"] = json::object{
         {"enabled", true},
-        {"minReplicaCount", s.replicas_min},
+        // The chart's values carry no annotation to state a cold-start budget on, so the stack
+        // keeps one warm replica (llmctl audit K8S016); the k8s target scales to zero.
+        {"minReplicaCount", std::max(1, s.replicas_min)},
         {"maxReplicaCount", s.replicas_max},
         {"pollingInterval", 15},
         {"cooldownPeriod", std::max(300, z.startup_budget_s)},
@@ -309,8 +310,11 @@ void compose_files(Files& out, const Serving& s, const Sizing& z) {
                   z.gpus_per_replica, s.gpu->id),
       {doc},
       "Single node: one replica. HF_TOKEN (and the fallback's key) come from your environment.");
+  // One engine replica behind one gateway: the gateway may fill that replica's sequences.
+  Sizing one = z;
+  one.gateway_max_concurrency = std::max(1, s.max_num_seqs);
   add_yaml(out, s, "gateway/gateway.yaml", "llmctl gateway config (routes to the compose engine)",
-           {gateway_config(s, z, fmt::format("http://engine:{}/v1", s.engine->port))});
+           {gateway_config(s, one, fmt::format("http://engine:{}/v1", s.engine->port))});
 }
 
 }  // namespace llmctl::deploy::detail

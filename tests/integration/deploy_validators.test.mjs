@@ -1,6 +1,6 @@
 // Every object `llmctl deploy` generates, validated by independent schema models: kubernetes-models
 // for core objects, @kubernetes-models/keda, /argo-rollouts and /prometheus-operator for the custom
-// resources, @action-validator/cli for the GitHub workflow. Bundles: both examples (the 70B one
+// resources, @action-validator/cli for the GitHub workflow. Bundles: every example (the 70B one
 // also with scale-to-zero and explicit choices) and the KServe/Helm/SkyPilot/compose targets
 // (parsed; their CRDs and charts have no model package, see docs/DEPLOY.md).
 import { test } from 'node:test';
@@ -63,6 +63,15 @@ const k8sBundles = {
   explicit: deploy('explicit', ['--model', 'llama-3.1-8b', '--gpu', 'l4', '--replicas', '2',
                                 '--max-replicas', '4', '--fallback', 'openai/gpt-4o-mini']),
 };
+// The trace example (its default is the best NVIDIA option), when ../shared holds the trace; it
+// is deployed from the source tree so the trace path resolves.
+const trace = path.join(sourceDir, '..', 'shared', 'data', 'traces', 'azure-llm-2023',
+                        'AzureLLMInferenceTrace_conv.csv');
+if (fs.existsSync(trace))
+  k8sBundles.tier = deploy('tier', [path.join(sourceDir, 'examples', 'tier-strong-azure-trace.yaml'),
+                                    ...evalFlags]);
+else
+  console.log(`# skipped the tier-strong-azure-trace bundle: ${trace} not present`);
 
 function files(dir, ext) {
   const out = [];

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include "deploy/settings.h"
 #include "perf/model.h"
 #include "plan/planner.h"
+#include "plan/trace.h"
 
 namespace llmctl::deploy {
 namespace {
@@ -271,30 +273,47 @@ TEST_P(Examples, WorkflowIsPinnedLeastPrivilegeAndGated) {
 }
 
 TEST_P(Examples, TheAuditFindsNothing) {
-  Serving s = serving_for(GetParam(), with_eval());
+  // Every target's bundle: no finding of any severity (the acceptance test; the CLI's
+  // version over all examples is tests/integration/deploy_bundles.sh).
+  for (Target t : {Target::kKubernetes, Target::kKServe, Target::kHelmProductionStack,
+                   Target::kSkyPilot, Target::kCompose}) {
+    const bool vllm_only = t == Target::kKServe || t == Target::kHelmProductionStack;
+    Serving s = serving_for(GetParam(), with_eval(), vllm_only ? "vllm" : "");
+    auto b = generate(cat(), s, t);
+    ASSERT_TRUE(b.ok()) << to_string(t) << ": " << b.error().message;
+    audit::Auditor auditor(cat(), {});
+    audit::ProjectFacts facts;
+    std::vector<audit::Finding> findings;
+    int audited = 0;
+    for (const auto& f : b->files) {
+      if (!audit::is_candidate_file(f.path)) continue;
+      audit::FileResult r = auditor.audit_file(f.path, f.path, f.content);
+      EXPECT_TRUE(r.skipped.empty()) << f.path << ": " << r.skipped;
+      ++audited;
+      for (auto& x : r.findings) findings.push_back(x);
+      facts.merge(std::move(r.facts));
+    }
+    EXPECT_GT(audited, 0) << to_string(t);
+    for (auto& x : auditor.finish(facts)) findings.push_back(x);
+    for (const auto& f : findings)
+      ADD_FAILURE() << to_string(t) << ": " << f.rule << " " << f.file << ":" << f.line << " "
+                    << f.message;
+  }
+}
+
+TEST_P(Examples, EngineLimitsFollowThePlan) {
+  // max-num-seqs covers the requests the plan puts in flight at peak (a lower cap would queue
+  // the planned load), and one sequence of max-model-len fits the KV cache (the engine starts).
+  Serving s = serving_for(GetParam());
+  ASSERT_GT(s.kv_cache_tokens, 0);
+  EXPECT_GE(s.max_num_seqs, static_cast<int>(std::ceil(s.in_flight_at_peak)));
+  EXPECT_LE(s.max_model_len, s.kv_cache_tokens);
+  EXPECT_GE(s.max_model_len, s.input_tokens_p95 + s.output_tokens_p95);
   auto b = generate(cat(), s, Target::kKubernetes);
   ASSERT_TRUE(b.ok());
-  audit::Auditor auditor(cat(), {});
-  audit::ProjectFacts facts;
-  std::vector<audit::Finding> findings;
-  for (const auto& f : b->files) {
-    if (!audit::is_candidate_file(f.path)) continue;
-    audit::FileResult r = auditor.audit_file(f.path, f.path, f.content);
-    EXPECT_TRUE(r.skipped.empty()) << f.path << ": " << r.skipped;
-    for (auto& x : r.findings) findings.push_back(x);
-    facts.merge(std::move(r.facts));
-  }
-  for (auto& x : auditor.finish(facts)) findings.push_back(x);
-  for (const auto& f : findings) {
-    // CAP002's warning compares max-num-seqs x max-model-len with the KV cache, i.e. every
-    // sequence at full length at once. The generator sets max-num-seqs to what the plan sized at
-    // the spec's mean lengths (perf's KV-limited concurrency) and max-model-len to twice the p95
-    // request, so that product exceeds the cache by design; the error form (one max-length
-    // sequence does not fit) must never fire.
-    if (f.rule == "CAP002" && f.severity == audit::Severity::kWarning) continue;
-    EXPECT_EQ(f.severity, audit::Severity::kNote)
-        << f.rule << " " << f.file << ":" << f.line << " " << f.message;
-  }
+  YAML::Node dep = docs(file(*b, "k8s/engine-deployment.yaml"))[0];
+  std::string why = dep["metadata"]["annotations"]["llmctl.io/engine-limits"].as<std::string>();
+  EXPECT_NE(why.find(std::to_string(s.max_num_seqs)), std::string::npos) << why;
 }
 
 TEST_P(Examples, OutputIsDeterministic) {
@@ -404,6 +423,27 @@ TEST(Deploy, OptionSelection) {
     ASSERT_FALSE(api.ok());
     EXPECT_NE(api.error().message.find("hosted API"), std::string::npos);
   }
+  // The default is the best-ranked option the generator can serve as planned: TensorRT-LLM at
+  // fp8 has no online quantisation, so without a quantised checkpoint (deploy.model_repo) the
+  // plan's best self-hosted option is passed over, with a note naming it.
+  const plan::Option& best = p->ranked[self_rank - 1];
+  auto chosen = from_plan(cat(), *p, "", {}, "rag.yaml", "deploy");
+  ASSERT_TRUE(chosen.ok());
+  if (best.engine->id == "trtllm" && best.dtype == "fp8") {
+    EXPECT_NE(chosen->option_id, best.id);
+    EXPECT_GT(chosen->option_rank, self_rank);
+    EXPECT_TRUE(chosen->dtype == "bf16" || chosen->engine->flags.count("quantization") > 0);
+    bool told = false;
+    for (const auto& n : chosen->notes) told = told || n.find(best.id) != std::string::npos;
+    EXPECT_TRUE(told);
+    Settings with_checkpoint;
+    with_checkpoint.model_repo = "nvidia/Llama-3.1-70B-Instruct-FP8";
+    auto named = from_plan(cat(), *p, "", with_checkpoint, "rag.yaml", "deploy");
+    ASSERT_TRUE(named.ok());
+    EXPECT_EQ(named->option_id, best.id);
+  } else {
+    EXPECT_EQ(chosen->option_id, best.id);
+  }
   auto missing = from_plan(cat(), *p, "99", {}, "rag.yaml", "deploy");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("self-hosted options"), std::string::npos);
@@ -477,6 +517,64 @@ TEST(Deploy, OtherTargets) {
                 .as<int>(),
             s.tp);
   EXPECT_EQ(c["services"]["engine"]["ipc"].as<std::string>(), "host");
+  // One engine replica behind one gateway: the gateway's cap is that replica's sequences.
+  YAML::Node cgw = docs(file(*compose, "gateway/gateway.yaml"))[0];
+  EXPECT_EQ(cgw["models"][0]["deployments"][0]["max_concurrency"].as<int>(), s.max_num_seqs);
+}
+
+TEST(Deploy, DefaultSkipsOptionsItCannotGenerate) {
+  // The trace example's best options run on AMD GPUs, which the generator does not emit: the
+  // default deploys the best NVIDIA option and says which ranks it passed over.
+  const std::string example = "examples/tier-strong-azure-trace.yaml";
+  const std::string trace = std::string(LLMCTL_SHARED_DIR) +
+                            "/data/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv";
+  if (!std::filesystem::exists(trace)) GTEST_SKIP() << "the Azure trace is not in ../shared";
+  std::string text = read(std::string(LLMCTL_SOURCE_DIR) + "/" + example);
+  auto spec = plan::parse_spec(hide_deploy_section(text), example);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  ASSERT_TRUE(spec->traffic.trace.has_value());
+  auto summary = plan::summarize_trace(read(trace), trace);
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  plan::apply_trace(spec->traffic, *summary, "AzureLLMInferenceTrace_conv.csv");
+  auto p = plan::make_plan(cat(), *spec);
+  ASSERT_TRUE(p.ok());
+  ASSERT_FALSE(p->ranked.empty());
+  ASSERT_NE(p->ranked[0].gpu, nullptr);
+  ASSERT_NE(p->ranked[0].gpu->vendor, "nvidia") << "the example no longer tests this";
+  auto s = from_plan(cat(), *p, "", {}, example, "deploy");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->gpu->vendor, "nvidia");
+  EXPECT_GT(s->option_rank, 1);
+  bool told = false;
+  for (const auto& n : s->notes) told = told || n.find(p->ranked[0].id) != std::string::npos;
+  EXPECT_TRUE(told);
+  // Asked for by rank, an AMD option is still refused with the reason.
+  auto amd = from_plan(cat(), *p, "1", {}, example, "deploy");
+  ASSERT_FALSE(amd.ok());
+  EXPECT_NE(amd.error().message.find("not supported"), std::string::npos);
+}
+
+TEST(Deploy, KServeAndHelmKeepOneWarmReplica) {
+  Settings st = with_eval();
+  st.scale_to_zero = true;
+  st.cold_start_budget_s = 1800;
+  Serving s = serving_for("examples/rag-70b-h100-h200.yaml", st, "vllm");
+  ASSERT_EQ(s.replicas_min, 0);
+  auto b = generate(cat(), s, Target::kKServe);
+  ASSERT_TRUE(b.ok());
+  YAML::Node isvc = docs(file(*b, "kserve/inferenceservice.yaml"))[0];
+  EXPECT_EQ(isvc["spec"]["predictor"]["minReplicas"].as<int>(), 1);
+  bool told = false;
+  for (const auto& n : b->notes) told = told || n.find("RawDeployment") != std::string::npos;
+  EXPECT_TRUE(told);
+  // production-stack's values cannot carry the cold-start annotation: one warm replica.
+  auto helm = generate(cat(), s, Target::kHelmProductionStack);
+  ASSERT_TRUE(helm.ok());
+  YAML::Node spec = docs(file(*helm, "helm/values.yaml"))[0]["servingEngineSpec"]["modelSpec"][0];
+  EXPECT_EQ(spec["keda"]["minReplicaCount"].as<int>(), 1);
+  told = false;
+  for (const auto& n : helm->notes) told = told || n.find("warm replica") != std::string::npos;
+  EXPECT_TRUE(told);
 }
 
 }  // namespace
