@@ -607,6 +607,13 @@ Result<std::string> chat_to_messages_response(std::string_view chat_body) {
   json::array content;
   std::string text;
   if (msg && member(*msg, "content")) openai_text(*member(*msg, "content"), text);
+  // A refusal is the model's answer too: Anthropic says so with stop_reason "refusal".
+  std::string_view refusal = msg ? str_of(member(*msg, "refusal")) : std::string_view{};
+  std::string_view stop_reason = stop_reason_from_finish(str_of(member(choice, "finish_reason")));
+  if (!refusal.empty()) {
+    if (text.empty()) text = refusal;
+    stop_reason = "refusal";
+  }
   if (!text.empty()) content.push_back(json::object{{"type", "text"}, {"text", text}});
   if (const json::value* calls = msg ? member(*msg, "tool_calls") : nullptr;
       calls && calls->is_array())
@@ -625,15 +632,14 @@ Result<std::string> chat_to_messages_response(std::string_view chat_body) {
   if (!id.starts_with("msg_")) id = "msg_" + id;
   ReportedUsage usage;
   if (const json::value* u = member(v, "usage")) usage = gateway::usage_from_json(*u);
-  json::object out{
-      {"id", id},
-      {"type", "message"},
-      {"role", "assistant"},
-      {"model", str_of(member(v, "model"))},
-      {"content", std::move(content)},
-      {"stop_reason", stop_reason_from_finish(str_of(member(choice, "finish_reason")))},
-      {"stop_sequence", nullptr},
-      {"usage", usage_for_anthropic_client(usage)}};
+  json::object out{{"id", id},
+                   {"type", "message"},
+                   {"role", "assistant"},
+                   {"model", str_of(member(v, "model"))},
+                   {"content", std::move(content)},
+                   {"stop_reason", stop_reason},
+                   {"stop_sequence", nullptr},
+                   {"usage", usage_for_anthropic_client(usage)}};
   return json::serialize(out);
 }
 

@@ -113,7 +113,13 @@ class ChunksToAnthropicEvents final : public StreamTransform {
     if (!choices || !choices->is_array() || choices->as_array().empty()) return step;
     const json::value& choice = choices->as_array().front();
     if (const json::value* delta = member(choice, "delta")) {
-      if (std::string_view text = str_of(member(*delta, "content")); !text.empty()) {
+      std::string_view text = str_of(member(*delta, "content"));
+      if (std::string_view refusal = str_of(member(*delta, "refusal")); !refusal.empty()) {
+        // A refusal streams as text; the message ends with stop_reason "refusal".
+        text = refusal;
+        refused_ = true;
+      }
+      if (!text.empty()) {
         if (open_kind_ != "text")
           open_block(out, json::object{{"type", "text"}, {"text", ""}}, "text");
         out += anthropic_event(
@@ -128,7 +134,7 @@ class ChunksToAnthropicEvents final : public StreamTransform {
         for (const auto& call : calls->as_array()) tool_delta(call, out, step);
     }
     if (std::string_view f = str_of(member(choice, "finish_reason")); !f.empty())
-      stop_reason_ = std::string(anthropic::stop_reason_from_finish(f));
+      stop_reason_ = refused_ ? "refusal" : std::string(anthropic::stop_reason_from_finish(f));
     return step;
   }
   bool ended() const override { return ended_; }
@@ -216,7 +222,7 @@ class ChunksToAnthropicEvents final : public StreamTransform {
   }
 
   ReportedUsage usage_;
-  bool started_ = false, ended_ = false;
+  bool started_ = false, ended_ = false, refused_ = false;
   std::int64_t block_ = -1, next_block_ = 0;
   std::string open_kind_;  // "text", "tool_use", or empty when no block is open
   std::map<std::int64_t, std::int64_t> tool_blocks_;  // OpenAI tool-call index -> block index

@@ -83,6 +83,7 @@ before(async () => {
     '--disconnect-after', '4']);
   const overloaded = await startListening(['mock', '--port', '0', '--fail-rate', '1', '--fail-status', '529']);
   const limited = await startListening(['mock', '--port', '0', '--rate-limit-rate', '1', '--retry-after', '7']);
+  const hanging = await startListening(['mock', '--port', '0', '--hang-rate', '1']);
   const config = `
 listen: 127.0.0.1:0
 workers: 2
@@ -129,6 +130,12 @@ models:
       - provider: anthropic
         base_url: ${limited.url}
         model: claude-haiku-4-5
+  - name: claude-hanging
+    deployments:
+      - provider: anthropic
+        base_url: ${hanging.url}
+        model: claude-haiku-4-5
+        timeouts: {first_byte_ms: 300}
 `;
   const file = path.join(tmp, 'gateway.yaml');
   fs.writeFileSync(file, config);
@@ -369,6 +376,8 @@ test('errors on /v1/messages are Anthropic-shaped with the right status', async 
   const limited = await expectAnthropicError(claude.messages.create({ model: 'claude-limited', ...ask }), 429, 'rate_limit_error');
   assert.equal(limited.headers.get('retry-after'), '7');
   posts++;
+  await expectAnthropicError(claude.messages.create({ model: 'claude-hanging', ...ask }), 504, 'timeout_error');
+  posts++;
   // What an OpenAI-compatible upstream cannot do is a clear 400, not a silent drop.
   const thinking = await expectAnthropicError(claude.messages.create({
     model: 'compat', thinking: { type: 'enabled', budget_tokens: 1024 }, ...ask,
@@ -431,6 +440,16 @@ test('mid-stream upstream cut: each SDK raises instead of ending quietly', async
   });
 });
 
+test('metrics count /v1/messages and Anthropic cache tokens', async () => {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const value = (re) => Number((text.match(re) ?? [])[1] ?? NaN);
+  assert.ok(value(/llmctl_gateway_requests_total\{model="claude-sonnet-4-5",endpoint="messages",code="200"\} (\S+)/) >= 3, text);
+  assert.ok(value(/llmctl_gateway_requests_total\{model="claude-sonnet-4-5",endpoint="chat",code="200"\} (\S+)/) >= 3);
+  assert.ok(value(/llmctl_gateway_tokens_total\{model="claude-sonnet-4-5",type="cache_read"\} (\S+)/) > 0);
+  assert.ok(value(/llmctl_gateway_cost_usd_total\{model="claude-sonnet-4-5"\} (\S+)/) > 0);
+  assert.ok(value(/llmctl_gateway_errors_total\{model="claude-cut",class="stream_interrupted"\} (\S+)/) >= 2);
+});
+
 test('the request log has every request with tokens and cost (after SIGTERM)', async () => {
   assert.equal(await stop(gw.child), 0, gw.stderr());
   if (!fs.existsSync('/usr/bin/sqlite3') && !fs.existsSync('/usr/local/bin/sqlite3')) {
@@ -484,6 +503,7 @@ test('the request log has every request with tokens and cost (after SIGTERM)', a
   }
   assert.equal(rows.find((r) => r.model === 'claude-overloaded' && r.endpoint === 'messages').status, 529);
   assert.equal(rows.find((r) => r.model === 'claude-limited').status, 429);
+  assert.equal(rows.find((r) => r.model === 'claude-hanging').error_class, 'timeout');
   assert.equal(rows.find((r) => r.model === 'no-such-model').status, 404);
   // The upstream key never reaches the log, the access log or a client.
   assert.ok(!JSON.stringify(rows).includes(UPSTREAM_KEY));

@@ -193,6 +193,13 @@ TEST(AnthropicResponse, ChatCompletionToMessage) {
     "stop_reason":"tool_use","stop_sequence":null,
     "usage":{"input_tokens":20,"cache_creation_input_tokens":0,"cache_read_input_tokens":100,
              "output_tokens":30}})"));
+  auto refused = anthropic::chat_to_messages_response(
+      R"({"id":"x","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant",
+      "content":null,"refusal":"I can't help with that."}}]})");
+  ASSERT_TRUE(refused.ok()) << refused.error().message;
+  json::value rv = json::parse(*refused);
+  EXPECT_EQ(rv.at("stop_reason"), "refusal");
+  EXPECT_EQ(rv.at("content").at(0).at("text"), "I can't help with that.");
   EXPECT_FALSE(anthropic::chat_to_messages_response(R"({"choices":[]})").ok());
   EXPECT_FALSE(anthropic::chat_to_messages_response("<html>").ok());
 }

@@ -204,6 +204,19 @@ TEST(StreamTransform, OpenAIErrorChunkAndInterruptionBecomeAnthropicErrors) {
   EXPECT_EQ(cut->interrupted("gone"), anthropic::error_event("api_error", "gone"));
 }
 
+TEST(StreamTransform, OpenAIRefusalStreamsAsTextWithStopReasonRefusal) {
+  auto t = make_stream_transform(Endpoint::kMessages, ProviderKind::kOpenAI, false, 0);
+  Relayed r = run(
+      *t,
+      chunk(
+          R"("choices":[{"index":0,"delta":{"role":"assistant","content":null,"refusal":"No."},"finish_reason":null}])") +
+          chunk(R"("choices":[{"index":0,"delta":{},"finish_reason":"stop"}])") +
+          "data: [DONE]\n\n");
+  ASSERT_EQ(r.events.size(), 6u);
+  EXPECT_EQ(r.events[2].data.at("delta").at("text"), "No.");
+  EXPECT_EQ(r.events[4].data.at("delta").at("stop_reason"), "refusal");
+}
+
 // The simulator's Anthropic stream, translated for an OpenAI client.
 std::string mock_stream(bool tools, double cache_hit_share) {
   MockOptions o;
