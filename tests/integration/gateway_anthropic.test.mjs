@@ -130,6 +130,17 @@ models:
       - provider: anthropic
         base_url: ${limited.url}
         model: claude-haiku-4-5
+  - name: claude-fallback          # one group, both APIs: the anthropic one fails over
+    deployments:
+      - provider: anthropic
+        base_url: ${overloaded.url}
+        model: claude-haiku-4-5
+      - provider: openai-compatible
+        base_url: ${both.url}/v1
+        model: fallback-model
+        api_key_env: LLMCTL_TEST_UPSTREAM_KEY
+        price: none
+        weight: 0
   - name: claude-hanging
     deployments:
       - provider: anthropic
@@ -258,6 +269,14 @@ test('messages -> translated: max_tokens stops with stop_reason max_tokens', asy
   const r = await claude.messages.create({ model: 'compat', max_tokens: 3, messages: ask.messages });
   assert.equal(r.stop_reason, 'max_tokens');
   assert.equal(r.usage.output_tokens, 3);
+});
+
+test('messages: a group mixing both APIs falls back across them', async () => {
+  posts++;
+  const { data, response } = await claude.messages.create({ model: 'claude-fallback', ...ask }).withResponse();
+  assert.equal(data.content[0].text, MOCK_TEXT);
+  assert.equal(data.model, 'fallback-model');
+  assert.equal(response.headers.get('x-llmctl-deployment'), 'claude-fallback/1');
 });
 
 test('chat -> anthropic deployment (translated): whole, with OpenAI usage', async () => {
@@ -504,6 +523,10 @@ test('the request log has every request with tokens and cost (after SIGTERM)', a
   assert.equal(rows.find((r) => r.model === 'claude-overloaded' && r.endpoint === 'messages').status, 529);
   assert.equal(rows.find((r) => r.model === 'claude-limited').status, 429);
   assert.equal(rows.find((r) => r.model === 'claude-hanging').error_class, 'timeout');
+  const fallback = rows.find((r) => r.model === 'claude-fallback');
+  assert.equal(fallback.attempts, 2);
+  assert.equal(fallback.provider, 'openai-compatible');
+  assert.equal(fallback.status, 200);
   assert.equal(rows.find((r) => r.model === 'no-such-model').status, 404);
   // The upstream key never reaches the log, the access log or a client.
   assert.ok(!JSON.stringify(rows).includes(UPSTREAM_KEY));
