@@ -88,10 +88,14 @@ class MockHandler final : public net::Handler {
     // Anthropic's API: errors in its shape, the key in x-api-key.
     const bool messages_api = target == "/v1/messages";
     if (messages_api) ex.set_error_body_filter(error_filter_for(Endpoint::kMessages));
-    const bool authorized = messages_api
-                                ? req["x-api-key"] == o_.api_key
-                                : req[http::field::authorization] == "Bearer " + o_.api_key;
-    if (!o_.api_key.empty() && target.starts_with("/v1/") && !authorized) {
+    bool authorized = true;
+    if (!o_.api_key.empty() && target.starts_with("/v1/")) {
+      if (messages_api)
+        authorized = req["x-api-key"] == o_.api_key;
+      else
+        authorized = req[http::field::authorization] == "Bearer " + o_.api_key;
+    }
+    if (!authorized) {
       co_await ex.respond(401, kJson,
                           openai_error_body("Incorrect API key provided (llmctl mock --api-key).",
                                             "invalid_request_error", {}, "invalid_api_key"));
