@@ -323,6 +323,31 @@ TEST(StreamTransform, AnthropicRelayPassesBytesAndReadsUsage) {
   EXPECT_NE(err->interrupted("cut").find("upstream_stream_interrupted"), std::string::npos);
 }
 
+TEST(StreamTransform, MalformedUpstreamEventsNeverBreakTheClientStream) {
+  // Each translating transform gets junk an upstream might send; what the client gets must stay
+  // valid SSE whose every data line is JSON (run() parses them) or [DONE]. (The Anthropic
+  // passthrough forwards bytes as they are and is not a translator.)
+  const std::string junk =
+      "data: not json\n\n"
+      "data: []\n\n"
+      "data: {\"choices\":\"x\"}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":\"a\",\"function\":7}]}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":5,\"tool_calls\":{}},\"finish_reason\":3}]}\n\n"
+      "event: message_start\ndata: {\"message\":[]}\n\n"
+      "event: content_block_start\ndata: {\"index\":\"x\",\"content_block\":null}\n\n"
+      "event: content_block_delta\ndata: "
+      "{\"index\":9,\"delta\":{\"type\":\"input_json_delta\"}}\n\n"
+      "event: message_delta\ndata: {\"usage\":{\"output_tokens\":\"many\"},\"delta\":null}\n\n";
+  auto from_openai = make_stream_transform(Endpoint::kMessages, ProviderKind::kOpenAI, true, 0);
+  Relayed a = run(*from_openai, junk + "data: {\"error\":{\"message\":7}}\n\n", 5);
+  EXPECT_TRUE(from_openai->ended());
+  EXPECT_EQ(a.events.back().type, "error");
+  auto from_anthropic = make_stream_transform(Endpoint::kChat, ProviderKind::kAnthropic, true, 0);
+  Relayed b = run(*from_anthropic, junk + "event: error\ndata: oops\n\n", 5);
+  EXPECT_TRUE(from_anthropic->ended());
+  EXPECT_EQ(b.events.back().data, "[DONE]");
+}
+
 TEST(MockAnthropic, PlanAndMessage) {
   MockOptions o;
   o.cache_hit_share = 0.5;
