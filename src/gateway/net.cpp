@@ -213,6 +213,9 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
       Request req;
       req.version(11);
       Exchange ex(stream, req, limits_, false);
+      // The headers were read when only the body is too large: the target picks the error shape.
+      if (too_large && handler_)
+        ex.set_error_body_filter(handler_->error_body_filter(parser.get().target()));
       const bool body = too_large;
       std::string msg = body ? fmt::format("Request body too large: the limit is {} bytes.",
                                            limits_.max_body_bytes)

@@ -94,6 +94,11 @@ class Handler {
  public:
   virtual ~Handler() = default;
   virtual asio::awaitable<void> handle(Exchange& exchange) = 0;
+  // The error-body filter for requests to `target` that the server answers itself, before
+  // handle() runs (413 for a body over the limit); null leaves those bodies as written.
+  virtual Exchange::ErrorBodyFilter error_body_filter(std::string_view /*target*/) const {
+    return nullptr;
+  }
   // At the drain deadline: cancel whatever the handler waits on (upstream connections).
   virtual void abort_all() {}
 };

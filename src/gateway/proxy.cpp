@@ -113,6 +113,10 @@ class GatewayHandler final : public net::Handler {
   }
 
   asio::awaitable<void> handle(Exchange& ex) override;
+  Exchange::ErrorBodyFilter error_body_filter(std::string_view target) const override {
+    target = target.substr(0, target.find('?'));
+    return target == "/v1/messages" ? error_filter_for(Endpoint::kMessages) : nullptr;
+  }
   void abort_all() override {
     for (auto& p : pools_) p->close_all();
   }

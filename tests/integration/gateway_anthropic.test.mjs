@@ -87,6 +87,8 @@ before(async () => {
   const config = `
 listen: 127.0.0.1:0
 workers: 2
+limits:
+  max_body_bytes: 65536
 logging:
   request_log:
     path: ${db}
@@ -402,6 +404,13 @@ test('errors on /v1/messages are Anthropic-shaped with the right status', async 
     model: 'compat', thinking: { type: 'enabled', budget_tokens: 1024 }, ...ask,
   }), 400, 'invalid_request_error');
   assert.match(thinking.message, /thinking: is not translated/);
+  // Answered while reading, before the request path (and not logged): still Anthropic's shape.
+  const big = await fetch(`${gw.url}/v1/messages`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x'.repeat(100000) }] }),
+  });
+  assert.equal(big.status, 413);
+  assert.deepEqual((await big.json()).error.type, 'request_too_large');
   const get = await fetch(`${gw.url}/v1/messages`);
   assert.equal(get.status, 405);
   assert.equal((await get.json()).error.type, 'invalid_request_error');  // answered, not logged
