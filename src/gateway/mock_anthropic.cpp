@@ -88,8 +88,19 @@ AnthropicMockPlan anthropic_mock_plan(const json::object& o, const MockOptions& 
   const bool none =
       choice && choice->is_object() && str_of(choice->as_object().if_contains("type")) == "none";
   if (tools && tools->is_array() && !tools->as_array().empty() && !none) {
-    const json::value& t0 = tools->as_array().front();
-    const json::object* t = t0.is_object() ? &t0.as_object() : nullptr;
+    // The tool tool_choice names, else the first one.
+    std::string_view wanted;
+    if (choice && choice->is_object() && str_of(choice->as_object().if_contains("type")) == "tool")
+      wanted = str_of(choice->as_object().if_contains("name"));
+    const json::object* t = nullptr;
+    for (const json::value& tool : tools->as_array()) {
+      if (!tool.is_object()) continue;
+      if (!t) t = &tool.as_object();
+      if (!wanted.empty() && str_of(tool.as_object().if_contains("name")) == wanted) {
+        t = &tool.as_object();
+        break;
+      }
+    }
     p.tool = true;
     p.tool_id = "toolu_mock_" + p.id;
     p.tool_name = t ? std::string(str_of(t->if_contains("name"))) : "tool";

@@ -197,8 +197,15 @@ class ChunksToAnthropicEvents final : public StreamTransform {
     std::string_view args = fn ? str_of(member(*fn, "arguments")) : std::string_view{};
     if (args.empty()) return;
     if (tool_blocks_[index] != block_ || open_kind_ != "tool_use") {
-      // Arguments for a call whose block is closed cannot be placed in Anthropic's stream.
+      // Arguments for a call whose block is closed cannot be placed in Anthropic's stream (its
+      // blocks do not interleave): the client gets an error rather than a wrong tool input.
+      out += anthropic::error_event(
+          "api_error",
+          "The upstream interleaved the arguments of parallel tool calls, which an Anthropic "
+          "stream cannot carry; retry with tool_choice.disable_parallel_tool_use or without "
+          "streaming.");
       step.upstream_error = true;
+      ended_ = true;
       return;
     }
     out += anthropic_event("content_block_delta",

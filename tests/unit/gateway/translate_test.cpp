@@ -217,6 +217,24 @@ TEST(StreamTransform, OpenAIRefusalStreamsAsTextWithStopReasonRefusal) {
   EXPECT_EQ(r.events[4].data.at("delta").at("stop_reason"), "refusal");
 }
 
+TEST(StreamTransform, InterleavedParallelToolArgumentsEndWithAnError) {
+  auto t = make_stream_transform(Endpoint::kMessages, ProviderKind::kOpenAI, false, 0);
+  Relayed r = run(
+      *t,
+      chunk(
+          R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c0","function":{"name":"f","arguments":"{\"a\""}}]},"finish_reason":null}])") +
+          chunk(
+              R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"c1","function":{"name":"g","arguments":"{}"}}]},"finish_reason":null}])") +
+          chunk(
+              R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":":1}"}}]},"finish_reason":null}])") +
+          "data: [DONE]\n\n");
+  EXPECT_TRUE(r.upstream_error);
+  EXPECT_TRUE(t->ended());
+  ASSERT_FALSE(r.events.empty());
+  EXPECT_EQ(r.events.back().type, "error");  // not a tool_use with a truncated input
+  EXPECT_NE(r.bytes.find("interleaved"), std::string::npos);
+}
+
 // The simulator's Anthropic stream, translated for an OpenAI client.
 std::string mock_stream(bool tools, double cache_hit_share) {
   MockOptions o;
@@ -365,6 +383,12 @@ TEST(MockAnthropic, PlanAndMessage) {
   EXPECT_EQ(m.at("usage").at("input_tokens"), 5);
   EXPECT_EQ(m.at("usage").at("cache_read_input_tokens"), 5);
   EXPECT_EQ(m.at("usage").at("output_tokens"), 3);
+  req["tools"] = json::parse(R"([{"name":"a"},{"name":"b","input_schema":{"type":"object",
+      "properties":{"n":{"type":"number"}}}}])");
+  req["tool_choice"] = json::object{{"type", "tool"}, {"name", "b"}};
+  AnthropicMockPlan named = anthropic_mock_plan(req, o, 16, "msg_3");
+  EXPECT_EQ(named.tool_name, "b");
+  EXPECT_EQ(named.tool_input, R"({"n":1})");
   req["tool_choice"] = json::object{{"type", "none"}};
   req["tools"] = json::array{json::object{{"name", "f"}}};
   EXPECT_FALSE(anthropic_mock_plan(req, o, 16, "msg_2").tool);
