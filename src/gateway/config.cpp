@@ -94,14 +94,10 @@ ProviderKind parse_kind(Fields& d) {
   if (v == "openai") return ProviderKind::kOpenAI;
   if (v == "openai-compatible") return ProviderKind::kOpenAICompatible;
   if (v == "simulated") return ProviderKind::kSimulated;
-  std::string hint;
-  if (v == "anthropic")
-    hint =
-        " (the Anthropic Messages API is not translated yet; Anthropic's OpenAI-compatible "
-        "endpoint works as openai-compatible)";
+  if (v == "anthropic") return ProviderKind::kAnthropic;
   d.fail(n, "provider",
-         fmt::format("expected one of openai, openai-compatible, simulated, found {}{}",
-                     yaml::describe(n), hint));
+         fmt::format("expected one of openai, openai-compatible, anthropic, simulated, found {}",
+                     yaml::describe(n)));
 }
 
 Deployment parse_deployment(Fields& d, const std::string& group, int index,
@@ -121,7 +117,10 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
   } else {
     if (!url_node.IsDefined() && dep.kind == ProviderKind::kOpenAICompatible)
       d.fail(d.node(), "base_url", "is required for provider openai-compatible");
-    dep.base_url = url_node.IsDefined() ? d.str("base_url") : "https://api.openai.com/v1";
+    // Anthropic's base URL has no /v1: the path /v1/messages is added, as its SDKs do.
+    const char* default_url = dep.kind == ProviderKind::kAnthropic ? "https://api.anthropic.com"
+                                                                   : "https://api.openai.com/v1";
+    dep.base_url = url_node.IsDefined() ? d.str("base_url") : default_url;
     auto url = parse_url(dep.base_url);
     if (!url) d.fail(url_node, "base_url", url.error().message);
     dep.url = *url;
@@ -151,6 +150,13 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
     if (dep.api_key.empty()) d.fail(key_file, "api_key_file", fmt::format("{} is empty", path));
   } else if (dep.kind == ProviderKind::kOpenAI) {
     d.fail(d.node(), "api_key_env", "provider openai needs api_key_env or api_key_file");
+  } else if (dep.kind == ProviderKind::kAnthropic) {
+    auto v = env.get("ANTHROPIC_API_KEY");
+    if (!v || trim(*v).empty())
+      d.fail(d.node(), "api_key_env",
+             "provider anthropic needs a key: ANTHROPIC_API_KEY is not set (or give api_key_env "
+             "or api_key_file)");
+    dep.api_key = trim(*v);
   }
 
   dep.weight = d.num("weight", 1, 0);
@@ -189,13 +195,14 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
       d.fail(pn, "price",
              fmt::format("no catalog price \"{}\" (see `llmctl catalog list prices`), or none",
                          price));
-  } else if (dep.kind == ProviderKind::kOpenAI) {
-    dep.price = cat.find_price(dep.model, "openai");
+  } else if (dep.kind == ProviderKind::kOpenAI || dep.kind == ProviderKind::kAnthropic) {
+    std::string_view provider = provider_kind_name(dep.kind);
+    dep.price = cat.find_price(dep.model, provider);
     if (!dep.price)
       d.fail(d.node(), "price",
-             fmt::format("no catalog price for openai model \"{}\"; set price: <catalog id> or "
+             fmt::format("no catalog price for {} model \"{}\"; set price: <catalog id> or "
                          "price: none",
-                         dep.model));
+                         provider, dep.model));
   } else {
     d.fail(d.node(), "price",
            "is required for provider openai-compatible: a catalog price id, or none");
@@ -254,6 +261,8 @@ std::string_view provider_kind_name(ProviderKind k) {
       return "openai-compatible";
     case ProviderKind::kSimulated:
       return "simulated";
+    case ProviderKind::kAnthropic:
+      return "anthropic";
   }
   return "openai";
 }
@@ -402,6 +411,18 @@ std::string default_config_yaml(const Environment& env) {
           "      - provider: openai\n"
           "        model: {0}\n"
           "        api_key_env: OPENAI_API_KEY\n",
+          m);
+  }
+  // Current Claude models with catalog prices (data/prices.yaml, provider anthropic).
+  auto anthropic_key = env.get("ANTHROPIC_API_KEY");
+  if (anthropic_key && !trim(*anthropic_key).empty()) {
+    for (const char* m : {"claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7"})
+      y += fmt::format(
+          "  - name: {0}\n"
+          "    deployments:\n"
+          "      - provider: anthropic\n"
+          "        model: {0}\n"
+          "        api_key_env: ANTHROPIC_API_KEY\n",
           m);
   }
   return y;

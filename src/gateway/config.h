@@ -32,9 +32,10 @@ class Environment {
 };
 const Environment& process_environment();
 
-// Wire format and defaults of a deployment. All three speak the OpenAI HTTP API this release;
-// `simulated` is served by the in-process simulator (no key, no cost).
-enum class ProviderKind { kOpenAI, kOpenAICompatible, kSimulated };
+// Wire format and defaults of a deployment. The first three speak the OpenAI HTTP API;
+// `simulated` is served by the in-process simulator (no key, no cost). `anthropic` speaks
+// Anthropic's Messages API (x-api-key; base_url without /v1; see translate.h).
+enum class ProviderKind { kOpenAI, kOpenAICompatible, kSimulated, kAnthropic };
 std::string_view provider_kind_name(ProviderKind k);
 
 struct UpstreamTimeouts {
@@ -121,7 +122,8 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
                             const Environment& env = process_environment());
 
 // The configuration `llmctl up` runs without a file: 127.0.0.1:8080, ./llmctl.db, the
-// simulated model `llmctl-sim`, and OpenAI models when OPENAI_API_KEY is set in `env`.
+// simulated model `llmctl-sim`, OpenAI models when OPENAI_API_KEY is set in `env`, and Claude
+// models when ANTHROPIC_API_KEY is.
 std::string default_config_yaml(const Environment& env = process_environment());
 
 }  // namespace llmctl::gateway

@@ -10,7 +10,9 @@
 
 #include "gateway/errors.h"
 #include "gateway/mock.h"
+#include "gateway/mock_anthropic.h"
 #include "gateway/net.h"
+#include "gateway/translate.h"
 #include "gateway/usage.h"
 
 namespace llmctl::gateway {
@@ -83,8 +85,17 @@ class MockHandler final : public net::Handler {
     auto& req = ex.request();
     std::string_view target = req.target();
     target = target.substr(0, target.find('?'));
-    if (!o_.api_key.empty() && target.starts_with("/v1/") &&
-        req[http::field::authorization] != "Bearer " + o_.api_key) {
+    // Anthropic's API: errors in its shape, the key in x-api-key.
+    const bool messages_api = target == "/v1/messages";
+    if (messages_api) ex.set_error_body_filter(error_filter_for(Endpoint::kMessages));
+    bool authorized = true;
+    if (!o_.api_key.empty() && target.starts_with("/v1/")) {
+      if (messages_api)
+        authorized = req["x-api-key"] == o_.api_key;
+      else
+        authorized = req[http::field::authorization] == "Bearer " + o_.api_key;
+    }
+    if (!authorized) {
       co_await ex.respond(401, kJson,
                           openai_error_body("Incorrect API key provided (llmctl mock --api-key).",
                                             "invalid_request_error", {}, "invalid_api_key"));
@@ -103,6 +114,7 @@ class MockHandler final : public net::Handler {
       co_await ex.respond(200, kJson, R"({"status":"ok"})");
       co_return;
     }
+    if (messages_api && req.method() == http::verb::post) co_return co_await messages(ex);
     std::optional<Endpoint> ep;
     if (target == "/v1/chat/completions")
       ep = Endpoint::kChat;
@@ -386,6 +398,55 @@ class MockHandler final : public net::Handler {
       if (!co_await ex.chunk("data: " + json::serialize(chunk) + "\n\n")) co_return;
     }
     if (!co_await ex.chunk("data: [DONE]\n\n")) co_return;
+    co_await ex.finish_chunked();
+  }
+
+  // POST /v1/messages with Anthropic's semantics; the same faults and timings as chat.
+  asio::awaitable<void> messages(Exchange& ex) {
+    boost::system::error_code ec;
+    json::value body = json::parse(ex.request().body(), ec);
+    if (ec || !body.is_object()) {
+      co_await ex.respond(400, kJson,
+                          openai_error_body("The request body is not a JSON object.",
+                                            "invalid_request_error", {}, "invalid_json"));
+      co_return;
+    }
+    const json::object& o = body.as_object();
+    const bool stream =
+        o.contains("stream") && o.at("stream").is_bool() && o.at("stream").as_bool();
+    int disconnect_after = -1;
+    if (co_await inject_fault(ex, stream, disconnect_after)) co_return;
+    int tokens = o_.output_tokens;
+    if (o_.output_tokens_jitter > 0)
+      tokens += std::uniform_int_distribution<int>(-o_.output_tokens_jitter,
+                                                   o_.output_tokens_jitter)(rng_);
+    AnthropicMockPlan plan =
+        anthropic_mock_plan(o, o_, tokens, fmt::format("msg_mock_{}_{}", worker_, ++counter_));
+    if (!stream) {
+      double delay = o_.slow_headers_ms + draw_ms(o_.ttft_ms, o_.ttft_jitter_ms);
+      for (int t = 1; t < plan.tokens; ++t) delay += draw_ms(o_.tpot_ms, o_.tpot_jitter_ms);
+      co_await sleep_ms(delay);
+      co_await ex.respond(200, kJson, anthropic_mock_message(plan));
+      co_return;
+    }
+    co_await sleep_ms(o_.slow_headers_ms);
+    if (!co_await ex.begin_chunked(200, "text/event-stream", {.cache_control = "no-cache"}))
+      co_return;
+    co_await sleep_ms(draw_ms(o_.ttft_ms, o_.ttft_jitter_ms));
+    int sent = 0;
+    bool first_token = true;
+    for (const MockEvent& e : anthropic_mock_events(plan)) {
+      if (disconnect_after >= 0 && sent >= disconnect_after) {
+        ex.stream().socket().shutdown(net::tcp::socket::shutdown_both, ec);
+        ex.stream().socket().close(ec);
+        ex.close_after();
+        co_return;
+      }
+      if (e.token && !first_token) co_await sleep_ms(draw_ms(o_.tpot_ms, o_.tpot_jitter_ms));
+      if (e.token) first_token = false;
+      ++sent;
+      if (!co_await ex.chunk(e.bytes)) co_return;
+    }
     co_await ex.finish_chunked();
   }
 

@@ -31,7 +31,12 @@ void set_common(Message& m, std::string_view content_type, const ExtraHeaders& h
 asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view content_type,
                                         std::string body, ExtraHeaders headers) {
   http::response<http::string_body> res{static_cast<http::status>(status), req_.version()};
-  set_common(res, content_type, headers, keep_alive_);
+  std::string_view ctype = content_type;
+  if (error_filter_ && status >= 400) {
+    body = error_filter_(status, std::move(body));
+    ctype = "application/json";
+  }
+  set_common(res, ctype, headers, keep_alive_);
   res.body() = std::move(body);
   res.prepare_payload();
   started_ = true;
@@ -208,6 +213,9 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
       Request req;
       req.version(11);
       Exchange ex(stream, req, limits_, false);
+      // The headers were read when only the body is too large: the target picks the error shape.
+      if (too_large && handler_)
+        ex.set_error_body_filter(handler_->error_body_filter(parser.get().target()));
       const bool body = too_large;
       std::string msg = body ? fmt::format("Request body too large: the limit is {} bytes.",
                                            limits_.max_body_bytes)

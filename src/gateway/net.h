@@ -60,6 +60,11 @@ class Exchange {
   Exchange(beast::tcp_stream& stream, Request& req, const ServerLimits& limits, bool keep_alive)
       : stream_(stream), req_(req), limits_(limits), keep_alive_(keep_alive) {}
 
+  // Rewrites the body of every error answer (status >= 400) that respond() sends: the client's
+  // API decides the error shape (OpenAI or Anthropic), whichever stage or relay made the error.
+  using ErrorBodyFilter = std::string (*)(unsigned status, std::string body);
+  void set_error_body_filter(ErrorBodyFilter filter) { error_filter_ = filter; }
+
   Request& request() { return req_; }
   beast::tcp_stream& stream() { return stream_; }
   bool keep_alive() const { return keep_alive_; }
@@ -81,6 +86,7 @@ class Exchange {
   const ServerLimits& limits_;
   bool keep_alive_;
   bool started_ = false;
+  ErrorBodyFilter error_filter_ = nullptr;
 };
 
 // Answers requests of one worker. Called on the worker's thread only.
@@ -88,6 +94,11 @@ class Handler {
  public:
   virtual ~Handler() = default;
   virtual asio::awaitable<void> handle(Exchange& exchange) = 0;
+  // The error-body filter for requests to `target` that the server answers itself, before
+  // handle() runs (413 for a body over the limit); null leaves those bodies as written.
+  virtual Exchange::ErrorBodyFilter error_body_filter(std::string_view /*target*/) const {
+    return nullptr;
+  }
   // At the drain deadline: cancel whatever the handler waits on (upstream connections).
   virtual void abort_all() {}
 };

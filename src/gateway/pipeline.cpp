@@ -57,6 +57,16 @@ std::optional<Reject> ValidateStage::run(RequestContext& ctx, const Config&) con
     case Endpoint::kEmbeddings:
       if (!o.if_contains("input")) return bad_request("input is required.", "input");
       break;
+    case Endpoint::kMessages: {
+      // Anthropic's Messages API: max_tokens is required there, so it is here too.
+      const json::value* m = o.if_contains("messages");
+      if (!m || !m->is_array() || m->as_array().empty())
+        return bad_request("messages: must be a non-empty array.", "messages");
+      const json::value* mt = o.if_contains("max_tokens");
+      if (!mt || !mt->is_int64() || mt->as_int64() < 1)
+        return bad_request("max_tokens: a positive integer is required.", "max_tokens");
+      break;
+    }
   }
   ctx.prompt_chars = request_prompt_chars(o, ctx.endpoint);
   return std::nullopt;

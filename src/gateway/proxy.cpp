@@ -10,8 +10,10 @@
 #include <optional>
 #include <random>
 
+#include "gateway/anthropic.h"
 #include "gateway/pipeline.h"
 #include "gateway/sse.h"
+#include "gateway/translate.h"
 #include "gateway/upstream.h"
 
 namespace llmctl::gateway {
@@ -111,6 +113,10 @@ class GatewayHandler final : public net::Handler {
   }
 
   asio::awaitable<void> handle(Exchange& ex) override;
+  Exchange::ErrorBodyFilter error_body_filter(std::string_view target) const override {
+    target = target.substr(0, target.find('?'));
+    return target == "/v1/messages" ? error_filter_for(Endpoint::kMessages) : nullptr;
+  }
   void abort_all() override {
     for (auto& p : pools_) p->close_all();
   }
@@ -163,7 +169,11 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
     endpoint = Endpoint::kCompletions;
   else if (target == "/v1/embeddings")
     endpoint = Endpoint::kEmbeddings;
+  else if (target == "/v1/messages")
+    endpoint = Endpoint::kMessages;
   if (endpoint) {
+    // Every error this request gets is in its client's API shape (Anthropic for /v1/messages).
+    ex.set_error_body_filter(error_filter_for(*endpoint));
     if (!post)
       co_return co_await simple_error(ex, 405, "Use POST for this endpoint.", "method_not_allowed");
     co_return co_await proxy(ex, *endpoint);
@@ -347,14 +357,36 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, RequestContext& c
     return std::max(milliseconds(1), std::min(milliseconds(cap_ms), left));
   };
 
-  http::request<http::string_body> req{
-      http::verb::post, d.url.base_path + std::string(endpoint_path(ctx.endpoint)), 11};
+  // The body in the deployment's API; what it cannot express is a 400 for the client unless
+  // another candidate can serve the request.
+  Result<std::string> upstream = translated_upstream_body(ctx, d);
+  if (!upstream) {
+    Outcome refused;
+    refused.status = 400;
+    refused.error = ErrorClass::kBadRequest;
+    refused.message = upstream.error().message;
+    refused.body = openai_error_body(refused.message, "invalid_request_error", {},
+                                     "unsupported_by_deployment");
+    refused.content_type = kJson;
+    co_return refused;
+  }
+  http::request<http::string_body> req{http::verb::post,
+                                       d.url.base_path + upstream_path(ctx.endpoint, d.kind), 11};
   req.set(http::field::host, d.url.host_header);
   req.set(http::field::user_agent, "llmctl-gateway");
   req.set(http::field::content_type, kJson);
   req.set(http::field::accept, ctx.stream ? "text/event-stream" : "application/json");
-  if (!d.api_key.empty()) req.set(http::field::authorization, "Bearer " + d.api_key);
-  req.body() = upstream_body(ctx, d);
+  if (speaks_anthropic(d.kind)) {
+    // Anthropic authenticates with x-api-key; a client's API version and beta flags pass on.
+    if (!d.api_key.empty()) req.set("x-api-key", d.api_key);
+    std::string version(ex.request()["anthropic-version"]);
+    if (version.empty()) version = anthropic::kApiVersion;
+    req.set("anthropic-version", version);
+    if (auto beta = ex.request()["anthropic-beta"]; !beta.empty()) req.set("anthropic-beta", beta);
+  } else if (!d.api_key.empty()) {
+    req.set(http::field::authorization, "Bearer " + d.api_key);
+  }
+  req.body() = std::move(*upstream);
   req.prepare_payload();
   req.keep_alive(true);
 
@@ -425,7 +457,16 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, RequestContext& c
     co_return o;
   }
   pool.release(std::move(a.conn), parser->keep_alive());
-  ReportedUsage usage = usage_from_body(body);
+  // The body in the client's API (translated when the deployment speaks the other one).
+  Result<ClientResponse> answer =
+      client_response(ctx.endpoint, d.kind, std::move(body), unix_ms() / 1000);
+  if (!answer) {
+    o.error = ErrorClass::kUpstreamProtocol;
+    o.message = fmt::format("upstream {}: {}", d.name, answer.error().message);
+    co_return o;
+  }
+  body = std::move(answer->body);
+  ReportedUsage usage = answer->usage;
   o.accounting =
       account(usage, ctx.prompt_chars, usage.present ? 0 : response_output_chars(body), d.price);
   o.final = true;
@@ -462,6 +503,10 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestConte
   SseParser sse;
   SseEvent ev;
   std::string out;
+  // Set when the client's API or the deployment's is Anthropic's: it translates (or relays)
+  // each event and reads usage and the end; null keeps the OpenAI scanning below.
+  std::unique_ptr<StreamTransform> transform =
+      make_stream_transform(ctx.endpoint, d.kind, ctx.client_wants_usage, unix_ms() / 1000);
   std::vector<char> buf(16384);
   ReportedUsage usage;
   std::size_t output_chars = 0;
@@ -481,6 +526,19 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestConte
     sse.feed(std::string_view(buf.data(), n));
     out.clear();
     while (sse.next(ev)) {
+      if (transform) {
+        StreamStep step = transform->on_event(ev, out);
+        if (step.upstream_error) {
+          o.error = ErrorClass::kUpstreamServer;
+          o.message = fmt::format("upstream {} sent an error event mid-stream", d.name);
+        } else if (step.output) {
+          const auto now = Clock::now();
+          if (!tm.first_token) tm.first_token = now;
+          tm.last_token = now;
+          output_chars += step.output_chars;
+        }
+        continue;
+      }
       if (ev.data == "[DONE]") {
         saw_done = true;
         out.append(ev.raw);
@@ -510,6 +568,10 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestConte
     }
   }
 
+  if (transform) {
+    saw_done = transform->ended();
+    usage = transform->usage();
+  }
   if (client_gone) {
     pool.release(std::move(conn), false);
     o.status = 499;
@@ -531,9 +593,13 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestConte
       o.message = "stream cut at the drain deadline (shutdown)";
     }
     // (Strings built before the co_await: GCC 12 mishandles class temporaries from ?: there.)
-    std::string event = sse_error_event(
-        fmt::format("The upstream stream was interrupted ({}); the output is incomplete.", detail),
-        "upstream_stream_interrupted");
+    std::string why =
+        fmt::format("The upstream stream was interrupted ({}); the output is incomplete.", detail);
+    std::string event;
+    if (transform)
+      event = transform->interrupted(why);
+    else
+      event = sse_error_event(why, "upstream_stream_interrupted");
     (void)co_await ex.chunk(event);
     if (!co_await ex.finish_chunked()) ex.close_after();
   } else {

@@ -14,6 +14,8 @@ std::string_view endpoint_name(Endpoint e) {
       return "completions";
     case Endpoint::kEmbeddings:
       return "embeddings";
+    case Endpoint::kMessages:
+      return "messages";
   }
   return "chat";
 }
@@ -26,6 +28,8 @@ std::string_view endpoint_path(Endpoint e) {
       return "/completions";
     case Endpoint::kEmbeddings:
       return "/embeddings";
+    case Endpoint::kMessages:
+      return "/messages";
   }
   return "/chat/completions";
 }
@@ -217,6 +221,14 @@ std::size_t request_prompt_chars(const json::object& body, Endpoint endpoint) {
     case Endpoint::kEmbeddings:
       if (const auto* i = body.if_contains("input")) add_text_chars(*i, n);
       break;
+    case Endpoint::kMessages:
+      // Anthropic: a top-level `system` (string or text blocks) besides the messages.
+      if (const auto* s = body.if_contains("system")) add_text_chars(*s, n);
+      if (const auto* m = body.if_contains("messages"); m && m->is_array())
+        for (const auto& msg : m->as_array())
+          if (msg.is_object())
+            if (const auto* c = msg.as_object().if_contains("content")) add_text_chars(*c, n);
+      break;
   }
   return n;
 }
@@ -230,14 +242,19 @@ Accounting account(const ReportedUsage& reported, std::size_t prompt_chars,
   Accounting a;
   long long input = reported.prompt_tokens, output = reported.completion_tokens;
   long long cached = reported.cached_tokens, reasoning = reported.reasoning_tokens;
+  long long cache_write = reported.cache_write_tokens;
+  bool excludes_cached = reported.input_excludes_cached;
   if (!reported.present) {
     a.estimated = true;
     input = estimate_tokens(prompt_chars);
     output = estimate_tokens(output_chars);
-    cached = reasoning = 0;
+    cached = reasoning = cache_write = 0;
+    excludes_cached = false;
   }
-  // The OpenAI wire format counts cached tokens inside prompt_tokens.
-  a.usage = catalog::normalize_usage("input_includes_cached", input, cached, 0, output, reasoning);
+  // The OpenAI wire format counts cached tokens inside prompt_tokens; Anthropic's does not.
+  a.usage =
+      catalog::normalize_usage(excludes_cached ? "input_excludes_cached" : "input_includes_cached",
+                               input, cached, cache_write, output, reasoning);
   if (!price) return a;
   a.price_id = price->id;
   auto cost = catalog::cost_of(*price, a.usage);

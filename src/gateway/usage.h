@@ -17,18 +17,26 @@
 
 namespace llmctl::gateway {
 
-enum class Endpoint { kChat, kCompletions, kEmbeddings };
-inline constexpr int kEndpointCount = 3;
-std::string_view endpoint_name(Endpoint e);  // chat | completions | embeddings
-std::string_view endpoint_path(Endpoint e);  // /chat/completions | /completions | /embeddings
+// kMessages is Anthropic's /v1/messages (translated when the deployment speaks OpenAI).
+enum class Endpoint { kChat, kCompletions, kEmbeddings, kMessages };
+inline constexpr int kEndpointCount = 4;
+std::string_view endpoint_name(Endpoint e);  // chat | completions | embeddings | messages
+// Under an OpenAI base_url (which ends in /v1): /chat/completions | /completions | /embeddings;
+// /messages for kMessages (Anthropic upstreams use translate.h's upstream_path instead).
+std::string_view endpoint_path(Endpoint e);
 
-// Counts as the OpenAI wire format reports them: prompt_tokens includes cached tokens.
+// Counts as the upstream's wire format reports them. OpenAI (the default): prompt_tokens
+// includes cached tokens. Anthropic (input_excludes_cached): prompt_tokens is `input_tokens`,
+// which excludes cache reads (`cache_read_input_tokens`, here cached_tokens) and cache writes
+// (`cache_creation_input_tokens`, here cache_write_tokens); account() adds them back.
 struct ReportedUsage {
   bool present = false;
   long long prompt_tokens = 0;
   long long completion_tokens = 0;
-  long long cached_tokens = 0;     // prompt_tokens_details.cached_tokens
-  long long reasoning_tokens = 0;  // completion_tokens_details.reasoning_tokens
+  long long cached_tokens = 0;         // prompt_tokens_details.cached_tokens
+  long long reasoning_tokens = 0;      // completion_tokens_details.reasoning_tokens
+  long long cache_write_tokens = 0;    // Anthropic only: cache_creation_input_tokens
+  bool input_excludes_cached = false;  // Anthropic semantics (see above)
 };
 
 // From an OpenAI `usage` object; not present when `usage` is not an object.

@@ -126,8 +126,18 @@ TEST(GatewayConfig, ErrorsNameFileLineAndField) {
        "models:\n  - name: m\n    deployments:\n      - provider: openai-compatible\n"
        "        base_url: http://h:1\n        model: x\n",
        "price: is required for provider openai-compatible"},
-      {"anthropic not yet", "models:\n  - name: m\n    deployments:\n      - provider: anthropic\n",
-       "provider: expected one of openai, openai-compatible, simulated, found \"anthropic\""},
+      {"anthropic without key",
+       "models:\n  - name: m\n    deployments:\n      - provider: anthropic\n"
+       "        model: claude-haiku-4-5\n",
+       "models[0].deployments[0].api_key_env: provider anthropic needs a key: ANTHROPIC_API_KEY "
+       "is not set"},
+      {"anthropic key file unreadable",
+       "models:\n  - name: m\n    deployments:\n      - provider: anthropic\n"
+       "        model: claude-nope\n        api_key_file: /k\n",
+       "api_key_file: /k: cannot read"},
+      {"unknown provider", "models:\n  - name: m\n    deployments:\n      - provider: gemini\n",
+       "provider: expected one of openai, openai-compatible, anthropic, simulated, found "
+       "\"gemini\""},
       {"bad url",
        "models:\n  - name: m\n    deployments:\n      - provider: openai-compatible\n"
        "        base_url: ftp://h\n        model: x\n        price: none\n",
@@ -183,6 +193,55 @@ TEST(GatewayConfig, DefaultConfigForUp) {
     if (d.kind == ProviderKind::kOpenAI) {
       EXPECT_NE(d.price, nullptr) << d.name;
     }
+  }
+}
+
+TEST(GatewayConfig, AnthropicProvider) {
+  FakeEnvironment env;
+  env.vars["ANTHROPIC_API_KEY"] = " sk-ant-test\n";
+  auto c = parse(
+      "models:\n  - name: claude\n    deployments:\n      - provider: anthropic\n"
+      "        model: claude-sonnet-4-5\n      - provider: anthropic\n"
+      "        base_url: http://127.0.0.1:9/\n        model: claude-haiku-4-5\n"
+      "        price: none\n",
+      env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const Deployment& a = c->deployments[0];
+  EXPECT_EQ(a.kind, ProviderKind::kAnthropic);
+  EXPECT_EQ(provider_kind_name(a.kind), "anthropic");
+  EXPECT_EQ(a.api_key, "sk-ant-test");  // ANTHROPIC_API_KEY by default, trimmed
+  EXPECT_TRUE(a.url.tls);
+  EXPECT_EQ(a.url.host, "api.anthropic.com");
+  EXPECT_EQ(a.url.base_path, "");  // the gateway adds /v1/messages
+  ASSERT_NE(a.price, nullptr);
+  EXPECT_EQ(a.price_id, "anthropic/claude-sonnet-4-5");
+  EXPECT_EQ(c->deployments[1].url.host_header, "127.0.0.1:9");
+  EXPECT_EQ(c->deployments[1].price, nullptr);
+
+  // A model the catalog does not price needs price: <id> or none.
+  auto bad = parse(
+      "models:\n  - name: m\n    deployments:\n      - provider: anthropic\n"
+      "        model: claude-nope\n",
+      env);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("no catalog price for anthropic model \"claude-nope\""),
+            std::string::npos)
+      << bad.error().message;
+}
+
+TEST(GatewayConfig, DefaultConfigAddsClaudeWithAnthropicKey) {
+  FakeEnvironment env;
+  env.vars["ANTHROPIC_API_KEY"] = "sk-ant";
+  auto c = parse(default_config_yaml(env), env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->models.size(), 4u);  // llmctl-sim + three Claude models
+  for (const char* m : {"claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7"}) {
+    const ModelGroup* g = c->find_model(m);
+    ASSERT_NE(g, nullptr) << m;
+    const Deployment& d = c->deployments[static_cast<std::size_t>(g->deployments[0])];
+    EXPECT_EQ(d.kind, ProviderKind::kAnthropic);
+    ASSERT_NE(d.price, nullptr) << m;
+    EXPECT_EQ(d.price_id, std::string("anthropic/") + m);
   }
 }
 

@@ -118,5 +118,25 @@ TEST(Pipeline, RoutesAndRewritesTheUpstreamBody) {
   EXPECT_FALSE(up2.contains("stream_options"));  // non-streaming requests are left alone
 }
 
+TEST(Pipeline, ValidatesAnthropicMessages) {
+  Config c = sim_config();
+  auto missing = run(c, Endpoint::kMessages,
+                     R"({"model":"llmctl-sim","messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(missing.reject);
+  EXPECT_EQ(missing.reject->status, 400);
+  EXPECT_NE(missing.reject->message.find("max_tokens"), std::string::npos);
+  auto empty =
+      run(c, Endpoint::kMessages, R"({"model":"llmctl-sim","max_tokens":5,"messages":[]})");
+  ASSERT_TRUE(empty.reject);
+  EXPECT_NE(empty.reject->message.find("messages"), std::string::npos);
+  auto ok = run(c, Endpoint::kMessages,
+                R"({"model":"llmctl-sim","max_tokens":5,"stream":true,"system":"abcd",)"
+                R"("messages":[{"role":"user","content":[{"type":"text","text":"efgh"}]}]})");
+  ASSERT_FALSE(ok.reject) << ok.reject->message;
+  EXPECT_TRUE(ok.ctx.stream);
+  EXPECT_EQ(ok.ctx.prompt_chars, 8u);  // system and the text block
+  ASSERT_EQ(ok.ctx.candidates.size(), 1u);
+}
+
 }  // namespace
 }  // namespace llmctl::gateway

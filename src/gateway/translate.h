@@ -1,0 +1,93 @@
+// Which API each side of a request speaks, and the pieces the proxy calls to bridge them: the
+// upstream path and body, the whole response as the client's API shapes it, the error shape the
+// client gets, and a per-event stream transform for the SSE relay.
+//
+// Clients speak OpenAI (/v1/chat/completions, /v1/completions, /v1/embeddings) or Anthropic
+// (/v1/messages); deployments speak OpenAI (openai, openai-compatible, simulated) or Anthropic
+// (anthropic). Same API on both sides: the body is passed through with `model` rewritten.
+// Different: chat completions <-> messages are translated (anthropic.h); completions and
+// embeddings have no Anthropic form and are refused with a 400.
+//
+// Pure (no sockets or clocks: `created` times are passed in); a StreamTransform belongs to one
+// stream and is used on its worker's thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "gateway/config.h"
+#include "gateway/pipeline.h"
+#include "gateway/sse.h"
+#include "gateway/usage.h"
+
+namespace llmctl::gateway {
+
+enum class Translation {
+  kNone,            // same API both sides
+  kMessagesToChat,  // Anthropic client -> OpenAI-compatible deployment
+  kChatToMessages,  // OpenAI chat client -> anthropic deployment
+  kUnsupported,     // completions or embeddings -> anthropic deployment
+};
+Translation translation_for(Endpoint client, ProviderKind upstream);
+bool speaks_anthropic(ProviderKind kind);
+
+// The request path under the deployment's base URL path: /v1/messages for anthropic
+// deployments (their base URL has no /v1), /chat/completions for a translated Messages request,
+// else endpoint_path(client).
+std::string upstream_path(Endpoint client, ProviderKind upstream);
+
+// The body sent to `deployment`. Errors (the client gets a 400 naming the field): what the
+// deployment's API cannot express (n > 1 to Anthropic, embeddings to Anthropic, ...).
+Result<std::string> translated_upstream_body(const RequestContext& ctx,
+                                             const Deployment& deployment);
+
+struct ClientResponse {
+  std::string body;     // in the client's API
+  ReportedUsage usage;  // as the upstream reported it (its own semantics), for account()
+};
+// A whole 2xx upstream body as the client's API shapes it. Errors: the body is not what the
+// upstream's API promises (an upstream protocol error).
+Result<ClientResponse> client_response(Endpoint client, ProviderKind upstream, std::string body,
+                                       std::int64_t created_unix_s);
+
+// Rewrites an error answer's body into the client's API shape (same type as
+// net::Exchange's filter). Null when the endpoint needs none.
+using ErrorBodyFilter = std::string (*)(unsigned status, std::string body);
+ErrorBodyFilter error_filter_for(Endpoint client);
+
+// What the relay learns from one upstream event.
+struct StreamStep {
+  bool output = false;           // generated output (marks first/last token times)
+  std::size_t output_chars = 0;  // for estimates when the upstream reports no usage
+  bool upstream_error = false;   // the upstream sent an error event
+};
+
+// Turns the upstream's SSE events into the client's, one event at a time (never the whole
+// stream in memory), and reads usage and the end of the stream on the way.
+class StreamTransform {
+ public:
+  virtual ~StreamTransform() = default;
+  // One complete upstream event; what the client gets is appended to `out` (maybe nothing).
+  virtual StreamStep on_event(const SseEvent& event, std::string& out) = 0;
+  // True once the upstream ended the stream properly (message_stop, [DONE] or an error event):
+  // a connection that closes after this is not an interruption.
+  virtual bool ended() const = 0;
+  // Usage reported so far, in the upstream's semantics.
+  virtual const ReportedUsage& usage() const = 0;
+  // What ends the client's stream when the upstream fails mid-way: a well-formed error event
+  // in the client's API (and [DONE] for OpenAI clients).
+  virtual std::string interrupted(std::string_view message) const = 0;
+};
+
+// The transform for a stream from `upstream` to a `client` endpoint; null when the relay's own
+// OpenAI scanning applies (OpenAI on both sides). `client_wants_usage`: the OpenAI client's
+// stream_options.include_usage.
+std::unique_ptr<StreamTransform> make_stream_transform(Endpoint client, ProviderKind upstream,
+                                                       bool client_wants_usage,
+                                                       std::int64_t created_unix_s);
+
+}  // namespace llmctl::gateway
