@@ -24,6 +24,8 @@ void read_group_resilience(Fields& m, ModelGroup& g, BreakerPolicy& breaker) {
     g.affinity.prefix_chars =
         static_cast<int>(a.integer("prefix_chars", g.affinity.prefix_chars, 16, 1 << 20));
     g.affinity.load_factor = a.num("load_factor", g.affinity.load_factor, 1.0, 100.0);
+    g.affinity.messages = static_cast<int>(a.integer("messages", g.affinity.messages, 0, 1000000));
+    g.affinity.slack = static_cast<int>(a.integer("slack", g.affinity.slack, 0, 1000000));
     a.finish();
   }
   YAML::Node bn = m.get("breaker");

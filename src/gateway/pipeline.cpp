@@ -76,7 +76,8 @@ std::optional<Reject> RouteStage::run(RequestContext& ctx, const Config& config)
   // deployments that are available now.
   RouteInput in{.random = ctx.random, .signals = ctx.signals};
   if (ctx.group->routing == RoutingStrategy::kPrefix)
-    in.prefix_hash = prefix_hash(ctx.body, ctx.endpoint, ctx.group->affinity.prefix_chars);
+    in.prefix_hash = prefix_hash(ctx.body, ctx.endpoint, ctx.group->affinity.prefix_chars,
+                                 ctx.group->affinity.messages);
   ctx.route_reason = route(config, *ctx.group, in, ctx.candidates);
   return std::nullopt;
 }

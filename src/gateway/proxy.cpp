@@ -399,7 +399,8 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
       g.signals.now_ms = mono_ms();
       RouteInput in{.random = rng_(), .signals = &g.signals};
       if (grp.routing == RoutingStrategy::kPrefix)
-        in.prefix_hash = prefix_hash(ctx.body, ctx.endpoint, grp.affinity.prefix_chars);
+        in.prefix_hash =
+            prefix_hash(ctx.body, ctx.endpoint, grp.affinity.prefix_chars, grp.affinity.messages);
       route(cfg, grp, in, ctx.candidates);
     }
     const std::size_t n = ctx.candidates.size();

@@ -64,8 +64,11 @@ std::string_view routing_strategy_name(RoutingStrategy s);
 std::optional<RoutingStrategy> parse_routing_strategy(std::string_view name);
 
 struct AffinityPolicy {
-  int prefix_chars = 2048;    // leading characters of the prompt that form the affinity key
-  double load_factor = 1.25;  // no replica takes more than this times its fair share
+  int prefix_chars = 2048;    // leading characters of the prompt that form the affinity key:
+  int messages = 1;           // the system prompt(s) and this many messages after them
+  double load_factor = 1.25;  // no replica takes more than this times its fair share ...
+  int slack = 2;              // ... plus this many requests (at low concurrency a few requests
+                              // are noise; SGLang's router has balance_abs_threshold for this)
 };
 
 // --- lock-free sliding window of two counts (e.g. requests and failures) ---

@@ -159,7 +159,8 @@ RouteReason prefix(const Config& c, const ModelGroup& g, const RouteInput& in,
       continue;
     }
     const double cap = std::ceil(g.affinity.load_factor * static_cast<double>(in_flight) *
-                                 weight_of(c, d) / total_weight);
+                                 weight_of(c, d) / total_weight) +
+                       g.affinity.slack;
     if (static_cast<double>(outstanding(in, d) + 1) <= cap) {
       chosen = d;
       pos = k;
@@ -243,7 +244,8 @@ RouteReason route(const Config& c, const ModelGroup& g, const RouteInput& in,
   return reason;
 }
 
-std::uint64_t prefix_hash(const boost::json::value& body, Endpoint endpoint, int prefix_chars) {
+std::uint64_t prefix_hash(const boost::json::value& body, Endpoint endpoint, int prefix_chars,
+                          int messages) {
   PrefixHasher h(static_cast<std::size_t>(std::max(0, prefix_chars)));
   if (!body.is_object()) return mix(h.h);
   const auto& o = body.as_object();
@@ -252,8 +254,11 @@ std::uint64_t prefix_hash(const boost::json::value& body, Endpoint endpoint, int
       if (const auto* m = o.if_contains("messages"); m && m->is_array())
         for (const auto& msg : m->as_array()) {
           if (h.left == 0 || !msg.is_object()) break;
-          if (const auto* r = msg.as_object().if_contains("role"); r && r->is_string())
-            h.feed(r->as_string());
+          const auto* r = msg.as_object().if_contains("role");
+          const bool system =
+              r && r->is_string() && (r->as_string() == "system" || r->as_string() == "developer");
+          if (!system && messages-- <= 0) break;
+          if (r && r->is_string()) h.feed(r->as_string());
           h.feed(":");
           if (const auto* ct = msg.as_object().if_contains("content")) h.feed_text(*ct);
           h.feed("\n");

@@ -73,11 +73,14 @@ std::string_view route_reason_name(RouteReason r);
 RouteReason route(const Config& config, const ModelGroup& group, const RouteInput& in,
                   std::vector<int>& out);
 
-// The affinity key of a request: a 64-bit hash of the first `prefix_chars` characters of its
-// prompt in order — every message's role and text for chat (system prompt first, then the
-// conversation), `prompt` for completions, `input` for embeddings. Requests that share that
-// leading text share the key, and so the replica whose prefix cache holds it.
-std::uint64_t prefix_hash(const boost::json::value& body, Endpoint endpoint, int prefix_chars);
+// The affinity key of a request: a 64-bit hash of the leading part of its prompt, at most
+// `prefix_chars` characters — for chat the leading system/developer messages and then
+// `messages` more (role and text: 0 keys on the system prompt alone, 1 on the conversation's
+// opening, so every later turn of a conversation shares it); `prompt` for completions, `input`
+// for embeddings. Requests that share that leading text share the key, and so the replica
+// whose prefix cache holds it.
+std::uint64_t prefix_hash(const boost::json::value& body, Endpoint endpoint, int prefix_chars,
+                          int messages = 1);
 
 // The consistent-hash ring of a group: 160 points per unit of relative weight for each
 // deployment (weight 0: none), sorted by point. Deterministic (hash of the deployment name).
