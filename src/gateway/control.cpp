@@ -381,10 +381,17 @@ void ControlPlane::watch_loop() {
     for (int slept = 0; slept < interval && !stop_; slept += 50) std::this_thread::sleep_for(50ms);
     if (stop_ || !snap->config->reload.watch) continue;
     auto now = mtime(deps_.watch_path);
-    if (now && now != seen) {
-      seen = now;
-      reload("file change");
+    if (!now || now == seen) continue;
+    // Editors and `echo >` truncate, then write: wait until the file has been still for 100 ms
+    // so a half-written file is not parsed (it would only be rejected, but noisily).
+    for (int settle = 0; settle < 20 && !stop_; ++settle) {
+      std::this_thread::sleep_for(100ms);
+      auto again = mtime(deps_.watch_path);
+      if (again == now) break;
+      now = again;
     }
+    seen = now;
+    reload("file change");
   }
 }
 
