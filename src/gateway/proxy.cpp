@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <optional>
@@ -386,9 +387,8 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   // Every attempt after the request's first spends the requested group's retry budget.
   GroupRuntime& budget_owner = *g.snap->groups[static_cast<std::size_t>(ctx.model_index)];
   budget_owner.budget.on_request(mono_ms());
-  std::vector<int> groups{ctx.model_index};
-  std::vector<char> visited(cfg.models.size(), 0);
-  visited[static_cast<std::size_t>(ctx.model_index)] = 1;
+  // (No heap allocation here on the happy path: groups fit inline, retry_after stays empty.)
+  boost::container::small_vector<int, 8> groups{ctx.model_index};
   Outcome last;
   bool have_last = false, stop = false;
   int attempts = 0;
@@ -413,7 +413,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
             "no deployment of model {} is available (unhealthy or circuit open)", grp.name);
       }
     }
-    std::vector<std::int64_t> retry_after(n, -1);  // per candidate: its last Retry-After, ms
+    std::vector<std::int64_t> retry_after;  // per candidate: its last Retry-After, ms (lazy)
     bool to_context = false;
     for (int k = 0; k < grp.max_attempts && n > 0 && !stop; ++k) {
       const std::size_t ci = static_cast<std::size_t>(k) % n;
@@ -422,10 +422,11 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
       DeploymentRuntime& drt = *g.snap->deployments[static_cast<std::size_t>(di)];
       double wait_ms = 0;
       if (static_cast<std::size_t>(k) >= n) {
-        if (retry_after[ci] > grp.retry.retry_after_max_ms) continue;  // not worth the wait
+        const std::int64_t ra = ci < retry_after.size() ? retry_after[ci] : -1;
+        if (ra > grp.retry.retry_after_max_ms) continue;  // not worth the wait
         std::uniform_real_distribution<double> u01(0, 1);
         wait_ms = std::max(backoff_ms(grp.retry, k / static_cast<int>(n) - 1, u01(rng_)),
-                           static_cast<double>(retry_after[ci]));
+                           static_cast<double>(ra));
         if (Clock::now() + milliseconds(static_cast<std::int64_t>(wait_ms)) >= tm.deadline) {
           stop = true;
           break;
@@ -449,17 +450,17 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
             worker_.io(), std::chrono::microseconds(static_cast<std::int64_t>(wait_ms * 1000)));
         co_await timer.async_wait(use_nothrow);
       }
-      const Admission admission = drt.breaker.admit(mono_ms());
-      if (admission == Admission::kReject) continue;
-      ++attempts;
       rec.deployment = d.name;
       rec.provider = std::string(provider_kind_name(d.kind));
       rec.upstream_model = d.model;
       rec.price_id = d.price_id;
-      ++rec.attempts;
+      // The concurrency slot first: a half-open probe must not be held while queueing.
       std::optional<Slot> slot = co_await acquire_slot(g, di);
+      const Admission admission = slot ? drt.breaker.admit(mono_ms()) : Admission::kReject;
+      if (slot && admission == Admission::kReject) continue;  // opened meanwhile
+      ++attempts;
+      ++rec.attempts;
       if (!slot) {
-        drt.breaker.record(mono_ms(), true, admission);  // busy is not broken
         last = Outcome{};
         have_last = true;
         last.error = ErrorClass::kOverloaded;
@@ -487,7 +488,10 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
       }
       g.metrics.count_error(ctx.model_index, o.error);
       if (!o.retry_after.empty())
-        if (auto ms = parse_retry_after(o.retry_after, unix_ms() / 1000)) retry_after[ci] = *ms;
+        if (auto ms = parse_retry_after(o.retry_after, unix_ms() / 1000)) {
+          retry_after.resize(n, -1);
+          retry_after[ci] = *ms;
+        }
       const bool context = o.error == ErrorClass::kContextLength;
       last = std::move(o);
       have_last = true;
@@ -501,8 +505,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     const auto& next = to_context ? grp.context_groups : grp.fallback_groups;
     std::size_t at = to_context ? qi + 1 : groups.size();
     for (int ng : next) {
-      if (visited[static_cast<std::size_t>(ng)]) continue;
-      visited[static_cast<std::size_t>(ng)] = 1;
+      if (std::find(groups.begin(), groups.end(), ng) != groups.end()) continue;
       groups.insert(groups.begin() + static_cast<std::ptrdiff_t>(at++), ng);
     }
     if (qi + 1 < groups.size() && !stop) {
