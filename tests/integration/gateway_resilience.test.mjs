@@ -181,6 +181,10 @@ ${dep('idle-l', m.slowStream.url, '        timeouts: {idle_ms: 1000}\n')}
     breaker: {enabled: false}
     deployments:
 ${dep('total-l', m.slowStream.url, '        timeouts: {idle_ms: 5000, total_ms: 1500}\n')}
+  - name: checked
+    deployments:
+${dep('hc-bad', m.backup.url, '        weight: 100\n        health_check: {interval_ms: 100, path: /nope, unhealthy_after: 2}\n')}
+${dep('hc-good', m.backup.url, '        health_check: {interval_ms: 100}\n')}
   - name: affine
     routing: prefix
     affinity: {messages: 0}
@@ -380,6 +384,27 @@ test('prefix affinity: one prefix stays on one replica; many prefixes spread eve
   const max = Math.max(...Object.values(counts));
   console.log(`# prefix affinity: same prefix ${JSON.stringify(seen)}; 400 prefixes ${JSON.stringify(counts)}`);
   assert.ok(max / (n / 4) <= 1.25, `max/mean ${(max / (n / 4)).toFixed(2)}: ${JSON.stringify(counts)}`);
+});
+
+test('active health checks: a deployment failing its check leaves rotation', async () => {
+  let text = '';
+  for (let i = 0; i < 40; ++i) {
+    text = await metrics(gw);
+    if (metric(text, 'llmctl_gateway_deployment_healthy', 'deployment="hc-bad"') === 0) break;
+    await sleep(50);
+  }
+  assert.equal(metric(text, 'llmctl_gateway_deployment_healthy', 'deployment="hc-bad"'), 0);
+  assert.equal(metric(text, 'llmctl_gateway_deployment_healthy', 'deployment="hc-good"'), 1);
+  // Weight 100 against 1, yet every request goes to the healthy one.
+  for (let i = 0; i < 20; ++i) {
+    const { response } = await client.chat.completions.create({ model: 'checked', ...ask('x') }).withResponse();
+    assert.equal(response.headers.get('x-llmctl-deployment'), 'hc-good');
+  }
+  const admin = await (await fetch(`${gw.admin}/admin/deployments`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
+  const bad = admin.deployments.find((d) => d.name === 'hc-bad');
+  assert.equal(bad.health.healthy, false);
+  assert.match(bad.health.detail, /GET \/nope answered 404/);
 });
 
 test('admin API: token required, secrets redacted', async () => {
