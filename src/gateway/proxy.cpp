@@ -420,6 +420,14 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
       const int di = ctx.candidates[ci];
       const Deployment& d = cfg.deployments[static_cast<std::size_t>(di)];
       DeploymentRuntime& drt = *g.snap->deployments[static_cast<std::size_t>(di)];
+      if (Clock::now() >= tm.deadline) {  // x-llmctl-timeout-ms spent: answer with what we have
+        if (!have_last) {
+          last.error = ErrorClass::kTimeout;
+          last.message = "the request's x-llmctl-timeout-ms passed";
+        }
+        stop = true;
+        break;
+      }
       double wait_ms = 0;
       if (static_cast<std::size_t>(k) >= n) {
         const std::int64_t ra = ci < retry_after.size() ? retry_after[ci] : -1;

@@ -171,6 +171,12 @@ ${dep('cut-j', m.cutEarly.url)}
     breaker: {enabled: false}
     deployments:
 ${dep('hang-k', m.hang.url, '        timeouts: {first_byte_ms: 1000}\n')}
+  - name: hang-retried
+    max_attempts: 3
+    breaker: {enabled: false}
+    retry: {backoff_base_ms: 1, backoff_max_ms: 2}
+    deployments:
+${dep('hang-k3', m.hang.url, '        timeouts: {first_byte_ms: 1000}\n')}
   - name: idle
     max_attempts: 1
     breaker: {enabled: false}
@@ -286,6 +292,11 @@ test('timeouts: first byte, idle between chunks, total, and the per-request head
   r = await failsAfter(() => client.chat.completions.create({ model: 'hang', ...ask('x') },
     { headers: { 'x-llmctl-timeout-ms': '60000', 'x-llmctl-first-byte-timeout-ms': '60000' } }));
   within(r.ms, 1000, 'first byte, header clamped');
+  // x-llmctl-timeout-ms bounds the whole request: 3 attempts of 1000 ms would take 3 s.
+  r = await failsAfter(() => client.chat.completions.create({ model: 'hang-retried', ...ask('x') },
+    { headers: { 'x-llmctl-timeout-ms': '1500' } }));
+  assert.equal(r.err?.status, 504);
+  within(r.ms, 1500, 'whole request by header');
   // idle_ms: 1000 between chunks (the mock waits 3000 ms after its first token).
   let last = 0;
   r = await failsAfter(async () => {
