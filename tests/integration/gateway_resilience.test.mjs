@@ -2,7 +2,8 @@
 // only the gateway retries): real `llmctl mock` upstreams with injected faults, a real
 // `llmctl gateway`, upstream attempts counted by each mock's /mock/stats. Covers: zero client
 // errors with half the upstream requests failing and a healthy fallback; the circuit breaker's
-// open -> half-open -> closed schedule (metrics and admin API); each timeout at its bound
+// open -> half-open -> closed schedule (metrics and admin API); each timeout (connect, first
+// byte, idle, total, whole request) at its bound
 // (+-10%) and the per-request override header; Retry-After honoured (and not waited for beyond
 // its cap); the retry budget capping amplification in a total outage; a stream that fails
 // before its first event falling back transparently; a context-length error landing on the
@@ -10,7 +11,8 @@
 // config reload (SIGHUP, file change, invalid file kept out).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -81,6 +83,24 @@ async function pool(n, c, task) {
 }
 const ask = (content, extra = {}) => ({ messages: [{ role: 'user', content }], ...extra });
 
+// A TCP listener that never accepts, its one-slot queue filled: connects to it hang (the kernel
+// drops the SYNs), which is how a connect timeout looks. Needs python3 (node always accepts);
+// null without it.
+async function blackhole() {
+  try {
+    execFileSync('sh', ['-c', 'command -v python3'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const py = spawn('python3', ['-c', 'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\n' +
+    's.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(600)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  children.push(py);
+  const port = await new Promise((resolve) => py.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+  const filler = net.connect(port, '127.0.0.1');
+  await new Promise((resolve) => filler.once('connect', resolve));
+  return { port, filler };
+}
+
 const dep = (name, url, extra = '') => `      - name: ${name}
         provider: openai-compatible
         base_url: ${url}/v1
@@ -93,6 +113,7 @@ const ADMIN_TOKEN = 'test-admin-token-0123456789';
 let m; // mocks by role
 let gw;
 let client;
+let hole;
 
 before(async () => {
   m = {};
@@ -109,6 +130,7 @@ before(async () => {
     mock('--hang-rate', '1'),
     mock('--ttft-ms', '1', '--tpot-ms', '3000', '--output-tokens', '5'),
   ]);
+  hole = await blackhole();
   const config = `
 listen: 127.0.0.1:0
 workers: 2
@@ -171,6 +193,11 @@ ${dep('cut-j', m.cutEarly.url)}
     breaker: {enabled: false}
     deployments:
 ${dep('hang-k', m.hang.url, '        timeouts: {first_byte_ms: 1000}\n')}
+  - name: connect
+    max_attempts: 1
+    breaker: {enabled: false}
+    deployments:
+${dep('conn-x', `http://127.0.0.1:${hole ? hole.port : 9}`, '        timeouts: {connect_ms: 800}\n')}
   - name: hang-retried
     max_attempts: 3
     breaker: {enabled: false}
@@ -208,6 +235,7 @@ ${dep('r4', m.backup.url)}
 });
 
 after(async () => {
+  hole?.filler.destroy();
   await Promise.all(children.map((c) => stop(c)));
   fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -313,6 +341,13 @@ test('timeouts: first byte, idle between chunks, total, and the per-request head
   });
   assert.match(String(r.err?.message), /interrupted/);
   within(r.ms, 1500, 'total');
+});
+
+test('timeouts: connect', async (t) => {
+  if (!hole) return t.skip('python3 is needed for a listener that never accepts');
+  const r = await failsAfter(() => client.chat.completions.create({ model: 'connect', ...ask('x') }));
+  assert.equal(r.err?.status, 504);
+  within(r.ms, 800, 'connect');
 });
 
 test('Retry-After is honoured before retrying the same deployment, and not beyond its cap', async () => {
