@@ -3,9 +3,8 @@
 // `llmctl gateway`, upstream attempts counted by each mock's /mock/stats. Covers: zero client
 // errors with half the upstream requests failing and a healthy fallback; the circuit breaker's
 // open -> half-open -> closed schedule (metrics and admin API); each timeout (connect, first
-// byte, idle, total, whole request) at its bound
-// (+-10%) and the per-request override header; Retry-After honoured (and not waited for beyond
-// its cap); the retry budget capping amplification in a total outage; a stream that fails
+// byte, idle, total, whole request) at its bound (+-10%) and the per-request override headers;
+// active health checks; Retry-After honoured (and not waited for beyond its cap); the retry budget capping amplification in a total outage; a stream that fails
 // before its first event falling back transparently; a context-length error landing on the
 // larger-context group; prefix affinity and balance across replicas; and the admin API with
 // config reload (SIGHUP, file change, invalid file kept out).
