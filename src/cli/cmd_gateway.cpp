@@ -40,13 +40,32 @@ Result<gateway::Config> load_config(const Context& ctx, const std::string& text,
   return gateway::parse_config(text, name, catalog);
 }
 
-int serve(gateway::Config config, const ServeFlags& f, CLI::Option* port, CLI::Option* workers,
-          CLI::Option* host, CLI::Option* db) {
+void apply_overrides(gateway::Config& config, const ServeFlags& f, CLI::Option* port,
+                     CLI::Option* workers, CLI::Option* host, CLI::Option* db) {
   if (port && port->count() > 0) config.port = f.port;
   if (workers && workers->count() > 0) config.workers = f.workers;
   if (host && host->count() > 0) config.host = f.host;
   if (db && db->count() > 0) config.request_log.path = f.db;
+}
+
+// `path` empty: the built-in config, which cannot be reloaded.
+int serve(gateway::Config config, const std::string& path, const ServeFlags& f, CLI::Option* port,
+          CLI::Option* workers, CLI::Option* host, CLI::Option* db) {
+  apply_overrides(config, f, port, workers, host, db);
   gateway::GatewayOptions options;
+  if (!path.empty()) {
+    // The same catalog and the same command-line overrides as at start.
+    options.config_path = path;
+    options.reload = [catalog = config.catalog, path, f, port, workers, host,
+                      db]() -> Result<gateway::Config> {
+      auto text = read_text(path);
+      if (!text) return text.error();
+      auto parsed = gateway::parse_config(*text, path, catalog);
+      if (!parsed) return parsed.error();
+      apply_overrides(*parsed, f, port, workers, host, db);
+      return parsed;
+    };
+  }
   options.config = std::make_shared<const gateway::Config>(std::move(config));
   options.on_listening = [](const std::string& h, int p) {
     fmt::print("listening on {}:{}\n", h, p);
@@ -86,7 +105,7 @@ void register_gateway(CLI::App& app, Context& ctx) {
                    config->models.size(), config->deployments.size(), config->host, config->port);
         return kExitOk;
       }
-      return serve(std::move(*config), *g, gw_port, gw_workers, nullptr, nullptr);
+      return serve(std::move(*config), g->config, *g, gw_port, gw_workers, nullptr, nullptr);
     };
   });
 
@@ -118,7 +137,7 @@ void register_gateway(CLI::App& app, Context& ctx) {
       }
       auto config = load_config(ctx, text, name);
       if (!config) return input_error(config.error());
-      return serve(std::move(*config), *u, up_port, up_workers, up_host, up_db);
+      return serve(std::move(*config), u->config, *u, up_port, up_workers, up_host, up_db);
     };
   });
 }

@@ -83,6 +83,12 @@ void register_mock(CLI::App& app, Context& ctx) {
   CLI::Option* after =
       flag(cmd, f, "--disconnect-after", &MockOptions::disconnect_after,
            "Chunks sent before a cut stream closes (alone, implies --disconnect-rate 1)");
+  flag(cmd, f, "--fail-first-n", &MockOptions::fail_first_n,
+       "Faults apply only to the first N requests (0: all); POST /mock/faults restarts the count")
+      ->check(CLI::NonNegativeNumber);
+  flag(cmd, f, "--max-context-tokens", &MockOptions::max_context_tokens,
+       "Answer 400 context_length_exceeded to prompts over this many tokens (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
   flag(cmd, f, "--cache-hit-share", &MockOptions::cache_hit_share,
        "Share of prompt tokens reported as prompt_tokens_details.cached_tokens")
       ->check(CLI::Range(0.0, 1.0));

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "gateway/config_resilience.h"
+#include "gateway/router.h"
 #include "gateway/yaml_fields.h"
 
 namespace llmctl::gateway {
@@ -208,6 +210,7 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
            "is required for provider openai-compatible: a catalog price id, or none");
   }
   if (dep.price) dep.price_id = dep.price->id;
+  yaml::read_deployment_resilience(d, dep);
   d.finish();
   return dep;
 }
@@ -241,6 +244,9 @@ void parse_models(Fields& f, Config& c, const catalog::Catalog& cat, const Envir
       total_weight += c.deployments[static_cast<std::size_t>(idx)].weight;
     if (total_weight <= 0) m.fail(deps, "deployments", "at least one deployment needs weight > 0");
     g.max_attempts = static_cast<int>(m.integer("max_attempts", 2, 1, 100));
+    BreakerPolicy breaker;
+    yaml::read_group_resilience(m, g, breaker);
+    for (int idx : g.deployments) c.deployments[static_cast<std::size_t>(idx)].breaker = breaker;
     m.finish();
     c.models.push_back(std::move(g));
   }
@@ -341,6 +347,15 @@ void Config::attach_simulator(int port) {
 void Config::index() {
   by_name_.clear();
   for (std::size_t i = 0; i < models.size(); ++i) by_name_[models[i].name] = static_cast<int>(i);
+  for (auto& g : models) {
+    g.fallback_groups.clear();
+    g.context_groups.clear();
+    for (const auto& n : g.fallbacks)
+      if (auto it = by_name_.find(n); it != by_name_.end()) g.fallback_groups.push_back(it->second);
+    for (const auto& n : g.context_window_fallbacks)
+      if (auto it = by_name_.find(n); it != by_name_.end()) g.context_groups.push_back(it->second);
+    g.ring = build_ring(*this, g);
+  }
 }
 
 Result<Config> parse_config(std::string_view yaml_text, const std::string& file_name,
@@ -363,6 +378,7 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
       c.read_timeout_ms = static_cast<int>(l.integer("read_timeout_ms", c.read_timeout_ms, 1));
       c.keepalive_timeout_ms =
           static_cast<int>(l.integer("keepalive_timeout_ms", c.keepalive_timeout_ms, 1));
+      c.min_timeout_ms = static_cast<int>(l.integer("min_timeout_ms", c.min_timeout_ms, 1));
       l.finish();
     }
     YAML::Node sn = f.get("shutdown");
@@ -381,6 +397,9 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
         s.fail(sim, "", st.error().message);
     }
     parse_models(f, c, *c.catalog, env);
+    c.index();
+    yaml::check_group_links(f, c);
+    yaml::read_admin_and_reload(f, c, env);
     f.finish();
   } catch (const FieldError& e) {
     return Error{e.message};

@@ -19,6 +19,7 @@
 #include "catalog/catalog.h"
 #include "common/result.h"
 #include "gateway/mock.h"
+#include "gateway/resilience.h"
 
 namespace llmctl::gateway {
 
@@ -71,12 +72,34 @@ struct Deployment {
   const catalog::Price* price = nullptr;  // null: zero cost (simulated, or price: none)
   std::string price_id;                   // the catalog entry priced with, "" when none
   int line = 0;                           // where it was declared
+  HealthCheckPolicy health_check;         // active checks (off unless interval_ms > 0)
+  BreakerPolicy breaker;                  // from the group's `breaker:`
 };
 
 struct ModelGroup {
   std::string name;              // the public model name clients send
   std::vector<int> deployments;  // indices into Config::deployments
-  int max_attempts = 2;          // candidates tried before giving up (no retry of the same one)
+  int max_attempts = 2;          // attempts within the group (deployments in turn, then again)
+  // Resilience (docs/GATEWAY.md, "Resilience").
+  RoutingStrategy routing = RoutingStrategy::kWeighted;
+  AffinityPolicy affinity;
+  RetryPolicy retry;
+  std::vector<std::string> fallbacks;                 // groups tried when this one fails
+  std::vector<std::string> context_window_fallbacks;  // groups for a context-length error
+  std::vector<int> fallback_groups, context_groups;   // the same, as indices (index())
+  // prefix routing: consistent-hash ring of (point, deployment index), sorted (index()).
+  std::vector<std::pair<std::uint64_t, int>> ring;
+};
+
+// The admin API (off unless `admin.listen` is set) and config-file watching.
+struct AdminConfig {
+  std::string host;  // empty: no admin listener
+  int port = 0;
+  std::string token;  // secret: from token_env or token_file
+};
+struct ReloadConfig {
+  bool watch = true;  // poll the config file's mtime and reload on change
+  int interval_ms = 1000;
 };
 
 struct RequestLogConfig {
@@ -97,7 +120,10 @@ struct Config {
   int read_timeout_ms = 30000;       // headers + body of one client request
   int keepalive_timeout_ms = 60000;  // idle client connection
   int drain_timeout_ms = 10000;      // graceful shutdown deadline
-  bool access_log = true;            // one JSON line per request on stderr
+  int min_timeout_ms = 100;          // floor of per-request timeout headers (x-llmctl-*-ms)
+  AdminConfig admin;
+  ReloadConfig reload;
+  bool access_log = true;  // one JSON line per request on stderr
   RequestLogConfig request_log;
   MockOptions simulator;  // options of the built-in upstream (provider: simulated)
   std::vector<Deployment> deployments;
@@ -109,7 +135,8 @@ struct Config {
   bool uses_simulator() const;
   // Points every simulated deployment at the in-process simulator on 127.0.0.1:port.
   void attach_simulator(int port);
-  // Rebuilds the name index (after copying or editing models).
+  // Rebuilds the name index, the fallback indices and the prefix rings (after copying or
+  // editing models).
   void index();
 
  private:

@@ -20,6 +20,10 @@ std::string_view error_class_name(ErrorClass c) {
       return "rate_limited";
     case ErrorClass::kUpstreamClient:
       return "upstream_client";
+    case ErrorClass::kContextLength:
+      return "context_length";
+    case ErrorClass::kUnavailable:
+      return "unavailable";
     case ErrorClass::kUpstreamServer:
       return "upstream_server";
     case ErrorClass::kTimeout:

@@ -19,6 +19,8 @@ enum class ErrorClass {
   kTooLarge,           // 413: body over limits.max_body_bytes
   kRateLimited,        // upstream answered 429
   kUpstreamClient,     // upstream answered another 4xx (relayed as is)
+  kContextLength,      // upstream said the prompt exceeds the model's context window
+  kUnavailable,        // no deployment in rotation (all unhealthy or circuit-open)
   kUpstreamServer,     // upstream answered 5xx
   kTimeout,            // connect, first-byte, idle or total deadline passed
   kConnect,            // resolve, connect or TLS handshake failed

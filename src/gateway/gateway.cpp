@@ -5,9 +5,13 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
+#include "gateway/control.h"
 #include "gateway/mock.h"
 #include "gateway/net.h"
 #include "gateway/proxy.h"
@@ -27,7 +31,7 @@ int run_gateway(const GatewayOptions& options) {
   net::ignore_sigpipe();
   // Before any thread starts, so every thread inherits the blocked mask and the signal waits
   // for sigwait below.
-  net::block_termination_signals();
+  net::block_gateway_signals();
 
   auto config = std::make_shared<Config>(*options.config);
   std::unique_ptr<MockServer> simulator;
@@ -46,15 +50,13 @@ int run_gateway(const GatewayOptions& options) {
                           ? config->workers
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   GatewayState state;
-  state.config = config;
+  state.workers = workers;
+  state.set_current(make_snapshot(config, nullptr, workers));
   state.started_unix_s = std::chrono::duration_cast<std::chrono::seconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  state.deployment_inflight = std::make_unique<std::atomic<int>[]>(config->deployments.size());
   std::vector<RecordQueue*> queues;
   for (int i = 0; i < workers; ++i) {
-    state.shards.push_back(
-        std::make_unique<MetricsShard>(config->models.size(), config->deployments.size()));
     state.queues.push_back(std::make_unique<RecordQueue>(config->request_log.queue_capacity));
     queues.push_back(state.queues.back().get());
   }
@@ -75,11 +77,43 @@ int run_gateway(const GatewayOptions& options) {
     limits.read_timeout_ms = config->read_timeout_ms;
     limits.keepalive_timeout_ms = config->keepalive_timeout_ms;
     net::Server server(workers, limits);
-    for (std::size_t i = 0; i < server.size(); ++i)
-      server.worker(i).set_handler(
-          make_gateway_handler(static_cast<int>(i), state, server.worker(i)));
+    ControlDeps deps;
+    deps.state = &state;
+    for (std::size_t i = 0; i < server.size(); ++i) {
+      auto handler = make_gateway_handler(static_cast<int>(i), state, server.worker(i));
+      deps.handlers.push_back(handler.get());
+      deps.workers.push_back(&server.worker(i));
+      server.worker(i).set_handler(std::move(handler));
+    }
     auto port = server.listen(config->host, config->port);
     if (!port) return start_error(port.error().message);
+    if (options.reload) {
+      const int sim_port = simulator ? simulator->port() : 0;
+      deps.load = [reload = options.reload, sim_port]() -> Result<std::shared_ptr<Config>> {
+        auto parsed = reload();
+        if (!parsed) return parsed.error();
+        auto next = std::make_shared<Config>(std::move(*parsed));
+        if (next->uses_simulator()) {
+          if (sim_port == 0)
+            return Error{
+                "a simulated deployment needs the built-in simulator, which this run "
+                "did not start; restart to add the first one"};
+          next->attach_simulator(sim_port);
+        }
+        next->index();
+        return next;
+      };
+      deps.watch_path = options.config_path;
+      if (!deps.watch_path.empty()) {
+        std::ifstream in(deps.watch_path, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        deps.loaded_text_hint = text.str();
+      }
+    }
+    ControlPlane control(std::move(deps));
+    auto admin_port = control.start();
+    if (!admin_port) return start_error(admin_port.error().message);
 
     state.writer->start();
     server.start();
@@ -89,8 +123,13 @@ int run_gateway(const GatewayOptions& options) {
         workers, config->models.size(), config->deployments.size(), config->source,
         config->request_log.path.empty() ? "off" : config->request_log.path);
     if (options.on_listening) options.on_listening(config->host, *port);
+    if (*admin_port > 0) {
+      fmt::print("admin listening on {}:{}\n", config->admin.host, *admin_port);
+      std::fflush(stdout);
+    }
 
-    net::wait_for_termination_signal();
+    while (net::wait_for_signal() == SIGHUP) control.reload("SIGHUP");
+    control.stop();
     state.draining.store(true, std::memory_order_relaxed);
     fmt::print(stderr, "llmctl gateway: draining ({} request(s) in flight, deadline {} ms)\n",
                state.inflight(), config->drain_timeout_ms);

@@ -39,6 +39,12 @@ struct MockOptions {
   double hang_ms = 0;
   double disconnect_rate = 0;  // streams: close the connection after disconnect_after chunks
   int disconnect_after = 2;
+  // Faults (fail, 429, hang, disconnect) apply only to the first N requests the server receives
+  // (all workers); 0: to every request. For recovery tests (breaker half-open -> closed).
+  int fail_first_n = 0;
+  // When > 0, a prompt over this many tokens (simulator count) gets OpenAI's 400
+  // context_length_exceeded error.
+  int max_context_tokens = 0;
   // Usage: share of prompt tokens reported as prompt_tokens_details.cached_tokens.
   double cache_hit_share = 0;
   int embedding_dims = 64;                           // when the request gives no `dimensions`
@@ -74,6 +80,17 @@ class MockServer {
   // Stops accepting, closes connections and joins the threads. Idempotent.
   virtual void stop() = 0;
 };
+
+// Control endpoints (tests change faults over time and count what reached the upstream):
+//   GET  /mock/stats        {"requests":N,"faults":F}  (/v1/* POSTs received, faults injected)
+//   POST /mock/stats/reset  zeroes both
+//   POST /mock/faults       JSON object of fault fields (fail_rate, fail_status, rate_limit_rate,
+//                           retry_after_s, hang_rate, hang_ms, disconnect_rate, disconnect_after,
+//                           slow_headers_ms, ttft_ms, tpot_ms, fail_first_n, max_context_tokens)
+//                           applied to every worker for later requests; fail_first_n counts
+//                           from this call.
+// Applies a /mock/faults body to `o`; the error names the field.
+Status apply_fault_update(std::string_view json_body, MockOptions& o);
 
 // `llmctl mock`: serves until SIGINT/SIGTERM. Prints "listening on HOST:PORT" (flushed) once it
 // accepts connections. Returns the process exit code.

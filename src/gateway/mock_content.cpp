@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstring>
 
@@ -35,6 +36,9 @@ void read_mock_fields(Fields& f, MockOptions& o, bool network_fields) {
   o.disconnect_rate = f.num("disconnect_rate", o.disconnect_rate, 0, 1);
   o.disconnect_after =
       static_cast<int>(f.integer("disconnect_after", o.disconnect_after, 0, 1000000));
+  o.fail_first_n = static_cast<int>(f.integer("fail_first_n", o.fail_first_n, 0, 1 << 30));
+  o.max_context_tokens =
+      static_cast<int>(f.integer("max_context_tokens", o.max_context_tokens, 0, 1 << 30));
   o.cache_hit_share = f.num("cache_hit_share", o.cache_hit_share, 0, 1);
   o.embedding_dims = static_cast<int>(f.integer("embedding_dims", o.embedding_dims, 1, 65536));
   o.api_key = f.str("api_key", o.api_key);
@@ -88,6 +92,51 @@ Status validate_mock_options(const MockOptions& o) {
        {o.ttft_ms, o.ttft_jitter_ms, o.tpot_ms, o.tpot_jitter_ms, o.slow_headers_ms, o.hang_ms})
     if (!(v >= 0)) return Error{"timings must be non-negative milliseconds"};
   if (o.models.empty()) return Error{"models: must list at least one model"};
+  if (o.fail_first_n < 0 || o.max_context_tokens < 0)
+    return Error{"fail_first_n and max_context_tokens must be at least 0"};
+  return {};
+}
+
+Status apply_fault_update(std::string_view json_body, MockOptions& o) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(json_body, ec);
+  if (ec || !v.is_object()) return Error{"/mock/faults: expected a JSON object"};
+  MockOptions next = o;
+  for (const auto& [key, val] : v.as_object()) {
+    if (!val.is_number()) return Error{fmt::format("/mock/faults: {}: expected a number", key)};
+    const double x = val.to_number<double>();
+    const int n = static_cast<int>(x);
+    if (key == "fail_rate")
+      next.fail_rate = x;
+    else if (key == "fail_status")
+      next.fail_status = n;
+    else if (key == "rate_limit_rate")
+      next.rate_limit_rate = x;
+    else if (key == "retry_after_s")
+      next.retry_after_s = n;
+    else if (key == "hang_rate")
+      next.hang_rate = x;
+    else if (key == "hang_ms")
+      next.hang_ms = x;
+    else if (key == "disconnect_rate")
+      next.disconnect_rate = x;
+    else if (key == "disconnect_after")
+      next.disconnect_after = n;
+    else if (key == "slow_headers_ms")
+      next.slow_headers_ms = x;
+    else if (key == "ttft_ms")
+      next.ttft_ms = x;
+    else if (key == "tpot_ms")
+      next.tpot_ms = x;
+    else if (key == "fail_first_n")
+      next.fail_first_n = n;
+    else if (key == "max_context_tokens")
+      next.max_context_tokens = n;
+    else
+      return Error{fmt::format("/mock/faults: {}: unknown field", std::string(key))};
+  }
+  if (auto st = validate_mock_options(next); !st.ok()) return st.error().wrap("/mock/faults");
+  o = std::move(next);
   return {};
 }
 

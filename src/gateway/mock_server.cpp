@@ -6,8 +6,10 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <random>
 
+#include "gateway/anthropic.h"
 #include "gateway/errors.h"
 #include "gateway/mock.h"
 #include "gateway/mock_anthropic.h"
@@ -73,18 +75,36 @@ struct Plan {
   json::object usage;
 };
 
+// What every worker of one simulator shares: the options as changed by POST /mock/faults (read
+// by a worker only when `version` moved, so a request takes no lock) and the counters of
+// GET /mock/stats.
+struct MockShared {
+  std::mutex mu;
+  MockOptions options;
+  std::atomic<std::uint64_t> version{0};
+  std::atomic<std::uint64_t> requests{0}, faults{0};
+  std::atomic<std::uint64_t> fault_base{0};  // `requests` when fail_first_n was last set
+};
+
 class MockHandler final : public net::Handler {
  public:
-  MockHandler(const MockOptions& o, int worker, net::Worker& w)
-      : o_(o),
+  MockHandler(MockShared& shared, int worker, net::Worker& w)
+      : shared_(shared),
+        o_(shared.options),
         worker_(worker),
         w_(w),
-        rng_(o.seed * 1000003ULL + static_cast<std::uint64_t>(worker)) {}
+        rng_(o_.seed * 1000003ULL + static_cast<std::uint64_t>(worker)) {}
 
   asio::awaitable<void> handle(Exchange& ex) override {
     auto& req = ex.request();
     std::string_view target = req.target();
     target = target.substr(0, target.find('?'));
+    if (const auto v = shared_.version.load(std::memory_order_acquire); v != seen_version_) {
+      std::lock_guard lock(shared_.mu);
+      o_ = shared_.options;
+      seen_version_ = v;
+    }
+    if (target.starts_with("/mock/")) co_return co_await control(ex, target);
     // Anthropic's API: errors in its shape, the key in x-api-key.
     const bool messages_api = target == "/v1/messages";
     if (messages_api) ex.set_error_body_filter(error_filter_for(Endpoint::kMessages));
@@ -141,7 +161,22 @@ class MockHandler final : public net::Handler {
     const bool stream = *ep != Endpoint::kEmbeddings && o.contains("stream") &&
                         o.at("stream").is_bool() && o.at("stream").as_bool();
     int disconnect_after = -1;
-    if (co_await inject_fault(ex, stream, disconnect_after)) co_return;
+    if (co_await counted_faults(ex, stream, disconnect_after)) co_return;
+    if (o_.max_context_tokens > 0 && *ep != Endpoint::kEmbeddings) {
+      const long long prompt = mock_token_count(request_prompt_chars(o, *ep));
+      if (prompt > o_.max_context_tokens) {
+        // OpenAI's wording and code; vLLM says "maximum context length" the same way.
+        co_await ex.respond(
+            400, kJson,
+            openai_error_body(
+                fmt::format("This model's maximum context length is {} tokens. However, your "
+                            "messages resulted in {} tokens. Please reduce the length of the "
+                            "messages.",
+                            o_.max_context_tokens, prompt),
+                "invalid_request_error", "messages", "context_length_exceeded"));
+        co_return;
+      }
+    }
     if (*ep == Endpoint::kEmbeddings) co_return co_await embeddings(ex, o);
     Plan plan = make_plan(o, *ep);
     if (stream) co_return co_await stream_completion(ex, plan, disconnect_after);
@@ -149,6 +184,62 @@ class MockHandler final : public net::Handler {
   }
 
  private:
+  // Counts the request for /mock/stats and draws its faults (only among the first fail_first_n
+  // requests when that is set). True when a fault already answered it; `disconnect_after` >= 0
+  // asks the stream to be cut after that many events.
+  asio::awaitable<bool> counted_faults(Exchange& ex, bool stream, int& disconnect_after) {
+    const std::uint64_t number = shared_.requests.fetch_add(1, std::memory_order_relaxed) + 1;
+    const bool faults_apply =
+        o_.fail_first_n <= 0 || number - shared_.fault_base.load(std::memory_order_relaxed) <=
+                                    static_cast<std::uint64_t>(o_.fail_first_n);
+    if (faults_apply && co_await inject_fault(ex, stream, disconnect_after)) {
+      shared_.faults.fetch_add(1, std::memory_order_relaxed);
+      co_return true;
+    }
+    if (disconnect_after >= 0) shared_.faults.fetch_add(1, std::memory_order_relaxed);
+    co_return false;
+  }
+
+  asio::awaitable<void> control(Exchange& ex, std::string_view target) {
+    auto& req = ex.request();
+    if (target == "/mock/stats" && req.method() == http::verb::get) {
+      std::string body = fmt::format(R"({{"requests":{},"faults":{}}})", shared_.requests.load(),
+                                     shared_.faults.load());
+      co_await ex.respond(200, kJson, std::move(body));
+      co_return;
+    }
+    if (target == "/mock/stats/reset" && req.method() == http::verb::post) {
+      shared_.requests.store(0);
+      shared_.faults.store(0);
+      shared_.fault_base.store(0);
+      co_await ex.respond(200, kJson, R"({"requests":0,"faults":0})");
+      co_return;
+    }
+    if (target == "/mock/faults" && req.method() == http::verb::post) {
+      Status st;
+      {
+        std::lock_guard lock(shared_.mu);
+        MockOptions next = shared_.options;
+        st = apply_fault_update(req.body(), next);
+        if (st.ok()) {
+          shared_.options = next;
+          shared_.fault_base.store(shared_.requests.load());
+          shared_.version.fetch_add(1, std::memory_order_release);
+        }
+      }
+      if (!st.ok()) {
+        co_await ex.respond(400, kJson,
+                            openai_error_body(st.error().message, "invalid_request_error"));
+        co_return;
+      }
+      co_await ex.respond(200, kJson, R"({"status":"ok"})");
+      co_return;
+    }
+    co_await ex.respond(404, kJson,
+                        openai_error_body(fmt::format("Unknown mock control URL: {}.", target),
+                                          "invalid_request_error", {}, "unknown_url"));
+  }
+
   bool chance(double p) { return p > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
   double draw_ms(double mean, double jitter) {
     if (jitter <= 0) return mean;
@@ -415,7 +506,19 @@ class MockHandler final : public net::Handler {
     const bool stream =
         o.contains("stream") && o.at("stream").is_bool() && o.at("stream").as_bool();
     int disconnect_after = -1;
-    if (co_await inject_fault(ex, stream, disconnect_after)) co_return;
+    if (co_await counted_faults(ex, stream, disconnect_after)) co_return;
+    if (o_.max_context_tokens > 0) {
+      const long long prompt = mock_token_count(request_prompt_chars(o, Endpoint::kMessages));
+      if (prompt > o_.max_context_tokens) {
+        // Anthropic's wording (400 invalid_request_error), which the gateway recognises.
+        co_await ex.respond(
+            400, kJson,
+            anthropic::error_body("invalid_request_error",
+                                  fmt::format("prompt is too long: {} tokens > {} maximum", prompt,
+                                              o_.max_context_tokens)));
+        co_return;
+      }
+    }
     int tokens = o_.output_tokens;
     if (o_.output_tokens_jitter > 0)
       tokens += std::uniform_int_distribution<int>(-o_.output_tokens_jitter,
@@ -503,7 +606,9 @@ class MockHandler final : public net::Handler {
     co_await ex.respond(200, kJson, json::serialize(res));
   }
 
-  const MockOptions& o_;
+  MockShared& shared_;
+  MockOptions o_;  // this worker's copy of shared_.options
+  std::uint64_t seen_version_ = 0;
   int worker_;
   net::Worker& w_;
   std::mt19937_64 rng_;
@@ -513,13 +618,15 @@ class MockHandler final : public net::Handler {
 class MockServerImpl final : public MockServer {
  public:
   explicit MockServerImpl(const MockOptions& o)
-      : options_(o), server_(o.workers, net::ServerLimits{}) {}
+      : options_(o), server_(o.workers, net::ServerLimits{}) {
+    shared_.options = o;
+  }
   ~MockServerImpl() override { stop(); }
 
   Result<int> start() {
     for (std::size_t i = 0; i < server_.size(); ++i)
       server_.worker(i).set_handler(
-          std::make_unique<MockHandler>(options_, static_cast<int>(i), server_.worker(i)));
+          std::make_unique<MockHandler>(shared_, static_cast<int>(i), server_.worker(i)));
     auto port = server_.listen(options_.host, options_.port);
     if (!port) return port.error();
     port_ = *port;
@@ -535,6 +642,7 @@ class MockServerImpl final : public MockServer {
 
  private:
   MockOptions options_;
+  MockShared shared_;
   net::Server server_;
   int port_ = 0;
   bool stopped_ = false;

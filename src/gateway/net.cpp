@@ -318,6 +318,21 @@ void wait_for_termination_signal() {
   }
 }
 
+void block_gateway_signals() {
+  sigset_t set = termination_set();
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int wait_for_signal() {
+  sigset_t set = termination_set();
+  sigaddset(&set, SIGHUP);
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  return sig;
+}
+
 bool termination_signal_within(std::chrono::milliseconds d) {
   sigset_t set = termination_set();
   timespec ts{static_cast<time_t>(d.count() / 1000),

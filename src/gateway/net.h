@@ -171,6 +171,10 @@ class Server {
 // second signal during a drain cuts the drain short.
 void block_termination_signals();
 void wait_for_termination_signal();
+// The gateway's variant: SIGHUP (reload) is blocked too, and wait_for_signal() returns the
+// signal that arrived (SIGINT, SIGTERM or SIGHUP).
+void block_gateway_signals();
+int wait_for_signal();
 // Sleeps up to `d`; true when a termination signal arrived meanwhile.
 bool termination_signal_within(std::chrono::milliseconds d);
 // Ignores SIGPIPE for the process (writes to a closed peer return an error instead).

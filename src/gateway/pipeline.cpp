@@ -82,7 +82,13 @@ std::optional<Reject> RouteStage::run(RequestContext& ctx, const Config& config)
     return Reject{404, ErrorClass::kNotFound, std::move(body), std::move(message)};
   }
   ctx.model_index = static_cast<int>(ctx.group - config.models.data());
-  router_.order(config, *ctx.group, ctx.random, ctx.candidates);
+  // The group's strategy (router.h); the weighted one is WeightedRouter's draw over the
+  // deployments that are available now.
+  RouteInput in{.random = ctx.random, .signals = ctx.signals};
+  if (ctx.group->routing == RoutingStrategy::kPrefix)
+    in.prefix_hash = prefix_hash(ctx.body, ctx.endpoint, ctx.group->affinity.prefix_chars,
+                                 ctx.group->affinity.messages);
+  ctx.route_reason = route(config, *ctx.group, in, ctx.candidates);
   return std::nullopt;
 }
 

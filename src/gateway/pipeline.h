@@ -36,7 +36,10 @@ struct RequestContext {
   bool client_wants_usage = false;  // stream_options.include_usage as the client sent it
   std::size_t prompt_chars = 0;     // for estimates when the upstream reports no usage
   const ModelGroup* group = nullptr;
-  std::vector<int> candidates;  // deployment indices to try, first choice first
+  std::vector<int> candidates;  // available deployment indices, first choice first
+  // Live deployment signals for routing (breakers, health, load); null: all available.
+  const RouteSignals* signals = nullptr;
+  RouteReason route_reason = RouteReason::kWeighted;
 };
 
 struct Reject {
@@ -69,7 +72,8 @@ class ValidateStage final : public Stage {
   std::optional<Reject> run(RequestContext& ctx, const Config& config) const override;
 };
 
-// Public model -> group (404 model_not_found) -> candidate deployments via the Router.
+// Public model -> group (404 model_not_found) -> candidate deployments by the group's routing
+// strategy (route() in router.h; the Router is kept for callers that order without signals).
 class RouteStage final : public Stage {
  public:
   explicit RouteStage(const Router& router) : router_(router) {}

@@ -1,14 +1,18 @@
 // The gateway's request handler: routes a request through the stage pipeline, then the
-// upstream attempt loop, relays the answer (whole, or SSE event by event), accounts usage and
-// cost, and records metrics and the request-log entry. One GatewayHandler per worker.
+// upstream attempt loop (breakers, retries with backoff under the retry budget, fallback and
+// context-window groups), relays the answer (whole, or SSE event by event), accounts usage and
+// cost, and records metrics and the request-log entry. One GatewayHandler per worker; it keeps
+// the config generations its requests still use (WorkerGen) and adopts new ones on reload.
 #include "gateway/proxy.h"
 
 #include <fmt/format.h>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <optional>
 #include <random>
+#include <unordered_map>
 
 #include "gateway/anthropic.h"
 #include "gateway/pipeline.h"
@@ -41,11 +45,20 @@ std::int64_t unix_ms() {
       .count();
 }
 
-// Time points of one request.
+// The breaker and budget clock: monotonic milliseconds.
+std::int64_t mono_ms() {
+  return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
+}
+
+// Time points and deadlines of one request.
 struct Timing {
   Clock::time_point start = Clock::now();
   double upstream_s = 0;  // time spent waiting on upstream I/O, all attempts
   std::optional<Clock::time_point> first_token, last_token;
+  Clock::time_point attempt_start = start;
+  // Per-request overrides (x-llmctl-*-timeout-ms), clamped per deployment when used.
+  std::string first_byte_header, idle_header;
+  Clock::time_point deadline = Clock::time_point::max();  // x-llmctl-timeout-ms, all attempts
 };
 
 // How one attempt (or the whole request) ended.
@@ -89,27 +102,73 @@ class InflightGuard {
   OwnedGauge& g_;
 };
 
-class GatewayHandler final : public net::Handler {
+// Routing signals over a snapshot's shared deployment runtime. `now_ms` is set by the worker
+// before each routing call (the worker is single-threaded).
+class SnapshotSignals final : public RouteSignals {
+ public:
+  explicit SnapshotSignals(const Snapshot& s) : s_(s) {}
+  bool available(int d) const override { return rt(d).available(now_ms); }
+  int outstanding(int d) const override {
+    return rt(d).outstanding.load(std::memory_order_relaxed);
+  }
+  double ttft_ewma_ms(int d) const override { return rt(d).ttft_ms.get(); }
+  std::int64_t now_ms = 0;
+
+ private:
+  const DeploymentRuntime& rt(int d) const { return *s_.deployments[static_cast<std::size_t>(d)]; }
+  const Snapshot& s_;
+};
+
+// One config generation as a worker uses it: the snapshot, this worker's shard, its pools
+// (shared with the next generation for unchanged deployments) and the requests still on it.
+struct WorkerGen {
+  WorkerGen(std::shared_ptr<const Snapshot> s, int worker)
+      : snap(std::move(s)),
+        cfg(*snap->config),
+        metrics(*snap->shards[static_cast<std::size_t>(worker)]),
+        signals(*snap) {}
+  std::shared_ptr<const Snapshot> snap;
+  const Config& cfg;
+  MetricsShard& metrics;
+  SnapshotSignals signals;
+  std::vector<std::shared_ptr<UpstreamPool>> pools;
+  std::string models_json;
+  int inflight = 0;
+};
+
+// The deployment worked, whatever the client asked (a 400 is the client's problem).
+bool deployment_ok(const Outcome& o) {
+  switch (o.error) {
+    case ErrorClass::kNone:
+    case ErrorClass::kUpstreamClient:
+    case ErrorClass::kContextLength:
+    case ErrorClass::kClientDisconnect:
+    case ErrorClass::kBadRequest:
+    case ErrorClass::kShutdown:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The connection settings a pool was built with; a pool carries over a reload only when they
+// are unchanged.
+bool same_connection(const Deployment& a, const Deployment& b) {
+  return a.name == b.name && a.base_url == b.base_url && a.ca_file == b.ca_file &&
+         a.pool_max_idle == b.pool_max_idle && a.timeouts.connect_ms == b.timeouts.connect_ms;
+}
+
+class GatewayHandler final : public SnapshotSink {
  public:
   GatewayHandler(int worker, GatewayState& state, net::Worker& w)
       : worker_(w),
+        worker_index_(worker),
         state_(state),
-        cfg_(*state.config),
-        metrics_(*state.shards[static_cast<std::size_t>(worker)]),
         queue_(*state.queues[static_cast<std::size_t>(worker)]),
         pipeline_(Pipeline::standard(router_)),
         rng_(std::random_device{}() ^ (static_cast<std::uint64_t>(worker) << 32)),
         id_prefix_(fmt::format("{:x}-{}", state.started_unix_s, worker)) {
-    for (std::size_t d = 0; d < cfg_.deployments.size(); ++d)
-      pools_.push_back(std::make_unique<UpstreamPool>(w.io(), cfg_.deployments[d],
-                                                      metrics_.pool(static_cast<int>(d))));
-    boost::json::array data;
-    for (const auto& m : cfg_.models)
-      data.push_back(boost::json::object{{"id", m.name},
-                                         {"object", "model"},
-                                         {"created", state.started_unix_s},
-                                         {"owned_by", "llmctl"}});
-    models_json_ = boost::json::serialize(boost::json::object{{"object", "list"}, {"data", data}});
+    adopt(state.current());
   }
 
   asio::awaitable<void> handle(Exchange& ex) override;
@@ -118,22 +177,32 @@ class GatewayHandler final : public net::Handler {
     return target == "/v1/messages" ? error_filter_for(Endpoint::kMessages) : nullptr;
   }
   void abort_all() override {
-    for (auto& p : pools_) p->close_all();
+    for (auto& g : gens_)
+      for (auto& p : g->pools) p->close_all();
   }
+  void adopt(std::shared_ptr<const Snapshot> snap) override;
+  void retire();  // drops old generations no request uses any more
 
  private:
   asio::awaitable<void> proxy(Exchange& ex, Endpoint endpoint);
-  asio::awaitable<Outcome> attempt(Exchange& ex, RequestContext& ctx, int di, RequestRecord& rec,
-                                   Timing& tm);
-  asio::awaitable<Outcome> relay_stream(Exchange& ex, RequestContext& ctx, int di,
+  asio::awaitable<Outcome> attempt(Exchange& ex, WorkerGen& g, RequestContext& ctx, int di,
+                                   RequestRecord& rec, Timing& tm, bool context_fallback);
+  asio::awaitable<Outcome> relay_stream(Exchange& ex, WorkerGen& g, RequestContext& ctx, int di,
                                         std::unique_ptr<UpstreamConnection> conn,
                                         ResponseParser& parser, RequestRecord& rec, Timing& tm,
                                         Clock::time_point deadline);
   asio::awaitable<error_code> read_all(UpstreamConnection& conn, ResponseParser& parser,
-                                       std::string& out, std::size_t limit, const Deployment& d,
+                                       std::string& out, std::size_t limit, int idle_ms,
                                        Clock::time_point deadline, Timing& tm);
-  asio::awaitable<std::optional<Slot>> acquire_slot(int di);
-  void finish(const RequestContext& ctx, RequestRecord& rec, const Timing& tm, const Outcome& o);
+  asio::awaitable<std::optional<Slot>> acquire_slot(WorkerGen& g, int di);
+  void finish(WorkerGen& g, const RequestContext& ctx, RequestRecord& rec, const Timing& tm,
+              const Outcome& o);
+  UpstreamTimeouts timeouts_for(const WorkerGen& g, const Deployment& d, const Timing& tm) const {
+    UpstreamTimeouts t = d.timeouts;
+    t.first_byte_ms = clamp_timeout_ms(tm.first_byte_header, t.first_byte_ms, g.cfg.min_timeout_ms);
+    t.idle_ms = clamp_timeout_ms(tm.idle_header, t.idle_ms, g.cfg.min_timeout_ms);
+    return t;
+  }
   asio::awaitable<void> simple_error(Exchange& ex, unsigned status, std::string_view message,
                                      std::string_view code) {
     co_await ex.respond(status, kJson,
@@ -141,20 +210,69 @@ class GatewayHandler final : public net::Handler {
   }
 
   net::Worker& worker_;
+  int worker_index_;
   GatewayState& state_;
-  const Config& cfg_;
-  MetricsShard& metrics_;
   RecordQueue& queue_;
   WeightedRouter router_;
   Pipeline pipeline_;
   std::mt19937_64 rng_;
   std::string id_prefix_;
   std::uint64_t counter_ = 0;
-  std::vector<std::unique_ptr<UpstreamPool>> pools_;
-  std::string models_json_;
+  std::vector<std::unique_ptr<WorkerGen>> gens_;  // back(): the current generation
 };
 
+// Holds a generation for one request (a worker-local count, no atomics); the last request on
+// a retired generation frees it.
+class GenUse {
+ public:
+  GenUse(GatewayHandler& h, WorkerGen& g) : h_(h), g_(g) { ++g_.inflight; }
+  ~GenUse() {
+    if (--g_.inflight == 0) h_.retire();
+  }
+
+ private:
+  GatewayHandler& h_;
+  WorkerGen& g_;
+};
+
+void GatewayHandler::adopt(std::shared_ptr<const Snapshot> snap) {
+  auto g = std::make_unique<WorkerGen>(snap, worker_index_);
+  const Config& cfg = g->cfg;
+  // Pools of unchanged deployments carry over (their idle connections stay warm).
+  std::unordered_map<std::string, std::shared_ptr<UpstreamPool>> old;
+  if (!gens_.empty())
+    for (const auto& p : gens_.back()->pools) old.emplace(p->deployment().name, p);
+  for (std::size_t d = 0; d < cfg.deployments.size(); ++d) {
+    const Deployment& dep = cfg.deployments[d];
+    PoolStats& stats = g->metrics.pool(static_cast<int>(d));
+    auto it = old.find(dep.name);
+    if (it != old.end() && same_connection(it->second->deployment(), dep)) {
+      it->second->rebind(stats);
+      g->pools.push_back(it->second);
+    } else {
+      g->pools.push_back(std::make_shared<UpstreamPool>(worker_.io(), dep, stats));
+    }
+  }
+  boost::json::array data;
+  for (const auto& m : cfg.models)
+    data.push_back(boost::json::object{{"id", m.name},
+                                       {"object", "model"},
+                                       {"created", state_.started_unix_s},
+                                       {"owned_by", "llmctl"}});
+  g->models_json = boost::json::serialize(boost::json::object{{"object", "list"}, {"data", data}});
+  gens_.push_back(std::move(g));
+  retire();
+}
+
+void GatewayHandler::retire() {
+  if (gens_.size() < 2) return;
+  std::erase_if(gens_, [this](const std::unique_ptr<WorkerGen>& g) {
+    return g.get() != gens_.back().get() && g->inflight == 0;
+  });
+}
+
 asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
+  WorkerGen& g = *gens_.back();
   auto& req = ex.request();
   if (worker_.draining()) ex.close_after();
   std::string_view target = req.target();
@@ -185,12 +303,12 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
         "unknown_url");
   }
   if (target == "/v1/models") {
-    co_await ex.respond(200, kJson, models_json_);
+    co_await ex.respond(200, kJson, g.models_json);
     co_return;
   }
   if (target.starts_with("/v1/models/")) {
     std::string_view id = target.substr(11);
-    if (cfg_.find_model(id)) {
+    if (g.cfg.find_model(id)) {
       std::string body =
           boost::json::serialize(boost::json::object{{"id", id},
                                                      {"object", "model"},
@@ -219,8 +337,9 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
     co_return;
   }
   if (target == "/metrics") {
-    co_await ex.respond(200, "text/plain; version=0.0.4; charset=utf-8",
-                        render_prometheus(state_.view()));
+    std::string text = render_prometheus(state_.view(*g.snap)) +
+                       render_resilience_metrics(*g.snap, state_.reloads, mono_ms());
+    co_await ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", std::move(text));
     co_return;
   }
   co_await simple_error(ex, 404, fmt::format("Unknown request URL: GET {}.", target),
@@ -228,8 +347,11 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
 }
 
 asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
+  WorkerGen& g = *gens_.back();
+  GenUse use(*this, g);
+  const Config& cfg = g.cfg;
   Timing tm;
-  InflightGuard inflight(metrics_.inflight());
+  InflightGuard inflight(g.metrics.inflight());
   RequestRecord rec;
   rec.ts_ms = unix_ms();
   rec.request_id = fmt::format("{}-{}", id_prefix_, ++counter_);
@@ -239,7 +361,9 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   ctx.endpoint = endpoint;
   ctx.raw_body = ex.request().body();
   ctx.random = rng_();
-  if (auto reject = pipeline_.run(ctx, cfg_)) {
+  ctx.signals = &g.signals;
+  g.signals.now_ms = mono_ms();
+  if (auto reject = pipeline_.run(ctx, cfg)) {
     rec.model = ctx.model;
     Outcome o;
     o.final = true;
@@ -248,39 +372,176 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     bool ok = co_await ex.respond(static_cast<unsigned>(reject->status), kJson, reject->body,
                                   {.request_id = rec.request_id});
     o.status = ok ? reject->status : 499;
-    finish(ctx, rec, tm, o);
+    finish(g, ctx, rec, tm, o);
     co_return;
   }
   rec.model = ctx.model;
   rec.stream = ctx.stream;
+  rec.route_reason = std::string(route_reason_name(ctx.route_reason));
 
+  // Per-request timeouts: a client may shorten the configured ones, never lengthen them.
+  const auto& req = ex.request();
+  tm.first_byte_header = std::string(req["x-llmctl-first-byte-timeout-ms"]);
+  tm.idle_header = std::string(req["x-llmctl-idle-timeout-ms"]);
+  if (auto total = req["x-llmctl-timeout-ms"]; !total.empty()) {
+    int bound = 0;
+    for (int d : ctx.group->deployments)
+      bound = std::max(bound, cfg.deployments[static_cast<std::size_t>(d)].timeouts.total_ms);
+    tm.deadline = tm.start + milliseconds(clamp_timeout_ms(total, bound, cfg.min_timeout_ms));
+  }
+
+  // The attempt loop. Groups in order: the requested one, then (after a context-length error)
+  // its context_window_fallbacks, else its fallbacks, each group's own fallbacks after it.
+  // Within a group, attempts take the routed candidates in turn (max_attempts in all); going
+  // back to a deployment already tried waits a full-jitter backoff (or its Retry-After).
+  // Every attempt after the request's first spends the requested group's retry budget.
+  GroupRuntime& budget_owner = *g.snap->groups[static_cast<std::size_t>(ctx.model_index)];
+  budget_owner.budget.on_request(mono_ms());
+  // (No heap allocation here on the happy path: groups fit inline, retry_after stays empty.)
+  boost::container::small_vector<int, 8> groups{ctx.model_index};
   Outcome last;
-  for (int di : ctx.candidates) {
-    const Deployment& d = cfg_.deployments[static_cast<std::size_t>(di)];
-    rec.deployment = d.name;
-    rec.provider = std::string(provider_kind_name(d.kind));
-    rec.upstream_model = d.model;
-    rec.price_id = d.price_id;
-    ++rec.attempts;
-    std::optional<Slot> slot = co_await acquire_slot(di);
-    if (!slot) {
-      last = Outcome{};
-      last.error = ErrorClass::kOverloaded;
-      last.message =
-          fmt::format("deployment {} is at max_concurrency {}", d.name, d.max_concurrency);
-      metrics_.count_error(ctx.model_index, last.error);
-      continue;
+  bool have_last = false, stop = false;
+  int attempts = 0;
+  for (std::size_t qi = 0; qi < groups.size() && !stop; ++qi) {
+    const ModelGroup& grp = cfg.models[static_cast<std::size_t>(groups[qi])];
+    GroupRuntime& grt = *g.snap->groups[static_cast<std::size_t>(groups[qi])];
+    if (qi > 0) {
+      g.signals.now_ms = mono_ms();
+      RouteInput in{.random = rng_(), .signals = &g.signals};
+      if (grp.routing == RoutingStrategy::kPrefix)
+        in.prefix_hash =
+            prefix_hash(ctx.body, ctx.endpoint, grp.affinity.prefix_chars, grp.affinity.messages);
+      route(cfg, grp, in, ctx.candidates);
     }
-    const auto attempt_start = Clock::now();
-    Outcome o = co_await attempt(ex, ctx, di, rec, tm);
-    slot.reset();
-    metrics_.upstream_duration(di).observe(seconds_since(attempt_start));
-    if (o.final) {
-      finish(ctx, rec, tm, o);
-      co_return;
+    const std::size_t n = ctx.candidates.size();
+    if (n == 0) {
+      grt.all_unavailable.fetch_add(1, std::memory_order_relaxed);
+      if (!have_last) {
+        last = Outcome{};
+        last.error = ErrorClass::kUnavailable;
+        last.message = fmt::format(
+            "no deployment of model {} is available (unhealthy or circuit open)", grp.name);
+      }
     }
-    metrics_.count_error(ctx.model_index, o.error);
-    last = std::move(o);
+    std::vector<std::int64_t> retry_after;  // per candidate: its last Retry-After, ms (lazy)
+    std::uint64_t refused = 0;  // candidates (bit ci) whose API cannot express the request
+    bool to_context = false;
+    for (int k = 0; k < grp.max_attempts && n > 0 && !stop; ++k) {
+      const std::size_t ci = static_cast<std::size_t>(k) % n;
+      const int di = ctx.candidates[ci];
+      const Deployment& d = cfg.deployments[static_cast<std::size_t>(di)];
+      DeploymentRuntime& drt = *g.snap->deployments[static_cast<std::size_t>(di)];
+      if (ci < 64 && (refused >> ci) & 1) continue;  // asking again gives the same refusal
+      if (Clock::now() >= tm.deadline) {  // x-llmctl-timeout-ms spent: answer with what we have
+        if (!have_last) {
+          last.error = ErrorClass::kTimeout;
+          last.message = "the request's x-llmctl-timeout-ms passed";
+        }
+        stop = true;
+        break;
+      }
+      double wait_ms = 0;
+      if (static_cast<std::size_t>(k) >= n) {
+        const std::int64_t ra = ci < retry_after.size() ? retry_after[ci] : -1;
+        if (ra > grp.retry.retry_after_max_ms) continue;  // not worth the wait
+        std::uniform_real_distribution<double> u01(0, 1);
+        wait_ms = std::max(backoff_ms(grp.retry, k / static_cast<int>(n) - 1, u01(rng_)),
+                           static_cast<double>(ra));
+        if (Clock::now() + milliseconds(static_cast<std::int64_t>(wait_ms)) >= tm.deadline) {
+          stop = true;
+          break;
+        }
+      }
+      if (!drt.available(mono_ms() + static_cast<std::int64_t>(wait_ms))) continue;
+      if (attempts > 0) {
+        if (!budget_owner.budget.try_retry(mono_ms())) {
+          budget_owner.budget_exhausted.fetch_add(1, std::memory_order_relaxed);
+          if (!have_last) {
+            last.error = ErrorClass::kUnavailable;
+            last.message = "retry budget exhausted";
+          }
+          stop = true;
+          break;
+        }
+        if (k > 0) grt.retries.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (wait_ms > 0) {
+        asio::steady_timer timer(
+            worker_.io(), std::chrono::microseconds(static_cast<std::int64_t>(wait_ms * 1000)));
+        co_await timer.async_wait(use_nothrow);
+      }
+      rec.deployment = d.name;
+      rec.provider = std::string(provider_kind_name(d.kind));
+      rec.upstream_model = d.model;
+      rec.price_id = d.price_id;
+      // The concurrency slot first: a half-open probe must not be held while queueing.
+      std::optional<Slot> slot = co_await acquire_slot(g, di);
+      const Admission admission = slot ? drt.breaker.admit(mono_ms()) : Admission::kReject;
+      if (slot && admission == Admission::kReject) continue;  // opened meanwhile
+      ++attempts;
+      ++rec.attempts;
+      if (!slot) {
+        last = Outcome{};
+        have_last = true;
+        last.error = ErrorClass::kOverloaded;
+        last.message =
+            fmt::format("deployment {} is at max_concurrency {}", d.name, d.max_concurrency);
+        g.metrics.count_error(ctx.model_index, last.error);
+        continue;
+      }
+      tm.attempt_start = Clock::now();
+      drt.outstanding.fetch_add(1, std::memory_order_relaxed);
+      drt.attempts.fetch_add(1, std::memory_order_relaxed);
+      Outcome o = co_await attempt(ex, g, ctx, di, rec, tm, !grp.context_groups.empty());
+      drt.outstanding.fetch_sub(1, std::memory_order_relaxed);
+      slot.reset();
+      const bool ok = deployment_ok(o);
+      drt.breaker.record(mono_ms(), ok, admission);
+      if (!ok) {
+        drt.failures.fetch_add(1, std::memory_order_relaxed);
+        drt.note_error(unix_ms(), error_class_name(o.error), o.message);
+      }
+      g.metrics.upstream_duration(di).observe(seconds_since(tm.attempt_start));
+      if (o.final) {
+        finish(g, ctx, rec, tm, o);
+        co_return;
+      }
+      g.metrics.count_error(ctx.model_index, o.error);
+      if (o.error == ErrorClass::kBadRequest) {
+        // Refused before any I/O (translation): not a retry of anything, so no budget spent.
+        if (ci < 64) refused |= std::uint64_t{1} << ci;
+        --attempts;
+      }
+      if (!o.retry_after.empty())
+        if (auto ms = parse_retry_after(o.retry_after, unix_ms() / 1000)) {
+          retry_after.resize(n, -1);
+          retry_after[ci] = *ms;
+        }
+      const bool context = o.error == ErrorClass::kContextLength;
+      last = std::move(o);
+      have_last = true;
+      if (context) {
+        to_context = true;
+        break;
+      }
+    }
+    // What to try next: context-window groups first (only after a context-length error),
+    // otherwise the group's fallbacks, queued after anything already waiting.
+    const auto& next = to_context ? grp.context_groups : grp.fallback_groups;
+    std::size_t at = to_context ? qi + 1 : groups.size();
+    for (int ng : next) {
+      if (std::find(groups.begin(), groups.end(), ng) != groups.end()) continue;
+      groups.insert(groups.begin() + static_cast<std::ptrdiff_t>(at++), ng);
+    }
+    if (qi + 1 < groups.size() && !stop) {
+      const ModelGroup& ng = cfg.models[static_cast<std::size_t>(groups[qi + 1])];
+      if (to_context)
+        budget_owner.fallbacks_context.fetch_add(1, std::memory_order_relaxed);
+      else
+        budget_owner.fallbacks_group.fetch_add(1, std::memory_order_relaxed);
+      rec.route_reason +=
+          fmt::format(">{}:{}", to_context ? "context_window" : "fallback", ng.name);
+    }
   }
 
   // Every candidate failed before anything reached the client.
@@ -298,6 +559,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     std::string_view code = "upstream_error";
     if (o.error == ErrorClass::kTimeout) status = 504, code = "upstream_timeout";
     if (o.error == ErrorClass::kOverloaded) status = 503, code = "upstream_overloaded";
+    if (o.error == ErrorClass::kUnavailable) status = 503, code = "upstream_unavailable";
     ok =
         co_await ex.respond(static_cast<unsigned>(status), kJson,
                             openai_error_body(fmt::format("Upstream request failed: {}", o.message),
@@ -306,13 +568,13 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     o.status = status;
   }
   if (!ok) o.status = 499;
-  finish(ctx, rec, tm, o);
+  finish(g, ctx, rec, tm, o);
 }
 
-asio::awaitable<std::optional<Slot>> GatewayHandler::acquire_slot(int di) {
-  const Deployment& d = cfg_.deployments[static_cast<std::size_t>(di)];
+asio::awaitable<std::optional<Slot>> GatewayHandler::acquire_slot(WorkerGen& g, int di) {
+  const Deployment& d = g.cfg.deployments[static_cast<std::size_t>(di)];
   if (d.max_concurrency <= 0) co_return Slot{};
-  std::atomic<int>& n = state_.deployment_inflight[static_cast<std::size_t>(di)];
+  std::atomic<int>& n = g.snap->deployments[static_cast<std::size_t>(di)]->capped_inflight;
   const auto until = Clock::now() + milliseconds(d.queue_timeout_ms);
   asio::steady_timer timer(worker_.io());
   while (true) {
@@ -321,7 +583,7 @@ asio::awaitable<std::optional<Slot>> GatewayHandler::acquire_slot(int di) {
       if (n.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel)) co_return Slot{&n};
     // Slots free up on any worker; a short poll keeps this lock-free and bounded.
     if (Clock::now() >= until || worker_.draining()) {
-      metrics_.pool(di).queue_timeouts.add();
+      g.metrics.pool(di).queue_timeouts.add();
       co_return std::nullopt;
     }
     timer.expires_after(2ms);
@@ -331,12 +593,12 @@ asio::awaitable<std::optional<Slot>> GatewayHandler::acquire_slot(int di) {
 
 asio::awaitable<error_code> GatewayHandler::read_all(UpstreamConnection& conn,
                                                      ResponseParser& parser, std::string& out,
-                                                     std::size_t limit, const Deployment& d,
+                                                     std::size_t limit, int idle_ms,
                                                      Clock::time_point deadline, Timing& tm) {
   char buf[16384];
   while (!parser.is_done()) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    auto timeout = std::max(milliseconds(1), std::min(milliseconds(d.timeouts.idle_ms), left));
+    auto timeout = std::max(milliseconds(1), std::min(milliseconds(idle_ms), left));
     const auto t = Clock::now();
     auto [ec, n] = co_await conn.read_body(parser, buf, sizeof buf, timeout);
     tm.upstream_s += seconds_since(t);
@@ -347,11 +609,13 @@ asio::awaitable<error_code> GatewayHandler::read_all(UpstreamConnection& conn,
   co_return error_code{};
 }
 
-asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, RequestContext& ctx, int di,
-                                                 RequestRecord& rec, Timing& tm) {
-  const Deployment& d = cfg_.deployments[static_cast<std::size_t>(di)];
-  UpstreamPool& pool = *pools_[static_cast<std::size_t>(di)];
-  const auto deadline = Clock::now() + milliseconds(d.timeouts.total_ms);
+asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, RequestContext& ctx,
+                                                 int di, RequestRecord& rec, Timing& tm,
+                                                 bool context_fallback) {
+  const Deployment& d = g.cfg.deployments[static_cast<std::size_t>(di)];
+  UpstreamPool& pool = *g.pools[static_cast<std::size_t>(di)];
+  const UpstreamTimeouts to = timeouts_for(g, d, tm);
+  const auto deadline = std::min(tm.deadline, Clock::now() + milliseconds(to.total_ms));
   auto within = [&](int cap_ms) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     return std::max(milliseconds(1), std::min(milliseconds(cap_ms), left));
@@ -397,8 +661,8 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, RequestContext& c
   for (int tries = 0; a.conn; ++tries) {
     parser.emplace();
     parser->body_limit(boost::none);
-    ec = co_await a.conn->write(req, within(d.timeouts.first_byte_ms));
-    if (!ec) ec = co_await a.conn->read_header(*parser, within(d.timeouts.first_byte_ms));
+    ec = co_await a.conn->write(req, within(to.first_byte_ms));
+    if (!ec) ec = co_await a.conn->read_header(*parser, within(to.first_byte_ms));
     if (!ec || !a.conn->reused() || tries > 0 || ec == beast::error::timeout) break;
     // The upstream had closed this kept-alive connection: once more on a new one.
     pool.release(std::move(a.conn), false);
@@ -415,9 +679,9 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, RequestContext& c
     pool.release(std::move(a.conn), false);
     const bool timeout = ec == beast::error::timeout;
     o.error = timeout ? ErrorClass::kTimeout : ErrorClass::kUpstreamProtocol;
+    const auto waited = std::chrono::duration_cast<milliseconds>(Clock::now() - t_io).count();
     o.message =
-        timeout ? fmt::format("upstream {}: no response within {} ms", d.name,
-                              std::min(d.timeouts.first_byte_ms, d.timeouts.total_ms))
+        timeout ? fmt::format("upstream {}: no response within {} ms", d.name, waited)
                 : fmt::format("upstream {}: failed before the response: {}", d.name, ec.message());
     co_return o;
   }
@@ -427,15 +691,21 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, RequestContext& c
   if (ctype.empty()) ctype = kJson;
   if (status < 200 || status >= 300) {
     std::string body;
-    ec = co_await read_all(*a.conn, *parser, body, kMaxErrorBodyBytes, d, deadline, tm);
+    ec = co_await read_all(*a.conn, *parser, body, kMaxErrorBodyBytes, to.idle_ms, deadline, tm);
     o.retry_after = std::string(parser->get()[http::field::retry_after]);
+    if (auto ms = parser->get()["retry-after-ms"]; !ms.empty())  // OpenAI, Azure: finer grain
+      o.retry_after = fmt::format("{:.3f}", std::atof(std::string(ms).c_str()) / 1000.0);
     pool.release(std::move(a.conn), !ec && parser->is_done() && parser->keep_alive());
     o.error = classify_upstream_status(status);
+    if (o.error == ErrorClass::kUpstreamClient && is_context_length_error(status, body))
+      o.error = ErrorClass::kContextLength;
     o.status = status;
     o.message = fmt::format("upstream {} answered {}", d.name, status);
     o.body = std::move(body);
     o.content_type = ctype;
-    if (!retryable(o.error)) {
+    const bool next =
+        retryable(o.error) || (o.error == ErrorClass::kContextLength && context_fallback);
+    if (!next) {
       // A client error (400, 401, 404 ...) is the client's answer, from whichever deployment.
       o.final = true;
       bool ok = co_await ex.respond(static_cast<unsigned>(status), ctype, std::move(o.body),
@@ -446,10 +716,12 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, RequestContext& c
   }
 
   if (ctx.stream && ctype.find("text/event-stream") != std::string::npos)
-    co_return co_await relay_stream(ex, ctx, di, std::move(a.conn), *parser, rec, tm, deadline);
+    co_return co_await relay_stream(ex, g, ctx, di, std::move(a.conn), *parser, rec, tm, deadline);
 
+  g.snap->deployments[static_cast<std::size_t>(di)]->ttft_ms.observe(
+      seconds_since(tm.attempt_start) * 1000);
   std::string body;
-  ec = co_await read_all(*a.conn, *parser, body, kMaxResponseBytes, d, deadline, tm);
+  ec = co_await read_all(*a.conn, *parser, body, kMaxResponseBytes, to.idle_ms, deadline, tm);
   if (ec) {
     pool.release(std::move(a.conn), false);
     o.error = ec == beast::error::timeout ? ErrorClass::kTimeout : ErrorClass::kUpstreamProtocol;
@@ -481,25 +753,22 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, RequestContext& c
   co_return o;
 }
 
-asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestContext& ctx, int di,
+asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g,
+                                                      RequestContext& ctx, int di,
                                                       std::unique_ptr<UpstreamConnection> conn,
                                                       ResponseParser& parser, RequestRecord& rec,
                                                       Timing& tm, Clock::time_point deadline) {
-  const Deployment& d = cfg_.deployments[static_cast<std::size_t>(di)];
-  UpstreamPool& pool = *pools_[static_cast<std::size_t>(di)];
+  const Deployment& d = g.cfg.deployments[static_cast<std::size_t>(di)];
+  UpstreamPool& pool = *g.pools[static_cast<std::size_t>(di)];
+  const int idle_ms = timeouts_for(g, d, tm).idle_ms;
   Outcome o;
   o.final = true;
   o.status = 200;
-  if (!co_await ex.begin_chunked(
-          200, "text/event-stream",
-          {.request_id = rec.request_id, .deployment = d.name, .cache_control = "no-cache"})) {
-    pool.release(std::move(conn), false);
-    o.status = 499;
-    o.error = ErrorClass::kClientDisconnect;
-    o.message = "client disconnected before the stream started";
-    co_return o;
-  }
 
+  // The client's response starts with the first complete event, not with the upstream's
+  // headers: an upstream that fails before its first event is retried elsewhere and the
+  // client never knows.
+  bool started = false, early_error = false;
   SseParser sse;
   SseEvent ev;
   std::string out;
@@ -514,7 +783,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestConte
   error_code ec;
   while (!parser.is_done()) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    auto timeout = std::max(milliseconds(1), std::min(milliseconds(d.timeouts.idle_ms), left));
+    auto timeout = std::max(milliseconds(1), std::min(milliseconds(idle_ms), left));
     const auto t = Clock::now();
     auto [rec_ec, n] = co_await conn->read_body(parser, buf.data(), buf.size(), timeout);
     tm.upstream_s += seconds_since(t);
@@ -527,13 +796,22 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestConte
     out.clear();
     while (sse.next(ev)) {
       if (transform) {
+        const bool nothing_yet = !started && out.empty();
         StreamStep step = transform->on_event(ev, out);
         if (step.upstream_error) {
+          if (nothing_yet) {  // an error before anything reached the client: fall back
+            early_error = true;
+            break;
+          }
           o.error = ErrorClass::kUpstreamServer;
           o.message = fmt::format("upstream {} sent an error event mid-stream", d.name);
         } else if (step.output) {
           const auto now = Clock::now();
-          if (!tm.first_token) tm.first_token = now;
+          if (!tm.first_token) {
+            tm.first_token = now;
+            g.snap->deployments[static_cast<std::size_t>(di)]->ttft_ms.observe(
+                std::chrono::duration<double, std::milli>(now - tm.attempt_start).count());
+          }
           tm.last_token = now;
           output_chars += step.output_chars;
         }
@@ -552,15 +830,33 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestConte
         }
       }
       if (ev.data.starts_with("{\"error\"")) {
+        if (!started && out.empty()) {
+          early_error = true;
+          break;
+        }
         o.error = ErrorClass::kUpstreamServer;
         o.message = fmt::format("upstream {} sent an error event mid-stream", d.name);
       } else if (chunk_has_output(ev.data)) {
         const auto now = Clock::now();
-        if (!tm.first_token) tm.first_token = now;
+        if (!tm.first_token) {
+          tm.first_token = now;
+          g.snap->deployments[static_cast<std::size_t>(di)]->ttft_ms.observe(
+              std::chrono::duration<double, std::milli>(now - tm.attempt_start).count());
+        }
         tm.last_token = now;
         output_chars += chunk_output_chars(ev.data);
       }
       out.append(ev.raw);
+    }
+    if (early_error) break;
+    if (!out.empty() && !started) {
+      started = true;
+      if (!co_await ex.begin_chunked(
+              200, "text/event-stream",
+              {.request_id = rec.request_id, .deployment = d.name, .cache_control = "no-cache"})) {
+        client_gone = true;
+        break;
+      }
     }
     if (!out.empty() && !co_await ex.chunk(out)) {
       client_gone = true;
@@ -572,6 +868,33 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestConte
     saw_done = transform->ended();
     usage = transform->usage();
   }
+  if (!started && !client_gone && (early_error || ((ec || !parser.is_done()) && !saw_done))) {
+    // Nothing reached the client: an ordinary failed attempt, so the next candidate is tried.
+    pool.release(std::move(conn), false);
+    o.final = false;
+    o.status = 0;
+    if (early_error) {
+      o.error = ErrorClass::kUpstreamServer;
+      o.message = fmt::format("upstream {} answered the stream with an error event", d.name);
+    } else if (ec == beast::error::timeout) {
+      o.error = ErrorClass::kTimeout;
+      o.message = fmt::format("upstream {}: no stream event within {} ms", d.name, idle_ms);
+    } else {
+      o.error = ErrorClass::kUpstreamProtocol;
+      o.message = fmt::format("upstream {}: stream ended before its first event: {}", d.name,
+                              ec ? ec.message() : std::string("end of body"));
+    }
+    co_return o;
+  }
+  if (!started && !client_gone) {
+    // An empty but complete stream: relay it as such.
+    started = true;
+    if (!co_await ex.begin_chunked(
+            200, "text/event-stream",
+            {.request_id = rec.request_id, .deployment = d.name, .cache_control = "no-cache"}))
+      client_gone = true;
+  }
+
   if (client_gone) {
     pool.release(std::move(conn), false);
     o.status = 499;
@@ -583,7 +906,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestConte
     const bool timeout = ec == beast::error::timeout;
     std::string detail = "ended early";
     if (timeout)
-      detail = fmt::format("no data for {} ms", d.timeouts.idle_ms);
+      detail = fmt::format("no data for {} ms", idle_ms);
     else if (ec)
       detail = ec.message();
     o.error = ErrorClass::kStreamInterrupted;
@@ -614,8 +937,9 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, RequestConte
   co_return o;
 }
 
-void GatewayHandler::finish(const RequestContext& ctx, RequestRecord& rec, const Timing& tm,
-                            const Outcome& o) {
+void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestRecord& rec,
+                            const Timing& tm, const Outcome& o) {
+  MetricsShard& metrics = g.metrics;
   const double total_s = seconds_since(tm.start);
   const int m = ctx.model_index;
   rec.status = o.status;
@@ -625,10 +949,10 @@ void GatewayHandler::finish(const RequestContext& ctx, RequestRecord& rec, const
   }
   rec.duration_ms = total_s * 1000;
   rec.upstream_ms = tm.upstream_s * 1000;
-  metrics_.count_request(m, ctx.endpoint, o.status);
-  metrics_.count_error(m, o.error);
-  metrics_.request_duration(m).observe(total_s);
-  metrics_.overhead().observe(std::max(0.0, total_s - tm.upstream_s));
+  metrics.count_request(m, ctx.endpoint, o.status);
+  metrics.count_error(m, o.error);
+  metrics.request_duration(m).observe(total_s);
+  metrics.overhead().observe(std::max(0.0, total_s - tm.upstream_s));
   if (o.accounting) {
     const Accounting& a = *o.accounting;
     rec.input_tokens = a.usage.input_tokens;
@@ -637,23 +961,23 @@ void GatewayHandler::finish(const RequestContext& ctx, RequestRecord& rec, const
     rec.reasoning_tokens = a.usage.reasoning_tokens;
     rec.usage_estimated = a.estimated;
     rec.cost_usd = a.cost_usd;
-    metrics_.add_usage(m, a.usage, a.estimated, a.cost_usd);
+    metrics.add_usage(m, a.usage, a.estimated, a.cost_usd);
   }
   if (tm.first_token) {
     const double ttft = std::chrono::duration<double>(*tm.first_token - tm.start).count();
     rec.ttft_ms = ttft * 1000;
-    metrics_.ttft(m).observe(ttft);
+    metrics.ttft(m).observe(ttft);
     if (o.error == ErrorClass::kNone && o.accounting && o.accounting->usage.output_tokens > 1)
-      metrics_.tpot(m).observe(
+      metrics.tpot(m).observe(
           std::chrono::duration<double>(*tm.last_token - *tm.first_token).count() /
           static_cast<double>(o.accounting->usage.output_tokens - 1));
   }
-  if (!queue_.try_push(std::move(rec))) metrics_.log_dropped().add();
+  if (!queue_.try_push(std::move(rec))) metrics.log_dropped().add();
 }
 
 }  // namespace
 
-std::unique_ptr<net::Handler> make_gateway_handler(int worker, GatewayState& state,
+std::unique_ptr<SnapshotSink> make_gateway_handler(int worker, GatewayState& state,
                                                    net::Worker& w) {
   return std::make_unique<GatewayHandler>(worker, state, w);
 }

@@ -77,16 +77,20 @@ class SqliteSink final : public RecordSink {
         " duration_ms REAL NOT NULL,"
         " ttft_ms REAL,"
         " upstream_ms REAL NOT NULL,"
-        " attempts INTEGER NOT NULL);"
-        "CREATE INDEX IF NOT EXISTS requests_ts ON requests(ts_ms);"
-        "PRAGMA user_version=1;";
+        " attempts INTEGER NOT NULL,"
+        " route_reason TEXT);"
+        "CREATE INDEX IF NOT EXISTS requests_ts ON requests(ts_ms);";
     if (auto st = exec(schema); !st.ok()) return st;
+    // Version 1 files lack route_reason: add it (an error here means it is there already).
+    sqlite3_exec(db_, "ALTER TABLE requests ADD COLUMN route_reason TEXT", nullptr, nullptr,
+                 nullptr);
+    if (auto st = exec("PRAGMA user_version=2;"); !st.ok()) return st;
     const char* sql =
         "INSERT INTO requests (ts_ms, request_id, endpoint, model, deployment, provider,"
         " upstream_model, status, error_class, error_message, stream, input_tokens,"
         " cached_tokens, output_tokens, reasoning_tokens, usage_estimated, cost_usd, price_id,"
-        " duration_ms, ttft_ms, upstream_ms, attempts) VALUES"
-        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        " duration_ms, ttft_ms, upstream_ms, attempts, route_reason) VALUES"
+        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     if (sqlite3_prepare_v2(db_, sql, -1, &insert_, nullptr) != SQLITE_OK)
       return Error{fmt::format("{}: {}", config_.path, sqlite3_errmsg(db_))};
     return {};
@@ -130,6 +134,7 @@ class SqliteSink final : public RecordSink {
         sqlite3_bind_double(insert_, ++i, r.ttft_ms);
       sqlite3_bind_double(insert_, ++i, r.upstream_ms);
       sqlite3_bind_int(insert_, ++i, r.attempts);
+      text(r.route_reason);
       int rc = sqlite3_step(insert_);
       sqlite3_reset(insert_);
       sqlite3_clear_bindings(insert_);
@@ -222,7 +227,9 @@ std::string access_log_line(const RequestRecord& r) {
   if (r.usage_estimated) out += R"(,"usage_estimated":true)";
   out += fmt::format(R"(,"cost_usd":{:.8g},"duration_ms":{:.3f})", r.cost_usd, r.duration_ms);
   if (r.ttft_ms >= 0) out += fmt::format(R"(,"ttft_ms":{:.3f})", r.ttft_ms);
-  out += fmt::format(R"(,"upstream_ms":{:.3f},"attempts":{}}})", r.upstream_ms, r.attempts);
+  out += fmt::format(R"(,"upstream_ms":{:.3f},"attempts":{})", r.upstream_ms, r.attempts);
+  if (!r.route_reason.empty()) out += fmt::format(R"(,"route_reason":{})", str(r.route_reason));
+  out += '}';
   out += '\n';
   return out;
 }

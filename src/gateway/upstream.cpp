@@ -109,7 +109,7 @@ void UpstreamConnection::close() {
 // ---- pool ----
 
 UpstreamPool::UpstreamPool(asio::io_context& io, const Deployment& deployment, PoolStats& stats)
-    : io_(io), deployment_(deployment), stats_(stats), resolver_(io) {
+    : io_(io), deployment_(deployment), stats_(&stats), resolver_(io) {
   if (!deployment.url.tls) return;
   try {
     tls_ = std::make_unique<ssl::context>(ssl::context::tls_client);
@@ -132,13 +132,13 @@ asio::awaitable<Acquired> UpstreamPool::acquire() {
   while (!idle_.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(idle_.back());
     idle_.pop_back();
-    stats_.idle.add(-1);
+    stats_->idle.add(-1);
     if (now - c->last_used() > 30s || c->stale()) {
       c->close();
       continue;
     }
-    stats_.reused.add();
-    stats_.active.add(1);
+    stats_->reused.add();
+    stats_->active.add(1);
     active_.insert(c.get());
     c->mark_used();
     co_return Acquired{std::move(c), ErrorClass::kNone, {}};
@@ -152,15 +152,15 @@ asio::awaitable<Acquired> UpstreamPool::connect_new() {
   error_code ec = co_await c->connect(deployment_, resolver_,
                                       std::chrono::milliseconds(deployment_.timeouts.connect_ms));
   if (ec) {
-    stats_.connect_errors.add();
+    stats_->connect_errors.add();
     bool timeout = ec == beast::error::timeout;
     co_return Acquired{
         nullptr, timeout ? ErrorClass::kTimeout : ErrorClass::kConnect,
         fmt::format("upstream {} ({}:{}): {}{}", deployment_.name, deployment_.url.host,
                     deployment_.url.port, timeout ? "connect timed out: " : "", ec.message())};
   }
-  stats_.opened.add();
-  stats_.active.add(1);
+  stats_->opened.add();
+  stats_->active.add(1);
   active_.insert(c.get());
   c->mark_used();
   co_return Acquired{std::move(c), ErrorClass::kNone, {}};
@@ -169,19 +169,26 @@ asio::awaitable<Acquired> UpstreamPool::connect_new() {
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn, bool reusable) {
   if (!conn) return;
   active_.erase(conn.get());
-  stats_.active.add(-1);
+  stats_->active.add(-1);
   if (reusable && idle_.size() < static_cast<std::size_t>(deployment_.pool_max_idle)) {
     conn->touch();
     idle_.push_back(std::move(conn));
-    stats_.idle.add(1);
+    stats_->idle.add(1);
   } else {
     conn->close();
   }
 }
 
+void UpstreamPool::rebind(PoolStats& stats) {
+  if (&stats == stats_) return;
+  stats.idle.add(static_cast<std::int64_t>(idle_.size()));
+  stats.active.add(static_cast<std::int64_t>(active_.size()));
+  stats_ = &stats;
+}
+
 void UpstreamPool::close_all() {
   for (auto& c : idle_) c->close();
-  stats_.idle.add(-static_cast<std::int64_t>(idle_.size()));
+  stats_->idle.add(-static_cast<std::int64_t>(idle_.size()));
   idle_.clear();
   for (UpstreamConnection* c : active_) c->close();
 }

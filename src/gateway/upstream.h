@@ -83,11 +83,15 @@ class UpstreamPool {
   void release(std::unique_ptr<UpstreamConnection> conn, bool reusable);
   // Closes every connection, idle or in use (drain deadline).
   void close_all();
+  // After a reload that rebuilt the metric shards: counts go to `stats` from now on.
+  void rebind(PoolStats& stats);
+  // The copy it connects with (a reload may free the Config it came from).
+  const Deployment& deployment() const { return deployment_; }
 
  private:
   asio::io_context& io_;
-  const Deployment& deployment_;
-  PoolStats& stats_;
+  Deployment deployment_;
+  PoolStats* stats_;
   std::unique_ptr<ssl::context> tls_;
   std::string tls_error_;
   tcp::resolver resolver_;

@@ -84,6 +84,9 @@ before(async () => {
   const overloaded = await startListening(['mock', '--port', '0', '--fail-rate', '1', '--fail-status', '529']);
   const limited = await startListening(['mock', '--port', '0', '--rate-limit-rate', '1', '--retry-after', '7']);
   const hanging = await startListening(['mock', '--port', '0', '--hang-rate', '1']);
+  // Cuts every stream before its first event; answers 400 "prompt is too long" past 40 tokens.
+  const cutEarly = await startListening(['mock', '--port', '0', '--disconnect-after', '0']);
+  const small = await startListening(['mock', '--port', '0', '--max-context-tokens', '40']);
   const config = `
 listen: 127.0.0.1:0
 workers: 2
@@ -143,6 +146,19 @@ models:
         api_key_env: LLMCTL_TEST_UPSTREAM_KEY
         price: none
         weight: 0
+  - name: claude-cut-early          # an anthropic stream that dies before its first event
+    max_attempts: 1                # no retry of the same deployment: the group's fallback
+    fallbacks: [compat]
+    deployments:
+      - provider: anthropic
+        base_url: ${cutEarly.url}
+        model: claude-haiku-4-5
+  - name: claude-small             # a small context; the long prompt moves to claude-sonnet-4-5
+    context_window_fallbacks: [claude-sonnet-4-5]
+    deployments:
+      - provider: anthropic
+        base_url: ${small.url}
+        model: claude-haiku-4-5
   - name: claude-hanging
     deployments:
       - provider: anthropic
@@ -279,6 +295,29 @@ test('messages: a group mixing both APIs falls back across them', async () => {
   assert.equal(data.content[0].text, MOCK_TEXT);
   assert.equal(data.model, 'fallback-model');
   assert.equal(response.headers.get('x-llmctl-deployment'), 'claude-fallback/1');
+});
+
+test('messages stream: an anthropic upstream cut before its first event falls back unseen', async () => {
+  posts++;
+  const stream = claude.messages.stream({ model: 'claude-cut-early', ...ask });
+  let text = '';
+  stream.on('text', (t) => { text += t; });
+  const msg = await stream.finalMessage();
+  assert.equal(text, MOCK_TEXT);
+  assert.equal(msg.model, 'some-open-model', 'answered by the fallback group (translated)');
+  assert.equal(msg.stop_reason, 'end_turn');
+});
+
+test('messages: Anthropic\'s "prompt is too long" lands on the larger-context group', async () => {
+  posts += 2;
+  // A short prompt fits the small model ...
+  const fits = await claude.messages.create({ model: 'claude-small', ...ask }).withResponse();
+  assert.equal(fits.response.headers.get('x-llmctl-deployment'), 'claude-small/0');
+  // ... a long one is refused there (400) and answered by the context-window fallback.
+  const long = { max_tokens: 16, messages: [{ role: 'user', content: 'word '.repeat(200) }] };
+  const { data, response } = await claude.messages.create({ model: 'claude-small', ...long }).withResponse();
+  assert.equal(response.headers.get('x-llmctl-deployment'), 'claude-sonnet-4-5/0');
+  assert.equal(data.model, 'claude-sonnet-4-5');
 });
 
 test('chat -> anthropic deployment (translated): whole, with OpenAI usage', async () => {
