@@ -122,6 +122,23 @@ Options parse_options(int argc, char** argv) {
   bool have_url = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "gateway_load: open-loop (CO-corrected) or closed-loop HTTP/1.1 load; one JSON object "
+          "out\n"
+          "  --url http://HOST:PORT/PATH   target (POST)\n"
+          "  --body JSON                   request body; --stream: expect SSE ending in [DONE]\n"
+          "  --header 'Name: value'        extra header (repeatable)\n"
+          "  --mode rate|max               constant rate (default) or closed loop\n"
+          "  --rate RPS                    requests/s in rate mode (default 1000)\n"
+          "  --duration S --warmup S       measured window and warm-up before it (5, 1)\n"
+          "  --drain S                     wait for late answers after the window (5)\n"
+          "  --connections C --threads T   keep-alive connections (64), event loops (1)\n"
+          "  --cpu-pid PID                 report PID's CPU seconds inside the window "
+          "(repeatable)\n"
+          "  --ready-file PATH             created once every connection has a stream open\n");
+      std::exit(0);
+    }
     if (a == "--stream") {
       o.stream = true;
       continue;
