@@ -290,7 +290,13 @@ test('breaker: opens after 3 failures, half-opens after the cool-down, closes on
   // After it: one probe, which succeeds and closes the breaker.
   await sleep(Math.max(0, openedAt + 2200 - performance.now()));
   assert.equal(await deployment(), 'brk-c');
-  text = await metrics(gw);
+  // The breaker records the probe once the answer is written, so the client can be first to
+  // look: give the gateway's worker a moment (bounded) to record it.
+  for (let i = 0; i < 50; ++i) {
+    text = await metrics(gw);
+    if (metric(text, 'llmctl_gateway_breaker_state', 'deployment="brk-c"') === 0) break;
+    await sleep(20);
+  }
   assert.equal(metric(text, 'llmctl_gateway_breaker_state', 'deployment="brk-c"'), 0);
   assert.equal(metric(text, 'llmctl_gateway_breaker_transitions_total', 'deployment="brk-c",to="open"'), 1);
   assert.equal(metric(text, 'llmctl_gateway_breaker_transitions_total', 'deployment="brk-c",to="half_open"'), 1);
