@@ -27,6 +27,28 @@ TEST(Usage, FromBodyReadsCachedAndReasoning) {
   EXPECT_EQ(e.completion_tokens, 0);
 }
 
+// Only the top-level member counts: "usage" inside the model's text, a nested object, or a
+// string with escaped quotes and braces must not be taken for it.
+TEST(Usage, FromBodyReadsOnlyTheTopLevelMember) {
+  const std::string decoy =
+      R"({"id":"x","choices":[{"message":{"content":"the "usage": {"prompt_tokens": 99} }{",)"
+      R"("usage":{"prompt_tokens":55}}}],"meta":{"usage":{"prompt_tokens":77}},"note":"usage",)"
+      R"( "usage" : {"prompt_tokens":12,"completion_tokens":3}, "system_fingerprint":"fp"})";
+  auto u = usage_from_body(decoy);
+  ASSERT_TRUE(u.present);
+  EXPECT_EQ(u.prompt_tokens, 12);
+  EXPECT_EQ(u.completion_tokens, 3);
+  // Only decoys: no usage.
+  EXPECT_FALSE(usage_from_body(R"({"choices":[{"message":{"content":""usage":{}"}}],)"
+                               R"("meta":{"usage":{"prompt_tokens":1}}})")
+                   .present);
+  // usage last, first, null, or in a truncated body.
+  EXPECT_EQ(usage_from_body(R"({"usage":{"prompt_tokens":4},"choices":[]})").prompt_tokens, 4);
+  EXPECT_FALSE(usage_from_body(R"({"choices":[],"usage":null})").present);
+  EXPECT_FALSE(usage_from_body(R"({"choices":[],"usage":{"prompt_tokens":4)").present);
+  EXPECT_FALSE(usage_from_body(R"(["usage",{"prompt_tokens":4}])").present);
+}
+
 TEST(Usage, NonsenseIsClampedNotTrusted) {
   auto u = usage_from_body(
       R"({"usage":{"prompt_tokens":10,"completion_tokens":-5,"prompt_tokens_details":{"cached_tokens":50}}})");
