@@ -5,20 +5,13 @@
 #include <boost/json.hpp>
 
 #include "gateway/errors.h"
+#include "gateway/usage.h"
 
 namespace llmctl::gateway::anthropic {
 
 namespace json = boost::json;
 
 namespace {
-
-long long as_count(const json::value* v) {
-  if (!v) return 0;
-  if (v->is_int64()) return std::max<long long>(0, v->get_int64());
-  if (v->is_uint64()) return static_cast<long long>(v->get_uint64());
-  if (v->is_double()) return std::max<long long>(0, static_cast<long long>(v->get_double()));
-  return 0;
-}
 
 const json::value* member(const json::value& v, std::string_view key) {
   return v.is_object() ? v.as_object().if_contains(key) : nullptr;
@@ -161,10 +154,10 @@ ReportedUsage usage_from_json(const json::value& usage) {
   if (!usage.is_object()) return u;
   u.present = true;
   u.input_excludes_cached = true;
-  u.prompt_tokens = as_count(member(usage, "input_tokens"));
-  u.completion_tokens = as_count(member(usage, "output_tokens"));
-  u.cached_tokens = as_count(member(usage, "cache_read_input_tokens"));
-  u.cache_write_tokens = as_count(member(usage, "cache_creation_input_tokens"));
+  u.prompt_tokens = token_count(member(usage, "input_tokens"));
+  u.completion_tokens = token_count(member(usage, "output_tokens"));
+  u.cached_tokens = token_count(member(usage, "cache_read_input_tokens"));
+  u.cache_write_tokens = token_count(member(usage, "cache_creation_input_tokens"));
   return u;
 }
 

@@ -149,14 +149,8 @@ class MockHandler final : public net::Handler {
                                             "invalid_request_error", {}, "unknown_url"));
       co_return;
     }
-    boost::system::error_code ec;
-    json::value body = json::parse(req.body(), ec);
-    if (ec || !body.is_object()) {
-      co_await ex.respond(400, kJson,
-                          openai_error_body("The request body is not a JSON object.",
-                                            "invalid_request_error", {}, "invalid_json"));
-      co_return;
-    }
+    json::value body;
+    if (!co_await parse_object(ex, body)) co_return;
     const json::object& o = body.as_object();
     const bool stream = *ep != Endpoint::kEmbeddings && o.contains("stream") &&
                         o.at("stream").is_bool() && o.at("stream").as_bool();
@@ -184,6 +178,18 @@ class MockHandler final : public net::Handler {
   }
 
  private:
+  // The request body as a JSON object, or false after answering 400 invalid_json (the error
+  // filter of /v1/messages turns it into Anthropic's shape).
+  asio::awaitable<bool> parse_object(Exchange& ex, json::value& body) {
+    boost::system::error_code ec;
+    body = json::parse(ex.request().body(), ec);
+    if (!ec && body.is_object()) co_return true;
+    co_await ex.respond(400, kJson,
+                        openai_error_body("The request body is not a JSON object.",
+                                          "invalid_request_error", {}, "invalid_json"));
+    co_return false;
+  }
+
   // Counts the request for /mock/stats and draws its faults (only among the first fail_first_n
   // requests when that is set). True when a fault already answered it; `disconnect_after` >= 0
   // asks the stream to be cut after that many events.
@@ -388,14 +394,19 @@ class MockHandler final : public net::Handler {
     co_await ex.respond(200, kJson, json::serialize(res));
   }
 
+  // The disconnect fault: the connection closes mid-stream, without a last chunk.
+  static void cut(Exchange& ex) {
+    boost::system::error_code ec;
+    ex.stream().socket().shutdown(net::tcp::socket::shutdown_both, ec);
+    ex.stream().socket().close(ec);
+    ex.close_after();
+  }
+
   // One stream chunk; false when the client is gone or the scenario cut the connection.
   asio::awaitable<bool> emit(Exchange& ex, const Plan& p, json::array choices, int& sent,
                              int disconnect_after) {
     if (disconnect_after >= 0 && sent >= disconnect_after) {
-      boost::system::error_code ec;
-      ex.stream().socket().shutdown(net::tcp::socket::shutdown_both, ec);
-      ex.stream().socket().close(ec);
-      ex.close_after();
+      cut(ex);
       co_return false;
     }
     json::object chunk{
@@ -494,14 +505,8 @@ class MockHandler final : public net::Handler {
 
   // POST /v1/messages with Anthropic's semantics; the same faults and timings as chat.
   asio::awaitable<void> messages(Exchange& ex) {
-    boost::system::error_code ec;
-    json::value body = json::parse(ex.request().body(), ec);
-    if (ec || !body.is_object()) {
-      co_await ex.respond(400, kJson,
-                          openai_error_body("The request body is not a JSON object.",
-                                            "invalid_request_error", {}, "invalid_json"));
-      co_return;
-    }
+    json::value body;
+    if (!co_await parse_object(ex, body)) co_return;
     const json::object& o = body.as_object();
     const bool stream =
         o.contains("stream") && o.at("stream").is_bool() && o.at("stream").as_bool();
@@ -540,9 +545,7 @@ class MockHandler final : public net::Handler {
     bool first_token = true;
     for (const MockEvent& e : anthropic_mock_events(plan)) {
       if (disconnect_after >= 0 && sent >= disconnect_after) {
-        ex.stream().socket().shutdown(net::tcp::socket::shutdown_both, ec);
-        ex.stream().socket().close(ec);
-        ex.close_after();
+        cut(ex);
         co_return;
       }
       if (e.token && !first_token) co_await sleep_ms(draw_ms(o_.tpot_ms, o_.tpot_jitter_ms));

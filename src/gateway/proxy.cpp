@@ -783,6 +783,17 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
   ReportedUsage usage;
   std::size_t output_chars = 0;
   bool saw_done = false, client_gone = false;
+  // An event with output: the first one times TTFT (request and the deployment's EWMA).
+  auto note_output = [&](std::size_t chars) {
+    const auto now = Clock::now();
+    if (!tm.first_token) {
+      tm.first_token = now;
+      g.snap->deployments[static_cast<std::size_t>(di)]->ttft_ms.observe(
+          std::chrono::duration<double, std::milli>(now - tm.attempt_start).count());
+    }
+    tm.last_token = now;
+    output_chars += chars;
+  };
   error_code ec;
   while (!parser.is_done()) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
@@ -809,14 +820,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
           o.error = ErrorClass::kUpstreamServer;
           o.message = fmt::format("upstream {} sent an error event mid-stream", d.name);
         } else if (step.output) {
-          const auto now = Clock::now();
-          if (!tm.first_token) {
-            tm.first_token = now;
-            g.snap->deployments[static_cast<std::size_t>(di)]->ttft_ms.observe(
-                std::chrono::duration<double, std::milli>(now - tm.attempt_start).count());
-          }
-          tm.last_token = now;
-          output_chars += step.output_chars;
+          note_output(step.output_chars);
         }
         continue;
       }
@@ -840,14 +844,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
         o.error = ErrorClass::kUpstreamServer;
         o.message = fmt::format("upstream {} sent an error event mid-stream", d.name);
       } else if (chunk_has_output(ev.data)) {
-        const auto now = Clock::now();
-        if (!tm.first_token) {
-          tm.first_token = now;
-          g.snap->deployments[static_cast<std::size_t>(di)]->ttft_ms.observe(
-              std::chrono::duration<double, std::milli>(now - tm.attempt_start).count());
-        }
-        tm.last_token = now;
-        output_chars += chunk_output_chars(ev.data);
+        note_output(chunk_output_chars(ev.data));
       }
       out.append(ev.raw);
     }

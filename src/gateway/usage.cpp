@@ -36,14 +36,6 @@ std::string_view endpoint_path(Endpoint e) {
 
 namespace {
 
-long long as_count(const json::value* v) {
-  if (!v) return 0;
-  if (v->is_int64()) return std::max<long long>(0, v->get_int64());
-  if (v->is_uint64()) return static_cast<long long>(v->get_uint64());
-  if (v->is_double()) return std::max<long long>(0, static_cast<long long>(v->get_double()));
-  return 0;
-}
-
 const json::value* member(const json::value* v, std::string_view key) {
   if (!v || !v->is_object()) return nullptr;
   return v->as_object().if_contains(key);
@@ -204,15 +196,23 @@ void add_text_chars(const json::value& v, std::size_t& n) {
 
 }  // namespace
 
+long long token_count(const json::value* v) {
+  if (!v) return 0;
+  if (v->is_int64()) return std::max<long long>(0, v->get_int64());
+  if (v->is_uint64()) return static_cast<long long>(v->get_uint64());
+  if (v->is_double()) return std::max<long long>(0, static_cast<long long>(v->get_double()));
+  return 0;
+}
+
 ReportedUsage usage_from_json(const json::value& usage) {
   ReportedUsage u;
   if (!usage.is_object()) return u;
   u.present = true;
-  u.prompt_tokens = as_count(member(&usage, "prompt_tokens"));
-  u.completion_tokens = as_count(member(&usage, "completion_tokens"));
-  u.cached_tokens = as_count(member(member(&usage, "prompt_tokens_details"), "cached_tokens"));
+  u.prompt_tokens = token_count(member(&usage, "prompt_tokens"));
+  u.completion_tokens = token_count(member(&usage, "completion_tokens"));
+  u.cached_tokens = token_count(member(member(&usage, "prompt_tokens_details"), "cached_tokens"));
   u.reasoning_tokens =
-      as_count(member(member(&usage, "completion_tokens_details"), "reasoning_tokens"));
+      token_count(member(member(&usage, "completion_tokens_details"), "reasoning_tokens"));
   // Keep the invariants cost_of relies on even when an upstream reports nonsense.
   u.cached_tokens = std::min(u.cached_tokens, u.prompt_tokens);
   u.reasoning_tokens = std::min(u.reasoning_tokens, u.completion_tokens);

@@ -43,6 +43,8 @@ struct ReportedUsage {
 ReportedUsage usage_from_json(const boost::json::value& usage);
 // From a whole response body (non-streaming); not present when it has no usage.
 ReportedUsage usage_from_body(std::string_view body);
+// A token count from a usage field: 0 when absent or not a number, never negative.
+long long token_count(const boost::json::value* v);
 
 // --- stream chunk scanners (the `data` of one SSE event) ---
 // The chunk's usage when it carries a non-null `usage` object.
