@@ -6,52 +6,19 @@
 // (SIGTERM drains a live stream; the SQLite request log then holds every request).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { startListening, stop, stopAll } from './lib/processes.mjs';
 
 const require = createRequire(path.join(process.env.LLMCTL_SOURCE_DIR, 'package.json'));
 const { OpenAI, APIError } = require('openai');
 const llmctl = process.env.LLMCTL;
 
-// ---- process helpers: everything started here is stopped in after() ----
-const children = [];
-
-function startListening(args, { env = {}, timeoutMs = 15000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(llmctl, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`llmctl ${args.join(' ')}: no listening line\n${stderr}`)), timeoutMs);
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const m = stdout.match(/listening on [\d.]+:(\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), url: `http://127.0.0.1:${m[1]}`, stderr: () => stderr });
-      }
-    });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`llmctl ${args.join(' ')} exited ${code} before listening\n${stderr}`));
-    });
-  });
-}
-
-function stop(child, graceMs = 15000) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', (code, signal) => { clearTimeout(kill); resolve(code ?? signal); });
-    child.kill('SIGTERM');
-  });
-}
 
 function closedPort() {
   return new Promise((resolve) => {
@@ -219,7 +186,7 @@ ${tls ? `  - name: tls-ok
 });
 
 after(async () => {
-  await Promise.all(children.map((c) => stop(c, 5000)));
+  await stopAll(5000);
   if (tlsServer) tlsServer.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });

@@ -16,44 +16,12 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { children, startListening, stop, stopAll } from './lib/processes.mjs';
 
 const require = createRequire(path.join(process.env.LLMCTL_SOURCE_DIR, 'package.json'));
 const { OpenAI, APIError } = require('openai');
 const llmctl = process.env.LLMCTL;
 
-const children = [];
-function startListening(args, { env = {}, timeoutMs = 15000, admin: wantAdmin = false } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(llmctl, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`llmctl ${args.join(' ')}: no listening line\n${stderr}`)), timeoutMs);
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const m = stdout.match(/^listening on [\d.]+:(\d+)/m);
-      const admin = stdout.match(/admin listening on [\d.]+:(\d+)/);
-      if (m && (!wantAdmin || admin)) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), url: `http://127.0.0.1:${m[1]}`,
-          admin: admin ? `http://127.0.0.1:${admin[1]}` : null, stderr: () => stderr });
-      }
-    });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`llmctl ${args.join(' ')} exited ${code} before listening\n${stderr}`));
-    });
-  });
-}
-function stop(child, graceMs = 10000) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', (code, signal) => { clearTimeout(kill); resolve(code ?? signal); });
-    child.kill('SIGTERM');
-  });
-}
 const mock = (...flags) => startListening(['mock', '--port', '0',
   ...(flags.includes('--tpot-ms') ? [] : ['--ttft-ms', '1', '--tpot-ms', '0']), ...flags]);
 const stats = async (m) => (await fetch(`${m.url}/mock/stats`)).json();
@@ -235,7 +203,7 @@ ${dep('r4', m.backup.url)}
 
 after(async () => {
   hole?.filler.destroy();
-  await Promise.all(children.map((c) => stop(c)));
+  await stopAll();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
