@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "common/yaml_text.h"
 
 namespace llmctl::catalog {
 
@@ -25,33 +26,6 @@ struct LoadError {
   std::string message;
 };
 
-std::string where(const std::string& file, const YAML::Mark& mark) {
-  if (mark.line < 0) return file;
-  return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string describe(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return "nothing";
-  if (n.IsScalar()) return fmt::format("\"{}\"", n.Scalar());
-  if (n.IsSequence()) return "a list";
-  return "a map";
-}
-
 // A YAML map being read as one catalog entry: typed getters that throw LoadError naming the
 // file:line, the entry and the field; finish() rejects fields nobody asked for (typos).
 class Fields {
@@ -59,14 +33,15 @@ class Fields {
   Fields(const std::string& file, const YAML::Node& node, std::string entry)
       : file_(file), node_(node), entry_(std::move(entry)) {
     if (!node.IsMap())
-      fail(node, "", fmt::format("expected a map of fields, found {}", describe(node)));
+      fail(node, "", fmt::format("expected a map of fields, found {}", yaml_describe(node)));
   }
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& field,
                          const std::string& what) const {
     std::string f = field.empty() ? "" : fmt::format(" field '{}':", field);
-    throw LoadError{fmt::format(
-        "{}: {}{} {}", where(file_, at.IsDefined() ? at.Mark() : node_.Mark()), entry_, f, what)};
+    throw LoadError{fmt::format("{}: {}{} {}",
+                                yaml_position(file_, at.IsDefined() ? at.Mark() : node_.Mark()),
+                                entry_, f, what)};
   }
 
   YAML::Node get(const std::string& key, bool required) {
@@ -90,7 +65,7 @@ class Fields {
   std::string str(const std::string& key, bool required = true) {
     YAML::Node n = get(key, required);
     if (!n.IsDefined()) return "";
-    if (!n.IsScalar()) fail(n, key, fmt::format("expected a string, found {}", describe(n)));
+    if (!n.IsScalar()) fail(n, key, fmt::format("expected a string, found {}", yaml_describe(n)));
     return n.Scalar();
   }
 
@@ -116,10 +91,10 @@ class Fields {
     std::vector<std::string> out;
     if (!n.IsDefined()) return out;
     if (!n.IsSequence())
-      fail(n, key, fmt::format("expected a list of strings, found {}", describe(n)));
+      fail(n, key, fmt::format("expected a list of strings, found {}", yaml_describe(n)));
     for (const auto& item : n) {
       if (!item.IsScalar())
-        fail(item, key, fmt::format("expected a string, found {}", describe(item)));
+        fail(item, key, fmt::format("expected a string, found {}", yaml_describe(item)));
       out.push_back(item.Scalar());
     }
     return out;
@@ -166,7 +141,7 @@ class Fields {
   double as_num(const YAML::Node& n, const std::string& key, double min) const {
     double v = 0;
     if (!n.IsScalar() || !YAML::convert<double>::decode(n, v))
-      fail(n, key, fmt::format("expected a number, found {}", describe(n)));
+      fail(n, key, fmt::format("expected a number, found {}", yaml_describe(n)));
     if (v < min) fail(n, key, fmt::format("expected a number >= {}, found {}", min, v));
     return v;
   }
@@ -174,7 +149,7 @@ class Fields {
   int as_int(const YAML::Node& n, const std::string& key, long min) const {
     long v = 0;
     if (!n.IsScalar() || !YAML::convert<long>::decode(n, v))
-      fail(n, key, fmt::format("expected an integer, found {}", describe(n)));
+      fail(n, key, fmt::format("expected an integer, found {}", yaml_describe(n)));
     if (v < min) fail(n, key, fmt::format("expected an integer >= {}, found {}", min, v));
     return static_cast<int>(v);
   }
@@ -213,7 +188,8 @@ Gpu parse_gpu(Fields& f) {
   g.memory_bandwidth_gbps = f.num("memory_bandwidth_gbps", 1);
   YAML::Node tf = f.get("tflops", true);
   if (!tf.IsMap())
-    f.fail(tf, "tflops", fmt::format("expected a map dtype -> TFLOPS, found {}", describe(tf)));
+    f.fail(tf, "tflops",
+           fmt::format("expected a map dtype -> TFLOPS, found {}", yaml_describe(tf)));
   static const std::set<std::string> kDtypes = {"bf16", "fp16", "fp8",  "fp4",
                                                 "int8", "int4", "tf32", "fp32"};
   for (const auto& kv : tf) {
@@ -445,7 +421,7 @@ void read_list(Catalog& cat, std::vector<T>& items, const YAML::Node& list, cons
   (void)cat;
   if (!list.IsSequence())
     throw LoadError{fmt::format("{}: '{}s' must be a list of entries, found {}",
-                                where(src.name, list.Mark()), kind, describe(list))};
+                                yaml_position(src.name, list.Mark()), kind, yaml_describe(list))};
   std::set<std::string> ids;
   for (size_t i = 0; i < list.size(); ++i) {
     Fields f(src.name, list[i], entry_label(kind, i, list[i]));
@@ -461,7 +437,7 @@ void read_file(Catalog& cat, const SourceFile& src, bool allow_override) {
   try {
     root = YAML::Load(src.text);
   } catch (const YAML::ParserException& e) {
-    throw LoadError{fmt::format("{}: invalid YAML: {}", where(src.name, e.mark), e.msg)};
+    throw LoadError{fmt::format("{}: invalid YAML: {}", yaml_position(src.name, e.mark), e.msg)};
   }
   if (root.IsNull()) return;  // an empty overlay is fine
   if (!root.IsMap())
@@ -483,7 +459,7 @@ void read_file(Catalog& cat, const SourceFile& src, bool allow_override) {
     else
       throw LoadError{fmt::format(
           "{}: unknown top-level key '{}'; expected gpus, models, engines, prices or efficiency",
-          where(src.name, kv.first.Mark()), key)};
+          yaml_position(src.name, kv.first.Mark()), key)};
   }
 }
 

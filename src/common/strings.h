@@ -23,6 +23,9 @@ bool is_catalog_id(std::string_view s);
 // "12,345" style thousands grouping for integers in human output.
 std::string group_thousands(long long n);
 
+// Levenshtein distance (single-byte edits), for "did you mean" hints on unknown keys.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
 // Formats a number with `digits` significant digits, no exponent for usual magnitudes.
 std::string format_sig(double v, int digits = 3);
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/strings.h"
+#include "common/yaml_text.h"
 
 namespace llmctl::deploy {
 
@@ -16,18 +17,6 @@ namespace {
 struct SettingsError {
   std::string message;
 };
-
-std::string position(const std::string& file, const YAML::Mark& mark) {
-  if (mark.line < 0) return file;
-  return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
-}
-
-std::string describe(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return "nothing";
-  if (n.IsScalar()) return fmt::format("\"{}\"", n.Scalar());
-  if (n.IsSequence()) return "a list";
-  return "a map";
-}
 
 // One map of the section, read field by field; unknown keys fail up front.
 class Reader {
@@ -38,7 +27,7 @@ class Reader {
     if (!node.IsMap())
       fail(node, path_,
            fmt::format("expected a map with fields {}, found {}", join(allowed, ", "),
-                       describe(node)));
+                       yaml_describe(node)));
     std::set<std::string> seen;
     for (const auto& kv : node) {
       std::string key = kv.first.Scalar();
@@ -54,7 +43,8 @@ class Reader {
   [[noreturn]] void fail(const YAML::Node& at, const std::string& field_path,
                          const std::string& what) const {
     YAML::Mark mark = at.IsDefined() ? at.Mark() : node_.Mark();
-    throw SettingsError{fmt::format("{}: field '{}': {}", position(file_, mark), field_path, what)};
+    throw SettingsError{
+        fmt::format("{}: field '{}': {}", yaml_position(file_, mark), field_path, what)};
   }
   std::string field(const std::string& key) const { return path_ + "." + key; }
   bool has(const std::string& key) const {
@@ -67,7 +57,7 @@ class Reader {
     if (!has(key)) return std::nullopt;
     YAML::Node n = node_[key];
     if (!n.IsScalar() || trim(n.Scalar()).empty())
-      fail(n, field(key), fmt::format("expected a non-empty string, found {}", describe(n)));
+      fail(n, field(key), fmt::format("expected a non-empty string, found {}", yaml_describe(n)));
     return n.Scalar();
   }
   std::optional<double> number(const std::string& key, double min, double max) const {
@@ -77,7 +67,7 @@ class Reader {
     if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v) || v < min ||
         v > max)
       fail(n, field(key),
-           fmt::format("expected a number from {} to {}, found {}", min, max, describe(n)));
+           fmt::format("expected a number from {} to {}, found {}", min, max, yaml_describe(n)));
     return v;
   }
   std::optional<int> integer(const std::string& key, int min, int max) const {
@@ -85,7 +75,7 @@ class Reader {
     if (!v) return std::nullopt;
     if (std::floor(*v) != *v)
       fail(node_[key], field(key),
-           fmt::format("expected a whole number, found {}", describe(node_[key])));
+           fmt::format("expected a whole number, found {}", yaml_describe(node_[key])));
     return static_cast<int>(*v);
   }
   std::optional<bool> boolean(const std::string& key) const {
@@ -93,7 +83,7 @@ class Reader {
     YAML::Node n = node_[key];
     bool v = false;
     if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v))
-      fail(n, field(key), fmt::format("expected true or false, found {}", describe(n)));
+      fail(n, field(key), fmt::format("expected true or false, found {}", yaml_describe(n)));
     return v;
   }
   std::map<std::string, std::string> string_map(const std::string& key) const {
@@ -101,11 +91,11 @@ class Reader {
     if (!has(key)) return out;
     YAML::Node n = node_[key];
     if (!n.IsMap())
-      fail(n, field(key), fmt::format("expected a map of strings, found {}", describe(n)));
+      fail(n, field(key), fmt::format("expected a map of strings, found {}", yaml_describe(n)));
     for (const auto& kv : n) {
       if (!kv.second.IsScalar())
         fail(kv.second, field(key) + "." + kv.first.Scalar(),
-             fmt::format("expected a string, found {}", describe(kv.second)));
+             fmt::format("expected a string, found {}", yaml_describe(kv.second)));
       out[kv.first.Scalar()] = kv.second.Scalar();
     }
     return out;
@@ -184,7 +174,7 @@ Result<Settings> parse_deploy_section(std::string_view spec_yaml, const std::str
   } catch (const SettingsError& e) {
     return Error{e.message};
   } catch (const YAML::Exception& e) {
-    return Error{fmt::format("{}: invalid YAML: {}", position(file, e.mark), e.msg)};
+    return Error{fmt::format("{}: invalid YAML: {}", yaml_position(file, e.mark), e.msg)};
   }
   return s;
 }

@@ -99,7 +99,7 @@ ProviderKind parse_kind(Fields& d) {
   if (v == "anthropic") return ProviderKind::kAnthropic;
   d.fail(n, "provider",
          fmt::format("expected one of openai, openai-compatible, anthropic, simulated, found {}",
-                     yaml::describe(n)));
+                     yaml::yaml_describe(n)));
 }
 
 Deployment parse_deployment(Fields& d, const std::string& group, int index,
@@ -404,7 +404,8 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
   } catch (const FieldError& e) {
     return Error{e.message};
   } catch (const YAML::Exception& e) {
-    return Error{fmt::format("{}: invalid YAML: {}", yaml::where(file_name, e.mark), e.msg)};
+    return Error{
+        fmt::format("{}: invalid YAML: {}", yaml::yaml_position(file_name, e.mark), e.msg)};
   }
   c.index();
   return c;

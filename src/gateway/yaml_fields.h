@@ -14,30 +14,24 @@
 #include <string>
 #include <vector>
 
+#include "common/yaml_text.h"
+
 namespace llmctl::gateway::yaml {
 
 struct FieldError {
   std::string message;
 };
 
-inline std::string where(const std::string& file, const YAML::Mark& mark) {
-  if (mark.line < 0) return file;
-  return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
-}
-
-inline std::string describe(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return "nothing";
-  if (n.IsScalar()) return fmt::format("\"{}\"", n.Scalar());
-  if (n.IsSequence()) return "a list";
-  return "a map";
-}
+// The shared spelling of places and found values (common/yaml_text.h).
+using llmctl::yaml_describe;
+using llmctl::yaml_position;
 
 class Fields {
  public:
   // `path` names the map in messages, e.g. "models[0].deployments[1]" (empty at top level).
   Fields(const std::string& file, const YAML::Node& node, std::string path)
       : file_(file), node_(node), path_(std::move(path)) {
-    if (!node.IsMap()) fail(node, "", fmt::format("expected a map, found {}", describe(node)));
+    if (!node.IsMap()) fail(node, "", fmt::format("expected a map, found {}", yaml_describe(node)));
   }
 
   const std::string& file() const { return file_; }
@@ -51,8 +45,8 @@ class Fields {
                          const std::string& what) const {
     const YAML::Mark mark = at.IsDefined() ? at.Mark() : node_.Mark();
     std::string field = key.empty() ? path_ : path(key);
-    throw FieldError{
-        fmt::format("{}: {}{}{}", where(file_, mark), field, field.empty() ? "" : ": ", what)};
+    throw FieldError{fmt::format("{}: {}{}{}", yaml_position(file_, mark), field,
+                                 field.empty() ? "" : ": ", what)};
   }
 
   bool has(const std::string& key) const {
@@ -73,7 +67,7 @@ class Fields {
   std::string str(const std::string& key, const std::string& fallback = "", bool required = false) {
     YAML::Node n = get(key, required);
     if (!n.IsDefined()) return fallback;
-    if (!n.IsScalar()) fail(n, key, fmt::format("expected a string, found {}", describe(n)));
+    if (!n.IsScalar()) fail(n, key, fmt::format("expected a string, found {}", yaml_describe(n)));
     return n.Scalar();
   }
 
@@ -83,7 +77,7 @@ class Fields {
     if (!n.IsDefined()) return fallback;
     double v = 0;
     if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v))
-      fail(n, key, fmt::format("expected a number, found {}", describe(n)));
+      fail(n, key, fmt::format("expected a number, found {}", yaml_describe(n)));
     if (v < min || v > max)
       fail(n, key,
            max == std::numeric_limits<double>::max()
@@ -98,7 +92,7 @@ class Fields {
     if (!n.IsDefined()) return fallback;
     long long v = 0;
     if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v))
-      fail(n, key, fmt::format("expected an integer, found {}", describe(n)));
+      fail(n, key, fmt::format("expected an integer, found {}", yaml_describe(n)));
     if (v < min || v > max)
       fail(n, key,
            max == std::numeric_limits<long long>::max()
@@ -112,7 +106,7 @@ class Fields {
     if (!n.IsDefined()) return fallback;
     bool v = false;
     if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v))
-      fail(n, key, fmt::format("expected true or false, found {}", describe(n)));
+      fail(n, key, fmt::format("expected true or false, found {}", yaml_describe(n)));
     return v;
   }
 
@@ -121,10 +115,10 @@ class Fields {
     std::vector<std::string> out;
     if (!n.IsDefined()) return out;
     if (!n.IsSequence())
-      fail(n, key, fmt::format("expected a list of strings, found {}", describe(n)));
+      fail(n, key, fmt::format("expected a list of strings, found {}", yaml_describe(n)));
     for (const auto& item : n) {
       if (!item.IsScalar())
-        fail(item, key, fmt::format("expected a string, found {}", describe(item)));
+        fail(item, key, fmt::format("expected a string, found {}", yaml_describe(item)));
       out.push_back(item.Scalar());
     }
     return out;
@@ -139,7 +133,7 @@ class Fields {
         std::string list;
         for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
         throw FieldError{fmt::format("{}: {}: unknown field (known fields here: {})",
-                                     where(file_, kv.first.Mark()), path(key), list)};
+                                     yaml_position(file_, kv.first.Mark()), path(key), list)};
       }
     }
   }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/strings.h"
+#include "common/yaml_text.h"
 
 namespace llmctl::plan {
 namespace {
@@ -17,33 +18,6 @@ namespace {
 struct SpecError {
   std::string message;
 };
-
-std::string position(const std::string& file, const YAML::Mark& mark) {
-  if (mark.line < 0) return file;
-  return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
-}
-
-std::string describe(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return "nothing";
-  if (n.IsScalar()) return fmt::format("\"{}\"", n.Scalar());
-  if (n.IsSequence()) return "a list";
-  return "a map";
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // One YAML map of the spec, read field by field. The allowed keys are known up front, so an
 // unknown key (usually a typo) fails at construction with the nearest allowed key.
@@ -56,7 +30,7 @@ class MapReader {
       const YAML::Node& at = node.IsDefined() && !node.IsNull() ? node : parent_key;
       fail(at, path_,
            fmt::format("expected a map with fields {}, found {}", join(allowed_, ", "),
-                       describe(node)));
+                       yaml_describe(node)));
     }
     std::set<std::string> seen;
     for (const auto& kv : node) {
@@ -78,7 +52,8 @@ class MapReader {
   [[noreturn]] void fail(const YAML::Node& at, const std::string& field_path,
                          const std::string& what) const {
     YAML::Mark mark = at.IsDefined() ? at.Mark() : node_.Mark();
-    throw SpecError{fmt::format("{}: field '{}': {}", position(file_, mark), field_path, what)};
+    throw SpecError{
+        fmt::format("{}: field '{}': {}", yaml_position(file_, mark), field_path, what)};
   }
 
   std::string field(const std::string& key) const {
@@ -104,7 +79,7 @@ class MapReader {
     double v = 0;
     if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v) || v < min ||
         v > max || (open_min && v == min))
-      fail(n, field(key), fmt::format("expected {}, found {}", expected, describe(n)));
+      fail(n, field(key), fmt::format("expected {}, found {}", expected, yaml_describe(n)));
     return v;
   }
 
@@ -120,7 +95,7 @@ class MapReader {
     YAML::Node n = node_[key];
     bool v = false;
     if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v))
-      fail(n, field(key), fmt::format("expected true or false, found {}", describe(n)));
+      fail(n, field(key), fmt::format("expected true or false, found {}", yaml_describe(n)));
     return v;
   }
 
@@ -128,13 +103,14 @@ class MapReader {
     YAML::Node n = node_[key];
     long v = 0;
     if (!n.IsScalar() || !YAML::convert<long>::decode(n, v) || v < min || v > 1 << 20)
-      fail(n, field(key), fmt::format("expected an integer >= {}, found {}", min, describe(n)));
+      fail(n, field(key),
+           fmt::format("expected an integer >= {}, found {}", min, yaml_describe(n)));
     return static_cast<int>(v);
   }
 
   SpecRef ref(const YAML::Node& n, const std::string& field_path) const {
     if (!n.IsScalar() || trim(n.Scalar()).empty())
-      fail(n, field_path, fmt::format("expected a non-empty string, found {}", describe(n)));
+      fail(n, field_path, fmt::format("expected a non-empty string, found {}", yaml_describe(n)));
     return SpecRef{n.Scalar(), n.Mark().line + 1, n.Mark().column + 1};
   }
 
@@ -150,7 +126,7 @@ class MapReader {
     }
     if (!n.IsSequence() || n.size() == 0)
       fail(n, field(key),
-           fmt::format("expected a non-empty list of strings, found {}", describe(n)));
+           fmt::format("expected a non-empty list of strings, found {}", yaml_describe(n)));
     for (size_t i = 0; i < n.size(); ++i)
       out.push_back(ref(n[i], fmt::format("{}[{}]", field(key), i)));
     return out;
@@ -292,7 +268,7 @@ Constraints parse_constraints(const MapReader& top) {
     YAML::Node n = r.get("gpu_usd_per_hour");
     if (!n.IsMap())
       r.fail(n, r.field("gpu_usd_per_hour"),
-             fmt::format("expected a map GPU id -> $ per GPU-hour, found {}", describe(n)));
+             fmt::format("expected a map GPU id -> $ per GPU-hour, found {}", yaml_describe(n)));
     for (const auto& kv : n) {
       std::string id = kv.first.Scalar();
       std::string path = fmt::format("constraints.gpu_usd_per_hour.{}", id);
@@ -300,7 +276,7 @@ Constraints parse_constraints(const MapReader& top) {
       if (!kv.second.IsScalar() || !YAML::convert<double>::decode(kv.second, v) ||
           !std::isfinite(v) || v <= 0)
         r.fail(kv.second, path,
-               fmt::format("expected $ per GPU-hour > 0, found {}", describe(kv.second)));
+               fmt::format("expected $ per GPU-hour > 0, found {}", yaml_describe(kv.second)));
       c.gpu_usd_per_hour[to_lower(id)] = v;
       c.gpu_price_refs[to_lower(id)] =
           SpecRef{id, kv.first.Mark().line + 1, kv.first.Mark().column + 1};
@@ -334,13 +310,13 @@ Result<Spec> parse_spec(std::string_view yaml_text, const std::string& file) {
     try {
       root = YAML::Load(std::string(yaml_text));
     } catch (const YAML::ParserException& e) {
-      return Error{fmt::format("{}: YAML syntax error: {}", position(file, e.mark), e.msg)};
+      return Error{fmt::format("{}: YAML syntax error: {}", yaml_position(file, e.mark), e.msg)};
     }
     if (!root.IsMap())
       return Error{fmt::format(
           "{}: expected a map with fields name, model|models|tier, traffic, slo, budget, "
           "constraints; found {}",
-          file, describe(root))};
+          file, yaml_describe(root))};
     MapReader r(file, root, "",
                 {"name", "model", "models", "tier", "traffic", "slo", "budget", "constraints"});
     Spec s;
@@ -379,7 +355,7 @@ Result<Spec> parse_spec(std::string_view yaml_text, const std::string& file) {
   } catch (const SpecError& e) {
     return Error{e.message};
   } catch (const YAML::Exception& e) {
-    return Error{fmt::format("{}: {}", position(file, e.mark), e.msg)};
+    return Error{fmt::format("{}: {}", yaml_position(file, e.mark), e.msg)};
   }
 }
 
