@@ -308,6 +308,35 @@ Model parse_model(Fields& f) {
   return m;
 }
 
+// The `metrics:` list of an engine or exporter.
+std::vector<EngineMetric> parse_metrics(Fields& f, const char* kind, const std::string& id) {
+  std::vector<EngineMetric> out;
+  YAML::Node metrics = f.get("metrics", true);
+  if (!metrics.IsSequence()) f.fail(metrics, "metrics", "expected a list of metrics");
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    Fields mf(f.file(), metrics[i], fmt::format("{} '{}' metrics[{}]", kind, id, i));
+    EngineMetric m;
+    m.name = mf.str("name");
+    m.type = mf.one_of("type", {"counter", "gauge", "histogram"});
+    m.meaning = mf.str("meaning");
+    m.replaces = mf.str_list("replaces");
+    m.deprecated_in = mf.str("deprecated_in", false);
+    m.signal = mf.str("signal", false);
+    if (!m.signal.empty() &&
+        std::find_if(std::begin(kMetricSignals), std::end(kMetricSignals),
+                     [&](const char* x) { return m.signal == x; }) == std::end(kMetricSignals))
+      mf.fail(mf.node()["signal"], "signal",
+              fmt::format("expected one of {}, found \"{}\"",
+                          join(std::vector<std::string>(std::begin(kMetricSignals),
+                                                        std::end(kMetricSignals)),
+                               ", "),
+                          m.signal));
+    mf.finish();
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 Engine parse_engine(Fields& f) {
   Engine e;
   e.id = lower_id(f);
@@ -339,19 +368,18 @@ Engine parse_engine(Fields& f) {
   YAML::Node flags = f.get("flags", true);
   if (!flags.IsMap()) f.fail(flags, "flags", "expected a map concept -> flag");
   for (const auto& kv : flags) e.flags[kv.first.Scalar()] = kv.second.Scalar();
-  YAML::Node metrics = f.get("metrics", true);
-  if (!metrics.IsSequence()) f.fail(metrics, "metrics", "expected a list of metrics");
-  for (size_t i = 0; i < metrics.size(); ++i) {
-    Fields mf(f.file(), metrics[i], fmt::format("engine '{}' metrics[{}]", e.id, i));
-    EngineMetric m;
-    m.name = mf.str("name");
-    m.type = mf.one_of("type", {"counter", "gauge", "histogram"});
-    m.meaning = mf.str("meaning");
-    m.replaces = mf.str_list("replaces");
-    m.deprecated_in = mf.str("deprecated_in", false);
-    mf.finish();
-    e.metrics.push_back(std::move(m));
-  }
+  e.metrics = parse_metrics(f, "engine", e.id);
+  e.provenance = f.provenance();
+  return e;
+}
+
+Exporter parse_exporter(Fields& f) {
+  Exporter e;
+  e.id = lower_id(f);
+  e.name = f.str("name");
+  e.port = f.integer("port", true, 1);
+  e.metrics_path = f.str("metrics_path");
+  e.metrics = parse_metrics(f, "exporter", e.id);
   e.provenance = f.provenance();
   return e;
 }
@@ -442,7 +470,8 @@ void read_file(Catalog& cat, const SourceFile& src, bool allow_override) {
   if (root.IsNull()) return;  // an empty overlay is fine
   if (!root.IsMap())
     throw LoadError{fmt::format(
-        "{}: expected a map with keys gpus, models, engines, prices or efficiency", src.name)};
+        "{}: expected a map with keys gpus, models, engines, prices, efficiency or exporters",
+        src.name)};
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
     const YAML::Node& list = kv.second;
@@ -456,10 +485,13 @@ void read_file(Catalog& cat, const SourceFile& src, bool allow_override) {
       read_list(cat, cat.prices, list, "price", src, allow_override, parse_price);
     else if (key == "efficiency")
       read_list(cat, cat.efficiency, list, "efficiency", src, allow_override, parse_efficiency);
+    else if (key == "exporters")
+      read_list(cat, cat.exporters, list, "exporter", src, allow_override, parse_exporter);
     else
-      throw LoadError{fmt::format(
-          "{}: unknown top-level key '{}'; expected gpus, models, engines, prices or efficiency",
-          yaml_position(src.name, kv.first.Mark()), key)};
+      throw LoadError{
+          fmt::format("{}: unknown top-level key '{}'; expected gpus, models, engines, prices, "
+                      "efficiency or exporters",
+                      yaml_position(src.name, kv.first.Mark()), key)};
   }
 }
 

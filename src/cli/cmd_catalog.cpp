@@ -81,6 +81,14 @@ std::string list_text(const Catalog& cat, const std::string& kind) {
                  p.provenance.as_of});
     return t.render();
   }
+  if (kind == "exporters") {
+    Table t({"ID", "NAME", "PORT", "PATH", "METRICS", "AS OF"},
+            {false, false, true, false, true, false});
+    for (const auto& e : cat.exporters)
+      t.add_row({e.id, e.name, std::to_string(e.port), e.metrics_path,
+                 std::to_string(e.metrics.size()), e.provenance.as_of});
+    return t.render();
+  }
   Table t({"ID", "ENGINE", "ARCH", "PARAMETERS", "FITTED ON", "AS OF"});
   for (const auto& e : cat.efficiency) {
     std::vector<std::string> ps;
@@ -103,6 +111,8 @@ json::array list_json(const Catalog& cat, const std::string& kind) {
     for (const auto& x : cat.prices) a.push_back(catalog::to_json(x));
   if (kind == "efficiency")
     for (const auto& x : cat.efficiency) a.push_back(catalog::to_json(x));
+  if (kind == "exporters")
+    for (const auto& x : cat.exporters) a.push_back(catalog::to_json(x));
   return a;
 }
 
@@ -172,9 +182,9 @@ void register_catalog(CLI::App& app, Context& ctx) {
   };
   auto lo = std::make_shared<ListOpts>();
   auto* list = cmd->add_subcommand("list", "List catalog entries of one kind");
-  list->add_option("kind", lo->kind, "gpus, models, engines, prices or efficiency")
+  list->add_option("kind", lo->kind, "gpus, models, engines, prices, efficiency or exporters")
       ->required()
-      ->check(CLI::IsMember({"gpus", "models", "engines", "prices", "efficiency"}));
+      ->check(CLI::IsMember({"gpus", "models", "engines", "prices", "efficiency", "exporters"}));
   add_format_option(list, lo->format);
   list->callback([&ctx, lo] {
     ctx.action = [&ctx, lo] {
@@ -211,6 +221,8 @@ void register_catalog(CLI::App& app, Context& ctx) {
         v = catalog::to_json(*e), kind = "engine";
       else if (auto* p = cat->find_price(so->id))
         v = catalog::to_json(*p), kind = "price";
+      else if (auto* x = cat->find_exporter(so->id))
+        v = catalog::to_json(*x), kind = "exporter";
       else
         return input_error(Error{fmt::format(
             "no catalog entry '{}'; known GPUs: {}; models: {}; engines: {}; prices: see "
@@ -264,13 +276,16 @@ void register_catalog(CLI::App& app, Context& ctx) {
                           {"models", cat->models.size()},
                           {"engines", cat->engines.size()},
                           {"prices", cat->prices.size()},
-                          {"efficiency", cat->efficiency.size()}};
+                          {"efficiency", cat->efficiency.size()},
+                          {"exporters", cat->exporters.size()}};
       if (json_out)
         std::cout << to_pretty_json(json::object{{"valid", true}, {"counts", counts}});
       else
-        fmt::print("catalog OK: {} GPUs, {} models, {} engines, {} prices, {} efficiency entries\n",
-                   cat->gpus.size(), cat->models.size(), cat->engines.size(), cat->prices.size(),
-                   cat->efficiency.size());
+        fmt::print(
+            "catalog OK: {} GPUs, {} models, {} engines, {} prices, {} efficiency entries, {} "
+            "exporters\n",
+            cat->gpus.size(), cat->models.size(), cat->engines.size(), cat->prices.size(),
+            cat->efficiency.size(), cat->exporters.size());
       return kExitOk;
     };
   });
