@@ -96,7 +96,7 @@ void latency_from_histogram(Ctx& c, const Sli& sli, const std::string& target,
   if (probe.buckets.empty()) return;
   const double bound = probe.nearest_bound(slo_s);
   Sli s = sli;
-  s.what = fmt::format("{} {} s (the histogram bound nearest the SLO)", sli.what, num(bound));
+  s.what = fmt::format("{} {} s (the histogram bound nearest the SLO)", sli.what, plain(bound));
   auto ratio = [&](double w) -> std::optional<Ratio> {
     Histogram h = histogram(c.snap, name, match, CountWindow{w});
     if (h.buckets.empty()) return std::nullopt;

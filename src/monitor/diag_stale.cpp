@@ -13,34 +13,6 @@
 
 namespace llmctl::monitor::detail {
 
-namespace {
-
-// The longest prefix all of a set's names share, cut after its last ':' or '_' (vllm:, tgi_,
-// DCGM_FI_, llmctl_gateway_); "" when it is shorter than 3 characters.
-std::string set_prefix(const MetricFamilySet& s) {
-  std::string p;
-  bool first = true;
-  for (const auto& m : s.metrics) {
-    std::vector<std::string> names = m.replaces;
-    names.push_back(m.name);
-    for (const auto& n : names) {
-      if (first) {
-        p = n;
-        first = false;
-        continue;
-      }
-      std::size_t k = 0;
-      while (k < p.size() && k < n.size() && p[k] == n[k]) ++k;
-      p.resize(k);
-    }
-  }
-  std::size_t cut = p.find_last_of(":_");
-  p = cut == std::string::npos ? "" : p.substr(0, cut + 1);
-  return p.size() >= 3 ? p : "";
-}
-
-}  // namespace
-
 void diagnose_stale(Ctx& c) {
   if (c.snap.rules.empty()) return;
   // What each running kind of target exports.
@@ -62,7 +34,7 @@ void diagnose_stale(Ctx& c) {
   }
   std::vector<std::pair<const MetricFamilySet*, std::string>> prefixes;
   for (const auto& s : c.mc.sets())
-    if (auto p = set_prefix(s); !p.empty()) prefixes.emplace_back(&s, p);
+    if (auto p = name_prefix(s); !p.empty()) prefixes.emplace_back(&s, p);
 
   for (const auto& rule : c.snap.rules) {
     std::vector<std::string> problems;

@@ -48,6 +48,28 @@ std::string family_of(std::string_view name) {
   return std::string(name);
 }
 
+std::string name_prefix(const MetricFamilySet& s) {
+  std::string p;
+  bool first = true;
+  for (const auto& m : s.metrics) {
+    std::vector<std::string> names = m.replaces;
+    names.push_back(m.name);
+    for (const auto& n : names) {
+      if (first) {
+        p = n;
+        first = false;
+        continue;
+      }
+      std::size_t k = 0;
+      while (k < p.size() && k < n.size() && p[k] == n[k]) ++k;
+      p.resize(k);
+    }
+  }
+  std::size_t cut = p.find_last_of(":_");
+  p = cut == std::string::npos ? "" : p.substr(0, cut + 1);
+  return p.size() >= 3 ? p : "";
+}
+
 MetricCatalog::MetricCatalog(const catalog::Catalog& cat) {
   for (const auto& e : cat.engines) sets_.push_back({e.id, "engine", e.metrics});
   for (const auto& x : cat.exporters) sets_.push_back({x.id, "exporter", x.metrics});

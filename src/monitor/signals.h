@@ -47,6 +47,10 @@ class MetricCatalog {
   std::vector<MetricFamilySet> sets_;
 };
 
+// The prefix every name of a set shares, cut after its last ':' or '_' ("vllm:", "tgi_",
+// "DCGM_FI_", "llmctl_gateway_"); "" when shorter than 3 characters.
+std::string name_prefix(const MetricFamilySet& s);
+
 // Sample name -> family name: strips `_bucket`, `_sum`, `_count`, `_created` of histograms and
 // counters' `_created`.
 std::string family_of(std::string_view sample_name);
