@@ -63,8 +63,8 @@ void burn(Ctx& c, const Sli& sli, const std::string& target, const RatioAt& rati
   const double rate = *w / sli.budget;
   if (rate < c.th.burns.front().rate) return;
   c.note(
-      fmt::format("{} on {}: burn rate over {} only; the 1h/6h/3d windows need --prometheus or "
-                  "--db",
+      fmt::format("{} on {}: burn rate over {} only; the 1h/6h/3d windows were not observed "
+                  "(they need a Prometheus server or a request log that holds them)",
                   sli.kind, target, c.window_text()));
   Finding f;
   f.kind = sli.kind;

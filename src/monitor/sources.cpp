@@ -240,12 +240,15 @@ void collect_prometheus(const SourceOptions& o, const MetricCatalog& mc, const T
   }
   snap.index();
 
-  // 3. Long-window increases for the burn rates (every window of every pair).
+  // 3. Long-window increases for the burn rates (every window of every pair), for the series
+  // the server holds a whole window of: a sample at least that old (`offset`). A server that
+  // started 20 s ago would otherwise report 20 s of errors or spend as the last hour's.
   std::set<double> windows;
   for (const auto& b : th.burns) windows.insert(b.long_s), windows.insert(b.short_s);
   for (const auto& name : burn_names(mc, present))
     for (double w : windows) {
-      auto r = api.query(fmt::format("increase({}[{}])", name, duration_text(w)), now);
+      auto r = api.query(
+          fmt::format("increase({0}[{1}]) and {0} offset {1}", name, duration_text(w)), now);
       if (!r) {
         snap.notes.push_back(r.error().message);
         continue;
