@@ -24,26 +24,6 @@ constexpr Reason kThrottleReasons[] = {{0x4, "sw_power_cap"},
                                        {0x40, "hw_thermal_slowdown"},
                                        {0x80, "hw_power_brake_slowdown"}};
 
-struct Price {
-  double usd_per_hour = 0;
-  std::string what;  // "h100-sxm on-demand at aws" / "--gpu-hour-usd"
-};
-
-std::optional<Price> gpu_price(const Ctx& c, const std::string& model_name) {
-  if (c.opt.gpu_hour_usd) return Price{*c.opt.gpu_hour_usd, "--gpu-hour-usd"};
-  const catalog::Gpu* g = nullptr;
-  if (!model_name.empty()) g = c.cat.find_gpu(model_name);
-  if (!g && !c.opt.gpu.empty()) g = c.cat.find_gpu(c.opt.gpu);
-  if (!g) return std::nullopt;
-  // The cheapest on-demand price the catalog lists: the least this idle GPU can be costing.
-  const catalog::GpuPrice* best = nullptr;
-  for (const auto& p : g->prices)
-    if (p.kind == "on_demand" && (!best || p.usd_per_hour < best->usd_per_hour)) best = &p;
-  if (!best) return std::nullopt;
-  return Price{best->usd_per_hour,
-               fmt::format("{} on demand at {} (catalog, {})", g->id, best->provider, best->as_of)};
-}
-
 void gpu_idle(Ctx& c) {
   // Idle GPUs grouped by host and model, so a node of 8 idle GPUs is one finding.
   struct Group {
@@ -283,6 +263,21 @@ void gpu_throttle(Ctx& c) {
 }
 
 }  // namespace
+
+std::optional<GpuHourPrice> gpu_price(const Ctx& c, const std::string& model_name) {
+  if (c.opt.gpu_hour_usd) return GpuHourPrice{*c.opt.gpu_hour_usd, "--gpu-hour-usd"};
+  const catalog::Gpu* g = nullptr;
+  if (!model_name.empty()) g = c.cat.find_gpu(model_name);
+  if (!g && !c.opt.gpu.empty()) g = c.cat.find_gpu(c.opt.gpu);
+  if (!g) return std::nullopt;
+  // The cheapest on-demand price the catalog lists: the least this idle GPU can be costing.
+  const catalog::GpuPrice* best = nullptr;
+  for (const auto& p : g->prices)
+    if (p.kind == "on_demand" && (!best || p.usd_per_hour < best->usd_per_hour)) best = &p;
+  if (!best) return std::nullopt;
+  return GpuHourPrice{best->usd_per_hour, fmt::format("{} on demand at {} (catalog, {})", g->id,
+                                                      best->provider, best->as_of)};
+}
 
 void diagnose_gpus(Ctx& c) {
   gpu_idle(c);

@@ -83,6 +83,14 @@ EngineLoad engine_load(const Ctx& c, const EngineTarget& t);
 // model and GPU are known, else the `llmctl plan` spec fields to fill.
 Fix sizing_fix(const Ctx& c, const EngineTarget& t, const std::string& action);
 
+// The price of one GPU-hour: --gpu-hour-usd, else the catalog's cheapest on-demand price of the
+// GPU named by DCGM's modelName (or --gpu); nullopt when neither is known.
+struct GpuHourPrice {
+  double usd_per_hour = 0;
+  std::string what;  // "h100-sxm on demand at aws (catalog, 2026-11-01)" / "--gpu-hour-usd"
+};
+std::optional<GpuHourPrice> gpu_price(const Ctx& c, const std::string& model_name);
+
 // Families (one file each).
 void diagnose_engines(Ctx& c);  // kv_saturation, preemption, queue_growth, prefix_cache_low,
                                 // length_truncation (engine side)

@@ -367,6 +367,7 @@ std::vector<TargetSummary> summarize(const Ctx& c) {
       t.gpu_memory_share =
           used->last() / (used->last() + free->last() + (reserved ? reserved->last() : 0));
     }
+    if (auto price = detail::gpu_price(c, g.model_name)) t.cost_per_hour_usd = price->usd_per_hour;
     out.push_back(std::move(t));
   }
   return out;

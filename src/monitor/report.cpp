@@ -173,16 +173,33 @@ std::string render_text(const Report& r, bool color) {
   return out;
 }
 
+namespace {
+// Cuts `s` to `columns` characters on the screen (UTF-8: a character is one lead byte), never
+// inside a character.
+void fit(std::string& s, int columns) {
+  if (columns <= 0) return;
+  int seen = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;  // continuation byte
+    if (++seen > columns) {
+      s.resize(i);
+      return;
+    }
+  }
+}
+}  // namespace
+
 std::string render_watch(const Report& r, const std::string& clock, int columns, int rows,
                          bool color) {
   std::string out;
   int crit = 0, warn = 0, info = 0;
   for (const auto& f : r.findings)
     (f.severity == Severity::kCritical ? crit : f.severity == Severity::kWarning ? warn : info)++;
-  std::string head = fmt::format(
-      "llmctl monitor — {} — {} — window {} — findings: {} critical, {} warning, {} info", clock,
-      r.source, duration_text(r.window_s), crit, warn, info);
-  if (columns > 0 && static_cast<int>(head.size()) > columns) head.resize(columns);
+  // What matters first: a narrow terminal cuts the source, not the counts.
+  std::string head =
+      fmt::format("llmctl monitor {} — findings: {} critical, {} warning, {} info — window {} — {}",
+                  clock, crit, warn, info, duration_text(r.window_s), r.source);
+  fit(head, columns);
   out += (color ? "\x1b[1m" + head + "\x1b[0m" : head) + "\n\n";
   out += table(kTargetColumns, target_rows(r), columns);
   out += "\n";
@@ -200,7 +217,7 @@ std::string render_watch(const Report& r, const std::string& clock, int columns,
       }
       std::string line =
           fmt::format("{} {:<18} {:<28} {}", sev(f.severity, false), f.kind, f.target, f.message);
-      if (columns > 0 && static_cast<int>(line.size()) > columns) line.resize(columns);
+      fit(line, columns);
       if (color) line = std::string(color_of(f.severity)) + line + "\x1b[0m";
       out += line + "\n";
       ++used;

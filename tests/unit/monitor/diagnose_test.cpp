@@ -385,8 +385,21 @@ TEST(Report, JsonHasTheIssueShape) {
   std::string screen = render_watch(r, "12:00:00", 120, 30, false);
   EXPECT_NE(screen.find("OPEN FINDINGS"), std::string::npos);
   EXPECT_NE(screen.find("kv_saturation"), std::string::npos);
-  for (std::size_t p = 0, q; (q = screen.find('\n', p)) != std::string::npos; p = q + 1)
-    EXPECT_LE(q - p, 120u);
+  // Every line fits 120 characters on the screen, the counts first in the header.
+  for (std::size_t p = 0, q; (q = screen.find('\n', p)) != std::string::npos; p = q + 1) {
+    int chars = 0;
+    for (std::size_t i = p; i < q; ++i)
+      chars += (static_cast<unsigned char>(screen[i]) & 0xC0) != 0x80;
+    EXPECT_LE(chars, 120);
+  }
+  EXPECT_EQ(screen.rfind("llmctl monitor 12:00:00 — findings: 0 critical, 1 warning, 0 info", 0),
+            0u)
+      << screen;
+  // A narrow terminal cuts whole characters: the line stays valid UTF-8.
+  std::string narrow = render_watch(r, "12:00:00", 15, 30, false);
+  EXPECT_EQ(narrow.substr(0, narrow.find('\n')), "llmctl monitor ");
+  narrow = render_watch(r, "12:00:00", 25, 30, false);
+  EXPECT_EQ(narrow.substr(0, narrow.find('\n')), "llmctl monitor 12:00:00 —");
 }
 
 }  // namespace
