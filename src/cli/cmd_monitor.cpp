@@ -277,6 +277,14 @@ void register_monitor(CLI::App& app, Context& ctx) {
         std::cout << to_pretty_json(monitor::to_json(*report));
       else
         std::cout << monitor::render_text(*report, color_enabled());
+      if (!report->judged()) {
+        // Unreachable or unknown sources are not a healthy system: a gate must not pass on them.
+        std::fflush(stdout);
+        fmt::print(
+            stderr, "llmctl: monitor judged nothing: {}\n",
+            report->notes.empty() ? "no source gave metrics or rows" : report->notes.front());
+        return kExitUsage;
+      }
       return exit_for(*report, o->fail_on);
     };
   });

@@ -394,6 +394,7 @@ Report diagnose(const Snapshot& snapshot, const LogSummary* log, const catalog::
   r.targets = summarize(c);
   r.notes = snapshot.notes;
   for (auto& n : c.notes) r.notes.push_back(std::move(n));
+  r.log_rows = log ? static_cast<long long>(log->rows) : 0;
   r.now_s = snapshot.now_s;
   r.window_s = snapshot.window_s;
   r.source = snapshot.source;

@@ -27,6 +27,10 @@ struct Report {
   std::vector<Finding> findings;  // by severity (critical first), then kind order, then target
   std::vector<TargetSummary> targets;
   std::vector<std::string> notes;  // what was not read and which diagnoses it left out
+  long long log_rows = 0;          // request-log rows judged
+  // False when no source gave anything to judge (no known target, no log row): "no findings"
+  // would then mean "could not look", not "healthy".
+  bool judged() const { return !targets.empty() || log_rows > 0 || !findings.empty(); }
   double now_s = 0;
   double window_s = 0;
   std::string source;

@@ -135,6 +135,7 @@ json::value to_json(const Report& r) {
   for (const auto& n : r.notes) notes.emplace_back(n);
   return json::object{{"findings", findings},
                       {"summary", json::object{{"source", r.source},
+                                               {"judged", r.judged()},
                                                {"now_s", round_to(r.now_s, 3)},
                                                {"window_s", round_to(r.window_s, 3)},
                                                {"findings", counts},
@@ -146,7 +147,11 @@ std::string render_text(const Report& r, bool color) {
   std::string out;
   out += fmt::format("llmctl monitor: {} ({} window)\n\n", r.source, duration_text(r.window_s));
   if (!r.targets.empty()) out += table(kTargetColumns, target_rows(r), 0) + "\n";
-  if (r.findings.empty()) {
+  if (!r.judged()) {
+    out +=
+        "Nothing judged: no source gave series of a known engine, GPU exporter or llmctl "
+        "gateway, nor request-log rows (see the notes).\n";
+  } else if (r.findings.empty()) {
     out += "No findings: nothing in these metrics needs attention.\n";
   } else {
     for (const auto& f : r.findings) {
@@ -204,7 +209,12 @@ std::string render_watch(const Report& r, const std::string& clock, int columns,
   out += table(kTargetColumns, target_rows(r), columns);
   out += "\n";
   int used = 4 + static_cast<int>(r.targets.size());
-  if (r.findings.empty()) {
+  if (!r.judged()) {
+    std::string line = "nothing judged: " +
+                       (r.notes.empty() ? std::string("no source answered") : r.notes.front());
+    fit(line, columns);
+    out += line + "\n";
+  } else if (r.findings.empty()) {
     out += "no open findings\n";
   } else {
     out += "OPEN FINDINGS\n";

@@ -210,4 +210,18 @@ test('llmctl monitor --prometheus names each injected problem and nothing on the
   assert.ok(healthy.find((t) => t.kind === 'gpu').gpu_util_pct > 10);
   assert.deepEqual(failures, []);
   assert.equal(rows.length, scenarios.length);
+
+  // --fail-on gates on severity; the text report carries the evidence and the fix.
+  const kv = running.find((s) => s.name === 'kv_near_full');
+  const gate = await monitor(['--prometheus', kv.prometheus, '--window', `${WINDOW_S}s`, '--fail-on', 'warning']);
+  assert.equal(gate.code, 1, gate.stdout + gate.stderr);
+  assert.match(gate.stdout, /kv_saturation +vllm 127\.0\.0\.1:\d+/);
+  assert.match(gate.stdout, /avg_over_time\(vllm:kv_cache_usage_perc\{/);
+  assert.match(gate.stdout, /\$ llmctl (plan|perf) /);
+  const calm = await monitor(['--prometheus', running[0].prometheus, '--window', `${WINDOW_S}s`, '--fail-on', 'info']);
+  assert.equal(calm.code, 0, calm.stdout + calm.stderr);
+  // A server that does not answer is not a healthy system.
+  const dead = await monitor(['--prometheus', `http://127.0.0.1:${await freePort()}`, '--window', '20s', '--timeout', '2s']);
+  assert.equal(dead.code, 2, dead.stdout + dead.stderr);
+  assert.match(dead.stderr, /judged nothing: .*127\.0\.0\.1/);
 });

@@ -171,6 +171,23 @@ TEST(Diagnose, HealthySystemHasNoFindings) {
       EXPECT_NEAR(*t.kv_usage, 0.4, 1e-9);
     }
   EXPECT_TRUE(engine);
+  EXPECT_TRUE(r.judged());
+  EXPECT_NE(render_text(r, false).find("No findings"), std::string::npos);
+}
+
+TEST(Diagnose, NothingReadIsNotHealthy) {
+  Snapshot snap;
+  snap.now_s = 1000;
+  snap.window_s = 30;
+  snap.notes.push_back("GET http://127.0.0.1:9/metrics: connecting: Connection refused");
+  Report r = diagnose(snap, nullptr, cat(), options());
+  EXPECT_FALSE(r.judged());
+  const std::string text = render_text(r, false);
+  EXPECT_EQ(text.find("No findings"), std::string::npos) << text;
+  EXPECT_NE(text.find("Nothing judged"), std::string::npos) << text;
+  EXPECT_FALSE(to_json(r).as_object()["summary"].as_object()["judged"].as_bool());
+  EXPECT_NE(render_watch(r, "12:00:00", 200, 30, false).find("nothing judged: GET http"),
+            std::string::npos);
 }
 
 TEST(Diagnose, KvSaturationWithPreemptionsIsCriticalAndNamesThePlanner) {
