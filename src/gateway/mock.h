@@ -86,7 +86,8 @@ class MockServer {
 //   POST /mock/stats/reset  zeroes both
 //   POST /mock/faults       JSON object of fault fields (fail_rate, fail_status, rate_limit_rate,
 //                           retry_after_s, hang_rate, hang_ms, disconnect_rate, disconnect_after,
-//                           slow_headers_ms, ttft_ms, tpot_ms, fail_first_n, max_context_tokens)
+//                           slow_headers_ms, ttft_ms, tpot_ms, fail_first_n, max_context_tokens,
+//                           cache_hit_share)
 //                           applied to every worker for later requests; fail_first_n counts
 //                           from this call.
 //   POST /mock/engine       engine conditions (kv_usage, preemptions_per_s, queue_growth_per_s,

@@ -133,6 +133,8 @@ Status apply_fault_update(std::string_view json_body, MockOptions& o) {
       next.fail_first_n = n;
     else if (key == "max_context_tokens")
       next.max_context_tokens = n;
+    else if (key == "cache_hit_share")
+      next.cache_hit_share = x;
     else
       return Error{fmt::format("/mock/faults: {}: unknown field", std::string(key))};
   }

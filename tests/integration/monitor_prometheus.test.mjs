@@ -6,8 +6,8 @@
 // and must name exactly the injected problem: a matrix of scenario x expected kinds x found kinds,
 // with precision and recall, printed.
 //
-// Slow (about 30 s): the scenarios run side by side, but Prometheus needs the window filled with
-// scrapes. Short scrape interval (1 s) and a short window (20 s) keep it at that.
+// Slow (about 45 s on a busy 2-core machine): the scenarios run side by side, but Prometheus needs
+// the window filled with scrapes. A short scrape interval (1 s) and window (20 s) keep it at that.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFile } from 'node:child_process';
@@ -24,6 +24,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const WINDOW_S = 20;
 const LOAD_RPS = 5;  // per scenario, through the gateway
+// The load runs a little longer than the window: the first seconds are the "before" that a
+// change (the prefix cache scenario) is compared with.
+const LOAD_S = WINDOW_S + 6;
 // Every scenario is judged with the same monitor flags, the healthy one included.
 const MONITOR_FLAGS = ['--window', `${WINDOW_S}s`, '--slo-ttft-p95-ms', '300',
   '--slo-tpot-p95-ms', '50', '--budget-monthly-usd', '100', '--format', 'json', '--fail-on', 'none'];
@@ -51,6 +54,9 @@ const scenarios = [
   { name: 'truncation', expect: ['length_truncation'], body: { max_tokens: 8 } },
   { name: 'over_budget', expect: ['cost_budget'], price: 'openai/gpt-4o', body: { messages: [{ role: 'user', content: 'a '.repeat(2000) }] } },
   { name: 'stale_rule', expect: ['stale_metrics'], rules: STALE_RULES },
+  // Prompts hit the prefix cache (60% of their tokens) until, 4 s in, nothing does any more.
+  { name: 'prefix_cache_drop', expect: ['prefix_cache_low'], mock: ['--cache-hit-share', '0.6'],
+    change: { after_s: 4, faults: { cache_hit_share: 0 } } },
 ];
 
 function freePort() {
@@ -140,7 +146,13 @@ async function load(s, seconds) {
   const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'How is the weather today?' }], ...(s.body ?? {}) });
   const end = performance.now() + seconds * 1000;
   const statuses = {};
+  let change = s.change ? performance.now() + s.change.after_s * 1000 : Infinity;
   for (let next = performance.now(); performance.now() < end; next += 1000 / LOAD_RPS) {
+    if (performance.now() >= change) {
+      const r = await fetch(`${s.mock.url}/mock/faults`, { method: 'POST', body: JSON.stringify(s.change.faults) });
+      assert.equal(r.status, 200, await r.text());
+      change = Infinity;
+    }
     const r = await fetch(`${s.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     await r.arrayBuffer();
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
@@ -166,7 +178,7 @@ test('llmctl monitor --prometheus names each injected problem and nothing on the
   const running = await Promise.all(scenarios.map(setUp));
   await Promise.all(running.map((s) => targetsUp(s.prometheus, 3)));
   // The window filled with scrapes, and a little more so the first scrape is inside it.
-  const statuses = await Promise.all(running.map((s) => (s.load === false ? sleep((WINDOW_S + 2) * 1000) : load(s, WINDOW_S + 2))));
+  const statuses = await Promise.all(running.map((s) => (s.load === false ? sleep(LOAD_S * 1000) : load(s, LOAD_S))));
   const results = await Promise.all(running.map((s) => monitor(['--prometheus', s.prometheus, ...MONITOR_FLAGS])));
 
   const rows = [];
