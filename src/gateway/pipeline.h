@@ -17,9 +17,8 @@
 #include <vector>
 
 #include "gateway/config.h"
-#include "gateway/errors.h"
+#include "gateway/protocol.h"
 #include "gateway/router.h"
-#include "gateway/usage.h"
 
 namespace llmctl::gateway {
 

@@ -14,9 +14,8 @@
 #include <random>
 #include <unordered_map>
 
-#include "gateway/anthropic.h"
 #include "gateway/pipeline.h"
-#include "gateway/sse.h"
+#include "gateway/protocol.h"
 #include "gateway/translate.h"
 #include "gateway/upstream.h"
 

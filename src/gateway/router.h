@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "gateway/config.h"
-#include "gateway/usage.h"
+#include "gateway/protocol.h"
 
 namespace llmctl::gateway {
 

@@ -1,7 +1,7 @@
 // The simulator's engine metrics: what it renders is exposition text that monitor's parser reads
 // without a skipped line, under names the catalog knows for vLLM and dcgm-exporter, and the
 // numbers follow the load and the injected conditions.
-#include "gateway/mock_engine_metrics.h"
+#include "mock/mock_engine_metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "monitor/exposition.h"
 #include "monitor/signals.h"
 
-namespace llmctl::gateway {
+namespace llmctl::mock {
 namespace {
 
 const catalog::Catalog& cat() {
@@ -129,4 +129,4 @@ TEST(MockEngineMetrics, BadConditionsNameTheField) {
 }
 
 }  // namespace
-}  // namespace llmctl::gateway
+}  // namespace llmctl::mock

@@ -1,4 +1,4 @@
-#include "gateway/mock_engine_metrics.h"
+#include "mock/mock_engine_metrics.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -9,7 +9,7 @@
 
 #include "common/strings.h"
 
-namespace llmctl::gateway {
+namespace llmctl::mock {
 
 namespace {
 
@@ -294,4 +294,4 @@ std::string EngineMetrics::render_dcgm(double now_s) const {
   return out;
 }
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::mock

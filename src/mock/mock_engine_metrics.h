@@ -22,7 +22,7 @@
 
 #include "common/result.h"
 
-namespace llmctl::gateway {
+namespace llmctl::mock {
 
 // Injected through POST /mock/engine (a JSON object; fields absent keep their value).
 struct EngineConditions {
@@ -79,4 +79,4 @@ class EngineMetrics {
   double preempt_base_ = 0;  // preemptions counted before the current rate was set
 };
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::mock
