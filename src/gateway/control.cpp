@@ -272,13 +272,12 @@ class HealthChecker {
   // deployment out of rotation, healthy_after passes bring it back.
   asio::awaitable<void> check(Deployment d, std::shared_ptr<DeploymentRuntime> rt) {
     const HealthCheckPolicy p = d.health_check;
-    d.timeouts.connect_ms = std::min(d.timeouts.connect_ms, p.timeout_ms);
     PoolStats stats;
     UpstreamPool pool(io_, d, stats);
     const auto t0 = Clock::now();
     std::string detail;
     bool pass = false;
-    Acquired a = co_await pool.connect_new();
+    Acquired a = co_await pool.connect_new(std::min(d.timeouts.connect_ms, p.timeout_ms));
     if (!a.conn) {
       detail = a.message;
     } else {

@@ -82,9 +82,6 @@ std::optional<Reject> RouteStage::run(RequestContext& ctx, const Config& config)
     return Reject{404, ErrorClass::kNotFound, std::move(body), std::move(message)};
   }
   ctx.model_index = static_cast<int>(ctx.group - config.models.data());
-  static const route::IdleSignals kIdle;
-  ctx.route_reason = route_group(*ctx.group, ctx.body, ctx.endpoint, ctx.random,
-                                 ctx.signals ? *ctx.signals : kIdle, ctx.candidates);
   return std::nullopt;
 }
 

@@ -3,9 +3,10 @@
 // error (Reject). Stages see the request and the config snapshot, never sockets or clocks, so
 // they are tested without a server.
 //
-// This release: parse -> validate -> route. Authentication, limits/budgets and caching come as
-// further stages in the same chain. Stages are built once per worker and are stateless per
-// request, so running the chain allocates nothing beyond the context itself.
+// This release: parse -> validate -> route (model -> group; which deployments is the
+// AttemptPlanner's, planner.h). Authentication, limits/budgets and caching come as further
+// stages in the same chain. Stages are built once per worker and are stateless per request, so
+// running the chain allocates nothing beyond the context itself.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -18,7 +19,6 @@
 
 #include "gateway/config.h"
 #include "gateway/errors.h"
-#include "gateway/routing.h"
 #include "gateway/usage.h"
 
 namespace llmctl::gateway {
@@ -27,7 +27,6 @@ struct RequestContext {
   // Inputs.
   Endpoint endpoint = Endpoint::kChat;
   std::string_view raw_body;
-  std::uint64_t random = 0;  // one uniform draw from the worker's generator, for routing
   // Filled by the stages.
   boost::json::value body;  // parsed once; the upstream body is serialised from it
   std::string model;        // the public model name asked for
@@ -36,10 +35,6 @@ struct RequestContext {
   bool client_wants_usage = false;  // stream_options.include_usage as the client sent it
   std::size_t prompt_chars = 0;     // for estimates when the upstream reports no usage
   const ModelGroup* group = nullptr;
-  std::vector<int> candidates;  // available deployment indices, first choice first
-  // Live deployment signals for routing (breakers, health, load); null: all available, idle.
-  const route::Signals* signals = nullptr;
-  route::Reason route_reason = route::Reason::kWeighted;
 };
 
 struct Reject {
@@ -72,8 +67,9 @@ class ValidateStage final : public Stage {
   std::optional<Reject> run(RequestContext& ctx, const Config& config) const override;
 };
 
-// Public model -> group (404 model_not_found) -> candidate deployments by the group's routing
-// policy (route_group() in routing.h).
+// Public model -> group (404 model_not_found). Which deployments of it (and of its fallback
+// groups) the request tries is the AttemptPlanner's (planner.h), with route_group() for every
+// group alike.
 class RouteStage final : public Stage {
  public:
   std::string_view name() const override { return "route"; }
