@@ -99,7 +99,7 @@ ProviderKind parse_kind(Fields& d) {
   if (v == "anthropic") return ProviderKind::kAnthropic;
   d.fail(n, "provider",
          fmt::format("expected one of openai, openai-compatible, anthropic, simulated, found {}",
-                     yaml::yaml_describe(n)));
+                     yaml::describe(n)));
 }
 
 Deployment parse_deployment(Fields& d, const std::string& group, int index,
@@ -364,7 +364,7 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
   c.source = file_name;
   c.catalog = std::move(cat);
   try {
-    YAML::Node root = YAML::Load(std::string(yaml_text));
+    YAML::Node root = yaml::parse(file_name, std::string(yaml_text));
     if (!root.IsDefined() || root.IsNull())
       return Error{fmt::format("{}: empty config; it needs at least `models:`", file_name)};
     Fields f(file_name, root, "");
@@ -404,8 +404,7 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
   } catch (const FieldError& e) {
     return Error{e.message};
   } catch (const YAML::Exception& e) {
-    return Error{
-        fmt::format("{}: invalid YAML: {}", yaml::yaml_position(file_name, e.mark), e.msg)};
+    return Error{fmt::format("{}: invalid YAML: {}", yaml::position(file_name, e.mark), e.msg)};
   }
   c.index();
   return c;

@@ -146,11 +146,15 @@ void check_group_links(Fields& f, const Config& c) {
         YAML::Node at = list[i][key][k];
         std::string field = fmt::format("models[{}].{}", i, key);
         auto fail = [&](const std::string& what) {
-          throw FieldError{
-              fmt::format("{}: {}: {}", yaml_position(f.file(), at.Mark()), field, what)};
+          throw FieldError{fmt::format("{}: {}: {}", position(f.file(), at.Mark()), field, what)};
         };
         if (names[k] == g.name) fail(fmt::format("\"{}\" names its own group", names[k]));
-        if (!c.find_model(names[k])) fail(fmt::format("no model group named \"{}\"", names[k]));
+        if (!c.find_model(names[k])) {
+          std::vector<std::string> groups;
+          for (const ModelGroup& other : c.models) groups.push_back(other.name);
+          fail(fmt::format("no model group named \"{}\"; {}expected one of {}", names[k],
+                           did_you_mean(names[k], groups), join(groups, ", ")));
+        }
       }
     }
   }

@@ -60,8 +60,7 @@ Result<MockOptions> parse_scenario(std::string_view yaml_text, const std::string
   } catch (const yaml::FieldError& e) {
     return Error{e.message};
   } catch (const YAML::Exception& e) {
-    return Error{
-        fmt::format("{}: invalid YAML: {}", yaml::yaml_position(file_name, e.mark), e.msg)};
+    return Error{fmt::format("{}: invalid YAML: {}", yaml::position(file_name, e.mark), e.msg)};
   }
   if (auto st = validate_mock_options(base); !st.ok()) return st.error().wrap(file_name);
   return base;

@@ -2,16 +2,16 @@
 // (yaml/fields.h); the public parse functions catch its FieldError at their border.
 #pragma once
 
-#include "common/yaml_text.h"
 #include "yaml/fields.h"
 
 namespace llmctl::gateway::yaml {
 
 // The one field reader (yaml/fields.h); the gateway's readers use it under these names.
-using llmctl::yaml_describe;
-using llmctl::yaml_position;
+using llmctl::yaml::describe;
 using llmctl::yaml::FieldError;
 using llmctl::yaml::Fields;
+using llmctl::yaml::parse;
+using llmctl::yaml::position;
 
 }  // namespace llmctl::gateway::yaml
 

@@ -98,6 +98,15 @@ TEST(ConfigResilience, ErrorsNameLineAndField) {
 )",
                "gw.yaml:3:17: models[0].fallbacks: no model group named \"nope\"");
   expect_error(R"(models:
+  - name: chat
+    fallbacks: [chta-big]
+    deployments: [{provider: simulated}]
+  - name: chat-big
+    deployments: [{provider: simulated}]
+)",
+               "gw.yaml:3:17: models[0].fallbacks: no model group named \"chta-big\"; did you mean "
+               "'chat-big'? expected one of chat, chat-big");
+  expect_error(R"(models:
   - name: a
     context_window_fallbacks: [a]
     deployments: [{provider: simulated}]
