@@ -40,8 +40,9 @@ struct RequestContext {
 struct Reject {
   int status = 400;
   ErrorClass error_class = ErrorClass::kBadRequest;
-  std::string body;     // OpenAI-shaped error JSON
-  std::string message;  // the same message, for the request log
+  std::string body;              // OpenAI-shaped error JSON
+  std::string message;           // the same message, for the request log
+  std::string retry_after = {};  // sent as Retry-After when set (a limit's 429)
 };
 
 class Stage {

@@ -109,8 +109,8 @@ void AttemptPlanner::enter_group(std::int64_t now_ms) {
   route::Reason reason = route_group(grp, ctx_.body, ctx_.endpoint, random_.next(),
                                      RuntimeSignals(world_.deployments, now_ms, false), order_);
   if (order_.empty()) {
-    // Nothing routable now. Cooling deployments (429) serve when nothing else can; out ones
-    // (breaker open, unhealthy) only in a panic, on the last group to try.
+    // Nothing routable now. Cooling deployments (429) are tried when nothing else can serve;
+    // out ones (breaker open, unhealthy) only in a panic, on the last group to try.
     const RuntimeSignals admissible(world_.deployments, now_ms, true);
     reason = route_group(grp, ctx_.body, ctx_.endpoint, random_.next(), admissible, order_);
     if (order_.empty())
@@ -197,7 +197,9 @@ Step AttemptPlanner::next() {
       continue;
     }
     // Cooling down after a 429 (this request's or another's): move on at once when anything
-    // else can serve; wait for it only if nothing can.
+    // else can serve. When nothing can, it is tried anyway — at once, or after this request's
+    // own Retry-After from it — and its answer decides: holding every request back for a
+    // cool-down another request started would make a 30%-429 upstream slower than no cool-down.
     if (drt.cooling(now_ms) &&
         (other_candidate_can_serve(ci, now_ms) || later_group(now_ms, /*must_serve=*/true))) {
       ++k_;
@@ -208,7 +210,6 @@ Step AttemptPlanner::next() {
       wait_ms = std::max(static_cast<std::int64_t>(
                              backoff_ms(grp.retry, k_ / static_cast<int>(n) - 1, random_.unit())),
                          c.retry_after_ms);
-    wait_ms += std::max<std::int64_t>(0, drt.cooldown_until_ms() - (now_ms + wait_ms));
     if (!panic_ && !drt.admissible(now_ms + wait_ms)) {
       ++k_;
       continue;

@@ -13,10 +13,11 @@
 //     max_concurrency slot (queued up to queue_timeout_ms, then class overloaded);
 //   - every attempt after the request's first spends the requested group's retry budget;
 //   - 429 cool-down: a Retry-After (capped at retry_after_max_ms) cools the deployment down for
-//     every worker (shared, lock-free); a request moves on at once when another candidate or a
-//     later group can serve it, and waits for the cool-down only when none can. A Retry-After
-//     from a deployment this request already tried that is over retry_after_max_ms is not
-//     waited for: the 429 is the answer;
+//     every worker (shared, lock-free): routing leaves it out and a request moves on at once
+//     when another candidate or a later group can serve it. When none can, the request waits
+//     only for a Retry-After it got itself (going back to the deployment that sent it);
+//     otherwise it tries the cooling deployment, whose answer decides. A Retry-After over
+//     retry_after_max_ms is not waited for: the 429 is the answer;
 //   - panic: when every deployment of the last group to try is out (breaker open, unhealthy),
 //     they are tried anyway — a breaker must never turn a partial outage into a total one; the
 //     retry budget and half-open probing still protect the upstream (Envoy's panic threshold);

@@ -42,16 +42,7 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// The breaker and budget clock: monotonic milliseconds.
-std::int64_t mono_ms() {
-  return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
-}
+std::int64_t unix_ms() { return real_clock().unix_ms(); }
 
 // Time points and deadlines of one request.
 struct Timing {
@@ -292,7 +283,7 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
   }
   if (target == "/metrics") {
     std::string text = render_prometheus(state_.view(*g.snap)) +
-                       render_resilience_metrics(*g.snap, state_.reloads, mono_ms());
+                       render_resilience_metrics(*g.snap, state_.reloads, real_clock().now_ms());
     co_await ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", std::move(text));
     co_return;
   }
@@ -321,6 +312,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     o.error = reject->error_class;
     o.message = std::move(reject->message);
     o.body = std::move(reject->body);
+    o.retry_after = std::move(reject->retry_after);
     co_await answer(ex, rec, o);
     finish(g, ctx, rec, tm, o);
     co_return;
@@ -587,17 +579,15 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
   SseParser sse;
   SseEvent ev;
   std::string out;
-  // Set when the client's API or the deployment's is Anthropic's: it translates (or relays)
-  // each event and reads usage and the end; null keeps the OpenAI scanning below.
-  std::unique_ptr<StreamTransform> transform =
+  // Relays (or translates) each event into the client's API and reads usage and the end.
+  const std::unique_ptr<StreamTransform> transform =
       make_stream_transform(ctx.endpoint, d.kind, ctx.client_wants_usage, unix_ms() / 1000);
   // Not zero-filled, and 4 KiB: a read returns what has arrived (events are a few hundred
   // bytes), and with 1,000 open streams every KiB here is a MiB of RSS.
   constexpr std::size_t kReadChunk = 4096;
   std::unique_ptr<char[]> buf(new char[kReadChunk]);
-  ReportedUsage usage;
   std::size_t output_chars = 0;
-  bool saw_done = false, client_gone = false;
+  bool client_gone = false;
   // An event with output: the first one times TTFT (request and the deployment's EWMA).
   auto note_output = [&](std::size_t chars) {
     const auto now = Clock::now();
@@ -624,44 +614,18 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     sse.feed(std::string_view(buf.get(), n));
     out.clear();
     while (sse.next(ev)) {
-      if (transform) {
-        const bool nothing_yet = !started && out.empty();
-        StreamStep step = transform->on_event(ev, out);
-        if (step.upstream_error) {
-          if (nothing_yet) {  // an error before anything reached the client: fall back
-            early_error = true;
-            break;
-          }
-          o.error = ErrorClass::kUpstreamServer;
-          o.message = fmt::format("upstream {} sent an error event mid-stream", d.name);
-        } else if (step.output) {
-          note_output(step.output_chars);
-        }
-        continue;
-      }
-      if (ev.data == "[DONE]") {
-        saw_done = true;
-        out.append(ev.raw);
-        continue;
-      }
-      if (ev.data.find("\"usage\"") != std::string::npos) {
-        if (auto u = usage_from_chunk(ev.data)) {
-          usage = *u;
-          // The gateway asked for usage; a client that did not gets no usage-only chunk.
-          if (!ctx.client_wants_usage && chunk_is_usage_only(ev.data)) continue;
-        }
-      }
-      if (ev.data.starts_with("{\"error\"")) {
-        if (!started && out.empty()) {
+      const bool nothing_yet = !started && out.empty();
+      const StreamStep step = transform->on_event(ev, out);
+      if (step.upstream_error) {
+        if (nothing_yet) {  // an error before anything reached the client: fall back
           early_error = true;
           break;
         }
         o.error = ErrorClass::kUpstreamServer;
         o.message = fmt::format("upstream {} sent an error event mid-stream", d.name);
-      } else if (chunk_has_output(ev.data)) {
-        note_output(chunk_output_chars(ev.data));
+      } else if (step.output) {
+        note_output(step.output_chars);
       }
-      out.append(ev.raw);
     }
     if (early_error) break;
     if (!out.empty() && !started) {
@@ -679,10 +643,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     }
   }
 
-  if (transform) {
-    saw_done = transform->ended();
-    usage = transform->usage();
-  }
+  const bool saw_done = transform->ended();
   if (!started && !client_gone && (early_error || ((ec || !parser.is_done()) && !saw_done))) {
     // Nothing reached the client: an ordinary failed attempt, so the next candidate is tried.
     pool.release(std::move(conn), false);
@@ -733,11 +694,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     // (Strings built before the co_await: GCC 12 mishandles class temporaries from ?: there.)
     std::string why =
         fmt::format("The upstream stream was interrupted ({}); the output is incomplete.", detail);
-    std::string event;
-    if (transform)
-      event = transform->interrupted(why);
-    else
-      event = sse_error_event(why, "upstream_stream_interrupted");
+    std::string event = transform->interrupted(why);
     (void)co_await ex.chunk(event);
     if (!co_await ex.finish_chunked()) ex.close_after();
   } else {
@@ -748,7 +705,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
       o.message = "client disconnected at the end of the stream";
     }
   }
-  o.accounting = account(usage, ctx.prompt_chars, output_chars, d.price);
+  o.accounting = account(transform->usage(), ctx.prompt_chars, output_chars, d.price);
   co_return o;
 }
 
