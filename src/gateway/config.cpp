@@ -11,6 +11,7 @@
 #include "gateway/config_resilience.h"
 #include "gateway/routing.h"
 #include "gateway/yaml_fields.h"
+#include "mock/mock_fields.h"
 
 namespace llmctl::gateway {
 
@@ -391,9 +392,9 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
     YAML::Node sim = f.get("simulator");
     if (sim.IsDefined()) {
       Fields s(file_name, sim, "simulator");
-      yaml::read_mock_fields(s, c.simulator, false);
+      mock::read_mock_fields(s, c.simulator, false);
       s.finish();
-      if (auto st = validate_mock_options(c.simulator); !st.ok())
+      if (auto st = mock::validate_mock_options(c.simulator); !st.ok())
         s.fail(sim, "", st.error().message);
     }
     parse_models(f, c, *c.catalog, env);

@@ -18,8 +18,8 @@
 
 #include "catalog/catalog.h"
 #include "common/result.h"
-#include "gateway/mock.h"
 #include "gateway/resilience.h"
+#include "mock/mock.h"
 
 namespace llmctl::gateway {
 
@@ -125,7 +125,7 @@ struct Config {
   ReloadConfig reload;
   bool access_log = true;  // one JSON line per request on stderr
   RequestLogConfig request_log;
-  MockOptions simulator;  // options of the built-in upstream (provider: simulated)
+  mock::MockOptions simulator;  // options of the built-in upstream (provider: simulated)
   std::vector<Deployment> deployments;
   std::vector<ModelGroup> models;
   std::shared_ptr<const catalog::Catalog> catalog;  // keeps Deployment::price valid

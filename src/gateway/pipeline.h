@@ -18,8 +18,7 @@
 #include <vector>
 
 #include "gateway/config.h"
-#include "gateway/errors.h"
-#include "gateway/usage.h"
+#include "gateway/protocol.h"
 
 namespace llmctl::gateway {
 

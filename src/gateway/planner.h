@@ -40,8 +40,8 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "gateway/config.h"
-#include "gateway/errors.h"
 #include "gateway/pipeline.h"
+#include "gateway/protocol.h"
 #include "gateway/resilience.h"
 
 namespace llmctl::gateway {

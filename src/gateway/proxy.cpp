@@ -16,10 +16,9 @@
 
 #include "common/clock.h"
 #include "common/random.h"
-#include "gateway/anthropic.h"
 #include "gateway/pipeline.h"
 #include "gateway/planner.h"
-#include "gateway/sse.h"
+#include "gateway/protocol.h"
 #include "gateway/translate.h"
 #include "gateway/upstream.h"
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "gateway/config.h"
-#include "gateway/usage.h"
+#include "gateway/protocol.h"
 #include "route/route.h"
 
 namespace llmctl::gateway {

@@ -5,8 +5,7 @@
 #include <boost/json.hpp>
 #include <map>
 
-#include "gateway/anthropic.h"
-#include "gateway/errors.h"
+#include "gateway/protocol.h"
 
 namespace llmctl::gateway {
 

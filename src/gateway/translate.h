@@ -21,8 +21,7 @@
 #include "common/result.h"
 #include "gateway/config.h"
 #include "gateway/pipeline.h"
-#include "gateway/sse.h"
-#include "gateway/usage.h"
+#include "gateway/protocol.h"
 
 namespace llmctl::gateway {
 

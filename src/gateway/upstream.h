@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "gateway/config.h"
-#include "gateway/errors.h"
 #include "gateway/metrics.h"
-#include "gateway/net.h"
+#include "gateway/protocol.h"
+#include "net/net.h"
 
 namespace llmctl::gateway {
 

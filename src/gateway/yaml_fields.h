@@ -14,12 +14,3 @@ using llmctl::yaml::parse;
 using llmctl::yaml::position;
 
 }  // namespace llmctl::gateway::yaml
-
-namespace llmctl::gateway {
-struct MockOptions;
-namespace yaml {
-// Reads the MockOptions fields of a scenario map (also the gateway config's `simulator:` block,
-// where `network_fields` is false: host and port are chosen by the gateway).
-void read_mock_fields(Fields& f, MockOptions& o, bool network_fields);
-}  // namespace yaml
-}  // namespace llmctl::gateway

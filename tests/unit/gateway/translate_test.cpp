@@ -7,14 +7,21 @@
 
 #include <boost/json.hpp>
 
-#include "gateway/anthropic.h"
-#include "gateway/mock_anthropic.h"
+#include "mock/mock_anthropic.h"
+#include "protocol/anthropic.h"
 #include "test_env.h"
 
 namespace llmctl::gateway {
 namespace {
 
 namespace json = boost::json;
+// The simulator's Anthropic answers are the upstream side of the round trips below.
+using mock::anthropic_mock_events;
+using mock::anthropic_mock_message;
+using mock::anthropic_mock_plan;
+using mock::AnthropicMockPlan;
+using mock::MockEvent;
+using mock::MockOptions;
 
 struct Event {
   std::string type;  // `event:` field

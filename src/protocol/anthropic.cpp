@@ -1,13 +1,13 @@
-#include "gateway/anthropic.h"
+#include "protocol/anthropic.h"
 
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
 
-#include "gateway/errors.h"
-#include "gateway/usage.h"
+#include "protocol/errors.h"
+#include "protocol/usage.h"
 
-namespace llmctl::gateway::anthropic {
+namespace llmctl::protocol::anthropic {
 
 namespace json = boost::json;
 
@@ -624,7 +624,7 @@ Result<std::string> chat_to_messages_response(std::string_view chat_body) {
   std::string id(str_of(member(v, "id")));
   if (!id.starts_with("msg_")) id = "msg_" + id;
   ReportedUsage usage;
-  if (const json::value* u = member(v, "usage")) usage = gateway::usage_from_json(*u);
+  if (const json::value* u = member(v, "usage")) usage = protocol::usage_from_json(*u);
   json::object out{{"id", id},
                    {"type", "message"},
                    {"role", "assistant"},
@@ -681,4 +681,4 @@ Result<std::string> messages_to_chat_response(std::string_view message_body, std
   return json::serialize(out);
 }
 
-}  // namespace llmctl::gateway::anthropic
+}  // namespace llmctl::protocol::anthropic

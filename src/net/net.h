@@ -24,7 +24,7 @@
 
 #include "common/result.h"
 
-namespace llmctl::gateway::net {
+namespace llmctl::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -180,4 +180,4 @@ bool termination_signal_within(std::chrono::milliseconds d);
 // Ignores SIGPIPE for the process (writes to a closed peer return an error instead).
 void ignore_sigpipe();
 
-}  // namespace llmctl::gateway::net
+}  // namespace llmctl::net

@@ -9,15 +9,14 @@
 #include <mutex>
 #include <random>
 
-#include "gateway/anthropic.h"
-#include "gateway/errors.h"
-#include "gateway/mock.h"
-#include "gateway/mock_anthropic.h"
-#include "gateway/net.h"
-#include "gateway/translate.h"
-#include "gateway/usage.h"
+#include "mock/mock.h"
+#include "mock/mock_anthropic.h"
+#include "net/net.h"
+#include "protocol/anthropic.h"
+#include "protocol/errors.h"
+#include "protocol/usage.h"
 
-namespace llmctl::gateway {
+namespace llmctl::mock {
 
 namespace {
 
@@ -26,6 +25,10 @@ namespace asio = net::asio;
 namespace http = net::http;
 using net::Exchange;
 using net::use_nothrow;
+using protocol::Endpoint;
+using protocol::openai_error_body;
+using protocol::request_prompt_chars;
+namespace anthropic = protocol::anthropic;
 using namespace std::chrono_literals;
 
 constexpr std::string_view kJson = "application/json";
@@ -107,7 +110,7 @@ class MockHandler final : public net::Handler {
     if (target.starts_with("/mock/")) co_return co_await control(ex, target);
     // Anthropic's API: errors in its shape, the key in x-api-key.
     const bool messages_api = target == "/v1/messages";
-    if (messages_api) ex.set_error_body_filter(error_filter_for(Endpoint::kMessages));
+    if (messages_api) ex.set_error_body_filter(&anthropic::to_anthropic_error);
     bool authorized = true;
     if (!o_.api_key.empty() && target.starts_with("/v1/")) {
       if (messages_api)
@@ -684,4 +687,4 @@ int run_mock(const MockOptions& options) {
   return 0;
 }
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::mock

@@ -1,4 +1,4 @@
-#include "gateway/mock_anthropic.h"
+#include "mock/mock_anthropic.h"
 
 #include <fmt/format.h>
 
@@ -6,9 +6,9 @@
 #include <climits>
 #include <cmath>
 
-#include "gateway/usage.h"
+#include "protocol/usage.h"
 
-namespace llmctl::gateway {
+namespace llmctl::mock {
 
 namespace json = boost::json;
 
@@ -108,7 +108,8 @@ AnthropicMockPlan anthropic_mock_plan(const json::object& o, const MockOptions& 
     p.stop_reason = "tool_use";
     p.tokens = static_cast<int>(mock_token_count(p.tool_input.size()));
   }
-  const long long prompt = mock_token_count(request_prompt_chars(o, Endpoint::kMessages));
+  const long long prompt =
+      mock_token_count(protocol::request_prompt_chars(o, protocol::Endpoint::kMessages));
   p.cache_read_tokens =
       static_cast<long long>(std::floor(static_cast<double>(prompt) * options.cache_hit_share));
   p.input_tokens = prompt - p.cache_read_tokens;  // Anthropic: excludes cache reads
@@ -182,4 +183,4 @@ std::vector<MockEvent> anthropic_mock_events(const AnthropicMockPlan& p) {
   return out;
 }
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::mock

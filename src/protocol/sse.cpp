@@ -1,6 +1,6 @@
-#include "gateway/sse.h"
+#include "protocol/sse.h"
 
-namespace llmctl::gateway {
+namespace llmctl::protocol {
 
 void SseParser::feed(std::string_view bytes) {
   // Drop what earlier events used; keep the partial event.
@@ -60,4 +60,4 @@ bool SseParser::next(SseEvent& out) {
   return false;
 }
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::protocol

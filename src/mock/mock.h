@@ -15,7 +15,7 @@
 
 #include "common/result.h"
 
-namespace llmctl::gateway {
+namespace llmctl::mock {
 
 struct MockOptions {
   std::string host = "127.0.0.1";
@@ -96,4 +96,4 @@ Status apply_fault_update(std::string_view json_body, MockOptions& o);
 // accepts connections. Returns the process exit code.
 int run_mock(const MockOptions& options);
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::mock

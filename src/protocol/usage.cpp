@@ -1,8 +1,8 @@
-#include "gateway/usage.h"
+#include "protocol/usage.h"
 
 #include <boost/json.hpp>
 
-namespace llmctl::gateway {
+namespace llmctl::protocol {
 
 namespace json = boost::json;
 
@@ -329,4 +329,4 @@ Accounting account(const ReportedUsage& reported, std::size_t prompt_chars,
   return a;
 }
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::protocol

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace llmctl::gateway {
+namespace llmctl::protocol {
 
 struct SseEvent {
   std::string_view raw;  // the event's bytes including its blank line; valid until feed()
@@ -38,4 +38,4 @@ class SseParser {
   bool has_fields_ = false;
 };
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::protocol

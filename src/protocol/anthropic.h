@@ -20,9 +20,9 @@
 #include <string_view>
 
 #include "common/result.h"
-#include "gateway/usage.h"
+#include "protocol/usage.h"
 
-namespace llmctl::gateway::anthropic {
+namespace llmctl::protocol::anthropic {
 
 inline constexpr std::string_view kApiVersion = "2023-06-01";  // anthropic-version sent upstream
 // max_tokens sent to Anthropic when an OpenAI client gave none (Anthropic requires it).
@@ -86,4 +86,4 @@ Result<std::string> chat_to_messages_response(std::string_view chat_body);
 // An Anthropic message body -> an OpenAI chat.completion body; `created` is unix seconds.
 Result<std::string> messages_to_chat_response(std::string_view message_body, std::int64_t created);
 
-}  // namespace llmctl::gateway::anthropic
+}  // namespace llmctl::protocol::anthropic

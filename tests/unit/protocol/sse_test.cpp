@@ -1,10 +1,10 @@
-#include "gateway/sse.h"
+#include "protocol/sse.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace llmctl::gateway {
+namespace llmctl::protocol {
 namespace {
 
 std::vector<SseEvent> drain(SseParser& p) {
@@ -75,4 +75,4 @@ TEST(SseParser, FieldWithoutSpaceAndNoValue) {
 }
 
 }  // namespace
-}  // namespace llmctl::gateway
+}  // namespace llmctl::protocol

@@ -1,8 +1,8 @@
-#include "gateway/errors.h"
+#include "protocol/errors.h"
 
 #include <boost/json.hpp>
 
-namespace llmctl::gateway {
+namespace llmctl::protocol {
 
 std::string_view error_class_name(ErrorClass c) {
   switch (c) {
@@ -133,4 +133,4 @@ std::string sse_error_event(std::string_view message, std::string_view code) {
   return "data: " + boost::json::serialize(o) + "\n\ndata: [DONE]\n\n";
 }
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::protocol

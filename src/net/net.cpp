@@ -1,4 +1,4 @@
-#include "gateway/net.h"
+#include "net/net.h"
 
 #include <fmt/format.h>
 #include <pthread.h>
@@ -9,7 +9,7 @@
 #include <boost/asio/detached.hpp>
 #include <ctime>
 
-namespace llmctl::gateway::net {
+namespace llmctl::net {
 
 using namespace std::chrono_literals;
 
@@ -350,4 +350,4 @@ bool termination_signal_within(std::chrono::milliseconds d) {
 
 void ignore_sigpipe() { ::signal(SIGPIPE, SIG_IGN); }
 
-}  // namespace llmctl::gateway::net
+}  // namespace llmctl::net

@@ -6,13 +6,12 @@
 #include <cmath>
 #include <cstring>
 
-#include "gateway/mock.h"
-#include "gateway/yaml_fields.h"
+#include "mock/mock.h"
+#include "mock/mock_fields.h"
 
-namespace llmctl::gateway {
+namespace llmctl::mock {
 
-namespace yaml {
-void read_mock_fields(Fields& f, MockOptions& o, bool network_fields) {
+void read_mock_fields(yaml::Fields& f, MockOptions& o, bool network_fields) {
   if (network_fields) {
     o.host = f.str("host", o.host);
     o.port = static_cast<int>(f.integer("port", o.port, 0, 65535));
@@ -47,15 +46,14 @@ void read_mock_fields(Fields& f, MockOptions& o, bool network_fields) {
   else
     f.get("models");
 }
-}  // namespace yaml
 
 Result<MockOptions> parse_scenario(std::string_view yaml_text, const std::string& file_name,
                                    MockOptions base) {
   try {
-    YAML::Node root = YAML::Load(std::string(yaml_text));
+    YAML::Node root = yaml::parse(file_name, std::string(yaml_text));
     if (!root.IsDefined() || root.IsNull()) return base;  // an empty scenario changes nothing
     yaml::Fields f(file_name, root, "");
-    yaml::read_mock_fields(f, base, true);
+    read_mock_fields(f, base, true);
     f.finish();
   } catch (const yaml::FieldError& e) {
     return Error{e.message};
@@ -202,4 +200,4 @@ long long mock_token_count(std::size_t chars) {
   return std::max<long long>(1, static_cast<long long>((chars + 3) / 4));
 }
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::mock

@@ -1,10 +1,10 @@
-#include "gateway/mock.h"
+#include "mock/mock.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-namespace llmctl::gateway {
+namespace llmctl::mock {
 namespace {
 
 TEST(MockContent, EmbeddingsAreDeterministicUnitVectors) {
@@ -57,4 +57,4 @@ TEST(MockScenario, FieldsOverTheBaseAndErrorsWithLines) {
 }
 
 }  // namespace
-}  // namespace llmctl::gateway
+}  // namespace llmctl::mock

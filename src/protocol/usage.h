@@ -15,7 +15,7 @@
 
 #include "catalog/cost.h"
 
-namespace llmctl::gateway {
+namespace llmctl::protocol {
 
 // kMessages is Anthropic's /v1/messages (translated when the deployment speaks OpenAI).
 enum class Endpoint { kChat, kCompletions, kEmbeddings, kMessages };
@@ -75,4 +75,4 @@ struct Accounting {
 Accounting account(const ReportedUsage& reported, std::size_t prompt_chars,
                    std::size_t output_chars, const catalog::Price* price);
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::protocol

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "gateway/mock.h"
+#include "mock/mock.h"
 
-namespace llmctl::gateway {
+namespace llmctl::mock {
 
 struct AnthropicMockPlan {
   std::string id, model;
@@ -38,4 +38,4 @@ struct MockEvent {
 // content_block_stop, message_delta (stop_reason, usage), message_stop.
 std::vector<MockEvent> anthropic_mock_events(const AnthropicMockPlan& plan);
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::mock

@@ -1,14 +1,14 @@
 // The Anthropic <-> OpenAI translation: requests, whole responses, errors, usage and cost.
-#include "gateway/anthropic.h"
+#include "protocol/anthropic.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-#include "gateway/errors.h"
-#include "test_env.h"
+#include "protocol/errors.h"
+#include "test_catalog.h"
 
-namespace llmctl::gateway {
+namespace llmctl::protocol {
 namespace {
 
 namespace json = boost::json;
@@ -305,4 +305,4 @@ TEST(AnthropicUsage, ExcludesCacheAndIsNormalisedBeforePricing) {
 }
 
 }  // namespace
-}  // namespace llmctl::gateway
+}  // namespace llmctl::protocol

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace llmctl::gateway {
+namespace llmctl::protocol {
 
 enum class ErrorClass {
   kNone,
@@ -65,4 +65,4 @@ std::string openai_error_body(std::string_view message, std::string_view type,
 // event, then [DONE], so SDKs raise an error instead of ending silently.
 std::string sse_error_event(std::string_view message, std::string_view code);
 
-}  // namespace llmctl::gateway
+}  // namespace llmctl::protocol

@@ -1,12 +1,12 @@
-#include "gateway/usage.h"
+#include "protocol/usage.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-#include "test_env.h"
+#include "test_catalog.h"
 
-namespace llmctl::gateway {
+namespace llmctl::protocol {
 namespace {
 
 TEST(Usage, FromBodyReadsCachedAndReasoning) {
@@ -138,4 +138,4 @@ TEST(Usage, EstimatedOnlyWhenAbsent) {
 }
 
 }  // namespace
-}  // namespace llmctl::gateway
+}  // namespace llmctl::protocol
