@@ -3,6 +3,7 @@
 #include "agent/tools/audit_tool.h"
 #include "agent/tools/catalog_tool.h"
 #include "agent/tools/deploy_tool.h"
+#include "agent/tools/explain_tool.h"
 #include "agent/tools/perf_tool.h"
 #include "agent/tools/plan_tool.h"
 
@@ -18,6 +19,7 @@ const Registry& builtin_tools() {
     r.add(catalog_list_tool());
     r.add(catalog_show_tool());
     r.add(catalog_cost_tool());
+    r.add(explain_tool());
     return r;
   }();
   return registry;

@@ -140,7 +140,7 @@ constexpr std::string_view kOutputSchema = R"json({
         "additionalProperties": false,
         "properties": {
           "path": {"type": "string"},
-          "status": {"enum": ["absent", "unchanged", "generated", "edited", "foreign"],
+          "status": {"enum": ["new", "unchanged", "updated", "edited", "not-generated"],
                      "description": "what is on disk now, relative to this file"},
           "blocked": {"type": "boolean", "description": "edited or foreign, not overwritten without force"},
           "bytes": {"type": "integer"},

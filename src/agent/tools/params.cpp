@@ -51,8 +51,9 @@ std::optional<double> as_double(const json::value& v) {
 std::string range_text(const Param& p) {
   std::string out;
   if (p.minimum)
-    out += fmt::format(" {} {}", p.exclusive_minimum ? ">" : ">=", format_sig(*p.minimum, 6));
-  if (p.maximum) out += fmt::format("{} <= {}", p.minimum ? " and" : "", format_sig(*p.maximum, 6));
+    out += fmt::format(" {} {}", p.exclusive_minimum ? ">" : ">=", fmt::format("{:g}", *p.minimum));
+  if (p.maximum)
+    out += fmt::format("{} <= {}", p.minimum ? " and" : "", fmt::format("{:g}", *p.maximum));
   return out;
 }
 

@@ -28,7 +28,9 @@ bool plain_key(std::string_view key) {
 
 std::string scalar(const json::value& v) {
   if (v.is_string()) return json::serialize(v.as_string());
-  return json::serialize(v);  // numbers, true, false, null
+  // Boost writes doubles as 2E1; people (and YAML readers) expect 20.
+  if (v.is_double()) return fmt::format("{:.15g}", v.as_double());
+  return json::serialize(v);  // integers, true, false, null
 }
 
 void emit(const json::value& v, int indent, std::string& out);
