@@ -10,7 +10,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "agent/explain/knowledge.h"
 #include "agent/tools/catalog_tool.h"
+#include "audit/rules.h"
 #include "catalog/catalog_json.h"
 #include "catalog/cost.h"
 #include "catalog/litellm_import.h"
@@ -145,6 +147,19 @@ Status write_atomically(const fs::path& path, const std::string& text) {
   return {};
 }
 
+// The knowledge base `catalog validate` checks: DIR/knowledge/*.yaml when DIR has that folder,
+// else the embedded one.
+Result<agent::Knowledge> load_knowledge_for(const std::string& dir) {
+  fs::path folder = fs::path(dir) / "knowledge";
+  std::error_code ec;
+  if (dir.empty() || !fs::is_directory(folder, ec)) return agent::builtin_knowledge();
+  auto files = catalog::read_sources(folder.string());
+  if (!files) return files.error();
+  std::vector<std::pair<std::string, std::string>> texts;
+  for (const auto& f : *files) texts.emplace_back(f.name, f.text);
+  return agent::load_knowledge(texts);
+}
+
 }  // namespace
 
 void register_catalog(CLI::App& app, Context& ctx) {
@@ -233,17 +248,37 @@ void register_catalog(CLI::App& app, Context& ctx) {
               json::object{{"valid", false}, {"error", cat.error().message}});
         return input_error(cat.error());
       }
+      // The knowledge base (data/knowledge/): the embedded one, or DIR/knowledge when DIR has
+      // one. Its sources and dates are checked by the loader, its audit rule ids here.
+      auto knowledge = load_knowledge_for(vo->dir);
+      if (knowledge) {
+        auto problems = agent::check_audit_rules(
+            *knowledge, [](std::string_view id) { return audit::find_rule(id) != nullptr; });
+        if (!problems.empty()) knowledge = Error{join(problems, "\n")};
+      }
+      if (!knowledge) {
+        if (json_out)
+          std::cout << to_pretty_json(
+              json::object{{"valid", false}, {"error", knowledge.error().message}});
+        return input_error(knowledge.error());
+      }
+      std::map<std::string, int> by_kind;
+      for (const auto& e : knowledge->entries) ++by_kind[std::string(agent::kind_name(e.kind))];
       json::object counts{{"gpus", cat->gpus.size()},
                           {"models", cat->models.size()},
                           {"engines", cat->engines.size()},
                           {"prices", cat->prices.size()},
-                          {"efficiency", cat->efficiency.size()}};
+                          {"efficiency", cat->efficiency.size()},
+                          {"knowledge", knowledge->entries.size()}};
       if (json_out)
         std::cout << to_pretty_json(json::object{{"valid", true}, {"counts", counts}});
       else
-        fmt::print("catalog OK: {} GPUs, {} models, {} engines, {} prices, {} efficiency entries\n",
-                   cat->gpus.size(), cat->models.size(), cat->engines.size(), cat->prices.size(),
-                   cat->efficiency.size());
+        fmt::print(
+            "catalog OK: {} GPUs, {} models, {} engines, {} prices, {} efficiency entries; "
+            "knowledge OK: {} frameworks, {} anti-patterns, {} tools, {} workload profiles\n",
+            cat->gpus.size(), cat->models.size(), cat->engines.size(), cat->prices.size(),
+            cat->efficiency.size(), by_kind["framework"], by_kind["antipattern"], by_kind["tool"],
+            by_kind["workload"]);
       return kExitOk;
     };
   });

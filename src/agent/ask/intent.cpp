@@ -21,23 +21,32 @@ struct ScriptWords {
 };
 
 const std::vector<ScriptWords>& script_words() {
+  // A word ending in '*' matches as a prefix ("monitor*": monitoring, monitored); others match
+  // whole words only ("deploy" is a request, "deployment" is just a noun).
   static const std::vector<ScriptWords> words = {
       {"deploy",
-       {"deploy", "serve", "serving", "host", "launch", "rollout", "ship"},
+       {"deploy", "deploying", "serve", "host", "hosting", "rollout", "ship", "productionize",
+        "productionise"},
        {"roll out", "put it in production", "in production", "stand up", "go live", "run our"}},
       {"optimize-costs",
-       {"cost", "spend", "bill", "invoice", "cheap", "expensive", "finops", "saving", "pricing",
-        "budget"},
+       {"cost*", "spend*", "bill", "bills", "invoice*", "cheap*", "expensive", "finops", "saving*",
+        "pricing", "budget*"},
        {"save money", "too much", "reduce our", "cut our", "lower our"}},
       {"monitor",
-       {"monitor", "observab", "alert", "dashboard", "health", "diagnos", "latency", "slow",
-        "error", "watch", "incident"},
+       {"monitor*", "observab*", "alert*", "dashboard*", "health*", "diagnos*", "latency", "slow*",
+        "error*", "watch", "incident*"},
        {"what's wrong", "what is wrong", "is it healthy", "keep an eye"}},
       {"scale",
-       {"scale", "scaling", "grow", "capacity", "autoscal", "burst", "spike"},
+       {"scale", "scaling", "grow*", "capacity", "autoscal*", "burst*", "spike*"},
        {"more traffic", "how many gpus", "handle more", "double", "10x", "peak season"}},
   };
   return words;
+}
+
+bool word_matches(const std::string& token, const std::string& pattern) {
+  if (!pattern.empty() && pattern.back() == '*')
+    return starts_with(token, std::string_view(pattern).substr(0, pattern.size() - 1));
+  return token == pattern;
 }
 
 // Hand-offs: requests that are not llmctl's to decide alone. Checked before the scripts.
@@ -355,7 +364,7 @@ Recognition recognize(std::string_view request, const catalog::Catalog& cat,
     double score = 0;
     for (const auto& stem : sw.stems)
       for (const auto& t : toks)
-        if (starts_with(t, stem)) {
+        if (word_matches(t, stem)) {
           score += 1;
           break;
         }

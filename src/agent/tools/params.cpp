@@ -36,6 +36,8 @@ std::string describe(const json::value& v) {
       return "a list";
     case json::kind::object:
       return "an object";
+    case json::kind::double_:
+      return fmt::format("{:g}", v.as_double());
     default:
       return json::serialize(v);
   }
