@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "agent/ask/intent.h"
+#include "agent/ask/llm_loop.h"
 #include "agent/ask/scripts.h"
 #include "agent/explain/knowledge.h"
 #include "cli/app.h"
@@ -23,7 +26,81 @@ namespace json = boost::json;
 struct AskOpts {
   std::string request, format, script;
   std::map<std::string, std::string> flags;  // slot -> value as typed
+  // --llm: a tool-calling loop through an OpenAI-compatible endpoint.
+  std::string llm, base_url = "http://127.0.0.1:8080/v1", api_key_env = "OPENAI_API_KEY",
+                   usd_per_mtok, allow_write;
+  int max_iterations = 8;
+  long long max_tokens = 50000;
+  double max_usd = 0.5;
+  int timeout_s = 120;
 };
+
+int run_llm(const catalog::Catalog& cat, const AskOpts& o) {
+  agent::ask::LlmPrice price;
+  if (!o.usd_per_mtok.empty()) {
+    auto parts = split(o.usd_per_mtok, ',');
+    try {
+      if (parts.size() != 2) throw std::invalid_argument("two numbers");
+      price.input_usd_per_mtok = std::stod(parts[0]);
+      price.output_usd_per_mtok = std::stod(parts[1]);
+    } catch (...) {
+      return input_error(Error{fmt::format(
+          "--usd-per-mtok: expected IN,OUT dollars per million tokens such as 2.5,10, found "
+          "\"{}\"",
+          o.usd_per_mtok)});
+    }
+    price.source = "--usd-per-mtok";
+  } else if (const catalog::Price* p = cat.find_price(o.llm)) {
+    price = {p->input_usd_per_mtok, p->output_usd_per_mtok, p->id};
+  } else {
+    return input_error(Error{fmt::format(
+        "--llm: the catalog has no price for '{}', so the dollar bound cannot be enforced; pass "
+        "--usd-per-mtok IN,OUT (0,0 for a free local model)",
+        o.llm)});
+  }
+  agent::ask::LlmLimits limits;
+  limits.max_iterations = o.max_iterations;
+  limits.max_tokens = o.max_tokens;
+  limits.max_usd = o.max_usd;
+  std::optional<std::filesystem::path> write_root;
+  if (!o.allow_write.empty()) write_root = std::filesystem::path(o.allow_write);
+  agent::ToolEnv env;
+  env.catalog = &cat;
+  env.files = agent::FileAccess::confined(".", write_root);
+  const char* key = o.api_key_env.empty() ? nullptr : std::getenv(o.api_key_env.c_str());
+  agent::ask::HttpChatClient client(o.base_url, key ? key : "", std::chrono::seconds(o.timeout_s));
+  const bool json_out = parse_format(o.format) == Format::kJson;
+  std::vector<std::string> events;
+  auto report = agent::ask::run_llm(o.request, o.llm, client, agent::builtin_tools(), env, price,
+                                    limits, [&](const std::string& line) {
+                                      events.push_back(line);
+                                      if (!json_out) {
+                                        fmt::print("  -> {}\n", line);
+                                        std::fflush(stdout);
+                                      }
+                                    });
+  if (json_out) {
+    json::value v = agent::ask::to_json(report);
+    json::array ev;
+    for (const auto& e : events) ev.emplace_back(e);
+    v.as_object()["events"] = std::move(ev);
+    v.as_object()["price"] = json::object{{"input_usd_per_mtok", price.input_usd_per_mtok},
+                                          {"output_usd_per_mtok", price.output_usd_per_mtok},
+                                          {"source", price.source}};
+    std::cout << to_pretty_json(v);
+  } else {
+    if (!report.answer.empty()) fmt::print("\n{}\n", report.answer);
+    fmt::print(
+        "\nstopped: {}{} after {} turn{}, {} tool call{}; {} tokens; ${:.4f} (price {}; "
+        "bounds: {} turns, {} tokens, ${:g}){}\n",
+        report.stopped, report.error.empty() ? "" : " (" + report.error + ")", report.iterations,
+        report.iterations == 1 ? "" : "s", report.calls.size(), report.calls.size() == 1 ? "" : "s",
+        group_thousands(report.prompt_tokens + report.completion_tokens), report.usd, price.source,
+        limits.max_iterations, group_thousands(limits.max_tokens), limits.max_usd,
+        write_root ? "" : "; read-only");
+  }
+  return report.stopped == "answered" ? kExitOk : kExitCheckFailed;
+}
 
 bool interactive() { return isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1; }
 
@@ -84,6 +161,7 @@ int run_ask(const Context& ctx, const AskOpts& o) {
   const auto& knowledge = agent::builtin_knowledge();
   if (!knowledge) return input_error(knowledge.error());
   if (trim(o.request).empty()) return input_error(Error{"request: say what you need in words"});
+  if (!o.llm.empty()) return run_llm(*cat, o);
 
   agent::ask::Recognition r = agent::ask::recognize(o.request, *cat, *knowledge);
   for (const auto& [slot, raw] : o.flags) {
@@ -183,6 +261,36 @@ void register_ask(CLI::App& app, Context& ctx) {
            spec.question + " (e.g. " + spec.example + ")")
         ->group("Values the request may leave out");
   }
+  auto* g = "With an LLM (--llm): a bounded tool-calling loop over the same tools";
+  cmd->add_option("--llm", o->llm,
+                  "Model to run the loop with, through an OpenAI-compatible endpoint")
+      ->group(g);
+  cmd->add_option("--base-url", o->base_url,
+                  "Endpoint before /chat/completions (default: the llmctl gateway, "
+                  "http://127.0.0.1:8080/v1)")
+      ->group(g);
+  cmd->add_option("--api-key-env", o->api_key_env,
+                  "Environment variable with the API key (default OPENAI_API_KEY; unset: none)")
+      ->group(g);
+  cmd->add_option("--max-iterations", o->max_iterations, "Most model turns (default 8)")
+      ->check(CLI::Range(1, 100))
+      ->group(g);
+  cmd->add_option("--max-tokens", o->max_tokens,
+                  "Most tokens in and out over the loop (default 50000)")
+      ->check(CLI::Range(1LL, 100000000LL))
+      ->group(g);
+  cmd->add_option("--max-usd", o->max_usd, "Most dollars over the loop (default 0.50)")
+      ->check(CLI::NonNegativeNumber)
+      ->group(g);
+  cmd->add_option("--usd-per-mtok", o->usd_per_mtok,
+                  "IN,OUT price per million tokens when the catalog has none for the model")
+      ->group(g);
+  cmd->add_option("--allow-write", o->allow_write,
+                  "Let the deploy tool write under DIR (default: read-only)")
+      ->group(g);
+  cmd->add_option("--timeout", o->timeout_s, "Seconds per model request (default 120)")
+      ->check(CLI::Range(1, 3600))
+      ->group(g);
   add_format_option(cmd, o->format);
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_ask(ctx, *o); }; });
 }
