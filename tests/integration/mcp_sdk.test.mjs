@@ -374,3 +374,42 @@ test('the v2 SDK client negotiates the stateless 2026-07-28 revision and calls t
     await c.close();
   }
 });
+
+test('Streamable HTTP: sessions, SSE progress for tools/call, DELETE, and the v2 client stateless', async () => {
+  const { startListening, stop } = await import('./lib/processes.mjs');
+  const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  const server = await startListening(['mcp', '--http', '127.0.0.1:0', '--root', tmp]);
+  try {
+    const url = new URL(`${server.url}/mcp`);
+    const c = new Client({ name: 'llmctl-http-test', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(url);
+    await c.connect(transport);
+    assert.match(transport.sessionId, /^[0-9a-f]{32}$/);
+    const dir = path.basename(bigTree(2000));
+    const progress = [];
+    const r = await c.callTool({ name: 'audit', arguments: { paths: [dir] } }, undefined,
+      { onprogress: (p) => progress.push(p), timeout: 120000 });
+    assert.equal(r.structuredContent.summary.files_scanned, 2000);
+    assert.ok(progress.length >= 5);
+    // A request without the session id is 400; an unknown one 404; DELETE ends the session.
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    assert.equal((await fetch(url, { method: 'POST', headers, body })).status, 400);
+    assert.equal((await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': 'nope' }, body })).status, 404);
+    const sid = transport.sessionId;
+    await transport.terminateSession();
+    assert.equal((await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sid }, body })).status, 404);
+    assert.equal((await fetch(url, { method: 'GET', headers: { accept: 'text/event-stream' } })).status, 405);
+    await c.close();
+
+    const v2 = require('@modelcontextprotocol/client');
+    const m = new v2.Client({ name: 'llmctl-http-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await m.connect(new v2.StreamableHTTPClientTransport(url));
+    assert.equal(m.getNegotiatedProtocolVersion(), '2026-07-28');
+    const res = await m.callTool({ name: 'explain', arguments: { topic: 'llm-d' } });
+    assert.equal(res.structuredContent.entries[0].id, 'llm-d');
+    await m.close();
+  } finally {
+    await stop(server.child);
+  }
+});
