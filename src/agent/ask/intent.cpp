@@ -122,11 +122,6 @@ double number_with_suffix(const std::string& digits, const std::string& suffix) 
 
 std::string number_text(double v) { return fmt::format("{:.6g}", v); }
 
-// "1.5 s" is seconds; "500 ms" and "500" are milliseconds.
-bool ends_with_s(const std::string& lower) {
-  return lower.size() >= 2 && lower.back() == 's' && lower[lower.size() - 2] != 'm';
-}
-
 // "20 req/s", "1.2k rps", "300 requests per minute", "2M requests/day", "50 qps".
 std::optional<double> find_rate(const std::string& text, std::string* matched = nullptr) {
   static const std::regex re(
@@ -307,10 +302,13 @@ Result<std::string> parse_slot(const std::string& slot, std::string_view raw,
                              slot, text)};
   }
   if (slot == "ttft_ms" || slot == "tpot_ms") {
-    auto v = plain_number(0);
-    if (v && *v > 0) {
-      if (ends_with_s(lower)) return number_text(*v * 1000);
-      return number_text(*v);
+    static const std::regex ms(R"(^(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|secs|seconds?)?$)",
+                               std::regex::icase);
+    std::smatch m;
+    if (std::regex_match(text, m, ms) && std::stod(m[1].str()) > 0) {
+      double v = std::stod(m[1].str());
+      if (m[2].matched && to_lower(m[2].str())[0] == 's') v *= 1000;
+      return number_text(v);
     }
     return Error{fmt::format("{}: expected milliseconds such as 500 or \"1.5 s\", found \"{}\"",
                              slot, text)};
@@ -450,6 +448,12 @@ Recognition recognize(std::string_view request, const catalog::Catalog& cat,
   for (const char* t : {"kserve", "skypilot", "compose", "helm"})
     if (contains(lower, t))
       r.slots["target"] = t == std::string("helm") ? "helm-production-stack" : t;
+  // A folder named in the words: "/srv/deploy", "./k8s", "deploy/" (not "req/s" or "openai/x").
+  static const std::regex folder(
+      R"((?:^|\s)((?:/|\./|\.\./|~/)[^\s,;?]*|[^\s,;?/]+/)(?=[\s,;?]|\.?$))");
+  std::smatch fm;
+  if (std::regex_search(text, fm, folder) && !starts_with(fm[1].str(), "http"))
+    r.slots["path"] = fm[1].str();
   static const std::regex url(R"((https?://[^\s,;]+))", std::regex::icase);
   std::smatch um;
   if (std::regex_search(text, um, url)) r.slots["prometheus"] = um[1].str();

@@ -351,6 +351,10 @@ Answer costs_script(const Slots& s, const Registry& tools, const ToolEnv& env, c
   const Lengths l = *lengths(s, k);
   const double qps = std::stod(s.at("qps"));
   a.notes.push_back("token lengths: " + l.source);
+  a.notes.push_back(
+      fmt::format("{} req/s is priced as the month's average, every hour of the month; a peak rate "
+                  "overstates the bill in proportion (state the average, or compare with --spend)",
+                  plain(qps)));
   // Attribution from logs needs `costs` and a log (--path); the pricing below needs neither.
   if (!tools.find("costs") || s.count("path")) pending(a, tools, env, "costs", s);
   // What the current model costs at this traffic: one request priced by the catalog, times the

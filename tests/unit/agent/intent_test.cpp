@@ -68,6 +68,9 @@ TEST(IntentTest, ValuesInTheWordsPeopleUse) {
   Recognition s = rec("scale our llama-3.1-70b chat from 20 to 100 req/s");
   EXPECT_EQ(s.slots["qps"], "20");
   EXPECT_EQ(s.slots["target_qps"], "100");
+  EXPECT_EQ(rec("monitor our AI system in deploy/").slots["path"], "deploy/");
+  EXPECT_EQ(rec("is /srv/LLM/bundle healthy?").slots["path"], "/srv/LLM/bundle");
+  EXPECT_FALSE(rec("serve it at 20 req/s with openai/gpt-4o as fallback").slots.count("path"));
   Recognition c = rec("we spend $40k a month on gpt-4o");
   EXPECT_EQ(c.slots["spend"], "40000");
   EXPECT_EQ(c.slots["current_model"], "openai/gpt-4o");
