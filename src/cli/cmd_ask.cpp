@@ -219,7 +219,7 @@ int run_ask(const Context& ctx, const AskOpts& o) {
       again += fmt::format(" {} {}", spec->flag,
                            m.suggestions.empty() ? spec->example : m.suggestions.front());
       lines.push_back(fmt::format(
-          "{} {:<16} {}: {}{}", spec->flag, to_upper_name(m.slot), spec->question, m.why,
+          "{:<28} {}: {}{}", spec->flag + " " + to_upper_name(m.slot), spec->question, m.why,
           m.suggestions.empty() ? "" : " (candidates: " + join(m.suggestions, ", ") + ")"));
     }
     a.headline =

@@ -750,6 +750,7 @@ Answer handoff_answer(const std::string& request, const Recognition& r, const Re
           if (const json::object* self = first_option(*plan, "self-hosted")) {
             self_numbers(a, *self);
             numbers["plan_at_peak"] = a.numbers;
+            a.steps.back().summary = at_str(*self, "id");
           }
       }
       h["llmctl_numbers"] = numbers;
@@ -869,9 +870,17 @@ std::string to_text(const Answer& a) {
           out += fmt::format("  {}: {}\n", key, std::string(item.as_string()));
     if (const json::value* n = h.if_contains("llmctl_numbers"))
       for (const auto& b : n->as_object().at("error_budgets").as_array())
-        out += fmt::format("  error budget at {}%: {} min/month\n",
-                           format_sig(100 * num(b.as_object().at("availability")), 5),
-                           format_sig(num(b.as_object().at("error_budget_minutes_per_month"))));
+        out += fmt::format("  error budget at {:g}%: {:g} min/month\n",
+                           100 * num(b.as_object().at("availability")),
+                           num(b.as_object().at("error_budget_minutes_per_month")));
+    if (const json::value* n = h.if_contains("llmctl_numbers"))
+      if (const json::value* p = n->as_object().if_contains("plan_at_peak"))
+        out += fmt::format(
+            "  plan at the stated traffic: {} — {:g} GPUs, p95 TTFT {:g} ms and TPOT {:g} ms at "
+            "peak\n",
+            at_str(p->as_object(), "option"), at_num(p->as_object(), "gpus"),
+            at_num(p->as_object(), "ttft_p95_ms_at_peak"),
+            at_num(p->as_object(), "tpot_p95_ms_at_peak"));
     if (const json::value* t = h.if_contains("then"))
       out += fmt::format("  then: {}\n", std::string(t->as_string()));
     if (const json::value* p = h.if_contains("pointer"))
