@@ -676,7 +676,9 @@ std::vector<MissingSlot> missing_slots(
            "available)");
   } else if (script == "scale") {
     need("model", "the plan needs a catalog model to size the fleet");
-    if (!s.count("target_qps") && !(s.count("growth") && s.count("qps")))
+    if (!s.count("target_qps") && s.count("growth"))
+      need("qps", fmt::format("today's peak req/s: the target is {}x that", s.at("growth")));
+    else if (!s.count("target_qps"))
       need("target_qps", "the fleet is sized for the traffic it must reach");
     need_lengths();
   }

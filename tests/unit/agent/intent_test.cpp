@@ -124,6 +124,15 @@ TEST(ScriptsTest, MissingSlotsFollowTheRequest) {
   auto scale = missing_slots(
       "scale", {{"model", "llama-3.1-8b"}, {"qps", "5"}, {"growth", "3"}, {"app", "chat"}}, k);
   EXPECT_TRUE(scale.empty());
+  // "3x traffic" without today's rate: today's rate is what is missing, not the target.
+  auto growth_only =
+      missing_slots("scale", {{"model", "llama-3.1-8b"}, {"growth", "3"}, {"app", "chat"}}, k);
+  ASSERT_EQ(growth_only.size(), 1u);
+  EXPECT_EQ(growth_only[0].slot, "qps");
+  auto rate_only =
+      missing_slots("scale", {{"model", "llama-3.1-8b"}, {"qps", "5"}, {"app", "chat"}}, k);
+  ASSERT_EQ(rate_only.size(), 1u);
+  EXPECT_EQ(rate_only[0].slot, "target_qps");
   EXPECT_EQ(missing_slots("monitor", {}, k).front().slot, "path");
 }
 
