@@ -99,6 +99,10 @@ const cases = [
       '--output-tokens', '800']],
   ['explain', { search: 'kv cache' }, ['explain', '--search', 'kv', 'cache']],
 ];
+test('every tool the server lists has a row in cases (a new tool is called and compared too)', () => {
+  const covered = new Set(cases.map(([name]) => name));
+  for (const t of tools) assert.ok(covered.has(t.name), `${t.name}: add [name, arguments, CLI arguments] to cases`);
+});
 for (const [name, args, cliArgs] of cases) {
   test(`tools/call ${name}: structured content validates and equals the CLI's JSON`, async () => {
     const r = await client.callTool({ name, arguments: args });
@@ -276,20 +280,28 @@ test('logging: after logging/setLevel the server reports each tool call', async 
 
 // Raw JSON-RPC over stdio, for what the SDKs do not expose: older revisions, unknown versions,
 // malformed messages, and that a cancelled call gets no response at all.
+// Messages are split at newlines as bytes arrive: each chunk is searched once (a 40 MB audit
+// result must not be rescanned per chunk), and bytes are decoded only once a line is whole.
+// Every child is killed after the tests, so a failed assertion cannot leave the suite waiting.
+const rawChildren = [];
+after(() => { for (const c of rawChildren) if (c.exitCode === null) c.kill('SIGKILL'); });
 function raw(cwd = src) {
   const child = spawn(llmctl, ['mcp'], { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
-  let buf = '';
+  rawChildren.push(child);
+  let pending = [];
   const waiters = [];
   const messages = [];
   child.stdout.on('data', (d) => {
-    buf += d;
+    let start = 0;
     let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const m = JSON.parse(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-      messages.push(m);
-      for (const w of waiters.splice(0)) w();
+    while ((nl = d.indexOf(10, start)) >= 0) {
+      pending.push(d.subarray(start, nl));
+      messages.push(JSON.parse(Buffer.concat(pending).toString('utf8')));
+      pending = [];
+      start = nl + 1;
     }
+    if (start < d.length) pending.push(d.subarray(start));
+    for (const w of waiters.splice(0)) w();
   });
   const send = (m) => child.stdin.write(JSON.stringify(m) + '\n');
   const next = async (pred, ms = 10000) => {
