@@ -18,6 +18,7 @@
 
 #include "catalog/catalog.h"
 #include "common/result.h"
+#include "gateway/governance_config.h"
 #include "gateway/mock.h"
 #include "gateway/resilience.h"
 
@@ -125,7 +126,8 @@ struct Config {
   ReloadConfig reload;
   bool access_log = true;  // one JSON line per request on stderr
   RequestLogConfig request_log;
-  MockOptions simulator;  // options of the built-in upstream (provider: simulated)
+  MockOptions simulator;        // options of the built-in upstream (provider: simulated)
+  GovernanceConfig governance;  // keys, limits, budgets (governance_config.h)
   std::vector<Deployment> deployments;
   std::vector<ModelGroup> models;
   std::shared_ptr<const catalog::Catalog> catalog;  // keeps Deployment::price valid
