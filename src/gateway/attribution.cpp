@@ -271,4 +271,35 @@ std::string_view scan_finish_reason(std::string_view text) {
   return {};
 }
 
+std::string_view logged_finish_reason(ErrorClass error, std::string_view reported) {
+  switch (error) {
+    case ErrorClass::kNone:
+      return normalize_finish_reason(reported);
+    case ErrorClass::kStreamInterrupted:
+    case ErrorClass::kClientDisconnect:
+    case ErrorClass::kShutdown:
+      return "interrupted";
+    default:
+      return "error";
+  }
+}
+
+void describe_request(RequestRecord& rec, const RequestFacts& facts, const Attribution& who) {
+  rec.max_tokens = facts.max_tokens ? *facts.max_tokens : -1;
+  rec.has_tools = facts.has_tools;
+  rec.request_fingerprint = facts.request_fingerprint;
+  rec.system_fingerprint = facts.system_fingerprint;
+  rec.system_tokens = facts.system_fingerprint.empty() ? -1 : facts.system_tokens;
+  rec.prefix_fingerprint = facts.prefix_fingerprint;
+  rec.prefix_tokens = facts.prefix_fingerprint.empty() ? -1 : facts.prefix_tokens;
+  rec.key_id = who.key_id;
+  rec.key_name = who.key_name;
+  rec.team = who.team;
+  rec.user = who.user;
+  rec.project = who.project;
+  rec.agent = who.agent;
+  rec.session_id = who.session;
+  rec.tags = tags_json(who.tags);
+}
+
 }  // namespace llmctl::gateway

@@ -20,6 +20,8 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "gateway/errors.h"
+#include "gateway/request_log.h"
 #include "gateway/usage.h"
 
 namespace llmctl::gateway {
@@ -42,6 +44,19 @@ struct RequestFacts {
   long long images = 0;
 };
 
+// The request headers that say who is calling (views into the request; empty: absent).
+struct CallerHeaders {
+  std::string_view authorization, x_api_key;  // the secret (auth stage)
+  // x-llmctl-team, -user, -project, -agent, -session, -tags (a key's own fields win).
+  std::string_view team, user, project, agent, session, tags;
+};
+
+// Who a request is attributed to: the key's fields first, then what the client sent.
+struct Attribution {
+  std::string key_id, key_name, team, user, project, agent, session;
+  std::map<std::string, std::string> tags;
+};
+
 RequestFacts request_facts(const boost::json::object& body, Endpoint endpoint,
                            long long image_tokens);
 
@@ -58,5 +73,13 @@ std::string_view normalize_finish_reason(std::string_view reason);
 // The finish reason in one stream event's data or a whole response body (OpenAI
 // "finish_reason" or Anthropic "stop_reason"); empty when it carries none. Scans, no parse.
 std::string_view scan_finish_reason(std::string_view text);
+// The finish_reason column of a request that ended with `error` after the upstream reported
+// `reported` (raw, empty: none): a cut answer (interrupted stream, client gone, drain) is
+// "interrupted", any other failure "error", a success its normalised reason (empty: NULL, as for
+// embeddings).
+std::string_view logged_finish_reason(ErrorClass error, std::string_view reported);
+
+// Fills the request log v2 columns that describe the request and its caller.
+void describe_request(RequestRecord& rec, const RequestFacts& facts, const Attribution& who);
 
 }  // namespace llmctl::gateway

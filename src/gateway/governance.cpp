@@ -136,20 +136,22 @@ AuthResult authenticate(const KeyTable& table, RequireKeys mode, std::string_vie
 }
 
 Attribution attribute(const store::KeyRecord* key, const RequestFacts& facts,
-                      std::string_view agent_header, std::string_view session_header,
+                      const CallerHeaders& h,
                       const std::map<std::string, std::string>& header_tags) {
   Attribution a;
   a.tags = facts.metadata;
   for (const auto& [k, v] : header_tags) a.tags[k] = v;
-  a.user = facts.user;
-  a.agent = std::string(agent_header);
-  a.session = std::string(session_header);
+  a.user = h.user.empty() ? facts.user : std::string(h.user);
+  a.team = std::string(h.team);
+  a.project = std::string(h.project);
+  a.agent = std::string(h.agent);
+  a.session = std::string(h.session);
   if (key) {
     a.key_id = key->id;
     a.key_name = key->name;
-    a.team = key->team;
+    if (!key->team.empty()) a.team = key->team;
     if (!key->user.empty()) a.user = key->user;
-    a.project = key->project;
+    if (!key->project.empty()) a.project = key->project;
     if (!key->agent.empty()) a.agent = key->agent;
     for (const auto& [k, v] : key->tags) a.tags[k] = v;
   }

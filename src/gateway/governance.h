@@ -68,14 +68,11 @@ std::string_view presented_secret(std::string_view authorization, std::string_vi
 AuthResult authenticate(const KeyTable& table, RequireKeys mode, std::string_view secret,
                         std::string_view model, std::int64_t now_ms);
 
-// Who a request is attributed to: the key's fields first, then what the client sent.
-struct Attribution {
-  std::string key_id, key_name, team, user, project, agent, session;
-  std::map<std::string, std::string> tags;
-};
-// `tags_header` must parse (parse_tags_header); key tags win over the client's.
+// Who a request is attributed to (attribution.h): the key's fields first, then the client's
+// x-llmctl-* headers, then its body (OpenAI `user` and `metadata`). `header_tags` is the parsed
+// x-llmctl-tags (parse_tags_header); key tags win over the client's.
 Attribution attribute(const store::KeyRecord* key, const RequestFacts& facts,
-                      std::string_view agent_header, std::string_view session_header,
+                      const CallerHeaders& headers,
                       const std::map<std::string, std::string>& header_tags);
 
 // The scopes a request is checked against: its key, then the config's team, user, agent,

@@ -16,10 +16,15 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/attribution.h"
 #include "gateway/config.h"
 #include "gateway/errors.h"
 #include "gateway/router.h"
 #include "gateway/usage.h"
+
+namespace llmctl::store {
+struct KeyRecord;
+}
 
 namespace llmctl::gateway {
 
@@ -28,6 +33,7 @@ struct RequestContext {
   Endpoint endpoint = Endpoint::kChat;
   std::string_view raw_body;
   std::uint64_t random = 0;  // one uniform draw from the worker's generator, for routing
+  CallerHeaders headers;     // who is calling (governance_stages.h)
   // Filled by the stages.
   boost::json::value body;  // parsed once; the upstream body is serialised from it
   std::string model;        // the public model name asked for
@@ -40,6 +46,11 @@ struct RequestContext {
   // Live deployment signals for routing (breakers, health, load); null: all available.
   const RouteSignals* signals = nullptr;
   RouteReason route_reason = RouteReason::kWeighted;
+  // Governance (governance_stages.h): the caller's key (null: anonymous), what the request
+  // says about itself, and who it is attributed to (request log v2, limits, budgets).
+  const store::KeyRecord* key = nullptr;
+  RequestFacts facts;
+  Attribution who;
 };
 
 struct Reject {
@@ -89,6 +100,8 @@ class Pipeline {
   // parse -> validate -> route.
   static Pipeline standard(const Router& router);
   void add(std::unique_ptr<Stage> stage) { stages_.push_back(std::move(stage)); }
+  // Puts `stage` right after the stage named `after` (at the end when there is none).
+  void insert_after(std::string_view after, std::unique_ptr<Stage> stage);
   std::optional<Reject> run(RequestContext& ctx, const Config& config) const;
   const std::vector<std::unique_ptr<Stage>>& stages() const { return stages_; }
 

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "gateway/anthropic.h"
+#include "gateway/governance_stages.h"
 #include "gateway/pipeline.h"
 #include "gateway/sse.h"
 #include "gateway/translate.h"
@@ -70,6 +71,7 @@ struct Outcome {
   // Not final: an upstream error answer to relay if no other candidate does better.
   std::string body, content_type, retry_after;
   std::optional<Accounting> accounting;
+  std::string finish_reason;  // as the upstream reported it (attribution.h normalises it)
 };
 
 // Holds a max_concurrency slot of a deployment; frees it on destruction.
@@ -168,6 +170,7 @@ class GatewayHandler final : public SnapshotSink {
         pipeline_(Pipeline::standard(router_)),
         rng_(std::random_device{}() ^ (static_cast<std::uint64_t>(worker) << 32)),
         id_prefix_(fmt::format("{:x}-{}", state.started_unix_s, worker)) {
+    add_governance_stages(pipeline_, nullptr);
     adopt(state.current());
   }
 
@@ -362,9 +365,11 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   ctx.raw_body = ex.request().body();
   ctx.random = rng_();
   ctx.signals = &g.signals;
+  ctx.headers = caller_headers(ex.request());
   g.signals.now_ms = mono_ms();
   if (auto reject = pipeline_.run(ctx, cfg)) {
     rec.model = ctx.model;
+    describe_request(rec, ctx.facts, ctx.who);
     Outcome o;
     o.final = true;
     o.error = reject->error_class;
@@ -376,6 +381,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     co_return;
   }
   rec.model = ctx.model;
+  describe_request(rec, ctx.facts, ctx.who);
   rec.stream = ctx.stream;
   rec.route_reason = std::string(route_reason_name(ctx.route_reason));
 
@@ -743,6 +749,7 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
       account(usage, ctx.prompt_chars, usage.present ? 0 : response_output_chars(body), d.price);
   o.final = true;
   o.status = status;
+  o.finish_reason = scan_finish_reason(body);
   bool ok = co_await ex.respond(static_cast<unsigned>(status), ctype, std::move(body),
                                 {.request_id = rec.request_id, .deployment = d.name});
   if (!ok) {
@@ -809,6 +816,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     sse.feed(std::string_view(buf.get(), n));
     out.clear();
     while (sse.next(ev)) {
+      if (auto reason = scan_finish_reason(ev.data); !reason.empty()) o.finish_reason = reason;
       if (transform) {
         const bool nothing_yet = !started && out.empty();
         StreamStep step = transform->on_event(ev, out);
@@ -949,6 +957,7 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
   }
   rec.duration_ms = total_s * 1000;
   rec.upstream_ms = tm.upstream_s * 1000;
+  rec.finish_reason = logged_finish_reason(o.error, o.finish_reason);
   metrics.count_request(m, ctx.endpoint, o.status);
   metrics.count_error(m, o.error);
   metrics.request_duration(m).observe(total_s);
@@ -961,6 +970,7 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
     rec.reasoning_tokens = a.usage.reasoning_tokens;
     rec.usage_estimated = a.estimated;
     rec.cost_usd = a.cost_usd;
+    rec.cache_write_tokens = a.usage.cache_write_tokens;
     metrics.add_usage(m, a.usage, a.estimated, a.cost_usd);
   }
   if (tm.first_token) {

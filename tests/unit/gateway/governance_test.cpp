@@ -108,10 +108,17 @@ TEST(Attribution, KeyFirstThenClient) {
   RequestFacts f;
   f.user = "end-user-7";
   f.metadata = {{"feature", "search"}, {"env", "dev"}};
-  auto none = attribute(nullptr, f, "planner", "run-42", {{"env", "staging"}, {"ticket", "T-1"}});
+  CallerHeaders h;
+  h.agent = "planner";
+  h.session = "run-42";
+  h.project = "atlas";
+  h.team = "web";
+  auto none = attribute(nullptr, f, h, {{"env", "staging"}, {"ticket", "T-1"}});
   EXPECT_EQ(none.user, "end-user-7");
   EXPECT_EQ(none.agent, "planner");
   EXPECT_EQ(none.session, "run-42");
+  EXPECT_EQ(none.project, "atlas");
+  EXPECT_EQ(none.team, "web");
   EXPECT_EQ(none.tags.at("env"), "staging");  // the header over the body
   EXPECT_EQ(none.tags.at("feature"), "search");
   KeyRecord k;
@@ -120,9 +127,12 @@ TEST(Attribution, KeyFirstThenClient) {
   k.team = "search";
   k.agent = "crawler";
   k.tags = {{"env", "prod"}};
-  auto keyed = attribute(&k, f, "planner", "", {{"env", "staging"}});
+  h.session = "";
+  auto keyed = attribute(&k, f, h, {{"env", "staging"}});
   EXPECT_EQ(keyed.key_id, "key-1");
-  EXPECT_EQ(keyed.team, "search");
+  EXPECT_EQ(keyed.team, "search");    // the key's team, not the header's
+  EXPECT_EQ(keyed.project, "atlas");  // the key sets none: the header's
+  EXPECT_EQ(keyed.session, "");
   EXPECT_EQ(keyed.agent, "crawler");  // a key's agent cannot be claimed away
   EXPECT_EQ(keyed.user, "end-user-7");
   EXPECT_EQ(keyed.tags.at("env"), "prod");
