@@ -335,8 +335,8 @@ void RedisLimiter::on_settle_reply(redisAsyncContext* ac, void* reply, void* pri
   auto* r = static_cast<redisReply*>(reply);
   self->answered();
   if (!r) {
-    // Lost with the connection: replayed after the next one is made (at worst counted twice,
-    // an overcount).
+    // Lost with the connection: replayed after the next one is made (settling is idempotent,
+    // so one that Redis had already applied counts once).
     if (self->ac_ == ac) self->lost("connection lost");
     if (!self->stopping_) self->queue_settle(std::move(*held));
     delete held;

@@ -6,8 +6,9 @@
 //   P b:S:PERIOD   hash {spent, reserved} in nano-dollars; bz:S:PERIOD (reservation leases) and
 //                  bh:S:PERIOD (request id -> reserved amount)
 // A reservation whose lease passes (its replica crashed, or the request outlived the lease) is
-// charged in full: spend may be overcounted in such failures, never undercounted. A settlement
-// replayed after a lost reply is counted again, for the same reason.
+// charged in full: spend may be overcounted in such failures, never undercounted. Settling is
+// idempotent, so a settlement replayed after a lost reply counts once: a reserved one finds its
+// reservation gone, an offline one its marker (P o:RID, kept for the lease).
 // Redis runs a script alone, so the checks and the counts of one request across all its scopes
 // happen with nothing in between: that is the exactness across replicas.
 #include <fmt/format.h>
@@ -152,8 +153,8 @@ end
 return {0, -1, 0, 0, rl, rr, rt, tl, tr, tt}
 )lua";
 
-// ARGV: P, now, rid, actual_tokens, cost, offline (0/1), admitted_ms, lease_ms, n, then n x
-// (S, rpm, tpm, par, hard, soft, period_start, keep_ms). Returns, per budget scope, {scope,
+// ARGV: P, now, rid, actual_tokens, cost, offline (0/1), admitted_ms, lease_ms, n, reserved, then n
+// x (S, rpm, tpm, par, hard, soft, period_start, keep_ms). Returns, per budget scope, {scope,
 // spent, soft crossed, hard reached}.
 constexpr const char* kSettle = R"lua(
 local actual = tonumber(ARGV[4])
@@ -161,8 +162,12 @@ local offline = ARGV[6] == '1'
 local admitted = tonumber(ARGV[7])
 local lease = tonumber(ARGV[8])
 local n = tonumber(ARGV[9])
-local function f(i, j) return ARGV[10 + i * 8 + j] end
+local reserved = tonumber(ARGV[10])
+local function f(i, j) return ARGV[11 + i * 8 + j] end
 local out = {}
+-- Settling twice must change nothing (a reply lost with the connection is replayed): an offline
+-- settlement leaves a marker for the lease; a reserved one finds its reservation gone.
+if offline and not redis.call('SET', P .. 'o:' .. rid, '1', 'NX', 'PX', lease) then return out end
 for i = 0, n - 1 do
   local S = f(i, 0)
   local rpm, tpm, par, hard, soft, keep =
@@ -191,13 +196,18 @@ for i = 0, n - 1 do
     local sfx = S .. ':' .. f(i, 6)
     local b, bz, bh = P .. 'b:' .. sfx, P .. 'bz:' .. sfx, P .. 'bh:' .. sfx
     local amt = redis.call('HGET', bh, rid)
+    local cost = ARGV[5]
     if amt then
       redis.call('HINCRBY', b, 'reserved', int(-num(amt)))
       redis.call('HDEL', bh, rid)
       redis.call('ZREM', bz, rid)
+    elseif hard > 0 and reserved > 0 and not offline then
+      -- Reserved at admission and gone now: settled already (this is a replay), or its lease
+      -- passed and the whole reservation was charged. Either way the cost is in.
+      cost = '0'
     end
     local before = num(redis.call('HGET', b, 'spent'))
-    local after = redis.call('HINCRBY', b, 'spent', ARGV[5])
+    local after = redis.call('HINCRBY', b, 'spent', cost)
     if keep > 0 then for _, key in ipairs({b, bz, bh}) do redis.call('PEXPIRE', key, keep) end end
     local sc = (soft > 0 and before < soft and after >= soft) and 1 or 0
     local hr = (hard > 0 and before < hard and after >= hard) and 1 or 0
@@ -285,6 +295,7 @@ std::vector<std::string> settle_args(const RedisOptions& o, const Settlement& s)
   out.push_back(std::to_string(o.lease_ms));
   auto scopes = active(s.scopes);
   out.push_back(std::to_string(scopes.size()));
+  out.push_back(std::to_string(s.reserved));
   scope_args(out, scopes, s.admitted_ms, s.now_ms);
   return out;
 }

@@ -50,9 +50,13 @@ class RedisServer {
         ::dup2(::fileno(null), 1);
         ::dup2(::fileno(null), 2);
       }
+      // With a data dir: an append-only file synced on every write, so a SIGKILLed server comes
+      // back with every count (what a production Redis for budgets must be configured as).
+      const char* aof = data_dir_.empty() ? "no" : "yes";
+      const char* dir = data_dir_.empty() ? "." : data_dir_.c_str();
       ::execlp("redis-server", "redis-server", "--port", p.c_str(), "--bind", "127.0.0.1", "--save",
-               "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
-               static_cast<char*>(nullptr));
+               "", "--appendonly", aof, "--appendfsync", "always", "--dir", dir, "--daemonize",
+               "no", "--loglevel", "warning", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     RedisOptions o = options();
@@ -81,6 +85,8 @@ class RedisServer {
   bool pause() { return pid_ > 0 && ::kill(pid_, SIGSTOP) == 0; }
   bool resume() { return pid_ > 0 && ::kill(pid_, SIGCONT) == 0; }
   int port() const { return port_; }
+  // Before start(): keep the data in `dir` (append-only file, fsync always).
+  void persist_in(std::string dir) { data_dir_ = std::move(dir); }
   RedisOptions options(const std::string& prefix = "test:") const {
     RedisOptions o;
     o.host = "127.0.0.1";
@@ -92,6 +98,7 @@ class RedisServer {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string data_dir_;
 };
 
 // A single-threaded EventLoop over poll(2), run by the test: run_until(pred, timeout).

@@ -7,6 +7,7 @@
 #include <hiredis/hiredis.h>
 
 #include <atomic>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -326,6 +327,17 @@ TEST_F(RedisStore, AsyncAdmissionsArePipelined) {
 }
 
 TEST_F(RedisStore, AsyncFailsFastThenReconnectsAndReplays) {
+  // A Redis that keeps its data (append-only file), as budgets need: restarted, it still holds
+  // the reservation made before the outage.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("llmctl-redis-replay-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  server_.stop();
+  server_.persist_in(dir.string());
+  {
+    std::string why;
+    ASSERT_TRUE(server_.start(why)) << why;
+  }
   PollLoop loop;
   RedisOptions o = server_.options("fault:");
   RedisLimiter l(o, loop, 2);
@@ -374,10 +386,22 @@ TEST_F(RedisStore, AsyncFailsFastThenReconnectsAndReplays) {
   ASSERT_TRUE(c);
   auto st = (*c)->budget_states({k}, kT0);
   ASSERT_TRUE(st);
-  // The new Redis started empty: both spends counted there after the outage.
+  // Both spends counted once: the reserved one (its reservation survived in the file) and the
+  // one admitted open during the outage.
+  EXPECT_EQ((*st)[0].spent, 1000);
+  EXPECT_EQ((*st)[0].reserved, 0);
+  // Replayed again (a reply lost after Redis applied it): nothing changes.
+  ASSERT_TRUE((*c)->settle(settlement(a, kT0 + 3, 12, 700)));
+  ASSERT_TRUE((*c)->settle(offline));
+  st = (*c)->budget_states({k}, kT0);
+  ASSERT_TRUE(st);
   EXPECT_EQ((*st)[0].spent, 1000);
   auto z = (*c)->command({"ZCARD", "fault:r:key:k"});
-  EXPECT_EQ((*z)->integer, 1);  // the request admitted while open counts in its window
+  // The window holds both: the one admitted before the outage (kept in the file) and the one
+  // admitted open during it.
+  EXPECT_EQ((*z)->integer, 2);
+  server_.stop();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(RedisStore, AsyncTimeoutOnAStoppedServer) {
