@@ -270,6 +270,10 @@ Refusal refusal(const store::AdmitResult& r, const std::vector<store::Scope>& sc
       case store::LimitKind::kParallel:
         limit = fmt::format("requests in flight: Limit {}", s->limits.max_parallel);
         break;
+      case store::LimitKind::kBudget:
+        limit = fmt::format("its budget ({} per {}), whose room is reserved by requests in flight",
+                            money(s->budget.hard), store::period_name(s->budget.period));
+        break;
       default:
         break;
     }

@@ -149,6 +149,8 @@ const KeyTable& WorkerGovernance::keys() {
   return *keys_;
 }
 
+std::int64_t WorkerGovernance::now_ms() const { return unix_ms(); }
+
 const store::RedisLimiterStats* WorkerGovernance::redis_stats() const {
   return redis_ ? &redis_->stats() : nullptr;
 }

@@ -26,6 +26,7 @@
 
 #include "gateway/config.h"
 #include "gateway/governance.h"
+#include "gateway/governance_stages.h"
 #include "gateway/metrics.h"
 #include "store/memory.h"
 #include "store/redis.h"
@@ -96,14 +97,17 @@ class GovernanceShard {
 
 class GovernanceRuntime;
 
-class WorkerGovernance {
+class WorkerGovernance final : public KeySource {
  public:
   WorkerGovernance(GovernanceRuntime& rt, int index);
-  ~WorkerGovernance();
+  ~WorkerGovernance() override;
   // Called on the worker's thread before it serves (the Redis connection lives there).
   void start(boost::asio::io_context& io);
   store::Limiter& limiter() { return *limiter_; }
-  const KeyTable& keys();
+  // KeySource (the auth stage): the latest key table, the unix clock, refusal counters.
+  const KeyTable& keys() override;
+  std::int64_t now_ms() const override;
+  void auth_failed(AuthFailure f) override { shard_->auth_failure(f).add(); }
   GovernanceShard& metrics() { return *shard_; }
   GovernanceRuntime& runtime() { return rt_; }
   const store::RedisLimiterStats* redis_stats() const;
@@ -142,6 +146,9 @@ class GovernanceRuntime {
     std::lock_guard lock(admin_mu_);
     return fn(*admin_keys_);
   }
+  // False when keys have nowhere to live (embedded, with neither a request log nor
+  // governance.sqlite_path): the admin API's key routes are then absent.
+  bool has_key_store() const { return admin_keys_ != nullptr; }
   // A key changed through this replica: look again now instead of at the next poll.
   void poke();
   // Budget state of these scopes now (admin API).

@@ -11,6 +11,7 @@
 #include <chrono>
 
 #include "common/strings.h"
+#include "gateway/errors.h"
 #include "gateway/yaml_fields.h"
 #include "store/redis.h"
 #include "store/sqlite_store.h"
@@ -276,6 +277,86 @@ Result<AdminAnswer> admin_call(const std::string& base_url, std::string_view met
   } catch (const std::exception& e) {
     return Error{fmt::format("admin API {}: {}", base_url, e.what())};
   }
+}
+
+namespace {
+
+AdminAnswer api_error(int status, const std::string& message, std::string_view code) {
+  return AdminAnswer{status, openai_error_body(message, "invalid_request_error", {}, code)};
+}
+
+// A store error as an answer: which key or field, and what kind of failure.
+AdminAnswer store_error(const Error& e) {
+  const std::string& m = e.message;
+  if (m.starts_with("no key with")) return api_error(404, m, "key_not_found");
+  if (m.find("exists already") != std::string::npos || m.find("is revoked") != std::string::npos ||
+      m.find("revision") != std::string::npos)
+    return api_error(409, m, "conflict");
+  return api_error(400, m, "invalid_key_fields");
+}
+
+}  // namespace
+
+AdminAnswer serve_keys_api(store::KeyStore& ks, std::string_view method, std::string_view target,
+                           std::string_view body, std::int64_t now_ms) {
+  std::string_view rest = target.substr(std::string_view("/admin/keys").size());
+  if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+  std::string id(rest), action;
+  if (auto slash = id.find('/'); slash != std::string::npos) {
+    action = id.substr(slash + 1);
+    id.resize(slash);
+  }
+  auto fields = [&]() -> Result<store::KeyFields> {
+    boost::system::error_code ec;
+    json::value v = json::parse(body.empty() ? std::string_view("{}") : body, ec);
+    if (ec || !v.is_object()) return Error{"the body must be a JSON object of key fields"};
+    return key_fields_from_api(v.get_object());
+  };
+  auto with_secret = [&](const store::CreatedKey& c, int status) {
+    json::object o = key_to_api(c.record, now_ms);
+    o["key"] = c.secret;
+    return AdminAnswer{status, json::serialize(o)};
+  };
+  if (id.empty()) {
+    if (method == "GET") {
+      auto all = ks.list();
+      if (!all) return api_error(503, all.error().message, "store_unavailable");
+      json::array out;
+      for (const auto& k : *all) out.push_back(key_to_api(k, now_ms));
+      return AdminAnswer{200, json::serialize(json::object{{"keys", std::move(out)}})};
+    }
+    if (method == "POST") {
+      auto kf = fields();
+      if (!kf) return api_error(400, kf.error().message, "invalid_key_fields");
+      auto created = store::create_key(ks, *kf, store::system_random(), now_ms);
+      if (!created) return store_error(created.error());
+      return with_secret(*created, 201);
+    }
+    return api_error(405, "Use GET (list) or POST (create) on /admin/keys.", "method_not_allowed");
+  }
+  if (action == "rotate") {
+    if (method != "POST")
+      return api_error(405, "Use POST on /admin/keys/{id}/rotate.", "method_not_allowed");
+    auto rotated = store::rotate_key(ks, id, store::system_random(), now_ms);
+    if (!rotated) return store_error(rotated.error());
+    return with_secret(*rotated, 200);
+  }
+  if (!action.empty())
+    return api_error(404, fmt::format("Unknown admin URL: {}.", target), "unknown_url");
+  Result<KeyRecord> k = Error{""};
+  if (method == "GET") {
+    k = store::find_key(ks, id);
+  } else if (method == "PATCH") {
+    auto kf = fields();
+    if (!kf) return api_error(400, kf.error().message, "invalid_key_fields");
+    k = store::update_key(ks, id, *kf, now_ms);
+  } else if (method == "DELETE") {
+    k = store::revoke_key(ks, id, now_ms);
+  } else {
+    return api_error(405, "Use GET, PATCH or DELETE on /admin/keys/{id}.", "method_not_allowed");
+  }
+  if (!k) return store_error(k.error());
+  return AdminAnswer{200, json::serialize(key_to_api(*k, now_ms))};
 }
 
 }  // namespace llmctl::gateway

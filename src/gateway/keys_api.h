@@ -48,6 +48,16 @@ struct AdminAnswer {
   int status = 0;
   std::string body;
 };
+// The admin API's key routes on a key store (the gateway's admin listener calls this):
+//   GET /admin/keys                 {"keys": [...]}
+//   POST /admin/keys                create (the answer carries "key", shown once)
+//   GET|PATCH|DELETE /admin/keys/K  show, update, revoke (K: id or name)
+//   POST /admin/keys/K/rotate       a new secret (in "key")
+// Errors are OpenAI-shaped: 400 bad body or field, 404 no such key, 409 a conflict (a name in
+// use, a revoked key), 405 another method.
+AdminAnswer serve_keys_api(store::KeyStore& ks, std::string_view method, std::string_view target,
+                           std::string_view body, std::int64_t now_ms);
+
 Result<AdminAnswer> admin_call(const std::string& base_url, std::string_view method,
                                std::string_view target, const std::string& token,
                                const std::string& body);

@@ -28,6 +28,8 @@ struct KeyRecord;
 
 namespace llmctl::gateway {
 
+class AdmissionTicket;
+
 struct RequestContext {
   // Inputs.
   Endpoint endpoint = Endpoint::kChat;
@@ -51,6 +53,7 @@ struct RequestContext {
   const store::KeyRecord* key = nullptr;
   RequestFacts facts;
   Attribution who;
+  AdmissionTicket* ticket = nullptr;  // admitted by limits/budgets: settled when the request ends
 };
 
 struct Reject {

@@ -15,6 +15,8 @@
 #include <unordered_map>
 
 #include "gateway/anthropic.h"
+#include "gateway/governance_admission.h"
+#include "gateway/governance_runtime.h"
 #include "gateway/governance_stages.h"
 #include "gateway/pipeline.h"
 #include "gateway/sse.h"
@@ -72,6 +74,12 @@ struct Outcome {
   std::string body, content_type, retry_after;
   std::optional<Accounting> accounting;
   std::string finish_reason;  // as the upstream reported it (attribution.h normalises it)
+};
+
+// Clears the exchange's extra headers when a request's coroutine ends.
+struct HeadersReset {
+  Exchange& ex;
+  ~HeadersReset() { ex.set_more_headers(nullptr); }
 };
 
 // Holds a max_concurrency slot of a deployment; frees it on destruction.
@@ -170,7 +178,11 @@ class GatewayHandler final : public SnapshotSink {
         pipeline_(Pipeline::standard(router_)),
         rng_(std::random_device{}() ^ (static_cast<std::uint64_t>(worker) << 32)),
         id_prefix_(fmt::format("{:x}-{}", state.started_unix_s, worker)) {
-    add_governance_stages(pipeline_, nullptr);
+    if (state.governance) {
+      gov_ = std::make_unique<WorkerGovernance>(*state.governance, worker);
+      gov_->start(w.io());  // before the worker runs: its Redis connection lives on w.io()
+    }
+    add_governance_stages(pipeline_, gov_.get());
     adopt(state.current());
   }
 
@@ -222,6 +234,7 @@ class GatewayHandler final : public SnapshotSink {
   std::string id_prefix_;
   std::uint64_t counter_ = 0;
   std::vector<std::unique_ptr<WorkerGen>> gens_;  // back(): the current generation
+  std::unique_ptr<WorkerGovernance> gov_;         // null: no governance (tests)
 };
 
 // Holds a generation for one request (a worker-local count, no atomics); the last request on
@@ -342,6 +355,7 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
   if (target == "/metrics") {
     std::string text = render_prometheus(state_.view(*g.snap)) +
                        render_resilience_metrics(*g.snap, state_.reloads, mono_ms());
+    if (state_.governance) text += state_.governance->render_metrics(g.cfg, unix_ms());
     co_await ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", std::move(text));
     co_return;
   }
@@ -384,6 +398,35 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   describe_request(rec, ctx.facts, ctx.who);
   rec.stream = ctx.stream;
   rec.route_reason = std::string(route_reason_name(ctx.route_reason));
+
+  // Limits and budgets (governance_admission.h): admitted, or answered here.
+  AdmissionTicket ticket;
+  HeadersReset headers_reset{ex};  // the exchange never keeps a pointer into this frame
+  if (gov_) {
+    std::optional<Refusal> refused =
+        co_await admit_request(*gov_, cfg, ctx, rec.request_id, unix_ms(), ticket);
+    if (refused) {
+      std::vector<std::pair<std::string, std::string>> more;
+      if (!refused->retry_after_ms.empty())
+        more.emplace_back("retry-after-ms", refused->retry_after_ms);
+      if (!refused->should_retry) more.emplace_back("x-should-retry", "false");
+      ex.set_more_headers(&more);
+      Outcome o;
+      o.final = true;
+      o.error = refused->error_class;
+      o.message = refused->message;
+      const std::string retry_after = refused->retry_after;
+      bool ok = co_await ex.respond(static_cast<unsigned>(refused->status), kJson,
+                                    std::move(refused->body),
+                                    {.request_id = rec.request_id, .retry_after = retry_after});
+      o.status = ok ? refused->status : 499;
+      ex.set_more_headers(nullptr);
+      finish(g, ctx, rec, tm, o);
+      co_return;
+    }
+    ctx.ticket = &ticket;
+    ex.set_more_headers(&ticket.headers());
+  }
 
   // Per-request timeouts: a client may shorten the configured ones, never lengthen them.
   const auto& req = ex.request();
@@ -982,6 +1025,9 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
           std::chrono::duration<double>(*tm.last_token - *tm.first_token).count() /
           static_cast<double>(o.accounting->usage.output_tokens - 1));
   }
+  // The real tokens and cost replace the admission's estimate and reservation (failed and cut
+  // streams too: whatever they used is charged).
+  if (ctx.ticket) ctx.ticket->settle(rec, unix_ms());
   if (!queue_.try_push(std::move(rec))) metrics.log_dropped().add();
 }
 

@@ -83,8 +83,10 @@ struct Admission {
 
 enum class Decision {
   kAdmitted,
-  kRateLimited,  // rpm, tpm or max_parallel: 429 rate_limit_exceeded with Retry-After
-  kOverBudget,   // a hard budget cannot take the worst case: 429 insufficient_quota
+  kRateLimited,  // rpm, tpm or max_parallel, or a hard budget whose room is reserved by
+                 // requests in flight (limit kBudget): 429 rate_limit_exceeded with Retry-After
+  kOverBudget,   // a hard budget cannot take the worst case even with nothing in flight:
+                 // 429 insufficient_quota
   kUnavailable,  // the store did not answer (the caller applies its fail mode)
 };
 enum class LimitKind { kNone, kRequests, kTokens, kParallel, kBudget };

@@ -109,9 +109,12 @@ AdmitResult EmbeddedLimiter::admit_now(const Admission& a) {
     if (sc.budget.hard > 0) {
       const Budget& b = st.budgets[period_start_ms(sc.budget.period, a.now_ms)];
       if (b.spent + b.reserved + a.reserve > sc.budget.hard) {
-        r.decision = Decision::kOverBudget;
+        // It would fit once the requests in flight settle: busy, not spent (retry soon).
+        const bool busy = b.spent + a.reserve <= sc.budget.hard;
+        r.decision = busy ? Decision::kRateLimited : Decision::kOverBudget;
         r.scope = idx;
         r.limit = LimitKind::kBudget;
+        r.retry_after_ms = busy ? 1000 : 0;
         return r;
       }
     }

@@ -108,7 +108,11 @@ for i = 0, n - 1 do
     expire(P .. 'bz:' .. S .. ':' .. f(i, 6), P .. 'bh:' .. S .. ':' .. f(i, 6), now, b, 'reserved',
            'spent')
     local v = redis.call('HMGET', b, 'spent', 'reserved')
-    if num(v[1]) + num(v[2]) + reserve > hard then return {2, i, 4, 0, 0, 0, 0, 0, 0, 0} end
+    if num(v[1]) + num(v[2]) + reserve > hard then
+      -- It would fit once the requests in flight settle: busy, not spent (retry soon).
+      if num(v[1]) + reserve <= hard then return {1, i, 4, 1000, 0, 0, 0, 0, 0, 0} end
+      return {2, i, 4, 0, 0, 0, 0, 0, 0, 0}
+    end
   end
 end
 local rl, rr, rt, tl, tr, tt = 0, 0, 0, 0, 0, 0

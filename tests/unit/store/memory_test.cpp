@@ -118,21 +118,28 @@ TEST(EmbeddedLimiter, BudgetReservesTheWorstCaseThenCharges) {
       scope(ScopeKind::kKey, "k", {}, {.hard = 1000, .soft = 600, .period = Period::kMonth});
   auto a = admission("a", kT0, {k}, 0, 700);
   ASSERT_EQ(l.admit_now(a).decision, Decision::kAdmitted);
-  // 700 reserved: a second worst case of 400 does not fit while the first is in flight.
+  // 700 reserved: a second worst case of 400 does not fit while the first is in flight — busy
+  // (retry soon), not spent.
   auto b = admission("b", kT0, {k}, 0, 400);
   auto refused = l.admit_now(b);
-  EXPECT_EQ(refused.decision, Decision::kOverBudget);
+  EXPECT_EQ(refused.decision, Decision::kRateLimited);
   EXPECT_EQ(refused.limit, LimitKind::kBudget);
+  EXPECT_EQ(refused.retry_after_ms, 1000);
   auto crossings = l.settle_now(settlement(a, kT0 + 1, 0, 650));
   ASSERT_EQ(crossings.size(), 1u);
   EXPECT_EQ(crossings[0].spent, 650);
   EXPECT_TRUE(crossings[0].soft_crossed);
   EXPECT_FALSE(crossings[0].hard_reached);
   EXPECT_EQ(l.admit_now(admission("c", kT0, {k}, 0, 350)).decision, Decision::kAdmitted);
-  EXPECT_EQ(l.admit_now(admission("d", kT0, {k}, 0, 1)).decision, Decision::kOverBudget);
+  EXPECT_EQ(l.admit_now(admission("d", kT0, {k}, 0, 1)).decision, Decision::kRateLimited);
   BudgetState st = l.budget_state(k, kT0);
   EXPECT_EQ(st.spent, 650);
   EXPECT_EQ(st.reserved, 350);
+  // Spent in full: now no worst case fits even with nothing in flight.
+  l.settle_now(settlement(admission("c", kT0, {k}, 0, 350), kT0 + 2, 0, 350));
+  auto spent = l.admit_now(admission("f", kT0, {k}, 0, 1));
+  EXPECT_EQ(spent.decision, Decision::kOverBudget);
+  EXPECT_EQ(spent.limit, LimitKind::kBudget);
   // A new month starts from zero.
   EXPECT_EQ(l.admit_now(admission("e", kT0 + 40LL * 86400000, {k}, 0, 900)).decision,
             Decision::kAdmitted);
