@@ -80,8 +80,8 @@ Result<plan::Spec> load_spec(const std::string& path, const std::string& text) {
     if (trace_path.is_relative()) trace_path = fs::path(path).parent_path() / trace_path;
     auto csv = read_file(trace_path);
     if (!csv)
-      return Error{fmt::format("{}: field 'traffic.trace.file': {}", plan::where(*spec, ref),
-                               csv.error().message)};
+      return Error{
+          fmt::format("{}: traffic.trace.file: {}", plan::where(*spec, ref), csv.error().message)};
     auto summary = plan::summarize_trace(*csv, trace_path.string());
     if (!summary) return summary.error();
     plan::apply_trace(spec->traffic, *summary, fs::path(ref.value).filename().string());

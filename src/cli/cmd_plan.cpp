@@ -48,7 +48,7 @@ Result<plan::Spec> load_spec(const std::string& path) {
     auto csv = read_file(trace_path);
     if (!csv)
       return Error{
-          fmt::format("{}: field 'traffic.trace.file': {} (relative paths are resolved "
+          fmt::format("{}: traffic.trace.file: {} (relative paths are resolved "
                       "from the spec's folder)",
                       plan::where(*spec, ref), csv.error().message)};
     auto summary = plan::summarize_trace(*csv, trace_path.string());

@@ -20,9 +20,8 @@
 #include <string_view>
 
 #include "common/result.h"
-#include "gateway/errors.h"
+#include "gateway/protocol.h"
 #include "gateway/request_log.h"
-#include "gateway/usage.h"
 
 namespace llmctl::gateway {
 

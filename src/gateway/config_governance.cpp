@@ -125,14 +125,19 @@ void read_governance(Fields& f, Config& c, const Environment& env) {
         a->fail(a->get("webhook_url"), "webhook_url", u.error().message);
     a->finish();
   }
-  std::vector<std::string> models, deployments;
+  std::vector<std::string> models;
   for (const auto& m : c.models) models.push_back(m.name);
-  for (const auto& d : c.deployments) deployments.push_back(d.name);
   read_scopes(g, "teams", true, o.teams, nullptr, "team");
   read_scopes(g, "users", true, o.users, nullptr, "user");
   read_scopes(g, "agents", true, o.agents, nullptr, "agent");
   read_scopes(g, "models", false, o.models, &models, "model group");
-  read_scopes(g, "deployments", false, o.deployments, &deployments, "deployment");
+  // The planner picks deployments per attempt, after admission: a per-deployment limit would
+  // need an admission per attempt, which this release does not do. Refused rather than ignored.
+  if (g.has("deployments"))
+    g.fail(g.get("deployments"), "deployments",
+           "per-deployment limits are not enforced in this release (deployments are chosen per "
+           "attempt, after admission); cap a deployment with its max_concurrency, or limit its "
+           "model group under governance.models");
   g.finish();
 }
 

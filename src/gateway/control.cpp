@@ -107,7 +107,7 @@ std::string config_json(const Config& c) {
     }
     models.push_back(
         json::object{{"name", g.name},
-                     {"routing", routing_strategy_name(g.routing)},
+                     {"routing", route::strategy_name(g.routing)},
                      {"max_attempts", g.max_attempts},
                      {"affinity", json::object{{"prefix_chars", g.affinity.prefix_chars},
                                                {"load_factor", g.affinity.load_factor},
@@ -308,13 +308,12 @@ class HealthChecker {
   // deployment out of rotation, healthy_after passes bring it back.
   asio::awaitable<void> check(Deployment d, std::shared_ptr<DeploymentRuntime> rt) {
     const HealthCheckPolicy p = d.health_check;
-    d.timeouts.connect_ms = std::min(d.timeouts.connect_ms, p.timeout_ms);
     PoolStats stats;
     UpstreamPool pool(io_, d, stats);
     const auto t0 = Clock::now();
     std::string detail;
     bool pass = false;
-    Acquired a = co_await pool.connect_new();
+    Acquired a = co_await pool.connect_new(std::min(d.timeouts.connect_ms, p.timeout_ms));
     if (!a.conn) {
       detail = a.message;
     } else {

@@ -13,10 +13,10 @@
 
 #include "gateway/control.h"
 #include "gateway/governance_runtime.h"
-#include "gateway/mock.h"
-#include "gateway/net.h"
 #include "gateway/proxy.h"
 #include "gateway/state.h"
+#include "mock/mock.h"
+#include "net/net.h"
 
 namespace llmctl::gateway {
 
@@ -35,12 +35,12 @@ int run_gateway(const GatewayOptions& options) {
   net::block_gateway_signals();
 
   auto config = std::make_shared<Config>(*options.config);
-  std::unique_ptr<MockServer> simulator;
+  std::unique_ptr<mock::MockServer> simulator;
   if (config->uses_simulator()) {
-    MockOptions sim = config->simulator;
+    mock::MockOptions sim = config->simulator;
     sim.host = "127.0.0.1";
     sim.port = 0;
-    auto started = MockServer::start(sim);
+    auto started = mock::MockServer::start(sim);
     if (!started) return start_error(started.error().wrap("built-in simulator").message);
     simulator = std::move(*started);
     config->attach_simulator(simulator->port());

@@ -19,7 +19,7 @@
 #include "catalog/catalog.h"
 #include "gateway/attribution.h"
 #include "gateway/config.h"
-#include "gateway/errors.h"
+#include "gateway/protocol.h"
 #include "store/governance.h"
 #include "store/keys.h"
 

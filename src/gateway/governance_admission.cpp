@@ -46,10 +46,9 @@ store::Admission admission_for(const Config& cfg, const RequestContext& ctx,
   store::Admission a;
   a.request_id = request_id;
   a.now_ms = now_ms;
-  const std::string first = ctx.candidates.empty()
-                                ? std::string()
-                                : cfg.deployments[static_cast<std::size_t>(ctx.candidates[0])].name;
-  a.scopes = request_scopes(cfg.governance, ctx.who, ctx.key, ctx.model, first);
+  // Deployment scopes: none (the planner chooses deployments per attempt; config_governance.cpp
+  // refuses governance.deployments).
+  a.scopes = request_scopes(cfg.governance, ctx.who, ctx.key, ctx.model, {});
   if (a.scopes.empty()) return a;
   if (any_tokens(a.scopes)) a.tokens = admission_tokens(ctx.facts, ctx.prompt_chars);
   if (any_budget(a.scopes) && ctx.group)

@@ -11,7 +11,7 @@
 #include <chrono>
 
 #include "common/strings.h"
-#include "gateway/errors.h"
+#include "gateway/protocol.h"
 #include "gateway/yaml_fields.h"
 #include "store/redis.h"
 #include "store/sqlite_store.h"

@@ -54,13 +54,12 @@ std::vector<std::string> names(const Pipeline& p) {
 }
 
 TEST(GovernanceStages, TheirPlaceInThePipeline) {
-  WeightedRouter router;
-  Pipeline with = Pipeline::standard(router);
+  Pipeline with = Pipeline::standard();
   FakeKeys keys;
   add_governance_stages(with, &keys);
   EXPECT_EQ(names(with),
             (std::vector<std::string>{"parse", "validate", "auth", "attribute", "route"}));
-  Pipeline without = Pipeline::standard(router);
+  Pipeline without = Pipeline::standard();
   add_governance_stages(without, nullptr);
   EXPECT_EQ(names(without), (std::vector<std::string>{"parse", "validate", "attribute", "route"}));
 }

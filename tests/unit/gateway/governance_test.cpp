@@ -273,9 +273,7 @@ TEST(GovernanceConfig, FullBlock) {
       "  teams:\n"
       "    search: {rpm: 600, budget_usd: 50, soft_budget_usd: 40, budget_period: week}\n"
       "  models:\n"
-      "    m: {tpm: 100000}\n"
-      "  deployments:\n"
-      "    sim: {max_parallel: 8}\n",
+      "    m: {tpm: 100000}\n",
       env);
   ASSERT_TRUE(c) << c.error().message;
   const GovernanceConfig& g = c->governance;
@@ -288,7 +286,10 @@ TEST(GovernanceConfig, FullBlock) {
   EXPECT_EQ(g.teams.at("search").budget.hard, store::usd_to_nanos(50));
   EXPECT_EQ(g.teams.at("search").budget.period, store::Period::kWeek);
   EXPECT_EQ(g.models.at("m").limits.tpm, 100000);
-  EXPECT_EQ(g.deployments.at("sim").limits.max_parallel, 8);
+  auto per_deployment = parse("governance:\n  deployments:\n    sim: {max_parallel: 8}\n");
+  ASSERT_FALSE(per_deployment);
+  EXPECT_NE(per_deployment.error().message.find("governance.deployments"), std::string::npos)
+      << per_deployment.error().message;
 }
 
 TEST(GovernanceConfig, ErrorsNamePlaceAndField) {
