@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "gateway/config_governance.h"
 #include "gateway/config_resilience.h"
 #include "gateway/routing.h"
 #include "gateway/yaml_fields.h"
@@ -401,6 +402,7 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
     c.index();
     yaml::check_group_links(f, c);
     yaml::read_admin_and_reload(f, c, env);
+    yaml::read_governance(f, c, env);
     f.finish();
   } catch (const FieldError& e) {
     return Error{e.message};

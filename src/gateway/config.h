@@ -18,6 +18,7 @@
 
 #include "catalog/catalog.h"
 #include "common/result.h"
+#include "gateway/governance_config.h"
 #include "gateway/resilience.h"
 #include "mock/mock.h"
 
@@ -126,6 +127,7 @@ struct Config {
   bool access_log = true;  // one JSON line per request on stderr
   RequestLogConfig request_log;
   mock::MockOptions simulator;  // options of the built-in upstream (provider: simulated)
+  GovernanceConfig governance;  // keys, limits, budgets (governance_config.h)
   std::vector<Deployment> deployments;
   std::vector<ModelGroup> models;
   std::shared_ptr<const catalog::Catalog> catalog;  // keeps Deployment::price valid

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 namespace llmctl::gateway {
@@ -91,6 +92,12 @@ Pipeline Pipeline::standard() {
   p.add(std::make_unique<ValidateStage>());
   p.add(std::make_unique<RouteStage>());
   return p;
+}
+
+void Pipeline::insert_after(std::string_view after, std::unique_ptr<Stage> stage) {
+  auto it = std::find_if(stages_.begin(), stages_.end(),
+                         [&](const auto& s) { return s->name() == after; });
+  stages_.insert(it == stages_.end() ? it : it + 1, std::move(stage));
 }
 
 std::optional<Reject> Pipeline::run(RequestContext& ctx, const Config& config) const {

@@ -17,15 +17,23 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/attribution.h"
 #include "gateway/config.h"
 #include "gateway/protocol.h"
 
+namespace llmctl::store {
+struct KeyRecord;
+}
+
 namespace llmctl::gateway {
+
+class AdmissionTicket;
 
 struct RequestContext {
   // Inputs.
   Endpoint endpoint = Endpoint::kChat;
   std::string_view raw_body;
+  CallerHeaders headers;  // who is calling (governance_stages.h)
   // Filled by the stages.
   boost::json::value body;  // parsed once; the upstream body is serialised from it
   std::string model;        // the public model name asked for
@@ -34,6 +42,12 @@ struct RequestContext {
   bool client_wants_usage = false;  // stream_options.include_usage as the client sent it
   std::size_t prompt_chars = 0;     // for estimates when the upstream reports no usage
   const ModelGroup* group = nullptr;
+  // Governance (governance_stages.h): the caller's key (null: anonymous), what the request
+  // says about itself, and who it is attributed to (request log v2, limits, budgets).
+  const store::KeyRecord* key = nullptr;
+  RequestFacts facts;
+  Attribution who;
+  AdmissionTicket* ticket = nullptr;  // admitted by limits/budgets: settled when the request ends
 };
 
 struct Reject {
@@ -81,6 +95,8 @@ class Pipeline {
   // parse -> validate -> route.
   static Pipeline standard();
   void add(std::unique_ptr<Stage> stage) { stages_.push_back(std::move(stage)); }
+  // Puts `stage` right after the stage named `after` (at the end when there is none).
+  void insert_after(std::string_view after, std::unique_ptr<Stage> stage);
   std::optional<Reject> run(RequestContext& ctx, const Config& config) const;
   const std::vector<std::unique_ptr<Stage>>& stages() const { return stages_; }
 

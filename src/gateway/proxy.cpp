@@ -16,6 +16,9 @@
 
 #include "common/clock.h"
 #include "common/random.h"
+#include "gateway/governance_admission.h"
+#include "gateway/governance_runtime.h"
+#include "gateway/governance_stages.h"
 #include "gateway/pipeline.h"
 #include "gateway/planner.h"
 #include "gateway/protocol.h"
@@ -63,6 +66,13 @@ struct Outcome {
   std::string message;  // for the log and, for answers the gateway makes, the client
   std::string body, content_type, retry_after;  // the answer to relay (status > 0)
   std::optional<Accounting> accounting;
+  std::string finish_reason;  // as the upstream reported it (attribution.h normalises it)
+};
+
+// Clears the exchange's extra headers when a request's coroutine ends.
+struct HeadersReset {
+  Exchange& ex;
+  ~HeadersReset() { ex.set_more_headers(nullptr); }
 };
 
 class InflightGuard {
@@ -109,6 +119,11 @@ class GatewayHandler final : public SnapshotSink {
         rng_((static_cast<std::uint64_t>(std::random_device{}()) << 32 ^ std::random_device{}()) ^
              static_cast<std::uint64_t>(worker)),
         id_prefix_(fmt::format("{:x}-{}", state.started_unix_s, worker)) {
+    if (state.governance) {
+      gov_ = std::make_unique<WorkerGovernance>(*state.governance, worker);
+      gov_->start(w.io());  // before the worker runs: its Redis connection lives on w.io()
+    }
+    add_governance_stages(pipeline_, gov_.get());
     adopt(state.current());
   }
 
@@ -163,6 +178,7 @@ class GatewayHandler final : public SnapshotSink {
   std::string id_prefix_;
   std::uint64_t counter_ = 0;
   std::vector<std::unique_ptr<WorkerGen>> gens_;  // back(): the current generation
+  std::unique_ptr<WorkerGovernance> gov_;         // null: no governance (tests)
 };
 
 // Holds a generation for one request (a worker-local count, no atomics); the last request on
@@ -283,6 +299,7 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
   if (target == "/metrics") {
     std::string text = render_prometheus(state_.view(*g.snap)) +
                        render_resilience_metrics(*g.snap, state_.reloads, real_clock().now_ms());
+    if (state_.governance) text += state_.governance->render_metrics(g.cfg, unix_ms());
     co_await ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", std::move(text));
     co_return;
   }
@@ -304,8 +321,10 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   RequestContext ctx;
   ctx.endpoint = endpoint;
   ctx.raw_body = ex.request().body();
+  ctx.headers = caller_headers(ex.request());
   if (auto reject = pipeline_.run(ctx, cfg)) {
     rec.model = ctx.model;
+    describe_request(rec, ctx.facts, ctx.who);
     Outcome o;
     o.status = reject->status;
     o.error = reject->error_class;
@@ -317,7 +336,34 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     co_return;
   }
   rec.model = ctx.model;
+  describe_request(rec, ctx.facts, ctx.who);
   rec.stream = ctx.stream;
+
+  // Limits and budgets (governance_admission.h): admitted, or answered here.
+  AdmissionTicket ticket;
+  HeadersReset headers_reset{ex};  // the exchange never keeps a pointer into this frame
+  std::vector<std::pair<std::string, std::string>> refusal_headers;
+  if (gov_) {
+    std::optional<Refusal> refused =
+        co_await admit_request(*gov_, cfg, ctx, rec.request_id, unix_ms(), ticket);
+    if (refused) {
+      if (!refused->retry_after_ms.empty())
+        refusal_headers.emplace_back("retry-after-ms", refused->retry_after_ms);
+      if (!refused->should_retry) refusal_headers.emplace_back("x-should-retry", "false");
+      ex.set_more_headers(&refusal_headers);
+      Outcome o;
+      o.status = refused->status;
+      o.error = refused->error_class;
+      o.message = std::move(refused->message);
+      o.body = std::move(refused->body);
+      o.retry_after = std::move(refused->retry_after);
+      co_await answer(ex, rec, o);
+      finish(g, ctx, rec, tm, o);
+      co_return;
+    }
+    ctx.ticket = &ticket;
+    ex.set_more_headers(&ticket.headers());
+  }
 
   // Per-request timeouts: a client may shorten the configured ones, never lengthen them.
   const auto& req = ex.request();
@@ -554,6 +600,7 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   o.accounting =
       account(usage, ctx.prompt_chars, usage.present ? 0 : response_output_chars(body), d.price);
   o.status = status;
+  o.finish_reason = scan_finish_reason(body);
   o.body = std::move(body);
   o.content_type = std::move(ctype);
   co_return o;
@@ -613,6 +660,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     sse.feed(std::string_view(buf.get(), n));
     out.clear();
     while (sse.next(ev)) {
+      if (auto reason = scan_finish_reason(ev.data); !reason.empty()) o.finish_reason = reason;
       const bool nothing_yet = !started && out.empty();
       const StreamStep step = transform->on_event(ev, out);
       if (step.upstream_error) {
@@ -720,6 +768,7 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
   }
   rec.duration_ms = total_s * 1000;
   rec.upstream_ms = tm.upstream_s * 1000;
+  rec.finish_reason = logged_finish_reason(o.error, o.finish_reason);
   metrics.count_request(m, ctx.endpoint, o.status);
   metrics.count_error(m, o.error);
   metrics.request_duration(m).observe(total_s);
@@ -732,6 +781,7 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
     rec.reasoning_tokens = a.usage.reasoning_tokens;
     rec.usage_estimated = a.estimated;
     rec.cost_usd = a.cost_usd;
+    rec.cache_write_tokens = a.usage.cache_write_tokens;
     metrics.add_usage(m, a.usage, a.estimated, a.cost_usd);
   }
   if (tm.first_token) {
@@ -743,6 +793,9 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
           std::chrono::duration<double>(*tm.last_token - *tm.first_token).count() /
           static_cast<double>(o.accounting->usage.output_tokens - 1));
   }
+  // The real tokens and cost replace the admission's estimate and reservation (failed and cut
+  // streams too: whatever they used is charged).
+  if (ctx.ticket) ctx.ticket->settle(rec, unix_ms());
   if (!queue_.try_push(std::move(rec))) metrics.log_dropped().add();
 }
 

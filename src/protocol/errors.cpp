@@ -40,6 +40,16 @@ std::string_view error_class_name(ErrorClass c) {
       return "overloaded";
     case ErrorClass::kShutdown:
       return "shutdown";
+    case ErrorClass::kUnauthorized:
+      return "unauthorized";
+    case ErrorClass::kForbidden:
+      return "forbidden";
+    case ErrorClass::kLimitExceeded:
+      return "limit_exceeded";
+    case ErrorClass::kBudgetExceeded:
+      return "budget_exceeded";
+    case ErrorClass::kGovernanceUnavailable:
+      return "governance_unavailable";
     case ErrorClass::kInternal:
       return "internal";
   }

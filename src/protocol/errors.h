@@ -29,6 +29,12 @@ enum class ErrorClass {
   kClientDisconnect,   // the client went away before the response was complete
   kOverloaded,         // every candidate deployment was at max_concurrency
   kShutdown,           // aborted at the drain deadline
+  // Governance (refused by the gateway itself, before any upstream):
+  kUnauthorized,           // 401: no key, unknown, revoked or expired key
+  kForbidden,              // 403: the key may not use this model
+  kLimitExceeded,          // 429 rate_limit_exceeded: rpm, tpm or max_parallel of a scope
+  kBudgetExceeded,         // 429 insufficient_quota: a hard budget cannot take the worst case
+  kGovernanceUnavailable,  // 503: the store is unreachable and the fail mode is closed
   kInternal,
 };
 inline constexpr int kErrorClassCount = static_cast<int>(ErrorClass::kInternal) + 1;
