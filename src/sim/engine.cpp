@@ -208,17 +208,17 @@ void Engine::plan_decode() {
   step_has_decode_ = n_dec_ > 0;
 }
 
-void Engine::publish_segments(Seq& s) {
+void Engine::publish_segments(Seq& s, int scheduled_end) {
   if (!kv_.prefix_caching()) return;
   const auto* hashes = cfg_.segments->hashes.data() + s.req.segments_begin;
   const auto* tokens = cfg_.segments->tokens.data() + s.req.segments_begin;
   // Private tokens are counted from the end of the pinned segments; a reserving engine holds
-  // blocks for the whole sequence, an on-demand one for what is computed.
+  // blocks for the whole sequence, an on-demand one up to what is scheduled.
   const long long span_end =
-      reserve_whole_ ? static_cast<long long>(s.req.input_tokens) + s.max_new : s.computed;
+      reserve_whole_ ? static_cast<long long>(s.req.input_tokens) + s.max_new : scheduled_end;
   while (s.pinned_segs < static_cast<int>(s.req.segments_count)) {
     const int end = s.seg_tokens + tokens[s.pinned_segs];
-    if (end > s.computed || end > s.req.input_tokens) break;
+    if (end > scheduled_end || end > s.req.input_tokens) break;
     const long long moved =
         blocks_for(span_end - s.seg_tokens) - blocks_for(std::max<long long>(0, span_end - end));
     kv_.publish(hashes[s.pinned_segs], moved);
@@ -279,6 +279,9 @@ bool Engine::admit(int slot, int budget, int* tokens_out) {
     obs_->on_admitted(s.req, step_start_ - s.arrived_s, s.req.input_tokens, seg_tokens);
   }
   chunks_.push_back({slot, n, computed});
+  // Like vLLM, blocks enter the prefix cache when they are scheduled: a request admitted later
+  // in this same iteration already finds them.
+  publish_segments(s, computed + n);
   *tokens_out = n;
   return true;
 }
@@ -305,6 +308,7 @@ void Engine::plan_prefill_continuations(int& budget) {
       s.priv_blocks += need;
     }
     chunks_.push_back({slot, n, s.computed});
+    publish_segments(s, s.computed + n);
     budget -= n;
   }
 }
@@ -417,7 +421,6 @@ void Engine::end_step(double now) {
     Seq& s = slab_[c.slot];
     s.computed += c.tokens;
     prompt_tokens_ += c.tokens;
-    publish_segments(s);
     if (s.computed < s.prompt_len) continue;
     ++s.generated;
     ++output_tokens_;

@@ -145,7 +145,7 @@ class Engine {
   void stop_decoding(int slot);
   void finish(int slot, double now);
   void release_kv(int slot, int decoded_len);  // decoded_len < 0: not decoding
-  void publish_segments(Seq& s);
+  void publish_segments(Seq& s, int scheduled_end);
   int decode_phase_key(const Seq& s) const;
   bool prefill_wanted() const;
   void plan_decode();

@@ -155,6 +155,12 @@ class Fleet final : public ReplicaSignals {
   void sample(double now);
   void client_done(const Request& r, double t);
   bool done() const;
+  // Requests in the system (arrived, not yet completed or dropped), integrated over time.
+  void change_in_flight(int delta, double now) {
+    in_flight_integral_ += static_cast<double>(in_flight_) * (now - in_flight_last_t_);
+    in_flight_last_t_ = now;
+    in_flight_ += delta;
+  }
   SimResult finish_result(double end);
 
   const catalog::Catalog& catalog_;
@@ -180,6 +186,7 @@ class Fleet final : public ReplicaSignals {
   Histogram ttft_, tpot_, itl_, e2e_, queue_;
   Histogram interval_ttft_;
   long long requests_ = 0, completed_ = 0, dropped_ = 0, in_flight_ = 0;
+  double in_flight_integral_ = 0, in_flight_last_t_ = 0;
   std::map<std::string, long long> drops_;
   long long slo_met_ = 0;
   long long input_tokens_ = 0, output_tokens_ = 0;
@@ -384,7 +391,7 @@ void Fleet::client_done(const Request& r, double t) {
 }
 
 void Fleet::finished(int rep, const Request& r, double first_s, double t) {
-  --in_flight_;
+  change_in_flight(-1, t);
   ++completed_;
   ++interval_completed_;
   input_tokens_ += r.input_tokens;
@@ -412,7 +419,7 @@ void Fleet::finished(int rep, const Request& r, double first_s, double t) {
 }
 
 void Fleet::dropped(const Request& r, DropReason why, double t) {
-  --in_flight_;
+  change_in_flight(-1, t);
   ++dropped_;
   ++drops_[drop_reason_name(why)];
   last_event_ = std::max(last_event_, t);
@@ -650,7 +657,7 @@ Result<SimResult> Fleet::run() {
         const Request r = next_arrival_;
         if (first_arrival_ < 0) first_arrival_ = now;
         ++requests_;
-        ++in_flight_;
+        change_in_flight(+1, now);
         ++interval_arrivals_;
         schedule_next_arrival();
         dispatch(r, now);
@@ -661,7 +668,7 @@ Result<SimResult> Fleet::run() {
         client_next_[e.a].client = -1;
         if (first_arrival_ < 0) first_arrival_ = now;
         ++requests_;
-        ++in_flight_;
+        change_in_flight(+1, now);
         ++interval_arrivals_;
         dispatch(r, now);
         break;
@@ -722,6 +729,8 @@ SimResult Fleet::finish_result(double end) {
   out.dropped_by_reason = drops_;
   const double start = std::max(0.0, first_arrival_);
   out.duration_s = std::max(0.0, last_event_ - start);
+  change_in_flight(0, last_event_);
+  out.in_flight_mean = out.duration_s > 0 ? in_flight_integral_ / out.duration_s : 0.0;
   auto lat = [](const Histogram& h) {
     Latency l;
     l.mean = h.mean() * 1e3;

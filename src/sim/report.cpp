@@ -128,6 +128,7 @@ json::value result_json(const Scenario& sc, const SimResult& r) {
   for (const auto& [k, v] : r.dropped_by_reason) drops[k] = v;
   o["dropped_by_reason"] = std::move(drops);
   o["input_tokens_per_s"] = round_to(r.input_tokens_per_s, 1);
+  o["in_flight_mean"] = round_to(r.in_flight_mean, 4);
   o["goodput_rps"] = opt(r.goodput_rps, 4);
   json::array per;
   for (const ReplicaStats& s : r.per_replica) {

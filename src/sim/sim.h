@@ -128,6 +128,7 @@ struct SimResult {
   std::optional<double> slo_attainment;  // share of requests meeting every SLO (drops miss)
   std::optional<double> goodput_rps;     // requests per second meeting every SLO
   double prefix_cache_hit_rate = 0;      // prompt tokens found cached at first admission
+  double in_flight_mean = 0;  // requests in the system (arrived, not done), time average
   long long preemptions = 0;
   double kv_usage_mean = 0;
   double gpu_hours = 0;
