@@ -9,7 +9,7 @@
 
 #include "common/strings.h"
 #include "gateway/config_resilience.h"
-#include "gateway/router.h"
+#include "gateway/routing.h"
 #include "gateway/yaml_fields.h"
 
 namespace llmctl::gateway {
@@ -354,7 +354,7 @@ void Config::index() {
       if (auto it = by_name_.find(n); it != by_name_.end()) g.fallback_groups.push_back(it->second);
     for (const auto& n : g.context_window_fallbacks)
       if (auto it = by_name_.find(n); it != by_name_.end()) g.context_groups.push_back(it->second);
-    g.ring = build_ring(*this, g);
+    g.policy = make_group_policy(*this, g);
   }
 }
 

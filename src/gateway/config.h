@@ -87,8 +87,8 @@ struct ModelGroup {
   std::vector<std::string> fallbacks;                 // groups tried when this one fails
   std::vector<std::string> context_window_fallbacks;  // groups for a context-length error
   std::vector<int> fallback_groups, context_groups;   // the same, as indices (index())
-  // prefix routing: consistent-hash ring of (point, deployment index), sorted (index()).
-  std::vector<std::pair<std::uint64_t, int>> ring;
+  // The routing policy over `deployments` (index(); shared by copies of the config).
+  std::shared_ptr<const route::Policy> policy;
 };
 
 // The admin API (off unless `admin.listen` is set) and config-file watching.
@@ -135,8 +135,8 @@ struct Config {
   bool uses_simulator() const;
   // Points every simulated deployment at the in-process simulator on 127.0.0.1:port.
   void attach_simulator(int port);
-  // Rebuilds the name index, the fallback indices and the prefix rings (after copying or
-  // editing models).
+  // Rebuilds the name index, the fallback indices and the groups' routing policies (after
+  // copying or editing models or deployments).
   void index();
 
  private:

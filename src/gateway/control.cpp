@@ -105,7 +105,7 @@ std::string config_json(const Config& c) {
     }
     models.push_back(
         json::object{{"name", g.name},
-                     {"routing", routing_strategy_name(g.routing)},
+                     {"routing", route::strategy_name(g.routing)},
                      {"max_attempts", g.max_attempts},
                      {"affinity", json::object{{"prefix_chars", g.affinity.prefix_chars},
                                                {"load_factor", g.affinity.load_factor},

@@ -18,7 +18,7 @@
 
 #include "gateway/config.h"
 #include "gateway/errors.h"
-#include "gateway/router.h"
+#include "gateway/routing.h"
 #include "gateway/usage.h"
 
 namespace llmctl::gateway {
@@ -37,9 +37,9 @@ struct RequestContext {
   std::size_t prompt_chars = 0;     // for estimates when the upstream reports no usage
   const ModelGroup* group = nullptr;
   std::vector<int> candidates;  // available deployment indices, first choice first
-  // Live deployment signals for routing (breakers, health, load); null: all available.
-  const RouteSignals* signals = nullptr;
-  RouteReason route_reason = RouteReason::kWeighted;
+  // Live deployment signals for routing (breakers, health, load); null: all available, idle.
+  const route::Signals* signals = nullptr;
+  route::Reason route_reason = route::Reason::kWeighted;
 };
 
 struct Reject {
@@ -73,21 +73,17 @@ class ValidateStage final : public Stage {
 };
 
 // Public model -> group (404 model_not_found) -> candidate deployments by the group's routing
-// strategy (route() in router.h; the Router is kept for callers that order without signals).
+// policy (route_group() in routing.h).
 class RouteStage final : public Stage {
  public:
-  explicit RouteStage(const Router& router) : router_(router) {}
   std::string_view name() const override { return "route"; }
   std::optional<Reject> run(RequestContext& ctx, const Config& config) const override;
-
- private:
-  const Router& router_;
 };
 
 class Pipeline {
  public:
   // parse -> validate -> route.
-  static Pipeline standard(const Router& router);
+  static Pipeline standard();
   void add(std::unique_ptr<Stage> stage) { stages_.push_back(std::move(stage)); }
   std::optional<Reject> run(RequestContext& ctx, const Config& config) const;
   const std::vector<std::unique_ptr<Stage>>& stages() const { return stages_; }

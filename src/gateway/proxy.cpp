@@ -104,7 +104,7 @@ class InflightGuard {
 
 // Routing signals over a snapshot's shared deployment runtime. `now_ms` is set by the worker
 // before each routing call (the worker is single-threaded).
-class SnapshotSignals final : public RouteSignals {
+class SnapshotSignals final : public route::Signals {
  public:
   explicit SnapshotSignals(const Snapshot& s) : s_(s) {}
   bool available(int d) const override { return rt(d).available(now_ms); }
@@ -165,7 +165,7 @@ class GatewayHandler final : public SnapshotSink {
         worker_index_(worker),
         state_(state),
         queue_(*state.queues[static_cast<std::size_t>(worker)]),
-        pipeline_(Pipeline::standard(router_)),
+        pipeline_(Pipeline::standard()),
         rng_(std::random_device{}() ^ (static_cast<std::uint64_t>(worker) << 32)),
         id_prefix_(fmt::format("{:x}-{}", state.started_unix_s, worker)) {
     adopt(state.current());
@@ -213,7 +213,6 @@ class GatewayHandler final : public SnapshotSink {
   int worker_index_;
   GatewayState& state_;
   RecordQueue& queue_;
-  WeightedRouter router_;
   Pipeline pipeline_;
   std::mt19937_64 rng_;
   std::string id_prefix_;
@@ -377,7 +376,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   }
   rec.model = ctx.model;
   rec.stream = ctx.stream;
-  rec.route_reason = std::string(route_reason_name(ctx.route_reason));
+  rec.route_reason = std::string(route::reason_name(ctx.route_reason));
 
   // Per-request timeouts: a client may shorten the configured ones, never lengthen them.
   const auto& req = ex.request();
@@ -407,11 +406,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     GroupRuntime& grt = *g.snap->groups[static_cast<std::size_t>(groups[qi])];
     if (qi > 0) {
       g.signals.now_ms = mono_ms();
-      RouteInput in{.random = rng_(), .signals = &g.signals};
-      if (grp.routing == RoutingStrategy::kPrefix)
-        in.prefix_hash =
-            prefix_hash(ctx.body, ctx.endpoint, grp.affinity.prefix_chars, grp.affinity.messages);
-      route(cfg, grp, in, ctx.candidates);
+      route_group(grp, ctx.body, ctx.endpoint, rng_(), g.signals, ctx.candidates);
     }
     const std::size_t n = ctx.candidates.size();
     if (n == 0) {

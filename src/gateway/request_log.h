@@ -44,7 +44,7 @@ struct RequestRecord {
   double ttft_ms = -1;  // streams only; -1 when not measured
   double upstream_ms = 0;
   int attempts = 0;
-  // Why the deployment was chosen: the strategy's reason (router.h), then ">fallback:GROUP" or
+  // Why the deployment was chosen: the policy's reason (route/route.h), then ">fallback:GROUP" or
   // ">context_window:GROUP" when another group answered.
   std::string route_reason;
 };

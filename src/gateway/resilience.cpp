@@ -30,27 +30,6 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-std::string_view routing_strategy_name(RoutingStrategy s) {
-  switch (s) {
-    case RoutingStrategy::kWeighted:
-      return "weighted";
-    case RoutingStrategy::kLeastOutstanding:
-      return "least_outstanding";
-    case RoutingStrategy::kLatency:
-      return "latency";
-    case RoutingStrategy::kPrefix:
-      return "prefix";
-  }
-  return "weighted";
-}
-
-std::optional<RoutingStrategy> parse_routing_strategy(std::string_view name) {
-  for (auto s : {RoutingStrategy::kWeighted, RoutingStrategy::kLeastOutstanding,
-                 RoutingStrategy::kLatency, RoutingStrategy::kPrefix})
-    if (routing_strategy_name(s) == name) return s;
-  return std::nullopt;
-}
-
 // --- WindowCounter ---
 
 WindowCounter::WindowCounter(int window_ms, int buckets)

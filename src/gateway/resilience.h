@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "route/route.h"
+
 namespace llmctl::gateway {
 
 // --- policies (config: `breaker:`, `retry:`, `health_check:`, `routing:` per group) ---
@@ -59,9 +61,8 @@ struct HealthCheckPolicy {
   bool operator==(const HealthCheckPolicy&) const = default;
 };
 
-enum class RoutingStrategy { kWeighted, kLeastOutstanding, kLatency, kPrefix };
-std::string_view routing_strategy_name(RoutingStrategy s);
-std::optional<RoutingStrategy> parse_routing_strategy(std::string_view name);
+// A group's routing strategy (src/route): weighted, least_outstanding, latency, prefix.
+using RoutingStrategy = route::Strategy;
 
 struct AffinityPolicy {
   int prefix_chars = 2048;    // leading characters of the prompt that form the affinity key:

@@ -25,8 +25,7 @@ struct PipelineRun {
 };
 
 PipelineRun run(const Config& c, Endpoint e, const std::string& body) {
-  static WeightedRouter router;
-  static Pipeline p = Pipeline::standard(router);
+  static Pipeline p = Pipeline::standard();
   PipelineRun r;
   r.ctx.endpoint = e;
   r.ctx.raw_body = body;
@@ -35,8 +34,7 @@ PipelineRun run(const Config& c, Endpoint e, const std::string& body) {
 }
 
 TEST(Pipeline, StagesInOrder) {
-  WeightedRouter router;
-  Pipeline p = Pipeline::standard(router);
+  Pipeline p = Pipeline::standard();
   ASSERT_EQ(p.stages().size(), 3u);
   EXPECT_EQ(p.stages()[0]->name(), "parse");
   EXPECT_EQ(p.stages()[1]->name(), "validate");
