@@ -4,11 +4,13 @@
 #include <boost/json.hpp>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/app.h"
 #include "common/json_writer.h"
 #include "common/strings.h"
 #include "perf/model.h"
+#include "sim/sim.h"
 
 namespace llmctl::cli {
 namespace {
@@ -96,7 +98,24 @@ int run_perf(const Context& ctx, const PerfOptions& o) {
 
   auto est = perf::estimate(*cat, d, w);
   if (!est) return input_error(flag_error(est.error()));
-  const perf::Estimate& e = *est;
+  perf::Estimate& e = *est;
+  // Under load (a rate or a concurrency), TTFT and TPOT come from a short simulation of the
+  // same deployment: queueing, batching and prefill/decode interference request by request,
+  // over the same calibrated step costs (docs/SIM.md). The analytic values stay beside them.
+  std::optional<sim::SimResult> simulated;
+  const double analytic_ttft = e.ttft_ms, analytic_tpot = e.tpot_ms;
+  if (e.fits && (w.mode == perf::LoadMode::kQps || w.mode == perf::LoadMode::kConcurrency)) {
+    auto r = sim::simulate_load(*cat, d, w);
+    if (!r) return input_error(flag_error(r.error()));
+    simulated = std::move(*r);
+    e.ttft_ms = simulated->ttft.mean;
+    e.tpot_ms = simulated->tpot.mean;
+    e.explain.push_back(fmt::format(
+        "TTFT and TPOT are means of a simulation of {} requests under this load (p99 {} ms and "
+        "{} ms); the analytic model alone says {} ms and {} ms.",
+        simulated->completed, format_sig(simulated->ttft.p99), format_sig(simulated->tpot.p99),
+        format_sig(analytic_ttft), format_sig(analytic_tpot)));
+  }
 
   if (parse_format(o.format) == Format::kJson) {
     json::object out;
@@ -120,6 +139,21 @@ int run_perf(const Context& ctx, const PerfOptions& o) {
     out["concurrency_per_replica"] = maybe(e.fits, e.concurrency, 2);
     out["kv_bytes_per_token"] = round_to(e.memory.kv_bytes_per_token, 0);
     out["kv_budget_gib_per_gpu"] = round_to(e.memory.kv_budget_gib_per_gpu, 3);
+    if (simulated) {
+      auto pct = [](const sim::Latency& l) {
+        return json::object{{"mean", round_to(l.mean, 3)},
+                            {"p50", round_to(l.p50, 3)},
+                            {"p90", round_to(l.p90, 3)},
+                            {"p99", round_to(l.p99, 3)}};
+      };
+      out["simulated"] =
+          json::object{{"requests", simulated->completed},
+                       {"ttft_ms", pct(simulated->ttft)},
+                       {"tpot_ms", pct(simulated->tpot)},
+                       {"output_tokens_per_s", round_to(simulated->output_tokens_per_s, 1)}};
+      out["analytic"] = json::object{{"ttft_ms", round_to(analytic_ttft, 3)},
+                                     {"tpot_ms", round_to(analytic_tpot, 3)}};
+    }
     std::cout << to_pretty_json(out);
     return kExitOk;
   }
@@ -136,8 +170,15 @@ int run_perf(const Context& ctx, const PerfOptions& o) {
     return kExitOk;
   }
   fmt::print("  fits         yes\n");
-  fmt::print("  TTFT         {} ms\n", format_sig(e.ttft_ms));
-  fmt::print("  TPOT         {} ms\n", format_sig(e.tpot_ms));
+  if (simulated) {
+    fmt::print("  TTFT         {} ms mean, {} ms p99 (simulated; analytic {} ms)\n",
+               format_sig(e.ttft_ms), format_sig(simulated->ttft.p99), format_sig(analytic_ttft));
+    fmt::print("  TPOT         {} ms mean, {} ms p99 (simulated; analytic {} ms)\n",
+               format_sig(e.tpot_ms), format_sig(simulated->tpot.p99), format_sig(analytic_tpot));
+  } else {
+    fmt::print("  TTFT         {} ms\n", format_sig(e.ttft_ms));
+    fmt::print("  TPOT         {} ms\n", format_sig(e.tpot_ms));
+  }
   fmt::print("  throughput   {} output tokens/s, {} requests/s (all GPUs)\n",
              group_thousands(static_cast<long long>(e.output_tokens_per_s + 0.5)),
              format_sig(e.requests_per_s));

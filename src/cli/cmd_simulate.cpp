@@ -16,6 +16,7 @@
 #include "common/strings.h"
 #include "sim/io/trace_files.h"
 #include "sim/report.h"
+#include "sim/router.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 
@@ -313,7 +314,9 @@ void register_simulate(CLI::App& app, Context& ctx) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--prefix-groups", o->prefix_groups, "Distinct shared prefixes")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--router", o->router, "Routing policy across replicas (default round-robin)");
+  cmd->add_option(
+      "--router", o->router,
+      "Routing policy across replicas: " + sim::router_names() + " (default round_robin)");
   cmd->add_option("--max-num-seqs", o->max_num_seqs, "Engine cap on sequences in flight")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-batched-tokens", o->max_batched_tokens,

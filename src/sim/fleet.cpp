@@ -111,7 +111,7 @@ struct Transit {
   std::uint32_t epoch = 0;
 };
 
-class Fleet final : public ReplicaSignals {
+class Fleet final : public route::Signals {
  public:
   Fleet(const catalog::Catalog& catalog, const Scenario& sc, const RunHooks& hooks)
       : catalog_(catalog), sc_(sc), hooks_(hooks), gen_(sc.workload, sc.seed) {}
@@ -125,13 +125,15 @@ class Fleet final : public ReplicaSignals {
   void finished(int rep, const Request& r, double first_s, double t);
   void dropped(const Request& r, DropReason why, double t);
 
-  // ReplicaSignals
+  // route::Signals: the routing policy reads the replicas' live state (ids are replica indices;
+  // the policy's members are the ready replicas).
+  bool available(int id) const override { return replicas_[id].state == Replica::State::kReady; }
   int outstanding(int id) const override {
     return replicas_[id].engine->outstanding() + replicas_[id].in_transit;
   }
   double kv_usage(int id) const override { return replicas_[id].engine->kv_usage(); }
-  int cached_prefix(int id, std::span<const std::uint64_t> hashes) const override {
-    return replicas_[id].engine->cached_prefix(hashes);
+  int cached_prefix_blocks(int id, std::span<const std::uint64_t> blocks) const override {
+    return replicas_[id].engine->cached_prefix(blocks);
   }
   double ttft_ewma_ms(int id) const override { return replicas_[id].ttft_ewma_ms; }
 
@@ -171,7 +173,8 @@ class Fleet final : public ReplicaSignals {
   std::uint64_t seq_ = 0;
   std::vector<PoolState> pools_;
   std::vector<Replica> replicas_;
-  std::unique_ptr<Router> router_;
+  route::Strategy strategy_ = route::Strategy::kRoundRobin;
+  std::unique_ptr<const route::Policy> policy_;  // over the ready replicas
   std::vector<int> candidates_;
   std::deque<Pending> pending_;
   std::vector<Transit> transit_;
@@ -252,9 +255,9 @@ Status Fleet::setup() {
   overhead_s_ = pools_.front().step->ttft_overhead_s();
   if (sc_.workload.trace)
     notes_.insert(notes_.end(), sc_.workload.trace->notes.begin(), sc_.workload.trace->notes.end());
-  auto router = make_router(sc_.router);
-  if (!router) return router.error();
-  router_ = std::move(*router);
+  auto strategy = parse_router(sc_.router);
+  if (!strategy) return strategy.error();
+  strategy_ = *strategy;
   return {};
 }
 
@@ -291,14 +294,15 @@ void Fleet::set_ready_count(double now) {
 }
 
 void Fleet::rebuild_router() {
-  std::vector<RouteMember> members;
+  std::vector<route::Member> members;
   for (std::size_t i = 0; i < replicas_.size(); ++i) {
     const Replica& r = replicas_[i];
     if (r.state != Replica::State::kReady) continue;
     members.push_back({static_cast<int>(i), pools_[r.pool].spec->weight,
                        fmt::format("{}/{}", pools_[r.pool].spec->name, r.index)});
   }
-  router_->set_members(std::move(members));
+  candidates_.reserve(members.size());
+  policy_ = route::make_policy(strategy_, std::move(members));
 }
 
 void Fleet::touch_kv(Replica& r, double now) {
@@ -324,7 +328,18 @@ void Fleet::start_step(int id, double now) {
 }
 
 void Fleet::dispatch(const Request& r, double now) {
-  const int id = router_->pick(r, gen_.hashes(r), *this, route_rng_.next());
+  // The gateway's affinity key hashes the prompt's leading ~2 KiB (about one 512-token block):
+  // here the first segment's hash, else the session, else nothing shared.
+  const std::span<const std::uint64_t> blocks = gen_.hashes(r);
+  const route::Request rr{.random = route_rng_.next(),
+                          .affinity_key = !blocks.empty() ? blocks.front()
+                                          : r.session     ? r.session
+                                                          : r.id + 1,
+                          .prefix_blocks = blocks,
+                          .session = r.session};
+  const int id = policy_ && policy_->order(rr, *this, candidates_) != route::Reason::kNoneAvailable
+                     ? candidates_.front()
+                     : -1;
   if (id < 0) {
     pending_.push_back({r, now});
     return;

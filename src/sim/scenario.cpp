@@ -229,11 +229,7 @@ Status validate_scenario(const Scenario& sc) {
   if (w.window_end_s > 0 && w.window_end_s <= w.window_start_s)
     return Error{"workload.trace.window: the end must come after the start"};
   if (!(w.time_scale > 0)) return Error{"workload.trace.time_scale: expected a positive number"};
-  bool known = false;
-  for (const auto& r : router_names()) known |= r == sc.router;
-  if (!known)
-    return Error{fmt::format("router: unknown \"{}\"; expected one of {}", sc.router,
-                             join(router_names(), ", "))};
+  if (auto r = parse_router(sc.router); !r) return r.error();
   return {};
 }
 

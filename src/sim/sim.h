@@ -72,7 +72,7 @@ struct Scenario {
   std::string name;
   std::vector<Pool> pools;
   WorkloadSpec workload;
-  std::string router = "round-robin";
+  std::string router = "round_robin";  // a route::Strategy name (sim/router.h)
   Slo slo;
   std::vector<Failure> failures;
   std::uint64_t seed = 1;
@@ -128,7 +128,7 @@ struct SimResult {
   std::optional<double> slo_attainment;  // share of requests meeting every SLO (drops miss)
   std::optional<double> goodput_rps;     // requests per second meeting every SLO
   double prefix_cache_hit_rate = 0;      // prompt tokens found cached at first admission
-  double in_flight_mean = 0;  // requests in the system (arrived, not done), time average
+  double in_flight_mean = 0;             // requests in the system (arrived, not done), time average
   long long preemptions = 0;
   double kv_usage_mean = 0;
   double gpu_hours = 0;
@@ -149,5 +149,16 @@ struct RunHooks {
 // Runs the scenario. Errors name the field at fault ("pools[0].tp: ...").
 Result<SimResult> simulate(const catalog::Catalog& catalog, const Scenario& scenario,
                            const RunHooks& hooks = {});
+
+// perf's question, simulated: one deployment (gpus / (tp x pp) replicas behind
+// least_outstanding) under one load — Poisson arrivals at Workload::value requests/s over the
+// deployment, or Workload::value closed-loop clients that all start at once, as serving
+// benchmarks run — with the workload's fixed lengths. `requests` 0: a minute of traffic for
+// a rate (500..20,000 requests), ten per client for a concurrency (200 at least). Seed 1.
+// `llmctl perf --qps/--concurrency` and bench/sim_accuracy report it.
+Scenario load_scenario(const perf::Deployment& deployment, const perf::Workload& workload,
+                       long long requests = 0);
+Result<SimResult> simulate_load(const catalog::Catalog& catalog, const perf::Deployment& deployment,
+                                const perf::Workload& workload, long long requests = 0);
 
 }  // namespace llmctl::sim
