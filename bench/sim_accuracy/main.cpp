@@ -1,7 +1,9 @@
 // sim_accuracy: how well `llmctl simulate` predicts published measurements under load, next to
 // the analytic model (`llmctl perf`) on the same rows.
 //
-//   sim_accuracy [--catalog DIR] [--check] [--steps FILE] [FILE...]
+//   sim_accuracy [--catalog DIR] [--check] [--detail] [--steps FILE] [FILE...]
+//
+// --detail prints each row's whole simulation summary.
 //
 // Rows come from the calibration file (shared/data/calibration/published_measurements.yaml:
 // perf's efficiency parameters are fitted on it, so its rows are "fit"), perf's hold-out file
@@ -37,17 +39,21 @@
 #include "catalog/loader.h"
 #include "perf/model.h"
 #include "perf/step.h"
+#include "sim/report.h"
 #include "sim/sim.h"
 
 namespace {
 
 using llmctl::perf::LoadMode;
 
-// --check thresholds: the MAPEs this harness printed when it was written (see docs/SIM.md),
-// plus a margin, so a change in the physics or the scheduler models gets looked at.
+// --check thresholds: regression guards, not goals — the MAPEs this harness printed when it was
+// written (docs/SIM.md §6: fit 64.5% TTFT, 5.0% ITL, 0.7% tokens/s; held out 149% TTFT, 33.9%
+// ITL, 1.0% tokens/s) plus a margin, so a change in the physics or the scheduler models that
+// moves them gets looked at. Issue 12's goals (<= 20% p50 TTFT and TPOT, <= 15% throughput) are
+// met only for TensorRT-LLM; see docs/SIM.md.
 const std::map<std::string, double> kMaxMape = {
-    {"fit/ttft_ms", 0.60},      {"fit/itl_ms", 0.40},      {"fit/output_tokens_per_s", 0.15},
-    {"held-out/ttft_ms", 0.80}, {"held-out/itl_ms", 0.60}, {"held-out/output_tokens_per_s", 0.20},
+    {"fit/ttft_ms", 0.75},      {"fit/itl_ms", 0.10},      {"fit/output_tokens_per_s", 0.05},
+    {"held-out/ttft_ms", 1.70}, {"held-out/itl_ms", 0.40}, {"held-out/output_tokens_per_s", 0.05},
 };
 
 struct Row {
@@ -55,6 +61,7 @@ struct Row {
   llmctl::perf::Deployment deployment;
   llmctl::perf::Workload workload;
   std::vector<std::pair<std::string, double>> measured;
+  std::optional<int> max_batched_tokens;  // the deployment's token budget, where the row says
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -101,6 +108,7 @@ std::vector<Row> load_rows(const llmctl::catalog::Catalog& cat, const std::strin
       w.mode = mode == "qps" ? LoadMode::kQps : LoadMode::kConcurrency;
       w.value = n["load"][mode].as<double>();
       w.explain = false;
+      if (n["max_batched_tokens"]) r.max_batched_tokens = n["max_batched_tokens"].as<int>();
       for (const auto& m : n["measured"])
         r.measured.emplace_back(m.first.as<std::string>(), m.second.as<double>());
       out.push_back(std::move(r));
@@ -115,8 +123,10 @@ std::vector<Row> load_rows(const llmctl::catalog::Catalog& cat, const std::strin
 // requests" at a Poisson rate; closed-loop sweeps start every client at once and send about ten
 // requests per client.
 llmctl::sim::Scenario scenario_for(const Row& r) {
-  return llmctl::sim::load_scenario(r.deployment, r.workload,
-                                    r.workload.mode == LoadMode::kQps ? 500 : 0);
+  auto sc = llmctl::sim::load_scenario(r.deployment, r.workload,
+                                       r.workload.mode == LoadMode::kQps ? 500 : 0);
+  sc.pools.front().max_num_batched_tokens = r.max_batched_tokens;
+  return sc;
 }
 
 std::optional<double> sim_metric(const llmctl::sim::SimResult& s, const std::string& m) {
@@ -210,6 +220,7 @@ int main(int argc, char** argv) {
   std::string catalog_dir;
   std::string steps = std::string(LLMCTL_SOURCE_DIR) + "/bench/sim_accuracy/h200_steps.json";
   bool check = false;
+  bool detail = false;
   std::vector<std::pair<std::string, std::string>> files;  // path, group
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -217,10 +228,13 @@ int main(int argc, char** argv) {
       catalog_dir = argv[++i];
     else if (a == "--check")
       check = true;
+    else if (a == "--detail")
+      detail = true;
     else if (a == "--steps" && i + 1 < argc)
       steps = argv[++i];
     else if (a == "--help" || a == "-h") {
-      fmt::print("usage: sim_accuracy [--catalog DIR] [--check] [--steps FILE] [FILE...]\n");
+      fmt::print(
+          "usage: sim_accuracy [--catalog DIR] [--check] [--detail] [--steps FILE] [FILE...]\n");
       return 0;
     } else if (!a.empty() && a[0] != '-')
       files.emplace_back(a, "held-out");
@@ -257,6 +271,7 @@ int main(int argc, char** argv) {
     sim_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!res) die(fmt::format("row {}: {}", r.id, res.error().message));
     simulated += res->requests;
+    if (detail) fmt::print("{}", llmctl::sim::result_text(sc, *res));
     auto est = llmctl::perf::estimate(*cat, r.deployment, r.workload);
     const std::string load = r.workload.mode == LoadMode::kQps
                                  ? fmt::format("{:g} qps", r.workload.value)

@@ -45,6 +45,7 @@ struct SimulateOptions {
   std::optional<long long> requests;
   std::optional<double> duration;
   std::optional<std::uint64_t> seed;
+  std::optional<double> step_jitter;
   std::optional<double> slo_ttft_ms, slo_tpot_ms, slo_e2e_ms;
   std::string format, timeseries, html;
 };
@@ -215,6 +216,7 @@ Status apply_flags(const SimulateOptions& o, const CLI::App& cmd, const catalog:
   if (w.requests <= 0 && w.duration_s <= 0 && w.arrival != A::kTrace) w.requests = 1000;
   if (!o.router.empty()) sc.router = o.router;
   if (o.seed) sc.seed = *o.seed;
+  if (o.step_jitter) sc.step_jitter_cv = *o.step_jitter;
   if (o.slo_ttft_ms) sc.slo.ttft_ms = *o.slo_ttft_ms;
   if (o.slo_tpot_ms) sc.slo.tpot_ms = *o.slo_tpot_ms;
   if (o.slo_e2e_ms) sc.slo.e2e_ms = *o.slo_e2e_ms;
@@ -329,6 +331,10 @@ void register_simulate(CLI::App& app, Context& ctx) {
   cmd->add_option("--duration", o->duration, "Stop arrivals after S seconds")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", o->seed, "Random seed (same seed, same output)");
+  cmd->add_option("--step-jitter", o->step_jitter,
+                  "Engine iterations vary by this coefficient of variation (default 0: exact; "
+                  "`perf` under load uses 0.05)")
+      ->check(CLI::Range(0.0, 0.5));
   cmd->add_option("--slo-ttft-ms", o->slo_ttft_ms, "SLO: time to first token")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--slo-tpot-ms", o->slo_tpot_ms, "SLO: time per output token")

@@ -184,6 +184,7 @@ class Fleet final : public route::Signals {
   std::vector<Request> client_next_;
   double overhead_s_ = 0;
   Rng route_rng_{0};
+  Rng jitter_rng_{0};
 
   // Metrics.
   Histogram ttft_, tpot_, itl_, e2e_, queue_;
@@ -315,7 +316,9 @@ void Fleet::touch_kv(Replica& r, double now) {
 void Fleet::start_step(int id, double now) {
   Replica& r = replicas_[id];
   touch_kv(r, now);
-  const double d = r.engine->begin_step(now);
+  double d = r.engine->begin_step(now);
+  if (d > 0 && sc_.step_jitter_cv > 0)
+    d *= std::clamp(1 + sc_.step_jitter_cv * jitter_rng_.normal(), 0.5, 1.5);
   touch_kv(r, now);
   if (d > 0) {
     r.stepping = true;
@@ -629,6 +632,7 @@ Result<SimResult> Fleet::run() {
     for (int i = 0; i < sc_.pools[p].replicas; ++i) add_replica(static_cast<int>(p), 0, true);
   set_ready_count(0);
   route_rng_ = Rng(sc_.seed ^ 0x726f757465ULL);
+  jitter_rng_ = Rng(sc_.seed ^ 0x6a6974746572ULL);
 
   // Expected span, for the sampling interval.
   const WorkloadSpec& w = sc_.workload;

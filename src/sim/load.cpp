@@ -33,6 +33,9 @@ Scenario load_scenario(const perf::Deployment& d, const perf::Workload& w, long 
     ws.requests = requests > 0 ? requests : std::max(200LL, 10LL * ws.concurrency);
   }
   sc.seed = 1;
+  // Benchmarks start their clients together with equal lengths; real step-to-step variance
+  // spreads them out within a few requests (sim.h, step_jitter_cv).
+  sc.step_jitter_cv = kLoadStepJitterCv;
   return sc;
 }
 

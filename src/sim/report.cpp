@@ -152,6 +152,7 @@ json::value result_json(const Scenario& sc, const SimResult& r) {
   scen["arrival"] = arrival_name(sc.workload.arrival);
   scen["router"] = sc.router;
   scen["seed"] = sc.seed;
+  scen["step_jitter_cv"] = sc.step_jitter_cv;
   o["scenario"] = std::move(scen);
   json::array notes;
   for (const auto& n : r.notes) notes.push_back(json::value(n));

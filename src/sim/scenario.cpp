@@ -163,6 +163,7 @@ Result<Scenario> parse_scenario(const std::string& text, const std::string& file
     sc.router = f.str("router", sc.router);
     sc.timeseries_interval_s = f.num("timeseries_interval_s", 0, 0);
     sc.queue_timeout_s = f.num("queue_timeout_s", sc.queue_timeout_s, 0);
+    sc.step_jitter_cv = f.num("step_jitter_cv", 0, 0, 0.5);
     std::size_t i = 0;
     std::set<std::string> names;
     for (Fields& pf : f.map_list("pools", true)) {

@@ -80,6 +80,12 @@ struct Scenario {
   // A request that finds no ready replica (all starting, scaled to zero, failed) waits at the
   // gateway this long at most, then is dropped.
   double queue_timeout_s = 600;
+  // Each engine iteration takes its modelled time x (1 + cv x N(0, 1)), clamped to [0.5, 1.5];
+  // 0: exactly the modelled time. Real iterations vary (CUDA-graph padding, the scheduler,
+  // sampling; bare forward passes on an H200 spread up to +-5% p10-p90,
+  // bench/sim_accuracy/h200_steps.json), and that variance is what desynchronises closed-loop
+  // clients that start together with equal lengths: with exact steps they stay in lockstep waves.
+  double step_jitter_cv = 0;
   // A scenario file's `workload.trace`: read by the caller into a Trace (WorkloadSpec::trace).
   std::string trace_file;
   std::string trace_format;
@@ -156,6 +162,8 @@ Result<SimResult> simulate(const catalog::Catalog& catalog, const Scenario& scen
 // benchmarks run — with the workload's fixed lengths. `requests` 0: a minute of traffic for
 // a rate (500..20,000 requests), ten per client for a concurrency (200 at least). Seed 1.
 // `llmctl perf --qps/--concurrency` and bench/sim_accuracy report it.
+// Its step_jitter_cv is kLoadStepJitterCv (the H200 measurement's spread).
+inline constexpr double kLoadStepJitterCv = 0.05;
 Scenario load_scenario(const perf::Deployment& deployment, const perf::Workload& workload,
                        long long requests = 0);
 Result<SimResult> simulate_load(const catalog::Catalog& catalog, const perf::Deployment& deployment,

@@ -93,7 +93,8 @@ fi
 "$LLMCTL" perf --model llama-3.1-8b --gpu h100-sxm --gpus 2 --engine vllm --dtype bf16 \
   --input-tokens 600 --output-tokens 150 --qps 8 --format json > "$tmp/p.json" || fail "perf exit $?"
 sim --model llama-3.1-8b --gpu h100-sxm --engine vllm --replicas 2 --input-tokens 600 \
-  --output-tokens 150 --qps 8 --requests 500 --seed 1 --router least_outstanding --format json \
+  --output-tokens 150 --qps 8 --requests 500 --seed 1 --router least_outstanding --step-jitter 0.05 \
+  --format json \
   > "$tmp/q.json" || fail "simulate exit $?"
 python3 - "$tmp/p.json" "$tmp/q.json" <<'PY' || fail "perf and simulate disagree"
 import json, sys
