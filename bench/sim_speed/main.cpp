@@ -4,7 +4,7 @@
 //   sim_speed [--requests N] [--replicas R] [--qps X] [--router NAME]
 //
 // Llama-3.1-8B on H100 (vLLM, BF16), Poisson arrivals, lognormal lengths (prompt mean 512,
-// p95 2048; answer mean 128, p95 512), prefix caching on with 16 shared system prompts. The
+// p95 1800; answer mean 128, p95 480), prefix caching on with 16 shared system prompts. The
 // floor in the same run: drawing the same requests from the workload generator alone, which any
 // simulator must do. Prints wall and CPU seconds, requests and engine events per second, and the
 // peak resident memory of the process.
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   w.arrival = llmctl::sim::WorkloadSpec::Arrival::kPoisson;
   w.qps = qps;
   w.requests = requests;
-  auto in = llmctl::sim::lognormal_from(512, 2048);
+  auto in = llmctl::sim::lognormal_from(512, 1800);
   auto out = llmctl::sim::lognormal_from(128, 480);
   if (!in || !out) die("length distributions");
   w.input = *in;
