@@ -6,8 +6,11 @@
 namespace llmctl::route {
 
 namespace {
-constexpr std::array kStrategies = {Strategy::kWeighted, Strategy::kLeastOutstanding,
-                                    Strategy::kLatency, Strategy::kPrefix};
+constexpr std::array kStrategies = {Strategy::kWeighted,     Strategy::kLeastOutstanding,
+                                    Strategy::kLatency,      Strategy::kPrefix,
+                                    Strategy::kRoundRobin,   Strategy::kRandom,
+                                    Strategy::kLeastKvUsage, Strategy::kCacheAware,
+                                    Strategy::kKvScorer,     Strategy::kSession};
 }  // namespace
 
 std::string_view reason_name(Reason r) {
@@ -26,6 +29,24 @@ std::string_view reason_name(Reason r) {
       return "prefix_spill";
     case Reason::kPrefixUnavailable:
       return "prefix_home_unavailable";
+    case Reason::kRoundRobin:
+      return "round_robin";
+    case Reason::kRandom:
+      return "random";
+    case Reason::kLeastKvUsage:
+      return "least_kv_usage";
+    case Reason::kCacheMatch:
+      return "cache_match";
+    case Reason::kCacheMiss:
+      return "cache_miss";
+    case Reason::kCacheBalance:
+      return "cache_balance";
+    case Reason::kScored:
+      return "kv_scored";
+    case Reason::kSessionHome:
+      return "session_home";
+    case Reason::kSessionUnavailable:
+      return "session_home_unavailable";
     case Reason::kNoneAvailable:
       return "none_available";
   }
@@ -42,6 +63,18 @@ std::string_view strategy_name(Strategy s) {
       return "latency";
     case Strategy::kPrefix:
       return "prefix";
+    case Strategy::kRoundRobin:
+      return "round_robin";
+    case Strategy::kRandom:
+      return "random";
+    case Strategy::kLeastKvUsage:
+      return "least_kv_usage";
+    case Strategy::kCacheAware:
+      return "cache_aware";
+    case Strategy::kKvScorer:
+      return "kv_scorer";
+    case Strategy::kSession:
+      return "session";
   }
   return "weighted";
 }
@@ -65,6 +98,18 @@ std::unique_ptr<const Policy> make_policy(Strategy strategy, std::vector<Member>
       return detail::make_latency(std::move(members), options);
     case Strategy::kPrefix:
       return detail::make_prefix(std::move(members), options);
+    case Strategy::kRoundRobin:
+      return detail::make_round_robin(std::move(members));
+    case Strategy::kRandom:
+      return detail::make_random(std::move(members));
+    case Strategy::kLeastKvUsage:
+      return detail::make_least_kv_usage(std::move(members));
+    case Strategy::kCacheAware:
+      return detail::make_cache_aware(std::move(members), options);
+    case Strategy::kKvScorer:
+      return detail::make_kv_scorer(std::move(members), options);
+    case Strategy::kSession:
+      return detail::make_session(std::move(members), options);
   }
   return detail::make_weighted(std::move(members));
 }

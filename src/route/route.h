@@ -99,18 +99,41 @@ struct Request {
 
 // Why the first member was chosen.
 enum class Reason {
-  kWeighted,           // weighted random draw
-  kLeastOutstanding,   // fewest requests in flight per unit of weight
-  kLatency,            // lowest TTFT EWMA x (in flight + 1)
-  kLatencyExplore,     // a small share goes to a random member so every EWMA stays fresh
-  kPrefixHome,         // the key's home member on the hash ring
-  kPrefixSpill,        // the home member was over its bounded load; the next one on the ring
-  kPrefixUnavailable,  // the home member is unavailable; the next one on the ring
-  kNoneAvailable,      // no member is available (`out` is empty)
+  kWeighted,            // weighted random draw
+  kLeastOutstanding,    // fewest requests in flight per unit of weight
+  kLatency,             // lowest TTFT EWMA x (in flight + 1)
+  kLatencyExplore,      // a small share goes to a random member so every EWMA stays fresh
+  kPrefixHome,          // the key's home member on the hash ring
+  kPrefixSpill,         // the home member was over its bounded load; the next one on the ring
+  kPrefixUnavailable,   // the home member is unavailable; the next one on the ring
+  kRoundRobin,          // the next member in turn
+  kRandom,              // a uniform random draw
+  kLeastKvUsage,        // the lowest KV-cache usage (then fewest in flight)
+  kCacheMatch,          // cache_aware: the longest cached prefix, at or above cache_threshold
+  kCacheMiss,           // cache_aware: no member holds enough of it; the least loaded
+  kCacheBalance,        // cache_aware: the load is imbalanced; the fewest in flight
+  kScored,              // kv_scorer: the highest weighted prefix + queue + KV score
+  kSessionHome,         // the session's home member on the hash ring
+  kSessionUnavailable,  // the session's home member is unavailable; the next one on the ring
+  kNoneAvailable,       // no member is available (`out` is empty)
 };
 std::string_view reason_name(Reason r);
 
-enum class Strategy { kWeighted, kLeastOutstanding, kLatency, kPrefix };
+// The gateway's strategies, then the engine-side routers of the field (engine.cpp, session.cpp):
+// round_robin, random, least_kv_usage, cache_aware (SGLang's and vLLM's router), kv_scorer
+// (llm-d's inference scheduler) and session (sticky sessions by a session key).
+enum class Strategy {
+  kWeighted,
+  kLeastOutstanding,
+  kLatency,
+  kPrefix,
+  kRoundRobin,
+  kRandom,
+  kLeastKvUsage,
+  kCacheAware,
+  kKvScorer,
+  kSession,
+};
 std::string_view strategy_name(Strategy s);
 std::optional<Strategy> parse_strategy(std::string_view name);
 // Every strategy, in the order of the enum (for help texts and "expected one of").
@@ -126,6 +149,22 @@ struct Options {
   int ring_points = 160;  // ring points per unit of relative weight (~8% spread of shares)
   // latency: 1 request in this many goes to a random other member (0: never).
   int explore_one_in = 20;
+  // cache_aware, as the SGLang and vLLM routers (sgl-router / vllm-router defaults, their
+  // --cache-threshold, --balance-abs-threshold, --balance-rel-threshold): the load counts as
+  // imbalanced when the busiest member has more than balance_abs requests over the idlest and
+  // more than balance_rel times as many; then the idlest takes it. Otherwise the member with the
+  // longest cached prefix takes it when that covers at least cache_threshold of the prompt's
+  // blocks, else the least loaded (fewest in flight, then the most free KV cache: the routers'
+  // smallest radix tree, which grows as requests are routed to it).
+  double cache_threshold = 0.3;
+  int balance_abs = 64;
+  double balance_rel = 1.5;
+  // kv_scorer, as llm-d's default scheduling profile: the highest weighted sum of the
+  // prefix-cache score (share of the prompt's blocks cached), the queue score (1 for the
+  // shortest queue, 0 for the longest) and the KV-utilisation score (1 - usage).
+  double prefix_weight = 3;
+  double queue_weight = 2;
+  double kv_weight = 2;
 };
 
 class Policy {
@@ -136,8 +175,10 @@ class Policy {
   // Fills `out` (cleared first) with the ids of the pool's available members, first choice
   // first, each id once: weighted members, then available weight-0 members in pool order.
   // Unavailable members are left out. Returns why out[0] was chosen; kNoneAvailable exactly
-  // when `out` is empty. Deterministic given (req, signals). Allocates nothing when `out` has
-  // capacity for the pool. Const and thread-safe: workers share one policy per pool.
+  // when `out` is empty. Deterministic given (req, signals) — except round_robin, which is
+  // deterministic given the sequence of calls (its turn is an atomic counter). Allocates nothing
+  // when `out` has capacity for the pool. Const and thread-safe: workers share one policy per
+  // pool.
   virtual Reason order(const Request& req, const Signals& signals, std::vector<int>& out) const = 0;
 
   const std::vector<Member>& members() const { return members_; }

@@ -12,22 +12,6 @@ namespace llmctl::route::detail {
 
 namespace {
 
-// The available weighted members from a random rotation, stably sorted by `score`, then the
-// weight-0 fallbacks.
-template <typename Score>
-void by_score(const std::vector<Member>& members, const Request& req, const Signals& signals,
-              std::vector<int>& out, Score score) {
-  out.clear();
-  const std::size_t n = members.size();
-  const std::size_t start = n ? static_cast<std::size_t>(req.random % n) : 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    const Member& m = members[(start + k) % n];
-    if (m.weight > 0 && signals.available(m.id)) out.push_back(m.id);
-  }
-  std::stable_sort(out.begin(), out.end(), [&](int a, int b) { return score(a) < score(b); });
-  append_zero_weight(members, signals, out);
-}
-
 class LeastOutstanding final : public Policy {
  public:
   explicit LeastOutstanding(std::vector<Member> members)
