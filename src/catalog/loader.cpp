@@ -380,6 +380,9 @@ Price parse_price(Fields& f) {
   p.reasoning_billed_as = f.one_of("reasoning_billed_as", {"output"}, false, "output");
   p.quality_tier = f.one_of("quality_tier", {"frontier", "strong", "fast", "small"}, false, "");
   p.open_model = f.str("open_model", false);
+  p.family = f.str("family", false);
+  p.cache_min_tokens = f.integer("cache_min_tokens", false, 1);
+  p.cache_ttl_s = f.integer("cache_ttl_s", false, 1);
   p.provenance = f.provenance();
   return p;
 }
