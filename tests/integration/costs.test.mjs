@@ -219,3 +219,28 @@ test('--emit-gateway-config writes a config that `llmctl gateway --check` accept
     encoding: 'utf8', env: { ...process.env, OPENAI_API_KEY: 'sk-test' } });
   assert.equal(check.status, 0, check.stderr);
 });
+
+test('reads the log the real gateway writes (llmctl up, simulated model)', async () => {
+  const { startListening, stop } = await import('./lib/processes.mjs');
+  const db = path.join(tmp, 'gateway.db');
+  const gw = await startListening(['up', '--port', '0', '--workers', '1', '--db', db]);
+  try {
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'llmctl-sim', messages: [{ role: 'user', content: `hello ${i}` }] }),
+      });
+      assert.equal(r.status, 200);
+      await r.text();
+    }
+  } finally {
+    await stop(gw.child);
+  }
+  const r = json(['--db', db, '--by', 'model,deployment']);
+  assert.equal(r.totals.requests, 5);
+  assert.equal(r.input.rows_rejected, 0);
+  assert.equal(r.groups[0].key.model, 'llmctl-sim');
+  assert.ok(r.totals.input_tokens > 0 && r.totals.output_tokens > 0);
+  // The simulator is free: no catalog price, the log's cost (0) is kept and nothing is unpriced.
+  assert.equal(r.input.pricing.unpriced_rows, 0);
+});
