@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -277,8 +278,11 @@ Result<std::vector<Group>> group_rows(const UsageTable& t, const std::vector<std
     gr.cache_read_share = a.in > 0 ? static_cast<double>(a.cr) / static_cast<double>(a.in) : 0;
     groups.push_back(std::move(gr));
   }
-  std::sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
-    if (a.totals.cost_usd != b.totals.cost_usd) return a.totals.cost_usd > b.totals.cost_usd;
+  // By spend to the micro-dollar, then by key: sums taken in another order (other thread
+  // counts) differ in the last bits, and must not reorder groups that spent the same.
+  auto micros = [](const Group& g) { return std::llround(g.totals.cost_usd * 1e6); };
+  std::sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) {
+    if (micros(a) != micros(b)) return micros(a) > micros(b);
     return a.key < b.key;
   });
   return groups;

@@ -9,6 +9,8 @@
 // in cents as a decimal string ("123.45" = $1.2345).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/strings.h"
 #include "finops/formats.h"
 
@@ -26,6 +28,20 @@ std::int64_t bucket_time(const Record& r, const Ancestors& up,
   }
   r.fail(*keys.begin(), "missing: expected the bucket's start time");
 }
+
+void note_once(Ingest& out, const char* note) {
+  if (std::find(out.notes.begin(), out.notes.end(), note) == out.notes.end())
+    out.notes.emplace_back(note);
+}
+
+constexpr const char* kNoModelNote =
+    "some results name no model (exported without grouping by model): their tokens are counted "
+    "but cannot be priced; export with group_by=model (and project_id, api_key_id) to price and "
+    "attribute them";
+
+constexpr const char* kAudioNote =
+    "the export counts audio tokens (input_audio_tokens, output_audio_tokens): they are not in "
+    "the text token counts and are not priced here";
 
 // ---------------------------------------------------------------------------- OpenAI usage
 bool openai_usage_is_record(const json::object& o) {
@@ -52,11 +68,14 @@ void openai_usage_read(const Record& r, const Ancestors& up, const ReadOptions& 
     r.fail("input_cached_tokens",
            fmt::format("{} cached tokens exceed the {} input tokens that include them",
                        row.cache_read_tokens, row.input_tokens));
+  if (r.integer("input_audio_tokens") + r.integer("output_audio_tokens") > 0)
+    note_once(out, kAudioNote);
   if (auto b = r.opt_bool("batch")) row.batch = *b ? 1 : 0;
   std::string tier = r.text("service_tier");
   if (!tier.empty()) row[Text::kTags] = canonical_tags({{"service_tier", tier}});
-  if (row[Text::kModel].empty())
-    r.fail("model", "missing: export with group_by=model so each result names its model");
+  // Without group_by=model the API returns "model": null (the OpenAI cookbook's own example
+  // shows it): the tokens still count, but nothing can be priced from them.
+  if (row[Text::kModel].empty()) note_once(out, kNoModelNote);
   add_row(row, options, out);
 }
 
@@ -136,8 +155,7 @@ void anthropic_usage_read(const Record& r, const Ancestors& up, const ReadOption
   if (!r.text("context_window").empty())
     tags.emplace_back("context_window", r.text("context_window"));
   row[Text::kTags] = canonical_tags(tags);
-  if (row[Text::kModel].empty())
-    r.fail("model", "missing: export with group_by[]=model so each result names its model");
+  if (row[Text::kModel].empty()) note_once(out, kNoModelNote);
   add_row(row, options, out);
 }
 

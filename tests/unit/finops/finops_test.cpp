@@ -410,9 +410,16 @@ TEST(FinopsAttribution, TotalsEqualTheSumOfGroups) {
 TEST(FinopsAttribution, GroupingUsesThreadsWithTheSameAnswer) {
   Ingest in;
   const std::int64_t t0 = ts("2025-12-01T00:00:00Z");
-  for (int i = 0; i < 200000; ++i) {
-    UsageRow r = request(t0 + i * 1000, i % 3 ? "gpt-4o" : "gpt-4o-mini", 100 + i % 7, 10);
-    r[Text::kTeam] = "team" + std::to_string(i % 5);
+  // Enough rows for two threads (group_rows gives each at least 100,000), built from a few
+  // prepared rows so the test stays fast in a Debug build.
+  std::vector<UsageRow> kinds;
+  for (int k = 0; k < 105; ++k) {
+    kinds.push_back(request(t0, k % 3 ? "gpt-4o" : "gpt-4o-mini", 100 + k % 7, 10));
+    kinds.back()[Text::kTeam] = "team" + std::to_string(k % 5);
+  }
+  for (int i = 0; i < 210000; ++i) {
+    UsageRow& r = kinds[static_cast<std::size_t>(i % 105)];
+    r.ts_ms = t0 + i * 1000;
     in.table.append(r);
   }
   price_rows(in.table, cat());
