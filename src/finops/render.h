@@ -12,6 +12,10 @@
 
 namespace llmctl::finops {
 
+// Dollars as the text and HTML reports show them: $1,234 above a thousand, $0.0042 below a
+// cent, $12.34 otherwise.
+std::string format_usd(double v);
+
 // Top-level keys, in order: period, total_usd, groups, anomalies, what_if, forecast_usd, then
 // by, totals, daily, forecast, input, notes. docs/COSTS.md lists every key.
 boost::json::value to_json(const Report& r);

@@ -35,11 +35,7 @@ std::string esc(std::string_view s) {
   return out;
 }
 
-std::string usd(double v) {
-  if (v != 0 && std::abs(v) < 0.01) return fmt::format("${:.4f}", v);
-  if (std::abs(v) >= 1000) return "$" + group_thousands(static_cast<long long>(std::llround(v)));
-  return fmt::format("${:.2f}", v);
-}
+std::string usd(double v) { return format_usd(v); }
 
 constexpr const char* kPalette[] = {"#2563eb", "#16a34a", "#d97706",
                                     "#9333ea", "#dc2626", "#94a3b8"};

@@ -8,11 +8,7 @@
 namespace llmctl::finops {
 namespace {
 
-std::string usd(double v) {
-  if (v != 0 && std::abs(v) < 0.01) return fmt::format("${:.4f}", v);
-  if (std::abs(v) >= 1000) return "$" + group_thousands(static_cast<long long>(std::llround(v)));
-  return fmt::format("${:.2f}", v);
-}
+std::string usd(double v) { return format_usd(v); }
 
 std::string tokens(long long n) {
   if (n >= 10'000'000'000LL) return fmt::format("{:.1f}B", static_cast<double>(n) / 1e9);
@@ -45,6 +41,15 @@ std::string table(const std::vector<std::string>& head,
 }
 
 }  // namespace
+
+// fmt, not "$" + text: GCC 12 at -O3 reports a false -Wrestrict overlap on a string built by
+// prepending to a temporary (GCC bug 105329).
+std::string format_usd(double v) {
+  if (v != 0 && std::abs(v) < 0.01) return fmt::format("${:.4f}", v);
+  if (std::abs(v) >= 1000)
+    return fmt::format("${}", group_thousands(static_cast<long long>(std::llround(v))));
+  return fmt::format("${:.2f}", v);
+}
 
 std::string render_text(const Report& r, bool color) {
   auto bold = [&](const std::string& s) { return color ? "\033[1m" + s + "\033[0m" : s; };
@@ -86,7 +91,7 @@ std::string render_text(const Report& r, bool color) {
     out += fmt::format("... {} more groups (--format json lists all)\n", r.groups.size() - shown);
 
   if (!r.what_if.empty()) {
-    out += "\n" + bold("what if") + "\n";
+    out += fmt::format("\n{}\n", bold("what if"));
     for (const WhatIf& w : r.what_if) {
       if (!w.computed) {
         out += fmt::format("  {:<15} not computed: {}\n", w.name, w.missing);
@@ -100,7 +105,7 @@ std::string render_text(const Report& r, bool color) {
     }
   }
   if (!r.anomalies.empty()) {
-    out += "\n" + bold("anomalies") + "\n";
+    out += fmt::format("\n{}\n", bold("anomalies"));
     for (const Anomaly& a : r.anomalies) {
       if (a.kind == "not_checked") {
         out += fmt::format("  not checked: {}\n", a.evidence);
