@@ -12,6 +12,7 @@ packages=(
   libhiredis-dev libxxhash-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  chromium
 )
 # Node.js may come from outside Debian (NodeSource bundles npm): check the commands instead.
 command -v node >/dev/null || packages+=(nodejs)
