@@ -5,7 +5,9 @@
 //      (`--catalog DIR` replaces the embedded catalog entirely);
 //   2. overlays: each path in $LLMCTL_CATALOG_PATH (':'-separated files or folders), then
 //      ~/.config/llmctl/catalog/ when it exists.
-// Every error names the file, line and column, the entry and the field, and what was expected.
+// Errors use the one YAML reader's format (yaml/fields.h), "file:line:col: path: message", where
+// the path names the entry by id ("gpus[h100-sxm].memory_gib"; by position, "gpus[3]", when it
+// has no valid id), with a "did you mean" for misspelt fields and unknown references.
 #pragma once
 
 #include <optional>

@@ -108,4 +108,19 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+std::string closest(std::string_view key, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = key.size() >= 8 ? 4 : 3;
+  for (const auto& c : candidates) {
+    std::size_t d = edit_distance(key, c);
+    if (d < best_distance) best = c, best_distance = d;
+  }
+  return best;
+}
+
+std::string did_you_mean(std::string_view key, const std::vector<std::string>& candidates) {
+  std::string hint = closest(key, candidates);
+  return hint.empty() ? "" : "did you mean '" + hint + "'? ";
+}
+
 }  // namespace llmctl

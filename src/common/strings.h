@@ -26,6 +26,14 @@ std::string group_thousands(long long n);
 // Levenshtein distance (single-byte edits), for "did you mean" hints on unknown keys.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
+// The closest of `candidates` to `key` for a "did you mean" hint (edit distance at most 2, or 3
+// for keys of 8+ characters); empty when none is close.
+std::string closest(std::string_view key, const std::vector<std::string>& candidates);
+
+// "did you mean 'x'? " for the closest candidate, or "" when none is close; it reads before an
+// "expected one of ..." list.
+std::string did_you_mean(std::string_view key, const std::vector<std::string>& candidates);
+
 // Formats a number with `digits` significant digits, no exponent for usual magnitudes.
 std::string format_sig(double v, int digits = 3);
 

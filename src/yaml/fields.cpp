@@ -20,16 +20,6 @@ std::string describe(const YAML::Node& n) {
   return "a map";
 }
 
-std::string closest(std::string_view key, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_distance = key.size() >= 8 ? 4 : 3;
-  for (const auto& c : candidates) {
-    std::size_t d = edit_distance(key, c);
-    if (d < best_distance) best = c, best_distance = d;
-  }
-  return best;
-}
-
 YAML::Node parse(const std::string& file, const std::string& text) {
   try {
     return YAML::Load(text);
@@ -64,21 +54,25 @@ bool Fields::has(const std::string& key) const {
 }
 
 YAML::Node Fields::get(const std::string& key, bool required) {
+  if (required) require(key);
   seen_.insert(key);
   YAML::Node n = node_[key];
-  if (!n.IsDefined() || n.IsNull()) {
-    if (required) {
-      // A near-miss key is almost always a typo of the missing one: point at it.
-      for (const auto& kv : node_) {
-        const std::string& other = kv.first.Scalar();
-        if (other != key && !closest(other, {key}).empty())
-          fail(kv.first, other, fmt::format("unknown field; did you mean '{}'?", key));
-      }
-      fail(node_, key, "is required but missing");
-    }
-    return YAML::Node(YAML::NodeType::Undefined);
-  }
+  if (!n.IsDefined() || n.IsNull()) return YAML::Node(YAML::NodeType::Undefined);
   return n;
+}
+
+void Fields::require(const std::string& key, std::string_view what) {
+  seen_.insert(key);
+  if (has(key)) return;
+  // A near-miss key is almost always a typo of the missing one: point at it.
+  for (const auto& kv : node_) {
+    const std::string& other = kv.first.Scalar();
+    if (other != key && !closest(other, {key}).empty())
+      fail(kv.first, other, fmt::format("unknown field; did you mean '{}'?", key));
+  }
+  fail(node_, key,
+       what.empty() ? std::string("is required but missing")
+                    : fmt::format("is required but missing: {}", what));
 }
 
 std::string Fields::str(const std::string& key, const std::string& fallback, bool required) {
@@ -144,6 +138,27 @@ long long Fields::integer(const std::string& key, long long fallback, long long 
   return v;
 }
 
+double Fields::req_num(const std::string& key, double min, double max) {
+  require(key);
+  return *opt_num(key, min, max);
+}
+
+long long Fields::req_integer(const std::string& key, long long min, long long max) {
+  require(key);
+  return integer(key, 0, min, max);
+}
+
+std::optional<double> Fields::opt_positive(const std::string& key, double max) {
+  std::optional<double> v = opt_num(key, std::numeric_limits<double>::lowest());
+  if (v && (*v <= 0 || *v > max))
+    fail(node_[key], key,
+         max == std::numeric_limits<double>::max()
+             ? fmt::format("must be greater than 0, found {}", node_[key].Scalar())
+             : fmt::format("must be greater than 0 and at most {}, found {}", max,
+                           node_[key].Scalar()));
+  return v;
+}
+
 bool Fields::boolean(const std::string& key, bool fallback) {
   YAML::Node n = get(key);
   if (!n.IsDefined()) return fallback;
@@ -194,6 +209,11 @@ void Fields::accept(std::initializer_list<std::string_view> keys) {
   for (auto k : keys) seen_.emplace(k);
 }
 
+void Fields::only(std::initializer_list<std::string_view> keys) {
+  accept(keys);
+  finish();
+}
+
 void Fields::finish() const {
   std::set<std::string, std::less<>> keys;
   for (const auto& kv : node_) {
@@ -201,10 +221,8 @@ void Fields::finish() const {
     if (!keys.insert(key).second) fail(kv.first, key, "appears twice");
     if (seen_.count(key)) continue;
     std::vector<std::string> known(seen_.begin(), seen_.end());
-    std::string hint = closest(key, known);
     fail(kv.first, key,
-         fmt::format("unknown field; {}expected one of: {}",
-                     hint.empty() ? "" : fmt::format("did you mean '{}'? ", hint),
+         fmt::format("unknown field; {}expected one of: {}", did_you_mean(key, known),
                      join(known, ", ")));
   }
 }

@@ -34,10 +34,6 @@ std::string position(const std::string& file, const YAML::Mark& mark);
 // What was found, for "expected X, found Y": "nothing", "\"text\"", "a list" or "a map".
 std::string describe(const YAML::Node& n);
 
-// The closest of `candidates` to `key` (edit distance at most 2, or 3 for keys of 8+ characters);
-// empty when none is close.
-std::string closest(std::string_view key, const std::vector<std::string>& candidates);
-
 // Parses `text` (named `file` in messages). Throws FieldError "file:line:col: invalid YAML: ...".
 YAML::Node parse(const std::string& file, const std::string& text);
 
@@ -62,6 +58,9 @@ class Fields {
   bool has(const std::string& key) const;
   // Marks the key as known; returns it, or an undefined node when absent or null.
   YAML::Node get(const std::string& key, bool required = false);
+  // Fails unless the key is present and not null: "is required but missing[: what]", or, when a
+  // near-miss key is present, "unknown field; did you mean 'key'?" at that key. Marks it known.
+  void require(const std::string& key, std::string_view what = "");
 
   std::string str(const std::string& key, const std::string& fallback = "", bool required = false);
   std::optional<std::string> opt_str(const std::string& key);
@@ -74,6 +73,14 @@ class Fields {
                                 double max = std::numeric_limits<double>::max());
   long long integer(const std::string& key, long long fallback, long long min,
                     long long max = std::numeric_limits<long long>::max());
+  // Required forms of num and integer (require() first, then the range check).
+  double req_num(const std::string& key, double min,
+                 double max = std::numeric_limits<double>::max());
+  long long req_integer(const std::string& key, long long min,
+                        long long max = std::numeric_limits<long long>::max());
+  // A number strictly greater than 0 (and at most `max`); nullopt when absent.
+  std::optional<double> opt_positive(const std::string& key,
+                                     double max = std::numeric_limits<double>::max());
   bool boolean(const std::string& key, bool fallback);
   std::vector<std::string> str_list(const std::string& key);
   // A nested map, read with its own Fields (path "path.key"); nullopt when absent.
@@ -83,6 +90,10 @@ class Fields {
 
   // Declares keys this reader accepts but reads by hand (node()[key]).
   void accept(std::initializer_list<std::string_view> keys);
+  // Declares every key this map may hold and rejects any other now, before a value is read, so a
+  // typo is the first error reported and the message lists every accepted key (finish() lists
+  // the keys asked for so far).
+  void only(std::initializer_list<std::string_view> keys);
 
   // Rejects keys no getter asked for (with "did you mean") and keys that appear twice.
   void finish() const;

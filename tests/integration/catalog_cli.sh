@@ -58,8 +58,8 @@ line=$(grep -n "memory_gib: lots" "$tmp/bad/gpus.yaml" | cut -d: -f1)
 set +e; "$LLMCTL" --catalog "$tmp/bad" catalog validate 2>"$tmp/err"; rc=$?; set -e
 [ "$rc" = 2 ] || fail "malformed catalog exit $rc, want 2"
 grep -q "gpus.yaml:$line:" "$tmp/err" || fail "error lacks file:line ($line): $(cat "$tmp/err")"
-grep -q "'memory_gib'" "$tmp/err" || fail "error lacks field: $(cat "$tmp/err")"
-grep -q "expected a number" "$tmp/err" || fail "error lacks expectation: $(cat "$tmp/err")"
+grep -qE "gpus\.yaml:$line:[0-9]+: gpus\[[a-z0-9.-]+\]\.memory_gib: expected a number, found \"lots\"" \
+  "$tmp/err" || fail "error lacks field path or expectation: $(cat "$tmp/err")"
 [ "$(wc -l < "$tmp/err")" = 1 ] || fail "want one error line, got: $(cat "$tmp/err")"
 
 # Overlays replace entries by id.
