@@ -252,7 +252,10 @@ int run_audit(const Context& ctx, const AuditOpts& o) {
     if (!read_ok[i]) continue;
     auto& r = results[i];
     ++report.summary.files_scanned;
-    if (!r.skipped.empty()) ++report.summary.files_skipped;
+    if (!r.skipped.empty()) {
+      ++report.summary.files_skipped;
+      report.summary.skipped.push_back({(*entries)[i].display, r.skipped});
+    }
     ++report.summary.files_by_kind[std::string(audit::input_kind_name(r.kind))];
     report.summary.suppressed += r.suppressed;
     for (auto& f : r.findings) report.findings.push_back(std::move(f));

@@ -3,10 +3,12 @@
 // timeouts.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
-#include "audit/internal.h"
+#include "audit/rules/rules.h"
 #include "common/strings.h"
 
 namespace llmctl::audit::detail {
@@ -23,7 +25,73 @@ bool local_base(std::string_view url) {
          contains(l, "0.0.0.0") || contains(l, "host.docker.internal");
 }
 
+// GW001: one note per file naming every group without a second deployment or fallback. Whether
+// a group needs one is an availability decision; a warning per group buried the other findings.
+void report_lonely_groups(FileCtx& f, std::vector<std::pair<Pos, std::string>> lonely,
+                          std::string fix) {
+  if (lonely.empty()) return;
+  std::sort(lonely.begin(), lonely.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.line, a.first.col) < std::tie(b.first.line, b.first.col);
+  });
+  std::vector<std::string> names;
+  for (size_t i = 0; i < lonely.size() && i < 5; ++i) names.push_back("'" + lonely[i].second + "'");
+  std::string list = join(names, ", ");
+  if (lonely.size() > 5) list += fmt::format(" and {} more", lonely.size() - 5);
+  f.emit("GW001", lonely.front().first,
+         fmt::format("{} model group{} one deployment and no fallback: {}; when that "
+                     "deployment fails, every request to the group fails",
+                     lonely.size(), lonely.size() == 1 ? " has" : "s have each", list),
+         std::move(fix));
+}
+
 }  // namespace
+
+void add_gateway_rule_docs(std::vector<RuleInfo>& out) {
+  using S = Severity;
+  out.push_back(
+      {"GW001", "gateway", S::kNote, "Model groups with no fallback",
+       "LiteLLM: model_names with one deployment, not listed in router_settings/litellm_settings "
+       "fallbacks and no default_fallbacks (wildcard groups excepted). llmctl gateway: model "
+       "groups with one real (not simulated) deployment and no fallbacks. One note per file "
+       "naming the groups: whether a group needs a second provider is an availability choice.",
+       "With one deployment and no fallback, a provider outage or a 429 storm fails every "
+       "request for that model; LiteLLM's router, Portkey, Bifrost and TensorZero all make "
+       "fallbacks first-class (shared/research/gateways.md §1).",
+       "Add a second deployment (another provider/region) or a fallback group.",
+       "model_list: [{model_name: gpt-4o, litellm_params: {model: openai/gpt-4o}}]"});
+  out.push_back(
+      {"GW002", "gateway", S::kWarning, "No spend or rate limits",
+       "LiteLLM: no max_budget (global, end-user, internal-user, key defaults), no rpm/tpm/"
+       "max_parallel_requests anywhere, no provider budget config. llmctl gateway: no limits/"
+       "budgets section and no deployment max_concurrency.",
+       "A leaked key or a runaway agent spends without bound; budgets and limits are the "
+       "gateways' core governance features (gateways.md §1.1 LiteLLM, §1.4 Bifrost) and their "
+       "most reported bugs (§0, §7).",
+       "Set budgets and rate limits (per key, per deployment).",
+       "model_list: [...]  # and no limits anywhere"});
+  out.push_back(
+      {"GW003", "gateway", S::kError, "Master/admin or provider key as a literal",
+       "LiteLLM general_settings.master_key not read from os.environ/, or litellm_params.api_key "
+       "written as a key (placeholders for local OpenAI-compatible servers are fine). llmctl "
+       "gateway: admin_key/master_key or a deployment api_key as a literal (use api_key_env / "
+       "api_key_file).",
+       "Whoever reads the file administers the gateway or spends on the provider account; "
+       "LiteLLM's docs use sk-1234 as the example master key, which then ships. Research: "
+       "agents-and-deploy.md §4.2 item 11.",
+       "Read keys from the environment (os.environ/NAME, api_key_env) backed by a Secret.",
+       "general_settings: {master_key: sk-1234}"});
+  out.push_back(
+      {"GW004", "gateway", S::kWarning, "No request timeout",
+       "LiteLLM: no litellm_settings.request_timeout, router_settings.timeout or per-deployment "
+       "timeout (each deployment lacking one is reported when others have it). llmctl gateway: "
+       "a deployment (not simulated) without timeouts: and no top-level timeouts.",
+       "LiteLLM waits up to 6000 s by default (BerriAI/litellm:litellm/__init__.py "
+       "request_timeout); llmctl's defaults allow 10 minutes in total. A stalled upstream then "
+       "holds client connections and concurrency slots (gateways.md §5, Portkey #1797 on "
+       "invisible mid-stream stalls).",
+       "Set request and stream timeouts sized to the model's p99 latency.",
+       "litellm_settings: {}  # no request_timeout"});
+}
 
 void check_litellm(FileCtx& f, const Node& doc) {
   f.facts.gateway_or_override = true;
@@ -66,17 +134,16 @@ void check_litellm(FileCtx& f, const Node& doc) {
                "use api_key: os.environ/PROVIDER_API_KEY and keep the key in a Secret");
     }
   }
-  // GW001: a model group with one deployment and no fallback.
-  if (!default_fallbacks)
+  // GW001: model groups with one deployment and no fallback, one note for the file.
+  if (!default_fallbacks) {
+    std::vector<std::pair<Pos, std::string>> lonely;
     for (const auto& [g, n] : group_size)
       if (n < 2 && !has_fallback.count(g) && !contains(g, "*"))
-        f.emit("GW001", group_pos[g],
-               fmt::format("model group '{}' has one deployment and no fallback: an outage or a "
-                           "429 storm at that provider fails every request",
-                           g),
-               fmt::format("add a second deployment to '{}' or router_settings.fallbacks: "
-                           "[{{\"{}\": [\"other-group\"]}}]",
-                           g, g));
+        lonely.emplace_back(group_pos[g], g);
+    report_lonely_groups(f, lonely,
+                         "add a second deployment or router_settings.fallbacks: "
+                         "[{\"group\": [\"other-group\"]}] for the groups that must stay up");
+  }
   // GW002: no spend or rate limits anywhere.
   for (std::string_view k : {"max_budget", "max_end_user_budget", "max_internal_user_budget",
                              "default_key_generate_params", "upperbound_key_generate_params",
@@ -130,6 +197,7 @@ void check_gateway_config(FileCtx& f, const Node& doc) {
       doc.get("limits") || doc.get("budgets") || doc.get("rate_limits") || doc.get("budget");
   bool global_timeout = doc.get("timeouts") || doc.at("defaults.timeouts");
   bool any_real = false;
+  std::vector<std::pair<Pos, std::string>> lonely;
   for (const auto& g : groups.seq) {
     std::string name = deref(g.get("name")).str();
     const Node& deps = deref(g.get("deployments"));
@@ -139,12 +207,7 @@ void check_gateway_config(FileCtx& f, const Node& doc) {
     for (const auto& d : deps.seq) real = real || deref(d.get("provider")).str() != "simulated";
     any_real = any_real || real;
     if (real && deps.seq.size() < 2 && !g.get("fallbacks") && !g.get("fallback"))
-      f.emit("GW001", g.get("name") ? g.get("name")->pos : g.pos,
-             fmt::format("model group '{}' has {} deployment and no fallback: when it fails, "
-                         "every request for '{}' fails",
-                         name, deps.seq.size(), name),
-             "add a second deployment (another provider or region; weight: 0 makes it "
-             "fallback-only)");
+      lonely.emplace_back(g.get("name") ? g.get("name")->pos : g.pos, name);
     for (size_t di = 0; di < deps.seq.size(); ++di) {
       const Node& d = deps.seq[di];
       std::string dep_name = deref(d.get("name")).str(fmt::format("#{}", di + 1));
@@ -164,6 +227,9 @@ void check_gateway_config(FileCtx& f, const Node& doc) {
                "set timeouts: {first_byte_ms: ..., total_ms: ...} sized to the model's p99");
     }
   }
+  report_lonely_groups(f, lonely,
+                       "add a second deployment (another provider or region; weight: 0 makes it "
+                       "fallback-only) to the groups that must stay up");
   if (!any_limit && any_real)
     f.emit("GW002", doc.key_pos(list_key),
            "no spend or rate limits: no limits/budgets section and no deployment sets "
