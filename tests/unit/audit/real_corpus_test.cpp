@@ -5,7 +5,9 @@
 // not judged (a rule change produced something new: judge it), when a finding judged true is no
 // longer reported, when a finding judged false has error severity, or when precision over the
 // judged findings (true / (true + false); debatable ones excluded) falls below 95%. It prints
-// the per-rule table for the development set and for the held-out set.
+// the per-rule table for the development set and for the held-out set. The held-out set gates
+// only on completeness (every finding judged, no judged-true finding lost): its precision and
+// false errors are a measurement, and a threshold on them would make it a second dev set.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -77,7 +79,7 @@ struct Counts {
   int findings = 0, tp = 0, fp = 0, debatable = 0, unjudged = 0, missing = 0, fixed = 0;
 };
 
-void audit_set(const std::string& set) {
+void audit_set(const std::string& set, bool gate_precision) {
   auto cat = catalog::load_from_sources(catalog::embedded_sources());
   ASSERT_TRUE(cat.ok()) << cat.error().message;
   const Auditor auditor(*cat, Options{});
@@ -119,7 +121,7 @@ void audit_set(const std::string& set) {
   }
 
   std::map<std::string, Counts> by_rule;
-  std::vector<std::string> problems;
+  std::vector<std::string> problems, notes;
   int tp = 0, fp = 0, deb = 0;
   for (const auto& [k, sev] : got) {
     const std::string& rule = std::get<2>(k);
@@ -137,8 +139,9 @@ void audit_set(const std::string& set) {
     if (j->second.verdict == "false") {
       ++c.fp, ++fp;
       if (sev == Severity::kError)
-        problems.push_back(fmt::format("false error: {}:{} {} ({})", std::get<0>(k), std::get<1>(k),
-                                       rule, j->second.reason));
+        (gate_precision ? problems : notes)
+            .push_back(fmt::format("false error: {}:{} {} ({})", std::get<0>(k), std::get<1>(k),
+                                   rule, j->second.reason));
     }
   }
   for (const auto& [k, j] : judged) {
@@ -181,14 +184,17 @@ void audit_set(const std::string& set) {
   for (const auto& s : skipped_names) table += "  skipped: " + s + "\n";
   std::cout << table;
   for (const auto& p : problems) std::cout << "  " << p << "\n";
-  EXPECT_GE(precision, 95.0) << "precision over judged findings of " << set;
+  for (const auto& n : notes) std::cout << "  (measured, not gated) " << n << "\n";
+  if (gate_precision) {
+    EXPECT_GE(precision, 95.0) << "precision over judged findings of " << set;
+  }
   EXPECT_TRUE(problems.empty()) << problems.size() << " problem(s), first: " << problems.front();
 }
 
-TEST(AuditRealCorpus, DevelopmentSet) { audit_set("dev"); }
+TEST(AuditRealCorpus, DevelopmentSet) { audit_set("dev", true); }
 
-// Disabled until the held-out set is judged, once, after the rules are final (never tuned on).
-TEST(AuditRealCorpus, DISABLED_HeldOutSet) { audit_set("holdout"); }
+// Judged once, after the rules were final; never used to tune them (audit-real/SOURCES.md).
+TEST(AuditRealCorpus, HeldOutSet) { audit_set("holdout", false); }
 
 }  // namespace
 }  // namespace llmctl::audit
