@@ -9,12 +9,12 @@
 
 #include "cli/app.h"
 #include "common/strings.h"
-#include "gateway/mock.h"
+#include "mock/mock.h"
 
 namespace llmctl::cli {
 namespace {
 
-using gateway::MockOptions;
+using mock::MockOptions;
 
 struct MockFlags {
   MockOptions values;  // what the flags parsed into
@@ -107,7 +107,7 @@ void register_mock(CLI::App& app, Context& ctx) {
         std::ifstream in(f->scenario, std::ios::binary);
         std::ostringstream ss;
         ss << in.rdbuf();
-        auto parsed = gateway::parse_scenario(ss.str(), f->scenario, o);
+        auto parsed = mock::parse_scenario(ss.str(), f->scenario, o);
         if (!parsed) return input_error(parsed.error());
         o = *parsed;
       }
@@ -118,8 +118,8 @@ void register_mock(CLI::App& app, Context& ctx) {
           if (!trim(m).empty()) o.models.push_back(trim(m));
       }
       if (after->count() > 0 && rate->count() == 0 && o.disconnect_rate == 0) o.disconnect_rate = 1;
-      if (auto st = gateway::validate_mock_options(o); !st.ok()) return input_error(st.error());
-      return gateway::run_mock(o);
+      if (auto st = mock::validate_mock_options(o); !st.ok()) return input_error(st.error());
+      return mock::run_mock(o);
     };
   });
 }

@@ -8,9 +8,11 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "gateway/config_governance.h"
 #include "gateway/config_resilience.h"
-#include "gateway/router.h"
+#include "gateway/routing.h"
 #include "gateway/yaml_fields.h"
+#include "mock/mock_fields.h"
 
 namespace llmctl::gateway {
 
@@ -99,7 +101,7 @@ ProviderKind parse_kind(Fields& d) {
   if (v == "anthropic") return ProviderKind::kAnthropic;
   d.fail(n, "provider",
          fmt::format("expected one of openai, openai-compatible, anthropic, simulated, found {}",
-                     yaml::yaml_describe(n)));
+                     yaml::describe(n)));
 }
 
 Deployment parse_deployment(Fields& d, const std::string& group, int index,
@@ -354,7 +356,7 @@ void Config::index() {
       if (auto it = by_name_.find(n); it != by_name_.end()) g.fallback_groups.push_back(it->second);
     for (const auto& n : g.context_window_fallbacks)
       if (auto it = by_name_.find(n); it != by_name_.end()) g.context_groups.push_back(it->second);
-    g.ring = build_ring(*this, g);
+    g.policy = make_group_policy(*this, g);
   }
 }
 
@@ -364,7 +366,7 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
   c.source = file_name;
   c.catalog = std::move(cat);
   try {
-    YAML::Node root = YAML::Load(std::string(yaml_text));
+    YAML::Node root = yaml::parse(file_name, std::string(yaml_text));
     if (!root.IsDefined() || root.IsNull())
       return Error{fmt::format("{}: empty config; it needs at least `models:`", file_name)};
     Fields f(file_name, root, "");
@@ -391,21 +393,21 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
     YAML::Node sim = f.get("simulator");
     if (sim.IsDefined()) {
       Fields s(file_name, sim, "simulator");
-      yaml::read_mock_fields(s, c.simulator, false);
+      mock::read_mock_fields(s, c.simulator, false);
       s.finish();
-      if (auto st = validate_mock_options(c.simulator); !st.ok())
+      if (auto st = mock::validate_mock_options(c.simulator); !st.ok())
         s.fail(sim, "", st.error().message);
     }
     parse_models(f, c, *c.catalog, env);
     c.index();
     yaml::check_group_links(f, c);
     yaml::read_admin_and_reload(f, c, env);
+    yaml::read_governance(f, c, env);
     f.finish();
   } catch (const FieldError& e) {
     return Error{e.message};
   } catch (const YAML::Exception& e) {
-    return Error{
-        fmt::format("{}: invalid YAML: {}", yaml::yaml_position(file_name, e.mark), e.msg)};
+    return Error{fmt::format("{}: invalid YAML: {}", yaml::position(file_name, e.mark), e.msg)};
   }
   c.index();
   return c;

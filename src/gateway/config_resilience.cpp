@@ -10,7 +10,7 @@ void read_group_resilience(Fields& m, ModelGroup& g, BreakerPolicy& breaker) {
   YAML::Node rn = m.get("routing");
   if (rn.IsDefined()) {
     std::string name = m.str("routing");
-    auto s = parse_routing_strategy(name);
+    auto s = route::parse_strategy(name);
     if (!s)
       m.fail(rn, "routing",
              fmt::format("expected one of weighted, least_outstanding, latency, prefix, found "
@@ -146,11 +146,15 @@ void check_group_links(Fields& f, const Config& c) {
         YAML::Node at = list[i][key][k];
         std::string field = fmt::format("models[{}].{}", i, key);
         auto fail = [&](const std::string& what) {
-          throw FieldError{
-              fmt::format("{}: {}: {}", yaml_position(f.file(), at.Mark()), field, what)};
+          throw FieldError{fmt::format("{}: {}: {}", position(f.file(), at.Mark()), field, what)};
         };
         if (names[k] == g.name) fail(fmt::format("\"{}\" names its own group", names[k]));
-        if (!c.find_model(names[k])) fail(fmt::format("no model group named \"{}\"", names[k]));
+        if (!c.find_model(names[k])) {
+          std::vector<std::string> groups;
+          for (const ModelGroup& other : c.models) groups.push_back(other.name);
+          fail(fmt::format("no model group named \"{}\"; {}expected one of {}", names[k],
+                           did_you_mean(names[k], groups), join(groups, ", ")));
+        }
       }
     }
   }

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "common/result.h"
-#include "gateway/net.h"
 #include "gateway/proxy.h"
 #include "gateway/state.h"
+#include "net/net.h"
 
 namespace llmctl::gateway {
 

@@ -19,8 +19,7 @@
 
 #include "catalog/cost.h"
 #include "gateway/config.h"
-#include "gateway/errors.h"
-#include "gateway/usage.h"
+#include "gateway/protocol.h"
 
 namespace llmctl::gateway {
 

@@ -3,8 +3,8 @@
 
 #include <memory>
 
-#include "gateway/net.h"
 #include "gateway/state.h"
+#include "net/net.h"
 
 namespace llmctl::gateway {
 

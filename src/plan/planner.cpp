@@ -15,6 +15,14 @@
 namespace llmctl::plan {
 namespace {
 
+// The ids of catalog entries, for "did you mean" hints.
+template <typename T>
+std::vector<std::string> ids_of(const std::vector<T>& items) {
+  std::vector<std::string> ids;
+  for (const auto& item : items) ids.push_back(item.id);
+  return ids;
+}
+
 using catalog::Catalog;
 
 std::string percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100); }
@@ -79,9 +87,10 @@ Result<Resolved> resolve(const Catalog& cat, const Spec& spec) {
       if (price_matches_name(p, ref.value)) add_price(&p), any = true;
     if (!any)
       return Error{fmt::format(
-          "{}: field '{}': unknown model '{}'; expected a catalog model ({}) or a hosted model "
-          "name from `llmctl catalog list prices`",
-          where(spec, ref), field, ref.value, cat.model_ids())};
+          "{}: {}: unknown model '{}'; {}expected a catalog model ({}) or a hosted model name "
+          "from `llmctl catalog list prices`",
+          where(spec, ref), field, ref.value, did_you_mean(to_lower(ref.value), ids_of(cat.models)),
+          cat.model_ids())};
   }
   if (spec.tier) {
     const int want = tier_rank(spec.tier->value);
@@ -90,10 +99,10 @@ Result<Resolved> resolve(const Catalog& cat, const Spec& spec) {
     for (const auto& p : cat.prices)
       if (tier_rank(p.quality_tier) >= want) add_price(&p);
     if (r.models.empty() && r.apis.empty())
-      return Error{fmt::format(
-          "{}: field 'tier': no catalog price entry has quality_tier {} or better, so no model "
-          "qualifies",
-          where(spec, *spec.tier), spec.tier->value)};
+      return Error{
+          fmt::format("{}: tier: no catalog price entry has quality_tier {} or better, so no model "
+                      "qualifies",
+                      where(spec, *spec.tier), spec.tier->value)};
   }
 
   const Constraints& c = spec.constraints;
@@ -103,10 +112,10 @@ Result<Resolved> resolve(const Catalog& cat, const Spec& spec) {
     for (size_t i = 0; i < c.gpus.size(); ++i) {
       const catalog::Gpu* g = cat.find_gpu(c.gpus[i].value);
       if (!g)
-        return Error{
-            fmt::format("{}: field 'constraints.gpus[{}]': unknown GPU '{}'; expected one "
-                        "of {}",
-                        where(spec, c.gpus[i]), i, c.gpus[i].value, cat.gpu_ids())};
+        return Error{fmt::format("{}: constraints.gpus[{}]: unknown GPU '{}'; {}expected one of {}",
+                                 where(spec, c.gpus[i]), i, c.gpus[i].value,
+                                 did_you_mean(to_lower(c.gpus[i].value), ids_of(cat.gpus)),
+                                 cat.gpu_ids())};
       if (std::find(r.gpus.begin(), r.gpus.end(), g) == r.gpus.end()) r.gpus.push_back(g);
     }
   }
@@ -117,8 +126,9 @@ Result<Resolved> resolve(const Catalog& cat, const Spec& spec) {
       const catalog::Engine* e = cat.find_engine(c.engines[i].value);
       if (!e)
         return Error{fmt::format(
-            "{}: field 'constraints.engines[{}]': unknown engine '{}'; expected one of {}",
-            where(spec, c.engines[i]), i, c.engines[i].value, cat.engine_ids())};
+            "{}: constraints.engines[{}]: unknown engine '{}'; {}expected one of {}",
+            where(spec, c.engines[i]), i, c.engines[i].value,
+            did_you_mean(to_lower(c.engines[i].value), ids_of(cat.engines)), cat.engine_ids())};
       if (std::find(r.engines.begin(), r.engines.end(), e) == r.engines.end())
         r.engines.push_back(e);
     }
@@ -131,7 +141,7 @@ Result<Resolved> resolve(const Catalog& cat, const Spec& spec) {
     std::string v = to_lower(c.clouds[i].value);
     if (!known_clouds.count(v))
       return Error{fmt::format(
-          "{}: field 'constraints.clouds[{}]': no GPU price from '{}' in the catalog; expected "
+          "{}: constraints.clouds[{}]: no GPU price from '{}' in the catalog; expected "
           "one of {}",
           where(spec, c.clouds[i]), i, c.clouds[i].value, known_providers(known_clouds))};
     r.clouds.insert(v);
@@ -139,19 +149,20 @@ Result<Resolved> resolve(const Catalog& cat, const Spec& spec) {
   for (size_t i = 0; i < c.api_providers.size(); ++i) {
     std::string v = to_lower(c.api_providers[i].value);
     if (!known_api.count(v))
-      return Error{fmt::format(
-          "{}: field 'constraints.api_providers[{}]': no hosted-API price from '{}' in the "
-          "catalog; expected one of {}",
-          where(spec, c.api_providers[i]), i, c.api_providers[i].value,
-          known_providers(known_api))};
+      return Error{
+          fmt::format("{}: constraints.api_providers[{}]: no hosted-API price from '{}' in the "
+                      "catalog; expected one of {}",
+                      where(spec, c.api_providers[i]), i, c.api_providers[i].value,
+                      known_providers(known_api))};
     r.api_providers.insert(v);
   }
   for (const auto& [id, ref] : c.gpu_price_refs) {
     const catalog::Gpu* g = cat.find_gpu(id);
     if (!g)
-      return Error{fmt::format(
-          "{}: field 'constraints.gpu_usd_per_hour.{}': unknown GPU; expected one of {}",
-          where(spec, ref), ref.value, cat.gpu_ids())};
+      return Error{
+          fmt::format("{}: constraints.gpu_usd_per_hour.{}: unknown GPU; {}expected one of {}",
+                      where(spec, ref), ref.value,
+                      did_you_mean(to_lower(ref.value), ids_of(cat.gpus)), cat.gpu_ids())};
     r.gpu_usd_per_hour[g] = c.gpu_usd_per_hour.at(id);
   }
   return r;
@@ -765,7 +776,7 @@ Result<Plan> make_plan(const Catalog& catalog, const Spec& spec, const Estimator
   if (spec.traffic.peak_qps <= 0 || spec.traffic.input_tokens.mean <= 0 ||
       spec.traffic.output_tokens.mean <= 0)
     return Error{
-        fmt::format("{}: field 'traffic': no rates or lengths (a trace must be applied "
+        fmt::format("{}: traffic: no rates or lengths (a trace must be applied "
                     "before planning)",
                     spec.file)};
   Planner p{catalog, spec, estimator, *resolved, Plan{}, Exclusions{}, {}, {}, {}};

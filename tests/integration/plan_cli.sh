@@ -97,15 +97,15 @@ expect_error() {  # name, spec text, expected stderr fragment...
   done
 }
 expect_error unknown_field $'model: llama-3.1-8b\ntraffic:\n  peak_qps: 3\n  input_tokens: 100\n  output_tokens: 10\n  burst: 9\n' \
-  "unknown_field.yaml:6:3: field 'traffic.burst': unknown field"
+  "unknown_field.yaml:6:3: traffic.burst: unknown field"
 expect_error bad_number $'model: llama-3.1-8b\ntraffic:\n  peak_qps: many\n  input_tokens: 100\n  output_tokens: 10\n' \
-  "bad_number.yaml:3:13: field 'traffic.peak_qps': expected a number > 0"
+  "bad_number.yaml:3:13: traffic.peak_qps: expected a number, found \"many\""
 expect_error unknown_gpu $'model: llama-3.1-8b\ntraffic: {peak_qps: 3, input_tokens: 100, output_tokens: 10}\nconstraints:\n  gpus: [h100-sxm, h999]\n' \
-  "unknown_gpu.yaml:4:20: field 'constraints.gpus[1]': unknown GPU 'h999'"
+  "unknown_gpu.yaml:4:20: constraints.gpus[1]: unknown GPU 'h999'; expected one of a10g"
 expect_error unknown_model $'model: llama-9\ntraffic: {peak_qps: 3, input_tokens: 100, output_tokens: 10}\n' \
-  "unknown_model.yaml:1:8: field 'model': unknown model 'llama-9'"
+  "unknown_model.yaml:1:8: model: unknown model 'llama-9'"
 expect_error missing_trace $'tier: strong\ntraffic:\n  trace: {file: no/such.csv}\n' \
-  "missing_trace.yaml:3:17: field 'traffic.trace.file': cannot read"
+  "missing_trace.yaml:3:17: traffic.trace.file: cannot read"
 rc=0
 "$LLMCTL" plan "$work/does-not-exist.yaml" >/dev/null 2>&1 || rc=$?
 [[ $rc -eq 2 ]] || fail "missing spec file: exit $rc, expected 2"

@@ -10,13 +10,13 @@
 #include <random>
 
 #include "common/strings.h"
-#include "gateway/net.h"
+#include "net/net.h"
 
 namespace llmctl::agent::mcp {
 namespace {
 
 namespace json = boost::json;
-namespace net = gateway::net;
+namespace net = ::llmctl::net;
 namespace asio = net::asio;
 namespace beast = net::beast;
 namespace http = net::http;

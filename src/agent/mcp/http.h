@@ -1,5 +1,5 @@
 // MCP over Streamable HTTP at http://HOST:PORT/mcp, on the gateway's HTTP server skeleton
-// (src/gateway/net.h; it moves to a shared net library with issue 11). One POST per JSON-RPC
+// (src/net/net.h). One POST per JSON-RPC
 // message: requests get a JSON body, or an SSE stream for tools/call (progress and log messages
 // before the result); notifications get 202. Legacy sessions: `initialize` returns
 // Mcp-Session-Id, later requests must send it (400 without, 404 when unknown), DELETE ends it,

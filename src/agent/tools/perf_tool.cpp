@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/json_writer.h"
+#include "common/strings.h"
 
 namespace llmctl::agent {
 namespace {
@@ -39,7 +40,9 @@ constexpr std::string_view kOutputSchema = R"json({
     "replicas": {"type": "integer", "minimum": 1},
     "concurrency_per_replica": {"type": ["number", "null"]},
     "kv_bytes_per_token": {"type": "number"},
-    "kv_budget_gib_per_gpu": {"type": "number"}
+    "kv_budget_gib_per_gpu": {"type": "number"},
+    "simulated": {"type": "object", "description": "under load (qps, concurrency): the simulation ttft_ms and tpot_ms come from (requests; ttft_ms and tpot_ms as {mean, p50, p90, p99}; output_tokens_per_s)"},
+    "analytic": {"type": "object", "description": "under load: the analytic model's own ttft_ms and tpot_ms"}
   }
 })json";
 
@@ -122,6 +125,25 @@ Result<PerfRun> run_perf(const catalog::Catalog& cat, const json::object& args) 
   auto est = perf::estimate(cat, d, w);
   if (!est) return est.error();
   run.estimate = std::move(*est);
+  // Under load, TTFT and TPOT come from a short simulation of the same deployment: queueing,
+  // batching and prefill/decode interference request by request, over the same calibrated step
+  // costs (docs/SIM.md). The analytic values stay beside them.
+  perf::Estimate& e = run.estimate;
+  if (e.fits && (w.mode == perf::LoadMode::kQps || w.mode == perf::LoadMode::kConcurrency)) {
+    auto r = sim::simulate_load(cat, d, w);
+    if (!r) return r.error();
+    run.simulated = std::move(*r);
+    run.analytic_ttft_ms = e.ttft_ms;
+    run.analytic_tpot_ms = e.tpot_ms;
+    e.ttft_ms = run.simulated->ttft.mean;
+    e.tpot_ms = run.simulated->tpot.mean;
+    e.explain.push_back(fmt::format(
+        "TTFT and TPOT are means of a simulation of {} requests under this load (p99 {} ms and "
+        "{} ms); the analytic model alone says {} ms and {} ms.",
+        run.simulated->completed, format_sig(run.simulated->ttft.p99),
+        format_sig(run.simulated->tpot.p99), format_sig(run.analytic_ttft_ms),
+        format_sig(run.analytic_tpot_ms)));
+  }
   return run;
 }
 
@@ -148,6 +170,21 @@ json::value perf_json(const PerfRun& run) {
   out["concurrency_per_replica"] = maybe(e.fits, e.concurrency, 2);
   out["kv_bytes_per_token"] = round_to(e.memory.kv_bytes_per_token, 0);
   out["kv_budget_gib_per_gpu"] = round_to(e.memory.kv_budget_gib_per_gpu, 3);
+  if (run.simulated) {
+    auto pct = [](const sim::Latency& l) {
+      return json::object{{"mean", round_to(l.mean, 3)},
+                          {"p50", round_to(l.p50, 3)},
+                          {"p90", round_to(l.p90, 3)},
+                          {"p99", round_to(l.p99, 3)}};
+    };
+    const sim::SimResult& r = *run.simulated;
+    out["simulated"] = json::object{{"requests", r.completed},
+                                    {"ttft_ms", pct(r.ttft)},
+                                    {"tpot_ms", pct(r.tpot)},
+                                    {"output_tokens_per_s", round_to(r.output_tokens_per_s, 1)}};
+    out["analytic"] = json::object{{"ttft_ms", round_to(run.analytic_ttft_ms, 3)},
+                                   {"tpot_ms", round_to(run.analytic_tpot_ms, 3)}};
+  }
   return out;
 }
 

@@ -5,19 +5,25 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/tools/tool.h"
 #include "perf/model.h"
+#include "sim/sim.h"
 
 namespace llmctl::agent {
 
 struct PerfRun {
   perf::Deployment deployment;  // points into the catalog
   perf::Workload workload;
-  perf::Estimate estimate;
-  std::string mode_text;  // "open loop, 2 req/s"
+  perf::Estimate estimate;  // under load: TTFT and TPOT are the simulated means
+  std::string mode_text;    // "open loop, 2 req/s"
+  // Under load (qps or concurrency): sim::simulate_load of the same deployment and load, and
+  // the analytic model's own TTFT and TPOT.
+  std::optional<sim::SimResult> simulated;
+  double analytic_ttft_ms = 0, analytic_tpot_ms = 0;
 };
 
 const std::vector<Param>& perf_params();

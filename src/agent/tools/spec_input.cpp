@@ -126,10 +126,10 @@ Result<plan::Spec> load_spec(const SpecText& source, const FileAccess& files, bo
     Result<std::string> csv =
         allowed ? read_text_file(*allowed) : Result<std::string>(allowed.error());
     if (!csv)
-      return Error{fmt::format(
-          "{}: field 'traffic.trace.file': {} (relative paths are resolved from the spec's "
-          "folder)",
-          plan::where(*spec, ref), csv.error().message)};
+      return Error{
+          fmt::format("{}: traffic.trace.file: {} (relative paths are resolved from the spec's "
+                      "folder)",
+                      plan::where(*spec, ref), csv.error().message)};
     auto summary = plan::summarize_trace(*csv, trace_path.string());
     if (!summary) return summary.error();
     plan::apply_trace(spec->traffic, *summary, fs::path(ref.value).filename().string());

@@ -101,7 +101,7 @@ TEST(GatewayConfig, ErrorsNameFileLineAndField) {
   const std::string sim = "models:\n  - name: m\n    deployments:\n      - provider: simulated\n";
   const std::vector<BadCase> cases = {
       {"unknown top-level field", "listen: 127.0.0.1:1\nwrokers: 2\n" + sim,
-       "gw.yaml:2:1: wrokers: unknown field"},
+       "gw.yaml:2:1: wrokers: unknown field; did you mean 'workers'?"},
       {"bad listen", "listen: localhost\n" + sim, "gw.yaml:1:9: listen: expected \"HOST:PORT\""},
       {"negative weight",
        "models:\n  - name: m\n    deployments:\n      - provider: simulated\n        weight: -1\n",
@@ -150,7 +150,7 @@ TEST(GatewayConfig, ErrorsNameFileLineAndField) {
        "models[0].deployments: at least one deployment needs weight > 0"},
       {"unknown deployment field",
        "models:\n  - name: m\n    deployments:\n      - provider: simulated\n        wieght: 2\n",
-       "gw.yaml:5:9: models[0].deployments[0].wieght: unknown field"},
+       "gw.yaml:5:9: models[0].deployments[0].wieght: unknown field; did you mean 'weight'?"},
       {"simulator range", "simulator:\n  fail_rate: 2\n" + sim,
        "gw.yaml:2:14: simulator.fail_rate: must be between 0 and 1, found 2"},
       {"invalid yaml", "models: [\n", "gw.yaml:2:1: invalid YAML"},

@@ -9,8 +9,8 @@
 #include <filesystem>
 
 #include "gateway/config.h"
-#include "gateway/mock.h"
 #include "gateway/request_log.h"
+#include "mock/mock.h"
 #include "test_env.h"
 
 namespace llmctl::gateway {
@@ -20,6 +20,10 @@ std::string config_json(const Config& c);
 bool bearer_matches(std::string_view header, std::string_view token);
 
 namespace {
+
+using mock::apply_fault_update;
+using mock::MockOptions;
+using mock::parse_scenario;
 
 std::int64_t query(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;

@@ -72,29 +72,32 @@ TEST(plan_spec, ParsesEveryField) {
 
 TEST(plan_spec, UnknownFieldNamesTheFieldTheLineAndTheNearestName) {
   std::string msg = error_of(edit("  average_qps: 5", "  average_qsp: 5"));
-  EXPECT_NE(msg.find("spec.yaml:5:3:"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("field 'traffic.average_qsp': unknown field"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("did you mean 'average_qps'?"), std::string::npos) << msg;
+  EXPECT_EQ(msg,
+            "spec.yaml:5:3: traffic.average_qsp: unknown field; did you mean 'average_qps'? "
+            "expected one of: autoscaling, average_qps, batchable_share, cacheable_input_share, "
+            "input_tokens, output_tokens, peak_qps, trace");
 }
 
 TEST(plan_spec, UnknownTopLevelFieldListsTheAllowedOnes) {
   std::string msg = error_of(std::string(kValid) + "notes: hello\n");
-  EXPECT_NE(msg.find("spec.yaml:21:1: field 'notes': unknown field"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("expected one of: name, model, models, tier"), std::string::npos) << msg;
+  EXPECT_EQ(msg,
+            "spec.yaml:21:1: notes: unknown field; expected one of: budget, constraints, model, "
+            "models, name, slo, tier, traffic");
 }
 
 TEST(plan_spec, WrongTypeSaysWhatWasExpected) {
   std::string msg = error_of(edit("peak_qps: 12", "peak_qps: lots"));
-  EXPECT_NE(msg.find("spec.yaml:4:13: field 'traffic.peak_qps': expected a number > 0, found "
-                     "\"lots\""),
-            std::string::npos)
-      << msg;
+  EXPECT_EQ(msg, "spec.yaml:4:13: traffic.peak_qps: expected a number, found \"lots\"");
+  msg = error_of(edit("peak_qps: 12", "peak_qps: 0"));
+  EXPECT_EQ(msg, "spec.yaml:4:13: traffic.peak_qps: must be greater than 0, found 0");
 }
 
 TEST(plan_spec, NestedLengthFieldIsNamedInFull) {
   std::string msg = error_of(edit("p95: 1800", "p99: 1800"));
   EXPECT_NE(msg.find("spec.yaml:6:"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("'traffic.input_tokens.p99': unknown field"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("traffic.input_tokens.p99: unknown field; did you mean 'p95'?"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(plan_spec, AverageAbovePeakIsAnError) {
@@ -105,13 +108,19 @@ TEST(plan_spec, AverageAbovePeakIsAnError) {
 
 TEST(plan_spec, P95BelowP50IsAnError) {
   std::string msg = error_of(edit("p95: 1800", "p95: 100"));
-  EXPECT_NE(msg.find("'traffic.input_tokens.p95': expected a p95 >= the p50"), std::string::npos)
+  EXPECT_NE(msg.find("traffic.input_tokens.p95: expected a p95 >= the p50"), std::string::npos)
       << msg;
 }
 
 TEST(plan_spec, MissingTrafficIsRequired) {
   std::string msg = error_of("model: x\n");
-  EXPECT_NE(msg.find("field 'traffic': is required"), std::string::npos) << msg;
+  EXPECT_EQ(msg,
+            "spec.yaml:1:1: traffic: is required but missing: peak/average QPS and token lengths, "
+            "or a trace");
+  msg = error_of("model: x\ntrafic: {peak_qps: 1}\n");
+  EXPECT_EQ(msg,
+            "spec.yaml:2:1: trafic: unknown field; did you mean 'traffic'? expected one of: "
+            "budget, constraints, model, models, name, slo, tier, traffic");
 }
 
 TEST(plan_spec, ModelAndTierTogetherIsAnError) {
@@ -122,15 +131,14 @@ TEST(plan_spec, ModelAndTierTogetherIsAnError) {
 
 TEST(plan_spec, UnknownTierIsAnError) {
   std::string msg = error_of(edit("model: llama-3.1-8b", "tier: best"));
-  EXPECT_NE(msg.find("spec.yaml:2:7: field 'tier': expected frontier, strong, fast or small"),
+  EXPECT_NE(msg.find("spec.yaml:2:7: tier: expected frontier, strong, fast or small"),
             std::string::npos)
       << msg;
 }
 
 TEST(plan_spec, TraceExcludesStatedRates) {
   std::string msg = error_of(edit("  output_tokens: 200", "  trace: azure.csv"));
-  EXPECT_NE(msg.find("spec.yaml:4:13: field 'traffic.peak_qps': must not be given with "
-                     "traffic.trace"),
+  EXPECT_NE(msg.find("spec.yaml:4:13: traffic.peak_qps: must not be given with traffic.trace"),
             std::string::npos)
       << msg;
 }
@@ -148,26 +156,25 @@ TEST(plan_spec, TraceAloneParses) {
 
 TEST(plan_spec, UnknownDtypeNamesTheListItem) {
   std::string msg = error_of(edit("dtypes: [bf16, FP8]", "dtypes: [bf16, fp6]"));
-  EXPECT_NE(msg.find("spec.yaml:18:18: field 'constraints.dtypes[1]': expected one of bf16"),
-            std::string::npos)
-      << msg;
+  EXPECT_EQ(msg,
+            "spec.yaml:18:18: constraints.dtypes[1]: unknown dtype \"fp6\"; did you mean 'fp16'? "
+            "expected one of bf16, fp16, fp8, fp4, mxfp4, int4");
 }
 
 TEST(plan_spec, AvailabilityMustBeAFraction) {
   std::string msg = error_of(edit("availability: 0.999", "availability: 99.9"));
-  EXPECT_NE(msg.find("spec.yaml:12:17: field 'slo.availability': expected a fraction"),
-            std::string::npos)
+  EXPECT_NE(msg.find("spec.yaml:12:17: slo.availability: expected a fraction"), std::string::npos)
       << msg;
 }
 
 TEST(plan_spec, MaxTpMustBeAPowerOfTwo) {
   std::string msg = error_of(edit("max_tp: 4", "max_tp: 3"));
-  EXPECT_NE(msg.find("'constraints.max_tp': expected a power of two"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("constraints.max_tp: expected a power of two"), std::string::npos) << msg;
 }
 
 TEST(plan_spec, BooleansAreChecked) {
   std::string msg = error_of(edit("  max_tp: 4", "  api: maybe"));
-  EXPECT_NE(msg.find("'constraints.api': expected true or false"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("constraints.api: expected true or false"), std::string::npos) << msg;
 }
 
 TEST(plan_spec, NothingToPlanIsAnError) {
@@ -177,26 +184,25 @@ TEST(plan_spec, NothingToPlanIsAnError) {
 
 TEST(plan_spec, DataResidencyIsChecked) {
   std::string msg = error_of(edit("  max_tp: 4", "  data_residency: eu"));
-  EXPECT_NE(msg.find("'constraints.data_residency': expected any or on-prem"), std::string::npos)
+  EXPECT_NE(msg.find("constraints.data_residency: expected one of any, on-prem, found \"eu\""),
+            std::string::npos)
       << msg;
 }
 
 TEST(plan_spec, DuplicateKeyIsAnError) {
   std::string msg = error_of(edit("  average_qps: 5", "  average_qps: 5\n  average_qps: 6"));
-  EXPECT_NE(msg.find("'traffic.average_qps': appears twice"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("traffic.average_qps: appears twice"), std::string::npos) << msg;
 }
 
 TEST(plan_spec, SyntaxErrorHasALine) {
   std::string msg = error_of("model: x\ntraffic: [1, 2\n");
   EXPECT_NE(msg.find("spec.yaml:"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("YAML syntax error"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("invalid YAML"), std::string::npos) << msg;
 }
 
 TEST(plan_spec, SectionMustBeAMap) {
   std::string msg = error_of(edit("budget:\n  monthly_usd: 8000", "budget: 8000"));
-  EXPECT_NE(msg.find("spec.yaml:13:9: field 'budget': expected a map with fields monthly_usd"),
-            std::string::npos)
-      << msg;
+  EXPECT_EQ(msg, "spec.yaml:13:9: budget: expected a map, found \"8000\"");
 }
 
 TEST(plan_spec, TierRanksOrderQuality) {

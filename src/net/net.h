@@ -1,0 +1,189 @@
+// Private to src/gateway: the HTTP/1.1 server skeleton shared by the gateway and the simulator,
+// in the shape of Beast's coroutine examples.
+//
+// Threads: a Server owns N Workers; each Worker is one io_context run by one thread, with its
+// own SO_REUSEPORT listening socket (the kernel spreads connections), its sessions and its
+// Handler. A connection and every request on it stay on one worker, so handlers use their
+// worker-local state without locks. Errors come back as values (as_tuple); every read and write
+// has a deadline.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace llmctl::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+inline constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+using Request = http::request<http::string_body>;
+
+// Response headers a handler may add; empty ones are left out. (A struct, not an
+// initializer_list: GCC 12 cannot keep a braced list's array alive across co_await.)
+struct ExtraHeaders {
+  std::string_view request_id{};     // x-request-id
+  std::string_view deployment{};     // x-llmctl-deployment
+  std::string_view retry_after{};    // retry-after
+  std::string_view cache_control{};  // cache-control
+};
+
+struct ServerLimits {
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  std::size_t max_header_bytes = 64 * 1024;
+  int read_timeout_ms = 30000;       // one request's headers and body
+  int keepalive_timeout_ms = 60000;  // waiting for the next request on a connection
+  int write_timeout_ms = 60000;      // one write to a client
+};
+
+// One request being answered on a client connection. Helpers return false when the client is
+// gone (then keep_alive is false and the handler should stop writing).
+class Exchange {
+ public:
+  Exchange(beast::tcp_stream& stream, Request& req, const ServerLimits& limits, bool keep_alive)
+      : stream_(stream), req_(req), limits_(limits), keep_alive_(keep_alive) {}
+
+  // Rewrites the body of every error answer (status >= 400) that respond() sends: the client's
+  // API decides the error shape (OpenAI or Anthropic), whichever stage or relay made the error.
+  using ErrorBodyFilter = std::string (*)(unsigned status, std::string body);
+  void set_error_body_filter(ErrorBodyFilter filter) { error_filter_ = filter; }
+  // Headers every later answer carries (governance's x-ratelimit-*); the vector must outlive
+  // the exchange's answers.
+  void set_more_headers(const std::vector<std::pair<std::string, std::string>>* h) {
+    more_headers_ = h;
+  }
+
+  Request& request() { return req_; }
+  beast::tcp_stream& stream() { return stream_; }
+  bool keep_alive() const { return keep_alive_; }
+  void close_after() { keep_alive_ = false; }
+  bool started() const { return started_; }  // response headers sent
+
+  // A whole response with Content-Length.
+  asio::awaitable<bool> respond(unsigned status, std::string_view content_type, std::string body,
+                                ExtraHeaders headers = {});
+  // A chunked response (SSE): headers now, then chunk() per piece, then finish().
+  asio::awaitable<bool> begin_chunked(unsigned status, std::string_view content_type,
+                                      ExtraHeaders headers = {});
+  asio::awaitable<bool> chunk(std::string_view data);
+  asio::awaitable<bool> finish_chunked();
+
+ private:
+  beast::tcp_stream& stream_;
+  Request& req_;
+  const ServerLimits& limits_;
+  bool keep_alive_;
+  bool started_ = false;
+  ErrorBodyFilter error_filter_ = nullptr;
+  const std::vector<std::pair<std::string, std::string>>* more_headers_ = nullptr;
+};
+
+// Answers requests of one worker. Called on the worker's thread only.
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual asio::awaitable<void> handle(Exchange& exchange) = 0;
+  // The error-body filter for requests to `target` that the server answers itself, before
+  // handle() runs (413 for a body over the limit); null leaves those bodies as written.
+  virtual Exchange::ErrorBodyFilter error_body_filter(std::string_view /*target*/) const {
+    return nullptr;
+  }
+  // At the drain deadline: cancel whatever the handler waits on (upstream connections).
+  virtual void abort_all() {}
+};
+
+class Worker {
+ public:
+  Worker(int index, const ServerLimits& limits);
+  ~Worker();
+  int index() const { return index_; }
+  asio::io_context& io() { return *io_; }
+  void set_handler(std::unique_ptr<Handler> handler) { handler_ = std::move(handler); }
+  // True once draining began (handlers answer with Connection: close).
+  bool draining() const { return draining_; }
+
+  Status listen(const tcp::endpoint& endpoint);
+  int port() const;
+  void start();  // runs the io_context on a new thread
+  // Thread-safe (posts to the worker): stop accepting, close idle connections, finish the
+  // requests in flight; later requests on open connections get Connection: close.
+  void begin_drain();
+  // Thread-safe: close every client connection and let the handler cancel its upstreams.
+  void abort();
+  // Thread-safe: number of connections open (approximate while running).
+  std::size_t sessions() const { return session_count_.load(std::memory_order_relaxed); }
+  void stop();  // stops the io_context and joins
+
+ private:
+  struct Session {
+    beast::tcp_stream* stream = nullptr;
+    bool idle = true;
+  };
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(tcp::socket socket);
+
+  // Destruction order matters (see ~Worker): coroutine frames still pending when the
+  // io_context dies may touch live_ but never handler_.
+  int index_;
+  ServerLimits limits_;
+  std::unordered_set<Session*> live_;
+  std::unique_ptr<asio::io_context> io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<Handler> handler_;
+  std::atomic<std::size_t> session_count_{0};
+  bool draining_ = false;
+  std::thread thread_;
+};
+
+// N workers listening on one address with SO_REUSEPORT.
+class Server {
+ public:
+  Server(int workers, const ServerLimits& limits);
+  // Binds every worker (port 0: the first picks, the others share it). Returns the port.
+  Result<int> listen(const std::string& host, int port);
+  Worker& worker(std::size_t i) { return *workers_[i]; }
+  std::size_t size() const { return workers_.size(); }
+  void start();
+  // Graceful: begin_drain on every worker; wait until `idle()` says so or the deadline passes;
+  // then abort what is left, give it `grace` to record itself, and stop.
+  void drain_and_stop(std::chrono::milliseconds deadline, const std::function<bool()>& idle,
+                      std::chrono::milliseconds grace = std::chrono::milliseconds(500));
+  void stop();
+
+ private:
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+// SIGINT/SIGTERM handling without signal handlers: block_termination_signals() must run before
+// any thread starts (threads inherit the mask); the main thread then waits with sigwait. A
+// second signal during a drain cuts the drain short.
+void block_termination_signals();
+void wait_for_termination_signal();
+// The gateway's variant: SIGHUP (reload) is blocked too, and wait_for_signal() returns the
+// signal that arrived (SIGINT, SIGTERM or SIGHUP).
+void block_gateway_signals();
+int wait_for_signal();
+// Sleeps up to `d`; true when a termination signal arrived meanwhile.
+bool termination_signal_within(std::chrono::milliseconds d);
+// Ignores SIGPIPE for the process (writes to a closed peer return an error instead).
+void ignore_sigpipe();
+
+}  // namespace llmctl::net

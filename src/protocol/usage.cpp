@@ -1,0 +1,332 @@
+#include "protocol/usage.h"
+
+#include <boost/json.hpp>
+
+namespace llmctl::protocol {
+
+namespace json = boost::json;
+
+std::string_view endpoint_name(Endpoint e) {
+  switch (e) {
+    case Endpoint::kChat:
+      return "chat";
+    case Endpoint::kCompletions:
+      return "completions";
+    case Endpoint::kEmbeddings:
+      return "embeddings";
+    case Endpoint::kMessages:
+      return "messages";
+  }
+  return "chat";
+}
+
+std::string_view endpoint_path(Endpoint e) {
+  switch (e) {
+    case Endpoint::kChat:
+      return "/chat/completions";
+    case Endpoint::kCompletions:
+      return "/completions";
+    case Endpoint::kEmbeddings:
+      return "/embeddings";
+    case Endpoint::kMessages:
+      return "/messages";
+  }
+  return "/chat/completions";
+}
+
+namespace {
+
+const json::value* member(const json::value* v, std::string_view key) {
+  if (!v || !v->is_object()) return nullptr;
+  return v->as_object().if_contains(key);
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Position just after `"key"` + optional spaces + ':' + optional spaces, starting at `from`;
+// npos when the key does not occur.
+std::size_t value_after_key(std::string_view data, std::string_view quoted_key, std::size_t from) {
+  while (true) {
+    std::size_t k = data.find(quoted_key, from);
+    if (k == std::string_view::npos) return k;
+    std::size_t p = k + quoted_key.size();
+    while (p < data.size() && is_space(data[p])) ++p;
+    if (p < data.size() && data[p] == ':') {
+      ++p;
+      while (p < data.size() && is_space(data[p])) ++p;
+      return p;
+    }
+    from = k + 1;
+  }
+}
+
+// Characters of the JSON string starting at data[p] == '"' (escapes count as one); sets `end`
+// to the position after the closing quote.
+std::size_t string_chars(std::string_view data, std::size_t p, std::size_t& end) {
+  std::size_t chars = 0;
+  ++p;
+  while (p < data.size() && data[p] != '"') {
+    if (data[p] == '\\') {
+      p += (p + 1 < data.size() && data[p + 1] == 'u') ? 6 : 2;
+      ++chars;
+    } else {
+      // Count UTF-8 code points, not bytes.
+      if ((static_cast<unsigned char>(data[p]) & 0xC0) != 0x80) ++chars;
+      ++p;
+    }
+  }
+  end = p + 1;
+  return chars;
+}
+
+// Sum of characters of every string value of `key` in the chunk.
+std::size_t string_values_chars(std::string_view data, std::string_view quoted_key, bool* any) {
+  std::size_t total = 0;
+  std::size_t from = 0;
+  while (true) {
+    std::size_t p = value_after_key(data, quoted_key, from);
+    if (p == std::string_view::npos || p >= data.size()) return total;
+    if (data[p] == '"') {
+      std::size_t end = p;
+      std::size_t n = string_chars(data, p, end);
+      if (n > 0 && any) *any = true;
+      total += n;
+      from = end;
+    } else {
+      from = p;
+    }
+  }
+}
+
+// The end (one past) of the JSON object starting at data[p] == '{'; npos if unbalanced.
+std::size_t object_end(std::string_view data, std::size_t p) {
+  int depth = 0;
+  bool in_string = false;
+  for (; p < data.size(); ++p) {
+    char c = data[p];
+    if (in_string) {
+      if (c == '\\')
+        ++p;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"')
+      in_string = true;
+    else if (c == '{')
+      ++depth;
+    else if (c == '}' && --depth == 0)
+      return p + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Position after the JSON string whose opening quote is data[p]; npos when unterminated.
+std::size_t skip_string(std::string_view data, std::size_t p) {
+  for (++p; p < data.size(); ++p) {
+    if (data[p] == '\\')
+      ++p;
+    else if (data[p] == '"')
+      return p + 1;
+  }
+  return std::string_view::npos;
+}
+
+// The text of the value of `key` in the top-level object `data`: one pass that tracks nesting
+// and strings, so a key inside a nested object or a string (model output that mentions
+// "usage") never matches. Empty when `data` is not an object or has no such member; the span is
+// only delimited here, its validity is for the caller's parser to judge.
+std::string_view top_level_value(std::string_view data, std::string_view key) {
+  std::size_t p = 0;
+  while (p < data.size() && is_space(data[p])) ++p;
+  if (p >= data.size() || data[p] != '{') return {};
+  int depth = 0;
+  bool expect_key = false;
+  std::size_t value_start = std::string_view::npos;
+  for (; p < data.size(); ++p) {
+    const char c = data[p];
+    if (c == '"') {
+      const std::size_t end = skip_string(data, p);
+      if (end == std::string_view::npos) return {};
+      if (depth == 1 && expect_key) {
+        const bool match = data.substr(p + 1, end - p - 2) == key;
+        p = end;
+        while (p < data.size() && is_space(data[p])) ++p;
+        if (p >= data.size() || data[p] != ':') return {};
+        ++p;
+        while (p < data.size() && is_space(data[p])) ++p;
+        expect_key = false;
+        if (match) value_start = p;
+        --p;  // the loop's ++p lands on the value
+        continue;
+      }
+      p = end - 1;
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++depth;
+      if (depth == 1) expect_key = true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+      if (value_start != std::string_view::npos) {
+        if (depth == 1) return data.substr(value_start, p + 1 - value_start);  // {...} / [...]
+        if (depth == 0) return data.substr(value_start, p - value_start);      // last, a scalar
+      }
+      if (depth == 0) break;
+    } else if (c == ',' && depth == 1) {
+      if (value_start != std::string_view::npos)  // a scalar value ends here
+        return data.substr(value_start, p - value_start);
+      expect_key = true;
+    }
+  }
+  return {};
+}
+
+void add_text_chars(const json::value& v, std::size_t& n) {
+  if (v.is_string()) {
+    n += v.as_string().size();
+  } else if (v.is_array()) {
+    for (const auto& x : v.as_array()) add_text_chars(x, n);
+  } else if (v.is_object()) {
+    // Content parts: {"type":"text","text":"..."}.
+    if (const auto* t = v.as_object().if_contains("text")) add_text_chars(*t, n);
+    if (const auto* c = v.as_object().if_contains("content")) add_text_chars(*c, n);
+  }
+}
+
+}  // namespace
+
+long long token_count(const json::value* v) {
+  if (!v) return 0;
+  if (v->is_int64()) return std::max<long long>(0, v->get_int64());
+  if (v->is_uint64()) return static_cast<long long>(v->get_uint64());
+  if (v->is_double()) return std::max<long long>(0, static_cast<long long>(v->get_double()));
+  return 0;
+}
+
+ReportedUsage usage_from_json(const json::value& usage) {
+  ReportedUsage u;
+  if (!usage.is_object()) return u;
+  u.present = true;
+  u.prompt_tokens = token_count(member(&usage, "prompt_tokens"));
+  u.completion_tokens = token_count(member(&usage, "completion_tokens"));
+  u.cached_tokens = token_count(member(member(&usage, "prompt_tokens_details"), "cached_tokens"));
+  u.reasoning_tokens =
+      token_count(member(member(&usage, "completion_tokens_details"), "reasoning_tokens"));
+  // Keep the invariants cost_of relies on even when an upstream reports nonsense.
+  u.cached_tokens = std::min(u.cached_tokens, u.prompt_tokens);
+  u.reasoning_tokens = std::min(u.reasoning_tokens, u.completion_tokens);
+  return u;
+}
+
+ReportedUsage usage_from_body(std::string_view body) {
+  // Only the `usage` member is parsed: building the whole answer as a DOM cost ~6% of the
+  // gateway's CPU at load (bench/gateway), for a few integers.
+  std::string_view span = top_level_value(body, "usage");
+  if (span.empty()) return {};
+  boost::system::error_code ec;
+  json::value usage = json::parse(span, ec);
+  if (ec) return {};
+  return usage_from_json(usage);
+}
+
+std::optional<ReportedUsage> usage_from_chunk(std::string_view data) {
+  std::size_t p = value_after_key(data, "\"usage\"", 0);
+  if (p == std::string_view::npos || p >= data.size() || data[p] != '{') return std::nullopt;
+  std::size_t end = object_end(data, p);
+  if (end == std::string_view::npos) return std::nullopt;
+  boost::system::error_code ec;
+  json::value v = json::parse(data.substr(p, end - p), ec);
+  if (ec) return std::nullopt;
+  ReportedUsage u = usage_from_json(v);
+  if (!u.present) return std::nullopt;
+  return u;
+}
+
+bool chunk_has_output(std::string_view data) {
+  bool any = false;
+  for (std::string_view key :
+       {"\"content\"", "\"text\"", "\"refusal\"", "\"reasoning_content\"", "\"arguments\""}) {
+    string_values_chars(data, key, &any);
+    if (any) return true;
+  }
+  std::size_t p = value_after_key(data, "\"tool_calls\"", 0);
+  return p != std::string_view::npos && p < data.size() && data[p] == '[';
+}
+
+std::size_t chunk_output_chars(std::string_view data) {
+  std::size_t n = 0;
+  for (std::string_view key :
+       {"\"content\"", "\"text\"", "\"refusal\"", "\"reasoning_content\"", "\"arguments\""})
+    n += string_values_chars(data, key, nullptr);
+  return n;
+}
+
+bool chunk_is_usage_only(std::string_view data) {
+  std::size_t p = value_after_key(data, "\"choices\"", 0);
+  if (p == std::string_view::npos || p >= data.size() || data[p] != '[') return false;
+  ++p;
+  while (p < data.size() && is_space(data[p])) ++p;
+  return p < data.size() && data[p] == ']' && usage_from_chunk(data).has_value();
+}
+
+std::size_t request_prompt_chars(const json::object& body, Endpoint endpoint) {
+  std::size_t n = 0;
+  switch (endpoint) {
+    case Endpoint::kChat:
+      if (const auto* m = body.if_contains("messages"); m && m->is_array())
+        for (const auto& msg : m->as_array())
+          if (msg.is_object())
+            if (const auto* c = msg.as_object().if_contains("content")) add_text_chars(*c, n);
+      break;
+    case Endpoint::kCompletions:
+      if (const auto* p = body.if_contains("prompt")) add_text_chars(*p, n);
+      break;
+    case Endpoint::kEmbeddings:
+      if (const auto* i = body.if_contains("input")) add_text_chars(*i, n);
+      break;
+    case Endpoint::kMessages:
+      // Anthropic: a top-level `system` (string or text blocks) besides the messages.
+      if (const auto* s = body.if_contains("system")) add_text_chars(*s, n);
+      if (const auto* m = body.if_contains("messages"); m && m->is_array())
+        for (const auto& msg : m->as_array())
+          if (msg.is_object())
+            if (const auto* c = msg.as_object().if_contains("content")) add_text_chars(*c, n);
+      break;
+  }
+  return n;
+}
+
+std::size_t response_output_chars(std::string_view body) { return chunk_output_chars(body); }
+
+long long estimate_tokens(std::size_t chars) { return static_cast<long long>((chars + 3) / 4); }
+
+Accounting account(const ReportedUsage& reported, std::size_t prompt_chars,
+                   std::size_t output_chars, const catalog::Price* price) {
+  Accounting a;
+  long long input = reported.prompt_tokens, output = reported.completion_tokens;
+  long long cached = reported.cached_tokens, reasoning = reported.reasoning_tokens;
+  long long cache_write = reported.cache_write_tokens;
+  bool excludes_cached = reported.input_excludes_cached;
+  if (!reported.present) {
+    a.estimated = true;
+    input = estimate_tokens(prompt_chars);
+    output = estimate_tokens(output_chars);
+    cached = reasoning = cache_write = 0;
+    excludes_cached = false;
+  }
+  // The OpenAI wire format counts cached tokens inside prompt_tokens; Anthropic's does not.
+  a.usage =
+      catalog::normalize_usage(excludes_cached ? "input_excludes_cached" : "input_includes_cached",
+                               input, cached, cache_write, output, reasoning);
+  if (!price) return a;
+  a.price_id = price->id;
+  auto cost = catalog::cost_of(*price, a.usage);
+  if (cost)
+    a.cost_usd = cost->total_usd;
+  else
+    a.error = cost.error().message;
+  return a;
+}
+
+}  // namespace llmctl::protocol

@@ -1,0 +1,78 @@
+// Token usage and cost of one request, from what the upstream reported.
+//
+// Non-streaming responses carry `usage`; streams carry it in a final chunk (the gateway always
+// asks for it with stream_options.include_usage). Only when the upstream reports nothing are
+// tokens estimated (ceil(chars / 4)) and marked estimated. Cost always goes through
+// catalog::cost_of with the deployment's price entry. Pure functions; the stream scanners look
+// at chunk text without parsing it, except the one chunk that carries usage.
+#pragma once
+
+#include <boost/json/fwd.hpp>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "catalog/cost.h"
+
+namespace llmctl::protocol {
+
+// kMessages is Anthropic's /v1/messages (translated when the deployment speaks OpenAI).
+enum class Endpoint { kChat, kCompletions, kEmbeddings, kMessages };
+inline constexpr int kEndpointCount = 4;
+std::string_view endpoint_name(Endpoint e);  // chat | completions | embeddings | messages
+// Under an OpenAI base_url (which ends in /v1): /chat/completions | /completions | /embeddings;
+// /messages for kMessages (Anthropic upstreams use translate.h's upstream_path instead).
+std::string_view endpoint_path(Endpoint e);
+
+// Counts as the upstream's wire format reports them. OpenAI (the default): prompt_tokens
+// includes cached tokens. Anthropic (input_excludes_cached): prompt_tokens is `input_tokens`,
+// which excludes cache reads (`cache_read_input_tokens`, here cached_tokens) and cache writes
+// (`cache_creation_input_tokens`, here cache_write_tokens); account() adds them back.
+struct ReportedUsage {
+  bool present = false;
+  long long prompt_tokens = 0;
+  long long completion_tokens = 0;
+  long long cached_tokens = 0;         // prompt_tokens_details.cached_tokens
+  long long reasoning_tokens = 0;      // completion_tokens_details.reasoning_tokens
+  long long cache_write_tokens = 0;    // Anthropic only: cache_creation_input_tokens
+  bool input_excludes_cached = false;  // Anthropic semantics (see above)
+};
+
+// From an OpenAI `usage` object; not present when `usage` is not an object.
+ReportedUsage usage_from_json(const boost::json::value& usage);
+// From a whole response body (non-streaming); not present when it has no usage.
+ReportedUsage usage_from_body(std::string_view body);
+// A token count from a usage field: 0 when absent or not a number, never negative.
+long long token_count(const boost::json::value* v);
+
+// --- stream chunk scanners (the `data` of one SSE event) ---
+// The chunk's usage when it carries a non-null `usage` object.
+std::optional<ReportedUsage> usage_from_chunk(std::string_view data);
+// True when the chunk carries generated output (non-empty content, text, refusal, reasoning or a
+// tool call): the first such chunk marks the time to first token.
+bool chunk_has_output(std::string_view data);
+// Characters of generated text in the chunk, for estimates when usage is absent.
+std::size_t chunk_output_chars(std::string_view data);
+// True for the usage-only chunk that include_usage adds (`"choices":[]`).
+bool chunk_is_usage_only(std::string_view data);
+
+// Characters of prompt text in a request body (message contents, prompt, input).
+std::size_t request_prompt_chars(const boost::json::object& body, Endpoint endpoint);
+// Characters of generated text in a non-streaming response (for estimates).
+std::size_t response_output_chars(std::string_view body);
+long long estimate_tokens(std::size_t chars);  // ceil(chars / 4)
+
+struct Accounting {
+  catalog::Usage usage;  // normalised (input includes cached)
+  bool estimated = false;
+  double cost_usd = 0;
+  std::string price_id;  // empty: no price (simulated or price: none)
+  std::string error;     // set when cost_of refused the usage (cost left at 0)
+};
+
+// Usage (reported, else estimated from the character counts) priced with `price` (may be null).
+Accounting account(const ReportedUsage& reported, std::size_t prompt_chars,
+                   std::size_t output_chars, const catalog::Price* price);
+
+}  // namespace llmctl::protocol
