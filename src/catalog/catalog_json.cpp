@@ -52,6 +52,14 @@ json::value to_json(const Gpu& g) {
       {"tflops", tf},
       {"interconnect", json::object{{"kind", g.interconnect_kind}, {"gbps", g.interconnect_gbps}}},
       {"prices", prices}};
+  json::array cloud;
+  for (const auto& c : g.cloud_names)
+    cloud.push_back(json::object{{"name", c.name},
+                                 {"kind", c.kind},
+                                 {"prefix", c.prefix},
+                                 {"source", c.source},
+                                 {"as_of", c.as_of}});
+  o["cloud_names"] = cloud;
   add_provenance(o, g.provenance);
   return o;
 }
@@ -95,6 +103,7 @@ json::value to_json(const Model& m) {
   json::object wd;
   for (const auto& [k, v] : m.weight_dtypes) wd[k] = v;
   o["weight_dtypes"] = wd;
+  o["remote_code"] = m.remote_code;
   add_provenance(o, m.provenance);
   return o;
 }
@@ -108,7 +117,9 @@ json::value to_json(const Engine& e) {
                                    {"type", m.type},
                                    {"meaning", m.meaning},
                                    {"replaces", strings(m.replaces)},
-                                   {"deprecated_in", m.deprecated_in}});
+                                   {"introduced_in", m.introduced_in},
+                                   {"deprecated_in", m.deprecated_in},
+                                   {"removed_in", m.removed_in}});
   json::object o{{"id", e.id},
                  {"name", e.name},
                  {"dtypes", strings(e.dtypes)},
@@ -121,6 +132,8 @@ json::value to_json(const Engine& e) {
                  {"ready_path", e.ready_path},
                  {"metrics_path", e.metrics_path},
                  {"flags", flags},
+                 {"default_context", e.default_context},
+                 {"counter_suffix", e.counter_suffix},
                  {"metrics", metrics}};
   add_provenance(o, e.provenance);
   return o;

@@ -136,6 +136,10 @@ constexpr std::string_view kOutputSchema = R"json({
       "properties": {
         "files_scanned": {"type": "integer"},
         "files_skipped": {"type": "integer"},
+        "skipped": {"type": "array", "description": "files that could not be parsed, and why",
+                    "items": {"type": "object", "required": ["file", "reason"],
+                              "properties": {"file": {"type": "string"},
+                                             "reason": {"type": "string"}}}},
         "findings": {"type": "integer"},
         "by_severity": {"type": "object"},
         "by_rule": {"type": "object"},
@@ -275,7 +279,10 @@ Result<audit::Report> run_audit(const json::object& args, const ToolEnv& env) {
     if (!read_ok[i]) continue;
     auto& r = results[i];
     ++report.summary.files_scanned;
-    if (!r.skipped.empty()) ++report.summary.files_skipped;
+    if (!r.skipped.empty()) {
+      ++report.summary.files_skipped;
+      report.summary.skipped.push_back({(*entries)[i].display, r.skipped});
+    }
     ++report.summary.files_by_kind[std::string(audit::input_kind_name(r.kind))];
     report.summary.suppressed += r.suppressed;
     for (auto& f : r.findings) report.findings.push_back(std::move(f));
