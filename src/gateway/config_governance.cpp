@@ -52,7 +52,7 @@ void read_scopes(Fields& g, const std::string& key, bool budgets,
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string name = it->first.as<std::string>();
     if (known && std::find(known->begin(), known->end(), name) == known->end()) {
-      std::string hint = llmctl::yaml::closest(name, *known);
+      std::string hint = llmctl::closest(name, *known);
       g.fail(it->first, key + "." + name,
              fmt::format("no {} named \"{}\" in this config{}", what, name,
                          hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));

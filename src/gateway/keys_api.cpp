@@ -170,7 +170,7 @@ Result<store::KeyFields> key_fields_from_api(const json::object& body) {
           "name",    "team", "user",         "project",    "agent",           "models",
           "rpm",     "tpm",  "max_parallel", "budget_usd", "soft_budget_usd", "budget_period",
           "expires", "tags"};
-      std::string hint = llmctl::yaml::closest(key, known);
+      std::string hint = llmctl::closest(key, known);
       return Error{fmt::format("{}: unknown field{}", key,
                                hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint))};
     }
