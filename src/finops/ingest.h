@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/calendar.h"
 #include "common/result.h"
 #include "finops/table.h"
 
@@ -75,8 +76,8 @@ Result<std::map<std::string, std::string>> parse_mapping(std::string_view spec);
 // seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude). Milliseconds.
 Result<std::int64_t> parse_timestamp(std::string_view text);
 
-// Days since 1970-01-01 for a civil date, and back (proleptic Gregorian, UTC).
-std::int64_t days_from_civil(int y, int m, int d);
+// Back from days since 1970-01-01 to a civil date (proleptic Gregorian, UTC); the way there is
+// llmctl::days_from_civil (common/calendar.h).
 void civil_from_days(std::int64_t days, int& y, int& m, int& d);
 // "YYYY-MM-DD" and "YYYY-MM-DDTHH:MM:SSZ" of a millisecond timestamp.
 std::string iso_date(std::int64_t ts_ms);

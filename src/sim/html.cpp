@@ -11,28 +11,7 @@ namespace llmctl::sim {
 
 namespace {
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view s) { return html_escape(s); }
 
 // A "nice" axis step (1, 2 or 5 x 10^k) giving about `ticks` intervals over [0, hi].
 double nice_step(double hi, int ticks) {
