@@ -1,5 +1,5 @@
-// MCP over Streamable HTTP at http://HOST:PORT/mcp, on the gateway's HTTP server skeleton
-// (src/net/net.h). One POST per JSON-RPC
+// MCP over Streamable HTTP at http://HOST:PORT/mcp, on the HTTP server skeleton the gateway and
+// the simulator use (src/net/net.h, llmctl_net). One POST per JSON-RPC
 // message: requests get a JSON body, or an SSE stream for tools/call (progress and log messages
 // before the result); notifications get 202. Legacy sessions: `initialize` returns
 // Mcp-Session-Id, later requests must send it (400 without, 404 when unknown), DELETE ends it,
