@@ -9,8 +9,10 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libyaml-cpp-dev libcli11-dev libfmt-dev
   libssl-dev libsqlite3-dev sqlite3 prometheus openssl ca-certificates
+  libhiredis-dev libxxhash-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  chromium
 )
 # Node.js may come from outside Debian (NodeSource bundles npm): check the commands instead.
 command -v node >/dev/null || packages+=(nodejs)

@@ -77,8 +77,9 @@ async function load(url, model, { stream = false, n = N, c = C } = {}) {
 const dep = (name, url, extra = '') =>
   `      - {name: ${name}, provider: openai-compatible, base_url: ${url}/v1, model: m, price: none${extra}}\n`;
 
-// One gateway per scenario and mode; `primary` is the faulty upstream, `backup` healthy.
-async function scenario(name, primaryFlags, { stream = false, timeouts = '', both = false } = {}) {
+// One gateway per scenario and mode; `primary` is the faulty upstream, `backup` healthy (the
+// fallback group's; with `fallback: false` the group has none, and `backup` sees nothing).
+async function scenario(name, primaryFlags, { stream = false, timeouts = '', both = false, fallback = true } = {}) {
   const rows = [];
   for (const mode of ['off', 'on']) {
     const primary = await mock(...primaryFlags);
@@ -90,7 +91,7 @@ logging: {access_log: false}
 models:
   - name: svc
     max_attempts: ${resilient ? 2 : 1}
-${resilient ? '    fallbacks: [spare]\n' : ''}    breaker: {enabled: ${resilient}, consecutive_failures: 5, cooldown_ms: 2000}
+${resilient && fallback ? '    fallbacks: [spare]\n' : ''}    breaker: {enabled: ${resilient}, consecutive_failures: 5, cooldown_ms: 2000}
     retry: {backoff_base_ms: 20, backoff_max_ms: 200, retry_after_max_ms: 2000}
     deployments:
 ${dep('primary', primary.url, timeouts)}  - name: spare
@@ -115,6 +116,9 @@ async function faultTable() {
   rows.push(...await scenario('50% of upstream requests 503', ['--fail-rate', '0.5', '--fail-status', '503']));
   rows.push(...await scenario('primary down (100% 503)', dead));
   rows.push(...await scenario('30% 429, Retry-After 1 s', ['--rate-limit-rate', '0.3', '--retry-after', '1']));
+  rows.push(...await scenario('100% 429, Retry-After 1 s', ['--rate-limit-rate', '1', '--retry-after', '1']));
+  rows.push(...await scenario('50% 503, one deployment, no fallback',
+    ['--fail-rate', '0.5', '--fail-status', '503'], { fallback: false }));
   rows.push(...await scenario('20% hang (first byte > 300 ms)', ['--hang-rate', '0.2', '--hang-ms', '5000'],
     { timeouts: ', timeouts: {first_byte_ms: 300}' }));
   rows.push(...await scenario('stream cut before the first event (20%)',

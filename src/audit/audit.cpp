@@ -6,8 +6,12 @@
 #include <cctype>
 #include <cstdint>
 
+#include "audit/facts/code.h"
+#include "audit/facts/manifests.h"
+#include "audit/facts/promql.h"
 #include "audit/internal.h"
 #include "audit/rules.h"
+#include "audit/rules/rules.h"
 #include "common/strings.h"
 
 namespace llmctl::audit {
@@ -76,6 +80,7 @@ void ProjectFacts::merge(ProjectFacts&& o) {
   move_all(workloads, o.workloads);
   move_all(pdbs, o.pdbs);
   move_all(scalers, o.scalers);
+  move_all(markers, o.markers);
   move_all(service_links, o.service_links);
   move_all(hpa_resource, o.hpa_resource);
   move_all(single_replica, o.single_replica);
@@ -110,8 +115,14 @@ bool is_rule_id(std::string_view t) {
   return std::isalpha(static_cast<unsigned char>(t[0]));
 }
 
-bool ns_match(const std::string& a, const std::string& b) {
-  return a.empty() || b.empty() || a == b;
+// Files that mark a project root for the cross-file joins (ProjectFacts).
+bool project_marker(std::string_view rel) {
+  size_t slash = rel.find_last_of('/');
+  std::string base = to_lower(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
+  for (std::string_view m : {"kustomization.yaml", "kustomization.yml", "chart.yaml",
+                             "helmfile.yaml", "helmfile.yml", "skaffold.yaml", "skaffold.yml"})
+    if (base == m) return true;
+  return false;
 }
 
 InputKind classify_yaml(const std::vector<Node>& docs, std::string_view rel) {
@@ -351,7 +362,9 @@ bool looks_like_provider_key(std::string_view v) {
 }  // namespace detail
 
 Auditor::Auditor(const catalog::Catalog& catalog, Options options)
-    : catalog_(&catalog), options_(std::move(options)) {}
+    : catalog_(&catalog),
+      options_(std::move(options)),
+      metrics_(std::make_shared<const detail::MetricFacts>(detail::build_metric_facts(catalog))) {}
 
 bool Auditor::enabled(std::string_view rule) const {
   return options_.rules.empty() || options_.rules.count(std::string(rule)) > 0;
@@ -378,7 +391,11 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
     result.kind = lang == detail::Lang::kPython ? InputKind::kPython
                   : lang == detail::Lang::kGo   ? InputKind::kGo
                                                 : InputKind::kJavaScript;
-    if (detail::code_worth_scanning(text)) detail::check_code(f, lang);
+    if (detail::code_worth_scanning(text)) {
+      detail::CodeFacts code = detail::scan_code(f, lang);
+      detail::check_llm_calls(f, code, lang);
+      detail::check_llm_code(f, code);
+    }
   } else if (ext == ".json") {
     // Only dashboards are JSON inputs; skip other JSON without parsing it.
     if (detail::contains(text, "\"panels\"")) {
@@ -414,18 +431,21 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
               objs.push_back(&d);
             }
           }
-          detail::check_kubernetes(f, objs);
+          detail::ManifestFacts m;
+          for (const Node* obj : objs) detail::read_kubernetes_object(f, *obj, m);
+          detail::check_manifests(f, m);
           break;
         }
         case InputKind::kHelmValues:
-          detail::check_helm_values(f, docs->front());
-          break;
         case InputKind::kCompose:
-          detail::check_compose(f, docs->front());
+        case InputKind::kSkyPilot: {
+          detail::ManifestFacts m;
+          if (result.kind == InputKind::kHelmValues) detail::read_helm_values(f, docs->front(), m);
+          if (result.kind == InputKind::kCompose) detail::read_compose(f, docs->front(), m);
+          if (result.kind == InputKind::kSkyPilot) detail::read_skypilot(f, docs->front(), m);
+          detail::check_manifests(f, m);
           break;
-        case InputKind::kSkyPilot:
-          detail::check_skypilot(f, docs->front());
-          break;
+        }
         case InputKind::kPrometheusRules:
           detail::check_prometheus_groups(f, detail::deref(docs->front().get("groups")));
           break;
@@ -443,6 +463,7 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
       }
     }
   }
+  if (project_marker(rel_path)) f.facts.markers.emplace_back(rel_path);
   result.findings = std::move(f.findings);
   result.suppressed = f.suppressed;
   result.facts = std::move(f.facts);
@@ -451,49 +472,7 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
 
 std::vector<Finding> Auditor::finish(const ProjectFacts& facts) const {
   std::vector<Finding> out;
-  // K8S013: a Service named `vllm` injects VLLM_PORT=tcp://... into every pod of its namespace.
-  for (const auto& c : facts.service_links) {
-    for (const auto& [ns, name] : facts.services) {
-      if (name == "vllm" && ns_match(ns, c.ns)) {
-        out.push_back(c.finding);
-        break;
-      }
-    }
-  }
-  // K8S014: cpu/memory autoscaling of a GPU inference workload.
-  auto engine_like = [](const std::string& name) {
-    std::string l = to_lower(name);
-    for (std::string_view k :
-         {"vllm", "sglang", "tgi", "text-generation", "trtllm", "llama", "inference", "llm-serv"})
-      if (detail::contains(l, k)) return true;
-    return false;
-  };
-  for (const auto& c : facts.hpa_resource) {
-    bool known = false, gpu = false;
-    for (const auto& w : facts.workloads) {
-      if (w.name != c.target_name || !ns_match(w.ns, c.ns)) continue;
-      if (!c.target_kind.empty() && w.kind != c.target_kind) continue;
-      known = true;
-      gpu = gpu || w.gpu_engine;
-    }
-    if (known ? gpu : engine_like(c.target_name)) out.push_back(c.finding);
-  }
-  // K8S017: one serving replica and no PodDisruptionBudget selecting it.
-  for (const auto& c : facts.single_replica) {
-    bool covered = false;
-    for (const auto& p : facts.pdbs) {
-      if (!ns_match(p.ns, c.ns) || p.match_labels.empty()) continue;
-      bool all = true;
-      for (const auto& [k, v] : p.match_labels) {
-        auto it = c.labels.find(k);
-        if (it == c.labels.end() || it->second != v) all = false;
-      }
-      covered = covered || all;
-    }
-    for (const auto& s : facts.scalers)
-      if (s.target_name == c.name && ns_match(s.ns, c.ns) && s.min_replicas >= 2) covered = true;
-    if (!covered) out.push_back(c.finding);
-  }
+  detail::join_project(facts, out);
   // LLM005: every call site reaches one provider and nothing routes or falls back.
   if (!facts.gateway_or_override && !facts.llm_calls.empty()) {
     std::set<std::string> providers;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -18,6 +19,10 @@
 #include "catalog/catalog.h"
 
 namespace llmctl::audit {
+
+namespace detail {
+struct MetricFacts;
+}
 
 // What a file was recognised as, by content (the file name only narrows what is tried).
 enum class InputKind {
@@ -43,32 +48,36 @@ struct Options {
 
 // Facts one file contributes to the project-level rules. Callers treat them as opaque and
 // merge() the facts of every file before finish(); merging is order-independent.
+//
+// Joins stay inside one project: objects match only when they are in the same namespace (an
+// object without one is in the default namespace of its project) and the same project root. A
+// file's project root is the nearest folder above it holding a kustomization, Chart.yaml,
+// helmfile or skaffold file (a project marker among the audited files), else its own folder.
 struct ProjectFacts {
   struct Candidate {  // a finding that holds only if a cross-file condition holds
     Finding finding;
-    std::string ns;                             // namespace ("" matches any)
-    std::string target_kind, target_name;       // K8S014: the HPA's scaleTargetRef
+    std::string ns;                             // namespace ("" = default)
+    std::string target_kind, target_name;       // K8S014: the autoscaler's target
     std::map<std::string, std::string> labels;  // K8S017: the pod template's labels
     std::string name;                           // K8S017: the workload's name
   };
-  struct Workload {
-    std::string ns, kind, name;
+  struct Named {  // a Service, workload or autoscaler target in one file
+    std::string ns, kind, name, file;
     bool gpu_engine = false;
+    int min_replicas = 1;  // autoscalers
   };
   struct Selector {
     std::string ns;
     std::map<std::string, std::string> match_labels;
+    std::string file;
   };
-  struct Scaler {
-    std::string ns, target_name;
-    int min_replicas = 1;
-  };
-  std::vector<std::pair<std::string, std::string>> services;  // (namespace, name)
-  std::vector<Workload> workloads;
+  std::vector<Named> services;
+  std::vector<Named> workloads;
   std::vector<Selector> pdbs;
-  std::vector<Scaler> scalers;
+  std::vector<Named> scalers;             // name = the target
+  std::vector<std::string> markers;       // files that mark a project root
   std::vector<Candidate> service_links;   // K8S013: vLLM pods without enableServiceLinks: false
-  std::vector<Candidate> hpa_resource;    // K8S014: HPAs on cpu/memory
+  std::vector<Candidate> hpa_resource;    // K8S014: autoscalers on cpu/memory
   std::vector<Candidate> single_replica;  // K8S017: serving workloads with one replica
   // LLM005: the first call site of each file with the providers its calls reach.
   std::vector<std::pair<Finding, std::set<std::string>>> llm_calls;
@@ -100,10 +109,13 @@ class Auditor {
 
   bool enabled(std::string_view rule) const;
   const catalog::Catalog& catalog() const { return *catalog_; }
+  // The catalog's engine metrics indexed for the observability rules.
+  const detail::MetricFacts& metrics() const { return *metrics_; }
 
  private:
   const catalog::Catalog* catalog_;
   Options options_;
+  std::shared_ptr<const detail::MetricFacts> metrics_;
 };
 
 // True when the extension is one audit_file() may recognise (.yaml .yml .json .py .js .mjs .cjs

@@ -59,25 +59,6 @@ class FileCtx {
   std::map<std::string, int> seen_keys_;              // occurrence indices for fingerprints
 };
 
-// YAML families (k8s.cpp, serving.cpp, obs.cpp, ci.cpp, gateway_rules.cpp).
-void check_kubernetes(FileCtx& f, const std::vector<const Node*>& docs);
-void check_helm_values(FileCtx& f, const Node& doc);
-void check_compose(FileCtx& f, const Node& doc);
-void check_skypilot(FileCtx& f, const Node& doc);
-void check_prometheus_groups(FileCtx& f, const Node& groups);
-void check_grafana(FileCtx& f, const Node& doc);
-void check_workflow(FileCtx& f, const Node& doc);
-void check_litellm(FileCtx& f, const Node& doc);
-void check_gateway_config(FileCtx& f, const Node& doc);
-// PromQL used by an autoscaler or a dashboard variable (OBS001/OBS002/OBS003).
-void check_promql(FileCtx& f, std::string_view expr, Pos pos, std::string_view where);
-
-// Source code (code.cpp).
-enum class Lang { kPython, kJavaScript, kGo };
-void check_code(FileCtx& f, Lang lang);
-// Quick byte-level test: could this source file touch an LLM API or hold a key?
-bool code_worth_scanning(std::string_view text);
-
 // Small string helpers shared by the rule files.
 bool contains(std::string_view s, std::string_view needle);
 bool icontains(std::string_view s, std::string_view needle);

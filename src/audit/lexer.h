@@ -12,7 +12,7 @@
 
 namespace llmctl::audit::detail {
 
-enum class Lang;
+enum class Lang { kPython, kJavaScript, kGo };
 
 struct Tok {
   enum class Kind : unsigned char { kIdent, kString, kNumber, kPunct };

@@ -81,6 +81,7 @@ std::string render_text(const Report& report, bool color) {
       s.suppressed ? fmt::format("; {} suppressed inline", s.suppressed) : "",
       s.baselined ? fmt::format("; {} in the baseline", s.baselined) : "",
       s.files_skipped ? fmt::format("; {} unparsable file(s) skipped", s.files_skipped) : "");
+  for (const auto& k : s.skipped) out += fmt::format("skipped {}: {}\n", k.file, k.reason);
   return out;
 }
 
@@ -103,8 +104,12 @@ std::string render_json(const Report& report) {
   json::object kinds;
   for (const auto& [k, n] : report.summary.files_by_kind) kinds[k] = n;
   const Summary& s = report.summary;
+  json::array skipped;
+  for (const auto& k : s.skipped)
+    skipped.push_back(json::object{{"file", k.file}, {"reason", k.reason}});
   json::object summary{{"files_scanned", s.files_scanned},
                        {"files_skipped", s.files_skipped},
+                       {"skipped", skipped},
                        {"findings", report.findings.size()},
                        {"by_severity", counts(report.findings)},
                        {"by_rule", by_rule},
@@ -151,7 +156,22 @@ std::string render_sarif(const Report& report, std::string_view tool_version,
     if (auto it = index.find(f.rule); it != index.end()) res["ruleIndex"] = it->second;
     results.push_back(std::move(res));
   }
+  // Files the audit could not read: not findings, but said, so a clean run is not mistaken for a
+  // checked one.
+  json::array notes;
+  for (const auto& k : report.summary.skipped)
+    notes.push_back(json::object{
+        {"level", "warning"},
+        {"descriptor", json::object{{"id", "skipped-file"}}},
+        {"message", json::object{{"text", "not audited: " + k.reason}}},
+        {"locations",
+         json::array{json::object{
+             {"physicalLocation",
+              json::object{{"artifactLocation", json::object{{"uri", uri_path(k.file)},
+                                                             {"uriBaseId", "%SRCROOT%"}}}}}}}}});
   json::object run{
+      {"invocations", json::array{json::object{{"executionSuccessful", true},
+                                               {"toolExecutionNotifications", notes}}}},
       {"tool",
        json::object{{"driver", json::object{{"name", "llmctl-audit"},
                                             {"informationUri",

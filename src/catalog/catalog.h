@@ -30,6 +30,17 @@ struct GpuPrice {
   std::string as_of;
 };
 
+// A name a node label, instance type or accelerator field uses for a GPU (GKE
+// cloud.google.com/gke-accelerator values, AWS/GCP/Azure instance types, SkyPilot accelerator
+// names). `prefix`: an instance family (p4d matches p4d.24xlarge).
+struct CloudName {
+  std::string name;
+  std::string kind;  // gke-accelerator | instance-type | skypilot | node-label
+  bool prefix = false;
+  std::string source;
+  std::string as_of;
+};
+
 struct Gpu {
   std::string id;
   std::string name;
@@ -42,6 +53,7 @@ struct Gpu {
   std::string interconnect_kind;         // nvlink | pcie | infinity-fabric
   double interconnect_gbps = 0;          // per direction, GB/s
   std::vector<GpuPrice> prices;
+  std::vector<CloudName> cloud_names;
   Provenance provenance;
 
   // Dense peak TFLOPS for a compute dtype; falls back to the nearest wider type the chip has
@@ -92,17 +104,26 @@ struct Model {
   std::optional<SlidingWindow> sliding_window;
   std::optional<Moe> moe;
   std::map<std::string, std::string> weight_dtypes;  // part -> dtype, e.g. experts -> mxfp4
+  // The Hugging Face repository ships Python that --trust-remote-code runs (config.json has an
+  // auto_map); false for architectures the engines implement natively.
+  bool remote_code = false;
   Provenance provenance;
 
   bool is_moe() const { return moe.has_value(); }
 };
 
+// One metric an engine exposes (or exposed): its name as scraped, with the versions that
+// introduced, deprecated and removed it. A metric that replaced older names lists them in
+// `replaces`; `deprecated_in`/`removed_in` then date the old names. A metric removed without a
+// successor has its own entry with `removed_in`.
 struct EngineMetric {
   std::string name;
   std::string type;  // counter | gauge | histogram
   std::string meaning;
-  std::vector<std::string> replaces;  // deprecated names this one replaced
-  std::string deprecated_in;          // version that deprecated the old names, if known
+  std::vector<std::string> replaces;  // older names this one replaced
+  std::string introduced_in;          // engine version, if known
+  std::string deprecated_in;          // version that deprecated the old names (or this one)
+  std::string removed_in;             // version that removed the old names (or this one)
   // What the metric measures, in llmctl's words (one of kMetricSignals; empty: none monitor
   // reads). The same signal across engines and versions is how `llmctl monitor` finds, say, the
   // KV-cache usage of vLLM 0.8 (gpu_cache_usage_perc) and of vLLM 0.11 (kv_cache_usage_perc).
@@ -132,6 +153,11 @@ struct Engine {
   std::string ready_path;
   std::string metrics_path;
   std::map<std::string, std::string> flags;  // concept -> CLI flag
+  // Context length served when the max_model_len flag is unset: 0 means the model's maximum.
+  long long default_context = 0;
+  // Suffix the engine's Prometheus client adds to counters on exposition ("_total" for the
+  // Python client; "" for TGI's Rust exporter, whose counters keep their bare names).
+  std::string counter_suffix = "_total";
   std::vector<EngineMetric> metrics;
   Provenance provenance;
 
@@ -168,6 +194,13 @@ struct Price {
   std::string reasoning_billed_as = "output";
   std::string quality_tier;
   std::string open_model;  // catalog model id served, for open-model hosts
+  // Model family within the provider (gpt-4.1, claude, gemini-2.5): `costs` tiers requests to a
+  // cheaper model of the same provider and family. Empty: no tiering suggestions.
+  std::string family;
+  // Provider prompt caching: the shortest prefix the provider caches (0: not published or no
+  // caching) and how long an unused entry lives (0: unknown).
+  int cache_min_tokens = 0;
+  int cache_ttl_s = 0;
   Provenance provenance;
 };
 

@@ -52,6 +52,14 @@ json::value to_json(const Gpu& g) {
       {"tflops", tf},
       {"interconnect", json::object{{"kind", g.interconnect_kind}, {"gbps", g.interconnect_gbps}}},
       {"prices", prices}};
+  json::array cloud;
+  for (const auto& c : g.cloud_names)
+    cloud.push_back(json::object{{"name", c.name},
+                                 {"kind", c.kind},
+                                 {"prefix", c.prefix},
+                                 {"source", c.source},
+                                 {"as_of", c.as_of}});
+  o["cloud_names"] = cloud;
   add_provenance(o, g.provenance);
   return o;
 }
@@ -95,6 +103,7 @@ json::value to_json(const Model& m) {
   json::object wd;
   for (const auto& [k, v] : m.weight_dtypes) wd[k] = v;
   o["weight_dtypes"] = wd;
+  o["remote_code"] = m.remote_code;
   add_provenance(o, m.provenance);
   return o;
 }
@@ -106,7 +115,9 @@ static json::array metrics_json(const std::vector<EngineMetric>& ms) {
                                    {"type", m.type},
                                    {"meaning", m.meaning},
                                    {"replaces", strings(m.replaces)},
+                                   {"introduced_in", m.introduced_in},
                                    {"deprecated_in", m.deprecated_in},
+                                   {"removed_in", m.removed_in},
                                    {"signal", m.signal}});
   return metrics;
 }
@@ -127,6 +138,8 @@ json::value to_json(const Engine& e) {
                  {"ready_path", e.ready_path},
                  {"metrics_path", e.metrics_path},
                  {"flags", flags},
+                 {"default_context", e.default_context},
+                 {"counter_suffix", e.counter_suffix},
                  {"metrics", metrics}};
   add_provenance(o, e.provenance);
   return o;
@@ -157,7 +170,10 @@ json::value to_json(const Price& p) {
                  {"usage_semantics", p.usage_semantics},
                  {"reasoning_billed_as", p.reasoning_billed_as},
                  {"quality_tier", p.quality_tier},
-                 {"open_model", p.open_model}};
+                 {"open_model", p.open_model},
+                 {"family", p.family},
+                 {"cache_min_tokens", p.cache_min_tokens},
+                 {"cache_ttl_s", p.cache_ttl_s}};
   add_provenance(o, p.provenance);
   return o;
 }

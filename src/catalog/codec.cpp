@@ -10,7 +10,7 @@ namespace json = boost::json;
 namespace {
 
 // 2: the entries are the `--format json` views (catalog_json.h), so one serializer serves both.
-constexpr int kFormat = 2;
+constexpr int kFormat = 3;
 
 // ---- decoding: at() throws on a stale artifact; decode_catalog turns that into an Error ----
 const json::value& at(const json::object& o, std::string_view k) { return o.at(k); }
@@ -49,7 +49,8 @@ std::vector<EngineMetric> metrics(const json::object& o) {
   for (const auto& mv : at(o, "metrics").as_array()) {
     const auto& m = mv.as_object();
     out.push_back({str(m, "name"), str(m, "type"), str(m, "meaning"), strs(m, "replaces"),
-                   str(m, "deprecated_in"), str(m, "signal")});
+                   str(m, "introduced_in"), str(m, "deprecated_in"), str(m, "removed_in"),
+                   str(m, "signal")});
   }
   return out;
 }
@@ -99,6 +100,11 @@ Result<Catalog> decode_catalog(std::string_view text) {
         g.prices.push_back({str(p, "provider"), str(p, "kind"), num(p, "usd_per_hour"),
                             str(p, "source"), str(p, "as_of")});
       }
+      for (const auto& cv : at(o, "cloud_names").as_array()) {
+        const auto& c = cv.as_object();
+        g.cloud_names.push_back({str(c, "name"), str(c, "kind"), at(c, "prefix").as_bool(),
+                                 str(c, "source"), str(c, "as_of")});
+      }
       g.provenance = prov(o);
       cat.gpus.push_back(std::move(g));
     }
@@ -119,6 +125,7 @@ Result<Catalog> decode_catalog(std::string_view text) {
       m.params_active_b = num(o, "params_active_b");
       m.max_context = integer(o, "max_context");
       m.weight_dtypes = str_map(o, "weight_dtypes");
+      m.remote_code = at(o, "remote_code").as_bool();
       const auto& att = at(o, "attention").as_object();
       m.attention_kind = str(att, "kind");
       if (att.contains("kv_lora_rank"))
@@ -152,6 +159,8 @@ Result<Catalog> decode_catalog(std::string_view text) {
       e.ready_path = str(o, "ready_path");
       e.metrics_path = str(o, "metrics_path");
       e.flags = str_map(o, "flags");
+      e.default_context = at(o, "default_context").to_number<long long>();
+      e.counter_suffix = str(o, "counter_suffix");
       e.metrics = metrics(o);
       e.provenance = prov(o);
       cat.engines.push_back(std::move(e));
@@ -185,6 +194,9 @@ Result<Catalog> decode_catalog(std::string_view text) {
       p.reasoning_billed_as = str(o, "reasoning_billed_as");
       p.quality_tier = str(o, "quality_tier");
       p.open_model = str(o, "open_model");
+      p.family = str(o, "family");
+      p.cache_min_tokens = integer(o, "cache_min_tokens");
+      p.cache_ttl_s = integer(o, "cache_ttl_s");
       p.provenance = prov(o);
       cat.prices.push_back(std::move(p));
     }

@@ -107,6 +107,18 @@ Gpu parse_gpu(Fields& f) {
     pf.finish();
     g.prices.push_back(std::move(p));
   }
+  // Names clouds and schedulers use for this GPU (node labels, instance types, accelerators).
+  for (Fields& cf : f.map_list("cloud_names")) {
+    CloudName c;
+    c.name = cf.str("name", "", true);
+    c.kind =
+        cf.one_of("kind", {"gke-accelerator", "instance-type", "skypilot", "node-label"}, "", true);
+    c.prefix = cf.boolean("prefix", false);
+    c.source = cf.str("source", "", true);
+    c.as_of = date(cf, "as_of");
+    cf.finish();
+    g.cloud_names.push_back(std::move(c));
+  }
   g.provenance = provenance(f);
   return g;
 }
@@ -176,6 +188,7 @@ Model parse_model(Fields& f) {
       if (auto dtype = wf->opt_str(part)) m.weight_dtypes[part] = *dtype;
     wf->finish();
   }
+  m.remote_code = f.boolean("remote_code", false);
   m.provenance = provenance(f);
   return m;
 }
@@ -194,7 +207,9 @@ std::vector<EngineMetric> parse_metrics(Fields& f) {
     m.type = mf.one_of("type", {"counter", "gauge", "histogram"}, "", true);
     m.meaning = mf.str("meaning", "", true);
     m.replaces = mf.str_list("replaces");
+    m.introduced_in = mf.str("introduced_in");
     m.deprecated_in = mf.str("deprecated_in");
+    m.removed_in = mf.str("removed_in");
     m.signal = mf.has("signal") ? mf.one_of("signal", signals, "") : "";
     mf.finish();
     out.push_back(std::move(m));
@@ -234,6 +249,9 @@ Engine parse_engine(Fields& f) {
     for (const auto& kv : ff.node()) e.flags[kv.first.Scalar()] = ff.str(kv.first.Scalar());
     ff.finish();
   }
+  e.default_context = f.integer("default_context", 0, 0);
+  e.counter_suffix = f.one_of("counter_suffix", {"_total", "none"}, "_total");
+  if (e.counter_suffix == "none") e.counter_suffix.clear();
   e.metrics = parse_metrics(f);
   e.provenance = provenance(f);
   return e;
@@ -274,6 +292,9 @@ Price parse_price(Fields& f) {
   p.reasoning_billed_as = f.one_of("reasoning_billed_as", {"output"}, "output");
   p.quality_tier = f.one_of("quality_tier", {"frontier", "strong", "fast", "small"}, "");
   p.open_model = f.str("open_model");
+  p.family = f.str("family");
+  p.cache_min_tokens = opt_count(f, "cache_min_tokens", 1);
+  p.cache_ttl_s = opt_count(f, "cache_ttl_s", 1);
   p.provenance = provenance(f);
   return p;
 }

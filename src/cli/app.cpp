@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catalog/loader.h"
+#include "common/strings.h"
 
 #ifndef LLMCTL_VERSION
 #define LLMCTL_VERSION "0.0.0"
@@ -45,6 +46,17 @@ int input_error(const Error& error) {
   std::fflush(stdout);
   fmt::print(stderr, "llmctl: {}\n", error.message);
   return kExitUsage;
+}
+
+Error flag_error(const Error& error, const std::vector<agent::Param>& params) {
+  for (const auto& p : params) {
+    const std::string prefix = p.name + ": ";
+    if (!starts_with(error.message, prefix)) continue;
+    std::string flag = "--" + p.name;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return Error{flag + ": " + error.message.substr(prefix.size())};
+  }
+  return error;
 }
 
 bool color_enabled() {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/tools/params.h"
 #include "catalog/catalog.h"
 #include "common/result.h"
 
@@ -39,6 +40,10 @@ Result<catalog::Catalog> load_catalog(const GlobalOptions& global);
 
 // Prints "llmctl: <message>" to stderr and returns kExitUsage.
 int input_error(const Error& error);
+
+// A tool's error names its argument ("input_tokens: ..."); the CLI user typed a flag, so a
+// message that starts with one of `params` gets the flag's name ("--input-tokens: ...").
+Error flag_error(const Error& error, const std::vector<agent::Param>& params);
 
 // True when stdout is a terminal and NO_COLOR is unset; otherwise output stays plain.
 bool color_enabled();

@@ -1,5 +1,6 @@
-// `llmctl audit PATH...`: walk the tree, hand each candidate file's text to the audit core
-// (src/audit, pure), merge the project facts, apply the baseline and render text, JSON or SARIF.
+// `llmctl audit PATH...`: the `audit` tool (src/agent/tools/audit_tool.h) walks the tree, hands
+// each candidate file's text to the audit core (src/audit, pure), merges the project facts and
+// applies the baseline; this file renders text, JSON or SARIF, lists and explains rules.
 // Exit 1 when a finding reaches --fail-on.
 #include <fmt/format.h>
 #include <fnmatch.h>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "agent/tools/audit_tool.h"
 #include "audit/audit.h"
 #include "audit/report.h"
 #include "audit/rules.h"
@@ -31,8 +33,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-constexpr std::uintmax_t kMaxFileBytes = 4 * 1024 * 1024;
-
 struct AuditOpts {
   std::vector<std::string> paths;
   std::string format = "text";
@@ -42,89 +42,6 @@ struct AuditOpts {
   bool list_rules = false;
   int jobs = 0;
 };
-
-struct Entry {
-  std::string display;  // what findings name
-  std::string rel;      // relative to the audited root
-  fs::path path;
-};
-
-bool skipped_dir(const std::string& name) {
-  if (name == ".github") return false;
-  if (!name.empty() && name[0] == '.') return true;  // .git, .venv, .tox, .mypy_cache, ...
-  for (std::string_view d : {"node_modules", "venv", "__pycache__", "site-packages"})
-    if (name == d) return true;
-  return false;
-}
-
-bool excluded(const std::vector<std::string>& globs, const std::string& rel) {
-  std::string base = fs::path(rel).filename().string();
-  for (const auto& g : globs)
-    if (fnmatch(g.c_str(), rel.c_str(), 0) == 0 || fnmatch(g.c_str(), base.c_str(), 0) == 0)
-      return true;
-  return false;
-}
-
-// What findings call a file: the argument as given joined with the path below it, without
-// "./"; absolute arguments under the working directory become relative. String work only: the
-// walk must not cost a syscall per file beyond the directory reads.
-std::string display_root(const std::string& arg) {
-  fs::path p = fs::path(arg).lexically_normal();
-  if (p.is_absolute()) {
-    std::error_code ec;
-    fs::path r = fs::relative(p, fs::current_path(ec), ec);
-    if (!ec && !r.empty() && !starts_with(r.generic_string(), "..")) p = r;
-  }
-  std::string s = p.generic_string();
-  if (s == "." || s == "./") return "";
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  return s;
-}
-
-std::string display_of(const std::string& root, const std::string& rel) {
-  if (root.empty()) return rel;
-  return rel.empty() ? root : root + "/" + rel;
-}
-
-Result<std::vector<Entry>> collect(const AuditOpts& o) {
-  std::vector<Entry> out;
-  for (const auto& arg : o.paths) {
-    std::error_code ec;
-    fs::file_status st = fs::status(arg, ec);
-    if (ec || !fs::exists(st)) return Error{fmt::format("{}: no such file or directory", arg)};
-    std::string root = display_root(arg);
-    if (fs::is_regular_file(st)) {
-      std::string rel = fs::path(arg).filename().string();
-      if (!excluded(o.excludes, rel)) out.push_back({display_of(root, ""), rel, fs::path(arg)});
-      continue;
-    }
-    fs::recursive_directory_iterator it(arg, fs::directory_options::skip_permission_denied, ec);
-    if (ec) return Error{fmt::format("{}: {}", arg, ec.message())};
-    const size_t prefix =
-        it == fs::recursive_directory_iterator()
-            ? 0
-            : it->path().generic_string().size() - it->path().filename().generic_string().size();
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      const fs::directory_entry& e = *it;
-      std::string name = e.path().filename().string();
-      std::string rel = e.path().generic_string().substr(prefix);
-      if (e.is_directory(ec)) {
-        if (skipped_dir(name) || excluded(o.excludes, rel)) it.disable_recursion_pending();
-        continue;
-      }
-      if (!e.is_regular_file(ec) || !audit::is_candidate_file(name)) continue;
-      if (excluded(o.excludes, rel)) continue;
-      out.push_back({display_of(root, rel), rel, e.path()});
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [](const Entry& a, const Entry& b) { return a.display < b.display; });
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const Entry& a, const Entry& b) { return a.display == b.display; }),
-            out.end());
-  return out;
-}
 
 std::string file_uri(const fs::path& dir) {
   std::string p = dir.generic_string();
@@ -188,78 +105,33 @@ int list_rules(const std::string& format) {
 int run_audit(const Context& ctx, const AuditOpts& o) {
   if (o.list_rules) return list_rules(o.format);
   if (!o.explain.empty()) return explain(o.explain, o.format);
-  audit::Options opts;
-  for (const auto& r : o.rules) {
-    for (const auto& id : split(r, ',')) {
-      std::string u = trim(id);
-      for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (u.empty()) continue;
-      if (!audit::find_rule(u)) return input_error(Error{fmt::format("--rule: no rule '{}'", id)});
-      opts.rules.insert(u);
-    }
-  }
+  json::object args;
+  auto list = [](const std::vector<std::string>& v) {
+    json::array a;
+    for (const auto& s : v) a.emplace_back(s);
+    return a;
+  };
+  if (!o.paths.empty()) args["paths"] = list(o.paths);
+  if (!o.rules.empty()) args["rules"] = list(o.rules);
+  if (!o.excludes.empty()) args["exclude"] = list(o.excludes);
+  // A new baseline records every finding, so the old one is not applied then.
+  if (!o.baseline.empty() && o.write_baseline.empty()) args["baseline"] = o.baseline;
+  if (o.jobs > 0) args["jobs"] = o.jobs;
+  const auto& params = agent::audit_params();
+  auto checked = agent::check_args(params, args);
+  if (!checked) return input_error(flag_error(checked.error(), params));
   auto threshold = audit::parse_severity(o.fail_on);
-  std::set<std::string> baseline;
-  if (!o.baseline.empty()) {
-    std::ifstream in(o.baseline, std::ios::binary);
-    if (!in) return input_error(Error{fmt::format("{}: cannot read the baseline", o.baseline)});
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto parsed = audit::parse_baseline(text);
-    if (!parsed) return input_error(parsed.error().wrap(o.baseline));
-    baseline = std::move(*parsed);
-  }
   auto cat = load_catalog(ctx.global);
   if (!cat) return input_error(cat.error());
-  AuditOpts walk = o;
-  if (walk.paths.empty()) walk.paths.push_back(".");
-  auto entries = collect(walk);
-  if (!entries) return input_error(entries.error());
-
-  const audit::Auditor auditor(*cat, opts);
-  std::vector<audit::FileResult> results(entries->size());
-  std::vector<char> read_ok(entries->size(), 0);
-  std::atomic<size_t> next{0};
-  int threads =
-      o.jobs > 0
-          ? o.jobs
-          : static_cast<int>(std::max(1u, std::min(8u, std::thread::hardware_concurrency())));
-  auto worker = [&] {
-    std::string buf;
-    while (true) {
-      size_t i = next.fetch_add(1);
-      if (i >= entries->size()) return;
-      const Entry& e = (*entries)[i];
-      std::error_code ec;
-      auto size = fs::file_size(e.path, ec);
-      if (ec || size > kMaxFileBytes) continue;
-      std::ifstream in(e.path, std::ios::binary);
-      if (!in) continue;
-      buf.resize(size);
-      in.read(buf.data(), static_cast<std::streamsize>(size));
-      buf.resize(static_cast<size_t>(in.gcount()));
-      results[i] = auditor.audit_file(e.display, e.rel, buf);
-      read_ok[i] = 1;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-
-  audit::Report report;
-  audit::ProjectFacts facts;
-  for (size_t i = 0; i < results.size(); ++i) {
-    if (!read_ok[i]) continue;
-    auto& r = results[i];
-    ++report.summary.files_scanned;
-    if (!r.skipped.empty()) ++report.summary.files_skipped;
-    ++report.summary.files_by_kind[std::string(audit::input_kind_name(r.kind))];
-    report.summary.suppressed += r.suppressed;
-    for (auto& f : r.findings) report.findings.push_back(std::move(f));
-    facts.merge(std::move(r.facts));
+  agent::ToolEnv env;
+  env.catalog = &*cat;
+  auto result = agent::run_audit(*checked, env);
+  if (!result) {
+    Error e = result.error();
+    if (starts_with(e.message, "rules: ")) e.message = "--rule: " + e.message.substr(7);
+    return input_error(e);
   }
-  for (auto& f : auditor.finish(facts)) report.findings.push_back(std::move(f));
-  audit::sort_findings(report.findings);
+  audit::Report& report = *result;
 
   if (!o.write_baseline.empty()) {
     std::ofstream out(o.write_baseline, std::ios::binary | std::ios::trunc);
@@ -269,10 +141,9 @@ int run_audit(const Context& ctx, const AuditOpts& o) {
                o.write_baseline);
     return kExitOk;
   }
-  report.summary.baselined = audit::apply_baseline(report.findings, baseline);
 
   if (o.format == "json") {
-    std::cout << audit::render_json(report);
+    std::cout << to_pretty_json(agent::audit_json(report));
   } else if (o.format == "sarif") {
     std::error_code ec;
     std::cout << audit::render_sarif(report, LLMCTL_VERSION, file_uri(fs::current_path(ec)));

@@ -10,6 +10,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "agent/explain/knowledge.h"
+#include "agent/tools/catalog_tool.h"
+#include "audit/rules.h"
 #include "catalog/catalog_json.h"
 #include "catalog/cost.h"
 #include "catalog/litellm_import.h"
@@ -99,23 +102,6 @@ std::string list_text(const Catalog& cat, const std::string& kind) {
   return t.render();
 }
 
-json::array list_json(const Catalog& cat, const std::string& kind) {
-  json::array a;
-  if (kind == "gpus")
-    for (const auto& x : cat.gpus) a.push_back(catalog::to_json(x));
-  if (kind == "models")
-    for (const auto& x : cat.models) a.push_back(catalog::to_json(x));
-  if (kind == "engines")
-    for (const auto& x : cat.engines) a.push_back(catalog::to_json(x));
-  if (kind == "prices")
-    for (const auto& x : cat.prices) a.push_back(catalog::to_json(x));
-  if (kind == "efficiency")
-    for (const auto& x : cat.efficiency) a.push_back(catalog::to_json(x));
-  if (kind == "exporters")
-    for (const auto& x : cat.exporters) a.push_back(catalog::to_json(x));
-  return a;
-}
-
 // Text view of any entry: its JSON, flattened to "key: value" lines.
 void flatten(const json::value& v, const std::string& prefix, std::string& out) {
   if (v.is_object()) {
@@ -169,6 +155,19 @@ Status write_atomically(const fs::path& path, const std::string& text) {
   return {};
 }
 
+// The knowledge base `catalog validate` checks: DIR/knowledge/*.yaml when DIR has that folder,
+// else the embedded one.
+Result<agent::Knowledge> load_knowledge_for(const std::string& dir) {
+  fs::path folder = fs::path(dir) / "knowledge";
+  std::error_code ec;
+  if (dir.empty() || !fs::is_directory(folder, ec)) return agent::builtin_knowledge();
+  auto files = catalog::read_sources(folder.string());
+  if (!files) return files.error();
+  std::vector<std::pair<std::string, std::string>> texts;
+  for (const auto& f : *files) texts.emplace_back(f.name, f.text);
+  return agent::load_knowledge(texts);
+}
+
 }  // namespace
 
 void register_catalog(CLI::App& app, Context& ctx) {
@@ -191,7 +190,8 @@ void register_catalog(CLI::App& app, Context& ctx) {
       auto cat = load_catalog(ctx.global);
       if (!cat) return input_error(cat.error());
       if (parse_format(lo->format) == Format::kJson)
-        std::cout << to_pretty_json(json::object{{lo->kind, list_json(*cat, lo->kind)}});
+        std::cout << to_pretty_json(
+            *agent::catalog_list_json(*cat, json::object{{"kind", lo->kind}}));
       else
         std::cout << list_text(*cat, lo->kind);
       return kExitOk;
@@ -211,29 +211,13 @@ void register_catalog(CLI::App& app, Context& ctx) {
     ctx.action = [&ctx, so] {
       auto cat = load_catalog(ctx.global);
       if (!cat) return input_error(cat.error());
-      json::value v;
-      std::string kind;
-      if (auto* g = cat->find_gpu(so->id))
-        v = catalog::to_json(*g), kind = "gpu";
-      else if (auto* m = cat->find_model(so->id))
-        v = catalog::to_json(*m), kind = "model";
-      else if (auto* e = cat->find_engine(so->id))
-        v = catalog::to_json(*e), kind = "engine";
-      else if (auto* p = cat->find_price(so->id))
-        v = catalog::to_json(*p), kind = "price";
-      else if (auto* x = cat->find_exporter(so->id))
-        v = catalog::to_json(*x), kind = "exporter";
-      else
-        return input_error(Error{fmt::format(
-            "no catalog entry '{}'; known GPUs: {}; models: {}; engines: {}; prices: see "
-            "`llmctl catalog list prices`",
-            so->id, cat->gpu_ids(), cat->model_ids(), cat->engine_ids())});
-      v.as_object()["kind"] = kind;
+      auto v = agent::catalog_show_json(*cat, json::object{{"id", so->id}});
+      if (!v) return input_error(v.error());
       if (parse_format(so->format) == Format::kJson) {
-        std::cout << to_pretty_json(v);
+        std::cout << to_pretty_json(*v);
       } else {
         std::string out;
-        flatten(v, "", out);
+        flatten(*v, "", out);
         std::cout << out;
       }
       return kExitOk;
@@ -272,20 +256,39 @@ void register_catalog(CLI::App& app, Context& ctx) {
               json::object{{"valid", false}, {"error", cat.error().message}});
         return input_error(cat.error());
       }
+      // The knowledge base (data/knowledge/): the embedded one, or DIR/knowledge when DIR has
+      // one. Its sources and dates are checked by the loader, its audit rule ids here.
+      auto knowledge = load_knowledge_for(vo->dir);
+      if (knowledge) {
+        auto problems = agent::check_audit_rules(
+            *knowledge, [](std::string_view id) { return audit::find_rule(id) != nullptr; });
+        if (!problems.empty()) knowledge = Error{join(problems, "\n")};
+      }
+      if (!knowledge) {
+        if (json_out)
+          std::cout << to_pretty_json(
+              json::object{{"valid", false}, {"error", knowledge.error().message}});
+        return input_error(knowledge.error());
+      }
+      std::map<std::string, int> by_kind;
+      for (const auto& e : knowledge->entries) ++by_kind[std::string(agent::kind_name(e.kind))];
       json::object counts{{"gpus", cat->gpus.size()},
                           {"models", cat->models.size()},
                           {"engines", cat->engines.size()},
                           {"prices", cat->prices.size()},
                           {"efficiency", cat->efficiency.size()},
-                          {"exporters", cat->exporters.size()}};
+                          {"exporters", cat->exporters.size()},
+                          {"knowledge", knowledge->entries.size()}};
       if (json_out)
         std::cout << to_pretty_json(json::object{{"valid", true}, {"counts", counts}});
       else
         fmt::print(
             "catalog OK: {} GPUs, {} models, {} engines, {} prices, {} efficiency entries, {} "
-            "exporters\n",
+            "exporters; knowledge OK: {} frameworks, {} anti-patterns, {} tools, {} workload "
+            "profiles\n",
             cat->gpus.size(), cat->models.size(), cat->engines.size(), cat->prices.size(),
-            cat->efficiency.size(), cat->exporters.size());
+            cat->efficiency.size(), cat->exporters.size(), by_kind["framework"],
+            by_kind["antipattern"], by_kind["tool"], by_kind["workload"]);
       return kExitOk;
     };
   });
@@ -377,19 +380,22 @@ void register_catalog(CLI::App& app, Context& ctx) {
     ctx.action = [&ctx, co] {
       auto cat = load_catalog(ctx.global);
       if (!cat) return input_error(cat.error());
-      const catalog::Price* price = cat->find_price(co->model, co->provider);
-      if (!price)
-        return input_error(Error{
-            fmt::format("no price for model '{}'{} (see `llmctl catalog list prices`)", co->model,
-                        co->provider.empty() ? "" : " from provider '" + co->provider + "'")});
-      catalog::Usage usage =
-          co->provider_semantics
-              ? catalog::normalize_usage(price->usage_semantics, co->input, co->cache_read,
-                                         co->cache_write, co->output, co->reasoning)
-              : catalog::Usage{co->input, co->cache_read, co->cache_write, co->output,
-                               co->reasoning};
-      auto c = catalog::cost_of(*price, usage, {co->batch});
-      if (!c) return input_error(c.error());
+      json::object args{{"model", co->model},
+                        {"input_tokens", co->input},
+                        {"output_tokens", co->output},
+                        {"cache_read_tokens", co->cache_read},
+                        {"cache_write_tokens", co->cache_write},
+                        {"reasoning_tokens", co->reasoning},
+                        {"provider_usage", co->provider_semantics},
+                        {"batch", co->batch}};
+      if (!co->provider.empty()) args["provider"] = co->provider;
+      const auto& params = agent::catalog_cost_params();
+      auto checked = agent::check_args(params, args);
+      if (!checked) return input_error(flag_error(checked.error(), params));
+      auto run = agent::run_catalog_cost(*cat, *checked);
+      if (!run) return input_error(run.error());
+      const catalog::Price* price = run->price;
+      const catalog::Cost* c = &run->cost;
       if (parse_format(co->format) == Format::kJson) {
         std::cout << to_pretty_json(catalog::to_json(*c));
       } else {

@@ -1,14 +1,16 @@
 // `llmctl perf`: one deployment x one workload -> memory fit, latency, throughput, and why.
+// The work and the JSON are the `perf` tool's (src/agent/tools/perf_tool.h); this file maps flags
+// to its arguments and renders text.
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
 #include <iostream>
 #include <memory>
 
+#include "agent/tools/perf_tool.h"
 #include "cli/app.h"
 #include "common/json_writer.h"
 #include "common/strings.h"
-#include "perf/model.h"
 
 namespace llmctl::cli {
 namespace {
@@ -23,111 +25,45 @@ struct PerfOptions {
   std::optional<double> concurrency, qps, batch;
 };
 
-// perf::estimate names Deployment/Workload fields ("tp: ..."); the user typed flags.
-Error flag_error(const Error& e) {
-  static const std::pair<const char*, const char*> kFlags[] = {{"tp", "--tp"},
-                                                               {"pp", "--pp"},
-                                                               {"gpus", "--gpus"},
-                                                               {"dtype", "--dtype"},
-                                                               {"input_tokens", "--input-tokens"},
-                                                               {"output_tokens", "--output-tokens"},
-                                                               {"qps", "--qps"},
-                                                               {"concurrency", "--concurrency"},
-                                                               {"batch", "--batch"},
-                                                               {"model", "--model"},
-                                                               {"gpu", "--gpu"},
-                                                               {"engine", "--engine"}};
-  for (const auto& [field, flag] : kFlags) {
-    const std::string prefix = std::string(field) + ": ";
-    if (starts_with(e.message, prefix))
-      return Error{flag + (": " + e.message.substr(prefix.size()))};
-  }
-  return e;
-}
-
-std::string mode_text(const PerfOptions& o) {
-  if (o.concurrency) return fmt::format("closed loop, {:g} in flight", *o.concurrency);
-  if (o.qps) return fmt::format("open loop, {:g} req/s", *o.qps);
-  if (o.batch) return fmt::format("one batch of {:g}", *o.batch);
-  return "offline (saturated)";
-}
-
-json::value maybe(bool fits, double v, int digits = 3) {
-  return fits ? json::value(round_to(v, digits)) : json::value(nullptr);
+json::object tool_args(const PerfOptions& o) {
+  json::object a{{"model", o.model},
+                 {"gpu", o.gpu},
+                 {"gpus", o.gpus},
+                 {"tp", o.tp},
+                 {"pp", o.pp},
+                 {"engine", o.engine},
+                 {"dtype", o.dtype},
+                 {"input_tokens", o.input_tokens},
+                 {"output_tokens", o.output_tokens}};
+  if (!o.engine_version.empty()) a["engine_version"] = o.engine_version;
+  if (o.offline) a["offline"] = true;
+  if (o.concurrency) a["concurrency"] = *o.concurrency;
+  if (o.qps) a["qps"] = *o.qps;
+  if (o.batch) a["batch"] = *o.batch;
+  return a;
 }
 
 int run_perf(const Context& ctx, const PerfOptions& o) {
-  const int modes =
-      (o.offline ? 1 : 0) + (o.concurrency ? 1 : 0) + (o.qps ? 1 : 0) + (o.batch ? 1 : 0);
-  if (modes == 0)
-    return input_error(
-        Error{"a load mode is required: --offline, --concurrency N, --qps X or --batch N"});
-  if (modes > 1)
-    return input_error(
-        Error{"choose one load mode: --offline, --concurrency N, --qps X and --batch N exclude "
-              "each other"});
-
+  const auto& params = agent::perf_params();
+  auto args = agent::check_args(params, tool_args(o));
+  if (!args) return input_error(flag_error(args.error(), params));
   auto cat = load_catalog(ctx.global);
   if (!cat) return input_error(cat.error());
-  perf::Deployment d;
-  d.model = cat->find_model(o.model);
-  if (!d.model)
-    return input_error(
-        Error{fmt::format("--model: unknown model '{}'; known: {}", o.model, cat->model_ids())});
-  d.gpu = cat->find_gpu(o.gpu);
-  if (!d.gpu)
-    return input_error(
-        Error{fmt::format("--gpu: unknown GPU '{}'; known: {}", o.gpu, cat->gpu_ids())});
-  d.engine = cat->find_engine(o.engine);
-  if (!d.engine)
-    return input_error(Error{fmt::format("--engine: '{}' is not in the catalog; known: {}",
-                                         o.engine, cat->engine_ids())});
-  d.engine_version = o.engine_version;
-  d.dtype = o.dtype;
-  d.gpus = o.gpus;
-  d.tp = o.tp;
-  d.pp = o.pp;
-  perf::Workload w;
-  w.input_tokens = o.input_tokens;
-  w.output_tokens = o.output_tokens;
-  if (o.concurrency) w.mode = perf::LoadMode::kConcurrency, w.value = *o.concurrency;
-  if (o.qps) w.mode = perf::LoadMode::kQps, w.value = *o.qps;
-  if (o.batch) w.mode = perf::LoadMode::kBatch, w.value = *o.batch;
-
-  auto est = perf::estimate(*cat, d, w);
-  if (!est) return input_error(flag_error(est.error()));
-  const perf::Estimate& e = *est;
+  auto run = agent::run_perf(*cat, *args);
+  if (!run) return input_error(flag_error(run.error(), params));
+  const perf::Deployment& d = run->deployment;
+  const perf::Workload& w = run->workload;
+  const perf::Estimate& e = run->estimate;
 
   if (parse_format(o.format) == Format::kJson) {
-    json::object out;
-    out["fits"] = e.fits;
-    if (!e.fits) out["reason"] = e.reason;
-    out["weights_gib_per_gpu"] = round_to(e.memory.weights_gib_per_gpu, 3);
-    out["kv_cache_tokens"] = e.memory.kv_cache_tokens;
-    out["max_concurrency"] = e.memory.max_concurrency;
-    out["ttft_ms"] = maybe(e.fits, e.ttft_ms);
-    out["tpot_ms"] = maybe(e.fits, e.tpot_ms);
-    out["output_tokens_per_s"] = maybe(e.fits, e.output_tokens_per_s, 1);
-    out["requests_per_s"] = maybe(e.fits, e.requests_per_s, 4);
-    out["prefill_ms"] = maybe(e.fits, e.prefill_ms);
-    out["decode_ms_per_token"] = maybe(e.fits, e.decode_ms_per_token);
-    out["bottleneck"] = e.fits ? json::value(e.bottleneck) : json::value(nullptr);
-    json::array explain;
-    for (const auto& s : e.explain) explain.push_back(json::value(s));
-    out["explain"] = std::move(explain);
-    // Context a reader may want beside the contract keys above.
-    out["replicas"] = e.replicas;
-    out["concurrency_per_replica"] = maybe(e.fits, e.concurrency, 2);
-    out["kv_bytes_per_token"] = round_to(e.memory.kv_bytes_per_token, 0);
-    out["kv_budget_gib_per_gpu"] = round_to(e.memory.kv_budget_gib_per_gpu, 3);
-    std::cout << to_pretty_json(out);
+    std::cout << to_pretty_json(agent::perf_json(*run));
     return kExitOk;
   }
 
   fmt::print("{} on {} x {} (TP {}, PP {}, {} replica{}), {} {}; {} in / {} out, {}\n",
              bold(d.model->id), d.gpus, d.gpu->id, d.tp, d.pp, e.replicas,
              e.replicas == 1 ? "" : "s", d.engine->id, d.dtype, group_thousands(w.input_tokens),
-             group_thousands(w.output_tokens), mode_text(o));
+             group_thousands(w.output_tokens), run->mode_text);
   fmt::print("  weights      {} GiB per GPU\n", format_sig(e.memory.weights_gib_per_gpu));
   fmt::print("  KV cache     {} tokens per replica, {} sequences of this workload at most\n",
              group_thousands(e.memory.kv_cache_tokens), group_thousands(e.memory.max_concurrency));

@@ -1,5 +1,6 @@
-// `llmctl plan SPEC.yaml`: capacity planning. Reads the spec (and its trace, if any), hands the
-// planner plain data, and renders the plan as a table with reasons or as JSON.
+// `llmctl plan SPEC.yaml`: capacity planning. The `plan` tool (src/agent/tools/plan_tool.h) reads
+// the spec and its trace and plans; this file renders the plan as a table with reasons, or as the
+// tool's JSON.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "agent/tools/plan_tool.h"
 #include "cli/app.h"
 #include "cli/table.h"
 #include "common/json_writer.h"
@@ -15,7 +17,6 @@
 #include "plan/plan_json.h"
 #include "plan/planner.h"
 #include "plan/spec.h"
-#include "plan/trace.h"
 
 namespace llmctl::cli {
 namespace {
@@ -25,38 +26,6 @@ using plan::money;
 using plan::num;
 using plan::Option;
 using plan::OptionKind;
-
-Result<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{fmt::format("cannot read '{}'", path.string())};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Reads the spec and, when it names a trace, the trace (relative to the spec's folder).
-Result<plan::Spec> load_spec(const std::string& path) {
-  auto text = read_file(path);
-  if (!text) return text.error();
-  auto spec = plan::parse_spec(*text, path);
-  if (!spec) return spec.error();
-  if (spec->name.empty()) spec->name = fs::path(path).stem().string();
-  if (spec->traffic.trace) {
-    const plan::SpecRef& ref = spec->traffic.trace->file;
-    fs::path trace_path = ref.value;
-    if (trace_path.is_relative()) trace_path = fs::path(path).parent_path() / trace_path;
-    auto csv = read_file(trace_path);
-    if (!csv)
-      return Error{
-          fmt::format("{}: traffic.trace.file: {} (relative paths are resolved "
-                      "from the spec's folder)",
-                      plan::where(*spec, ref), csv.error().message)};
-    auto summary = plan::summarize_trace(*csv, trace_path.string());
-    if (!summary) return summary.error();
-    plan::apply_trace(spec->traffic, *summary, fs::path(ref.value).filename().string());
-  }
-  return spec;
-}
 
 std::string lengths_text(const plan::LengthDistribution& d) {
   return fmt::format("mean {} / p95 {}{}", num(d.mean), num(d.p95_or_default()),
@@ -147,11 +116,15 @@ void register_plan(CLI::App& app, Context& ctx) {
   add_format_option(cmd, o->format);
   cmd->callback([&ctx, o] {
     ctx.action = [&ctx, o] {
-      auto spec = load_spec(o->spec);
-      if (!spec) return input_error(spec.error());
+      const auto& params = agent::plan_params();
+      auto args =
+          agent::check_args(params, boost::json::object{{"spec_path", o->spec}, {"top", o->top}});
+      if (!args) return input_error(flag_error(args.error(), params));
       auto cat = load_catalog(ctx.global);
       if (!cat) return input_error(cat.error());
-      auto result = plan::make_plan(*cat, *spec);
+      agent::ToolEnv env;
+      env.catalog = &*cat;
+      auto result = agent::run_plan(*args, env);
       if (!result) return input_error(result.error());
       if (parse_format(o->format) == Format::kJson)
         std::cout << to_pretty_json(plan::to_json(*result, o->top));

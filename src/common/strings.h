@@ -11,6 +11,8 @@ std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool starts_with(std::string_view s, std::string_view prefix);
 std::string trim(std::string_view s);
+// s with & < > " written as HTML entities, for text and attribute values in generated reports.
+std::string html_escape(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 

@@ -9,8 +9,11 @@
 #include "deploy/emit.h"
 #include "deploy/internal.h"
 #include "plan/format.h"
+#include "protocol/gateway_metrics.h"
 
 namespace llmctl::deploy::detail {
+
+namespace gm = protocol::gateway_metrics;
 
 namespace {
 
@@ -60,12 +63,12 @@ json::array analysis_metrics(const Serving& s) {
   };
   if (s.ttft_slo_ms)
     metric("gateway-ttft-slow-share",
-           slow("llmctl_gateway_time_to_first_token_seconds",
+           slow(std::string(gm::kTimeToFirstTokenSeconds),
                 nearest_bound(gateway_ttft_bounds(), *s.ttft_slo_ms / 1000)),
            "result[0] <= 0.05");
   if (s.tpot_slo_ms)
     metric("gateway-tpot-slow-share",
-           slow("llmctl_gateway_time_per_output_token_seconds",
+           slow(std::string(gm::kTimePerOutputTokenSeconds),
                 nearest_bound(gateway_tpot_bounds(), *s.tpot_slo_ms / 1000)),
            "result[0] <= 0.05");
   if (s.fallback) {

@@ -8,6 +8,7 @@
 #include "deploy/emit.h"
 #include "deploy/internal.h"
 #include "plan/format.h"
+#include "protocol/gateway_metrics.h"
 
 namespace llmctl::deploy::detail {
 
@@ -200,15 +201,17 @@ std::string le_matcher(double bound) {
   return fmt::format("le=\"{}\"", v);
 }
 
+// The gateway's buckets (protocol/gateway_metrics.h): an SLO threshold in a generated rule must
+// be a bound the gateway exports, or the `le` series it reads does not exist.
 const std::vector<double>& gateway_ttft_bounds() {
-  static const std::vector<double> b = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
-                                        0.25,  0.5,   0.75, 1.0,  2.5,  5.0,  7.5,  10.0};
+  static const std::vector<double> b(protocol::gateway_metrics::kTtftBounds.begin(),
+                                     protocol::gateway_metrics::kTtftBounds.end());
   return b;
 }
 
 const std::vector<double>& gateway_tpot_bounds() {
-  static const std::vector<double> b = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,
-                                        0.3,  0.4,   0.5,  0.75,  1.0, 2.5};
+  static const std::vector<double> b(protocol::gateway_metrics::kTpotBounds.begin(),
+                                     protocol::gateway_metrics::kTpotBounds.end());
   return b;
 }
 

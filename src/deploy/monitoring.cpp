@@ -10,8 +10,11 @@
 #include "deploy/emit.h"
 #include "deploy/internal.h"
 #include "plan/format.h"
+#include "protocol/gateway_metrics.h"
 
 namespace llmctl::deploy::detail {
+
+namespace gm = protocol::gateway_metrics;
 
 namespace {
 
@@ -72,7 +75,7 @@ std::vector<Sli> slis(const Serving& s) {
                                   "histogram bound nearest the SLO)",
                                   format_number(b)),
                       [&s, b](const std::string& w) {
-                        return ratio_of_slow(s, "llmctl_gateway_time_to_first_token_seconds", b, w);
+                        return ratio_of_slow(s, std::string(gm::kTimeToFirstTokenSeconds), b, w);
                       }});
   }
   if (s.tpot_slo_ms) {
@@ -84,7 +87,7 @@ std::vector<Sli> slis(const Serving& s) {
                         "histogram bound nearest the SLO)",
                         format_number(b)),
             [&s, b](const std::string& w) {
-              return ratio_of_slow(s, "llmctl_gateway_time_per_output_token_seconds", b, w);
+              return ratio_of_slow(s, std::string(gm::kTimePerOutputTokenSeconds), b, w);
             }});
   }
   return out;

@@ -8,8 +8,9 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "gateway/config_governance.h"
 #include "gateway/config_resilience.h"
-#include "gateway/router.h"
+#include "gateway/routing.h"
 #include "gateway/yaml_fields.h"
 #include "mock/mock_fields.h"
 
@@ -355,7 +356,7 @@ void Config::index() {
       if (auto it = by_name_.find(n); it != by_name_.end()) g.fallback_groups.push_back(it->second);
     for (const auto& n : g.context_window_fallbacks)
       if (auto it = by_name_.find(n); it != by_name_.end()) g.context_groups.push_back(it->second);
-    g.ring = build_ring(*this, g);
+    g.policy = make_group_policy(*this, g);
   }
 }
 
@@ -401,6 +402,7 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
     c.index();
     yaml::check_group_links(f, c);
     yaml::read_admin_and_reload(f, c, env);
+    yaml::read_governance(f, c, env);
     f.finish();
   } catch (const FieldError& e) {
     return Error{e.message};

@@ -18,6 +18,7 @@
 
 #include "catalog/catalog.h"
 #include "common/result.h"
+#include "gateway/governance_config.h"
 #include "gateway/resilience.h"
 #include "mock/mock.h"
 
@@ -87,8 +88,8 @@ struct ModelGroup {
   std::vector<std::string> fallbacks;                 // groups tried when this one fails
   std::vector<std::string> context_window_fallbacks;  // groups for a context-length error
   std::vector<int> fallback_groups, context_groups;   // the same, as indices (index())
-  // prefix routing: consistent-hash ring of (point, deployment index), sorted (index()).
-  std::vector<std::pair<std::uint64_t, int>> ring;
+  // The routing policy over `deployments` (index(); shared by copies of the config).
+  std::shared_ptr<const route::Policy> policy;
 };
 
 // The admin API (off unless `admin.listen` is set) and config-file watching.
@@ -126,6 +127,7 @@ struct Config {
   bool access_log = true;  // one JSON line per request on stderr
   RequestLogConfig request_log;
   mock::MockOptions simulator;  // options of the built-in upstream (provider: simulated)
+  GovernanceConfig governance;  // keys, limits, budgets (governance_config.h)
   std::vector<Deployment> deployments;
   std::vector<ModelGroup> models;
   std::shared_ptr<const catalog::Catalog> catalog;  // keeps Deployment::price valid
@@ -135,8 +137,8 @@ struct Config {
   bool uses_simulator() const;
   // Points every simulated deployment at the in-process simulator on 127.0.0.1:port.
   void attach_simulator(int port);
-  // Rebuilds the name index, the fallback indices and the prefix rings (after copying or
-  // editing models).
+  // Rebuilds the name index, the fallback indices and the groups' routing policies (after
+  // copying or editing models or deployments).
   void index();
 
  private:

@@ -10,7 +10,7 @@ void read_group_resilience(Fields& m, ModelGroup& g, BreakerPolicy& breaker) {
   YAML::Node rn = m.get("routing");
   if (rn.IsDefined()) {
     std::string name = m.str("routing");
-    auto s = parse_routing_strategy(name);
+    auto s = route::parse_strategy(name);
     if (!s)
       m.fail(rn, "routing",
              fmt::format("expected one of weighted, least_outstanding, latency, prefix, found "

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "gateway/governance_runtime.h"
+#include "gateway/keys_api.h"
 #include "gateway/upstream.h"
 
 namespace llmctl::gateway {
@@ -105,7 +107,7 @@ std::string config_json(const Config& c) {
     }
     models.push_back(
         json::object{{"name", g.name},
-                     {"routing", routing_strategy_name(g.routing)},
+                     {"routing", route::strategy_name(g.routing)},
                      {"max_attempts", g.max_attempts},
                      {"affinity", json::object{{"prefix_chars", g.affinity.prefix_chars},
                                                {"load_factor", g.affinity.load_factor},
@@ -169,6 +171,21 @@ std::string deployments_json(const Snapshot& s, std::int64_t now_ms) {
 
 namespace {
 
+// A key's budget state ("spend": spent and reserved this period) added to its admin answer.
+void add_spend(AdminAnswer& a, GovernanceRuntime& rt) {
+  boost::system::error_code ec;
+  json::value v = json::parse(a.body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("id")) return;
+  const std::string id(v.as_object().at("id").as_string());
+  auto k = rt.with_admin_store([&](store::KeyStore& ks) { return store::find_key(ks, id); });
+  if (!k || !k->budget.any()) return;
+  auto st = rt.budget_states({k->scope()}, unix_ms());
+  if (!st || st->empty()) return;
+  v.as_object()["spend"] = json::object{{"spent_usd", store::nanos_to_usd((*st)[0].spent)},
+                                        {"reserved_usd", store::nanos_to_usd((*st)[0].reserved)}};
+  a.body = json::serialize(v);
+}
+
 class AdminHandler final : public net::Handler {
  public:
   AdminHandler(ControlPlane& control, GatewayState& state) : control_(control), state_(state) {}
@@ -204,6 +221,25 @@ class AdminHandler final : public net::Handler {
     }
     if (get && target == "/admin/deployments") {
       co_await ex.respond(200, kJson, deployments_json(*snap, mono_ms()));
+      co_return;
+    }
+    if (target == "/admin/keys" || target.starts_with("/admin/keys/")) {
+      if (!state_.governance || !state_.governance->has_key_store()) {
+        co_await ex.respond(404, kJson,
+                            openai_error_body("This gateway keeps no keys (no request log file "
+                                              "and no governance.sqlite_path).",
+                                              "invalid_request_error", {}, "unknown_url"));
+        co_return;
+      }
+      // The admin worker may block on its store for a round trip.
+      const std::string method(req.method_string());
+      AdminAnswer a = state_.governance->with_admin_store([&](store::KeyStore& ks) {
+        return serve_keys_api(ks, method, target, req.body(), unix_ms());
+      });
+      if (a.status < 300 && method != "GET") state_.governance->poke();  // in force at once here
+      if (a.status == 200 && method == "GET" && target.starts_with("/admin/keys/"))
+        add_spend(a, *state_.governance);
+      co_await ex.respond(static_cast<unsigned>(a.status), kJson, std::move(a.body));
       co_return;
     }
     if (post && target == "/admin/reload") {
@@ -272,13 +308,12 @@ class HealthChecker {
   // deployment out of rotation, healthy_after passes bring it back.
   asio::awaitable<void> check(Deployment d, std::shared_ptr<DeploymentRuntime> rt) {
     const HealthCheckPolicy p = d.health_check;
-    d.timeouts.connect_ms = std::min(d.timeouts.connect_ms, p.timeout_ms);
     PoolStats stats;
     UpstreamPool pool(io_, d, stats);
     const auto t0 = Clock::now();
     std::string detail;
     bool pass = false;
-    Acquired a = co_await pool.connect_new();
+    Acquired a = co_await pool.connect_new(std::min(d.timeouts.connect_ms, p.timeout_ms));
     if (!a.conn) {
       detail = a.message;
     } else {

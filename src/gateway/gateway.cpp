@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "gateway/control.h"
+#include "gateway/governance_runtime.h"
 #include "gateway/proxy.h"
 #include "gateway/state.h"
 #include "mock/mock.h"
@@ -70,6 +71,12 @@ int run_gateway(const GatewayOptions& options) {
   state.writer = std::make_unique<RequestLogWriter>(std::move(queues), std::move(sinks),
                                                     config->request_log.flush_interval_ms,
                                                     config->request_log.batch_size);
+  // Keys, limits and budgets: opened before the workers (each takes its limiter from it) and
+  // stopped after them (the last spend is written then).
+  auto governance = GovernanceRuntime::open(*config);
+  if (!governance) return start_error(governance.error().message);
+  state.governance = governance->get();
+  (*governance)->set_config(config);
 
   {
     net::ServerLimits limits;
@@ -116,6 +123,7 @@ int run_gateway(const GatewayOptions& options) {
     if (!admin_port) return start_error(admin_port.error().message);
 
     state.writer->start();
+    (*governance)->start();
     server.start();
     fmt::print(
         stderr,
@@ -136,6 +144,7 @@ int run_gateway(const GatewayOptions& options) {
     server.drain_and_stop(std::chrono::milliseconds(config->drain_timeout_ms),
                           [&state] { return state.inflight() == 0; });
   }  // workers destroyed here; their last records are in the queues
+  (*governance)->stop();
   state.writer->stop();
   if (simulator) simulator->stop();
   fmt::print(stderr, "llmctl gateway: stopped; {} request record(s) written\n",

@@ -6,6 +6,8 @@
 
 namespace llmctl::gateway {
 
+namespace gm = protocol::gateway_metrics;
+
 namespace {
 constexpr std::size_t kStatusSlots = kStatusCodes.size() + 1;  // + "other"
 
@@ -170,7 +172,7 @@ std::string render_prometheus(const MetricsView& view) {
     return total;
   };
 
-  w.family("llmctl_gateway_requests_total", "counter",
+  w.family(gm::kRequestsTotal, "counter",
            "Requests answered, by public model, endpoint and HTTP status code.");
   for (std::size_t m = 0; m <= models; ++m)
     for (int e = 0; e < kEndpointCount; ++e)
@@ -178,113 +180,108 @@ std::string render_prometheus(const MetricsView& view) {
         double v = sum([&](const MetricsShard& s) { return s.requests(m, e, st); });
         if (v == 0) continue;
         std::string code = st < kStatusCodes.size() ? std::to_string(kStatusCodes[st]) : "other";
-        w.sample("llmctl_gateway_requests_total",
+        w.sample(gm::kRequestsTotal,
                  fmt::format("model=\"{}\",endpoint=\"{}\",code=\"{}\"", model_label(m),
                              endpoint_name(static_cast<Endpoint>(e)), code),
                  v);
       }
 
-  w.family("llmctl_gateway_errors_total", "counter",
+  w.family(gm::kErrorsTotal, "counter",
            "Failed requests and attempts, by public model and error class.");
   for (std::size_t m = 0; m <= models; ++m)
     for (int c = 1; c < kErrorClassCount; ++c) {
       double v = sum([&](const MetricsShard& s) { return s.errors(m, c); });
       if (v == 0) continue;
-      w.sample("llmctl_gateway_errors_total",
+      w.sample(gm::kErrorsTotal,
                fmt::format("model=\"{}\",class=\"{}\"", model_label(m),
                            error_class_name(static_cast<ErrorClass>(c))),
                v);
     }
 
   w.family(
-      "llmctl_gateway_tokens_total", "counter",
+      gm::kTokensTotal, "counter",
       "Tokens by public model and type (input is uncached input; reasoning is part of output).");
   for (std::size_t m = 0; m <= models; ++m)
     for (int t = 0; t < kTokenTypeCount; ++t) {
       double v = sum([&](const MetricsShard& s) { return s.tokens(m, t); });
       if (v == 0) continue;
-      w.sample("llmctl_gateway_tokens_total",
+      w.sample(gm::kTokensTotal,
                fmt::format("model=\"{}\",type=\"{}\"", model_label(m),
                            kTokenTypeNames[static_cast<std::size_t>(t)]),
                v);
     }
 
-  w.family("llmctl_gateway_usage_estimated_total", "counter",
+  w.family(gm::kUsageEstimatedTotal, "counter",
            "Requests whose upstream reported no usage, so tokens were estimated (chars/4).");
   for (std::size_t m = 0; m <= models; ++m) {
     double v = sum([&](const MetricsShard& s) { return s.estimated(m); });
-    if (v > 0)
-      w.sample("llmctl_gateway_usage_estimated_total", fmt::format("model=\"{}\"", model_label(m)),
-               v);
+    if (v > 0) w.sample(gm::kUsageEstimatedTotal, fmt::format("model=\"{}\"", model_label(m)), v);
   }
 
-  w.family("llmctl_gateway_cost_usd_total", "counter",
+  w.family(gm::kCostUsdTotal, "counter",
            "Cost in US dollars from the catalog price of each deployment, by public model.");
   for (std::size_t m = 0; m < models; ++m) {
     double v = 0;
     for (const MetricsShard* s : view.shards) v += s->cost(m);
-    w.sample("llmctl_gateway_cost_usd_total", fmt::format("model=\"{}\"", model_label(m)), v);
+    w.sample(gm::kCostUsdTotal, fmt::format("model=\"{}\"", model_label(m)), v);
   }
 
-  w.family("llmctl_gateway_request_duration_seconds", "histogram",
+  w.family(gm::kRequestDurationSeconds, "histogram",
            "Time from request received to response complete, by public model.");
   for (std::size_t m = 0; m <= models; ++m)
     w.histogram(
-        "llmctl_gateway_request_duration_seconds", fmt::format("model=\"{}\"", model_label(m)),
-        view,
+        gm::kRequestDurationSeconds, fmt::format("model=\"{}\"", model_label(m)), view,
         [m](const MetricsShard& s) -> const OwnedHistogram& { return s.request_duration(m); });
 
-  w.family("llmctl_gateway_time_to_first_token_seconds", "histogram",
+  w.family(gm::kTimeToFirstTokenSeconds, "histogram",
            "Streams: time from request received to the first chunk with output, by public model.");
   for (std::size_t m = 0; m < models; ++m)
-    w.histogram("llmctl_gateway_time_to_first_token_seconds",
-                fmt::format("model=\"{}\"", model_label(m)), view,
+    w.histogram(gm::kTimeToFirstTokenSeconds, fmt::format("model=\"{}\"", model_label(m)), view,
                 [m](const MetricsShard& s) -> const OwnedHistogram& { return s.ttft(m); });
 
   w.family(
-      "llmctl_gateway_time_per_output_token_seconds", "histogram",
+      gm::kTimePerOutputTokenSeconds, "histogram",
       "Streams: time after the first token divided by the further output tokens, by public model.");
   for (std::size_t m = 0; m < models; ++m)
-    w.histogram("llmctl_gateway_time_per_output_token_seconds",
-                fmt::format("model=\"{}\"", model_label(m)), view,
+    w.histogram(gm::kTimePerOutputTokenSeconds, fmt::format("model=\"{}\"", model_label(m)), view,
                 [m](const MetricsShard& s) -> const OwnedHistogram& { return s.tpot(m); });
 
-  w.family("llmctl_gateway_upstream_duration_seconds", "histogram",
+  w.family(gm::kUpstreamDurationSeconds, "histogram",
            "Upstream exchange time (request sent to last byte read), by deployment.");
   for (std::size_t d = 0; d < deployments; ++d)
     w.histogram(
-        "llmctl_gateway_upstream_duration_seconds",
+        gm::kUpstreamDurationSeconds,
         fmt::format("deployment=\"{}\"", escape_label(cfg.deployments[d].name)), view,
         [d](const MetricsShard& s) -> const OwnedHistogram& { return s.upstream_duration(d); });
 
-  w.family("llmctl_gateway_overhead_seconds", "histogram",
+  w.family(gm::kOverheadSeconds, "histogram",
            "Time a request spent in the gateway itself: total minus time waiting on upstreams.");
-  w.histogram("llmctl_gateway_overhead_seconds", "", view,
+  w.histogram(gm::kOverheadSeconds, "", view,
               [](const MetricsShard& s) -> const OwnedHistogram& { return s.overhead(); });
 
   struct PoolMetric {
-    const char* name;
+    std::string_view name;
     const char* type;
     const char* help;
     double (*get)(const PoolStats&);
   };
   static const PoolMetric kPool[] = {
-      {"llmctl_gateway_upstream_connections_idle", "gauge",
+      {gm::kUpstreamConnectionsIdle, "gauge",
        "Keep-alive upstream connections parked in the pools, by deployment.",
        [](const PoolStats& p) { return static_cast<double>(p.idle.get()); }},
-      {"llmctl_gateway_upstream_connections_active", "gauge",
+      {gm::kUpstreamConnectionsActive, "gauge",
        "Upstream connections carrying a request, by deployment.",
        [](const PoolStats& p) { return static_cast<double>(p.active.get()); }},
-      {"llmctl_gateway_upstream_connections_opened_total", "counter",
+      {gm::kUpstreamConnectionsOpenedTotal, "counter",
        "Upstream connections opened (TCP, plus TLS for https), by deployment.",
        [](const PoolStats& p) { return static_cast<double>(p.opened.get()); }},
-      {"llmctl_gateway_upstream_connection_reuses_total", "counter",
+      {gm::kUpstreamConnectionReusesTotal, "counter",
        "Upstream requests sent on a kept-alive connection, by deployment.",
        [](const PoolStats& p) { return static_cast<double>(p.reused.get()); }},
-      {"llmctl_gateway_upstream_connect_errors_total", "counter",
+      {gm::kUpstreamConnectErrorsTotal, "counter",
        "Failed upstream connects (resolve, TCP, TLS), by deployment.",
        [](const PoolStats& p) { return static_cast<double>(p.connect_errors.get()); }},
-      {"llmctl_gateway_upstream_queue_timeouts_total", "counter",
+      {gm::kUpstreamQueueTimeoutsTotal, "counter",
        "Requests that waited past queue_timeout_ms for a max_concurrency slot, by deployment.",
        [](const PoolStats& p) { return static_cast<double>(p.queue_timeouts.get()); }},
   };
@@ -297,32 +294,29 @@ std::string render_prometheus(const MetricsView& view) {
     }
   }
 
-  w.family("llmctl_gateway_upstream_inflight_requests", "gauge",
+  w.family(gm::kUpstreamInflightRequests, "gauge",
            "Requests holding a max_concurrency slot, by deployment (all workers).");
   for (std::size_t d = 0; d < deployments && d < view.deployment_inflight.size(); ++d)
     if (cfg.deployments[d].max_concurrency > 0)
-      w.sample("llmctl_gateway_upstream_inflight_requests",
+      w.sample(gm::kUpstreamInflightRequests,
                fmt::format("deployment=\"{}\"", escape_label(cfg.deployments[d].name)),
                static_cast<double>(view.deployment_inflight[d]));
 
-  w.family("llmctl_gateway_inflight_requests", "gauge", "Client requests being served.");
-  w.sample("llmctl_gateway_inflight_requests", "",
-           sum([](const MetricsShard& s) { return s.inflight_now(); }));
-  w.family("llmctl_gateway_workers", "gauge", "Worker threads (one io_context each).");
-  w.sample("llmctl_gateway_workers", "", static_cast<double>(view.shards.size()));
-  w.family("llmctl_gateway_draining", "gauge", "1 while a graceful shutdown is draining requests.");
-  w.sample("llmctl_gateway_draining", "", view.draining ? 1 : 0);
-  w.family("llmctl_gateway_request_log_written_total", "counter",
+  w.family(gm::kInflightRequests, "gauge", "Client requests being served.");
+  w.sample(gm::kInflightRequests, "", sum([](const MetricsShard& s) { return s.inflight_now(); }));
+  w.family(gm::kWorkers, "gauge", "Worker threads (one io_context each).");
+  w.sample(gm::kWorkers, "", static_cast<double>(view.shards.size()));
+  w.family(gm::kDraining, "gauge", "1 while a graceful shutdown is draining requests.");
+  w.sample(gm::kDraining, "", view.draining ? 1 : 0);
+  w.family(gm::kRequestLogWrittenTotal, "counter",
            "Request records written to the SQLite request log.");
-  w.sample("llmctl_gateway_request_log_written_total", "", static_cast<double>(view.log_written));
-  w.family("llmctl_gateway_request_log_dropped_total", "counter",
+  w.sample(gm::kRequestLogWrittenTotal, "", static_cast<double>(view.log_written));
+  w.family(gm::kRequestLogDroppedTotal, "counter",
            "Request records dropped because a worker's log queue was full (never blocks).");
-  w.sample("llmctl_gateway_request_log_dropped_total", "",
+  w.sample(gm::kRequestLogDroppedTotal, "",
            sum([](const MetricsShard& s) { return s.log_dropped_count(); }));
-  w.family("llmctl_gateway_request_log_write_errors_total", "counter",
-           "SQLite batches that failed to write.");
-  w.sample("llmctl_gateway_request_log_write_errors_total", "",
-           static_cast<double>(view.log_write_errors));
+  w.family(gm::kRequestLogWriteErrorsTotal, "counter", "SQLite batches that failed to write.");
+  w.sample(gm::kRequestLogWriteErrorsTotal, "", static_cast<double>(view.log_write_errors));
   return w.take();
 }
 

@@ -20,21 +20,15 @@
 #include "catalog/cost.h"
 #include "gateway/config.h"
 #include "gateway/protocol.h"
+#include "protocol/gateway_metrics.h"
 
 namespace llmctl::gateway {
 
-// gen_ai.client.operation.duration
-inline constexpr std::array<double, 14> kDurationBounds = {
-    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
-// gen_ai.server.time_to_first_token
-inline constexpr std::array<double, 16> kTtftBounds = {
-    0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0};
-// gen_ai.server.time_per_output_token
-inline constexpr std::array<double, 13> kTpotBounds = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,
-                                                       0.3,  0.4,   0.5,  0.75,  1.0, 2.5};
-// Gateway overhead (time not spent waiting on the upstream): microseconds to tens of ms.
-inline constexpr std::array<double, 12> kOverheadBounds = {
-    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25};
+// Bucket bounds: the exposition contract (protocol/gateway_metrics.h), shared with `llmctl deploy`.
+using protocol::gateway_metrics::kDurationBounds;
+using protocol::gateway_metrics::kOverheadBounds;
+using protocol::gateway_metrics::kTpotBounds;
+using protocol::gateway_metrics::kTtftBounds;
 
 // Status codes with their own series; anything else is counted as "other".
 inline constexpr std::array<int, 15> kStatusCodes = {200, 400, 401, 403, 404, 405, 408, 413,

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 namespace llmctl::gateway {
@@ -82,22 +83,21 @@ std::optional<Reject> RouteStage::run(RequestContext& ctx, const Config& config)
     return Reject{404, ErrorClass::kNotFound, std::move(body), std::move(message)};
   }
   ctx.model_index = static_cast<int>(ctx.group - config.models.data());
-  // The group's strategy (router.h); the weighted one is WeightedRouter's draw over the
-  // deployments that are available now.
-  RouteInput in{.random = ctx.random, .signals = ctx.signals};
-  if (ctx.group->routing == RoutingStrategy::kPrefix)
-    in.prefix_hash = prefix_hash(ctx.body, ctx.endpoint, ctx.group->affinity.prefix_chars,
-                                 ctx.group->affinity.messages);
-  ctx.route_reason = route(config, *ctx.group, in, ctx.candidates);
   return std::nullopt;
 }
 
-Pipeline Pipeline::standard(const Router& router) {
+Pipeline Pipeline::standard() {
   Pipeline p;
   p.add(std::make_unique<ParseStage>());
   p.add(std::make_unique<ValidateStage>());
-  p.add(std::make_unique<RouteStage>(router));
+  p.add(std::make_unique<RouteStage>());
   return p;
+}
+
+void Pipeline::insert_after(std::string_view after, std::unique_ptr<Stage> stage) {
+  auto it = std::find_if(stages_.begin(), stages_.end(),
+                         [&](const auto& s) { return s->name() == after; });
+  stages_.insert(it == stages_.end() ? it : it + 1, std::move(stage));
 }
 
 std::optional<Reject> Pipeline::run(RequestContext& ctx, const Config& config) const {

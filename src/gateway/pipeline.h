@@ -3,9 +3,10 @@
 // error (Reject). Stages see the request and the config snapshot, never sockets or clocks, so
 // they are tested without a server.
 //
-// This release: parse -> validate -> route. Authentication, limits/budgets and caching come as
-// further stages in the same chain. Stages are built once per worker and are stateless per
-// request, so running the chain allocates nothing beyond the context itself.
+// This release: parse -> validate -> route (model -> group; which deployments is the
+// AttemptPlanner's, planner.h). Authentication, limits/budgets and caching come as further
+// stages in the same chain. Stages are built once per worker and are stateless per request, so
+// running the chain allocates nothing beyond the context itself.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -16,17 +17,23 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/attribution.h"
 #include "gateway/config.h"
 #include "gateway/protocol.h"
-#include "gateway/router.h"
+
+namespace llmctl::store {
+struct KeyRecord;
+}
 
 namespace llmctl::gateway {
+
+class AdmissionTicket;
 
 struct RequestContext {
   // Inputs.
   Endpoint endpoint = Endpoint::kChat;
   std::string_view raw_body;
-  std::uint64_t random = 0;  // one uniform draw from the worker's generator, for routing
+  CallerHeaders headers;  // who is calling (governance_stages.h)
   // Filled by the stages.
   boost::json::value body;  // parsed once; the upstream body is serialised from it
   std::string model;        // the public model name asked for
@@ -35,17 +42,20 @@ struct RequestContext {
   bool client_wants_usage = false;  // stream_options.include_usage as the client sent it
   std::size_t prompt_chars = 0;     // for estimates when the upstream reports no usage
   const ModelGroup* group = nullptr;
-  std::vector<int> candidates;  // available deployment indices, first choice first
-  // Live deployment signals for routing (breakers, health, load); null: all available.
-  const RouteSignals* signals = nullptr;
-  RouteReason route_reason = RouteReason::kWeighted;
+  // Governance (governance_stages.h): the caller's key (null: anonymous), what the request
+  // says about itself, and who it is attributed to (request log v2, limits, budgets).
+  const store::KeyRecord* key = nullptr;
+  RequestFacts facts;
+  Attribution who;
+  AdmissionTicket* ticket = nullptr;  // admitted by limits/budgets: settled when the request ends
 };
 
 struct Reject {
   int status = 400;
   ErrorClass error_class = ErrorClass::kBadRequest;
-  std::string body;     // OpenAI-shaped error JSON
-  std::string message;  // the same message, for the request log
+  std::string body;              // OpenAI-shaped error JSON
+  std::string message;           // the same message, for the request log
+  std::string retry_after = {};  // sent as Retry-After when set (a limit's 429)
 };
 
 class Stage {
@@ -71,23 +81,22 @@ class ValidateStage final : public Stage {
   std::optional<Reject> run(RequestContext& ctx, const Config& config) const override;
 };
 
-// Public model -> group (404 model_not_found) -> candidate deployments by the group's routing
-// strategy (route() in router.h; the Router is kept for callers that order without signals).
+// Public model -> group (404 model_not_found). Which deployments of it (and of its fallback
+// groups) the request tries is the AttemptPlanner's (planner.h), with route_group() for every
+// group alike.
 class RouteStage final : public Stage {
  public:
-  explicit RouteStage(const Router& router) : router_(router) {}
   std::string_view name() const override { return "route"; }
   std::optional<Reject> run(RequestContext& ctx, const Config& config) const override;
-
- private:
-  const Router& router_;
 };
 
 class Pipeline {
  public:
   // parse -> validate -> route.
-  static Pipeline standard(const Router& router);
+  static Pipeline standard();
   void add(std::unique_ptr<Stage> stage) { stages_.push_back(std::move(stage)); }
+  // Puts `stage` right after the stage named `after` (at the end when there is none).
+  void insert_after(std::string_view after, std::unique_ptr<Stage> stage);
   std::optional<Reject> run(RequestContext& ctx, const Config& config) const;
   const std::vector<std::unique_ptr<Stage>>& stages() const { return stages_; }
 

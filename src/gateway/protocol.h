@@ -14,8 +14,11 @@ namespace anthropic = protocol::anthropic;
 
 // errors.h
 using protocol::classify_upstream_status;
+using protocol::deployment_worked;
 using protocol::error_class_name;
+using protocol::error_status;
 using protocol::ErrorClass;
+using protocol::ErrorStatus;
 using protocol::kErrorClassCount;
 using protocol::openai_error_body;
 using protocol::retryable;

@@ -1,8 +1,8 @@
-// The gateway's request handler: routes a request through the stage pipeline, then the
-// upstream attempt loop (breakers, retries with backoff under the retry budget, fallback and
-// context-window groups), relays the answer (whole, or SSE event by event), accounts usage and
-// cost, and records metrics and the request-log entry. One GatewayHandler per worker; it keeps
-// the config generations its requests still use (WorkerGen) and adopts new ones on reload.
+// The gateway's request handler: runs a request through the stage pipeline, then the attempt
+// loop — the AttemptPlanner (planner.h) decides every attempt, wait and stop; this file does the
+// I/O it asks for — relays the answer (whole, or SSE event by event) from one place, accounts
+// usage and cost, and records metrics and the request-log entry. One GatewayHandler per worker; it
+// keeps the config generations its requests still use (WorkerGen) and adopts new ones on reload.
 #include "gateway/proxy.h"
 
 #include <fmt/format.h>
@@ -14,7 +14,13 @@
 #include <random>
 #include <unordered_map>
 
+#include "common/clock.h"
+#include "common/random.h"
+#include "gateway/governance_admission.h"
+#include "gateway/governance_runtime.h"
+#include "gateway/governance_stages.h"
 #include "gateway/pipeline.h"
+#include "gateway/planner.h"
 #include "gateway/protocol.h"
 #include "gateway/translate.h"
 #include "gateway/upstream.h"
@@ -38,16 +44,7 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// The breaker and budget clock: monotonic milliseconds.
-std::int64_t mono_ms() {
-  return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
-}
+std::int64_t unix_ms() { return real_clock().unix_ms(); }
 
 // Time points and deadlines of one request.
 struct Timing {
@@ -56,40 +53,26 @@ struct Timing {
   std::optional<Clock::time_point> first_token, last_token;
   Clock::time_point attempt_start = start;
   // Per-request overrides (x-llmctl-*-timeout-ms), clamped per deployment when used.
-  std::string first_byte_header, idle_header;
+  std::string first_byte_header, idle_header, connect_header;
   Clock::time_point deadline = Clock::time_point::max();  // x-llmctl-timeout-ms, all attempts
 };
 
 // How one attempt (or the whole request) ended.
 struct Outcome {
-  bool final = false;  // the client has its answer or is gone: try nothing more
-  int status = 0;      // final: status sent to the client; else the upstream's status (0: none)
+  bool answered = false;  // the client has its answer (a relayed stream) or is gone
+  int status = 0;         // an answer to relay (the upstream's, or the pipeline's); 0: none. After
+                          // answer(): the status the client got (499: it was gone)
   ErrorClass error = ErrorClass::kNone;
-  std::string message;  // for the log and, for gateway errors, the client
-  // Not final: an upstream error answer to relay if no other candidate does better.
-  std::string body, content_type, retry_after;
+  std::string message;  // for the log and, for answers the gateway makes, the client
+  std::string body, content_type, retry_after;  // the answer to relay (status > 0)
   std::optional<Accounting> accounting;
+  std::string finish_reason;  // as the upstream reported it (attribution.h normalises it)
 };
 
-// Holds a max_concurrency slot of a deployment; frees it on destruction.
-class Slot {
- public:
-  Slot() = default;
-  explicit Slot(std::atomic<int>* counter) : counter_(counter) {}
-  Slot(Slot&& o) noexcept : counter_(std::exchange(o.counter_, nullptr)) {}
-  Slot& operator=(Slot&& o) noexcept {
-    release();
-    counter_ = std::exchange(o.counter_, nullptr);
-    return *this;
-  }
-  ~Slot() { release(); }
-  void release() {
-    if (counter_) counter_->fetch_sub(1, std::memory_order_acq_rel);
-    counter_ = nullptr;
-  }
-
- private:
-  std::atomic<int>* counter_ = nullptr;
+// Clears the exchange's extra headers when a request's coroutine ends.
+struct HeadersReset {
+  Exchange& ex;
+  ~HeadersReset() { ex.set_more_headers(nullptr); }
 };
 
 class InflightGuard {
@@ -101,23 +84,6 @@ class InflightGuard {
   OwnedGauge& g_;
 };
 
-// Routing signals over a snapshot's shared deployment runtime. `now_ms` is set by the worker
-// before each routing call (the worker is single-threaded).
-class SnapshotSignals final : public RouteSignals {
- public:
-  explicit SnapshotSignals(const Snapshot& s) : s_(s) {}
-  bool available(int d) const override { return rt(d).available(now_ms); }
-  int outstanding(int d) const override {
-    return rt(d).outstanding.load(std::memory_order_relaxed);
-  }
-  double ttft_ewma_ms(int d) const override { return rt(d).ttft_ms.get(); }
-  std::int64_t now_ms = 0;
-
- private:
-  const DeploymentRuntime& rt(int d) const { return *s_.deployments[static_cast<std::size_t>(d)]; }
-  const Snapshot& s_;
-};
-
 // One config generation as a worker uses it: the snapshot, this worker's shard, its pools
 // (shared with the next generation for unchanged deployments) and the requests still on it.
 struct WorkerGen {
@@ -125,30 +91,15 @@ struct WorkerGen {
       : snap(std::move(s)),
         cfg(*snap->config),
         metrics(*snap->shards[static_cast<std::size_t>(worker)]),
-        signals(*snap) {}
+        world{.config = &cfg, .deployments = snap->deployments, .groups = snap->groups} {}
   std::shared_ptr<const Snapshot> snap;
   const Config& cfg;
   MetricsShard& metrics;
-  SnapshotSignals signals;
+  PlannerWorld world;
   std::vector<std::shared_ptr<UpstreamPool>> pools;
   std::string models_json;
   int inflight = 0;
 };
-
-// The deployment worked, whatever the client asked (a 400 is the client's problem).
-bool deployment_ok(const Outcome& o) {
-  switch (o.error) {
-    case ErrorClass::kNone:
-    case ErrorClass::kUpstreamClient:
-    case ErrorClass::kContextLength:
-    case ErrorClass::kClientDisconnect:
-    case ErrorClass::kBadRequest:
-    case ErrorClass::kShutdown:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // The connection settings a pool was built with; a pool carries over a reload only when they
 // are unchanged.
@@ -164,9 +115,15 @@ class GatewayHandler final : public SnapshotSink {
         worker_index_(worker),
         state_(state),
         queue_(*state.queues[static_cast<std::size_t>(worker)]),
-        pipeline_(Pipeline::standard(router_)),
-        rng_(std::random_device{}() ^ (static_cast<std::uint64_t>(worker) << 32)),
+        pipeline_(Pipeline::standard()),
+        rng_((static_cast<std::uint64_t>(std::random_device{}()) << 32 ^ std::random_device{}()) ^
+             static_cast<std::uint64_t>(worker)),
         id_prefix_(fmt::format("{:x}-{}", state.started_unix_s, worker)) {
+    if (state.governance) {
+      gov_ = std::make_unique<WorkerGovernance>(*state.governance, worker);
+      gov_->start(w.io());  // before the worker runs: its Redis connection lives on w.io()
+    }
+    add_governance_stages(pipeline_, gov_.get());
     adopt(state.current());
   }
 
@@ -185,7 +142,11 @@ class GatewayHandler final : public SnapshotSink {
  private:
   asio::awaitable<void> proxy(Exchange& ex, Endpoint endpoint);
   asio::awaitable<Outcome> attempt(Exchange& ex, WorkerGen& g, RequestContext& ctx, int di,
-                                   RequestRecord& rec, Timing& tm, bool context_fallback);
+                                   RequestRecord& rec, Timing& tm);
+  // The one place a proxied request's answer is written, unless a relayed stream already
+  // wrote it: the relayed answer (upstream's or the pipeline's), else a gateway error with
+  // error_status()'s mapping, in the client's API (the exchange's error-body filter).
+  asio::awaitable<void> answer(Exchange& ex, const RequestRecord& rec, Outcome& o);
   asio::awaitable<Outcome> relay_stream(Exchange& ex, WorkerGen& g, RequestContext& ctx, int di,
                                         std::unique_ptr<UpstreamConnection> conn,
                                         ResponseParser& parser, RequestRecord& rec, Timing& tm,
@@ -193,13 +154,13 @@ class GatewayHandler final : public SnapshotSink {
   asio::awaitable<error_code> read_all(UpstreamConnection& conn, ResponseParser& parser,
                                        std::string& out, std::size_t limit, int idle_ms,
                                        Clock::time_point deadline, Timing& tm);
-  asio::awaitable<std::optional<Slot>> acquire_slot(WorkerGen& g, int di);
   void finish(WorkerGen& g, const RequestContext& ctx, RequestRecord& rec, const Timing& tm,
               const Outcome& o);
   UpstreamTimeouts timeouts_for(const WorkerGen& g, const Deployment& d, const Timing& tm) const {
     UpstreamTimeouts t = d.timeouts;
     t.first_byte_ms = clamp_timeout_ms(tm.first_byte_header, t.first_byte_ms, g.cfg.min_timeout_ms);
     t.idle_ms = clamp_timeout_ms(tm.idle_header, t.idle_ms, g.cfg.min_timeout_ms);
+    t.connect_ms = clamp_timeout_ms(tm.connect_header, t.connect_ms, g.cfg.min_timeout_ms);
     return t;
   }
   asio::awaitable<void> simple_error(Exchange& ex, unsigned status, std::string_view message,
@@ -212,12 +173,12 @@ class GatewayHandler final : public SnapshotSink {
   int worker_index_;
   GatewayState& state_;
   RecordQueue& queue_;
-  WeightedRouter router_;
   Pipeline pipeline_;
-  std::mt19937_64 rng_;
+  SplitMix64 rng_;
   std::string id_prefix_;
   std::uint64_t counter_ = 0;
   std::vector<std::unique_ptr<WorkerGen>> gens_;  // back(): the current generation
+  std::unique_ptr<WorkerGovernance> gov_;         // null: no governance (tests)
 };
 
 // Holds a generation for one request (a worker-local count, no atomics); the last request on
@@ -337,7 +298,8 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
   }
   if (target == "/metrics") {
     std::string text = render_prometheus(state_.view(*g.snap)) +
-                       render_resilience_metrics(*g.snap, state_.reloads, mono_ms());
+                       render_resilience_metrics(*g.snap, state_.reloads, real_clock().now_ms());
+    if (state_.governance) text += state_.governance->render_metrics(g.cfg, unix_ms());
     co_await ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", std::move(text));
     co_return;
   }
@@ -359,29 +321,55 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   RequestContext ctx;
   ctx.endpoint = endpoint;
   ctx.raw_body = ex.request().body();
-  ctx.random = rng_();
-  ctx.signals = &g.signals;
-  g.signals.now_ms = mono_ms();
+  ctx.headers = caller_headers(ex.request());
   if (auto reject = pipeline_.run(ctx, cfg)) {
     rec.model = ctx.model;
+    describe_request(rec, ctx.facts, ctx.who);
     Outcome o;
-    o.final = true;
+    o.status = reject->status;
     o.error = reject->error_class;
-    o.message = reject->message;
-    bool ok = co_await ex.respond(static_cast<unsigned>(reject->status), kJson, reject->body,
-                                  {.request_id = rec.request_id});
-    o.status = ok ? reject->status : 499;
+    o.message = std::move(reject->message);
+    o.body = std::move(reject->body);
+    o.retry_after = std::move(reject->retry_after);
+    co_await answer(ex, rec, o);
     finish(g, ctx, rec, tm, o);
     co_return;
   }
   rec.model = ctx.model;
+  describe_request(rec, ctx.facts, ctx.who);
   rec.stream = ctx.stream;
-  rec.route_reason = std::string(route_reason_name(ctx.route_reason));
+
+  // Limits and budgets (governance_admission.h): admitted, or answered here.
+  AdmissionTicket ticket;
+  HeadersReset headers_reset{ex};  // the exchange never keeps a pointer into this frame
+  std::vector<std::pair<std::string, std::string>> refusal_headers;
+  if (gov_) {
+    std::optional<Refusal> refused =
+        co_await admit_request(*gov_, cfg, ctx, rec.request_id, unix_ms(), ticket);
+    if (refused) {
+      if (!refused->retry_after_ms.empty())
+        refusal_headers.emplace_back("retry-after-ms", refused->retry_after_ms);
+      if (!refused->should_retry) refusal_headers.emplace_back("x-should-retry", "false");
+      ex.set_more_headers(&refusal_headers);
+      Outcome o;
+      o.status = refused->status;
+      o.error = refused->error_class;
+      o.message = std::move(refused->message);
+      o.body = std::move(refused->body);
+      o.retry_after = std::move(refused->retry_after);
+      co_await answer(ex, rec, o);
+      finish(g, ctx, rec, tm, o);
+      co_return;
+    }
+    ctx.ticket = &ticket;
+    ex.set_more_headers(&ticket.headers());
+  }
 
   // Per-request timeouts: a client may shorten the configured ones, never lengthen them.
   const auto& req = ex.request();
   tm.first_byte_header = std::string(req["x-llmctl-first-byte-timeout-ms"]);
   tm.idle_header = std::string(req["x-llmctl-idle-timeout-ms"]);
+  tm.connect_header = std::string(req["x-llmctl-connect-timeout-ms"]);
   if (auto total = req["x-llmctl-timeout-ms"]; !total.empty()) {
     int bound = 0;
     for (int d : ctx.group->deployments)
@@ -389,204 +377,85 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     tm.deadline = tm.start + milliseconds(clamp_timeout_ms(total, bound, cfg.min_timeout_ms));
   }
 
-  // The attempt loop. Groups in order: the requested one, then (after a context-length error)
-  // its context_window_fallbacks, else its fallbacks, each group's own fallbacks after it.
-  // Within a group, attempts take the routed candidates in turn (max_attempts in all); going
-  // back to a deployment already tried waits a full-jitter backoff (or its Retry-After).
-  // Every attempt after the request's first spends the requested group's retry budget.
-  GroupRuntime& budget_owner = *g.snap->groups[static_cast<std::size_t>(ctx.model_index)];
-  budget_owner.budget.on_request(mono_ms());
-  // (No heap allocation here on the happy path: groups fit inline, retry_after stays empty.)
-  boost::container::small_vector<int, 8> groups{ctx.model_index};
+  // The attempt loop: the planner decides, this coroutine does the I/O and reports back.
+  AttemptPlanner plan(g.world, ctx, tm.deadline, real_clock(), rng_);
   Outcome last;
-  bool have_last = false, stop = false;
-  int attempts = 0;
-  for (std::size_t qi = 0; qi < groups.size() && !stop; ++qi) {
-    const ModelGroup& grp = cfg.models[static_cast<std::size_t>(groups[qi])];
-    GroupRuntime& grt = *g.snap->groups[static_cast<std::size_t>(groups[qi])];
-    if (qi > 0) {
-      g.signals.now_ms = mono_ms();
-      RouteInput in{.random = rng_(), .signals = &g.signals};
-      if (grp.routing == RoutingStrategy::kPrefix)
-        in.prefix_hash =
-            prefix_hash(ctx.body, ctx.endpoint, grp.affinity.prefix_chars, grp.affinity.messages);
-      route(cfg, grp, in, ctx.candidates);
-    }
-    const std::size_t n = ctx.candidates.size();
-    if (n == 0) {
-      grt.all_unavailable.fetch_add(1, std::memory_order_relaxed);
+  bool have_last = false;
+  std::optional<asio::steady_timer> timer;
+  while (true) {
+    Step step = plan.next();
+    if (step.kind == Step::kStop) {
       if (!have_last) {
-        last = Outcome{};
-        last.error = ErrorClass::kUnavailable;
-        last.message = fmt::format(
-            "no deployment of model {} is available (unhealthy or circuit open)", grp.name);
+        last.error = step.error;
+        last.message = std::move(step.message);
       }
+      break;
     }
-    std::vector<std::int64_t> retry_after;  // per candidate: its last Retry-After, ms (lazy)
-    std::uint64_t refused = 0;  // candidates (bit ci) whose API cannot express the request
-    bool to_context = false;
-    for (int k = 0; k < grp.max_attempts && n > 0 && !stop; ++k) {
-      const std::size_t ci = static_cast<std::size_t>(k) % n;
-      const int di = ctx.candidates[ci];
-      const Deployment& d = cfg.deployments[static_cast<std::size_t>(di)];
-      DeploymentRuntime& drt = *g.snap->deployments[static_cast<std::size_t>(di)];
-      if (ci < 64 && (refused >> ci) & 1) continue;  // asking again gives the same refusal
-      if (Clock::now() >= tm.deadline) {  // x-llmctl-timeout-ms spent: answer with what we have
-        if (!have_last) {
-          last.error = ErrorClass::kTimeout;
-          last.message = "the request's x-llmctl-timeout-ms passed";
-        }
-        stop = true;
-        break;
-      }
-      double wait_ms = 0;
-      if (static_cast<std::size_t>(k) >= n) {
-        const std::int64_t ra = ci < retry_after.size() ? retry_after[ci] : -1;
-        if (ra > grp.retry.retry_after_max_ms) continue;  // not worth the wait
-        std::uniform_real_distribution<double> u01(0, 1);
-        wait_ms = std::max(backoff_ms(grp.retry, k / static_cast<int>(n) - 1, u01(rng_)),
-                           static_cast<double>(ra));
-        if (Clock::now() + milliseconds(static_cast<std::int64_t>(wait_ms)) >= tm.deadline) {
-          stop = true;
-          break;
-        }
-      }
-      if (!drt.available(mono_ms() + static_cast<std::int64_t>(wait_ms))) continue;
-      if (attempts > 0) {
-        if (!budget_owner.budget.try_retry(mono_ms())) {
-          budget_owner.budget_exhausted.fetch_add(1, std::memory_order_relaxed);
-          if (!have_last) {
-            last.error = ErrorClass::kUnavailable;
-            last.message = "retry budget exhausted";
-          }
-          stop = true;
-          break;
-        }
-        if (k > 0) grt.retries.fetch_add(1, std::memory_order_relaxed);
-      }
-      if (wait_ms > 0) {
-        asio::steady_timer timer(
-            worker_.io(), std::chrono::microseconds(static_cast<std::int64_t>(wait_ms * 1000)));
-        co_await timer.async_wait(use_nothrow);
-      }
-      rec.deployment = d.name;
-      rec.provider = std::string(provider_kind_name(d.kind));
-      rec.upstream_model = d.model;
-      rec.price_id = d.price_id;
-      // The concurrency slot first: a half-open probe must not be held while queueing.
-      std::optional<Slot> slot = co_await acquire_slot(g, di);
-      const Admission admission = slot ? drt.breaker.admit(mono_ms()) : Admission::kReject;
-      if (slot && admission == Admission::kReject) continue;  // opened meanwhile
-      ++attempts;
-      ++rec.attempts;
-      if (!slot) {
-        last = Outcome{};
-        have_last = true;
-        last.error = ErrorClass::kOverloaded;
-        last.message =
-            fmt::format("deployment {} is at max_concurrency {}", d.name, d.max_concurrency);
-        g.metrics.count_error(ctx.model_index, last.error);
-        continue;
-      }
-      tm.attempt_start = Clock::now();
-      drt.outstanding.fetch_add(1, std::memory_order_relaxed);
-      drt.attempts.fetch_add(1, std::memory_order_relaxed);
-      Outcome o = co_await attempt(ex, g, ctx, di, rec, tm, !grp.context_groups.empty());
-      drt.outstanding.fetch_sub(1, std::memory_order_relaxed);
-      slot.reset();
-      const bool ok = deployment_ok(o);
-      drt.breaker.record(mono_ms(), ok, admission);
-      if (!ok) {
-        drt.failures.fetch_add(1, std::memory_order_relaxed);
-        drt.note_error(unix_ms(), error_class_name(o.error), o.message);
-      }
-      g.metrics.upstream_duration(di).observe(seconds_since(tm.attempt_start));
-      if (o.final) {
-        finish(g, ctx, rec, tm, o);
-        co_return;
-      }
-      g.metrics.count_error(ctx.model_index, o.error);
-      if (o.error == ErrorClass::kBadRequest) {
-        // Refused before any I/O (translation): not a retry of anything, so no budget spent.
-        if (ci < 64) refused |= std::uint64_t{1} << ci;
-        --attempts;
-      }
-      if (!o.retry_after.empty())
-        if (auto ms = parse_retry_after(o.retry_after, unix_ms() / 1000)) {
-          retry_after.resize(n, -1);
-          retry_after[ci] = *ms;
-        }
-      const bool context = o.error == ErrorClass::kContextLength;
-      last = std::move(o);
+    if (step.kind == Step::kWait) {
+      if (!timer) timer.emplace(worker_.io());
+      timer->expires_after(step.wait);
+      co_await timer->async_wait(use_nothrow);
+      continue;
+    }
+    const int di = step.deployment;
+    const Deployment& d = cfg.deployments[static_cast<std::size_t>(di)];
+    rec.deployment = d.name;
+    rec.provider = std::string(provider_kind_name(d.kind));
+    rec.upstream_model = d.model;
+    rec.price_id = d.price_id;
+    ++rec.attempts;
+    if (step.kind == Step::kOverloaded) {
+      g.metrics.pool(di).queue_timeouts.add();
+      last = Outcome{};
       have_last = true;
-      if (context) {
-        to_context = true;
-        break;
-      }
+      last.error = step.error;
+      last.message = std::move(step.message);
+      g.metrics.count_error(ctx.model_index, last.error);
+      continue;
     }
-    // What to try next: context-window groups first (only after a context-length error),
-    // otherwise the group's fallbacks, queued after anything already waiting.
-    const auto& next = to_context ? grp.context_groups : grp.fallback_groups;
-    std::size_t at = to_context ? qi + 1 : groups.size();
-    for (int ng : next) {
-      if (std::find(groups.begin(), groups.end(), ng) != groups.end()) continue;
-      groups.insert(groups.begin() + static_cast<std::ptrdiff_t>(at++), ng);
-    }
-    if (qi + 1 < groups.size() && !stop) {
-      const ModelGroup& ng = cfg.models[static_cast<std::size_t>(groups[qi + 1])];
-      if (to_context)
-        budget_owner.fallbacks_context.fetch_add(1, std::memory_order_relaxed);
-      else
-        budget_owner.fallbacks_group.fetch_add(1, std::memory_order_relaxed);
-      rec.route_reason +=
-          fmt::format(">{}:{}", to_context ? "context_window" : "fallback", ng.name);
-    }
+    tm.attempt_start = Clock::now();
+    Outcome o = co_await attempt(ex, g, ctx, di, rec, tm);
+    g.metrics.upstream_duration(di).observe(seconds_since(tm.attempt_start));
+    const Disposition disposition = plan.record({.error = o.error,
+                                                 .retry_after = o.retry_after,
+                                                 .message = o.message,
+                                                 .client_answered = o.answered});
+    if (disposition == Disposition::kContinue) g.metrics.count_error(ctx.model_index, o.error);
+    last = std::move(o);
+    have_last = true;
+    if (disposition == Disposition::kAnswer) break;
   }
-
-  // Every candidate failed before anything reached the client.
-  Outcome o = std::move(last);
-  o.final = true;
-  bool ok = false;
-  if (o.status >= 400) {
-    // Relay the upstream's own answer (429 with its Retry-After, 5xx with its error body).
-    std::string ctype = o.content_type;
-    if (ctype.empty()) ctype = kJson;
-    ok = co_await ex.respond(static_cast<unsigned>(o.status), ctype, std::move(o.body),
-                             {.request_id = rec.request_id, .retry_after = o.retry_after});
-  } else {
-    int status = 502;
-    std::string_view code = "upstream_error";
-    if (o.error == ErrorClass::kTimeout) status = 504, code = "upstream_timeout";
-    if (o.error == ErrorClass::kOverloaded) status = 503, code = "upstream_overloaded";
-    if (o.error == ErrorClass::kUnavailable) status = 503, code = "upstream_unavailable";
-    ok =
-        co_await ex.respond(static_cast<unsigned>(status), kJson,
-                            openai_error_body(fmt::format("Upstream request failed: {}", o.message),
-                                              "server_error", {}, code),
-                            {.request_id = rec.request_id});
-    o.status = status;
-  }
-  if (!ok) o.status = 499;
-  finish(g, ctx, rec, tm, o);
+  rec.route_reason = plan.route_reason();
+  co_await answer(ex, rec, last);
+  finish(g, ctx, rec, tm, last);
 }
 
-asio::awaitable<std::optional<Slot>> GatewayHandler::acquire_slot(WorkerGen& g, int di) {
-  const Deployment& d = g.cfg.deployments[static_cast<std::size_t>(di)];
-  if (d.max_concurrency <= 0) co_return Slot{};
-  std::atomic<int>& n = g.snap->deployments[static_cast<std::size_t>(di)]->capped_inflight;
-  const auto until = Clock::now() + milliseconds(d.queue_timeout_ms);
-  asio::steady_timer timer(worker_.io());
-  while (true) {
-    int cur = n.load(std::memory_order_relaxed);
-    while (cur < d.max_concurrency)
-      if (n.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel)) co_return Slot{&n};
-    // Slots free up on any worker; a short poll keeps this lock-free and bounded.
-    if (Clock::now() >= until || worker_.draining()) {
-      g.metrics.pool(di).queue_timeouts.add();
-      co_return std::nullopt;
+asio::awaitable<void> GatewayHandler::answer(Exchange& ex, const RequestRecord& rec, Outcome& o) {
+  if (o.answered) co_return;
+  bool ok = false;
+  if (o.status > 0) {
+    // Relay the answer as it is: a success, or the upstream's own error (a 429 with its
+    // Retry-After, a 5xx with its error body), or the pipeline's rejection.
+    std::string ctype = o.content_type.empty() ? std::string(kJson) : std::move(o.content_type);
+    const bool success = o.status >= 200 && o.status < 300;
+    ok = co_await ex.respond(static_cast<unsigned>(o.status), ctype, std::move(o.body),
+                             {.request_id = rec.request_id,
+                              .deployment = success ? std::string_view(rec.deployment) : "",
+                              .retry_after = o.retry_after});
+  } else {
+    const ErrorStatus es = error_status(o.error);
+    std::string body = openai_error_body(fmt::format("Upstream request failed: {}", o.message),
+                                         es.type, {}, es.code);
+    ok = co_await ex.respond(static_cast<unsigned>(es.status), kJson, std::move(body),
+                             {.request_id = rec.request_id});
+    o.status = es.status;
+  }
+  if (!ok) {
+    o.status = 499;
+    if (o.error == ErrorClass::kNone) {
+      o.error = ErrorClass::kClientDisconnect;
+      o.message = "client disconnected before the response was written";
     }
-    timer.expires_after(2ms);
-    co_await timer.async_wait(use_nothrow);
   }
 }
 
@@ -609,8 +478,7 @@ asio::awaitable<error_code> GatewayHandler::read_all(UpstreamConnection& conn,
 }
 
 asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, RequestContext& ctx,
-                                                 int di, RequestRecord& rec, Timing& tm,
-                                                 bool context_fallback) {
+                                                 int di, RequestRecord& rec, Timing& tm) {
   const Deployment& d = g.cfg.deployments[static_cast<std::size_t>(di)];
   UpstreamPool& pool = *g.pools[static_cast<std::size_t>(di)];
   const UpstreamTimeouts to = timeouts_for(g, d, tm);
@@ -654,7 +522,7 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   req.keep_alive(true);
 
   const auto t_io = Clock::now();
-  Acquired a = co_await pool.acquire();
+  Acquired a = co_await pool.acquire(static_cast<int>(within(to.connect_ms).count()));
   std::optional<ResponseParser> parser;
   error_code ec;
   for (int tries = 0; a.conn; ++tries) {
@@ -665,7 +533,7 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
     if (!ec || !a.conn->reused() || tries > 0 || ec == beast::error::timeout) break;
     // The upstream had closed this kept-alive connection: once more on a new one.
     pool.release(std::move(a.conn), false);
-    a = co_await pool.connect_new();
+    a = co_await pool.connect_new(static_cast<int>(within(to.connect_ms).count()));
   }
   tm.upstream_s += seconds_since(t_io);
   Outcome o;
@@ -702,15 +570,6 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
     o.message = fmt::format("upstream {} answered {}", d.name, status);
     o.body = std::move(body);
     o.content_type = ctype;
-    const bool next =
-        retryable(o.error) || (o.error == ErrorClass::kContextLength && context_fallback);
-    if (!next) {
-      // A client error (400, 401, 404 ...) is the client's answer, from whichever deployment.
-      o.final = true;
-      bool ok = co_await ex.respond(static_cast<unsigned>(status), ctype, std::move(o.body),
-                                    {.request_id = rec.request_id});
-      if (!ok) o.status = 499;
-    }
     co_return o;
   }
 
@@ -740,15 +599,10 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   ReportedUsage usage = answer->usage;
   o.accounting =
       account(usage, ctx.prompt_chars, usage.present ? 0 : response_output_chars(body), d.price);
-  o.final = true;
   o.status = status;
-  bool ok = co_await ex.respond(static_cast<unsigned>(status), ctype, std::move(body),
-                                {.request_id = rec.request_id, .deployment = d.name});
-  if (!ok) {
-    o.status = 499;
-    o.error = ErrorClass::kClientDisconnect;
-    o.message = "client disconnected before the response was written";
-  }
+  o.finish_reason = scan_finish_reason(body);
+  o.body = std::move(body);
+  o.content_type = std::move(ctype);
   co_return o;
 }
 
@@ -761,7 +615,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
   UpstreamPool& pool = *g.pools[static_cast<std::size_t>(di)];
   const int idle_ms = timeouts_for(g, d, tm).idle_ms;
   Outcome o;
-  o.final = true;
+  o.answered = true;
   o.status = 200;
 
   // The client's response starts with the first complete event, not with the upstream's
@@ -771,17 +625,15 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
   SseParser sse;
   SseEvent ev;
   std::string out;
-  // Set when the client's API or the deployment's is Anthropic's: it translates (or relays)
-  // each event and reads usage and the end; null keeps the OpenAI scanning below.
-  std::unique_ptr<StreamTransform> transform =
+  // Relays (or translates) each event into the client's API and reads usage and the end.
+  const std::unique_ptr<StreamTransform> transform =
       make_stream_transform(ctx.endpoint, d.kind, ctx.client_wants_usage, unix_ms() / 1000);
   // Not zero-filled, and 4 KiB: a read returns what has arrived (events are a few hundred
   // bytes), and with 1,000 open streams every KiB here is a MiB of RSS.
   constexpr std::size_t kReadChunk = 4096;
   std::unique_ptr<char[]> buf(new char[kReadChunk]);
-  ReportedUsage usage;
   std::size_t output_chars = 0;
-  bool saw_done = false, client_gone = false;
+  bool client_gone = false;
   // An event with output: the first one times TTFT (request and the deployment's EWMA).
   auto note_output = [&](std::size_t chars) {
     const auto now = Clock::now();
@@ -808,44 +660,19 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     sse.feed(std::string_view(buf.get(), n));
     out.clear();
     while (sse.next(ev)) {
-      if (transform) {
-        const bool nothing_yet = !started && out.empty();
-        StreamStep step = transform->on_event(ev, out);
-        if (step.upstream_error) {
-          if (nothing_yet) {  // an error before anything reached the client: fall back
-            early_error = true;
-            break;
-          }
-          o.error = ErrorClass::kUpstreamServer;
-          o.message = fmt::format("upstream {} sent an error event mid-stream", d.name);
-        } else if (step.output) {
-          note_output(step.output_chars);
-        }
-        continue;
-      }
-      if (ev.data == "[DONE]") {
-        saw_done = true;
-        out.append(ev.raw);
-        continue;
-      }
-      if (ev.data.find("\"usage\"") != std::string::npos) {
-        if (auto u = usage_from_chunk(ev.data)) {
-          usage = *u;
-          // The gateway asked for usage; a client that did not gets no usage-only chunk.
-          if (!ctx.client_wants_usage && chunk_is_usage_only(ev.data)) continue;
-        }
-      }
-      if (ev.data.starts_with("{\"error\"")) {
-        if (!started && out.empty()) {
+      if (auto reason = scan_finish_reason(ev.data); !reason.empty()) o.finish_reason = reason;
+      const bool nothing_yet = !started && out.empty();
+      const StreamStep step = transform->on_event(ev, out);
+      if (step.upstream_error) {
+        if (nothing_yet) {  // an error before anything reached the client: fall back
           early_error = true;
           break;
         }
         o.error = ErrorClass::kUpstreamServer;
         o.message = fmt::format("upstream {} sent an error event mid-stream", d.name);
-      } else if (chunk_has_output(ev.data)) {
-        note_output(chunk_output_chars(ev.data));
+      } else if (step.output) {
+        note_output(step.output_chars);
       }
-      out.append(ev.raw);
     }
     if (early_error) break;
     if (!out.empty() && !started) {
@@ -863,14 +690,11 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     }
   }
 
-  if (transform) {
-    saw_done = transform->ended();
-    usage = transform->usage();
-  }
+  const bool saw_done = transform->ended();
   if (!started && !client_gone && (early_error || ((ec || !parser.is_done()) && !saw_done))) {
     // Nothing reached the client: an ordinary failed attempt, so the next candidate is tried.
     pool.release(std::move(conn), false);
-    o.final = false;
+    o.answered = false;
     o.status = 0;
     if (early_error) {
       o.error = ErrorClass::kUpstreamServer;
@@ -917,11 +741,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     // (Strings built before the co_await: GCC 12 mishandles class temporaries from ?: there.)
     std::string why =
         fmt::format("The upstream stream was interrupted ({}); the output is incomplete.", detail);
-    std::string event;
-    if (transform)
-      event = transform->interrupted(why);
-    else
-      event = sse_error_event(why, "upstream_stream_interrupted");
+    std::string event = transform->interrupted(why);
     (void)co_await ex.chunk(event);
     if (!co_await ex.finish_chunked()) ex.close_after();
   } else {
@@ -932,7 +752,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
       o.message = "client disconnected at the end of the stream";
     }
   }
-  o.accounting = account(usage, ctx.prompt_chars, output_chars, d.price);
+  o.accounting = account(transform->usage(), ctx.prompt_chars, output_chars, d.price);
   co_return o;
 }
 
@@ -948,6 +768,7 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
   }
   rec.duration_ms = total_s * 1000;
   rec.upstream_ms = tm.upstream_s * 1000;
+  rec.finish_reason = logged_finish_reason(o.error, o.finish_reason);
   metrics.count_request(m, ctx.endpoint, o.status);
   metrics.count_error(m, o.error);
   metrics.request_duration(m).observe(total_s);
@@ -960,6 +781,7 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
     rec.reasoning_tokens = a.usage.reasoning_tokens;
     rec.usage_estimated = a.estimated;
     rec.cost_usd = a.cost_usd;
+    rec.cache_write_tokens = a.usage.cache_write_tokens;
     metrics.add_usage(m, a.usage, a.estimated, a.cost_usd);
   }
   if (tm.first_token) {
@@ -971,6 +793,9 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
           std::chrono::duration<double>(*tm.last_token - *tm.first_token).count() /
           static_cast<double>(o.accounting->usage.output_tokens - 1));
   }
+  // The real tokens and cost replace the admission's estimate and reservation (failed and cut
+  // streams too: whatever they used is charged).
+  if (ctx.ticket) ctx.ticket->settle(rec, unix_ms());
   if (!queue_.try_push(std::move(rec))) metrics.log_dropped().add();
 }
 

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 namespace llmctl::gateway {
 
@@ -41,6 +42,31 @@ std::int64_t now_ms() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// Columns added after the first schema, in order: (name, type). Every one is NULLable, so rows
+// written before it stay valid.
+constexpr std::pair<const char*, const char*> kAddedColumns[] = {
+    {"route_reason", "TEXT"},
+    // v2
+    {"cache_write_tokens", "INTEGER"},
+    {"max_tokens", "INTEGER"},
+    {"finish_reason", "TEXT"},
+    {"has_tools", "INTEGER"},
+    {"key_id", "TEXT"},
+    {"key_name", "TEXT"},
+    {"team", "TEXT"},
+    {"user", "TEXT"},
+    {"project", "TEXT"},
+    {"agent", "TEXT"},
+    {"session_id", "TEXT"},
+    {"tags", "TEXT"},
+    {"request_fingerprint", "TEXT"},
+    {"system_fingerprint", "TEXT"},
+    {"system_tokens", "INTEGER"},
+    {"prefix_fingerprint", "TEXT"},
+    {"prefix_tokens", "INTEGER"},
+    {"feedback_score", "REAL"},
+};
 
 class SqliteSink final : public RecordSink {
  public:
@@ -81,16 +107,36 @@ class SqliteSink final : public RecordSink {
         " route_reason TEXT);"
         "CREATE INDEX IF NOT EXISTS requests_ts ON requests(ts_ms);";
     if (auto st = exec(schema); !st.ok()) return st;
-    // Version 1 files lack route_reason: add it (an error here means it is there already).
-    sqlite3_exec(db_, "ALTER TABLE requests ADD COLUMN route_reason TEXT", nullptr, nullptr,
-                 nullptr);
-    if (auto st = exec("PRAGMA user_version=2;"); !st.ok()) return st;
+    // Older files lack later columns: each missing one is added (NULL in old rows), so a file
+    // from any earlier release becomes the current schema in place.
+    std::set<std::string> have;
+    {
+      sqlite3_stmt* info = nullptr;
+      if (sqlite3_prepare_v2(db_, "PRAGMA table_info(requests)", -1, &info, nullptr) != SQLITE_OK)
+        return Error{fmt::format("{}: {}", config_.path, sqlite3_errmsg(db_))};
+      while (sqlite3_step(info) == SQLITE_ROW)
+        have.insert(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
+      sqlite3_finalize(info);
+    }
+    for (const auto& [name, type] : kAddedColumns)
+      if (!have.count(name))
+        if (auto st = exec(fmt::format("ALTER TABLE requests ADD COLUMN {} {}", name, type));
+            !st.ok())
+          return st;
+    if (auto st = exec(fmt::format("CREATE INDEX IF NOT EXISTS requests_key ON requests(key_id);"
+                                   "PRAGMA user_version={};",
+                                   kRequestLogSchemaVersion));
+        !st.ok())
+      return st;
     const char* sql =
         "INSERT INTO requests (ts_ms, request_id, endpoint, model, deployment, provider,"
         " upstream_model, status, error_class, error_message, stream, input_tokens,"
         " cached_tokens, output_tokens, reasoning_tokens, usage_estimated, cost_usd, price_id,"
-        " duration_ms, ttft_ms, upstream_ms, attempts, route_reason) VALUES"
-        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        " duration_ms, ttft_ms, upstream_ms, attempts, route_reason, cache_write_tokens,"
+        " max_tokens, finish_reason, has_tools, key_id, key_name, team, user, project, agent,"
+        " session_id, tags, request_fingerprint, system_fingerprint, system_tokens,"
+        " prefix_fingerprint, prefix_tokens) VALUES"
+        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     if (sqlite3_prepare_v2(db_, sql, -1, &insert_, nullptr) != SQLITE_OK)
       return Error{fmt::format("{}: {}", config_.path, sqlite3_errmsg(db_))};
     return {};
@@ -105,6 +151,12 @@ class SqliteSink final : public RecordSink {
           sqlite3_bind_null(insert_, ++i);
         else
           sqlite3_bind_text(insert_, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+      };
+      auto int64_or_null = [&](std::int64_t v) {
+        if (v < 0)
+          sqlite3_bind_null(insert_, ++i);
+        else
+          sqlite3_bind_int64(insert_, ++i, v);
       };
       sqlite3_bind_int64(insert_, ++i, r.ts_ms);
       sqlite3_bind_text(insert_, ++i, r.request_id.data(), static_cast<int>(r.request_id.size()),
@@ -135,6 +187,23 @@ class SqliteSink final : public RecordSink {
       sqlite3_bind_double(insert_, ++i, r.upstream_ms);
       sqlite3_bind_int(insert_, ++i, r.attempts);
       text(r.route_reason);
+      sqlite3_bind_int64(insert_, ++i, r.cache_write_tokens);
+      int64_or_null(r.max_tokens);
+      text(r.finish_reason);
+      sqlite3_bind_int(insert_, ++i, r.has_tools ? 1 : 0);
+      text(r.key_id);
+      text(r.key_name);
+      text(r.team);
+      text(r.user);
+      text(r.project);
+      text(r.agent);
+      text(r.session_id);
+      text(r.tags);
+      text(r.request_fingerprint);
+      text(r.system_fingerprint);
+      int64_or_null(r.system_tokens);
+      text(r.prefix_fingerprint);
+      int64_or_null(r.prefix_tokens);
       int rc = sqlite3_step(insert_);
       sqlite3_reset(insert_);
       sqlite3_clear_bindings(insert_);
@@ -229,6 +298,16 @@ std::string access_log_line(const RequestRecord& r) {
   if (r.ttft_ms >= 0) out += fmt::format(R"(,"ttft_ms":{:.3f})", r.ttft_ms);
   out += fmt::format(R"(,"upstream_ms":{:.3f},"attempts":{})", r.upstream_ms, r.attempts);
   if (!r.route_reason.empty()) out += fmt::format(R"(,"route_reason":{})", str(r.route_reason));
+  if (!r.finish_reason.empty()) out += fmt::format(R"(,"finish_reason":{})", str(r.finish_reason));
+  for (const auto& [name, v] : {std::pair<const char*, const std::string*>{"key_id", &r.key_id},
+                                {"key_name", &r.key_name},
+                                {"team", &r.team},
+                                {"user", &r.user},
+                                {"project", &r.project},
+                                {"agent", &r.agent},
+                                {"session_id", &r.session_id}})
+    if (!v->empty()) out += fmt::format(R"(,"{}":{})", name, str(*v));
+  if (!r.tags.empty()) out += fmt::format(R"(,"tags":{})", r.tags);
   out += '}';
   out += '\n';
   return out;

@@ -44,10 +44,24 @@ struct RequestRecord {
   double ttft_ms = -1;  // streams only; -1 when not measured
   double upstream_ms = 0;
   int attempts = 0;
-  // Why the deployment was chosen: the strategy's reason (router.h), then ">fallback:GROUP" or
+  // Why the deployment was chosen: the policy's reason (route/route.h), then ">fallback:GROUP" or
   // ">context_window:GROUP" when another group answered.
   std::string route_reason;
+  // --- schema v2 (request-log-v2.md): usage detail, the request's shape, attribution ---
+  std::int64_t cache_write_tokens = 0;  // written to the provider's prompt cache (subset of input)
+  std::int64_t max_tokens = -1;         // as requested; -1: unset (NULL)
+  std::string finish_reason;            // stop | length | tool_calls | content_filter | error |
+                                        // interrupted; empty: none (NULL)
+  bool has_tools = false;
+  std::string key_id, key_name;  // the virtual key (never its secret); empty: none
+  std::string team, user, project, agent, session_id;
+  std::string tags;  // JSON object of string -> string; empty: none
+  std::string request_fingerprint, system_fingerprint, prefix_fingerprint;  // 16 hex digits
+  std::int64_t system_tokens = -1, prefix_tokens = -1;                      // -1: NULL
 };
+
+// The request log's table and its columns (schema v2), for readers and tests.
+inline constexpr int kRequestLogSchemaVersion = 2;
 
 // Bounded single-producer single-consumer ring: the worker pushes, the writer pops.
 class RecordQueue {

@@ -30,27 +30,6 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-std::string_view routing_strategy_name(RoutingStrategy s) {
-  switch (s) {
-    case RoutingStrategy::kWeighted:
-      return "weighted";
-    case RoutingStrategy::kLeastOutstanding:
-      return "least_outstanding";
-    case RoutingStrategy::kLatency:
-      return "latency";
-    case RoutingStrategy::kPrefix:
-      return "prefix";
-  }
-  return "weighted";
-}
-
-std::optional<RoutingStrategy> parse_routing_strategy(std::string_view name) {
-  for (auto s : {RoutingStrategy::kWeighted, RoutingStrategy::kLeastOutstanding,
-                 RoutingStrategy::kLatency, RoutingStrategy::kPrefix})
-    if (routing_strategy_name(s) == name) return s;
-  return std::nullopt;
-}
-
 // --- WindowCounter ---
 
 WindowCounter::WindowCounter(int window_ms, int buckets)
@@ -181,6 +160,10 @@ void CircuitBreaker::record(std::int64_t now_ms, bool success, Admission how) {
   if (trip) move(BreakerState::kClosed, BreakerState::kOpen, now_ms);
 }
 
+void CircuitBreaker::cancel(Admission how) {
+  if (policy_.enabled && how == Admission::kProbe) probes_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
 // --- RetryBudget ---
 
 RetryBudget::RetryBudget(const RetryPolicy& policy)
@@ -262,6 +245,13 @@ void Ewma::observe(double x, double alpha) {
 
 DeploymentRuntime::DeploymentRuntime(std::string key, const BreakerPolicy& breaker_policy)
     : breaker(breaker_policy), key_(std::move(key)) {}
+
+void DeploymentRuntime::cool_down_until(std::int64_t until_ms) {
+  std::int64_t cur = cooldown_until_.load(std::memory_order_relaxed);
+  while (cur < until_ms &&
+         !cooldown_until_.compare_exchange_weak(cur, until_ms, std::memory_order_relaxed)) {
+  }
+}
 
 void DeploymentRuntime::note_error(std::int64_t unix_ms, std::string_view error_class,
                                    std::string_view message) {

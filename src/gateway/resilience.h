@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "route/route.h"
+
 namespace llmctl::gateway {
 
 // --- policies (config: `breaker:`, `retry:`, `health_check:`, `routing:` per group) ---
@@ -59,9 +61,8 @@ struct HealthCheckPolicy {
   bool operator==(const HealthCheckPolicy&) const = default;
 };
 
-enum class RoutingStrategy { kWeighted, kLeastOutstanding, kLatency, kPrefix };
-std::string_view routing_strategy_name(RoutingStrategy s);
-std::optional<RoutingStrategy> parse_routing_strategy(std::string_view name);
+// A group's routing strategy (src/route): weighted, least_outstanding, latency, prefix.
+using RoutingStrategy = route::Strategy;
 
 struct AffinityPolicy {
   int prefix_chars = 2048;    // leading characters of the prompt that form the affinity key:
@@ -111,6 +112,9 @@ class CircuitBreaker {
   // The result of an attempt admitted with `how`. `success` means the deployment worked (a
   // client error such as 400 is a success for the breaker).
   void record(std::int64_t now_ms, bool success, Admission how);
+  // Gives back an admission whose attempt never reached the deployment (refused before any
+  // I/O, or abandoned): a probe slot is freed, nothing is counted.
+  void cancel(Admission how);
 
   BreakerState state() const { return static_cast<BreakerState>(state_.load()); }
   int consecutive_failures() const { return consecutive_.load(std::memory_order_relaxed); }
@@ -206,8 +210,20 @@ class DeploymentRuntime {
   std::atomic<int> health_streak{0};    // > 0: checks passed in a row; < 0: failed in a row
   std::atomic<std::uint64_t> attempts{0}, failures{0};
 
-  // Routable now: healthy and the breaker would let a request through.
-  bool available(std::int64_t now_ms) const { return healthy.load() && breaker.available(now_ms); }
+  // Routable now: healthy, the breaker would let a request through, and not cooling down.
+  bool available(std::int64_t now_ms) const {
+    return healthy.load(std::memory_order_relaxed) && breaker.available(now_ms) && !cooling(now_ms);
+  }
+  // Healthy and let through by the breaker, cool-down aside.
+  bool admissible(std::int64_t now_ms) const {
+    return healthy.load(std::memory_order_relaxed) && breaker.available(now_ms);
+  }
+
+  // 429 cool-down: after a Retry-After, no worker sends it a request until then (unless nothing
+  // else can serve the request, which then waits for it). Lock-free; only ever extended.
+  void cool_down_until(std::int64_t until_ms);
+  bool cooling(std::int64_t now_ms) const { return now_ms < cooldown_until_ms(); }
+  std::int64_t cooldown_until_ms() const { return cooldown_until_.load(std::memory_order_relaxed); }
 
   void note_error(std::int64_t unix_ms, std::string_view error_class, std::string_view message);
   std::vector<RecentError> recent_errors() const;
@@ -216,7 +232,8 @@ class DeploymentRuntime {
 
  private:
   std::string key_;
-  mutable std::mutex mu_;  // recent_, health_text_ only
+  std::atomic<std::int64_t> cooldown_until_{0};  // now_ms clock
+  mutable std::mutex mu_;                        // recent_, health_text_ only
   std::deque<RecentError> recent_;
   std::string health_text_;
 };

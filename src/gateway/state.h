@@ -45,8 +45,12 @@ struct ReloadStats {
   std::int64_t last_unix_ms = 0;
 };
 
+class GovernanceRuntime;
+
 struct GatewayState {
   std::vector<std::unique_ptr<RecordQueue>> queues;  // one per worker
+  // Keys, limits and budgets (governance_runtime.h); owned by run_gateway, outlives the workers.
+  GovernanceRuntime* governance = nullptr;
   std::atomic<bool> draining{false};
   std::unique_ptr<RequestLogWriter> writer;
   std::int64_t started_unix_s = 0;

@@ -53,6 +53,46 @@ std::string anthropic_event(std::string_view type, const json::object& data) {
 }
 
 // --- Anthropic upstream -> Anthropic client: forwarded byte for byte, usage read on the way.
+// --- OpenAI on both sides: events pass through byte for byte; only the chunk that carries
+// usage is parsed, and the rest are scanned for output and errors.
+class OpenAIRelay final : public StreamTransform {
+ public:
+  explicit OpenAIRelay(bool client_wants_usage) : client_wants_usage_(client_wants_usage) {}
+  StreamStep on_event(const SseEvent& ev, std::string& out) override {
+    StreamStep step;
+    if (ev.data == "[DONE]") {
+      ended_ = true;
+      out.append(ev.raw);
+      return step;
+    }
+    if (ev.data.find("\"usage\"") != std::string_view::npos)
+      if (auto u = usage_from_chunk(ev.data)) {
+        usage_ = *u;
+        // The gateway asked for usage; a client that did not gets no usage-only chunk.
+        if (!client_wants_usage_ && chunk_is_usage_only(ev.data)) return step;
+      }
+    if (ev.data.starts_with("{\"error\"")) {
+      step.upstream_error = true;
+    } else if (chunk_has_output(ev.data)) {
+      step.output = true;
+      step.output_chars = chunk_output_chars(ev.data);
+    }
+    out.append(ev.raw);
+    return step;
+  }
+  // Only [DONE] ends an OpenAI stream: an error event may be followed by more.
+  bool ended() const override { return ended_; }
+  const ReportedUsage& usage() const override { return usage_; }
+  std::string interrupted(std::string_view message) const override {
+    return sse_error_event(message, "upstream_stream_interrupted");
+  }
+
+ private:
+  bool client_wants_usage_;
+  ReportedUsage usage_;
+  bool ended_ = false;
+};
+
 class AnthropicRelay final : public StreamTransform {
  public:
   StreamStep on_event(const SseEvent& ev, std::string& out) override {
@@ -455,15 +495,15 @@ std::unique_ptr<StreamTransform> make_stream_transform(Endpoint client, Provider
   switch (translation_for(client, upstream)) {
     case Translation::kNone:
       if (speaks_anthropic(upstream)) return std::make_unique<AnthropicRelay>();
-      return nullptr;
+      return std::make_unique<OpenAIRelay>(client_wants_usage);
     case Translation::kMessagesToChat:
       return std::make_unique<ChunksToAnthropicEvents>();
     case Translation::kChatToMessages:
       return std::make_unique<AnthropicEventsToChunks>(client_wants_usage, created);
-    case Translation::kUnsupported:
+    case Translation::kUnsupported:  // refused before the request was sent
       break;
   }
-  return nullptr;
+  return std::make_unique<OpenAIRelay>(client_wants_usage);
 }
 
 }  // namespace llmctl::gateway

@@ -82,8 +82,9 @@ class StreamTransform {
   virtual std::string interrupted(std::string_view message) const = 0;
 };
 
-// The transform for a stream from `upstream` to a `client` endpoint; null when the relay's own
-// OpenAI scanning applies (OpenAI on both sides). `client_wants_usage`: the OpenAI client's
+// The transform for a stream from `upstream` to a `client` endpoint, never null: the relay has
+// one loop for every pair (OpenAI on both sides: a pass-through that reads usage and drops the
+// usage-only chunk the client did not ask for). `client_wants_usage`: the OpenAI client's
 // stream_options.include_usage.
 std::unique_ptr<StreamTransform> make_stream_transform(Endpoint client, ProviderKind upstream,
                                                        bool client_wants_usage,

@@ -127,7 +127,7 @@ UpstreamPool::~UpstreamPool() {
   for (auto& c : idle_) c->close();
 }
 
-asio::awaitable<Acquired> UpstreamPool::acquire() {
+asio::awaitable<Acquired> UpstreamPool::acquire(int connect_ms) {
   const auto now = net::Clock::now();
   while (!idle_.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(idle_.back());
@@ -147,14 +147,14 @@ asio::awaitable<Acquired> UpstreamPool::acquire() {
     c->mark_used();
     co_return Acquired{std::move(c), ErrorClass::kNone, {}};
   }
-  co_return co_await connect_new();
+  co_return co_await connect_new(connect_ms);
 }
 
-asio::awaitable<Acquired> UpstreamPool::connect_new() {
+asio::awaitable<Acquired> UpstreamPool::connect_new(int connect_ms) {
   if (deployment_.url.tls && !tls_) co_return Acquired{nullptr, ErrorClass::kConnect, tls_error_};
   auto c = std::make_unique<UpstreamConnection>(io_, tls_.get());
-  error_code ec = co_await c->connect(deployment_, resolver_,
-                                      std::chrono::milliseconds(deployment_.timeouts.connect_ms));
+  error_code ec =
+      co_await c->connect(deployment_, resolver_, std::chrono::milliseconds(connect_ms));
   if (ec) {
     stats_->connect_errors.add();
     bool timeout = ec == beast::error::timeout;

@@ -75,10 +75,11 @@ class UpstreamPool {
  public:
   UpstreamPool(asio::io_context& io, const Deployment& deployment, PoolStats& stats);
   ~UpstreamPool();
-  // A fresh idle connection, else a new one.
-  asio::awaitable<Acquired> acquire();
+  // A fresh idle connection, else a new one connected within `connect_ms` (resolve, TCP and
+  // TLS; the request's x-llmctl-connect-timeout-ms may have shortened the configured one).
+  asio::awaitable<Acquired> acquire(int connect_ms);
   // A new connection, never a pooled one (after a pooled one failed).
-  asio::awaitable<Acquired> connect_new();
+  asio::awaitable<Acquired> connect_new(int connect_ms);
   // Gives the connection back; parked if `reusable` and the pool has room, else closed.
   void release(std::unique_ptr<UpstreamConnection> conn, bool reusable);
   // Closes every connection, idle or in use (drain deadline).

@@ -52,6 +52,8 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
     ctype = "application/json";
   }
   set_common(res, ctype, headers, keep_alive_);
+  if (more_headers_)
+    for (const auto& [name, value] : *more_headers_) res.set(name, value);
   res.body() = std::move(body);
   res.prepare_payload();
   started_ = true;
@@ -66,6 +68,8 @@ asio::awaitable<bool> Exchange::begin_chunked(unsigned status, std::string_view 
                                               ExtraHeaders headers) {
   http::response<http::empty_body> res{static_cast<http::status>(status), req_.version()};
   set_common(res, content_type, headers, keep_alive_);
+  if (more_headers_)
+    for (const auto& [name, value] : *more_headers_) res.set(name, value);
   res.chunked(true);
   http::response_serializer<http::empty_body> sr{res};
   started_ = true;

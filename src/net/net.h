@@ -64,6 +64,11 @@ class Exchange {
   // API decides the error shape (OpenAI or Anthropic), whichever stage or relay made the error.
   using ErrorBodyFilter = std::string (*)(unsigned status, std::string body);
   void set_error_body_filter(ErrorBodyFilter filter) { error_filter_ = filter; }
+  // Headers every later answer carries (governance's x-ratelimit-*); the vector must outlive
+  // the exchange's answers.
+  void set_more_headers(const std::vector<std::pair<std::string, std::string>>* h) {
+    more_headers_ = h;
+  }
 
   Request& request() { return req_; }
   beast::tcp_stream& stream() { return stream_; }
@@ -87,6 +92,7 @@ class Exchange {
   bool keep_alive_;
   bool started_ = false;
   ErrorBodyFilter error_filter_ = nullptr;
+  const std::vector<std::pair<std::string, std::string>>* more_headers_ = nullptr;
 };
 
 // Answers requests of one worker. Called on the worker's thread only.

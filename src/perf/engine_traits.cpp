@@ -17,6 +17,13 @@ EngineTraits traits_for(const catalog::Engine& engine, const catalog::Gpu& gpu) 
     t.max_num_seqs = 2048;
     t.max_num_tokens = 8192;
     t.fp8_weight_only_fallback = false;
+    // tokens_per_block 32; trtllm-serve runs without chunked prefill unless
+    // --enable_chunked_prefill; context and generation requests share an iteration (in-flight
+    // batching); KvCacheConfig.enable_block_reuse defaults to true; GUARANTEED_NO_EVICT never
+    // preempts.
+    t.block_size = 32;
+    t.chunked_prefill = false;
+    t.preempts = false;
   } else if (id == "vllm") {
     // V1 EngineArgs defaults for the OpenAI server: max_num_seqs 1024 and
     // max_num_batched_tokens 8192 on GPUs with >= 70 GiB other than A100, else 256 and 2048.
@@ -31,14 +38,32 @@ EngineTraits traits_for(const catalog::Engine& engine, const catalog::Gpu& gpu) 
     t.other_factor = 1.2;
     t.max_num_seqs = 4096;
     t.max_num_tokens = gpu.memory_gib >= 70 ? 8192 : 4096;
+    // page_size 1 (radix tree per token); enable_mixed_chunk false: a prefill batch runs alone;
+    // schedule_policy fcfs; retract on OOM; new_token_ratio 0.7 x conservativeness 1.0, floor
+    // 0.7 x 0.14, decayed over 600 steps (global_config).
+    t.block_size = 1;
+    t.mixed_batches = false;
+    t.max_prefill_tokens = 16384;  // max_prefill_tokens
+    t.new_token_ratio = 0.7;
+    t.new_token_ratio_min = 0.7 * 0.14;
+    t.new_token_ratio_decay_steps = 600;
   } else if (id == "tgi") {
     // Router defaults: --max-concurrent-requests 128, --max-batch-prefill-tokens 4096.
     t.max_num_seqs = 128;
     t.max_num_tokens = 4096;
+    // Prefill batches pause decoding; --waiting-served-ratio 0.3, --max-waiting-tokens 20; the
+    // router admits a request only when its input + max_new_tokens fit the block budget.
+    t.mixed_batches = false;
+    t.preempts = false;
+    t.waiting_served_ratio = 0.3;
+    t.max_waiting_steps = 20;
   } else if (id == "llamacpp") {
     // llama-server: 4 parallel slots by default, batch 2048 tokens.
     t.max_num_seqs = 4;
     t.max_num_tokens = 2048;
+    // Each slot owns its context (no preemption); prompt batches run beside other slots' decode.
+    t.block_size = 1;
+    t.preempts = false;
   }
   return t;
 }

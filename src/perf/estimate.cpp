@@ -26,54 +26,7 @@ constexpr double kGiB = 1ull << 30;
 constexpr double kOverloadWindowS = 60;
 constexpr double kRhoCap = 0.98;
 
-bool known_dtype(const std::string& d) {
-  return d == "bf16" || d == "fp16" || d == "fp8" || d == "fp4" || d == "mxfp4" || d == "int4";
-}
-
-Status validate(const Deployment& d, const Workload& w, const EngineTraits& traits) {
-  const catalog::Model& m = *d.model;
-  const catalog::Gpu& g = *d.gpu;
-  const catalog::Engine& e = *d.engine;
-  if (d.tp < 1) return Error{fmt::format("tp: expected at least 1, found {}", d.tp)};
-  if (d.pp < 1) return Error{fmt::format("pp: expected at least 1, found {}", d.pp)};
-  if (d.gpus < 1) return Error{fmt::format("gpus: expected at least 1, found {}", d.gpus)};
-  if (d.gpus % (d.tp * d.pp) != 0)
-    return Error{fmt::format("gpus: {} is not a multiple of tp x pp = {} x {} = {}", d.gpus, d.tp,
-                             d.pp, d.tp * d.pp)};
-  if (m.attention_heads % d.tp != 0)
-    return Error{fmt::format("tp: {} does not divide the {} attention heads of {}", d.tp,
-                             m.attention_heads, m.id)};
-  if (d.pp > m.layers)
-    return Error{fmt::format("pp: {} exceeds the {} layers of {}", d.pp, m.layers, m.id)};
-  if (!known_dtype(d.dtype))
-    return Error{fmt::format("dtype: unknown \"{}\"; expected bf16, fp16, fp8, fp4, mxfp4 or int4",
-                             d.dtype)};
-  if (!e.runs_on(g.vendor))
-    return Error{fmt::format("engine: {} does not run on {} GPUs ({}); it runs on {}", e.id,
-                             g.vendor, g.id, join(e.gpu_vendors, ", "))};
-  if (!e.supports_dtype(d.dtype))
-    return Error{fmt::format("dtype: {} does not serve {} weights (it serves {})", e.id, d.dtype,
-                             join(e.dtypes, ", "))};
-  const bool has_fp8 = g.tflops.count("fp8") > 0;
-  const bool has_fp4 = g.tflops.count("fp4") > 0;
-  if (d.dtype == "fp8" && !has_fp8 && !traits.fp8_weight_only_fallback)
-    return Error{fmt::format("dtype: {} needs fp8 tensor cores for fp8 and {} ({}) has none", e.id,
-                             g.id, g.arch)};
-  if (d.dtype == "fp4" && !has_fp4)
-    return Error{fmt::format(
-        "dtype: fp4 (NVFP4) needs FP4 tensor cores (Blackwell); {} ({}) has none", g.id, g.arch)};
-  if (d.dtype == "mxfp4" && !has_fp8 && !has_fp4 && !traits.fp8_weight_only_fallback)
-    return Error{
-        fmt::format("dtype: {} runs mxfp4 only on Hopper or newer; {} is {}", e.id, g.id, g.arch)};
-  if (d.dtype == "bf16" && !g.tflops.count("bf16"))
-    return Error{fmt::format("dtype: {} has no bf16 tensor cores; use fp16", g.id)};
-  if (!d.kv_dtype.empty() && d.kv_dtype != "bf16" && d.kv_dtype != "fp16" && d.kv_dtype != "fp8")
-    return Error{fmt::format("kv_dtype: unknown \"{}\"; expected bf16, fp16 or fp8", d.kv_dtype)};
-  if (d.gpu_memory_fraction && (*d.gpu_memory_fraction <= 0 || *d.gpu_memory_fraction > 1))
-    return Error{fmt::format("gpu_memory_fraction: expected a fraction in (0, 1], found {}",
-                             *d.gpu_memory_fraction)};
-  if (d.max_num_seqs && *d.max_num_seqs < 1)
-    return Error{fmt::format("max_num_seqs: expected at least 1, found {}", *d.max_num_seqs)};
+Status validate_workload(const Workload& w) {
   if (w.input_tokens < 1)
     return Error{fmt::format("input_tokens: expected at least 1, found {}", w.input_tokens)};
   if (w.output_tokens < 1)
@@ -85,12 +38,6 @@ Status validate(const Deployment& d, const Workload& w, const EngineTraits& trai
     return Error{fmt::format("{}: expected a positive number, found {}", field, w.value)};
   }
   return {};
-}
-
-std::string default_kv_dtype(const Deployment& d, const EngineTraits& traits) {
-  if (!d.kv_dtype.empty()) return d.kv_dtype == "fp16" ? "bf16" : d.kv_dtype;
-  const bool quantized = d.dtype == "fp8" || d.dtype == "fp4" || d.dtype == "mxfp4";
-  return quantized && traits.fp8_kv_with_quantized_weights ? "fp8" : "bf16";
 }
 
 // The steady state at decode batch b: tau(b) and r(b) from the header comment.
@@ -158,7 +105,8 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
   const catalog::Gpu& gpu = *d.gpu;
   const catalog::Engine& engine = *d.engine;
   const EngineTraits traits = traits_for(engine, gpu);
-  if (Status st = validate(d, w, traits); !st) return st.error();
+  if (Status st = validate_deployment(d, traits); !st) return st.error();
+  if (Status st = validate_workload(w); !st) return st.error();
 
   const std::string kv_dtype = default_kv_dtype(d, traits);
   const Budget budget = budget_for(model, gpu, engine, d, traits, kv_dtype);
@@ -259,13 +207,19 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
 
   // TTFT of a request arriving at decode batch b with the replica at utilisation rho: the rest
   // of the running iteration, its own prompt's iterations beside b decodes, and M/D/1 waiting
-  // for the prefill work queued ahead of it.
-  auto ttft_at = [&](double b, double rho, double tau) {
+  // for the prefill work queued ahead of it. `busy` is the chance an iteration is running when
+  // the request arrives (1 under a closed loop). Open loop: the replica idles only when no
+  // request is in flight; with Poisson arrivals the number in flight is Poisson with mean
+  // r x (TTFT + decode time), so busy = 1 - exp(-that) (the simulator's behaviour at low load).
+  auto ttft_at = [&](double b, double rho, double tau, double busy) {
     const double room = std::max(T - b, T / 8);
     const double chunks = std::ceil(I / room);
     const double own = chunks * iteration_s(shape, eff, b, steady.ctx_dec, I / chunks, (I + 1) / 2);
     const double wait = rho / (2 * (1 - rho)) * prefill_cost_s;
-    return ttft_overhead + tau / 2 + own + wait;
+    return ttft_overhead + busy * tau / 2 + own + wait;
+  };
+  auto open_loop_busy = [&](double rate, double ttft_guess, double tau) {
+    return -std::expm1(-rate * (ttft_guess + std::max(decodes, 0.0) * tau));
   };
 
   double b = 0, tau = 0, r = 0, ttft = 0, in_flight = 0;
@@ -353,7 +307,9 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
                 : 0;
         tau = decodes > 0 ? steady.tau(b) : 0;
         r = rate;
-        ttft = ttft_at(b, rho, decodes > 0 ? tau : chunk_s);
+        const double step = decodes > 0 ? tau : chunk_s;
+        const double busy = open_loop_busy(rate, ttft_at(b, rho, step, 0), tau);
+        ttft = ttft_at(b, rho, step, busy);
       } else {
         const double b0 =
             decodes > 0 ? solve_increasing(
@@ -362,7 +318,7 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
         b = b_max;
         tau = decodes > 0 ? steady.tau(b) : 0;
         r = r_max;
-        ttft = ttft_at(b0, kRhoCap, decodes > 0 ? steady.tau(b0) : chunk_s) +
+        ttft = ttft_at(b0, kRhoCap, decodes > 0 ? steady.tau(b0) : chunk_s, 1) +
                (rate - kRhoCap * r_max) / r_max * kOverloadWindowS / 2;
         est.bottleneck = kv_bound ? "kv-capacity" : "queueing";
       }
@@ -402,7 +358,7 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
       }
       const double admitted = std::min(n, b_cap);
       auto engine_ttft = [&](double x, double tx, double rx) {
-        return ttft_at(x, std::min(rx * prefill_cost_s, kRhoCap), decodes > 0 ? tx : chunk_s);
+        return ttft_at(x, std::min(rx * prefill_cost_s, kRhoCap), decodes > 0 ? tx : chunk_s, 1);
       };
       auto little = [&](double x) {
         const double tx = decodes > 0 ? steady.tau(x) : chunk_s;

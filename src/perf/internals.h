@@ -29,9 +29,41 @@ struct EngineTraits {
   int max_num_tokens = 8192;     // tokens one iteration may process (chunked-prefill budget)
   // Serves fp8 weights on GPUs without fp8 tensor cores (weight-only Marlin kernels, Ampere).
   bool fp8_weight_only_fallback = true;
+
+  // ---- Scheduler policy: how iterations are formed (the fleet simulator, src/sim) ----
+  int block_size = 16;          // KV-cache page, tokens (prefix reuse and allocation unit)
+  bool chunked_prefill = true;  // a prompt may span iterations under max_num_tokens
+  bool mixed_batches = true;    // prefill and decode share an iteration; false: prefill batches
+                                // run alone and pause decoding (SGLang default, TGI)
+  bool prefix_caching = true;   // prefix (KV block) reuse on by default
+  bool preempts = true;         // out of KV: preempt the newest sequence and recompute it later;
+                                // false: admission reserves a sequence's whole length
+  // SGLang admission: running sequences keep (remaining output x ratio) tokens in reserve; the
+  // ratio starts at new_token_ratio, decays linearly to new_token_ratio_min over
+  // new_token_ratio_decay_steps iterations, and resets when a sequence is retracted. 0: unused.
+  double new_token_ratio = 0;
+  int max_prefill_tokens = 0;  // tokens one prefill batch may hold in all (0: max_num_tokens);
+                               // each prompt is still chunked to max_num_tokens
+  double new_token_ratio_min = 0;
+  double new_token_ratio_decay_steps = 0;
+  // TGI: a prefill batch interrupts decoding when waiting / running > waiting_served_ratio or
+  // after max_waiting_steps decode steps with requests waiting. 0: prefill whenever possible.
+  double waiting_served_ratio = 0;
+  int max_waiting_steps = 0;
+  // Cold start: process start to ready, beyond loading the weights (CUDA context, compile, CUDA
+  // graph capture, KV allocation), and the bandwidth weights load at.
+  double startup_s = 60;
+  double weight_load_gb_per_s = 2;
 };
 
 EngineTraits traits_for(const catalog::Engine& engine, const catalog::Gpu& gpu);
+
+// Validates a deployment (ids resolved, dtype supported, tp*pp divides gpus, tp divides heads);
+// each message starts with the offending field name ("tp: ...").
+Status validate_deployment(const Deployment& d, const EngineTraits& traits);
+// The KV-cache dtype the engine uses: Deployment::kv_dtype, else fp8 when the weights are
+// quantised and the engine quantises its cache with them, else bf16.
+std::string default_kv_dtype(const Deployment& d, const EngineTraits& traits);
 
 // Everything the step-time formulas need, per GPU of the busiest pipeline stage, resolved once
 // per estimate so the inner loops are plain arithmetic.

@@ -8,22 +8,12 @@
 #include <map>
 #include <numeric>
 
+#include "common/calendar.h"
 #include "common/strings.h"
 #include "plan/format.h"
 
 namespace llmctl::plan {
 namespace {
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil), so a
-// trace that crosses midnight or a month end still orders correctly.
-long long days_from_civil(long long y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const long long era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<long long>(doe) - 719468;
-}
 
 bool parse_int(std::string_view s, long long& out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);

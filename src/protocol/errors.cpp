@@ -40,6 +40,16 @@ std::string_view error_class_name(ErrorClass c) {
       return "overloaded";
     case ErrorClass::kShutdown:
       return "shutdown";
+    case ErrorClass::kUnauthorized:
+      return "unauthorized";
+    case ErrorClass::kForbidden:
+      return "forbidden";
+    case ErrorClass::kLimitExceeded:
+      return "limit_exceeded";
+    case ErrorClass::kBudgetExceeded:
+      return "budget_exceeded";
+    case ErrorClass::kGovernanceUnavailable:
+      return "governance_unavailable";
     case ErrorClass::kInternal:
       return "internal";
   }
@@ -66,6 +76,46 @@ ErrorClass classify_upstream_status(int status) {
   if (status == 408) return ErrorClass::kTimeout;
   if (status >= 500) return ErrorClass::kUpstreamServer;
   return ErrorClass::kUpstreamClient;
+}
+
+bool deployment_worked(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::kNone:
+    case ErrorClass::kUpstreamClient:
+    case ErrorClass::kContextLength:
+    case ErrorClass::kClientDisconnect:
+    case ErrorClass::kBadRequest:
+    case ErrorClass::kShutdown:
+      return true;
+    default:
+      return false;
+  }
+}
+
+ErrorStatus error_status(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::kBadRequest:
+    case ErrorClass::kUpstreamClient:
+    case ErrorClass::kContextLength:
+      return {400, "invalid_request_error", ""};
+    case ErrorClass::kNotFound:
+      return {404, "invalid_request_error", "model_not_found"};
+    case ErrorClass::kMethodNotAllowed:
+      return {405, "invalid_request_error", "method_not_allowed"};
+    case ErrorClass::kTooLarge:
+      return {413, "invalid_request_error", "request_too_large"};
+    case ErrorClass::kRateLimited:
+      return {429, "rate_limit_exceeded", ""};
+    case ErrorClass::kTimeout:
+      return {504, "server_error", "upstream_timeout"};
+    case ErrorClass::kOverloaded:
+      return {503, "server_error", "upstream_overloaded"};
+    case ErrorClass::kUnavailable:
+    case ErrorClass::kShutdown:
+      return {503, "server_error", "upstream_unavailable"};
+    default:
+      return {502, "server_error", "upstream_error"};
+  }
 }
 
 namespace {

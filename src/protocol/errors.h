@@ -29,6 +29,12 @@ enum class ErrorClass {
   kClientDisconnect,   // the client went away before the response was complete
   kOverloaded,         // every candidate deployment was at max_concurrency
   kShutdown,           // aborted at the drain deadline
+  // Governance (refused by the gateway itself, before any upstream):
+  kUnauthorized,           // 401: no key, unknown, revoked or expired key
+  kForbidden,              // 403: the key may not use this model
+  kLimitExceeded,          // 429 rate_limit_exceeded: rpm, tpm or max_parallel of a scope
+  kBudgetExceeded,         // 429 insufficient_quota: a hard budget cannot take the worst case
+  kGovernanceUnavailable,  // 503: the store is unreachable and the fail mode is closed
   kInternal,
 };
 inline constexpr int kErrorClassCount = static_cast<int>(ErrorClass::kInternal) + 1;
@@ -41,6 +47,21 @@ bool retryable(ErrorClass c);
 
 // Maps an upstream HTTP status to a class (200..299 -> kNone).
 ErrorClass classify_upstream_status(int status);
+
+// True when an attempt that ended with `c` shows the deployment working, whatever the client
+// asked (a 400 is the client's problem): the circuit breaker counts it as a success.
+bool deployment_worked(ErrorClass c);
+
+// The one status mapping for answers the gateway makes itself (no upstream answer to relay):
+// the HTTP status and the OpenAI error type and code of a request that ends with `c`.
+// 400 invalid_request_error, 404 model_not_found, 405, 413 request_too_large; 504
+// upstream_timeout; 503 upstream_overloaded / upstream_unavailable; 502 upstream_error.
+struct ErrorStatus {
+  int status;
+  std::string_view type;
+  std::string_view code;  // empty: null
+};
+ErrorStatus error_status(ErrorClass c);
 
 // {"error":{"message":...,"type":...,"param":...,"code":...}}; an empty param or code is null.
 std::string openai_error_body(std::string_view message, std::string_view type,

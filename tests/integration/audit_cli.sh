@@ -17,10 +17,10 @@ audit_json() { "$LLMCTL" audit "$@" --format json || [ $? = 1 ]; }
 
 "$LLMCTL" --help | grep -q '^  audit ' || fail "--help lacks audit"
 
-# Rules: 43 ids, each explained.
+# Rules: 46 ids, each explained.
 "$LLMCTL" audit --list-rules --format json | py '
 ids = [r["id"] for r in d["rules"]]
-assert len(ids) == 43 and len(set(ids)) == 43, ids
+assert len(ids) == 46 and len(set(ids)) == 46, ids
 assert ids[0] == "LLM001" and "GW004" in ids' || fail "--list-rules"
 "$LLMCTL" audit --explain k8s002 | grep -q '/dev/shm' || fail "--explain K8S002"
 "$LLMCTL" audit --explain OBS001 --format json | py 'assert "loggers.py" in d["why"]' || fail "--explain json"
@@ -35,13 +35,14 @@ cd "$corpus"
 "$LLMCTL" audit public --format json | py '
 f = d["findings"]
 assert [x["rule"] for x in f] == ["K8S008", "K8S004", "LLM001", "LLM003", "LLM005", "LLM001", "LLM003",
-                                  "K8S005", "K8S008", "OBS002"], [x["rule"] for x in f]
+                                  "K8S005", "CAP005", "OBS002"], [x["rule"] for x in f]
 assert all(x["file"].startswith("public/") for x in f)
 s = d["summary"]
-assert s["files_scanned"] == 5 and s["by_severity"] == {"error": 0, "warning": 9, "note": 1}, s
+assert s["files_scanned"] == 5 and s["by_severity"] == {"error": 0, "warning": 7, "note": 3}, s
+assert s["files_skipped"] == 0 and s["skipped"] == [], s
 assert s["files_by_kind"] == {"kubernetes": 2, "helm-values": 1, "skypilot": 1, "python": 1}, s' \
   || fail "public json"
-"$LLMCTL" audit --rule K8S008 public --format json | py 'assert {x["rule"] for x in d["findings"]} == {"K8S008"} and len(d["findings"]) == 2' \
+"$LLMCTL" audit --rule K8S008 public --format json | py 'assert {x["rule"] for x in d["findings"]} == {"K8S008"} and len(d["findings"]) == 1' \
   || fail "--rule"
 "$LLMCTL" audit public --exclude '*prometheusrule*' --exclude 'gie-*' --exclude '*.py' --format json | py '
 assert {x["file"] for x in d["findings"]} == {"public/production-stack-values-02-basic-config.yaml", "public/skypilot-vllm-service.yaml"}' \
@@ -83,4 +84,24 @@ cp "$corpus/k8s/02-tp4-noshm.yaml" .git/
 audit_json . | py '
 assert d["summary"]["files_by_kind"]["kubernetes"] == 1, d["summary"]
 assert {x["file"] for x in d["findings"]} == {"deploy/llama.yaml"}, d["findings"]' || fail "skipped dirs"
+
+# Files the audit cannot read are named with the reason, in every format, never as findings.
+rm -rf node_modules .git
+mkdir -p chart/templates
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n' > chart/templates/deploy.yaml
+printf '{"panels": [' > broken.json
+text=$("$LLMCTL" audit . || true)
+grep -q '^skipped chart/templates/deploy.yaml: ' <<<"$text" || fail "text skipped line: $text"
+grep -q '^skipped broken.json: ' <<<"$text" || fail "text skipped json: $text"
+audit_json . | py '
+s = d["summary"]
+assert s["files_skipped"] == 2, s
+assert sorted(x["file"] for x in s["skipped"]) == ["broken.json", "chart/templates/deploy.yaml"], s
+assert all(x["reason"] for x in s["skipped"]), s
+assert {x["file"] for x in d["findings"]} == {"deploy/llama.yaml"}, d["findings"]' || fail "json skipped"
+{ "$LLMCTL" audit . --format sarif || true; } | py '
+n = d["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+uris = sorted(x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for x in n)
+assert uris == ["broken.json", "chart/templates/deploy.yaml"], n
+assert all(x["level"] == "warning" and x["message"]["text"] for x in n), n' || fail "sarif skipped"
 echo "audit_cli: ok"

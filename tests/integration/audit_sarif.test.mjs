@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const require = createRequire(path.join(process.env.LLMCTL_SOURCE_DIR, 'package.json'));
@@ -71,4 +73,29 @@ test('an audit without findings is still valid SARIF', () => {
   assert.equal(status, 0);
   assert.ok(validate(log), JSON.stringify(validate.errors?.slice(0, 5)));
   assert.equal(log.runs[0].results.length, 0);
+});
+
+test('files the audit could not read are tool execution notifications, schema-valid', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'llmctl-audit-sarif-'));
+  try {
+    mkdirSync(path.join(dir, 'chart', 'templates'), { recursive: true });
+    writeFileSync(path.join(dir, 'chart', 'templates', 'deploy.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n');
+    writeFileSync(path.join(dir, 'broken.json'), '{"panels": [');
+    const { log, status } = sarif(['.'], dir);
+    assert.equal(status, 0);
+    assert.ok(validate(log), JSON.stringify(validate.errors?.slice(0, 5)));
+    const inv = log.runs[0].invocations[0];
+    assert.equal(inv.executionSuccessful, true);
+    const uris = inv.toolExecutionNotifications
+      .map((n) => n.locations[0].physicalLocation.artifactLocation.uri).sort();
+    assert.deepEqual(uris, ['broken.json', 'chart/templates/deploy.yaml']);
+    for (const n of inv.toolExecutionNotifications) {
+      assert.equal(n.descriptor.id, 'skipped-file');
+      assert.ok(n.message.text.length > 0);
+    }
+    assert.equal(log.runs[0].results.length, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

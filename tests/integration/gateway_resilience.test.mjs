@@ -3,7 +3,8 @@
 // `llmctl gateway`, upstream attempts counted by each mock's /mock/stats. Covers: zero client
 // errors with half the upstream requests failing and a healthy fallback; the circuit breaker's
 // open -> half-open -> closed schedule (metrics and admin API); each timeout (connect, first
-// byte, idle, total, whole request) at its bound (+-10%) and the per-request override headers;
+// byte, idle, total, whole request) at its bound (+-10%) and the per-request override headers
+// (connect included);
 // active health checks; Retry-After honoured (and not waited for beyond its cap); the retry budget capping amplification in a total outage; a stream that fails
 // before its first event falling back transparently; a context-length error landing on the
 // larger-context group; prefix affinity and balance across replicas; and the admin API with
@@ -319,9 +320,17 @@ test('timeouts: first byte, idle between chunks, total, and the per-request head
 
 test('timeouts: connect', async (t) => {
   if (!hole) return t.skip('python3 is needed for a listener that never accepts');
-  const r = await failsAfter(() => client.chat.completions.create({ model: 'connect', ...ask('x') }));
+  let r = await failsAfter(() => client.chat.completions.create({ model: 'connect', ...ask('x') }));
   assert.equal(r.err?.status, 504);
   within(r.ms, 800, 'connect');
+  // x-llmctl-connect-timeout-ms shortens it, and never lengthens it.
+  r = await failsAfter(() => client.chat.completions.create({ model: 'connect', ...ask('x') },
+    { headers: { 'x-llmctl-connect-timeout-ms': '400' } }));
+  assert.equal(r.err?.status, 504);
+  within(r.ms, 400, 'connect by header');
+  r = await failsAfter(() => client.chat.completions.create({ model: 'connect', ...ask('x') },
+    { headers: { 'x-llmctl-connect-timeout-ms': '60000' } }));
+  within(r.ms, 800, 'connect, header clamped');
 });
 
 test('Retry-After is honoured before retrying the same deployment, and not beyond its cap', async () => {

@@ -59,7 +59,9 @@ TEST(ConfigResilience, ParsesEveryBlock) {
   EXPECT_DOUBLE_EQ(g.retry.budget_ratio, 0.1);
   EXPECT_EQ(g.fallback_groups, (std::vector<int>{1}));
   EXPECT_EQ(g.context_groups, (std::vector<int>{2}));
-  EXPECT_EQ(g.ring.size(), 2u * 160);
+  ASSERT_TRUE(g.policy);
+  EXPECT_EQ(g.policy->strategy(), RoutingStrategy::kPrefix);
+  EXPECT_EQ(g.policy->members().size(), 2u);
   for (int d : g.deployments) {
     EXPECT_EQ(c->deployments[static_cast<std::size_t>(d)].breaker.consecutive_failures, 3);
     EXPECT_EQ(c->deployments[static_cast<std::size_t>(d)].breaker.cooldown_ms, 700);
@@ -67,7 +69,7 @@ TEST(ConfigResilience, ParsesEveryBlock) {
   EXPECT_EQ(c->deployments[1].health_check.interval_ms, 1000);
   EXPECT_EQ(c->deployments[1].health_check.path, "/health");
   EXPECT_EQ(c->models[1].routing, RoutingStrategy::kLeastOutstanding);
-  EXPECT_TRUE(c->models[1].ring.empty());
+  EXPECT_EQ(c->models[1].policy->strategy(), RoutingStrategy::kLeastOutstanding);
   EXPECT_EQ(c->admin.host, "127.0.0.1");
   EXPECT_EQ(c->admin.token, "0123456789abcdef-token");
   EXPECT_FALSE(c->reload.watch);

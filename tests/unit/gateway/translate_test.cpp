@@ -78,7 +78,7 @@ TEST(Translate, DecidesBySides) {
   EXPECT_EQ(upstream_path(Endpoint::kMessages, ProviderKind::kOpenAICompatible),
             "/chat/completions");
   EXPECT_EQ(upstream_path(Endpoint::kEmbeddings, ProviderKind::kOpenAI), "/embeddings");
-  EXPECT_EQ(make_stream_transform(Endpoint::kChat, ProviderKind::kOpenAI, true, 0), nullptr);
+  EXPECT_NE(make_stream_transform(Endpoint::kChat, ProviderKind::kOpenAI, true, 0), nullptr);
   EXPECT_EQ(error_filter_for(Endpoint::kEmbeddings), nullptr);
   auto filter = error_filter_for(Endpoint::kMessages);
   ASSERT_NE(filter, nullptr);
@@ -346,6 +346,34 @@ TEST(StreamTransform, AnthropicRelayPassesBytesAndReadsUsage) {
   EXPECT_EQ(e.events[0].data.at("error").at("code"), "overloaded_error");
   EXPECT_EQ(e.events[1].data, "[DONE]");
   EXPECT_NE(err->interrupted("cut").find("upstream_stream_interrupted"), std::string::npos);
+}
+
+TEST(StreamTransform, OpenAIRelayPassesBytesReadsUsageAndDropsTheUnaskedUsageChunk) {
+  const std::string body =
+      chunk(R"("choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}],"usage":null)") +
+      chunk(R"("choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null)");
+  const std::string usage =
+      chunk(R"("choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4})");
+  const std::string up = body + usage + "data: [DONE]\n\n";
+  for (bool wants_usage : {false, true}) {
+    auto t =
+        make_stream_transform(Endpoint::kChat, ProviderKind::kOpenAICompatible, wants_usage, 0);
+    Relayed r = run(*t, up, 5);
+    EXPECT_EQ(r.bytes, wants_usage ? up : body + "data: [DONE]\n\n") << wants_usage;
+    EXPECT_TRUE(r.any_output);
+    EXPECT_FALSE(r.upstream_error);
+    EXPECT_TRUE(t->ended());
+    EXPECT_EQ(t->usage().prompt_tokens, 3);
+    EXPECT_EQ(t->usage().completion_tokens, 1);
+  }
+  auto cut = make_stream_transform(Endpoint::kChat, ProviderKind::kOpenAI, false, 0);
+  run(*cut, body);
+  EXPECT_FALSE(cut->ended());
+  EXPECT_EQ(cut->interrupted("cut"), sse_error_event("cut", "upstream_stream_interrupted"));
+  auto err = make_stream_transform(Endpoint::kChat, ProviderKind::kOpenAI, false, 0);
+  Relayed e = run(*err, "data: " + openai_error_body("busy", "server_error") + "\n\n");
+  EXPECT_TRUE(e.upstream_error);
+  EXPECT_FALSE(err->ended());  // only [DONE] ends an OpenAI stream
 }
 
 TEST(StreamTransform, MalformedUpstreamEventsNeverBreakTheClientStream) {

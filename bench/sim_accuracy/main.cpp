@@ -1,0 +1,329 @@
+// sim_accuracy: how well `llmctl simulate` predicts published measurements under load, next to
+// the analytic model (`llmctl perf`) on the same rows.
+//
+//   sim_accuracy [--catalog DIR] [--check] [--detail] [--steps FILE] [FILE...]
+//
+// --detail prints each row's whole simulation summary.
+//
+// Rows come from the calibration file (shared/data/calibration/published_measurements.yaml:
+// perf's efficiency parameters are fitted on it, so its rows are "fit"), perf's hold-out file
+// and this folder's under_load.yaml (never in any fit: "held-out"). Only rows measured under
+// load (mode qps or concurrency) are simulated: one replica, the row's deployment, fixed
+// lengths, Poisson arrivals at the rate or N closed-loop clients that all start at once, as the
+// serving benchmarks do. The simulator has no parameters of its own; it runs perf's calibrated
+// step costs (perf/step.h).
+//
+// Metrics: ttft_ms and itl_ms (= TPOT) compare with the simulated means, ttft_p50_ms /
+// ttft_p99_ms / itl_p50_ms / itl_p99_ms with its percentiles, output_tokens_per_s with its
+// throughput. --check exits 1 when a (group, metric) MAPE of the simulator exceeds kMaxMape.
+//
+// Then the engine-step check: perf's step cost (perf::StepModel, what every simulated iteration
+// costs) against GPU step times measured on an H200 (h200_steps.json, h200_steps.py beside it:
+// Llama-3.1-8B forward passes in PyTorch, CUDA graphs, CUDA-event timed). The measurement has
+// no engine around it (no scheduler, sampling or detokenisation), so the table shows perf's step
+// with and without its fixed per-iteration overhead. Validation only: no fit reads it.
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "catalog/loader.h"
+#include "perf/model.h"
+#include "perf/step.h"
+#include "sim/report.h"
+#include "sim/sim.h"
+
+namespace {
+
+using llmctl::perf::LoadMode;
+
+// --check thresholds: regression guards, not goals — the MAPEs this harness printed when it was
+// written (docs/SIM.md §6: fit 64.5% TTFT, 5.0% ITL, 0.7% tokens/s; held out 149% TTFT, 33.9%
+// ITL, 1.0% tokens/s) plus a margin, so a change in the physics or the scheduler models that
+// moves them gets looked at. Issue 12's goals (<= 20% p50 TTFT and TPOT, <= 15% throughput) are
+// met only for TensorRT-LLM; see docs/SIM.md.
+const std::map<std::string, double> kMaxMape = {
+    {"fit/ttft_ms", 0.75},      {"fit/itl_ms", 0.10},      {"fit/output_tokens_per_s", 0.05},
+    {"held-out/ttft_ms", 1.70}, {"held-out/itl_ms", 0.40}, {"held-out/output_tokens_per_s", 0.05},
+};
+
+struct Row {
+  std::string id, file, group, source;
+  llmctl::perf::Deployment deployment;
+  llmctl::perf::Workload workload;
+  std::vector<std::pair<std::string, double>> measured;
+  std::optional<int> max_batched_tokens;  // the deployment's token budget, where the row says
+};
+
+[[noreturn]] void die(const std::string& msg) {
+  fmt::print(stderr, "sim_accuracy: {}\n", msg);
+  std::exit(2);
+}
+
+std::vector<Row> load_rows(const llmctl::catalog::Catalog& cat, const std::string& path,
+                           const std::string& group) {
+  std::vector<Row> out;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const std::exception& e) {
+    die(fmt::format("{}: {}", path, e.what()));
+  }
+  if (!root["rows"].IsSequence()) die(path + ": expected a `rows:` list");
+  for (const auto& n : root["rows"]) {
+    const std::string where = fmt::format("{}:{}", path, n.Mark().line + 1);
+    try {
+      const std::string mode = n["load"]["mode"].as<std::string>();
+      if (mode != "qps" && mode != "concurrency") continue;  // not under load: perf_accuracy's
+      Row r;
+      r.id = n["id"].as<std::string>();
+      r.file = path.substr(path.find_last_of('/') + 1);
+      r.group = group;
+      r.source = n["source"] ? n["source"].as<std::string>() : "";
+      auto& d = r.deployment;
+      d.model = cat.find_model(n["model"].as<std::string>());
+      d.gpu = cat.find_gpu(n["gpu"].as<std::string>());
+      d.engine = cat.find_engine(n["engine"].as<std::string>());
+      if (!d.model || !d.gpu || !d.engine)
+        die(fmt::format("{}: row {}: model, gpu or engine not in the catalog", where, r.id));
+      if (n["engine_version"]) d.engine_version = n["engine_version"].as<std::string>();
+      d.dtype = n["dtype"].as<std::string>();
+      d.tp = n["tp"] ? n["tp"].as<int>() : 1;
+      d.pp = n["pp"] ? n["pp"].as<int>() : 1;
+      d.gpus = n["gpus"].as<int>();
+      if (d.gpus != d.tp * d.pp)
+        die(fmt::format("{}: row {}: one replica per row (gpus = tp x pp)", where, r.id));
+      auto& w = r.workload;
+      w.input_tokens = n["input_tokens"].as<int>();
+      w.output_tokens = n["output_tokens"].as<int>();
+      w.mode = mode == "qps" ? LoadMode::kQps : LoadMode::kConcurrency;
+      w.value = n["load"][mode].as<double>();
+      w.explain = false;
+      if (n["max_batched_tokens"]) r.max_batched_tokens = n["max_batched_tokens"].as<int>();
+      for (const auto& m : n["measured"])
+        r.measured.emplace_back(m.first.as<std::string>(), m.second.as<double>());
+      out.push_back(std::move(r));
+    } catch (const YAML::Exception& e) {
+      die(fmt::format("{}: {}", where, e.what()));
+    }
+  }
+  return out;
+}
+
+// The benchmark each row reproduces (sim::load_scenario): TRT-17's online table sent "500
+// requests" at a Poisson rate; closed-loop sweeps start every client at once and send about ten
+// requests per client.
+llmctl::sim::Scenario scenario_for(const Row& r) {
+  auto sc = llmctl::sim::load_scenario(r.deployment, r.workload,
+                                       r.workload.mode == LoadMode::kQps ? 500 : 0);
+  sc.pools.front().max_num_batched_tokens = r.max_batched_tokens;
+  return sc;
+}
+
+std::optional<double> sim_metric(const llmctl::sim::SimResult& s, const std::string& m) {
+  if (m == "ttft_ms") return s.ttft.mean;
+  if (m == "ttft_p50_ms") return s.ttft.p50;
+  if (m == "ttft_p99_ms") return s.ttft.p99;
+  if (m == "itl_ms") return s.tpot.mean;
+  if (m == "itl_p50_ms") return s.tpot.p50;
+  if (m == "itl_p99_ms") return s.tpot.p99;
+  if (m == "output_tokens_per_s") return s.output_tokens_per_s;
+  return std::nullopt;
+}
+
+std::optional<double> perf_metric(const llmctl::perf::Estimate& e, const std::string& m) {
+  if (m == "ttft_ms") return e.ttft_ms;
+  if (m == "itl_ms") return e.tpot_ms;
+  if (m == "output_tokens_per_s") return e.output_tokens_per_s;
+  return std::nullopt;  // perf has no percentiles
+}
+
+// The step table: every Llama-3.1-8B record of the H200 measurement (the 70B records time 8 of
+// 80 layers and are left out).
+void step_table(const llmctl::catalog::Catalog& cat, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    fmt::print("\n(no step measurement at {})\n", path);
+    return;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  boost::json::value doc;
+  try {
+    doc = boost::json::parse(ss.str());
+  } catch (const std::exception& e) {
+    die(fmt::format("{}: {}", path, e.what()));
+  }
+  llmctl::perf::Deployment d;
+  d.model = cat.find_model("llama-3.1-8b");
+  d.gpu = cat.find_gpu("h200");
+  d.engine = cat.find_engine("vllm");
+  d.dtype = "bf16";
+  auto step = llmctl::perf::StepModel::make(cat, d);
+  if (!step) die(step.error().message);
+  const double overhead_s = step->efficiency().step_overhead_ms * 1e-3;
+  const auto& facts = doc.at("facts").as_object();
+  fmt::print(
+      "\nEngine steps, llama-3.1-8b bf16 on {} (torch {}): measured GPU time vs perf's "
+      "step cost\n",
+      facts.at("gpu").as_string().c_str(), facts.at("torch").as_string().c_str());
+  fmt::print("{:<8} {:>6} {:>8} {:>8} {:>10} {:>10} {:>7} {:>12} {:>7}\n", "kind", "batch",
+             "context", "prefill", "measured", "perf", "err", "perf - fixed", "err");
+  double sum = 0, sum_net = 0;
+  int n = 0;
+  for (const auto& rv : doc.at("records").as_array()) {
+    const auto& r = rv.as_object();
+    if (r.at("model").as_string() != "llama-3.1-8b") continue;
+    const std::string kind(r.at("kind").as_string());
+    const double batch = r.at("batch").to_number<double>();
+    const double ctx = r.at("context").to_number<double>();
+    const double prefill = r.at("prefill_tokens").to_number<double>();
+    const double ms = r.at("ms").to_number<double>();
+    llmctl::perf::StepLoad load;
+    load.decode_seqs = batch;
+    load.decode_context_tokens = batch * ctx;
+    load.prefill_tokens = prefill;
+    load.prefill_pairs = llmctl::perf::prefill_pairs(0, prefill);
+    const double perf_ms = step->step_s(load) * 1e3;
+    const double net_ms = perf_ms - overhead_s * 1e3;
+    sum += std::abs(perf_ms - ms) / ms;
+    sum_net += std::abs(net_ms - ms) / ms;
+    ++n;
+    fmt::print("{:<8} {:>6g} {:>8g} {:>8g} {:>10.2f} {:>10.2f} {:>+6.0f}% {:>12.2f} {:>+6.0f}%\n",
+               kind, batch, ctx, prefill, ms, perf_ms, 100 * (perf_ms - ms) / ms, net_ms,
+               100 * (net_ms - ms) / ms);
+  }
+  if (n)
+    fmt::print(
+        "MAPE over {} steps: {:.1f}% (perf step), {:.1f}% (without its {:.1f} ms fixed "
+        "overhead)\n",
+        n, 100 * sum / n, 100 * sum_net / n, overhead_s * 1e3);
+}
+
+struct Tally {
+  double sim = 0, perf = 0;
+  int n = 0, n_perf = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string catalog_dir;
+  std::string steps = std::string(LLMCTL_SOURCE_DIR) + "/bench/sim_accuracy/h200_steps.json";
+  bool check = false;
+  bool detail = false;
+  std::vector<std::pair<std::string, std::string>> files;  // path, group
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--catalog" && i + 1 < argc)
+      catalog_dir = argv[++i];
+    else if (a == "--check")
+      check = true;
+    else if (a == "--detail")
+      detail = true;
+    else if (a == "--steps" && i + 1 < argc)
+      steps = argv[++i];
+    else if (a == "--help" || a == "-h") {
+      fmt::print(
+          "usage: sim_accuracy [--catalog DIR] [--check] [--detail] [--steps FILE] [FILE...]\n");
+      return 0;
+    } else if (!a.empty() && a[0] != '-')
+      files.emplace_back(a, "held-out");
+    else
+      die("unknown option " + a);
+  }
+  if (files.empty()) {
+    files = {{LLMCTL_CALIBRATION, "fit"},
+             {std::string(LLMCTL_SOURCE_DIR) + "/bench/perf_accuracy/holdout.yaml", "held-out"},
+             {std::string(LLMCTL_SOURCE_DIR) + "/bench/sim_accuracy/under_load.yaml", "held-out"}};
+  }
+  llmctl::catalog::LoadOptions lo;
+  if (!catalog_dir.empty()) lo.dir = catalog_dir;
+  lo.default_overlays = false;
+  auto cat = llmctl::catalog::load_catalog(lo);
+  if (!cat) die(cat.error().message);
+
+  std::vector<Row> rows;
+  for (const auto& [path, group] : files) {
+    auto more = load_rows(*cat, path, group);
+    rows.insert(rows.end(), more.begin(), more.end());
+  }
+
+  fmt::print("{:<5} {:<8} {:<6} {:<26} {:<15} {:<20} {:>9} {:>9} {:>7} {:>9} {:>7}\n", "row",
+             "group", "engine", "model / gpu / tp", "load", "metric", "measured", "simulate", "err",
+             "perf", "err");
+  std::map<std::string, Tally> by_key;  // group/engine/metric and group/metric
+  long long simulated = 0;
+  double sim_seconds = 0;
+  for (const Row& r : rows) {
+    const auto sc = scenario_for(r);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto res = llmctl::sim::simulate(*cat, sc);
+    sim_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!res) die(fmt::format("row {}: {}", r.id, res.error().message));
+    simulated += res->requests;
+    if (detail) fmt::print("{}", llmctl::sim::result_text(sc, *res));
+    auto est = llmctl::perf::estimate(*cat, r.deployment, r.workload);
+    const std::string load = r.workload.mode == LoadMode::kQps
+                                 ? fmt::format("{:g} qps", r.workload.value)
+                                 : fmt::format("{:g} clients", r.workload.value);
+    const std::string what =
+        fmt::format("{} {} tp{}", r.deployment.model->id, r.deployment.gpu->id, r.deployment.tp);
+    for (const auto& [metric, measured] : r.measured) {
+      auto s = sim_metric(*res, metric);
+      if (!s) continue;
+      std::optional<double> p;
+      if (est && est->fits) p = perf_metric(*est, metric);
+      const double se = (*s - measured) / measured;
+      std::string perf_cols = fmt::format("{:>9} {:>7}", "-", "-");
+      for (const std::string& key :
+           {r.group + "/" + r.deployment.engine->id + "/" + metric, r.group + "/" + metric}) {
+        Tally& t = by_key[key];
+        t.sim += std::abs(se);
+        ++t.n;
+        if (p) t.perf += std::abs((*p - measured) / measured), ++t.n_perf;
+      }
+      if (p) perf_cols = fmt::format("{:>9.1f} {:>+6.0f}%", *p, 100 * (*p - measured) / measured);
+      fmt::print("{:<5} {:<8} {:<6} {:<26} {:<15} {:<20} {:>9.1f} {:>9.1f} {:>+6.0f}% {}\n", r.id,
+                 r.group, r.deployment.engine->id, what, load, metric, measured, *s, 100 * se,
+                 perf_cols);
+    }
+  }
+
+  fmt::print("\nMean absolute percentage error (n: values compared)\n");
+  fmt::print("{:<9} {:<7} {:<20} {:>4} {:>9} {:>9}\n", "group", "engine", "metric", "n", "simulate",
+             "perf");
+  bool ok = true;
+  for (const auto& [key, t] : by_key) {
+    const auto a = key.find('/'), b = key.find('/', a + 1);
+    const bool overall = b == std::string::npos;
+    const std::string group = key.substr(0, a);
+    const std::string engine = overall ? "all" : key.substr(a + 1, b - a - 1);
+    const std::string metric = overall ? key.substr(a + 1) : key.substr(b + 1);
+    const std::string perf =
+        t.n_perf ? fmt::format("{:.1f}%", 100 * t.perf / t.n_perf) : std::string("-");
+    fmt::print("{:<9} {:<7} {:<20} {:>4} {:>8.1f}% {:>9}\n", group, engine, metric, t.n,
+               100 * t.sim / t.n, perf);
+    if (overall && check) {
+      auto lim = kMaxMape.find(key);
+      if (lim != kMaxMape.end() && t.sim / t.n > lim->second) {
+        fmt::print(stderr, "sim_accuracy: {} MAPE {:.1f}% exceeds {:.0f}%\n", key,
+                   100 * t.sim / t.n, 100 * lim->second);
+        ok = false;
+      }
+    }
+  }
+  fmt::print("\n{} rows, {} requests simulated in {:.2f} s ({:.0f} requests/s)\n", rows.size(),
+             simulated, sim_seconds, simulated / std::max(sim_seconds, 1e-9));
+  if (!check) step_table(*cat, steps);
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,946 @@
+#include "agent/ask/scripts.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <functional>
+
+#include "agent/tools/spec_input.h"
+#include "common/strings.h"
+
+namespace llmctl::agent::ask {
+namespace {
+
+namespace json = boost::json;
+
+constexpr double kSecondsPerMonth = 730.0 * 3600;  // the planner's month (plan/capacity.h)
+
+// Tools the scripts use that other engineers are still building. When one is registered, the
+// script calls it with these arguments; until then the answer says it is not yet available and
+// what it would add. Wiring a tool is its registration plus, if its arguments differ, this line.
+struct PendingTool {
+  const char* name;
+  const char* command;
+  const char* adds;
+  std::function<json::object(const Slots&)> arguments;
+};
+
+std::string slot_or(const Slots& s, const std::string& key, const std::string& fallback = "") {
+  auto it = s.find(key);
+  return it == s.end() ? fallback : it->second;
+}
+
+const std::vector<PendingTool>& pending_tools() {
+  static const std::vector<PendingTool> tools = {
+      {"simulate", "llmctl simulate",
+       "checks the SLO under bursty arrivals, autoscaling lag and routing by simulating the fleet",
+       [](const Slots& s) {
+         return json::object{{"model", slot_or(s, "model")},
+                             {"qps", std::stod(slot_or(s, "target_qps", slot_or(s, "qps", "1")))}};
+       }},
+      {"costs", "llmctl costs",
+       "attributes spend by team, feature and model from the gateway's request log or provider "
+       "exports, and finds caching, batching and model-tiering savings",
+       [](const Slots& s) {
+         return json::object{{"input", slot_or(s, "path")}};
+       }},
+      {"monitor", "llmctl monitor",
+       "reads live metrics (Prometheus, engine endpoints, the request log) and diagnoses "
+       "saturation, KV-cache pressure, queueing, errors and idle GPUs",
+       [](const Slots& s) {
+         json::object a;
+         if (s.count("prometheus")) a["prometheus"] = s.at("prometheus");
+         return a;
+       }},
+  };
+  return tools;
+}
+
+std::string plain(double v) { return fmt::format("{:.4g}", v); }
+
+std::string money(double usd) {
+  return "$" + group_thousands(static_cast<long long>(std::llround(usd)));
+}
+
+double num(const json::value& v, double fallback = 0) {
+  if (v.is_int64()) return static_cast<double>(v.as_int64());
+  if (v.is_uint64()) return static_cast<double>(v.as_uint64());
+  if (v.is_double()) return v.as_double();
+  return fallback;
+}
+
+double at_num(const json::object& o, std::string_view key, double fallback = 0) {
+  const json::value* v = o.if_contains(key);
+  return v ? num(*v, fallback) : fallback;
+}
+
+std::string at_str(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+// Calls a tool and records the step. Returns the output object, or nullptr on failure.
+const json::object* call(Answer& a, const Registry& tools, const ToolEnv& env,
+                         const std::string& name, json::object args, json::value& keep) {
+  Step step;
+  step.tool = name;
+  step.arguments = args;
+  const Tool* tool = tools.find(name);
+  if (!tool) {
+    step.status = "not-available";
+    step.summary = "not in this build";
+    a.steps.push_back(std::move(step));
+    return nullptr;
+  }
+  auto r = tool->call(args, env);
+  if (!r) {
+    step.status = "error";
+    step.summary = r.error().message;
+    a.failed = true;
+    a.steps.push_back(std::move(step));
+    return nullptr;
+  }
+  keep = std::move(*r);
+  step.status = "ok";
+  a.steps.push_back(std::move(step));
+  return keep.is_object() ? &keep.as_object() : nullptr;
+}
+
+// Runs a pending tool if it is registered (its output's top-level numbers are reported), or says
+// it is not yet available and what it would add.
+void pending(Answer& a, const Registry& tools, const ToolEnv& env, const std::string& name,
+             const Slots& slots) {
+  for (const auto& p : pending_tools()) {
+    if (name != p.name) continue;
+    if (!tools.find(name)) {
+      a.steps.push_back({name, "not-available", json::object{}, "not yet available in this build"});
+      a.notes.push_back(
+          fmt::format("`{}` is not yet available in this build; when it is, this "
+                      "answer will include what it adds: it {}.",
+                      p.command, p.adds));
+      return;
+    }
+    json::value out;
+    const json::object* o = call(a, tools, env, name, p.arguments(slots), out);
+    if (!o) return;
+    std::vector<std::string> parts;
+    for (const auto& kv : *o)
+      if (kv.value().is_number() || kv.value().is_string() || kv.value().is_bool())
+        parts.push_back(fmt::format("{} {}", std::string(kv.key()),
+                                    kv.value().is_string() ? std::string(kv.value().as_string())
+                                                           : json::serialize(kv.value())));
+    a.steps.back().summary = join(parts, ", ");
+  }
+}
+
+// Token lengths: stated, or the measured profile of the app type.
+struct Lengths {
+  double in_mean = 0, in_p95 = 0, out_mean = 0, out_p95 = 0;
+  std::string source;
+};
+
+std::optional<Lengths> lengths(const Slots& s, const Knowledge& k) {
+  Lengths l;
+  if (s.count("input_tokens") && s.count("output_tokens")) {
+    l.in_mean = std::stod(s.at("input_tokens"));
+    l.out_mean = std::stod(s.at("output_tokens"));
+    l.source = "as stated (p95 assumed 3x the mean, docs/PLAN.md)";
+    return l;
+  }
+  if (s.count("app"))
+    if (const auto* w = find_workload(k, s.at("app"))) {
+      l.in_mean = s.count("input_tokens") ? std::stod(s.at("input_tokens")) : w->input_mean;
+      l.in_p95 = s.count("input_tokens") ? 0 : w->input_p95;
+      l.out_mean = s.count("output_tokens") ? std::stod(s.at("output_tokens")) : w->output_mean;
+      l.out_p95 = s.count("output_tokens") ? 0 : w->output_p95;
+      l.source = fmt::format("the '{}' workload profile: {} (explain {})", w->id, w->title, w->id);
+      return l;
+    }
+  return std::nullopt;
+}
+
+json::object length_spec(double mean, double p95) {
+  json::object o{{"mean", mean}};
+  if (p95 > 0) o["p95"] = p95;
+  return o;
+}
+
+// The plan spec a request describes.
+json::object build_spec(const std::string& name, const Slots& s, const Lengths& l, double qps,
+                        const std::string& model_key) {
+  json::object traffic{{"peak_qps", qps},
+                       {"input_tokens", length_spec(l.in_mean, l.in_p95)},
+                       {"output_tokens", length_spec(l.out_mean, l.out_p95)}};
+  json::object spec{{"name", name}};
+  spec[model_key == "tier" ? "tier" : "model"] = slot_or(s, model_key);
+  spec["traffic"] = std::move(traffic);
+  json::object slo;
+  if (s.count("ttft_ms")) slo["ttft_p95_ms"] = std::stod(s.at("ttft_ms"));
+  if (s.count("tpot_ms")) slo["tpot_p95_ms"] = std::stod(s.at("tpot_ms"));
+  if (!slo.empty()) spec["slo"] = std::move(slo);
+  if (s.count("budget")) spec["budget"] = json::object{{"monthly_usd", std::stod(s.at("budget"))}};
+  if (s.count("gpu")) spec["constraints"] = json::object{{"gpus", json::array{s.at("gpu")}}};
+  return spec;
+}
+
+const json::object* first_option(const json::object& plan, const std::string& kind) {
+  const json::value* options = plan.if_contains("options");
+  if (!options || !options->is_array()) return nullptr;
+  for (const auto& o : options->as_array())
+    if (o.is_object() && (kind.empty() || at_str(o.as_object(), "kind") == kind))
+      return &o.as_object();
+  return nullptr;
+}
+
+std::vector<std::string> strings_of(const json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  const json::value* v = o.if_contains(key);
+  if (v && v->is_array())
+    for (const auto& s : v->as_array())
+      if (s.is_string()) out.emplace_back(s.as_string());
+  return out;
+}
+
+// "llama-3.1-70b on 10 x h100-sxm (fp8, TP 2, trtllm)".
+std::string describe_self(const json::object& option) {
+  const json::object& sh = option.at("self_hosted").as_object();
+  return fmt::format("{} on {} x {} ({}, TP {}{}, {})", at_str(option, "model"),
+                     static_cast<long long>(at_num(sh, "gpus_billed")), at_str(sh, "gpu"),
+                     at_str(sh, "dtype"), static_cast<long long>(at_num(sh, "tp")),
+                     at_num(sh, "pp") > 1 ? fmt::format(" x PP {}", at_num(sh, "pp")) : "",
+                     at_str(sh, "engine"));
+}
+
+void self_numbers(Answer& a, const json::object& option, const std::string& prefix = "") {
+  const json::object& sh = option.at("self_hosted").as_object();
+  const json::object& replicas = sh.at("replicas").as_object();
+  const json::object& peak = sh.at("at_peak").as_object();
+  a.numbers[prefix + "option"] = at_str(option, "id");
+  a.numbers[prefix + "monthly_usd"] = at_num(option, "monthly_usd");
+  a.numbers[prefix + "gpus"] = at_num(sh, "gpus_billed");
+  a.numbers[prefix + "replicas"] = at_num(replicas, "billed");
+  a.numbers[prefix + "replica_capacity_qps"] = at_num(sh, "replica_capacity_qps");
+  a.numbers[prefix + "ttft_p95_ms_at_peak"] = at_num(peak, "ttft_p95_ms");
+  a.numbers[prefix + "tpot_p95_ms_at_peak"] = at_num(peak, "tpot_p95_ms");
+  a.numbers[prefix + "kv_cache_tokens_per_replica"] = at_num(sh, "kv_cache_tokens");
+}
+
+void no_option(Answer& a, const json::object& plan) {
+  a.failed = true;
+  a.headline = "No option meets the SLO, budget and constraints at this traffic.";
+  for (const auto& n : strings_of(plan, "notes")) a.because.push_back(n);
+  const json::value* rejected = plan.if_contains("rejected");
+  if (rejected && rejected->is_array())
+    for (std::size_t i = 0; i < rejected->as_array().size() && i < 5; ++i)
+      a.because.push_back(fmt::format("{}: {}", at_str(rejected->as_array()[i].as_object(), "id"),
+                                      at_str(rejected->as_array()[i].as_object(), "reason")));
+}
+
+// Commands and alerts from the deploy dry run's files.
+void apply_and_watch(Answer& a, const json::object& bundle, const std::string& target) {
+  std::vector<std::string> folders;
+  for (const auto& f : bundle.at("files").as_array()) {
+    const json::object& fo = f.as_object();
+    std::string path = at_str(fo, "path");
+    auto slash = path.find('/');
+    std::string folder = slash == std::string::npos ? "" : path.substr(0, slash);
+    if (!folder.empty() && std::find(folders.begin(), folders.end(), folder) == folders.end())
+      folders.push_back(folder);
+    if (path == "monitoring/rules.yaml") {
+      for (const auto& line : split(at_str(fo, "content"), '\n')) {
+        std::string t = trim(line);
+        if (starts_with(t, "- alert:") || starts_with(t, "alert:"))
+          a.watch.push_back("alert " + trim(t.substr(t.find(':') + 1)));
+      }
+    }
+  }
+  a.apply.push_back("llmctl deploy spec.yaml --out deploy" +
+                    (target == "k8s" ? std::string() : " --target " + target) +
+                    "   (writes the files listed by this dry run)");
+  if (target == "k8s") {
+    for (const char* f : {"k8s", "monitoring"})
+      if (std::find(folders.begin(), folders.end(), f) != folders.end())
+        a.apply.push_back(fmt::format("kubectl apply -f deploy/{}/", f));
+    a.apply.push_back("cp deploy/ci/github-workflow.yaml .github/workflows/llm-deploy.yaml");
+  } else {
+    a.apply.push_back("follow deploy/README.md for the " + target + " apply steps");
+  }
+}
+
+double average_or_peak(const Slots& s, const std::string& key) { return std::stod(s.at(key)); }
+
+Answer deploy_script(const Slots& s, const Registry& tools, const ToolEnv& env,
+                     const Knowledge& k) {
+  Answer a;
+  const Lengths l = *lengths(s, k);
+  const double qps = average_or_peak(s, "qps");
+  json::object spec = build_spec("ask-deploy", s, l, qps, "model");
+  a.spec = spec;
+  a.notes.push_back("token lengths: " + l.source);
+  if (!s.count("ttft_ms") && !s.count("tpot_ms"))
+    a.notes.push_back(
+        "no latency SLO stated: each replica is sized at 95% of its saturated throughput; state "
+        "one with --ttft-ms/--tpot-ms (explain slo-targets)");
+  json::value plan_out;
+  const json::object* plan = call(a, tools, env, "plan", json::object{{"spec", spec}}, plan_out);
+  if (!plan) {
+    a.headline = "The plan failed: " + a.steps.back().summary;
+    return a;
+  }
+  const json::object* best = first_option(*plan, "");
+  const json::object* self = first_option(*plan, "self-hosted");
+  a.steps.back().summary =
+      fmt::format("{} options ranked", at_num(plan->at("summary").as_object(), "ranked"));
+  if (!self) {
+    no_option(a, *plan);
+    if (best)
+      a.headline =
+          fmt::format("No self-hosted option fits; the cheapest way to serve it is {} at {}/month.",
+                      at_str(*best, "id"), money(at_num(*best, "monthly_usd")));
+    return a;
+  }
+  self_numbers(a, *self);
+  a.numbers["peak_qps"] = qps;
+  a.headline =
+      fmt::format("Deploy {}: {}/month for {} req/s at peak; p95 TTFT {} ms, TPOT {} ms at peak.",
+                  describe_self(*self), money(at_num(*self, "monthly_usd")), plain(qps),
+                  format_sig(a.numbers["ttft_p95_ms_at_peak"].as_double()),
+                  format_sig(a.numbers["tpot_p95_ms_at_peak"].as_double()));
+  for (const auto& b : strings_of(*self, "because")) a.because.push_back(b);
+  if (best && at_str(*best, "kind") == "api") {
+    a.numbers["cheapest_api"] = at_str(*best, "id");
+    a.numbers["cheapest_api_monthly_usd"] = at_num(*best, "monthly_usd");
+    a.because.push_back(fmt::format(
+        "a hosted API is cheaper at this traffic: {} at {}/month (self-hosting pays off above "
+        "the break-even below)",
+        at_str(*best, "id"), money(at_num(*best, "monthly_usd"))));
+  }
+  const json::value* be = plan->if_contains("break_even");
+  if (be && be->is_object())
+    a.because.push_back("break-even: " + at_str(be->as_object(), "summary"));
+
+  const std::string target = slot_or(s, "target", "k8s");
+  json::value bundle_out;
+  const json::object* bundle = call(a, tools, env, "deploy",
+                                    json::object{{"spec", spec},
+                                                 {"option", at_str(*self, "id")},
+                                                 {"target", target},
+                                                 {"out", "deploy"},
+                                                 {"dry_run", true}},
+                                    bundle_out);
+  if (!bundle) return a;
+  a.steps.back().summary = fmt::format("{} files (dry run)", bundle->at("files").as_array().size());
+  apply_and_watch(a, *bundle, target);
+  a.watch.push_back(
+      fmt::format("p95 TTFT at peak is {} ms{}; the engine queue (vllm:num_requests_waiting) "
+                  "drives autoscaling",
+                  format_sig(a.numbers["ttft_p95_ms_at_peak"].as_double()),
+                  s.count("ttft_ms") ? " against the " + s.at("ttft_ms") + " ms SLO" : ""));
+  a.watch.push_back(fmt::format("KV cache: {} tokens per replica; preemptions mean it is full",
+                                group_thousands(static_cast<long long>(
+                                    a.numbers["kv_cache_tokens_per_replica"].as_double()))));
+  for (const auto& n : strings_of(*bundle, "notes")) a.notes.push_back(n);
+  pending(a, tools, env, "simulate", s);
+  return a;
+}
+
+Answer costs_script(const Slots& s, const Registry& tools, const ToolEnv& env, const Knowledge& k) {
+  Answer a;
+  const Lengths l = *lengths(s, k);
+  const double qps = std::stod(s.at("qps"));
+  a.notes.push_back("token lengths: " + l.source);
+  a.notes.push_back(
+      fmt::format("{} req/s is priced as the month's average, every hour of the month; a peak rate "
+                  "overstates the bill in proportion (state the average, or compare with --spend)",
+                  plain(qps)));
+  // Attribution from logs needs `costs` and a log (--path); the pricing below needs neither.
+  if (!tools.find("costs") || s.count("path")) pending(a, tools, env, "costs", s);
+  // What the current model costs at this traffic: one request priced by the catalog, times the
+  // requests in a month.
+  const catalog::Catalog& cat = *env.catalog;
+  const std::string current = s.at("current_model");
+  const catalog::Price* price = cat.find_price(current);
+  std::string tier;
+  if (price) {
+    json::value cost_out;
+    const json::object* cost = call(a, tools, env, "catalog_cost",
+                                    json::object{{"model", price->id},
+                                                 {"input_tokens", std::llround(l.in_mean)},
+                                                 {"output_tokens", std::llround(l.out_mean)}},
+                                    cost_out);
+    if (!cost) return a;
+    const double per_request = at_num(*cost, "total_usd");
+    const double monthly = per_request * qps * kSecondsPerMonth;
+    a.numbers["current"] = price->id;
+    a.numbers["current_usd_per_request"] = per_request;
+    a.numbers["current_monthly_usd"] = std::round(monthly * 100) / 100;
+    a.steps.back().summary = fmt::format("{} per request", format_sig(per_request, 4));
+    tier = price->quality_tier;
+  }
+  json::object spec;
+  if (!tier.empty()) {
+    Slots t = s;
+    t["tier"] = tier;
+    spec = build_spec("ask-costs", t, l, qps, "tier");
+  } else {
+    spec = build_spec("ask-costs", s, l, qps, "current_model");
+  }
+  a.spec = spec;
+  json::value plan_out;
+  const json::object* plan = call(a, tools, env, "plan", json::object{{"spec", spec}}, plan_out);
+  if (!plan) return a;
+  const json::object* best = first_option(*plan, "");
+  if (!best) {
+    no_option(a, *plan);
+    return a;
+  }
+  const double best_monthly = at_num(*best, "monthly_usd");
+  a.numbers["cheapest"] = at_str(*best, "id");
+  a.numbers["cheapest_monthly_usd"] = best_monthly;
+  a.steps.back().summary =
+      fmt::format("cheapest of tier {}: {}", tier.empty() ? "-" : tier, at_str(*best, "id"));
+  if (a.numbers.contains("current_monthly_usd")) {
+    const double now = a.numbers["current_monthly_usd"].as_double();
+    const double saving = now - best_monthly;
+    a.numbers["saving_monthly_usd"] = std::round(saving * 100) / 100;
+    a.numbers["saving_percent"] = now > 0 ? std::round(1000 * saving / now) / 10 : 0;
+    if (saving > 0)
+      a.headline = fmt::format(
+          "Switching {} to {} saves {}/month ({}%): {} -> {} at {} req/s, same quality tier ({}) "
+          "or better.",
+          current, at_str(*best, "id"), money(saving),
+          format_sig(a.numbers["saving_percent"].as_double()), money(now), money(best_monthly),
+          plain(qps), tier);
+    else
+      a.headline =
+          fmt::format("{} is already the cheapest option of its tier ({}) at {} req/s: {}/month.",
+                      current, tier, plain(qps), money(now));
+  } else {
+    a.headline = fmt::format("Cheapest way to serve {} at {} req/s: {} at {}/month.", current,
+                             plain(qps), at_str(*best, "id"), money(best_monthly));
+  }
+  if (s.count("spend"))
+    a.because.push_back(fmt::format(
+        "you said you spend {}/month; at the traffic and lengths above the catalog prices it at "
+        "{}/month — a gap means other models, retries or longer requests than stated",
+        money(std::stod(s.at("spend"))),
+        money(a.numbers.contains("current_monthly_usd")
+                  ? a.numbers["current_monthly_usd"].as_double()
+                  : 0)));
+  for (const auto& b : strings_of(*best, "because")) a.because.push_back(b);
+  const json::value* be = plan->if_contains("break_even");
+  if (be && be->is_object())
+    a.because.push_back("break-even: " + at_str(be->as_object(), "summary"));
+  a.apply.push_back("llmctl plan spec.yaml   (the full ranking, with every rejected option)");
+  a.apply.push_back(
+      "route through a gateway with the new model as primary and the old one as "
+      "fallback, then compare quality on an evaluation set (explain "
+      "gateway-in-front, eval-gate-before-rollout)");
+  a.watch.push_back(
+      "cost per request and the share of requests falling back, in the gateway's "
+      "request log and /metrics");
+  return a;
+}
+
+Answer monitor_script(const Slots& s, const Registry& tools, const ToolEnv& env, const Knowledge&) {
+  Answer a;
+  pending(a, tools, env, "monitor", s);
+  if (s.count("path")) {
+    json::value out;
+    const json::object* report =
+        call(a, tools, env, "audit", json::object{{"paths", json::array{s.at("path")}}}, out);
+    if (!report) {
+      a.headline = "The audit failed: " + a.steps.back().summary;
+      return a;
+    }
+    const json::object& summary = report->at("summary").as_object();
+    const json::object& sev = summary.at("by_severity").as_object();
+    a.numbers["files_scanned"] = at_num(summary, "files_scanned");
+    a.numbers["findings"] = at_num(summary, "findings");
+    for (const auto& kv : sev) a.numbers[std::string(kv.key())] = kv.value();
+    a.steps.back().summary = fmt::format("{} findings in {} files", at_num(summary, "findings"),
+                                         at_num(summary, "files_scanned"));
+    int observability = 0;
+    for (const auto& f : report->at("findings").as_array()) {
+      const json::object& fo = f.as_object();
+      const std::string rule = at_str(fo, "rule");
+      bool obs = starts_with(rule, "OBS") || rule == "K8S014" || rule == "K8S015";
+      observability += obs;
+      if (a.because.size() < 8 && (obs || at_str(fo, "severity") == "error"))
+        a.because.push_back(fmt::format("{} {}:{}: {}", rule, at_str(fo, "file"),
+                                        static_cast<long long>(at_num(fo, "line")),
+                                        at_str(fo, "message")));
+    }
+    a.numbers["observability_findings"] = observability;
+    a.headline = fmt::format(
+        "{} findings in {} files under {} ({} about monitoring and autoscaling); live metrics are "
+        "not read in this build.",
+        at_num(summary, "findings"), at_num(summary, "files_scanned"), s.at("path"), observability);
+    a.apply.push_back(fmt::format("llmctl audit {}   (every finding with its fix)", s.at("path")));
+  } else {
+    a.headline =
+        "Live diagnosis needs `llmctl monitor`, which is not yet available in this build; give "
+        "--path DIR to audit the deployment's alerts, dashboards and autoscaling instead.";
+  }
+  a.apply.push_back(
+      "llmctl deploy SPEC.yaml --out deploy   (writes burn-rate alerts, a dashboard and KEDA "
+      "autoscaling sized from the plan)");
+  a.watch.push_back(
+      "engine queue (vllm:num_requests_waiting), KV-cache usage "
+      "(vllm:kv_cache_usage_perc), p95 TTFT/TPOT histograms, gateway error rate");
+  return a;
+}
+
+Answer scale_script(const Slots& s, const Registry& tools, const ToolEnv& env, const Knowledge& k) {
+  Answer a;
+  const Lengths l = *lengths(s, k);
+  double target = s.count("target_qps") ? std::stod(s.at("target_qps")) : 0;
+  if (!target && s.count("growth") && s.count("qps"))
+    target = std::stod(s.at("qps")) * std::stod(s.at("growth"));
+  a.notes.push_back("token lengths: " + l.source);
+  json::object spec = build_spec("ask-scale", s, l, target, "model");
+  a.spec = spec;
+  json::value plan_out;
+  const json::object* plan = call(a, tools, env, "plan", json::object{{"spec", spec}}, plan_out);
+  if (!plan) return a;
+  const json::object* self = first_option(*plan, "self-hosted");
+  if (!self) {
+    no_option(a, *plan);
+    return a;
+  }
+  a.steps.back().summary = fmt::format("at {} req/s: {}", plain(target), at_str(*self, "id"));
+  self_numbers(a, *self);
+  a.numbers["target_qps"] = target;
+  for (const auto& b : strings_of(*self, "because")) a.because.push_back(b);
+  std::string from;
+  if (s.count("qps") && std::stod(s.at("qps")) != target) {
+    const double now_qps = std::stod(s.at("qps"));
+    json::object now_spec = build_spec("ask-scale-now", s, l, now_qps, "model");
+    // Compare like with like: the same GPU, engine and dtype as the target's best option.
+    const json::object& sh = self->at("self_hosted").as_object();
+    now_spec["constraints"] = json::object{{"gpus", json::array{at_str(sh, "gpu")}},
+                                           {"engines", json::array{at_str(sh, "engine")}},
+                                           {"dtypes", json::array{at_str(sh, "dtype")}},
+                                           {"api", false}};
+    json::value now_out;
+    const json::object* now_plan =
+        call(a, tools, env, "plan", json::object{{"spec", now_spec}}, now_out);
+    if (const json::object* now_self =
+            now_plan ? first_option(*now_plan, "self-hosted") : nullptr) {
+      self_numbers(a, *now_self, "current_");
+      a.numbers["current_qps"] = now_qps;
+      a.steps.back().summary =
+          fmt::format("at {} req/s: {}", plain(now_qps), at_str(*now_self, "id"));
+      from = fmt::format(" (from {} GPUs, {}/month at {} req/s)",
+                         at_num(now_self->at("self_hosted").as_object(), "gpus_billed"),
+                         money(at_num(*now_self, "monthly_usd")), plain(now_qps));
+    }
+  }
+  a.headline = fmt::format("At {} req/s: {}, {}/month{}; p95 TTFT {} ms at peak.", plain(target),
+                           describe_self(*self), money(at_num(*self, "monthly_usd")), from,
+                           format_sig(a.numbers["ttft_p95_ms_at_peak"].as_double()));
+  a.apply.push_back("llmctl plan spec.yaml   (compare GPUs, engines and APIs at the new traffic)");
+  a.apply.push_back(
+      "llmctl deploy spec.yaml --out deploy   (KEDA min/max replicas and alerts for the new "
+      "fleet)");
+  a.watch.push_back(fmt::format("per-replica load: one replica holds {} req/s within the SLO",
+                                format_sig(a.numbers["replica_capacity_qps"].as_double())));
+  pending(a, tools, env, "simulate", s);
+  return a;
+}
+
+json::array to_array(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
+const std::vector<SlotSpec>& slot_specs() {
+  static const std::vector<SlotSpec> specs = {
+      {"model", "--model", "Which model? (a catalog id or alias, or a size such as 70B)",
+       "llama-3.1-70b"},
+      {"current_model", "--current-model", "Which model do you use today? (hosted or catalog)",
+       "gpt-4o"},
+      {"qps", "--qps", "How many requests per second at peak?", "20"},
+      {"target_qps", "--target-qps", "To how many requests per second must it scale?", "100"},
+      {"app", "--app", "What kind of app? (chat, code-completion, rag, agent, ...)", "chat"},
+      {"input_tokens", "--input-tokens", "Mean prompt tokens per request?", "1000"},
+      {"output_tokens", "--output-tokens", "Mean output tokens per request?", "250"},
+      {"gpu", "--gpu", "Which GPU type must it run on? (empty: any)", "h100-sxm"},
+      {"ttft_ms", "--ttft-ms", "p95 time-to-first-token SLO in ms? (empty: none)", "1000"},
+      {"tpot_ms", "--tpot-ms", "p95 time-per-output-token SLO in ms? (empty: none)", "50"},
+      {"budget", "--budget", "Monthly budget in USD? (empty: none)", "20000"},
+      {"target", "--target", "Deployment target? (k8s, kserve, helm-production-stack, ...)", "k8s"},
+      {"spend", "--spend", "What do you spend per month today, in USD?", "40000"},
+      {"prometheus", "--prometheus", "Prometheus URL?", "http://prometheus:9090"},
+      {"path", "--path", "Folder with the deployment (manifests, alerts, gateway config)?",
+       "deploy/"},
+  };
+  return specs;
+}
+
+const SlotSpec* find_slot(std::string_view name) {
+  for (const auto& s : slot_specs())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+const std::vector<ScriptSpec>& scripts() {
+  static const std::vector<ScriptSpec> list = {
+      {"deploy",
+       "Deploy our LLM app",
+       "Plan the cheapest fleet that meets the traffic and SLOs, pick the best self-hosted "
+       "option, and generate its deployment bundle (dry run): what to apply and what to watch.",
+       {"deploy our 70B chat app for 20 req/s on H100s", "serve llama-3.1-8b at 5 req/s",
+        "put our chat model in production on L40S"},
+       {"plan", "deploy", "simulate"},
+       {"model", "qps", "app", "input_tokens", "output_tokens", "gpu", "ttft_ms", "tpot_ms",
+        "budget", "target"}},
+      {"optimize-costs",
+       "Optimize our AI costs",
+       "Price what the current model costs at your traffic, find the cheapest option of the same "
+       "quality tier (hosted or self-hosted) and the saving; attribute spend from logs once "
+       "`llmctl costs` is available.",
+       {"optimize our AI costs: we use gpt-4o at 10 req/s for chat",
+        "we spend $40k a month on claude, how do we cut it", "reduce our LLM bill"},
+       {"costs", "catalog_cost", "plan"},
+       {"current_model", "qps", "app", "input_tokens", "output_tokens", "spend", "path"}},
+      {"monitor",
+       "Monitor our AI system",
+       "Diagnose a running system from live metrics (once `llmctl monitor` is available) and audit "
+       "its alerts, dashboards and autoscaling configuration.",
+       {"monitor our AI system in deploy/", "is our LLM deployment healthy?",
+        "set up alerts for our model servers"},
+       {"monitor", "audit"},
+       {"prometheus", "path"}},
+      {"scale",
+       "Scale our GPU infrastructure",
+       "Size the fleet for the new traffic (GPUs, replicas, cost) against today's, and check it "
+       "under load once `llmctl simulate` is available.",
+       {"scale our llama-3.1-70b chat from 20 to 100 req/s",
+        "how many GPUs do we need for 50 req/s", "we expect 3x traffic at peak season"},
+       {"plan", "simulate"},
+       {"model", "qps", "target_qps", "app", "input_tokens", "output_tokens", "gpu", "ttft_ms"}},
+  };
+  return list;
+}
+
+const ScriptSpec* find_script(std::string_view id) {
+  for (const auto& s : scripts())
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+std::vector<MissingSlot> missing_slots(
+    const std::string& script, const Slots& s, const Knowledge& k,
+    const std::map<std::string, std::vector<std::string>>& ambiguous) {
+  std::vector<MissingSlot> out;
+  auto need = [&](const std::string& slot, const std::string& why) {
+    if (s.count(slot)) return;
+    MissingSlot m{slot, why, {}};
+    if (auto it = ambiguous.find(slot); it != ambiguous.end()) m.suggestions = it->second;
+    out.push_back(std::move(m));
+  };
+  auto need_lengths = [&]() {
+    if (lengths(s, k)) return;
+    std::string why =
+        s.count("app") ? fmt::format(
+                             "there is no measured workload profile for '{}' (explain --search "
+                             "workload lists them), so the lengths must be stated",
+                             s.at("app"))
+                       : "token lengths size the KV cache and the bill; name the app type (chat, "
+                         "code-completion) or state the lengths";
+    if (!s.count("app") && !s.count("input_tokens") && !s.count("output_tokens")) {
+      need("app", why);
+      return;
+    }
+    need("input_tokens", why);
+    need("output_tokens", why);
+  };
+  if (script == "deploy") {
+    need("model", "the plan needs a catalog model to size the fleet");
+    need("qps", "the fleet is sized for the peak request rate");
+    need_lengths();
+  } else if (script == "optimize-costs") {
+    need("current_model", "savings are measured against what you use today");
+    need("qps", "what a model costs depends on the traffic");
+    need_lengths();
+  } else if (script == "monitor") {
+    if (!s.count("prometheus") && !s.count("path"))
+      need("path",
+           "a deployment folder to audit (or --prometheus URL once `llmctl monitor` is "
+           "available)");
+  } else if (script == "scale") {
+    need("model", "the plan needs a catalog model to size the fleet");
+    if (!s.count("target_qps") && s.count("growth"))
+      need("qps", fmt::format("today's peak req/s: the target is {}x that", s.at("growth")));
+    else if (!s.count("target_qps"))
+      need("target_qps", "the fleet is sized for the traffic it must reach");
+    need_lengths();
+  }
+  return out;
+}
+
+Answer run_script(const std::string& script, const Slots& slots, const Registry& tools,
+                  const ToolEnv& env, const Knowledge& knowledge) {
+  Answer a;
+  if (script == "deploy") a = deploy_script(slots, tools, env, knowledge);
+  if (script == "optimize-costs") a = costs_script(slots, tools, env, knowledge);
+  if (script == "monitor") a = monitor_script(slots, tools, env, knowledge);
+  if (script == "scale") a = scale_script(slots, tools, env, knowledge);
+  a.script = script;
+  a.slots = slots;
+  return a;
+}
+
+Answer handoff_answer(const std::string& request, const Recognition& r, const Registry& tools,
+                      const ToolEnv& env, const Knowledge& knowledge) {
+  Answer a;
+  a.request = request;
+  a.slots = r.slots;
+  json::object h{{"to", handoff_name(r.handoff)}, {"asked", request}, {"matched", r.handoff_topic}};
+  json::array knows;
+  for (const auto& [k, v] : r.slots) knows.push_back(json::object{{"slot", k}, {"value", v}});
+  switch (r.handoff) {
+    case Handoff::kArchitect: {
+      h["kind"] = "architecture-decision";
+      h["why"] =
+          "choosing between RAG and fine-tuning, a model family or an agent design is an "
+          "architecture decision; llmctl sizes, deploys, costs and checks what is decided";
+      h["llmctl_knows"] = json::object{
+          {"stated", knows},
+          {"catalog_models", static_cast<std::int64_t>(env.catalog->models.size())},
+          {"hosted_prices", static_cast<std::int64_t>(env.catalog->prices.size())},
+          {"see", json::array{"llmctl catalog list models", "llmctl catalog list prices",
+                              "llmctl explain --search model"}}};
+      h["needs_back"] = json::array{
+          "the decision (model or quality tier, RAG or fine-tuned, agent shape)",
+          "deployment requirements as a plan spec: traffic (peak req/s, token lengths), SLOs, "
+          "budget, constraints — schema: llmctl schema plan-spec",
+      };
+      h["then"] =
+          "llmctl plan SPEC.yaml, then llmctl deploy SPEC.yaml --out deploy (or the plan "
+          "and deploy MCP tools with the spec as an object)";
+      a.headline =
+          "This is an architecture decision: handed to an AI solution architect, with "
+          "what llmctl knows and the plan spec it needs back.";
+      break;
+    }
+    case Handoff::kSre: {
+      h["kind"] = "collaboration-note";
+      h["why"] =
+          "SLO targets, on-call and incident process are reliability policy, the SRE's to "
+          "set; llmctl supplies the numbers and implements the alerts";
+      json::array budgets;
+      for (double target : {0.99, 0.995, 0.999, 0.9995, 0.9999})
+        budgets.push_back(json::object{
+            {"availability", target},
+            {"error_budget_minutes_per_month", std::round((1 - target) * 730 * 60 * 10) / 10}});
+      json::object numbers{{"error_budgets", budgets}};
+      // With a model and traffic, attach what the plan says about latency at peak.
+      if (r.slots.count("model") && r.slots.count("qps") && lengths(r.slots, knowledge)) {
+        Lengths l = *lengths(r.slots, knowledge);
+        json::object spec =
+            build_spec("sre-note", r.slots, l, std::stod(r.slots.at("qps")), "model");
+        json::value out;
+        if (const json::object* plan =
+                call(a, tools, env, "plan", json::object{{"spec", spec}}, out))
+          if (const json::object* self = first_option(*plan, "self-hosted")) {
+            self_numbers(a, *self);
+            numbers["plan_at_peak"] = a.numbers;
+            a.steps.back().summary = at_str(*self, "id");
+          }
+      }
+      h["llmctl_numbers"] = numbers;
+      h["llmctl_provides"] = json::array{
+          "multiwindow burn-rate alerts and a runbook per alert (llmctl deploy: monitoring/, "
+          "RUNBOOK.md)",
+          "N+1 sizing for availability >= 99.9% (llmctl plan)",
+          "gateway fallbacks, breakers and timeouts (llmctl gateway)"};
+      h["needs_back"] = json::array{"availability and latency SLO targets (slo: in the plan spec)",
+                                    "on-call routing and the incident process for the alerts"};
+      a.headline =
+          "Reliability policy is the SRE's call: here is a collaboration note with "
+          "llmctl's numbers (error budgets per availability target) and what it implements.";
+      a.numbers = json::object{{"error_budget_minutes_at_99_9", 43.8}};
+      break;
+    }
+    case Handoff::kDevops: {
+      h["kind"] = "declined";
+      h["why"] = "general CI/CD and infrastructure are outside llmctl's scope";
+      h["pointer"] = "a devops specialist (or your platform team's pipeline templates)";
+      h["llmctl_can_help_with"] = json::array{
+          "the LLM parts of a pipeline: an evaluation gate and canary analysis (llmctl deploy: "
+          "ci/)",
+          "auditing LLM serving manifests and workflows (llmctl audit)"};
+      a.headline =
+          "General CI/CD is outside llmctl's scope: ask a devops specialist. llmctl can "
+          "add the LLM-specific parts (evaluation gate, canary analysis, audit).";
+      break;
+    }
+    case Handoff::kNone:
+      break;
+  }
+  a.handoff = std::move(h);
+  return a;
+}
+
+Answer unrecognised_answer(const std::string& request, const Recognition& r) {
+  Answer a;
+  a.request = request;
+  a.slots = r.slots;
+  a.suggestions = r.ranking;
+  // Closest first; a tie or nothing at all lists every script.
+  const bool tie = r.ranking.size() > 1 && r.ranking[0].score == r.ranking[1].score;
+  a.headline = r.ranking.front().score > 0 && tie
+                   ? fmt::format("The request fits more than one script ({} and {}); say which.",
+                                 r.ranking[0].script, r.ranking[1].script)
+                   : "The request does not match an interaction script; llmctl does not guess.";
+  return a;
+}
+
+json::value to_json(const Answer& a) {
+  json::object slots;
+  for (const auto& [k, v] : a.slots) slots[k] = v;
+  json::array missing;
+  for (const auto& m : a.missing) {
+    const SlotSpec* spec = find_slot(m.slot);
+    missing.push_back(json::object{{"slot", m.slot},
+                                   {"flag", spec ? spec->flag : ""},
+                                   {"question", spec ? spec->question : ""},
+                                   {"why", m.why},
+                                   {"suggestions", to_array(m.suggestions)}});
+  }
+  json::array steps;
+  for (const auto& s : a.steps)
+    steps.push_back(json::object{{"tool", s.tool},
+                                 {"status", s.status},
+                                 {"arguments", s.arguments},
+                                 {"summary", s.summary}});
+  json::array suggestions;
+  for (const auto& s : a.suggestions) {
+    const ScriptSpec* spec = find_script(s.script);
+    suggestions.push_back(json::object{
+        {"script", s.script}, {"score", s.score}, {"example", spec ? spec->examples.front() : ""}});
+  }
+  return json::object{{"request", a.request},
+                      {"script", a.script.empty() ? json::value(nullptr) : json::value(a.script)},
+                      {"slots", slots},
+                      {"missing", missing},
+                      {"steps", steps},
+                      {"headline", a.headline},
+                      {"numbers", a.numbers},
+                      {"because", to_array(a.because)},
+                      {"apply", to_array(a.apply)},
+                      {"watch", to_array(a.watch)},
+                      {"notes", to_array(a.notes)},
+                      {"spec", a.spec},
+                      {"handoff", a.handoff},
+                      {"suggestions", suggestions},
+                      {"complete", !a.failed && a.missing.empty()}};
+}
+
+std::string to_text(const Answer& a) {
+  std::string out;
+  if (!a.script.empty()) out += fmt::format("script: {}\n", a.script);
+  for (const auto& s : a.steps)
+    out += fmt::format("  -> {} {}: {}\n", s.tool, s.status == "ok" ? "ok" : s.status, s.summary);
+  if (!a.steps.empty()) out += "\n";
+  if (!a.headline.empty()) out += a.headline + "\n";
+  auto list = [&](const char* title, const std::vector<std::string>& items) {
+    if (items.empty()) return;
+    out += fmt::format("\n{}:\n", title);
+    for (const auto& i : items) out += fmt::format("  - {}\n", i);
+  };
+  std::vector<std::string> because;
+  for (const auto& b : a.because) because.push_back("because " + b);
+  list("why", because);
+  list("apply", a.apply);
+  list("watch", a.watch);
+  list("notes", a.notes);
+  if (!a.handoff.is_null()) {
+    const json::object& h = a.handoff.as_object();
+    out += fmt::format("\nhand-off to {} ({}):\n", at_str(h, "to"), at_str(h, "kind"));
+    out += fmt::format("  why: {}\n", at_str(h, "why"));
+    for (const char* key : {"needs_back", "llmctl_provides", "llmctl_can_help_with"})
+      if (const json::value* v = h.if_contains(key))
+        for (const auto& item : v->as_array())
+          out += fmt::format("  {}: {}\n", key, std::string(item.as_string()));
+    if (const json::value* n = h.if_contains("llmctl_numbers"))
+      for (const auto& b : n->as_object().at("error_budgets").as_array())
+        out += fmt::format("  error budget at {:g}%: {:g} min/month\n",
+                           100 * num(b.as_object().at("availability")),
+                           num(b.as_object().at("error_budget_minutes_per_month")));
+    if (const json::value* n = h.if_contains("llmctl_numbers"))
+      if (const json::value* p = n->as_object().if_contains("plan_at_peak"))
+        out += fmt::format(
+            "  plan at the stated traffic: {} — {:g} GPUs, p95 TTFT {:g} ms and TPOT {:g} ms at "
+            "peak\n",
+            at_str(p->as_object(), "option"), at_num(p->as_object(), "gpus"),
+            at_num(p->as_object(), "ttft_p95_ms_at_peak"),
+            at_num(p->as_object(), "tpot_p95_ms_at_peak"));
+    if (const json::value* t = h.if_contains("then"))
+      out += fmt::format("  then: {}\n", std::string(t->as_string()));
+    if (const json::value* p = h.if_contains("pointer"))
+      out += fmt::format("  ask: {}\n", std::string(p->as_string()));
+  }
+  if (!a.suggestions.empty()) {
+    out += "\nclosest scripts:\n";
+    for (const auto& s : a.suggestions) {
+      const ScriptSpec* spec = find_script(s.script);
+      if (!spec) continue;
+      out += fmt::format("  {:<15} {}\n                  llmctl ask \"{}\"\n", s.script,
+                         spec->title, spec->examples.front());
+    }
+  }
+  if (!a.spec.is_null()) out += "\nspec (save as spec.yaml):\n" + yaml_from_json(a.spec);
+  return out;
+}
+
+std::string prompt_text(const ScriptSpec& script, const std::map<std::string, std::string>& args) {
+  std::vector<std::string> stated;
+  for (const auto& [k, v] : args)
+    if (!v.empty()) stated.push_back(fmt::format("{}: {}", k, v));
+  std::string out = fmt::format("{}.{}\n\n", script.title,
+                                stated.empty() ? "" : " Known: " + join(stated, "; ") + ".");
+  out += "Use llmctl's tools, in this order:\n";
+  if (script.id == "deploy") {
+    out +=
+        "1. Build a plan spec (the plan tool's `spec` argument: model, traffic.peak_qps, "
+        "traffic.input_tokens and output_tokens, slo, budget, constraints.gpus) from what is "
+        "known; ask the user for what is missing.\n"
+        "2. Call `plan` with it. Take the best self-hosted option (kind self-hosted), and note "
+        "if a hosted API is cheaper and the break-even.\n"
+        "3. Call `deploy` with the same spec, option = that option's id, dry_run = true.\n"
+        "4. Answer with the option, its monthly cost, GPUs, p95 TTFT/TPOT at peak and its "
+        "'because' lines; what to apply (the files) and what to watch (the alerts in "
+        "monitoring/rules.yaml).\n";
+  } else if (script.id == "optimize-costs") {
+    out +=
+        "1. Call `catalog_cost` for the current model with the mean input and output tokens; "
+        "multiply by requests per month (req/s x 2,628,000).\n"
+        "2. Call `plan` with a spec whose tier is the current model's quality tier (catalog_show "
+        "gives it) and the same traffic.\n"
+        "3. Answer with the current monthly cost, the cheapest option of the same tier or "
+        "better, the saving in dollars and percent, and the 'because' lines.\n";
+  } else if (script.id == "monitor") {
+    out +=
+        "1. Call `audit` on the deployment folder (paths) and report findings by severity, "
+        "observability rules (OBS*) first.\n"
+        "2. Live metrics need `monitor` when the server lists it.\n";
+  } else {
+    out +=
+        "1. Call `plan` with the spec at the target peak req/s, then at today's req/s restricted "
+        "to the same GPU, engine and dtype.\n"
+        "2. Answer with GPUs, replicas and monthly cost at both, the difference, and the "
+        "per-replica capacity that autoscaling should use.\n";
+  }
+  out += "Report numbers as the tools give them; do not estimate what a tool can compute.";
+  return out;
+}
+
+}  // namespace llmctl::agent::ask

@@ -1,0 +1,245 @@
+// The code scanner's entry point and its file-level passes: client constructors and their
+// options, retry/timeout markers and key-shaped literals. Call sites, raw HTTP and prompts are in
+// facts/code_calls.cpp; loops and model literals in facts/code_loops.cpp. Variables holding
+// clients, payloads and prompts are resolved within the file only.
+#include "audit/facts/code.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "audit/facts/code_scan.h"
+#include "audit/lexer.h"
+#include "common/strings.h"
+
+namespace llmctl::audit::detail {
+namespace {
+
+constexpr std::string_view kLlmHosts[] = {"api.openai.com",
+                                          "api.anthropic.com",
+                                          "generativelanguage.googleapis.com",
+                                          "aiplatform.googleapis.com",
+                                          "api.mistral.ai",
+                                          "api.groq.com",
+                                          "api.together.xyz",
+                                          "api.together.ai",
+                                          "openrouter.ai/api",
+                                          "api.deepseek.com",
+                                          "api.cohere.ai",
+                                          "api.cohere.com",
+                                          "api.fireworks.ai",
+                                          "api.perplexity.ai",
+                                          "api.x.ai",
+                                          ".openai.azure.com",
+                                          "bedrock-runtime."};
+
+}  // namespace
+
+std::string provider_of_host(std::string_view url) {
+  std::string l = to_lower(url);
+  if (contains(l, "api.openai.com")) return "openai";
+  if (contains(l, "openai.azure.com")) return "azure-openai";
+  if (contains(l, "anthropic.com")) return "anthropic";
+  if (contains(l, "googleapis.com")) return "google";
+  if (contains(l, "mistral.ai")) return "mistral";
+  if (contains(l, "groq.com")) return "groq";
+  if (contains(l, "together")) return "together";
+  if (contains(l, "openrouter.ai")) return "openrouter";
+  if (contains(l, "deepseek")) return "deepseek";
+  if (contains(l, "cohere")) return "cohere";
+  if (contains(l, "fireworks")) return "fireworks";
+  if (contains(l, "perplexity")) return "perplexity";
+  if (contains(l, "api.x.ai")) return "xai";
+  if (contains(l, "bedrock")) return "aws-bedrock";
+  return "";
+}
+
+bool llm_url(std::string_view s) {
+  for (auto h : kLlmHosts)
+    if (contains(s, h)) return true;
+  return false;
+}
+
+bool has_import(std::string_view text, Lang lang, std::string_view pkg) {
+  if (lang == Lang::kPython)
+    return contains(text, fmt::format("import {}", pkg)) ||
+           contains(text, fmt::format("from {}", pkg));
+  if (lang == Lang::kJavaScript)
+    return contains(text, fmt::format("'{}'", pkg)) || contains(text, fmt::format("\"{}\"", pkg));
+  return contains(text, pkg);
+}
+
+void CodeScan::scan_markers() {
+  std::string_view x = f_.text;
+  // Retry code shows in identifiers (@retry, tenacity, backoff.on_exception, for attempt in ...,
+  // pRetry), not in comments; the SDK's own option names do not count.
+  for (const Tok& t : t_) {
+    if (!t.ident()) continue;
+    if (t.text == "max_retries" || t.text == "maxRetries" || t.text == "num_retries" ||
+        t.text == "WithMaxRetries")
+      continue;
+    std::string l = to_lower(t.text);
+    if (contains(l, "retry") || contains(l, "retries") || contains(l, "backoff") ||
+        contains(l, "tenacity") || contains(l, "attempt")) {
+      retry_markers_ = true;
+      break;
+    }
+  }
+  timeout_markers_go_ = contains(x, "WithRequestTimeout") || contains(x, "context.WithTimeout") ||
+                        contains(x, "context.WithDeadline") || contains(x, "Timeout:");
+  for (size_t i = 0; i + 3 < t_.size(); ++i) {
+    if (t_[i].ident() && tok_is(i + 1, ".") && tok_is(i + 3, "=")) {
+      std::string mod(t_[i].text), attr(t_[i + 2].text);
+      if ((mod == "openai" && attr == "timeout") ||
+          (mod == "litellm" && (attr == "request_timeout" || attr == "timeout")))
+        module_timeout_ = true;
+      if (mod == "openai" && (attr == "base_url" || attr == "api_base"))
+        out_.gateway_or_override = true;
+    }
+  }
+  if (contains(x, "OPENAI_BASE_URL") || contains(x, "OPENAI_API_BASE") ||
+      contains(x, "ANTHROPIC_BASE_URL"))
+    out_.gateway_or_override = true;
+}
+
+void CodeScan::scan_clients() {
+  static const std::map<std::string_view, std::string_view> kCtors = {
+      {"OpenAI", "openai"},
+      {"AsyncOpenAI", "openai"},
+      {"AzureOpenAI", "azure-openai"},
+      {"AsyncAzureOpenAI", "azure-openai"},
+      {"Anthropic", "anthropic"},
+      {"AsyncAnthropic", "anthropic"},
+      {"AnthropicBedrock", "aws-bedrock"},
+      {"AsyncAnthropicBedrock", "aws-bedrock"},
+      {"AnthropicVertex", "google-vertex"},
+      {"AsyncAnthropicVertex", "google-vertex"},
+      {"Groq", "groq"},
+      {"AsyncGroq", "groq"},
+      {"Together", "together"},
+      {"AsyncTogether", "together"},
+      {"Router", "litellm-router"}};
+  for (size_t i = 1; i < t_.size(); ++i) {
+    if (t_[i].text != "(") continue;
+    Chain ch = chain_before(i);
+    if (ch.parts.empty()) continue;
+    std::string last = ch.parts.back();
+    std::string provider;
+    if (lang_ == Lang::kGo) {
+      if ((last == "NewClient" || last == "NewClientWithConfig") && ch.parts.size() == 2) {
+        if (ch.parts[0] == "openai" || ch.parts[0] == "azopenai") provider = "openai";
+        if (ch.parts[0] == "anthropic") provider = "anthropic";
+      }
+    } else if (auto it = kCtors.find(last); it != kCtors.end()) {
+      if (last == "Router" && !has_import(f_.text, lang_, "litellm")) continue;
+      if (lang_ == Lang::kJavaScript && !ch.is_new) continue;
+      provider = std::string(it->second);
+    }
+    if (provider.empty()) continue;
+    size_t close = close_of(i);
+    Client c;
+    c.provider = provider;
+    c.line = pos(i).line;
+    Keys k;
+    for (auto [b, e] : split_args(i, close)) keys_of_range(b, e, k);
+    c.timeout = k.names.count("timeout") > 0;
+    c.base_url = k.names.count("base_url") || k.names.count("baseURL") ||
+                 k.names.count("api_base") || k.names.count("baseUrl");
+    for (std::string_view key : {"max_retries", "maxRetries", "num_retries"})
+      if (key_has_value(k, key, "0")) {
+        c.retries_zero = true;
+        c.retries_pos = pos(k.values[std::string(key)].first);
+      }
+    if (lang_ == Lang::kGo) {
+      for (size_t j = i; j < close; ++j) {
+        if (t_[j].text == "WithRequestTimeout" || t_[j].text == "Timeout") c.timeout = true;
+        if (t_[j].text == "WithBaseURL" || t_[j].text == "BaseURL") c.base_url = true;
+        if (t_[j].text == "WithMaxRetries" && tok_is(j + 2, "0")) {
+          c.retries_zero = true;
+          c.retries_pos = pos(j);
+        }
+      }
+      if (contains(f_.text, ".BaseURL =")) c.base_url = true;
+    }
+    if (provider == "litellm-router") {
+      c.timeout = c.timeout || k.names.count("timeout");
+      out_.gateway_or_override = true;
+    }
+    if (c.base_url) out_.gateway_or_override = true;
+    // Bind to the assigned name: x = Ctor(...), self.x = ..., const x = new Ctor(...), x := ...
+    size_t s = ch.start - (ch.is_new ? 1 : 0);
+    if (s >= 2 && (t_[s - 1].text == "=" || t_[s - 1].text == ":=") && t_[s - 2].ident())
+      clients_[std::string(t_[s - 2].text)] = c;
+    else if (s >= 4 && t_[s - 1].text == "=" && t_[s - 2].ident() && t_[s - 3].text == ":" &&
+             t_[s - 4].ident())
+      clients_[std::string(t_[s - 4].text)] = c;  // client: OpenAI = OpenAI()
+    else if (s >= 1 && t_[s - 1].text == "return")
+      clients_["<returned>"] = c;
+    // Go: a ctor's value is often the only client; remember it for unbound receivers.
+    clients_.try_emplace("<any:" + provider + ">", c);
+  }
+}
+
+void CodeScan::scan_keys() {
+  std::string_view x = f_.text;
+  for (std::string_view prefix : {"sk-", "AIza", "hf_", "gsk_", "xai-"}) {
+    size_t at = 0;
+    while ((at = x.find(prefix, at)) != std::string_view::npos) {
+      size_t b = at;
+      at += prefix.size();
+      if (b > 0 && (std::isalnum(static_cast<unsigned char>(x[b - 1])) || x[b - 1] == '_' ||
+                    x[b - 1] == '-'))
+        continue;
+      size_t e = b;
+      while (e < x.size() &&
+             (std::isalnum(static_cast<unsigned char>(x[e])) || x[e] == '-' || x[e] == '_'))
+        ++e;
+      std::string_view key = x.substr(b, e - b);
+      at = e;
+      if (!looks_like_provider_key(key)) continue;
+      // Real keys mix upper case, lower case and digits; names and placeholders do not.
+      bool up = false, low = false, digit = false;
+      for (char c : key.substr(prefix.size())) {
+        up = up || std::isupper(static_cast<unsigned char>(c));
+        low = low || std::islower(static_cast<unsigned char>(c));
+        digit = digit || std::isdigit(static_cast<unsigned char>(c));
+      }
+      if (!(up && low && digit)) continue;
+      out_.keys.push_back({f_.pos_of(b), std::string(key)});
+    }
+  }
+}
+
+CodeFacts CodeScan::run() {
+  out_.production = !f_.non_production();
+  scan_keys();
+  if (t_.empty()) return std::move(out_);
+  scan_markers();
+  scan_clients();
+  scan_calls();
+  scan_raw_http();
+  scan_dynamic_prompts();
+  scan_loops();
+  check_model_literals();
+  out_.retry_markers = retry_markers_;
+  return std::move(out_);
+}
+
+bool code_worth_scanning(std::string_view text) {
+  for (std::string_view k : {"openai",        "anthropic", "litellm",        "OpenAI",
+                             "Anthropic",     "sk-",       "AIza",           "hf_",
+                             "gsk_",          "xai-",      "-latest",        "chatgpt-",
+                             "gpt-3.5-turbo", "preview",   "googleapis.com", "api.mistral.ai",
+                             "api.groq.com",  "together",  "openrouter",     "deepseek",
+                             "cohere",        "fireworks", "perplexity",     "api.x.ai",
+                             "bedrock"})
+    if (contains(text, k)) return true;
+  return false;
+}
+
+CodeFacts scan_code(const FileCtx& f, Lang lang) { return CodeScan(f, lang).run(); }
+
+}  // namespace llmctl::audit::detail

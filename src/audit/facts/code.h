@@ -1,0 +1,88 @@
+// What a source file says about the LLM APIs it calls: clients and their options, call sites
+// (SDK calls, LiteLLM, raw HTTP to provider hosts) with the arguments read inside the balanced
+// parentheses, loops that reach a call (directly or through a helper function of the same file),
+// key-shaped literals, prompts with dynamic heads and model names. Found by a lexical pass
+// (audit/lexer.h), resolved within the file only. The LLM rules judge these facts.
+// Internal to llmctl_audit.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "audit/internal.h"
+#include "audit/lexer.h"
+
+namespace llmctl::audit::detail {
+
+struct CodeClient {
+  std::string provider;  // openai | anthropic | azure-openai | groq | together | litellm-router
+  bool timeout = false;
+  bool retries_zero = false;
+  Pos retries_pos;
+  bool base_url = false;
+  int line = 0;
+};
+
+struct LlmCall {
+  Pos pos;
+  std::string call;      // as written after the receiver: chat.completions.create
+  std::string family;    // openai | anthropic | litellm | raw
+  std::string provider;  // openai, anthropic, litellm, azure-openai, ... (host for raw calls)
+  std::optional<CodeClient> client;  // the client the call is made on, when the file shows it
+  bool module_client = false;        // openai.ChatCompletion / litellm.completion
+  bool unknown_client = false;       // a receiver built elsewhere: not judged for timeouts
+  bool args_unknown = false;         // **kwargs, ...spread or an unresolvable variable
+  bool timeout = false;              // a timeout reaches this call (call, client, module, ...)
+  bool retries_zero = false;         // max_retries=0 on the call, with_options() or the client
+  Pos retries_pos;
+  bool has_cap = false;    // max_tokens / max_completion_tokens / max_output_tokens
+  bool cap_judged = true;  // the request body is visible (raw HTTP bodies may not be)
+  // Raw HTTP only: the library (requests, fetch, net/http, axios) and whether it has a default
+  // timeout.
+  bool raw = false;
+  std::string raw_lib;
+  bool raw_no_default_timeout = false;
+  std::vector<std::pair<std::string, Pos>> model_values;  // model= string literals / constants
+  size_t system_length = 0;  // static characters of system= (Anthropic)
+  Pos system_pos;
+  bool cache_control = false;
+  size_t open_token = 0;  // token index of the call's '(' (for loops)
+};
+
+struct CodeLoop {
+  Pos pos;
+  std::string what;  // "while True:", "for {", "while (true)"
+  bool reaches_llm = false;
+  std::string via;       // the helper function when the call is indirect
+  bool bounded = false;  // an iteration/step/token bound, or a human in the loop
+};
+
+struct KeyLiteral {
+  Pos pos;
+  std::string key;
+};
+
+struct DynamicPrompt {
+  Pos pos;
+  std::string expr;  // the dynamic part
+  size_t after = 0;  // static characters after it
+};
+
+struct CodeFacts {
+  bool production = true;  // not a test, example, doc or notebook (by path)
+  std::vector<LlmCall> calls;
+  std::vector<CodeLoop> loops;
+  std::vector<KeyLiteral> keys;
+  std::vector<DynamicPrompt> dynamic_prompts;
+  std::vector<std::pair<std::string, Pos>> model_literals;  // MODEL = "..." outside calls
+  bool retry_markers = false;  // tenacity, backoff, retry loops: the file retries on its own
+  bool gateway_or_override = false;
+};
+
+CodeFacts scan_code(const FileCtx& f, Lang lang);
+// Quick byte-level test: could this source file touch an LLM API or hold a key?
+bool code_worth_scanning(std::string_view text);
+
+}  // namespace llmctl::audit::detail

@@ -1,0 +1,432 @@
+// The code scanner's call sites: SDK calls (OpenAI, Anthropic, LiteLLM, Groq, including .beta.,
+// with_raw_response and the legacy openai 0.x module API) with their keyword arguments /
+// object-literal keys, raw HTTP calls to provider hosts, and prompts whose static text follows a
+// dynamic head.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "audit/facts/code_scan.h"
+#include "audit/lexer.h"
+#include "common/strings.h"
+
+namespace llmctl::audit::detail {
+namespace {
+
+constexpr size_t kStaticAfterDynamic = 2048;  // ~512 tokens of prefix lost to a dynamic head
+
+}  // namespace
+
+bool CodeScan::dynamic_expr(std::string_view e) const {
+  std::string l = to_lower(trim(e));
+  for (std::string_view k :
+       {"datetime.now", "datetime.utcnow", "date.today", "time.time", "time.strftime", "time.ctime",
+        "uuid", "date.now", "new date", "randomuuid", "math.random", "random.", "nanoid",
+        "isoformat()", "toisostring", "tolocale"})
+    if (contains(l, k)) return true;
+  std::string base = l;
+  size_t cut = base.find_first_of(".[(:!");
+  if (cut != std::string::npos) base = base.substr(0, cut);
+  if (dynamic_vars_.count(base)) return true;
+  for (std::string_view k :
+       {"now",         "today",       "timestamp", "current_time", "current_date",
+        "currenttime", "currentdate", "date_str",  "datestr",      "request_id",
+        "requestid",   "session_id",  "sessionid", "trace_id",     "traceid",
+        "user_id",     "userid",      "run_id",    "runid",        "uid"})
+    if (base == k) return true;
+  return false;
+}
+
+void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& family,
+                               const Client* client, bool module_client) {
+  size_t close = close_of(open);
+  llm_calls_.push_back(open);
+  LlmCall call;
+  call.pos = pos(ch.start);
+  call.open_token = open;
+  call.family = family;
+  call.provider = client ? client->provider : family;
+  if (family == "litellm") {
+    out_.gateway_or_override = true;
+    call.provider = "litellm";
+  }
+  if (client) call.client = *client;
+  call.module_client = module_client;
+  Keys k;
+  auto args = split_args(open, close);
+  Keys options;  // JS second argument: request options
+  if (lang_ == Lang::kJavaScript && args.size() >= 2) {
+    keys_of_range(args[0].first, args[0].second, k);
+    keys_of_range(args[1].first, args[1].second, options);
+  } else if (lang_ == Lang::kGo) {
+    // Go: the params struct literal (or the variable holding it) is the last argument; ctx and
+    // request options come before or after it.
+    bool literal = false;
+    for (auto [b, e] : args)
+      for (size_t j = b; j < e; ++j)
+        if (t_[j].text == "{") literal = true;
+    for (auto [b, e] : args) {
+      bool has_brace = false;
+      for (size_t j = b; j < e; ++j) has_brace = has_brace || t_[j].text == "{";
+      if (literal ? has_brace : (b + 1 == e && t_[b].ident() && t_[b].text != "ctx"))
+        keys_of_range(b, e, k);
+    }
+  } else {
+    for (auto [b, e] : args) keys_of_range(b, e, k);
+  }
+  bool with_timeout = false, with_retries_zero = false;
+  Pos wr_pos;
+  for (auto [ob, oc] : ch.inner_calls) {
+    Keys wk;
+    for (auto [b, e] : split_args(ob, oc)) keys_of_range(b, e, wk);
+    with_timeout = with_timeout || wk.names.count("timeout");
+    for (std::string_view key : {"max_retries", "maxRetries"})
+      if (key_has_value(wk, key, "0")) with_retries_zero = true, wr_pos = pos(ob);
+  }
+  // The method path as written after the receiver; call groups (with_options()) dropped.
+  std::vector<std::string> path;
+  for (size_t i = std::min<size_t>(1, ch.parts.size() - 1); i < ch.parts.size(); ++i)
+    if (!ends_with(ch.parts[i], "()")) path.push_back(ch.parts[i]);
+  call.call = join(path, ".");
+  call.args_unknown = k.unknown;
+  call.timeout = k.names.count("timeout") || k.names.count("request_timeout") ||
+                 options.names.count("timeout") || options.names.count("signal") || with_timeout ||
+                 (client && client->timeout) || (module_client && module_timeout_);
+  call.unknown_client = !client && !module_client && family != "litellm";
+  if (lang_ == Lang::kGo) {
+    call.timeout = call.timeout || timeout_markers_go_;
+    call.unknown_client = false;
+  }
+  bool call_retries_zero = key_has_value(k, "max_retries", "0") ||
+                           key_has_value(options, "maxRetries", "0") ||
+                           key_has_value(k, "num_retries", "0");
+  call.retries_zero = call_retries_zero || with_retries_zero || (client && client->retries_zero);
+  call.retries_pos = call_retries_zero   ? call.pos
+                     : with_retries_zero ? wr_pos
+                     : client            ? client->retries_pos
+                                         : call.pos;
+  for (std::string_view key :
+       {"max_tokens", "max_completion_tokens", "max_output_tokens", "maxTokens", "MaxTokens",
+        "MaxCompletionTokens", "MaxOutputTokens", "max_new_tokens"})
+    call.has_cap = call.has_cap || k.names.count(std::string(key));
+  call.cap_judged = !k.unknown;
+  // The model argument: string literals and Go SDK constants.
+  for (std::string_view key : {"model", "Model"}) {
+    auto it = k.values.find(std::string(key));
+    if (it == k.values.end()) continue;
+    for (size_t i = it->second.first; i < it->second.second; ++i) {
+      const Tok& v = t_[i];
+      if (v.string()) {
+        call.model_values.emplace_back(v.value, pos(i));
+      } else if (v.ident() && !(i + 1 < it->second.second && t_[i + 1].text == ".")) {
+        call.model_values.emplace_back(std::string(v.text), pos(i));
+      }
+    }
+  }
+  // The system prompt (Anthropic): static length and whether any block is cached.
+  for (size_t i = open; i < close; ++i)
+    if (t_[i].text == "cache_control" || t_[i].text == "CacheControl" ||
+        (t_[i].string() && t_[i].value == "cache_control"))
+      call.cache_control = true;
+  auto it = k.values.find("system");
+  if (it == k.values.end()) it = k.values.find("System");
+  if (it != k.values.end()) {
+    call.system_length = static_length(it->second.first, it->second.second);
+    call.system_pos = pos(it->second.first);
+  }
+  out_.calls.push_back(std::move(call));
+}
+
+void CodeScan::scan_calls() {
+  bool openai = has_import(f_.text, lang_, "openai") ||
+                (lang_ == Lang::kGo && (contains(f_.text, "github.com/openai/openai-go") ||
+                                        contains(f_.text, "sashabaranov/go-openai")));
+  bool anthropic = has_import(f_.text, lang_, "anthropic") ||
+                   has_import(f_.text, lang_, "@anthropic-ai/sdk") ||
+                   (lang_ == Lang::kGo && contains(f_.text, "anthropic-sdk-go"));
+  bool litellm = has_import(f_.text, lang_, "litellm");
+  bool groq = has_import(f_.text, lang_, "groq") || has_import(f_.text, lang_, "groq-sdk");
+  std::set<std::string> litellm_names;  // from litellm import completion, acompletion
+  if (litellm && lang_ == Lang::kPython)
+    for (size_t i = 0; i + 2 < t_.size(); ++i)
+      if (t_[i].text == "from" && t_[i + 1].text == "litellm" && t_[i + 2].text == "import")
+        for (size_t j = i + 3; j < t_.size() && line_of(j) == line_of(i); ++j)
+          if (t_[j].ident()) litellm_names.insert(std::string(t_[j].text));
+  for (size_t i = 1; i < t_.size(); ++i) {
+    if (t_[i].text != "(") continue;
+    Chain ch = chain_before(i);
+    if (ch.parts.empty()) continue;
+    // client.beta.messages.create, client.chat.completions.with_raw_response.create: the beta
+    // namespace and the raw/streaming response wrappers call the same endpoint.
+    std::vector<std::string> p;
+    for (const auto& part : ch.parts)
+      if (part != "beta" && part != "with_raw_response" && part != "with_streaming_response" &&
+          part != "Beta")
+        p.push_back(part);
+    if (p.empty()) continue;
+    auto ends = [&](std::initializer_list<std::string_view> tail) {
+      if (p.size() < tail.size()) return false;
+      size_t off = p.size() - tail.size();
+      size_t j = 0;
+      for (auto s : tail)
+        if (p[off + j++] != s) return false;
+      return true;
+    };
+    std::string family;
+    size_t method_parts = 0;
+    if (lang_ == Lang::kGo) {
+      if (ends({"Chat", "Completions", "New"}) || ends({"Chat", "Completions", "NewStreaming"}))
+        family = "openai", method_parts = 3;
+      else if (ends({"Responses", "New"}) || ends({"Responses", "NewStreaming"}))
+        family = "openai", method_parts = 2;
+      else if (ends({"CreateChatCompletion"}) || ends({"CreateChatCompletionStream"}) ||
+               ends({"CreateCompletion"}))
+        family = "openai", method_parts = 1;
+      else if (ends({"Messages", "New"}) || ends({"Messages", "NewStreaming"}))
+        family = "anthropic", method_parts = 2;
+      if (family == "openai" && !openai) family.clear();
+      if (family == "anthropic" && !anthropic) family.clear();
+    } else {
+      if (ends({"chat", "completions", "create"}) || ends({"chat", "completions", "parse"}) ||
+          ends({"chat", "completions", "stream"}))
+        family = "openai", method_parts = 3;
+      else if (ends({"responses", "create"}) || ends({"responses", "parse"}) ||
+               ends({"responses", "stream"}) || ends({"ChatCompletion", "create"}) ||
+               ends({"ChatCompletion", "acreate"}) ||
+               (p.size() == 3 && p[0] == "openai" &&
+                (ends({"Completion", "create"}) || ends({"Completion", "acreate"}))))
+        family = "openai", method_parts = 2;
+      else if (ends({"messages", "create"}) || ends({"messages", "stream"}))
+        family = "anthropic", method_parts = 2;
+      else if (litellm && p.size() == 2 && p[0] == "litellm" &&
+               (p[1] == "completion" || p[1] == "acompletion" || p[1] == "responses" ||
+                p[1] == "aresponses" || p[1] == "text_completion"))
+        family = "litellm", method_parts = 1;
+      else if (litellm && p.size() == 1 && litellm_names.count(p[0]) &&
+               (p[0] == "completion" || p[0] == "acompletion"))
+        family = "litellm", method_parts = 1;
+      if (family == "openai" && !openai && !groq) family.clear();
+      if (family == "anthropic" && !anthropic) family.clear();
+    }
+    if (family.empty()) continue;
+    // Receiver: the identifier before the method path (client in client.chat.completions.create).
+    const Client* client = nullptr;
+    bool module_client = false;
+    if (p.size() > method_parts) {
+      std::string recv = p[p.size() - method_parts - 1];
+      if (ends_with(recv, "()")) {
+        // client.with_options(...).chat...: the receiver is before the call group.
+        size_t idx = p.size() - method_parts - 2;
+        recv = p.size() > method_parts + 1 ? p[idx] : "";
+      }
+      auto it = clients_.find(recv);
+      if (it != clients_.end()) client = &it->second;
+      if (recv == "openai" || recv == "anthropic" || recv == "litellm") module_client = true;
+      if (!client && recv == "self" && p.size() > method_parts + 1) {
+        auto it2 = clients_.find(p[p.size() - method_parts - 1]);
+        if (it2 != clients_.end()) client = &it2->second;
+      }
+      if (!client && (recv == "router") && clients_.count("router"))
+        client = &clients_.at("router");
+    }
+    if (family == "litellm" && p.size() == 2 && p[0] != "litellm") continue;
+    if (p.size() == 2 && (p[0] == "router" || clients_.count(p[0])) && clients_.count(p[0]) &&
+        clients_.at(p[0]).provider == "litellm-router")
+      family = "litellm";
+    if (lang_ == Lang::kGo && !client) {
+      auto it = clients_.find("<any:" + family + ">");
+      if (it != clients_.end())
+        client = &it->second;
+      else if (family == "openai" && !clients_.empty())
+        for (const auto& [name, c] : clients_)
+          if (c.provider == "openai") client = &c;
+    }
+    handle_llm_call(i, ch, family, client, module_client);
+  }
+  // Router calls: router.completion / router.acompletion.
+  for (const auto& [name, c] : clients_) {
+    if (c.provider != "litellm-router") continue;
+    for (size_t i = 2; i < t_.size(); ++i)
+      if (t_[i].text == "(" && t_[i - 1].ident() &&
+          (t_[i - 1].text == "completion" || t_[i - 1].text == "acompletion") &&
+          t_[i - 2].text == "." && i >= 3 && t_[i - 3].text == name)
+        llm_calls_.push_back(i);
+  }
+}
+
+void CodeScan::scan_raw_http() {
+  for (size_t i = 1; i < t_.size(); ++i) {
+    if (t_[i].text != "(") continue;
+    Chain ch = chain_before(i);
+    if (ch.parts.empty()) continue;
+    const auto& p = ch.parts;
+    std::string last = p.back();
+    size_t close = close_of(i);
+    auto args = split_args(i, close);
+    if (args.empty()) continue;
+    size_t url_arg = 0;
+    bool py_requests = false, js_fetch = false, go_http = false;
+    if (lang_ == Lang::kPython) {
+      if (!(last == "post" || last == "request")) continue;
+      py_requests = p.size() == 2 && p[0] == "requests";
+      if (last == "request") url_arg = 1;
+    } else if (lang_ == Lang::kJavaScript) {
+      if (last == "fetch" && p.size() == 1)
+        js_fetch = true;
+      else if (!(last == "post" && p.size() == 2))
+        continue;
+    } else {
+      if (last == "Post" && p.size() == 2 && p[0] == "http")
+        go_http = true;
+      else if ((last == "NewRequest" || last == "NewRequestWithContext") && p.size() == 2 &&
+               p[0] == "http")
+        go_http = true, url_arg = last == "NewRequest" ? 1 : 2;
+      else
+        continue;
+    }
+    if (url_arg >= args.size()) continue;
+    // The URL: a literal (or f-string/template) or a variable holding one.
+    std::string url;
+    auto read_url = [&](size_t b, size_t e) {
+      for (size_t j = b; j < e; ++j) {
+        if (t_[j].string()) {
+          url += t_[j].value;
+        } else if (t_[j].ident()) {
+          if (const Tok* s = string_var(t_[j].text, i)) url += s->value;
+        }
+      }
+    };
+    read_url(args[url_arg].first, args[url_arg].second);
+    if (lang_ == Lang::kPython) {  // url= keyword
+      for (auto [b, e] : args)
+        if (t_[b].text == "url" && tok_is(b + 1, "=")) read_url(b + 2, e);
+    }
+    if (!llm_url(url)) continue;
+    llm_calls_.push_back(i);
+    LlmCall call;
+    call.pos = pos(ch.start);
+    call.open_token = i;
+    call.raw = true;
+    call.family = "raw";
+    call.provider = provider_of_host(url);
+    call.call = join(p, ".");
+    Keys k;
+    if (lang_ == Lang::kPython) {
+      for (auto [b, e] : args) keys_of_range(b, e, k);
+    } else if (lang_ == Lang::kJavaScript && args.size() >= 2) {
+      keys_of_range(args[1].first, args[1].second, k);
+    }
+    // requests / fetch / axios / net/http have no default timeout (httpx and aiohttp do).
+    bool timeout = k.names.count("timeout") || k.names.count("signal");
+    call.raw_no_default_timeout = py_requests || js_fetch || go_http ||
+                                  (lang_ == Lang::kJavaScript && p.size() == 2 && p[0] == "axios");
+    call.raw_lib = py_requests ? "requests" : go_http ? "net/http's default client" : "fetch";
+    if (go_http) timeout = timeout_markers_go_;
+    if (lang_ == Lang::kJavaScript && p.size() == 2 && p[0] == "axios" && args.size() >= 3) {
+      Keys cfg;
+      keys_of_range(args[2].first, args[2].second, cfg);
+      timeout = cfg.names.count("timeout") || cfg.names.count("signal");
+    }
+    call.timeout = timeout;
+    // The payload's output cap, only when the payload is visible.
+    Keys body;
+    bool visible = false;
+    if (lang_ == Lang::kPython) {
+      for (std::string_view key : {"json", "data"}) {
+        auto it = k.values.find(std::string(key));
+        if (it == k.values.end()) continue;
+        keys_of_range(it->second.first, it->second.second, body);
+        visible = !body.unknown;
+      }
+    } else if (lang_ == Lang::kJavaScript && args.size() >= 2) {
+      auto it = k.values.find("body");
+      if (it != k.values.end()) {
+        size_t b = it->second.first, e = it->second.second;
+        if (tok_is(b, "JSON") && tok_is(b + 2, "stringify")) {
+          keys_of_range(b + 4, e - 1, body);  // body: JSON.stringify({...})
+          visible = !body.unknown;
+        } else {
+          keys_of_range(b, e, body);  // body: payload (a variable holding the object)
+          visible = !body.unknown && !body.names.empty();
+        }
+      }
+    }
+    if (lang_ == Lang::kJavaScript && p.size() == 2 && p[0] == "axios" && args.size() >= 2) {
+      keys_of_range(args[1].first, args[1].second, body);
+      visible = !body.unknown && !body.names.empty();
+    }
+    call.cap_judged = visible;
+    for (const auto& n : body.names)
+      for (std::string_view key : {"max_tokens", "max_completion_tokens", "max_output_tokens",
+                                   "maxOutputTokens", "generationConfig", "generation_config"})
+        call.has_cap = call.has_cap || n == key;
+    out_.calls.push_back(std::move(call));
+  }
+}
+
+void CodeScan::scan_dynamic_prompts() {
+  if (f_.non_production()) return;
+  // Variables bound to dynamic values: now = datetime.now(), const ts = Date.now(), ...
+  for (size_t i = 0; i + 2 < t_.size(); ++i) {
+    if (!t_[i].ident() || !(tok_is(i + 1, "=") || tok_is(i + 1, ":="))) continue;
+    std::string rhs;
+    for (size_t j = i + 2; j < t_.size() && j < i + 8 && line_of(j) == line_of(i); ++j)
+      rhs += std::string(t_[j].text);
+    if (dynamic_expr(rhs)) dynamic_vars_.insert(to_lower(t_[i].text));
+  }
+  auto report = [&](const Tok& s, size_t part_offset, const std::string& expr, size_t after) {
+    out_.dynamic_prompts.push_back(
+        {f_.pos_of(s.value_offset + std::min(part_offset, s.value.size())), trim(expr), after});
+  };
+  for (size_t i = 0; i < t_.size(); ++i) {
+    const Tok& s = t_[i];
+    if (!s.string()) continue;
+    std::vector<std::pair<size_t, std::string>> parts = s.parts;
+    // "...{today}...".format(today=...)
+    if (!s.interpolated && lang_ == Lang::kPython && tok_is(i + 1, ".") &&
+        tok_is(i + 2, "format") && tok_is(i + 3, "(")) {
+      Keys k;
+      size_t close = close_of(i + 3);
+      for (auto [b, e] : split_args(i + 3, close)) keys_of_range(b, e, k);
+      for (size_t p = s.value.find('{'); p != std::string::npos; p = s.value.find('{', p + 1)) {
+        size_t q = s.value.find('}', p);
+        if (q == std::string::npos) break;
+        std::string name = s.value.substr(p + 1, q - p - 1);
+        std::string expr = name;
+        if (auto it = k.values.find(name); it != k.values.end())
+          for (size_t j = it->second.first; j < it->second.second; ++j)
+            expr += " " + std::string(t_[j].text);
+        parts.emplace_back(p, expr);
+      }
+    }
+    if (parts.empty() || s.value.size() < kStaticAfterDynamic) continue;
+    for (const auto& [off, expr] : parts) {
+      if (!dynamic_expr(expr) && !dynamic_expr(expr.substr(expr.find(' ') + 1))) continue;
+      size_t after = s.value.size() - off;
+      size_t interp_chars = 0;
+      for (const auto& [o2, e2] : parts)
+        if (o2 > off) interp_chars += 3;
+      if (after - std::min(after, interp_chars) >= kStaticAfterDynamic && off <= 512)
+        report(s, off, expr, after);
+      break;
+    }
+    // f"{now} ..." + LONG_PROMPT
+    if (s.interpolated && tok_is(i + 1, "+") && i + 2 < t_.size() && t_[i + 2].ident()) {
+      const Tok* long_var = string_var(t_[i + 2].text, i);
+      if (long_var && long_var->value.size() >= kStaticAfterDynamic)
+        for (const auto& [off, expr] : s.parts)
+          if (dynamic_expr(expr)) {
+            report(s, off, expr, long_var->value.size());
+            break;
+          }
+    }
+  }
+}
+
+// A comparison that bounds a loop: a counter (steps, turns, tokens, ...) against a number or a
+// limit-like name. `if tool_calls:` or `block.type == "text"` bound nothing.
+
+}  // namespace llmctl::audit::detail

@@ -1,0 +1,193 @@
+// The code scanner's loops (a loop body that reaches an LLM call directly or through a helper
+// function of the same file, and whether a counter bounds it) and model-name literals.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "audit/facts/code_scan.h"
+#include "audit/lexer.h"
+#include "common/strings.h"
+
+namespace llmctl::audit::detail {
+
+bool CodeScan::bounding_compare(size_t i, size_t b, size_t e) const {
+  auto counter = [&](size_t j) {
+    if (j < b || j >= e || !t_[j].ident()) return false;
+    std::string l = to_lower(t_[j].text);
+    for (std::string_view k : {"iter", "step", "turn", "round", "loop", "count", "attempt",
+                               "budget", "token", "depth", "hop", "calls", "max_", "limit", "n_"})
+      if (contains(l, k)) return true;
+    return false;
+  };
+  auto limit = [&](size_t j) {
+    if (j < b || j >= e) return false;
+    if (t_[j].kind == Tok::Kind::kNumber) return true;
+    if (!t_[j].ident()) return false;
+    std::string l = to_lower(t_[j].text);
+    bool caps = true;
+    for (char c : t_[j].text)
+      if (std::islower(static_cast<unsigned char>(c))) caps = false;
+    return caps || contains(l, "max") || contains(l, "limit") || contains(l, "budget");
+  };
+  bool left_counter = false, right_counter = false, left_limit = false, right_limit = false;
+  for (size_t j = i >= 3 ? i - 3 : b; j < i; ++j) {
+    left_counter = left_counter || counter(j);
+    left_limit = left_limit || limit(j);
+  }
+  for (size_t j = i + 1; j < std::min(e, i + 4); ++j) {
+    right_counter = right_counter || counter(j);
+    right_limit = right_limit || limit(j);
+  }
+  return (left_counter && right_limit) || (right_counter && left_limit);
+}
+
+// Functions of this file whose bodies reach an LLM call (directly or through each other).
+std::set<std::string> CodeScan::llm_helpers() const {
+  struct Def {
+    std::string name;
+    size_t b = 0, e = 0;
+  };
+  std::vector<Def> defs;
+  for (size_t i = 0; i + 2 < t_.size(); ++i) {
+    if (lang_ == Lang::kPython && t_[i].text == "def" && t_[i + 1].ident()) {
+      defs.push_back({std::string(t_[i + 1].text), i, python_block_end(i)});
+    } else if ((lang_ == Lang::kJavaScript && t_[i].text == "function" && t_[i + 1].ident()) ||
+               (lang_ == Lang::kGo && t_[i].text == "func")) {
+      size_t name = i + 1;
+      if (lang_ == Lang::kGo && tok_is(name, "(")) name = close_of(name) + 1;  // a method
+      if (name >= t_.size() || !t_[name].ident()) continue;
+      size_t brace = name;
+      while (brace < t_.size() && t_[brace].text != "{") ++brace;
+      if (brace < t_.size()) defs.push_back({std::string(t_[name].text), i, close_of(brace)});
+    } else if (lang_ == Lang::kJavaScript && t_[i].ident() && tok_is(i + 1, "(") &&
+               (i == 0 || (t_[i - 1].text != "." && t_[i - 1].text != "new" &&
+                           t_[i - 1].text != "function"))) {
+      // Class methods and arrow functions: name(...) { or name = (...) => {.
+      size_t close = close_of(i + 1);
+      if (tok_is(close + 1, "{") && t_[i].text != "if" && t_[i].text != "for" &&
+          t_[i].text != "while" && t_[i].text != "switch" && t_[i].text != "catch")
+        defs.push_back({std::string(t_[i].text), i, close_of(close + 1)});
+    }
+  }
+  std::set<std::string> helpers;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& d : defs) {
+      if (helpers.count(d.name)) continue;
+      bool reaches = false;
+      for (size_t c : llm_calls_) reaches = reaches || (c > d.b && c < d.e);
+      for (size_t j = d.b + 2; j < d.e && !reaches; ++j)
+        reaches = t_[j].ident() && tok_is(j + 1, "(") && helpers.count(std::string(t_[j].text));
+      if (reaches) helpers.insert(d.name), changed = true;
+    }
+  }
+  return helpers;
+}
+
+// The token after the end of the indented block that starts at token `i` (Python).
+size_t CodeScan::python_block_end(size_t i) const {
+  Pos wp = pos(i);
+  int indent = static_cast<int>(f_.line_text(wp.line).find_first_not_of(" \t"));
+  size_t e = i + 1;
+  int last_line = wp.line;
+  while (e < t_.size()) {
+    Pos p = pos(e);
+    if (p.line != last_line) {
+      std::string_view lt = f_.line_text(p.line);
+      int ind = static_cast<int>(lt.find_first_not_of(" \t"));
+      // Only tokens that start a line decide the block's end.
+      if (p.col == ind + 1 && ind <= indent) break;
+      last_line = p.line;
+    }
+    ++e;
+  }
+  return e;
+}
+
+void CodeScan::scan_loops() {
+  if (llm_calls_.empty()) return;
+  const std::set<std::string> helpers = llm_helpers();
+  auto bounded = [&](size_t b, size_t e) {
+    bool exit = false, compare = false, human = false;
+    for (size_t i = b; i < e; ++i) {
+      std::string_view x = t_[i].text;
+      if (x == "break" || x == "return" || x == "raise" || x == "throw") exit = true;
+      // A human in the loop reads a line: input(), prompt(), rl.question(), stdin.readline(),
+      // scanner.Scan(). An attribute named `input` (a tool call's arguments) is not one.
+      bool call = tok_is(i + 1, "(");
+      bool method = i > 0 && t_[i - 1].text == ".";
+      if (call && ((!method && (x == "input" || x == "prompt")) || x == "readline" || x == "Scan" ||
+                   x == "ReadString" || x == "question"))
+        human = true;
+      if ((x == ">=" || x == ">" || x == "<" || x == "<=" || x == "==") &&
+          bounding_compare(i, b, e))
+        compare = true;
+    }
+    return human || (exit && compare);
+  };
+  auto reach = [&](size_t b, size_t e, std::string& via) {
+    for (size_t c : llm_calls_)
+      if (c > b && c < e) return true;
+    for (size_t j = b; j < e; ++j)
+      if (t_[j].ident() && tok_is(j + 1, "(") && helpers.count(std::string(t_[j].text))) {
+        via = std::string(t_[j].text);
+        return true;
+      }
+    return false;
+  };
+  auto record = [&](size_t at, std::string what, size_t b, size_t e) {
+    CodeLoop loop;
+    loop.pos = pos(at);
+    loop.what = std::move(what);
+    loop.reaches_llm = reach(b, e, loop.via);
+    loop.bounded = bounded(b, e);
+    if (loop.reaches_llm) out_.loops.push_back(std::move(loop));
+  };
+  for (size_t i = 0; i + 2 < t_.size(); ++i) {
+    if (lang_ == Lang::kPython && t_[i].text == "while" &&
+        (t_[i + 1].text == "True" || t_[i + 1].text == "1") && tok_is(i + 2, ":")) {
+      record(i, "while True:", i, python_block_end(i));
+      continue;
+    }
+    bool js_inf = lang_ == Lang::kJavaScript && t_[i].text == "while" && tok_is(i + 1, "(") &&
+                  (tok_is(i + 2, "true") || tok_is(i + 2, "1")) && tok_is(i + 3, ")");
+    bool js_for = lang_ == Lang::kJavaScript && t_[i].text == "for" && tok_is(i + 1, "(") &&
+                  tok_is(i + 2, ";") && tok_is(i + 3, ";") && tok_is(i + 4, ")");
+    bool go_for = lang_ == Lang::kGo && t_[i].text == "for" && tok_is(i + 1, "{");
+    if (!(js_inf || js_for || go_for)) continue;
+    size_t brace = i + 1;
+    while (brace < t_.size() && t_[brace].text != "{") ++brace;
+    if (brace >= t_.size()) continue;
+    record(i, go_for ? "for {" : js_for ? "for (;;)" : "while (true)", brace, close_of(brace));
+  }
+}
+
+void CodeScan::check_model_literals() {
+  // MODEL = "claude-3-5-sonnet-latest" and friends, outside call arguments.
+  for (size_t i = 0; i + 2 < t_.size(); ++i) {
+    if (!t_[i].ident()) continue;
+    std::string l = to_lower(t_[i].text);
+    if (!contains(l, "model")) continue;
+    size_t v = i + 1;
+    if (lang_ == Lang::kPython && tok_is(v, ":")) v += 2;
+    if (!(tok_is(v, "=") || tok_is(v, ":=") || tok_is(v, ":"))) continue;
+    if (v + 1 >= t_.size() || !t_[v + 1].string()) continue;
+    const Tok& s = t_[v + 1];
+    std::string name = s.value;
+    if (size_t slash = name.find_last_of('/'); slash != std::string::npos)
+      name = name.substr(slash + 1);
+    std::string n = to_lower(name);
+    bool model_like = false;
+    for (std::string_view p :
+         {"gpt-", "chatgpt-", "claude-", "gemini-", "o1", "o3", "o4", "mistral-", "codestral-",
+          "pixtral-", "ministral-", "command-", "grok-", "deepseek-"})
+      model_like = model_like || starts_with(n, p);
+    if (!model_like) continue;
+    out_.model_literals.emplace_back(s.value, pos(v + 1));
+  }
+}
+
+}  // namespace llmctl::audit::detail

@@ -1,0 +1,284 @@
+// The code scanner's token-level machinery, shared by facts/code.cpp (clients, keys, markers),
+// facts/code_calls.cpp (call sites, raw HTTP, prompts) and facts/code_loops.cpp (loops and model
+// literals). Internal to those three files.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "audit/facts/code.h"
+#include "audit/lexer.h"
+
+namespace llmctl::audit::detail {
+
+// Provider of an LLM API URL ("openai", "anthropic", ...; "" for none); whether a URL is one.
+std::string provider_of_host(std::string_view url);
+bool llm_url(std::string_view s);
+// Whether the file imports a package (Python import/from, JS module specifier, Go path).
+bool has_import(std::string_view text, Lang lang, std::string_view pkg);
+
+using Client = CodeClient;
+
+struct Keys {
+  std::set<std::string> names;  // argument / object keys present
+  bool unknown = false;         // **kwargs, ...spread or an unresolvable variable
+  std::map<std::string, std::pair<size_t, size_t>> values;  // key -> token range of its value
+};
+
+class CodeScan {
+ public:
+  CodeScan(const FileCtx& f, Lang lang) : f_(f), lang_(lang), t_(lex(f.text, lang)) {}
+
+  CodeFacts run();
+
+ private:
+  const FileCtx& f_;
+  CodeFacts out_;
+  Lang lang_;
+  std::vector<Tok> t_;
+  std::map<std::string, Client> clients_;
+  std::vector<size_t> llm_calls_;  // '(' token index of every LLM call
+  bool module_timeout_ = false;    // openai.timeout = / litellm.request_timeout =
+  bool retry_markers_ = false;
+  bool timeout_markers_go_ = false;
+
+  bool tok_is(size_t i, std::string_view s) const { return i < t_.size() && t_[i].text == s; }
+  Pos pos(size_t i) const { return f_.pos_of(t_[std::min(i, t_.size() - 1)].offset); }
+
+  size_t close_of(size_t open) const {
+    std::string_view o = t_[open].text;
+    std::string_view c = o == "(" ? ")" : o == "[" ? "]" : "}";
+    int depth = 0;
+    for (size_t i = open; i < t_.size(); ++i) {
+      if (t_[i].kind != Tok::Kind::kPunct) continue;
+      if (t_[i].text == o) ++depth;
+      if (t_[i].text == c && --depth == 0) return i;
+    }
+    return t_.size() - 1;
+  }
+
+  // Top-level comma-separated ranges inside (open, close).
+  std::vector<std::pair<size_t, size_t>> split_args(size_t open, size_t close) const {
+    std::vector<std::pair<size_t, size_t>> out;
+    size_t b = open + 1;
+    int depth = 0;
+    for (size_t i = open + 1; i < close; ++i) {
+      std::string_view x = t_[i].text;
+      if (t_[i].kind == Tok::Kind::kPunct) {
+        if (x == "(" || x == "[" || x == "{") ++depth;
+        if (x == ")" || x == "]" || x == "}") --depth;
+        if (x == "," && depth == 0) {
+          if (i > b) out.emplace_back(b, i);
+          b = i + 1;
+        }
+      }
+    }
+    if (close > b) out.emplace_back(b, close);
+    return out;
+  }
+
+  // The dotted chain ending at the identifier before `open`: ["client","chat","completions",
+  // "create"]. Call groups in the chain (with_options(...)) are kept as "with_options()" and
+  // their argument ranges recorded.
+  struct Chain {
+    std::vector<std::string> parts;
+    size_t start = 0;                                    // first token of the chain
+    std::vector<std::pair<size_t, size_t>> inner_calls;  // (open, close) of calls inside
+    bool is_new = false;
+  };
+  Chain chain_before(size_t open) const {
+    Chain ch;
+    if (open == 0 || !t_[open - 1].ident()) return ch;
+    size_t i = open - 1;
+    ch.parts.insert(ch.parts.begin(), std::string(t_[i].text));
+    ch.start = i;
+    while (i >= 2 && t_[i - 1].text == ".") {
+      size_t j = i - 2;
+      if (t_[j].ident()) {
+        ch.parts.insert(ch.parts.begin(), std::string(t_[j].text));
+        ch.start = j;
+        i = j;
+        continue;
+      }
+      if (t_[j].text == ")") {
+        int depth = 0;
+        size_t k = j;
+        for (;; --k) {
+          if (t_[k].text == ")") ++depth;
+          if (t_[k].text == "(" && --depth == 0) break;
+          if (k == 0) return ch;
+        }
+        if (k == 0 || !t_[k - 1].ident()) break;
+        ch.inner_calls.emplace_back(k, j);
+        ch.parts.insert(ch.parts.begin(), std::string(t_[k - 1].text) + "()");
+        ch.start = k - 1;
+        i = k - 1;
+        continue;
+      }
+      break;
+    }
+    ch.is_new = ch.start > 0 && t_[ch.start - 1].text == "new";
+    return ch;
+  }
+
+  // Keys of an argument list: Python kwargs, JS object literal keys, Go struct literal keys.
+  void keys_of_range(size_t b, size_t e, Keys& k, int depth = 0) const {
+    if (b >= e || depth > 3) return;
+    const Tok& first = t_[b];
+    if (first.text == "**" || first.text == "...") {
+      k.unknown = true;
+      return;
+    }
+    if (lang_ == Lang::kPython && first.ident() && tok_is(b + 1, "=")) {
+      k.names.insert(std::string(first.text));
+      k.values[std::string(first.text)] = {b + 2, e};
+      return;
+    }
+    // An object / dict / struct literal: find its braces.
+    size_t brace = b;
+    while (brace < e && t_[brace].text != "{" && t_[brace].text != "(") ++brace;
+    if (brace < e && t_[brace].text == "{") {
+      size_t close = close_of(brace);
+      for (auto [kb, ke] : split_args(brace, close)) {
+        if (t_[kb].text == "..." || t_[kb].text == "**") {
+          k.unknown = true;
+          continue;
+        }
+        if ((t_[kb].ident() || t_[kb].string()) && tok_is(kb + 1, ":")) {
+          std::string key = t_[kb].string() ? t_[kb].value : std::string(t_[kb].text);
+          k.names.insert(key);
+          k.values[key] = {kb + 2, ke};
+        } else if (t_[kb].ident() && kb + 1 == ke) {
+          k.names.insert(std::string(t_[kb].text));  // shorthand { model, messages }
+        }
+      }
+      return;
+    }
+    // dict(max_tokens=...)
+    if (first.ident() && first.text == "dict" && tok_is(b + 1, "(")) {
+      size_t close = close_of(b + 1);
+      for (auto [kb, ke] : split_args(b + 1, close)) keys_of_range(kb, ke, k, depth + 1);
+      return;
+    }
+    // A variable: resolve its last assignment in the file.
+    if (first.ident() && b + 1 == e) {
+      if (!resolve_var(first.text, b, k, depth)) k.unknown = true;
+    }
+  }
+
+  // Finds `name = {...}` / `name := T{...}` / `const name = {...}` before `before` and reads its
+  // keys, plus later `name["key"] =` / `name.key =` assignments anywhere.
+  bool resolve_var(std::string_view name, size_t before, Keys& k, int depth) const {
+    bool found = false;
+    for (size_t i = 0; i + 2 < t_.size(); ++i) {
+      if (!t_[i].ident() || t_[i].text != name) continue;
+      if (i > 0 && t_[i - 1].text == ".") continue;
+      if ((tok_is(i + 1, "=") || tok_is(i + 1, ":=")) && i < before) {
+        size_t vb = i + 2;
+        size_t ve = vb;
+        int d = 0;
+        while (ve < t_.size()) {
+          std::string_view x = t_[ve].text;
+          if (t_[ve].kind == Tok::Kind::kPunct) {
+            if (x == "(" || x == "[" || x == "{") ++d;
+            if (x == ")" || x == "]" || x == "}") {
+              if (d == 0) break;
+              --d;
+              if (d == 0) {
+                ++ve;
+                break;
+              }
+            }
+            if (d == 0 && (x == ";" || x == ",")) break;
+          }
+          // A statement ends at a newline at depth 0.
+          if (d == 0 && ve > vb && line_of(ve) != line_of(ve - 1)) break;
+          ++ve;
+        }
+        Keys kk;
+        keys_of_range(vb, ve, kk, depth + 1);
+        k.names = kk.names;
+        k.values = kk.values;
+        k.unknown = kk.unknown;
+        found = true;
+      }
+      // name["max_tokens"] = ... / name.max_tokens = ... / name.MaxTokens = ...
+      if (tok_is(i + 1, "[") && i + 2 < t_.size() && t_[i + 2].string()) {
+        k.names.insert(t_[i + 2].value);
+      }
+      if (tok_is(i + 1, ".") && i + 2 < t_.size() && t_[i + 2].ident() && tok_is(i + 3, "=")) {
+        k.names.insert(std::string(t_[i + 2].text));
+      }
+    }
+    return found;
+  }
+
+  int line_of(size_t i) const { return f_.pos_of(t_[i].offset).line; }
+
+  // Last string literal assigned to `name` (for prompts and URLs), or nullptr.
+  const Tok* string_var(std::string_view name, size_t before) const {
+    const Tok* found = nullptr;
+    for (size_t i = 0; i + 2 < t_.size() && i < before; ++i) {
+      if (!t_[i].ident() || t_[i].text != name || (i > 0 && t_[i - 1].text == ".")) continue;
+      size_t v = i + 1;
+      if (tok_is(v, ":") && lang_ == Lang::kPython) v += 2;  // NAME: str = "..."
+      if (!(tok_is(v, "=") || tok_is(v, ":="))) continue;
+      size_t s = v + 1;
+      while (s < t_.size() && t_[s].text == "(") ++s;  // ("..." "...") concatenation
+      if (s < t_.size() && t_[s].string()) found = &t_[s];
+    }
+    return found;
+  }
+
+  // Static text length of a string expression starting at `b`: adjacent literals and
+  // `+` concatenations of literals and known string variables.
+  size_t static_length(size_t b, size_t e) const {
+    size_t n = 0;
+    for (size_t i = b; i < e; ++i) {
+      if (t_[i].string())
+        n += t_[i].value.size();
+      else if (t_[i].ident() && !(i + 1 < e && t_[i + 1].text == "(")) {
+        if (const Tok* s = string_var(t_[i].text, b)) n += s->value.size();
+      }
+    }
+    return n;
+  }
+
+  bool key_has_value(const Keys& k, std::string_view key, std::string_view value) const {
+    auto it = k.values.find(std::string(key));
+    if (it == k.values.end()) return false;
+    auto [b, e] = it->second;
+    return e == b + 1 && t_[b].text == value;
+  }
+
+  const Tok* key_string(const Keys& k, std::string_view key) const {
+    auto it = k.values.find(std::string(key));
+    if (it == k.values.end()) return nullptr;
+    auto [b, e] = it->second;
+    for (size_t i = b; i < e; ++i)
+      if (t_[i].string()) return &t_[i];
+    return nullptr;
+  }
+
+  void scan_markers();
+  void scan_clients();
+  void scan_calls();
+  void scan_raw_http();
+  void scan_keys();
+  void scan_dynamic_prompts();
+  void scan_loops();
+  bool bounding_compare(size_t i, size_t b, size_t e) const;
+  std::set<std::string> llm_helpers() const;
+  size_t python_block_end(size_t i) const;
+  void check_model_literals();
+  void handle_llm_call(size_t open, const Chain& ch, const std::string& family,
+                       const Client* client, bool module_client);
+  bool dynamic_expr(std::string_view e) const;
+  std::set<std::string> dynamic_vars_;
+};
+
+}  // namespace llmctl::audit::detail

@@ -1,0 +1,410 @@
+// The engine behind a container: which server its command line or image runs, the flags it is
+// given (mapped to catalog concepts), the model it serves and its parallel layout.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "audit/facts/serving.h"
+#include "common/strings.h"
+
+namespace llmctl::audit::detail {
+namespace {
+
+std::string norm_flag(std::string_view f) {
+  std::string out = to_lower(f);
+  for (char& c : out)
+    if (c == '_') c = '-';
+  return out;
+}
+
+bool is_negative_number(std::string_view s) {
+  return s.size() > 1 && s[0] == '-' &&
+         (std::isdigit(static_cast<unsigned char>(s[1])) || s[1] == '.');
+}
+
+std::string expand_env(std::string s, const std::map<std::string, std::string>& env) {
+  if (s.find('$') == std::string::npos) return s;
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '$' || i + 1 >= s.size()) {
+      out += s[i];
+      continue;
+    }
+    size_t start, end;
+    char open = s[i + 1];
+    if (open == '{' || open == '(') {
+      char close = open == '{' ? '}' : ')';
+      start = i + 2;
+      end = s.find(close, start);
+      if (end == std::string::npos) {
+        out += s[i];
+        continue;
+      }
+    } else {
+      start = i + 1;
+      end = start;
+      while (end < s.size() && (std::isalnum(static_cast<unsigned char>(s[end])) || s[end] == '_'))
+        ++end;
+      if (end == start) {
+        out += s[i];
+        continue;
+      }
+    }
+    std::string name = s.substr(start, end - start);
+    auto it = env.find(name);
+    if (it != env.end()) {
+      out += it->second;
+    } else {
+      out += s.substr(i, (open == '{' || open == '(') ? end - i + 1 : end - i);
+    }
+    i = (open == '{' || open == '(') ? end : end - 1;
+  }
+  return out;
+}
+
+// Engine markers on a command line, most specific first.
+struct Marker {
+  std::string_view text;
+  std::string_view engine;
+};
+constexpr Marker kMarkers[] = {
+    {"vllm serve", "vllm"},
+    {"vllm.entrypoints", "vllm"},
+    {"sglang.launch_server", "sglang"},
+    {"sglang serve", "sglang"},
+    {"text-generation-launcher", "tgi"},
+    {"trtllm-serve", "trtllm"},
+    {"llama-server", "llamacpp"},
+};
+
+std::string_view engine_from_text(std::string_view s) {
+  for (const auto& m : kMarkers)
+    if (contains(s, m.text)) return m.engine;
+  return {};
+}
+
+std::string_view engine_from_image(std::string_view image) {
+  std::string l = to_lower(image);
+  if (contains(l, "vllm")) return "vllm";
+  if (contains(l, "sglang")) return "sglang";
+  if (contains(l, "text-generation-inference")) return "tgi";
+  if (contains(l, "tensorrt-llm") || contains(l, "tensorrt_llm") || contains(l, "trtllm"))
+    return "trtllm";
+  if (contains(l, "llama.cpp") || contains(l, "llama-cpp") || contains(l, "llamacpp"))
+    return "llamacpp";
+  return {};
+}
+
+// Short and abbreviated spellings the catalog's flag map does not list.
+std::string_view alias_concept(std::string_view engine, std::string_view flag) {
+  if (engine == "vllm") {
+    if (flag == "-tp") return "tensor_parallel";
+    if (flag == "-pp") return "pipeline_parallel";
+    if (flag == "-dp") return "data_parallel";
+    if (flag == "-q") return "quantization";
+    if (flag == "--nnodes") return "nnodes";
+    if (flag == "--data-parallel-size-local") return "data_parallel_local";
+  }
+  if (engine == "sglang") {
+    if (flag == "--tp" || flag == "--tensor-parallel-size") return "tensor_parallel";
+    if (flag == "--pp" || flag == "--pipeline-parallel-size") return "pipeline_parallel";
+    if (flag == "--dp" || flag == "--data-parallel-size") return "data_parallel";
+    if (flag == "--model") return "model";
+    if (flag == "--nnodes") return "nnodes";
+    if (flag == "--enable-dp-attention") return "dp_attention";
+  }
+  if (engine == "llamacpp") {
+    if (flag == "-c") return "max_model_len";
+    if (flag == "-m") return "model";
+    if (flag == "-hf" || flag == "-hfr") return "hf_repo";
+    if (flag == "-np") return "max_num_seqs";
+    if (flag == "-ngl") return "gpu_layers";
+  }
+  return {};
+}
+
+void assign_concepts(Container& c) {
+  if (!c.engine) return;
+  std::map<std::string, std::string> by_flag;
+  for (const auto& [role, flag] : c.engine->flags) by_flag[norm_flag(flag)] = role;
+  for (auto& fl : c.flags) {
+    auto it = by_flag.find(fl.name);
+    if (it != by_flag.end()) {
+      fl.role = it->second;
+      continue;
+    }
+    if (auto a = alias_concept(c.engine->id, fl.name); !a.empty()) {
+      fl.role = std::string(a);
+      continue;
+    }
+    // vLLM's argparse accepts unambiguous prefixes ("--max-num-seq").
+    if (c.engine->id == "vllm" && starts_with(fl.name, "--") && fl.name.size() > 6) {
+      std::string hit;
+      int n = 0;
+      for (const auto& [flag, role] : by_flag)
+        if (starts_with(flag, fl.name)) hit = role, ++n;
+      if (n == 1) fl.role = hit;
+    }
+  }
+}
+
+std::vector<Flag> parse_flags(const std::vector<Token>& argv, std::string& positional_model,
+                              Pos& positional_pos) {
+  std::vector<Flag> flags;
+  size_t first = 0;
+  // Skip to the engine command ("vllm serve", "-m vllm.entrypoints...", "trtllm-serve").
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& t = argv[i].text;
+    if (t == "serve" || contains(t, "vllm.entrypoints") || contains(t, "sglang.launch_server") ||
+        ends_with(t, "trtllm-serve") || ends_with(t, "text-generation-launcher") ||
+        ends_with(t, "llama-server")) {
+      first = i + 1;
+      // `vllm serve MODEL` and `trtllm-serve MODEL` take the model as a positional argument.
+      if ((t == "serve" || ends_with(t, "trtllm-serve")) && first < argv.size() &&
+          !starts_with(argv[first].text, "-")) {
+        positional_model = argv[first].text;
+        positional_pos = argv[first].pos;
+        ++first;
+      }
+      break;
+    }
+  }
+  for (size_t i = first; i < argv.size(); ++i) {
+    const std::string& t = argv[i].text;
+    if (t.size() < 2 || t[0] != '-' || is_negative_number(t)) continue;
+    Flag fl;
+    fl.pos = argv[i].pos;
+    size_t eq = t.find('=');
+    if (eq != std::string::npos) {
+      fl.name = norm_flag(t.substr(0, eq));
+      fl.value = t.substr(eq + 1);
+      fl.has_value = true;
+    } else {
+      fl.name = norm_flag(t);
+      if (i + 1 < argv.size() &&
+          (!starts_with(argv[i + 1].text, "-") || is_negative_number(argv[i + 1].text))) {
+        fl.value = argv[i + 1].text;
+        fl.has_value = true;
+        ++i;
+      }
+    }
+    flags.push_back(std::move(fl));
+  }
+  return flags;
+}
+
+}  // namespace
+
+std::optional<long long> to_int(std::string_view s) {
+  std::string t = trim(s);
+  if (t.empty()) return std::nullopt;
+  char* end = nullptr;
+  long long v = std::strtoll(t.c_str(), &end, 10);
+  if (end != t.c_str() + t.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<double> to_double(std::string_view s) {
+  std::string t = trim(s);
+  if (t.empty()) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(t.c_str(), &end);
+  if (end != t.c_str() + t.size()) return std::nullopt;
+  return v;
+}
+
+const Flag* Container::flag(std::string_view role) const {
+  const Flag* last = nullptr;
+  for (const auto& f : flags)
+    if (f.role == role) last = &f;
+  return last;
+}
+
+std::string_view other_model_server(std::string_view image) {
+  std::string l = to_lower(image);
+  if (contains(l, "nvcr.io/nim/") || contains(l, "/nim-llm")) return "NVIDIA NIM";
+  if (contains(l, "tritonserver")) return "Triton Inference Server";
+  if (contains(l, "ollama")) return "Ollama";
+  if (contains(l, "lmdeploy")) return "LMDeploy";
+  if (contains(l, "huggingfaceserver")) return "KServe Hugging Face server";
+  if (contains(l, "ray-llm")) return "Ray Serve LLM";
+  return {};
+}
+
+std::vector<Token> shell_tokens(const FileCtx& f, const std::string& script, Pos at,
+                                const std::map<std::string, std::string>& env) {
+  // Join continuation lines, then split into commands at newlines, ';', '&&', '||' and '|'.
+  std::string s;
+  for (size_t i = 0; i < script.size(); ++i) {
+    if (script[i] == '\\' && i + 1 < script.size() && script[i + 1] == '\n') {
+      s += ' ';
+      ++i;
+    } else {
+      s += script[i];
+    }
+  }
+  std::vector<std::vector<std::string>> commands(1);
+  std::string cur;
+  char quote = 0;
+  auto flush = [&] {
+    if (!cur.empty()) commands.back().push_back(cur), cur.clear();
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (quote) {
+      if (c == quote)
+        quote = 0;
+      else
+        cur += c;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      continue;
+    }
+    if (c == '#' && cur.empty()) {  // comment to end of line
+      while (i < s.size() && s[i] != '\n') ++i;
+      flush();
+      commands.emplace_back();
+      continue;
+    }
+    if (c == '\n' || c == ';' || (c == '&' && i + 1 < s.size() && s[i + 1] == '&') || (c == '|')) {
+      flush();
+      commands.emplace_back();
+      if (c == '&' || (c == '|' && i + 1 < s.size() && s[i + 1] == '|')) ++i;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      flush();
+      continue;
+    }
+    cur += c;
+  }
+  flush();
+  const std::vector<std::string>* chosen = nullptr;
+  for (const auto& cmd : commands) {
+    std::string joined = join(cmd, " ");
+    if (!engine_from_text(joined).empty()) {
+      chosen = &cmd;
+      break;
+    }
+  }
+  std::vector<std::string> flat;
+  if (chosen) {
+    flat = *chosen;
+  } else {
+    for (const auto& cmd : commands) flat.insert(flat.end(), cmd.begin(), cmd.end());
+  }
+  std::vector<Token> out;
+  Pos cursor = at;
+  for (const auto& raw : flat) {
+    Pos p = f.find_after(cursor, raw, cursor);
+    if (p.line != cursor.line || p.col != cursor.col) cursor = Pos{p.line, p.col + 1};
+    out.push_back(Token{expand_env(raw, env), p});
+  }
+  return out;
+}
+
+void resolve_engine(const FileCtx& f, Container& c,
+                    const std::map<std::string, std::string>& extra_env, std::string_view forced) {
+  std::map<std::string, std::string> env = extra_env;
+  for (const auto& e : c.env)
+    if (e.literal) env[e.name] = e.value;
+  // Expand env references and split shell scripts (sh -c "vllm serve ...").
+  std::vector<Token> argv;
+  for (size_t i = 0; i < c.argv.size(); ++i) {
+    const Token& t = c.argv[i];
+    if (contains(t.text, " ") || contains(t.text, "\n")) {
+      auto toks = shell_tokens(f, t.text, t.pos, env);
+      argv.insert(argv.end(), toks.begin(), toks.end());
+    } else {
+      argv.push_back(Token{expand_env(t.text, env), t.pos});
+    }
+  }
+  c.argv = std::move(argv);
+  std::string joined;
+  for (const auto& t : c.argv) joined += t.text + " ";
+  std::string_view id = forced.empty() ? engine_from_text(joined) : forced;
+  if (id.empty()) {
+    // `-m vllm.entrypoints...` split into tokens, or a bare engine binary.
+    for (const auto& t : c.argv) {
+      if (t.text == "vllm" || ends_with(t.text, "/vllm")) id = "vllm";
+      if (ends_with(t.text, "llama-server")) id = "llamacpp";
+    }
+  }
+  if (id.empty()) id = engine_from_image(c.image);
+  if (id.empty()) return;
+  c.engine = f.cat.find_engine(id);
+  if (!c.engine) return;
+  std::string img = to_lower(c.image);
+  c.cpu_only = contains(img, "-cpu") || contains(img, "cpu-") || contains(img, ":cpu");
+  Pos mpos;
+  std::string positional;
+  c.flags = parse_flags(c.argv, positional, mpos);
+  assign_concepts(c);
+  for (const auto& fl : c.flags)
+    if (fl.name == "--device" && to_lower(fl.value) == "cpu") c.cpu_only = true;
+  if (id == "llamacpp") {
+    bool gpu_image = contains(img, "cuda") || contains(img, "rocm") || contains(img, "vulkan") ||
+                     contains(img, "musa");
+    // --n-gpu-layers also offloads to RPC backends; only a GPU build or a GPU limit means a GPU.
+    if (!gpu_image && !c.gpu_limit) c.cpu_only = true;
+  }
+  // TGI's launcher also reads its flags from the environment (MODEL_ID, NUM_SHARD, ...).
+  if (id == "tgi") {
+    static const std::pair<std::string_view, std::string_view> kTgiEnv[] = {
+        {"MODEL_ID", "model"},
+        {"NUM_SHARD", "tensor_parallel"},
+        {"MAX_TOTAL_TOKENS", "max_model_len"},
+        {"CUDA_MEMORY_FRACTION", "gpu_memory_fraction"},
+        {"REVISION", "revision"},
+        {"TRUST_REMOTE_CODE", "trust_remote_code"},
+        {"QUANTIZE", "quantization"}};
+    for (const auto& e : c.env)
+      for (const auto& [name, role] : kTgiEnv)
+        if (e.name == name && e.literal) {
+          Flag fl;
+          fl.name = "env:" + e.name;
+          fl.role = std::string(role);
+          fl.value = e.value;
+          fl.has_value = true;
+          fl.pos = e.pos;
+          c.flags.push_back(fl);
+        }
+  }
+  if (const Flag* m = c.flag("model")) {
+    c.model = m->value;
+    c.model_pos = m->pos;
+  } else if (const Flag* h = c.flag("hf_repo")) {
+    c.model = h->value;
+    c.model_pos = h->pos;
+  } else if (!positional.empty()) {
+    c.model = positional;
+    c.model_pos = mpos;
+  }
+}
+
+Parallelism parallelism_of(const Container& c) {
+  Parallelism p;
+  auto read = [&](std::string_view role, long long& into, Pos& pos) {
+    const Flag* fl = c.flag(role);
+    if (!fl) return;
+    pos = fl->pos;
+    if (!fl->has_value) return;
+    if (auto v = to_int(fl->value); v && *v > 0)
+      into = *v;
+    else
+      p.valid = false;  // "$TP", "$(($A * $B))": not known here
+  };
+  read("tensor_parallel", p.tp, p.tp_pos);
+  read("pipeline_parallel", p.pp, p.pp_pos);
+  read("data_parallel", p.dp, p.dp_pos);
+  // SGLang's DP attention runs its data-parallel ranks inside the tensor-parallel group.
+  if (c.flag("dp_attention")) p.dp = 1;
+  if (const Flag* n = c.flag("nnodes"); n && n->has_value) p.nnodes = to_int(n->value);
+  return p;
+}
+
+}  // namespace llmctl::audit::detail

@@ -1,0 +1,183 @@
+// LLM call sites in source code: LLM001 (no timeout), LLM002 (retries off, raw HTTP without
+// backoff), LLM003 (no output cap), LLM005 (one provider and no fallback, project-level) and
+// LLM008 (agent loops without a bound).
+#include <fmt/format.h>
+
+#include "audit/facts/code.h"
+#include "audit/rules/rules.h"
+#include "common/strings.h"
+
+namespace llmctl::audit::detail {
+
+using S = Severity;
+
+void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
+  out.push_back(
+      {"LLM001", "code", S::kWarning, "LLM call without an explicit timeout",
+       "An OpenAI/Anthropic SDK call (chat.completions.create, responses.create, messages.create, "
+       "their .beta. and with_raw_response / with_streaming_response forms, the legacy openai "
+       "0.x ChatCompletion/Completion.create, Go Chat.Completions.New / Messages.New), a LiteLLM "
+       "completion() or a raw HTTP call to an LLM API (requests.post, fetch, axios.post, "
+       "net/http) sets no timeout: not on the call, not through with_options(), not on the "
+       "client the call is made on (resolved within the file), not module-wide (openai.timeout, "
+       "litellm.request_timeout). Calls on clients whose construction is not visible in the "
+       "file, and calls whose arguments come from **kwargs, are not judged. httpx and aiohttp "
+       "have default timeouts and are not flagged.",
+       "The OpenAI and Anthropic SDKs time out after 10 minutes by default "
+       "(openai/openai-python:README.md and anthropics/anthropic-sdk-python:README.md, "
+       "\"Timeouts\"); LiteLLM's request_timeout defaults to 6000 s (BerriAI/litellm:"
+       "litellm/__init__.py); requests, fetch and Go's default http.Client never time out. A "
+       "stalled upstream then holds a worker, a connection and the user for minutes. Research: "
+       "shared/research/agents-and-deploy.md §4.2 item 1 (also the MCP lifecycle spec: "
+       "\"Implementations SHOULD establish timeouts for all sent requests\").",
+       "Pass timeout= (Python), { timeout } or an AbortSignal (JS), option.WithRequestTimeout or "
+       "a context deadline (Go), sized to the model's p99 latency.",
+       "client = OpenAI()\nclient.chat.completions.create(model=\"gpt-4o-mini\", messages=m)"});
+  out.push_back(
+      {"LLM002", "code", S::kWarning, "Retries disabled, or raw HTTP to an LLM API without backoff",
+       "max_retries=0 / maxRetries: 0 / option.WithMaxRetries(0) on a client or call (or "
+       "num_retries=0 for LiteLLM) in a file with no other retry mechanism (tenacity, backoff, "
+       "p-retry, a retry/attempt loop); or a raw HTTP POST to a known LLM API host in a file "
+       "without any retry/backoff code.",
+       "The SDKs retry connection errors, 408, 409, 429 and 5xx twice with exponential backoff "
+       "by default (openai-python and anthropic-sdk-python READMEs, \"Retries\"); rate limits "
+       "and overloaded errors are routine at LLM providers, so a request without retries fails "
+       "on the first 429. Turning retries off is right only behind a gateway that retries "
+       "(LiteLLM's router is meant to be the only retry loop: shared/research/gateways.md "
+       "§1.1). Research: agents-and-deploy.md §4.2 item 2.",
+       "Keep the SDK's default retries, or wrap raw calls with exponential backoff that honours "
+       "Retry-After.",
+       "client = Anthropic(max_retries=0)"});
+  out.push_back(
+      {"LLM003", "code", S::kWarning, "LLM call without an output cap",
+       "A chat/messages/responses call (SDK or a visible raw JSON body) without max_tokens, "
+       "max_completion_tokens, max_output_tokens (Go: MaxTokens, MaxCompletionTokens, "
+       "MaxOutputTokens). Arguments passed through **kwargs, ...spread or an unresolvable "
+       "variable are not judged; a dict/object assigned in the same file is resolved.",
+       "Without a cap one degenerate generation runs to the model's output limit (OWASP LLM10 "
+       "\"Unbounded Consumption\"); agent-doctor's CFG-001 \"max_tokens not set\" "
+       "(abdulwasea89/agent-doctor:packages/agent-doctor/src/rules/config/cfg-001.ts); "
+       "Anthropic's Messages API requires max_tokens. Research: agents-and-deploy.md §4.2 item "
+       "4.",
+       "Pass max_tokens (max_completion_tokens for OpenAI reasoning models, max_output_tokens "
+       "for the Responses API) sized to the longest answer you expect.",
+       "client.messages.create(model=MODEL, messages=m)"});
+  out.push_back(
+      {"LLM005", "code", S::kNote, "Every LLM call goes to one provider with no fallback",
+       "Project-level: every LLM call site found in production code reaches the same provider, "
+       "no client sets a base_url/baseURL (which could point at a gateway), no OPENAI_BASE_URL "
+       "/ ANTHROPIC_BASE_URL is read, no LiteLLM (a multi-provider library) is used and no "
+       "LiteLLM or llmctl gateway config is in the audited tree. Calls on clients handed in from "
+       "elsewhere (a library's provider adapter) do not count: the caller decides the routing. "
+       "Reported once, at the first call site.",
+       "A single provider is a single point of failure for outages, rate limits and "
+       "deprecations; gateways (LiteLLM router fallbacks, llmctl's model groups) and the "
+       "multi-backend design of K8sGPT/HolmesGPT exist for this. Research: agents-and-deploy.md "
+       "§4.2 item 6, gateways.md §1.1 (fallbacks, cooldowns).",
+       "Route through a gateway (llmctl gateway, LiteLLM) with a fallback model group, or add a "
+       "second provider with a fallback path.",
+       "client = OpenAI()  # and nothing else anywhere"});
+  out.push_back(
+      {"LLM008", "code", S::kWarning, "Agent loop without an iteration or token bound",
+       "A `while True:` / `while (true)` / `for (;;)` / Go `for {` loop whose body makes an LLM "
+       "call, directly or through a function of the same file, and has no exit "
+       "(break/return/raise) guarded by a comparison of a step, turn, iteration, attempt, budget "
+       "or token counter with a number or a limit. An exit on the model's own output (no more "
+       "tool calls) is not a bound. Loops that read human input (input(), readline, Scan) are "
+       "chat REPLs, not agent loops, and are not flagged.",
+       "A model that keeps requesting tools loops and bills forever; kubectl-ai caps agents "
+       "with max-iterations: 20 (GoogleCloudPlatform/kubectl-ai:README.md) and the OpenAI "
+       "Agents SDK with max_turns; OWASP LLM10. Research: agents-and-deploy.md §4.2 item 9.",
+       "Loop over range(MAX_STEPS) or break when a step/token budget is exhausted (and report "
+       "it).",
+       "while True:\n    r = client.messages.create(...)\n    if r.stop_reason != \"tool_use\": "
+       "break"});
+}
+
+void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
+  if (code.gateway_or_override) f.facts.gateway_or_override = true;
+  if (!code.production) return;
+  std::set<std::string> providers;
+  Pos first;
+  for (const auto& c : code.calls) {
+    // LLM005 collects the providers of calls whose client the file shows.
+    if (!c.unknown_client || c.raw) {
+      providers.insert(c.provider);
+      if (!first.line) first = c.pos;
+    }
+    if (c.raw) {
+      if (c.raw_no_default_timeout && !c.timeout)
+        f.emit("LLM001", c.pos,
+               fmt::format("raw HTTP call to {} has no timeout: {} waits forever on a stalled "
+                           "connection",
+                           c.provider, c.raw_lib),
+               c.raw_lib == "requests" ? "pass timeout=(connect, read), e.g. timeout=(5, 120)"
+               : lang == Lang::kGo ? "use an http.Client{Timeout: ...} or a context with a deadline"
+                                   : "pass signal: AbortSignal.timeout(ms)");
+      if (!code.retry_markers)
+        f.emit("LLM002", c.pos,
+               fmt::format("raw HTTP call to {} with no retry or backoff: the SDKs retry "
+                           "408/409/429/5xx twice with exponential backoff, this call fails on "
+                           "the first",
+                           c.provider),
+               "use the provider SDK, or wrap the call with retries and exponential backoff "
+               "(tenacity, backoff, p-retry) honouring Retry-After");
+      if (c.cap_judged && !c.has_cap)
+        f.emit("LLM003", c.pos,
+               fmt::format("request body to {} sets no output cap (max_tokens)", c.provider),
+               "add max_tokens (or max_completion_tokens / max_output_tokens) to the body");
+      continue;
+    }
+    // LLM001: no timeout.
+    if (!c.timeout && !c.unknown_client && !c.args_unknown)
+      f.emit("LLM001", c.pos,
+             fmt::format(
+                 "{}(...) has no timeout{}: the {} default is {}", c.call,
+                 c.client ? fmt::format(" (client from line {} sets none)", c.client->line) : "",
+                 c.family == "litellm" ? "LiteLLM" : "SDK",
+                 c.family == "litellm" ? "6000 s" : "10 minutes"),
+             lang == Lang::kPython
+                 ? "pass timeout= (e.g. 30-120 s) to the client constructor or the call"
+             : lang == Lang::kGo ? "use option.WithRequestTimeout or a context with a deadline"
+                                 : "pass { timeout: ms } to the client or as request options");
+    // LLM002: retries switched off.
+    if (c.retries_zero && !code.retry_markers)
+      f.emit("LLM002", c.retries_pos,
+             fmt::format("retries are disabled (max_retries=0) for {}(...) and nothing else in "
+                         "the file retries: one 429 or 5xx fails the request",
+                         c.call),
+             "keep the SDK's retries (default 2, exponential backoff) or wrap the call in "
+             "tenacity/backoff; disable them only behind a gateway that retries");
+    // LLM003: no output cap.
+    if (c.cap_judged && !c.has_cap)
+      f.emit("LLM003", c.pos,
+             fmt::format("{}(...) sets no output cap (max_tokens / max_completion_tokens / "
+                         "max_output_tokens): one runaway generation costs the model's whole "
+                         "output limit",
+                         c.call),
+             "pass max_tokens (max_completion_tokens for OpenAI reasoning models, "
+             "max_output_tokens for the Responses API) sized to the longest answer you expect");
+  }
+  // LLM005: the file's providers, joined across files in Auditor::finish.
+  if (first.line)
+    if (auto fd = f.make(
+            "LLM005", first,
+            fmt::format("LLM calls go only to {}",
+                        join(std::vector<std::string>(providers.begin(), providers.end()), ", "))))
+      f.facts.llm_calls.emplace_back(std::move(*fd), providers);
+  // LLM008: unbounded agent loops.
+  for (const auto& loop : code.loops) {
+    if (loop.bounded) continue;
+    f.emit("LLM008", loop.pos,
+           fmt::format("`{}` loop calls an LLM{} with no iteration, time or token bound: a model "
+                       "that keeps requesting tools loops (and bills) forever",
+                       loop.what, loop.via.empty() ? "" : fmt::format(" (through {}())", loop.via)),
+           lang == Lang::kPython
+               ? "loop over range(MAX_STEPS) or check a step/token budget and break, raising "
+                 "when it is exhausted"
+               : "bound the loop with a maximum step count or a token budget and stop when it is "
+                 "reached");
+  }
+}
+
+}  // namespace llmctl::audit::detail

@@ -1,0 +1,304 @@
+// Observability: PromQL in alert/recording rules, dashboards and autoscalers (OBS001 deprecated
+// or removed engine metrics, OBS002 rate() over a non-counter, OBS003 histogram_quantile without
+// le) and alerting hygiene (OBS004 alerts without `for:`).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "audit/facts/promql.h"
+#include "audit/rules/rules.h"
+#include "common/strings.h"
+
+namespace llmctl::audit::detail {
+namespace {
+
+using S = Severity;
+
+std::string old_metric_message(std::string_view where, const std::string& name,
+                               const MetricFacts::Old& o) {
+  if (o.replacement.empty())
+    return fmt::format(
+        "{} uses {}, removed in {} {} with no replacement: the query silently "
+        "returns nothing on current engines",
+        where, name, o.engine, o.removed_in);
+  std::string when = fmt::format("deprecated in {} {}", o.engine, o.deprecated_in);
+  if (o.deprecated_in.empty()) when = fmt::format("renamed in {}", o.engine);
+  if (!o.removed_in.empty()) when += fmt::format(" and removed in {}", o.removed_in);
+  return fmt::format("{} uses {}, {} (replaced by {}){}", where, name, when, o.replacement,
+                     o.removed_in.empty() ? "; hidden and then removed in later releases, so "
+                                            "the query silently returns nothing"
+                                          : ": the query silently returns nothing there");
+}
+
+void check_old_metrics(FileCtx& f, const Query& q, std::string_view where,
+                       const std::function<Pos(const std::string&)>& at) {
+  const MetricFacts& mf = f.auditor.metrics();
+  for (size_t i = 0; i < q.t.size(); ++i) {
+    if (!q.is_metric(i)) continue;
+    const std::string& name = q.t[i].text;
+    for (const std::string& cand : {name, strip_metric_suffix(name)}) {
+      auto it = mf.old_names.find(cand);
+      if (it == mf.old_names.end())
+        for (const auto& [old, d] : mf.old_names)
+          if (underscored(old) == cand) it = mf.old_names.find(old);
+      if (it == mf.old_names.end()) continue;
+      const auto& o = it->second;
+      f.emit("OBS001", at(name), old_metric_message(where, name, o),
+             o.replacement.empty()
+                 ? std::string("remove the panel or alert, or derive it from a current metric")
+                 : fmt::format("query {}{} instead", o.replacement,
+                               name.size() > cand.size() ? name.substr(cand.size()) : ""));
+      break;
+    }
+  }
+}
+
+void check_rate_targets(FileCtx& f, const Query& q, std::string_view where,
+                        const std::function<Pos(const std::string&)>& at) {
+  const MetricFacts& mf = f.auditor.metrics();
+  const auto& t = q.t;
+  for (size_t i = 0; i + 2 < t.size(); ++i) {
+    if (t[i].kind != PTok::kIdent ||
+        !(t[i].text == "rate" || t[i].text == "irate" || t[i].text == "increase") ||
+        t[i + 1].text != "(" || !q.is_metric(i + 2))
+      continue;
+    const std::string& name = t[i + 2].text;
+    if (ends_with(name, "_total") || ends_with(name, "_count") || ends_with(name, "_sum") ||
+        ends_with(name, "_bucket"))
+      continue;
+    auto type = mf.types.find(name);
+    if (type != mf.types.end() && type->second == "counter") continue;  // exposed as named
+    std::string msg, fix;
+    if (mf.types.count(name + "_total")) {
+      msg = fmt::format(
+          "{}({}) in {}: the counter is exposed as {}_total, so this series does "
+          "not exist and the expression is always empty",
+          t[i].text, name, where, name);
+      fix = fmt::format("use {}({}_total[...])", t[i].text, name);
+    } else if (type != mf.types.end() && type->second == "histogram") {
+      msg = fmt::format(
+          "{}({}) in {}: {} is a histogram; only its _bucket, _sum and _count "
+          "series exist",
+          t[i].text, name, where, name);
+      fix = fmt::format("rate {}_count for a request rate, or {}_sum / {}_count for a mean", name,
+                        name, name);
+    } else if (type != mf.types.end()) {
+      msg = fmt::format("{}({}) in {}: {} is a {}, and {}() is only defined on counters", t[i].text,
+                        name, where, name, type->second, t[i].text);
+      fix = "use the gauge directly, or deriv()/delta() for its trend";
+    } else if (q.native[i] || mf.counter_suffix_for(name).empty()) {
+      // A native histogram under histogram_quantile() & co., or an engine whose exporter keeps
+      // counters' bare names (TGI): the name may well be the counter.
+      continue;
+    } else {
+      msg = fmt::format(
+          "{}({}) in {}: the name does not end in _total/_count/_sum/_bucket, so "
+          "it is not a counter sample (counters are exposed with _total)",
+          t[i].text, name, where);
+      fix = fmt::format("use the counter's exposed name (usually {}_total)", name);
+    }
+    f.emit("OBS002", at(name), msg, fix);
+  }
+}
+
+void check_quantile_grouping(FileCtx& f, const Query& q, std::string_view where,
+                             const std::function<Pos(const std::string&)>& at) {
+  const auto& t = q.t;
+  for (size_t i = 0; i + 1 < t.size(); ++i) {
+    if (t[i].kind != PTok::kIdent || t[i].text != "histogram_quantile" || t[i + 1].text != "(")
+      continue;
+    size_t close = q.close_of(i + 1);
+    size_t j = i + 2;
+    int depth = 0;
+    while (j < close) {  // skip φ
+      if (t[j].text == "(") ++depth;
+      if (t[j].text == ")") --depth;
+      if (t[j].text == "," && depth == 0) break;
+      ++j;
+    }
+    if (j >= close || j + 1 >= close) continue;
+    size_t a = j + 1;
+    if (t[a].kind != PTok::kIdent || !is_aggregation(t[a].text)) continue;
+    // The series aggregated: native histograms (no _bucket) need no `le`.
+    bool classic = false;
+    for (size_t k = a; k < close; ++k)
+      if (q.is_metric(k) && ends_with(t[k].text, "_bucket")) classic = true;
+    if (!classic) continue;
+    std::vector<std::string> by, without;
+    bool grouped = false;
+    auto read_list = [&](size_t open, std::vector<std::string>& into) {
+      size_t c = q.close_of(open);
+      for (size_t k = open + 1; k < c; ++k)
+        if (t[k].kind == PTok::kIdent) into.push_back(t[k].text);
+      return c;
+    };
+    size_t k = a + 1;
+    if (k < close && (t[k].text == "by" || t[k].text == "without") && k + 1 < close &&
+        t[k + 1].text == "(") {
+      grouped = true;
+      k = read_list(k + 1, t[k].text == "by" ? by : without) + 1;
+    }
+    if (k < close && t[k].text == "(") {
+      size_t body_close = q.close_of(k);
+      size_t m = body_close + 1;
+      if (!grouped && m + 1 < t.size() && (t[m].text == "by" || t[m].text == "without") &&
+          t[m + 1].text == "(") {
+        grouped = true;
+        read_list(m + 1, t[m].text == "by" ? by : without);
+      }
+    }
+    bool drops = false;
+    std::string how;
+    if (!grouped) {
+      drops = true;
+      how = fmt::format("{}(...) without by (le)", t[a].text);
+    } else if (!without.empty() || (by.empty() && without.empty())) {
+      for (const auto& l : without) drops = drops || l == "le";
+      if (drops) how = fmt::format("{} without (..., le, ...)", t[a].text);
+    } else {
+      drops = std::find(by.begin(), by.end(), "le") == by.end();
+      how = fmt::format("{} by ({})", t[a].text, join(by, ", "));
+    }
+    if (drops)
+      f.emit("OBS003", at("histogram_quantile"),
+             fmt::format("histogram_quantile in {} aggregates with {}: the le label is dropped, "
+                         "so the quantile is computed from one bucket and is meaningless",
+                         where, how),
+             fmt::format("keep le in the grouping: {} by (le{}) (...)", t[a].text,
+                         by.empty() ? "" : ", " + join(by, ", ")));
+  }
+}
+
+}  // namespace
+
+void add_obs_rule_docs(std::vector<RuleInfo>& out) {
+  out.push_back(
+      {"OBS001", "observability", S::kWarning,
+       "Alert, dashboard or autoscaler on a deprecated or removed engine metric",
+       "PromQL in Prometheus rules, PrometheusRule objects, Grafana dashboards (targets and "
+       "variables), KEDA triggers or HPA external metrics uses a metric that the catalog lists "
+       "in an engine metric's `replaces` (e.g. vllm:gpu_cache_usage_perc, "
+       "vllm:time_per_output_token_seconds) or as removed without a successor (vLLM V0's "
+       "vllm:num_requests_swapped, vllm:cpu_cache_usage_perc), with or without "
+       "_bucket/_sum/_count and in the underscored form prometheus-adapter produces. The "
+       "message gives the versions that deprecated and removed it.",
+       "Deprecated metrics are hidden and then removed (vLLM: deprecated 0.9/0.11, hidden in "
+       "the next minor, removed after; the V0 engine's metrics went with V0), so the alert "
+       "never fires and the autoscaler sees nothing (vllm-project/vllm:vllm/v1/metrics/"
+       "loggers.py). Research: agents-and-deploy.md §3.1, §4.2 item 33.",
+       "Query the replacement metric the message names.", "expr: vllm:gpu_cache_usage_perc > 0.9"});
+  out.push_back(
+      {"OBS002", "observability", S::kWarning, "rate()/increase() over a non-counter name",
+       "rate/irate/increase over a series named without _total/_count/_sum/_bucket, unless the "
+       "catalog knows it as a counter or its engine exposes counters without a suffix (TGI's "
+       "Rust exporter: tgi_request_count, tgi_request_failure). The message says whether the "
+       "counter exists with _total (the series does not exist), the name is a histogram base "
+       "name, or a gauge.",
+       "Prometheus client libraries expose counters with a _total suffix, so rate(x[5m]) on "
+       "the base name is always empty; vLLM's own example rule had rate(vllm:num_preemptions"
+       "[5m]) (vllm-project/vllm:examples/online_serving/prometheus_grafana/k8s-monitoring/"
+       "prometheusrule.yaml; docs/design/metrics.md). Research: agents-and-deploy.md §3.1, "
+       "§4.2 item 34.",
+       "Use the exposed counter name (name_total) or the histogram's _count/_sum/_bucket.",
+       "rate(vllm:num_preemptions[5m])"});
+  out.push_back(
+      {"OBS003", "observability", S::kError, "histogram_quantile whose aggregation drops le",
+       "histogram_quantile over an aggregation (sum, max, ...) of classic _bucket series "
+       "without le in by (...), with le in without (...), or with no grouping at all; "
+       "aggregations written either as sum by (le) (...) or sum(...) by (le) are understood; "
+       "native histograms (no _bucket) are not flagged.",
+       "histogram_quantile needs the le label to find bucket boundaries; without it the result "
+       "is meaningless. vLLM's reference rules use sum by (le, model_name). Research: "
+       "agents-and-deploy.md §3.1, §4.2 item 35.",
+       "Keep le in the grouping: sum by (le, ...) (rate(x_bucket[5m])).",
+       "histogram_quantile(0.99, sum(rate(vllm:e2e_request_latency_seconds_bucket[5m])))"});
+  out.push_back(
+      {"OBS004", "observability", S::kWarning, "Alert rule without `for:`",
+       "An alerting rule (alert:) with no for: or for: 0s. Recording rules are not alerts.",
+       "Without a pending period one evaluation (a scrape gap, a short spike) pages someone; "
+       "the vLLM reference rules all carry for:. Research: agents-and-deploy.md §4.2 item 35.",
+       "Add for: (several evaluation intervals, e.g. 5m).",
+       "- alert: VllmQueueHigh\n  expr: vllm:num_requests_waiting > 50"});
+}
+
+void check_promql(FileCtx& f, std::string_view expr, Pos pos, std::string_view where) {
+  if (expr.empty()) return;
+  Query q = parse_promql(expr);
+  auto at = [&](const std::string& needle) { return f.find_from(pos.line, needle, pos, 200); };
+  check_old_metrics(f, q, where, at);
+  check_rate_targets(f, q, where, at);
+  check_quantile_grouping(f, q, where, at);
+}
+
+void check_prometheus_groups(FileCtx& f, const Node& groups) {
+  for (const auto& g : groups.seq) {
+    for (const auto& r : deref(g.get("rules")).seq) {
+      const Node* alert = r.get("alert");
+      const Node* expr = r.get("expr");
+      std::string name = alert ? alert->str() : deref(r.get("record")).str();
+      if (expr)
+        check_promql(f, expr->str(), expr->pos,
+                     fmt::format("{} '{}'", alert ? "alert" : "recording rule", name));
+      if (!alert) continue;
+      const Node* fr = r.get("for");
+      std::string v = fr ? trim(fr->str()) : "";
+      bool zero = v.empty() || v == "0" || v == "0s" || v == "0m" || v == "0h";
+      if (zero)
+        f.emit("OBS004", r.key_pos("alert"),
+               fmt::format("alert '{}' {}, so it fires on a single evaluation: one scrape gap or "
+                           "a short spike pages someone",
+                           name, fr ? "has for: " + v : "has no for: clause"),
+               "add `for:` (e.g. for: 5m; at least a few evaluation intervals)");
+    }
+  }
+}
+
+void check_grafana(FileCtx& f, const Node& doc) {
+  std::string title = deref(doc.get("title")).str();
+  std::function<void(const Node&)> panels = [&](const Node& list) {
+    for (const auto& p : list.seq) {
+      std::string pt = deref(p.get("title")).str();
+      for (const auto& t : deref(p.get("targets")).seq) {
+        const Node* e = t.get("expr");
+        if (!e) e = t.get("query");
+        if (e && e->is_scalar())
+          check_promql(f, e->scalar, e->pos,
+                       fmt::format("dashboard panel '{}'", pt.empty() ? title : pt));
+      }
+      if (const Node* sub = p.get("panels")) panels(*sub);
+    }
+  };
+  panels(deref(doc.get("panels")));
+  for (const auto& row : deref(doc.get("rows")).seq) panels(deref(row.get("panels")));
+  for (const auto& v : deref(doc.at("templating.list")).seq) {
+    const Node* q = v.get("query");
+    if (q && q->is_map()) q = q->get("query");
+    if (q && q->is_scalar())
+      check_promql(f, q->scalar, q->pos,
+                   fmt::format("dashboard variable '{}'", deref(v.get("name")).str()));
+  }
+}
+
+// Dashboards embedded in a ConfigMap's data: positions are re-found in the file text.
+void check_dashboard_configmap(FileCtx& f, const Node& obj) {
+  for (const auto& [k, v] : deref(obj.get("data")).map) {
+    if (!v.is_scalar() || !contains(v.scalar, "\"panels\"")) continue;
+    auto doc = parse_json(v.scalar);
+    if (!doc) continue;
+    FileCtx inner(f.auditor, f.path, f.rel, v.scalar);
+    const Node* d = &*doc;
+    if (const Node* dd = d->get("dashboard")) d = dd;
+    check_grafana(inner, *d);
+    for (auto& fd : inner.findings) {
+      std::string_view line = inner.line_text(fd.line);
+      std::string needle = trim(line.substr(0, std::min<size_t>(line.size(), 60)));
+      size_t q = needle.find_first_of("\"\\");
+      if (q != std::string::npos && q > 8) needle = needle.substr(0, q);
+      Pos p = f.find_from(v.pos.line, needle, v.pos, 100000);
+      f.emit(fd.rule, p, fd.message, fd.fix, fd.severity);
+    }
+  }
+}
+
+}  // namespace llmctl::audit::detail

@@ -1,0 +1,82 @@
+// The serving dispatcher: every model-server container of a workload is judged once, with the
+// catalog's view of its model and GPU; workers of a multi-node group get only the per-pod rules.
+// Also K8S020, the note that says what the audit could not check.
+#include <fmt/format.h>
+
+#include "audit/facts/manifests.h"
+#include "audit/rules/rules.h"
+#include "common/strings.h"
+
+namespace llmctl::audit::detail {
+
+void add_coverage_rule_docs(std::vector<RuleInfo>& out) {
+  out.push_back(
+      {"K8S020", "serving", Severity::kNote, "Model server the audit cannot check",
+       "An object that runs a model server the audit does not understand: a Kubernetes kind "
+       "outside the ones it reads (NVIDIA NIMService, aibrix StormService, Dynamo graphs, ...) "
+       "whose containers run an inference engine, a Ray Serve application given as code, or an "
+       "engine outside the catalog (Ollama, NIM, Triton). One note per object, so a file is "
+       "never silently passed.",
+       "A linter that is silent on what it cannot read looks like a clean bill of health. "
+       "kube-linter and checkov likewise report skipped checks rather than pass them.",
+       "Nothing to fix in the file; check the serving settings by hand, or render the operator's "
+       "output (kubectl get -o yaml) and audit that.",
+       "kind: NIMService"});
+}
+
+void note_not_understood(FileCtx& f, Pos at, std::string_view kind, std::string_view what) {
+  f.emit("K8S020", at,
+         fmt::format("{} runs {}, which the audit does not understand: its serving, probe and "
+                     "capacity rules were not checked",
+                     kind, what));
+}
+
+void check_serving(FileCtx& f, const Workload& w) {
+  if (w.runtime_template) {
+    // A KServe runtime: probes, images and env are its own; the rest comes from each
+    // InferenceService that uses it.
+    for (const auto& c : w.containers) {
+      check_secrets(f, w, c);
+      if (!c.engine) continue;
+      Server s{w, c};
+      s.k8s = true;
+      check_probes(f, s);
+      check_config(f, s);
+    }
+    return;
+  }
+  const bool k8s_pod = w.platform == Platform::kKubernetes || w.platform == Platform::kKServe ||
+                       w.platform == Platform::kRay;
+  for (const auto& c : w.containers) {
+    if (!c.engine) {
+      check_secrets(f, w, c);  // a gateway or app next to the engine must not hold keys either
+      continue;
+    }
+    Server s{w, c};
+    s.model = resolve_model(f.cat, c.model);
+    s.gpu = resolve_gpu(f.cat, w);
+    if (s.model) s.dtype = weight_dtype(c, *s.model);
+    s.par = parallelism_of(c);
+    s.serves = w.role != Role::kWorker;
+    s.k8s = k8s_pod;
+    check_resources(f, s);
+    check_probes(f, s);
+    check_config(f, s);
+    check_secrets(f, w, c);
+    if (s.serves) check_capacity(f, s);
+  }
+}
+
+void check_manifests(FileCtx& f, const ManifestFacts& m) {
+  for (const auto& w : m.workloads) {
+    check_serving(f, w);
+    workload_candidates(f, w);
+  }
+  for (const auto& s : m.scalers) check_scaler(f, s);
+  for (const auto& n : m.not_understood) note_not_understood(f, n.pos, n.kind, n.what);
+  for (const Node* groups : m.rule_groups)
+    if (groups) check_prometheus_groups(f, *groups);
+  for (const Node* cm : m.dashboard_maps) check_dashboard_configmap(f, *cm);
+}
+
+}  // namespace llmctl::audit::detail

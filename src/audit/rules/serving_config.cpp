@@ -1,0 +1,357 @@
+// How a model server is configured: K8S005 (floating image), K8S006 (literal secrets), K8S007
+// (nowhere to keep the weights), K8S008 (context length unset), K8S010 (a flag twice), K8S011
+// (remote code without a pinned revision), K8S012 (no drain on shutdown).
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "audit/rules/rules.h"
+#include "common/strings.h"
+#include "perf/model.h"
+
+namespace llmctl::audit::detail {
+namespace {
+
+using S = Severity;
+
+constexpr long long kDefaultGraceS = 30;
+// Weights below this re-download in seconds: a cache volume saves nothing worth a finding.
+constexpr double kSmallWeightsGiB = 2.0;
+// A context this short needs no cap (opt-125m: 2,048; distilgpt2: 1,024).
+constexpr long long kShortContext = 8192;
+
+bool is_local_path(std::string_view m) {
+  return starts_with(m, "/") || starts_with(m, "./") || starts_with(m, "~/") ||
+         starts_with(m, "pvc://") || starts_with(m, "file://");
+}
+
+bool values_equal(const Flag& a, const Flag& b) {
+  std::string va = a.has_value ? to_lower(a.value) : "true";
+  std::string vb = b.has_value ? to_lower(b.value) : "true";
+  if (va == vb) return true;
+  auto da = to_double(va), db = to_double(vb);
+  return da && db && std::fabs(*da - *db) < 1e-9;
+}
+
+bool hex_revision(std::string_view r) {
+  if (r.size() < 7 || r.size() > 64) return false;
+  for (char c : r)
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+bool secret_name(std::string_view name) {
+  std::string u = upper(name);
+  for (char& c : u)
+    if (c == '-' || c == '.') c = '_';
+  std::vector<std::string> segs = split(u, '_');
+  for (size_t i = 0; i < segs.size(); ++i) {
+    const std::string& s = segs[i];
+    if (s == "TOKEN" || s == "SECRET" || s == "PASSWORD" || s == "PASSWD" || s == "APIKEY" ||
+        s == "ACCESSKEY")
+      return true;
+    if (s == "KEY" && i > 0 &&
+        (segs[i - 1] == "API" || segs[i - 1] == "ACCESS" || segs[i - 1] == "PRIVATE" ||
+         segs[i - 1] == "MASTER" || segs[i - 1] == "SECRET" || segs[i - 1] == "ADMIN"))
+      return true;
+  }
+  return false;
+}
+
+// Names of credentials for LLM providers and gateways (OPENAI_API_KEY, HF_TOKEN, ...).
+bool llm_secret_name(std::string_view name) {
+  if (!secret_name(name)) return false;
+  std::string u = upper(name);
+  for (std::string_view k : {"OPENAI", "ANTHROPIC", "CLAUDE", "GEMINI", "GOOGLE_API", "MISTRAL",
+                             "COHERE", "GROQ", "TOGETHER", "HF_", "HUGGING", "LITELLM", "LLM",
+                             "DEEPSEEK", "OPENROUTER", "VLLM", "AZURE_OPENAI", "FIREWORKS"})
+    if (contains(u, k)) return true;
+  return false;
+}
+
+// A catalog GPU on which the model's weights fit at this parallelism but one sequence of its full
+// context does not: the unset context is then a real risk that depends on the GPU type.
+const catalog::Gpu* full_context_fails_on(const FileCtx& f, const Server& s) {
+  const catalog::Model& m = *s.model;
+  perf::Workload load;
+  load.input_tokens = static_cast<int>(m.max_context - 1);
+  load.output_tokens = 1;
+  load.mode = perf::LoadMode::kBatch;
+  load.value = 1;
+  load.explain = false;
+  const catalog::Gpu* worst = nullptr;
+  for (const auto& g : f.cat.gpus) {
+    perf::Deployment d;
+    d.model = &m;
+    d.gpu = &g;
+    d.engine = s.c.engine;
+    d.dtype = s.dtype;
+    d.tp = static_cast<int>(s.par.tp);
+    d.pp = static_cast<int>(s.par.pp);
+    d.gpus = d.tp * d.pp;
+    auto est = perf::estimate(f.cat, d, load);
+    if (!est || est->memory.kv_budget_gib_per_gpu <= 0) continue;  // the weights do not fit
+    if (est->memory.kv_cache_tokens < m.max_context && (!worst || g.memory_gib > worst->memory_gib))
+      worst = &g;
+  }
+  return worst;
+}
+
+std::string secret_fix(Platform p) {
+  return p == Platform::kSkyPilot
+             ? "leave the value empty and pass it with `sky launch --secret NAME` or --env"
+         : p == Platform::kCompose
+             ? "use ${VAR} interpolation from the environment or a compose secret"
+             : "use valueFrom.secretKeyRef (a Secret), not value:";
+}
+
+}  // namespace
+
+void add_config_rule_docs(std::vector<RuleInfo>& out) {
+  out.push_back(
+      {"K8S005", "serving", S::kWarning, "Engine image :latest or untagged",
+       "An inference-engine image (pod, KServe, Helm repository/tag, compose, SkyPilot "
+       "image_id, Ray) that is untagged or tagged latest/main/nightly and not pinned by digest. "
+       "A registry port (localhost:5000/vllm) is not mistaken for a tag; an image that is never "
+       "pulled (imagePullPolicy: IfNotPresent or Never with a local, registry-less name) is "
+       "not reported.",
+       "Engine releases change flags, defaults and metric names (vLLM renamed and removed "
+       "metrics across 0.9-0.13); :latest makes every pull a different engine. kube-linter's "
+       "latest-tag check; the GIE reference pins vllm/vllm-openai:v0.11.0. Research: "
+       "agents-and-deploy.md §4.2 item 18.",
+       "Pin a release tag or a digest (the catalog's engine image is a tested choice).",
+       "image: vllm/vllm-openai:latest"});
+  out.push_back(
+      {"K8S006", "serving", S::kError, "Token or API key as a literal in config",
+       "An env var named like a secret (TOKEN, SECRET, PASSWORD, API_KEY, ACCESS_KEY, ... as a "
+       "name segment: TOKENIZERS_PARALLELISM and MAX_TOKENS do not count) with a literal value "
+       "that looks like a secret, any env value shaped like a provider key, a literal --api-key "
+       "on the engine command line, production-stack hf_token / vllmApiKey as strings, SkyPilot "
+       "envs values; in the other containers and compose services (a gateway, an app), env "
+       "values shaped like provider keys or LLM credentials by name (OPENAI_API_KEY, HF_TOKEN, "
+       "...). Placeholders (<your-token>, ${VAR}, changeme) and secretKeyRef are fine.",
+       "Literals end up in the manifest, the release history and every copy of the file; "
+       "kube-linter's env-var-secret; vLLM's guide uses secretKeyRef for HF tokens; "
+       "production-stack's hf_token string form and SkyPilot's llm/vllm/service.yaml invite "
+       "literals. Research: agents-and-deploy.md §4.2 item 19.",
+       "Reference a Secret (valueFrom.secretKeyRef, hf_token: {secretName, secretKey}, sky "
+       "--secret).",
+       "env: [{name: HF_TOKEN, value: hf_AbC...}]"});
+  out.push_back(
+      {"K8S007", "serving", S::kWarning, "No volume for model weights",
+       "A model server that downloads its weights from a hub (an HF id, not a local path or a "
+       "model baked into the image) and mounts no data volume (PVC, hostPath, emptyDir on disk, "
+       "NFS, CSI, ephemeral; /dev/shm and config volumes do not count); Helm values without "
+       "pvcStorage; KubeAI models without a cacheProfile; an engine compose service without "
+       "volumes. Catalog models under 2 GiB of weights are exempt, and workers of a multi-node "
+       "group are judged through their leader.",
+       "Without a cache every container restart downloads the weights again (tens to hundreds "
+       "of GiB), multiplying cold starts and Hub traffic; vLLM's guide mounts a PVC at "
+       "/root/.cache/huggingface. Research: agents-and-deploy.md §2.1, §4.2 item 20.",
+       "Mount a PVC (or a node-local cache) at the Hugging Face cache or the model path.",
+       "containers: [{image: vllm/vllm-openai:v0.11.0, args: [--model, ...]}]  # no volumeMounts"});
+  out.push_back(
+      {"K8S008", "serving", S::kNote, "Context length unset and not checked",
+       "The engine's context-length flag is absent (vLLM --max-model-len, SGLang "
+       "--context-length, TGI --max-total-tokens, TensorRT-LLM --max_seq_len; production-stack "
+       "vllmConfig.maxModelLen, KubeAI args), no engine config file is passed, the engine then "
+       "serves the model's full context (the catalog's engine default_context; llama.cpp "
+       "defaults to its own 4,096), the catalog model's context is longer than 8,192 tokens, "
+       "the GPU type is not given, and on some catalog GPU that holds the weights at this "
+       "parallelism one full-length sequence does not fit the KV cache (perf model). With a "
+       "known GPU CAP002 decides; unknown models get CAP005.",
+       "Unset, the engine takes the model's full context (128k for Llama 3.1) and refuses to "
+       "start when one sequence does not fit the KV cache (vLLM engine args docs: default from "
+       "the model config). Research: agents-and-deploy.md §2.1, §4.2 item 21.",
+       "Set the flag to the longest prompt + output you serve, or name the GPU type "
+       "(nodeSelector) so the audit can check the fit.",
+       "args: [--model, meta-llama/Llama-3.1-8B-Instruct]"});
+  out.push_back(
+      {"K8S010", "serving", S::kWarning, "The same engine flag twice with different values",
+       "A flag (or its alias: -tp / --tensor-parallel-size, prefixes vLLM's argparse accepts) "
+       "given twice with different values on one command line; production-stack vllmConfig "
+       "fields are rendered before extraArgs and compared with them.",
+       "The last value wins silently, so what the file says is not what runs; production-stack's "
+       "own chart example sets gpuMemoryUtilization: 0.95 and extraArgs --gpu-memory-utilization "
+       "0.4 (vllm-project/production-stack:helm/values.yaml). Research: agents-and-deploy.md "
+       "§2.3, §4.2 item 23.",
+       "Keep one setting.",
+       "gpuMemoryUtilization: 0.95 + extraArgs: [--gpu-memory-utilization, \"0.4\"]"});
+  out.push_back(
+      {"K8S011", "serving", S::kWarning, "--trust-remote-code without a pinned revision",
+       "--trust-remote-code (TGI TRUST_REMOTE_CODE) on a hub model whose repository ships code "
+       "(the catalog's remote_code: config.json has an auto_map, e.g. DeepSeek-V3/R1, Kimi-K2) "
+       "without --revision set to a commit hash (a branch or tag like main does not pin). For a "
+       "model outside the catalog it is a note (whether the repository ships code is unknown); "
+       "for catalog models without code the flag is inert and not reported. Local model paths "
+       "are fine.",
+       "Remote code executes in the serving pod; without a pinned commit whatever is pushed to "
+       "the model repository next runs with the pod's credentials. KServe's HF storage pins "
+       "hf://repo/model:hash; vLLM has --revision/--code-revision. Research: "
+       "agents-and-deploy.md §4.2 item 25.",
+       "Pin --revision (and --code-revision) to a reviewed commit hash.",
+       "args: [--model, deepseek-ai/DeepSeek-R1, --trust-remote-code]"});
+  out.push_back(
+      {"K8S012", "serving", S::kWarning, "No preStop drain and a short grace period",
+       "A model server in a Kubernetes workload (not a Job) without lifecycle.preStop whose "
+       "terminationGracePeriodSeconds is under 60 s (the default is 30). Workers of a "
+       "multi-node group serve no traffic and are not reported; operators that own shutdown "
+       "(KubeAI, Ray Serve) are skipped.",
+       "vLLM stops accepting connections on SIGTERM; without a preStop sleep the load balancer "
+       "still sends requests, and a short grace period kills in-flight generations. The GIE "
+       "reference uses preStop sleep 30 s and terminationGracePeriodSeconds 130 derived from "
+       "the worst-case drain (gateway-api-inference-extension gpu-deployment.yaml). Research: "
+       "agents-and-deploy.md §4.2 item 26.",
+       "Add lifecycle.preStop.sleep.seconds: 30 and a grace period above the longest "
+       "generation + 30 s.",
+       "terminationGracePeriodSeconds: 30  # no preStop"});
+}
+
+void check_secrets(FileCtx& f, const Workload& w, const Container& c) {
+  bool engine = c.engine != nullptr;
+  for (const auto& e : c.env) {
+    if (!e.literal) continue;
+    bool hit = engine ? ((secret_name(e.name) && looks_like_secret(e.value)) ||
+                         looks_like_provider_key(e.value))
+                      : (looks_like_provider_key(e.value) ||
+                         (llm_secret_name(e.name) && looks_like_secret(e.value)));
+    if (!hit) continue;
+    std::string head = e.value.substr(0, std::min<size_t>(4, e.value.size()));
+    f.emit("K8S006", e.pos,
+           engine ? fmt::format("env {} holds a literal secret ('{}...')", e.name, head)
+                  : fmt::format("env {} of container '{}' holds a literal LLM credential ('{}...')",
+                                e.name, c.name, head),
+           secret_fix(w.platform));
+  }
+  if (!engine) return;
+  if (const Flag* k = c.flag("api_key"); k && k->has_value && looks_like_secret(k->value))
+    f.emit("K8S006", k->pos,
+           fmt::format("{} passes a literal API key on the command line ('{}...')", k->name,
+                       k->value.substr(0, 4)),
+           "read it from a Secret through an env var (e.g. --api-key $(VLLM_API_KEY) with "
+           "valueFrom.secretKeyRef) or set VLLM_API_KEY from a Secret");
+}
+
+void check_config(FileCtx& f, const Server& s) {
+  const Workload& w = s.w;
+  const Container& c = s.c;
+  const catalog::Model* model = s.model;
+  // K8S005: floating engine image.
+  if (!c.image.empty()) {
+    const std::string& img = c.image;
+    bool digest = contains(img, "@sha256:");
+    size_t slash = img.find_last_of('/');
+    size_t colon = img.find(':', slash == std::string::npos ? 0 : slash);
+    std::string tag = colon == std::string::npos ? "" : img.substr(colon + 1);
+    std::string lt = to_lower(tag);
+    // A local image (no registry, no organisation) that is never pulled is whatever was built.
+    bool local = slash == std::string::npos && c.never_pulled;
+    if (!digest && !local && (tag.empty() || lt == "latest" || lt == "main" || lt == "nightly"))
+      f.emit("K8S005", c.image_pos,
+             fmt::format("engine image '{}' is {}: every pull may bring a different engine "
+                         "version (flags, metrics and defaults change between releases)",
+                         img, tag.empty() ? "untagged (implicitly :latest)" : "tagged :" + tag),
+             fmt::format("pin a release tag or digest, e.g. {}", c.engine->image));
+  }
+  if (!s.serves || w.runtime_template) return;  // the rest is the server's, judged on the leader
+  // K8S007: nowhere to keep the weights.
+  const bool hub_model = !c.model.empty() && !is_local_path(c.model);
+  const bool small =
+      model && perf::weight_bytes(*model, s.dtype) / (1024.0 * 1024 * 1024) < kSmallWeightsGiB;
+  const bool k8s_like = s.k8s || w.platform == Platform::kHelm ||
+                        w.platform == Platform::kCompose || w.platform == Platform::kKubeAI;
+  if (k8s_like && hub_model && !small && !w.cache_ok && w.platform != Platform::kRay &&
+      w.platform != Platform::kKServe) {
+    bool data = false;
+    for (const auto& [vol, path] : c.mounts) {
+      if (path == "/dev/shm") continue;
+      if (w.platform == Platform::kCompose) data = true;
+      for (const auto& v : w.volumes)
+        if (v.name == vol && v.data) data = true;
+    }
+    if (!data)
+      f.emit("K8S007", c.pos,
+             fmt::format("{} container '{}' mounts no volume for model weights ({}{}): every "
+                         "restart downloads the model again",
+                         c.engine->name, c.name, c.model,
+                         model ? fmt::format(", {} GiB in {}",
+                                             format_sig(perf::weight_bytes(*model, s.dtype) /
+                                                            (1024.0 * 1024 * 1024),
+                                                        3),
+                                             s.dtype)
+                               : ""),
+             w.platform == Platform::kHelm ? "set pvcStorage (and pvcAccessMode) in the "
+                                             "modelSpec entry"
+             : w.platform == Platform::kKubeAI
+                 ? "set spec.cacheProfile so KubeAI keeps the weights on a shared volume"
+             : w.platform == Platform::kCompose
+                 ? "mount a volume at /root/.cache/huggingface"
+                 : "mount a PersistentVolumeClaim (or a node-local cache) at the Hugging Face "
+                   "cache (/root/.cache/huggingface) or the model path");
+  }
+  // K8S008: context unset, long, and not checkable for lack of a GPU type.
+  if (!c.flag("max_model_len") && c.engine->flags.count("max_model_len") && model &&
+      default_context(*c.engine) == 0 && model->max_context > kShortContext && !s.gpu &&
+      s.par.valid) {
+    bool config_file = false;
+    for (const auto& fl : c.flags)
+      if (fl.name == "--config" || fl.name == "--extra-llm-api-options") config_file = true;
+    const catalog::Gpu* fails_on = config_file ? nullptr : full_context_fails_on(f, s);
+    if (fails_on)
+      f.emit("K8S008", c.model_pos.line ? c.model_pos : c.pos,
+             fmt::format("{} is not set for {}: the engine accepts prompts up to {} tokens and "
+                         "refuses to start when one such sequence does not fit its KV cache, as "
+                         "on {} x {}; no GPU type is given, so the fit was not checked",
+                         c.engine->flags.at("max_model_len"), c.model,
+                         group_thousands(model->max_context), s.par.tp * s.par.pp, fails_on->id),
+             fmt::format("set {} to the longest prompt + output you serve, or pin the GPU type "
+                         "(nodeSelector) so CAP002 can check it",
+                         c.engine->flags.at("max_model_len")));
+  }
+  // K8S010: the same flag twice with different values.
+  for (size_t i = 0; i < c.flags.size(); ++i)
+    for (size_t j = i + 1; j < c.flags.size(); ++j) {
+      const Flag& a = c.flags[i];
+      const Flag& b = c.flags[j];
+      bool same = a.name == b.name || (!a.role.empty() && a.role == b.role);
+      if (same && !values_equal(a, b)) {
+        f.emit("K8S010", b.pos,
+               fmt::format("{} is set twice: '{}' then '{}' ({} wins, the other is silently "
+                           "ignored)",
+                           b.name, a.has_value ? a.value : "true", b.has_value ? b.value : "true",
+                           b.has_value ? b.value : "true"),
+               "keep one setting");
+        break;
+      }
+    }
+  // K8S011: remote code without a pinned revision.
+  if (const Flag* trc = c.flag("trust_remote_code");
+      trc && (!trc->has_value || to_lower(trc->value) != "false") && hub_model &&
+      (!model || ships_remote_code(*model))) {
+    const Flag* rev = c.flag("revision");
+    std::string r = rev && rev->has_value ? rev->value : "";
+    if (!hex_revision(r))
+      f.emit(
+          "K8S011", trc->pos,
+          fmt::format("--trust-remote-code runs Python from the model repository {} {}{}", c.model,
+                      r.empty() ? "with no --revision: whatever is pushed next runs in your "
+                                  "pod"
+                                : "at revision '" + r + "', a branch or tag that can move",
+                      model ? ""
+                            : " (the model is not in the catalog: whether it ships code "
+                              "is unknown)"),
+          "pin --revision to a commit hash (and --code-revision where the engine has it)",
+          model ? S::kWarning : S::kNote);
+  }
+  // K8S012: no drain on shutdown.
+  if (s.k8s && !w.drain_managed && w.kind != "Job" && w.kind != "CronJob" && !c.pre_stop &&
+      w.grace.value_or(kDefaultGraceS) < 60)
+    f.emit("K8S012", w.grace ? w.grace_pos : c.pos,
+           fmt::format("no preStop drain and terminationGracePeriodSeconds {}{}: a rollout "
+                       "drops in-flight generations",
+                       w.grace.value_or(kDefaultGraceS), w.grace ? "" : " (default)"),
+           "add lifecycle.preStop.sleep.seconds: 30 and terminationGracePeriodSeconds >= the "
+           "longest generation + 30 s (e.g. 130)");
+}
+
+}  // namespace llmctl::audit::detail

@@ -1,0 +1,305 @@
+#include "gateway/attribution.h"
+
+#define XXH_STATIC_LINKING_ONLY
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <vector>
+
+#include "common/strings.h"
+
+namespace llmctl::gateway {
+
+namespace json = boost::json;
+
+namespace {
+
+// Top-level fields that do not change the answer (left out of the request fingerprint).
+constexpr std::string_view kNotAnswer[] = {"stream",   "stream_options", "user",
+                                           "metadata", "store",          "service_tier"};
+
+class Hasher {
+ public:
+  Hasher() { XXH3_64bits_reset(&st_); }
+  void feed(std::string_view s) { XXH3_64bits_update(&st_, s.data(), s.size()); }
+  std::uint64_t digest() { return XXH3_64bits_digest(&st_); }
+
+  // Canonical JSON: objects with sorted keys, no whitespace.
+  void canonical(const json::value& v) {
+    switch (v.kind()) {
+      case json::kind::object: {
+        const json::object& o = v.get_object();
+        std::vector<const json::key_value_pair*> kv;
+        kv.reserve(o.size());
+        for (const auto& e : o) kv.push_back(&e);
+        std::sort(kv.begin(), kv.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+        feed("{");
+        for (std::size_t i = 0; i < kv.size(); ++i) {
+          if (i) feed(",");
+          feed(json::serialize(json::string_view(kv[i]->key())));
+          feed(":");
+          canonical(kv[i]->value());
+        }
+        feed("}");
+        break;
+      }
+      case json::kind::array: {
+        feed("[");
+        bool first = true;
+        for (const auto& e : v.get_array()) {
+          if (!first) feed(",");
+          first = false;
+          canonical(e);
+        }
+        feed("]");
+        break;
+      }
+      default:
+        feed(json::serialize(v));
+    }
+  }
+
+ private:
+  XXH3_state_t st_;
+};
+
+// The text of a message content: a string, or the text of its text parts.
+void append_text(const json::value& content, std::string& out) {
+  if (content.is_string()) {
+    out.append(content.get_string());
+  } else if (content.is_array()) {
+    for (const auto& part : content.get_array()) {
+      if (!part.is_object()) continue;
+      if (const auto* t = part.get_object().if_contains("text"); t && t->is_string()) {
+        if (!out.empty() && out.back() != '\n') out.push_back('\n');
+        out.append(t->get_string());
+      }
+    }
+  }
+}
+
+bool is_system(const json::value& msg) {
+  if (!msg.is_object()) return false;
+  const auto* r = msg.get_object().if_contains("role");
+  return r && r->is_string() && (r->get_string() == "system" || r->get_string() == "developer");
+}
+
+bool is_image_part(const json::object& part) {
+  const auto* t = part.if_contains("type");
+  if (!t || !t->is_string()) return false;
+  const auto& s = t->get_string();
+  return s == "image_url" || s == "image" || s == "input_image";
+}
+
+// Bytes of text anywhere in the body, images counted apart (their payload is not text).
+void count_bound(const json::value& v, long long& bytes, long long& images) {
+  switch (v.kind()) {
+    case json::kind::string:
+      bytes += static_cast<long long>(v.get_string().size());
+      break;
+    case json::kind::array:
+      for (const auto& e : v.get_array()) count_bound(e, bytes, images);
+      break;
+    case json::kind::object: {
+      const json::object& o = v.get_object();
+      if (is_image_part(o)) {
+        ++images;
+        break;
+      }
+      for (const auto& [k, e] : o) {
+        bytes += static_cast<long long>(k.size());
+        count_bound(e, bytes, images);
+      }
+      break;
+    }
+    default:
+      bytes += 8;  // a number or literal is a few tokens at most
+  }
+}
+
+long long as_count(const json::value* v) {
+  if (!v) return -1;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<long long>(v->get_uint64());
+  return -1;
+}
+
+}  // namespace
+
+std::string hex16(std::uint64_t h) { return fmt::format("{:016x}", h); }
+
+RequestFacts request_facts(const json::object& body, Endpoint endpoint, long long image_tokens) {
+  RequestFacts f;
+  for (const char* k : {"max_tokens", "max_completion_tokens", "max_output_tokens"})
+    if (long long n = as_count(body.if_contains(k)); n >= 0) {
+      f.max_tokens = n;
+      break;
+    }
+  if (long long n = as_count(body.if_contains("n")); n > 1) f.choices = n;
+  for (const char* k : {"tools", "functions"})
+    if (const auto* t = body.if_contains(k); t && t->is_array() && !t->get_array().empty())
+      f.has_tools = true;
+
+  {
+    Hasher h;
+    std::vector<const json::key_value_pair*> kv;
+    for (const auto& e : body)
+      if (std::find(std::begin(kNotAnswer), std::end(kNotAnswer), std::string_view(e.key())) ==
+          std::end(kNotAnswer))
+        kv.push_back(&e);
+    std::sort(kv.begin(), kv.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+    h.feed("{");
+    for (std::size_t i = 0; i < kv.size(); ++i) {
+      if (i) h.feed(",");
+      h.feed(json::serialize(json::string_view(kv[i]->key())));
+      h.feed(":");
+      h.canonical(kv[i]->value());
+    }
+    h.feed("}");
+    f.request_fingerprint = hex16(h.digest());
+  }
+
+  // System prompt and the leading part.
+  std::string system, first;
+  long long messages = 0;
+  if (endpoint == Endpoint::kChat || endpoint == Endpoint::kMessages) {
+    if (endpoint == Endpoint::kMessages)
+      if (const auto* s = body.if_contains("system")) append_text(*s, system);
+    if (const auto* m = body.if_contains("messages"); m && m->is_array()) {
+      const auto& arr = m->get_array();
+      messages = static_cast<long long>(arr.size());
+      std::size_t i = 0;
+      if (endpoint == Endpoint::kChat)
+        for (; i < arr.size() && is_system(arr[i]); ++i) {
+          if (!system.empty()) system.push_back('\n');
+          if (const auto* c = arr[i].get_object().if_contains("content")) append_text(*c, system);
+        }
+      if (i < arr.size() && arr[i].is_object())
+        if (const auto* c = arr[i].get_object().if_contains("content")) append_text(*c, first);
+    }
+  } else if (endpoint == Endpoint::kCompletions) {
+    if (const auto* p = body.if_contains("prompt")) {
+      if (p->is_string())
+        first = std::string(p->get_string());
+      else if (p->is_array() && !p->get_array().empty() && p->get_array()[0].is_string())
+        first = std::string(p->get_array()[0].get_string());
+    }
+  }
+  if (!system.empty()) {
+    f.system_fingerprint = hex16(XXH3_64bits(system.data(), system.size()));
+    f.system_tokens = estimate_tokens(system.size());
+  }
+  if (!system.empty() || !first.empty()) {
+    Hasher h;
+    h.feed(system);
+    h.feed("\x1e");  // record separator: "ab"+"c" and "a"+"bc" differ
+    h.feed(first);
+    f.prefix_fingerprint = hex16(h.digest());
+    f.prefix_tokens = estimate_tokens(system.size() + first.size());
+  }
+
+  // Attribution the client sent.
+  if (const auto* u = body.if_contains("user"); u && u->is_string())
+    f.user = std::string(u->get_string());
+  if (const auto* md = body.if_contains("metadata"); md && md->is_object()) {
+    for (const auto& [k, v] : md->get_object()) {
+      if (v.is_string() && endpoint != Endpoint::kMessages)
+        f.metadata[std::string(k)] = std::string(v.get_string());
+      if (k == "user_id" && v.is_string() && f.user.empty())  // Anthropic
+        f.user = std::string(v.get_string());
+    }
+  }
+
+  long long bytes = 0;
+  for (const char* k : {"messages", "system", "prompt", "input", "tools", "functions"})
+    if (const auto* v = body.if_contains(k)) count_bound(*v, bytes, f.images);
+  f.input_tokens_bound = bytes + 8 * std::max<long long>(messages, 1) + f.images * image_tokens;
+  return f;
+}
+
+Result<std::map<std::string, std::string>> parse_tags_header(std::string_view header) {
+  std::map<std::string, std::string> out;
+  for (const std::string& raw : split(header, ',')) {
+    const std::string item = trim(raw);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Error{fmt::format(
+          "x-llmctl-tags: expected key=value pairs separated by commas, found \"{}\"", item)};
+    std::string key = trim(std::string_view(item).substr(0, eq));
+    std::string value = trim(std::string_view(item).substr(eq + 1));
+    if (key.size() > 64 || value.size() > 256)
+      return Error{"x-llmctl-tags: keys are at most 64 characters, values at most 256"};
+    out[std::move(key)] = std::move(value);
+  }
+  if (out.size() > 32) return Error{"x-llmctl-tags: at most 32 tags"};
+  return out;
+}
+
+std::string tags_json(const std::map<std::string, std::string>& tags) {
+  if (tags.empty()) return {};
+  json::object o;
+  for (const auto& [k, v] : tags) o[k] = v;  // std::map: already sorted
+  return json::serialize(o);
+}
+
+std::string_view normalize_finish_reason(std::string_view r) {
+  if (r == "stop" || r == "end_turn" || r == "stop_sequence" || r == "pause_turn") return "stop";
+  if (r == "length" || r == "max_tokens" || r == "model_context_window_exceeded") return "length";
+  if (r == "tool_calls" || r == "function_call" || r == "tool_use") return "tool_calls";
+  if (r == "content_filter" || r == "refusal") return "content_filter";
+  if (r == "error" || r == "interrupted") return r;
+  return r.empty() ? std::string_view() : std::string_view("stop");
+}
+
+std::string_view scan_finish_reason(std::string_view text) {
+  for (std::string_view key :
+       {std::string_view("\"finish_reason\""), std::string_view("\"stop_reason\"")}) {
+    std::size_t at = 0;
+    while ((at = text.find(key, at)) != std::string_view::npos) {
+      at += key.size();
+      std::size_t i = at;
+      while (i < text.size() && (text[i] == ' ' || text[i] == ':')) ++i;
+      if (i < text.size() && text[i] == '"') {
+        const std::size_t end = text.find('"', i + 1);
+        if (end != std::string_view::npos) return text.substr(i + 1, end - i - 1);
+      }
+    }
+  }
+  return {};
+}
+
+std::string_view logged_finish_reason(ErrorClass error, std::string_view reported) {
+  switch (error) {
+    case ErrorClass::kNone:
+      return normalize_finish_reason(reported);
+    case ErrorClass::kStreamInterrupted:
+    case ErrorClass::kClientDisconnect:
+    case ErrorClass::kShutdown:
+      return "interrupted";
+    default:
+      return "error";
+  }
+}
+
+void describe_request(RequestRecord& rec, const RequestFacts& facts, const Attribution& who) {
+  rec.max_tokens = facts.max_tokens ? *facts.max_tokens : -1;
+  rec.has_tools = facts.has_tools;
+  rec.request_fingerprint = facts.request_fingerprint;
+  rec.system_fingerprint = facts.system_fingerprint;
+  rec.system_tokens = facts.system_fingerprint.empty() ? -1 : facts.system_tokens;
+  rec.prefix_fingerprint = facts.prefix_fingerprint;
+  rec.prefix_tokens = facts.prefix_fingerprint.empty() ? -1 : facts.prefix_tokens;
+  rec.key_id = who.key_id;
+  rec.key_name = who.key_name;
+  rec.team = who.team;
+  rec.user = who.user;
+  rec.project = who.project;
+  rec.agent = who.agent;
+  rec.session_id = who.session;
+  rec.tags = tags_json(who.tags);
+}
+
+}  // namespace llmctl::gateway

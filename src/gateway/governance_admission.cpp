@@ -1,0 +1,139 @@
+#include "gateway/governance_admission.h"
+
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <memory>
+
+#include "store/keys.h"
+
+namespace llmctl::gateway {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool any_budget(const std::vector<store::Scope>& scopes) {
+  for (const auto& s : scopes)
+    if (s.budget.hard > 0) return true;
+  return false;
+}
+
+bool any_tokens(const std::vector<store::Scope>& scopes) {
+  for (const auto& s : scopes)
+    if (s.limits.tpm > 0) return true;
+  return false;
+}
+
+// The limiter's answer on this coroutine's executor (a Redis reply arrives on the worker's loop;
+// the embedded limiter answers before admit() returns, so the resumption is posted, never
+// nested).
+asio::awaitable<store::AdmitResult> admit_on(store::Limiter& limiter, const store::Admission& a) {
+  auto ex = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(store::AdmitResult)>(
+      [&limiter, &a, ex](auto handler) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        limiter.admit(a, [h, ex](const store::AdmitResult& r) {
+          asio::post(ex, [h, r]() mutable { std::move (*h)(r); });
+        });
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace
+
+store::Admission admission_for(const Config& cfg, const RequestContext& ctx,
+                               const std::string& request_id, std::int64_t now_ms) {
+  store::Admission a;
+  a.request_id = request_id;
+  a.now_ms = now_ms;
+  // Deployment scopes: none (the planner chooses deployments per attempt; config_governance.cpp
+  // refuses governance.deployments).
+  a.scopes = request_scopes(cfg.governance, ctx.who, ctx.key, ctx.model, {});
+  if (a.scopes.empty()) return a;
+  if (any_tokens(a.scopes)) a.tokens = admission_tokens(ctx.facts, ctx.prompt_chars);
+  if (any_budget(a.scopes) && ctx.group)
+    a.reserve = worst_case_nanos(ctx.facts, reachable_prices(cfg, *ctx.group),
+                                 cfg.governance.reserve_output_tokens);
+  return a;
+}
+
+asio::awaitable<std::optional<Refusal>> admit_request(WorkerGovernance& wg, const Config& cfg,
+                                                      const RequestContext& ctx,
+                                                      const std::string& request_id,
+                                                      std::int64_t now_ms,
+                                                      AdmissionTicket& ticket) {
+  // Unique across replicas (request ids are per process): the store's sets key on it.
+  store::Admission a =
+      admission_for(cfg, ctx, wg.runtime().replica_id() + "-" + request_id, now_ms);
+  if (ctx.key) {
+    ticket.counters_ = &wg.metrics().key(*ctx.key);
+    ticket.counters_->requests.add();
+  }
+  if (a.scopes.empty()) co_return std::nullopt;  // nothing to count or check
+  store::AdmitResult r = co_await admit_on(wg.limiter(), a);
+  const GovernanceConfig& g = cfg.governance;
+  bool offline = false;
+  switch (r.decision) {
+    case store::Decision::kAdmitted:
+      break;
+    case store::Decision::kUnavailable: {
+      const bool budgets = any_budget(a.scopes);
+      const bool closed =
+          (budgets && g.budgets_fail == FailMode::kClosed) || g.limits_fail == FailMode::kClosed;
+      if (closed) {
+        wg.metrics().fail_closed().add();
+        co_return store_unavailable(r.error);
+      }
+      wg.metrics().fail_open().add();
+      offline = true;  // counted when it settles
+      break;
+    }
+    case store::Decision::kRateLimited:
+    case store::Decision::kOverBudget: {
+      const int si = r.scope;
+      if (si >= 0 && static_cast<std::size_t>(si) < a.scopes.size())
+        wg.metrics().refused(a.scopes[static_cast<std::size_t>(si)].kind, r.limit).add();
+      co_return refusal(r, a.scopes);
+    }
+  }
+  ticket.wg_ = &wg;
+  ticket.pending_.request_id = a.request_id;
+  ticket.pending_.admitted_ms = a.now_ms;
+  ticket.pending_.estimated_tokens = a.tokens;
+  ticket.pending_.reserved = offline ? 0 : a.reserve;
+  ticket.pending_.offline = offline;
+  ticket.pending_.scopes = std::move(a.scopes);
+  if (!offline) ticket.headers_ = rate_limit_headers(r);
+  co_return std::nullopt;
+}
+
+void AdmissionTicket::settle(const RequestRecord& rec, std::int64_t now_ms) {
+  if (KeyCounters* kc = std::exchange(counters_, nullptr)) {
+    kc->input_tokens.add(static_cast<std::uint64_t>(std::max<std::int64_t>(rec.input_tokens, 0)));
+    kc->output_tokens.add(static_cast<std::uint64_t>(std::max<std::int64_t>(rec.output_tokens, 0)));
+    kc->cost_usd.add(rec.cost_usd);
+  }
+  if (!wg_) return;
+  WorkerGovernance& wg = *std::exchange(wg_, nullptr);
+  store::Settlement s = std::move(pending_);
+  s.now_ms = now_ms;
+  s.actual_tokens = rec.input_tokens + rec.output_tokens;
+  s.cost = store::usd_to_nanos(rec.cost_usd);
+  std::vector<store::Scope> scopes = s.scopes;
+  GovernanceRuntime* rt = &wg.runtime();
+  wg.limiter().settle(std::move(s), [rt, scopes = std::move(scopes),
+                                     now_ms](const std::vector<store::BudgetCrossing>& crossings) {
+    for (const auto& c : crossings)
+      if ((c.soft_crossed || c.hard_reached) && c.scope >= 0 &&
+          static_cast<std::size_t>(c.scope) < scopes.size())
+        rt->alert(scopes[static_cast<std::size_t>(c.scope)], c, now_ms);
+  });
+}
+
+AdmissionTicket::~AdmissionTicket() {
+  // A request that ended without settling (an exception, a cancelled coroutine): free its slot
+  // and reservation, charging what is known (nothing).
+  if (wg_) settle(RequestRecord{}, pending_.admitted_ms);
+}
+
+}  // namespace llmctl::gateway

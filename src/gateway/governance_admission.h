@@ -1,0 +1,62 @@
+// Private to src/gateway: one request's passage through rate limits and budgets, after routing
+// and before the first attempt, and its settlement when it ends (governance_stages.h has the
+// synchronous stages before routing).
+//
+//   admit   the request's scopes (its key, then the config's team, user, agent, model group and
+//           first-choice deployment), its tokens for tpm (input estimate + max_tokens x n) and
+//           its worst-case cost (every reachable price) go to the worker's Limiter in one atomic
+//           step. Refused: 429 rate_limit_exceeded with Retry-After, or 429 insufficient_quota.
+//           The store unreachable: the fail modes decide (limits open, budgets closed by
+//           default); a request admitted open is counted at settlement ("offline").
+//   settle  whatever happened (success, failed or interrupted stream, client gone), the real
+//           tokens and cost replace the estimate and the reservation; exactly once per admitted
+//           request (the ticket's destructor settles one nobody settled, at cost 0 of tokens).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/governance.h"
+#include "gateway/governance_runtime.h"
+#include "gateway/pipeline.h"
+#include "gateway/request_log.h"
+
+namespace llmctl::gateway {
+
+class AdmissionTicket {
+ public:
+  AdmissionTicket() = default;
+  AdmissionTicket(const AdmissionTicket&) = delete;
+  AdmissionTicket& operator=(const AdmissionTicket&) = delete;
+  ~AdmissionTicket();
+
+  // The x-ratelimit-* headers for the client's answer (empty: no rate limit applies).
+  const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
+  // Settles with what the request really used (idempotent).
+  void settle(const RequestRecord& rec, std::int64_t now_ms);
+
+ private:
+  friend boost::asio::awaitable<std::optional<Refusal>> admit_request(
+      WorkerGovernance& wg, const Config& cfg, const RequestContext& ctx,
+      const std::string& request_id, std::int64_t now_ms, AdmissionTicket& ticket);
+  WorkerGovernance* wg_ = nullptr;   // set while a settlement is owed
+  KeyCounters* counters_ = nullptr;  // the key's traffic counters, until settled
+  store::Settlement pending_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+};
+
+// The scopes, tokens and worst case of a request (pure; admit_request sends it).
+store::Admission admission_for(const Config& cfg, const RequestContext& ctx,
+                               const std::string& request_id, std::int64_t now_ms);
+
+// Admits the request (nullopt) or refuses it. `ticket` then owes the settlement. Runs on the
+// worker's thread (its Redis connection answers there).
+boost::asio::awaitable<std::optional<Refusal>> admit_request(
+    WorkerGovernance& wg, const Config& cfg, const RequestContext& ctx,
+    const std::string& request_id, std::int64_t now_ms, AdmissionTicket& ticket);
+
+}  // namespace llmctl::gateway

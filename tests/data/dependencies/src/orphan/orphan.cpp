@@ -1,0 +1,2 @@
+// Fixture: a folder with no row in the table.
+#include "common/result.h"

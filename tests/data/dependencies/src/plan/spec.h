@@ -1,0 +1,2 @@
+// Fixture: an allowed arrow (plan -> perf).
+#include "perf/model.h"

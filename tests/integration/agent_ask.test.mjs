@@ -1,0 +1,209 @@
+// `llmctl ask` end to end, one test per interaction script, each checking the numbers that matter
+// against an independent computation: the chat profile against the Azure trace itself, the cost
+// of the current model against @pydantic/genai-prices, the plan numbers against `llmctl plan` on
+// the spec ask printed, the audit counts against `llmctl audit`. Also: missing values listed as
+// flags when not on a terminal, unrecognised requests answered with suggestions only, hand-offs
+// as data, and `llmctl schema plan-spec` accepting every example spec.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(path.join(process.env.LLMCTL_SOURCE_DIR, 'package.json'));
+const { calcPrice } = require('@pydantic/genai-prices');
+const Ajv = require('ajv');
+const yaml = require('js-yaml');
+
+const llmctl = process.env.LLMCTL;
+const src = process.env.LLMCTL_SOURCE_DIR;
+const shared = process.env.LLMCTL_SHARED_DIR;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'llmctl-ask-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function run(args, { input = '' } = {}) {
+  const r = spawnSync(llmctl, args, { cwd: src, encoding: 'utf8', input });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function ask(request, ...flags) {
+  const r = run(['ask', request, ...flags, '--format', 'json']);
+  return { code: r.code, a: JSON.parse(r.out), err: r.err };
+}
+// `llmctl plan` on the spec an answer printed.
+function planOf(spec) {
+  const file = path.join(tmp, `spec-${Math.random().toString(36).slice(2)}.yaml`);
+  fs.writeFileSync(file, yaml.dump(spec));
+  const r = run(['plan', file, '--format', 'json', '--top', '50']);
+  assert.ok(r.code === 0 || r.code === 1, r.err);
+  return JSON.parse(r.out);
+}
+const near = (a, b, rel = 1e-6) => assert.ok(Math.abs(a - b) <= rel * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+
+// The chat profile must be the Azure conversation trace's own mean and nearest-rank p95.
+function azureConv() {
+  const rows = fs.readFileSync(path.join(shared, 'data/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv'), 'utf8')
+    .trim().split(/\r?\n/);
+  const head = rows.shift().split(',');
+  const ci = head.indexOf('ContextTokens');
+  const gi = head.indexOf('GeneratedTokens');
+  const inp = rows.map((r) => Number(r.split(',')[ci])).sort((a, b) => a - b);
+  const out = rows.map((r) => Number(r.split(',')[gi])).sort((a, b) => a - b);
+  const mean = (v) => v.reduce((s, x) => s + x, 0) / v.length;
+  const p95 = (v) => v[Math.floor(0.95 * (v.length - 1))];
+  return { in_mean: Math.round(mean(inp)), in_p95: p95(inp), out_mean: Math.round(mean(out)), out_p95: p95(out) };
+}
+
+test('deploy: the issue\'s request, with the model named, plans, picks and dry-runs the bundle', () => {
+  const { code, a } = ask('deploy our 70B chat app for 20 req/s on H100s', '--model', 'llama-3.1-70b');
+  assert.equal(code, 0, JSON.stringify(a));
+  assert.equal(a.script, 'deploy');
+  assert.deepEqual(a.steps.map((s) => [s.tool, s.status]),
+    [['plan', 'ok'], ['deploy', 'ok'], ['simulate', 'not-available']]);
+  // The workload profile is the trace's, computed here independently.
+  const az = azureConv();
+  assert.deepEqual(a.spec.traffic.input_tokens, { mean: az.in_mean, p95: az.in_p95 });
+  assert.deepEqual(a.spec.traffic.output_tokens, { mean: az.out_mean, p95: az.out_p95 });
+  assert.equal(a.spec.traffic.peak_qps, 20);
+  assert.deepEqual(a.spec.constraints.gpus, ['h100-sxm']);
+  // The option is the plan's best self-hosted one, with its numbers.
+  const plan = planOf(a.spec);
+  const self = plan.options.find((o) => o.kind === 'self-hosted');
+  assert.equal(a.numbers.option, self.id);
+  near(a.numbers.monthly_usd, self.monthly_usd);
+  assert.equal(a.numbers.gpus, self.self_hosted.gpus_billed);
+  near(a.numbers.ttft_p95_ms_at_peak, self.self_hosted.at_peak.ttft_p95_ms);
+  assert.ok(self.self_hosted.gpu === 'h100-sxm');
+  assert.match(a.headline, new RegExp(`\\$${self.monthly_usd.toLocaleString('en-US', { maximumFractionDigits: 0 })}/month`));
+  assert.ok(a.because.length >= 3);
+  assert.ok(a.apply.some((l) => l.startsWith('kubectl apply -f deploy/k8s/')));
+  assert.ok(a.watch.some((w) => w.startsWith('alert ServingKVCacheNearlyFull')));
+  assert.ok(a.notes.some((n) => /`llmctl simulate` is not yet available/.test(n)));
+  assert.equal(a.complete, true);
+});
+
+test('optimize-costs: the current model\'s cost equals genai-prices\', the saving equals the plan\'s', () => {
+  const { code, a } = ask('we use gpt-4o for our chat app at 10 req/s and spend $40k a month, optimize our AI costs');
+  assert.equal(code, 0, JSON.stringify(a));
+  assert.equal(a.script, 'optimize-costs');
+  assert.equal(a.slots.current_model, 'openai/gpt-4o');
+  assert.equal(a.slots.spend, '40000');
+  const az = azureConv();
+  const ref = calcPrice({ input_tokens: az.in_mean, output_tokens: az.out_mean }, 'gpt-4o', { providerId: 'openai' });
+  near(a.numbers.current_usd_per_request, ref.total_price, 1e-9);
+  near(a.numbers.current_monthly_usd, ref.total_price * 10 * 730 * 3600, 1e-6);
+  const plan = planOf(a.spec);
+  assert.equal(a.spec.tier, 'strong');
+  assert.equal(a.numbers.cheapest, plan.options[0].id);
+  near(a.numbers.cheapest_monthly_usd, plan.options[0].monthly_usd);
+  near(a.numbers.saving_monthly_usd, a.numbers.current_monthly_usd - plan.options[0].monthly_usd, 1e-6);
+  assert.ok(a.because[0].includes('$40,000/month'));
+  assert.ok(a.notes.some((n) => /`llmctl costs` is not yet available/.test(n)));
+});
+
+test('monitor: audits the deployment folder; counts equal llmctl audit\'s; live metrics said to be unavailable', () => {
+  const bundle = path.join(tmp, 'bundle');
+  assert.equal(run(['deploy', 'examples/chat-8b-l4-l40s.yaml', '--out', bundle]).code, 0);
+  // Break the rules the way people do: a rate() over a gauge, an alert without for:.
+  const rules = path.join(bundle, 'monitoring', 'extra-rules.yaml');
+  fs.writeFileSync(rules, 'groups:\n- name: x\n  rules:\n  - alert: QueueGrows\n    expr: rate(vllm:num_requests_waiting[5m]) > 1\n');
+  const { code, a } = ask(`is our LLM deployment in ${bundle} healthy?`, '--path', bundle);
+  assert.equal(code, 0, JSON.stringify(a));
+  assert.equal(a.script, 'monitor');
+  const audit = JSON.parse(run(['audit', bundle, '--format', 'json']).out);
+  assert.equal(a.numbers.findings, audit.summary.findings);
+  assert.equal(a.numbers.files_scanned, audit.summary.files_scanned);
+  const obs = audit.findings.filter((f) => f.rule.startsWith('OBS') || f.rule === 'K8S014' || f.rule === 'K8S015');
+  assert.equal(a.numbers.observability_findings, obs.length);
+  assert.ok(obs.length >= 2, JSON.stringify(audit.findings));
+  assert.ok(a.because.some((b) => b.startsWith('OBS002')));
+  assert.deepEqual(a.steps.map((s) => [s.tool, s.status]), [['monitor', 'not-available'], ['audit', 'ok']]);
+});
+
+test('scale: GPUs and cost at the target and today, from the same GPU, engine and dtype', () => {
+  const { code, a } = ask('scale our llama-3.1-70b chat from 20 to 100 req/s');
+  assert.equal(code, 0, JSON.stringify(a));
+  assert.equal(a.script, 'scale');
+  assert.equal(a.numbers.target_qps, 100);
+  assert.equal(a.numbers.current_qps, 20);
+  const target = planOf(a.spec).options.find((o) => o.kind === 'self-hosted');
+  assert.equal(a.numbers.option, target.id);
+  assert.equal(a.numbers.gpus, target.self_hosted.gpus_billed);
+  // Today's fleet at the same configuration: one replica's capacity, so GPUs scale with traffic.
+  const perReplica = target.self_hosted.replica_capacity_qps;
+  const gpusPerReplica = target.self_hosted.gpus_per_replica;
+  assert.equal(a.numbers.current_gpus, Math.ceil(20 / perReplica) * gpusPerReplica);
+  assert.ok(a.numbers.gpus > a.numbers.current_gpus);
+  assert.match(a.headline, /from \d+ GPUs/);
+  assert.ok(a.notes.some((n) => /`llmctl simulate` is not yet available/.test(n)));
+});
+
+test('missing values: listed as flags off a terminal (exit 2), answered when passed', () => {
+  const r = run(['ask', 'deploy our 70B chat app for 20 req/s on H100s']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--model MODEL/);
+  assert.match(r.err, /candidates: llama-3.1-70b, llama-2-70b, qwen2.5-72b/);
+  assert.match(r.err, /for example: llmctl ask "deploy our 70B chat app for 20 req\/s on H100s" --model llama-3.1-70b/);
+  const rag = ask('deploy llama-3.1-8b for our rag app at 5 req/s');
+  assert.equal(rag.code, 2);
+  assert.deepEqual(rag.a.missing.map((m) => m.flag), ['--input-tokens', '--output-tokens']);
+  const bad = run(['ask', 'deploy llama-3.1-8b', '--qps', 'lots']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--qps: expected requests per second/);
+});
+
+test('an unrecognised request gets the closest scripts, never a guess', () => {
+  const { code, a } = ask('what is the weather in Paris?');
+  assert.equal(code, 2);
+  assert.equal(a.script, null);
+  assert.equal(a.steps.length, 0);
+  assert.equal(a.suggestions.length, 4);
+  const tie = ask('deploy and monitor');
+  assert.equal(tie.a.script, null);
+  assert.match(tie.a.headline, /more than one script/);
+});
+
+test('hand-offs are data: architect, SRE, devops', () => {
+  const arch = ask('should we use RAG or fine-tuning for llama-3.1-8b?');
+  assert.equal(arch.code, 0);
+  assert.equal(arch.a.handoff.to, 'ai-solution-architect');
+  assert.equal(arch.a.handoff.kind, 'architecture-decision');
+  assert.ok(arch.a.handoff.needs_back.some((n) => n.includes('llmctl schema plan-spec')));
+  assert.ok(arch.a.handoff.llmctl_knows.stated.some((s) => s.slot === 'model' && s.value === 'llama-3.1-8b'));
+  const sre = ask('what SLO targets and on-call should we set for llama-3.1-8b chat at 5 req/s?');
+  assert.equal(sre.a.handoff.to, 'sre-specialist');
+  const budgets = Object.fromEntries(sre.a.handoff.llmctl_numbers.error_budgets.map((b) => [b.availability, b.error_budget_minutes_per_month]));
+  near(budgets[0.999], 0.001 * 730 * 60, 1e-3);
+  assert.ok(sre.a.handoff.llmctl_numbers.plan_at_peak.ttft_p95_ms_at_peak > 0);
+  const devops = ask('set up a Jenkins pipeline for our Java service');
+  assert.equal(devops.a.handoff.to, 'devops-specialist');
+  assert.equal(devops.a.handoff.kind, 'declined');
+});
+
+test('llmctl schema plan-spec accepts every example spec and rejects unknown fields', () => {
+  const schema = JSON.parse(run(['schema', 'plan-spec']).out);
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  for (const f of fs.readdirSync(path.join(src, 'examples')).filter((f) => f.endsWith('.yaml'))) {
+    const spec = yaml.load(fs.readFileSync(path.join(src, 'examples', f), 'utf8'));
+    assert.ok(validate(spec), `${f}: ${JSON.stringify(validate.errors)}`);
+  }
+  assert.equal(validate({ model: 'x', traffic: { peak_qps: 1, input_tokens: 1, output_tokens: 1 }, colour: 'red' }), false);
+  assert.equal(validate({ model: 'x', tier: 'strong', traffic: { trace: 't.csv' } }), false);
+});
+
+test('explain: a topic, a search, audit rule links, JSON with sources', () => {
+  const e = JSON.parse(run(['explain', 'no-caching', '--format', 'json']).out);
+  assert.equal(e.entries[0].id, 'no-caching');
+  assert.deepEqual(e.entries[0].audit_rules, ['LLM009', 'LLM007']);
+  const rules = JSON.parse(run(['audit', '--list-rules', '--format', 'json']).out).rules.map((r) => r.id);
+  const all = JSON.parse(run(['explain', 'antipatterns', '--format', 'json']).out).entries;
+  for (const ap of all) for (const r of ap.audit_rules) assert.ok(rules.includes(r), `${ap.id}: ${r}`);
+  const s = JSON.parse(run(['explain', '--search', 'kv', 'cache', '--format', 'json']).out);
+  assert.equal(s.entries[0].id, 'kv-cache-undersized');
+  const text = run(['explain', 'gateway']);
+  assert.match(text.out, /litellm/);
+  const nope = run(['explain', 'kv-cache-undersizd']);
+  assert.equal(nope.code, 2);
+  assert.match(nope.err, /did you mean 'kv-cache-undersized'/);
+});

@@ -1,0 +1,103 @@
+// LLM call sites the v1 scanner missed: the .beta. namespace and with_raw_response wrappers,
+// the legacy openai 0.x module API, agent loops that reach the model through a helper function,
+// and loops that only look bounded (an attribute named `input`, a truthiness check).
+#include <gtest/gtest.h>
+
+#include "audit/audit.h"
+#include "catalog/loader.h"
+
+namespace llmctl::audit {
+namespace {
+
+const catalog::Catalog& cat() {
+  static const catalog::Catalog c = [] {
+    auto r = catalog::load_from_sources(catalog::embedded_sources());
+    EXPECT_TRUE(r.ok());
+    return std::move(*r);
+  }();
+  return c;
+}
+
+std::vector<std::string> ids(std::string_view path, std::string_view text) {
+  Auditor a(cat(), {});
+  FileResult r = a.audit_file(path, path, text);
+  std::vector<Finding> fs = r.findings;
+  for (auto& f : a.finish(r.facts)) fs.push_back(f);
+  sort_findings(fs);
+  std::vector<std::string> out;
+  for (const auto& f : fs) out.push_back(f.rule + "@" + std::to_string(f.line));
+  return out;
+}
+
+TEST(CodeCalls, BetaAndRawResponseWrappersAreCalls) {
+  std::string py = R"(from anthropic import Anthropic
+client = Anthropic(max_retries=4)
+def ask(m):
+    raw = client.beta.messages.with_raw_response.create(model="claude-sonnet-4-5", messages=m)
+    return raw.parse()
+)";
+  EXPECT_EQ(ids("app/ask.py", py), (std::vector<std::string>{"LLM001@4", "LLM003@4", "LLM005@4"}));
+}
+
+TEST(CodeCalls, LegacyOpenAiModuleApi) {
+  std::string py = R"(import openai
+openai.api_key = KEY
+def complete(p):
+    return openai.Completion.create(model="gpt-3.5-turbo-instruct", prompt=p, max_tokens=64,
+                                    request_timeout=30)
+def chat(m):
+    return openai.ChatCompletion.create(model="gpt-4o", messages=m)
+)";
+  EXPECT_EQ(ids("svc/legacy.py", py),
+            (std::vector<std::string>{"LLM005@4", "LLM001@7", "LLM003@7"}));
+}
+
+TEST(CodeCalls, KwargsCallsAreCallsButNotJudged) {
+  std::string py = R"(from openai import OpenAI
+client = OpenAI()
+def run(**params):
+    while True:
+        r = client.chat.completions.create(**params)
+        if not r.choices[0].message.tool_calls:
+            return r
+)";
+  // The call counts (LLM005, and the loop that reaches it) but its arguments are unknown.
+  EXPECT_EQ(ids("agent/run.py", py), (std::vector<std::string>{"LLM008@4", "LLM005@5"}));
+}
+
+TEST(CodeCalls, AgentLoopThroughAHelperFunction) {
+  std::string py = R"(from openai import OpenAI
+client = OpenAI(timeout=30)
+def step(history):
+    return client.chat.completions.create(model="gpt-4o", messages=history, max_tokens=512)
+def agent(history):
+    while True:
+        reply = step(history)
+        for call in reply.choices[0].message.tool_calls or []:
+            history.append(run_tool(call.function.name, call.function.input))
+        if not reply.choices[0].message.tool_calls:
+            return reply
+)";
+  auto with = [&](std::string_view from, std::string_view to) {
+    std::string s = py;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  EXPECT_EQ(ids("agent/loop.py", py), (std::vector<std::string>{"LLM005@4", "LLM008@6"}));
+  // A step bound makes it fine, in either form.
+  EXPECT_EQ(ids("agent/loop.py", with("    while True:\n", "    for _ in range(MAX_STEPS):\n")),
+            (std::vector<std::string>{"LLM005@4"}));
+  const std::string_view step = "        reply = step(history)\n";
+  EXPECT_EQ(
+      ids("agent/loop.py",
+          with(step, "        reply = step(history)\n        if turns >= MAX_TURNS: break\n")),
+      (std::vector<std::string>{"LLM005@4"}));
+  // A chat REPL reading a human's line is not an agent loop.
+  EXPECT_EQ(
+      ids("agent/loop.py",
+          with(step, "        history.append(input(\"> \"))\n        reply = step(history)\n")),
+      (std::vector<std::string>{"LLM005@4"}));
+}
+
+}  // namespace
+}  // namespace llmctl::audit

@@ -1,0 +1,116 @@
+#include "gateway/attribution.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace llmctl::gateway {
+namespace {
+
+namespace json = boost::json;
+
+RequestFacts facts(std::string_view body, Endpoint e = Endpoint::kChat) {
+  return request_facts(json::parse(body).as_object(), e, 2500);
+}
+
+TEST(RequestFacts, FingerprintIgnoresWhatDoesNotChangeTheAnswer) {
+  auto a = facts(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0})");
+  auto b = facts(R"({"temperature":0,"stream":true,"user":"u","metadata":{"x":"y"},
+                     "stream_options":{"include_usage":true},"model":"m",
+                     "messages":[{"content":"hi","role":"user"}]})");
+  EXPECT_EQ(a.request_fingerprint, b.request_fingerprint);
+  EXPECT_EQ(a.request_fingerprint.size(), 16u);
+  auto c = facts(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":1})");
+  EXPECT_NE(a.request_fingerprint, c.request_fingerprint);
+  auto d = facts(R"({"model":"m2","messages":[{"role":"user","content":"hi"}],"temperature":0})");
+  EXPECT_NE(a.request_fingerprint, d.request_fingerprint);
+}
+
+TEST(RequestFacts, SystemAndPrefix) {
+  auto a = facts(R"({"model":"m","messages":[{"role":"system","content":"You are terse."},
+      {"role":"user","content":"q1"},{"role":"assistant","content":"a1"},
+      {"role":"user","content":"q2"}]})");
+  auto b = facts(R"({"model":"m","messages":[{"role":"system","content":"You are terse."},
+      {"role":"user","content":"q1"}]})");
+  auto c = facts(R"({"model":"m","messages":[{"role":"system","content":"You are terse."},
+      {"role":"user","content":"other"}]})");
+  EXPECT_EQ(a.system_fingerprint, b.system_fingerprint);
+  EXPECT_EQ(a.system_tokens, 4);                          // 14 characters
+  EXPECT_EQ(a.prefix_fingerprint, b.prefix_fingerprint);  // later turns do not count
+  EXPECT_NE(a.prefix_fingerprint, c.prefix_fingerprint);
+  EXPECT_EQ(a.system_fingerprint, c.system_fingerprint);
+  EXPECT_EQ(a.prefix_tokens, 4);  // 16 characters
+  // Anthropic's top-level system, as text blocks, gives the same system fingerprint.
+  auto m = facts(R"({"model":"m","max_tokens":10,"system":[{"type":"text","text":"You are terse."}],
+      "messages":[{"role":"user","content":"q1"}]})",
+                 Endpoint::kMessages);
+  EXPECT_EQ(m.system_fingerprint, a.system_fingerprint);
+  EXPECT_EQ(m.prefix_fingerprint, a.prefix_fingerprint);
+  auto none = facts(R"({"model":"m","messages":[{"role":"user","content":"q"}]})");
+  EXPECT_TRUE(none.system_fingerprint.empty());
+  EXPECT_FALSE(none.prefix_fingerprint.empty());
+}
+
+TEST(RequestFacts, MaxTokensToolsUserMetadata) {
+  auto a = facts(R"({"model":"m","messages":[{"role":"user","content":"x"}],
+      "max_completion_tokens":300,"n":2,"tools":[{"type":"function","function":{"name":"f"}}],
+      "user":"u-9","metadata":{"feature":"search","n":3}})");
+  EXPECT_EQ(a.max_tokens, 300);
+  EXPECT_EQ(a.choices, 2);
+  EXPECT_TRUE(a.has_tools);
+  EXPECT_EQ(a.user, "u-9");
+  EXPECT_EQ(a.metadata.size(), 1u);  // string values only
+  auto b = facts(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[]})");
+  EXPECT_FALSE(b.max_tokens);
+  EXPECT_FALSE(b.has_tools);
+  auto anth = facts(R"({"model":"m","max_tokens":5,"metadata":{"user_id":"abc"},
+      "messages":[{"role":"user","content":"x"}]})",
+                    Endpoint::kMessages);
+  EXPECT_EQ(anth.user, "abc");
+  EXPECT_TRUE(anth.metadata.empty());
+}
+
+TEST(RequestFacts, InputBoundCountsTextBytesAndImages) {
+  auto a = facts(R"({"model":"m","messages":[{"role":"user","content":[
+      {"type":"text","text":"describe"},
+      {"type":"image_url","image_url":{"url":"data:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}]}]})");
+  EXPECT_EQ(a.images, 1);
+  // The image's bytes are not text: bounded by the per-image allowance instead.
+  EXPECT_LT(a.input_tokens_bound, 2500 + 100);
+  EXPECT_GE(a.input_tokens_bound, 2500 + 8);
+  // Multibyte text: every byte may be a token.
+  auto cjk = facts(R"({"model":"m","messages":[{"role":"user","content":"日本語のテキスト"}]})");
+  EXPECT_GE(cjk.input_tokens_bound, 24);
+}
+
+TEST(Tags, HeaderParses) {
+  auto t = parse_tags_header(" team=search , env=prod,empty=");
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->at("team"), "search");
+  EXPECT_EQ(t->at("env"), "prod");
+  EXPECT_EQ(t->at("empty"), "");
+  EXPECT_EQ(tags_json(*t), R"({"empty":"","env":"prod","team":"search"})");
+  auto bad = parse_tags_header("a=b,broken");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("broken"), std::string::npos);
+  EXPECT_TRUE(parse_tags_header("")->empty());
+  EXPECT_EQ(tags_json({}), "");
+}
+
+TEST(FinishReason, NormalisedAcrossApis) {
+  EXPECT_EQ(normalize_finish_reason("end_turn"), "stop");
+  EXPECT_EQ(normalize_finish_reason("max_tokens"), "length");
+  EXPECT_EQ(normalize_finish_reason("tool_use"), "tool_calls");
+  EXPECT_EQ(normalize_finish_reason("function_call"), "tool_calls");
+  EXPECT_EQ(normalize_finish_reason("refusal"), "content_filter");
+  EXPECT_EQ(normalize_finish_reason("content_filter"), "content_filter");
+  EXPECT_EQ(normalize_finish_reason(""), "");
+  EXPECT_EQ(scan_finish_reason(R"({"choices":[{"delta":{},"finish_reason":"length"}]})"), "length");
+  EXPECT_EQ(scan_finish_reason(R"({"choices":[{"delta":{"content":"a"},"finish_reason":null}]})"),
+            "");
+  EXPECT_EQ(scan_finish_reason(R"({"type":"message_delta","delta":{"stop_reason":"tool_use"}})"),
+            "tool_use");
+}
+
+}  // namespace
+}  // namespace llmctl::gateway

@@ -1,0 +1,167 @@
+// Request log schema v2 (request-log-v2.md): a v1 file from an earlier release is migrated in
+// place (old rows kept, new columns NULL), and every v2 column round-trips.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "gateway/request_log.h"
+
+namespace llmctl::gateway {
+namespace {
+
+class Db {
+ public:
+  explicit Db(const std::string& path) { sqlite3_open(path.c_str(), &db_); }
+  ~Db() { sqlite3_close(db_); }
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
+  }
+  // The first column of the first row as text ("NULL" for a null).
+  std::string one(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+      return std::string("error: ") + sqlite3_errmsg(db_);
+    std::string out = "no row";
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* t = sqlite3_column_text(st, 0);
+      out = t ? reinterpret_cast<const char*>(t) : "NULL";
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::string temp_db(const char* name) {
+  auto p = std::filesystem::temp_directory_path() /
+           (std::string("llmctl_v2_") + name + std::to_string(::getpid()) + ".db");
+  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + s);
+  return p.string();
+}
+
+TEST(RequestLogV2, MigratesAVersion1FileInPlace) {
+  const std::string path = temp_db("migrate");
+  {
+    Db db(path);
+    // The first release's table, exactly (no route_reason), with one row.
+    db.exec(
+        "CREATE TABLE requests (id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, request_id TEXT "
+        "NOT NULL, endpoint TEXT NOT NULL, model TEXT NOT NULL, deployment TEXT, provider TEXT, "
+        "upstream_model TEXT, status INTEGER NOT NULL, error_class TEXT, error_message TEXT, "
+        "stream INTEGER NOT NULL, input_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, "
+        "output_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL, usage_estimated "
+        "INTEGER NOT NULL, cost_usd REAL NOT NULL, price_id TEXT, duration_ms REAL NOT NULL, "
+        "ttft_ms REAL, upstream_ms REAL NOT NULL, attempts INTEGER NOT NULL);"
+        "INSERT INTO requests VALUES (1, 1700000000000, 'old-1', 'chat', 'm', 'd', 'openai', "
+        "'m', 200, NULL, NULL, 0, 10, 0, 5, 0, 0, 0.001, 'openai/m', 12.5, NULL, 10.0, 1);"
+        "PRAGMA user_version=1;");
+  }
+  RequestLogConfig cfg;
+  cfg.path = path;
+  auto sink = open_sqlite_sink(cfg);
+  ASSERT_TRUE(sink.ok()) << sink.error().message;
+  {
+    Db db(path);
+    EXPECT_EQ(db.one("PRAGMA user_version"), "2");
+    EXPECT_EQ(db.one("SELECT request_id FROM requests WHERE id = 1"), "old-1");
+    EXPECT_EQ(db.one("SELECT cost_usd FROM requests WHERE id = 1"), "0.001");
+    for (const char* col : {"route_reason", "key_id", "team", "finish_reason", "max_tokens",
+                            "request_fingerprint", "feedback_score", "cache_write_tokens"})
+      EXPECT_EQ(db.one(std::string("SELECT ") + col + " FROM requests WHERE id = 1"), "NULL")
+          << col;
+  }
+  // Opening again changes nothing (every column is there).
+  sink->reset();
+  ASSERT_TRUE(open_sqlite_sink(cfg).ok());
+  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+}
+
+TEST(RequestLogV2, EveryColumnRoundTrips) {
+  const std::string path = temp_db("columns");
+  RequestLogConfig cfg;
+  cfg.path = path;
+  auto sink = open_sqlite_sink(cfg);
+  ASSERT_TRUE(sink.ok()) << sink.error().message;
+  RequestRecord r;
+  r.ts_ms = 1;
+  r.request_id = "r1";
+  r.endpoint = "chat";
+  r.model = "m";
+  r.status = 200;
+  r.cache_write_tokens = 7;
+  r.max_tokens = 256;
+  r.finish_reason = "tool_calls";
+  r.has_tools = true;
+  r.key_id = "key-abc";
+  r.key_name = "app";
+  r.team = "search";
+  r.user = "u1";
+  r.project = "p";
+  r.agent = "planner";
+  r.session_id = "run-9";
+  r.tags = R"({"env":"prod"})";
+  r.request_fingerprint = "0123456789abcdef";
+  r.system_fingerprint = "fedcba9876543210";
+  r.system_tokens = 12;
+  r.prefix_fingerprint = "00000000000000ff";
+  r.prefix_tokens = 30;
+  RequestRecord anon;
+  anon.request_id = "r2";
+  anon.endpoint = "chat";
+  anon.model = "m";
+  std::vector<RequestRecord> batch{r, anon};
+  ASSERT_TRUE((*sink)->write(batch).ok());
+  Db db(path);
+  auto col = [&](const char* c, const char* id) {
+    return db.one(std::string("SELECT ") + c + " FROM requests WHERE request_id = '" + id + "'");
+  };
+  EXPECT_EQ(col("cache_write_tokens", "r1"), "7");
+  EXPECT_EQ(col("max_tokens", "r1"), "256");
+  EXPECT_EQ(col("finish_reason", "r1"), "tool_calls");
+  EXPECT_EQ(col("has_tools", "r1"), "1");
+  EXPECT_EQ(col("key_id", "r1"), "key-abc");
+  EXPECT_EQ(col("key_name", "r1"), "app");
+  EXPECT_EQ(col("team", "r1"), "search");
+  EXPECT_EQ(col("user", "r1"), "u1");
+  EXPECT_EQ(col("project", "r1"), "p");
+  EXPECT_EQ(col("agent", "r1"), "planner");
+  EXPECT_EQ(col("session_id", "r1"), "run-9");
+  EXPECT_EQ(col("json_extract(tags, '$.env')", "r1"), "prod");
+  EXPECT_EQ(col("request_fingerprint", "r1"), "0123456789abcdef");
+  EXPECT_EQ(col("system_fingerprint", "r1"), "fedcba9876543210");
+  EXPECT_EQ(col("system_tokens", "r1"), "12");
+  EXPECT_EQ(col("prefix_fingerprint", "r1"), "00000000000000ff");
+  EXPECT_EQ(col("prefix_tokens", "r1"), "30");
+  EXPECT_EQ(col("feedback_score", "r1"), "NULL");
+  // Unset values are NULL, not zeros or empty strings.
+  for (const char* c : {"max_tokens", "finish_reason", "key_id", "team", "tags",
+                        "system_fingerprint", "system_tokens", "prefix_tokens"})
+    EXPECT_EQ(col(c, "r2"), "NULL") << c;
+  EXPECT_EQ(col("has_tools", "r2"), "0");
+  sink->reset();
+  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+}
+
+TEST(RequestLogV2, AccessLogCarriesAttributionNeverAKey) {
+  RequestRecord r;
+  r.request_id = "r";
+  r.key_id = "key-1";
+  r.team = "search";
+  r.tags = R"({"a":"b"})";
+  r.finish_reason = "stop";
+  auto v = boost::json::parse(access_log_line(r)).as_object();
+  EXPECT_EQ(v.at("key_id"), "key-1");
+  EXPECT_EQ(v.at("team"), "search");
+  EXPECT_EQ(v.at("tags").as_object().at("a"), "b");
+  EXPECT_EQ(v.at("finish_reason"), "stop");
+  EXPECT_FALSE(v.contains("user"));
+}
+
+}  // namespace
+}  // namespace llmctl::gateway
