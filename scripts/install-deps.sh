@@ -11,6 +11,7 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3 prometheus openssl ca-certificates
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  chromium
 )
 # Node.js may come from outside Debian (NodeSource bundles npm): check the commands instead.
 command -v node >/dev/null || packages+=(nodejs)

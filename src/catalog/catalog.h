@@ -143,6 +143,13 @@ struct Price {
   std::string reasoning_billed_as = "output";
   std::string quality_tier;
   std::string open_model;  // catalog model id served, for open-model hosts
+  // Model family within the provider (gpt-4.1, claude, gemini-2.5): `costs` tiers requests to a
+  // cheaper model of the same provider and family. Empty: no tiering suggestions.
+  std::string family;
+  // Provider prompt caching: the shortest prefix the provider caches (0: not published or no
+  // caching) and how long an unused entry lives (0: unknown).
+  int cache_min_tokens = 0;
+  int cache_ttl_s = 0;
   Provenance provenance;
 };
 

@@ -141,7 +141,10 @@ json::value to_json(const Price& p) {
                  {"usage_semantics", p.usage_semantics},
                  {"reasoning_billed_as", p.reasoning_billed_as},
                  {"quality_tier", p.quality_tier},
-                 {"open_model", p.open_model}};
+                 {"open_model", p.open_model},
+                 {"family", p.family},
+                 {"cache_min_tokens", p.cache_min_tokens},
+                 {"cache_ttl_s", p.cache_ttl_s}};
   add_provenance(o, p.provenance);
   return o;
 }

@@ -168,6 +168,9 @@ Result<Catalog> decode_catalog(std::string_view text) {
       p.reasoning_billed_as = str(o, "reasoning_billed_as");
       p.quality_tier = str(o, "quality_tier");
       p.open_model = str(o, "open_model");
+      p.family = str(o, "family");
+      p.cache_min_tokens = integer(o, "cache_min_tokens");
+      p.cache_ttl_s = integer(o, "cache_ttl_s");
       p.provenance = prov(o);
       cat.prices.push_back(std::move(p));
     }

@@ -251,6 +251,9 @@ Price parse_price(Fields& f) {
   p.reasoning_billed_as = f.one_of("reasoning_billed_as", {"output"}, "output");
   p.quality_tier = f.one_of("quality_tier", {"frontier", "strong", "fast", "small"}, "");
   p.open_model = f.str("open_model");
+  p.family = f.str("family");
+  p.cache_min_tokens = opt_count(f, "cache_min_tokens", 1);
+  p.cache_ttl_s = opt_count(f, "cache_ttl_s", 1);
   p.provenance = provenance(f);
   return p;
 }

@@ -1,0 +1,129 @@
+// `llmctl costs` against inputs nobody here wrote: the OpenAI Usage and Costs API answers printed
+// in OpenAI's own cookbook (tests/data/costs/real/SOURCE.md), and OTLP/JSON produced by the
+// OpenTelemetry JS SDK and its OTLP JSON serializer (the encoder every JS exporter uses), with
+// the GenAI semantic-convention attributes instrumentations set. Expected figures come from the
+// inputs themselves (sums of the published numbers) and from @pydantic/genai-prices.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(path.join(process.env.LLMCTL_SOURCE_DIR, 'package.json'));
+const { calcPrice } = require('@pydantic/genai-prices');
+const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { resourceFromAttributes } = require('@opentelemetry/resources');
+const { JsonTraceSerializer } = require('@opentelemetry/otlp-transformer');
+
+const llmctl = process.env.LLMCTL;
+const real = path.join(process.env.LLMCTL_SOURCE_DIR, 'tests/data/costs/real');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'llmctl-costs-real-'));
+
+function json(args) {
+  const r = spawnSync(llmctl, ['costs', ...args, '--format', 'json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+test('OpenAI Usage API answer from the cookbook: every bucket read, tokens and requests exact', () => {
+  const file = path.join(real, 'openai_cookbook_usage.json');
+  const buckets = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const results = buckets.flatMap((b) => b.results);
+  const sum = (k) => results.reduce((s, x) => s + x[k], 0);
+  const r = json(['--input', file, '--input-format', 'openai-usage', '--by', 'day']);
+  assert.equal(r.input.records_read, results.length);
+  assert.equal(r.input.rows_rejected, 0);
+  assert.equal(r.totals.input_tokens, sum('input_tokens'));
+  assert.equal(r.totals.cache_read_tokens, sum('input_cached_tokens'));
+  assert.equal(r.totals.output_tokens, sum('output_tokens'));
+  assert.equal(r.totals.requests, sum('num_model_requests'));
+  // Exported without group_by=model: "model": null. Counted, not priced, and said so.
+  assert.equal(r.input.pricing.unpriced_rows, results.length);
+  assert.match(r.notes.join('\n'), /name no model/);
+  assert.match(r.notes.join('\n'), /audio tokens/);
+  // One group per day with usage; the first bucket starts mid-day (17:31 UTC).
+  assert.equal(r.groups.length, results.length);
+  assert.equal(r.period.start, '2025-01-11T17:31:00Z');
+});
+
+test('OpenAI Costs API answer from the cookbook: dollars as billed, to the cent', () => {
+  const file = path.join(real, 'openai_cookbook_costs.json');
+  const buckets = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const amounts = buckets.flatMap((b) => b.results.map((x) => x.amount.value));
+  const r = json(['--input', file, '--input-format', 'openai-costs', '--by', 'day', '--what-if', '--no-self-hosting']);
+  assert.equal(r.input.records_read, amounts.length);
+  assert.equal(r.input.rows_rejected, 0);
+  const want = amounts.reduce((s, v) => s + v, 0);
+  assert.ok(Math.abs(r.total_usd - want) < 0.005, `${r.total_usd} vs ${want}`);
+  assert.equal(r.groups.length, amounts.length);
+  // The biggest day is 2025-01-18 ($21.17).
+  assert.equal(r.groups[0].key.day, '2025-01-18');
+  // Dollars without tokens: the token what-ifs say what they lack instead of guessing.
+  for (const w of r.what_if.filter((x) => ['model_tiering', 'max_tokens'].includes(x.name)))
+    assert.ok(!w.computed || w.saving_usd === 0, JSON.stringify(w));
+});
+
+// GenAI spans as the OpenAI/Anthropic instrumentations record them (semantic conventions
+// gen_ai.*), exported through the SDK's own OTLP JSON serializer.
+function spans() {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'support-bot', 'deployment.environment.name': 'prod' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('llm-app', '1.0.0');
+  const t0 = Date.UTC(2025, 10, 3, 9);
+  const calls = [];
+  const call = (i, provider_, model, usage, extra = {}) => {
+    const start = new Date(t0 + i * 60000);
+    const s = tracer.startSpan(`chat ${model}`, {
+      kind: 2, startTime: start,
+      attributes: {
+        'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': provider_, 'gen_ai.request.model': model,
+        'gen_ai.response.model': model, 'gen_ai.request.max_tokens': 1024,
+        'gen_ai.usage.input_tokens': usage.input, 'gen_ai.usage.output_tokens': usage.output,
+        ...(usage.cacheRead ? { 'gen_ai.usage.cache_read.input_tokens': usage.cacheRead } : {}),
+        ...(usage.cacheWrite ? { 'gen_ai.usage.cache_creation.input_tokens': usage.cacheWrite } : {}),
+        'gen_ai.response.finish_reasons': ['stop'], 'gen_ai.conversation.id': `conv-${i % 3}`, ...extra,
+      },
+    });
+    if (extra['error.type']) s.setStatus({ code: 2, message: 'upstream 529' });
+    s.end(new Date(start.getTime() + 1500));
+    calls.push({ provider: provider_, model, usage });
+  };
+  for (let i = 0; i < 6; i++) call(i, 'openai', 'gpt-4o', { input: 1500 + 100 * i, output: 200 + 10 * i, cacheRead: i % 2 ? 1024 : 0 });
+  for (let i = 6; i < 10; i++) call(i, 'anthropic', 'claude-sonnet-4-5', { input: 3000, output: 400, cacheRead: 2048, cacheWrite: i === 6 ? 900 : 0 });
+  call(10, 'openai', 'gpt-4o-mini', { input: 800, output: 50 }, { 'error.type': 'overloaded' });
+  // An HTTP client span in the same export: not an LLM call, skipped and counted.
+  tracer.startSpan('GET /v1/models', { startTime: new Date(t0), attributes: { 'http.request.method': 'GET' } }).end(new Date(t0 + 20));
+  return { finished: exporter.getFinishedSpans(), calls };
+}
+
+test('OTLP/JSON from the OpenTelemetry JS SDK: every GenAI span priced as genai-prices prices it', () => {
+  const { finished, calls } = spans();
+  const decode = (b) => new TextDecoder().decode(b);
+  // One ExportTraceServiceRequest, and the file exporter's form (one request per line).
+  const single = path.join(tmp, 'traces.json');
+  fs.writeFileSync(single, decode(JsonTraceSerializer.serializeRequest(finished)));
+  const lines = path.join(tmp, 'traces.jsonl');
+  fs.writeFileSync(lines, finished.map((s) => decode(JsonTraceSerializer.serializeRequest([s]))).join('\n') + '\n');
+  let want = 0;
+  for (const c of calls) {
+    const u = { input_tokens: c.usage.input, output_tokens: c.usage.output,
+      cache_read_tokens: c.usage.cacheRead ?? 0, cache_write_tokens: c.usage.cacheWrite ?? 0 };
+    want += calcPrice(u, c.model, { providerId: c.provider }).total_price;
+  }
+  for (const file of [single, lines]) {
+    const r = json(['--input', file, '--input-format', 'otlp', '--by', 'model,session']);
+    assert.equal(r.input.rows_rejected, 0, r.input.errors?.join('\n'));
+    assert.equal(r.input.rows_skipped, 1, 'the HTTP span');
+    assert.equal(r.totals.requests, calls.length);
+    assert.equal(r.totals.input_tokens, calls.reduce((s, c) => s + c.usage.input, 0));
+    assert.equal(r.totals.errors, 1);
+    assert.equal(r.input.pricing.unpriced_rows, 0);
+    assert.ok(Math.abs(r.total_usd - want) < 0.005, `${path.basename(file)}: llmctl $${r.total_usd} vs genai-prices $${want}`);
+    assert.deepEqual([...new Set(r.groups.map((g) => g.key.session))].sort(), ['conv-0', 'conv-1', 'conv-2']);
+  }
+});
