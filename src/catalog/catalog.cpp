@@ -62,6 +62,12 @@ const Gpu* Catalog::find_gpu(std::string_view id) const { return find_by_id_or_a
 const Model* Catalog::find_model(std::string_view id) const {
   return find_by_id_or_alias(models, id);
 }
+const Exporter* Catalog::find_exporter(std::string_view id) const {
+  for (const auto& e : exporters)
+    if (iequals(e.id, id)) return &e;
+  return nullptr;
+}
+
 const Engine* Catalog::find_engine(std::string_view id) const {
   for (const auto& e : engines)
     if (iequals(e.id, id)) return &e;

@@ -103,7 +103,21 @@ struct EngineMetric {
   std::string meaning;
   std::vector<std::string> replaces;  // deprecated names this one replaced
   std::string deprecated_in;          // version that deprecated the old names, if known
+  // What the metric measures, in llmctl's words (one of kMetricSignals; empty: none monitor
+  // reads). The same signal across engines and versions is how `llmctl monitor` finds, say, the
+  // KV-cache usage of vLLM 0.8 (gpu_cache_usage_perc) and of vLLM 0.11 (kv_cache_usage_perc).
+  std::string signal;
 };
+
+// Signals a catalog metric may carry (data/README.md describes each).
+inline constexpr const char* kMetricSignals[] = {
+    // engine
+    "queue", "running", "kv_usage", "preemptions", "ttft", "tpot", "e2e", "queue_time",
+    "prompt_tokens", "generation_tokens", "prefix_hits", "prefix_queries", "prefix_hit_rate",
+    "requests_finished", "request_prompt_tokens", "request_generation_tokens", "cache_config",
+    // GPU exporter
+    "gpu_util", "gpu_fb_used", "gpu_fb_free", "gpu_fb_reserved", "gpu_xid", "gpu_clock_reasons",
+    "gpu_power_violation", "gpu_thermal_violation", "gpu_temp", "gpu_power"};
 
 struct Engine {
   std::string id;
@@ -123,6 +137,17 @@ struct Engine {
 
   bool supports_dtype(std::string_view dtype) const;
   bool runs_on(std::string_view vendor) const;
+};
+
+// A metrics exporter that is not a serving engine (NVIDIA's dcgm-exporter): where it serves and
+// the metrics it exposes, with the same fields as an engine's.
+struct Exporter {
+  std::string id;
+  std::string name;
+  int port = 0;
+  std::string metrics_path;
+  std::vector<EngineMetric> metrics;
+  Provenance provenance;
 };
 
 struct Price {
@@ -172,11 +197,13 @@ class Catalog {
   std::vector<Engine> engines;
   std::vector<Price> prices;
   std::vector<Efficiency> efficiency;
+  std::vector<Exporter> exporters;
 
   // Lookup by id or alias, case-insensitive. nullptr when absent.
   const Gpu* find_gpu(std::string_view id) const;
   const Model* find_model(std::string_view id) const;
   const Engine* find_engine(std::string_view id) const;
+  const Exporter* find_exporter(std::string_view id) const;
   // Price by "provider/model", or by model name (or alias) with an optional provider. When the
   // provider is empty and several providers sell the model, the first in catalog order wins.
   const Price* find_price(std::string_view model, std::string_view provider = {}) const;

@@ -99,16 +99,22 @@ json::value to_json(const Model& m) {
   return o;
 }
 
-json::value to_json(const Engine& e) {
-  json::object flags;
-  for (const auto& [k, v] : e.flags) flags[k] = v;
+static json::array metrics_json(const std::vector<EngineMetric>& ms) {
   json::array metrics;
-  for (const auto& m : e.metrics)
+  for (const auto& m : ms)
     metrics.push_back(json::object{{"name", m.name},
                                    {"type", m.type},
                                    {"meaning", m.meaning},
                                    {"replaces", strings(m.replaces)},
-                                   {"deprecated_in", m.deprecated_in}});
+                                   {"deprecated_in", m.deprecated_in},
+                                   {"signal", m.signal}});
+  return metrics;
+}
+
+json::value to_json(const Engine& e) {
+  json::object flags;
+  for (const auto& [k, v] : e.flags) flags[k] = v;
+  json::array metrics = metrics_json(e.metrics);
   json::object o{{"id", e.id},
                  {"name", e.name},
                  {"dtypes", strings(e.dtypes)},
@@ -122,6 +128,16 @@ json::value to_json(const Engine& e) {
                  {"metrics_path", e.metrics_path},
                  {"flags", flags},
                  {"metrics", metrics}};
+  add_provenance(o, e.provenance);
+  return o;
+}
+
+json::value to_json(const Exporter& e) {
+  json::object o{{"id", e.id},
+                 {"name", e.name},
+                 {"port", e.port},
+                 {"metrics_path", e.metrics_path},
+                 {"metrics", metrics_json(e.metrics)}};
   add_provenance(o, e.provenance);
   return o;
 }

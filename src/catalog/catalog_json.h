@@ -11,6 +11,7 @@ namespace llmctl::catalog {
 boost::json::value to_json(const Gpu& g);
 boost::json::value to_json(const Model& m);
 boost::json::value to_json(const Engine& e);
+boost::json::value to_json(const Exporter& e);
 boost::json::value to_json(const Price& p);
 boost::json::value to_json(const Efficiency& e);
 boost::json::value to_json(const Cost& c);

@@ -44,6 +44,15 @@ std::optional<double> opt_num(const json::object& o, std::string_view k) {
 Provenance prov(const json::object& o) {
   return Provenance{str(o, "source"), str(o, "as_of"), str(o, "file"), integer(o, "line")};
 }
+std::vector<EngineMetric> metrics(const json::object& o) {
+  std::vector<EngineMetric> out;
+  for (const auto& mv : at(o, "metrics").as_array()) {
+    const auto& m = mv.as_object();
+    out.push_back({str(m, "name"), str(m, "type"), str(m, "meaning"), strs(m, "replaces"),
+                   str(m, "deprecated_in"), str(m, "signal")});
+  }
+  return out;
+}
 template <typename T>
 json::array each(const std::vector<T>& entries) {
   json::array a;
@@ -59,7 +68,8 @@ std::string encode_catalog(const Catalog& cat) {
                                       {"models", each(cat.models)},
                                       {"engines", each(cat.engines)},
                                       {"prices", each(cat.prices)},
-                                      {"efficiency", each(cat.efficiency)}});
+                                      {"efficiency", each(cat.efficiency)},
+                                      {"exporters", each(cat.exporters)}});
 }
 
 Result<Catalog> decode_catalog(std::string_view text) {
@@ -142,13 +152,20 @@ Result<Catalog> decode_catalog(std::string_view text) {
       e.ready_path = str(o, "ready_path");
       e.metrics_path = str(o, "metrics_path");
       e.flags = str_map(o, "flags");
-      for (const auto& mv : at(o, "metrics").as_array()) {
-        const auto& m = mv.as_object();
-        e.metrics.push_back({str(m, "name"), str(m, "type"), str(m, "meaning"), strs(m, "replaces"),
-                             str(m, "deprecated_in")});
-      }
+      e.metrics = metrics(o);
       e.provenance = prov(o);
       cat.engines.push_back(std::move(e));
+    }
+    for (const auto& v : at(r, "exporters").as_array()) {
+      const auto& o = v.as_object();
+      Exporter e;
+      e.id = str(o, "id");
+      e.name = str(o, "name");
+      e.port = integer(o, "port");
+      e.metrics_path = str(o, "metrics_path");
+      e.metrics = metrics(o);
+      e.provenance = prov(o);
+      cat.exporters.push_back(std::move(e));
     }
     for (const auto& v : at(r, "prices").as_array()) {
       const auto& o = v.as_object();

@@ -180,6 +180,26 @@ Model parse_model(Fields& f) {
   return m;
 }
 
+// The `metrics:` list of an engine or exporter.
+std::vector<EngineMetric> parse_metrics(Fields& f) {
+  static const std::vector<std::string> signals(std::begin(kMetricSignals),
+                                                std::end(kMetricSignals));
+  std::vector<EngineMetric> out;
+  std::vector<Fields> metrics = f.map_list("metrics", true);
+  for (Fields& mf : metrics) {
+    EngineMetric m;
+    m.name = mf.str("name", "", true);
+    m.type = mf.one_of("type", {"counter", "gauge", "histogram"}, "", true);
+    m.meaning = mf.str("meaning", "", true);
+    m.replaces = mf.str_list("replaces");
+    m.deprecated_in = mf.str("deprecated_in");
+    if (mf.has("signal")) m.signal = mf.one_of("signal", signals, "");
+    mf.finish();
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 Engine parse_engine(Fields& f) {
   Engine e;
   e.id = lower_id(f);
@@ -212,17 +232,18 @@ Engine parse_engine(Fields& f) {
     for (const auto& kv : ff.node()) e.flags[kv.first.Scalar()] = ff.str(kv.first.Scalar());
     ff.finish();
   }
-  std::vector<Fields> metrics = f.map_list("metrics", true);
-  for (Fields& mf : metrics) {
-    EngineMetric m;
-    m.name = mf.str("name", "", true);
-    m.type = mf.one_of("type", {"counter", "gauge", "histogram"}, "", true);
-    m.meaning = mf.str("meaning", "", true);
-    m.replaces = mf.str_list("replaces");
-    m.deprecated_in = mf.str("deprecated_in");
-    mf.finish();
-    e.metrics.push_back(std::move(m));
-  }
+  e.metrics = parse_metrics(f);
+  e.provenance = provenance(f);
+  return e;
+}
+
+Exporter parse_exporter(Fields& f) {
+  Exporter e;
+  e.id = lower_id(f);
+  e.name = f.str("name", "", true);
+  e.port = count(f, "port", 1);
+  e.metrics_path = f.str("metrics_path", "", true);
+  e.metrics = parse_metrics(f);
   e.provenance = provenance(f);
   return e;
 }
@@ -321,6 +342,7 @@ void read_file(Catalog& cat, const SourceFile& src, bool allow_override) {
   read_list(top, "engines", cat.engines, allow_override, parse_engine);
   read_list(top, "prices", cat.prices, allow_override, parse_price);
   read_list(top, "efficiency", cat.efficiency, allow_override, parse_efficiency);
+  read_list(top, "exporters", cat.exporters, allow_override, parse_exporter);
   top.finish();
 }
 

@@ -84,6 +84,14 @@ std::string list_text(const Catalog& cat, const std::string& kind) {
                  p.provenance.as_of});
     return t.render();
   }
+  if (kind == "exporters") {
+    Table t({"ID", "NAME", "PORT", "PATH", "METRICS", "AS OF"},
+            {false, false, true, false, true, false});
+    for (const auto& e : cat.exporters)
+      t.add_row({e.id, e.name, std::to_string(e.port), e.metrics_path,
+                 std::to_string(e.metrics.size()), e.provenance.as_of});
+    return t.render();
+  }
   Table t({"ID", "ENGINE", "ARCH", "PARAMETERS", "FITTED ON", "AS OF"});
   for (const auto& e : cat.efficiency) {
     std::vector<std::string> ps;
@@ -173,9 +181,9 @@ void register_catalog(CLI::App& app, Context& ctx) {
   };
   auto lo = std::make_shared<ListOpts>();
   auto* list = cmd->add_subcommand("list", "List catalog entries of one kind");
-  list->add_option("kind", lo->kind, "gpus, models, engines, prices or efficiency")
+  list->add_option("kind", lo->kind, "gpus, models, engines, prices, efficiency or exporters")
       ->required()
-      ->check(CLI::IsMember({"gpus", "models", "engines", "prices", "efficiency"}));
+      ->check(CLI::IsMember({"gpus", "models", "engines", "prices", "efficiency", "exporters"}));
   add_format_option(list, lo->format);
   list->callback([&ctx, lo] {
     ctx.action = [&ctx, lo] {
@@ -269,16 +277,18 @@ void register_catalog(CLI::App& app, Context& ctx) {
                           {"engines", cat->engines.size()},
                           {"prices", cat->prices.size()},
                           {"efficiency", cat->efficiency.size()},
+                          {"exporters", cat->exporters.size()},
                           {"knowledge", knowledge->entries.size()}};
       if (json_out)
         std::cout << to_pretty_json(json::object{{"valid", true}, {"counts", counts}});
       else
         fmt::print(
-            "catalog OK: {} GPUs, {} models, {} engines, {} prices, {} efficiency entries; "
-            "knowledge OK: {} frameworks, {} anti-patterns, {} tools, {} workload profiles\n",
+            "catalog OK: {} GPUs, {} models, {} engines, {} prices, {} efficiency entries, {} "
+            "exporters; knowledge OK: {} frameworks, {} anti-patterns, {} tools, {} workload "
+            "profiles\n",
             cat->gpus.size(), cat->models.size(), cat->engines.size(), cat->prices.size(),
-            cat->efficiency.size(), by_kind["framework"], by_kind["antipattern"], by_kind["tool"],
-            by_kind["workload"]);
+            cat->efficiency.size(), cat->exporters.size(), by_kind["framework"],
+            by_kind["antipattern"], by_kind["tool"], by_kind["workload"]);
       return kExitOk;
     };
   });

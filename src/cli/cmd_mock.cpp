@@ -40,7 +40,8 @@ void register_mock(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "mock",
       "Run an OpenAI-compatible upstream simulator (chat, completions, embeddings, models) with "
-      "TTFT/TPOT timings and fault injection");
+      "TTFT/TPOT timings and fault injection, and the engine's /metrics in vLLM's format (its "
+      "GPU on /dcgm/metrics; conditions such as a full KV cache via POST /mock/engine)");
   auto f = std::make_shared<MockFlags>();
   flag(cmd, f, "--host", &MockOptions::host, "Address to listen on");
   flag(cmd, f, "--port", &MockOptions::port, "Port; 0 picks a free one (see the listening line)")

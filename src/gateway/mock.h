@@ -89,6 +89,10 @@ class MockServer {
 //                           slow_headers_ms, ttft_ms, tpot_ms, fail_first_n, max_context_tokens)
 //                           applied to every worker for later requests; fail_first_n counts
 //                           from this call.
+//   POST /mock/engine       engine conditions (kv_usage, preemptions_per_s, queue_growth_per_s,
+//                           gpu_idle, ...; mock_engine_metrics.h) for the two endpoints below
+//   GET  /metrics           the simulated engine, in vLLM's exposition (driven by the load)
+//   GET  /dcgm/metrics      its GPU, as NVIDIA's dcgm-exporter shows one
 // Applies a /mock/faults body to `o`; the error names the field.
 Status apply_fault_update(std::string_view json_body, MockOptions& o);
 

@@ -13,6 +13,7 @@
 #include "gateway/errors.h"
 #include "gateway/mock.h"
 #include "gateway/mock_anthropic.h"
+#include "gateway/mock_engine_metrics.h"
 #include "gateway/net.h"
 #include "gateway/translate.h"
 #include "gateway/usage.h"
@@ -84,6 +85,37 @@ struct MockShared {
   std::atomic<std::uint64_t> version{0};
   std::atomic<std::uint64_t> requests{0}, faults{0};
   std::atomic<std::uint64_t> fault_base{0};  // `requests` when fail_first_n was last set
+  EngineMetrics engine;                      // GET /metrics, /dcgm/metrics; POST /mock/engine
+};
+
+double wall_s() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// One request as the simulated engine counts it: running from construction, finished (with its
+// measured TTFT and end-to-end time) at destruction; "abort" unless the answer was completed.
+struct EngineRequest {
+  EngineRequest(EngineMetrics& m, std::int64_t prompt, std::int64_t cached)
+      : metrics(m), prompt_tokens(prompt), cached_tokens(cached) {
+    metrics.started(prompt_tokens, wall_s());
+  }
+  ~EngineRequest() {
+    const double e2e = elapsed_s();
+    metrics.finished(prompt_tokens, output_tokens, cached_tokens, ttft_s.value_or(e2e), e2e,
+                     completed ? finish : "abort", wall_s());
+  }
+  double elapsed_s() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  void first_token() {
+    if (!ttft_s) ttft_s = elapsed_s();
+  }
+  EngineMetrics& metrics;
+  std::int64_t prompt_tokens, cached_tokens, output_tokens = 0;
+  std::optional<double> ttft_s;
+  std::string finish = "stop";
+  bool completed = false;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
 class MockHandler final : public net::Handler {
@@ -105,6 +137,13 @@ class MockHandler final : public net::Handler {
       seen_version_ = v;
     }
     if (target.starts_with("/mock/")) co_return co_await control(ex, target);
+    if (req.method() == http::verb::get && (target == "/metrics" || target == "/dcgm/metrics")) {
+      // A named body: GCC 12 destroys a conditional's temporary twice inside co_await.
+      std::string body = target == "/metrics" ? shared_.engine.render_vllm(wall_s())
+                                              : shared_.engine.render_dcgm(wall_s());
+      co_await ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", std::move(body));
+      co_return;
+    }
     // Anthropic's API: errors in its shape, the key in x-api-key.
     const bool messages_api = target == "/v1/messages";
     if (messages_api) ex.set_error_body_filter(error_filter_for(Endpoint::kMessages));
@@ -173,8 +212,12 @@ class MockHandler final : public net::Handler {
     }
     if (*ep == Endpoint::kEmbeddings) co_return co_await embeddings(ex, o);
     Plan plan = make_plan(o, *ep);
-    if (stream) co_return co_await stream_completion(ex, plan, disconnect_after);
-    co_return co_await whole_completion(ex, plan);
+    EngineRequest er(shared_.engine, plan.usage.at("prompt_tokens").to_number<std::int64_t>(),
+                     cached_of(plan.usage));
+    er.output_tokens = static_cast<std::int64_t>(plan.tokens) * plan.n;
+    er.finish = plan.finish == "length" ? "length" : "stop";
+    if (stream) co_return co_await stream_completion(ex, plan, disconnect_after, er);
+    co_return co_await whole_completion(ex, plan, er);
   }
 
  private:
@@ -219,6 +262,15 @@ class MockHandler final : public net::Handler {
       shared_.faults.store(0);
       shared_.fault_base.store(0);
       co_await ex.respond(200, kJson, R"({"requests":0,"faults":0})");
+      co_return;
+    }
+    if (target == "/mock/engine" && req.method() == http::verb::post) {
+      if (auto st = shared_.engine.update(req.body(), wall_s()); !st.ok()) {
+        co_await ex.respond(400, kJson,
+                            openai_error_body(st.error().message, "invalid_request_error"));
+        co_return;
+      }
+      co_await ex.respond(200, kJson, R"({"status":"ok"})");
       co_return;
     }
     if (target == "/mock/faults" && req.method() == http::verb::post) {
@@ -360,9 +412,18 @@ class MockHandler final : public net::Handler {
     return s;
   }
 
-  asio::awaitable<void> whole_completion(Exchange& ex, const Plan& p) {
-    double delay = o_.slow_headers_ms + draw_ms(o_.ttft_ms, o_.ttft_jitter_ms);
+  static std::int64_t cached_of(const json::object& usage) {
+    if (const auto* d = usage.if_contains("prompt_tokens_details"); d && d->is_object())
+      if (const auto* c = d->as_object().if_contains("cached_tokens"); c && c->is_number())
+        return c->to_number<std::int64_t>();
+    return 0;
+  }
+
+  asio::awaitable<void> whole_completion(Exchange& ex, const Plan& p, EngineRequest& er) {
+    const double ttft = o_.slow_headers_ms + draw_ms(o_.ttft_ms, o_.ttft_jitter_ms);
+    double delay = ttft;
     for (int t = 1; t < p.tokens; ++t) delay += draw_ms(o_.tpot_ms, o_.tpot_jitter_ms);
+    er.ttft_s = ttft / 1000;
     co_await sleep_ms(delay);
     json::array choices;
     const std::string text = text_of(p);
@@ -391,7 +452,7 @@ class MockHandler final : public net::Handler {
         {"choices", choices},
         {"usage", p.usage},
         {"system_fingerprint", "llmctl-mock"}};
-    co_await ex.respond(200, kJson, json::serialize(res));
+    er.completed = co_await ex.respond(200, kJson, json::serialize(res));
   }
 
   // The disconnect fault: the connection closes mid-stream, without a last chunk.
@@ -437,11 +498,13 @@ class MockHandler final : public net::Handler {
     return a;
   }
 
-  asio::awaitable<void> stream_completion(Exchange& ex, const Plan& p, int disconnect_after) {
+  asio::awaitable<void> stream_completion(Exchange& ex, const Plan& p, int disconnect_after,
+                                          EngineRequest& er) {
     co_await sleep_ms(o_.slow_headers_ms);
     if (!co_await ex.begin_chunked(200, "text/event-stream", {.cache_control = "no-cache"}))
       co_return;
     co_await sleep_ms(draw_ms(o_.ttft_ms, o_.ttft_jitter_ms));
+    er.first_token();
     int sent = 0;
     const json::value null_finish(nullptr);
     // Tool-call arguments are streamed in `tokens` pieces.
@@ -500,7 +563,7 @@ class MockHandler final : public net::Handler {
       if (!co_await ex.chunk("data: " + json::serialize(chunk) + "\n\n")) co_return;
     }
     if (!co_await ex.chunk("data: [DONE]\n\n")) co_return;
-    co_await ex.finish_chunked();
+    er.completed = co_await ex.finish_chunked();
   }
 
   // POST /v1/messages with Anthropic's semantics; the same faults and timings as chat.

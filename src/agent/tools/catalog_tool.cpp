@@ -11,7 +11,8 @@ namespace {
 
 namespace json = boost::json;
 
-const std::vector<std::string> kKinds = {"gpus", "models", "engines", "prices", "efficiency"};
+const std::vector<std::string> kKinds = {"gpus",   "models",     "engines",
+                                         "prices", "efficiency", "exporters"};
 
 constexpr std::string_view kListSchema = R"json({
   "type": "object",
@@ -23,7 +24,8 @@ constexpr std::string_view kListSchema = R"json({
     "models": {"type": "array", "items": {"type": "object", "required": ["id"]}},
     "engines": {"type": "array", "items": {"type": "object", "required": ["id"]}},
     "prices": {"type": "array", "items": {"type": "object", "required": ["id"]}},
-    "efficiency": {"type": "array", "items": {"type": "object", "required": ["id"]}}
+    "efficiency": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+    "exporters": {"type": "array", "items": {"type": "object", "required": ["id"]}}
   },
   "additionalProperties": false
 })json";
@@ -33,7 +35,7 @@ constexpr std::string_view kShowSchema = R"json({
   "required": ["id", "kind"],
   "properties": {
     "id": {"type": "string"},
-    "kind": {"enum": ["gpu", "model", "engine", "price"]}
+    "kind": {"enum": ["gpu", "model", "engine", "price", "exporter"]}
   }
 })json";
 
@@ -73,6 +75,8 @@ Result<json::value> catalog_list_json(const catalog::Catalog& cat, const json::o
     for (const auto& x : cat.prices) a.push_back(catalog::to_json(x));
   if (kind == "efficiency")
     for (const auto& x : cat.efficiency) a.push_back(catalog::to_json(x));
+  if (kind == "exporters")
+    for (const auto& x : cat.exporters) a.push_back(catalog::to_json(x));
   return json::value(json::object{{kind, std::move(a)}});
 }
 
@@ -94,6 +98,8 @@ Result<json::value> catalog_show_json(const catalog::Catalog& cat, const json::o
     v = catalog::to_json(*e), kind = "engine";
   else if (auto* p = cat.find_price(id))
     v = catalog::to_json(*p), kind = "price";
+  else if (auto* x = cat.find_exporter(id))
+    v = catalog::to_json(*x), kind = "exporter";
   else
     return Error{fmt::format(
         "no catalog entry '{}'; known GPUs: {}; models: {}; engines: {}; prices: see `llmctl "
