@@ -193,7 +193,6 @@ Model parse_model(Fields& f) {
   return m;
 }
 
-// The `metrics:` list of an engine or exporter.
 // The `metrics:` list of an engine or an exporter: names, types, renames and the signal monitor
 // reads from each (one of kMetricSignals).
 std::vector<EngineMetric> parse_metrics(Fields& f) {

@@ -6,7 +6,7 @@
 // as data, and `llmctl schema plan-spec` accepting every example spec.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -99,7 +99,23 @@ test('optimize-costs: the current model\'s cost equals genai-prices\', the savin
   near(a.numbers.cheapest_monthly_usd, plan.options[0].monthly_usd);
   near(a.numbers.saving_monthly_usd, a.numbers.current_monthly_usd - plan.options[0].monthly_usd, 1e-6);
   assert.ok(a.because[0].includes('$40,000/month'));
-  assert.ok(a.notes.some((n) => /`llmctl costs` is not yet available/.test(n)));
+  // No log or export given: costs is not called (nothing to attribute), the pricing stands alone.
+  assert.ok(!a.steps.some((s) => s.tool === 'costs'), JSON.stringify(a.steps));
+});
+
+test('optimize-costs with a usage export: the logged spend and forecast equal llmctl costs\'', () => {
+  const input = 'tests/data/costs/litellm_spend_logs.json';
+  const { code, a } = ask('optimize our AI costs: we use gpt-4o at 2 req/s for chat',
+    '--input', input, '--input-format', 'litellm');
+  assert.equal(code, 0, JSON.stringify(a));
+  assert.deepEqual(a.steps[0].tool, 'costs');
+  assert.equal(a.steps[0].status, 'ok', JSON.stringify(a.steps[0]));
+  assert.deepEqual(a.steps[0].arguments, { what_if: true, anomalies: true, input, input_format: 'litellm' });
+  const r = run(['costs', '--input', input, '--input-format', 'litellm', '--what-if', '--anomalies', '--format', 'json']);
+  assert.equal(r.code, 0, r.err);
+  const costs = JSON.parse(r.out);
+  assert.equal(a.numbers.logged_total_usd, costs.total_usd);
+  assert.equal(a.numbers.logged_forecast_usd, costs.forecast_usd);
 });
 
 test('monitor: audits the deployment folder; counts equal llmctl audit\'s; live metrics said to be unavailable', () => {
@@ -118,7 +134,37 @@ test('monitor: audits the deployment folder; counts equal llmctl audit\'s; live 
   assert.equal(a.numbers.observability_findings, obs.length);
   assert.ok(obs.length >= 2, JSON.stringify(audit.findings));
   assert.ok(a.because.some((b) => b.startsWith('OBS002')));
-  assert.deepEqual(a.steps.map((s) => [s.tool, s.status]), [['monitor', 'not-available'], ['audit', 'ok']]);
+  // No live source given: monitor is not called, and the answer says what would add it.
+  assert.deepEqual(a.steps.map((s) => [s.tool, s.status]), [['audit', 'ok']]);
+  assert.match(a.headline, /--prometheus URL or --db FILE/);
+});
+
+test('monitor with the request log: live findings equal llmctl monitor\'s', () => {
+  // The last ten minutes of a gateway whose upstream fails one request in three.
+  const db = path.join(tmp, 'requests.db');
+  const now = Date.now();
+  let sql = `CREATE TABLE requests (id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, request_id TEXT NOT NULL,
+    endpoint TEXT NOT NULL, model TEXT NOT NULL, deployment TEXT, provider TEXT, upstream_model TEXT,
+    status INTEGER NOT NULL, error_class TEXT, error_message TEXT, stream INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL, usage_estimated INTEGER NOT NULL, cost_usd REAL NOT NULL,
+    price_id TEXT, duration_ms REAL NOT NULL, ttft_ms REAL, upstream_ms REAL NOT NULL,
+    attempts INTEGER NOT NULL, route_reason TEXT); BEGIN;`;
+  for (let i = 0; i < 600; i++) {
+    const status = i % 3 === 0 ? 502 : 200;
+    sql += `INSERT INTO requests (ts_ms,request_id,endpoint,model,deployment,provider,upstream_model,status,error_class,error_message,stream,input_tokens,cached_tokens,output_tokens,reasoning_tokens,usage_estimated,cost_usd,price_id,duration_ms,ttft_ms,upstream_ms,attempts,route_reason) VALUES (${now - 600000 + i * 1000},'r${i}','chat','gpt-4o','oai','openai','gpt-4o',${status},${status === 200 ? 'NULL' : "'upstream_5xx'"},NULL,0,1000,0,200,0,0,0.0045,'openai/gpt-4o',900,300,880,1,NULL);`;
+  }
+  execFileSync('sqlite3', [db], { input: sql + 'COMMIT;' });
+  const { code, a } = ask('is our LLM system healthy?', '--db', db);
+  assert.equal(code, 0, JSON.stringify(a));
+  assert.equal(a.script, 'monitor');
+  assert.deepEqual(a.steps.map((s) => [s.tool, s.status]), [['monitor', 'ok']], JSON.stringify(a.steps));
+  const r = run(['monitor', '--db', db, '--format', 'json', '--fail-on', 'none']);
+  assert.equal(r.code, 0, r.err);
+  const m = JSON.parse(r.out);
+  for (const sev of ['critical', 'warning', 'info']) assert.equal(a.numbers[`live_${sev}`], m.summary.findings[sev], sev);
+  assert.ok(m.summary.findings.critical + m.summary.findings.warning > 0, JSON.stringify(m.findings));
+  assert.ok(a.because.length > 0);
 });
 
 test('scale: GPUs and cost at the target and today, from the same GPU, engine and dtype', () => {

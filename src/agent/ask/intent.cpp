@@ -332,7 +332,8 @@ Result<std::string> parse_slot(const std::string& slot, std::string_view raw,
     return Error{fmt::format(
         "prometheus: expected a URL such as http://prometheus:9090, found \"{}\"", text)};
   }
-  if (slot == "path") return text;
+  if (slot == "path" || slot == "db" || slot == "input" || slot == "rules") return text;
+  if (slot == "input_format") return lower;
   return Error{fmt::format("{}: unknown slot", slot)};
 }
 

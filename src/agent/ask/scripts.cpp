@@ -44,7 +44,14 @@ const std::vector<PendingTool>& pending_tools() {
        "attributes spend by team, feature and model from the gateway's request log or provider "
        "exports, and finds caching, batching and model-tiering savings",
        [](const Slots& s) {
-         return json::object{{"input", slot_or(s, "path")}};
+         json::object a{{"what_if", true}, {"anomalies", true}};
+         if (s.count("input")) {
+           a["input"] = s.at("input");
+           a["input_format"] = slot_or(s, "input_format");
+         } else {
+           a["db"] = slot_or(s, "db", slot_or(s, "path"));
+         }
+         return a;
        }},
       {"monitor", "llmctl monitor",
        "reads live metrics (Prometheus, engine endpoints, the request log) and diagnoses "
@@ -52,6 +59,12 @@ const std::vector<PendingTool>& pending_tools() {
        [](const Slots& s) {
          json::object a;
          if (s.count("prometheus")) a["prometheus"] = s.at("prometheus");
+         if (s.count("db")) a["db"] = s.at("db");
+         if (s.count("rules")) a["rules"] = json::array{json::value(s.at("rules"))};
+         if (s.count("ttft_ms")) a["slo_ttft_p95_ms"] = std::stod(s.at("ttft_ms"));
+         if (s.count("tpot_ms")) a["slo_tpot_p95_ms"] = std::stod(s.at("tpot_ms"));
+         if (s.count("budget")) a["budget_monthly_usd"] = std::stod(s.at("budget"));
+         if (s.count("gpu")) a["gpu"] = s.at("gpu");
          return a;
        }},
   };
@@ -108,10 +121,11 @@ const json::object* call(Answer& a, const Registry& tools, const ToolEnv& env,
   return keep.is_object() ? &keep.as_object() : nullptr;
 }
 
-// Runs a pending tool if it is registered (its output's top-level numbers are reported), or says
-// it is not yet available and what it would add.
-void pending(Answer& a, const Registry& tools, const ToolEnv& env, const std::string& name,
-             const Slots& slots) {
+// Runs a pending tool if it is registered (its output's top-level numbers are reported, and the
+// output is kept in `keep`), or says it is not yet available and what it would add. Returns the
+// output when the tool ran.
+const json::object* pending(Answer& a, const Registry& tools, const ToolEnv& env,
+                            const std::string& name, const Slots& slots, json::value& keep) {
   for (const auto& p : pending_tools()) {
     if (name != p.name) continue;
     if (!tools.find(name)) {
@@ -120,11 +134,10 @@ void pending(Answer& a, const Registry& tools, const ToolEnv& env, const std::st
           fmt::format("`{}` is not yet available in this build; when it is, this "
                       "answer will include what it adds: it {}.",
                       p.command, p.adds));
-      return;
+      return nullptr;
     }
-    json::value out;
-    const json::object* o = call(a, tools, env, name, p.arguments(slots), out);
-    if (!o) return;
+    const json::object* o = call(a, tools, env, name, p.arguments(slots), keep);
+    if (!o) return nullptr;
     std::vector<std::string> parts;
     for (const auto& kv : *o)
       if (kv.value().is_number() || kv.value().is_string() || kv.value().is_bool())
@@ -132,7 +145,15 @@ void pending(Answer& a, const Registry& tools, const ToolEnv& env, const std::st
                                     kv.value().is_string() ? std::string(kv.value().as_string())
                                                            : json::serialize(kv.value())));
     a.steps.back().summary = join(parts, ", ");
+    return o;
   }
+  return nullptr;
+}
+
+void pending(Answer& a, const Registry& tools, const ToolEnv& env, const std::string& name,
+             const Slots& slots) {
+  json::value out;
+  pending(a, tools, env, name, slots, out);
 }
 
 // Token lengths: stated, or the measured profile of the app type.
@@ -355,8 +376,35 @@ Answer costs_script(const Slots& s, const Registry& tools, const ToolEnv& env, c
       fmt::format("{} req/s is priced as the month's average, every hour of the month; a peak rate "
                   "overstates the bill in proportion (state the average, or compare with --spend)",
                   plain(qps)));
-  // Attribution from logs needs `costs` and a log (--path); the pricing below needs neither.
-  if (!tools.find("costs") || s.count("path")) pending(a, tools, env, "costs", s);
+  // Attribution from logs needs `costs` and a log (--db, --input with --input-format, or a .db
+  // --path); the pricing below needs neither.
+  const bool usage = s.count("db") || s.count("input") || s.count("path");
+  json::value costs_out;
+  if (!tools.find("costs") || usage)
+    if (const json::object* c = pending(a, tools, env, "costs", s, costs_out)) {
+      a.numbers["logged_total_usd"] = at_num(*c, "total_usd");
+      a.numbers["logged_forecast_usd"] = at_num(*c, "forecast_usd");
+      a.steps.back().summary = fmt::format(
+          "{} in the log ({} to {}), month-end forecast {}", money(at_num(*c, "total_usd")),
+          at_str(c->at("period").as_object(), "start"), at_str(c->at("period").as_object(), "end"),
+          money(at_num(*c, "forecast_usd")));
+      for (const auto& w : c->at("what_if").as_array()) {
+        const json::object& wo = w.as_object();
+        const double saving = at_num(wo, "monthly_saving_usd");
+        if (saving > 0 && a.because.size() < 4)
+          a.because.push_back(
+              fmt::format("from the log, {}: saves {}/month ({}% of the logged "
+                          "spend; assumes {})",
+                          at_str(wo, "name"), money(saving), plain(at_num(wo, "saving_pct")),
+                          at_str(wo, "assumption")));
+      }
+      for (const auto& an : c->at("anomalies").as_array())
+        if (a.notes.size() < 8)
+          a.notes.push_back(fmt::format(
+              "anomaly in the log: {} {} {} ({}): {}", at_str(an.as_object(), "kind"),
+              at_str(an.as_object(), "group"), at_str(an.as_object(), "when"),
+              money(at_num(an.as_object(), "usd")), at_str(an.as_object(), "evidence")));
+    }
   // What the current model costs at this traffic: one request priced by the catalog, times the
   // requests in a month.
   const catalog::Catalog& cat = *env.catalog;
@@ -446,7 +494,32 @@ Answer costs_script(const Slots& s, const Registry& tools, const ToolEnv& env, c
 
 Answer monitor_script(const Slots& s, const Registry& tools, const ToolEnv& env, const Knowledge&) {
   Answer a;
-  pending(a, tools, env, "monitor", s);
+  const bool live = s.count("prometheus") || s.count("db");
+  json::value live_out;
+  const json::object* diag = nullptr;
+  if (!tools.find("monitor") || live) diag = pending(a, tools, env, "monitor", s, live_out);
+  std::string live_headline;
+  if (diag) {
+    const json::object& summary = diag->at("summary").as_object();
+    const json::object& counts = summary.at("findings").as_object();
+    for (const char* sev : {"critical", "warning", "info"})
+      a.numbers[std::string("live_") + sev] = at_num(counts, sev);
+    a.steps.back().summary =
+        fmt::format("{} critical, {} warning, {} info findings over {} s of {}",
+                    at_num(counts, "critical"), at_num(counts, "warning"), at_num(counts, "info"),
+                    at_num(summary, "window_s"), at_str(summary, "source"));
+    for (const char* sev : {"critical", "warning"})
+      for (const auto& f : diag->at("findings").as_array()) {
+        const json::object& fo = f.as_object();
+        if (at_str(fo, "severity") != sev || a.because.size() >= 8) continue;
+        a.because.push_back(
+            fmt::format("{} {}: {}", sev, at_str(fo, "target"), at_str(fo, "message")));
+        const std::string fix = at_str(fo.at("fix").as_object(), "action");
+        if (!fix.empty() && a.apply.size() < 4) a.apply.push_back(fix);
+      }
+    live_headline = fmt::format("Live: {} critical and {} warning findings.",
+                                at_num(counts, "critical"), at_num(counts, "warning"));
+  }
   if (s.count("path")) {
     json::value out;
     const json::object* report =
@@ -475,14 +548,24 @@ Answer monitor_script(const Slots& s, const Registry& tools, const ToolEnv& env,
     }
     a.numbers["observability_findings"] = observability;
     a.headline = fmt::format(
-        "{} findings in {} files under {} ({} about monitoring and autoscaling); live metrics are "
-        "not read in this build.",
-        at_num(summary, "findings"), at_num(summary, "files_scanned"), s.at("path"), observability);
+        "{}{} findings in {} files under {} ({} about monitoring and autoscaling){}",
+        live_headline.empty() ? "" : live_headline + " Config: ", at_num(summary, "findings"),
+        at_num(summary, "files_scanned"), s.at("path"), observability,
+        diag ? "."
+        : tools.find("monitor")
+            ? "; pass --prometheus URL or --db FILE to diagnose the running system too."
+            : "; live metrics are not read in this build.");
     a.apply.push_back(fmt::format("llmctl audit {}   (every finding with its fix)", s.at("path")));
-  } else {
+  } else if (diag) {
+    a.headline = live_headline +
+                 " Give --path DIR to audit the deployment's alerts, dashboards "
+                 "and autoscaling too.";
+  } else if (!tools.find("monitor")) {
     a.headline =
         "Live diagnosis needs `llmctl monitor`, which is not yet available in this build; give "
         "--path DIR to audit the deployment's alerts, dashboards and autoscaling instead.";
+  } else {
+    a.headline = "The live diagnosis failed: " + a.steps.back().summary;
   }
   a.apply.push_back(
       "llmctl deploy SPEC.yaml --out deploy   (writes burn-rate alerts, a dashboard and KEDA "
@@ -579,6 +662,12 @@ const std::vector<SlotSpec>& slot_specs() {
       {"prometheus", "--prometheus", "Prometheus URL?", "http://prometheus:9090"},
       {"path", "--path", "Folder with the deployment (manifests, alerts, gateway config)?",
        "deploy/"},
+      {"db", "--db", "The gateway's request log (SQLite)?", "llmctl.db"},
+      {"input", "--input", "A usage export instead of the request log?", "usage.jsonl"},
+      {"input_format", "--input-format", "Format of --input (openai-usage, litellm, csv, ...)?",
+       "openai-usage"},
+      {"rules", "--rules", "Alert rule file or dashboard to check against the running engines?",
+       "deploy/alerts.yaml"},
   };
   return specs;
 }
@@ -603,20 +692,21 @@ const std::vector<ScriptSpec>& scripts() {
       {"optimize-costs",
        "Optimize our AI costs",
        "Price what the current model costs at your traffic, find the cheapest option of the same "
-       "quality tier (hosted or self-hosted) and the saving; attribute spend from logs once "
-       "`llmctl costs` is available.",
+       "quality tier (hosted or self-hosted) and the saving; with a request log or a usage "
+       "export, attribute the logged spend and find anomalies and savings in it (`costs`).",
        {"optimize our AI costs: we use gpt-4o at 10 req/s for chat",
         "we spend $40k a month on claude, how do we cut it", "reduce our LLM bill"},
        {"costs", "catalog_cost", "plan"},
-       {"current_model", "qps", "app", "input_tokens", "output_tokens", "spend", "path"}},
+       {"current_model", "qps", "app", "input_tokens", "output_tokens", "spend", "db", "input",
+        "input_format"}},
       {"monitor",
        "Monitor our AI system",
-       "Diagnose a running system from live metrics (once `llmctl monitor` is available) and audit "
+       "Diagnose a running system from live metrics and the request log (`monitor`) and audit "
        "its alerts, dashboards and autoscaling configuration.",
        {"monitor our AI system in deploy/", "is our LLM deployment healthy?",
         "set up alerts for our model servers"},
        {"monitor", "audit"},
-       {"prometheus", "path"}},
+       {"prometheus", "db", "rules", "path"}},
       {"scale",
        "Scale our GPU infrastructure",
        "Size the fleet for the new traffic (GPUs, replicas, cost) against today's, and check it "
@@ -670,10 +760,10 @@ std::vector<MissingSlot> missing_slots(
     need("qps", "what a model costs depends on the traffic");
     need_lengths();
   } else if (script == "monitor") {
-    if (!s.count("prometheus") && !s.count("path"))
+    if (!s.count("prometheus") && !s.count("path") && !s.count("db"))
       need("path",
-           "a deployment folder to audit (or --prometheus URL once `llmctl monitor` is "
-           "available)");
+           "a deployment folder to audit (or --prometheus URL / --db FILE to diagnose the "
+           "running system)");
   } else if (script == "scale") {
     need("model", "the plan needs a catalog model to size the fleet");
     if (!s.count("target_qps") && s.count("growth"))

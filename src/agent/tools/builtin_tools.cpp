@@ -2,8 +2,10 @@
 // `Tool <name>_tool()` (docs/AGENT.md has the recipe) and add its line here.
 #include "agent/tools/audit_tool.h"
 #include "agent/tools/catalog_tool.h"
+#include "agent/tools/costs_tool.h"
 #include "agent/tools/deploy_tool.h"
 #include "agent/tools/explain_tool.h"
+#include "agent/tools/monitor_tool.h"
 #include "agent/tools/perf_tool.h"
 #include "agent/tools/plan_tool.h"
 
@@ -20,6 +22,8 @@ const Registry& builtin_tools() {
     r.add(catalog_show_tool());
     r.add(catalog_cost_tool());
     r.add(explain_tool());
+    r.add(costs_tool());
+    r.add(monitor_tool());
     return r;
   }();
   return registry;

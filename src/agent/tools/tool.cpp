@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 namespace llmctl::agent {
 namespace {
@@ -70,6 +73,32 @@ Result<fs::path> FileAccess::writable(const std::string& path) const {
 }
 
 std::string FileAccess::write_root_text() const { return write_root_ ? write_root_->string() : ""; }
+
+ToolClock& system_clock() {
+  class System final : public ToolClock {
+   public:
+    double now_s() const override {
+      return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    }
+    void sleep_s(double seconds) override {
+      if (seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    }
+  };
+  static System clock;
+  return clock;
+}
+
+bool ToolEnv::sleep_s(double seconds) const {
+  ToolClock& c = clock ? *clock : system_clock();
+  while (seconds > 0) {
+    if (cancelled()) return false;
+    const double slice = std::min(seconds, 0.1);
+    c.sleep_s(slice);
+    seconds -= slice;
+  }
+  return !cancelled();
+}
 
 Result<boost::json::value> Tool::call(const boost::json::object& args, const ToolEnv& env) const {
   auto checked = check_args(params, args);

@@ -61,16 +61,31 @@ class CallControl {
   virtual void progress(double done, std::optional<double> total, const std::string& message) = 0;
 };
 
+// "Now", and waiting, for tools whose answer depends on the time: a window ending now ("since
+// 7d"), metrics scraped repeatedly over a window. Injected so tests are fast and exact.
+class ToolClock {
+ public:
+  virtual ~ToolClock() = default;
+  virtual double now_s() const = 0;  // Unix seconds
+  virtual void sleep_s(double seconds) = 0;
+};
+// The system's wall clock and a real sleep.
+ToolClock& system_clock();
+
 // What a run function gets besides its arguments.
 struct ToolEnv {
   const catalog::Catalog* catalog = nullptr;
   FileAccess files = FileAccess::unrestricted();
   CallControl* control = nullptr;  // null: no progress, never cancelled
+  ToolClock* clock = nullptr;      // null: system_clock()
 
   bool cancelled() const { return control && control->cancelled(); }
   void progress(double done, std::optional<double> total, const std::string& message) const {
     if (control) control->progress(done, total, message);
   }
+  double now_s() const { return (clock ? *clock : system_clock()).now_s(); }
+  // Sleeps in slices of at most 100 ms and returns early (false) when the call is cancelled.
+  bool sleep_s(double seconds) const;
 };
 
 // The error a cancelled call returns (its message, so a transport can tell it apart).
