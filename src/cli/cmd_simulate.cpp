@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -11,19 +12,18 @@
 #include <memory>
 #include <sstream>
 
+#include "agent/tools/simulate_tool.h"
 #include "cli/app.h"
 #include "common/json_writer.h"
 #include "common/strings.h"
-#include "sim/io/trace_files.h"
 #include "sim/report.h"
 #include "sim/router.h"
-#include "sim/scenario.h"
-#include "sim/sim.h"
 
 namespace llmctl::cli {
 namespace {
 
 namespace fs = std::filesystem;
+namespace json = boost::json;
 
 struct SimulateOptions {
   std::string scenario;
@@ -49,14 +49,6 @@ struct SimulateOptions {
   std::optional<double> slo_ttft_ms, slo_tpot_ms, slo_e2e_ms;
   std::string format, timeseries, html;
 };
-
-Result<std::string> read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{fmt::format("cannot read '{}'", path.string())};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Writes via a temporary file and a rename, so a reader never sees half a file.
 Status write_file(const std::string& path, const std::string& text, const char* flag) {
@@ -106,165 +98,89 @@ class Progress {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
-// Applies the flags the user gave (over a scenario file's values, when there is one).
-Status apply_flags(const SimulateOptions& o, const CLI::App& cmd, const catalog::Catalog& cat,
-                   sim::Scenario& sc, sim::Trace* trace) {
+// The flags the user gave, as the simulate tool's arguments (flags not given are absent, so a
+// scenario file's values stay).
+json::object tool_args(const SimulateOptions& o, const CLI::App& cmd) {
+  json::object a;
   auto given = [&](const char* flag) { return cmd.count(flag) > 0; };
-  if (sc.pools.empty()) {
-    if (o.model.empty() || o.gpu.empty() || o.engine.empty())
-      return Error{"--model, --gpu and --engine are required (or --scenario FILE)"};
-    sim::Pool p;
-    p.name = "default";
-    sc.pools.push_back(p);
-  } else if (sc.pools.size() > 1 &&
-             (given("--model") || given("--gpu") || given("--engine") || given("--tp"))) {
-    return Error{"--model/--gpu/--engine/--tp apply to a one-pool fleet; the scenario has " +
-                 std::to_string(sc.pools.size()) + " pools (edit the file instead)"};
-  }
-  sim::Pool& pool = sc.pools.front();
-  perf::Deployment& d = pool.deployment;
-  if (!o.model.empty()) {
-    d.model = cat.find_model(o.model);
-    if (!d.model)
-      return Error{fmt::format("--model: unknown model '{}'; known: {}", o.model, cat.model_ids())};
-  }
-  if (!o.gpu.empty()) {
-    d.gpu = cat.find_gpu(o.gpu);
-    if (!d.gpu)
-      return Error{fmt::format("--gpu: unknown GPU '{}'; known: {}", o.gpu, cat.gpu_ids())};
-  }
-  if (!o.engine.empty()) {
-    d.engine = cat.find_engine(o.engine);
-    if (!d.engine)
-      return Error{fmt::format("--engine: '{}' is not in the catalog; known: {}", o.engine,
-                               cat.engine_ids())};
-  }
-  if (!o.engine_version.empty()) d.engine_version = o.engine_version;
-  if (!o.dtype.empty()) d.dtype = o.dtype;
-  if (given("--tp")) d.tp = o.tp;
-  if (given("--pp")) d.pp = o.pp;
-  d.gpus = d.tp * d.pp;
-  if (given("--replicas")) pool.replicas = o.replicas;
-  if (o.max_num_seqs) d.max_num_seqs = *o.max_num_seqs;
-  if (o.max_batched_tokens) pool.max_num_batched_tokens = *o.max_batched_tokens;
-  if (!o.prefix_caching.empty()) pool.prefix_caching = o.prefix_caching == "on";
-
-  sim::WorkloadSpec& w = sc.workload;
-  using A = sim::WorkloadSpec::Arrival;
-  const int modes = (o.qps ? 1 : 0) + (o.concurrency ? 1 : 0) + (o.trace.empty() ? 0 : 1);
-  if (modes > 1) return Error{"choose one load: --qps X, --concurrency N or --trace FILE"};
-  if (o.qps) {
-    w.arrival = A::kPoisson;
-    w.qps = *o.qps;
-  }
-  if (o.concurrency) {
-    w.arrival = A::kClosedLoop;
-    w.concurrency = *o.concurrency;
-  }
-  if (!o.arrival.empty()) {
-    if (w.arrival == A::kClosedLoop || w.arrival == A::kTrace)
-      return Error{"--arrival applies to --qps (open loop)"};
-    w.arrival = o.arrival == "constant" ? A::kConstant
-                : o.arrival == "gamma"  ? A::kGamma
-                                        : A::kPoisson;
-  }
-  if (o.burstiness) {
-    w.burstiness_cv = *o.burstiness;
-    if (o.arrival.empty() && w.arrival == A::kPoisson) w.arrival = A::kGamma;
-  }
-  if (!o.trace.empty()) {
-    std::string format = o.trace_format;
-    if (format.empty()) format = sim::guess_trace_format(o.trace);
-    auto t = sim::read_trace_file(o.trace, format);
-    if (!t) return t.error();
-    *trace = std::move(*t);
-    w.arrival = A::kTrace;
-    w.trace = trace;
-  }
-  w.time_scale = o.time_scale;
-  if (!o.window.empty()) {
-    auto colon = o.window.find(':');
-    try {
-      w.window_start_s = std::stod(o.window.substr(0, colon));
-      w.window_end_s = colon == std::string::npos ? 0 : std::stod(o.window.substr(colon + 1));
-    } catch (const std::exception&) {
-      return Error{fmt::format("--window: expected START:END in seconds, found \"{}\"", o.window)};
-    }
-  }
-  auto length = [](std::optional<int> mean, std::optional<int> p95, sim::LengthDist& out,
-                   const char* flag) -> Status {
-    if (!mean && !p95) return {};
-    const double m = mean ? *mean : out.mean;
-    if (m < 1) return Error{fmt::format("{}: expected at least 1, found {:g}", flag, m)};
-    if (p95) {
-      auto d = sim::lognormal_from(m, *p95);
-      if (!d) return d.error().wrap(std::string(flag) + "-p95");
-      out = *d;
-    } else {
-      out = sim::LengthDist{sim::LengthDist::Kind::kFixed, m};
-    }
-    return {};
+  auto str = [&](const char* name, const std::string& v) {
+    if (!v.empty()) a[name] = v;
   };
-  if (Status st = length(o.input_tokens, o.input_p95, w.input, "--input-tokens"); !st) return st;
-  if (Status st = length(o.output_tokens, o.output_p95, w.output, "--output-tokens"); !st)
-    return st;
-  if (o.shared_prefix_tokens) w.shared_prefix_tokens = *o.shared_prefix_tokens;
-  if (o.prefix_groups) w.prefix_groups = *o.prefix_groups;
-  if (w.shared_prefix_tokens > 0 && w.prefix_groups <= 0) w.prefix_groups = 1;
-  if (o.requests) w.requests = *o.requests;
-  if (o.duration) w.duration_s = *o.duration;
-  if (w.requests <= 0 && w.duration_s <= 0 && w.arrival != A::kTrace) w.requests = 1000;
-  if (!o.router.empty()) sc.router = o.router;
-  if (o.seed) sc.seed = *o.seed;
-  if (o.step_jitter) sc.step_jitter_cv = *o.step_jitter;
-  if (o.slo_ttft_ms) sc.slo.ttft_ms = *o.slo_ttft_ms;
-  if (o.slo_tpot_ms) sc.slo.tpot_ms = *o.slo_tpot_ms;
-  if (o.slo_e2e_ms) sc.slo.e2e_ms = *o.slo_e2e_ms;
-  return sim::validate_scenario(sc);
+  auto opt = [&](const char* name, const auto& v) {
+    if (v) a[name] = *v;
+  };
+  str("scenario", o.scenario);
+  str("model", o.model);
+  str("gpu", o.gpu);
+  str("engine", o.engine);
+  str("engine_version", o.engine_version);
+  str("dtype", o.dtype);
+  if (given("--tp")) a["tp"] = o.tp;
+  if (given("--pp")) a["pp"] = o.pp;
+  if (given("--replicas")) a["replicas"] = o.replicas;
+  opt("qps", o.qps);
+  str("arrival", o.arrival);
+  opt("burstiness", o.burstiness);
+  opt("concurrency", o.concurrency);
+  str("trace", o.trace);
+  str("trace_format", o.trace_format);
+  if (given("--time-scale")) a["time_scale"] = o.time_scale;
+  str("window", o.window);
+  opt("input_tokens", o.input_tokens);
+  opt("input_p95", o.input_p95);
+  opt("output_tokens", o.output_tokens);
+  opt("output_p95", o.output_p95);
+  opt("shared_prefix_tokens", o.shared_prefix_tokens);
+  opt("prefix_groups", o.prefix_groups);
+  str("router", o.router);
+  opt("max_num_seqs", o.max_num_seqs);
+  opt("max_batched_tokens", o.max_batched_tokens);
+  str("prefix_caching", o.prefix_caching);
+  opt("requests", o.requests);
+  opt("duration", o.duration);
+  if (o.seed) a["seed"] = static_cast<long long>(*o.seed);
+  opt("step_jitter", o.step_jitter);
+  opt("slo_ttft_ms", o.slo_ttft_ms);
+  opt("slo_tpot_ms", o.slo_tpot_ms);
+  opt("slo_e2e_ms", o.slo_e2e_ms);
+  return a;
 }
 
+// Progress on stderr and no cancellation: what the tool reports, as the CLI shows it.
+class ProgressControl final : public agent::CallControl {
+ public:
+  bool cancelled() const override { return false; }
+  void progress(double done, std::optional<double> total, const std::string&) override {
+    if (total && *total > 0) bar_.update(done / *total);
+  }
+
+ private:
+  Progress bar_;
+};
+
 int run_simulate(const Context& ctx, const SimulateOptions& o, const CLI::App& cmd) {
+  const auto& params = agent::simulate_params();
+  auto args = agent::check_args(params, tool_args(o, cmd));
+  if (!args) return input_error(flag_error(args.error(), params));
   auto cat = load_catalog(ctx.global);
   if (!cat) return input_error(cat.error());
-  sim::Scenario sc;
-  if (!o.scenario.empty()) {
-    auto text = read_text(o.scenario);
-    if (!text) return input_error(text.error().wrap("--scenario"));
-    auto parsed = sim::parse_scenario(*text, o.scenario, *cat);
-    if (!parsed) return input_error(parsed.error());
-    sc = std::move(*parsed);
-    if (sc.name.empty()) sc.name = fs::path(o.scenario).stem().string();
-  }
-  // The scenario's trace (read relative to the scenario's folder) or --trace.
-  auto trace = std::make_unique<sim::Trace>();
-  if (!sc.trace_file.empty() && o.trace.empty()) {
-    fs::path p = sc.trace_file;
-    if (p.is_relative()) p = fs::path(o.scenario).parent_path() / p;
-    auto t = sim::read_trace_file(p.string(), sc.trace_format.empty()
-                                                  ? sim::guess_trace_format(p.string())
-                                                  : sc.trace_format);
-    if (!t) return input_error(t.error().wrap(o.scenario + ": workload.trace"));
-    *trace = std::move(*t);
-    sc.workload.trace = trace.get();
-  }
-  if (Status st = apply_flags(o, cmd, *cat, sc, trace.get()); !st) return input_error(st.error());
-
-  Progress progress;
-  sim::RunHooks hooks;
-  hooks.progress = [&](double f) { progress.update(f); };
-  auto result = sim::simulate(*cat, sc, hooks);
-  if (!result) return input_error(result.error());
+  ProgressControl control;
+  agent::ToolEnv env;
+  env.catalog = &*cat;
+  env.control = &control;
+  auto run = agent::run_simulate(*args, env);
+  if (!run) return input_error(flag_error(run.error(), params));
 
   if (!o.timeseries.empty())
-    if (Status st = write_file(o.timeseries, sim::timeseries_csv(*result), "--timeseries"); !st)
+    if (Status st = write_file(o.timeseries, sim::timeseries_csv(run->result), "--timeseries"); !st)
       return input_error(st.error());
   if (!o.html.empty())
-    if (Status st = write_file(o.html, sim::html_report(sc, *result), "--html"); !st)
+    if (Status st = write_file(o.html, sim::html_report(run->scenario, run->result), "--html"); !st)
       return input_error(st.error());
   if (parse_format(o.format) == Format::kJson)
-    std::cout << to_pretty_json(sim::result_json(sc, *result));
+    std::cout << to_pretty_json(agent::simulate_json(*run));
   else
-    std::cout << sim::result_text(sc, *result);
+    std::cout << sim::result_text(run->scenario, run->result);
   return kExitOk;
 }
 

@@ -104,7 +104,10 @@ void add_markdown(Files& out, const Serving& s, std::string path, std::string su
 
 json::value engine_deployment(const Serving& s, const Sizing& z, bool canary);
 void kubernetes_files(Files& out, const Serving& s, const Sizing& z);
-json::value gateway_config(const Serving& s, const Sizing& z, const std::string& engine_url);
+// shared_redis: the replicas share keys, limits and budgets through the Redis of k8s/redis.yaml
+// (governance.store: redis, its URL from LLMCTL_REDIS_URL); otherwise the gateway's own SQLite.
+json::value gateway_config(const Serving& s, const Sizing& z, const std::string& engine_url,
+                           bool shared_redis = false);
 void gateway_files(Files& out, const Serving& s, const Sizing& z);
 void monitoring_files(Files& out, const Serving& s, const Sizing& z, bool kubernetes);
 json::value dashboard(const Serving& s, const Sizing& z);

@@ -303,11 +303,14 @@ void kubernetes_files(Files& out, const Serving& s, const Sizing& z) {
 void gateway_files(Files& out, const Serving& s, const Sizing& z) {
   const std::string engine_url =
       fmt::format("http://{}.{}.svc.cluster.local:{}/v1", engine_name(s), s.ns, s.engine->port);
-  const std::string config_text = to_yaml(gateway_config(s, z, engine_url));
+  // Several replicas share keys, limits and budgets through the Redis written beside them
+  // (k8s/redis.yaml); one replica keeps them in its SQLite file, the gateway's default.
+  const json::value config = gateway_config(s, z, engine_url, s.gateway_replicas > 1);
+  const std::string config_text = to_yaml(config);
   add_yaml(out, s, "gateway/gateway.yaml",
            "llmctl gateway config (the same text as the ConfigMap; `llmctl gateway --config "
            "gateway/gateway.yaml --check`)",
-           {gateway_config(s, z, engine_url)});
+           {config});
 
   json::object cm{{"apiVersion", "v1"},
                   {"kind", "ConfigMap"},
@@ -386,14 +389,16 @@ void gateway_files(Files& out, const Serving& s, const Sizing& z) {
            {pdb(s, gateway_name(s), "gateway")});
 
   if (s.gateway_replicas <= 1) return;
-  // Redis for the state gateway replicas must share (limits, budgets, cache: later gateway
-  // stages, docs/GATEWAY.md). Not wired yet: this release's gateway does not read
-  // LLMCTL_REDIS_URL, and each replica enforces its own share of max_concurrency.
+  // Redis holds what the gateway replicas must share: virtual keys, rate-limit windows, budget
+  // reservations and spend (governance.store: redis, read from LLMCTL_REDIS_URL). Keys and spend
+  // must survive a restart and must never be evicted, so: a StatefulSet with a volume, the
+  // append-only file fsynced every second, and noeviction (a full Redis refuses writes, which the
+  // gateway turns into its fail_mode, rather than dropping a key or a budget).
   json::object redis_container{
       {"name", "redis"},
       {"image", kRedisImage},
-      {"args", json::array{"--save", "", "--appendonly", "no", "--maxmemory", "256mb",
-                           "--maxmemory-policy", "allkeys-lru"}},
+      {"args", json::array{"--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+                           "--maxmemory", "256mb", "--maxmemory-policy", "noeviction"}},
       {"ports", json::array{json::object{
                     {"name", "redis"}, {"containerPort", kRedisPort}, {"protocol", "TCP"}}}},
       {"resources", json::object{{"requests", json::object{{"cpu", "250m"}, {"memory", "384Mi"}}},
@@ -403,19 +408,28 @@ void gateway_files(Files& out, const Serving& s, const Sizing& z) {
                     {"periodSeconds", 5}}},
       {"livenessProbe", json::object{{"tcpSocket", json::object{{"port", "redis"}}},
                                      {"periodSeconds", 20},
-                                     {"failureThreshold", 3}}}};
-  json::object redis_dep{
+                                     {"failureThreshold", 3}}},
+      {"volumeMounts", json::array{json::object{{"name", "data"}, {"mountPath", "/data"}}}}};
+  json::object redis_sts{
       {"apiVersion", "apps/v1"},
-      {"kind", "Deployment"},
+      {"kind", "StatefulSet"},
       {"metadata", metadata(s, redis_name(s), "redis")},
       {"spec",
        json::object{
            {"replicas", 1},
+           {"serviceName", redis_name(s)},
            {"selector", json::object{{"matchLabels", selector(s, "redis")}}},
            {"template",
             json::object{{"metadata", json::object{{"labels", labels(s, "redis")}}},
                          {"spec", json::object{{"enableServiceLinks", false},
-                                               {"containers", json::array{redis_container}}}}}}}}};
+                                               {"containers", json::array{redis_container}}}}}},
+           {"volumeClaimTemplates",
+            json::array{json::object{
+                {"metadata", json::object{{"name", "data"}}},
+                {"spec", json::object{
+                             {"accessModes", json::array{"ReadWriteOnce"}},
+                             {"resources",
+                              json::object{{"requests", json::object{{"storage", "1Gi"}}}}}}}}}}}}};
   json::object redis_svc{
       {"apiVersion", "v1"},
       {"kind", "Service"},
@@ -440,18 +454,19 @@ void gateway_files(Files& out, const Serving& s, const Sizing& z) {
                                          json::object{{"matchLabels", selector(s, "gateway")}}}}}},
                            {"ports", json::array{json::object{{"protocol", "TCP"},
                                                               {"port", kRedisPort}}}}}}}}}};
-  add_yaml(
-      out, s, "k8s/redis.yaml",
-      "Redis for state the gateway replicas will share (Deployment, Service, NetworkPolicy; not "
-      "read by this release's gateway)",
-      {redis_dep, redis_svc, redis_np},
-      "For state the gateway replicas must share (limits, budgets, cache entries), passed to\n"
-      "them as LLMCTL_REDIS_URL. Not wired yet: this release's gateway does not read it (those\n"
-      "stages come later, docs/GATEWAY.md); until then each replica enforces its own share of\n"
-      "max_concurrency. Ephemeral: no persistence, LRU at 256 MB.");
+  add_yaml(out, s, "k8s/redis.yaml",
+           "Redis the gateway replicas share for keys, limits and budgets (StatefulSet with a "
+           "volume, Service, NetworkPolicy)",
+           {redis_sts, redis_svc, redis_np},
+           "The gateway's governance store (gateway.yaml: governance.store: redis, its URL from\n"
+           "LLMCTL_REDIS_URL): virtual keys, rate-limit windows, budget reservations and spend,\n"
+           "shared by every replica. Append-only file on a 1Gi volume, noeviction: keys and spend\n"
+           "survive a restart and are never evicted. Unreachable Redis: rate limits fail open,\n"
+           "budgets fail closed (governance.fail_mode, docs/GATEWAY.md).");
 }
 
-json::value gateway_config(const Serving& s, const Sizing& z, const std::string& engine_url) {
+json::value gateway_config(const Serving& s, const Sizing& z, const std::string& engine_url,
+                           bool shared_redis) {
   json::array deployments;
   deployments.push_back(json::object{
       {"name", s.name + "-self-hosted"},
@@ -485,7 +500,7 @@ json::value gateway_config(const Serving& s, const Sizing& z, const std::string&
                                                {"total_ms", z.gateway_total_ms}}},
                      {"price", f.price->id}});
   }
-  return json::object{{"listen", fmt::format("0.0.0.0:{}", kGatewayPort)},
+  json::object config{{"listen", fmt::format("0.0.0.0:{}", kGatewayPort)},
                       {"workers", 0},
                       {"limits", json::object{{"max_body_bytes", 8 * 1024 * 1024},
                                               {"read_timeout_ms", 30000},
@@ -495,6 +510,9 @@ json::value gateway_config(const Serving& s, const Sizing& z, const std::string&
                       {"models", json::array{json::object{{"name", s.served_model_name},
                                                           {"max_attempts", s.fallback ? 2 : 1},
                                                           {"deployments", deployments}}}}};
+  if (shared_redis)
+    config["governance"] = json::object{{"store", "redis"}, {"redis_url_env", "LLMCTL_REDIS_URL"}};
+  return config;
 }
 
 }  // namespace llmctl::deploy::detail

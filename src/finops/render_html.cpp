@@ -136,14 +136,16 @@ std::string render_html(const Report& r) {
   h += fmt::format("<div class=muted>{} &middot; {} to {} ({:.1f} days)</div>", esc(r.source),
                    esc(r.period.start_ms ? iso_time(r.period.start_ms) : "-"),
                    esc(r.period.end_ms ? iso_time(r.period.end_ms) : "-"), r.period.days);
-  // Headline cards: spend, forecast, the best saving.
+  // Headline cards: spend, forecast, the best saving. The eye goes to the green card first, so it
+  // shows the largest saving that is an estimate; a ceiling (upper_bound) only when no estimate
+  // exists, and then as "up to".
   const WhatIf* best = nullptr;
-  double all_savings = 0;
-  for (const auto& w : r.what_if)
-    if (w.computed) {
-      if (!best || w.saving_usd > best->saving_usd) best = &w;
-      if (w.name != "idle_gpu") all_savings += w.saving_usd;
-    }
+  const WhatIf* best_ceiling = nullptr;
+  for (const auto& w : r.what_if) {
+    if (!w.computed || w.saving_usd <= 0) continue;
+    const WhatIf*& slot = w.upper_bound ? best_ceiling : best;
+    if (!slot || w.saving_usd > slot->saving_usd) slot = &w;
+  }
   h += "<div class=cards>";
   h += fmt::format("<div class=card>Spend<b>{}</b><span class=muted>{} requests</span></div>",
                    esc(usd(r.totals.cost_usd)), group_thousands(r.totals.requests));
@@ -151,11 +153,16 @@ std::string render_html(const Report& r) {
                    esc(r.forecast_month), esc(usd(r.forecast_usd)));
   if (best)
     h += fmt::format(
-        "<div class=\"card save\">Biggest saving<b>{}</b><span class=muted>{}{} "
-        "({:.1f}%, {}/month)</span></div>",
-        esc(usd(best->saving_usd)), esc(best->name),
-        best->assumption.starts_with("UPPER BOUND") ? ", upper bound" : "", best->saving_pct,
+        "<div class=\"card save\">Biggest saving<b>{}</b><span class=muted>{} ({:.1f}%, "
+        "{}/month)</span></div>",
+        esc(usd(best->saving_usd)), esc(best->name), best->saving_pct,
         esc(usd(best->monthly_saving_usd)));
+  else if (best_ceiling)
+    h += fmt::format(
+        "<div class=\"card save\">Possible saving<b>up to {}</b><span class=muted>{}, a ceiling: "
+        "see its assumption ({:.1f}%, {}/month)</span></div>",
+        esc(usd(best_ceiling->saving_usd)), esc(best_ceiling->name), best_ceiling->saving_pct,
+        esc(usd(best_ceiling->monthly_saving_usd)));
   h += "</div>";
 
   if (!r.what_if.empty()) {
@@ -167,15 +174,15 @@ std::string render_html(const Report& r) {
         h += fmt::format("<p><b>{}</b> <span class=muted>not computed: {}</span></p>", esc(w.name),
                          esc(w.missing));
       } else {
-        h += fmt::format("<p><b>{}</b>: saves <b>{}</b> ({:.1f}%, {}/month)</p>", esc(w.name),
-                         esc(usd(w.saving_usd)), w.saving_pct, esc(usd(w.monthly_saving_usd)));
+        h += fmt::format("<p><b>{}</b>: saves <b>{}{}</b> ({:.1f}%, {}/month)</p>", esc(w.name),
+                         w.upper_bound ? "up to " : "", esc(usd(w.saving_usd)), w.saving_pct,
+                         esc(usd(w.monthly_saving_usd)));
         for (const auto& e : w.evidence) h += "<p class=muted>" + esc(e) + "</p>";
         h += "<p><i>Assumes</i> " + esc(w.assumption) + "</p>";
         h += "<p><i>Risk</i> " + esc(w.risk) + "</p>";
       }
       h += "</div>";
     }
-    (void)all_savings;
   }
 
   h += "<h2>Daily spend</h2>" + daily_chart(r);

@@ -90,6 +90,9 @@ struct WhatIf {
   double saving_usd = 0;          // over the analysed period
   double saving_pct = 0;          // of the period's total spend
   double monthly_saving_usd = 0;  // scaled to 30 days
+  // The saving is a ceiling, not an estimate (batch_api when nothing marks which requests may
+  // wait: every non-streaming one is counted). Headlines prefer a saving that is not.
+  bool upper_bound = false;
   std::string assumption;
   std::string risk;
   std::string missing;

@@ -384,6 +384,7 @@ WhatIf batch_api(const UsageTable& t, const catalog::Catalog& c, const Report& r
   w.name = "batch_api";
   w.computed = true;
   w.saving_usd = std::max(0.0, saving);
+  w.upper_bound = upper_bound;
   w.assumption = assumption;
   w.risk = risk;
   w.evidence.push_back(

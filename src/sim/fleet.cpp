@@ -726,8 +726,10 @@ Result<SimResult> Fleet::run() {
         add_replica(e.a, now, false);
         break;
     }
-    if (hooks_.progress && expected > 0 && completed_ + dropped_ >= next_progress) {
-      hooks_.progress(static_cast<double>(completed_ + dropped_) / static_cast<double>(expected));
+    if (expected > 0 && completed_ + dropped_ >= next_progress) {
+      if (hooks_.progress)
+        hooks_.progress(static_cast<double>(completed_ + dropped_) / static_cast<double>(expected));
+      if (hooks_.cancelled && hooks_.cancelled()) return Error{hooks_.cancelled_message};
       next_progress += std::max<long long>(1, expected / 1000);
     }
   }

@@ -150,6 +150,10 @@ struct SimResult {
 struct RunHooks {
   // Called now and then with the share of requests done (0..1). Optional.
   std::function<void(double)> progress;
+  // Asked as often as progress is reported; true stops the run, which then returns an error
+  // whose message is `cancelled_message`. Optional.
+  std::function<bool()> cancelled;
+  std::string cancelled_message = "cancelled";
 };
 
 // Runs the scenario. Errors name the field at fault ("pools[0].tp: ...").

@@ -60,7 +60,7 @@ test('deploy: the issue\'s request, with the model named, plans, picks and dry-r
   assert.equal(code, 0, JSON.stringify(a));
   assert.equal(a.script, 'deploy');
   assert.deepEqual(a.steps.map((s) => [s.tool, s.status]),
-    [['plan', 'ok'], ['deploy', 'ok'], ['simulate', 'not-available']]);
+    [['plan', 'ok'], ['deploy', 'ok'], ['simulate', 'ok']]);
   // The workload profile is the trace's, computed here independently.
   const az = azureConv();
   assert.deepEqual(a.spec.traffic.input_tokens, { mean: az.in_mean, p95: az.in_p95 });
@@ -79,7 +79,17 @@ test('deploy: the issue\'s request, with the model named, plans, picks and dry-r
   assert.ok(a.because.length >= 3);
   assert.ok(a.apply.some((l) => l.startsWith('kubectl apply -f deploy/k8s/')));
   assert.ok(a.watch.some((w) => w.startsWith('alert ServingKVCacheNearlyFull')));
-  assert.ok(a.notes.some((n) => /`llmctl simulate` is not yet available/.test(n)));
+  // The option simulated at the peak, with the plan's replicas: the same numbers as the CLI's.
+  const sh = self.self_hosted;
+  const sim = JSON.parse(execFileSync(llmctl, ['simulate', '--model', self.model, '--gpu', sh.gpu,
+    '--engine', sh.engine, '--dtype', sh.dtype, '--tp', String(sh.tp), '--pp', String(sh.pp),
+    '--replicas', String(sh.replicas.peak), '--qps', '20', '--router', 'least_outstanding',
+    '--input-tokens', String(az.in_mean), '--input-p95', String(az.in_p95),
+    '--output-tokens', String(az.out_mean), '--output-p95', String(az.out_p95),
+    '--requests', '600', '--step-jitter', '0.05', '--seed', '1', '--format', 'json'], { encoding: 'utf8' }));
+  assert.equal(a.numbers.simulated_ttft_p95_ms_at_peak, sim.ttft_ms.p95);
+  assert.equal(a.numbers.simulated_tpot_p95_ms_at_peak, sim.tpot_ms.p95);
+  assert.ok(a.because.some((b) => b.startsWith('simulated at the peak (600 requests')));
   assert.equal(a.complete, true);
 });
 
@@ -182,7 +192,9 @@ test('scale: GPUs and cost at the target and today, from the same GPU, engine an
   assert.equal(a.numbers.current_gpus, Math.ceil(20 / perReplica) * gpusPerReplica);
   assert.ok(a.numbers.gpus > a.numbers.current_gpus);
   assert.match(a.headline, /from \d+ GPUs/);
-  assert.ok(a.notes.some((n) => /`llmctl simulate` is not yet available/.test(n)));
+  assert.equal(a.steps.at(-1).tool, 'simulate');
+  assert.equal(a.steps.at(-1).status, 'ok');
+  assert.ok(a.numbers.simulated_ttft_p95_ms_at_peak > 0);
 });
 
 test('missing values: listed as flags off a terminal (exit 2), answered when passed', () => {

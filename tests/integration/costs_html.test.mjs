@@ -74,6 +74,17 @@ test('the HTML report renders in headless Chromium, with its charts', () => {
   assert.match(dom.stdout, /<h1>LLM costs<\/h1>/);
   assert.match(dom.stdout, /aria-label="Daily spend"/);
   assert.match(dom.stdout, /aria-label="What-if savings"/);
+  // The green headline card shows the largest saving that is an estimate, never the batch API's
+  // ceiling (every non-streaming request counted as batchable), which this log also has.
+  const j = JSON.parse(execFileSync(llmctl, ['costs', '--db', db, '--what-if', '--anomalies', '--by',
+    'team,model', '--format', 'json'], { encoding: 'utf8' }));
+  const estimates = j.what_if.filter((w) => w.computed !== false && w.saving_usd > 0 &&
+    !String(w.assumption).startsWith('UPPER BOUND'));
+  assert.ok(j.what_if.some((w) => String(w.assumption).startsWith('UPPER BOUND')), 'no ceiling in the fixture');
+  const best = estimates.reduce((a, b) => (b.saving_usd > a.saving_usd ? b : a));
+  const card = dom.stdout.match(/<div class="card save">Biggest saving<b>([^<]*)<\/b><span class="muted">([^ ]+) /);
+  assert.ok(card, 'no headline saving card');
+  assert.equal(card[2], best.name);
   const bars = (dom.stdout.match(/<rect /g) || []).length;
   assert.ok(bars >= 30, `only ${bars} bars in the DOM`);
   const s = spawnSync('chromium', [...flags, '--window-size=1000,2200', `--screenshot=${shot}`, url],

@@ -45,6 +45,9 @@ gateway_check() {
   local label=$1 config=$2 envs=()
   while read -r var; do envs+=("$var=test-key"); done < <(
     sed -n 's/^ *api_key_env: *\([A-Z0-9_]*\).*/\1/p' "$config" | sort -u)
+  # The shared governance store's URL (k8s with several gateway replicas): the Service's address.
+  while read -r var; do envs+=("$var=redis://127.0.0.1:6379"); done < <(
+    sed -n 's/^ *redis_url_env: *\([A-Z0-9_]*\).*/\1/p' "$config" | sort -u)
   if env "${envs[@]}" "$LLMCTL" gateway --config "$config" --check >"$work/gw.out" 2>&1; then
     ok
   else
@@ -129,7 +132,7 @@ if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
       continue
     fi
     gateway_check "$label" "$out/gateway/gateway.yaml"
-    if grep -Eq '^ *(budgets?|redis[a-z_]*):' "$out/gateway/gateway.yaml"; then
+    if grep -Eq '^ *(budgets?|redis):' "$out/gateway/gateway.yaml"; then
       fail "$label: the gateway config has a section the gateway does not read"
     else
       ok

@@ -23,6 +23,7 @@ const MODELS = {
   'v1/ConfigMap': ['kubernetes-models', 'v1/ConfigMap'],
   'v1/PersistentVolumeClaim': ['kubernetes-models', 'v1/PersistentVolumeClaim'],
   'apps/v1/Deployment': ['kubernetes-models', 'apps/v1/Deployment'],
+  'apps/v1/StatefulSet': ['kubernetes-models', 'apps/v1/StatefulSet'],
   'policy/v1/PodDisruptionBudget': ['kubernetes-models', 'policy/v1/PodDisruptionBudget'],
   'networking.k8s.io/v1/NetworkPolicy': ['kubernetes-models', 'networking.k8s.io/v1/NetworkPolicy'],
   'keda.sh/v1alpha1/ScaledObject': ['@kubernetes-models/keda', 'keda.sh/v1alpha1/ScaledObject'],
@@ -129,6 +130,28 @@ test('scale to zero carries the cold-start budget, and one gateway replica needs
   assert.equal(so.metadata.annotations['llmctl.io/cold-start-budget'], '1800');
   for (const t of so.spec.triggers) assert.equal(t.metadata.metricName, undefined);
   assert.ok(!fs.existsSync(path.join(dir, 'k8s', 'redis.yaml')));
+});
+
+test('several gateway replicas share keys, limits and budgets through the Redis beside them', () => {
+  const dir = k8sBundles.rag;
+  const gw = yaml.load(fs.readFileSync(path.join(dir, 'gateway', 'gateway.yaml'), 'utf8'));
+  assert.deepEqual(gw.governance, { store: 'redis', redis_url_env: 'LLMCTL_REDIS_URL' });
+  const dep = yaml.load(fs.readFileSync(path.join(dir, 'k8s', 'gateway-deployment.yaml'), 'utf8'));
+  assert.ok(dep.spec.replicas > 1);
+  const docs = yaml.loadAll(fs.readFileSync(path.join(dir, 'k8s', 'redis.yaml'), 'utf8'));
+  const sts = docs.find((d) => d.kind === 'StatefulSet');
+  const svc = docs.find((d) => d.kind === 'Service');
+  const env = dep.spec.template.spec.containers[0].env.find((e) => e.name === 'LLMCTL_REDIS_URL');
+  assert.equal(env.value, `redis://${svc.metadata.name}:${svc.spec.ports[0].port}`);
+  // Keys and spend must survive a restart and never be evicted.
+  const args = sts.spec.template.spec.containers[0].args;
+  assert.equal(args[args.indexOf('--appendonly') + 1], 'yes');
+  assert.equal(args[args.indexOf('--maxmemory-policy') + 1], 'noeviction');
+  assert.equal(sts.spec.volumeClaimTemplates[0].metadata.name,
+               sts.spec.template.spec.containers[0].volumeMounts[0].name);
+  // One replica keeps its own SQLite: no governance section, no Redis.
+  const one = yaml.load(fs.readFileSync(path.join(k8sBundles['rag-scale-to-zero'], 'gateway', 'gateway.yaml'), 'utf8'));
+  assert.equal(one.governance, undefined);
 });
 
 test('other targets generate parseable files', () => {

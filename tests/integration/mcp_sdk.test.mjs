@@ -102,6 +102,10 @@ const cases = [
     what_if: true, anomalies: true },
   ['costs', '--input', 'tests/data/costs/litellm_spend_logs.json', '--input-format', 'litellm', '--by', 'model,user',
     '--what-if', '--anomalies']],
+  ['simulate', { model: 'llama-3.1-8b', gpu: 'l4', engine: 'vllm', replicas: 2, qps: 4, input_tokens: 800,
+    output_tokens: 200, requests: 400, seed: 7, slo_ttft_ms: 1000 },
+  ['simulate', '--model', 'llama-3.1-8b', '--gpu', 'l4', '--engine', 'vllm', '--replicas', '2', '--qps', '4',
+    '--input-tokens', '800', '--output-tokens', '200', '--requests', '400', '--seed', '7', '--slo-ttft-ms', '1000']],
   // summary.now_s is the moment of the call: the two runs differ there and only there.
   ['monitor', { metrics_files: ['tests/data/agent/vllm_metrics.prom'], gpu: 'h100-sxm' },
     ['monitor', '--metrics-file', 'tests/data/agent/vllm_metrics.prom', '--gpu', 'h100-sxm', '--fail-on', 'none'],

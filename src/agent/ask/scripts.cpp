@@ -34,12 +34,6 @@ std::string slot_or(const Slots& s, const std::string& key, const std::string& f
 
 const std::vector<PendingTool>& pending_tools() {
   static const std::vector<PendingTool> tools = {
-      {"simulate", "llmctl simulate",
-       "checks the SLO under bursty arrivals, autoscaling lag and routing by simulating the fleet",
-       [](const Slots& s) {
-         return json::object{{"model", slot_or(s, "model")},
-                             {"qps", std::stod(slot_or(s, "target_qps", slot_or(s, "qps", "1")))}};
-       }},
       {"costs", "llmctl costs",
        "attributes spend by team, feature and model from the gateway's request log or provider "
        "exports, and finds caching, batching and model-tiering savings",
@@ -148,12 +142,6 @@ const json::object* pending(Answer& a, const Registry& tools, const ToolEnv& env
     return o;
   }
   return nullptr;
-}
-
-void pending(Answer& a, const Registry& tools, const ToolEnv& env, const std::string& name,
-             const Slots& slots) {
-  json::value out;
-  pending(a, tools, env, name, slots, out);
 }
 
 // Token lengths: stated, or the measured profile of the app type.
@@ -290,6 +278,68 @@ void apply_and_watch(Answer& a, const json::object& bundle, const std::string& t
   }
 }
 
+// The plan's best self-hosted option, simulated at the peak the plan sized it for: the same
+// replicas (without the spare), lengths and SLOs, with queueing, bursts and prefill/decode
+// interference that the plan's analytic check averages away. Adds the simulated p95s next to the
+// plan's and says when the simulation disagrees with the plan's verdict.
+void simulate_option(Answer& a, const Registry& tools, const ToolEnv& env, const json::object& self,
+                     const Slots& s, const Lengths& l, double peak_qps) {
+  if (!tools.find("simulate") || peak_qps <= 0) return;
+  const json::object& sh = self.at("self_hosted").as_object();
+  const json::object& replicas = sh.at("replicas").as_object();
+  const long long peak_replicas = static_cast<long long>(at_num(replicas, "peak"));
+  json::object args{
+      {"model", at_str(self, "model")},
+      {"gpu", at_str(sh, "gpu")},
+      {"engine", at_str(sh, "engine")},
+      {"dtype", at_str(sh, "dtype")},
+      {"tp", static_cast<long long>(at_num(sh, "tp"))},
+      {"pp", static_cast<long long>(at_num(sh, "pp"))},
+      {"replicas", std::max<long long>(1, peak_replicas)},
+      {"qps", peak_qps},
+      {"router", "least_outstanding"},
+      {"input_tokens", static_cast<long long>(l.in_mean + 0.5)},
+      {"output_tokens", static_cast<long long>(l.out_mean + 0.5)},
+      // Thirty seconds of peak traffic, at least 500 and at most 3,000 requests.
+      {"requests", std::clamp<long long>(static_cast<long long>(peak_qps * 30), 500, 3000)},
+      {"step_jitter", 0.05},
+      {"seed", 1}};
+  if (l.in_p95 > l.in_mean) args["input_p95"] = static_cast<long long>(l.in_p95 + 0.5);
+  if (l.out_p95 > l.out_mean) args["output_p95"] = static_cast<long long>(l.out_p95 + 0.5);
+  if (s.count("ttft_ms")) args["slo_ttft_ms"] = std::stod(s.at("ttft_ms"));
+  if (s.count("tpot_ms")) args["slo_tpot_ms"] = std::stod(s.at("tpot_ms"));
+  json::value out;
+  const json::object* r = call(a, tools, env, "simulate", args, out);
+  if (!r) return;
+  const double ttft_p95 = at_num(r->at("ttft_ms").as_object(), "p95");
+  const double tpot_p95 = at_num(r->at("tpot_ms").as_object(), "p95");
+  a.numbers["simulated_ttft_p95_ms_at_peak"] = ttft_p95;
+  a.numbers["simulated_tpot_p95_ms_at_peak"] = tpot_p95;
+  std::string slo;
+  const json::value* att = r->if_contains("slo_attainment");
+  if (att && att->is_number()) {
+    a.numbers["simulated_slo_attainment"] = att->to_number<double>();
+    slo = fmt::format(", {:.1f}% of requests within the SLO", att->to_number<double>() * 100);
+  }
+  a.steps.back().summary =
+      fmt::format("{} replicas at {} req/s: p95 TTFT {} ms, p95 TPOT {} ms{}", peak_replicas,
+                  plain(peak_qps), format_sig(ttft_p95), format_sig(tpot_p95), slo);
+  a.because.push_back(fmt::format(
+      "simulated at the peak ({} requests, Poisson arrivals, the plan's {} replicas): p95 TTFT "
+      "{} ms and TPOT {} ms, against the plan's {} and {} ms{}",
+      static_cast<long long>(at_num(*r, "requests")), peak_replicas, format_sig(ttft_p95),
+      format_sig(tpot_p95), format_sig(at_num(sh.at("at_peak").as_object(), "ttft_p95_ms")),
+      format_sig(at_num(sh.at("at_peak").as_object(), "tpot_p95_ms")), slo));
+  const bool ttft_miss = s.count("ttft_ms") && ttft_p95 > std::stod(s.at("ttft_ms"));
+  const bool tpot_miss = s.count("tpot_ms") && tpot_p95 > std::stod(s.at("tpot_ms"));
+  if (ttft_miss || tpot_miss)
+    a.notes.push_back(fmt::format(
+        "the simulation puts the p95 {} over the SLO at the peak with {} replicas: keep the "
+        "spare replica in service at the peak, or size with `llmctl simulate --replicas N` "
+        "until it fits",
+        ttft_miss ? "TTFT" : "TPOT", peak_replicas));
+}
+
 double average_or_peak(const Slots& s, const std::string& key) { return std::stod(s.at(key)); }
 
 Answer deploy_script(const Slots& s, const Registry& tools, const ToolEnv& env,
@@ -363,7 +413,7 @@ Answer deploy_script(const Slots& s, const Registry& tools, const ToolEnv& env,
                                 group_thousands(static_cast<long long>(
                                     a.numbers["kv_cache_tokens_per_replica"].as_double()))));
   for (const auto& n : strings_of(*bundle, "notes")) a.notes.push_back(n);
-  pending(a, tools, env, "simulate", s);
+  simulate_option(a, tools, env, *self, s, l, qps);
   return a;
 }
 
@@ -630,7 +680,7 @@ Answer scale_script(const Slots& s, const Registry& tools, const ToolEnv& env, c
       "fleet)");
   a.watch.push_back(fmt::format("per-replica load: one replica holds {} req/s within the SLO",
                                 format_sig(a.numbers["replica_capacity_qps"].as_double())));
-  pending(a, tools, env, "simulate", s);
+  simulate_option(a, tools, env, *self, s, l, target);
   return a;
 }
 

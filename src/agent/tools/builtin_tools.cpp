@@ -8,6 +8,7 @@
 #include "agent/tools/monitor_tool.h"
 #include "agent/tools/perf_tool.h"
 #include "agent/tools/plan_tool.h"
+#include "agent/tools/simulate_tool.h"
 
 namespace llmctl::agent {
 
@@ -15,6 +16,7 @@ const Registry& builtin_tools() {
   static const Registry registry = [] {
     Registry r;
     r.add(perf_tool());
+    r.add(simulate_tool());
     r.add(plan_tool());
     r.add(deploy_tool());
     r.add(audit_tool());
