@@ -106,7 +106,131 @@ std::optional<Reject> Pipeline::run(RequestContext& ctx, const Config& config) c
   return std::nullopt;
 }
 
+namespace {
+
+bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::size_t skip_ws(std::string_view s, std::size_t i) {
+  while (i < s.size() && is_ws(s[i])) ++i;
+  return i;
+}
+
+// One past the closing quote of the string that opens at s[i]; npos when unterminated.
+std::size_t string_end(std::string_view s, std::size_t i, bool& escaped) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      escaped = true;
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// One past the end of the JSON value that starts at s[i]; npos when malformed.
+std::size_t value_end(std::string_view s, std::size_t i) {
+  if (i >= s.size()) return std::string_view::npos;
+  bool escaped = false;
+  if (s[i] == '"') return string_end(s, i, escaped);
+  if (s[i] == '{' || s[i] == '[') {
+    int depth = 0;
+    while (i < s.size()) {
+      const char c = s[i];
+      if (c == '"') {
+        i = string_end(s, i, escaped);
+        if (i == std::string_view::npos) return i;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if ((c == '}' || c == ']') && --depth == 0) return i + 1;
+      ++i;
+    }
+    return std::string_view::npos;
+  }
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !is_ws(s[i])) ++i;
+  return i;
+}
+
+// The top-level members of a JSON object text that the upstream body rewrites.
+struct TopLevel {
+  std::size_t open = 0;         // just after the object's '{'
+  std::size_t model_begin = 0;  // the `model` value's token (quotes included)
+  std::size_t model_end = 0;
+  int models = 0;          // how many `model` members
+  int stream_options = 0;  // how many `stream_options` members
+};
+
+// Scans the client's body (already parsed, so valid JSON) for its top-level `model` and
+// `stream_options` members. Nullopt for anything the splice does not handle: a key with an
+// escape sequence (it could spell either name), trailing bytes.
+std::optional<TopLevel> scan_top_level(std::string_view s) {
+  TopLevel t;
+  std::size_t i = skip_ws(s, 0);
+  if (i >= s.size() || s[i] != '{') return std::nullopt;
+  t.open = i + 1;
+  i = skip_ws(s, i + 1);
+  if (i < s.size() && s[i] == '}') return std::nullopt;
+  while (true) {
+    if (i >= s.size() || s[i] != '"') return std::nullopt;
+    bool escaped = false;
+    const std::size_t key_end = string_end(s, i, escaped);
+    if (key_end == std::string_view::npos || escaped) return std::nullopt;
+    const std::string_view key = s.substr(i + 1, key_end - i - 2);
+    i = skip_ws(s, key_end);
+    if (i >= s.size() || s[i] != ':') return std::nullopt;
+    i = skip_ws(s, i + 1);
+    const std::size_t end = value_end(s, i);
+    if (end == std::string_view::npos) return std::nullopt;
+    if (key == "model") {
+      ++t.models;
+      t.model_begin = i;
+      t.model_end = end;
+    } else if (key == "stream_options") {
+      ++t.stream_options;
+    }
+    i = skip_ws(s, end);
+    if (i < s.size() && s[i] == ',') {
+      i = skip_ws(s, i + 1);
+      continue;
+    }
+    if (i < s.size() && s[i] == '}') break;
+    return std::nullopt;
+  }
+  if (skip_ws(s, i + 1) != s.size()) return std::nullopt;
+  return t;
+}
+
+// The client's bytes with only the `model` value replaced (and, for a stream whose client did
+// not set stream_options, `"stream_options":{"include_usage":true}` added first): no parse,
+// copy or re-serialisation of the rest. Nullopt when the body needs the general path.
+std::optional<std::string> splice_upstream_body(const RequestContext& ctx,
+                                                const Deployment& deployment) {
+  std::optional<TopLevel> t = scan_top_level(ctx.raw_body);
+  if (!t || t->models != 1 || ctx.raw_body[t->model_begin] != '"') return std::nullopt;
+  std::string_view insert;
+  if (ctx.stream && !ctx.client_wants_usage) {
+    if (t->stream_options != 0) return std::nullopt;  // the client's object needs a field set
+    insert = R"("stream_options":{"include_usage":true},)";
+  } else if (ctx.stream && t->stream_options != 1) {
+    return std::nullopt;
+  }
+  const std::string_view raw = ctx.raw_body;
+  const std::string model = json::serialize(json::string_view(deployment.model));
+  std::string out;
+  out.reserve(raw.size() + insert.size() + model.size());
+  out.append(raw.substr(0, t->open));
+  out.append(insert);
+  out.append(raw.substr(t->open, t->model_begin - t->open));
+  out.append(model);
+  out.append(raw.substr(t->model_end));
+  return out;
+}
+
+}  // namespace
+
 std::string upstream_body(const RequestContext& ctx, const Deployment& deployment) {
+  if (auto spliced = splice_upstream_body(ctx, deployment)) return std::move(*spliced);
   json::object o = ctx.body.as_object();  // copy: the context stays as the client sent it
   o["model"] = deployment.model;
   if (ctx.stream) {

@@ -49,6 +49,16 @@ asio::awaitable<error_code> UpstreamConnection::connect(const Deployment& d,
   co_return error_code{};
 }
 
+asio::awaitable<error_code> UpstreamConnection::write(std::string_view head, std::string_view body,
+                                                      std::chrono::milliseconds timeout) {
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head.data(), head.size()),
+                                                  asio::buffer(body.data(), body.size())};
+  if (!tls_) co_return co_await net::write_all(*plain_, buffers, timeout);
+  lowest().expires_after(timeout);
+  auto [ec, n] = co_await asio::async_write(*tls_, buffers, use_nothrow);
+  co_return ec;
+}
+
 asio::awaitable<error_code> UpstreamConnection::write(http::request<http::string_body>& req,
                                                       std::chrono::milliseconds timeout) {
   lowest().expires_after(timeout);
@@ -77,6 +87,16 @@ asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_bod
     ResponseParser& parser, char* data, std::size_t size, std::chrono::milliseconds timeout) {
   parser.get().body().data = data;
   parser.get().body().size = size;
+  // What the last read brought beyond the headers (a whole small answer, usually) is parsed
+  // from the buffer without another asynchronous read.
+  if (buffer_.size() > 0 && !parser.is_done()) {
+    error_code pec;
+    const std::size_t used = parser.put(buffer_.data(), pec);
+    buffer_.consume(used);
+    if (pec == http::error::need_buffer || pec == http::error::need_more) pec = {};
+    const std::size_t got = size - parser.get().body().size;
+    if (pec || got > 0 || parser.is_done()) co_return std::pair{pec, got};
+  }
   lowest().expires_after(timeout);
   error_code ec;
   if (tls_)

@@ -39,6 +39,11 @@ class UpstreamConnection {
   // Resolves, connects and (https) handshakes within `timeout`.
   asio::awaitable<boost::system::error_code> connect(const Deployment& d, tcp::resolver& resolver,
                                                      std::chrono::milliseconds timeout);
+  // Writes a request: `head` (request line, headers, blank line) and `body`, in one write when
+  // the socket takes it (plain TCP: net::write_all, no timer unless the socket is full).
+  asio::awaitable<boost::system::error_code> write(std::string_view head, std::string_view body,
+                                                   std::chrono::milliseconds timeout);
+  // A Beast message (health checks: off the request path).
   asio::awaitable<boost::system::error_code> write(http::request<http::string_body>& req,
                                                    std::chrono::milliseconds timeout);
   asio::awaitable<boost::system::error_code> read_header(ResponseParser& parser,

@@ -4,9 +4,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <cerrno>
+#include <charconv>
 #include <ctime>
 
 namespace llmctl::net {
@@ -16,17 +19,6 @@ using namespace std::chrono_literals;
 // ---- Exchange ----
 
 namespace {
-template <typename Message>
-void set_common(Message& m, std::string_view content_type, const ExtraHeaders& h, bool keep_alive) {
-  m.set(http::field::server, "llmctl");
-  if (!content_type.empty()) m.set(http::field::content_type, content_type);
-  if (!h.request_id.empty()) m.set("x-request-id", h.request_id);
-  if (!h.deployment.empty()) m.set("x-llmctl-deployment", h.deployment);
-  if (!h.retry_after.empty()) m.set(http::field::retry_after, h.retry_after);
-  if (!h.cache_control.empty()) m.set(http::field::cache_control, h.cache_control);
-  m.keep_alive(keep_alive);
-}
-
 // Reads and discards what a client still sends after a rejected request (up to 64 MiB, 1 s of
 // silence ends it), so it reads our answer instead of a reset. A coroutine of its own so its
 // buffer lives only while draining, not in every session's frame (1,000 open streams would
@@ -41,61 +33,191 @@ asio::awaitable<void> drain_rejected(beast::tcp_stream& stream) {
     drained += dn;
   }
 }
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+void append_decimal(std::string& out, std::size_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  out.append(digits, end);
+}
+
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
 }  // namespace
+
+void append_response_head(std::string& out, const ResponseHead& h) {
+  // A field the handler's extra headers name again is theirs (Beast's set() replaced it).
+  auto overridden = [&](std::string_view name) {
+    if (!h.more) return false;
+    for (const auto& [n, v] : *h.more)
+      if (beast::iequals(n, name)) return true;
+    return false;
+  };
+  auto field = [&](std::string_view name, std::string_view value) {
+    if (!value.empty() && !overridden(name)) append_field(out, name, value);
+  };
+  out.append(h.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  append_decimal(out, h.status);
+  out.push_back(' ');
+  const std::string_view reason = http::obsolete_reason(http::int_to_status(h.status));
+  out.append(reason.data(), reason.size());
+  out.append(kCrlf);
+  field("Server", "llmctl");
+  field("Content-Type", h.content_type);
+  field("x-request-id", h.extra.request_id);
+  field("x-llmctl-deployment", h.extra.deployment);
+  field("Retry-After", h.extra.retry_after);
+  field("Cache-Control", h.extra.cache_control);
+  // HTTP/1.1 keeps the connection unless told; HTTP/1.0 closes it unless told.
+  if (h.version == 10 && h.keep_alive) field("Connection", "keep-alive");
+  if (h.version != 10 && !h.keep_alive) field("Connection", "close");
+  if (h.more) {
+    const HeaderList& more = *h.more;
+    for (std::size_t i = 0; i < more.size(); ++i) {
+      bool later = false;  // set() twice: the last value stays
+      for (std::size_t j = i + 1; j < more.size() && !later; ++j)
+        later = beast::iequals(more[i].first, more[j].first);
+      if (!later) append_field(out, more[i].first, more[i].second);
+    }
+  }
+  if (h.content_length) {
+    out.append("Content-Length: ");
+    append_decimal(out, *h.content_length);
+    out.append(kCrlf);
+  } else {
+    out.append("Transfer-Encoding: chunked\r\n");
+  }
+  out.append(kCrlf);
+}
+
+asio::awaitable<boost::system::error_code> write_all(beast::tcp_stream& stream,
+                                                     std::span<const asio::const_buffer> buffers,
+                                                     std::chrono::milliseconds timeout) {
+  constexpr std::size_t kMaxBuffers = 8;
+  iovec iov[kMaxBuffers];
+  std::size_t count = 0, total = 0;
+  for (const auto& b : buffers) {
+    if (b.size() == 0) continue;
+    if (count == kMaxBuffers)  // a programming error: more pieces than iovecs
+      co_return boost::system::error_code(asio::error::invalid_argument);
+    iov[count].iov_base = const_cast<void*>(b.data());
+    iov[count].iov_len = b.size();
+    ++count;
+    total += b.size();
+  }
+  if (total == 0) co_return boost::system::error_code{};
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = count;
+  ssize_t n;
+  do {
+    n = ::sendmsg(stream.socket().native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(total)) co_return boost::system::error_code{};
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    co_return boost::system::error_code(errno, boost::system::system_category());
+  // The socket's buffer is full: the rest waits for it, with the deadline.
+  std::size_t skip = n > 0 ? static_cast<std::size_t>(n) : 0;
+  std::array<asio::const_buffer, kMaxBuffers> rest;
+  std::size_t left = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (skip >= iov[i].iov_len) {
+      skip -= iov[i].iov_len;
+      continue;
+    }
+    rest[left++] =
+        asio::const_buffer(static_cast<const char*>(iov[i].iov_base) + skip, iov[i].iov_len - skip);
+    skip = 0;
+  }
+  stream.expires_after(timeout);
+  auto [ec, written] = co_await asio::async_write(
+      stream, std::span<const asio::const_buffer>(rest.data(), left), use_nothrow);
+  stream.expires_never();
+  co_return ec;
+}
+
+ResponseHead Exchange::head(unsigned status, std::string_view content_type,
+                            const ExtraHeaders& h) const {
+  return ResponseHead{.status = status,
+                      .version = req_.version() == 10 ? 10u : 11u,
+                      .content_type = content_type,
+                      .extra = h,
+                      .more = more_headers_,
+                      .keep_alive = keep_alive_};
+}
+
+asio::awaitable<bool> Exchange::send(std::span<const asio::const_buffer> buffers) {
+  const boost::system::error_code ec =
+      co_await write_all(stream_, buffers, std::chrono::milliseconds(limits_.write_timeout_ms));
+  if (ec) keep_alive_ = false;
+  co_return !ec;
+}
 
 asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view content_type,
                                         std::string body, ExtraHeaders headers) {
-  http::response<http::string_body> res{static_cast<http::status>(status), req_.version()};
   std::string_view ctype = content_type;
   if (error_filter_ && status >= 400) {
     body = error_filter_(status, std::move(body));
     ctype = "application/json";
   }
-  set_common(res, ctype, headers, keep_alive_);
-  if (more_headers_)
-    for (const auto& [name, value] : *more_headers_) res.set(name, value);
-  res.body() = std::move(body);
-  res.prepare_payload();
+  ResponseHead h = head(status, ctype, headers);
+  h.content_length = body.size();
+  head_.clear();
+  append_response_head(head_, h);
   started_ = true;
-  stream_.expires_after(std::chrono::milliseconds(limits_.write_timeout_ms));
-  auto [ec, n] = co_await http::async_write(stream_, res, use_nothrow);
-  stream_.expires_never();
-  if (ec) keep_alive_ = false;
-  co_return !ec;
+  head_pending_ = false;
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body)};
+  co_return co_await send(buffers);
+}
+
+void Exchange::begin_chunked_with_next_write(unsigned status, std::string_view content_type,
+                                             ExtraHeaders headers) {
+  head_.clear();
+  append_response_head(head_, head(status, content_type, headers));
+  started_ = true;
+  head_pending_ = true;
 }
 
 asio::awaitable<bool> Exchange::begin_chunked(unsigned status, std::string_view content_type,
                                               ExtraHeaders headers) {
-  http::response<http::empty_body> res{static_cast<http::status>(status), req_.version()};
-  set_common(res, content_type, headers, keep_alive_);
-  if (more_headers_)
-    for (const auto& [name, value] : *more_headers_) res.set(name, value);
-  res.chunked(true);
-  http::response_serializer<http::empty_body> sr{res};
-  started_ = true;
-  stream_.expires_after(std::chrono::milliseconds(limits_.write_timeout_ms));
-  auto [ec, n] = co_await http::async_write_header(stream_, sr, use_nothrow);
-  stream_.expires_never();
-  if (ec) keep_alive_ = false;
-  co_return !ec;
+  begin_chunked_with_next_write(status, content_type, headers);
+  head_pending_ = false;
+  const std::array<asio::const_buffer, 1> buffers{asio::buffer(head_)};
+  co_return co_await send(buffers);
+}
+
+asio::awaitable<bool> Exchange::write_chunks(std::string_view data, bool last) {
+  char size_line[24];  // hex size and CRLF
+  std::size_t size_len = 0;
+  if (!data.empty()) {
+    auto [end, ec] = std::to_chars(size_line, size_line + 20, data.size(), 16);
+    end[0] = '\r';
+    end[1] = '\n';
+    size_len = static_cast<std::size_t>(end + 2 - size_line);
+  }
+  const std::string_view pending = head_pending_ ? std::string_view(head_) : std::string_view();
+  head_pending_ = false;
+  const std::array<asio::const_buffer, 5> buffers{
+      asio::buffer(pending.data(), pending.size()), asio::buffer(size_line, size_len),
+      asio::buffer(data.data(), data.size()),
+      data.empty() ? asio::const_buffer() : asio::buffer(kCrlf.data(), kCrlf.size()),
+      last ? asio::buffer(kLastChunk.data(), kLastChunk.size()) : asio::const_buffer()};
+  co_return co_await send(buffers);
 }
 
 asio::awaitable<bool> Exchange::chunk(std::string_view data) {
-  if (data.empty()) co_return true;  // an empty chunk would end the body
-  stream_.expires_after(std::chrono::milliseconds(limits_.write_timeout_ms));
-  auto [ec, n] = co_await asio::async_write(
-      stream_, http::make_chunk(asio::const_buffer(data.data(), data.size())), use_nothrow);
-  stream_.expires_never();
-  if (ec) keep_alive_ = false;
-  co_return !ec;
+  if (data.empty() && !head_pending_) co_return true;  // an empty chunk would end the body
+  co_return co_await write_chunks(data, false);
 }
 
-asio::awaitable<bool> Exchange::finish_chunked() {
-  stream_.expires_after(std::chrono::milliseconds(limits_.write_timeout_ms));
-  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), use_nothrow);
-  stream_.expires_never();
-  if (ec) keep_alive_ = false;
-  co_return !ec;
+asio::awaitable<bool> Exchange::finish_chunked(std::string_view last) {
+  co_return co_await write_chunks(last, true);
 }
 
 // ---- Worker ----
@@ -204,6 +326,7 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
   } unregister{this, &self};
 
   beast::flat_buffer buffer;
+  std::string head;  // response heads, reused by every request on this connection
   bool first = true;
   while (!draining_) {
     http::request_parser<http::string_body> parser;
@@ -224,9 +347,23 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
             stream, asio::const_buffer(kContinue.data(), kContinue.size()), use_nothrow);
         if (wec) break;
       }
-      auto [rec, rn] = co_await http::async_read(stream, buffer, parser, use_nothrow);
-      too_large = rec == http::error::body_limit;
-      ec = rec;
+      // The body usually came in the same segment as the headers: parse it from the buffer,
+      // and read only when more is due (saves an asynchronous operation per request).
+      boost::system::error_code pec;
+      while (!parser.is_done() && buffer.size() > 0 && !pec) {
+        const std::size_t used = parser.put(buffer.data(), pec);
+        buffer.consume(used);
+        if (pec == http::error::need_more) {
+          pec = {};
+          break;
+        }
+      }
+      if (!pec && !parser.is_done()) {
+        auto [rec, rn] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+        pec = rec;
+      }
+      too_large = pec == http::error::body_limit;
+      ec = pec;
     }
     if (too_large || ec == http::error::header_limit) {
       Request req;
@@ -253,7 +390,7 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
     if (ec) break;  // closed, timed out or malformed: nothing useful to answer
     stream.expires_never();
     Request req = parser.release();
-    Exchange ex(stream, req, limits_, req.keep_alive() && !draining_);
+    Exchange ex(stream, req, limits_, req.keep_alive() && !draining_, &head);
     co_await handler_->handle(ex);
     if (!ex.keep_alive()) break;
     first = false;

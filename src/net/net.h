@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -53,12 +54,44 @@ struct ServerLimits {
   int write_timeout_ms = 60000;      // one write to a client
 };
 
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// What a response head says; append_response_head() writes it the way Beast's serializer did
+// (same fields, names and Connection rules), without building a Beast message.
+struct ResponseHead {
+  unsigned status = 200;
+  unsigned version = 11;  // 10 or 11, the request's
+  std::string_view content_type{};
+  ExtraHeaders extra{};
+  const HeaderList* more = nullptr;  // replace same-named fields above (Beast's set())
+  bool keep_alive = true;
+  std::optional<std::size_t> content_length{};  // nullopt: Transfer-Encoding: chunked
+};
+// Appends the status line, the headers and the blank line to `out`.
+void append_response_head(std::string& out, const ResponseHead& head);
+
+// Writes every byte of `buffers` to `stream`: first one non-blocking sendmsg (a whole small
+// answer usually fits, and then no timer, no reactor operation and no completion handler are
+// needed, as in nginx), and only what the socket did not take goes through an asynchronous write
+// with `timeout`. Plain TCP only. An error (beast::error::timeout at the deadline) leaves the
+// stream unusable.
+asio::awaitable<boost::system::error_code> write_all(beast::tcp_stream& stream,
+                                                     std::span<const asio::const_buffer> buffers,
+                                                     std::chrono::milliseconds timeout);
+
 // One request being answered on a client connection. Helpers return false when the client is
 // gone (then keep_alive is false and the handler should stop writing).
 class Exchange {
  public:
-  Exchange(beast::tcp_stream& stream, Request& req, const ServerLimits& limits, bool keep_alive)
-      : stream_(stream), req_(req), limits_(limits), keep_alive_(keep_alive) {}
+  // `scratch`: a buffer the connection keeps across its requests, for response heads (null: the
+  // exchange uses its own).
+  Exchange(beast::tcp_stream& stream, Request& req, const ServerLimits& limits, bool keep_alive,
+           std::string* scratch = nullptr)
+      : stream_(stream),
+        req_(req),
+        limits_(limits),
+        keep_alive_(keep_alive),
+        head_(scratch ? *scratch : own_head_) {}
 
   // Rewrites the body of every error answer (status >= 400) that respond() sends: the client's
   // API decides the error shape (OpenAI or Anthropic), whichever stage or relay made the error.
@@ -82,17 +115,31 @@ class Exchange {
   // A chunked response (SSE): headers now, then chunk() per piece, then finish().
   asio::awaitable<bool> begin_chunked(unsigned status, std::string_view content_type,
                                       ExtraHeaders headers = {});
+  // The same, but the headers go out with the next chunk() or finish_chunked(), in the same
+  // write (one syscall instead of two). For a relay that has its first piece in hand; the caller
+  // must write one of them next. started() is true from here on.
+  void begin_chunked_with_next_write(unsigned status, std::string_view content_type,
+                                     ExtraHeaders headers = {});
   asio::awaitable<bool> chunk(std::string_view data);
-  asio::awaitable<bool> finish_chunked();
+  // Ends the body; a non-empty `last` is sent as a final chunk in the same write.
+  asio::awaitable<bool> finish_chunked(std::string_view last = {});
 
  private:
+  ResponseHead head(unsigned status, std::string_view content_type, const ExtraHeaders& h) const;
+  // Writes [a pending head] + chunk(data) + [last chunk] in one write.
+  asio::awaitable<bool> write_chunks(std::string_view data, bool last);
+  asio::awaitable<bool> send(std::span<const asio::const_buffer> buffers);
+
   beast::tcp_stream& stream_;
   Request& req_;
   const ServerLimits& limits_;
   bool keep_alive_;
   bool started_ = false;
+  bool head_pending_ = false;  // head_ holds headers not yet written
   ErrorBodyFilter error_filter_ = nullptr;
   const std::vector<std::pair<std::string, std::string>>* more_headers_ = nullptr;
+  std::string own_head_;
+  std::string& head_;
 };
 
 // Answers requests of one worker. Called on the worker's thread only.

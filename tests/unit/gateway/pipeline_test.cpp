@@ -116,6 +116,66 @@ TEST(Pipeline, RoutesAndRewritesTheUpstreamBody) {
   EXPECT_FALSE(up2.contains("stream_options"));  // non-streaming requests are left alone
 }
 
+// The upstream body is the client's bytes with only `model` swapped (and stream_options added to
+// a stream that lacks it): the same JSON the re-serialising path makes, without re-serialising.
+TEST(Pipeline, UpstreamBodySplicesTheClientsBytes) {
+  Config c = sim_config();
+  // What the general path makes: the parsed body with model and stream_options set.
+  auto expected = [&](const RequestContext& ctx) {
+    boost::json::object o = ctx.body.as_object();
+    o["model"] = c.deployments[0].model;
+    if (ctx.stream) {
+      boost::json::value& so = o["stream_options"];
+      if (!so.is_object()) so = boost::json::object();
+      so.as_object()["include_usage"] = true;
+    }
+    return boost::json::value(o);
+  };
+  const std::vector<std::string> bodies = {
+      R"({"model":"llmctl-sim","messages":[{"role":"user","content":"x"}]})",
+      R"(  {  "messages" : [ {"role":"user","content":"a \"model\": {x} [y] \\"} ] ,
+           "model" :  "llmctl-sim" , "temperature" : 1.0e0, "n": 1 }  )",
+      R"({"metadata":{"model":"not this one","a":[1,{"model":"nor this"}]},"model":"llmctl-sim","messages":[{"role":"user","content":"x"}]})",
+      R"({"model":"llmctl-sim","stream":true,"messages":[{"role":"user","content":"x"}]})",
+      R"({"stream":true,"stream_options":{"include_usage":true},"model":"llmctl-sim","messages":[{"role":"user","content":"x"}]})",
+      R"({"stream":true,"stream_options":{"include_usage":false},"model":"llmctl-sim","messages":[{"role":"user","content":"x"}]})",
+      R"({"stream":true,"stream_options":null,"model":"llmctl-sim","messages":[{"role":"user","content":"x"}]})",
+      R"({"mod\u0065l":"llmctl-sim","messages":[{"role":"user","content":"\u00e9"}],"x":true,"y":null,"z":-3})",
+  };
+  for (const std::string& body : bodies) {
+    PipelineRun r = run(c, Endpoint::kChat, body);
+    ASSERT_FALSE(r.reject.has_value()) << body << ": " << r.reject->body;
+    const std::string up = upstream_body(r.ctx, c.deployments[0]);
+    boost::system::error_code ec;
+    boost::json::value got = boost::json::parse(up, ec);
+    ASSERT_FALSE(ec) << up;
+    EXPECT_EQ(got, expected(r.ctx)) << body << "\n-> " << up;
+  }
+
+  // The bytes the client chose stay as they were (number spelling, escapes, spacing).
+  // (Bodies in variables: the context keeps a view of them.)
+  const std::string kept_body =
+      R"({"model" : "llmctl-sim", "temperature":1.0e0,"messages":[{"role":"user","content":"\u00e9"}]})";
+  PipelineRun kept = run(c, Endpoint::kChat, kept_body);
+  ASSERT_FALSE(kept.reject.has_value());
+  EXPECT_EQ(
+      upstream_body(kept.ctx, c.deployments[0]),
+      R"({"model" : "upstream-name", "temperature":1.0e0,"messages":[{"role":"user","content":"\u00e9"}]})");
+  const std::string added_body =
+      R"({"model":"llmctl-sim","stream":true,"messages":[{"role":"user","content":"x"}]})";
+  PipelineRun added = run(c, Endpoint::kChat, added_body);
+  ASSERT_FALSE(added.reject.has_value());
+  EXPECT_EQ(
+      upstream_body(added.ctx, c.deployments[0]),
+      R"({"stream_options":{"include_usage":true},"model":"upstream-name","stream":true,"messages":[{"role":"user","content":"x"}]})");
+
+  // A deployment model that needs escaping is written as a JSON string.
+  Deployment odd = c.deployments[0];
+  odd.model = "a\"b\\c";
+  boost::json::value v = boost::json::parse(upstream_body(kept.ctx, odd));
+  EXPECT_EQ(v.at("model").as_string(), "a\"b\\c");
+}
+
 TEST(Pipeline, ValidatesAnthropicMessages) {
   Config c = sim_config();
   auto missing = run(c, Endpoint::kMessages,
