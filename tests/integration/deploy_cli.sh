@@ -94,7 +94,7 @@ else
   echo "SKIP: promtool not installed (Debian package prometheus): rule files not checked" >&2
 fi
 if "$LLMCTL" gateway --help >/dev/null 2>&1; then
-  expect_rc 0 "gateway --check" -- env TOGETHER_API_KEY=test-key OPENAI_API_KEY=test-key DEEPINFRA_API_KEY=test-key \
+  expect_rc 0 "gateway --check" -- env LLMCTL_REDIS_URL=redis://127.0.0.1:6379 TOGETHER_API_KEY=test-key OPENAI_API_KEY=test-key DEEPINFRA_API_KEY=test-key \
     FIREWORKS_API_KEY=test-key GROQ_API_KEY=test-key "$LLMCTL" gateway --config bundle/gateway/gateway.yaml --check
 fi
 if "$LLMCTL" audit --help >/dev/null 2>&1; then
