@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "catalog/engine_traits_fields.h"
 #include "common/json_writer.h"
 
 namespace llmctl::catalog {
@@ -120,6 +121,19 @@ json::value to_json(const Engine& e) {
                                    {"introduced_in", m.introduced_in},
                                    {"deprecated_in", m.deprecated_in},
                                    {"removed_in", m.removed_in}});
+  json::object scheduler;
+  visit_engine_traits(e.scheduler.traits, [&scheduler](const char* key, const auto& member, int) {
+    scheduler[key] = member;
+  });
+  if (const auto& l = e.scheduler.large_gpu)
+    scheduler["large_gpu"] = json::object{{"min_memory_gib", l->min_memory_gib},
+                                          {"except_names", strings(l->except_names)},
+                                          {"max_num_seqs", l->max_num_seqs},
+                                          {"max_num_tokens", l->max_num_tokens}};
+  else
+    scheduler["large_gpu"] = nullptr;
+  scheduler["source"] = e.scheduler.source;
+  scheduler["as_of"] = e.scheduler.as_of;
   json::object o{{"id", e.id},
                  {"name", e.name},
                  {"dtypes", strings(e.dtypes)},
@@ -127,6 +141,7 @@ json::value to_json(const Engine& e) {
                  {"gpu_memory_fraction", e.gpu_memory_fraction},
                  {"memory_fraction_of", e.memory_fraction_of},
                  {"image", e.image},
+                 {"command", strings(e.command)},
                  {"port", e.port},
                  {"health_path", e.health_path},
                  {"ready_path", e.ready_path},
@@ -134,7 +149,8 @@ json::value to_json(const Engine& e) {
                  {"flags", flags},
                  {"default_context", e.default_context},
                  {"counter_suffix", e.counter_suffix},
-                 {"metrics", metrics}};
+                 {"metrics", metrics},
+                 {"scheduler", scheduler}};
   add_provenance(o, e.provenance);
   return o;
 }
