@@ -58,6 +58,23 @@ bool Engine::runs_on(std::string_view vendor) const {
   return std::find(gpu_vendors.begin(), gpu_vendors.end(), vendor) != gpu_vendors.end();
 }
 
+std::string Gpu::cloud_name(std::string_view kind) const {
+  for (const auto& c : cloud_names)
+    if (c.kind == kind && !c.prefix) return c.name;
+  return "";
+}
+
+EngineTraits EngineScheduler::on(const Gpu& gpu) const {
+  EngineTraits t = traits;
+  if (!large_gpu || gpu.memory_gib < large_gpu->min_memory_gib) return t;
+  const std::string name = to_lower(gpu.name);
+  for (const auto& except : large_gpu->except_names)
+    if (name.find(to_lower(except)) != std::string::npos) return t;
+  if (large_gpu->max_num_seqs > 0) t.max_num_seqs = large_gpu->max_num_seqs;
+  if (large_gpu->max_num_tokens > 0) t.max_num_tokens = large_gpu->max_num_tokens;
+  return t;
+}
+
 const Gpu* Catalog::find_gpu(std::string_view id) const { return find_by_id_or_alias(gpus, id); }
 const Model* Catalog::find_model(std::string_view id) const {
   return find_by_id_or_alias(models, id);

@@ -32,7 +32,8 @@ struct GpuPrice {
 
 // A name a node label, instance type or accelerator field uses for a GPU (GKE
 // cloud.google.com/gke-accelerator values, AWS/GCP/Azure instance types, SkyPilot accelerator
-// names). `prefix`: an instance family (p4d matches p4d.24xlarge).
+// names, and node-label: the nvidia.com/gpu.product value NVIDIA GPU Feature Discovery sets,
+// which `llmctl deploy` selects nodes by). `prefix`: an instance family (p4d matches p4d.24xlarge).
 struct CloudName {
   std::string name;
   std::string kind;  // gke-accelerator | instance-type | skypilot | node-label
@@ -61,6 +62,9 @@ struct Gpu {
   double tflops_for(std::string_view dtype) const;
   // Cheapest on-demand price, or nullopt when the catalog has none.
   std::optional<GpuPrice> cheapest_price(std::string_view kind = "on_demand") const;
+  // The first exact (non-prefix) cloud name of this kind ("node-label": the value of
+  // nvidia.com/gpu.product), or "" when the catalog has none.
+  std::string cloud_name(std::string_view kind) const;
 };
 
 struct MlaAttention {
@@ -140,6 +144,77 @@ inline constexpr const char* kMetricSignals[] = {
     "gpu_util", "gpu_fb_used", "gpu_fb_free", "gpu_fb_reserved", "gpu_xid", "gpu_clock_reasons",
     "gpu_power_violation", "gpu_thermal_violation", "gpu_temp", "gpu_power"};
 
+// How an engine's scheduler and memory manager behave by default, where that changes the
+// arithmetic: the perf model's memory budget and step time, and the fleet simulator's iterations.
+// Read from data/engines.yaml (`scheduler:`), where each value cites the engine's source; the
+// initialisers below are what an engine without a `scheduler:` block (a user's overlay, a
+// stand-in) gets: a paged-attention engine that chunks prefills and mixes them with decodes.
+struct EngineTraits {
+  // KV cache dtype when the weights are fp8/fp4/mxfp4 and kv_dtype is unset: TRT-LLM's published
+  // recipes quantise the KV cache with the weights; vLLM, SGLang and TGI default to the model
+  // dtype ("auto").
+  bool fp8_kv_with_quantized_weights = false;
+  // The scheduler reserves a sequence's whole input+output before admitting it (TRT-LLM's
+  // GUARANTEED_NO_EVICT); otherwise blocks are allocated as tokens arrive and a sequence holds,
+  // on average over its life, input + output/2 tokens (vLLM, SGLang, TGI paged attention).
+  bool reserves_full_sequence = false;
+  // gpu_memory_fraction of total caps only weights + KV (SGLang mem_fraction_static), rather than
+  // everything the engine allocates (vLLM gpu_memory_utilization).
+  bool fraction_caps_weights_and_kv_only = false;
+  double activation_factor = 1;  // AIConfigurator: SGLang +15% activations
+  double other_factor = 1;       // AIConfigurator: SGLang +20% "other" memory
+  int max_num_seqs = 256;        // scheduler cap on sequences in flight
+  int max_num_tokens = 8192;     // tokens one iteration may process (chunked-prefill budget)
+  // Serves fp8 weights on GPUs without fp8 tensor cores (weight-only Marlin kernels, Ampere).
+  bool fp8_weight_only_fallback = true;
+
+  // ---- Scheduler policy: how iterations are formed (the fleet simulator, src/sim) ----
+  int block_size = 16;          // KV-cache page, tokens (prefix reuse and allocation unit)
+  bool chunked_prefill = true;  // a prompt may span iterations under max_num_tokens
+  bool mixed_batches = true;    // prefill and decode share an iteration; false: prefill batches
+                                // run alone and pause decoding (SGLang default, TGI)
+  bool prefix_caching = true;   // prefix (KV block) reuse on by default
+  bool preempts = true;         // out of KV: preempt the newest sequence and recompute it later;
+                                // false: admission reserves a sequence's whole length
+  // SGLang admission: running sequences keep (remaining output x ratio) tokens in reserve; the
+  // ratio starts at new_token_ratio, decays linearly to new_token_ratio_min over
+  // new_token_ratio_decay_steps iterations, and resets when a sequence is retracted. 0: unused.
+  double new_token_ratio = 0;
+  int max_prefill_tokens = 0;  // tokens one prefill batch may hold in all (0: max_num_tokens);
+                               // each prompt is still chunked to max_num_tokens
+  double new_token_ratio_min = 0;
+  double new_token_ratio_decay_steps = 0;
+  // TGI: a prefill batch interrupts decoding when waiting / running > waiting_served_ratio or
+  // after max_waiting_steps decode steps with requests waiting. 0: prefill whenever possible.
+  double waiting_served_ratio = 0;
+  int max_waiting_steps = 0;
+  // Cold start: process start to ready, beyond loading the weights (CUDA context, compile, CUDA
+  // graph capture, KV allocation), and the bandwidth weights load at.
+  double startup_s = 60;
+  double weight_load_gb_per_s = 2;
+};
+
+// Batch limits an engine raises on large GPUs (vLLM and SGLang size them by device memory): on a
+// GPU with at least min_memory_gib whose name contains none of except_names (case-insensitive;
+// vLLM keeps the A100 on the small limits), these replace the defaults. 0: unchanged.
+struct EngineLargeGpu {
+  double min_memory_gib = 0;
+  std::vector<std::string> except_names;
+  int max_num_seqs = 0;
+  int max_num_tokens = 0;
+};
+
+// An engine's scheduler defaults (data/engines.yaml `scheduler:`) with their own source.
+struct EngineScheduler {
+  EngineTraits traits;
+  std::optional<EngineLargeGpu> large_gpu;
+  std::string source;  // empty: the engine has no `scheduler:` block (the defaults above)
+  std::string as_of;
+
+  // The traits on this GPU: the defaults, with large_gpu's limits where the GPU qualifies.
+  EngineTraits on(const Gpu& gpu) const;
+};
+
 struct Engine {
   std::string id;
   std::string name;
@@ -148,6 +223,9 @@ struct Engine {
   double gpu_memory_fraction = 0.9;
   std::string memory_fraction_of = "total";  // total | free
   std::string image;
+  // The command that starts the OpenAI-compatible server in `image` (deploy's container command;
+  // the engine's flags follow it). Empty: deploy cannot write a bundle for the engine.
+  std::vector<std::string> command;
   int port = 8000;
   std::string health_path;
   std::string ready_path;
@@ -159,6 +237,7 @@ struct Engine {
   // Python client; "" for TGI's Rust exporter, whose counters keep their bare names).
   std::string counter_suffix = "_total";
   std::vector<EngineMetric> metrics;
+  EngineScheduler scheduler;
   Provenance provenance;
 
   bool supports_dtype(std::string_view dtype) const;

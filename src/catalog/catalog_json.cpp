@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "catalog/engine_traits_fields.h"
 #include "common/json_writer.h"
 
 namespace llmctl::catalog {
@@ -126,6 +127,19 @@ json::value to_json(const Engine& e) {
   json::object flags;
   for (const auto& [k, v] : e.flags) flags[k] = v;
   json::array metrics = metrics_json(e.metrics);
+  json::object scheduler;
+  visit_engine_traits(e.scheduler.traits, [&scheduler](const char* key, const auto& member, int) {
+    scheduler[key] = member;
+  });
+  if (const auto& l = e.scheduler.large_gpu)
+    scheduler["large_gpu"] = json::object{{"min_memory_gib", l->min_memory_gib},
+                                          {"except_names", strings(l->except_names)},
+                                          {"max_num_seqs", l->max_num_seqs},
+                                          {"max_num_tokens", l->max_num_tokens}};
+  else
+    scheduler["large_gpu"] = nullptr;
+  scheduler["source"] = e.scheduler.source;
+  scheduler["as_of"] = e.scheduler.as_of;
   json::object o{{"id", e.id},
                  {"name", e.name},
                  {"dtypes", strings(e.dtypes)},
@@ -133,6 +147,7 @@ json::value to_json(const Engine& e) {
                  {"gpu_memory_fraction", e.gpu_memory_fraction},
                  {"memory_fraction_of", e.memory_fraction_of},
                  {"image", e.image},
+                 {"command", strings(e.command)},
                  {"port", e.port},
                  {"health_path", e.health_path},
                  {"ready_path", e.ready_path},
@@ -140,7 +155,8 @@ json::value to_json(const Engine& e) {
                  {"flags", flags},
                  {"default_context", e.default_context},
                  {"counter_suffix", e.counter_suffix},
-                 {"metrics", metrics}};
+                 {"metrics", metrics},
+                 {"scheduler", scheduler}};
   add_provenance(o, e.provenance);
   return o;
 }

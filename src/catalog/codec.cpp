@@ -1,8 +1,10 @@
 #include "catalog/codec.h"
 
 #include <boost/json.hpp>
+#include <type_traits>
 
 #include "catalog/catalog_json.h"
+#include "catalog/engine_traits_fields.h"
 
 namespace llmctl::catalog {
 namespace json = boost::json;
@@ -154,6 +156,7 @@ Result<Catalog> decode_catalog(std::string_view text) {
       e.gpu_memory_fraction = num(o, "gpu_memory_fraction");
       e.memory_fraction_of = str(o, "memory_fraction_of");
       e.image = str(o, "image");
+      e.command = strs(o, "command");
       e.port = integer(o, "port");
       e.health_path = str(o, "health_path");
       e.ready_path = str(o, "ready_path");
@@ -162,6 +165,22 @@ Result<Catalog> decode_catalog(std::string_view text) {
       e.default_context = at(o, "default_context").to_number<long long>();
       e.counter_suffix = str(o, "counter_suffix");
       e.metrics = metrics(o);
+      const auto& sched = at(o, "scheduler").as_object();
+      visit_engine_traits(e.scheduler.traits, [&sched](const char* key, auto& member, int) {
+        using T = std::remove_reference_t<decltype(member)>;
+        if constexpr (std::is_same_v<T, bool>)
+          member = at(sched, key).as_bool();
+        else
+          member = at(sched, key).to_number<T>();
+      });
+      if (const auto& lv = at(sched, "large_gpu"); !lv.is_null()) {
+        const auto& l = lv.as_object();
+        e.scheduler.large_gpu =
+            EngineLargeGpu{num(l, "min_memory_gib"), strs(l, "except_names"),
+                           integer(l, "max_num_seqs"), integer(l, "max_num_tokens")};
+      }
+      e.scheduler.source = str(sched, "source");
+      e.scheduler.as_of = str(sched, "as_of");
       e.provenance = prov(o);
       cat.engines.push_back(std::move(e));
     }

@@ -4,13 +4,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
+#include "catalog/engine_traits_fields.h"
 #include "common/strings.h"
 #include "yaml/fields.h"
 
@@ -65,6 +68,15 @@ Provenance provenance(Fields& f) {
   return p;
 }
 
+bool is_label_value(const std::string& v) {
+  if (v.empty() || v.size() > 63 || !std::isalnum(static_cast<unsigned char>(v.front())) ||
+      !std::isalnum(static_cast<unsigned char>(v.back())))
+    return false;
+  return std::all_of(v.begin(), v.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
 std::string lower_id(Fields& f) {
   std::string id = f.str("id", "", true);
   if (!is_catalog_id(id))
@@ -114,6 +126,15 @@ Gpu parse_gpu(Fields& f) {
     c.kind =
         cf.one_of("kind", {"gke-accelerator", "instance-type", "skypilot", "node-label"}, "", true);
     c.prefix = cf.boolean("prefix", false);
+    // A node label's value goes into generated nodeSelectors: Kubernetes accepts at most 63
+    // characters of letters, digits, '-', '_' and '.', starting and ending alphanumeric.
+    if (c.kind == "node-label" && !is_label_value(c.name))
+      cf.fail(cf.node()["name"], "name",
+              fmt::format("expected a Kubernetes label value (letters, digits, '-', '_', '.'; "
+                          "at most 63), found \"{}\"",
+                          c.name));
+    if (c.kind == "node-label" && c.prefix)
+      cf.fail(cf.node()["prefix"], "prefix", "a node-label name is matched whole, not as a prefix");
     c.source = cf.str("source", "", true);
     c.as_of = date(cf, "as_of");
     cf.finish();
@@ -216,6 +237,48 @@ std::vector<EngineMetric> parse_metrics(Fields& f) {
   return out;
 }
 
+// data/engines.yaml `scheduler:`: every trait optional (the EngineTraits initialisers are the
+// defaults), with its own source and as_of.
+EngineScheduler parse_scheduler(Fields& f) {
+  EngineScheduler s;
+  visit_engine_traits(s.traits, [&f](const char* key, auto& member, int min) {
+    using T = std::remove_reference_t<decltype(member)>;
+    if constexpr (std::is_same_v<T, bool>)
+      member = f.boolean(key, member);
+    else if constexpr (std::is_same_v<T, int>)
+      member = static_cast<int>(f.integer(key, member, min, std::numeric_limits<int>::max()));
+    else
+      member = f.num(key, member, min);
+  });
+  if (s.traits.new_token_ratio > 1)
+    f.fail(f.node()["new_token_ratio"], "new_token_ratio",
+           fmt::format("expected a fraction in [0, 1], found {}", s.traits.new_token_ratio));
+  if (s.traits.new_token_ratio_min > s.traits.new_token_ratio)
+    f.fail(f.node()["new_token_ratio_min"], "new_token_ratio_min",
+           fmt::format("expected at most new_token_ratio ({}), found {}", s.traits.new_token_ratio,
+                       s.traits.new_token_ratio_min));
+  if (s.traits.weight_load_gb_per_s <= 0)
+    f.fail(f.node()["weight_load_gb_per_s"], "weight_load_gb_per_s",
+           fmt::format("expected a bandwidth above 0, found {}", s.traits.weight_load_gb_per_s));
+  if (std::optional<Fields> lf = f.map("large_gpu")) {
+    EngineLargeGpu l;
+    l.min_memory_gib = lf->req_num("min_memory_gib", 1);
+    l.except_names = lf->str_list("except_names");
+    l.max_num_seqs = opt_count(*lf, "max_num_seqs", 1);
+    l.max_num_tokens = opt_count(*lf, "max_num_tokens", 1);
+    if (l.max_num_seqs == 0 && l.max_num_tokens == 0)
+      lf->fail(lf->node(), "max_num_seqs",
+               "expected max_num_seqs or max_num_tokens (what changes on a large GPU)");
+    lf->finish();
+    s.large_gpu = std::move(l);
+  }
+  s.source = f.str("source", "", true);
+  if (trim(s.source).empty()) f.fail(f.node()["source"], "source", "must not be empty");
+  s.as_of = date(f, "as_of");
+  f.finish();
+  return s;
+}
+
 Engine parse_engine(Fields& f) {
   Engine e;
   e.id = lower_id(f);
@@ -237,6 +300,7 @@ Engine parse_engine(Fields& f) {
   if (e.image.find(':') == std::string::npos || ends_with_latest(e.image))
     f.fail(f.node()["image"], "image",
            fmt::format("expected a pinned image repo:tag (not :latest), found \"{}\"", e.image));
+  e.command = f.str_list("command");
   e.port = count(f, "port", 1);
   e.health_path = f.str("health_path", "", true);
   e.ready_path = f.str("ready_path");
@@ -251,6 +315,7 @@ Engine parse_engine(Fields& f) {
   e.default_context = f.integer("default_context", 0, 0);
   e.counter_suffix = f.one_of("counter_suffix", {"_total", "none"}, "_total");
   if (e.counter_suffix == "none") e.counter_suffix.clear();
+  if (std::optional<Fields> sf = f.map("scheduler")) e.scheduler = parse_scheduler(*sf);
   e.metrics = parse_metrics(f);
   e.provenance = provenance(f);
   return e;

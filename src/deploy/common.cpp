@@ -36,14 +36,7 @@ json::object metadata(const Serving& s, const std::string& name, const std::stri
   return json::object{{"name", name}, {"namespace", s.ns}, {"labels", labels(s, component)}};
 }
 
-std::vector<std::string> engine_command(const catalog::Engine& e) {
-  if (e.id == "vllm") return {"python3", "-m", "vllm.entrypoints.openai.api_server"};
-  if (e.id == "sglang") return {"python3", "-m", "sglang.launch_server"};
-  if (e.id == "tgi") return {"text-generation-launcher"};
-  if (e.id == "trtllm") return {"trtllm-serve"};
-  if (e.id == "llamacpp") return {"/app/llama-server"};
-  return {};
-}
+std::vector<std::string> engine_command(const catalog::Engine& e) { return e.command; }
 
 std::vector<std::string> engine_args(const Serving& s, const std::string& model_path) {
   const catalog::Engine& e = *s.engine;
@@ -89,32 +82,15 @@ std::vector<std::string> engine_args(const Serving& s, const std::string& model_
   return args;
 }
 
-std::string gpu_product_label(const catalog::Gpu& g) {
-  // nvidia.com/gpu.product as NVIDIA GPU Feature Discovery sets it (the driver's product name
-  // with spaces as dashes). SKUs differ by board; deploy.node_selector overrides.
-  static const std::pair<const char*, const char*> kLabels[] = {
-      {"a10g", "NVIDIA-A10G"},
-      {"l4", "NVIDIA-L4"},
-      {"l40s", "NVIDIA-L40S"},
-      {"a100-40gb", "NVIDIA-A100-SXM4-40GB"},
-      {"a100-80gb", "NVIDIA-A100-SXM4-80GB"},
-      {"h100-sxm", "NVIDIA-H100-80GB-HBM3"},
-      {"h100-pcie", "NVIDIA-H100-PCIe"},
-      {"h200", "NVIDIA-H200"},
-      {"b200", "NVIDIA-B200"},
-  };
-  for (const auto& [id, label] : kLabels)
-    if (g.id == id) return label;
-  return "";
-}
-
 json::object node_selector(const Serving& s) {
   json::object o;
   if (!s.node_selector.empty()) {
     for (const auto& [k, v] : s.node_selector) o[k] = v;
     return o;
   }
-  std::string product = gpu_product_label(*s.gpu);
+  // nvidia.com/gpu.product as GPU Feature Discovery sets it, from the catalog (data/gpus.yaml
+  // cloud_names, kind node-label). SKUs differ by board; deploy.node_selector overrides.
+  const std::string product = s.gpu->cloud_name("node-label");
   if (product.empty())
     o["nvidia.com/gpu.present"] = "true";
   else

@@ -31,13 +31,14 @@ json::object selector(const Serving& s, const std::string& component);
 json::object metadata(const Serving& s, const std::string& name, const std::string& component);
 
 // ---- the engine ---------------------------------------------------------------------------
-// Entry point inside the catalog image (the images' own ENTRYPOINTs differ between releases).
+// Entry point inside the catalog image (data/engines.yaml `command`; the images' own ENTRYPOINTs
+// differ between releases).
 std::vector<std::string> engine_command(const catalog::Engine& e);
 // Flags from the catalog's concept -> flag map; `model_path` overrides the model argument (KServe
 // and SkyPilot use their own). Concepts the engine lacks are skipped.
 std::vector<std::string> engine_args(const Serving& s, const std::string& model_path = "");
-// The GPU Feature Discovery product label value for a catalog GPU ("" when unknown).
-std::string gpu_product_label(const catalog::Gpu& g);
+// nvidia.com/gpu.product from the catalog GPU's node-label name (nvidia.com/gpu.present when it
+// has none); deploy.node_selector replaces it.
 json::object node_selector(const Serving& s);
 json::array gpu_tolerations();
 

@@ -9,54 +9,13 @@
 
 namespace llmctl::perf {
 
-// How an engine's scheduler and memory manager behave, where that changes the arithmetic.
-// Values are the engines' documented defaults (docs/PERF.md lists the source of each).
-struct EngineTraits {
-  // KV cache dtype when the weights are fp8/fp4/mxfp4 and kv_dtype is unset: TRT-LLM's published
-  // recipes quantise the KV cache with the weights; vLLM, SGLang and TGI default to the model
-  // dtype ("auto").
-  bool fp8_kv_with_quantized_weights = false;
-  // The scheduler reserves a sequence's whole input+output before admitting it (TRT-LLM's
-  // GUARANTEED_NO_EVICT); otherwise blocks are allocated as tokens arrive and a sequence holds,
-  // on average over its life, input + output/2 tokens (vLLM, SGLang, TGI paged attention).
-  bool reserves_full_sequence = false;
-  // gpu_memory_fraction of total caps only weights + KV (SGLang mem_fraction_static), rather than
-  // everything the engine allocates (vLLM gpu_memory_utilization).
-  bool fraction_caps_weights_and_kv_only = false;
-  double activation_factor = 1;  // AIConfigurator: SGLang +15% activations
-  double other_factor = 1;       // AIConfigurator: SGLang +20% "other" memory
-  int max_num_seqs = 256;        // scheduler cap on sequences in flight
-  int max_num_tokens = 8192;     // tokens one iteration may process (chunked-prefill budget)
-  // Serves fp8 weights on GPUs without fp8 tensor cores (weight-only Marlin kernels, Ampere).
-  bool fp8_weight_only_fallback = true;
-
-  // ---- Scheduler policy: how iterations are formed (the fleet simulator, src/sim) ----
-  int block_size = 16;          // KV-cache page, tokens (prefix reuse and allocation unit)
-  bool chunked_prefill = true;  // a prompt may span iterations under max_num_tokens
-  bool mixed_batches = true;    // prefill and decode share an iteration; false: prefill batches
-                                // run alone and pause decoding (SGLang default, TGI)
-  bool prefix_caching = true;   // prefix (KV block) reuse on by default
-  bool preempts = true;         // out of KV: preempt the newest sequence and recompute it later;
-                                // false: admission reserves a sequence's whole length
-  // SGLang admission: running sequences keep (remaining output x ratio) tokens in reserve; the
-  // ratio starts at new_token_ratio, decays linearly to new_token_ratio_min over
-  // new_token_ratio_decay_steps iterations, and resets when a sequence is retracted. 0: unused.
-  double new_token_ratio = 0;
-  int max_prefill_tokens = 0;  // tokens one prefill batch may hold in all (0: max_num_tokens);
-                               // each prompt is still chunked to max_num_tokens
-  double new_token_ratio_min = 0;
-  double new_token_ratio_decay_steps = 0;
-  // TGI: a prefill batch interrupts decoding when waiting / running > waiting_served_ratio or
-  // after max_waiting_steps decode steps with requests waiting. 0: prefill whenever possible.
-  double waiting_served_ratio = 0;
-  int max_waiting_steps = 0;
-  // Cold start: process start to ready, beyond loading the weights (CUDA context, compile, CUDA
-  // graph capture, KV allocation), and the bandwidth weights load at.
-  double startup_s = 60;
-  double weight_load_gb_per_s = 2;
-};
-
-EngineTraits traits_for(const catalog::Engine& engine, const catalog::Gpu& gpu);
+// How an engine's scheduler and memory manager behave, where that changes the arithmetic: the
+// catalog's scheduler defaults (data/engines.yaml `scheduler:`, each with its source), resolved
+// for the GPU (vLLM and SGLang raise their batch limits on large GPUs).
+using EngineTraits = catalog::EngineTraits;
+inline EngineTraits traits_for(const catalog::Engine& engine, const catalog::Gpu& gpu) {
+  return engine.scheduler.on(gpu);
+}
 
 // Validates a deployment (ids resolved, dtype supported, tp*pp divides gpus, tp divides heads);
 // each message starts with the offending field name ("tp: ...").

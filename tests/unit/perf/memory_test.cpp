@@ -1,6 +1,9 @@
 // Memory formulas against hand-computed values (the arithmetic is in the comments).
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
+#include "catalog/loader.h"
 #include "perf/internals.h"
 #include "perf/model.h"
 
@@ -53,9 +56,20 @@ Deployment on(const catalog::Model& m, const catalog::Gpu& g, const catalog::Eng
   return d;
 }
 
+// The shipped catalog's scheduler defaults for `id` (data/engines.yaml), the rest by hand.
 catalog::Engine engine(const std::string& id, double fraction, const std::string& of) {
+  static const catalog::Catalog shipped = [] {
+    catalog::LoadOptions o;
+    o.default_overlays = false;
+    auto r = catalog::load_catalog(o);
+    if (!r.ok()) throw std::runtime_error(r.error().message);
+    return *r;
+  }();
+  const catalog::Engine* known = shipped.find_engine(id);
+  if (known == nullptr) throw std::runtime_error("no engine " + id + " in the shipped catalog");
   catalog::Engine e;
   e.id = id;
+  e.scheduler = known->scheduler;
   e.dtypes = {"bf16", "fp16", "fp8", "int4", "fp4", "mxfp4"};
   e.gpu_memory_fraction = fraction;
   e.memory_fraction_of = of;
