@@ -24,6 +24,7 @@ void set_common(Message& m, std::string_view content_type, const ExtraHeaders& h
   if (!h.deployment.empty()) m.set("x-llmctl-deployment", h.deployment);
   if (!h.retry_after.empty()) m.set(http::field::retry_after, h.retry_after);
   if (!h.cache_control.empty()) m.set(http::field::cache_control, h.cache_control);
+  if (!h.upstream_model.empty()) m.set("x-llmctl-upstream-model", h.upstream_model);
   m.keep_alive(keep_alive);
 }
 
@@ -67,10 +68,13 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
 asio::awaitable<bool> Exchange::begin_chunked(unsigned status, std::string_view content_type,
                                               ExtraHeaders headers) {
   http::response<http::empty_body> res{static_cast<http::status>(status), req_.version()};
+  // HTTP/1.0 has no chunked encoding: the body ends when the connection closes.
+  close_delimited_ = req_.version() < 11;
+  if (close_delimited_) keep_alive_ = false;
   set_common(res, content_type, headers, keep_alive_);
   if (more_headers_)
     for (const auto& [name, value] : *more_headers_) res.set(name, value);
-  res.chunked(true);
+  res.chunked(!close_delimited_);
   http::response_serializer<http::empty_body> sr{res};
   started_ = true;
   stream_.expires_after(std::chrono::milliseconds(limits_.write_timeout_ms));
@@ -83,6 +87,13 @@ asio::awaitable<bool> Exchange::begin_chunked(unsigned status, std::string_view 
 asio::awaitable<bool> Exchange::chunk(std::string_view data) {
   if (data.empty()) co_return true;  // an empty chunk would end the body
   stream_.expires_after(std::chrono::milliseconds(limits_.write_timeout_ms));
+  if (close_delimited_) {
+    auto [ec, n] = co_await asio::async_write(stream_, asio::const_buffer(data.data(), data.size()),
+                                              use_nothrow);
+    stream_.expires_never();
+    if (ec) keep_alive_ = false;
+    co_return !ec;
+  }
   auto [ec, n] = co_await asio::async_write(
       stream_, http::make_chunk(asio::const_buffer(data.data(), data.size())), use_nothrow);
   stream_.expires_never();
@@ -91,6 +102,7 @@ asio::awaitable<bool> Exchange::chunk(std::string_view data) {
 }
 
 asio::awaitable<bool> Exchange::finish_chunked() {
+  if (close_delimited_) co_return true;  // closing the connection ends the body
   stream_.expires_after(std::chrono::milliseconds(limits_.write_timeout_ms));
   auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), use_nothrow);
   stream_.expires_never();
@@ -250,7 +262,23 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
       co_await drain_rejected(stream);
       break;
     }
-    if (ec) break;  // closed, timed out or malformed: nothing useful to answer
+    if (ec && ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message &&
+        ec != http::error::need_more && ec != http::error::need_buffer) {
+      // A malformed request (garbage request line, Content-Length with Transfer-Encoding, a
+      // bad header): a 400 that says so, then the connection closes (what follows cannot be
+      // framed).
+      Request req;
+      req.version(11);
+      Exchange ex(stream, req, limits_, false);
+      co_await ex.respond(
+          400, "application/json",
+          fmt::format(
+              R"({{"error":{{"message":"Malformed HTTP request: {}.","type":"invalid_request_error","param":null,"code":"bad_http_request"}}}})",
+              ec.message()));
+      break;
+    }
+    if (ec) break;  // closed or timed out: nothing useful to answer
     stream.expires_never();
     Request req = parser.release();
     Exchange ex(stream, req, limits_, req.keep_alive() && !draining_);

@@ -39,10 +39,11 @@ using Request = http::request<http::string_body>;
 // Response headers a handler may add; empty ones are left out. (A struct, not an
 // initializer_list: GCC 12 cannot keep a braced list's array alive across co_await.)
 struct ExtraHeaders {
-  std::string_view request_id{};     // x-request-id
-  std::string_view deployment{};     // x-llmctl-deployment
-  std::string_view retry_after{};    // retry-after
-  std::string_view cache_control{};  // cache-control
+  std::string_view request_id{};      // x-request-id
+  std::string_view deployment{};      // x-llmctl-deployment
+  std::string_view retry_after{};     // retry-after
+  std::string_view cache_control{};   // cache-control
+  std::string_view upstream_model{};  // x-llmctl-upstream-model
 };
 
 struct ServerLimits {
@@ -79,7 +80,8 @@ class Exchange {
   // A whole response with Content-Length.
   asio::awaitable<bool> respond(unsigned status, std::string_view content_type, std::string body,
                                 ExtraHeaders headers = {});
-  // A chunked response (SSE): headers now, then chunk() per piece, then finish().
+  // A chunked response (SSE): headers now, then chunk() per piece, then finish(). To an
+  // HTTP/1.0 client the body is sent as it is and ends when the connection closes.
   asio::awaitable<bool> begin_chunked(unsigned status, std::string_view content_type,
                                       ExtraHeaders headers = {});
   asio::awaitable<bool> chunk(std::string_view data);
@@ -91,6 +93,7 @@ class Exchange {
   const ServerLimits& limits_;
   bool keep_alive_;
   bool started_ = false;
+  bool close_delimited_ = false;  // an HTTP/1.0 stream: raw body, ended by closing
   ErrorBodyFilter error_filter_ = nullptr;
   const std::vector<std::pair<std::string, std::string>>* more_headers_ = nullptr;
 };
