@@ -317,7 +317,7 @@ TEST(StreamTransform, AnthropicToolUseBecomesToolCallDeltas) {
     }
     if (choice.at("finish_reason").is_string()) finish = choice.at("finish_reason").as_string();
   }
-  EXPECT_EQ(id, "toolu_mock_msg_t");
+  EXPECT_EQ(id, "toolu_mock_msg_t_0");
   EXPECT_EQ(name, "get_weather");
   EXPECT_EQ(json::parse(args), json::parse(R"({"city":"mock","days":1})"));
   EXPECT_EQ(finish, "tool_calls");
