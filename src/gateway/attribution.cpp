@@ -179,6 +179,19 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
       if (i < arr.size() && arr[i].is_object())
         if (const auto* c = arr[i].get_object().if_contains("content")) append_text(*c, first);
     }
+  } else if (endpoint == Endpoint::kResponses) {
+    if (const auto* s = body.if_contains("instructions")) append_text(*s, system);
+    if (const auto* in = body.if_contains("input")) {
+      if (in->is_string()) {
+        first = std::string(in->get_string());
+        messages = 1;
+      } else if (in->is_array()) {
+        const auto& arr = in->get_array();
+        messages = static_cast<long long>(arr.size());
+        if (!arr.empty() && arr[0].is_object())
+          if (const auto* c = arr[0].get_object().if_contains("content")) append_text(*c, first);
+      }
+    }
   } else if (endpoint == Endpoint::kCompletions) {
     if (const auto* p = body.if_contains("prompt")) {
       if (p->is_string())
@@ -213,7 +226,8 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
   }
 
   long long bytes = 0;
-  for (const char* k : {"messages", "system", "prompt", "input", "tools", "functions"})
+  for (const char* k :
+       {"messages", "system", "instructions", "prompt", "input", "tools", "functions"})
     if (const auto* v = body.if_contains(k)) count_bound(*v, bytes, f.images);
   f.input_tokens_bound = bytes + 8 * std::max<long long>(messages, 1) + f.images * image_tokens;
   return f;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "protocol/json_limits.h"
+
 namespace llmctl::gateway {
 
 namespace json = boost::json;
@@ -20,7 +22,12 @@ std::optional<Reject> ParseStage::run(RequestContext& ctx, const Config&) const 
   if (ctx.raw_body.empty())
     return bad_request("The request body is empty; expected a JSON object.");
   boost::system::error_code ec;
-  ctx.body = json::parse(ctx.raw_body, ec);
+  ctx.body = protocol::parse_request_json(ctx.raw_body, ec);
+  if (ec == json::error::too_deep)
+    return bad_request(fmt::format("The request body nests JSON deeper than {} levels, the "
+                                   "gateway's limit.",
+                                   protocol::kMaxJsonDepth),
+                       {}, "invalid_json");
   if (ec)
     return bad_request(fmt::format("The request body is not valid JSON: {}.", ec.message()), {},
                        "invalid_json");
@@ -66,6 +73,16 @@ std::optional<Reject> ValidateStage::run(RequestContext& ctx, const Config&) con
       const json::value* mt = o.if_contains("max_tokens");
       if (!mt || !mt->is_int64() || mt->as_int64() < 1)
         return bad_request("max_tokens: a positive integer is required.", "max_tokens");
+      break;
+    }
+    case Endpoint::kResponses: {
+      // OpenAI's Responses API: input is a string or items; it may be left out when a previous
+      // response carries the conversation.
+      const json::value* in = o.if_contains("input");
+      if (in && !in->is_null() && !in->is_string() && !in->is_array())
+        return bad_request("input must be a string or an array of input items.", "input");
+      if ((!in || in->is_null()) && !o.if_contains("previous_response_id"))
+        return bad_request("input is required.", "input");
       break;
     }
   }

@@ -9,6 +9,7 @@
 // running the chain allocates nothing beyond the context itself.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <memory>
@@ -48,6 +49,13 @@ struct RequestContext {
   RequestFacts facts;
   Attribution who;
   AdmissionTicket* ticket = nullptr;  // admitted by limits/budgets: settled when the request ends
+  // Responses API (/v1/responses): the conversation before this request — the items of the
+  // response named by previous_response_id, from the gateway's store; null when there is none
+  // or it is not stored here — and whether the gateway made that response (then no OpenAI
+  // deployment knows its id). `response_id`: the id a translated response gets.
+  const boost::json::array* history = nullptr;
+  bool history_from_gateway = false;
+  std::string response_id;
 };
 
 struct Reject {

@@ -37,6 +37,7 @@ using protocol::endpoint_name;
 using protocol::endpoint_path;
 using protocol::estimate_tokens;
 using protocol::kEndpointCount;
+using protocol::replace_top_level_string;
 using protocol::ReportedUsage;
 using protocol::request_prompt_chars;
 using protocol::response_output_chars;

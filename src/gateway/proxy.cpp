@@ -10,6 +10,7 @@
 #include <boost/container/small_vector.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -24,6 +25,7 @@
 #include "gateway/protocol.h"
 #include "gateway/translate.h"
 #include "gateway/upstream.h"
+#include "protocol/json_limits.h"
 
 namespace llmctl::gateway {
 
@@ -98,8 +100,22 @@ struct WorkerGen {
   PlannerWorld world;
   std::vector<std::shared_ptr<UpstreamPool>> pools;
   std::string models_json;
+  std::string anthropic_models_json;  // the same list in Anthropic's shape
   int inflight = 0;
 };
+
+// A model as Anthropic's /v1/models lists it.
+boost::json::object anthropic_model(std::string_view id, std::int64_t created_unix_s) {
+  const std::time_t t = static_cast<std::time_t>(created_unix_s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return boost::json::object{
+      {"type", "model"},
+      {"id", id},
+      {"display_name", id},
+      {"created_at", fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900,
+                                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)}};
+}
 
 // The connection settings a pool was built with; a pool carries over a reload only when they
 // are unchanged.
@@ -163,6 +179,15 @@ class GatewayHandler final : public SnapshotSink {
     t.connect_ms = clamp_timeout_ms(tm.connect_header, t.connect_ms, g.cfg.min_timeout_ms);
     return t;
   }
+  // POST /v1/messages/count_tokens: the gateway's own count (no upstream call), marked as an
+  // estimate with x-llmctl-token-count: estimate.
+  asio::awaitable<void> count_tokens(Exchange& ex);
+  // GET or DELETE /v1/responses/{id}: from the gateway's store.
+  asio::awaitable<void> stored_response(Exchange& ex, std::string_view id, bool get);
+  // Keeps a Responses answer for GET /v1/responses/{id} and previous_response_id, unless the
+  // client said store: false.
+  void remember_response(const RequestContext& ctx, const boost::json::object& response,
+                         bool made_here);
   asio::awaitable<void> simple_error(Exchange& ex, unsigned status, std::string_view message,
                                      std::string_view code) {
     co_await ex.respond(status, kJson,
@@ -220,6 +245,16 @@ void GatewayHandler::adopt(std::shared_ptr<const Snapshot> snap) {
                                        {"created", state_.started_unix_s},
                                        {"owned_by", "llmctl"}});
   g->models_json = boost::json::serialize(boost::json::object{{"object", "list"}, {"data", data}});
+  boost::json::array anthropic_data;
+  for (const auto& m : cfg.models)
+    anthropic_data.push_back(anthropic_model(m.name, state_.started_unix_s));
+  const std::string first = cfg.models.empty() ? "" : cfg.models.front().name;
+  const std::string last = cfg.models.empty() ? "" : cfg.models.back().name;
+  g->anthropic_models_json = boost::json::serialize(boost::json::object{
+      {"data", anthropic_data},
+      {"has_more", false},
+      {"first_id", first.empty() ? boost::json::value(nullptr) : boost::json::value(first)},
+      {"last_id", last.empty() ? boost::json::value(nullptr) : boost::json::value(last)}});
   gens_.push_back(std::move(g));
   retire();
 }
@@ -240,6 +275,16 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
   const bool post = req.method() == http::verb::post;
   const bool get = req.method() == http::verb::get;
 
+  // Anthropic's SDKs send anthropic-version on every request: they get Anthropic-shaped
+  // model lists and errors everywhere, not only on /v1/messages.
+  const bool anthropic_client = !req["anthropic-version"].empty();
+  if (anthropic_client) ex.set_error_body_filter(error_filter_for(Endpoint::kMessages));
+  if (target == "/v1/messages/count_tokens") {
+    ex.set_error_body_filter(error_filter_for(Endpoint::kMessages));
+    if (!post)
+      co_return co_await simple_error(ex, 405, "Use POST for this endpoint.", "method_not_allowed");
+    co_return co_await count_tokens(ex);
+  }
   std::optional<Endpoint> endpoint;
   if (target == "/v1/chat/completions")
     endpoint = Endpoint::kChat;
@@ -249,6 +294,8 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
     endpoint = Endpoint::kEmbeddings;
   else if (target == "/v1/messages")
     endpoint = Endpoint::kMessages;
+  else if (target == "/v1/responses")
+    endpoint = Endpoint::kResponses;
   if (endpoint) {
     // Every error this request gets is in its client's API shape (Anthropic for /v1/messages).
     ex.set_error_body_filter(error_filter_for(*endpoint));
@@ -256,6 +303,8 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
       co_return co_await simple_error(ex, 405, "Use POST for this endpoint.", "method_not_allowed");
     co_return co_await proxy(ex, *endpoint);
   }
+  if (target.starts_with("/v1/responses/") && (get || req.method() == http::verb::delete_))
+    co_return co_await stored_response(ex, target.substr(14), get);
   if (!get) {
     co_return co_await simple_error(
         ex, 404,
@@ -263,17 +312,22 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
         "unknown_url");
   }
   if (target == "/v1/models") {
-    co_await ex.respond(200, kJson, g.models_json);
+    std::string list = anthropic_client ? g.anthropic_models_json : g.models_json;
+    co_await ex.respond(200, kJson, std::move(list));
     co_return;
   }
   if (target.starts_with("/v1/models/")) {
     std::string_view id = target.substr(11);
     if (g.cfg.find_model(id)) {
-      std::string body =
-          boost::json::serialize(boost::json::object{{"id", id},
-                                                     {"object", "model"},
-                                                     {"created", state_.started_unix_s},
-                                                     {"owned_by", "llmctl"}});
+      // (No ?: of class temporaries in a coroutine: GCC 12 destroys them twice.)
+      std::string body;
+      if (anthropic_client)
+        body = boost::json::serialize(anthropic_model(id, state_.started_unix_s));
+      else
+        body = boost::json::serialize(boost::json::object{{"id", id},
+                                                          {"object", "model"},
+                                                          {"created", state_.started_unix_s},
+                                                          {"owned_by", "llmctl"}});
       co_await ex.respond(200, kJson, std::move(body));
       co_return;
     }
@@ -305,6 +359,88 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
   }
   co_await simple_error(ex, 404, fmt::format("Unknown request URL: GET {}.", target),
                         "unknown_url");
+}
+
+asio::awaitable<void> GatewayHandler::stored_response(Exchange& ex, std::string_view id, bool get) {
+  const std::int64_t now = unix_ms();
+  std::optional<ResponseStore::Entry> entry;
+  bool deleted = false;
+  if (get)
+    entry = state_.responses.get(id, now);
+  else
+    deleted = state_.responses.erase(id, now);
+  if (!entry && !deleted) {
+    std::string body = openai_error_body(
+        fmt::format("Response with id '{}' not found. The gateway keeps the responses it "
+                    "served in memory for {} s (the last {} at most).",
+                    id, state_.responses.limits().ttl_ms / 1000,
+                    state_.responses.limits().max_entries),
+        "invalid_request_error", {}, "not_found");
+    co_await ex.respond(404, kJson, std::move(body));
+    co_return;
+  }
+  if (entry) {
+    co_await ex.respond(200, kJson, std::move(entry->response));
+    co_return;
+  }
+  std::string body = boost::json::serialize(
+      boost::json::object{{"id", id}, {"object", "response"}, {"deleted", true}});
+  co_await ex.respond(200, kJson, std::move(body));
+}
+
+asio::awaitable<void> GatewayHandler::count_tokens(Exchange& ex) {
+  boost::system::error_code ec;
+  boost::json::value body = protocol::parse_request_json(ex.request().body(), ec);
+  if (ec || !body.is_object() || !body.as_object().if_contains("messages")) {
+    co_await simple_error(ex, 400, "The body must be a JSON object with model and messages.",
+                          "invalid_request_error");
+    co_return;
+  }
+  const boost::json::object& o = body.as_object();
+  std::size_t chars = request_prompt_chars(o, Endpoint::kMessages);
+  if (const auto* tools = o.if_contains("tools"))  // tool definitions count as input too
+    chars += boost::json::serialize(*tools).size();
+  std::vector<std::pair<std::string, std::string>> marked;
+  marked.emplace_back("x-llmctl-token-count", "estimate");
+  ex.set_more_headers(&marked);
+  std::string answer =
+      boost::json::serialize(boost::json::object{{"input_tokens", estimate_tokens(chars)}});
+  co_await ex.respond(200, kJson, std::move(answer));
+  ex.set_more_headers(nullptr);
+}
+
+void GatewayHandler::remember_response(const RequestContext& ctx,
+                                       const boost::json::object& response, bool made_here) {
+  namespace json = boost::json;
+  const json::object& req = ctx.body.as_object();
+  if (const json::value* st = req.if_contains("store"); st && st->is_bool() && !st->as_bool())
+    return;
+  const json::value* id = response.if_contains("id");
+  if (!id || !id->is_string()) return;
+  json::array conversation;
+  if (ctx.history) conversation = *ctx.history;
+  if (const json::value* in = req.if_contains("input")) {
+    if (in->is_string())
+      conversation.push_back(
+          json::object{{"type", "message"}, {"role", "user"}, {"content", in->as_string()}});
+    else if (in->is_array())
+      for (const auto& item : in->as_array()) conversation.push_back(item);
+  }
+  json::object items;  // by id, for later item_reference inputs
+  if (const json::value* out = response.if_contains("output"); out && out->is_array())
+    for (const auto& item : out->as_array()) {
+      if (!item.is_object()) continue;
+      json::object o = item.as_object();
+      // Ids and statuses are the output's, not input fields.
+      const json::value item_id = o["id"];
+      o.erase("id");
+      o.erase("status");
+      if (item_id.is_string()) items[item_id.as_string()] = o;
+      // Reasoning items carry nothing a later turn can send back (no encrypted content here).
+      if (o["type"] != "reasoning") conversation.push_back(std::move(o));
+    }
+  state_.responses.put(std::string(id->as_string()), json::serialize(response),
+                       std::move(conversation), std::move(items), made_here, unix_ms());
 }
 
 asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
@@ -363,6 +499,30 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     }
     ctx.ticket = &ticket;
     ex.set_more_headers(&ticket.headers());
+  }
+
+  // Responses API: this answer's id, and the conversation it continues (the store's copy lives
+  // in this frame for the whole request).
+  std::optional<ResponseStore::Entry> previous;
+  if (endpoint == Endpoint::kResponses) {
+    ctx.response_id = fmt::format("resp_{}", rec.request_id);
+    // item_reference inputs to items of responses the gateway stored become those items (the
+    // AI SDK refers to earlier output this way); unknown ones are left for the deployment.
+    if (auto* in = ctx.body.as_object().if_contains("input"); in && in->is_array())
+      for (auto& item : in->as_array())
+        if (const auto* type = item.is_object() ? item.as_object().if_contains("type") : nullptr;
+            type && *type == "item_reference")
+          if (const auto* ref = item.as_object().if_contains("id"); ref && ref->is_string())
+            if (auto found = state_.responses.item(ref->as_string(), unix_ms()))
+              item = std::move(*found);
+    if (const auto* p = ctx.body.as_object().if_contains("previous_response_id");
+        p && p->is_string()) {
+      previous = state_.responses.get(p->as_string(), unix_ms());
+      if (previous) {
+        ctx.history = &previous->conversation;
+        ctx.history_from_gateway = previous->made_here;
+      }
+    }
   }
 
   // Per-request timeouts: a client may shorten the configured ones, never lengthen them.
@@ -438,10 +598,12 @@ asio::awaitable<void> GatewayHandler::answer(Exchange& ex, const RequestRecord& 
     // Retry-After, a 5xx with its error body), or the pipeline's rejection.
     std::string ctype = o.content_type.empty() ? std::string(kJson) : std::move(o.content_type);
     const bool success = o.status >= 200 && o.status < 300;
-    ok = co_await ex.respond(static_cast<unsigned>(o.status), ctype, std::move(o.body),
-                             {.request_id = rec.request_id,
-                              .deployment = success ? std::string_view(rec.deployment) : "",
-                              .retry_after = o.retry_after});
+    ok = co_await ex.respond(
+        static_cast<unsigned>(o.status), ctype, std::move(o.body),
+        {.request_id = rec.request_id,
+         .deployment = success ? std::string_view(rec.deployment) : "",
+         .retry_after = o.retry_after,
+         .upstream_model = success ? std::string_view(rec.upstream_model) : ""});
   } else {
     const ErrorStatus es = error_status(o.error);
     std::string body = openai_error_body(fmt::format("Upstream request failed: {}", o.message),
@@ -598,14 +760,20 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   }
   pool.release(std::move(a.conn), parser->keep_alive());
   // The body in the client's API (translated when the deployment speaks the other one).
-  Result<ClientResponse> answer =
-      client_response(ctx.endpoint, d.kind, std::move(body), unix_ms() / 1000);
+  Result<ClientResponse> answer = client_response(ctx, d.kind, std::move(body), unix_ms() / 1000);
   if (!answer) {
     o.error = ErrorClass::kUpstreamProtocol;
     o.message = fmt::format("upstream {}: {}", d.name, answer.error().message);
     co_return o;
   }
   body = std::move(answer->body);
+  if (ctx.endpoint == Endpoint::kResponses) {
+    boost::system::error_code jec;
+    boost::json::value r = protocol::parse_request_json(body, jec);
+    if (!jec && r.is_object())
+      remember_response(ctx, r.as_object(),
+                        translation_for(Endpoint::kResponses, d.kind) != Translation::kNone);
+  }
   ReportedUsage usage = answer->usage;
   o.accounting =
       account(usage, ctx.prompt_chars, usage.present ? 0 : response_output_chars(body), d.price);
@@ -637,7 +805,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
   std::string out, tail;
   // Relays (or translates) each event into the client's API and reads usage and the end.
   const std::unique_ptr<StreamTransform> transform =
-      make_stream_transform(ctx.endpoint, d.kind, ctx.client_wants_usage, unix_ms() / 1000);
+      make_stream_transform(ctx, d.kind, unix_ms() / 1000);
   // Not zero-filled, and 4 KiB: a read returns what has arrived (events are a few hundred
   // bytes), and with 1,000 open streams every KiB here is a MiB of RSS.
   constexpr std::size_t kReadChunk = 4096;
@@ -690,7 +858,10 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
       started = true;
       ex.begin_chunked_with_next_write(
           200, "text/event-stream",
-          {.request_id = rec.request_id, .deployment = d.name, .cache_control = "no-cache"});
+          {.request_id = rec.request_id,
+           .deployment = d.name,
+           .cache_control = "no-cache",
+           .upstream_model = d.model});
     }
     if (parser.is_done() && transform->ended()) {
       tail = std::move(out);  // the last piece goes out with the end of the body, in one write
@@ -726,7 +897,10 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     started = true;
     ex.begin_chunked_with_next_write(
         200, "text/event-stream",
-        {.request_id = rec.request_id, .deployment = d.name, .cache_control = "no-cache"});
+        {.request_id = rec.request_id,
+           .deployment = d.name,
+           .cache_control = "no-cache",
+           .upstream_model = d.model});
   }
 
   if (client_gone) {
@@ -762,6 +936,8 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
       o.message = "client disconnected at the end of the stream";
     }
   }
+  if (const boost::json::object* r = transform->final_response(); r && o.status == 200)
+    remember_response(ctx, *r, translation_for(Endpoint::kResponses, d.kind) != Translation::kNone);
   o.accounting = account(transform->usage(), ctx.prompt_chars, output_chars, d.price);
   co_return o;
 }

@@ -62,6 +62,30 @@ std::uint64_t prefix_hash(const boost::json::value& body, Endpoint endpoint, int
     case Endpoint::kEmbeddings:
       if (const auto* p = o.if_contains("input")) feed_text(h, *p);
       break;
+    case Endpoint::kResponses:
+      // Instructions as a system message, then the leading input items, as for chat.
+      if (const auto* ins = o.if_contains("instructions"); ins && ins->is_string()) {
+        h.feed("system:");
+        feed_text(h, *ins);
+        h.feed("\n");
+      }
+      if (const auto* in = o.if_contains("input")) {
+        if (in->is_string()) {
+          h.feed("user:");
+          h.feed(in->as_string());
+          h.feed("\n");
+        } else if (in->is_array()) {
+          for (const auto& item : in->as_array()) {
+            if (h.left() == 0 || !item.is_object() || messages-- <= 0) break;
+            const auto* r = item.as_object().if_contains("role");
+            if (r && r->is_string()) h.feed(r->as_string());
+            h.feed(":");
+            if (const auto* ct = item.as_object().if_contains("content")) feed_text(h, *ct);
+            h.feed("\n");
+          }
+        }
+      }
+      break;
   }
   return h.key();
 }

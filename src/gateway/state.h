@@ -20,6 +20,7 @@
 #include "gateway/metrics.h"
 #include "gateway/request_log.h"
 #include "gateway/resilience.h"
+#include "gateway/response_store.h"
 
 namespace llmctl::gateway {
 
@@ -56,6 +57,7 @@ struct GatewayState {
   std::int64_t started_unix_s = 0;
   int workers = 1;
   ReloadStats reloads;
+  ResponseStore responses;  // Responses API answers (GET /v1/responses/{id}, previous_response_id)
 
   // The snapshot workers were last given (control thread, scrapes, admin API).
   std::shared_ptr<const Snapshot> current() const {

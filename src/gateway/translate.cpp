@@ -6,6 +6,7 @@
 #include <map>
 
 #include "gateway/protocol.h"
+#include "gateway/translate_responses.h"
 
 namespace llmctl::gateway {
 
@@ -57,7 +58,8 @@ std::string anthropic_event(std::string_view type, const json::object& data) {
 // usage is parsed, and the rest are scanned for output and errors.
 class OpenAIRelay final : public StreamTransform {
  public:
-  explicit OpenAIRelay(bool client_wants_usage) : client_wants_usage_(client_wants_usage) {}
+  OpenAIRelay(bool client_wants_usage, std::string_view alias)
+      : client_wants_usage_(client_wants_usage), alias_(alias) {}
   StreamStep on_event(const SseEvent& ev, std::string& out) override {
     StreamStep step;
     if (ev.data == "[DONE]") {
@@ -77,6 +79,24 @@ class OpenAIRelay final : public StreamTransform {
       step.output = true;
       step.output_chars = chunk_output_chars(ev.data);
     }
+    const bool noise = !client_wants_usage_ && ev.data.find("\"usage\":") != std::string_view::npos;
+    const bool rename = !alias_.empty() && ev.data.find(alias_) == std::string_view::npos &&
+                        ev.data.starts_with("{");
+    if (noise || rename) {
+      std::string data = ev.data;
+      // The gateway asked for usage: the `"usage":null` that comes with every chunk then is
+      // noise to a client that did not. (The text cannot occur inside a JSON string, where
+      // quotes are escaped.)
+      if (noise)
+        for (std::string_view n :
+             {",\"usage\":null", "\"usage\":null,", ", \"usage\": null", "\"usage\": null, "})
+          for (std::size_t p; (p = data.find(n)) != std::string::npos;) data.erase(p, n.size());
+      if (rename) replace_top_level_string(data, "model", alias_);
+      out += "data: ";
+      out += data;
+      out += "\n\n";
+      return step;
+    }
     out.append(ev.raw);
     return step;
   }
@@ -89,23 +109,33 @@ class OpenAIRelay final : public StreamTransform {
 
  private:
   bool client_wants_usage_;
+  std::string alias_;
   ReportedUsage usage_;
   bool ended_ = false;
 };
 
 class AnthropicRelay final : public StreamTransform {
  public:
+  explicit AnthropicRelay(std::string_view alias) : alias_(alias) {}
   StreamStep on_event(const SseEvent& ev, std::string& out) override {
     StreamStep step;
-    out.append(ev.raw);
+    if (ev.event != "message_start") out.append(ev.raw);
     // Only the events that carry usage or end the stream are parsed.
     if (ev.event == "content_block_delta") {
       step.output = true;
       step.output_chars = chunk_output_chars(ev.data);
     } else if (ev.event == "message_start") {
       json::value d = parse_data(ev);
-      if (const json::value* m = member(d, "message"))
+      json::value* m = d.is_object() ? d.as_object().if_contains("message") : nullptr;
+      if (m)
         if (const json::value* u = member(*m, "usage")) merge_anthropic_usage(usage_, *u);
+      if (m && m->is_object() && !alias_.empty()) {
+        // The model the client asked for (the upstream's is in the request log).
+        m->as_object()["model"] = alias_;
+        out += anthropic_event("message_start", d.as_object());
+      } else {
+        out.append(ev.raw);
+      }
     } else if (ev.event == "message_delta") {
       json::value d = parse_data(ev);
       if (const json::value* u = member(d, "usage")) merge_anthropic_usage(usage_, *u);
@@ -124,6 +154,7 @@ class AnthropicRelay final : public StreamTransform {
   }
 
  private:
+  std::string alias_;
   ReportedUsage usage_;
   bool ended_ = false;
 };
@@ -131,6 +162,8 @@ class AnthropicRelay final : public StreamTransform {
 // --- OpenAI chat chunks upstream -> Anthropic events for the client.
 class ChunksToAnthropicEvents final : public StreamTransform {
  public:
+  ChunksToAnthropicEvents(std::string_view alias, long long input_estimate)
+      : alias_(alias), input_estimate_(input_estimate) {}
   StreamStep on_event(const SseEvent& ev, std::string& out) override {
     StreamStep step;
     if (ended_ || ev.data.empty()) return step;  // keep-alive comments carry nothing to translate
@@ -188,19 +221,27 @@ class ChunksToAnthropicEvents final : public StreamTransform {
     started_ = true;
     std::string id(str_of(member(chunk, "id")));
     if (!id.starts_with("msg_")) id = "msg_" + id;
-    // Input tokens are known only at the end (OpenAI's usage chunk); message_delta carries them.
+    // The best input count known now: the upstream's when its first chunk carries usage (vLLM's
+    // continuous_usage_stats), else the gateway's own estimate; message_delta has the totals.
+    long long input = input_estimate_;
+    if (const json::value* u = member(chunk, "usage"); u && u->is_object()) {
+      const ReportedUsage early = gateway::usage_from_json(*u);
+      if (early.prompt_tokens > 0) input = early.prompt_tokens - early.cached_tokens;
+    }
     out += anthropic_event(
         "message_start",
-        json::object{{"type", "message_start"},
-                     {"message", json::object{{"id", id},
-                                              {"type", "message"},
-                                              {"role", "assistant"},
-                                              {"model", str_of(member(chunk, "model"))},
-                                              {"content", json::array{}},
-                                              {"stop_reason", nullptr},
-                                              {"stop_sequence", nullptr},
-                                              {"usage", json::object{{"input_tokens", 0},
-                                                                     {"output_tokens", 0}}}}}});
+        json::object{
+            {"type", "message_start"},
+            {"message", json::object{{"id", id},
+                                     {"type", "message"},
+                                     {"role", "assistant"},
+                                     {"model", alias_.empty() ? str_of(member(chunk, "model"))
+                                                              : std::string_view(alias_)},
+                                     {"content", json::array{}},
+                                     {"stop_reason", nullptr},
+                                     {"stop_sequence", nullptr},
+                                     {"usage", json::object{{"input_tokens", input},
+                                                            {"output_tokens", 0}}}}}});
   }
   void close_block(std::string& out) {
     if (open_kind_.empty()) return;
@@ -267,6 +308,8 @@ class ChunksToAnthropicEvents final : public StreamTransform {
     ended_ = true;
   }
 
+  std::string alias_;
+  long long input_estimate_ = 0;
   ReportedUsage usage_;
   bool started_ = false, ended_ = false, refused_ = false;
   std::int64_t block_ = -1, next_block_ = 0;
@@ -278,8 +321,8 @@ class ChunksToAnthropicEvents final : public StreamTransform {
 // --- Anthropic events upstream -> OpenAI chat chunks for the client.
 class AnthropicEventsToChunks final : public StreamTransform {
  public:
-  AnthropicEventsToChunks(bool client_wants_usage, std::int64_t created)
-      : wants_usage_(client_wants_usage), created_(created) {}
+  AnthropicEventsToChunks(bool client_wants_usage, std::int64_t created, std::string_view alias)
+      : wants_usage_(client_wants_usage), created_(created), alias_(alias) {}
 
   StreamStep on_event(const SseEvent& ev, std::string& out) override {
     StreamStep step;
@@ -289,7 +332,7 @@ class AnthropicEventsToChunks final : public StreamTransform {
     if (type == "message_start") {
       if (const json::value* m = member(d, "message")) {
         id_ = str_of(member(*m, "id"));
-        model_ = str_of(member(*m, "model"));
+        model_ = alias_.empty() ? std::string(str_of(member(*m, "model"))) : alias_;
         if (const json::value* u = member(*m, "usage")) merge_anthropic_usage(usage_, *u);
       }
       chunk(out, json::object{{"role", "assistant"}, {"content", ""}}, nullptr);
@@ -392,6 +435,7 @@ class AnthropicEventsToChunks final : public StreamTransform {
 
   bool wants_usage_;
   std::int64_t created_;
+  std::string alias_;
   std::string id_, model_;
   ReportedUsage usage_;
   std::map<std::int64_t, std::int64_t> tools_;  // content block index -> OpenAI tool-call index
@@ -412,6 +456,12 @@ bool speaks_anthropic(ProviderKind kind) { return kind == ProviderKind::kAnthrop
 
 Translation translation_for(Endpoint client, ProviderKind upstream) {
   const bool anthropic_upstream = speaks_anthropic(upstream);
+  if (client == Endpoint::kResponses) {
+    if (anthropic_upstream) return Translation::kResponsesToMessages;
+    // Only OpenAI's own API is sure to serve /v1/responses; every other OpenAI-compatible
+    // server (vLLM, SGLang, TGI, the simulator) gets chat completions.
+    return upstream == ProviderKind::kOpenAI ? Translation::kNone : Translation::kResponsesToChat;
+  }
   if (client == Endpoint::kMessages)
     return anthropic_upstream ? Translation::kNone : Translation::kMessagesToChat;
   if (!anthropic_upstream) return Translation::kNone;
@@ -421,6 +471,8 @@ Translation translation_for(Endpoint client, ProviderKind upstream) {
 std::string upstream_path(Endpoint client, ProviderKind upstream) {
   if (speaks_anthropic(upstream)) return "/v1/messages";
   if (client == Endpoint::kMessages) return std::string(endpoint_path(Endpoint::kChat));
+  if (translation_for(client, upstream) == Translation::kResponsesToChat)
+    return std::string(endpoint_path(Endpoint::kChat));
   return std::string(endpoint_path(client));
 }
 
@@ -431,7 +483,14 @@ Result<std::string> translated_upstream_body(const RequestContext& ctx, const De
                              speaks_anthropic(d.kind) ? "Anthropic Messages" : "OpenAI")};
   };
   switch (translation_for(ctx.endpoint, d.kind)) {
+    case Translation::kResponsesToChat:
+    case Translation::kResponsesToMessages: {
+      auto r = responses_upstream_body(ctx, d);
+      if (!r) return where(r.error());
+      return r;
+    }
     case Translation::kNone:
+      if (ctx.endpoint == Endpoint::kResponses) return responses_upstream_body(ctx, d);
       if (speaks_anthropic(d.kind)) return anthropic::passthrough_request(body, d.model);
       return upstream_body(ctx, d);
     case Translation::kMessagesToChat: {
@@ -477,33 +536,57 @@ Result<ClientResponse> client_response(Endpoint client, ProviderKind upstream, s
       return r;
     }
     case Translation::kUnsupported:
+    case Translation::kResponsesToChat:
+    case Translation::kResponsesToMessages:
       break;
   }
   return Error{"no translation for this endpoint"};
 }
 
+Result<ClientResponse> client_response(const RequestContext& ctx, ProviderKind upstream,
+                                       std::string body, std::int64_t created) {
+  if (ctx.endpoint == Endpoint::kResponses)
+    return responses_client_response(ctx, upstream, std::move(body), created);
+  auto r = client_response(ctx.endpoint, upstream, std::move(body), created);
+  // The model the client asked for (the upstream's is in the request log).
+  if (r && !ctx.model.empty()) replace_top_level_string(r->body, "model", ctx.model);
+  return r;
+}
+
 ErrorBodyFilter error_filter_for(Endpoint client) {
   if (client == Endpoint::kMessages) return &to_anthropic_filter;
   // Errors relayed from an anthropic deployment to a chat client.
-  if (client == Endpoint::kChat) return &to_openai_filter;
+  if (client == Endpoint::kChat || client == Endpoint::kResponses) return &to_openai_filter;
   return nullptr;
 }
 
 std::unique_ptr<StreamTransform> make_stream_transform(Endpoint client, ProviderKind upstream,
                                                        bool client_wants_usage,
-                                                       std::int64_t created) {
+                                                       std::int64_t created, std::string_view alias,
+                                                       long long input_estimate) {
   switch (translation_for(client, upstream)) {
     case Translation::kNone:
-      if (speaks_anthropic(upstream)) return std::make_unique<AnthropicRelay>();
-      return std::make_unique<OpenAIRelay>(client_wants_usage);
+      if (speaks_anthropic(upstream)) return std::make_unique<AnthropicRelay>(alias);
+      return std::make_unique<OpenAIRelay>(client_wants_usage, alias);
     case Translation::kMessagesToChat:
-      return std::make_unique<ChunksToAnthropicEvents>();
+      return std::make_unique<ChunksToAnthropicEvents>(alias, input_estimate);
     case Translation::kChatToMessages:
-      return std::make_unique<AnthropicEventsToChunks>(client_wants_usage, created);
+      return std::make_unique<AnthropicEventsToChunks>(client_wants_usage, created, alias);
     case Translation::kUnsupported:  // refused before the request was sent
+    case Translation::kResponsesToChat:
+    case Translation::kResponsesToMessages:
       break;
   }
-  return std::make_unique<OpenAIRelay>(client_wants_usage);
+  return std::make_unique<OpenAIRelay>(client_wants_usage, alias);
+}
+
+std::unique_ptr<StreamTransform> make_stream_transform(const RequestContext& ctx,
+                                                       ProviderKind upstream,
+                                                       std::int64_t created) {
+  if (ctx.endpoint == Endpoint::kResponses)
+    return make_responses_stream_transform(ctx, upstream, created);
+  return make_stream_transform(ctx.endpoint, upstream, ctx.client_wants_usage, created, ctx.model,
+                               estimate_tokens(ctx.prompt_chars));
 }
 
 }  // namespace llmctl::gateway

@@ -2,16 +2,22 @@
 // upstream path and body, the whole response as the client's API shapes it, the error shape the
 // client gets, and a per-event stream transform for the SSE relay.
 //
-// Clients speak OpenAI (/v1/chat/completions, /v1/completions, /v1/embeddings) or Anthropic
-// (/v1/messages); deployments speak OpenAI (openai, openai-compatible, simulated) or Anthropic
-// (anthropic). Same API on both sides: the body is passed through with `model` rewritten.
-// Different: chat completions <-> messages are translated (anthropic.h); completions and
-// embeddings have no Anthropic form and are refused with a 400.
+// Clients speak OpenAI (/v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses)
+// or Anthropic (/v1/messages); deployments speak OpenAI (openai, openai-compatible, simulated)
+// or Anthropic (anthropic). Same API on both sides: the body is passed through with `model`
+// rewritten. Different: chat completions <-> messages are translated (anthropic.h); the
+// Responses API is passed through to OpenAI's own deployments and translated to chat for every
+// other one (responses.h, translate_responses.h), and on to messages for Anthropic ones;
+// completions and embeddings have no Anthropic form and are refused with a 400.
+//
+// One module per client protocol: a new one adds its request/response/stream translators
+// beside anthropic.h and responses.h and its cases to the dispatch functions here.
 //
 // Pure (no sockets or clocks: `created` times are passed in); a StreamTransform belongs to one
 // stream and is used on its worker's thread only.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -26,10 +32,12 @@
 namespace llmctl::gateway {
 
 enum class Translation {
-  kNone,            // same API both sides
-  kMessagesToChat,  // Anthropic client -> OpenAI-compatible deployment
-  kChatToMessages,  // OpenAI chat client -> anthropic deployment
-  kUnsupported,     // completions or embeddings -> anthropic deployment
+  kNone,                 // same API both sides
+  kMessagesToChat,       // Anthropic client -> OpenAI-compatible deployment
+  kChatToMessages,       // OpenAI chat client -> anthropic deployment
+  kUnsupported,          // completions or embeddings -> anthropic deployment
+  kResponsesToChat,      // Responses client -> a chat-completions deployment (not OpenAI's own)
+  kResponsesToMessages,  // Responses client -> anthropic deployment (through chat)
 };
 Translation translation_for(Endpoint client, ProviderKind upstream);
 bool speaks_anthropic(ProviderKind kind);
@@ -52,6 +60,10 @@ struct ClientResponse {
 // upstream's API promises (an upstream protocol error).
 Result<ClientResponse> client_response(Endpoint client, ProviderKind upstream, std::string body,
                                        std::int64_t created_unix_s);
+// The same for any request (the Responses API needs the request and the response id); the
+// body names the model the client asked for (ctx.model), not the upstream's.
+Result<ClientResponse> client_response(const RequestContext& ctx, ProviderKind upstream,
+                                       std::string body, std::int64_t created_unix_s);
 
 // Rewrites an error answer's body into the client's API shape (same type as
 // net::Exchange's filter). Null when the endpoint needs none.
@@ -80,14 +92,27 @@ class StreamTransform {
   // What ends the client's stream when the upstream fails mid-way: a well-formed error event
   // in the client's API (and [DONE] for OpenAI clients).
   virtual std::string interrupted(std::string_view message) const = 0;
+  // Responses API streams: the final `response` object once the stream completed (for the
+  // gateway's store); null otherwise.
+  virtual const boost::json::object* final_response() const { return nullptr; }
 };
 
 // The transform for a stream from `upstream` to a `client` endpoint, never null: the relay has
 // one loop for every pair (OpenAI on both sides: a pass-through that reads usage and drops the
 // usage-only chunk the client did not ask for). `client_wants_usage`: the OpenAI client's
 // stream_options.include_usage.
+// `model_alias`: the model name the client asked for, which the client's events carry in place
+// of the upstream's (empty: the upstream's as it is). `input_estimate`: the gateway's count of
+// the prompt's tokens, for an Anthropic client's message_start when the upstream has not
+// reported its own by the first chunk.
 std::unique_ptr<StreamTransform> make_stream_transform(Endpoint client, ProviderKind upstream,
                                                        bool client_wants_usage,
+                                                       std::int64_t created_unix_s,
+                                                       std::string_view model_alias = {},
+                                                       long long input_estimate = 0);
+// The same for any request (the Responses API needs the request and the response id).
+std::unique_ptr<StreamTransform> make_stream_transform(const RequestContext& ctx,
+                                                       ProviderKind upstream,
                                                        std::int64_t created_unix_s);
 
 }  // namespace llmctl::gateway

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cmath>
 
+#include "mock/sim_model.h"
 #include "protocol/usage.h"
 
 namespace llmctl::mock {
@@ -13,33 +14,6 @@ namespace llmctl::mock {
 namespace json = boost::json;
 
 namespace {
-
-std::string_view str_of(const json::value* v) {
-  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view{};
-}
-
-// Tool input that fits the tool's input_schema: a placeholder per property.
-json::object tool_input(const json::value* schema) {
-  json::object input;
-  if (!schema || !schema->is_object()) return input;
-  const json::value* props = schema->as_object().if_contains("properties");
-  if (!props || !props->is_object()) return input;
-  for (const auto& [key, prop] : props->as_object()) {
-    std::string_view type =
-        prop.is_object() ? str_of(prop.as_object().if_contains("type")) : std::string_view{};
-    if (type == "number" || type == "integer")
-      input[key] = 1;
-    else if (type == "boolean")
-      input[key] = true;
-    else if (type == "array")
-      input[key] = json::array{};
-    else if (type == "object")
-      input[key] = json::object{};
-    else
-      input[key] = "mock";
-  }
-  return input;
-}
 
 json::object usage_of(const AnthropicMockPlan& p, long long output) {
   return json::object{{"input_tokens", p.input_tokens},
@@ -49,17 +23,18 @@ json::object usage_of(const AnthropicMockPlan& p, long long output) {
 }
 
 std::string text_of(const AnthropicMockPlan& p) {
+  if (p.structured) return *p.structured;
   std::string s;
   for (int t = 0; t < p.tokens; ++t) s += mock_token(t);
   return s;
 }
 
-// The tool input streamed in `tokens` pieces.
-std::string piece(const AnthropicMockPlan& p, int t) {
-  std::size_t size = p.tool_input.size(), parts = static_cast<std::size_t>(p.tokens);
-  std::size_t from = size * static_cast<std::size_t>(t) / parts,
-              to = size * static_cast<std::size_t>(t + 1) / parts;
-  return p.tool_input.substr(from, to - from);
+// The t-th of `parts` pieces of `text`.
+std::string piece(std::string_view text, int t, int parts) {
+  const std::size_t size = text.size(), n = static_cast<std::size_t>(std::max(parts, 1));
+  const std::size_t from = size * static_cast<std::size_t>(t) / n,
+                    to = size * static_cast<std::size_t>(t + 1) / n;
+  return std::string(text.substr(from, to - from));
 }
 
 MockEvent event(std::string_view type, const json::object& data, bool token = false) {
@@ -83,30 +58,25 @@ AnthropicMockPlan anthropic_mock_plan(const json::object& o, const MockOptions& 
     p.tokens = max_tokens;
     p.stop_reason = "max_tokens";
   }
-  const auto* tools = o.if_contains("tools");
-  const auto* choice = o.if_contains("tool_choice");
-  const bool none =
-      choice && choice->is_object() && str_of(choice->as_object().if_contains("type")) == "none";
-  if (tools && tools->is_array() && !tools->as_array().empty() && !none) {
-    // The tool tool_choice names, else the first one.
-    std::string_view wanted;
-    if (choice && choice->is_object() && str_of(choice->as_object().if_contains("type")) == "tool")
-      wanted = str_of(choice->as_object().if_contains("name"));
-    const json::object* t = nullptr;
-    for (const json::value& tool : tools->as_array()) {
-      if (!tool.is_object()) continue;
-      if (!t) t = &tool.as_object();
-      if (!wanted.empty() && str_of(tool.as_object().if_contains("name")) == wanted) {
-        t = &tool.as_object();
-        break;
-      }
+  // The simulated model decides: tool_use blocks, structured output, or words.
+  SimAnswer a = sim_answer(sim_request_from_messages(o), options.seed);
+  if (!a.calls.empty()) {
+    long long n = 0;
+    for (std::size_t k = 0; k < a.calls.size(); ++k) {
+      p.tools.push_back({fmt::format("toolu_mock_{}_{}", p.id, k), a.calls[k].name,
+                         std::move(a.calls[k].arguments)});
+      n += mock_token_count(p.tools.back().input.size());
     }
-    p.tool = true;
-    p.tool_id = "toolu_mock_" + p.id;
-    p.tool_name = t ? std::string(str_of(t->if_contains("name"))) : "tool";
-    p.tool_input = json::serialize(tool_input(t ? t->if_contains("input_schema") : nullptr));
     p.stop_reason = "tool_use";
-    p.tokens = static_cast<int>(mock_token_count(p.tool_input.size()));
+    p.tokens = static_cast<int>(n);
+  } else if (a.structured) {
+    const int needed = static_cast<int>(mock_token_count(a.structured->size()));
+    p.stop_reason = needed > max_tokens ? "max_tokens" : "end_turn";
+    p.tokens = std::min(needed, max_tokens);
+    if (needed > max_tokens)
+      a.structured->resize(a.structured->size() * static_cast<std::size_t>(p.tokens) /
+                           static_cast<std::size_t>(needed));
+    p.structured = std::move(a.structured);
   }
   const long long prompt =
       mock_token_count(protocol::request_prompt_chars(o, protocol::Endpoint::kMessages));
@@ -118,12 +88,14 @@ AnthropicMockPlan anthropic_mock_plan(const json::object& o, const MockOptions& 
 
 std::string anthropic_mock_message(const AnthropicMockPlan& p) {
   json::array content;
-  if (p.tool) {
-    boost::system::error_code ec;
-    content.push_back(json::object{{"type", "tool_use"},
-                                   {"id", p.tool_id},
-                                   {"name", p.tool_name},
-                                   {"input", json::parse(p.tool_input, ec)}});
+  if (!p.tools.empty()) {
+    for (const auto& t : p.tools) {
+      boost::system::error_code ec;
+      content.push_back(json::object{{"type", "tool_use"},
+                                     {"id", t.id},
+                                     {"name", t.name},
+                                     {"input", json::parse(t.input, ec)}});
+    }
   } else {
     content.push_back(json::object{{"type", "text"}, {"text", text_of(p)}});
   }
@@ -151,29 +123,42 @@ std::vector<MockEvent> anthropic_mock_events(const AnthropicMockPlan& p) {
                                                                    {"stop_reason", nullptr},
                                                                    {"stop_sequence", nullptr},
                                                                    {"usage", usage_of(p, 1)}}}}));
-  json::object block;
-  if (p.tool)
-    block = json::object{
-        {"type", "tool_use"}, {"id", p.tool_id}, {"name", p.tool_name}, {"input", json::object{}}};
-  else
-    block = json::object{{"type", "text"}, {"text", ""}};
-  out.push_back(event("content_block_start", json::object{{"type", "content_block_start"},
-                                                          {"index", 0},
-                                                          {"content_block", std::move(block)}}));
-  out.push_back(event("ping", json::object{{"type", "ping"}}));
-  for (int t = 0; t < p.tokens; ++t) {
-    json::object delta;
-    if (p.tool)
-      delta = json::object{{"type", "input_json_delta"}, {"partial_json", piece(p, t)}};
-    else
-      delta = json::object{{"type", "text_delta"}, {"text", mock_token(t)}};
-    out.push_back(event(
-        "content_block_delta",
-        json::object{{"type", "content_block_delta"}, {"index", 0}, {"delta", std::move(delta)}},
-        true));
+  auto block_events = [&](std::int64_t index, json::object block, std::string_view text, int parts,
+                          bool tool) {
+    out.push_back(event("content_block_start", json::object{{"type", "content_block_start"},
+                                                            {"index", index},
+                                                            {"content_block", std::move(block)}}));
+    if (index == 0) out.push_back(event("ping", json::object{{"type", "ping"}}));
+    for (int t = 0; t < parts; ++t) {
+      json::object delta;
+      if (tool)
+        delta = json::object{{"type", "input_json_delta"}, {"partial_json", piece(text, t, parts)}};
+      else if (p.structured)
+        delta = json::object{{"type", "text_delta"}, {"text", piece(text, t, parts)}};
+      else
+        delta = json::object{{"type", "text_delta"}, {"text", mock_token(t)}};
+      out.push_back(
+          event("content_block_delta",
+                json::object{
+                    {"type", "content_block_delta"}, {"index", index}, {"delta", std::move(delta)}},
+                true));
+    }
+    out.push_back(event("content_block_stop",
+                        json::object{{"type", "content_block_stop"}, {"index", index}}));
+  };
+  if (!p.tools.empty()) {
+    for (std::size_t k = 0; k < p.tools.size(); ++k) {
+      const auto& t = p.tools[k];
+      block_events(
+          static_cast<std::int64_t>(k),
+          json::object{
+              {"type", "tool_use"}, {"id", t.id}, {"name", t.name}, {"input", json::object{}}},
+          t.input, static_cast<int>(mock_token_count(t.input.size())), true);
+    }
+  } else {
+    const std::string text = p.structured ? *p.structured : std::string{};
+    block_events(0, json::object{{"type", "text"}, {"text", ""}}, text, p.tokens, false);
   }
-  out.push_back(
-      event("content_block_stop", json::object{{"type", "content_block_stop"}, {"index", 0}}));
   out.push_back(
       event("message_delta", json::object{{"type", "message_delta"},
                                           {"delta", json::object{{"stop_reason", p.stop_reason},

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,12 @@ struct AnthropicMockPlan {
   std::string id, model;
   int tokens = 1;  // output tokens (text words, or pieces of the tool input)
   std::string stop_reason = "end_turn";
-  bool tool = false;                           // answers with a tool_use block for the first tool
-  std::string tool_id, tool_name, tool_input;  // tool_input: JSON text fitting the schema
-  long long input_tokens = 0;                  // uncached (Anthropic semantics)
+  struct ToolUse {
+    std::string id, name, input;  // input: JSON text valid under the tool's input_schema
+  };
+  std::vector<ToolUse> tools;             // tool_use blocks (sim_model.h decides), or empty
+  std::optional<std::string> structured;  // output_config.format: the JSON text answer
+  long long input_tokens = 0;             // uncached (Anthropic semantics)
   long long cache_read_tokens = 0;
 };
 
@@ -34,8 +38,9 @@ struct MockEvent {
   std::string bytes;   // one SSE event, `event:` and `data:` lines and the blank line
   bool token = false;  // carries an output token (the server waits tpot between these)
 };
-// message_start, ping, content_block_start, one content_block_delta per token,
-// content_block_stop, message_delta (stop_reason, usage), message_stop.
+// message_start, ping, then per block (the text, or each tool_use in turn) content_block_start,
+// one content_block_delta per token, content_block_stop; message_delta (stop_reason, usage),
+// message_stop.
 std::vector<MockEvent> anthropic_mock_events(const AnthropicMockPlan& plan);
 
 }  // namespace llmctl::mock

@@ -12,9 +12,11 @@
 #include "mock/mock.h"
 #include "mock/mock_anthropic.h"
 #include "mock/mock_engine_metrics.h"
+#include "mock/sim_model.h"
 #include "net/net.h"
 #include "protocol/anthropic.h"
 #include "protocol/errors.h"
+#include "protocol/json_limits.h"
 #include "protocol/usage.h"
 
 namespace llmctl::mock {
@@ -40,31 +42,6 @@ std::int64_t unix_s() {
       .count();
 }
 
-// Tool-call arguments that fit the first tool's JSON schema: a placeholder per property.
-std::string mock_arguments(const json::value* parameters) {
-  json::object args;
-  if (parameters && parameters->is_object())
-    if (const auto* props = parameters->as_object().if_contains("properties");
-        props && props->is_object())
-      for (const auto& [key, schema] : props->as_object()) {
-        std::string_view type = "string";
-        if (schema.is_object())
-          if (const auto* t = schema.as_object().if_contains("type"); t && t->is_string())
-            type = t->as_string();
-        if (type == "number" || type == "integer")
-          args[key] = 1;
-        else if (type == "boolean")
-          args[key] = true;
-        else if (type == "array")
-          args[key] = json::array{};
-        else if (type == "object")
-          args[key] = json::object{};
-        else
-          args[key] = "mock";
-      }
-  return json::serialize(args);
-}
-
 // What a completion will contain, decided once per request.
 struct Plan {
   Endpoint endpoint = Endpoint::kChat;
@@ -73,8 +50,8 @@ struct Plan {
   int n = 1;
   int tokens = 1;  // output tokens per choice
   std::string finish = "stop";
-  bool tools = false;
-  std::string tool_name, tool_args;
+  std::vector<SimCall> calls;             // chat: the simulated model's tool calls (sim_model.h)
+  std::optional<std::string> structured;  // chat: the JSON answer when a format was asked
   bool include_usage = false;
   json::object usage;
 };
@@ -228,7 +205,7 @@ class MockHandler final : public net::Handler {
   // filter of /v1/messages turns it into Anthropic's shape).
   asio::awaitable<bool> parse_object(Exchange& ex, json::value& body) {
     boost::system::error_code ec;
-    body = json::parse(ex.request().body(), ec);
+    body = protocol::parse_request_json(ex.request().body(), ec);
     if (!ec && body.is_object()) co_return true;
     co_await ex.respond(400, kJson,
                         openai_error_body("The request body is not a JSON object.",
@@ -367,23 +344,22 @@ class MockHandler final : public net::Handler {
       p.finish = "length";
     }
     if (ep == Endpoint::kChat) {
-      const auto* tools = o.if_contains("tools");
-      const auto* choice = o.if_contains("tool_choice");
-      bool none = choice && choice->is_string() && choice->as_string() == "none";
-      if (tools && tools->is_array() && !tools->as_array().empty() && !none) {
-        const json::value& t0 = tools->as_array().front();
-        const json::value* fn = t0.is_object() ? t0.as_object().if_contains("function") : nullptr;
-        p.tools = true;
-        p.tool_name = "tool";
-        if (fn && fn->is_object()) {
-          if (const auto* name = fn->as_object().if_contains("name"); name && name->is_string())
-            p.tool_name = std::string(name->as_string());
-          p.tool_args = mock_arguments(fn->as_object().if_contains("parameters"));
-        } else {
-          p.tool_args = "{}";
-        }
+      // The simulated model decides: tool calls, structured output, or words.
+      SimAnswer a = sim_answer(sim_request_from_chat(o), o_.seed);
+      if (!a.calls.empty()) {
+        p.calls = std::move(a.calls);
         p.finish = "tool_calls";
-        p.tokens = std::max<int>(1, static_cast<int>(mock_token_count(p.tool_args.size())));
+        long long n = 0;
+        for (const SimCall& c : p.calls) n += mock_token_count(c.arguments.size());
+        p.tokens = static_cast<int>(n);
+      } else if (a.structured) {
+        p.structured = std::move(a.structured);
+        const int needed = static_cast<int>(mock_token_count(p.structured->size()));
+        p.finish = needed > max_tokens ? "length" : "stop";
+        p.tokens = std::min(needed, max_tokens);
+        if (needed > max_tokens)  // cut like a real model at its limit
+          p.structured->resize(p.structured->size() * static_cast<std::size_t>(p.tokens) /
+                               static_cast<std::size_t>(needed));
       }
     }
     if (const auto* so = o.if_contains("stream_options"); so && so->is_object())
@@ -410,9 +386,32 @@ class MockHandler final : public net::Handler {
   }
 
   std::string text_of(const Plan& p) const {
+    if (p.structured) return *p.structured;
     std::string s;
     for (int t = 0; t < p.tokens; ++t) s += mock_token(t);
     return s;
+  }
+  // The t-th of `parts` pieces of `text` (streamed JSON: structured output, tool arguments).
+  static std::string piece_of(std::string_view text, int t, int parts) {
+    const std::size_t size = text.size(), n = static_cast<std::size_t>(std::max(parts, 1));
+    const std::size_t from = size * static_cast<std::size_t>(t) / n,
+                      to = size * static_cast<std::size_t>(t + 1) / n;
+    return std::string(text.substr(from, to - from));
+  }
+  // The t-th output token of a text answer.
+  static std::string token_text(const Plan& p, int t) {
+    if (p.structured) return piece_of(*p.structured, t, p.tokens);
+    return std::string(mock_token(t));
+  }
+  json::array tool_calls_json(const Plan& p, int choice) const {
+    json::array calls;
+    for (std::size_t k = 0; k < p.calls.size(); ++k)
+      calls.push_back(json::object{
+          {"id", fmt::format("call_mock_{}_{}_{}", counter_, choice, k)},
+          {"type", "function"},
+          {"function",
+           json::object{{"name", p.calls[k].name}, {"arguments", p.calls[k].arguments}}}});
+    return calls;
   }
 
   static std::int64_t cached_of(const json::object& usage) {
@@ -432,14 +431,11 @@ class MockHandler final : public net::Handler {
     const std::string text = text_of(p);
     for (int i = 0; i < p.n; ++i) {
       if (p.endpoint == Endpoint::kChat) {
+        const bool tools = !p.calls.empty();
         json::object msg{{"role", "assistant"},
-                         {"content", p.tools ? json::value(nullptr) : json::value(text)},
+                         {"content", tools ? json::value(nullptr) : json::value(text)},
                          {"refusal", nullptr}};
-        if (p.tools)
-          msg["tool_calls"] = json::array{json::object{
-              {"id", fmt::format("call_mock_{}_{}", counter_, i)},
-              {"type", "function"},
-              {"function", json::object{{"name", p.tool_name}, {"arguments", p.tool_args}}}}};
+        if (tools) msg["tool_calls"] = tool_calls_json(p, i);
         choices.push_back(json::object{
             {"index", i}, {"message", msg}, {"logprobs", nullptr}, {"finish_reason", p.finish}});
       } else {
@@ -510,43 +506,62 @@ class MockHandler final : public net::Handler {
     er.first_token();
     int sent = 0;
     const json::value null_finish(nullptr);
-    // Tool-call arguments are streamed in `tokens` pieces.
-    auto piece = [&](int t) {
-      std::size_t size = p.tool_args.size(), parts = static_cast<std::size_t>(p.tokens);
-      std::size_t from = size * static_cast<std::size_t>(t) / parts,
-                  to = size * static_cast<std::size_t>(t + 1) / parts;
-      return p.tool_args.substr(from, to - from);
-    };
-    if (p.endpoint == Endpoint::kChat) {
-      auto first = [&](int i) -> json::value {
-        if (!p.tools)
-          return json::object{{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}};
-        return json::object{
-            {"role", "assistant"},
-            {"content", nullptr},
-            {"tool_calls",
-             json::array{json::object{
-                 {"index", 0},
-                 {"id", fmt::format("call_mock_{}_{}", counter_, i)},
-                 {"type", "function"},
-                 {"function", json::object{{"name", p.tool_name}, {"arguments", ""}}}}}}};
-      };
-      if (!co_await emit(ex, p, choice_deltas(p, first, null_finish), sent, disconnect_after))
-        co_return;
-    }
-    for (int t = 0; t < p.tokens; ++t) {
-      if (t > 0) co_await sleep_ms(draw_ms(o_.tpot_ms, o_.tpot_jitter_ms));
-      auto delta = [&](int) -> json::value {
-        if (p.endpoint != Endpoint::kChat) return json::value(mock_token(t));
-        if (p.tools)
-          return json::object{
+    if (p.endpoint == Endpoint::kChat && !p.calls.empty()) {
+      // Each call in turn: its id and name, then its arguments in pieces (as OpenAI streams
+      // parallel calls: one after the other).
+      bool first_token = true;
+      for (std::size_t k = 0; k < p.calls.size(); ++k) {
+        const SimCall& call = p.calls[k];
+        auto head = [&](int i) -> json::value {
+          json::object d{
               {"tool_calls",
-               json::array{json::object{{"index", 0},
-                                        {"function", json::object{{"arguments", piece(t)}}}}}}};
-        return json::object{{"content", mock_token(t)}};
-      };
-      if (!co_await emit(ex, p, choice_deltas(p, delta, null_finish), sent, disconnect_after))
-        co_return;
+               json::array{json::object{
+                   {"index", static_cast<std::int64_t>(k)},
+                   {"id", fmt::format("call_mock_{}_{}_{}", counter_, i, k)},
+                   {"type", "function"},
+                   {"function", json::object{{"name", call.name}, {"arguments", ""}}}}}}};
+          if (k == 0) {
+            d["role"] = "assistant";
+            d["content"] = nullptr;
+          }
+          return d;
+        };
+        if (!co_await emit(ex, p, choice_deltas(p, head, null_finish), sent, disconnect_after))
+          co_return;
+        const int parts = static_cast<int>(mock_token_count(call.arguments.size()));
+        for (int t = 0; t < parts; ++t) {
+          if (!first_token) co_await sleep_ms(draw_ms(o_.tpot_ms, o_.tpot_jitter_ms));
+          first_token = false;
+          auto delta = [&](int) -> json::value {
+            return json::object{
+                {"tool_calls",
+                 json::array{json::object{
+                     {"index", static_cast<std::int64_t>(k)},
+                     {"function",
+                      json::object{{"arguments", piece_of(call.arguments, t, parts)}}}}}}};
+          };
+          if (!co_await emit(ex, p, choice_deltas(p, delta, null_finish), sent, disconnect_after))
+            co_return;
+        }
+      }
+    } else {
+      if (p.endpoint == Endpoint::kChat) {
+        auto first = [&](int) -> json::value {
+          return json::object{{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}};
+        };
+        if (!co_await emit(ex, p, choice_deltas(p, first, null_finish), sent, disconnect_after))
+          co_return;
+      }
+      for (int t = 0; t < p.tokens; ++t) {
+        if (t > 0) co_await sleep_ms(draw_ms(o_.tpot_ms, o_.tpot_jitter_ms));
+        const std::string token = token_text(p, t);
+        auto delta = [&](int) -> json::value {
+          if (p.endpoint != Endpoint::kChat) return json::value(token);
+          return json::object{{"content", token}};
+        };
+        if (!co_await emit(ex, p, choice_deltas(p, delta, null_finish), sent, disconnect_after))
+          co_return;
+      }
     }
     auto last = [&](int) -> json::value {
       return p.endpoint == Endpoint::kChat ? json::value(json::object{}) : json::value("");

@@ -74,6 +74,7 @@ void append_response_head(std::string& out, const ResponseHead& h) {
   field("x-llmctl-deployment", h.extra.deployment);
   field("Retry-After", h.extra.retry_after);
   field("Cache-Control", h.extra.cache_control);
+  field("x-llmctl-upstream-model", h.extra.upstream_model);
   // HTTP/1.1 keeps the connection unless told; HTTP/1.0 closes it unless told.
   if (h.version == 10 && h.keep_alive) field("Connection", "keep-alive");
   if (h.version != 10 && !h.keep_alive) field("Connection", "close");
@@ -90,7 +91,7 @@ void append_response_head(std::string& out, const ResponseHead& h) {
     out.append("Content-Length: ");
     append_decimal(out, *h.content_length);
     out.append(kCrlf);
-  } else {
+  } else if (!h.close_delimited) {
     out.append("Transfer-Encoding: chunked\r\n");
   }
   out.append(kCrlf);
@@ -178,8 +179,13 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
 
 void Exchange::begin_chunked_with_next_write(unsigned status, std::string_view content_type,
                                              ExtraHeaders headers) {
+  // HTTP/1.0 has no chunked encoding: the body is sent raw and ends when the connection closes.
+  close_delimited_ = req_.version() < 11;
+  if (close_delimited_) keep_alive_ = false;
+  ResponseHead h = head(status, content_type, headers);
+  h.close_delimited = close_delimited_;
   head_.clear();
-  append_response_head(head_, head(status, content_type, headers));
+  append_response_head(head_, h);
   started_ = true;
   head_pending_ = true;
 }
@@ -203,6 +209,11 @@ asio::awaitable<bool> Exchange::write_chunks(std::string_view data, bool last) {
   }
   const std::string_view pending = head_pending_ ? std::string_view(head_) : std::string_view();
   head_pending_ = false;
+  if (close_delimited_) {  // raw bytes; closing the connection ends the body
+    const std::array<asio::const_buffer, 2> raw{asio::buffer(pending.data(), pending.size()),
+                                                asio::buffer(data.data(), data.size())};
+    co_return co_await send(raw);
+  }
   const std::array<asio::const_buffer, 5> buffers{
       asio::buffer(pending.data(), pending.size()), asio::buffer(size_line, size_len),
       asio::buffer(data.data(), data.size()),
@@ -387,7 +398,23 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
       co_await drain_rejected(stream);
       break;
     }
-    if (ec) break;  // closed, timed out or malformed: nothing useful to answer
+    if (ec && ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message &&
+        ec != http::error::need_more && ec != http::error::need_buffer) {
+      // A malformed request (garbage request line, Content-Length with Transfer-Encoding, a
+      // bad header): a 400 that says so, then the connection closes (what follows cannot be
+      // framed).
+      Request req;
+      req.version(11);
+      Exchange ex(stream, req, limits_, false);
+      co_await ex.respond(
+          400, "application/json",
+          fmt::format(
+              R"({{"error":{{"message":"Malformed HTTP request: {}.","type":"invalid_request_error","param":null,"code":"bad_http_request"}}}})",
+              ec.message()));
+      break;
+    }
+    if (ec) break;  // closed or timed out: nothing useful to answer
     stream.expires_never();
     Request req = parser.release();
     Exchange ex(stream, req, limits_, req.keep_alive() && !draining_, &head);

@@ -40,10 +40,11 @@ using Request = http::request<http::string_body>;
 // Response headers a handler may add; empty ones are left out. (A struct, not an
 // initializer_list: GCC 12 cannot keep a braced list's array alive across co_await.)
 struct ExtraHeaders {
-  std::string_view request_id{};     // x-request-id
-  std::string_view deployment{};     // x-llmctl-deployment
-  std::string_view retry_after{};    // retry-after
-  std::string_view cache_control{};  // cache-control
+  std::string_view request_id{};      // x-request-id
+  std::string_view deployment{};      // x-llmctl-deployment
+  std::string_view retry_after{};     // retry-after
+  std::string_view cache_control{};   // cache-control
+  std::string_view upstream_model{};  // x-llmctl-upstream-model
 };
 
 struct ServerLimits {
@@ -66,6 +67,7 @@ struct ResponseHead {
   const HeaderList* more = nullptr;  // replace same-named fields above (Beast's set())
   bool keep_alive = true;
   std::optional<std::size_t> content_length{};  // nullopt: Transfer-Encoding: chunked
+  bool close_delimited = false;  // no length and no chunking: the body ends with the connection
 };
 // Appends the status line, the headers and the blank line to `out`.
 void append_response_head(std::string& out, const ResponseHead& head);
@@ -112,7 +114,8 @@ class Exchange {
   // A whole response with Content-Length.
   asio::awaitable<bool> respond(unsigned status, std::string_view content_type, std::string body,
                                 ExtraHeaders headers = {});
-  // A chunked response (SSE): headers now, then chunk() per piece, then finish().
+  // A chunked response (SSE): headers now, then chunk() per piece, then finish(). To an
+  // HTTP/1.0 client the body is sent as it is and ends when the connection closes.
   asio::awaitable<bool> begin_chunked(unsigned status, std::string_view content_type,
                                       ExtraHeaders headers = {});
   // The same, but the headers go out with the next chunk() or finish_chunked(), in the same
@@ -136,6 +139,7 @@ class Exchange {
   bool keep_alive_;
   bool started_ = false;
   bool head_pending_ = false;  // head_ holds headers not yet written
+  bool close_delimited_ = false;  // an HTTP/1.0 stream: raw body, ended by closing
   ErrorBodyFilter error_filter_ = nullptr;
   const std::vector<std::pair<std::string, std::string>>* more_headers_ = nullptr;
   std::string own_head_;

@@ -231,7 +231,9 @@ Result<json::value> user_part(const json::value& block, std::string_view field) 
 }  // namespace
 
 Result<std::string> messages_to_chat_request(const json::object& req, const ChatTarget& target) {
-  for (std::string_view key : {"thinking", "mcp_servers", "container"})
+  for (std::string_view key :
+       {"thinking", "mcp_servers", "container", "context_management", "diagnostics",
+        "inference_geo", "speed", "user_profile_id", "workspace_id"})
     if (const auto* v = req.if_contains(key); v && !v->is_null())
       return unsupported(key, "is not translated to OpenAI-compatible upstreams");
   json::object out;
@@ -348,6 +350,8 @@ Result<std::string> messages_to_chat_request(const json::object& req, const Chat
   }
   if (const auto* md = req.if_contains("metadata"); md && md->is_object())
     copy_if(md->as_object(), "user_id", out, "user");
+  if (const auto* st = req.if_contains("service_tier"); st && st->is_string())
+    out["service_tier"] = st->as_string() == "standard_only" ? "default" : "auto";
 
   bool any_tools = false;
   if (const auto* tools = req.if_contains("tools"); tools && tools->is_array()) {
@@ -384,6 +388,29 @@ Result<std::string> messages_to_chat_request(const json::object& req, const Chat
     if (const auto* dp = member(*tc, "disable_parallel_tool_use");
         any_tools && dp && dp->is_bool() && dp->as_bool())
       out["parallel_tool_calls"] = false;
+  }
+  // Structured output: Anthropic's output_config.format -> OpenAI's response_format.
+  if (const auto* oc = req.if_contains("output_config"); oc && !oc->is_null()) {
+    if (!oc->is_object()) return unsupported("output_config", "must be an object");
+    for (const auto& [key, v] : oc->as_object()) {
+      if (key == "format") {
+        if (v.is_null()) continue;
+        if (str_of(member(v, "type")) != "json_schema")
+          return unsupported("output_config.format.type", "must be json_schema");
+        const json::value* schema = member(v, "schema");
+        if (!schema || !schema->is_object())
+          return unsupported("output_config.format.schema", "must be a JSON schema object");
+        out["response_format"] =
+            json::object{{"type", "json_schema"},
+                         {"json_schema",
+                          json::object{{"name", "output"}, {"schema", *schema}, {"strict", true}}}};
+      } else if (key == "effort") {
+        if (v.is_string()) out["reasoning_effort"] = v;
+      } else {
+        return unsupported(fmt::format("output_config.{}", std::string_view(key)),
+                           "is not translated to OpenAI-compatible upstreams");
+      }
+    }
   }
   if (const auto* s = req.if_contains("stream"); s && s->is_bool() && s->as_bool()) {
     out["stream"] = true;
@@ -453,16 +480,51 @@ void push_merged(json::array& messages, std::string_view role, json::value conte
 Result<std::string> chat_to_messages_request(const json::object& req, std::string_view model) {
   if (const auto* n = req.if_contains("n"); n && n->is_number() && n->to_number<double>() != 1)
     return unsupported("n", "Anthropic's Messages API returns one choice; n must be 1");
-  if (const auto* rf = req.if_contains("response_format"); rf && rf->is_object())
-    if (str_of(member(*rf, "type")) != "text")
+  json::value output_format = nullptr;
+  if (const auto* rf = req.if_contains("response_format"); rf && rf->is_object()) {
+    const std::string_view type = str_of(member(*rf, "type"));
+    if (type == "json_schema") {
+      // OpenAI's response_format json_schema -> Anthropic's output_config.format.
+      const json::value* js = member(*rf, "json_schema");
+      const json::value* schema = js ? member(*js, "schema") : nullptr;
+      if (!schema || !schema->is_object())
+        return unsupported("response_format.json_schema.schema", "must be a JSON schema object");
+      output_format = json::object{{"type", "json_schema"}, {"schema", *schema}};
+    } else if (type != "text") {
       return unsupported("response_format",
-                         "JSON modes are not translated to Anthropic; describe the format in "
-                         "the prompt or use a tool");
-  for (std::string_view key : {"audio", "modalities", "prediction"})
+                         "json_object mode has no Anthropic equivalent; use json_schema (sent "
+                         "as output_config.format) or describe the format in the prompt");
+    }
+  }
+  for (std::string_view key :
+       {"audio", "modalities", "prediction", "web_search_options", "functions", "function_call",
+        "moderation", "verbosity", "prompt_cache_key", "prompt_cache_retention",
+        "prompt_cache_options", "top_logprobs"})
     if (const auto* v = req.if_contains(key); v && !v->is_null())
-      return unsupported(key, "is not translated to Anthropic");
+      return unsupported(key, key == "functions" || key == "function_call"
+                                  ? "the deprecated functions API is not translated; use tools"
+                              : key.starts_with("prompt_cache")
+                                  ? "OpenAI's prompt-cache settings have no Anthropic equivalent "
+                                    "(Anthropic caches at cache_control markers)"
+                                  : "has no Anthropic equivalent");
   if (const auto* lp = req.if_contains("logprobs"); lp && lp->is_bool() && lp->as_bool())
     return unsupported("logprobs", "Anthropic does not return log probabilities");
+  // Sampling knobs Anthropic lacks: their neutral value is accepted, any other is refused.
+  for (std::string_view key : {"presence_penalty", "frequency_penalty"})
+    if (const auto* v = req.if_contains(key); v && v->is_number() && v->to_number<double>() != 0)
+      return unsupported(key, "Anthropic has no penalties; leave it out or 0");
+  if (const auto* v = req.if_contains("logit_bias"); v && v->is_object() && !v->as_object().empty())
+    return unsupported("logit_bias", "Anthropic has no logit bias");
+  if (const auto* v = req.if_contains("seed"); v && !v->is_null())
+    return unsupported("seed", "Anthropic has no seeded sampling");
+  if (const auto* v = req.if_contains("service_tier");
+      v && v->is_string() && v->as_string() != "auto" && v->as_string() != "default")
+    return unsupported("service_tier", "Anthropic's tiers are auto and standard_only");
+  if (const auto* v = req.if_contains("reasoning_effort"); v && v->is_string()) {
+    const std::string_view e = v->as_string();
+    if (e != "low" && e != "medium" && e != "high")
+      return unsupported("reasoning_effort", "Anthropic's effort levels are low, medium and high");
+  }
 
   json::object out;
   out["model"] = model;
@@ -575,6 +637,18 @@ Result<std::string> chat_to_messages_request(const json::object& req, std::strin
     choice["disable_parallel_tool_use"] = true;
   }
   if (any_tools && !choice.empty()) out["tool_choice"] = std::move(choice);
+  if (!output_format.is_null())
+    out["output_config"] = json::object{{"format", std::move(output_format)}};
+  if (const auto* re = req.if_contains("reasoning_effort"); re && re->is_string()) {
+    json::value& oc = out["output_config"];
+    if (!oc.is_object()) oc = json::object{};
+    oc.as_object()["effort"] = *re;
+  }
+  if (const auto* st = req.if_contains("service_tier"); st && st->is_string())
+    out["service_tier"] = st->as_string() == "default" ? "standard_only" : "auto";
+  if (!out.contains("metadata"))
+    if (const auto* sid = req.if_contains("safety_identifier"); sid && sid->is_string())
+      out["metadata"] = json::object{{"user_id", *sid}};
   if (const auto* s = req.if_contains("stream"); s && s->is_bool() && s->as_bool())
     out["stream"] = true;
   return json::serialize(out);

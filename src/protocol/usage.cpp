@@ -16,6 +16,8 @@ std::string_view endpoint_name(Endpoint e) {
       return "embeddings";
     case Endpoint::kMessages:
       return "messages";
+    case Endpoint::kResponses:
+      return "responses";
   }
   return "chat";
 }
@@ -30,6 +32,8 @@ std::string_view endpoint_path(Endpoint e) {
       return "/embeddings";
     case Endpoint::kMessages:
       return "/messages";
+    case Endpoint::kResponses:
+      return "/responses";
   }
   return "/chat/completions";
 }
@@ -196,6 +200,16 @@ void add_text_chars(const json::value& v, std::size_t& n) {
 
 }  // namespace
 
+bool replace_top_level_string(std::string& text, std::string_view key, std::string_view value) {
+  const std::string_view span = top_level_value(text, key);
+  if (span.size() < 2 || span.front() != '"') return false;
+  const std::size_t at = static_cast<std::size_t>(span.data() - text.data());
+  std::size_t len = span.size();
+  while (len > 0 && is_space(text[at + len - 1])) --len;  // a last member ends before '}'
+  text.replace(at, len, json::serialize(json::string_view(value.data(), value.size())));
+  return true;
+}
+
 long long token_count(const json::value* v) {
   if (!v) return 0;
   if (v->is_int64()) return std::max<long long>(0, v->get_int64());
@@ -208,11 +222,20 @@ ReportedUsage usage_from_json(const json::value& usage) {
   ReportedUsage u;
   if (!usage.is_object()) return u;
   u.present = true;
-  u.prompt_tokens = token_count(member(&usage, "prompt_tokens"));
-  u.completion_tokens = token_count(member(&usage, "completion_tokens"));
-  u.cached_tokens = token_count(member(member(&usage, "prompt_tokens_details"), "cached_tokens"));
-  u.reasoning_tokens =
-      token_count(member(member(&usage, "completion_tokens_details"), "reasoning_tokens"));
+  if (!member(&usage, "prompt_tokens") && member(&usage, "input_tokens")) {
+    // The Responses API's names (same semantics: input includes cached).
+    u.prompt_tokens = token_count(member(&usage, "input_tokens"));
+    u.completion_tokens = token_count(member(&usage, "output_tokens"));
+    u.cached_tokens = token_count(member(member(&usage, "input_tokens_details"), "cached_tokens"));
+    u.reasoning_tokens =
+        token_count(member(member(&usage, "output_tokens_details"), "reasoning_tokens"));
+  } else {
+    u.prompt_tokens = token_count(member(&usage, "prompt_tokens"));
+    u.completion_tokens = token_count(member(&usage, "completion_tokens"));
+    u.cached_tokens = token_count(member(member(&usage, "prompt_tokens_details"), "cached_tokens"));
+    u.reasoning_tokens =
+        token_count(member(member(&usage, "completion_tokens_details"), "reasoning_tokens"));
+  }
   // Keep the invariants cost_of relies on even when an upstream reports nonsense.
   u.cached_tokens = std::min(u.cached_tokens, u.prompt_tokens);
   u.reasoning_tokens = std::min(u.reasoning_tokens, u.completion_tokens);
@@ -292,6 +315,21 @@ std::size_t request_prompt_chars(const json::object& body, Endpoint endpoint) {
         for (const auto& msg : m->as_array())
           if (msg.is_object())
             if (const auto* c = msg.as_object().if_contains("content")) add_text_chars(*c, n);
+      break;
+    case Endpoint::kResponses:
+      // Instructions, then input: a string or items (message content, tool outputs, calls).
+      if (const auto* s = body.if_contains("instructions")) add_text_chars(*s, n);
+      if (const auto* in = body.if_contains("input")) {
+        if (in->is_string()) {
+          n += in->as_string().size();
+        } else if (in->is_array()) {
+          for (const auto& item : in->as_array()) {
+            if (!item.is_object()) continue;
+            for (const char* k : {"content", "output", "arguments"})
+              if (const auto* c = item.as_object().if_contains(k)) add_text_chars(*c, n);
+          }
+        }
+      }
       break;
   }
   return n;

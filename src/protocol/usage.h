@@ -17,12 +17,15 @@
 
 namespace llmctl::protocol {
 
-// kMessages is Anthropic's /v1/messages (translated when the deployment speaks OpenAI).
-enum class Endpoint { kChat, kCompletions, kEmbeddings, kMessages };
-inline constexpr int kEndpointCount = 4;
-std::string_view endpoint_name(Endpoint e);  // chat | completions | embeddings | messages
+// kMessages is Anthropic's /v1/messages (translated when the deployment speaks OpenAI);
+// kResponses is OpenAI's /v1/responses (translated to chat for every deployment but OpenAI's).
+enum class Endpoint { kChat, kCompletions, kEmbeddings, kMessages, kResponses };
+inline constexpr int kEndpointCount = 5;
+// chat | completions | embeddings | messages | responses
+std::string_view endpoint_name(Endpoint e);
 // Under an OpenAI base_url (which ends in /v1): /chat/completions | /completions | /embeddings;
-// /messages for kMessages (Anthropic upstreams use translate.h's upstream_path instead).
+// /messages for kMessages (Anthropic upstreams use translate.h's upstream_path instead),
+// /responses for kResponses.
 std::string_view endpoint_path(Endpoint e);
 
 // Counts as the upstream's wire format reports them. OpenAI (the default): prompt_tokens
@@ -39,7 +42,9 @@ struct ReportedUsage {
   bool input_excludes_cached = false;  // Anthropic semantics (see above)
 };
 
-// From an OpenAI `usage` object; not present when `usage` is not an object.
+// From an OpenAI `usage` object (chat's prompt_tokens/completion_tokens, or the Responses API's
+// input_tokens/output_tokens, both counting cached tokens in the input); not present when
+// `usage` is not an object.
 ReportedUsage usage_from_json(const boost::json::value& usage);
 // From a whole response body (non-streaming); not present when it has no usage.
 ReportedUsage usage_from_body(std::string_view body);
@@ -56,6 +61,10 @@ bool chunk_has_output(std::string_view data);
 std::size_t chunk_output_chars(std::string_view data);
 // True for the usage-only chunk that include_usage adds (`"choices":[]`).
 bool chunk_is_usage_only(std::string_view data);
+
+// Replaces the value of the top-level string member `key` of the JSON object `json_text` with
+// `value` (a nested or in-string "key" never matches); false when there is no such member.
+bool replace_top_level_string(std::string& json_text, std::string_view key, std::string_view value);
 
 // Characters of prompt text in a request body (message contents, prompt, input).
 std::size_t request_prompt_chars(const boost::json::object& body, Endpoint endpoint);

@@ -261,7 +261,8 @@ test('messages: a group mixing both APIs falls back across them', async () => {
   posts++;
   const { data, response } = await claude.messages.create({ model: 'claude-fallback', ...ask }).withResponse();
   assert.equal(data.content[0].text, MOCK_TEXT);
-  assert.equal(data.model, 'fallback-model');
+  assert.equal(data.model, 'claude-fallback', 'the model the client asked for');
+  assert.equal(response.headers.get('x-llmctl-upstream-model'), 'fallback-model');
   assert.equal(response.headers.get('x-llmctl-deployment'), 'claude-fallback/1');
 });
 
@@ -270,9 +271,12 @@ test('messages stream: an anthropic upstream cut before its first event falls ba
   const stream = claude.messages.stream({ model: 'claude-cut-early', ...ask });
   let text = '';
   stream.on('text', (t) => { text += t; });
+  const { response } = await stream.withResponse();
   const msg = await stream.finalMessage();
   assert.equal(text, MOCK_TEXT);
-  assert.equal(msg.model, 'some-open-model', 'answered by the fallback group (translated)');
+  assert.equal(msg.model, 'claude-cut-early', 'the model the client asked for');
+  assert.equal(response.headers.get('x-llmctl-upstream-model'), 'some-open-model',
+    'answered by the fallback group (translated)');
   assert.equal(msg.stop_reason, 'end_turn');
 });
 
@@ -285,7 +289,7 @@ test('messages: Anthropic\'s "prompt is too long" lands on the larger-context gr
   const long = { max_tokens: 16, messages: [{ role: 'user', content: 'word '.repeat(200) }] };
   const { data, response } = await claude.messages.create({ model: 'claude-small', ...long }).withResponse();
   assert.equal(response.headers.get('x-llmctl-deployment'), 'claude-sonnet-4-5/0');
-  assert.equal(data.model, 'claude-sonnet-4-5');
+  assert.equal(data.model, 'claude-small', 'the model the client asked for');
 });
 
 test('chat -> anthropic deployment (translated): whole, with OpenAI usage', async () => {
