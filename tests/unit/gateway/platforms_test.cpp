@@ -92,6 +92,35 @@ TEST(PlatformsConfig, ErrorsNameTheField) {
       << c.error().message;
 }
 
+TEST(PlatformsConfig, GeminiKeyPriceAndRefusedHealthChecks) {
+  FakeEnvironment env;
+  env.vars = {{"GEMINI_API_KEY", "AIzaX"}};
+  auto c = parse(
+      "models:\n  - name: g\n    deployments:\n      - provider: gemini\n"
+      "        model: gemini-2.5-flash\n",
+      env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const Deployment& g = c->deployments[0];
+  EXPECT_EQ(g.base_url, "https://generativelanguage.googleapis.com/v1beta");
+  EXPECT_EQ(g.api_key, "AIzaX");
+  EXPECT_EQ(g.price_id, "google/gemini-2.5-flash");
+  EXPECT_EQ(upstream_target(Endpoint::kChat, true, g),
+            "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+  auto auth = platform_auth_headers(g, "/x", "h", "application/json", "{}", 0);
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].first, "x-goog-api-key");
+
+  std::string checked = kPlatforms;
+  checked.replace(checked.find("        price: none\n"), 20,
+                  "        price: none\n        health_check: {interval_ms: 1000}\n");
+  c = parse(checked, aws_env());
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("models[0].deployments[0].health_check: not supported for "
+                                   "provider bedrock"),
+            std::string::npos)
+      << c.error().message;
+}
+
 TEST(Platforms, TargetsAndAuthentication) {
   auto c = parse(kPlatforms, aws_env());
   ASSERT_TRUE(c.ok()) << c.error().message;
