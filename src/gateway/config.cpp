@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "cloud/aws_credentials.h"
 #include "common/strings.h"
 #include "gateway/config_governance.h"
 #include "gateway/config_resilience.h"
@@ -99,9 +101,54 @@ ProviderKind parse_kind(Fields& d) {
   if (v == "openai-compatible") return ProviderKind::kOpenAICompatible;
   if (v == "simulated") return ProviderKind::kSimulated;
   if (v == "anthropic") return ProviderKind::kAnthropic;
+  if (v == "azure-openai") return ProviderKind::kAzureOpenAI;
+  if (v == "bedrock") return ProviderKind::kBedrock;
+  if (v == "gemini") return ProviderKind::kGemini;
   d.fail(n, "provider",
-         fmt::format("expected one of openai, openai-compatible, anthropic, simulated, found {}",
+         fmt::format("expected one of openai, openai-compatible, anthropic, azure-openai, "
+                     "bedrock, gemini, simulated, found {}",
                      yaml::describe(n)));
+}
+
+// Bedrock: the region (for the endpoint and the signature) and the AWS credentials.
+void read_bedrock(Fields& d, Deployment& dep, const Environment& env) {
+  YAML::Node rn = d.get("region");
+  if (rn.IsDefined()) {
+    dep.region = trim(d.str("region"));
+  } else {
+    for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"})
+      if (auto v = env.get(name); v && !trim(*v).empty()) {
+        dep.region = trim(*v);
+        break;
+      }
+  }
+  if (dep.region.empty())
+    d.fail(rn.IsDefined() ? rn : d.node(), "region",
+           "provider bedrock needs a region: set region: or AWS_REGION");
+  for (char c : dep.region)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+      d.fail(rn, "region", fmt::format("\"{}\" is not an AWS region name", dep.region));
+  std::string profile = d.str("aws_profile", "");
+  auto creds = cloud::resolve_aws_credentials(
+      [&](const std::string& name) { return env.get(name); },
+      [&](const std::string& path) { return env.read_file(path); }, profile);
+  if (!creds) {
+    YAML::Node pn = d.get("aws_profile");
+    d.fail(pn.IsDefined() ? pn : d.node(), "aws_profile", creds.error().message);
+  }
+  dep.aws = std::move(creds->credentials);
+  dep.aws_source = std::move(creds->source);
+}
+
+// Azure OpenAI: the api-version every request carries.
+void read_azure(Fields& d, Deployment& dep) {
+  YAML::Node vn = d.get("api_version");
+  dep.api_version = trim(d.str("api_version", std::string(kAzureDefaultApiVersion)));
+  for (char c : dep.api_version)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.')
+      d.fail(vn, "api_version",
+             fmt::format("\"{}\" is not an api-version (e.g. {})", dep.api_version,
+                         kAzureDefaultApiVersion));
 }
 
 Deployment parse_deployment(Fields& d, const std::string& group, int index,
@@ -121,9 +168,19 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
   } else {
     if (!url_node.IsDefined() && dep.kind == ProviderKind::kOpenAICompatible)
       d.fail(d.node(), "base_url", "is required for provider openai-compatible");
+    if (!url_node.IsDefined() && dep.kind == ProviderKind::kAzureOpenAI)
+      d.fail(d.node(), "base_url",
+             "is required for provider azure-openai: https://<resource>.openai.azure.com");
     // Anthropic's base URL has no /v1: the path /v1/messages is added, as its SDKs do.
-    const char* default_url = dep.kind == ProviderKind::kAnthropic ? "https://api.anthropic.com"
+    std::string default_url = dep.kind == ProviderKind::kAnthropic ? "https://api.anthropic.com"
                                                                    : "https://api.openai.com/v1";
+    if (dep.kind == ProviderKind::kBedrock) {
+      read_bedrock(d, dep, env);
+      default_url = fmt::format("https://bedrock-runtime.{}.amazonaws.com", dep.region);
+    }
+    if (dep.kind == ProviderKind::kAzureOpenAI) read_azure(d, dep);
+    if (dep.kind == ProviderKind::kGemini)
+      default_url = "https://generativelanguage.googleapis.com/v1beta";
     dep.base_url = url_node.IsDefined() ? d.str("base_url") : default_url;
     auto url = parse_url(dep.base_url);
     if (!url) d.fail(url_node, "base_url", url.error().message);
@@ -137,9 +194,12 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
   YAML::Node key_file = d.get("api_key_file");
   if (key_env.IsDefined() && key_file.IsDefined())
     d.fail(key_file, "api_key_file", "give api_key_env or api_key_file, not both");
-  if (sim && (key_env.IsDefined() || key_file.IsDefined()))
+  if ((sim || dep.kind == ProviderKind::kBedrock) && (key_env.IsDefined() || key_file.IsDefined()))
     d.fail(key_env.IsDefined() ? key_env : key_file,
-           key_env.IsDefined() ? "api_key_env" : "api_key_file", "not used by provider simulated");
+           key_env.IsDefined() ? "api_key_env" : "api_key_file",
+           sim ? "not used by provider simulated"
+               : "not used by provider bedrock (AWS credentials: aws_profile or the "
+                 "AWS_ACCESS_KEY_ID environment)");
   if (key_env.IsDefined()) {
     std::string name = d.str("api_key_env");
     auto v = env.get(name);
@@ -152,14 +212,18 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
     if (!text) d.fail(key_file, "api_key_file", text.error().message);
     dep.api_key = trim(*text);
     if (dep.api_key.empty()) d.fail(key_file, "api_key_file", fmt::format("{} is empty", path));
-  } else if (dep.kind == ProviderKind::kOpenAI) {
-    d.fail(d.node(), "api_key_env", "provider openai needs api_key_env or api_key_file");
-  } else if (dep.kind == ProviderKind::kAnthropic) {
-    auto v = env.get("ANTHROPIC_API_KEY");
+  } else if (dep.kind == ProviderKind::kOpenAI || dep.kind == ProviderKind::kAzureOpenAI) {
+    d.fail(
+        d.node(), "api_key_env",
+        fmt::format("provider {} needs api_key_env or api_key_file", provider_kind_name(dep.kind)));
+  } else if (dep.kind == ProviderKind::kAnthropic || dep.kind == ProviderKind::kGemini) {
+    const char* var = dep.kind == ProviderKind::kAnthropic ? "ANTHROPIC_API_KEY" : "GEMINI_API_KEY";
+    auto v = env.get(var);
     if (!v || trim(*v).empty())
       d.fail(d.node(), "api_key_env",
-             "provider anthropic needs a key: ANTHROPIC_API_KEY is not set (or give api_key_env "
-             "or api_key_file)");
+             fmt::format("provider {} needs a key: {} is not set (or give api_key_env or "
+                         "api_key_file)",
+                         provider_kind_name(dep.kind), var));
     dep.api_key = trim(*v);
   }
 
@@ -199,8 +263,10 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
       d.fail(pn, "price",
              fmt::format("no catalog price \"{}\" (see `llmctl catalog list prices`), or none",
                          price));
-  } else if (dep.kind == ProviderKind::kOpenAI || dep.kind == ProviderKind::kAnthropic) {
-    std::string_view provider = provider_kind_name(dep.kind);
+  } else if (dep.kind != ProviderKind::kOpenAICompatible) {
+    // The catalog lists the Gemini API's prices under Google.
+    std::string_view provider =
+        dep.kind == ProviderKind::kGemini ? "google" : provider_kind_name(dep.kind);
     dep.price = cat.find_price(dep.model, provider);
     if (!dep.price)
       d.fail(d.node(), "price",
@@ -271,6 +337,12 @@ std::string_view provider_kind_name(ProviderKind k) {
       return "simulated";
     case ProviderKind::kAnthropic:
       return "anthropic";
+    case ProviderKind::kAzureOpenAI:
+      return "azure-openai";
+    case ProviderKind::kBedrock:
+      return "bedrock";
+    case ProviderKind::kGemini:
+      return "gemini";
   }
   return "openai";
 }

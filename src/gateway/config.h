@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "cloud/sigv4.h"
 #include "common/result.h"
 #include "gateway/governance_config.h"
 #include "gateway/resilience.h"
@@ -36,9 +37,25 @@ const Environment& process_environment();
 
 // Wire format and defaults of a deployment. The first three speak the OpenAI HTTP API;
 // `simulated` is served by the in-process simulator (no key, no cost). `anthropic` speaks
-// Anthropic's Messages API (x-api-key; base_url without /v1; see translate.h).
-enum class ProviderKind { kOpenAI, kOpenAICompatible, kSimulated, kAnthropic };
+// Anthropic's Messages API (x-api-key; base_url without /v1; see translate.h). The managed
+// platforms (platforms.h): `azure-openai` speaks the OpenAI API under Azure's deployment URLs
+// (api-key header, api-version query); `bedrock` speaks Bedrock's Converse API, SigV4-signed;
+// `gemini` speaks the Gemini API (x-goog-api-key).
+enum class ProviderKind {
+  kOpenAI,
+  kOpenAICompatible,
+  kSimulated,
+  kAnthropic,
+  kAzureOpenAI,
+  kBedrock,
+  kGemini,
+};
 std::string_view provider_kind_name(ProviderKind k);
+
+// The api-version sent to azure-openai deployments without `api_version:`: the latest GA
+// data-plane inference version in Azure's REST reference (learn.microsoft.com, "Azure OpenAI
+// REST API reference", read 2026-12-04).
+inline constexpr std::string_view kAzureDefaultApiVersion = "2024-10-21";
 
 struct UpstreamTimeouts {
   int connect_ms = 5000;       // resolve + TCP connect + TLS handshake
@@ -75,6 +92,11 @@ struct Deployment {
   int line = 0;                           // where it was declared
   HealthCheckPolicy health_check;         // active checks (off unless interval_ms > 0)
   BreakerPolicy breaker;                  // from the group's `breaker:`
+  // Managed platforms (platforms.h).
+  std::string api_version;    // azure-openai: the api-version query parameter
+  std::string region;         // bedrock: the SigV4 region (us-east-1, ...)
+  cloud::AwsCredentials aws;  // bedrock: secret, never logged or rendered
+  std::string aws_source;     // where `aws` came from ("environment", "<file> [profile]")
 };
 
 struct ModelGroup {

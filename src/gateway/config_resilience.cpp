@@ -67,6 +67,12 @@ void read_deployment_resilience(Fields& d, Deployment& dep) {
   if (!hn.IsDefined()) return;
   if (dep.kind == ProviderKind::kSimulated)
     d.fail(hn, "health_check", "not used by provider simulated (it runs in the gateway)");
+  if (dep.kind == ProviderKind::kBedrock || dep.kind == ProviderKind::kAzureOpenAI ||
+      dep.kind == ProviderKind::kGemini)
+    d.fail(hn, "health_check",
+           fmt::format("not supported for provider {}: the platform has no unauthenticated "
+                       "health endpoint; the circuit breaker judges it by its answers",
+                       provider_kind_name(dep.kind)));
   Fields h(d.file(), hn, d.path("health_check"));
   HealthCheckPolicy& p = dep.health_check;
   p.interval_ms = static_cast<int>(h.integer("interval_ms", p.interval_ms, 0, 86400000));

@@ -22,6 +22,7 @@
 #include "gateway/governance_stages.h"
 #include "gateway/pipeline.h"
 #include "gateway/planner.h"
+#include "gateway/platforms.h"
 #include "gateway/protocol.h"
 #include "gateway/translate.h"
 #include "gateway/upstream.h"
@@ -652,7 +653,8 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
 
   // The body in the deployment's API; what it cannot express is a 400 for the client unless
   // another candidate can serve the request.
-  Result<std::string> upstream = translated_upstream_body(ctx, d);
+  Result<std::string> upstream = speaks_via_messages(d.kind) ? platform_upstream_body(ctx, d)
+                                                             : translated_upstream_body(ctx, d);
   if (!upstream) {
     Outcome refused;
     refused.status = 400;
@@ -666,17 +668,17 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   // The request head, written by hand into one string (a Beast message would allocate every
   // field and serialise through a buffer-sequence view: more CPU than the proxying itself).
   const std::string& upstream_body = *upstream;
+  const std::string target = upstream_target(ctx.endpoint, ctx.stream, d);
   std::string head;
   head.reserve(256);
   auto field = [&head](std::string_view name, std::string_view value) {
     head.append(name).append(": ").append(value).append("\r\n");
   };
-  head.append("POST ").append(d.url.base_path).append(upstream_path(ctx.endpoint, d.kind));
-  head.append(" HTTP/1.1\r\n");
+  head.append("POST ").append(target).append(" HTTP/1.1\r\n");
   field("Host", d.url.host_header);
   field("User-Agent", "llmctl-gateway");
   field("Content-Type", kJson);
-  field("Accept", ctx.stream ? "text/event-stream" : "application/json");
+  field("Accept", upstream_accept(ctx.stream, d));
   if (speaks_anthropic(d.kind)) {
     // Anthropic authenticates with x-api-key; a client's API version and beta flags pass on.
     if (!d.api_key.empty()) field("x-api-key", d.api_key);
@@ -687,6 +689,11 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
     const std::string_view version = header("anthropic-version");
     field("anthropic-version", version.empty() ? anthropic::kApiVersion : version);
     if (auto beta = header("anthropic-beta"); !beta.empty()) field("anthropic-beta", beta);
+  } else if (d.kind == ProviderKind::kAzureOpenAI || speaks_via_messages(d.kind)) {
+    // api-key headers, or a SigV4 signature over the target, Host, Content-Type and body.
+    for (auto& [name, value] : platform_auth_headers(d, target, d.url.host_header, kJson,
+                                                     upstream_body, unix_ms() / 1000))
+      field(name, value);
   } else if (!d.api_key.empty()) {
     head.append("Authorization: Bearer ").append(d.api_key).append("\r\n");
   }
@@ -735,9 +742,16 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
     if (auto ms = parser->get()["retry-after-ms"]; !ms.empty())  // OpenAI, Azure: finer grain
       o.retry_after = fmt::format("{:.3f}", std::atof(std::string(ms).c_str()) / 1000.0);
     pool.release(std::move(a.conn), !ec && parser->is_done() && parser->keep_alive());
+    if (speaks_via_messages(d.kind)) {  // the platform's error shape -> OpenAI's
+      body = platform_error_body(d, static_cast<unsigned>(status), body,
+                                 parser->get()["x-amzn-errortype"]);
+      ctype = kJson;
+    }
     o.error = classify_upstream_status(status);
     if (o.error == ErrorClass::kUpstreamClient && is_context_length_error(status, body))
       o.error = ErrorClass::kContextLength;
+    else if (o.error == ErrorClass::kUpstreamClient && is_content_policy_error(d, body))
+      o.error = ErrorClass::kContentPolicy;
     o.status = status;
     o.message = fmt::format("upstream {} answered {}", d.name, status);
     o.body = std::move(body);
@@ -745,7 +759,8 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
     co_return o;
   }
 
-  if (ctx.stream && ctype.find("text/event-stream") != std::string::npos)
+  if (ctx.stream && ctype.find(streams_event_frames(d) ? protocol::eventstream::kContentType
+                                                       : "text/event-stream") != std::string::npos)
     co_return co_await relay_stream(ex, g, ctx, di, std::move(a.conn), *parser, rec, tm, deadline);
 
   g.snap->deployments[static_cast<std::size_t>(di)]->ttft_ms.observe(
@@ -760,7 +775,11 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   }
   pool.release(std::move(a.conn), parser->keep_alive());
   // The body in the client's API (translated when the deployment speaks the other one).
-  Result<ClientResponse> answer = client_response(ctx, d.kind, std::move(body), unix_ms() / 1000);
+  Result<ClientResponse> answer =
+      speaks_via_messages(d.kind)
+          ? platform_client_response(ctx.endpoint, d, body, "msg_" + rec.request_id,
+                                     unix_ms() / 1000)
+          : client_response(ctx, d.kind, std::move(body), unix_ms() / 1000);
   if (!answer) {
     o.error = ErrorClass::kUpstreamProtocol;
     o.message = fmt::format("upstream {}: {}", d.name, answer.error().message);
@@ -805,7 +824,14 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
   std::string out, tail;
   // Relays (or translates) each event into the client's API and reads usage and the end.
   const std::unique_ptr<StreamTransform> transform =
-      make_stream_transform(ctx, d.kind, unix_ms() / 1000);
+      speaks_via_messages(d.kind)
+          ? make_platform_stream_transform(ctx.endpoint, d, ctx.client_wants_usage,
+                                           "msg_" + rec.request_id, unix_ms() / 1000)
+          : make_stream_transform(ctx, d.kind, unix_ms() / 1000);
+  // Bedrock's binary frames become SSE text first.
+  std::optional<EventStreamToSse> frames;
+  if (streams_event_frames(d)) frames.emplace();
+  std::string frame_text;
   // Not zero-filled, and 4 KiB: a read returns what has arrived (events are a few hundred
   // bytes), and with 1,000 open streams every KiB here is a MiB of RSS.
   constexpr std::size_t kReadChunk = 4096;
@@ -835,7 +861,16 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
       break;
     }
     if (n == 0) continue;
-    sse.feed(std::string_view(buf.get(), n));
+    if (frames) {
+      frame_text.clear();
+      if (!frames->feed(std::string_view(buf.get(), n), frame_text)) {
+        ec = make_error_code(boost::system::errc::protocol_error);
+        break;
+      }
+      sse.feed(frame_text);
+    } else {
+      sse.feed(std::string_view(buf.get(), n));
+    }
     out.clear();
     while (sse.next(ev)) {
       if (auto reason = scan_finish_reason(ev.data); !reason.empty()) o.finish_reason = reason;
@@ -915,6 +950,8 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     std::string detail = "ended early";
     if (timeout)
       detail = fmt::format("no data for {} ms", idle_ms);
+    else if (frames && !frames->error().empty())
+      detail = frames->error();
     else if (ec)
       detail = ec.message();
     o.error = ErrorClass::kStreamInterrupted;

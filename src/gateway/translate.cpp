@@ -495,7 +495,9 @@ Result<std::string> translated_upstream_body(const RequestContext& ctx, const De
       return upstream_body(ctx, d);
     case Translation::kMessagesToChat: {
       auto r = anthropic::messages_to_chat_request(
-          body, {.model = d.model, .openai_native = d.kind == ProviderKind::kOpenAI});
+          body, {.model = d.model,
+                 .openai_native =
+                     d.kind == ProviderKind::kOpenAI || d.kind == ProviderKind::kAzureOpenAI});
       if (!r) return where(r.error());
       return r;
     }
@@ -587,6 +589,11 @@ std::unique_ptr<StreamTransform> make_stream_transform(const RequestContext& ctx
     return make_responses_stream_transform(ctx, upstream, created);
   return make_stream_transform(ctx.endpoint, upstream, ctx.client_wants_usage, created, ctx.model,
                                estimate_tokens(ctx.prompt_chars));
+}
+
+std::unique_ptr<StreamTransform> make_anthropic_to_chat_transform(bool client_wants_usage,
+                                                                  std::int64_t created) {
+  return std::make_unique<AnthropicEventsToChunks>(client_wants_usage, created);
 }
 
 }  // namespace llmctl::gateway

@@ -115,4 +115,10 @@ std::unique_ptr<StreamTransform> make_stream_transform(const RequestContext& ctx
                                                        ProviderKind upstream,
                                                        std::int64_t created_unix_s);
 
+// Anthropic SSE events -> OpenAI chat chunks (the transform an anthropic deployment's stream
+// gets for a chat client), for upstreams whose stream is first translated into Anthropic's
+// events (platforms.h).
+std::unique_ptr<StreamTransform> make_anthropic_to_chat_transform(bool client_wants_usage,
+                                                                  std::int64_t created_unix_s);
+
 }  // namespace llmctl::gateway

@@ -22,6 +22,8 @@ std::string_view error_class_name(ErrorClass c) {
       return "upstream_client";
     case ErrorClass::kContextLength:
       return "context_length";
+    case ErrorClass::kContentPolicy:
+      return "content_policy";
     case ErrorClass::kUnavailable:
       return "unavailable";
     case ErrorClass::kUpstreamServer:
@@ -83,6 +85,7 @@ bool deployment_worked(ErrorClass c) {
     case ErrorClass::kNone:
     case ErrorClass::kUpstreamClient:
     case ErrorClass::kContextLength:
+    case ErrorClass::kContentPolicy:
     case ErrorClass::kClientDisconnect:
     case ErrorClass::kBadRequest:
     case ErrorClass::kShutdown:
@@ -97,6 +100,7 @@ ErrorStatus error_status(ErrorClass c) {
     case ErrorClass::kBadRequest:
     case ErrorClass::kUpstreamClient:
     case ErrorClass::kContextLength:
+    case ErrorClass::kContentPolicy:
       return {400, "invalid_request_error", ""};
     case ErrorClass::kNotFound:
       return {404, "invalid_request_error", "model_not_found"};

@@ -20,6 +20,7 @@ enum class ErrorClass {
   kRateLimited,        // upstream answered 429
   kUpstreamClient,     // upstream answered another 4xx (relayed as is)
   kContextLength,      // upstream said the prompt exceeds the model's context window
+  kContentPolicy,      // upstream refused the content (Azure content filter): relayed, not retried
   kUnavailable,        // no deployment in rotation (all unhealthy or circuit-open)
   kUpstreamServer,     // upstream answered 5xx
   kTimeout,            // connect, first-byte, idle or total deadline passed
