@@ -891,12 +891,11 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     if (!out.empty() && !started) {
       // The headers go out with the first piece, in one write.
       started = true;
-      ex.begin_chunked_with_next_write(
-          200, "text/event-stream",
-          {.request_id = rec.request_id,
-           .deployment = d.name,
-           .cache_control = "no-cache",
-           .upstream_model = d.model});
+      ex.begin_chunked_with_next_write(200, "text/event-stream",
+                                       {.request_id = rec.request_id,
+                                        .deployment = d.name,
+                                        .cache_control = "no-cache",
+                                        .upstream_model = d.model});
     }
     if (parser.is_done() && transform->ended()) {
       tail = std::move(out);  // the last piece goes out with the end of the body, in one write
@@ -930,12 +929,11 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
   if (!started && !client_gone) {
     // An empty but complete stream: relay it as such (the headers go with the body's end).
     started = true;
-    ex.begin_chunked_with_next_write(
-        200, "text/event-stream",
-        {.request_id = rec.request_id,
-           .deployment = d.name,
-           .cache_control = "no-cache",
-           .upstream_model = d.model});
+    ex.begin_chunked_with_next_write(200, "text/event-stream",
+                                     {.request_id = rec.request_id,
+                                      .deployment = d.name,
+                                      .cache_control = "no-cache",
+                                      .upstream_model = d.model});
   }
 
   if (client_gone) {

@@ -138,7 +138,7 @@ class Exchange {
   const ServerLimits& limits_;
   bool keep_alive_;
   bool started_ = false;
-  bool head_pending_ = false;  // head_ holds headers not yet written
+  bool head_pending_ = false;     // head_ holds headers not yet written
   bool close_delimited_ = false;  // an HTTP/1.0 stream: raw body, ended by closing
   ErrorBodyFilter error_filter_ = nullptr;
   const std::vector<std::pair<std::string, std::string>>* more_headers_ = nullptr;

@@ -82,9 +82,9 @@ TEST(CostsTool, SinceCountsBackFromTheCallsClock) {
   // Every valid row is outside the window (the fixture's one malformed row is rejected, and
   // counted as such).
   const auto& in = none->at("input");
-  EXPECT_EQ(in.at("rows_outside_period").to_number<long long>(),
-            in.at("records_read").to_number<long long>() -
-                in.at("rows_rejected").to_number<long long>());
+  EXPECT_EQ(
+      in.at("rows_outside_period").to_number<long long>(),
+      in.at("records_read").to_number<long long>() - in.at("rows_rejected").to_number<long long>());
 }
 
 TEST(CostsTool, ErrorsNameTheArgument) {

@@ -38,9 +38,9 @@ class Control final : public CallControl {
 };
 
 json::object small_fleet() {
-  return json::object{{"model", "llama-3.1-8b"}, {"gpu", "l4"},           {"engine", "vllm"},
-                      {"replicas", 2},           {"qps", 4},              {"input_tokens", 800},
-                      {"output_tokens", 200},    {"requests", 2000},      {"seed", 3}};
+  return json::object{{"model", "llama-3.1-8b"}, {"gpu", "l4"},      {"engine", "vllm"},
+                      {"replicas", 2},           {"qps", 4},         {"input_tokens", 800},
+                      {"output_tokens", 200},    {"requests", 2000}, {"seed", 3}};
 }
 
 Result<json::value> call(const json::object& args, const ToolEnv& env) {
