@@ -256,10 +256,17 @@ bool Engine::admit(int slot, int budget, int* tokens_out) {
   else
     need = blocks_for(std::max(0, computed + n - seg_tokens));
   if (token_ratio_ > 0) {
-    // SGLang: keep room for the running sequences' future tokens, estimated at the ratio.
+    // SGLang (PrefillAdder.add_one_req): keep room for the running sequences' future tokens,
+    // estimated at the ratio. The request is charged its whole uncached prompt
+    // (extend_input_len), not only the chunk that runs now: charging the chunk admits a prompt
+    // that cannot finish prefilling while the running sequences hold the cache; its next chunk
+    // then finds no blocks, preempts the prompt itself (the newest), which is admitted again at
+    // once, and since SGLang's prefill batches pause decoding nothing else ever runs.
+    const long long prompt = blocks_for(std::max(0, s.prompt_len - seg_tokens));
     const double future = token_ratio_ * static_cast<double>(rem_const_ - n_dec_ * dec_step_);
     const double mine = token_ratio_ * std::min(s.max_new - s.generated, kClipMaxNew);
-    if (static_cast<double>(kv_.available()) - future < static_cast<double>(need) + mine)
+    if (static_cast<double>(kv_.available()) - future <
+        static_cast<double>(std::max(need, prompt)) + mine)
       return undo();
   }
   if (!kv_.allocate(need)) return undo();
