@@ -592,8 +592,9 @@ std::unique_ptr<StreamTransform> make_stream_transform(const RequestContext& ctx
 }
 
 std::unique_ptr<StreamTransform> make_anthropic_to_chat_transform(bool client_wants_usage,
-                                                                  std::int64_t created) {
-  return std::make_unique<AnthropicEventsToChunks>(client_wants_usage, created);
+                                                                  std::int64_t created,
+                                                                  std::string_view alias) {
+  return std::make_unique<AnthropicEventsToChunks>(client_wants_usage, created, alias);
 }
 
 }  // namespace llmctl::gateway

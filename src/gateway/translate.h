@@ -117,8 +117,9 @@ std::unique_ptr<StreamTransform> make_stream_transform(const RequestContext& ctx
 
 // Anthropic SSE events -> OpenAI chat chunks (the transform an anthropic deployment's stream
 // gets for a chat client), for upstreams whose stream is first translated into Anthropic's
-// events (platforms.h).
+// events (platforms.h). `alias`: the model name the client asked for ("": the upstream's).
 std::unique_ptr<StreamTransform> make_anthropic_to_chat_transform(bool client_wants_usage,
-                                                                  std::int64_t created_unix_s);
+                                                                  std::int64_t created_unix_s,
+                                                                  std::string_view alias = {});
 
 }  // namespace llmctl::gateway
