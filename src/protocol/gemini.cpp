@@ -7,20 +7,13 @@
 
 #include "protocol/anthropic.h"
 #include "protocol/errors.h"
+#include "protocol/json_access.h"
 
 namespace llmctl::protocol::gemini {
 
 namespace json = boost::json;
 
 namespace {
-
-const json::value* member(const json::value& v, std::string_view key) {
-  return v.is_object() ? v.as_object().if_contains(key) : nullptr;
-}
-
-std::string_view str_of(const json::value* v) {
-  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view{};
-}
 
 Error unsupported(std::string_view field, std::string_view why) {
   return Error{fmt::format("{}: {}", field, why)};
