@@ -4,9 +4,8 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "agent/tools/spec_input.h"
 #include "sim/io/trace_files.h"
 #include "sim/report.h"
 #include "sim/router.h"
@@ -51,14 +50,6 @@ constexpr std::string_view kOutputSchema = R"json({
     "notes": {"type": "array", "items": {"type": "string"}}
   }
 })json";
-
-Result<std::string> read_text(const fs::path& path, const std::string& shown) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{fmt::format("cannot read '{}'", shown)};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Result<sim::Trace> read_trace(const ToolEnv& env, const std::string& path, std::string format) {
   auto p = env.files.readable(path);
@@ -260,8 +251,8 @@ Result<SimulateRun> run_simulate(const json::object& args, const ToolEnv& env) {
   if (!scenario_path.empty()) {
     auto path = env.files.readable(scenario_path);
     if (!path) return path.error().wrap("scenario");
-    auto text = read_text(*path, scenario_path);
-    if (!text) return text.error().wrap("scenario");
+    auto text = read_text_file(*path);
+    if (!text) return Error{fmt::format("scenario: cannot read '{}'", scenario_path)};
     auto parsed = sim::parse_scenario(*text, scenario_path, cat);
     if (!parsed) return parsed.error();
     sc = std::move(*parsed);
