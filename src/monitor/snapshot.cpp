@@ -74,12 +74,37 @@ double counter_increase(const Series& s, double from_s) {
   return total;
 }
 
-std::optional<double> increase_over(const Snapshot& snap, const Series& s, double window_s) {
+namespace {
+
+// The increase a series' own points show, when they cover the window; no inference from siblings.
+std::optional<double> covered_increase(const Snapshot& snap, const Series& s, double window_s) {
   if (auto stored = snap.stored_increase(s, window_s)) return stored;
   if (s.points.size() < 2) return std::nullopt;
   const double from = snap.now_s - window_s;
-  if (s.points.front().t_s > from + 0.1 * window_s) return std::nullopt;  // not covered
+  if (s.points.front().t_s > from + 0.1 * window_s) return std::nullopt;
   return counter_increase(s, from);
+}
+
+// True when `s` first appeared inside the window while a sibling (same name, same instance) was
+// observed before it and covers the window: the exporter created it on its first event (the
+// gateway's code="500" child appears with the first 500), so it counted up from zero.
+bool born_inside(const Snapshot& snap, const Series& s, double window_s) {
+  const double born = s.points.front().t_s;
+  if (born <= snap.now_s - window_s) return false;
+  const std::string_view instance = label(s.labels, "instance");
+  for (const Series* q : snap.named(s.name)) {
+    if (q == &s || q->points.empty() || label(q->labels, "instance") != instance) continue;
+    if (q->points.front().t_s < born - 1e-6 && covered_increase(snap, *q, window_s)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<double> increase_over(const Snapshot& snap, const Series& s, double window_s) {
+  if (auto covered = covered_increase(snap, s, window_s)) return covered;
+  if (s.points.empty() || !born_inside(snap, s, window_s)) return std::nullopt;
+  return s.points.front().v + counter_increase(s);
 }
 
 double GaugeStats::share_at_or_above(double threshold) const {

@@ -114,7 +114,9 @@ class ScrapeMerger {
 // counting a drop as a reset (the new value is the increase since the reset), as Prometheus does.
 double counter_increase(const Series& s, double from_s = -1e300);
 // Increase over the last `window_s` before the snapshot's end: the source's stored increase when
-// it has one, else the points when they cover the window (within 10%); nullopt otherwise.
+// it has one, else the points when they cover the window (within 10%); else, for a series born
+// inside the window while a sibling on the same instance covers it, its whole value (it counted
+// from zero: a labelled child appears on its first event); nullopt otherwise.
 std::optional<double> increase_over(const Snapshot& snap, const Series& s, double window_s);
 
 struct GaugeStats {

@@ -82,6 +82,27 @@ TEST(Snapshot, IncreaseOverNeedsTheWindowCovered) {
   EXPECT_DOUBLE_EQ(*increase_over(snap, s, 3600), 1234);
 }
 
+TEST(Snapshot, ASeriesBornInsideTheWindowCountsFromZero) {
+  // The gateway exports code="500" only after the first 500: by the time Prometheus or a scrape
+  // sees it, it already holds the first errors. Its siblings covered the window, so it was born
+  // inside it with every one of those errors.
+  Snapshot snap;
+  snap.now_s = 100;
+  snap.series = {
+      Series{
+          "req_total", {{"code", "200"}, {"instance", "g:1"}}, {{80, 100}, {90, 150}, {100, 200}}},
+      Series{"req_total", {{"code", "500"}, {"instance", "g:1"}}, {{90, 7}, {100, 23}}},
+      Series{"req_total", {{"code", "500"}, {"instance", "other:1"}}, {{90, 4}, {100, 6}}},
+  };
+  snap.index();
+  EXPECT_DOUBLE_EQ(*increase_over(snap, snap.series[0], 20), 100);
+  EXPECT_DOUBLE_EQ(*increase_over(snap, snap.series[1], 20), 23);
+  // Alone on its instance there is no sign the process was running before it appeared.
+  EXPECT_FALSE(increase_over(snap, snap.series[2], 20).has_value());
+  // Born before a shorter window: its own points answer, from their last step before it.
+  EXPECT_DOUBLE_EQ(*increase_over(snap, snap.series[1], 5), 16);
+}
+
 TEST(Snapshot, GaugeStatsAndSlope) {
   Series s{"g", {}, {{0, 1}, {10, 3}, {20, 5}, {30, 7}}};
   GaugeStats g = gauge_stats(s);
