@@ -260,6 +260,9 @@ struct Price {
   std::string provider;
   std::string model;
   std::vector<std::string> aliases;
+  // What the endpoint does: "chat" (generates tokens; the planner's and the cost analyser's
+  // candidates) or "embedding" (input tokens only; priced for the gateway's cost accounting).
+  std::string kind = "chat";
   double input_usd_per_mtok = 0;
   double output_usd_per_mtok = 0;
   std::optional<double> cache_read_usd_per_mtok;

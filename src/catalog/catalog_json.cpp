@@ -188,6 +188,7 @@ json::value to_json(const Price& p) {
                  {"quality_tier", p.quality_tier},
                  {"open_model", p.open_model},
                  {"family", p.family},
+                 {"kind", p.kind},
                  {"cache_min_tokens", p.cache_min_tokens},
                  {"cache_ttl_s", p.cache_ttl_s}};
   add_provenance(o, p.provenance);

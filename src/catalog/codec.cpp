@@ -202,6 +202,7 @@ Result<Catalog> decode_catalog(std::string_view text) {
       p.provider = str(o, "provider");
       p.model = str(o, "model");
       p.aliases = strs(o, "aliases");
+      p.kind = str(o, "kind");
       p.input_usd_per_mtok = num(o, "input_usd_per_mtok");
       p.output_usd_per_mtok = num(o, "output_usd_per_mtok");
       p.cache_read_usd_per_mtok = opt_num(o, "cache_read_usd_per_mtok");

@@ -342,6 +342,7 @@ Price parse_price(Fields& f) {
            fmt::format("expected \"{}/{}\" (provider/model), found \"{}\"", p.provider, p.model,
                        p.id));
   p.aliases = f.str_list("aliases");
+  p.kind = f.one_of("kind", {"chat", "embedding"}, "chat");
   p.input_usd_per_mtok = f.req_num("input_usd_per_mtok", 0);
   p.output_usd_per_mtok = f.req_num("output_usd_per_mtok", 0);
   p.cache_read_usd_per_mtok = f.opt_num("cache_read_usd_per_mtok", 0);

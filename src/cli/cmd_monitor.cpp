@@ -8,20 +8,25 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <cmath>
 #include <csignal>
 #include <ctime>
 #include <iostream>
 #include <thread>
 
+#include "agent/tools/monitor_tool.h"
 #include "cli/app.h"
 #include "common/json_writer.h"
+#include "common/strings.h"
 #include "monitor/diagnose.h"
 #include "monitor/report.h"
 #include "monitor/sources.h"
 
 namespace llmctl::cli {
 namespace {
+
+namespace json = boost::json;
 
 struct MonitorOpts {
   std::string prometheus, db, window, interval, refresh, timeout = "10s", format = "text";
@@ -43,29 +48,46 @@ Result<double> duration_flag(const std::string& flag, const std::string& value) 
   return *d;
 }
 
-// The report for one snapshot (and the log, when --db is given).
-struct Run {
-  monitor::SourceOptions sources;
-  monitor::DiagnoseOptions diagnose;
-  std::string db;
-  bool has_metric_sources = false;
-};
+// Without --window, scrapes are judged over 30 s (a tool call waits for less).
+constexpr double kScrapeWindowS = 30;
 
-Result<monitor::Report> evaluate(const Run& run, const catalog::Catalog& cat,
-                                 monitor::Snapshot snap) {
-  std::optional<monitor::LogSummary> log;
-  if (!run.db.empty()) {
-    double history = 3 * 86400;
-    for (const auto& b : run.diagnose.thresholds.burns) history = std::max(history, b.long_s);
-    history = std::max(history, 86400 + snap.window_s);
-    auto l =
-        monitor::read_request_log(run.db, run.diagnose.slo, snap.now_s, snap.window_s, history);
-    if (!l) return l.error();
-    log = std::move(*l);
-    snap.source += (snap.source.empty() ? "" : ", ") +
-                   fmt::format("request log {} ({} rows)", run.db, log->rows);
-  }
-  return monitor::diagnose(snap, log ? &*log : nullptr, cat, run.diagnose);
+// The flags the user gave, as the monitor tool's arguments: one validation for the CLI and MCP
+// (agent/tools/monitor_tool.h); --watch, --fail-on and --format stay the CLI's.
+json::object tool_args(const MonitorOpts& o) {
+  json::object a;
+  auto str = [&](const char* name, const std::string& v) {
+    if (!v.empty()) a[name] = v;
+  };
+  auto list = [&](const char* name, const std::vector<std::string>& v) {
+    if (!v.empty()) a[name] = json::array(v.begin(), v.end());
+  };
+  auto opt = [&](const char* name, const std::optional<double>& v) {
+    if (v) a[name] = *v;
+  };
+  str("prometheus", o.prometheus);
+  list("scrapes", o.scrapes);
+  list("metrics_files", o.files);
+  str("db", o.db);
+  list("rules", o.rules);
+  str("window", o.window);
+  str("interval", o.interval);
+  opt("slo_ttft_p95_ms", o.ttft_ms);
+  opt("slo_tpot_p95_ms", o.tpot_ms);
+  a["slo_availability"] = o.availability_pct;
+  opt("budget_monthly_usd", o.budget);
+  str("gpu", o.gpu);
+  opt("gpu_hour_usd", o.gpu_hour_usd);
+  str("timeout", o.timeout);
+  return a;
+}
+
+// The tool's argument names as the CLI's flags.
+Error as_flags(const Error& e) {
+  for (auto [arg, flag] :
+       {std::pair{"scrapes: ", "--scrape: "}, std::pair{"metrics_files: ", "--metrics-file: "}})
+    if (starts_with(e.message, arg))
+      return Error{flag + e.message.substr(std::string_view(arg).size())};
+  return flag_error(e, agent::monitor_params());
 }
 
 int exit_for(const monitor::Report& r, const std::string& fail_on) {
@@ -144,8 +166,8 @@ std::string clock_text() {
   return buf;
 }
 
-int watch(const Run& run, const catalog::Catalog& cat, monitor::Collector& collector,
-          const MonitorOpts& o, std::optional<double> refresh_s) {
+int watch(const agent::MonitorSetup& run, const catalog::Catalog& cat,
+          monitor::Collector& collector, const MonitorOpts& o, std::optional<double> refresh_s) {
   g_stop = false;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -153,7 +175,7 @@ int watch(const Run& run, const catalog::Catalog& cat, monitor::Collector& colle
   Terminal term(interactive);
   const double every = refresh_s.value_or(collector.refresh_interval_s());
   for (int i = 0; o.iterations == 0 || i < o.iterations; ++i) {
-    auto report = evaluate(run, cat, collector.refresh());
+    auto report = agent::monitor_evaluate(run, cat, collector.refresh());
     auto [cols, rows] = term.size();
     if (!report)
       term.draw(fmt::format("llmctl monitor — {} — {}\n", clock_text(), report.error().message));
@@ -225,53 +247,23 @@ void register_monitor(CLI::App& app, Context& ctx) {
                   "--metrics-file FILE or --db FILE"});
       auto cat = load_catalog(ctx.global);
       if (!cat) return input_error(cat.error());
-      Run run;
-      const bool long_sources = !o->prometheus.empty() || !o->db.empty();
-      double window = long_sources || o->scrapes.empty() ? 300 : 30;
-      if (!o->window.empty()) {
-        auto w = duration_flag("--window", o->window);
-        if (!w) return input_error(w.error());
-        if (*w <= 0) return input_error(Error{"--window: expected a duration above 0"});
-        window = *w;
-      }
-      run.sources.prometheus = o->prometheus;
-      run.sources.scrapes = o->scrapes;
-      run.sources.files = o->files;
-      run.sources.rules = o->rules;
-      run.sources.window_s = window;
-      if (!o->interval.empty()) {
-        auto i = duration_flag("--interval", o->interval);
-        if (!i) return input_error(i.error());
-        if (*i <= 0) return input_error(Error{"--interval: expected a duration above 0"});
-        run.sources.interval_s = *i;
-      }
-      auto timeout = duration_flag("--timeout", o->timeout);
-      if (!timeout) return input_error(timeout.error());
-      run.sources.timeout_s = std::max(0.1, *timeout);
-      if (const char* t = std::getenv("LLMCTL_PROMETHEUS_TOKEN")) run.sources.bearer_token = t;
-      run.db = o->db;
-      run.diagnose.slo.ttft_p95_ms = o->ttft_ms;
-      run.diagnose.slo.tpot_p95_ms = o->tpot_ms;
-      run.diagnose.slo.availability = o->availability_pct / 100;
-      run.diagnose.budget_monthly_usd = o->budget;
-      run.diagnose.gpu_hour_usd = o->gpu_hour_usd;
-      if (!o->gpu.empty()) {
-        if (!cat->find_gpu(o->gpu))
-          return input_error(Error{
-              fmt::format("--gpu {}: not in the catalog; known GPUs: {}", o->gpu, cat->gpu_ids())});
-        run.diagnose.gpu = o->gpu;
-      }
+      auto args = agent::check_args(agent::monitor_params(), tool_args(*o));
+      if (!args) return input_error(as_flags(args.error()));
+      agent::ToolEnv env;
+      env.catalog = &*cat;
+      auto run = agent::monitor_setup(*args, env, kScrapeWindowS);
+      if (!run) return input_error(as_flags(run.error()));
       std::optional<double> refresh;
       if (!o->refresh.empty()) {
         auto r = duration_flag("--refresh", o->refresh);
         if (!r) return input_error(r.error());
         refresh = std::max(0.2, *r);
       }
-      auto collector = monitor::Collector::create(run.sources, *cat, monitor::real_clock());
+      auto collector = monitor::Collector::create(run->sources, *cat, monitor::real_clock());
       if (!collector) return input_error(collector.error());
-      if (o->watch) return watch(run, *cat, **collector, *o, refresh);
+      if (o->watch) return watch(*run, *cat, **collector, *o, refresh);
 
-      auto report = evaluate(run, *cat, (*collector)->collect());
+      auto report = agent::monitor_evaluate(*run, *cat, (*collector)->collect());
       if (!report) return input_error(report.error());
       if (parse_format(o->format) == Format::kJson)
         std::cout << to_pretty_json(monitor::to_json(*report));

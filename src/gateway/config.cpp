@@ -506,6 +506,15 @@ std::string default_config_yaml(const Environment& env) {
           "        model: {0}\n"
           "        api_key_env: OPENAI_API_KEY\n",
           m);
+    // Embeddings, so RAG clients (LangChain's OpenAIEmbeddings, the AI SDK's embed) work too.
+    for (const char* m : {"text-embedding-3-small", "text-embedding-3-large"})
+      y += fmt::format(
+          "  - name: {0}\n"
+          "    deployments:\n"
+          "      - provider: openai\n"
+          "        model: {0}\n"
+          "        api_key_env: OPENAI_API_KEY\n",
+          m);
   }
   // Current Claude models with catalog prices (data/prices.yaml, provider anthropic).
   auto anthropic_key = env.get("ANTHROPIC_API_KEY");

@@ -36,20 +36,42 @@ std::string sse(std::string_view type, const json::object& data) {
   return fmt::format("event: {}\ndata: {}\n\n", type, json::serialize(data));
 }
 
-// --- OpenAI's own /v1/responses: events pass through byte for byte; the terminal event gives
-// the usage and the final response.
+// --- OpenAI's own /v1/responses: events pass through byte for byte, except that the events
+// carrying the whole response object (response.created, .in_progress, .completed, ...) name the
+// model the client asked for, as every other answer does; the terminal event gives the usage and
+// the final response.
 class ResponsesRelay final : public StreamTransform {
  public:
+  explicit ResponsesRelay(std::string_view alias) : alias_(alias) {}
+
   StreamStep on_event(const SseEvent& ev, std::string& out) override {
     StreamStep step;
-    out.append(ev.raw);
-    if (ev.data.empty()) return step;
+    if (ev.data.empty()) {
+      out.append(ev.raw);
+      return step;
+    }
     std::string_view type = ev.event;
     const bool delta = type.ends_with(".delta");
     const bool terminal = type == "response.completed" || type == "response.incomplete" ||
                           type == "response.failed" || type == "error" || type.empty();
-    if (!delta && !terminal) return step;
+    const bool carries_response =
+        !delta && !alias_.empty() && ev.data.find("\"response\"") != std::string_view::npos;
+    if (!delta && !terminal && !carries_response) {
+      out.append(ev.raw);
+      return step;
+    }
     json::value d = parse_data(ev.data);
+    if (carries_response && d.is_object()) {
+      if (json::value* r = d.as_object().if_contains("response"); r && r->is_object()) {
+        r->as_object()["model"] = alias_;
+        out += sse(type.empty() ? str_of(member(d, "type")) : type, d.as_object());
+      } else {
+        out.append(ev.raw);
+      }
+    } else {
+      out.append(ev.raw);
+    }
+    if (!delta && !terminal) return step;
     std::string t = ev.event.empty() ? std::string(str_of(member(d, "type"))) : ev.event;
     if (t.ends_with(".delta")) {
       step.output = true;
@@ -75,6 +97,7 @@ class ResponsesRelay final : public StreamTransform {
   const json::object* final_response() const override { return final_.empty() ? nullptr : &final_; }
 
  private:
+  std::string alias_;
   ReportedUsage usage_;
   json::object final_;
   bool ended_ = false;
@@ -504,6 +527,8 @@ Result<ClientResponse> responses_client_response(const RequestContext& ctx, Prov
     default:
       r.usage = usage_from_body(body);
       r.body = std::move(body);
+      // The model the client asked for (the upstream's is in the request log).
+      if (!ctx.model.empty()) replace_top_level_string(r.body, "model", ctx.model);
       return r;
   }
 }
@@ -517,7 +542,7 @@ std::unique_ptr<StreamTransform> make_responses_stream_transform(const RequestCo
     case Translation::kResponsesToMessages:
       return std::make_unique<AnthropicToResponseEvents>(ctx, created);
     default:
-      return std::make_unique<ResponsesRelay>();
+      return std::make_unique<ResponsesRelay>(ctx.model);
   }
 }
 

@@ -54,6 +54,7 @@ std::string model_tier(const Catalog& cat, const catalog::Model& m) {
 }
 
 bool price_matches_name(const catalog::Price& p, std::string_view name) {
+  if (p.kind != "chat") return false;  // an embedding endpoint serves no chat traffic
   if (iequals(p.id, name) || iequals(p.model, name)) return true;
   for (const auto& a : p.aliases)
     if (iequals(a, name)) return true;

@@ -81,4 +81,21 @@ if command -v sqlite3 >/dev/null; then
 else
   echo "SKIP request-log row check: sqlite3 CLI not installed"
 fi
+# up with OPENAI_API_KEY set: OpenAI chat models and embedding models are listed beside the
+# simulated one (nothing is called upstream: /v1/models answers from the config).
+(cd "$tmp/run" && OPENAI_API_KEY=sk-test exec "$LLMCTL" up --port 0 --db '' >"$tmp/upk.out" 2>"$tmp/upk.err") &
+upk_pid=$!
+pids+=("$upk_pid")
+for _ in $(seq 100); do grep -q "^listening on " "$tmp/upk.out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/upk.out")
+[ -n "$port" ] || fail "up with a key printed no listening line: $(cat "$tmp/upk.out" "$tmp/upk.err")"
+python3 - "$port" <<'PY' || fail "up with a key lists the wrong models"
+import json, sys, urllib.request
+ids = [m["id"] for m in json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/v1/models"))["data"]]
+for want in ["llmctl-sim", "gpt-4o-mini", "text-embedding-3-small", "text-embedding-3-large"]:
+    assert want in ids, (want, ids)
+PY
+kill -TERM "$upk_pid"
+set +e; wait "$upk_pid"; set -e
+
 echo "gateway_cli: all checks passed"

@@ -216,14 +216,19 @@ test('OpenAI deployments get the request as it is (passthrough), whole and strea
   openaiSeen.length = 0;
   const r = await client.responses.create({ model: 'oai', input: 'hi', tools: [{ type: 'web_search' }] });
   assert.equal(r.output_text, 'from openai');
+  assert.equal(r.model, 'oai', 'the alias the client asked for, not the upstream model');
   assert.equal(openaiSeen[0].path, '/v1/responses');
   assert.equal(openaiSeen[0].auth, 'Bearer sk-openai-test');
   assert.equal(openaiSeen[0].body.model, 'gpt-4.1-mini');
   assert.deepEqual(openaiSeen[0].body.tools, [{ type: 'web_search' }], 'built-in tools pass through');
   assert.equal(openaiSeen[0].body.stream_options, undefined);
   const stream = client.responses.stream({ model: 'oai', input: 'hi' });
-  for await (const _ of stream);
-  assert.equal((await stream.finalResponse()).output_text, 'from openai');
+  const models = [];
+  for await (const e of stream) if (e.response) models.push(e.response.model);
+  const final = await stream.finalResponse();
+  assert.equal(final.output_text, 'from openai');
+  assert.deepEqual(models, ['oai', 'oai'], 'response.created and response.completed name the alias');
+  assert.equal(final.model, 'oai');
   // A response the gateway made (on another deployment) is unknown to OpenAI: the conversation
   // goes in the input instead of its id.
   const made = await client.responses.create({ model: 'sim', input: 'first turn' });

@@ -80,12 +80,14 @@ Result<std::int64_t> time_arg(const std::string& name, const std::string& v, std
   return *t;
 }
 
-Result<json::value> run_costs(const json::object& args, const ToolEnv& env) {
+}  // namespace
+
+Result<CostsRun> run_costs_analysis(const json::object& args, const ToolEnv& env) {
   const catalog::Catalog& cat = *env.catalog;
   const auto db = arg_string(args, "db");
   const auto input = arg_string(args, "input");
   const auto input_format = arg_string(args, "input_format");
-  if (db && input) return Error{"db, input: give either db or input, not both"};
+  if (db && input) return Error{"db, input: give one of them, not both"};
   if (input && !input_format)
     return Error{
         fmt::format("input_format: required with input; one of {}", finops::input_format_names())};
@@ -108,7 +110,7 @@ Result<json::value> run_costs(const json::object& args, const ToolEnv& env) {
   options.by = arg_strings(args, "by");
   if (options.by.empty()) options.by = {"model"};
   if (auto st = finops::check_group_fields(options.by); !st.ok()) return st.error().wrap("by");
-  options.what_if = arg_bool(args, "what_if");
+  options.what_if = arg_bool(args, "what_if");  // the CLI sets it for --emit-gateway-config
   options.anomalies = arg_bool(args, "anomalies");
   options.sensitivity = arg_number(args, "sensitivity").value_or(3.5);
   options.top_groups = static_cast<int>(arg_integer(args, "top").value_or(0));
@@ -165,9 +167,6 @@ Result<json::value> run_costs(const json::object& args, const ToolEnv& env) {
       return st.error();
   }
   if (env.cancelled()) return Error{std::string(kCancelledMessage)};
-  if (arg_bool(args, "strict") && in.rows_rejected > 0)
-    return Error{fmt::format("{} rows rejected (strict); first: {}", in.rows_rejected,
-                             in.errors.empty() ? "" : in.errors.front())};
 
   std::vector<finops::GpuSample> gpu;
   std::vector<std::string> gpu_rejected;  // the CLI prints these on stderr; here they are notes
@@ -186,7 +185,22 @@ Result<json::value> run_costs(const json::object& args, const ToolEnv& env) {
   auto report = finops::analyze(in, pricing, cat, options, gpu);
   if (!report) return report.error();
   for (const auto& r : gpu_rejected) report->notes.push_back("gpu_metrics: rejected: " + r);
-  return finops::to_json(*report);
+  return CostsRun{std::move(in), std::move(*report), read.name};
+}
+
+Status check_strict(const json::object& args, const finops::Ingest& in) {
+  if (!arg_bool(args, "strict") || in.rows_rejected == 0) return {};
+  return Error{fmt::format("strict: {} rows rejected; first: {}", in.rows_rejected,
+                           in.errors.empty() ? "" : in.errors.front())};
+}
+
+namespace {
+
+Result<json::value> run_costs(const json::object& args, const ToolEnv& env) {
+  auto run = run_costs_analysis(args, env);
+  if (!run) return run.error();
+  if (auto st = check_strict(args, run->in); !st.ok()) return st.error();
+  return finops::to_json(run->report);
 }
 
 }  // namespace

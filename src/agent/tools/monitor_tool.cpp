@@ -89,9 +89,13 @@ Result<std::vector<std::string>> readable_paths(const ToolEnv& env, const json::
   return out;
 }
 
-Result<json::value> run_monitor(const json::object& args, const ToolEnv& env) {
+}  // namespace
+
+Result<MonitorSetup> monitor_setup(const json::object& args, const ToolEnv& env,
+                                   double scrape_window_s) {
   const catalog::Catalog& cat = *env.catalog;
-  monitor::SourceOptions sources;
+  MonitorSetup m;
+  monitor::SourceOptions& sources = m.sources;
   sources.prometheus = arg_string(args, "prometheus").value_or("");
   sources.scrapes = arg_strings(args, "scrapes");
   auto files = readable_paths(env, args, "metrics_files");
@@ -100,20 +104,21 @@ Result<json::value> run_monitor(const json::object& args, const ToolEnv& env) {
   auto rules = readable_paths(env, args, "rules");
   if (!rules) return rules.error();
   sources.rules = std::move(*rules);
-  std::string db;
   if (auto d = arg_string(args, "db")) {
     auto path = env.files.readable(*d);
     if (!path) return path.error().wrap("db");
     if (!fs::is_regular_file(*path)) return Error{fmt::format("db: {}: no such file", *d)};
-    db = path->string();
+    m.db = path->string();
+    m.db_shown = *d;
   }
-  if (sources.prometheus.empty() && sources.scrapes.empty() && sources.files.empty() && db.empty())
+  if (sources.prometheus.empty() && sources.scrapes.empty() && sources.files.empty() &&
+      m.db.empty())
     return Error{
         "nothing to read; give prometheus URL, scrapes [URL], metrics_files [FILE] or "
         "db FILE"};
 
-  const bool long_sources = !sources.prometheus.empty() || !db.empty();
-  sources.window_s = long_sources || sources.scrapes.empty() ? kQueryWindowS : kScrapeWindowS;
+  const bool long_sources = !sources.prometheus.empty() || !m.db.empty();
+  sources.window_s = long_sources || sources.scrapes.empty() ? kQueryWindowS : scrape_window_s;
   if (auto w = arg_string(args, "window")) {
     auto s = duration_arg("window", *w);
     if (!s) return s.error();
@@ -129,7 +134,7 @@ Result<json::value> run_monitor(const json::object& args, const ToolEnv& env) {
   sources.timeout_s = std::max(0.1, *timeout);
   if (const char* t = std::getenv("LLMCTL_PROMETHEUS_TOKEN")) sources.bearer_token = t;
 
-  monitor::DiagnoseOptions diagnose;
+  monitor::DiagnoseOptions& diagnose = m.diagnose;
   if (auto v = arg_number(args, "slo_ttft_p95_ms")) diagnose.slo.ttft_p95_ms = *v;
   if (auto v = arg_number(args, "slo_tpot_p95_ms")) diagnose.slo.tpot_p95_ms = *v;
   diagnose.slo.availability = arg_number(args, "slo_availability").value_or(99) / 100;
@@ -140,26 +145,39 @@ Result<json::value> run_monitor(const json::object& args, const ToolEnv& env) {
       return Error{fmt::format("gpu: {}: not in the catalog; known GPUs: {}", *gpu, cat.gpu_ids())};
     diagnose.gpu = *gpu;
   }
+  return m;
+}
 
-  CallClock clock(env, sources.window_s);
-  auto collector = monitor::Collector::create(sources, cat, clock);
-  if (!collector) return collector.error();
-  monitor::Snapshot snap = (*collector)->collect();
-  if (env.cancelled()) return Error{std::string(kCancelledMessage)};
-
+Result<monitor::Report> monitor_evaluate(const MonitorSetup& setup, const catalog::Catalog& cat,
+                                         monitor::Snapshot snap) {
   std::optional<monitor::LogSummary> log;
-  if (!db.empty()) {
-    // As `llmctl monitor`: enough history for the longest burn-rate window and a day's baseline.
+  if (!setup.db.empty()) {
     double history = 3 * 86400;
-    for (const auto& b : diagnose.thresholds.burns) history = std::max(history, b.long_s);
+    for (const auto& b : setup.diagnose.thresholds.burns) history = std::max(history, b.long_s);
     history = std::max(history, 86400 + snap.window_s);
-    auto l = monitor::read_request_log(db, diagnose.slo, snap.now_s, snap.window_s, history);
+    auto l =
+        monitor::read_request_log(setup.db, setup.diagnose.slo, snap.now_s, snap.window_s, history);
     if (!l) return l.error();
     log = std::move(*l);
     snap.source += (snap.source.empty() ? "" : ", ") +
-                   fmt::format("request log {} ({} rows)", *arg_string(args, "db"), log->rows);
+                   fmt::format("request log {} ({} rows)", setup.db_shown, log->rows);
   }
-  return monitor::to_json(monitor::diagnose(snap, log ? &*log : nullptr, cat, diagnose));
+  return monitor::diagnose(snap, log ? &*log : nullptr, cat, setup.diagnose);
+}
+
+namespace {
+
+Result<json::value> run_monitor(const json::object& args, const ToolEnv& env) {
+  auto setup = monitor_setup(args, env, kScrapeWindowS);
+  if (!setup) return setup.error();
+  CallClock clock(env, setup->sources.window_s);
+  auto collector = monitor::Collector::create(setup->sources, *env.catalog, clock);
+  if (!collector) return collector.error();
+  monitor::Snapshot snap = (*collector)->collect();
+  if (env.cancelled()) return Error{std::string(kCancelledMessage)};
+  auto report = monitor_evaluate(*setup, *env.catalog, std::move(snap));
+  if (!report) return report.error();
+  return monitor::to_json(*report);
 }
 
 }  // namespace

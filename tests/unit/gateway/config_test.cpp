@@ -189,6 +189,15 @@ TEST(GatewayConfig, DefaultConfigForUp) {
   ASSERT_TRUE(k.ok()) << k.error().message;
   EXPECT_GT(k->models.size(), 1u);
   ASSERT_NE(k->find_model("gpt-4o-mini"), nullptr);
+  // Embedding models too, priced from the catalog (kind: embedding).
+  for (const char* m : {"text-embedding-3-small", "text-embedding-3-large"}) {
+    const ModelGroup* g = k->find_model(m);
+    ASSERT_NE(g, nullptr) << m;
+    const Deployment& d = k->deployments[g->deployments.front()];
+    ASSERT_NE(d.price, nullptr) << m;
+    EXPECT_EQ(d.price->kind, "embedding");
+    EXPECT_DOUBLE_EQ(d.price->output_usd_per_mtok, 0);
+  }
   for (const auto& d : k->deployments) {
     if (d.kind == ProviderKind::kOpenAI) {
       EXPECT_NE(d.price, nullptr) << d.name;
