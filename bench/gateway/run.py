@@ -557,7 +557,7 @@ def run_governance(args, procs, tmp):
 
     targets = [Target("direct", mock_port, lambda: [])]
 
-    def start_gateway(name, governance):
+    def start_gateway(name, governance, extra_pids=()):
         cfg = os.path.join(tmp, f"{name}.yaml")
         with open(cfg, "w") as f:
             f.write(f"""listen: 127.0.0.1:0
@@ -589,13 +589,16 @@ models:
         p = procs.start([args.llmctl, "gateway", "--config", cfg], cpus=args.proxy_cpus,
                         stdout=subprocess.PIPE, stderr=open(err_path, "wb"))
         port = read_listening(p, name, err_path)
-        targets.append(Target(name, port, lambda p=p: [p.pid], api_key=key))
+        targets.append(Target(name, port, lambda p=p: [p.pid, *extra_pids], api_key=key))
+        return p
 
     team = "  teams: {bench: {rpm: 100000000, tpm: 100000000000, budget_usd: 1000000}}"
-    start_gateway("off", "")
-    start_gateway("embedded", f"governance:\n  store: sqlite\n{team}")
-    start_gateway("redis", f"governance:\n  store: redis\n  redis_url: "
-                           f"redis://127.0.0.1:{redis_port}/0\n{team}")
+    gateways = {"off": start_gateway("off", ""),
+                "embedded": start_gateway("embedded", f"governance:\n  store: sqlite\n{team}"),
+                # redis-server's CPU is counted with this target (it works for no other).
+                "redis": start_gateway("redis", f"governance:\n  store: redis\n  redis_url: "
+                                                f"redis://127.0.0.1:{redis_port}/0\n{team}",
+                                       extra_pids=(redis.pid,))}
 
     # Smoke: every target answers, and the governed ones really count (x-ratelimit headers).
     import urllib.request
@@ -641,6 +644,21 @@ models:
     def rps(r):
         return r["achieved_rps"] if healthy(r) else None
 
+    # CPU per request at the constant rate (from /proc, 10 ms ticks over ~3,000 requests): the
+    # gateway process alone, and redis-server; scheduling delays on a busy machine inflate
+    # latency, not this.
+    def cpu_us(name, r, which="gateway"):
+        if name not in gateways or not r["ok"]:
+            return None
+        pid = str(gateways[name].pid if which == "gateway" else redis.pid)
+        v = r["cpu_s"].get(pid)
+        return None if v is None else v / r["ok"] * 1e6
+
+    def cpu_delta(name):
+        return [None if cpu_us(name, a) is None or cpu_us("off", b) is None
+                else cpu_us(name, a) - cpu_us("off", b)
+                for a, b in zip(res[name]["rate"], res["off"]["rate"])]
+
     def rps_delta(name):
         return [None if rps(a) is None or not rps(b) else rps(a) / rps(b) - 1
                 for a, b in zip(res[name]["max"], res["off"]["max"])]
@@ -652,7 +670,8 @@ models:
           f"percentile in the same round; max req/s: closed loop. Median of {args.rounds} "
           f"rounds [min..max].")
     header = ["target", "p50 ms", "p99 ms", "+p50 vs off", "+p99 vs off", "max req/s",
-              "req/s vs off", "unhealthy runs"]
+              "req/s vs off", "gateway CPU us/req", "+ vs off", "redis-server CPU us/req",
+              "unhealthy runs"]
     rows = []
     for t in targets:
         n = t.name
@@ -663,6 +682,10 @@ models:
                      "-" if n in ("off", "direct") else spread(delta(n, "p99")),
                      spread([rps(r) for r in res[n]["max"]], count),
                      "-" if n in ("off", "direct") else spread(rps_delta(n), pct),
+                     spread([cpu_us(n, r) for r in res[n]["rate"]], count),
+                     "-" if n in ("off", "direct") else spread(cpu_delta(n), count),
+                     spread([cpu_us(n, r, "redis") for r in res[n]["rate"]], count)
+                     if n == "redis" else "-",
                      str(bad)])
     print_table(header, rows)
     goals = {"embedded": 0.1, "redis": 0.3}
