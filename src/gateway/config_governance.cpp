@@ -131,13 +131,11 @@ void read_governance(Fields& f, Config& c, const Environment& env) {
   read_scopes(g, "users", true, o.users, nullptr, "user");
   read_scopes(g, "agents", true, o.agents, nullptr, "agent");
   read_scopes(g, "models", false, o.models, &models, "model group");
-  // The planner picks deployments per attempt, after admission: a per-deployment limit would
-  // need an admission per attempt, which this release does not do. Refused rather than ignored.
-  if (g.has("deployments"))
-    g.fail(g.get("deployments"), "deployments",
-           "per-deployment limits are not enforced in this release (deployments are chosen per "
-           "attempt, after admission); cap a deployment with its max_concurrency, or limit its "
-           "model group under governance.models");
+  // Deployments: rate limits only (budgets belong to who spends: keys, teams, users, agents).
+  // Checked per attempt, when the planner picks the deployment (governance_admission.h).
+  std::vector<std::string> deployments;
+  for (const auto& d : c.deployments) deployments.push_back(d.name);
+  read_scopes(g, "deployments", false, o.deployments, &deployments, "deployment");
   g.finish();
 }
 

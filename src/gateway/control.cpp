@@ -470,12 +470,21 @@ ControlPlane::ReloadResult ControlPlane::reload(std::string_view trigger) {
   if (next->request_log.path != cur.request_log.path) restart += " logging.request_log";
   if (next->admin.host != cur.admin.host || next->admin.port != cur.admin.port)
     restart += " admin.listen";
+  // The governance store and its connections were opened with these (limits, budgets, scopes
+  // and the alert webhook reload; where the counts live does not).
+  const GovernanceConfig &ng = next->governance, &cg = cur.governance;
+  if (ng.store != cg.store || ng.redis_url != cg.redis_url || ng.redis_prefix != cg.redis_prefix ||
+      ng.sqlite_path != cg.sqlite_path || ng.timeout_ms != cg.timeout_ms ||
+      ng.lease_ms != cg.lease_ms || ng.sync_interval_ms != cg.sync_interval_ms)
+    restart += " governance.store";
   if (!restart.empty())
     return fail(fmt::format("{}: changed{}: these need a restart; change them back or restart",
                             next->source, restart));
   impl_->last_text = text;
   auto snap = make_snapshot(next, current.get(), static_cast<int>(deps_.workers.size()));
   state.set_current(snap);
+  // Budget gauges and limits in /metrics follow the new config at once, not at the next refresh.
+  if (state.governance) state.governance->set_config(next);
   for (std::size_t i = 0; i < deps_.workers.size(); ++i)
     asio::post(deps_.workers[i]->io(), [h = deps_.handlers[i], snap] { h->adopt(snap); });
   state.reloads.ok.fetch_add(1);

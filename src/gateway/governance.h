@@ -76,7 +76,8 @@ Attribution attribute(const store::KeyRecord* key, const RequestFacts& facts,
                       const std::map<std::string, std::string>& header_tags);
 
 // The scopes a request is checked against: its key, then the config's team, user, agent,
-// model group and (first choice) deployment entries that apply. Scopes with nothing to check
+// model group and deployment entries that apply (an empty name: none of that kind; the
+// deployment's are checked per attempt, governance_admission.h). Scopes with nothing to check
 // are left out.
 std::vector<store::Scope> request_scopes(const GovernanceConfig& g, const Attribution& who,
                                          const store::KeyRecord* key, std::string_view model,

@@ -46,8 +46,7 @@ store::Admission admission_for(const Config& cfg, const RequestContext& ctx,
   store::Admission a;
   a.request_id = request_id;
   a.now_ms = now_ms;
-  // Deployment scopes: none (the planner chooses deployments per attempt; config_governance.cpp
-  // refuses governance.deployments).
+  // The deployment's scope is not here: it is checked per attempt (deployment_admission).
   a.scopes = request_scopes(cfg.governance, ctx.who, ctx.key, ctx.model, {});
   if (a.scopes.empty()) return a;
   if (any_tokens(a.scopes)) a.tokens = admission_tokens(ctx.facts, ctx.prompt_chars);
@@ -57,22 +56,27 @@ store::Admission admission_for(const Config& cfg, const RequestContext& ctx,
   return a;
 }
 
-asio::awaitable<std::optional<Refusal>> admit_request(WorkerGovernance& wg, const Config& cfg,
-                                                      const RequestContext& ctx,
-                                                      const std::string& request_id,
-                                                      std::int64_t now_ms,
-                                                      AdmissionTicket& ticket) {
-  // Unique across replicas (request ids are per process): the store's sets key on it.
-  store::Admission a =
-      admission_for(cfg, ctx, wg.runtime().replica_id() + "-" + request_id, now_ms);
-  if (ctx.key) {
-    ticket.counters_ = &wg.metrics().key(*ctx.key);
-    ticket.counters_->requests.add();
-  }
-  if (a.scopes.empty()) co_return std::nullopt;  // nothing to count or check
-  store::AdmitResult r = co_await admit_on(wg.limiter(), a);
-  const GovernanceConfig& g = cfg.governance;
-  bool offline = false;
+store::Admission deployment_admission(const Config& cfg, const RequestContext& ctx, int deployment,
+                                      const std::string& attempt_id, std::int64_t now_ms) {
+  store::Admission a;
+  a.request_id = attempt_id;
+  a.now_ms = now_ms;
+  if (cfg.governance.deployments.empty() || deployment < 0) return a;
+  const Deployment& d = cfg.deployments[static_cast<std::size_t>(deployment)];
+  a.scopes = request_scopes(cfg.governance, Attribution{}, nullptr, {}, d.name);
+  if (any_tokens(a.scopes)) a.tokens = admission_tokens(ctx.facts, ctx.prompt_chars);
+  return a;
+}
+
+namespace {
+
+// Sends `a` to the limiter and turns the answer into a refusal (nullopt: admitted; `offline`
+// set when the store was unreachable and the fail mode let it through).
+asio::awaitable<std::optional<Refusal>> decide(WorkerGovernance& wg, const GovernanceConfig& g,
+                                               const store::Admission& a, bool& offline,
+                                               store::AdmitResult& r) {
+  r = co_await admit_on(wg.limiter(), a);
+  offline = false;
   switch (r.decision) {
     case store::Decision::kAdmitted:
       break;
@@ -96,6 +100,27 @@ asio::awaitable<std::optional<Refusal>> admit_request(WorkerGovernance& wg, cons
       co_return refusal(r, a.scopes);
     }
   }
+  co_return std::nullopt;
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<Refusal>> admit_request(WorkerGovernance& wg, const Config& cfg,
+                                                      const RequestContext& ctx,
+                                                      const std::string& request_id,
+                                                      std::int64_t now_ms,
+                                                      AdmissionTicket& ticket) {
+  // Unique across replicas (request ids are per process): the store's sets key on it.
+  store::Admission a =
+      admission_for(cfg, ctx, wg.runtime().replica_id() + "-" + request_id, now_ms);
+  if (ctx.key) {
+    ticket.counters_ = &wg.metrics().key(*ctx.key);
+    ticket.counters_->requests.add();
+  }
+  if (a.scopes.empty()) co_return std::nullopt;  // nothing to count or check
+  bool offline = false;
+  store::AdmitResult r;
+  if (auto refused = co_await decide(wg, cfg.governance, a, offline, r)) co_return refused;
   ticket.wg_ = &wg;
   ticket.pending_.request_id = a.request_id;
   ticket.pending_.admitted_ms = a.now_ms;
@@ -107,18 +132,42 @@ asio::awaitable<std::optional<Refusal>> admit_request(WorkerGovernance& wg, cons
   co_return std::nullopt;
 }
 
+asio::awaitable<std::optional<Refusal>> admit_deployment(WorkerGovernance& wg, const Config& cfg,
+                                                         const RequestContext& ctx, int deployment,
+                                                         const std::string& attempt_id,
+                                                         std::int64_t now_ms,
+                                                         AdmissionTicket& ticket) {
+  store::Admission a = deployment_admission(cfg, ctx, deployment,
+                                            wg.runtime().replica_id() + "-" + attempt_id, now_ms);
+  if (a.scopes.empty()) co_return std::nullopt;
+  bool offline = false;
+  store::AdmitResult r;
+  if (auto refused = co_await decide(wg, cfg.governance, a, offline, r)) co_return refused;
+  ticket.wg_ = &wg;
+  ticket.pending_.request_id = a.request_id;
+  ticket.pending_.admitted_ms = a.now_ms;
+  ticket.pending_.estimated_tokens = a.tokens;
+  ticket.pending_.offline = offline;
+  ticket.pending_.scopes = std::move(a.scopes);
+  co_return std::nullopt;
+}
+
 void AdmissionTicket::settle(const RequestRecord& rec, std::int64_t now_ms) {
   if (KeyCounters* kc = std::exchange(counters_, nullptr)) {
     kc->input_tokens.add(static_cast<std::uint64_t>(std::max<std::int64_t>(rec.input_tokens, 0)));
     kc->output_tokens.add(static_cast<std::uint64_t>(std::max<std::int64_t>(rec.output_tokens, 0)));
     kc->cost_usd.add(rec.cost_usd);
   }
+  settle_usage(rec.input_tokens + rec.output_tokens, rec.cost_usd, now_ms);
+}
+
+void AdmissionTicket::settle_usage(std::int64_t tokens, double cost_usd, std::int64_t now_ms) {
   if (!wg_) return;
   WorkerGovernance& wg = *std::exchange(wg_, nullptr);
   store::Settlement s = std::move(pending_);
   s.now_ms = now_ms;
-  s.actual_tokens = rec.input_tokens + rec.output_tokens;
-  s.cost = store::usd_to_nanos(rec.cost_usd);
+  s.actual_tokens = tokens;
+  s.cost = store::usd_to_nanos(cost_usd);
   std::vector<store::Scope> scopes = s.scopes;
   GovernanceRuntime* rt = &wg.runtime();
   wg.limiter().settle(std::move(s), [rt, scopes = std::move(scopes),

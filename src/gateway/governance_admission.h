@@ -2,12 +2,18 @@
 // and before the first attempt, and its settlement when it ends (governance_stages.h has the
 // synchronous stages before routing).
 //
-//   admit   the request's scopes (its key, then the config's team, user, agent, model group and
-//           first-choice deployment), its tokens for tpm (input estimate + max_tokens x n) and
+//   admit   the request's scopes (its key, then the config's team, user, agent and model
+//           group), its tokens for tpm (input estimate + max_tokens x n) and
 //           its worst-case cost (every reachable price) go to the worker's Limiter in one atomic
 //           step. Refused: 429 rate_limit_exceeded with Retry-After, or 429 insufficient_quota.
 //           The store unreachable: the fail modes decide (limits open, budgets closed by
 //           default); a request admitted open is counted at settlement ("offline").
+//   deployment  each attempt, once the planner has picked its deployment: that deployment's
+//           limits (governance.deployments: rpm, tpm, max_parallel), in their own atomic step.
+//           Refused: the planner skips the deployment for this request (not an attempt) and
+//           tries the next candidate or fallback group; only when none can take the request
+//           does the client get the 429. Settled when the attempt ends (its slot freed, its
+//           real tokens replacing the estimate).
 //   settle  whatever happened (success, failed or interrupted stream, client gone), the real
 //           tokens and cost replace the estimate and the reservation; exactly once per admitted
 //           request (the ticket's destructor settles one nobody settled, at cost 0 of tokens).
@@ -38,11 +44,18 @@ class AdmissionTicket {
   const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
   // Settles with what the request really used (idempotent).
   void settle(const RequestRecord& rec, std::int64_t now_ms);
+  // The same with the tokens and cost alone (a deployment's admission, per attempt).
+  void settle_usage(std::int64_t tokens, double cost_usd, std::int64_t now_ms);
+  // True while a settlement is owed.
+  bool owed() const { return wg_ != nullptr; }
 
  private:
   friend boost::asio::awaitable<std::optional<Refusal>> admit_request(
       WorkerGovernance& wg, const Config& cfg, const RequestContext& ctx,
       const std::string& request_id, std::int64_t now_ms, AdmissionTicket& ticket);
+  friend boost::asio::awaitable<std::optional<Refusal>> admit_deployment(
+      WorkerGovernance& wg, const Config& cfg, const RequestContext& ctx, int deployment,
+      const std::string& attempt_id, std::int64_t now_ms, AdmissionTicket& ticket);
   WorkerGovernance* wg_ = nullptr;   // set while a settlement is owed
   KeyCounters* counters_ = nullptr;  // the key's traffic counters, until settled
   store::Settlement pending_;
@@ -53,10 +66,21 @@ class AdmissionTicket {
 store::Admission admission_for(const Config& cfg, const RequestContext& ctx,
                                const std::string& request_id, std::int64_t now_ms);
 
+// The deployment's limits for one attempt (pure; no scopes when it has none).
+store::Admission deployment_admission(const Config& cfg, const RequestContext& ctx, int deployment,
+                                      const std::string& attempt_id, std::int64_t now_ms);
+
 // Admits the request (nullopt) or refuses it. `ticket` then owes the settlement. Runs on the
 // worker's thread (its Redis connection answers there).
 boost::asio::awaitable<std::optional<Refusal>> admit_request(
     WorkerGovernance& wg, const Config& cfg, const RequestContext& ctx,
     const std::string& request_id, std::int64_t now_ms, AdmissionTicket& ticket);
+
+// Admits one attempt on `deployment` (nullopt: go ahead; `ticket` then owes the settlement,
+// due when the attempt ends) or refuses it: 429 rate_limit_exceeded with Retry-After, or 503
+// when the store is unreachable and limits fail closed. `attempt_id`: unique per attempt.
+boost::asio::awaitable<std::optional<Refusal>> admit_deployment(
+    WorkerGovernance& wg, const Config& cfg, const RequestContext& ctx, int deployment,
+    const std::string& attempt_id, std::int64_t now_ms, AdmissionTicket& ticket);
 
 }  // namespace llmctl::gateway

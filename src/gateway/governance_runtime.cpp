@@ -2,15 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <tuple>
 
 #include "gateway/asio_event_loop.h"
 #include "gateway/keys_api.h"
@@ -42,49 +48,84 @@ std::string label(std::string_view v) {
 
 std::string num(double v) { return fmt::format("{:.10g}", v); }
 
-// POSTs a JSON body (http or https, certificate verified); the answer must be 2xx.
-Status post_json(const std::string& url_text, const std::string& body) {
+// POSTs a JSON body (http or https, certificate verified); the answer must be 2xx within
+// `timeout` for the whole exchange (connect, TLS, write, read): a receiver that accepts and
+// never answers costs the alert thread that long, never more.
+Status post_json(const std::string& url_text, const std::string& body,
+                 std::chrono::milliseconds timeout) {
   namespace asio = boost::asio;
   namespace beast = boost::beast;
   namespace http = beast::http;
   auto url = parse_url(url_text);
   if (!url) return url.error();
-  try {
-    asio::io_context io;
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  http::request<http::string_body> req{http::verb::post,
+                                       url->base_path.empty() ? "/" : url->base_path, 11};
+  req.set(http::field::host, url->host_header);
+  req.set(http::field::user_agent, "llmctl-gateway");
+  req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  http::response<http::string_body> res;
+  beast::flat_buffer buf;
+  beast::error_code result = asio::error::timed_out;
+  auto exchange = [&](auto& stream) -> asio::awaitable<void> {
+    auto [ec, _] = co_await http::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
+    if (!ec)
+      std::tie(ec, _) =
+          co_await http::async_read(stream, buf, res, asio::as_tuple(asio::use_awaitable));
+    result = ec;
+  };
+  auto run = [&]() -> asio::awaitable<void> {
     asio::ip::tcp::resolver resolver(io);
-    http::request<http::string_body> req{http::verb::post,
-                                         url->base_path.empty() ? "/" : url->base_path, 11};
-    req.set(http::field::host, url->host_header);
-    req.set(http::field::user_agent, "llmctl-gateway");
-    req.set(http::field::content_type, "application/json");
-    req.body() = body;
-    req.prepare_payload();
-    http::response<http::string_body> res;
-    beast::flat_buffer buf;
+    auto [rec, eps] =
+        co_await resolver.async_resolve(url->host, url->port, asio::as_tuple(asio::use_awaitable));
+    if (rec) {
+      result = rec;
+      co_return;
+    }
     if (url->tls) {
-      asio::ssl::context ctx(asio::ssl::context::tls_client);
-      ctx.set_default_verify_paths();
-      ctx.set_verify_mode(asio::ssl::verify_peer);
-      beast::ssl_stream<beast::tcp_stream> s(io, ctx);
+      tls.set_default_verify_paths();
+      tls.set_verify_mode(asio::ssl::verify_peer);
+      beast::ssl_stream<beast::tcp_stream> s(io, tls);
       SSL_set_tlsext_host_name(s.native_handle(), url->host.c_str());
       s.set_verify_callback(asio::ssl::host_name_verification(url->host));
-      beast::get_lowest_layer(s).expires_after(std::chrono::seconds(5));
-      beast::get_lowest_layer(s).connect(resolver.resolve(url->host, url->port));
-      s.handshake(asio::ssl::stream_base::client);
-      http::write(s, req);
-      http::read(s, buf, res);
+      beast::get_lowest_layer(s).expires_after(timeout);  // one deadline for every step
+      auto [cec, ep] = co_await beast::get_lowest_layer(s).async_connect(
+          eps, asio::as_tuple(asio::use_awaitable));
+      if (cec) {
+        result = cec;
+        co_return;
+      }
+      auto [hec] = co_await s.async_handshake(asio::ssl::stream_base::client,
+                                              asio::as_tuple(asio::use_awaitable));
+      if (hec) {
+        result = hec;
+        co_return;
+      }
+      co_await exchange(s);
     } else {
       beast::tcp_stream s(io);
-      s.expires_after(std::chrono::seconds(5));
-      s.connect(resolver.resolve(url->host, url->port));
-      http::write(s, req);
-      http::read(s, buf, res);
+      s.expires_after(timeout);  // one deadline for every step
+      auto [cec, ep] = co_await s.async_connect(eps, asio::as_tuple(asio::use_awaitable));
+      if (cec) {
+        result = cec;
+        co_return;
+      }
+      co_await exchange(s);
     }
-    if (res.result_int() >= 300) return Error{fmt::format("webhook answered {}", res.result_int())};
-    return {};
-  } catch (const std::exception& e) {
-    return Error{e.what()};
-  }
+  };
+  asio::co_spawn(io, run(), asio::detached);
+  // The stream's deadline ends every step but name resolution; a resolver that hangs past
+  // twice the deadline is left behind (destroying the io_context frees it).
+  io.run_for(2 * timeout);
+  if (!io.stopped()) return Error{"name resolution did not finish"};
+  if (result == beast::error::timeout)
+    return Error{fmt::format("no answer within {} ms", timeout.count())};
+  if (result) return Error{result.message()};
+  if (res.result_int() >= 300) return Error{fmt::format("webhook answered {}", res.result_int())};
+  return {};
 }
 
 }  // namespace
@@ -264,8 +305,17 @@ void GovernanceRuntime::poke() {
 }
 
 void GovernanceRuntime::set_config(std::shared_ptr<const Config> c) {
-  std::lock_guard lock(state_mu_);
-  config_ = std::move(c);
+  {
+    std::lock_guard lock(alert_mu_);
+    alert_webhook_ = c->governance.alert_webhook;
+  }
+  {
+    std::lock_guard lock(state_mu_);
+    config_ = std::move(c);
+  }
+  // The budget gauges follow at once (a reload), not at the next second's refresh.
+  budgets_stale_.store(true);
+  poke();
 }
 
 void GovernanceRuntime::sync_loop() {
@@ -311,7 +361,7 @@ void GovernanceRuntime::sync_loop() {
         last_sync_error_ = st.error().message;
       }
     }
-    if (now - last_budgets >= 1000) {
+    if (now - last_budgets >= 1000 || budgets_stale_.exchange(false)) {
       last_budgets = now;
       refresh_budgets(now);
     }
@@ -364,8 +414,15 @@ Result<std::vector<store::BudgetState>> GovernanceRuntime::budget_states(
 
 void GovernanceRuntime::alert(const store::Scope& scope, const store::BudgetCrossing& c,
                               std::int64_t now_ms) {
+  alerts_seen_.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(alert_mu_);
+    // A webhook that cannot keep up must not grow memory without bound: past the queue's
+    // capacity alerts are dropped (counted; the crossing is still in the budget gauges).
+    if (alerts_.size() >= kAlertQueueCapacity) {
+      alerts_dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     alerts_.push_back({scope.id(), c.spent, scope.budget.soft, scope.budget.hard,
                        c.hard_reached && !c.soft_crossed, now_ms});
   }
@@ -375,12 +432,14 @@ void GovernanceRuntime::alert(const store::Scope& scope, const store::BudgetCros
 void GovernanceRuntime::alert_loop() {
   while (true) {
     Alert a;
+    std::string webhook;
     {
       std::unique_lock lock(alert_mu_);
       alert_cv_.wait(lock, [this] { return stop_.load() || !alerts_.empty(); });
       if (alerts_.empty()) return;
       a = std::move(alerts_.front());
       alerts_.pop_front();
+      webhook = alert_webhook_;
     }
     json::object o{{"event", a.hard_reached ? "budget_exhausted" : "budget_soft_limit_crossed"},
                    {"ts_ms", a.at_ms},
@@ -392,8 +451,14 @@ void GovernanceRuntime::alert_loop() {
     const std::string body = json::serialize(o);
     fmt::print(stderr, "llmctl gateway: governance alert: {}\n", body);
     std::fflush(stderr);
-    if (alert_webhook_.empty()) continue;
-    if (auto st = post_json(alert_webhook_, body); st.ok()) {
+    if (webhook.empty()) continue;
+    // Shutting down: what is still queued is logged above, not posted (a receiver that hangs
+    // must not hold the exit for kAlertTimeout per alert).
+    if (stop_.load()) {
+      alerts_dropped_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (auto st = post_json(webhook, body, kAlertTimeout); st.ok()) {
       ++alerts_sent_;
     } else {
       ++alerts_failed_;
@@ -555,8 +620,15 @@ std::string GovernanceRuntime::render_metrics(const Config& c, std::int64_t now_
   }
   family("llmctl_gateway_budget_alerts_total", "counter",
          "Soft-budget crossings and exhausted budgets seen by this replica.");
-  out += fmt::format("llmctl_gateway_budget_alerts_total {}\n",
-                     sum([](const GovernanceShard& s) { return s.soft_alert_count(); }));
+  out += fmt::format("llmctl_gateway_budget_alerts_total {}\n", alerts_seen_.load());
+  family("llmctl_gateway_budget_alert_webhooks_total", "counter",
+         "Alert webhook deliveries by result (sent: 2xx; failed: error, non-2xx or no answer in "
+         "time; dropped: queue full or shutting down).");
+  out += fmt::format(
+      "llmctl_gateway_budget_alert_webhooks_total{{result=\"sent\"}} {}\n"
+      "llmctl_gateway_budget_alert_webhooks_total{{result=\"failed\"}} {}\n"
+      "llmctl_gateway_budget_alert_webhooks_total{{result=\"dropped\"}} {}\n",
+      alerts_sent_.load(), alerts_failed_.load(), alerts_dropped_.load());
 
   family("llmctl_gateway_keys", "gauge", "Virtual keys known to this replica, by state.");
   std::uint64_t active = 0, revoked = 0, expired = 0;

@@ -7,13 +7,14 @@
 //     request: one relaxed load when nothing changed) — so a revocation or rotation on any
 //     replica is in force everywhere within the interval plus a request; it also writes the
 //     embedded store's changed spend every 200 ms and refreshes the budget gauges every second;
-//   - an alert thread logs soft-budget crossings and POSTs them to the optional webhook, so a
-//     slow webhook delays nothing else;
+//   - an alert thread logs soft-budget crossings and POSTs them to the optional webhook (5 s per
+//     POST at most, a bounded queue), so a slow webhook delays nothing else;
 //   - workers: each has a WorkerGovernance with its Limiter (the shared embedded one, or its own
 //     Redis connection on its io_context) and its counters.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -69,7 +70,6 @@ class GovernanceShard {
   }
   OwnedCounter& fail_open() { return fail_open_; }
   OwnedCounter& fail_closed() { return fail_closed_; }
-  OwnedCounter& soft_alerts() { return soft_alerts_; }
   // Set once by a worker with a Redis connection (its counters, for scrapes).
   std::atomic<const store::RedisLimiterStats*> redis{nullptr};
   // The counters of a key (created on its first request on this worker).
@@ -79,7 +79,6 @@ class GovernanceShard {
   std::uint64_t refusals(int kind, int limit) const { return refused_[kind * 5 + limit].get(); }
   std::uint64_t fail_open_count() const { return fail_open_.get(); }
   std::uint64_t fail_closed_count() const { return fail_closed_.get(); }
-  std::uint64_t soft_alert_count() const { return soft_alerts_.get(); }
   // Calls fn(id, counters) for every key seen (under the shard's insert lock).
   template <typename Fn>
   void for_each_key(Fn fn) const {
@@ -90,7 +89,7 @@ class GovernanceShard {
  private:
   OwnedCounter auth_[kAuthFailureCount];
   OwnedCounter refused_[store::kScopeKindCount * 5];
-  OwnedCounter fail_open_, fail_closed_, soft_alerts_;
+  OwnedCounter fail_open_, fail_closed_;
   mutable std::mutex keys_mu_;  // held to insert (the worker) and to iterate (a scrape)
   std::unordered_map<std::string, std::unique_ptr<KeyCounters>> keys_;
 };
@@ -159,7 +158,8 @@ class GovernanceRuntime {
 
   // The governance families of /metrics.
   std::string render_metrics(const Config& c, std::int64_t now_ms) const;
-  // Sets which budgets the gauges show (from the current config and keys).
+  // Sets which budgets the gauges show (from the current config and keys) and where alerts go;
+  // at start and on every reload. The gauges are refreshed at once.
   void set_config(std::shared_ptr<const Config> c);
 
  private:
@@ -172,7 +172,7 @@ class GovernanceRuntime {
   StoreKind kind_ = StoreKind::kSqlite;
   std::string replica_id_;
   store::RedisOptions redis_;
-  std::string alert_webhook_;
+  std::string alert_webhook_;  // under alert_mu_ (a reload changes it)
   int sync_interval_ms_ = 250;
   std::unique_ptr<store::KeyStore> sync_keys_;   // the sync thread's
   std::unique_ptr<store::KeyStore> admin_keys_;  // the admin API's
@@ -190,6 +190,7 @@ class GovernanceRuntime {
   mutable std::mutex state_mu_;
   std::shared_ptr<const Config> config_;
   std::vector<store::BudgetState> budgets_;  // last refresh, for the gauges
+  std::atomic<bool> budgets_stale_{false};   // the config changed: refresh the gauges now
   std::uint64_t sync_errors_ = 0;
   std::string last_sync_error_;
 
@@ -202,7 +203,10 @@ class GovernanceRuntime {
   std::mutex alert_mu_;
   std::condition_variable alert_cv_;
   std::deque<Alert> alerts_;
-  std::atomic<std::uint64_t> alerts_sent_{0}, alerts_failed_{0};
+  static constexpr std::size_t kAlertQueueCapacity = 1024;
+  static constexpr std::chrono::milliseconds kAlertTimeout{5000};  // one webhook POST, in all
+  std::atomic<std::uint64_t> alerts_seen_{0}, alerts_sent_{0}, alerts_failed_{0},
+      alerts_dropped_{0};
 
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;

@@ -96,7 +96,7 @@ bool AttemptPlanner::later_group(std::int64_t now_ms, bool must_serve) const {
 }
 
 bool AttemptPlanner::other_candidate_can_serve(std::size_t ci, std::int64_t now_ms) const {
-  if (k_ + 1 >= group(queue_[qi_]).max_attempts) return false;  // no attempt left to reach it
+  if (k_ - skipped_ + 1 >= group(queue_[qi_]).max_attempts) return false;  // none left to reach it
   for (std::size_t j = 0; j < candidates_.size(); ++j)
     if (j != ci && !candidates_[j].refused && runtime(candidates_[j].deployment).available(now_ms))
       return true;
@@ -134,7 +134,7 @@ void AttemptPlanner::enter_group(std::int64_t now_ms) {
   candidates_.clear();
   for (int d : order_) candidates_.push_back(Candidate{.deployment = d});
   routed_ = true;
-  k_ = 0;
+  k_ = skipped_ = 0;
 }
 
 void AttemptPlanner::leave_group() {
@@ -156,7 +156,7 @@ void AttemptPlanner::leave_group() {
   ++qi_;
   routed_ = panic_ = to_context_ = false;
   candidates_.clear();
-  k_ = 0;
+  k_ = skipped_ = 0;
 }
 
 Step AttemptPlanner::next() {
@@ -178,7 +178,11 @@ Step AttemptPlanner::next() {
     }
     const ModelGroup& grp = group(queue_[qi_]);
     const std::size_t n = candidates_.size();
-    if (k_ >= grp.max_attempts || n == 0) {
+    // Refusals (not attempts) do not use up max_attempts; a group that refused everywhere is
+    // left at once.
+    const bool all_refused = std::all_of(candidates_.begin(), candidates_.end(),
+                                         [](const Candidate& x) { return x.refused; });
+    if (k_ - skipped_ >= grp.max_attempts || n == 0 || all_refused) {
       leave_group();
       continue;
     }
@@ -186,6 +190,7 @@ Step AttemptPlanner::next() {
     const Candidate& c = candidates_[ci];
     if (c.refused) {  // asking again gives the same refusal
       ++k_;
+      ++skipped_;
       continue;
     }
     if (now >= deadline_)
@@ -287,12 +292,14 @@ Disposition AttemptPlanner::record(const AttemptReport& r) {
   drt.outstanding.fetch_sub(1, std::memory_order_relaxed);
   release_slot();
   ++k_;
-  if (r.error == ErrorClass::kBadRequest) {
-    // Refused before any I/O (the deployment's API cannot express the request): not an
-    // attempt at all, for the breaker or the count.
+  if (r.error == ErrorClass::kBadRequest || r.error == ErrorClass::kLimitExceeded) {
+    // Refused before any I/O (the deployment's API cannot express the request, or its
+    // governance limits are full): not an attempt at all, for the breaker, the count or
+    // max_attempts; this request does not ask it again.
     drt.breaker.cancel(admission_);
     c.refused = true;
     --attempts_;
+    ++skipped_;
     return Disposition::kContinue;
   }
   const bool worked = deployment_worked(r.error);

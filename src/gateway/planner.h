@@ -72,10 +72,13 @@ struct Step {
 
 // How one attempt ended, as the request coroutine saw it.
 struct AttemptReport {
-  ErrorClass error = ErrorClass::kNone;  // kNone: the deployment answered 2xx
-  std::string_view retry_after = {};     // its Retry-After (seconds, HTTP date), if any
-  std::string_view message = {};         // for the deployment's recent errors
-  bool client_answered = false;          // the client already has (part of) its answer: a stream
+  // kNone: the deployment answered 2xx. kBadRequest (its API cannot express the request) and
+  // kLimitExceeded (its governance limits refused the attempt): no I/O was made, the candidate
+  // is skipped for this request.
+  ErrorClass error = ErrorClass::kNone;
+  std::string_view retry_after = {};  // its Retry-After (seconds, HTTP date), if any
+  std::string_view message = {};      // for the deployment's recent errors
+  bool client_answered = false;       // the client already has (part of) its answer: a stream
 };
 
 enum class Disposition {
@@ -154,6 +157,7 @@ class AttemptPlanner {
   boost::container::small_vector<Candidate, 8> candidates_;
   std::vector<int> order_;  // route_group()'s output, reused
   int k_ = 0;               // attempts taken (or skipped) in the current group
+  int skipped_ = 0;         // ... of them refusals (no attempt: max_attempts not used up)
 
   // The attempt between a kAttempt step and record(), or a step waiting to become one.
   Pending pending_ = Pending::kNone;

@@ -542,6 +542,11 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   AttemptPlanner plan(g.world, ctx, tm.deadline, real_clock(), rng_);
   Outcome last;
   bool have_last = false;
+  // `last` is a deployment's limit refusal (governance.deployments), not an upstream's answer:
+  // a real answer replaces it, and it stays the client's answer only when nothing else came.
+  bool last_is_refusal = false;
+  std::string refusal_retry_ms;
+  int tries = 0;
   std::optional<asio::steady_timer> timer;
   while (true) {
     Step step = plan.next();
@@ -560,6 +565,31 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     }
     const int di = step.deployment;
     const Deployment& d = cfg.deployments[static_cast<std::size_t>(di)];
+    // The deployment's own limits, shared by every replica: refused, the planner moves on.
+    AdmissionTicket attempt_ticket;
+    if (gov_ && step.kind == Step::kAttempt && !cfg.governance.deployments.empty()) {
+      std::optional<Refusal> refused = co_await admit_deployment(
+          *gov_, cfg, ctx, di, fmt::format("{}.{}", rec.request_id, ++tries), unix_ms(),
+          attempt_ticket);
+      if (refused) {
+        plan.record({.error = ErrorClass::kLimitExceeded, .message = refused->message});
+        // The soonest a refusing deployment frees up is what the client is told.
+        const bool sooner = last_is_refusal && !refused->retry_after_ms.empty() &&
+                            !refusal_retry_ms.empty() &&
+                            std::stoll(refused->retry_after_ms) < std::stoll(refusal_retry_ms);
+        if (!have_last || (last_is_refusal && sooner)) {
+          last = Outcome{};
+          last.status = refused->status;
+          last.error = refused->error_class;
+          last.message = std::move(refused->message);
+          last.body = std::move(refused->body);
+          last.retry_after = std::move(refused->retry_after);
+          refusal_retry_ms = std::move(refused->retry_after_ms);
+          have_last = last_is_refusal = true;
+        }
+        continue;
+      }
+    }
     rec.deployment = d.name;
     rec.provider = std::string(provider_kind_name(d.kind));
     rec.upstream_model = d.model;
@@ -577,6 +607,11 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     tm.attempt_start = Clock::now();
     Outcome o = co_await attempt(ex, g, ctx, di, rec, tm);
     g.metrics.upstream_duration(di).observe(seconds_since(tm.attempt_start));
+    if (attempt_ticket.owed()) {
+      const Accounting* a = o.accounting ? &*o.accounting : nullptr;
+      attempt_ticket.settle_usage(a ? a->usage.input_tokens + a->usage.output_tokens : 0,
+                                  a ? a->cost_usd : 0, unix_ms());
+    }
     const Disposition disposition = plan.record({.error = o.error,
                                                  .retry_after = o.retry_after,
                                                  .message = o.message,
@@ -584,9 +619,16 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     if (disposition == Disposition::kContinue) g.metrics.count_error(ctx.model_index, o.error);
     last = std::move(o);
     have_last = true;
+    last_is_refusal = false;
     if (disposition == Disposition::kAnswer) break;
   }
   rec.route_reason = plan.route_reason();
+  std::vector<std::pair<std::string, std::string>> limit_headers;
+  if (last_is_refusal) {  // every deployment's limits refused: OpenAI's retry hints too
+    if (ctx.ticket) limit_headers = ctx.ticket->headers();
+    if (!refusal_retry_ms.empty()) limit_headers.emplace_back("retry-after-ms", refusal_retry_ms);
+    ex.set_more_headers(&limit_headers);
+  }
   co_await answer(ex, rec, last);
   finish(g, ctx, rec, tm, last);
 }

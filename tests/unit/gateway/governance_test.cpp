@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "catalog/cost.h"
+#include "gateway/governance_admission.h"
 #include "gateway/keys_api.h"
 #include "test_env.h"
 
@@ -286,10 +287,55 @@ TEST(GovernanceConfig, FullBlock) {
   EXPECT_EQ(g.teams.at("search").budget.hard, store::usd_to_nanos(50));
   EXPECT_EQ(g.teams.at("search").budget.period, store::Period::kWeek);
   EXPECT_EQ(g.models.at("m").limits.tpm, 100000);
-  auto per_deployment = parse("governance:\n  deployments:\n    sim: {max_parallel: 8}\n");
-  ASSERT_FALSE(per_deployment);
-  EXPECT_NE(per_deployment.error().message.find("governance.deployments"), std::string::npos)
-      << per_deployment.error().message;
+  auto per_deployment =
+      parse("governance:\n  deployments:\n    sim: {rpm: 30, tpm: 5000, max_parallel: 8}\n");
+  ASSERT_TRUE(per_deployment) << per_deployment.error().message;
+  const ScopeLimits& sim = per_deployment->governance.deployments.at("sim");
+  EXPECT_EQ(sim.limits.rpm, 30);
+  EXPECT_EQ(sim.limits.tpm, 5000);
+  EXPECT_EQ(sim.limits.max_parallel, 8);
+  EXPECT_FALSE(sim.budget.any());
+}
+
+TEST(GovernanceConfig, DeploymentLimitsNameRealDeployments) {
+  auto unknown = parse("governance:\n  deployments:\n    simm: {rpm: 1}\n");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("governance.deployments.simm"), std::string::npos)
+      << unknown.error().message;
+  EXPECT_NE(unknown.error().message.find("did you mean 'sim'"), std::string::npos)
+      << unknown.error().message;
+  // Budgets belong to who spends (keys, teams, users, agents), not to a deployment.
+  auto budget = parse("governance:\n  deployments:\n    sim: {budget_usd: 5}\n");
+  ASSERT_FALSE(budget);
+  EXPECT_NE(budget.error().message.find("budget_usd"), std::string::npos) << budget.error().message;
+}
+
+TEST(DeploymentAdmission, OnlyTheDeploymentsOwnScope) {
+  auto c = parse(
+      "governance:\n  teams:\n    t: {rpm: 5}\n  deployments:\n    sim: {rpm: 3, tpm: 900}\n");
+  ASSERT_TRUE(c) << c.error().message;
+  RequestContext ctx;
+  ctx.model = "m";
+  ctx.group = c->find_model("m");
+  ctx.who.team = "t";
+  ctx.facts.max_tokens = 100;
+  ctx.prompt_chars = 40;
+  // The request's own admission has the team, not the deployment.
+  store::Admission req = admission_for(*c, ctx, "r1", 1000);
+  ASSERT_EQ(req.scopes.size(), 1u);
+  EXPECT_EQ(req.scopes[0].id(), "team:t");
+  // Each attempt's: the deployment alone, with the request's tokens for tpm.
+  store::Admission a = deployment_admission(*c, ctx, 0, "r1.1", 1000);
+  ASSERT_EQ(a.scopes.size(), 1u);
+  EXPECT_EQ(a.scopes[0].id(), "deployment:sim");
+  EXPECT_EQ(a.scopes[0].limits.rpm, 3);
+  EXPECT_EQ(a.request_id, "r1.1");
+  EXPECT_EQ(a.tokens, admission_tokens(ctx.facts, ctx.prompt_chars));
+  EXPECT_EQ(a.reserve, 0);
+  // A deployment without limits: nothing to check.
+  auto plain = parse("governance:\n  teams:\n    t: {rpm: 5}\n");
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(deployment_admission(*plain, ctx, 0, "r1.1", 1000).scopes.empty());
 }
 
 TEST(GovernanceConfig, ErrorsNamePlaceAndField) {

@@ -473,5 +473,66 @@ TEST(AttemptPlanner, ClientErrorsAnswerAndRefusalsAreNoAttempts) {
             BreakerState::kClosed);
 }
 
+// A deployment whose governance limits are full (governance.deployments) is skipped for this
+// request: not an attempt, not a breaker failure, and max_attempts is not used up, so with
+// max_attempts 1 the next deployment of the group is still tried; when every deployment of
+// every group refuses, the planner stops without an attempt (the proxy answers the 429).
+TEST(AttemptPlanner, LimitRefusalsMoveOnWithoutUsingAttempts) {
+  BreakerPolicy breaker;
+  breaker.consecutive_failures = 1;
+  World w({{.name = "m", .deployments = 3, .max_attempts = 1, .fallbacks = {"f"}},
+           {.name = "f", .deployments = 1}},
+          breaker);
+  FakeClock clock;
+  SplitMix64 random(5);
+  {
+    Request r(w, "m", clock, random);
+    Step a = r.plan.next();
+    ASSERT_EQ(a.kind, Step::kAttempt);
+    EXPECT_EQ(r.plan.record(failed(ErrorClass::kLimitExceeded)), Disposition::kContinue);
+    Step b = r.plan.next();
+    ASSERT_EQ(b.kind, Step::kAttempt);
+    EXPECT_NE(b.deployment, a.deployment);
+    EXPECT_EQ(b.group, a.group);
+    EXPECT_EQ(r.plan.record({}), Disposition::kAnswer);
+    EXPECT_EQ(r.plan.attempts(), 1);
+    EXPECT_EQ(w.deployments[static_cast<std::size_t>(a.deployment)]->breaker.state(),
+              BreakerState::kClosed);
+    EXPECT_EQ(w.deployments[static_cast<std::size_t>(a.deployment)]->outstanding.load(), 0);
+  }
+  // All of "m" refuses: the fallback group serves.
+  {
+    Request r(w, "m", clock, random);
+    std::vector<int> refused;
+    Step s = r.plan.next();
+    while (s.kind == Step::kAttempt && name_of(w, s) != "f-0") {
+      refused.push_back(s.deployment);
+      r.plan.record(failed(ErrorClass::kLimitExceeded));
+      s = r.plan.next();
+    }
+    EXPECT_EQ(refused.size(), 3u);
+    ASSERT_EQ(s.kind, Step::kAttempt);
+    EXPECT_EQ(name_of(w, s), "f-0");
+    EXPECT_EQ(r.plan.record({}), Disposition::kAnswer);
+    EXPECT_EQ(r.plan.route_reason().find(">fallback:f") != std::string::npos, true)
+        << r.plan.route_reason();
+  }
+  // Every deployment everywhere refuses: a stop with no attempt made.
+  {
+    Request r(w, "m", clock, random);
+    int asked = 0;
+    Step s = r.plan.next();
+    while (s.kind == Step::kAttempt) {
+      ++asked;
+      ASSERT_LE(asked, 4);
+      r.plan.record(failed(ErrorClass::kLimitExceeded));
+      s = r.plan.next();
+    }
+    EXPECT_EQ(asked, 4);
+    EXPECT_EQ(s.kind, Step::kStop);
+    EXPECT_EQ(r.plan.attempts(), 0);
+  }
+}
+
 }  // namespace
 }  // namespace llmctl::gateway
