@@ -265,6 +265,7 @@ class CodeScan {
   }
 
   void scan_markers();
+  void scan_script();
   void scan_clients();
   void scan_calls();
   void scan_raw_http();

@@ -136,8 +136,9 @@ TEST(Audit, BaselineRoundTrip) {
 }
 
 // CAP002 is an error only when one sequence misses the KV cache even if the engine needed none
-// of the perf model's runtime reserve; when only the reserved estimate falls short it may still
-// start, so it is a warning (severity policy, docs/AUDIT.md).
+// of the perf model's runtime reserve. When only the reserved estimate falls short, the engine's
+// own start-up profile decides (vLLM starts Llama-3.1-8B at 32k on an L4: ~4 GiB of KV after
+// weights and activations), so it is a note giving the runtime memory one sequence tolerates.
 TEST(Audit, Cap002IsAnErrorOnlyWhenCertain) {
   auto cap002 = [](std::string_view len) {
     std::string text(kPod);
@@ -148,9 +149,9 @@ TEST(Audit, Cap002IsAnErrorOnlyWhenCertain) {
       if (f.rule == "CAP002") return std::string(severity_name(f.severity));
     return std::string("none");
   };
-  EXPECT_EQ(cap002("8192"), "none");      // ~13k tokens estimated: fits
-  EXPECT_EQ(cap002("32768"), "warning");  // short only with the 3.5 GiB reserve
-  EXPECT_EQ(cap002("131072"), "error");   // short even without it
+  EXPECT_EQ(cap002("8192"), "none");     // ~13k tokens estimated: fits
+  EXPECT_EQ(cap002("32768"), "note");    // short only with the 3.5 GiB reserve
+  EXPECT_EQ(cap002("131072"), "error");  // short even without it
 }
 
 TEST(Audit, RuleFilterKeepsOnlyTheNamedRules) {
