@@ -27,6 +27,10 @@ bool planned_by_llmctl(const FileCtx& f, const Workload& w) {
 
 }  // namespace
 
+bool unresolved_reference(std::string_view value) {
+  return contains(value, "$") || contains(value, "{{");
+}
+
 void add_capacity_rule_docs(std::vector<RuleInfo>& out) {
   out.push_back(
       {"CAP001", "capacity", S::kError, "The model cannot fit the GPUs requested",
@@ -80,7 +84,9 @@ void add_capacity_rule_docs(std::vector<RuleInfo>& out) {
   out.push_back(
       {"CAP005", "capacity", S::kNote, "Model not in the catalog: capacity rules skipped",
        "The served model (HF id, alias, path) matches no catalog model, so CAP001-CAP004 and "
-       "the context check of K8S008 cannot run. Reported once per model and file.",
+       "the context check of K8S008 cannot run. Reported once per model and file. A model "
+       "given as a reference the file does not resolve (${LLM_MODEL_ID}, $(MODEL), Helm "
+       "{{ .Values.model }}) is set at deploy time and cannot be judged: no finding.",
        "The audit does not guess sizes from names; an unknown model would otherwise silently "
        "switch the capacity rules off (a 470 GB bf16 model on 4 x 80 GB GPUs passes).",
        "Add the model to a catalog overlay (models.yaml entry from its config.json; "
@@ -99,6 +105,9 @@ void check_capacity(FileCtx& f, const Server& s) {
         starts_with(c.model, "pvc://") || starts_with(c.model, "file://") ||
         starts_with(c.model, "s3://") || starts_with(c.model, "gs://"))
       return;
+    // A reference nothing in the file resolves (${LLM_MODEL_ID}, $(MODEL), {{ .Values.model }})
+    // is set at deploy time: the model is unknown here, not missing from the catalog.
+    if (unresolved_reference(c.model)) return;
     // CAP005 once per model and file.
     for (const auto& fd : f.findings)
       if (fd.rule == "CAP005" && contains(fd.message, "'" + c.model + "'")) return;

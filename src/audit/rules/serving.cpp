@@ -47,9 +47,24 @@ void check_serving(FileCtx& f, const Workload& w) {
   }
   const bool k8s_pod = w.platform == Platform::kKubernetes || w.platform == Platform::kKServe ||
                        w.platform == Platform::kRay;
+  bool other_noted = false;
   for (const auto& c : w.containers) {
     if (!c.engine) {
       check_secrets(f, w, c);  // a gateway or app next to the engine must not hold keys either
+      // A model server outside the catalog (NIM, JetStream, Triton, Ollama): one note per
+      // workload that it was not checked, and the readiness gate any server needs.
+      // Only where the file shows the pod itself (a pod template, a compose service): an
+      // operator's containers (Ray's ray-llm image, KServe runtimes) are judged through what
+      // the operator runs on them, which its reader reads.
+      const bool whole_pod =
+          w.platform == Platform::kKubernetes || w.platform == Platform::kCompose;
+      if (auto other = other_model_server(c.image); whole_pod && !other.empty() && !other_noted) {
+        other_noted = true;
+        note_not_understood(f, c.image_pos.line ? c.image_pos : c.pos,
+                            fmt::format("{} '{}'", w.kind, w.name),
+                            fmt::format("{} (image {})", other, c.image));
+        check_other_server_probes(f, w, c, other);
+      }
       continue;
     }
     Server s{w, c};

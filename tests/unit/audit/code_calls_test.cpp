@@ -3,6 +3,8 @@
 // and loops that only look bounded (an attribute named `input`, a truthiness check).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "audit/audit.h"
 #include "catalog/loader.h"
 
@@ -128,4 +130,33 @@ if __name__ == "__main__":
 }
 
 }  // namespace
+
+TEST(CodeCalls, NoneIsNotAnOutputCap) {
+  // A None default passed on unchanged caps nothing; a caller in the file that passes a value
+  // may, so it is not judged as uncapped.
+  constexpr std::string_view kNone = R"(from openai import OpenAI
+from fastapi import FastAPI
+
+app = FastAPI()
+client = OpenAI(timeout=30)
+
+def query(messages, max_tokens=None):
+    return client.chat.completions.create(model="gpt-4o-mini", messages=messages,
+                                          max_tokens=max_tokens)
+
+def literal(messages):
+    return client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=None)
+)";
+  auto caps = [](const std::vector<std::string>& fs) {
+    return std::count_if(fs.begin(), fs.end(),
+                         [](const std::string& f) { return f.rfind("LLM003@", 0) == 0; });
+  };
+  auto fs = ids("svc/llm.py", kNone);
+  EXPECT_EQ(caps(fs), 2) << testing::PrintToString(fs);
+  std::string passed(kNone);
+  passed += "\ndef short(m):\n    return query(m, max_tokens=256)\n";
+  auto ps = ids("svc/llm.py", passed);
+  EXPECT_EQ(caps(ps), 1) << testing::PrintToString(ps);
+}
+
 }  // namespace llmctl::audit
