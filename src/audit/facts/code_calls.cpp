@@ -55,8 +55,8 @@ bool CodeScan::no_cap_value(std::pair<size_t, size_t> range, size_t open, size_t
     if (i > 0 && t_[i - 1].text == ".") continue;  // obj.max_tokens: another variable
     size_t j = i + 1;
     if (tok_is(j, ":"))  // an annotation: max_tokens: Optional[int] = None
-      while (j < t_.size() && j < i + 16 && !tok_is(j, "=") && !tok_is(j, ",") &&
-             !tok_is(j, ")") && line_of(j) == line_of(i))
+      while (j < t_.size() && j < i + 16 && !tok_is(j, "=") && !tok_is(j, ",") && !tok_is(j, ")") &&
+             line_of(j) == line_of(i))
         ++j;
     if (!tok_is(j, "=")) continue;
     if (tok_is(j + 1, "None"))

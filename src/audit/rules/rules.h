@@ -48,7 +48,7 @@ void check_probes(FileCtx& f, const Server& s);     // K8S003 K8S004 K8S019
 // K8S019 for a container running a model server outside the catalog (`what`: "NVIDIA NIM").
 void check_other_server_probes(FileCtx& f, const Workload& w, const Container& c,
                                std::string_view what);
-void check_config(FileCtx& f, const Server& s);     // K8S005-K8S008 K8S010-K8S012
+void check_config(FileCtx& f, const Server& s);  // K8S005-K8S008 K8S010-K8S012
 void check_secrets(FileCtx& f, const Workload& w, const Container& c);  // K8S006 (any container)
 void check_capacity(FileCtx& f, const Server& s);                       // CAP001-CAP005
 // A value that is a reference nothing in the file resolves (${X}, $(X), {{ .Values.x }}).

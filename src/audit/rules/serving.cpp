@@ -13,10 +13,12 @@ void add_coverage_rule_docs(std::vector<RuleInfo>& out) {
   out.push_back(
       {"K8S020", "serving", Severity::kNote, "Model server the audit cannot check",
        "An object that runs a model server the audit does not understand: a Kubernetes kind "
-       "outside the ones it reads (NVIDIA NIMService, aibrix StormService, Dynamo graphs, ...) "
-       "whose containers run an inference engine, a Ray Serve application given as code, or an "
-       "engine outside the catalog (Ollama, NIM, Triton). One note per object, so a file is "
-       "never silently passed.",
+       "outside the ones it reads whose containers run an inference engine, or a serving "
+       "operator's kind that builds its pods itself (KAITO Workspace, InferenceSet and "
+       "RAGEngine; llmaz Playground, Service and BackendRuntime; NVIDIA NIMService; Dynamo "
+       "graphs; aibrix StormService); a Ray Serve application given as code; a pod template or "
+       "compose service running a server outside the catalog (NVIDIA NIM, JetStream/MaxEngine, "
+       "Triton, Ollama, LMDeploy). One note per object, so a file is never silently passed.",
        "A linter that is silent on what it cannot read looks like a clean bill of health. "
        "kube-linter and checkov likewise report skipped checks rather than pass them.",
        "Nothing to fix in the file; check the serving settings by hand, or render the operator's "

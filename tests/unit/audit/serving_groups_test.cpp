@@ -372,7 +372,8 @@ TEST(Round3, UnresolvedModelReferenceIsNotAModelOutsideTheCatalog) {
   vllm:
     image: vllm/vllm-openai:v0.11.0
     ipc: host
-    command: ["--model", ")") + std::string(model) + R"("]
+    command: ["--model", ")") +
+                          std::string(model) + R"("]
     deploy:
       resources:
         reservations:
