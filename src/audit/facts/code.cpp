@@ -36,6 +36,26 @@ constexpr std::string_view kLlmHosts[] = {"api.openai.com",
                                           ".openai.azure.com",
                                           "bedrock-runtime."};
 
+// A URL whose host is this machine: a server the person running the code started themselves.
+bool loopback_url(std::string_view url) {
+  std::string l = to_lower(url);
+  size_t scheme = l.find("://");
+  std::string_view host = std::string_view(l).substr(scheme == std::string::npos ? 0 : scheme + 3);
+  for (std::string_view h : {"localhost", "127.0.0.1", "[::1]", "0.0.0.0"})
+    if (starts_with(host, h) &&
+        (host.size() == h.size() || host[h.size()] == ':' || host[h.size()] == '/'))
+      return true;
+  return false;
+}
+
+// Python packages that make a file part of a long-running process (a web or RPC server, a task
+// worker, a UI app): their LLM calls hold a request, a worker or a user of a service.
+constexpr std::string_view kServicePackages[] = {
+    "fastapi",  "flask",    "django",      "starlette",   "quart",  "sanic",
+    "tornado",  "uvicorn",  "gunicorn",    "streamlit",   "gradio", "chainlit",
+    "litserve", "bentoml",  "celery",      "grpc",        "kopf",   "slack_bolt",
+    "discord",  "telegram", "http.server", "socketserver"};
+
 }  // namespace
 
 std::string provider_of_host(std::string_view url) {
@@ -148,6 +168,14 @@ void CodeScan::scan_clients() {
     c.timeout = k.names.count("timeout") > 0;
     c.base_url = k.names.count("base_url") || k.names.count("baseURL") ||
                  k.names.count("api_base") || k.names.count("baseUrl");
+    for (std::string_view key : {"base_url", "baseURL", "api_base", "baseUrl"}) {
+      const Tok* url = key_string(k, key);
+      if (auto it = k.values.find(std::string(key)); !url && it != k.values.end() &&
+                                                     it->second.second == it->second.first + 1 &&
+                                                     t_[it->second.first].ident())
+        url = string_var(t_[it->second.first].text, i);  // base_url=BASE_URL, set above
+      if (url && !url->interpolated && loopback_url(url->value)) c.loopback = true;
+    }
     for (std::string_view key : {"max_retries", "maxRetries", "num_retries"})
       if (key_has_value(k, key, "0")) {
         c.retries_zero = true;
@@ -181,6 +209,22 @@ void CodeScan::scan_clients() {
     // Go: a ctor's value is often the only client; remember it for unbound receivers.
     clients_.try_emplace("<any:" + provider + ">", c);
   }
+}
+
+void CodeScan::scan_script() {
+  if (lang_ != Lang::kPython) return;
+  bool main_guard = false;
+  for (size_t i = 0; i + 2 < t_.size() && !main_guard; ++i)
+    main_guard = t_[i].text == "__name__" && t_[i + 1].text == "==" && t_[i + 2].string() &&
+                 t_[i + 2].value == "__main__" && i > 0 && t_[i - 1].text == "if" &&
+                 f_.pos_of(t_[i - 1].offset).col == 1;
+  if (!main_guard) return;
+  for (std::string_view pkg : kServicePackages)
+    if (has_import(f_.text, lang_, pkg)) return;
+  if (contains(f_.text, "from aiohttp import web") || contains(f_.text, "from ray import serve") ||
+      contains(f_.text, "import ray.serve") || contains(f_.text, "from mcp.server"))
+    return;
+  out_.hand_run_script = true;
 }
 
 void CodeScan::scan_keys() {
@@ -218,6 +262,7 @@ CodeFacts CodeScan::run() {
   scan_keys();
   if (t_.empty()) return std::move(out_);
   scan_markers();
+  scan_script();
   scan_clients();
   scan_calls();
   scan_raw_http();

@@ -22,6 +22,7 @@ struct CodeClient {
   bool retries_zero = false;
   Pos retries_pos;
   bool base_url = false;
+  bool loopback = false;  // base_url is a literal URL on this machine (localhost, 127.0.0.1, ::1)
   int line = 0;
 };
 
@@ -72,6 +73,9 @@ struct DynamicPrompt {
 
 struct CodeFacts {
   bool production = true;  // not a test, example, doc or notebook (by path)
+  // A Python script a person runs and watches: a module-level `if __name__ == "__main__":` and no
+  // server, worker or UI framework imported (FastAPI, Flask, Django, Streamlit, Gradio, ...).
+  bool hand_run_script = false;
   std::vector<LlmCall> calls;
   std::vector<CodeLoop> loops;
   std::vector<KeyLiteral> keys;

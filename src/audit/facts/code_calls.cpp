@@ -40,6 +40,33 @@ bool CodeScan::dynamic_expr(std::string_view e) const {
   return false;
 }
 
+// An output cap whose value is no cap: a literal None/null/undefined/nil, or (Python) a variable
+// whose only value in the file is a None default (`def query(..., max_tokens=None)` passed on as
+// `max_tokens=max_tokens`). Any other assignment of the variable in the file may set a cap.
+bool CodeScan::no_cap_value(std::pair<size_t, size_t> range, size_t open, size_t close) const {
+  auto [b, e] = range;
+  if (e != b + 1) return false;
+  std::string_view v = t_[b].text;
+  if (v == "None" || v == "null" || v == "undefined" || v == "nil") return true;
+  if (lang_ != Lang::kPython || !t_[b].ident()) return false;
+  bool none_default = false;
+  for (size_t i = 0; i < t_.size(); ++i) {
+    if (t_[i].text != v || !t_[i].ident() || (i >= open && i <= close)) continue;
+    if (i > 0 && t_[i - 1].text == ".") continue;  // obj.max_tokens: another variable
+    size_t j = i + 1;
+    if (tok_is(j, ":"))  // an annotation: max_tokens: Optional[int] = None
+      while (j < t_.size() && j < i + 16 && !tok_is(j, "=") && !tok_is(j, ",") && !tok_is(j, ")") &&
+             line_of(j) == line_of(i))
+        ++j;
+    if (!tok_is(j, "=")) continue;
+    if (tok_is(j + 1, "None"))
+      none_default = true;
+    else
+      return false;
+  }
+  return none_default;
+}
+
 void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& family,
                                const Client* client, bool module_client) {
   size_t close = close_of(open);
@@ -111,7 +138,8 @@ void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& 
   for (std::string_view key :
        {"max_tokens", "max_completion_tokens", "max_output_tokens", "maxTokens", "MaxTokens",
         "MaxCompletionTokens", "MaxOutputTokens", "max_new_tokens"})
-    call.has_cap = call.has_cap || k.names.count(std::string(key));
+    call.has_cap = call.has_cap || (k.names.count(std::string(key)) &&
+                                    !no_cap_value(k.values[std::string(key)], open, close));
   call.cap_judged = !k.unknown;
   // The model argument: string literals and Go SDK constants.
   for (std::string_view key : {"model", "Model"}) {

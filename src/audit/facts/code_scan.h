@@ -46,6 +46,7 @@ class CodeScan {
   bool retry_markers_ = false;
   bool timeout_markers_go_ = false;
 
+  bool no_cap_value(std::pair<size_t, size_t> range, size_t open, size_t close) const;
   bool tok_is(size_t i, std::string_view s) const { return i < t_.size() && t_[i].text == s; }
   Pos pos(size_t i) const { return f_.pos_of(t_[std::min(i, t_.size() - 1)].offset); }
 
@@ -265,6 +266,7 @@ class CodeScan {
   }
 
   void scan_markers();
+  void scan_script();
   void scan_clients();
   void scan_calls();
   void scan_raw_http();

@@ -85,8 +85,14 @@ std::string_view engine_from_text(std::string_view s) {
   return {};
 }
 
+// The engine an image runs, from the image's own name: the last path component with its tag
+// ("vllm/vllm-openai:v0.11", "rocm/vllm:latest", "lmsysorg/sglang:v0.5-cu126"). The registry
+// and organisation path say who publishes it, not what it runs: ghcr.io/vllm-project/.../llm-katan
+// is a transformers server.
 std::string_view engine_from_image(std::string_view image) {
   std::string l = to_lower(image);
+  if (size_t at = l.find('@'); at != std::string::npos) l.resize(at);
+  if (size_t slash = l.rfind('/'); slash != std::string::npos) l.erase(0, slash + 1);
   if (contains(l, "vllm")) return "vllm";
   if (contains(l, "sglang")) return "sglang";
   if (contains(l, "text-generation-inference")) return "tgi";
@@ -230,6 +236,7 @@ std::string_view other_model_server(std::string_view image) {
   if (contains(l, "lmdeploy")) return "LMDeploy";
   if (contains(l, "huggingfaceserver")) return "KServe Hugging Face server";
   if (contains(l, "ray-llm")) return "Ray Serve LLM";
+  if (contains(l, "maxengine") || contains(l, "jetstream")) return "JetStream (TPU)";
   return {};
 }
 

@@ -194,7 +194,8 @@ void read_compose(FileCtx& f, const Node& doc, ManifestFacts& out) {
     for (const auto& d : deref(svc.at("deploy.resources.reservations.devices")).seq) {
       bool gpu = false;
       for (const auto& cap : deref(d.get("capabilities")).seq) gpu = gpu || cap.str() == "gpu";
-      if (!gpu && deref(d.get("driver")).str() != "nvidia") continue;
+      std::string driver = deref(d.get("driver")).str();
+      if (!gpu && driver != "nvidia" && driver != "amd") continue;
       const Node* count = d.get("count");
       const Node* ids = d.get("device_ids");
       c.gpu_limit = count ? count->integer().value_or(-1)
@@ -205,7 +206,19 @@ void read_compose(FileCtx& f, const Node& doc, ManifestFacts& out) {
       c.gpu_limit = g->integer().value_or(-1);
       c.gpu_pos = g->pos;
     }
-    if (deref(svc.get("runtime")).str() == "nvidia" && !c.gpu_limit) c.gpu_limit = -1;
+    // GPUs passed through as devices: ROCm's /dev/kfd and /dev/dri (AMD; /dev/dri alone is an
+    // Intel GPU), or CDI names (amd.com/gpu=all, nvidia.com/gpu=0). The count is not stated.
+    for (const auto& d : deref(svc.get("devices")).seq) {
+      std::string dev = d.is_scalar() ? d.scalar : deref(d.get("source")).str();
+      dev = dev.substr(0, dev.find(':'));
+      if (starts_with(dev, "/dev/kfd") || starts_with(dev, "/dev/dri") ||
+          contains(dev, ".com/gpu=")) {
+        if (!c.gpu_limit) c.gpu_limit = -1, c.gpu_pos = d.pos;
+        if (c.gpu_resource.empty()) c.gpu_resource = "devices " + dev;
+      }
+    }
+    std::string runtime = deref(svc.get("runtime")).str();
+    if ((runtime == "nvidia" || runtime == "amd") && !c.gpu_limit) c.gpu_limit = -1;
     for (const auto& v : deref(svc.get("volumes")).seq) {
       std::string s = v.is_scalar() ? v.scalar : deref(v.get("target")).str();
       size_t colon = s.find(':');

@@ -56,6 +56,32 @@ void find_model_server(const FileCtx& f, const Node& n, int depth, std::string& 
   }
 }
 
+// Kinds of serving operators whose objects run a model server the audit does not read (the
+// operator builds the pods from presets or its own runtime), by API group and kind. An object
+// of one of them is reported as not understood even when no container in it names an engine.
+struct OperatorKind {
+  std::string_view group, kind, what;
+};
+constexpr OperatorKind kServingOperatorKinds[] = {
+    {"kaito.sh", "Workspace", "a model server built by the KAITO operator"},
+    {"kaito.sh", "InferenceSet", "model servers built by the KAITO operator"},
+    {"kaito.sh", "RAGEngine", "a RAG service and embedding model built by the KAITO operator"},
+    {"inference.llmaz.io", "Playground", "a model server built by the llmaz operator"},
+    {"inference.llmaz.io", "Service", "a model server built by the llmaz operator"},
+    {"inference.llmaz.io", "BackendRuntime", "an llmaz backend runtime"},
+    {"apps.nvidia.com", "NIMService", "NVIDIA NIM"},
+    {"apps.nvidia.com", "NIMPipeline", "NVIDIA NIM"},
+    {"nvidia.com", "DynamoGraphDeployment", "an NVIDIA Dynamo inference graph"},
+    {"orchestration.aibrix.ai", "StormService", "an aibrix StormService"},
+};
+
+std::string_view serving_operator_kind(std::string_view api, std::string_view kind) {
+  std::string_view group = api.substr(0, api.find('/'));
+  for (const auto& k : kServingOperatorKinds)
+    if (k.kind == kind && group == k.group) return k.what;
+  return {};
+}
+
 void read_hpa(const Node& obj, ManifestFacts& out) {
   const Node& meta = deref(obj.get("metadata"));
   const Node& spec = deref(obj.get("spec"));
@@ -225,6 +251,7 @@ void read_kubernetes_object(FileCtx& f, const Node& obj, ManifestFacts& out) {
     Pos at = meta.get("name") ? meta.get("name")->pos : obj.pos;
     Pos where = at;
     find_model_server(f, spec, 0, what, where);
+    if (what.empty()) what = std::string(serving_operator_kind(api, kind));
     if (!what.empty())
       out.not_understood.push_back(
           {at, fmt::format("{} '{}'", kind, deref(meta.get("name")).str()), what});

@@ -22,7 +22,10 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "client the call is made on (resolved within the file), not module-wide (openai.timeout, "
        "litellm.request_timeout). Calls on clients whose construction is not visible in the "
        "file, and calls whose arguments come from **kwargs, are not judged. httpx and aiohttp "
-       "have default timeouts and are not flagged.",
+       "have default timeouts and are not flagged. Nor are calls in a hand-run Python script (a "
+       "module-level __main__ guard, no server, worker or UI framework imported) on a client "
+       "whose base_url is a literal loopback URL: the person who started the local server "
+       "watches both ends, and no service's worker or user waits on the call.",
        "The OpenAI and Anthropic SDKs time out after 10 minutes by default "
        "(openai/openai-python:README.md and anthropics/anthropic-sdk-python:README.md, "
        "\"Timeouts\"); LiteLLM's request_timeout defaults to 6000 s (BerriAI/litellm:"
@@ -128,8 +131,10 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
                "add max_tokens (or max_completion_tokens / max_output_tokens) to the body");
       continue;
     }
-    // LLM001: no timeout.
-    if (!c.timeout && !c.unknown_client && !c.args_unknown)
+    // LLM001: no timeout. A script someone runs by hand against a server on the same machine
+    // holds no one else's request: a stall is in plain sight on both ends.
+    const bool watched_local = code.hand_run_script && c.client && c.client->loopback;
+    if (!c.timeout && !c.unknown_client && !c.args_unknown && !watched_local)
       f.emit("LLM001", c.pos,
              fmt::format(
                  "{}(...) has no timeout{}: the {} default is {}", c.call,

@@ -45,9 +45,14 @@ void check_serving(FileCtx& f, const Workload& w);
 
 void check_resources(FileCtx& f, const Server& s);  // K8S001 K8S002 K8S009 K8S018
 void check_probes(FileCtx& f, const Server& s);     // K8S003 K8S004 K8S019
-void check_config(FileCtx& f, const Server& s);     // K8S005-K8S008 K8S010-K8S012
+// K8S019 for a container running a model server outside the catalog (`what`: "NVIDIA NIM").
+void check_other_server_probes(FileCtx& f, const Workload& w, const Container& c,
+                               std::string_view what);
+void check_config(FileCtx& f, const Server& s);  // K8S005-K8S008 K8S010-K8S012
 void check_secrets(FileCtx& f, const Workload& w, const Container& c);  // K8S006 (any container)
 void check_capacity(FileCtx& f, const Server& s);                       // CAP001-CAP005
+// A value that is a reference nothing in the file resolves (${X}, $(X), {{ .Values.x }}).
+bool unresolved_reference(std::string_view value);
 
 // K8S020: a model server the audit cannot check (an unknown kind, an engine outside the
 // catalog); `what` names it, `where` says where it was found.

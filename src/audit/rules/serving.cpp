@@ -13,10 +13,12 @@ void add_coverage_rule_docs(std::vector<RuleInfo>& out) {
   out.push_back(
       {"K8S020", "serving", Severity::kNote, "Model server the audit cannot check",
        "An object that runs a model server the audit does not understand: a Kubernetes kind "
-       "outside the ones it reads (NVIDIA NIMService, aibrix StormService, Dynamo graphs, ...) "
-       "whose containers run an inference engine, a Ray Serve application given as code, or an "
-       "engine outside the catalog (Ollama, NIM, Triton). One note per object, so a file is "
-       "never silently passed.",
+       "outside the ones it reads whose containers run an inference engine, or a serving "
+       "operator's kind that builds its pods itself (KAITO Workspace, InferenceSet and "
+       "RAGEngine; llmaz Playground, Service and BackendRuntime; NVIDIA NIMService; Dynamo "
+       "graphs; aibrix StormService); a Ray Serve application given as code; a pod template or "
+       "compose service running a server outside the catalog (NVIDIA NIM, JetStream/MaxEngine, "
+       "Triton, Ollama, LMDeploy). One note per object, so a file is never silently passed.",
        "A linter that is silent on what it cannot read looks like a clean bill of health. "
        "kube-linter and checkov likewise report skipped checks rather than pass them.",
        "Nothing to fix in the file; check the serving settings by hand, or render the operator's "
@@ -47,9 +49,24 @@ void check_serving(FileCtx& f, const Workload& w) {
   }
   const bool k8s_pod = w.platform == Platform::kKubernetes || w.platform == Platform::kKServe ||
                        w.platform == Platform::kRay;
+  bool other_noted = false;
   for (const auto& c : w.containers) {
     if (!c.engine) {
       check_secrets(f, w, c);  // a gateway or app next to the engine must not hold keys either
+      // A model server outside the catalog (NIM, JetStream, Triton, Ollama): one note per
+      // workload that it was not checked, and the readiness gate any server needs.
+      // Only where the file shows the pod itself (a pod template, a compose service): an
+      // operator's containers (Ray's ray-llm image, KServe runtimes) are judged through what
+      // the operator runs on them, which its reader reads.
+      const bool whole_pod =
+          w.platform == Platform::kKubernetes || w.platform == Platform::kCompose;
+      if (auto other = other_model_server(c.image); whole_pod && !other.empty() && !other_noted) {
+        other_noted = true;
+        note_not_understood(f, c.image_pos.line ? c.image_pos : c.pos,
+                            fmt::format("{} '{}'", w.kind, w.name),
+                            fmt::format("{} (image {})", other, c.image));
+        check_other_server_probes(f, w, c, other);
+      }
       continue;
     }
     Server s{w, c};

@@ -88,7 +88,10 @@ void add_probe_rule_docs(std::vector<RuleInfo>& out) {
       {"K8S019", "serving", S::kWarning, "Model server without a readiness gate",
        "A Deployment, StatefulSet, LeaderWorkerSet, DaemonSet or ReplicaSet whose model-server "
        "container has neither a readinessProbe nor a startupProbe (workers of a multi-node "
-       "group are judged through their leader; operators that own the probes are skipped).",
+       "group are judged through their leader; operators that own the probes are skipped). "
+       "Model servers outside the catalog (NVIDIA NIM, JetStream/MaxEngine, Triton, Ollama, "
+       "...) are judged by their image, once per pod, when no container of the pod has a "
+       "readiness or startup probe.",
        "Without a readiness gate a pod counts as ready the moment its container starts: a "
        "rolling update deletes the old replicas while the new ones are still loading weights "
        "(minutes of downtime), and the Service sends requests to a port that is not open yet. "
@@ -97,6 +100,23 @@ void add_probe_rule_docs(std::vector<RuleInfo>& out) {
        "Add a readinessProbe on the engine's health path (vLLM and SGLang: /health) and a "
        "startupProbe sized for the load.",
        "containers: [{image: vllm/vllm-openai:v0.11.0}]  # no probes"});
+}
+
+void check_other_server_probes(FileCtx& f, const Workload& w, const Container& c,
+                               std::string_view what) {
+  // K8S019 for a model server outside the catalog (NIM, JetStream, Triton, ...): the readiness
+  // gate matters whatever the engine; its load time is unknown, so only the missing gate counts.
+  if (w.platform != Platform::kKubernetes || w.probes_managed || !rolled_out(w)) return;
+  for (const auto& other : w.containers)
+    if (other.readiness.present || other.startup.present) return;
+  f.emit("K8S019", c.pos,
+         fmt::format("{} container '{}' has no readinessProbe or startupProbe (nor has any "
+                     "container of the pod): a rollout counts the new pod ready at once and "
+                     "removes old replicas while it still loads the model, and the Service "
+                     "sends it requests before the port is open",
+                     what, c.name),
+         "add a readinessProbe on the server's health endpoint (and a startupProbe sized for "
+         "the model load)");
 }
 
 void check_probes(FileCtx& f, const Server& s) {

@@ -136,8 +136,9 @@ TEST(Audit, BaselineRoundTrip) {
 }
 
 // CAP002 is an error only when one sequence misses the KV cache even if the engine needed none
-// of the perf model's runtime reserve; when only the reserved estimate falls short it may still
-// start, so it is a warning (severity policy, docs/AUDIT.md).
+// of the perf model's runtime reserve. When only the reserved estimate falls short, the engine's
+// own start-up profile decides (vLLM starts Llama-3.1-8B at 32k on an L4: ~4 GiB of KV after
+// weights and activations), so it is a note giving the runtime memory one sequence tolerates.
 TEST(Audit, Cap002IsAnErrorOnlyWhenCertain) {
   auto cap002 = [](std::string_view len) {
     std::string text(kPod);
@@ -145,12 +146,18 @@ TEST(Audit, Cap002IsAnErrorOnlyWhenCertain) {
     text.replace(text.find("\"8192\""), 6, "\"" + std::string(len) + "\"");
     text += "  nodeSelector: {cloud.google.com/gke-accelerator: nvidia-l4}\n";
     for (const auto& f : run("pod.yaml", text))
-      if (f.rule == "CAP002") return std::string(severity_name(f.severity));
+      if (f.rule == "CAP002") return std::string(severity_name(f.severity)) + ": " + f.message;
     return std::string("none");
   };
-  EXPECT_EQ(cap002("8192"), "none");      // ~13k tokens estimated: fits
-  EXPECT_EQ(cap002("32768"), "warning");  // short only with the 3.5 GiB reserve
-  EXPECT_EQ(cap002("131072"), "error");   // short even without it
+  EXPECT_EQ(cap002("8192"), "none");  // ~13k tokens estimated: fits
+  // Short only with the 3.5 GiB reserve: 32k tokens x 128 KiB = 4.0 GiB of KV against the 5.1 GiB
+  // left after weights and activations, so the runtime may take up to 1.1 GiB.
+  const std::string tight = cap002("32768");
+  EXPECT_EQ(tight.rfind("note: ", 0), 0u) << tight;
+  EXPECT_NE(tight.find("needs 4.0 GiB of KV per GPU and 5.1 GiB is left"), std::string::npos)
+      << tight;
+  EXPECT_NE(tight.find("takes under 1.1 GiB (llmctl plans with 3.5)"), std::string::npos) << tight;
+  EXPECT_EQ(cap002("131072").rfind("error: ", 0), 0u);  // short even without it
 }
 
 TEST(Audit, RuleFilterKeepsOnlyTheNamedRules) {

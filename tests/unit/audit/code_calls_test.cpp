@@ -3,6 +3,8 @@
 // and loops that only look bounded (an attribute named `input`, a truthiness check).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "audit/audit.h"
 #include "catalog/loader.h"
 
@@ -99,5 +101,62 @@ def agent(history):
       (std::vector<std::string>{"LLM005@4"}));
 }
 
+// A script someone runs by hand against a server they started on the same machine holds no
+// service's worker or user: LLM001 stays quiet. The same call in a web app, against a remote
+// endpoint, or with the URL from elsewhere is still judged.
+TEST(CodeCalls, HandRunScriptAgainstLocalServerNeedsNoTimeout) {
+  const std::string script = R"(from openai import OpenAI
+BASE = "http://localhost:8000/v1"
+client = OpenAI(base_url=BASE, api_key="dummy")
+def ask(m):
+    return client.chat.completions.create(model="m", messages=m, max_tokens=100)
+if __name__ == "__main__":
+    print(ask([{"role": "user", "content": "hi"}]))
+)";
+  EXPECT_EQ(ids("client.py", script), std::vector<std::string>{});
+  std::string literal = script;
+  literal.replace(literal.find("base_url=BASE"), 13, "base_url=\"http://127.0.0.1:8000/v1\"");
+  EXPECT_EQ(ids("client.py", literal), std::vector<std::string>{});
+  std::string remote = script;
+  remote.replace(remote.find("localhost"), 9, "llm.internal");
+  EXPECT_EQ(ids("client.py", remote), std::vector<std::string>{"LLM001@5"});
+  std::string served = "from fastapi import FastAPI\n" + script;
+  EXPECT_EQ(ids("client.py", served), std::vector<std::string>{"LLM001@6"});
+  std::string no_main = script.substr(0, script.find("if __name__"));
+  EXPECT_EQ(ids("client.py", no_main), std::vector<std::string>{"LLM001@5"});
+  std::string from_env = script;
+  from_env.replace(from_env.find("base_url=BASE"), 13, "base_url=os.environ[\"URL\"]");
+  EXPECT_EQ(ids("client.py", from_env), std::vector<std::string>{"LLM001@5"});
+}
+
 }  // namespace
+
+TEST(CodeCalls, NoneIsNotAnOutputCap) {
+  // A None default passed on unchanged caps nothing; a caller in the file that passes a value
+  // may, so it is not judged as uncapped.
+  constexpr std::string_view kNone = R"(from openai import OpenAI
+from fastapi import FastAPI
+
+app = FastAPI()
+client = OpenAI(timeout=30)
+
+def query(messages, max_tokens=None):
+    return client.chat.completions.create(model="gpt-4o-mini", messages=messages,
+                                          max_tokens=max_tokens)
+
+def literal(messages):
+    return client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=None)
+)";
+  auto caps = [](const std::vector<std::string>& fs) {
+    return std::count_if(fs.begin(), fs.end(),
+                         [](const std::string& f) { return f.rfind("LLM003@", 0) == 0; });
+  };
+  auto fs = ids("svc/llm.py", kNone);
+  EXPECT_EQ(caps(fs), 2) << testing::PrintToString(fs);
+  std::string passed(kNone);
+  passed += "\ndef short(m):\n    return query(m, max_tokens=256)\n";
+  auto ps = ids("svc/llm.py", passed);
+  EXPECT_EQ(caps(ps), 1) << testing::PrintToString(ps);
+}
+
 }  // namespace llmctl::audit

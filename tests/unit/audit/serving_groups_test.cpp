@@ -363,4 +363,156 @@ spec:
 }
 
 }  // namespace
+
+// Round 3 (the round-2 held-out set's false classes and gaps), each as a general case.
+
+TEST(Round3, UnresolvedModelReferenceIsNotAModelOutsideTheCatalog) {
+  for (std::string_view model : {"${LLM_MODEL_ID}", "$(MODEL)", "{{ .Values.model }}"}) {
+    std::string compose = std::string(R"(services:
+  vllm:
+    image: vllm/vllm-openai:v0.11.0
+    ipc: host
+    command: ["--model", ")") +
+                          std::string(model) + R"("]
+    deploy:
+      resources:
+        reservations:
+          devices: [{driver: nvidia, count: 1, capabilities: [gpu]}]
+)";
+    auto fs = run("compose.yaml", compose);
+    EXPECT_FALSE(has(fs, "CAP005")) << model << " " << testing::PrintToString(ids(fs));
+  }
+  // A literal model outside the catalog still gets its note.
+  auto fs = run("compose.yaml", R"(services:
+  vllm:
+    image: vllm/vllm-openai:v0.11.0
+    ipc: host
+    command: ["--model", "my-org/private-model"]
+    deploy:
+      resources:
+        reservations:
+          devices: [{driver: nvidia, count: 1, capabilities: [gpu]}]
+)");
+  EXPECT_TRUE(has(fs, "CAP005")) << testing::PrintToString(ids(fs));
+}
+
+TEST(Round3, RocmDevicesInComposeAreGpus) {
+  constexpr std::string_view kRocm = R"(services:
+  vllm:
+    image: rocm/vllm:rocm6.4_vllm_0.10.1
+    ipc: host
+    devices:
+      - /dev/kfd:/dev/kfd
+      - /dev/dri:/dev/dri
+    group_add: [video]
+    command: --model Qwen/Qwen2.5-7B-Instruct --max-model-len 8192
+)";
+  auto fs = run("compose.yaml", kRocm);
+  EXPECT_FALSE(has(fs, "K8S001")) << testing::PrintToString(ids(fs));
+  // CDI device names and AMD device requests count too.
+  auto cdi = run("compose.yaml", R"(services:
+  vllm:
+    image: rocm/vllm:rocm6.4_vllm_0.10.1
+    ipc: host
+    devices: ["amd.com/gpu=all"]
+    command: --model Qwen/Qwen2.5-7B-Instruct --max-model-len 8192
+  sgl:
+    image: lmsysorg/sglang:v0.5.2-rocm630
+    ipc: host
+    command: python3 -m sglang.launch_server --model-path Qwen/Qwen2.5-7B-Instruct --context-length 8192
+    deploy:
+      resources:
+        reservations:
+          devices: [{driver: amd, count: 1}]
+)");
+  EXPECT_FALSE(has(cdi, "K8S001")) << testing::PrintToString(ids(cdi));
+  // Without any device the error stays.
+  auto none = run("compose.yaml", R"(services:
+  vllm:
+    image: rocm/vllm:rocm6.4_vllm_0.10.1
+    ipc: host
+    command: --model Qwen/Qwen2.5-7B-Instruct --max-model-len 8192
+)");
+  EXPECT_TRUE(has(none, "K8S001")) << testing::PrintToString(ids(none));
+}
+
+TEST(Round3, EngineComesFromTheImageNameNotItsOrganisation) {
+  constexpr std::string_view kKatan = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: katan}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+        - name: katan
+          image: ghcr.io/vllm-project/semantic-router/llm-katan:v0.1.0
+          readinessProbe: {httpGet: {path: /health, port: 8000}}
+          resources: {requests: {cpu: "1", memory: 3Gi}}
+)";
+  auto fs = run("katan.yaml", kKatan);
+  EXPECT_FALSE(has(fs, "K8S001")) << testing::PrintToString(ids(fs));
+  // The same organisation path with an engine image is still the engine.
+  std::string vllm(kKatan);
+  vllm.replace(vllm.find("semantic-router/llm-katan:v0.1.0"), 32, "aibrix/vllm-openai:v0.10.2");
+  EXPECT_TRUE(has(run("vllm.yaml", vllm), "K8S001"));
+}
+
+TEST(Round3, ServingOperatorKindsWithoutAnEngineGetOneNote) {
+  constexpr std::string_view kKaito = R"(apiVersion: kaito.sh/v1beta1
+kind: Workspace
+metadata: {name: ws}
+resource: {instanceType: Standard_NC24ads_A100_v4}
+inference: {preset: {name: phi-4}}
+---
+apiVersion: inference.llmaz.io/v1alpha1
+kind: Playground
+metadata: {name: qwen}
+spec: {replicas: 1, modelClaim: {modelName: qwen2-0--5b}}
+---
+apiVersion: llmaz.io/v1alpha1
+kind: OpenModel
+metadata: {name: qwen2-0--5b}
+spec: {familyName: qwen2, source: {modelHub: {modelID: Qwen/Qwen2-0.5B-Instruct}}}
+)";
+  auto fs = run("kinds.yaml", kKaito);
+  // OpenModel declares a model (the Playground serves it): no note of its own.
+  EXPECT_EQ(ids(fs), (std::vector<std::string>{"K8S020@3", "K8S020@9"}));
+  EXPECT_NE(fs[0].message.find("KAITO"), std::string::npos);
+  EXPECT_NE(fs[1].message.find("llmaz"), std::string::npos);
+}
+
+TEST(Round3, ModelServersOutsideTheCatalogAreSeen) {
+  // JetStream on TPU in a Deployment without probes: the readiness gate is missing whatever the
+  // engine, and the server is named as not understood.
+  constexpr std::string_view kJetstream = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: maxengine-server}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+      - name: maxengine-server
+        image: us-docker.pkg.dev/cloud-tpu-images/inference/maxengine-server:v0.2.2
+        args: [model_name=gemma-7b]
+        resources: {limits: {google.com/tpu: 8}}
+      - name: jetstream-http
+        image: us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2
+)";
+  auto fs = run("jetstream.yaml", kJetstream);
+  EXPECT_EQ(ids(fs), (std::vector<std::string>{"K8S019@9", "K8S020@10"}))
+      << testing::PrintToString(ids(fs));
+  std::string probed(kJetstream);
+  probed += "        readinessProbe: {httpGet: {path: /healthcheck, port: 8000}}\n";
+  EXPECT_FALSE(has(run("jetstream.yaml", probed), "K8S019"));
+  // NIM in compose: one note per service, never silence.
+  auto nim = run("compose.yaml", R"(services:
+  llm:
+    image: nvcr.io/nim/meta/llama3-8b-instruct:1.0.3
+    shm_size: 20gb
+)");
+  EXPECT_EQ(ids(nim), std::vector<std::string>{"K8S020@3"}) << testing::PrintToString(ids(nim));
+}
+
 }  // namespace llmctl::audit
