@@ -93,6 +93,15 @@ std::string_view engine_from_image(std::string_view image) {
   std::string l = to_lower(image);
   if (size_t at = l.find('@'); at != std::string::npos) l.resize(at);
   if (size_t slash = l.rfind('/'); slash != std::string::npos) l.erase(0, slash + 1);
+  // The repository's own name says what runs, not its tag (nvaie/jwyman:trtllm-client-0520.1 is
+  // a client) -- except Triton's TensorRT-LLM build, which only its tag tells apart
+  // (tritonserver:24.08-trtllm-python-py3).
+  std::string tag;
+  if (size_t colon = l.find(':'); colon != std::string::npos) {
+    tag = l.substr(colon + 1);
+    l.resize(colon);
+  }
+  if (contains(l, "tritonserver") && contains(tag, "trtllm")) return "trtllm";
   if (contains(l, "vllm")) return "vllm";
   if (contains(l, "sglang")) return "sglang";
   if (contains(l, "text-generation-inference")) return "tgi";
