@@ -255,8 +255,7 @@ std::string platform_error_body(const Deployment& d, unsigned status, std::strin
     boost::system::error_code ec;
     json::value v = json::parse(body, ec);
     const json::value* e = !ec && v.is_object() ? v.as_object().if_contains("error") : nullptr;
-    if (!e || !e->is_object() || !e->as_object().if_contains("status"))
-      return std::string(body);
+    if (!e || !e->is_object() || !e->as_object().if_contains("status")) return std::string(body);
   }
   return gemini::error_to_openai(status, body);
 }
