@@ -62,12 +62,14 @@ class GoogleServiceAccount final : public CredentialSource {
         scope_(std::move(scope)),
         describe_(fmt::format("service-account key {} ({})", file, key_.client_email)) {}
   std::unique_ptr<CredentialFetch> begin() const override {
-    return std::make_unique<OAuthFetch>(key_.token_uri, [this](std::int64_t now) {
-      auto jwt = service_account_assertion(key_, scope_, now);
-      if (!jwt) return Result<std::string>(jwt.error());
-      return Result<std::string>(
-          form_encode({{"grant_type", std::string(kJwtBearerGrant)}, {"assertion", *jwt}}));
-    });
+    // The fetch owns copies: it may outlive this source (a config reload).
+    return std::make_unique<OAuthFetch>(
+        key_.token_uri, [key = key_, scope = scope_](std::int64_t now) {
+          auto jwt = service_account_assertion(key, scope, now);
+          if (!jwt) return Result<std::string>(jwt.error());
+          return Result<std::string>(
+              form_encode({{"grant_type", std::string(kJwtBearerGrant)}, {"assertion", *jwt}}));
+        });
   }
   const std::string& describe() const override { return describe_; }
 
@@ -86,12 +88,13 @@ class EntraClientCredentials final : public CredentialSource {
         scope_(std::move(scope)),
         describe_(fmt::format("Entra ID app {} in tenant {}", client_id_, tenant)) {}
   std::unique_ptr<CredentialFetch> begin() const override {
-    return std::make_unique<OAuthFetch>(url_, [this](std::int64_t) {
-      return Result<std::string>(form_encode({{"grant_type", "client_credentials"},
-                                              {"client_id", client_id_},
-                                              {"client_secret", secret_},
-                                              {"scope", scope_}}));
-    });
+    return std::make_unique<OAuthFetch>(url_,
+                                        [body = form_encode({{"grant_type", "client_credentials"},
+                                                             {"client_id", client_id_},
+                                                             {"client_secret", secret_},
+                                                             {"scope", scope_}})](std::int64_t) {
+                                          return Result<std::string>(body);
+                                        });
   }
   const std::string& describe() const override { return describe_; }
 
@@ -124,7 +127,8 @@ Next aws_credential_json(unsigned status, std::string_view body) {
 
 class ContainerFetch final : public CredentialFetch {
  public:
-  ContainerFetch(const std::string& url, const std::string& auth) : url_(url), auth_(auth) {}
+  ContainerFetch(std::string url, std::string auth)
+      : url_(std::move(url)), auth_(std::move(auth)) {}
   Result<HttpCall> start(std::int64_t) override {
     HttpCall c;
     c.method = "GET";
@@ -138,7 +142,7 @@ class ContainerFetch final : public CredentialFetch {
   }
 
  private:
-  const std::string &url_, &auth_;
+  std::string url_, auth_;
 };
 
 class AwsContainer final : public CredentialSource {
@@ -159,7 +163,7 @@ class AwsContainer final : public CredentialSource {
 
 class ImdsFetch final : public CredentialFetch {
  public:
-  explicit ImdsFetch(const std::string& endpoint) : endpoint_(endpoint) {}
+  explicit ImdsFetch(std::string endpoint) : endpoint_(std::move(endpoint)) {}
   Result<HttpCall> start(std::int64_t) override {
     HttpCall c;
     c.method = "PUT";
@@ -194,7 +198,7 @@ class ImdsFetch final : public CredentialFetch {
     c.headers = {{"X-aws-ec2-metadata-token", token_}};
     return c;
   }
-  const std::string& endpoint_;
+  std::string endpoint_;
   int step_ = 0;
   std::string token_;
 };

@@ -39,7 +39,8 @@ struct HttpCall {
   std::string body;
 };
 
-// One fetch of a credential: a short conversation with its endpoint. Used by one coroutine.
+// One fetch of a credential: a short conversation with its endpoint. Used by one coroutine;
+// owns what it needs (it may outlive its source).
 class CredentialFetch {
  public:
   virtual ~CredentialFetch() = default;
