@@ -11,6 +11,7 @@
 #include "cloud/aws_credentials.h"
 #include "common/strings.h"
 #include "gateway/config_governance.h"
+#include "gateway/config_platforms.h"
 #include "gateway/config_resilience.h"
 #include "gateway/routing.h"
 #include "gateway/yaml_fields.h"
@@ -104,9 +105,10 @@ ProviderKind parse_kind(Fields& d) {
   if (v == "azure-openai") return ProviderKind::kAzureOpenAI;
   if (v == "bedrock") return ProviderKind::kBedrock;
   if (v == "gemini") return ProviderKind::kGemini;
+  if (v == "vertex") return ProviderKind::kVertex;  // read_vertex picks the publisher's kind
   d.fail(n, "provider",
          fmt::format("expected one of openai, openai-compatible, anthropic, azure-openai, "
-                     "bedrock, gemini, simulated, found {}",
+                     "bedrock, gemini, vertex, simulated, found {}",
                      yaml::describe(n)));
 }
 
@@ -132,10 +134,20 @@ void read_bedrock(Fields& d, Deployment& dep, const Environment& env) {
   auto creds = cloud::resolve_aws_credentials(
       [&](const std::string& name) { return env.get(name); },
       [&](const std::string& path) { return env.read_file(path); }, profile);
-  if (!creds) {
-    YAML::Node pn = d.get("aws_profile");
-    d.fail(pn.IsDefined() ? pn : d.node(), "aws_profile", creds.error().message);
+  YAML::Node pn = d.get("aws_profile");
+  const auto env_profile = env.get("AWS_PROFILE");
+  const bool named_profile = pn.IsDefined() || (env_profile && !trim(*env_profile).empty());
+  if (!creds && !named_profile) {
+    // The SDKs' chain goes on: the container endpoint, then the instance metadata service.
+    std::string why;
+    dep.credentials = yaml::aws_runtime_credentials(env, why);
+    if (dep.credentials) {
+      dep.aws_source = dep.credentials->source().describe();
+      return;
+    }
+    d.fail(d.node(), "aws_profile", fmt::format("{}; {}", creds.error().message, why));
   }
+  if (!creds) d.fail(pn.IsDefined() ? pn : d.node(), "aws_profile", creds.error().message);
   dep.aws = std::move(creds->credentials);
   dep.aws_source = std::move(creds->source);
 }
@@ -178,7 +190,11 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
       read_bedrock(d, dep, env);
       default_url = fmt::format("https://bedrock-runtime.{}.amazonaws.com", dep.region);
     }
-    if (dep.kind == ProviderKind::kAzureOpenAI) read_azure(d, dep);
+    if (dep.kind == ProviderKind::kAzureOpenAI) {
+      read_azure(d, dep);
+      yaml::read_entra(d, dep, env);
+    }
+    if (dep.kind == ProviderKind::kVertex) default_url = yaml::read_vertex(d, dep, env);
     if (dep.kind == ProviderKind::kGemini)
       default_url = "https://generativelanguage.googleapis.com/v1beta";
     dep.base_url = url_node.IsDefined() ? d.str("base_url") : default_url;
@@ -194,12 +210,19 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
   YAML::Node key_file = d.get("api_key_file");
   if (key_env.IsDefined() && key_file.IsDefined())
     d.fail(key_file, "api_key_file", "give api_key_env or api_key_file, not both");
-  if ((sim || dep.kind == ProviderKind::kBedrock) && (key_env.IsDefined() || key_file.IsDefined()))
+  const bool vertex =
+      dep.kind == ProviderKind::kVertex || dep.kind == ProviderKind::kVertexAnthropic;
+  const bool entra = dep.kind == ProviderKind::kAzureOpenAI && dep.credentials;
+  if ((sim || dep.kind == ProviderKind::kBedrock || vertex || entra) &&
+      (key_env.IsDefined() || key_file.IsDefined()))
     d.fail(key_env.IsDefined() ? key_env : key_file,
            key_env.IsDefined() ? "api_key_env" : "api_key_file",
-           sim ? "not used by provider simulated"
-               : "not used by provider bedrock (AWS credentials: aws_profile or the "
-                 "AWS_ACCESS_KEY_ID environment)");
+           sim      ? "not used by provider simulated"
+           : vertex ? "not used by provider vertex (credentials_file, "
+                      "GOOGLE_APPLICATION_CREDENTIALS or access_token_env)"
+           : entra  ? "not used with entra: (the deployment authenticates with Entra ID)"
+                    : "not used by provider bedrock (AWS credentials: aws_profile or the "
+                      "AWS_ACCESS_KEY_ID environment)");
   if (key_env.IsDefined()) {
     std::string name = d.str("api_key_env");
     auto v = env.get(name);
@@ -212,7 +235,8 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
     if (!text) d.fail(key_file, "api_key_file", text.error().message);
     dep.api_key = trim(*text);
     if (dep.api_key.empty()) d.fail(key_file, "api_key_file", fmt::format("{} is empty", path));
-  } else if (dep.kind == ProviderKind::kOpenAI || dep.kind == ProviderKind::kAzureOpenAI) {
+  } else if (dep.kind == ProviderKind::kOpenAI ||
+             (dep.kind == ProviderKind::kAzureOpenAI && !entra)) {
     d.fail(
         d.node(), "api_key_env",
         fmt::format("provider {} needs api_key_env or api_key_file", provider_kind_name(dep.kind)));
@@ -265,6 +289,7 @@ Deployment parse_deployment(Fields& d, const std::string& group, int index,
                          price));
   } else if (dep.kind != ProviderKind::kOpenAICompatible) {
     // The catalog lists the Gemini API's prices under Google.
+    // vertex: the catalog's provider: vertex entries (Vertex's own prices and model ids).
     std::string_view provider =
         dep.kind == ProviderKind::kGemini ? "google" : provider_kind_name(dep.kind);
     dep.price = cat.find_price(dep.model, provider);
@@ -343,6 +368,9 @@ std::string_view provider_kind_name(ProviderKind k) {
       return "bedrock";
     case ProviderKind::kGemini:
       return "gemini";
+    case ProviderKind::kVertex:
+    case ProviderKind::kVertexAnthropic:
+      return "vertex";
   }
   return "openai";
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "cloud/credentials.h"
 #include "cloud/sigv4.h"
 #include "common/result.h"
 #include "gateway/governance_config.h"
@@ -40,7 +41,10 @@ const Environment& process_environment();
 // Anthropic's Messages API (x-api-key; base_url without /v1; see translate.h). The managed
 // platforms (platforms.h): `azure-openai` speaks the OpenAI API under Azure's deployment URLs
 // (api-key header, api-version query); `bedrock` speaks Bedrock's Converse API, SigV4-signed;
-// `gemini` speaks the Gemini API (x-goog-api-key).
+// `gemini` speaks the Gemini API (x-goog-api-key). `vertex` is Vertex AI with a Google
+// service account's OAuth token: Gemini models through generateContent (kVertex, the Gemini
+// translation) and Claude models through rawPredict (kVertexAnthropic, Anthropic's Messages
+// body with anthropic_version in it).
 enum class ProviderKind {
   kOpenAI,
   kOpenAICompatible,
@@ -49,6 +53,8 @@ enum class ProviderKind {
   kAzureOpenAI,
   kBedrock,
   kGemini,
+  kVertex,
+  kVertexAnthropic,
 };
 std::string_view provider_kind_name(ProviderKind k);
 
@@ -93,10 +99,15 @@ struct Deployment {
   HealthCheckPolicy health_check;         // active checks (off unless interval_ms > 0)
   BreakerPolicy breaker;                  // from the group's `breaker:`
   // Managed platforms (platforms.h).
-  std::string api_version;    // azure-openai: the api-version query parameter
-  std::string region;         // bedrock: the SigV4 region (us-east-1, ...)
-  cloud::AwsCredentials aws;  // bedrock: secret, never logged or rendered
-  std::string aws_source;     // where `aws` came from ("environment", "<file> [profile]")
+  std::string api_version;        // azure-openai: the api-version query parameter
+  std::string region;             // bedrock: the SigV4 region (us-east-1, ...)
+  cloud::AwsCredentials aws;      // bedrock: secret, never logged or rendered
+  std::string aws_source;         // where `aws` came from ("environment", "<file> [profile]")
+  std::string project, location;  // vertex: the Google Cloud project and location (or global)
+  // Credentials fetched and refreshed at run time (cloud/credentials.h): vertex's service
+  // account, azure-openai's Entra ID app, bedrock's container or instance credentials. Shared
+  // by every worker and by the copies of this deployment; null: the static key above.
+  std::shared_ptr<cloud::TokenCache> credentials;
 };
 
 struct ModelGroup {

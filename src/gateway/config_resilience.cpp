@@ -68,7 +68,8 @@ void read_deployment_resilience(Fields& d, Deployment& dep) {
   if (dep.kind == ProviderKind::kSimulated)
     d.fail(hn, "health_check", "not used by provider simulated (it runs in the gateway)");
   if (dep.kind == ProviderKind::kBedrock || dep.kind == ProviderKind::kAzureOpenAI ||
-      dep.kind == ProviderKind::kGemini)
+      dep.kind == ProviderKind::kGemini || dep.kind == ProviderKind::kVertex ||
+      dep.kind == ProviderKind::kVertexAnthropic)
     d.fail(hn, "health_check",
            fmt::format("not supported for provider {}: the platform has no unauthenticated "
                        "health endpoint; the circuit breaker judges it by its answers",

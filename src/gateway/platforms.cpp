@@ -103,6 +103,16 @@ std::string upstream_target(Endpoint client, bool stream, const Deployment& d) {
       return d.url.base_path + bedrock::converse_path(d.model, stream);
     case ProviderKind::kGemini:
       return d.url.base_path + gemini::generate_path(cloud::aws_uri_encode(d.model, false), stream);
+    case ProviderKind::kVertex:
+      // The Gemini API's method names under the project's publisher model.
+      return fmt::format("{}/projects/{}/locations/{}/publishers/google{}", d.url.base_path,
+                         d.project, d.location,
+                         gemini::generate_path(cloud::aws_uri_encode(d.model, false), stream));
+    case ProviderKind::kVertexAnthropic:
+      // Claude ids carry their version after '@' (claude-sonnet-4-5@20250929), sent as is.
+      return fmt::format("{}/projects/{}/locations/{}/publishers/anthropic/models/{}:{}",
+                         d.url.base_path, d.project, d.location, d.model,
+                         stream ? "streamRawPredict" : "rawPredict");
     case ProviderKind::kAzureOpenAI:
       // A Messages client's request is translated to chat completions (translate.h).
       return fmt::format("{}/openai/deployments/{}{}?api-version={}", d.url.base_path,
@@ -123,7 +133,12 @@ bool streams_event_frames(const Deployment& d) { return d.kind == ProviderKind::
 
 std::vector<std::pair<std::string, std::string>> platform_auth_headers(
     const Deployment& d, std::string_view target, std::string_view host,
-    std::string_view content_type, std::string_view body, std::int64_t unix_s) {
+    std::string_view content_type, std::string_view body, std::int64_t unix_s,
+    const cloud::Credential* fetched) {
+  if (fetched && !fetched->bearer.empty())  // vertex's service account, azure's Entra ID app
+    return {{"Authorization", "Bearer " + fetched->bearer}};
+  if (d.kind == ProviderKind::kVertex || d.kind == ProviderKind::kVertexAnthropic)
+    return {{"Authorization", "Bearer " + d.api_key}};  // access_token_env
   if (d.kind == ProviderKind::kAzureOpenAI) return {{"api-key", d.api_key}};
   if (d.kind == ProviderKind::kGemini) return {{"x-goog-api-key", d.api_key}};
   if (d.kind != ProviderKind::kBedrock) return {};
@@ -133,16 +148,34 @@ std::vector<std::pair<std::string, std::string>> platform_auth_headers(
   if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
   r.headers = {{"host", std::string(host)}, {"content-type", std::string(content_type)}};
   r.payload = body;
-  return cloud::sigv4_sign(r, {d.region, "bedrock"}, d.aws, unix_s);
+  return cloud::sigv4_sign(r, {d.region, "bedrock"}, fetched ? fetched->aws : d.aws, unix_s);
+}
+
+bool is_platform(ProviderKind kind) {
+  return kind == ProviderKind::kAzureOpenAI || kind == ProviderKind::kBedrock ||
+         kind == ProviderKind::kGemini || kind == ProviderKind::kVertex ||
+         kind == ProviderKind::kVertexAnthropic;
 }
 
 bool speaks_via_messages(ProviderKind kind) {
-  return kind == ProviderKind::kBedrock || kind == ProviderKind::kGemini;
+  return kind == ProviderKind::kBedrock || kind == ProviderKind::kGemini ||
+         kind == ProviderKind::kVertex;
+}
+
+Result<std::string> vertex_anthropic_body(std::string_view messages_body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(messages_body, ec);
+  if (ec || !v.is_object()) return Error{"internal: the Messages body is not a JSON object"};
+  json::object& o = v.as_object();
+  o.erase("model");
+  o["anthropic_version"] = kVertexAnthropicVersion;
+  return json::serialize(o);
 }
 
 Result<std::string> platform_upstream_body(const RequestContext& ctx, const Deployment& d) {
-  const std::string_view api =
-      d.kind == ProviderKind::kBedrock ? "Bedrock's Converse API" : "the Gemini API";
+  const std::string_view api = d.kind == ProviderKind::kBedrock  ? "Bedrock's Converse API"
+                               : d.kind == ProviderKind::kVertex ? "Vertex AI's generateContent API"
+                                                                 : "the Gemini API";
   auto where = [&](const Error& e) {
     return Error{fmt::format("{} (deployment {} speaks {})", e.message, d.name, api)};
   };
@@ -216,6 +249,14 @@ std::unique_ptr<StreamTransform> make_platform_stream_transform(Endpoint client,
 std::string platform_error_body(const Deployment& d, unsigned status, std::string_view body,
                                 std::string_view error_type) {
   if (d.kind == ProviderKind::kBedrock) return bedrock::error_to_openai(status, body, error_type);
+  if (d.kind == ProviderKind::kVertexAnthropic) {
+    // Vertex's own errors (quota, auth, routing) come in Google's shape; the model's own in
+    // Anthropic's, relayed as they are.
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    const json::value* e = !ec && v.is_object() ? v.as_object().if_contains("error") : nullptr;
+    if (!e || !e->is_object() || !e->as_object().if_contains("status")) return std::string(body);
+  }
   return gemini::error_to_openai(status, body);
 }
 

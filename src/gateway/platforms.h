@@ -43,14 +43,25 @@ std::string_view upstream_accept(bool stream, const Deployment& d);
 bool streams_event_frames(const Deployment& d);
 
 // Headers that authenticate a request to a managed platform, computed from the request's
-// target, Host, Content-Type and body; `unix_s` is the signing time. Empty for other kinds.
+// target, Host, Content-Type and body; `unix_s` is the signing time. `fetched`: the
+// deployment's current credential when it has a TokenCache (a bearer token, or AWS temporary
+// credentials to sign with), else null. Empty for other kinds.
 std::vector<std::pair<std::string, std::string>> platform_auth_headers(
     const Deployment& d, std::string_view target, std::string_view host,
-    std::string_view content_type, std::string_view body, std::int64_t unix_s);
+    std::string_view content_type, std::string_view body, std::int64_t unix_s,
+    const cloud::Credential* fetched = nullptr);
+
+// The managed platforms: azure-openai, bedrock, gemini, vertex (platform_auth_headers).
+bool is_platform(ProviderKind kind);
 
 // True for the platforms whose API the gateway reaches through the Messages translation
-// (bedrock, gemini): the functions below serve them.
+// (bedrock, gemini, vertex's Gemini models): the functions below serve them.
 bool speaks_via_messages(ProviderKind kind);
+
+// Anthropic on Vertex AI: the Messages body without `model` (the URL names it) and with
+// anthropic_version in it, as rawPredict and streamRawPredict take it.
+inline constexpr std::string_view kVertexAnthropicVersion = "vertex-2023-10-16";
+Result<std::string> vertex_anthropic_body(std::string_view messages_body);
 
 // The platform's body for the client's request. Errors: what its API cannot carry.
 Result<std::string> platform_upstream_body(const RequestContext& ctx, const Deployment& d);
@@ -68,7 +79,9 @@ std::unique_ptr<StreamTransform> make_platform_stream_transform(Endpoint client,
                                                                 std::int64_t created_unix_s);
 
 // An error answer's body in OpenAI's shape (the exchange's filter turns it into Anthropic's
-// for Messages clients). `error_type`: Bedrock's x-amzn-errortype header.
+// for Messages clients). `error_type`: Bedrock's x-amzn-errortype header. For Claude on
+// Vertex, only Google-shaped bodies are rewritten; Anthropic-shaped ones are returned as they
+// are.
 std::string platform_error_body(const Deployment& d, unsigned status, std::string_view body,
                                 std::string_view error_type);
 

@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/random.h"
+#include "gateway/credential_fetch.h"
 #include "gateway/governance_admission.h"
 #include "gateway/governance_runtime.h"
 #include "gateway/governance_stages.h"
@@ -697,6 +698,8 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   // another candidate can serve the request.
   Result<std::string> upstream = speaks_via_messages(d.kind) ? platform_upstream_body(ctx, d)
                                                              : translated_upstream_body(ctx, d);
+  if (upstream && d.kind == ProviderKind::kVertexAnthropic)
+    upstream = vertex_anthropic_body(*upstream);
   if (!upstream) {
     Outcome refused;
     refused.status = 400;
@@ -706,6 +709,24 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
                                      "unsupported_by_deployment");
     refused.content_type = kJson;
     co_return refused;
+  }
+  // A credential fetched at run time (Vertex, Entra ID, AWS container/instance): the cached one,
+  // or the one fetch every waiting request shares. A failure is this deployment's (another one
+  // may serve the request); the client sees a 502 naming the credential source.
+  std::optional<cloud::Credential> fetched;
+  if (d.credentials) {
+    auto c = co_await current_credential(d.credentials, d.ca_file);
+    if (!c) {
+      Outcome failed;
+      failed.status = 502;
+      failed.error = ErrorClass::kConnect;
+      failed.message = fmt::format("upstream {}: {}", d.name, c.error().message);
+      failed.body =
+          openai_error_body(failed.message, "authentication_error", {}, "upstream_credentials");
+      failed.content_type = kJson;
+      co_return failed;
+    }
+    fetched = std::move(*c);
   }
   // The request head, written by hand into one string (a Beast message would allocate every
   // field and serialise through a buffer-sequence view: more CPU than the proxying itself).
@@ -722,21 +743,27 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   field("Content-Type", kJson);
   field("Accept", upstream_accept(ctx.stream, d));
   if (speaks_anthropic(d.kind)) {
-    // Anthropic authenticates with x-api-key; a client's API version and beta flags pass on.
-    if (!d.api_key.empty()) field("x-api-key", d.api_key);
+    // Anthropic authenticates with x-api-key; a client's API version and beta flags pass on
+    // (on Vertex the version is in the body and the token is a platform header).
     auto header = [&ex](std::string_view name) {
       auto v = ex.request()[beast::string_view(name.data(), name.size())];
       return std::string_view(v.data(), v.size());
     };
-    const std::string_view version = header("anthropic-version");
-    field("anthropic-version", version.empty() ? anthropic::kApiVersion : version);
+    if (d.kind == ProviderKind::kAnthropic) {
+      if (!d.api_key.empty()) field("x-api-key", d.api_key);
+      const std::string_view version = header("anthropic-version");
+      field("anthropic-version", version.empty() ? anthropic::kApiVersion : version);
+    }
     if (auto beta = header("anthropic-beta"); !beta.empty()) field("anthropic-beta", beta);
-  } else if (d.kind == ProviderKind::kAzureOpenAI || speaks_via_messages(d.kind)) {
-    // api-key headers, or a SigV4 signature over the target, Host, Content-Type and body.
-    for (auto& [name, value] : platform_auth_headers(d, target, d.url.host_header, kJson,
-                                                     upstream_body, unix_ms() / 1000))
+  }
+  if (is_platform(d.kind)) {
+    // api-key headers, a bearer token, or a SigV4 signature over the target, Host,
+    // Content-Type and body.
+    for (auto& [name, value] :
+         platform_auth_headers(d, target, d.url.host_header, kJson, upstream_body, unix_ms() / 1000,
+                               fetched ? &*fetched : nullptr))
       field(name, value);
-  } else if (!d.api_key.empty()) {
+  } else if (!speaks_anthropic(d.kind) && !d.api_key.empty()) {
     head.append("Authorization: Bearer ").append(d.api_key).append("\r\n");
   }
   field("Content-Length", std::to_string(upstream_body.size()));
@@ -784,7 +811,8 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
     if (auto ms = parser->get()["retry-after-ms"]; !ms.empty())  // OpenAI, Azure: finer grain
       o.retry_after = fmt::format("{:.3f}", std::atof(std::string(ms).c_str()) / 1000.0);
     pool.release(std::move(a.conn), !ec && parser->is_done() && parser->keep_alive());
-    if (speaks_via_messages(d.kind)) {  // the platform's error shape -> OpenAI's
+    // The platform's error shape -> OpenAI's (Vertex answers Claude's errors in Google's).
+    if (speaks_via_messages(d.kind) || d.kind == ProviderKind::kVertexAnthropic) {
       body = platform_error_body(d, static_cast<unsigned>(status), body,
                                  parser->get()["x-amzn-errortype"]);
       ctype = kJson;

@@ -452,7 +452,9 @@ std::string to_openai_filter(unsigned status, std::string body) {
 
 }  // namespace
 
-bool speaks_anthropic(ProviderKind kind) { return kind == ProviderKind::kAnthropic; }
+bool speaks_anthropic(ProviderKind kind) {
+  return kind == ProviderKind::kAnthropic || kind == ProviderKind::kVertexAnthropic;
+}
 
 Translation translation_for(Endpoint client, ProviderKind upstream) {
   const bool anthropic_upstream = speaks_anthropic(upstream);

@@ -2,33 +2,40 @@
 // real `llmctl gateway` whose deployments point at a local fake of Azure OpenAI's data plane
 // (lib/fake_azure.mjs): the deployment URL scheme, api-version, the api-key header, Azure's
 // extra stream chunk, throttling (429 with retry-after), auth failure (401), a cut stream, and
-// the content filter — classified as content_policy and never retried on another deployment.
+// the content filter — classified as content_policy and never retried on another deployment;
+// Entra ID client credentials against a local token endpoint (lib/fake_oauth.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startListening, stop, stopAll } from './lib/processes.mjs';
+import { stopAll } from './lib/processes.mjs';
 import { startFakeAzure } from './lib/fake_azure.mjs';
+import { startFakeOAuth } from './lib/fake_oauth.mjs';
+import { startPlatformGateway } from './lib/platform_gateway.mjs';
 
-const require = createRequire(path.join(process.env.LLMCTL_SOURCE_DIR, 'package.json'));
-const anthropicSdk = require('@anthropic-ai/sdk');
-const Anthropic = anthropicSdk.Anthropic ?? anthropicSdk.default;
-const { OpenAI } = require('openai');
-const llmctl = process.env.LLMCTL;
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'llmctl-azure-'));
-const db = path.join(tmp, 'requests.db');
 const KEY = 'azure-key-0123456789';
 let fake;
-let gw;
+let oauth;
+let g;
 let openai;
 let claude;
 
 before(async () => {
-  fake = await startFakeAzure({ apiKey: KEY });
+  oauth = await startFakeOAuth();
+  oauth.addEntraApp({ tenant: 'contoso', clientId: 'app-1', secret: 'entra-secret', expiresIn: 3600 });
+  fake = await startFakeAzure({ apiKey: KEY, acceptBearer: oauth.valid });
+  const entra = (name, secretEnv) => `
+  - name: ${name}
+    max_attempts: 1
+    deployments:
+      - name: ${name}-dep
+        provider: azure-openai
+        base_url: ${fake.url}
+        model: gpt-4o-prod
+        price: openai/gpt-4o
+        entra:
+          tenant_id: contoso
+          client_id: app-1
+          client_secret_env: ${secretEnv}
+          authority_host: ${oauth.url}`;
   const dep = (deployment, extra = '') => `
       - name: ${deployment}
         provider: azure-openai
@@ -37,13 +44,7 @@ before(async () => {
         api_key_env: ${extra.includes('WRONG') ? 'AZURE_WRONG_KEY' : 'AZURE_OPENAI_API_KEY'}
         price: openai/gpt-4o
 ${extra.replace('WRONG', '')}`;
-  const config = `
-listen: 127.0.0.1:0
-workers: 1
-logging:
-  request_log:
-    path: ${db}
-models:
+  const models = `
   - name: gpt-4o
     deployments:${dep('gpt-4o-prod')}
   - name: filtered             # the content filter refuses: the weight-0 fallback is not tried
@@ -55,21 +56,21 @@ models:
   - name: cut
     deployments:${dep('cut')}
   - name: wrong-key
-    deployments:${dep('wrong-key-dep', 'WRONG')}
+    deployments:${dep('wrong-key-dep', 'WRONG')}${entra('entra', 'ENTRA_SECRET')}${entra('entra-wrong', 'ENTRA_WRONG_SECRET')}
 `;
-  const file = path.join(tmp, 'gateway.yaml');
-  fs.writeFileSync(file, config);
-  const env = { AZURE_OPENAI_API_KEY: KEY, AZURE_WRONG_KEY: 'not-the-key' };
-  execFileSync(llmctl, ['gateway', '--check', '--config', file], { env: { ...process.env, ...env } });
-  gw = await startListening(['gateway', '--config', file], { env });
-  openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-key', maxRetries: 0 });
-  claude = new Anthropic({ baseURL: gw.url, apiKey: 'client-key', maxRetries: 0 });
+  g = await startPlatformGateway({
+    prefix: 'azure',
+    models,
+    env: { AZURE_OPENAI_API_KEY: KEY, AZURE_WRONG_KEY: 'not-the-key', ENTRA_SECRET: 'entra-secret', ENTRA_WRONG_SECRET: 'expired-secret' },
+  });
+  ({ openai, claude } = g);
 });
 
 after(async () => {
   await stopAll(5000);
   await fake?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await oauth?.close();
+  g?.cleanup();
 });
 
 const last = () => fake.requests[fake.requests.length - 1];
@@ -126,6 +127,29 @@ test('a wrong key: 401 reaches the client', async () => {
     (e) => e.status === 401 && /Access denied/.test(e.message));
 });
 
+test('Entra ID: client credentials -> one bearer token, reused; no api-key sent', async () => {
+  for (const content of ['first', 'second']) {
+    const r = await openai.chat.completions.create({ model: 'entra', messages: [{ role: 'user', content }] });
+    assert.equal(r.choices[0].message.content, `Azure heard: ${content}`);
+    assert.equal(last().headers['api-key'], undefined);
+    assert.match(last().headers.authorization, /^Bearer tok-/);
+  }
+  const grants = oauth.tokenRequests('contoso/app-1');
+  assert.equal(grants.length, 1);
+  assert.equal(grants[0].form.scope, 'https://cognitiveservices.azure.com/.default');
+});
+
+test('Entra ID: a rejected secret is a 502 naming the app and AADSTS error, Azure never called', async () => {
+  const before = fake.requests.length;
+  await assert.rejects(claude.messages.create({ model: 'entra-wrong', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }), (e) => {
+    assert.equal(e.status, 502);
+    assert.match(e.message, /Entra ID app app-1 in tenant contoso/);
+    assert.match(e.message, /invalid_client: AADSTS7000215/);
+    return true;
+  });
+  assert.equal(fake.requests.length, before);
+});
+
 test('a cut stream raises in the SDK', async () => {
   await assert.rejects(async () => {
     const stream = await openai.chat.completions.create({ model: 'cut', stream: true, messages: [{ role: 'user', content: 'a b c d e f' }] });
@@ -134,8 +158,7 @@ test('a cut stream raises in the SDK', async () => {
 });
 
 test('the request log names the errors by class', async () => {
-  await stop(gw.child);
-  const rows = JSON.parse(execFileSync('sqlite3', ['-json', db, 'SELECT model, provider, status, error_class FROM requests ORDER BY id']).toString() || '[]');
+  const rows = await g.logRows('SELECT model, provider, status, error_class FROM requests ORDER BY id');
   assert.ok(rows.every((r) => r.provider === 'azure-openai'), JSON.stringify(rows));
   assert.equal(rows.filter((r) => r.error_class === 'content_policy').length, 2, JSON.stringify(rows));
   assert.ok(rows.some((r) => r.error_class === 'rate_limited'));

@@ -6,25 +6,13 @@
 // INVALID_ARGUMENT), a cut stream.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startListening, stop, stopAll } from './lib/processes.mjs';
+import { stopAll } from './lib/processes.mjs';
 import { startFakeGemini } from './lib/fake_gemini.mjs';
+import { startPlatformGateway } from './lib/platform_gateway.mjs';
 
-const require = createRequire(path.join(process.env.LLMCTL_SOURCE_DIR, 'package.json'));
-const anthropicSdk = require('@anthropic-ai/sdk');
-const Anthropic = anthropicSdk.Anthropic ?? anthropicSdk.default;
-const { OpenAI } = require('openai');
-const llmctl = process.env.LLMCTL;
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'llmctl-gemini-'));
-const db = path.join(tmp, 'requests.db');
 const KEY = 'AIzaFakeKey0123456789';
 let fake;
-let gw;
+let g;
 let openai;
 let claude;
 const weather = { type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
@@ -39,26 +27,18 @@ before(async () => {
         base_url: ${fake.url}/v1beta
         model: ${model}
 ${extra}`;
-  const config = `
-listen: 127.0.0.1:0
-workers: 1
-logging:
-  request_log:
-    path: ${db}
-models:${dep('flash', 'gemini-2.5-flash')}${dep('throttled', 'throttled-model', '        price: none\n')}${dep('cut', 'cut-model', '        price: none\n')}${dep('badkey', 'gemini-2.5-flash', '        api_key_env: WRONG_GEMINI_KEY\n')}`;
-  const file = path.join(tmp, 'gateway.yaml');
-  fs.writeFileSync(file, config);
-  const env = { GEMINI_API_KEY: KEY, WRONG_GEMINI_KEY: 'AIzaWrong' };
-  execFileSync(llmctl, ['gateway', '--check', '--config', file], { env: { ...process.env, ...env } });
-  gw = await startListening(['gateway', '--config', file], { env });
-  openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-key', maxRetries: 0 });
-  claude = new Anthropic({ baseURL: gw.url, apiKey: 'client-key', maxRetries: 0 });
+  g = await startPlatformGateway({
+    prefix: 'gemini',
+    models: `${dep('flash', 'gemini-2.5-flash')}${dep('throttled', 'throttled-model', '        price: none\n')}${dep('cut', 'cut-model', '        price: none\n')}${dep('badkey', 'gemini-2.5-flash', '        api_key_env: WRONG_GEMINI_KEY\n')}`,
+    env: { GEMINI_API_KEY: KEY, WRONG_GEMINI_KEY: 'AIzaWrong' },
+  });
+  ({ openai, claude } = g);
 });
 
 after(async () => {
   await stopAll(5000);
   await fake?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
+  g?.cleanup();
 });
 
 const last = () => fake.requests[fake.requests.length - 1];
@@ -140,8 +120,7 @@ test('errors: throttling 429, a bad key, a cut stream', async () => {
 });
 
 test('the request log has Gemini usage with thinking as reasoning and a cost', async () => {
-  await stop(gw.child);
-  const rows = JSON.parse(execFileSync('sqlite3', ['-json', db, 'SELECT provider, input_tokens, cached_tokens, output_tokens, reasoning_tokens, cost_usd FROM requests ORDER BY id']).toString() || '[]');
+  const rows = await g.logRows('SELECT provider, input_tokens, cached_tokens, output_tokens, reasoning_tokens, cost_usd FROM requests ORDER BY id');
   assert.ok(rows.every((r) => r.provider === 'gemini'), JSON.stringify(rows));
   const thought = rows.find((r) => r.reasoning_tokens === 4);
   assert.ok(thought, JSON.stringify(rows));

@@ -1,6 +1,7 @@
 // A local Azure OpenAI data-plane endpoint for the gateway tests, written from Azure's REST
 // reference ("Azure OpenAI REST API reference", data plane inference): POST
-// /openai/deployments/{deployment-id}/chat/completions?api-version=..., the api-key header,
+// /openai/deployments/{deployment-id}/chat/completions?api-version=..., the api-key header or an
+// Entra ID bearer token,
 // Azure's error bodies ({"error":{"code","message",...}}), the content-filter refusal (400,
 // code content_filter, innererror ResponsibleAIPolicyViolation), throttling (429 with
 // retry-after and retry-after-ms), the x-ratelimit-remaining-* headers, and the fields Azure
@@ -19,7 +20,9 @@ function azureError(res, status, code, message, extra = {}, headers = {}) {
   res.end(JSON.stringify({ error: { code, message, ...extra } }));
 }
 
-export async function startFakeAzure({ apiKey, apiVersion = '2024-10-21' }) {
+// `acceptBearer(token)`: whether an Entra ID bearer token is good (lib/fake_oauth.mjs's `valid`);
+// without it only api-key authenticates.
+export async function startFakeAzure({ apiKey, apiVersion = '2024-10-21', acceptBearer = () => false }) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -30,8 +33,10 @@ export async function startFakeAzure({ apiKey, apiVersion = '2024-10-21' }) {
       const record = { path: req.url, headers: req.headers, deployment: m?.[1], body: null };
       requests.push(record);
       if (url.searchParams.get('api-version') !== apiVersion || !m) return azureError(res, 404, '404', 'Resource not found');
-      if (req.headers['api-key'] !== apiKey) return azureError(res, 401, '401', 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.');
-      if (req.headers.authorization) return azureError(res, 400, 'BadRequest', 'give api-key or Authorization, not both');
+      const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      if (bearer && req.headers['api-key']) return azureError(res, 400, 'BadRequest', 'give api-key or Authorization, not both');
+      if (bearer && !acceptBearer(bearer)) return azureError(res, 401, 'PermissionDenied', 'Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.');
+      if (!bearer && req.headers['api-key'] !== apiKey) return azureError(res, 401, '401', 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.');
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       record.body = body;
       const deployment = m[1];

@@ -15,7 +15,7 @@ import http from 'node:http';
 const words = (s) => s.split(/\s+/).filter(Boolean).length;
 const textOf = (parts) => parts.filter((p) => typeof p.text === 'string').map((p) => p.text).join(' ');
 
-function googleError(res, code, status, message) {
+export function googleError(res, code, status, message) {
   res.writeHead(code, { 'content-type': 'application/json; charset=UTF-8' });
   res.end(JSON.stringify({ error: { code, message, status } }));
 }
@@ -29,6 +29,50 @@ function validate(b) {
   for (const t of b.tools ?? []) for (const f of t.functionDeclarations ?? []) if (f.parameters && f.parametersJsonSchema) return 'parameters and parametersJsonSchema are mutually exclusive';
   if (b.model !== undefined || b.messages !== undefined) return 'Invalid JSON payload received. Unknown name "messages"';
   return null;
+}
+
+// Answers one generateContent / streamGenerateContent request (shared with the Vertex fake,
+// whose Gemini models speak the same bodies). `body`: the parsed request.
+export async function answerGemini(res, { model, method, alt, body }) {
+  const bad = validate(body);
+  if (bad) return googleError(res, 400, 'INVALID_ARGUMENT', bad);
+  if (model.includes('throttled')) return googleError(res, 429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).');
+  const last = body.contents[body.contents.length - 1];
+  const fn = body.tools?.[0]?.functionDeclarations?.[0];
+  const answered = last.parts.some((p) => p.functionResponse);
+  const thoughts = body.generationConfig?.thinkingConfig?.includeThoughts === true;
+  const parts = [];
+  if (thoughts) parts.push({ text: 'Let me think.', thought: true });
+  if (fn && !answered) parts.push({ functionCall: { name: fn.name, args: { city: 'Paris' } } });
+  else parts.push({ text: `Gemini heard: ${textOf(last.parts) || 'a function response'}` });
+  const usage = {
+    promptTokenCount: body.contents.reduce((n, c) => n + words(textOf(c.parts)), 0) + words(textOf(body.systemInstruction?.parts ?? [])),
+    candidatesTokenCount: words(textOf(parts.filter((p) => !p.thought))) + (parts.some((p) => p.functionCall) ? 3 : 0),
+  };
+  if (textOf(body.systemInstruction?.parts ?? []).includes('cache')) usage.cachedContentTokenCount = 2;
+  if (thoughts) usage.thoughtsTokenCount = 4;
+  usage.totalTokenCount = usage.promptTokenCount + usage.candidatesTokenCount + (usage.thoughtsTokenCount ?? 0);
+  const base = { modelVersion: model, responseId: 'resp-fake' };
+  if (method === 'generateContent') {
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+    return res.end(JSON.stringify({ candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }], usageMetadata: usage, ...base }));
+  }
+  if (alt !== 'sse') return googleError(res, 400, 'INVALID_ARGUMENT', 'this fake streams with alt=sse only');
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  // Text in pieces of two words; calls whole; the last chunk has finishReason and usage.
+  const pieces = [];
+  for (const p of parts) {
+    if (p.text !== undefined) for (const w of p.text.match(/(\S+\s*){1,2}/g)) pieces.push({ ...p, text: w });
+    else pieces.push(p);
+  }
+  for (const [i, p] of pieces.entries()) {
+    const lastOne = i === pieces.length - 1;
+    const chunk = { candidates: [{ content: { role: 'model', parts: [p] }, index: 0, ...(lastOne ? { finishReason: 'STOP' } : {}) }],
+      usageMetadata: lastOne ? usage : { promptTokenCount: usage.promptTokenCount, totalTokenCount: usage.promptTokenCount }, ...base };
+    res.write(`data: ${JSON.stringify(chunk)}\r\n\r\n`);
+    if (model.includes('cut') && i === 1) { await new Promise((r) => setTimeout(r, 20)); return res.socket.destroy(); }
+  }
+  res.end();
 }
 
 export async function startFakeGemini({ apiKey }) {
@@ -47,45 +91,7 @@ export async function startFakeGemini({ apiKey }) {
       let body;
       try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { return googleError(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'); }
       record.body = body;
-      const bad = validate(body);
-      if (bad) return googleError(res, 400, 'INVALID_ARGUMENT', bad);
-      if (m[1].includes('throttled')) return googleError(res, 429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).');
-      const last = body.contents[body.contents.length - 1];
-      const fn = body.tools?.[0]?.functionDeclarations?.[0];
-      const answered = last.parts.some((p) => p.functionResponse);
-      const thoughts = body.generationConfig?.thinkingConfig?.includeThoughts === true;
-      const parts = [];
-      if (thoughts) parts.push({ text: 'Let me think.', thought: true });
-      if (fn && !answered) parts.push({ functionCall: { name: fn.name, args: { city: 'Paris' } } });
-      else parts.push({ text: `Gemini heard: ${textOf(last.parts) || 'a function response'}` });
-      const usage = {
-        promptTokenCount: body.contents.reduce((n, c) => n + words(textOf(c.parts)), 0) + words(textOf(body.systemInstruction?.parts ?? [])),
-        candidatesTokenCount: words(textOf(parts.filter((p) => !p.thought))) + (parts.some((p) => p.functionCall) ? 3 : 0),
-      };
-      if (textOf(body.systemInstruction?.parts ?? []).includes('cache')) usage.cachedContentTokenCount = 2;
-      if (thoughts) usage.thoughtsTokenCount = 4;
-      usage.totalTokenCount = usage.promptTokenCount + usage.candidatesTokenCount + (usage.thoughtsTokenCount ?? 0);
-      const base = { modelVersion: m[1], responseId: 'resp-fake' };
-      if (m[2] === 'generateContent') {
-        res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
-        return res.end(JSON.stringify({ candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }], usageMetadata: usage, ...base }));
-      }
-      if (url.searchParams.get('alt') !== 'sse') return googleError(res, 400, 'INVALID_ARGUMENT', 'this fake streams with alt=sse only');
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      // Text in pieces of two words; calls whole; the last chunk has finishReason and usage.
-      const pieces = [];
-      for (const p of parts) {
-        if (p.text !== undefined) for (const w of p.text.match(/(\S+\s*){1,2}/g)) pieces.push({ ...p, text: w });
-        else pieces.push(p);
-      }
-      for (const [i, p] of pieces.entries()) {
-        const lastOne = i === pieces.length - 1;
-        const chunk = { candidates: [{ content: { role: 'model', parts: [p] }, index: 0, ...(lastOne ? { finishReason: 'STOP' } : {}) }],
-          usageMetadata: lastOne ? usage : { promptTokenCount: usage.promptTokenCount, totalTokenCount: usage.promptTokenCount }, ...base };
-        res.write(`data: ${JSON.stringify(chunk)}\r\n\r\n`);
-        if (m[1].includes('cut') && i === 1) { await new Promise((r) => setTimeout(r, 20)); return res.socket.destroy(); }
-      }
-      res.end();
+      return answerGemini(res, { model: m[1], method: m[2], alt: url.searchParams.get('alt'), body });
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

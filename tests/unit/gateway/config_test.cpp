@@ -135,9 +135,9 @@ TEST(GatewayConfig, ErrorsNameFileLineAndField) {
        "models:\n  - name: m\n    deployments:\n      - provider: anthropic\n"
        "        model: claude-nope\n        api_key_file: /k\n",
        "api_key_file: /k: cannot read"},
-      {"unknown provider", "models:\n  - name: m\n    deployments:\n      - provider: vertex\n",
+      {"unknown provider", "models:\n  - name: m\n    deployments:\n      - provider: watsonx\n",
        "provider: expected one of openai, openai-compatible, anthropic, azure-openai, bedrock, "
-       "gemini, simulated, found \"vertex\""},
+       "gemini, vertex, simulated, found \"watsonx\""},
       {"bad url",
        "models:\n  - name: m\n    deployments:\n      - provider: openai-compatible\n"
        "        base_url: ftp://h\n        model: x\n        price: none\n",

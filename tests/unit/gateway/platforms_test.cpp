@@ -64,10 +64,13 @@ TEST(PlatformsConfig, BedrockAndAzureDeployments) {
 
 TEST(PlatformsConfig, ErrorsNameTheField) {
   FakeEnvironment none;
+  none.vars["AWS_EC2_METADATA_DISABLED"] = "true";  // else the chain ends at IMDS
   auto c = parse(kPlatforms, none);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().message.find("models[0].deployments[0].aws_profile: no AWS credentials"),
             std::string::npos)
+      << c.error().message;
+  EXPECT_NE(c.error().message.find("AWS_EC2_METADATA_DISABLED is true"), std::string::npos)
       << c.error().message;
   FakeEnvironment env = aws_env();
   std::string no_region = kPlatforms;
