@@ -69,7 +69,8 @@ std::vector<double> diurnal_profile(double peak_qps, double average_qps) {
   // raised it, in which case a lower offset is found by bisection.
   std::vector<double> q = profile(average_qps);
   if (mean(q) <= average_qps * (1 + 1e-12)) return q;
-  double lo = -peak_qps, hi = average_qps;
+  // A very negative offset leaves only the peak hour above zero (mean peak / 24 < average).
+  double lo = -1000 * peak_qps, hi = average_qps;
   for (int i = 0; i < 100; ++i) {
     const double mid = 0.5 * (lo + hi);
     (mean(profile(mid)) > average_qps ? hi : lo) = mid;

@@ -637,11 +637,24 @@ struct Planner {
       }
       in_budget.push_back(&o);
     }
-    std::vector<Merit> merits;
-    merits.reserve(in_budget.size());
-    for (const Option* o : in_budget)
-      merits.push_back({o->monthly_usd, o->headroom.value_or(0), o->quality});
-    std::vector<int> by = find_dominated(merits);
+    // Dominance within one way of running GPUs: a serverless option does not drop a self-hosted
+    // one (an own cluster is a different commitment) nor the reverse; APIs and provisioned
+    // throughput are compared with both. Two sweeps, each transitive on its own.
+    std::vector<int> by(in_budget.size(), -1);
+    for (OptionKind left_out : {OptionKind::kServerless, OptionKind::kSelfHosted}) {
+      std::vector<size_t> index;
+      std::vector<Merit> merits;
+      for (size_t i = 0; i < in_budget.size(); ++i) {
+        if (in_budget[i]->kind == left_out) continue;
+        index.push_back(i);
+        merits.push_back(
+            {in_budget[i]->monthly_usd, in_budget[i]->headroom.value_or(0), in_budget[i]->quality});
+      }
+      std::vector<int> sweep = find_dominated(merits);
+      for (size_t j = 0; j < index.size(); ++j)
+        if (sweep[j] >= 0 && by[index[j]] < 0)
+          by[index[j]] = static_cast<int>(index[static_cast<size_t>(sweep[j])]);
+    }
     for (size_t i = 0; i < in_budget.size(); ++i) {
       const Option& o = *in_budget[i];
       if (by[i] >= 0)

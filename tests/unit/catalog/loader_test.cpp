@@ -97,7 +97,8 @@ TEST(CatalogLoader, UnknownTopLevelKey) {
   ASSERT_FALSE(cat.ok());
   EXPECT_EQ(cat.error().message,
             "a.yaml:1:1: gpu: unknown field; did you mean 'gpus'? expected one of: efficiency, "
-            "engines, exporters, gpus, models, prices");
+            "engines, exporters, gpus, models, prices, provisioned_models, provisioned_units, "
+            "serverless");
 }
 
 TEST(CatalogLoader, EntryWithoutAnIdIsNamedByPosition) {
