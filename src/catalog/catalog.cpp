@@ -85,6 +85,17 @@ const Exporter* Catalog::find_exporter(std::string_view id) const {
   return nullptr;
 }
 
+const ProvisionedUnit* Catalog::find_provisioned_unit(std::string_view id) const {
+  for (const auto& u : provisioned_units)
+    if (iequals(u.id, id)) return &u;
+  return nullptr;
+}
+
+double ProvisionedTerm::monthly_usd(double hours_per_month) const {
+  if (usd_per_unit_month) return *usd_per_unit_month;
+  return usd_per_unit_hour.value_or(0) * hours_per_month;
+}
+
 const Engine* Catalog::find_engine(std::string_view id) const {
   for (const auto& e : engines)
     if (iequals(e.id, id)) return &e;

@@ -283,6 +283,70 @@ struct Price {
   // caching) and how long an unused entry lives (0: unknown).
   int cache_min_tokens = 0;
   int cache_ttl_s = 0;
+  // A managed platform's entry for a model its maker also sells: the maker's own price id
+  // (bedrock/anthropic.claude-sonnet-4-5-... -> anthropic/claude-sonnet-4-5). `plan` lists a
+  // model's platforms together and takes the quality tier from the maker's entry. Empty: none.
+  std::string first_party;
+  // Default per-minute quota of a new account or subscription, per region (0: not published or
+  // not in the catalog); the provider block's comment names the tier it is for.
+  long long quota_tpm = 0;
+  long long quota_rpm = 0;
+  Provenance provenance;
+};
+
+// What a managed platform charges for one unit of provisioned throughput (an Azure PTU, a
+// Bedrock model unit, a Vertex GSU) for one commitment term.
+struct ProvisionedTerm {
+  std::string term;  // hourly | 1-week | 1-month | 3-month | 6-month | 1-year
+  std::optional<double> usd_per_unit_hour;   // hourly: billed per unit-hour, no commitment
+  std::optional<double> usd_per_unit_month;  // a term: per unit-month for the whole term
+  // Monthly $ of one unit (hourly x kHoursPerMonth for hourly terms).
+  double monthly_usd(double hours_per_month) const;
+};
+
+// A provisioned-throughput offer: the unit, its deployment kind and its prices per term. A
+// platform that publishes no price or per-unit throughput has an entry saying so (`missing`),
+// so `plan` can say why it did not cost the option.
+struct ProvisionedUnit {
+  std::string id;          // provider/deployment, e.g. azure-openai/regional-ptu
+  std::string provider;    // the platform, as in prices.yaml (azure-openai, bedrock, vertex)
+  std::string unit;        // the platform's name for it: PTU, model unit, GSU
+  std::string deployment;  // regional | data-zone | global | ...
+  std::vector<ProvisionedTerm> terms;
+  std::string missing;  // what the platform does not publish; empty when all is published
+  Provenance provenance;
+};
+
+// What one provisioned unit sustains for one model: input tokens per minute, output tokens
+// weighted as a multiple of input tokens (the platform's own sizing rule), and the purchase steps.
+struct ProvisionedModel {
+  std::string id;     // <unit id>/<model>
+  std::string units;  // a ProvisionedUnit id
+  std::string model;  // the model as the platform's price entry names it (or an alias)
+  int min_units = 1;
+  int unit_increment = 1;
+  double input_tpm_per_unit = 0;   // input tokens per minute per unit
+  double output_token_weight = 1;  // one output token counts as this many input tokens
+  double cached_input_weight = 1;  // one cached input token counts as this many (0: deducted)
+  Provenance provenance;
+};
+
+// A serverless GPU offer: a GPU billed by the second while a worker runs, scaled by the platform.
+struct ServerlessGpu {
+  std::string id;          // provider/gpu, e.g. runpod/h100-pcie
+  std::string provider;    // modal | runpod | replicate | ...
+  std::string gpu;         // catalog GPU id the offer runs on
+  std::string offer_name;  // the platform's name for it ("H100 PRO")
+  double usd_per_gpu_second = 0;
+  // Always-on workers (RunPod "active"), when the platform prices them differently; a warm
+  // minimum is billed at this rate. Unset: at usd_per_gpu_second.
+  std::optional<double> warm_usd_per_gpu_second;
+  bool scale_to_zero = true;
+  std::optional<double> idle_timeout_s;  // default idle time before a worker stops
+  // Measured scale-from-zero start of an LLM server (worker start to ready), with its source;
+  // unset when no measurement is published (plan then keeps a warm worker).
+  std::optional<double> cold_start_s;
+  std::string cold_start_source;
   Provenance provenance;
 };
 
@@ -306,12 +370,16 @@ class Catalog {
   std::vector<Price> prices;
   std::vector<Efficiency> efficiency;
   std::vector<Exporter> exporters;
+  std::vector<ProvisionedUnit> provisioned_units;
+  std::vector<ProvisionedModel> provisioned_models;
+  std::vector<ServerlessGpu> serverless;
 
   // Lookup by id or alias, case-insensitive. nullptr when absent.
   const Gpu* find_gpu(std::string_view id) const;
   const Model* find_model(std::string_view id) const;
   const Engine* find_engine(std::string_view id) const;
   const Exporter* find_exporter(std::string_view id) const;
+  const ProvisionedUnit* find_provisioned_unit(std::string_view id) const;
   // Price by "provider/model", or by model name (or alias) with an optional provider. When the
   // provider is empty and several providers sell the model, the first in catalog order wins.
   const Price* find_price(std::string_view model, std::string_view provider = {}) const;

@@ -190,8 +190,52 @@ json::value to_json(const Price& p) {
                  {"family", p.family},
                  {"kind", p.kind},
                  {"cache_min_tokens", p.cache_min_tokens},
-                 {"cache_ttl_s", p.cache_ttl_s}};
+                 {"cache_ttl_s", p.cache_ttl_s},
+                 {"first_party", p.first_party},
+                 {"quota_tpm", p.quota_tpm},
+                 {"quota_rpm", p.quota_rpm}};
   add_provenance(o, p.provenance);
+  return o;
+}
+
+json::value to_json(const ProvisionedUnit& u) {
+  json::array terms;
+  for (const auto& t : u.terms)
+    terms.push_back(json::object{{"term", t.term},
+                                 {"usd_per_unit_hour", opt(t.usd_per_unit_hour)},
+                                 {"usd_per_unit_month", opt(t.usd_per_unit_month)}});
+  json::object o{{"id", u.id},     {"provider", u.provider},
+                 {"unit", u.unit}, {"deployment", u.deployment},
+                 {"terms", terms}, {"missing", u.missing}};
+  add_provenance(o, u.provenance);
+  return o;
+}
+
+json::value to_json(const ProvisionedModel& m) {
+  json::object o{{"id", m.id},
+                 {"units", m.units},
+                 {"model", m.model},
+                 {"min_units", m.min_units},
+                 {"unit_increment", m.unit_increment},
+                 {"input_tpm_per_unit", m.input_tpm_per_unit},
+                 {"output_token_weight", m.output_token_weight},
+                 {"cached_input_weight", m.cached_input_weight}};
+  add_provenance(o, m.provenance);
+  return o;
+}
+
+json::value to_json(const ServerlessGpu& s) {
+  json::object o{{"id", s.id},
+                 {"provider", s.provider},
+                 {"gpu", s.gpu},
+                 {"offer_name", s.offer_name},
+                 {"usd_per_gpu_second", s.usd_per_gpu_second},
+                 {"warm_usd_per_gpu_second", opt(s.warm_usd_per_gpu_second)},
+                 {"scale_to_zero", s.scale_to_zero},
+                 {"idle_timeout_s", opt(s.idle_timeout_s)},
+                 {"cold_start_s", opt(s.cold_start_s)},
+                 {"cold_start_source", s.cold_start_source}};
+  add_provenance(o, s.provenance);
   return o;
 }
 

@@ -14,6 +14,9 @@ boost::json::value to_json(const Engine& e);
 boost::json::value to_json(const Exporter& e);
 boost::json::value to_json(const Price& p);
 boost::json::value to_json(const Efficiency& e);
+boost::json::value to_json(const ProvisionedUnit& u);
+boost::json::value to_json(const ProvisionedModel& m);
+boost::json::value to_json(const ServerlessGpu& s);
 boost::json::value to_json(const Cost& c);
 boost::json::value to_json(const Provenance& p);
 

@@ -12,7 +12,7 @@ namespace json = boost::json;
 namespace {
 
 // 2: the entries are the `--format json` views (catalog_json.h), so one serializer serves both.
-constexpr int kFormat = 3;
+constexpr int kFormat = 4;
 
 // ---- decoding: at() throws on a stale artifact; decode_catalog turns that into an Error ----
 const json::value& at(const json::object& o, std::string_view k) { return o.at(k); }
@@ -72,7 +72,10 @@ std::string encode_catalog(const Catalog& cat) {
                                       {"engines", each(cat.engines)},
                                       {"prices", each(cat.prices)},
                                       {"efficiency", each(cat.efficiency)},
-                                      {"exporters", each(cat.exporters)}});
+                                      {"exporters", each(cat.exporters)},
+                                      {"provisioned_units", each(cat.provisioned_units)},
+                                      {"provisioned_models", each(cat.provisioned_models)},
+                                      {"serverless", each(cat.serverless)}});
 }
 
 Result<Catalog> decode_catalog(std::string_view text) {
@@ -217,6 +220,9 @@ Result<Catalog> decode_catalog(std::string_view text) {
       p.family = str(o, "family");
       p.cache_min_tokens = integer(o, "cache_min_tokens");
       p.cache_ttl_s = integer(o, "cache_ttl_s");
+      p.first_party = str(o, "first_party");
+      p.quota_tpm = at(o, "quota_tpm").to_number<long long>();
+      p.quota_rpm = at(o, "quota_rpm").to_number<long long>();
       p.provenance = prov(o);
       cat.prices.push_back(std::move(p));
     }
@@ -230,6 +236,52 @@ Result<Catalog> decode_catalog(std::string_view text) {
       e.fitted_on = strs(o, "fitted_on");
       e.provenance = prov(o);
       cat.efficiency.push_back(std::move(e));
+    }
+    for (const auto& v : at(r, "provisioned_units").as_array()) {
+      const auto& o = v.as_object();
+      ProvisionedUnit u;
+      u.id = str(o, "id");
+      u.provider = str(o, "provider");
+      u.unit = str(o, "unit");
+      u.deployment = str(o, "deployment");
+      for (const auto& tv : at(o, "terms").as_array()) {
+        const auto& t = tv.as_object();
+        u.terms.push_back(
+            {str(t, "term"), opt_num(t, "usd_per_unit_hour"), opt_num(t, "usd_per_unit_month")});
+      }
+      u.missing = str(o, "missing");
+      u.provenance = prov(o);
+      cat.provisioned_units.push_back(std::move(u));
+    }
+    for (const auto& v : at(r, "provisioned_models").as_array()) {
+      const auto& o = v.as_object();
+      ProvisionedModel m;
+      m.id = str(o, "id");
+      m.units = str(o, "units");
+      m.model = str(o, "model");
+      m.min_units = integer(o, "min_units");
+      m.unit_increment = integer(o, "unit_increment");
+      m.input_tpm_per_unit = num(o, "input_tpm_per_unit");
+      m.output_token_weight = num(o, "output_token_weight");
+      m.cached_input_weight = num(o, "cached_input_weight");
+      m.provenance = prov(o);
+      cat.provisioned_models.push_back(std::move(m));
+    }
+    for (const auto& v : at(r, "serverless").as_array()) {
+      const auto& o = v.as_object();
+      ServerlessGpu g;
+      g.id = str(o, "id");
+      g.provider = str(o, "provider");
+      g.gpu = str(o, "gpu");
+      g.offer_name = str(o, "offer_name");
+      g.usd_per_gpu_second = num(o, "usd_per_gpu_second");
+      g.warm_usd_per_gpu_second = opt_num(o, "warm_usd_per_gpu_second");
+      g.scale_to_zero = at(o, "scale_to_zero").as_bool();
+      g.idle_timeout_s = opt_num(o, "idle_timeout_s");
+      g.cold_start_s = opt_num(o, "cold_start_s");
+      g.cold_start_source = str(o, "cold_start_source");
+      g.provenance = prov(o);
+      cat.serverless.push_back(std::move(g));
     }
   } catch (const std::exception& e) {
     return Error{std::string("embedded catalog: stale or corrupt encoding: ") + e.what()};

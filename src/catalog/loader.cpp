@@ -360,8 +360,73 @@ Price parse_price(Fields& f) {
   p.family = f.str("family");
   p.cache_min_tokens = opt_count(f, "cache_min_tokens", 1);
   p.cache_ttl_s = opt_count(f, "cache_ttl_s", 1);
+  p.first_party = f.str("first_party");
+  p.quota_tpm = f.integer("quota_tpm", 0, 1);
+  p.quota_rpm = f.integer("quota_rpm", 0, 1);
   p.provenance = provenance(f);
   return p;
+}
+
+ProvisionedUnit parse_provisioned_unit(Fields& f) {
+  ProvisionedUnit u;
+  u.id = lower_id(f);
+  u.provider = f.str("provider", "", true);
+  u.unit = f.str("unit", "", true);
+  u.deployment = f.str("deployment", "", true);
+  for (Fields& tf : f.map_list("terms")) {
+    ProvisionedTerm t;
+    t.term = tf.one_of("term", {"hourly", "1-week", "1-month", "3-month", "6-month", "1-year"}, "",
+                       true);
+    t.usd_per_unit_hour = tf.opt_num("usd_per_unit_hour", 0);
+    t.usd_per_unit_month = tf.opt_num("usd_per_unit_month", 0);
+    const bool hourly = t.term == "hourly";
+    if (hourly && (!t.usd_per_unit_hour || t.usd_per_unit_month))
+      tf.fail(tf.node(), "usd_per_unit_hour",
+              "an hourly term takes usd_per_unit_hour (and no usd_per_unit_month)");
+    if (!hourly && (!t.usd_per_unit_month || t.usd_per_unit_hour))
+      tf.fail(tf.node(), "usd_per_unit_month",
+              fmt::format("a {} term takes usd_per_unit_month (and no usd_per_unit_hour)", t.term));
+    tf.finish();
+    u.terms.push_back(std::move(t));
+  }
+  u.missing = f.str("missing");
+  if (u.terms.empty() && trim(u.missing).empty())
+    f.fail(f.node(), "terms", "give the prices per term, or say in `missing` why there are none");
+  u.provenance = provenance(f);
+  return u;
+}
+
+ProvisionedModel parse_provisioned_model(Fields& f) {
+  ProvisionedModel m;
+  m.id = lower_id(f);
+  m.units = f.str("units", "", true);
+  m.model = f.str("model", "", true);
+  m.min_units = count(f, "min_units", 1);
+  m.unit_increment = count(f, "unit_increment", 1);
+  m.input_tpm_per_unit = f.req_num("input_tpm_per_unit", 1);
+  m.output_token_weight = f.req_num("output_token_weight", 0);
+  m.cached_input_weight = f.num("cached_input_weight", 1, 0, 1);
+  m.provenance = provenance(f);
+  return m;
+}
+
+ServerlessGpu parse_serverless(Fields& f) {
+  ServerlessGpu s;
+  s.id = lower_id(f);
+  s.provider = f.str("provider", "", true);
+  s.gpu = f.str("gpu", "", true);
+  s.offer_name = f.str("offer_name", "", true);
+  s.usd_per_gpu_second = f.req_num("usd_per_gpu_second", 0);
+  s.warm_usd_per_gpu_second = f.opt_num("warm_usd_per_gpu_second", 0);
+  s.scale_to_zero = f.boolean("scale_to_zero", true);
+  s.idle_timeout_s = f.opt_num("idle_timeout_s", 0);
+  s.cold_start_s = f.opt_num("cold_start_s", 0);
+  s.cold_start_source = f.str("cold_start_source");
+  if (s.cold_start_s && trim(s.cold_start_source).empty())
+    f.fail(f.node()["cold_start_s"], "cold_start_source",
+           "a cold-start figure needs the measurement it comes from");
+  s.provenance = provenance(f);
+  return s;
 }
 
 Efficiency parse_efficiency(Fields& f) {
@@ -428,6 +493,11 @@ void read_file(Catalog& cat, const SourceFile& src, bool allow_override) {
   read_list(top, "prices", cat.prices, allow_override, parse_price);
   read_list(top, "efficiency", cat.efficiency, allow_override, parse_efficiency);
   read_list(top, "exporters", cat.exporters, allow_override, parse_exporter);
+  read_list(top, "provisioned_units", cat.provisioned_units, allow_override,
+            parse_provisioned_unit);
+  read_list(top, "provisioned_models", cat.provisioned_models, allow_override,
+            parse_provisioned_model);
+  read_list(top, "serverless", cat.serverless, allow_override, parse_serverless);
   top.finish();
 }
 
@@ -446,6 +516,28 @@ void cross_check(const Catalog& cat) {
     if (!p.open_model.empty() && !cat.find_model(p.open_model))
       throw LoadError{fmt::format("{}: prices[{}].open_model: {}", at(p.provenance), p.id,
                                   unknown("model", p.open_model, model_ids))};
+  std::vector<std::string> price_ids, unit_ids, gpu_ids;
+  for (const auto& p : cat.prices) price_ids.push_back(p.id);
+  for (const auto& u : cat.provisioned_units) unit_ids.push_back(u.id);
+  for (const auto& g : cat.gpus) gpu_ids.push_back(g.id);
+  for (const auto& p : cat.prices)
+    if (!p.first_party.empty() && !cat.find_price(p.first_party))
+      throw LoadError{fmt::format("{}: prices[{}].first_party: {}", at(p.provenance), p.id,
+                                  unknown("price", p.first_party, price_ids))};
+  for (const auto& m : cat.provisioned_models) {
+    const ProvisionedUnit* u = cat.find_provisioned_unit(m.units);
+    if (!u)
+      throw LoadError{fmt::format("{}: provisioned_models[{}].units: {}", at(m.provenance), m.id,
+                                  unknown("provisioned unit", m.units, unit_ids))};
+    if (!cat.find_price(m.model, u->provider))
+      throw LoadError{fmt::format(
+          "{}: provisioned_models[{}].model: no {} price entry names \"{}\" (the units' provider)",
+          at(m.provenance), m.id, u->provider, m.model)};
+  }
+  for (const auto& s : cat.serverless)
+    if (!cat.find_gpu(s.gpu))
+      throw LoadError{fmt::format("{}: serverless[{}].gpu: {}", at(s.provenance), s.id,
+                                  unknown("GPU", s.gpu, gpu_ids))};
   for (const auto& e : cat.efficiency)
     if (e.engine != "any" && !cat.find_engine(e.engine))
       throw LoadError{fmt::format("{}: efficiency[{}].engine: {}", at(e.provenance), e.id,

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -82,6 +83,40 @@ std::string list_text(const Catalog& cat, const std::string& kind) {
                  p.batch_discount ? fmt::format("-{:.0f}%", *p.batch_discount * 100) : "-",
                  group_thousands(p.context_window), p.quality_tier.empty() ? "-" : p.quality_tier,
                  p.provenance.as_of});
+    return t.render();
+  }
+  if (kind == "provisioned_units") {
+    Table t({"ID", "UNIT", "DEPLOYMENT", "TERMS ($ per unit)", "AS OF"});
+    for (const auto& u : cat.provisioned_units) {
+      std::vector<std::string> terms;
+      for (const auto& x : u.terms)
+        terms.push_back(x.usd_per_unit_hour
+                            ? fmt::format("{} {}/h", x.term, num(*x.usd_per_unit_hour))
+                            : fmt::format("{} {}/month", x.term, num(*x.usd_per_unit_month)));
+      t.add_row({u.id, u.unit, u.deployment, terms.empty() ? "not published" : join(terms, ", "),
+                 u.provenance.as_of});
+    }
+    return t.render();
+  }
+  if (kind == "provisioned_models") {
+    Table t({"ID", "MODEL", "MIN UNITS", "STEP", "INPUT TPM/UNIT", "OUTPUT WEIGHT", "AS OF"},
+            {false, false, true, true, true, true, false});
+    for (const auto& m : cat.provisioned_models)
+      t.add_row({m.id, m.model, std::to_string(m.min_units), std::to_string(m.unit_increment),
+                 group_thousands(std::llround(m.input_tpm_per_unit)), num(m.output_token_weight),
+                 m.provenance.as_of});
+    return t.render();
+  }
+  if (kind == "serverless") {
+    Table t({"ID", "GPU", "OFFER", "$/GPU-s", "$/GPU-h", "WARM $/GPU-h", "IDLE TIMEOUT",
+             "COLD START", "AS OF"},
+            {false, false, false, true, true, true, true, true, false});
+    auto secs = [](const std::optional<double>& v) { return v ? num(*v) + " s" : "-"; };
+    for (const auto& g : cat.serverless)
+      t.add_row({g.id, g.gpu, g.offer_name, num(g.usd_per_gpu_second, 4),
+                 num(g.usd_per_gpu_second * 3600),
+                 g.warm_usd_per_gpu_second ? num(*g.warm_usd_per_gpu_second * 3600) : "-",
+                 secs(g.idle_timeout_s), secs(g.cold_start_s), g.provenance.as_of});
     return t.render();
   }
   if (kind == "exporters") {
@@ -181,9 +216,12 @@ void register_catalog(CLI::App& app, Context& ctx) {
   };
   auto lo = std::make_shared<ListOpts>();
   auto* list = cmd->add_subcommand("list", "List catalog entries of one kind");
-  list->add_option("kind", lo->kind, "gpus, models, engines, prices, efficiency or exporters")
+  list->add_option("kind", lo->kind,
+                   "gpus, models, engines, prices, efficiency, exporters, provisioned_units, "
+                   "provisioned_models or serverless")
       ->required()
-      ->check(CLI::IsMember({"gpus", "models", "engines", "prices", "efficiency", "exporters"}));
+      ->check(CLI::IsMember({"gpus", "models", "engines", "prices", "efficiency", "exporters",
+                             "provisioned_units", "provisioned_models", "serverless"}));
   add_format_option(list, lo->format);
   list->callback([&ctx, lo] {
     ctx.action = [&ctx, lo] {
@@ -278,16 +316,20 @@ void register_catalog(CLI::App& app, Context& ctx) {
                           {"prices", cat->prices.size()},
                           {"efficiency", cat->efficiency.size()},
                           {"exporters", cat->exporters.size()},
+                          {"provisioned_units", cat->provisioned_units.size()},
+                          {"provisioned_models", cat->provisioned_models.size()},
+                          {"serverless", cat->serverless.size()},
                           {"knowledge", knowledge->entries.size()}};
       if (json_out)
         std::cout << to_pretty_json(json::object{{"valid", true}, {"counts", counts}});
       else
         fmt::print(
             "catalog OK: {} GPUs, {} models, {} engines, {} prices, {} efficiency entries, {} "
-            "exporters; knowledge OK: {} frameworks, {} anti-patterns, {} tools, {} workload "
-            "profiles\n",
+            "exporters, {} provisioned-throughput units ({} models), {} serverless GPU offers; "
+            "knowledge OK: {} frameworks, {} anti-patterns, {} tools, {} workload profiles\n",
             cat->gpus.size(), cat->models.size(), cat->engines.size(), cat->prices.size(),
-            cat->efficiency.size(), cat->exporters.size(), by_kind["framework"],
+            cat->efficiency.size(), cat->exporters.size(), cat->provisioned_units.size(),
+            cat->provisioned_models.size(), cat->serverless.size(), by_kind["framework"],
             by_kind["antipattern"], by_kind["tool"], by_kind["workload"]);
       return kExitOk;
     };

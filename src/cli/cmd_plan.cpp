@@ -73,7 +73,7 @@ std::string render_text(const plan::Plan& p, int top) {
                 {true, false, true, true, true, true, true, true, true, false});
     for (int i = 0; i < shown; ++i) {
       const Option& o = p.ranked[i];
-      bool self = o.kind == OptionKind::kSelfHosted;
+      bool self = o.kind == OptionKind::kSelfHosted || o.kind == OptionKind::kServerless;
       table.add_row({std::to_string(i + 1), o.id, self ? std::to_string(o.gpus_billed) : "-",
                      money(o.monthly_usd), num(o.usd_per_mtok), self ? num(o.capacity.qps) : "-",
                      self ? num(o.p95_at_peak.ttft_ms) + " ms" : "-",
@@ -89,6 +89,13 @@ std::string render_text(const plan::Plan& p, int top) {
     }
   }
   if (p.break_even) out += fmt::format("\nbreak-even: {}\n", p.break_even->summary);
+  if (!p.best_by_kind.empty()) {
+    out += "\ncheapest of each kind (within the SLO, budget aside):\n";
+    for (const auto& k : p.best_by_kind)
+      out += fmt::format("  {:<12} {:>10}/month  {}{}\n", plan::to_string(k.kind),
+                         money(k.monthly_usd), k.id,
+                         k.ranked ? "" : " (not ranked: dominated or over budget)");
+  }
   if (!p.notes.empty()) {
     out += "\nwhy not:\n";
     for (const auto& n : p.notes) out += fmt::format("  - {}\n", n);

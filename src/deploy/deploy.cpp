@@ -35,6 +35,21 @@ Result<Target> parse_target(const std::string& text) {
 
 Result<Bundle> generate(const catalog::Catalog& catalog, const Serving& s, Target target) {
   (void)catalog;
+  if (s.managed) {
+    Bundle b;
+    b.target = target;
+    b.notes = s.notes;
+    b.notes.push_back(
+        fmt::format("{} is served by {}: the bundle is the gateway config that routes to it (no {} "
+                    "manifests)",
+                    s.option_id, s.managed->price->provider, to_string(target)));
+    detail::Files files;
+    detail::managed_files(files, s);
+    std::sort(files.begin(), files.end(),
+              [](const GeneratedFile& a, const GeneratedFile& c) { return a.path < c.path; });
+    b.files = std::move(files);
+    return b;
+  }
   if (!s.model || !s.gpu || !s.engine)
     return Error{"incomplete deployment: model, GPU and engine are required"};
   if (detail::engine_command(*s.engine).empty())

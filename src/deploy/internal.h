@@ -119,6 +119,8 @@ void kserve_files(Files& out, const Serving& s, const Sizing& z);
 void helm_files(Files& out, const Serving& s, const Sizing& z);
 void skypilot_files(Files& out, const Serving& s, const Sizing& z);
 void compose_files(Files& out, const Serving& s, const Sizing& z);
+// A managed platform's option (s.managed): the gateway config and a README, no GPU manifests.
+void managed_files(Files& out, const Serving& s);
 
 // "12345" -> "12Gi"-style quantities and other small formatting.
 std::string gib(int n);

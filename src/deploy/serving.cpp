@@ -74,6 +74,75 @@ std::optional<Fallback> make_fallback(const catalog::Price* price, const std::st
   return std::nullopt;
 }
 
+// The gateway's view of a managed platform's option: provider kind, endpoint, key variable.
+Result<Managed> managed_option(const plan::Option& o, const Settings& st, const std::string& name,
+                               std::vector<std::string>& notes) {
+  const catalog::Price* p = o.price;
+  if (!p) return Error{fmt::format("option {} has no price entry", o.id)};
+  Managed m;
+  m.price = p;
+  m.provisioned = o.kind == plan::OptionKind::kProvisioned;
+  m.public_model =
+      p->first_party.empty() ? p->model : p->first_party.substr(p->first_party.find('/') + 1);
+  m.upstream_model = p->model;
+  m.monthly_usd = o.monthly_usd;
+  if (m.provisioned) {
+    m.units = o.units->id;
+    m.unit_name = o.units->unit;
+    m.unit_count = o.unit_sizing.units;
+    m.term = o.term->term;
+  }
+  const std::string& provider = p->provider;
+  if (provider == "azure-openai") {
+    m.gateway_provider = "azure-openai";
+    m.key_env = "AZURE_OPENAI_API_KEY";
+    m.upstream_model = st.platform_deployment.value_or(p->model);
+    if (st.platform_endpoint) {
+      m.base_url = *st.platform_endpoint;
+    } else {
+      m.base_url = fmt::format("https://{}.openai.azure.com", name);
+      notes.push_back(fmt::format(
+          "gateway.yaml assumes the Azure OpenAI resource {}: set deploy.platform.endpoint to "
+          "your resource's endpoint (https://<resource>.openai.azure.com)",
+          m.base_url));
+    }
+    if (!st.platform_deployment)
+      notes.push_back(
+          fmt::format("the Azure deployment is assumed to be named {} (the model): set "
+                      "deploy.platform.deployment when it is not",
+                      p->model));
+  } else if (provider == "bedrock") {
+    m.gateway_provider = "bedrock";
+    m.region = st.platform_region.value_or("");
+    if (m.region.empty())
+      notes.push_back(
+          "gateway.yaml takes the Bedrock region from AWS_REGION when it loads: set "
+          "deploy.platform.region to pin it");
+  } else if (provider == "google") {
+    m.gateway_provider = "gemini";
+    m.key_env = "GEMINI_API_KEY";
+  } else if (provider == "openai") {
+    m.gateway_provider = "openai";
+    m.key_env = "OPENAI_API_KEY";
+  } else if (provider == "anthropic") {
+    m.gateway_provider = "anthropic";
+    m.key_env = "ANTHROPIC_API_KEY";
+  } else if (provider == "vertex") {
+    return Error{fmt::format(
+        "option {}: the gateway has no Vertex AI upstream yet (provider vertex), so there is no "
+        "config to write; choose the same model from another platform with --option",
+        o.id)};
+  } else if (auto f = make_fallback(p, o.id, 0, o.monthly_usd)) {
+    m.gateway_provider = f->provider;
+    m.base_url = f->base_url;
+    m.key_env = f->key_env;
+  } else {
+    return Error{
+        fmt::format("option {}: the gateway has no upstream for provider {}", o.id, provider)};
+  }
+  return m;
+}
+
 // Settings that do not depend on where the choice came from.
 void apply_settings(Serving& s, const Settings& st, const std::string& default_name,
                     const std::string& bundle_path) {
@@ -281,10 +350,32 @@ Result<Serving> from_plan(const catalog::Catalog& catalog, const plan::Plan& p,
     if (!chosen)
       return Error{fmt::format("--option {}: no such ranked option; self-hosted options: {}",
                                option, self_ids.empty() ? "none" : join(self_ids, ", "))};
-    if (chosen->kind != plan::OptionKind::kSelfHosted)
-      return Error{
-          fmt::format("--option {}: {} is a hosted API, nothing to deploy; self-hosted options: {}",
-                      option, chosen->id, self_ids.empty() ? "none" : join(self_ids, ", "))};
+    if (chosen->kind == plan::OptionKind::kServerless)
+      return Error{fmt::format(
+          "--option {}: {} runs on {}, which llmctl deploy does not write for; deploy the same "
+          "configuration self-hosted ({}) or a platform option; self-hosted options: {}",
+          option, chosen->id, chosen->serverless->provider, chosen->id.substr(11),
+          self_ids.empty() ? "none" : join(self_ids, ", "))};
+    if (chosen->kind != plan::OptionKind::kSelfHosted) {
+      // A managed platform's option: the gateway config routes to it, no GPU manifests.
+      Serving s;
+      s.name = dns_label(settings.name.value_or(p.spec.name));
+      s.ns = settings.ns.value_or(s.name);
+      s.spec_name = p.spec.name;
+      s.spec_path = spec_path;
+      s.option_id = chosen->id;
+      s.option_rank = rank;
+      s.origin = fmt::format("{}, option {}", spec_path, chosen->id);
+      s.bundle_path = bundle_path;
+      s.ttft_slo_ms = p.spec.slo.ttft_p95_ms;
+      s.budget_monthly_usd = p.spec.budget_monthly_usd;
+      s.monthly_usd = chosen->monthly_usd;
+      auto m = managed_option(*chosen, settings, s.name, s.notes);
+      if (!m) return m.error();
+      s.served_model_name = m->public_model;
+      s.managed = std::move(*m);
+      return s;
+    }
   }
   const plan::Option& o = *chosen;
   const plan::Spec& spec = p.spec;

@@ -42,6 +42,24 @@ struct Assumptions {
   int gateway_replicas = 2;
 };
 
+// A managed platform's option (a per-token API or provisioned throughput): the bundle is the
+// gateway config that routes to the platform, with credentials named by environment variable.
+struct Managed {
+  const catalog::Price* price = nullptr;  // the platform's per-token entry
+  bool provisioned = false;
+  std::string units;  // provisioned: the units id, unit name and count, for the README
+  std::string unit_name;
+  int unit_count = 0;
+  std::string term;
+  std::string gateway_provider;  // azure-openai | bedrock | gemini | openai | anthropic | ...
+  std::string base_url;          // "" : the provider's default
+  std::string key_env;           // "" : none (Bedrock signs with AWS credentials)
+  std::string region;            // Bedrock; "" : AWS_REGION at load
+  std::string upstream_model;    // what the gateway sends (an Azure deployment name, ...)
+  std::string public_model;      // what clients ask for
+  double monthly_usd = 0;
+};
+
 struct Serving {
   // Identity.
   std::string name;       // DNS-1123 prefix of every object
@@ -59,9 +77,10 @@ struct Serving {
   std::string dtype;
   int tp = 1;
   int pp = 1;
-  std::string model_repo;         // Hugging Face repository
-  std::string revision;           // pinned revision or ""
-  std::string served_model_name;  // the name clients send (the gateway's public model)
+  std::string model_repo;          // Hugging Face repository
+  std::string revision;            // pinned revision or ""
+  std::string served_model_name;   // the name clients send (the gateway's public model)
+  std::optional<Managed> managed;  // set for a managed platform's option (no GPUs)
 
   // Engine limits (flags).
   int max_model_len = 0;

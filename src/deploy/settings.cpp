@@ -57,6 +57,9 @@ void Settings::merge(const Settings& o) {
   take(cold_start_budget_s, o.cold_start_budget_s);
   take(eval_command, o.eval_command);
   take(eval_threshold, o.eval_threshold);
+  take(platform_endpoint, o.platform_endpoint);
+  take(platform_region, o.platform_region);
+  take(platform_deployment, o.platform_deployment);
 }
 
 Result<Settings> parse_deploy_section(std::string_view spec_yaml, const std::string& file) {
@@ -69,7 +72,7 @@ Result<Settings> parse_deploy_section(std::string_view spec_yaml, const std::str
     Fields r(file, d, "deploy");
     r.only({"name", "namespace", "model_repo", "revision", "storage_class", "node_selector",
             "load_bandwidth_mb_s", "prometheus_url", "monitoring_labels", "gateway", "autoscaling",
-            "eval"});
+            "eval", "platform"});
     s.name = text(r, "name");
     s.ns = text(r, "namespace");
     if (s.ns && dns_label(*s.ns, 63) != *s.ns)
@@ -93,6 +96,15 @@ Result<Settings> parse_deploy_section(std::string_view spec_yaml, const std::str
       a->only({"scale_to_zero", "cold_start_budget_s"});
       if (a->has("scale_to_zero")) s.scale_to_zero = a->boolean("scale_to_zero", false);
       s.cold_start_budget_s = count(*a, "cold_start_budget_s", 1, 86400);
+    }
+    if (std::optional<Fields> pf = r.map("platform")) {
+      pf->only({"endpoint", "region", "deployment"});
+      s.platform_endpoint = text(*pf, "endpoint");
+      if (s.platform_endpoint && !starts_with(*s.platform_endpoint, "https://"))
+        pf->fail(pf->get("endpoint"), "endpoint",
+                 fmt::format("expected an https:// URL, found \"{}\"", *s.platform_endpoint));
+      s.platform_region = text(*pf, "region");
+      s.platform_deployment = text(*pf, "deployment");
     }
     if (std::optional<Fields> e = r.map("eval")) {
       e->only({"command", "threshold"});

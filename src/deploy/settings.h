@@ -32,6 +32,11 @@ struct Settings {
   std::optional<int> cold_start_budget_s;
   std::optional<std::string> eval_command;
   std::optional<double> eval_threshold;
+  // A managed platform's option (`platform:`): the endpoint (Azure OpenAI resource URL), the
+  // region (Bedrock) and the deployment name (Azure; default the model's name).
+  std::optional<std::string> platform_endpoint;
+  std::optional<std::string> platform_region;
+  std::optional<std::string> platform_deployment;
 
   // Fields set in `over` replace those here (maps are replaced whole when non-empty).
   void merge(const Settings& over);

@@ -512,6 +512,9 @@ WhatIf self_hosting(const UsageTable& t, const catalog::Catalog& c, const Report
   spec.file = "<observed traffic>";
   spec.name = "observed";
   spec.tier = plan::SpecRef{to_lower(top_price.quality_tier), 0, 0};
+  // The what-if is self-hosting: serverless GPUs and provisioned throughput are other what-ifs.
+  spec.constraints.serverless = false;
+  spec.constraints.provisioned = false;
   spec.traffic.average_qps = avg_qps;
   spec.traffic.peak_qps = peak_qps;
   double mean_in =

@@ -68,6 +68,61 @@ json::object api(const Option& o) {
                       {"as_of", p.provenance.as_of}};
 }
 
+json::object provisioned(const Option& o) {
+  const catalog::ProvisionedUnit& u = *o.units;
+  const catalog::ProvisionedModel& m = *o.provisioned;
+  json::array terms;
+  for (const auto& t : u.terms)
+    terms.push_back(json::object{
+        {"term", t.term},
+        {"monthly_usd", round_to(o.unit_sizing.units * t.monthly_usd(kHoursPerMonth), 2)}});
+  return json::object{{"units_id", u.id},
+                      {"provider", u.provider},
+                      {"unit", u.unit},
+                      {"deployment", u.deployment},
+                      {"per_token_price_id", o.price->id},
+                      {"input_tpm_per_unit", m.input_tpm_per_unit},
+                      {"output_token_weight", m.output_token_weight},
+                      {"cached_input_weight", m.cached_input_weight},
+                      {"min_units", m.min_units},
+                      {"unit_increment", m.unit_increment},
+                      {"peak_normalized_tpm", round_to(o.unit_sizing.peak_normalized_tpm, 0)},
+                      {"units_needed", round_to(o.unit_sizing.units_needed, 3)},
+                      {"units", o.unit_sizing.units},
+                      {"term", o.term->term},
+                      {"terms", terms},
+                      {"as_of", u.provenance.as_of}};
+}
+
+json::object serverless(const Option& o) {
+  const catalog::ServerlessGpu& s = *o.serverless;
+  const ServerlessCost& c = o.serverless_cost;
+  return json::object{
+      {"offer", s.id},
+      {"provider", s.provider},
+      {"gpu", o.gpu->id},
+      {"engine", o.engine->id},
+      {"dtype", o.dtype},
+      {"tp", o.tp},
+      {"pp", o.pp},
+      {"usd_per_gpu_second", s.usd_per_gpu_second},
+      {"warm_usd_per_gpu_second", optional_number(s.warm_usd_per_gpu_second, 6)},
+      {"worker_capacity_qps", round_to(o.capacity.qps, 4)},
+      {"peak_workers", c.peak_workers},
+      {"warm_minimum", c.warm_minimum},
+      {"warm_reason", c.warm_reason},
+      {"gpu_hours_per_day", round_to(c.flex_gpu_hours_per_day + c.warm_gpu_hours_per_day, 3)},
+      {"hours_at_zero_per_day", round_to(c.hours_at_zero_per_day, 3)},
+      {"cold_start_s", optional_number(s.cold_start_s, 2)},
+      {"cold_starts_per_day", round_to(c.cold_starts_per_day, 3)},
+      {"cold_start_share", round_to(c.cold_share, 6)},
+      {"scale_to_zero_monthly_usd", round_to(c.scale_to_zero_monthly_usd, 2)},
+      {"scale_to_zero_cold_start_share", round_to(c.scale_to_zero_cold_share, 6)},
+      {"at_peak", json::object{{"ttft_p95_ms", round_to(o.p95_at_peak.ttft_ms, 2)},
+                               {"tpot_p95_ms", round_to(o.p95_at_peak.tpot_ms, 2)}}},
+      {"as_of", s.provenance.as_of}};
+}
+
 json::object option(const Option& o, int rank) {
   json::object j{{"rank", rank},
                  {"id", o.id},
@@ -78,10 +133,20 @@ json::object option(const Option& o, int rank) {
                  {"usd_per_mtok", round_to(o.usd_per_mtok, 4)},
                  {"headroom", optional_number(o.headroom, 4)},
                  {"bottleneck", o.bottleneck}};
-  if (o.kind == OptionKind::kApi)
-    j["api"] = api(o);
-  else
-    j["self_hosted"] = self_hosted(o);
+  switch (o.kind) {
+    case OptionKind::kApi:
+      j["api"] = api(o);
+      break;
+    case OptionKind::kSelfHosted:
+      j["self_hosted"] = self_hosted(o);
+      break;
+    case OptionKind::kProvisioned:
+      j["provisioned"] = provisioned(o);
+      break;
+    case OptionKind::kServerless:
+      j["serverless"] = serverless(o);
+      break;
+  }
   j["because"] = strings(o.because);
   return j;
 }
@@ -162,6 +227,17 @@ json::value to_json(const Plan& plan, int top) {
                                                   for (const auto& e : plan.excluded)
                                                     n += e.options;
                                                   return n;
+                                                }()},
+                                               {"best_by_kind",
+                                                [&] {
+                                                  json::array a;
+                                                  for (const auto& k : plan.best_by_kind)
+                                                    a.push_back(json::object{
+                                                        {"kind", to_string(k.kind)},
+                                                        {"id", k.id},
+                                                        {"monthly_usd", round_to(k.monthly_usd, 2)},
+                                                        {"ranked", k.ranked}});
+                                                  return a;
                                                 }()}}},
                       {"options", options},
                       {"break_even", break_even},

@@ -45,6 +45,13 @@ struct Resolved {
   std::map<const catalog::Gpu*, double> gpu_usd_per_hour;  // the spec's overrides
 };
 
+// A price entry's quality tier: its own, else its maker's (a platform's entry of a model).
+std::string price_tier(const Catalog& cat, const catalog::Price& p) {
+  if (!p.quality_tier.empty() || p.first_party.empty()) return to_lower(p.quality_tier);
+  const catalog::Price* maker = cat.find_price(p.first_party);
+  return maker ? to_lower(maker->quality_tier) : "";
+}
+
 // The quality tier a catalog model gets from the first price entry that hosts it.
 std::string model_tier(const Catalog& cat, const catalog::Model& m) {
   for (const auto& p : cat.prices)
@@ -86,6 +93,14 @@ Result<Resolved> resolve(const Catalog& cat, const Spec& spec) {
     bool any = false;
     for (const auto& p : cat.prices)
       if (price_matches_name(p, ref.value)) add_price(&p), any = true;
+    // The same model on every platform that sells it: the maker's entry and its platforms'.
+    if (any)
+      for (size_t n = r.apis.size(), i = 0; i < n; ++i) {
+        const catalog::Price* p = r.apis[i];
+        const std::string maker = p->first_party.empty() ? p->id : p->first_party;
+        for (const auto& q : cat.prices)
+          if (iequals(q.id, maker) || iequals(q.first_party, maker)) add_price(&q);
+      }
     if (!any)
       return Error{fmt::format(
           "{}: {}: unknown model '{}'; {}expected a catalog model ({}) or a hosted model name "
@@ -137,6 +152,7 @@ Result<Resolved> resolve(const Catalog& cat, const Spec& spec) {
   std::set<std::string> known_clouds, known_api;
   for (const auto& g : cat.gpus)
     for (const auto& p : g.prices) known_clouds.insert(to_lower(p.provider));
+  for (const auto& s : cat.serverless) known_clouds.insert(to_lower(s.provider));
   for (const auto& p : cat.prices) known_api.insert(to_lower(p.provider));
   for (size_t i = 0; i < c.clouds.size(); ++i) {
     std::string v = to_lower(c.clouds[i].value);
@@ -251,8 +267,12 @@ struct Planner {
   Plan plan;
   Exclusions exclusions;
   std::vector<Option> costed;  // met the SLO (or an API); budget not yet applied
+  // Every self-hosted configuration that met the SLO, also on GPUs evaluated only for serverless
+  // offers (no hourly price): the serverless options run one of them.
+  std::vector<Option> sized;
   std::unordered_map<std::string, size_t> costed_by_id;
   std::unordered_map<std::string, size_t> rejected_by_id;  // the first rejection of an id
+  std::vector<double> profile_;  // the day's hourly request rates (explain())
 
   SloTargets slo() const { return {spec.slo.ttft_p95_ms, spec.slo.tpot_p95_ms}; }
 
@@ -301,7 +321,7 @@ struct Planner {
       o.kind = OptionKind::kApi;
       o.price = p;
       o.model = p->open_model.empty() ? p->model : p->open_model;
-      o.tier = to_lower(p->quality_tier);
+      o.tier = price_tier(cat, *p);
       o.quality = tier_rank(o.tier);
       o.cached_input_share = t.cacheable_input_share;
       o.batch_share = p->batch_discount ? t.batchable_share : 0;
@@ -320,11 +340,10 @@ struct Planner {
       const std::vector<std::string> dtypes = dtypes_for(*m, spec);
       // Configurations one model could have, for exclusion counts.
       const int per_gpu = static_cast<int>(r.engines.size() * dtypes.size());
-      if (!spec.constraints.self_hosting) {
+      if (!spec.constraints.self_hosting)
         exclusions.add("constraints.self_hosting is false",
                        per_gpu * static_cast<int>(r.gpus.size()));
-        continue;
-      }
+      if (!spec.constraints.self_hosting && !serverless_allowed()) continue;
       if (m->max_context > 0 && request_tokens_p95 > m->max_context) {
         ++plan.options_evaluated;
         reject("self:" + m->id, OptionKind::kSelfHosted, "context",
@@ -335,12 +354,12 @@ struct Planner {
       const std::string tier = model_tier(cat, *m);
       for (const catalog::Gpu* g : r.gpus) {
         GpuPriceChoice price = gpu_price(*g, r);
-        if (!price.found) {
+        if (!price.found && spec.constraints.self_hosting)
           exclusions.add(r.clouds.empty() ? "GPU has no on-demand price in the catalog"
                                           : "GPU has no on-demand price from constraints.clouds",
                          per_gpu);
-          continue;
-        }
+        // Sized for serverless offers on the GPU even when it has no hourly price here.
+        if ((!price.found || !spec.constraints.self_hosting) && !serverless_offered(*g)) continue;
         for (const catalog::Engine* e : r.engines) {
           for (const std::string& dtype : dtypes) {
             if (!e->supports_dtype(dtype)) {
@@ -435,7 +454,175 @@ struct Planner {
     }
     o.headroom = slo_headroom(o.p95_at_peak, slo());
     o.bottleneck = o.at_peak.bottleneck;
-    costed.push_back(std::move(o));
+    sized.push_back(o);
+    if (price.found && spec.constraints.self_hosting) costed.push_back(std::move(o));
+  }
+
+  // ---- Serverless GPUs ----
+
+  bool serverless_allowed() const {
+    return spec.constraints.serverless && spec.constraints.data_residency != "on-prem";
+  }
+
+  bool serverless_offer_allowed(const catalog::ServerlessGpu& s) const {
+    if (!r.clouds.empty() && !r.clouds.count(to_lower(s.provider))) return false;
+    return std::any_of(r.gpus.begin(), r.gpus.end(),
+                       [&](const catalog::Gpu* g) { return iequals(g->id, s.gpu); });
+  }
+
+  bool serverless_offered(const catalog::Gpu& g) const {
+    if (!serverless_allowed()) return false;
+    for (const auto& s : cat.serverless)
+      if (iequals(s.gpu, g.id) && serverless_offer_allowed(s)) return true;
+    return false;
+  }
+
+  ServerlessInput serverless_input(const catalog::ServerlessGpu& s, const Option& config,
+                                   const std::vector<double>& profile) const {
+    ServerlessInput in;
+    in.hourly_qps = profile;
+    in.worker_capacity_qps = config.capacity.qps;
+    in.request_seconds =
+        (config.capacity.reference.prefill_ms_p95_input +
+         spec.traffic.output_tokens.mean * config.capacity.reference.decode_ms_batch1) /
+        1000;
+    in.gpus_per_worker = config.tp * config.pp;
+    in.usd_per_gpu_second = s.usd_per_gpu_second;
+    in.warm_usd_per_gpu_second = s.warm_usd_per_gpu_second.value_or(s.usd_per_gpu_second);
+    in.scale_to_zero = s.scale_to_zero;
+    in.idle_timeout_s = s.idle_timeout_s.value_or(0);
+    in.cold_start_s = s.cold_start_s;
+    in.ttft_slo_ms = spec.slo.ttft_p95_ms;
+    in.warm_ttft_p95_ms = config.p95_at_peak.ttft_ms;
+    return in;
+  }
+
+  // One option per offer and model: the configuration on the offer's GPU that bills least.
+  void add_serverless() {
+    if (cat.serverless.empty() || r.models.empty()) return;
+    if (!spec.constraints.serverless) {
+      exclusions.add("constraints.serverless is false", static_cast<int>(cat.serverless.size()));
+      return;
+    }
+    if (spec.constraints.data_residency == "on-prem") {
+      exclusions.add("constraints.data_residency on-prem forbids serverless GPUs",
+                     static_cast<int>(cat.serverless.size()));
+      return;
+    }
+    const std::vector<double> profile =
+        diurnal_profile(spec.traffic.peak_qps, spec.traffic.average_qps);
+    for (const auto& s : cat.serverless) {
+      if (!serverless_offer_allowed(s)) {
+        exclusions.add(r.clouds.empty() || r.clouds.count(to_lower(s.provider))
+                           ? "serverless GPU not in constraints.gpus"
+                           : "serverless provider not in constraints.clouds");
+        continue;
+      }
+      for (const catalog::Model* m : r.models) {
+        const Option* best = nullptr;
+        ServerlessCost best_cost;
+        for (const auto& c : sized) {
+          if (c.catalog_model != m || !iequals(c.gpu->id, s.gpu)) continue;
+          ServerlessCost cost = serverless_cost(serverless_input(s, c, profile));
+          if (!cost.feasible) continue;
+          if (!best || cost.monthly_usd < best_cost.monthly_usd) best = &c, best_cost = cost;
+        }
+        ++plan.options_evaluated;
+        const std::string id = fmt::format("serverless:{}/{}/{}", s.provider, m->id, s.gpu);
+        if (!best) {
+          reject(id, OptionKind::kServerless, "slo",
+                 fmt::format("no configuration of {} on the {} meets the SLO (the self-hosted "
+                             "rejections on {} say why)",
+                             m->id, s.offer_name, s.gpu));
+          continue;
+        }
+        Option o = *best;
+        o.id = fmt::format("serverless:{}/{}", s.provider, best->id.substr(5));
+        o.kind = OptionKind::kServerless;
+        o.serverless = &s;
+        o.serverless_cost = best_cost;
+        o.gpu_provider = s.provider;
+        o.gpu_usd_per_hour = s.usd_per_gpu_second * 3600;
+        o.replicas =
+            ReplicaCount{best_cost.peak_workers, best_cost.warm_minimum, 0, best_cost.peak_workers};
+        o.gpus_billed = best_cost.peak_workers * best->tp * best->pp;
+        o.monthly_usd = best_cost.monthly_usd;
+        o.usd_per_mtok = o.monthly_usd / (monthly_tokens(spec.traffic) / 1e6);
+        o.because.clear();
+        costed.push_back(std::move(o));
+      }
+    }
+  }
+
+  // ---- Provisioned throughput ----
+
+  // The term a provisioned option is costed at: the 1-month reservation when priced (the
+  // shortest commitment that discounts), else the first priced term.
+  static const catalog::ProvisionedTerm* costed_term(const catalog::ProvisionedUnit& u) {
+    for (const auto& t : u.terms)
+      if (t.term == "1-month") return &t;
+    return u.terms.empty() ? nullptr : &u.terms.front();
+  }
+
+  UnitRule unit_rule(const catalog::ProvisionedModel& pm) const {
+    return UnitRule{pm.input_tpm_per_unit, pm.output_token_weight, pm.cached_input_weight,
+                    pm.min_units, pm.unit_increment};
+  }
+
+  TokenShape token_shape() const {
+    return TokenShape{spec.traffic.input_tokens.mean, spec.traffic.output_tokens.mean,
+                      spec.traffic.cacheable_input_share};
+  }
+
+  void add_provisioned() {
+    std::set<std::string> noted;
+    for (const catalog::Price* p : r.apis) {
+      if (!spec.constraints.api || spec.constraints.data_residency == "on-prem") continue;
+      if (!r.api_providers.empty() && !r.api_providers.count(to_lower(p->provider))) continue;
+      for (const auto& u : cat.provisioned_units) {
+        if (!iequals(u.provider, p->provider)) continue;
+        if (!spec.constraints.provisioned) {
+          exclusions.add("constraints.provisioned is false");
+          continue;
+        }
+        if (!u.missing.empty()) {
+          if (noted.insert(u.id).second)
+            plan.notes.push_back(fmt::format("{} ({} provisioned throughput, {}): not costed: {}",
+                                             u.id, u.provider, u.unit, u.missing));
+          continue;
+        }
+        const catalog::ProvisionedModel* pm = nullptr;
+        for (const auto& m : cat.provisioned_models)
+          if (iequals(m.units, u.id) && cat.find_price(m.model, u.provider) == p) pm = &m;
+        if (!pm) {
+          if (noted.insert(u.id + "/" + p->model).second)
+            plan.notes.push_back(fmt::format(
+                "{}: no per-{} throughput for {} in the catalog, so its provisioned throughput "
+                "is not costed",
+                u.id, u.unit, p->model));
+          continue;
+        }
+        const catalog::ProvisionedTerm* term = costed_term(u);
+        if (!term) continue;
+        ++plan.options_evaluated;
+        Option o;
+        o.id = fmt::format("provisioned:{}/{}", u.id, p->model);
+        o.kind = OptionKind::kProvisioned;
+        o.price = p;
+        o.model = p->model;
+        o.tier = price_tier(cat, *p);
+        o.quality = tier_rank(o.tier);
+        o.provisioned = pm;
+        o.units = &u;
+        o.term = term;
+        o.cached_input_share = spec.traffic.cacheable_input_share;
+        o.unit_sizing = size_units(unit_rule(*pm), token_shape(), spec.traffic.peak_qps);
+        o.monthly_usd = o.unit_sizing.units * term->monthly_usd(kHoursPerMonth);
+        o.usd_per_mtok = o.monthly_usd / (monthly_tokens(spec.traffic) / 1e6);
+        o.bottleneck = "units";
+        costed.push_back(std::move(o));
+      }
+    }
   }
 
   // Budget, dominance, ranking.
@@ -451,11 +638,24 @@ struct Planner {
       }
       in_budget.push_back(&o);
     }
-    std::vector<Merit> merits;
-    merits.reserve(in_budget.size());
-    for (const Option* o : in_budget)
-      merits.push_back({o->monthly_usd, o->headroom.value_or(0), o->quality});
-    std::vector<int> by = find_dominated(merits);
+    // Dominance within one way of running GPUs: a serverless option does not drop a self-hosted
+    // one (an own cluster is a different commitment) nor the reverse; APIs and provisioned
+    // throughput are compared with both. Two sweeps, each transitive on its own.
+    std::vector<int> by(in_budget.size(), -1);
+    for (OptionKind left_out : {OptionKind::kServerless, OptionKind::kSelfHosted}) {
+      std::vector<size_t> index;
+      std::vector<Merit> merits;
+      for (size_t i = 0; i < in_budget.size(); ++i) {
+        if (in_budget[i]->kind == left_out) continue;
+        index.push_back(i);
+        merits.push_back(
+            {in_budget[i]->monthly_usd, in_budget[i]->headroom.value_or(0), in_budget[i]->quality});
+      }
+      std::vector<int> sweep = find_dominated(merits);
+      for (size_t j = 0; j < index.size(); ++j)
+        if (sweep[j] >= 0 && by[index[j]] < 0)
+          by[index[j]] = static_cast<int>(index[static_cast<size_t>(sweep[j])]);
+    }
     for (size_t i = 0; i < in_budget.size(); ++i) {
       const Option& o = *in_budget[i];
       if (by[i] >= 0)
@@ -651,17 +851,242 @@ struct Planner {
     o.because.push_back(fmt::format("{} tokens/month ({} req/s average x {} tokens) -> {}/month",
                                     tokens_text(monthly_tokens(t)), num(t.average_qps),
                                     num(tokens_per_request(t)), money(o.monthly_usd)));
+    std::vector<std::string> vs;
+    for (OptionKind k :
+         {OptionKind::kProvisioned, OptionKind::kServerless, OptionKind::kSelfHosted})
+      if (std::string v = versus_kind(o, k); !v.empty()) vs.push_back(v);
+    if (!vs.empty()) o.because.push_back("vs " + join(vs, "; vs "));
+    if (p.quota_tpm > 0 || p.quota_rpm > 0) {
+      const double peak_tpm = t.peak_qps * 60 * tokens_per_request(t);
+      const double peak_rpm = t.peak_qps * 60;
+      std::vector<std::string> parts;
+      bool over = false;
+      if (p.quota_tpm > 0) {
+        parts.push_back(fmt::format("{} of {} tokens/min", tokens_text(peak_tpm),
+                                    tokens_text(static_cast<double>(p.quota_tpm))));
+        over = over || peak_tpm > static_cast<double>(p.quota_tpm);
+      }
+      if (p.quota_rpm > 0) {
+        parts.push_back(
+            fmt::format("{} of {} requests/min", num(peak_rpm), group_thousands(p.quota_rpm)));
+        over = over || peak_rpm > static_cast<double>(p.quota_rpm);
+      }
+      o.because.push_back(fmt::format(
+          "peak minute uses {} of {}'s default quota per region{}", join(parts, " and "),
+          p.provider,
+          over ? ": over it, so request an increase or spread the traffic over regions before "
+                 "launch"
+               : ""));
+    }
     o.because.push_back(
         "latency and rate limits of hosted APIs are not in the catalog: the SLO is assumed met, "
         "not checked");
   }
 
-  void explain() {
-    for (auto& o : plan.ranked) {
-      if (o.kind == OptionKind::kSelfHosted)
-        explain_self_hosted(o);
+  // The cheapest costed option of a kind other than `o`'s own, for "vs" lines.
+  std::string versus_kind(const Option& o, OptionKind kind) const {
+    const Option* b = best_of(kind);
+    if (!b || b->id == o.id) return "";
+    const double d = o.monthly_usd - b->monthly_usd;
+    return fmt::format("{} {}/month ({} {})", b->id, money(b->monthly_usd),
+                       d <= 0 ? "saves" : "costs", money(std::fabs(d)));
+  }
+
+  void explain_provisioned(Option& o) {
+    const Traffic& t = spec.traffic;
+    const catalog::ProvisionedModel& pm = *o.provisioned;
+    const catalog::ProvisionedUnit& u = *o.units;
+    const UnitSizing& z = o.unit_sizing;
+    const std::string cached =
+        t.cacheable_input_share > 0 && pm.cached_input_weight < 1
+            ? fmt::format(" ({} of it cached, counted x{})", percent(t.cacheable_input_share),
+                          num(pm.cached_input_weight))
+            : "";
+    o.because.push_back(fmt::format(
+        "{} {} for the peak minute: {} req/s x ({} input{} + {} x {} output tokens) = {} "
+        "normalized tokens/min / {} per {} = {} {}, rounded up to steps of {} (minimum {})",
+        z.units, u.unit, num(t.peak_qps), num(t.input_tokens.mean), cached,
+        num(pm.output_token_weight), num(t.output_tokens.mean), tokens_text(z.peak_normalized_tpm),
+        group_thousands(std::llround(pm.input_tpm_per_unit)), u.unit, num(z.units_needed), u.unit,
+        pm.unit_increment, pm.min_units));
+    std::vector<std::string> terms;
+    for (const auto& x : u.terms)
+      if (&x != o.term)
+        terms.push_back(
+            fmt::format("{} {}/month", x.term, money(z.units * x.monthly_usd(kHoursPerMonth))));
+    o.because.push_back(fmt::format(
+        "{} {} term at {}/{}-month = {}/month{}; billed whether used or not: the average minute "
+        "uses {} of the units",
+        u.deployment, o.term->term, money(o.term->monthly_usd(kHoursPerMonth)), u.unit,
+        money(o.monthly_usd), terms.empty() ? "" : " (" + join(terms, ", ") + ")",
+        percent(z.units_needed * (t.average_qps / t.peak_qps) / z.units)));
+    // Against per-token billing of the same model on the same platform.
+    const catalog::Price& p = *o.price;
+    const double api_usd_per_mtok = api_usd_per_mtok_of(p);
+    const double api_monthly = api_usd_per_mtok * monthly_tokens(t) / 1e6;
+    const double api_per_qps = api_usd_per_mtok * tokens_per_request(t) * kSecondsPerMonth / 1e6;
+    ProvisionedBreakEven be =
+        provisioned_break_even(unit_rule(pm), token_shape(), t.peak_qps / t.average_qps,
+                               o.term->monthly_usd(kHoursPerMonth), api_per_qps);
+    std::string line = fmt::format("vs per-token api:{} at {}/month: ", p.id, money(api_monthly));
+    if (be.found)
+      line += fmt::format(
+          "provisioned is cheaper from {} req/s average ({} tokens/month, {} {} at {}/month) "
+          "with this peak/average ratio of {}",
+          num(be.average_qps),
+          tokens_text(be.average_qps * tokens_per_request(t) * kSecondsPerMonth), be.units, u.unit,
+          money(be.monthly_usd), num(t.peak_qps / t.average_qps));
+    else
+      line += fmt::format(
+          "no break-even: at a peak/average ratio of {} one {} costs more than the per-token "
+          "traffic it carries",
+          num(t.peak_qps / t.average_qps), u.unit);
+    o.because.push_back(line);
+    std::vector<std::string> vs;
+    for (OptionKind k : {OptionKind::kServerless, OptionKind::kSelfHosted})
+      if (std::string v = versus_kind(o, k); !v.empty()) vs.push_back(v);
+    if (!vs.empty()) o.because.push_back("vs " + join(vs, "; vs "));
+    o.because.push_back(
+        "a provisioned deployment's latency is the platform's target, not modelled here: the SLO "
+        "is assumed met");
+  }
+
+  double api_usd_per_mtok_of(const catalog::Price& p) const {
+    return api_usd_per_mtok(p, spec.traffic, p.batch_discount ? spec.traffic.batchable_share : 0);
+  }
+
+  void explain_serverless(Option& o) {
+    const Traffic& t = spec.traffic;
+    const catalog::ServerlessGpu& s = *o.serverless;
+    const ServerlessCost& c = o.serverless_cost;
+    const int gpus = o.tp * o.pp;
+    o.because.push_back(fmt::format(
+        "{} req/s per worker within {} ({} x {} {} {}, sized as for self-hosting: p95 TTFT {} "
+        "ms, TPOT {} ms at its share of the peak)",
+        num(o.capacity.qps), slo_text(), gpus, o.gpu->id, o.engine->id, o.dtype,
+        num(o.p95_at_peak.ttft_ms), num(o.p95_at_peak.tpot_ms)));
+    o.because.push_back(fmt::format(
+        "{} {} at {}/GPU-s ({}/GPU-h{}); the day's traffic from {} to {} req/s: {} worker{} at "
+        "the peak, {} GPU-hours/day billed{}",
+        s.provider, s.offer_name, num(s.usd_per_gpu_second, 3), money(s.usd_per_gpu_second * 3600),
+        s.warm_usd_per_gpu_second
+            ? fmt::format(", always-on {}/GPU-h", money(*s.warm_usd_per_gpu_second * 3600))
+            : "",
+        num(*std::min_element(profile_.begin(), profile_.end())), num(t.peak_qps), c.peak_workers,
+        c.peak_workers == 1 ? "" : "s", num(c.flex_gpu_hours_per_day + c.warm_gpu_hours_per_day),
+        c.warm_minimum ? fmt::format(" ({} warm)", num(c.warm_gpu_hours_per_day)) : ""));
+    const std::string start =
+        s.cold_start_s
+            ? fmt::format("cold start {} s ({})", num(*s.cold_start_s), s.cold_start_source)
+            : fmt::format("{} publishes no measured LLM cold start", s.provider);
+    if (c.warm_minimum == 0) {
+      if (c.cold_starts_per_day > 0)
+        o.because.push_back(fmt::format(
+            "scales to zero ({} h/day with no worker, idle timeout {} s): {} requests/day ({}) "
+            "wait for a start; {}; within the TTFT SLO's tail budget of {}",
+            num(c.hours_at_zero_per_day), num(s.idle_timeout_s.value_or(0)),
+            num(c.cold_starts_per_day), percent_precise(c.cold_share), start,
+            percent(kColdStartTailBudget)));
       else
-        explain_api(o);
+        o.because.push_back(fmt::format(
+            "never at zero workers at this traffic (idle timeout {} s): no request waits for a "
+            "cold start",
+            num(s.idle_timeout_s.value_or(0))));
+    } else {
+      std::string why;
+      if (c.warm_reason == "budget")
+        why = fmt::format(
+            "scaling to zero would make {} of requests ({}/day) wait for a start, over the TTFT "
+            "SLO's tail budget of {}; {} (scale to zero would bill {}/month)",
+            percent_precise(c.scale_to_zero_cold_share),
+            num(c.scale_to_zero_cold_share * c.requests_per_day), percent(kColdStartTailBudget),
+            start, money(c.scale_to_zero_monthly_usd));
+      else if (c.warm_reason == "unmeasured")
+        why = fmt::format("{}, so a scale-from-zero start cannot be checked against the TTFT SLO",
+                          start);
+      else if (c.warm_reason == "no-scale-to-zero")
+        why = fmt::format("{} does not scale this offer to zero", s.provider);
+      else
+        why = fmt::format("the always-on rate costs less than scaling to zero ({}/month)",
+                          money(c.scale_to_zero_monthly_usd));
+      o.because.push_back(fmt::format("keeps {} warm worker{} all month: {}", c.warm_minimum,
+                                      c.warm_minimum == 1 ? "" : "s", why));
+    }
+    std::vector<std::string> vs;
+    for (OptionKind k : {OptionKind::kApi, OptionKind::kProvisioned, OptionKind::kSelfHosted})
+      if (std::string v = versus_kind(o, k); !v.empty()) vs.push_back(v);
+    if (!vs.empty()) o.because.push_back("vs " + join(vs, "; vs "));
+    if (const Option* api = best_of(OptionKind::kApi))
+      o.because.push_back(serverless_break_even(o, *api));
+  }
+
+  // The average traffic, scaling the spec's with its shape, where the serverless bill meets the
+  // best API's: a geometric scan of the scale, then bisection (the bill is not linear).
+  std::string serverless_break_even(const Option& o, const Option& api) const {
+    const Traffic& t = spec.traffic;
+    const Option* config = nullptr;
+    for (const auto& c : sized)
+      if (o.id == "serverless:" + o.serverless->provider + "/" + c.id.substr(5)) config = &c;
+    if (!config) return "";
+    auto diff = [&](double scale) {
+      ServerlessInput in = serverless_input(
+          *o.serverless, *config, diurnal_profile(t.peak_qps * scale, t.average_qps * scale));
+      ServerlessCost c = serverless_cost(in);
+      return (c.feasible ? c.monthly_usd : 1e300) - api.monthly_usd * scale;
+    };
+    const bool cheaper_now = o.monthly_usd <= api.monthly_usd;
+    double prev = 1, found = 0;
+    for (int i = 1; i <= 160 && found == 0; ++i) {
+      const double scale = cheaper_now ? std::pow(1.05, -i) : std::pow(1.05, i);
+      if ((diff(scale) <= 0) != cheaper_now) {
+        double lo = std::min(prev, scale), hi = std::max(prev, scale);
+        for (int k = 0; k < 50; ++k) {
+          const double mid = std::sqrt(lo * hi);
+          ((diff(mid) <= 0) == (diff(hi) <= 0) ? hi : lo) = mid;
+        }
+        found = std::sqrt(lo * hi);
+      }
+      prev = scale;
+    }
+    if (found == 0)
+      return fmt::format(
+          "no break-even with {} between {}x and {}x this traffic: serverless "
+          "stays {}",
+          api.id, num(std::pow(1.05, -160)), num(std::pow(1.05, 160)),
+          cheaper_now ? "cheaper" : "dearer");
+    // The scan walks from this traffic toward where the sign flips, so just above the crossing
+    // serverless is the cheaper (worker steps make its bill a staircase, so it may cross again).
+    return fmt::format(
+        "break-even with {} at {} req/s average ({}x this traffic): serverless is cheaper just "
+        "above it",
+        api.id, num(t.average_qps * found), num(found));
+  }
+
+  void explain() {
+    profile_ = diurnal_profile(spec.traffic.peak_qps, spec.traffic.average_qps);
+    for (auto& o : plan.ranked) {
+      switch (o.kind) {
+        case OptionKind::kSelfHosted:
+          explain_self_hosted(o);
+          break;
+        case OptionKind::kApi:
+          explain_api(o);
+          break;
+        case OptionKind::kProvisioned:
+          explain_provisioned(o);
+          break;
+        case OptionKind::kServerless:
+          explain_serverless(o);
+          break;
+      }
+    }
+    for (OptionKind k : {OptionKind::kApi, OptionKind::kProvisioned, OptionKind::kServerless,
+                         OptionKind::kSelfHosted}) {
+      const Option* b = best_of(k);
+      if (!b) continue;
+      bool ranked = false;
+      for (const auto& x : plan.ranked) ranked = ranked || x.id == b->id;
+      plan.best_by_kind.push_back({k, b->id, b->monthly_usd, ranked});
     }
   }
 
@@ -670,9 +1095,11 @@ struct Planner {
     if (!spec.constraints.self_hosting || r.models.empty()) return;
     static const std::vector<std::string> kOrder = {"budget", "slo", "fit", "unsupported"};
     for (const catalog::Gpu* g : r.gpus) {
+      if (!gpu_price(*g, r).found) continue;  // excluded (or sized for serverless offers only)
       bool any = false;
       for (const auto& o : costed)
-        if (o.gpu == g && !(spec.budget_monthly_usd && o.monthly_usd > *spec.budget_monthly_usd))
+        if (o.kind == OptionKind::kSelfHosted && o.gpu == g &&
+            !(spec.budget_monthly_usd && o.monthly_usd > *spec.budget_monthly_usd))
           any = true;
       if (any) continue;
       const Rejected* best = nullptr;
@@ -769,7 +1196,19 @@ struct Planner {
 
 }  // namespace
 
-const char* to_string(OptionKind kind) { return kind == OptionKind::kApi ? "api" : "self-hosted"; }
+const char* to_string(OptionKind kind) {
+  switch (kind) {
+    case OptionKind::kApi:
+      return "api";
+    case OptionKind::kSelfHosted:
+      return "self-hosted";
+    case OptionKind::kProvisioned:
+      return "provisioned";
+    case OptionKind::kServerless:
+      return "serverless";
+  }
+  return "api";
+}
 
 Result<Plan> make_plan(const Catalog& catalog, const Spec& spec, const Estimator& estimator) {
   auto resolved = resolve(catalog, spec);
@@ -780,11 +1219,13 @@ Result<Plan> make_plan(const Catalog& catalog, const Spec& spec, const Estimator
         fmt::format("{}: traffic: no rates or lengths (a trace must be applied "
                     "before planning)",
                     spec.file)};
-  Planner p{catalog, spec, estimator, *resolved, Plan{}, Exclusions{}, {}, {}, {}};
+  Planner p{catalog, spec, estimator, *resolved, Plan{}, Exclusions{}, {}, {}, {}, {}, {}};
   p.plan.spec = spec;
   p.assumptions();
   p.add_apis();
+  p.add_provisioned();
   p.add_self_hosted();
+  p.add_serverless();
   p.rank();
   p.compute_break_even();
   p.explain();

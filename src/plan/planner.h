@@ -14,27 +14,43 @@
 #include "catalog/catalog.h"
 #include "common/result.h"
 #include "plan/capacity.h"
+#include "plan/managed.h"
 #include "plan/spec.h"
 
 namespace llmctl::plan {
 
-enum class OptionKind { kApi, kSelfHosted };
-const char* to_string(OptionKind kind);
+// The four kinds of option: per-token APIs (on each platform that sells the model), provisioned
+// throughput on those platforms, serverless GPUs billed by the second, and GPUs billed by the hour.
+enum class OptionKind { kApi, kSelfHosted, kProvisioned, kServerless };
+const char* to_string(OptionKind kind);  // api | self-hosted | provisioned | serverless
 
 // One way to serve the traffic, costed and sized.
 struct Option {
-  std::string id;  // "api:<price id>" or "self:<model>/<gpu>/<dtype>/tp<N>[pp<M>]/<engine>"
+  // "api:<price id>", "self:<model>/<gpu>/<dtype>/tp<N>[pp<M>]/<engine>",
+  // "provisioned:<units id>/<model>" or
+  // "serverless:<provider>/<model>/<gpu>/<dtype>/tp<N>/<engine>"
+  std::string id;
   OptionKind kind = OptionKind::kApi;
   std::string model;  // catalog model id (self-hosted, open-model APIs) or the API's model name
   std::string tier;   // quality tier, empty when the catalog does not say
   int quality = -1;   // tier_rank(tier)
 
-  // Hosted API.
+  // Hosted API; for provisioned throughput, the platform's per-token entry it replaces.
   const catalog::Price* price = nullptr;
   double cached_input_share = 0;  // of input tokens, priced at the cache-read price
   double batch_share = 0;         // of tokens, priced with the batch discount
 
-  // Self-hosted.
+  // Provisioned throughput.
+  const catalog::ProvisionedModel* provisioned = nullptr;
+  const catalog::ProvisionedUnit* units = nullptr;
+  const catalog::ProvisionedTerm* term = nullptr;  // the term costed (1-month when priced)
+  UnitSizing unit_sizing;
+
+  // Serverless GPUs (with the sizing fields below, from the self-hosted configuration it runs).
+  const catalog::ServerlessGpu* serverless = nullptr;
+  ServerlessCost serverless_cost;
+
+  // Self-hosted (and serverless).
   const catalog::Model* catalog_model = nullptr;
   const catalog::Gpu* gpu = nullptr;
   const catalog::Engine* engine = nullptr;
@@ -87,6 +103,14 @@ struct BreakEvenReport {
   std::string summary;                 // one sentence with the numbers
 };
 
+// The cheapest option of one kind that met the SLO (budget aside), for the summary.
+struct KindBest {
+  OptionKind kind = OptionKind::kApi;
+  std::string id;
+  double monthly_usd = 0;
+  bool ranked = false;  // in Plan::ranked (not dominated or over budget)
+};
+
 struct Plan {
   Spec spec;  // as planned (trace applied)
   std::vector<std::string> assumptions;
@@ -97,7 +121,8 @@ struct Plan {
   std::vector<Rejected> rejected;
   std::vector<Exclusion> excluded;
   std::optional<BreakEvenReport> break_even;
-  std::vector<std::string> notes;  // "why not" lines: GPUs or dtypes with no feasible option
+  std::vector<KindBest> best_by_kind;  // api, provisioned, serverless, self-hosted: those costed
+  std::vector<std::string> notes;      // "why not" lines: GPUs or dtypes with no feasible option
 };
 
 // Plans with `estimator` as the performance model. Errors are spec errors the catalog reveals

@@ -133,10 +133,12 @@ Constraints parse_constraints(Fields& top) {
   Constraints c;
   std::optional<Fields> r = top.map("constraints");
   if (!r) return c;
-  r->only({"self_hosting", "api", "gpus", "clouds", "api_providers", "engines", "dtypes",
-           "data_residency", "max_tp", "gpu_usd_per_hour"});
+  r->only({"self_hosting", "api", "provisioned", "serverless", "gpus", "clouds", "api_providers",
+           "engines", "dtypes", "data_residency", "max_tp", "gpu_usd_per_hour"});
   c.self_hosting = r->boolean("self_hosting", c.self_hosting);
   c.api = r->boolean("api", c.api);
+  c.provisioned = r->boolean("provisioned", c.provisioned);
+  c.serverless = r->boolean("serverless", c.serverless);
   if (r->has("gpus")) c.gpus = strings(*r, "gpus");
   if (r->has("clouds")) c.clouds = strings(*r, "clouds");
   if (r->has("api_providers")) c.api_providers = strings(*r, "api_providers");
@@ -170,9 +172,9 @@ Constraints parse_constraints(Fields& top) {
     }
     prices->finish();
   }
-  if (!c.self_hosting && !c.api)
+  if (!c.self_hosting && !c.api && !c.serverless)
     top.fail(r->node(), "constraints",
-             "self_hosting and api are both false: there is nothing to plan");
+             "self_hosting, api and serverless are all false: there is nothing to plan");
   return c;
 }
 

@@ -65,10 +65,12 @@ struct Slo {
 };
 
 struct Constraints {
-  bool self_hosting = true;
-  bool api = true;
-  std::vector<SpecRef> gpus;           // empty: every catalog GPU
-  std::vector<SpecRef> clouds;         // GPU price providers; empty: any
+  bool self_hosting = true;     // GPUs billed by the hour (and, with `serverless`, their sizing)
+  bool api = true;              // hosted per-token APIs
+  bool provisioned = true;      // provisioned throughput on the APIs' platforms (needs `api`)
+  bool serverless = true;       // serverless GPUs billed by the second
+  std::vector<SpecRef> gpus;    // empty: every catalog GPU
+  std::vector<SpecRef> clouds;  // GPU price providers; empty: any
   std::vector<SpecRef> api_providers;  // hosted-API providers; empty: any
   std::vector<SpecRef> engines;        // empty: every catalog engine
   std::vector<SpecRef> dtypes;         // empty: bf16, fp8 and the model's native weight dtype

@@ -135,5 +135,41 @@ printf 'name: bad\nmodel: llama-3.1-8b\ndeploy:\n  gatway: {replicas: 2}\ntraffi
 expect_rc 2 "bad deploy section" -- "$LLMCTL" deploy bad.yaml --out x
 grep -q "bad.yaml:4:3" "$work/err" && ok || fail "deploy-section error position: $(cat "$work/err")"
 
+# 8. Managed platforms: a per-token API or provisioned throughput deploys as the gateway config
+# (the platform's provider, credentials named by environment variable), which the gateway loads.
+cp "$LLMCTL_SOURCE_DIR/examples/managed-four-kinds.yaml" examples/
+ptu="provisioned:azure-openai/global-ptu/gpt-4.1-mini"
+expect_rc 0 "deploy provisioned" -- "$LLMCTL" deploy examples/managed-four-kinds.yaml --out ptu --option "$ptu"
+[[ ! -d ptu/k8s ]] && ok || fail "provisioned: GPU manifests written"
+grep -q "provider: azure-openai" ptu/gateway/gateway.yaml && ok || fail "provisioned: not azure-openai"
+grep -q "api_key_env: AZURE_OPENAI_API_KEY" ptu/gateway/gateway.yaml && ok || fail "provisioned: no key variable"
+grep -q "price: none" ptu/gateway/gateway.yaml && ok || fail "provisioned: priced per token"
+grep -q "PTU of .azure-openai/global-ptu." ptu/README.md && ok || fail "provisioned: README without the units"
+expect_rc 0 "provisioned gateway --check" -- env AZURE_OPENAI_API_KEY=sk-managed-secret \
+  "$LLMCTL" gateway --config ptu/gateway/gateway.yaml --check
+grep -rq "sk-managed-secret" ptu && fail "provisioned: the key was written" || ok
+printf 'name: gpt41\nmodel: gpt-4.1\ntraffic: {peak_qps: 2, average_qps: 1, input_tokens: {mean: 800}, output_tokens: {mean: 200}}\n' >gpt41.yaml
+expect_rc 0 "deploy azure per-token" -- "$LLMCTL" deploy gpt41.yaml --out aoai --option api:azure-openai/gpt-4.1
+grep -q "price: azure-openai/gpt-4.1" aoai/gateway/gateway.yaml && ok || fail "azure: no catalog price"
+printf 'name: claude\nmodel: claude-haiku-4-5\ntraffic: {peak_qps: 2, average_qps: 1, input_tokens: {mean: 800}, output_tokens: {mean: 200}}\ndeploy:\n  platform: {region: eu-west-1}\n' >claude.yaml
+expect_rc 0 "deploy bedrock" -- "$LLMCTL" deploy claude.yaml --out br \
+  --option "api:bedrock/global.anthropic.claude-haiku-4-5-20251001-v1:0"
+grep -q "provider: bedrock" br/gateway/gateway.yaml && ok || fail "bedrock: wrong provider"
+grep -q "region: eu-west-1" br/gateway/gateway.yaml && ok || fail "bedrock: region not from deploy.platform"
+grep -q "api_key" br/gateway/gateway.yaml && fail "bedrock: an API key field" || ok
+expect_rc 0 "bedrock gateway --check" -- env AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=managed-secret \
+  "$LLMCTL" gateway --config br/gateway/gateway.yaml --check
+grep -rq "managed-secret" br && fail "bedrock: the secret was written" || ok
+expect_rc 2 "deploy vertex" -- "$LLMCTL" deploy claude.yaml --out vx --option "api:vertex/claude-haiku-4-5@20251001"
+grep -q "no Vertex AI upstream" "$work/err" && ok || fail "vertex message: $(cat "$work/err")"
+printf 'name: flash\nmodel: gemini-2.5-flash\ntraffic: {peak_qps: 2, average_qps: 1, input_tokens: {mean: 800}, output_tokens: {mean: 200}}\n' >flash.yaml
+expect_rc 0 "deploy gemini" -- "$LLMCTL" deploy flash.yaml --out gm --option api:google/gemini-2.5-flash
+grep -q "provider: gemini" gm/gateway/gateway.yaml && ok || fail "gemini: wrong provider"
+expect_rc 0 "gemini gateway --check" -- env GEMINI_API_KEY=managed-secret \
+  "$LLMCTL" gateway --config gm/gateway/gateway.yaml --check
+expect_rc 2 "deploy serverless" -- "$LLMCTL" deploy examples/managed-four-kinds.yaml --out sv \
+  --option "$("$LLMCTL" plan examples/managed-four-kinds.yaml --format json | grep -o '"serverless:[^"]*"' | head -1 | tr -d '"')"
+grep -q "does not write for" "$work/err" && ok || fail "serverless message: $(cat "$work/err")"
+
 echo "deploy_cli: $passed passed, $failures failed"
 ((failures == 0))

@@ -355,7 +355,9 @@ Answer deploy_script(const Slots& s, const Registry& tools, const ToolEnv& env,
         "no latency SLO stated: each replica is sized at 95% of its saturated throughput; state "
         "one with --ttft-ms/--tpot-ms (explain slo-targets)");
   json::value plan_out;
-  const json::object* plan = call(a, tools, env, "plan", json::object{{"spec", spec}}, plan_out);
+  // The whole ranking: the first self-hosted option may rank below serverless and API ones.
+  const json::object* plan =
+      call(a, tools, env, "plan", json::object{{"spec", spec}, {"top", 1000}}, plan_out);
   if (!plan) {
     a.headline = "The plan failed: " + a.steps.back().summary;
     return a;
@@ -636,7 +638,8 @@ Answer scale_script(const Slots& s, const Registry& tools, const ToolEnv& env, c
   json::object spec = build_spec("ask-scale", s, l, target, "model");
   a.spec = spec;
   json::value plan_out;
-  const json::object* plan = call(a, tools, env, "plan", json::object{{"spec", spec}}, plan_out);
+  const json::object* plan =
+      call(a, tools, env, "plan", json::object{{"spec", spec}, {"top", 1000}}, plan_out);
   if (!plan) return a;
   const json::object* self = first_option(*plan, "self-hosted");
   if (!self) {
@@ -659,7 +662,7 @@ Answer scale_script(const Slots& s, const Registry& tools, const ToolEnv& env, c
                                            {"api", false}};
     json::value now_out;
     const json::object* now_plan =
-        call(a, tools, env, "plan", json::object{{"spec", now_spec}}, now_out);
+        call(a, tools, env, "plan", json::object{{"spec", now_spec}, {"top", 1000}}, now_out);
     if (const json::object* now_self =
             now_plan ? first_option(*now_plan, "self-hosted") : nullptr) {
       self_numbers(a, *now_self, "current_");

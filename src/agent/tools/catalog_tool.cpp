@@ -11,8 +11,10 @@ namespace {
 
 namespace json = boost::json;
 
-const std::vector<std::string> kKinds = {"gpus",   "models",     "engines",
-                                         "prices", "efficiency", "exporters"};
+const std::vector<std::string> kKinds = {
+    "gpus",       "models",    "engines",           "prices",
+    "efficiency", "exporters", "provisioned_units", "provisioned_models",
+    "serverless"};
 
 constexpr std::string_view kListSchema = R"json({
   "type": "object",
@@ -25,7 +27,10 @@ constexpr std::string_view kListSchema = R"json({
     "engines": {"type": "array", "items": {"type": "object", "required": ["id"]}},
     "prices": {"type": "array", "items": {"type": "object", "required": ["id"]}},
     "efficiency": {"type": "array", "items": {"type": "object", "required": ["id"]}},
-    "exporters": {"type": "array", "items": {"type": "object", "required": ["id"]}}
+    "exporters": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+    "provisioned_units": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+    "provisioned_models": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+    "serverless": {"type": "array", "items": {"type": "object", "required": ["id"]}}
   },
   "additionalProperties": false
 })json";
@@ -77,6 +82,12 @@ Result<json::value> catalog_list_json(const catalog::Catalog& cat, const json::o
     for (const auto& x : cat.efficiency) a.push_back(catalog::to_json(x));
   if (kind == "exporters")
     for (const auto& x : cat.exporters) a.push_back(catalog::to_json(x));
+  if (kind == "provisioned_units")
+    for (const auto& x : cat.provisioned_units) a.push_back(catalog::to_json(x));
+  if (kind == "provisioned_models")
+    for (const auto& x : cat.provisioned_models) a.push_back(catalog::to_json(x));
+  if (kind == "serverless")
+    for (const auto& x : cat.serverless) a.push_back(catalog::to_json(x));
   return json::value(json::object{{kind, std::move(a)}});
 }
 

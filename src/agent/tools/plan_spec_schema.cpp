@@ -69,6 +69,8 @@ constexpr std::string_view kPlanSpecSchema = R"json({
       "properties": {
         "self_hosting": {"type": "boolean"},
         "api": {"type": "boolean"},
+        "provisioned": {"type": "boolean", "description": "provisioned throughput on the APIs' platforms"},
+        "serverless": {"type": "boolean", "description": "serverless GPUs billed by the second"},
         "gpus": {"$ref": "#/definitions/ids", "description": "GPU types available (catalog ids)"},
         "clouds": {"$ref": "#/definitions/ids", "description": "GPU price providers allowed"},
         "api_providers": {"$ref": "#/definitions/ids", "description": "hosted-API providers allowed"},
@@ -103,7 +105,12 @@ constexpr std::string_view kPlanSpecSchema = R"json({
                                        "cold_start_budget_s": {"type": "integer", "minimum": 1, "maximum": 86400}}},
         "eval": {"type": "object", "additionalProperties": false,
                  "properties": {"command": {"type": "string", "minLength": 1},
-                                "threshold": {"type": "number"}}}
+                                "threshold": {"type": "number"}}},
+        "platform": {"type": "object", "additionalProperties": false,
+                     "description": "a managed platform's option: endpoint (Azure), region (Bedrock), deployment name (Azure)",
+                     "properties": {"endpoint": {"type": "string", "pattern": "^https://"},
+                                    "region": {"type": "string", "minLength": 1},
+                                    "deployment": {"type": "string", "minLength": 1}}}
       }
     }
   },

@@ -41,7 +41,8 @@ constexpr std::string_view kOutputSchema = R"json({
       "properties": {
         "options_evaluated": {"type": "integer"}, "ranked": {"type": "integer"},
         "shown": {"type": "integer"}, "dominated": {"type": "integer"},
-        "rejected": {"type": "integer"}, "excluded": {"type": "integer"}
+        "rejected": {"type": "integer"}, "excluded": {"type": "integer"},
+        "best_by_kind": {"type": "array", "items": {"type": "object", "required": ["kind", "id", "monthly_usd", "ranked"]}}
       }
     },
     "options": {
@@ -53,7 +54,7 @@ constexpr std::string_view kOutputSchema = R"json({
         "properties": {
           "rank": {"type": "integer", "minimum": 1},
           "id": {"type": "string"},
-          "kind": {"enum": ["api", "self-hosted"]},
+          "kind": {"enum": ["api", "self-hosted", "provisioned", "serverless"]},
           "model": {"type": "string"},
           "tier": {"type": ["string", "null"]},
           "monthly_usd": {"type": "number"},
@@ -70,6 +71,8 @@ constexpr std::string_view kOutputSchema = R"json({
               "at_peak": {"type": "object", "required": ["ttft_p95_ms", "tpot_p95_ms"]}
             }
           },
+          "provisioned": {"type": "object", "required": ["units_id", "provider", "unit", "per_token_price_id", "units", "term", "terms", "as_of"]},
+          "serverless": {"type": "object", "required": ["offer", "provider", "gpu", "engine", "dtype", "tp", "worker_capacity_qps", "peak_workers", "warm_minimum", "cold_start_share", "as_of"]},
           "because": {"type": "array", "items": {"type": "string"}}
         }
       }

@@ -97,7 +97,8 @@ TEST(CatalogLoader, UnknownTopLevelKey) {
   ASSERT_FALSE(cat.ok());
   EXPECT_EQ(cat.error().message,
             "a.yaml:1:1: gpu: unknown field; did you mean 'gpus'? expected one of: efficiency, "
-            "engines, exporters, gpus, models, prices");
+            "engines, exporters, gpus, models, prices, provisioned_models, provisioned_units, "
+            "serverless");
 }
 
 TEST(CatalogLoader, EntryWithoutAnIdIsNamedByPosition) {
@@ -151,6 +152,109 @@ TEST(CatalogLoader, UnknownReferenceAcrossFilesSuggestsAnId) {
   EXPECT_EQ(cat.error().message,
             "prices.yaml:2: prices[acme/tiny].open_model: unknown model \"tiny-1c\"; did you mean "
             "'tiny-1b'? expected one of tiny-1b");
+}
+
+const char* kPlatformPrice = R"(prices:
+  - id: acme/big
+    provider: acme
+    model: big
+    input_usd_per_mtok: 2
+    output_usd_per_mtok: 8
+    usage_semantics: input_includes_cached
+    quality_tier: strong
+    source: "acme.example/pricing"
+    as_of: 2026-01-01
+  - id: cloudy/big
+    provider: cloudy
+    model: big
+    input_usd_per_mtok: 2
+    output_usd_per_mtok: 8
+    usage_semantics: input_includes_cached
+    first_party: acme/big
+    quota_tpm: 1000000
+    source: "cloudy.example/pricing"
+    as_of: 2026-01-01
+)";
+
+const char* kPlatforms = R"(provisioned_units:
+  - id: cloudy/global
+    provider: cloudy
+    unit: PTU
+    deployment: global
+    terms:
+      - {term: hourly, usd_per_unit_hour: 1}
+      - {term: 1-month, usd_per_unit_month: 260}
+    source: "cloudy.example/ptu"
+    as_of: 2026-01-01
+  - id: cloudy/regional
+    provider: cloudy
+    unit: PTU
+    deployment: regional
+    missing: not published
+    source: "cloudy.example/ptu"
+    as_of: 2026-01-01
+provisioned_models:
+  - {id: cloudy/global/big, units: cloudy/global, model: big, min_units: 15, unit_increment: 5, input_tpm_per_unit: 3000, output_token_weight: 4, cached_input_weight: 0, source: "cloudy.example/sizing", as_of: 2026-01-01}
+serverless:
+  - {id: sls/test-gpu, provider: sls, gpu: test-gpu, offer_name: T, usd_per_gpu_second: 0.001, idle_timeout_s: 5, cold_start_s: 30, cold_start_source: "a measurement", source: "sls.example", as_of: 2026-01-01}
+)";
+
+TEST(CatalogLoader, LoadsPlatformsAndChecksTheirReferences) {
+  auto cat = load_from_sources(
+      {{"gpus.yaml", kGpu}, {"prices.yaml", kPlatformPrice}, {"platforms.yaml", kPlatforms}});
+  ASSERT_TRUE(cat.ok()) << cat.error().message;
+  ASSERT_EQ(cat->provisioned_units.size(), 2u);
+  EXPECT_DOUBLE_EQ(cat->provisioned_units[0].terms[0].monthly_usd(730), 730);
+  EXPECT_DOUBLE_EQ(cat->provisioned_units[0].terms[1].monthly_usd(730), 260);
+  EXPECT_EQ(cat->provisioned_units[1].missing, "not published");
+  ASSERT_EQ(cat->provisioned_models.size(), 1u);
+  EXPECT_DOUBLE_EQ(cat->provisioned_models[0].cached_input_weight, 0);
+  ASSERT_EQ(cat->serverless.size(), 1u);
+  EXPECT_DOUBLE_EQ(*cat->serverless[0].cold_start_s, 30);
+  EXPECT_EQ(cat->find_price("cloudy/big")->first_party, "acme/big");
+  EXPECT_EQ(cat->find_price("cloudy/big")->quota_tpm, 1000000);
+}
+
+TEST(CatalogLoader, PlatformErrorsNameTheField) {
+  auto error_of = [](const std::string& prices, const std::string& platforms) {
+    auto cat = load_from_sources(
+        {{"gpus.yaml", kGpu}, {"prices.yaml", prices}, {"platforms.yaml", platforms}});
+    return cat.ok() ? std::string("(loaded)") : cat.error().message;
+  };
+  std::string p = kPlatforms;
+  std::string bad = p;
+  bad.replace(bad.find("units: cloudy/global,"), 21, "units: cloudy/globl,");
+  EXPECT_NE(error_of(kPlatformPrice, bad)
+                .find("provisioned_models[cloudy/global/big].units: "
+                      "unknown provisioned unit \"cloudy/globl\"; did "
+                      "you mean 'cloudy/global'?"),
+            std::string::npos)
+      << error_of(kPlatformPrice, bad);
+  bad = p;
+  bad.replace(bad.find("model: big,"), 11, "model: bog,");
+  EXPECT_NE(error_of(kPlatformPrice, bad).find("no cloudy price entry names \"bog\""),
+            std::string::npos);
+  bad = p;
+  bad.replace(bad.find("gpu: test-gpu,"), 14, "gpu: tset-gpu,");
+  EXPECT_NE(error_of(kPlatformPrice, bad).find("serverless[sls/test-gpu].gpu: unknown GPU"),
+            std::string::npos);
+  bad = p;
+  bad.replace(bad.find("usd_per_unit_hour: 1}"), 21, "usd_per_unit_month: 1}");
+  EXPECT_NE(error_of(kPlatformPrice, bad).find("an hourly term takes usd_per_unit_hour"),
+            std::string::npos)
+      << error_of(kPlatformPrice, bad);
+  bad = p;
+  bad.replace(bad.find(", cold_start_source: \"a measurement\""), 36, "");
+  EXPECT_NE(error_of(kPlatformPrice, bad).find("cold_start_source"), std::string::npos);
+  bad = p;
+  bad.replace(bad.find("    missing: not published\n"), 27, "");
+  EXPECT_NE(error_of(kPlatformPrice, bad).find("provisioned_units[cloudy/regional].terms"),
+            std::string::npos)
+      << error_of(kPlatformPrice, bad);
+  std::string prices = kPlatformPrice;
+  prices.replace(prices.find("first_party: acme/big"), 21, "first_party: acme/bug");
+  EXPECT_NE(error_of(prices, p).find("prices[cloudy/big].first_party: unknown price"),
+            std::string::npos);
 }
 
 TEST(CatalogLoader, EmbeddedCatalogLoads) {

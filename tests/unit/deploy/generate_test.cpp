@@ -419,9 +419,19 @@ TEST(Deploy, OptionSelection) {
   EXPECT_EQ(by_rank->option_id, by_id->option_id);
   EXPECT_EQ(by_rank->option_rank, self_rank);
   if (api_rank) {
+    // A hosted API deploys as the gateway config that routes to it, no GPU manifests.
     auto api = from_plan(cat(), *p, std::to_string(api_rank), {}, "rag.yaml", "deploy");
-    ASSERT_FALSE(api.ok());
-    EXPECT_NE(api.error().message.find("hosted API"), std::string::npos);
+    ASSERT_TRUE(api.ok()) << api.error().message;
+    ASSERT_TRUE(api->managed.has_value());
+    EXPECT_EQ(api->option_id, p->ranked[api_rank - 1].id);
+    EXPECT_EQ(api->managed->price, p->ranked[api_rank - 1].price);
+    EXPECT_FALSE(api->managed->key_env.empty());
+    auto bundle = generate(cat(), *api, Target::kKubernetes);
+    ASSERT_TRUE(bundle.ok()) << bundle.error().message;
+    ASSERT_EQ(bundle->files.size(), 2u);
+    EXPECT_EQ(bundle->files[1].path, "gateway/gateway.yaml");
+    EXPECT_NE(bundle->files[1].content.find("api_key_env: " + api->managed->key_env),
+              std::string::npos);
   }
   // The default is the best-ranked option the generator can serve as planned: TensorRT-LLM at
   // fp8 has no online quantisation, so without a quantised checkpoint (deploy.model_repo) the

@@ -54,7 +54,7 @@ TEST(Settings, ErrorsNameFileLineAndField) {
   EXPECT_EQ(bad.error().message,
             "x.yaml:3:3: deploy.gatway: unknown field; did you mean 'gateway'? expected one of: "
             "autoscaling, eval, gateway, load_bandwidth_mb_s, model_repo, monitoring_labels, name, "
-            "namespace, node_selector, prometheus_url, revision, storage_class");
+            "namespace, node_selector, platform, prometheus_url, revision, storage_class");
   auto range = parse_deploy_section("deploy:\n  gateway: {replicas: 0}\n", "y.yaml");
   ASSERT_FALSE(range.ok());
   EXPECT_EQ(range.error().message,

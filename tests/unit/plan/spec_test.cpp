@@ -178,7 +178,8 @@ TEST(plan_spec, BooleansAreChecked) {
 }
 
 TEST(plan_spec, NothingToPlanIsAnError) {
-  std::string msg = error_of(edit("  max_tp: 4", "  api: false\n  self_hosting: false"));
+  std::string msg =
+      error_of(edit("  max_tp: 4", "  api: false\n  self_hosting: false\n  serverless: false"));
   EXPECT_NE(msg.find("there is nothing to plan"), std::string::npos) << msg;
 }
 
