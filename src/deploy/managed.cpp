@@ -16,7 +16,8 @@ json::value managed_gateway_config(const Serving& s, const Managed& m) {
   json::object dep{{"name", fmt::format("{}-{}", s.name, m.price->provider)},
                    {"provider", m.gateway_provider}};
   if (!m.base_url.empty()) dep["base_url"] = m.base_url;
-  if (!m.region.empty()) dep["region"] = m.region;
+  // Bedrock's region and Vertex AI's location are the same setting, deploy.platform.region.
+  if (!m.region.empty()) dep[m.gateway_provider == "vertex" ? "location" : "region"] = m.region;
   dep["model"] = m.upstream_model;
   if (!m.key_env.empty()) dep["api_key_env"] = m.key_env;
   dep["weight"] = 1;
@@ -49,6 +50,11 @@ std::string managed_readme(const Serving& s, const Managed& m) {
         "AWS credentials from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, "
         "`AWS_SESSION_TOKEN`) or the shared credentials file, and the region from "
         "`region:` or `AWS_REGION`";
+  else if (m.gateway_provider == "vertex")
+    credentials =
+        "a service-account key file named by `GOOGLE_APPLICATION_CREDENTIALS` (exchanged for "
+        "OAuth tokens, refreshed before they expire) and the project from "
+        "`GOOGLE_CLOUD_PROJECT` or the key itself";
   else
     credentials = fmt::format("the API key in `{}` (never written to the file)", m.key_env);
   std::string buy;

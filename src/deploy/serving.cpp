@@ -128,10 +128,14 @@ Result<Managed> managed_option(const plan::Option& o, const Settings& st, const 
     m.gateway_provider = "anthropic";
     m.key_env = "ANTHROPIC_API_KEY";
   } else if (provider == "vertex") {
-    return Error{fmt::format(
-        "option {}: the gateway has no Vertex AI upstream yet (provider vertex), so there is no "
-        "config to write; choose the same model from another platform with --option",
-        o.id)};
+    // Credentials (a service-account key in GOOGLE_APPLICATION_CREDENTIALS) and the project
+    // (GOOGLE_CLOUD_PROJECT, else the key's own) come from the environment at load.
+    m.gateway_provider = "vertex";
+    m.region = st.platform_region.value_or("global");
+    if (!st.platform_region)
+      notes.push_back(
+          "gateway.yaml uses Vertex AI's global endpoint (the prices the plan used): set "
+          "deploy.platform.region to a region such as us-east5 to pin it");
   } else if (auto f = make_fallback(p, o.id, 0, o.monthly_usd)) {
     m.gateway_provider = f->provider;
     m.base_url = f->base_url;

@@ -54,7 +54,7 @@ struct Managed {
   std::string gateway_provider;  // azure-openai | bedrock | gemini | openai | anthropic | ...
   std::string base_url;          // "" : the provider's default
   std::string key_env;           // "" : none (Bedrock signs with AWS credentials)
-  std::string region;            // Bedrock; "" : AWS_REGION at load
+  std::string region;            // Bedrock region / Vertex location; "": the env's at load
   std::string upstream_model;    // what the gateway sends (an Azure deployment name, ...)
   std::string public_model;      // what clients ask for
   double monthly_usd = 0;

@@ -143,7 +143,7 @@ struct RedisLimiterStats {
   std::atomic<std::uint64_t> errors{0};      // failed connects, disconnects, error replies
   std::atomic<std::uint64_t> timeouts{0};    // admissions not answered within timeout_ms
   std::atomic<std::uint64_t> queued{0};      // settlements waiting for Redis now
-  std::atomic<std::uint64_t> dropped{0};     // settlements lost to a full queue
+  std::atomic<std::uint64_t> dropped{0};     // settlements lost: a full queue, a hard error reply
   std::atomic<std::uint64_t> replayed{0};    // settlements sent after a reconnection
 };
 

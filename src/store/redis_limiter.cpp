@@ -67,6 +67,14 @@ std::vector<std::string> evalsha(const std::string& sha, std::vector<std::string
 
 RedisLimiter* owner(const redisAsyncContext* ac) { return static_cast<RedisLimiter*>(ac->data); }
 
+// Error replies that say "not now" rather than "never": the same command succeeds later.
+bool transient_error(std::string_view e) {
+  for (std::string_view prefix :
+       {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "NOSCRIPT", "CLUSTERDOWN"})
+    if (e.starts_with(prefix)) return true;
+  return false;
+}
+
 }  // namespace
 
 RedisLimiter::RedisLimiter(RedisOptions o, EventLoop& loop, std::uint64_t seed)
@@ -345,11 +353,19 @@ void RedisLimiter::on_settle_reply(redisAsyncContext* ac, void* reply, void* pri
   auto crossings = parse_settle_reply(r, held->s.scopes);
   if (!crossings) {
     ++self->stats_.errors;
-    if (r->type == REDIS_REPLY_ERROR && std::string_view(r->str, r->len).starts_with("NOSCRIPT") &&
-        self->ac_ == ac) {
-      self->lost("scripts flushed");
-      self->queue_settle(std::move(*held));
-      redisAsyncDisconnect(ac);
+    const std::string_view error =
+        r->type == REDIS_REPLY_ERROR ? std::string_view(r->str, r->len) : std::string_view();
+    if (transient_error(error)) {
+      // A server still loading its data after a restart, busy with a script, failing over, or
+      // without our scripts: the settlement is replayed on the next connection, which waits
+      // out the backoff (settling is idempotent). Dropping it would lose the request's cost.
+      if (self->ac_ == ac) {
+        self->lost(std::string(error.substr(0, error.find(' '))));
+        redisAsyncDisconnect(ac);
+      }
+      if (!self->stopping_) self->queue_settle(std::move(*held));
+    } else {
+      ++self->stats_.dropped;  // a reply the script cannot give: counted, not retried for ever
     }
     delete held;
     return;

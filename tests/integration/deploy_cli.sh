@@ -160,8 +160,25 @@ grep -q "api_key" br/gateway/gateway.yaml && fail "bedrock: an API key field" ||
 expect_rc 0 "bedrock gateway --check" -- env AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=managed-secret \
   "$LLMCTL" gateway --config br/gateway/gateway.yaml --check
 grep -rq "managed-secret" br && fail "bedrock: the secret was written" || ok
-expect_rc 2 "deploy vertex" -- "$LLMCTL" deploy claude.yaml --out vx --option "api:vertex/claude-haiku-4-5@20251001"
-grep -q "no Vertex AI upstream" "$work/err" && ok || fail "vertex message: $(cat "$work/err")"
+# Vertex AI: the global endpoint unless deploy.platform.region names a location; the key file
+# and the project come from the environment. --check signs a JWT with the key at load, so the
+# test makes a throwaway service-account key.
+printf 'name: claude\nmodel: claude-haiku-4-5\ntraffic: {peak_qps: 2, average_qps: 1, input_tokens: {mean: 800}, output_tokens: {mean: 200}}\n' >claude-vx.yaml
+expect_rc 0 "deploy vertex" -- "$LLMCTL" deploy claude-vx.yaml --out vx --option "api:vertex/claude-haiku-4-5@20251001"
+grep -q "provider: vertex" vx/gateway/gateway.yaml && ok || fail "vertex: wrong provider"
+grep -q "location: global" vx/gateway/gateway.yaml && ok || fail "vertex: not the global endpoint"
+grep -q "price: vertex/" vx/gateway/gateway.yaml && ok || fail "vertex: no catalog price"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.pem 2>/dev/null
+python3 - <<'PY'
+import json
+key = open("sa.pem").read()
+json.dump({"type": "service_account", "project_id": "llmctl-test", "private_key_id": "k1",
+           "private_key": key, "client_email": "gw@llmctl-test.iam.gserviceaccount.com",
+           "token_uri": "https://oauth2.googleapis.com/token"}, open("sa.json", "w"))
+PY
+expect_rc 0 "vertex gateway --check" -- env GOOGLE_APPLICATION_CREDENTIALS="$PWD/sa.json" \
+  "$LLMCTL" gateway --config vx/gateway/gateway.yaml --check
+grep -rq "PRIVATE KEY" vx && fail "vertex: key material was written" || ok
 printf 'name: flash\nmodel: gemini-2.5-flash\ntraffic: {peak_qps: 2, average_qps: 1, input_tokens: {mean: 800}, output_tokens: {mean: 200}}\n' >flash.yaml
 expect_rc 0 "deploy gemini" -- "$LLMCTL" deploy flash.yaml --out gm --option api:google/gemini-2.5-flash
 grep -q "provider: gemini" gm/gateway/gateway.yaml && ok || fail "gemini: wrong provider"

@@ -106,11 +106,19 @@ TEST(VertexConfig, ErrorsNameTheField) {
                                    "vertex"),
             std::string::npos)
       << c.error().message;
+  // Without price:, the catalog's Vertex AI entry prices the model; a model it does not list
+  // needs price: <id> or none.
   std::string no_price = kVertex;
   no_price.replace(no_price.find("        price: google/gemini-2.5-flash\n"), 39, "");
   c = parse(no_price, google_env());
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_NE(c->deployments[0].price, nullptr);
+  EXPECT_EQ(c->deployments[0].price_id, "vertex/gemini-2.5-flash");
+  std::string unknown = no_price;
+  unknown.replace(unknown.find("model: gemini-2.5-flash"), 23, "model: gemini-0.9-nano");
+  c = parse(unknown, google_env());
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.error().message.find("no catalog price for vertex model \"gemini-2.5-flash\""),
+  EXPECT_NE(c.error().message.find("no catalog price for vertex model \"gemini-0.9-nano\""),
             std::string::npos)
       << c.error().message;
 }

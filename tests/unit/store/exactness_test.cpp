@@ -230,6 +230,7 @@ BudgetRun budget(const MakeReplica& make, const Scope& team, Nanos worst,
   on_replicas(make, [&](Replica& r, int idx) {
     std::mt19937_64 rng(static_cast<std::uint64_t>(idx) + 1);
     std::uniform_int_distribution<Nanos> cost(worst / 10, worst);
+    int busy_waves = 0;
     for (int w = 0; w < 5000; ++w) {
       std::vector<Admission> wave;
       for (int i = 0; i < 8; ++i)
@@ -237,9 +238,12 @@ BudgetRun budget(const MakeReplica& make, const Scope& team, Nanos worst,
       attempts += static_cast<long long>(wave.size());
       auto res = r.admit(wave);
       std::vector<Settlement> done;
-      bool all_over_budget = true;
+      bool all_over_budget = true, all_budget_refusals = true;
       for (std::size_t i = 0; i < res.size(); ++i) {
         if (res[i].decision != Decision::kOverBudget) all_over_budget = false;
+        if (res[i].decision != Decision::kOverBudget &&
+            !(res[i].decision == Decision::kRateLimited && res[i].limit == LimitKind::kBudget))
+          all_budget_refusals = false;
         if (res[i].decision == Decision::kUnavailable) ++unavailable;
         if (res[i].decision != Decision::kAdmitted) continue;  // budgets fail closed
         ++admitted;
@@ -250,6 +254,11 @@ BudgetRun budget(const MakeReplica& make, const Scope& team, Nanos worst,
       r.settle(done);
       if (idx == 0 && between_waves) between_waves(w);
       if (all_over_budget) break;
+      // The budget's room held, wave after wave, by reservations nobody will settle: an
+      // admission whose reply died with the connection keeps its reservation until its lease
+      // ends, far past this run. Room held by other replicas' requests frees within a wave.
+      busy_waves = all_budget_refusals ? busy_waves + 1 : 0;
+      if (busy_waves >= 200) break;
       if (!done.empty()) continue;
       r.idle(5);  // an outage: try again soon
     }
