@@ -48,7 +48,11 @@ int input_error(const Error& error) {
   return kExitUsage;
 }
 
-Error flag_error(const Error& error, const std::vector<agent::Param>& params) {
+Error flag_error(const Error& error, const std::vector<agent::Param>& params,
+                 const FlagRenames& renames) {
+  for (const auto& [name, flag] : renames)
+    if (starts_with(error.message, name + ": "))
+      return Error{flag + error.message.substr(name.size())};
   for (const auto& p : params) {
     const std::string prefix = p.name + ": ";
     if (!starts_with(error.message, prefix)) continue;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "agent/tools/params.h"
 #include "catalog/catalog.h"
@@ -42,8 +43,12 @@ Result<catalog::Catalog> load_catalog(const GlobalOptions& global);
 int input_error(const Error& error);
 
 // A tool's error names its argument ("input_tokens: ..."); the CLI user typed a flag, so a
-// message that starts with one of `params` gets the flag's name ("--input-tokens: ...").
-Error flag_error(const Error& error, const std::vector<agent::Param>& params);
+// message that starts with one of `params` gets the flag's name ("--input-tokens: "). `renames`
+// give the flag where it is not the argument's name with dashes ({"scrapes", "--scrape"}); a
+// rename's name may also be a message's compound prefix ({"db, input", "--db, --input"}).
+using FlagRenames = std::vector<std::pair<std::string, std::string>>;
+Error flag_error(const Error& error, const std::vector<agent::Param>& params,
+                 const FlagRenames& renames = {});
 
 // True when stdout is a terminal and NO_COLOR is unset; otherwise output stays plain.
 bool color_enabled();

@@ -20,6 +20,7 @@
 #include "catalog/loader.h"
 #include "cli/app.h"
 #include "cli/table.h"
+#include "common/files.h"
 #include "common/json_writer.h"
 #include "common/strings.h"
 
@@ -167,27 +168,6 @@ std::string today() {
   std::tm tm{};
   gmtime_r(&now, &tm);
   return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
-// Writes through a temporary file and rename, so a failure never leaves a partial file.
-Status write_atomically(const fs::path& path, const std::string& text) {
-  std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  fs::path tmp = path;
-  tmp += fmt::format(".tmp{}", getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Error{fmt::format("{}: cannot write", tmp.string())};
-    out << text;
-    out.flush();
-    if (!out) return Error{fmt::format("{}: write failed", tmp.string())};
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return Error{fmt::format("{}: cannot replace: {}", path.string(), ec.message())};
-  }
-  return {};
 }
 
 // The knowledge base `catalog validate` checks: DIR/knowledge/*.yaml when DIR has that folder,

@@ -14,6 +14,7 @@
 
 #include "agent/tools/costs_tool.h"
 #include "cli/app.h"
+#include "common/files.h"
 #include "common/json_writer.h"
 #include "common/strings.h"
 #include "finops/render.h"
@@ -23,21 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-
-// Writes through a temporary file and a rename, so a reader never sees half a file.
-Status write_file(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Error{fmt::format("cannot write '{}'", path)};
-    out << text;
-    if (!out.flush()) return Error{fmt::format("cannot write '{}'", path)};
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Error{fmt::format("cannot write '{}': {}", path, ec.message())};
-  return {};
-}
 
 class ProgressBar final : public agent::CallControl {
  public:
@@ -109,15 +95,10 @@ int run(const Context& ctx, const Opts& o, const CLI::App& cmd) {
   const auto& params = agent::costs_params();
   // The CLI's flag names, where they are not the arguments' names with dashes. (The flags carry
   // no range checks of their own: the tool's parameters are the one validation.)
-  auto flag_error = [&](const Error& e) {
-    if (starts_with(e.message, "cache_ttl_s: "))
-      return Error{"--cache-ttl: " + e.message.substr(13)};
-    if (starts_with(e.message, "self_hosting: "))
-      return Error{"--no-self-hosting: " + e.message.substr(14)};
-    if (starts_with(e.message, "db, input: "))
-      return Error{"--db, --input: " + e.message.substr(11)};
-    return cli::flag_error(e, params);
-  };
+  const FlagRenames renames = {{"cache_ttl_s", "--cache-ttl"},
+                               {"self_hosting", "--no-self-hosting"},
+                               {"db, input", "--db, --input"}};
+  auto flag_error = [&](const Error& e) { return cli::flag_error(e, params, renames); };
   auto args = agent::check_args(params, tool_args(o, cmd));
   if (!args) return input_error(flag_error(args.error()));
   auto cat = load_catalog(ctx.global);
@@ -138,7 +119,8 @@ int run(const Context& ctx, const Opts& o, const CLI::App& cmd) {
   const finops::Report& report = analysis->report;
   if (!o.emit_gateway_config.empty()) {
     std::string cfg = finops::render_gateway_config(report, in.table, *cat);
-    if (auto st = write_file(o.emit_gateway_config, cfg); !st.ok()) return input_error(st.error());
+    if (auto st = write_atomically(o.emit_gateway_config, cfg); !st.ok())
+      return input_error(st.error());
     fmt::print(stderr, "llmctl: wrote the gateway config to {}\n", o.emit_gateway_config);
   }
   std::string text;
@@ -151,7 +133,7 @@ int run(const Context& ctx, const Opts& o, const CLI::App& cmd) {
   else
     text = finops::render_text(report, o.out.empty() && color_enabled());
   if (!o.out.empty()) {
-    if (auto st = write_file(o.out, text); !st.ok()) return input_error(st.error());
+    if (auto st = write_atomically(o.out, text); !st.ok()) return input_error(st.error());
   } else {
     std::cout << text;
   }

@@ -83,11 +83,8 @@ json::object tool_args(const MonitorOpts& o) {
 
 // The tool's argument names as the CLI's flags.
 Error as_flags(const Error& e) {
-  for (auto [arg, flag] :
-       {std::pair{"scrapes: ", "--scrape: "}, std::pair{"metrics_files: ", "--metrics-file: "}})
-    if (starts_with(e.message, arg))
-      return Error{flag + e.message.substr(std::string_view(arg).size())};
-  return flag_error(e, agent::monitor_params());
+  return flag_error(e, agent::monitor_params(),
+                    {{"scrapes", "--scrape"}, {"metrics_files", "--metrics-file"}});
 }
 
 int exit_for(const monitor::Report& r, const std::string& fail_on) {

@@ -14,6 +14,7 @@
 
 #include "agent/tools/simulate_tool.h"
 #include "cli/app.h"
+#include "common/files.h"
 #include "common/json_writer.h"
 #include "common/strings.h"
 #include "sim/report.h"
@@ -49,28 +50,6 @@ struct SimulateOptions {
   std::optional<double> slo_ttft_ms, slo_tpot_ms, slo_e2e_ms;
   std::string format, timeseries, html;
 };
-
-// Writes via a temporary file and a rename, so a reader never sees half a file.
-Status write_file(const std::string& path, const std::string& text, const char* flag) {
-  const std::string tmp = fmt::format("{}.tmp{}", path, getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return Error{fmt::format("{}: cannot write '{}'", flag, path)};
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return Error{fmt::format("{}: cannot write '{}': {}", flag, path, ec.message())};
-  }
-  return {};
-}
 
 // A progress bar on stderr for runs over a second, when stderr is a terminal.
 class Progress {
@@ -172,11 +151,11 @@ int run_simulate(const Context& ctx, const SimulateOptions& o, const CLI::App& c
   if (!run) return input_error(flag_error(run.error(), params));
 
   if (!o.timeseries.empty())
-    if (Status st = write_file(o.timeseries, sim::timeseries_csv(run->result), "--timeseries"); !st)
-      return input_error(st.error());
+    if (Status st = write_atomically(o.timeseries, sim::timeseries_csv(run->result)); !st)
+      return input_error(st.error().wrap("--timeseries"));
   if (!o.html.empty())
-    if (Status st = write_file(o.html, sim::html_report(run->scenario, run->result), "--html"); !st)
-      return input_error(st.error());
+    if (Status st = write_atomically(o.html, sim::html_report(run->scenario, run->result)); !st)
+      return input_error(st.error().wrap("--html"));
   if (parse_format(o.format) == Format::kJson)
     std::cout << to_pretty_json(agent::simulate_json(*run));
   else

@@ -11,6 +11,7 @@
 
 #include "agent/tools/plan_tool.h"
 #include "agent/tools/spec_input.h"
+#include "common/files.h"
 #include "common/strings.h"
 #include "deploy/checksum.h"
 #include "deploy/settings.h"
@@ -29,30 +30,6 @@ std::optional<std::string> read_if_exists(const fs::path& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// Temporary file in the same folder, then rename: a reader never sees half a file.
-Status write_atomically(const fs::path& path, const std::string& text) {
-  std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  if (ec)
-    return Error{
-        fmt::format("{}: cannot create folder: {}", path.parent_path().string(), ec.message())};
-  fs::path tmp = path;
-  tmp += fmt::format(".llmctl-tmp{}", getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Error{fmt::format("{}: cannot write", tmp.string())};
-    out << text;
-    out.flush();
-    if (!out) return Error{fmt::format("{}: write failed", tmp.string())};
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return Error{fmt::format("{}: cannot replace: {}", path.string(), ec.message())};
-  }
-  return {};
 }
 
 // Files under `out` that carry an llmctl header but are not part of this bundle.
