@@ -177,6 +177,38 @@ test('monitor with the request log: live findings equal llmctl monitor\'s', () =
   assert.ok(a.because.length > 0);
 });
 
+test('optimize-costs with only the request log: model, rate and lengths come from the log', () => {
+  // One hour of a gateway log: 3,600 gpt-4o requests (1,000 in / 200 out) and 360 gpt-4o-mini.
+  const db = path.join(tmp, 'costs-only-log.db');
+  const now = Date.now();
+  let sql = `CREATE TABLE requests (id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, request_id TEXT NOT NULL,
+    endpoint TEXT NOT NULL, model TEXT NOT NULL, deployment TEXT, provider TEXT, upstream_model TEXT,
+    status INTEGER NOT NULL, error_class TEXT, error_message TEXT, stream INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL, usage_estimated INTEGER NOT NULL, cost_usd REAL NOT NULL,
+    price_id TEXT, duration_ms REAL NOT NULL, ttft_ms REAL, upstream_ms REAL NOT NULL,
+    attempts INTEGER NOT NULL, route_reason TEXT); BEGIN;`;
+  const row = (ts, id, model, inTok, outTok, usd) => `INSERT INTO requests (ts_ms,request_id,endpoint,model,deployment,provider,upstream_model,status,error_class,error_message,stream,input_tokens,cached_tokens,output_tokens,reasoning_tokens,usage_estimated,cost_usd,price_id,duration_ms,ttft_ms,upstream_ms,attempts,route_reason) VALUES (${ts},'${id}','chat','${model}','oai','openai','${model}',200,NULL,NULL,0,${inTok},0,${outTok},0,0,${usd},'openai/${model}',900,300,880,1,NULL);`;
+  // The first request at now - 3,600 s and the last at now - 1 s: a period of 3,599 s.
+  for (let i = 0; i < 3600; i++) sql += row(now - 3600000 + i * 1000, `g${i}`, 'gpt-4o', 1000, 200, 0.0045);
+  for (let i = 0; i < 360; i++) sql += row(now - 3599500 + i * 10000, `m${i}`, 'gpt-4o-mini', 500, 100, 0.000135);
+  execFileSync('sqlite3', [db], { input: sql + 'COMMIT;' });
+  const { code, a } = ask('reduce our LLM bill', '--db', db);
+  assert.equal(code, 0, JSON.stringify(a));
+  assert.equal(a.script, 'optimize-costs');
+  assert.deepEqual(a.steps.map((s) => s.tool), ['costs', 'catalog_cost', 'plan'], JSON.stringify(a.steps));
+  // The log's largest spend is gpt-4o; its rate is 3,600 requests over the logged period.
+  assert.equal(a.numbers.current, 'openai/gpt-4o');
+  const costs = JSON.parse(run(['costs', '--db', db, '--what-if', '--anomalies', '--format', 'json']).out);
+  const qps = 3600 / (costs.period.days * 86400);
+  assert.ok(Math.abs(a.spec.traffic.peak_qps - qps) / qps < 0.001, JSON.stringify(a.spec.traffic));
+  assert.equal(a.spec.traffic.input_tokens.mean, 1000);
+  assert.equal(a.spec.traffic.output_tokens.mean, 200);
+  assert.ok(a.notes.some((n) => n.startsWith('current model from the log: gpt-4o')), JSON.stringify(a.notes));
+  assert.ok(a.numbers.cheapest_monthly_usd > 0);
+  assert.equal(a.numbers.logged_total_usd, costs.total_usd);
+});
+
 test('scale: GPUs and cost at the target and today, from the same GPU, engine and dtype', () => {
   const { code, a } = ask('scale our llama-3.1-70b chat from 20 to 100 req/s');
   assert.equal(code, 0, JSON.stringify(a));

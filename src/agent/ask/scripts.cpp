@@ -67,7 +67,9 @@ const std::vector<PendingTool>& pending_tools() {
 
 std::string plain(double v) { return fmt::format("{:.4g}", v); }
 
+// Whole dollars, except below $100 where cents matter (a short log's spend, a per-day figure).
 std::string money(double usd) {
+  if (std::abs(usd) < 100) return fmt::format("${:.2f}", usd);
   return "$" + group_thousands(static_cast<long long>(std::llround(usd)));
 }
 
@@ -419,21 +421,70 @@ Answer deploy_script(const Slots& s, const Registry& tools, const ToolEnv& env,
   return a;
 }
 
-Answer costs_script(const Slots& s, const Registry& tools, const ToolEnv& env, const Knowledge& k) {
+// What a request log or usage export says about the traffic, for the slots the request left out:
+// the model that costs the most (the costs tool groups by model by default, largest first), its
+// average request rate over the logged period, and its mean lengths per request. The rest of the
+// log (other models) is in the costs step's attribution and what-ifs.
+void fill_from_log(const json::object& costs, const catalog::Catalog& cat, Slots& s,
+                   std::vector<std::string>& notes) {
+  const json::value* groups = costs.if_contains("groups");
+  if (!groups || !groups->is_array() || groups->as_array().empty()) return;
+  const json::object& top = groups->as_array().front().as_object();
+  const json::value* key = top.if_contains("key");
+  const double requests = at_num(top, "requests");
+  if (!key || !key->is_object() || requests <= 0) return;
+  const std::string model = at_str(key->as_object(), "model");
+  if (model.empty()) return;
+  const bool stated_model = s.count("current_model") > 0;
+  if (!stated_model) {
+    if (cat.find_price(model) || cat.find_model(model)) {
+      s["current_model"] = model;
+      notes.push_back(fmt::format("current model from the log: {} ({}% of the logged spend)", model,
+                                  plain(100 * at_num(top, "share"))));
+    } else {
+      notes.push_back(fmt::format(
+          "the log's largest spend is on '{}', a name the catalog does not price (an alias of "
+          "the gateway or proxy?): pass --current-model with the provider's model name; the "
+          "rate and lengths below are that traffic's",
+          model));
+    }
+  } else if (s.at("current_model") != model) {
+    return;  // the stated model is not the log's largest: its traffic is not this group's
+  }
+  if (!s.count("input_tokens") && !s.count("output_tokens") && !s.count("app")) {
+    s["input_tokens"] = plain(at_num(top, "input_tokens") / requests);
+    s["output_tokens"] = plain(at_num(top, "output_tokens") / requests);
+    s["lengths_from_log"] = fmt::format(
+        "the log's mean over {} requests to {} (p95 assumed 3x the mean, "
+        "docs/PLAN.md)",
+        plain(requests), model);
+  }
+  const json::value* period = costs.if_contains("period");
+  if (!s.count("qps") && period && period->is_object()) {
+    const double seconds = at_num(period->as_object(), "days") * 86400;
+    // A log shorter than a minute says nothing about a month's rate.
+    if (seconds >= 60) {
+      s["qps"] = plain(requests / seconds);
+      notes.push_back(
+          fmt::format("request rate from the log: {} request{} to {} over {} days = "
+                      "{} req/s on average",
+                      plain(requests), requests == 1 ? "" : "s", model, plain(seconds / 86400),
+                      plain(requests / seconds)));
+    }
+  }
+}
+
+Answer costs_script(const Slots& stated, const Registry& tools, const ToolEnv& env,
+                    const Knowledge& k) {
   Answer a;
-  const Lengths l = *lengths(s, k);
-  const double qps = std::stod(s.at("qps"));
-  a.notes.push_back("token lengths: " + l.source);
-  a.notes.push_back(
-      fmt::format("{} req/s is priced as the month's average, every hour of the month; a peak rate "
-                  "overstates the bill in proportion (state the average, or compare with --spend)",
-                  plain(qps)));
+  Slots s = stated;
   // Attribution from logs needs `costs` and a log (--db, --input with --input-format, or a .db
-  // --path); the pricing below needs neither.
+  // --path); the pricing below needs neither, but takes what the request left out from the log.
   const bool usage = s.count("db") || s.count("input") || s.count("path");
   json::value costs_out;
   if (!tools.find("costs") || usage)
     if (const json::object* c = pending(a, tools, env, "costs", s, costs_out)) {
+      fill_from_log(*c, *env.catalog, s, a.notes);
       a.numbers["logged_total_usd"] = at_num(*c, "total_usd");
       a.numbers["logged_forecast_usd"] = at_num(*c, "forecast_usd");
       a.steps.back().summary = fmt::format(
@@ -457,6 +508,26 @@ Answer costs_script(const Slots& s, const Registry& tools, const ToolEnv& env, c
               at_str(an.as_object(), "group"), at_str(an.as_object(), "when"),
               money(at_num(an.as_object(), "usd")), at_str(an.as_object(), "evidence")));
     }
+  const std::optional<Lengths> stated_lengths = lengths(s, k);
+  if (!s.count("current_model") || !s.count("qps") || !stated_lengths) {
+    // Only reachable with a log that could not stand in for the missing values (empty, or
+    // shorter than a minute): answer with what the log says and name what to add.
+    std::vector<std::string> missing;
+    if (!s.count("current_model")) missing.push_back("--current-model");
+    if (!s.count("qps")) missing.push_back("--qps");
+    if (!stated_lengths) missing.push_back("--app (or --input-tokens and --output-tokens)");
+    a.headline = fmt::format("The log does not say {}: pass {} to price the alternatives.",
+                             join(missing, ", "), missing.size() == 1 ? "it" : "them");
+    return a;
+  }
+  Lengths l = *stated_lengths;
+  if (s.count("lengths_from_log")) l.source = s.at("lengths_from_log");
+  const double qps = std::stod(s.at("qps"));
+  a.notes.push_back("token lengths: " + l.source);
+  a.notes.push_back(
+      fmt::format("{} req/s is priced as the month's average, every hour of the month; a peak rate "
+                  "overstates the bill in proportion (state the average, or compare with --spend)",
+                  plain(qps)));
   // What the current model costs at this traffic: one request priced by the catalog, times the
   // requests in a month.
   const catalog::Catalog& cat = *env.catalog;
@@ -809,7 +880,12 @@ std::vector<MissingSlot> missing_slots(
     need("qps", "the fleet is sized for the peak request rate");
     need_lengths();
   } else if (script == "optimize-costs") {
-    need("current_model", "savings are measured against what you use today");
+    // A request log or usage export stands in for all three: the model that costs the most, the
+    // logged rate and its lengths (costs_script reads them from the log).
+    if (s.count("db") || s.count("input") || s.count("path")) return out;
+    need("current_model",
+         "savings are measured against what you use today (or pass --db / "
+         "--input: the log says it)");
     need("qps", "what a model costs depends on the traffic");
     need_lengths();
   } else if (script == "monitor") {
