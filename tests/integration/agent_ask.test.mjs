@@ -79,6 +79,10 @@ test('deploy: the issue\'s request, with the model named, plans, picks and dry-r
   assert.ok(a.because.length >= 3);
   assert.ok(a.apply.some((l) => l.startsWith('kubectl apply -f deploy/k8s/')));
   assert.ok(a.watch.some((w) => w.startsWith('alert ServingKVCacheNearlyFull')));
+  // The queue to watch is the chosen engine's own metric, as the catalog names it.
+  const cat = JSON.parse(run(['catalog', 'show', self.self_hosted.engine, '--format', 'json']).out);
+  const queue = cat.metrics.find((m) => m.signal === 'queue' && !m.removed_in).name;
+  assert.ok(a.watch.some((w) => w.includes(`the engine queue (${queue})`)), JSON.stringify(a.watch));
   // The option simulated at the peak, with the plan's replicas: the same numbers as the CLI's.
   const sh = self.self_hosted;
   const sim = JSON.parse(execFileSync(llmctl, ['simulate', '--model', self.model, '--gpu', sh.gpu,

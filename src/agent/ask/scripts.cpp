@@ -249,6 +249,16 @@ void no_option(Answer& a, const json::object& plan) {
                                       at_str(rejected->as_array()[i].as_object(), "reason")));
 }
 
+// The current name of the metric that carries `signal` (data/README.md) for an engine, or "".
+std::string engine_signal_metric(const catalog::Catalog& cat, const std::string& engine,
+                                 std::string_view signal) {
+  const catalog::Engine* e = cat.find_engine(engine);
+  if (!e) return "";
+  for (const auto& m : e->metrics)
+    if (m.signal == signal && m.removed_in.empty()) return m.name;
+  return "";
+}
+
 // Commands and alerts from the deploy dry run's files.
 void apply_and_watch(Answer& a, const json::object& bundle, const std::string& target) {
   std::vector<std::string> folders;
@@ -408,12 +418,23 @@ Answer deploy_script(const Slots& s, const Registry& tools, const ToolEnv& env,
   if (!bundle) return a;
   a.steps.back().summary = fmt::format("{} files (dry run)", bundle->at("files").as_array().size());
   apply_and_watch(a, *bundle, target);
-  a.watch.push_back(
-      fmt::format("p95 TTFT at peak is {} ms{}; the engine queue (vllm:num_requests_waiting) "
-                  "drives autoscaling",
-                  format_sig(a.numbers["ttft_p95_ms_at_peak"].as_double()),
-                  s.count("ttft_ms") ? " against the " + s.at("ttft_ms") + " ms SLO" : ""));
-  a.watch.push_back(fmt::format("KV cache: {} tokens per replica; preemptions mean it is full",
+  // The chosen engine's own metric names (the catalog's `signal`), not one engine's for all.
+  const std::string engine_id =
+      self->contains("self_hosted") ? at_str(self->at("self_hosted").as_object(), "engine") : "";
+  const std::string queue = engine_signal_metric(*env.catalog, engine_id, "queue");
+  const std::string kv = engine_signal_metric(*env.catalog, engine_id, "kv_usage");
+  a.watch.push_back(fmt::format(
+      "p95 TTFT at peak is {} ms{}; the engine queue{} {}",
+      format_sig(a.numbers["ttft_p95_ms_at_peak"].as_double()),
+      s.count("ttft_ms") ? " against the " + s.at("ttft_ms") + " ms SLO" : "",
+      queue.empty() ? "" : " (" + queue + ")",
+      spec.contains("traffic") && spec.at("traffic").as_object().if_contains("autoscaling") &&
+              spec.at("traffic").as_object().at("autoscaling").is_bool() &&
+              spec.at("traffic").as_object().at("autoscaling").as_bool()
+          ? "drives autoscaling"
+          : "growing means the fixed fleet is short of replicas (autoscaling is off)"));
+  a.watch.push_back(fmt::format("KV cache{}: {} tokens per replica; preemptions mean it is full",
+                                kv.empty() ? "" : " (" + kv + ")",
                                 group_thousands(static_cast<long long>(
                                     a.numbers["kv_cache_tokens_per_replica"].as_double()))));
   for (const auto& n : strings_of(*bundle, "notes")) a.notes.push_back(n);
