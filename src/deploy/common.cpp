@@ -103,58 +103,44 @@ json::array gpu_tolerations() {
       json::object{{"key", "nvidia.com/gpu"}, {"operator", "Exists"}, {"effect", "NoSchedule"}}};
 }
 
+// The metric's name comes from the catalog's `signal` of each engine metric (data/README.md): one
+// place says which metric is an engine's queue, for deploy, monitor and ask alike.
 std::string engine_metric(const catalog::Engine& e, EngineSignal signal) {
-  std::vector<std::string> suffixes;
+  std::string_view wanted;
   switch (signal) {
     case EngineSignal::kQueue:
-      suffixes = {"num_requests_waiting", "num_queue_reqs", "queue_size", "requests_deferred"};
+      wanted = "queue";
       break;
     case EngineSignal::kRunning:
-      suffixes = {"num_requests_running", "num_running_reqs", "batch_current_size",
-                  "requests_processing"};
+      wanted = "running";
       break;
     case EngineSignal::kKvUsage:
-      suffixes = {"kv_cache_usage_perc", "token_usage", "kv_cache_utilization"};
+      wanted = "kv_usage";
       break;
     case EngineSignal::kPreemptions:
-      suffixes = {"num_preemptions_total"};
+      wanted = "preemptions";
       break;
     case EngineSignal::kTtft:
-      suffixes = {"time_to_first_token_seconds"};
+      wanted = "ttft";
       break;
     case EngineSignal::kTpot:
-      suffixes = {"inter_token_latency_seconds", "time_per_output_token_seconds",
-                  "request_mean_time_per_token_duration"};
+      wanted = "tpot";
       break;
     case EngineSignal::kPrefixHits:
-      suffixes = {"prefix_cache_hits_total"};
+      wanted = "prefix_hits";
       break;
     case EngineSignal::kPrefixQueries:
-      suffixes = {"prefix_cache_queries_total"};
+      wanted = "prefix_queries";
       break;
     case EngineSignal::kPromptTokens:
-      suffixes = {"prompt_tokens_total"};
+      wanted = "prompt_tokens";
       break;
     case EngineSignal::kGenerationTokens:
-      suffixes = {"generation_tokens_total", "tokens_predicted_total"};
+      wanted = "generation_tokens";
       break;
   }
-  auto deprecated = [&](const std::string& name) {
-    for (const auto& m : e.metrics)
-      for (const auto& r : m.replaces)
-        if (r == name) return true;
-    return false;
-  };
-  for (const auto& suffix : suffixes)
-    for (const auto& m : e.metrics) {
-      const std::string& n = m.name;
-      bool ends = n.size() >= suffix.size() &&
-                  n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
-      // A whole name segment: "vllm:num_requests_waiting", "tgi_queue_size".
-      bool segment = ends && (n.size() == suffix.size() || n[n.size() - suffix.size() - 1] == ':' ||
-                              n[n.size() - suffix.size() - 1] == '_');
-      if (segment && !deprecated(n)) return n;
-    }
+  for (const auto& m : e.metrics)
+    if (m.signal == wanted && m.removed_in.empty()) return m.name;
   return "";
 }
 

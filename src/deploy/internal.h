@@ -55,8 +55,8 @@ enum class EngineSignal {
   kPromptTokens,
   kGenerationTokens
 };
-// The engine's current metric for a signal ("" when the catalog lists none, or only a name that
-// another entry deprecates).
+// The engine's current metric for a signal: the catalog metric with that `signal` and no
+// `removed_in` ("" when the catalog lists none).
 std::string engine_metric(const catalog::Engine& e, EngineSignal signal);
 std::string engine_selector(const Serving& s);   // namespace="..",job=".."
 std::string gateway_selector(const Serving& s);  // namespace="..",job="..",model=".."
