@@ -39,7 +39,8 @@ struct SimulateOptions {
   std::optional<double> burstiness;
   std::optional<int> input_tokens, output_tokens;
   std::optional<int> input_p95, output_p95;
-  std::optional<int> shared_prefix_tokens, prefix_groups;
+  std::optional<int> shared_prefix_tokens, prefix_groups, prompt_pool;
+  std::optional<long long> warmup_requests;
   std::string router;
   std::optional<int> max_num_seqs, max_batched_tokens;
   std::string prefix_caching;
@@ -111,6 +112,8 @@ json::object tool_args(const SimulateOptions& o, const CLI::App& cmd) {
   opt("output_p95", o.output_p95);
   opt("shared_prefix_tokens", o.shared_prefix_tokens);
   opt("prefix_groups", o.prefix_groups);
+  opt("prompt_pool", o.prompt_pool);
+  opt("warmup_requests", o.warmup_requests);
   str("router", o.router);
   opt("max_num_seqs", o.max_num_seqs);
   opt("max_batched_tokens", o.max_batched_tokens);
@@ -211,6 +214,13 @@ void register_simulate(CLI::App& app, Context& ctx) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--prefix-groups", o->prefix_groups, "Distinct shared prefixes")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--prompt-pool", o->prompt_pool,
+                  "Draw every prompt from N distinct prompts, as benchmark clients reuse theirs "
+                  "(aiperf: 100)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup-requests", o->warmup_requests,
+                  "Run N warm-up requests first and leave them out of every metric")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option(
       "--router", o->router,
       "Routing policy across replicas: " + sim::router_names() + " (default round_robin)");

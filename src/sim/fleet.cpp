@@ -121,7 +121,9 @@ class Fleet final : public route::Signals {
   // Engine callbacks.
   void admitted(int rep, const Request& r, double queue_s, long long prompt, long long hit);
   void first_token(const Request& r, double t);
-  void token_gap(double gap_s, std::uint64_t weight) { itl_.add(gap_s, weight); }
+  void token_gap(double gap_s, std::uint64_t weight) {
+    if (measuring_) itl_.add(gap_s, weight);
+  }
   void finished(int rep, const Request& r, double first_s, double t);
   void dropped(const Request& r, DropReason why, double t);
 
@@ -156,6 +158,7 @@ class Fleet final : public route::Signals {
   void drain_pending(double now);
   void sample(double now);
   void client_done(const Request& r, double t);
+  void issue_for_client(int client, double t);
   bool done() const;
   // Requests in the system (arrived, not yet completed or dropped), integrated over time.
   void change_in_flight(int delta, double now) {
@@ -182,6 +185,12 @@ class Fleet final : public route::Signals {
   Request next_arrival_;
   bool arrivals_left_ = false;
   std::vector<Request> client_next_;
+  // Warm-up (WorkloadSpec::warmup_requests): warm-up requests issued and not yet finished;
+  // closed-loop clients waiting for the warm-up phase to drain; whether measured requests have
+  // started (ITL gaps count from then).
+  long long warmup_open_ = 0, warmup_dropped_ = 0;
+  std::vector<int> idle_clients_;
+  bool measuring_ = true;
   double overhead_s_ = 0;
   Rng route_rng_{0};
   Rng jitter_rng_{0};
@@ -220,6 +229,8 @@ void ReplicaObserver::on_dropped(const Request& r, DropReason why, double t) {
 
 Status Fleet::setup() {
   if (sc_.pools.empty()) return Error{"pools: expected at least one pool"};
+  if (sc_.workload.prompt_pool > 0 && sc_.workload.shared_prefix_tokens > 0)
+    return Error{"workload.prompt_pool: a prompt pool and shared prefixes exclude each other"};
   const std::string& model = sc_.pools.front().deployment.model->id;
   for (std::size_t i = 0; i < sc_.pools.size(); ++i) {
     const Pool& p = sc_.pools[i];
@@ -379,7 +390,7 @@ void Fleet::enqueue(int slot, double now) {
 }
 
 void Fleet::admitted(int rep, const Request& r, double queue_s, long long prompt, long long hit) {
-  (void)r;
+  if (r.warmup) return;
   queue_.add(queue_s);
   prompt_tokens_ += prompt;
   hit_tokens_ += hit;
@@ -388,27 +399,51 @@ void Fleet::admitted(int rep, const Request& r, double queue_s, long long prompt
 }
 
 void Fleet::first_token(const Request& r, double t) {
+  if (r.warmup) return;
   const double ttft = t - r.arrival_s;
   ttft_.add(ttft);
   interval_ttft_.add(ttft);
 }
 
 bool Fleet::done() const {
-  return !arrivals_left_ && in_flight_ == 0 && pending_.empty() &&
+  return !arrivals_left_ && in_flight_ == 0 && warmup_open_ == 0 && pending_.empty() &&
          std::all_of(client_next_.begin(), client_next_.end(),
                      [](const Request& q) { return q.client < 0; });
 }
 
-void Fleet::client_done(const Request& r, double t) {
-  if (r.client < 0) return;
+void Fleet::issue_for_client(int client, double t) {
   Request next;
-  if (gen_.next_for_client(r.client, t, next)) {
-    client_next_[r.client] = next;
-    push(next.arrival_s, Ev::kClient, r.client);
+  if (gen_.next_for_client(client, t, next)) {
+    if (next.warmup) ++warmup_open_;
+    client_next_[client] = next;
+    push(next.arrival_s, Ev::kClient, client);
   }
 }
 
+void Fleet::client_done(const Request& r, double t) {
+  if (r.client < 0) return;
+  if (!r.warmup || gen_.next_is_warmup()) {
+    issue_for_client(r.client, t);
+    return;
+  }
+  // The warm-up is all sent: this client waits for the phase to drain, then every client sends
+  // its first measured request at once (aiperf runs its phases one after the other).
+  idle_clients_.push_back(r.client);
+  if (warmup_open_ > 0) return;
+  std::sort(idle_clients_.begin(), idle_clients_.end());
+  for (int c : idle_clients_) issue_for_client(c, t);
+  idle_clients_.clear();
+}
+
 void Fleet::finished(int rep, const Request& r, double first_s, double t) {
+  if (r.warmup) {
+    --warmup_open_;
+    const double ttft_ms = (first_s - r.arrival_s) * 1e3;
+    Replica& rr = replicas_[rep];  // live routing state sees every request
+    rr.ttft_ewma_ms = rr.ttft_ewma_ms < 0 ? ttft_ms : 0.8 * rr.ttft_ewma_ms + 0.2 * ttft_ms;
+    client_done(r, t);
+    return;
+  }
   change_in_flight(-1, t);
   ++completed_;
   ++interval_completed_;
@@ -437,6 +472,12 @@ void Fleet::finished(int rep, const Request& r, double first_s, double t) {
 }
 
 void Fleet::dropped(const Request& r, DropReason why, double t) {
+  if (r.warmup) {
+    --warmup_open_;
+    ++warmup_dropped_;
+    client_done(r, t);
+    return;
+  }
   change_in_flight(-1, t);
   ++dropped_;
   ++drops_[drop_reason_name(why)];
@@ -446,7 +487,10 @@ void Fleet::dropped(const Request& r, DropReason why, double t) {
 
 void Fleet::schedule_next_arrival() {
   arrivals_left_ = gen_.next(next_arrival_);
-  if (arrivals_left_) push(next_arrival_.arrival_s, Ev::kArrival);
+  if (arrivals_left_) {
+    if (next_arrival_.warmup) ++warmup_open_;
+    push(next_arrival_.arrival_s, Ev::kArrival);
+  }
 }
 
 void Fleet::retire(int id, double now) {
@@ -645,13 +689,19 @@ Result<SimResult> Fleet::run() {
   sample_interval_ = sc_.timeseries_interval_s > 0 ? sc_.timeseries_interval_s
                                                    : std::max(0.05, span > 0 ? span / 200 : 1.0);
 
+  measuring_ = gen_.warmup_requests() == 0;
   if (gen_.closed_loop()) {
     client_next_.assign(static_cast<std::size_t>(gen_.clients()), Request{});
+    const bool phased = gen_.warmup_requests() > 0;
     for (int c = 0; c < gen_.clients(); ++c) {
-      Request r;
-      if (!gen_.next_for_client(c, 0, r)) break;
-      client_next_[c] = r;
-      push(0, Ev::kClient, c);
+      // With a warm-up shorter than the clients, the rest wait for the measured phase.
+      if (phased && !gen_.next_is_warmup()) {
+        idle_clients_.push_back(c);
+        continue;
+      }
+      const long long before = gen_.issued();
+      issue_for_client(c, 0);
+      if (gen_.issued() == before) break;
     }
   } else {
     schedule_next_arrival();
@@ -672,23 +722,23 @@ Result<SimResult> Fleet::run() {
     now = e.t;
     ++events_n_;
     switch (e.type) {
-      case Ev::kArrival: {
-        const Request r = next_arrival_;
-        if (first_arrival_ < 0) first_arrival_ = now;
-        ++requests_;
-        change_in_flight(+1, now);
-        ++interval_arrivals_;
-        schedule_next_arrival();
-        dispatch(r, now);
-        break;
-      }
+      case Ev::kArrival:
       case Ev::kClient: {
-        Request r = client_next_[e.a];
-        client_next_[e.a].client = -1;
-        if (first_arrival_ < 0) first_arrival_ = now;
-        ++requests_;
-        change_in_flight(+1, now);
+        Request r;
+        if (e.type == Ev::kArrival) {
+          r = next_arrival_;
+          schedule_next_arrival();
+        } else {
+          r = client_next_[e.a];
+          client_next_[e.a].client = -1;
+        }
         ++interval_arrivals_;
+        if (!r.warmup) {
+          if (first_arrival_ < 0) first_arrival_ = now;
+          measuring_ = true;
+          ++requests_;
+          change_in_flight(+1, now);
+        }
         dispatch(r, now);
         break;
       }
@@ -815,6 +865,10 @@ SimResult Fleet::finish_result(double end) {
   out.replicas_final = ready_count_;
   out.replicas_mean = end > 0 ? ready_integral_ / end : ready_count_;
   out.timeseries = std::move(series_);
+  if (gen_.warmup_requests() > 0)
+    notes_.push_back(fmt::format(
+        "{} warm-up requests ran first and count in no metric{}", gen_.warmup_requests(),
+        warmup_dropped_ > 0 ? fmt::format(" ({} of them dropped)", warmup_dropped_) : ""));
   out.notes = std::move(notes_);
   out.events = events_n_;
   return out;

@@ -92,7 +92,9 @@ std::string describe_workload(const WorkloadSpec& w) {
     if (w.shared_prefix_tokens > 0)
       load += fmt::format(" after a shared prefix of {} tokens ({} groups)", w.shared_prefix_tokens,
                           w.prefix_groups);
+    if (w.prompt_pool > 0) load += fmt::format(", prompts drawn from a pool of {}", w.prompt_pool);
   }
+  if (w.warmup_requests > 0) load += fmt::format("; {} warm-up requests", w.warmup_requests);
   if (w.requests > 0) load += fmt::format("; {} requests", w.requests);
   if (w.duration_s > 0) load += fmt::format("; {:g} s", w.duration_s);
   return load;

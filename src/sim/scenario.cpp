@@ -126,6 +126,8 @@ void read_workload(Fields& f, Scenario& sc) {
   w.shared_prefix_tokens = static_cast<int>(f.integer("shared_prefix_tokens", 0, 0, 10000000));
   w.prefix_groups =
       static_cast<int>(f.integer("prefix_groups", w.shared_prefix_tokens > 0 ? 1 : 0, 0, 10000000));
+  w.prompt_pool = static_cast<int>(f.integer("prompt_pool", 0, 0, 10000000));
+  w.warmup_requests = f.integer("warmup_requests", 0, 0);
   w.requests = f.integer("requests", 0, 0);
   w.duration_s = f.num("duration_s", 0, 0);
   if (auto t = f.map("trace")) {
@@ -227,6 +229,14 @@ Status validate_scenario(const Scenario& sc) {
     return Error{"workload.qps: expected a positive rate"};
   if (w.shared_prefix_tokens > 0 && w.prefix_groups < 1)
     return Error{"workload.prefix_groups: expected at least 1 with shared_prefix_tokens"};
+  if (w.prompt_pool < 0) return Error{"workload.prompt_pool: expected at least 0"};
+  if (w.prompt_pool > 0 && w.shared_prefix_tokens > 0)
+    return Error{
+        "workload.prompt_pool: a prompt pool and shared prefixes exclude each other (every "
+        "pooled prompt is cacheable whole)"};
+  if (w.prompt_pool > 0 && w.arrival == A::kTrace)
+    return Error{"workload.prompt_pool: a trace brings its own prompts"};
+  if (w.warmup_requests < 0) return Error{"workload.warmup_requests: expected at least 0"};
   if (w.window_end_s > 0 && w.window_end_s <= w.window_start_s)
     return Error{"workload.trace.window: the end must come after the start"};
   if (!(w.time_scale > 0)) return Error{"workload.trace.time_scale: expected a positive number"};

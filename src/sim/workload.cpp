@@ -11,10 +11,10 @@ namespace {
 
 constexpr double kZ95 = 1.6448536269514722;  // standard normal 95th percentile
 
-std::uint64_t group_hash(int group) {
-  // splitmix64 of a tag and the group: stable across runs, distinct from trace hashes in
+std::uint64_t tagged_hash(std::uint64_t tag, int index) {
+  // splitmix64 of a tag and the index: stable across runs, distinct from trace hashes in
   // practice (traces bring their own ids).
-  std::uint64_t z = 0x5eed5eed00000000ULL + static_cast<std::uint64_t>(group);
+  std::uint64_t z = tag + static_cast<std::uint64_t>(index);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
@@ -75,17 +75,34 @@ Generator::Generator(const WorkloadSpec& spec, std::uint64_t seed) : spec_(spec)
     pool_ = spec_.trace->segments;
   } else if (spec_.shared_prefix_tokens > 0 && spec_.prefix_groups > 0) {
     for (int g = 0; g < spec_.prefix_groups; ++g)
-      group_segment_.push_back(pool_.add(group_hash(g), spec_.shared_prefix_tokens));
+      group_segment_.push_back(
+          pool_.add(tagged_hash(0x5eed5eed00000000ULL, g), spec_.shared_prefix_tokens));
+  } else if (spec_.prompt_pool > 0) {
+    // The benchmark's prompts, generated once: each a whole cacheable prompt of its own length.
+    // Their own generator, so the pool does not shift the per-request draws.
+    Rng pool_rng(seed ^ 0x706f6f6cULL);
+    for (int i = 0; i < spec_.prompt_pool; ++i)
+      prompt_segment_.push_back(
+          pool_.add(tagged_hash(0x9f0a9f0a00000000ULL, i), sample_length(spec_.input, pool_rng)));
   }
 }
 
 bool Generator::exhausted(double t) const {
-  if (spec_.requests > 0 && issued_ >= spec_.requests) return true;
+  if (spec_.requests > 0 && issued_ >= spec_.requests + spec_.warmup_requests) return true;
   if (spec_.duration_s > 0 && t >= spec_.duration_s) return true;
   return false;
 }
 
 void Generator::fill_lengths(Request& r) {
+  r.warmup = issued_ <= spec_.warmup_requests;  // issued_ already counts r
+  if (!prompt_segment_.empty()) {
+    const auto k = static_cast<std::size_t>(rng_.below(prompt_segment_.size()));
+    r.segments_begin = prompt_segment_[k];
+    r.segments_count = 1;
+    r.input_tokens = pool_.tokens[prompt_segment_[k]];
+    r.output_tokens = sample_length(spec_.output, rng_);
+    return;
+  }
   r.input_tokens = sample_length(spec_.input, rng_);
   r.output_tokens = sample_length(spec_.output, rng_);
   if (!group_segment_.empty()) {
@@ -110,6 +127,7 @@ bool Generator::next(Request& out) {
       if (exhausted(t)) return false;
       out = Request{};
       out.id = static_cast<std::uint64_t>(issued_++);
+      out.warmup = issued_ <= spec_.warmup_requests;
       out.arrival_s = t;
       out.input_tokens = std::max(1, tr.input_tokens);
       out.output_tokens = std::max(1, tr.output_tokens);

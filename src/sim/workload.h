@@ -39,7 +39,8 @@ struct Request {
   std::uint64_t session = 0;  // conversation / agent run; 0: none
   std::uint32_t segments_begin = 0;
   std::uint32_t segments_count = 0;
-  int client = -1;  // closed loop: the client that sent it
+  int client = -1;      // closed loop: the client that sent it
+  bool warmup = false;  // a benchmark's warm-up request: run, but left out of every metric
 };
 
 // A length distribution, in tokens.
@@ -88,8 +89,18 @@ struct WorkloadSpec {
   // `shared_prefix_tokens` tokens (system prompts), followed by its own `input` tokens.
   int shared_prefix_tokens = 0;
   int prefix_groups = 0;
-  // Limits: stop after `requests` arrivals and/or `duration_s` seconds (0: no limit; one is
-  // required for synthetic arrivals).
+  // A benchmark's prompt pool: every request sends one of `prompt_pool` distinct prompts, drawn
+  // uniformly at random (0: every prompt is new). Serving benchmarks generate a fixed set of
+  // synthetic prompts and reuse it until the run ends (aiperf and genai-perf: 100 by default),
+  // so with prefix caching on a repeated prompt is a cache hit. Exclusive with shared prefixes.
+  int prompt_pool = 0;
+  // Warm-up: the first `warmup_requests` requests run but count in no metric, as a benchmark's
+  // warm-up phase. Closed loop, as aiperf runs its phases: the warm-up requests are sent, the
+  // phase drains, then every client sends its first measured request at once. Open loop: the
+  // first requests are left out; ITL gaps count from the first measured arrival.
+  long long warmup_requests = 0;
+  // Limits: stop after `requests` measured arrivals (warm-up not counted) and/or `duration_s`
+  // seconds (0: no limit; one is required for synthetic arrivals).
   long long requests = 0;
   double duration_s = 0;
   // Traces: the parsed records, timestamps multiplied by time_scale (0.5 replays twice as
@@ -112,8 +123,11 @@ class Generator {
   bool next(Request& out);
   // Closed loop: client `client`'s next request, sent at `now`; false once exhausted.
   bool next_for_client(int client, double now, Request& out);
-  // Requests issued so far.
+  // Requests issued so far (warm-up included).
   long long issued() const { return issued_; }
+  // Whether the next request issued belongs to the warm-up.
+  bool next_is_warmup() const { return issued_ < spec_.warmup_requests; }
+  long long warmup_requests() const { return spec_.warmup_requests; }
 
   const SegmentPool& segments() const { return pool_; }
   std::span<const std::uint64_t> hashes(const Request& r) const {
@@ -127,8 +141,9 @@ class Generator {
   WorkloadSpec spec_;
   Rng rng_;
   SegmentPool pool_;
-  std::vector<std::uint32_t> group_segment_;  // prefix group -> its segment in pool_
-  double clock_ = 0;                          // open loop: the last arrival
+  std::vector<std::uint32_t> group_segment_;   // prefix group -> its segment in pool_
+  std::vector<std::uint32_t> prompt_segment_;  // prompt pool entry -> its segment in pool_
+  double clock_ = 0;                           // open loop: the last arrival
   std::size_t trace_pos_ = 0;
   double trace_origin_ = -1;
   long long issued_ = 0;

@@ -52,6 +52,19 @@ hit() { sim "${base[@]}" --qps 8 --shared-prefix-tokens 2000 --prefix-groups 16 
 python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); assert a >= b, (a, b)" \
   "$(hit cache_aware)" "$(hit random)" || fail "cache_aware hit rate below random's"
 
+# A benchmark client's habits: prompts drawn from a pool of 20 and 64 warm-up requests left out
+# of the metrics (requests counts the measured ones); the pool makes repeated prompts cache hits.
+sim "${base[@]}" --concurrency 16 --prompt-pool 20 --warmup-requests 64 --format json \
+  > "$tmp/pool.json" || fail "prompt pool exit $?"
+py "$tmp/pool.json" '
+assert d["requests"] == 400 and d["completed"] == 400, d["requests"]
+assert d["prefix_cache_hit_rate"] > 0.9, d["prefix_cache_hit_rate"]
+assert any("64 warm-up requests" in n for n in d["notes"]), d["notes"]
+' || fail "prompt pool and warm-up"
+sim "${base[@]}" --concurrency 16 --prompt-pool 20 --shared-prefix-tokens 100 > /dev/null 2> "$tmp/err.txt" \
+  && fail "a prompt pool with shared prefixes was accepted"
+grep -q "prompt_pool" "$tmp/err.txt" || fail "pool conflict message: $(cat "$tmp/err.txt")"
+
 # Closed loop, time series and the HTML report.
 sim "${base[@]}" --concurrency 16 --timeseries "$tmp/ts.csv" --html "$tmp/r.html" > "$tmp/out.txt" \
   || fail "closed loop exit $?"

@@ -171,6 +171,8 @@ Status apply_args(const json::object& args, const catalog::Catalog& cat, sim::Sc
   if (auto v = arg_integer(args, "shared_prefix_tokens")) w.shared_prefix_tokens = as_int(*v);
   if (auto v = arg_integer(args, "prefix_groups")) w.prefix_groups = as_int(*v);
   if (w.shared_prefix_tokens > 0 && w.prefix_groups <= 0) w.prefix_groups = 1;
+  if (auto v = arg_integer(args, "prompt_pool")) w.prompt_pool = as_int(*v);
+  if (auto v = arg_integer(args, "warmup_requests")) w.warmup_requests = *v;
   if (auto v = arg_integer(args, "requests")) w.requests = *v;
   if (auto v = arg_number(args, "duration")) w.duration_s = *v;
   if (w.requests <= 0 && w.duration_s <= 0 && w.arrival != A::kTrace) w.requests = 1000;
@@ -222,6 +224,13 @@ const std::vector<Param>& simulate_params() {
                      "Each prompt starts with one of prefix_groups shared prefixes of N tokens")
           .min(0),
       Param::integer("prefix_groups", "Distinct shared prefixes").min(1),
+      Param::integer("prompt_pool",
+                     "Draw every prompt from N distinct prompts, as benchmark clients reuse theirs "
+                     "(aiperf: 100)")
+          .min(1),
+      Param::integer("warmup_requests",
+                     "Run N warm-up requests first and leave them out of every metric")
+          .min(0),
       Param::string("router", "Routing policy across replicas: " + sim::router_names() +
                                   " (default round_robin)"),
       Param::integer("max_num_seqs", "Engine cap on sequences in flight").min(1),
