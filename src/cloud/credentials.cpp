@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <ctime>
+
+#include "common/calendar.h"
 
 namespace llmctl::cloud {
 
@@ -256,32 +259,11 @@ std::shared_ptr<const CredentialSource> aws_instance_metadata(std::string endpoi
 
 std::optional<std::int64_t> parse_rfc3339_utc(std::string_view s) {
   // YYYY-MM-DDTHH:MM:SS[.fff]Z
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-      s[13] != ':' || s[16] != ':')
+  double seconds = 0;
+  const std::size_t n = parse_datetime_prefix(s, seconds);
+  if (n == 0 || (s[10] != 'T' && s[10] != 't') || n + 1 != s.size() || (s[n] != 'Z' && s[n] != 'z'))
     return std::nullopt;
-  auto num = [&](std::size_t at, std::size_t n) -> int {
-    int v = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return -1;
-      v = v * 10 + (s[i] - '0');
-    }
-    return v;
-  };
-  std::tm tm{};
-  tm.tm_year = num(0, 4) - 1900;
-  tm.tm_mon = num(5, 2) - 1;
-  tm.tm_mday = num(8, 2);
-  tm.tm_hour = num(11, 2);
-  tm.tm_min = num(14, 2);
-  tm.tm_sec = num(17, 2);
-  if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mday < 1 || tm.tm_hour < 0 || tm.tm_min < 0 ||
-      tm.tm_sec < 0)
-    return std::nullopt;
-  std::size_t i = 19;
-  if (i < s.size() && s[i] == '.')
-    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9';) ++i;
-  if (i + 1 != s.size() || (s[i] != 'Z' && s[i] != 'z')) return std::nullopt;
-  return static_cast<std::int64_t>(timegm(&tm));
+  return static_cast<std::int64_t>(std::floor(seconds));
 }
 
 // ---- cache ----

@@ -20,36 +20,6 @@ bool parse_int(std::string_view s, long long& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-// "YYYY-MM-DD HH:MM:SS[.fraction]" -> seconds since the epoch (UTC; the zone does not matter for
-// rates).
-bool parse_timestamp(std::string_view s, double& seconds) {
-  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') ||
-      s[13] != ':' || s[16] != ':')
-    return false;
-  long long y, mo, d, h, mi, sec;
-  if (!parse_int(s.substr(0, 4), y) || !parse_int(s.substr(5, 2), mo) ||
-      !parse_int(s.substr(8, 2), d) || !parse_int(s.substr(11, 2), h) ||
-      !parse_int(s.substr(14, 2), mi) || !parse_int(s.substr(17, 2), sec))
-    return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
-  double fraction = 0;
-  if (s.size() > 19) {
-    if (s[19] != '.') return false;
-    std::string_view digits = s.substr(20);
-    double scale = 0.1;
-    for (char c : digits) {
-      if (c < '0' || c > '9') return false;
-      fraction += (c - '0') * scale;
-      scale /= 10;
-    }
-  }
-  seconds = static_cast<double>(
-                days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-                h * 3600 + mi * 60 + sec) +
-            fraction;
-  return true;
-}
-
 LengthDistribution distribution(std::vector<double>& values) {
   std::sort(values.begin(), values.end());
   LengthDistribution d;
@@ -99,7 +69,7 @@ Result<TraceSummary> summarize_trace(std::string_view csv_text, const std::strin
       return Error{
           fmt::format("{}:{}: expected {} columns, found {}", name, i + 1, columns, cells.size())};
     double t = 0;
-    if (!parse_timestamp(trim(cells[ts_col]), t))
+    if (!parse_datetime(trim(cells[ts_col]), t))
       return Error{
           fmt::format("{}:{}: TIMESTAMP: expected YYYY-MM-DD HH:MM:SS[.fraction], found "
                       "\"{}\"",

@@ -55,33 +55,6 @@ std::uint64_t segment_key(std::uint64_t id, std::uint64_t salt) {
   return z ? z : 1;
 }
 
-bool parse_datetime(std::string_view s, double& seconds) {
-  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') ||
-      s[13] != ':' || s[16] != ':')
-    return false;
-  long long y, mo, d, h, mi, sec;
-  if (!parse_int(s.substr(0, 4), y) || !parse_int(s.substr(5, 2), mo) ||
-      !parse_int(s.substr(8, 2), d) || !parse_int(s.substr(11, 2), h) ||
-      !parse_int(s.substr(14, 2), mi) || !parse_int(s.substr(17, 2), sec))
-    return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
-  double fraction = 0;
-  if (s.size() > 19) {
-    if (s[19] != '.') return false;
-    double scale = 0.1;
-    for (char c : s.substr(20)) {
-      if (c < '0' || c > '9') return false;
-      fraction += (c - '0') * scale;
-      scale /= 10;
-    }
-  }
-  seconds = static_cast<double>(
-                days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-                h * 3600 + mi * 60 + sec) +
-            fraction;
-  return true;
-}
-
 Result<Trace> parse_azure_csv(std::string_view text, const std::string& name) {
   Trace t;
   t.name = name;

@@ -25,9 +25,6 @@ Result<Trace> parse_burstgpt_csv(std::string_view text, const std::string& name)
 // Mooncake's prompt block size (tokens per hash id), from the trace's documentation.
 inline constexpr int kMooncakeBlockTokens = 512;
 
-// "YYYY-MM-DD HH:MM:SS[.fraction]" (or with a 'T') as seconds since 1970 (UTC assumed).
-bool parse_datetime(std::string_view s, double& seconds);
-
 // A 64-bit content key for a segment from an external id (trace block ids, fingerprints):
 // spread, and never 0 (0 marks anonymous content in the KV cache).
 std::uint64_t segment_key(std::uint64_t id, std::uint64_t salt);
