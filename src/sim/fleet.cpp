@@ -82,6 +82,7 @@ struct Replica {
   double kv_integral = 0, kv_last_t = 0, kv_last = 0;
   double busy_s = 0;
   double ttft_ewma_ms = -1;
+  double front_end_free_s = 0;  // when its serial API server finishes the requests it holds
 };
 
 struct PoolState {
@@ -103,8 +104,8 @@ struct Pending {
   double since_s;
 };
 
-// A request on its way from the gateway to a replica (HTTP, tokenisation: perf's
-// ttft_overhead_ms), then its engine's queue.
+// A request on its way from the gateway to a replica (the replica's serial front end when the
+// scenario sets one, HTTP and tokenisation: perf's ttft_overhead_ms), then its engine's queue.
 struct Transit {
   Request req;
   int replica = -1;
@@ -373,7 +374,13 @@ void Fleet::dispatch(const Request& r, double now) {
     transit_.emplace_back();
   }
   transit_[slot] = Transit{r, id, rep.epoch};
-  push(now + overhead_s_, Ev::kEnqueue, slot);
+  double at = now;
+  if (sc_.front_end.any()) {
+    at = std::max(now, rep.front_end_free_s) + sc_.front_end.per_request_ms * 1e-3 +
+         sc_.front_end.per_prompt_token_us * 1e-6 * r.input_tokens;
+    rep.front_end_free_s = at;
+  }
+  push(at + overhead_s_, Ev::kEnqueue, slot);
 }
 
 void Fleet::enqueue(int slot, double now) {

@@ -155,6 +155,9 @@ json::value result_json(const Scenario& sc, const SimResult& r) {
   scen["router"] = sc.router;
   scen["seed"] = sc.seed;
   scen["step_jitter_cv"] = sc.step_jitter_cv;
+  if (sc.front_end.any())
+    scen["front_end"] = {{"per_request_ms", sc.front_end.per_request_ms},
+                         {"per_prompt_token_us", sc.front_end.per_prompt_token_us}};
   o["scenario"] = std::move(scen);
   json::array notes;
   for (const auto& n : r.notes) notes.push_back(json::value(n));

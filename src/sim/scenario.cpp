@@ -166,6 +166,11 @@ Result<Scenario> parse_scenario(const std::string& text, const std::string& file
     sc.timeseries_interval_s = f.num("timeseries_interval_s", 0, 0);
     sc.queue_timeout_s = f.num("queue_timeout_s", sc.queue_timeout_s, 0);
     sc.step_jitter_cv = f.num("step_jitter_cv", 0, 0, 0.5);
+    if (auto fe = f.map("front_end")) {
+      sc.front_end.per_request_ms = fe->num("per_request_ms", 0, 0, 60000);
+      sc.front_end.per_prompt_token_us = fe->num("per_prompt_token_us", 0, 0, 1e6);
+      fe->finish();
+    }
     std::size_t i = 0;
     std::set<std::string> names;
     for (Fields& pf : f.map_list("pools", true)) {

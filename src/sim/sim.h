@@ -86,6 +86,18 @@ struct Scenario {
   // bench/sim_accuracy/h200_steps.json), and that variance is what desynchronises closed-loop
   // clients that start together with equal lengths: with exact steps they stay in lockstep waves.
   double step_jitter_cv = 0;
+  // The engine's API server as one serial CPU thread per replica, in front of its scheduler
+  // (tokenisation and hand-off, as vLLM's single API server process, SGLang's tokenizer manager
+  // and trtllm-serve run it): a request that reaches a replica waits for the requests before it,
+  // then takes per_request_ms + per_prompt_token_us x its prompt tokens, before the engine sees
+  // it (perf's constant ttft_overhead_ms comes on top). Off by default: fitted on the calibration
+  // rows both costs are 0, and no published per-request cost was found (docs/SIM.md, section 6).
+  struct FrontEnd {
+    double per_request_ms = 0;
+    double per_prompt_token_us = 0;
+    bool any() const { return per_request_ms > 0 || per_prompt_token_us > 0; }
+  };
+  FrontEnd front_end;
   // A scenario file's `workload.trace`: read by the caller into a Trace (WorkloadSpec::trace).
   std::string trace_file;
   std::string trace_format;
