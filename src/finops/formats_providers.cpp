@@ -232,6 +232,10 @@ void anthropic_usage_read(const Record& r, const Ancestors& up, const ReadOption
     write = c.integer("ephemeral_5m_input_tokens") + c.integer("ephemeral_1h_input_tokens");
     if (c.integer("ephemeral_1h_input_tokens") > 0) note_once(out, kOneHourWriteNote);
   } else {
+    if (r.integer("cache_creation.ephemeral_1h_input_tokens") +
+            r.integer("cache_creation_1h_input_tokens") >
+        0)
+      note_once(out, kOneHourWriteNote);
     write = r.integer("cache_creation.ephemeral_5m_input_tokens") +
             r.integer("cache_creation.ephemeral_1h_input_tokens") +
             r.integer("cache_creation_5m_input_tokens") +
@@ -274,7 +278,6 @@ void anthropic_console_cost_read(const Record& r, const ReadOptions& options, In
   row[Text::kKey] = console_text(r, "api_key");
   auto usd = r.opt_number("cost_usd");
   if (!usd) r.fail("cost_usd", "missing: expected the cost in US dollars");
-  if (*usd < 0) r.fail("cost_usd", fmt::format("expected 0 or more dollars, found {}", *usd));
   row.reported_cost_usd = *usd;
   row.requests = 0;
   std::vector<std::pair<std::string, std::string>> tags;
