@@ -139,7 +139,8 @@ Result<Report> analyze(const Ingest& input, const PricingSummary& pricing,
   r.errors = input.errors;
   r.notes = input.notes;
   r.pricing = pricing;
-  // Period: the options' bounds when given, else the data's (end exclusive).
+  // Period: the options' bounds when given, else the data's (end exclusive; for aggregated
+  // exports the end of the last bucket).
   std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = 0;
   for (std::int64_t ts : t.ts_ms) {
     lo = std::min(lo, ts);
@@ -147,7 +148,8 @@ Result<Report> analyze(const Ingest& input, const PricingSummary& pricing,
   }
   if (t.size() == 0) lo = hi = 0;
   r.period.start_ms = options.period_start_ms ? options.period_start_ms : lo;
-  r.period.end_ms = options.period_end_ms ? options.period_end_ms : hi + 1;
+  r.period.end_ms =
+      options.period_end_ms ? options.period_end_ms : std::max(hi + 1, input.data_end_ms);
   r.period.days =
       std::max(0.0, static_cast<double>(r.period.end_ms - r.period.start_ms) / 86400000.0);
   r.totals = totals_of(t);

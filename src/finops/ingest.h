@@ -23,8 +23,8 @@ enum class InputFormat {
   kLlmctl,          // the gateway's SQLite request log (request_log_reader.h)
   kOpenAIUsage,     // OpenAI /v1/organization/usage/completions pages (JSON or JSONL) or CSV
   kOpenAICosts,     // OpenAI /v1/organization/costs pages (dollars per line item)
-  kAnthropicUsage,  // Anthropic /v1/organizations/usage_report/messages (JSON/JSONL) or CSV
-  kAnthropicCost,   // Anthropic /v1/organizations/cost_report (cents per line item)
+  kAnthropicUsage,  // Claude Console tokens CSV, or Admin API usage_report/messages (JSON/CSV)
+  kAnthropicCost,   // Claude Console cost CSV (dollars), or Admin API cost_report (cents)
   kLiteLLM,         // LiteLLM_SpendLogs rows: /spend/logs JSON, JSONL or a CSV of the table
   kLangfuse,        // Langfuse observations: blob-storage export (JSONL/CSV) or the public API
   kHelicone,        // Helicone requests: /v1/request/query JSON, @helicone/export JSONL or CSV
@@ -45,7 +45,10 @@ struct Ingest {
   long long records_read = 0;         // records seen (rows, buckets' results, spans)
   long long rows_rejected = 0;        // malformed records, each with an error
   long long rows_outside_period = 0;  // outside --since/--until
-  long long rows_skipped = 0;       // well-formed records that are not LLM calls (non-GenAI spans)
+  long long rows_skipped = 0;  // well-formed records that are not LLM calls (non-GenAI spans)
+  // Aggregated exports (rows are time buckets): where the last kept bucket ends, exclusive, so
+  // that the period covers the whole last day; 0 when rows are instants (request logs).
+  std::int64_t data_end_ms = 0;
   std::vector<std::string> errors;  // the first kMaxKeptErrors rejections
   std::vector<std::string> notes;   // facts about the source (missing columns, conventions)
 

@@ -14,8 +14,39 @@ int price_index_of(const catalog::Catalog& catalog, const catalog::Price* p) {
   return static_cast<int>(p - catalog.prices.data());
 }
 
+namespace {
+
+// A model named by a display name ("Claude Opus 4.5", as the Claude Console's cost export names
+// it: API model names never hold a space) that the catalog knows as an alias is reported under
+// the catalog's model name ("claude-opus-4-5"), so it groups, prices and joins with the token
+// exports that use API names. The mapping is the catalog's data (prices.yaml aliases); a display
+// name the catalog does not know is kept as the source wrote it.
+void canonical_display_names(UsageTable& t, const catalog::Catalog& catalog) {
+  auto& models = t.codes(Text::kModel);
+  const auto& providers = t.codes(Text::kProvider);
+  std::unordered_map<std::uint64_t, std::uint32_t> renamed;  // (model, provider) -> model
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (!models[i]) continue;
+    std::uint64_t key = (static_cast<std::uint64_t>(models[i]) << 32) | providers[i];
+    auto it = renamed.find(key);
+    if (it == renamed.end()) {
+      std::uint32_t to = models[i];
+      const std::string& name = t.dict(Text::kModel).at(models[i]);
+      if (name.find(' ') != std::string::npos)
+        if (const catalog::Price* p =
+                catalog.find_price(name, t.dict(Text::kProvider).at(providers[i])))
+          to = t.dict(Text::kModel).intern(p->model);
+      it = renamed.emplace(key, to).first;
+    }
+    models[i] = it->second;
+  }
+}
+
+}  // namespace
+
 PricingSummary price_rows(UsageTable& t, const catalog::Catalog& catalog) {
   PricingSummary s;
+  canonical_display_names(t, catalog);
   const auto& price_ids = t.codes(Text::kPriceId);
   const auto& models = t.codes(Text::kModel);
   const auto& upstream = t.codes(Text::kUpstreamModel);

@@ -6,6 +6,8 @@
 // source, and agrees with @pydantic/genai-prices); a row without a price keeps the cost its
 // source reports; a row with neither costs 0 and is counted as unpriced, never dropped.
 // Sources that report a cost and tokens are reconciled: the report shows both totals.
+// A model named by a display name the catalog knows as an alias ("Claude Opus 4.5") is renamed
+// to the catalog's model name first (pricing.cpp, canonical_display_names).
 #pragma once
 
 #include <string>

@@ -26,6 +26,15 @@ bool CsvReader::next(std::vector<std::string>& fields) {
   if (pos_ >= text_.size()) return false;
   record_line_ = line_;
   std::size_t line_start = pos_;
+  // Columns count characters, not bytes, so that an editor's column matches the error's with
+  // UTF-8 in the line (the Claude Console writes "≤ 200k"): bytes from line_start to `counted`
+  // hold `chars` characters.
+  std::size_t counted = pos_, chars = 0;
+  auto column_here = [&] {
+    for (; counted < pos_; ++counted)
+      if ((static_cast<unsigned char>(text_[counted]) & 0xC0) != 0x80) ++chars;
+    return static_cast<int>(chars) + 1;
+  };
   std::string field;
   bool quoted = false, at_start = true;
   columns_.push_back(1);
@@ -45,6 +54,8 @@ bool CsvReader::next(std::vector<std::string>& fields) {
       if (c == '\n') {
         ++line_;
         line_start = pos_ + 1;
+        counted = line_start;
+        chars = 0;
       }
       field += c;
       ++pos_;
@@ -61,7 +72,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
       field.clear();
       at_start = true;
       ++pos_;
-      columns_.push_back(static_cast<int>(pos_ - line_start) + 1);
+      columns_.push_back(column_here());
       continue;
     }
     if (c == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {

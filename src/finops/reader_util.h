@@ -29,7 +29,8 @@ class CsvReader {
   // Reads the next record into fields; false at the end of the text. Blank lines are skipped.
   bool next(std::vector<std::string>& fields);
   int record_line() const { return record_line_; }
-  // 1-based column (character offset in its line) where field i of the last record starts.
+  // 1-based column (in UTF-8 characters from the start of its line) where field i of the last
+  // record starts.
   int field_column(std::size_t i) const { return i < columns_.size() ? columns_[i] : 1; }
   const std::string& name() const { return name_; }
 

@@ -1,5 +1,6 @@
 // `llmctl costs` against inputs nobody here wrote: the OpenAI Usage and Costs API answers printed
-// in OpenAI's own cookbook (tests/data/costs/real/SOURCE.md), and OTLP/JSON produced by the
+// in OpenAI's own cookbook, a Claude Console cost download committed by its owner
+// (tests/data/costs/real/SOURCE.md), and OTLP/JSON produced by the
 // OpenTelemetry JS SDK and its OTLP JSON serializer (the encoder every JS exporter uses), with
 // the GenAI semantic-convention attributes instrumentations set. Expected figures come from the
 // inputs themselves (sums of the published numbers) and from @pydantic/genai-prices.
@@ -46,6 +47,10 @@ test('OpenAI Usage API answer from the cookbook: every bucket read, tokens and r
   // One group per day with usage; the first bucket starts mid-day (17:31 UTC).
   assert.equal(r.groups.length, results.length);
   assert.equal(r.period.start, '2025-01-11T17:31:00Z');
+  // ... and ends where the last bucket with usage ends (its end_time), not where it starts.
+  // (Trailing buckets without results hold no record, so they do not extend the period.)
+  const lastEnd = Math.max(...buckets.filter((b) => b.results.length).map((b) => b.end_time));
+  assert.equal(r.period.end, new Date(lastEnd * 1000).toISOString().replace('.000Z', 'Z'));
 });
 
 test('OpenAI Costs API answer from the cookbook: dollars as billed, to the cent', () => {
@@ -63,6 +68,69 @@ test('OpenAI Costs API answer from the cookbook: dollars as billed, to the cent'
   // Dollars without tokens: the token what-ifs say what they lack instead of guessing.
   for (const w of r.what_if.filter((x) => ['model_tiering', 'max_tokens'].includes(x.name)))
     assert.ok(!w.computed || w.saving_usd === 0, JSON.stringify(w));
+});
+
+function run(args) {
+  return spawnSync(llmctl, ['costs', ...args], { encoding: 'utf8' });
+}
+
+const near = (got, want, what) => assert.ok(Math.abs(got - want) < 0.005, `${what}: ${got} vs ${want}`);
+
+test('Claude Console cost download (display names, dollars, "--" cells): every line read, totals by hand', () => {
+  const file = path.join(real, 'anthropic_console_cost_livechat.csv');
+  // The file's 24 lines, summed by hand (cost_usd column):
+  //   web search (model "--")     2026-02-12                          0.07
+  //   Haiku 4.5   2026-02-12  0.09 + 0.01 + 0.02 + 0.03             = 0.15
+  //               2026-02-14  0.09 + 0.01 + 0.13 + 0.04             = 0.27
+  //               2026-02-15  0.00 + 0.00                           = 0.00   Haiku  0.42
+  //   Sonnet 4.5  2026-02-12  0.01 + 2.63 + 0.75 + 1.16 + 1.78      = 6.33
+  //               2026-02-14  0.02 + 7.06 + 3.03 + 2.10             = 12.21
+  //               2026-02-15  0.00 + 0.49 + 0.22 + 0.23             = 0.94   Sonnet 19.48
+  //   total 0.07 + 0.42 + 19.48 = 19.97; by day 6.55, 12.48, 0.94.
+  // (The repository's COSTS.md quotes the same: Sonnet ~$19.48, Haiku ~$0.42, search $0.07.)
+  const byModel = json(['--input', file, '--input-format', 'anthropic-cost', '--by', 'model']);
+  assert.equal(byModel.input.records_read, 24);
+  assert.equal(byModel.input.rows_rejected, 0);
+  near(byModel.total_usd, 19.97, 'total');
+  // Daily buckets from the 12th to the 15th: the period ends where the last day ends.
+  assert.equal(byModel.period.end, '2026-02-16T00:00:00Z');
+  assert.equal(byModel.period.days, 4);
+  const m = Object.fromEntries(byModel.groups.map((g) => [g.key.model, g.cost_usd]));
+  // Display names are mapped to the catalog's models through its aliases.
+  assert.deepEqual(Object.keys(m).sort(), ['', 'claude-haiku-4-5', 'claude-sonnet-4-5']);
+  near(m['claude-sonnet-4-5'], 19.48, 'Sonnet 4.5');
+  near(m['claude-haiku-4-5'], 0.42, 'Haiku 4.5');
+  near(m[''], 0.07, 'web search');
+  const byDay = json(['--input', file, '--input-format', 'anthropic-cost', '--by', 'day']);
+  const d = Object.fromEntries(byDay.groups.map((g) => [g.key.day, g.cost_usd]));
+  near(d['2026-02-12'], 6.55, '02-12');
+  near(d['2026-02-14'], 12.48, '02-14');
+  near(d['2026-02-15'], 0.94, '02-15');
+  // The Console's columns become tags a user can group by.
+  const byTag = json(['--input', file, '--input-format', 'anthropic-cost', '--by', 'tag:cost_type']);
+  const t = Object.fromEntries(byTag.groups.map((g) => [g.key['tag:cost_type'], g.cost_usd]));
+  near(t.web_search, 0.07, 'cost_type=web_search');
+  near(t.token, 19.90, 'cost_type=token');
+});
+
+test('Claude Console cost download with two broken lines appended: both named by line and column, the rest kept', () => {
+  const text = fs.readFileSync(path.join(real, 'anthropic_console_cost_livechat.csv'), 'utf8');
+  const file = path.join(tmp, 'claude_api_cost_broken.csv');
+  // Line 26: a cost that is not a number; line 27: a date that is not a date.
+  const bad1 = '2026-02-16,Claude Haiku 4.5,Default,chat-key,message,≤ 200k,output,n/a,token,not_available,';
+  const bad2 = '16/02/2026,Claude Haiku 4.5,Default,chat-key,message,≤ 200k,output,0.05,token,not_available,';
+  fs.writeFileSync(file, text + bad1 + '\n' + bad2 + '\n');
+  const r = json(['--input', file, '--input-format', 'anthropic-cost']);
+  assert.equal(r.input.records_read, 26);
+  assert.equal(r.input.rows_rejected, 2);
+  near(r.total_usd, 19.97, 'the 24 good lines');
+  const col1 = [...bad1.slice(0, bad1.indexOf('n/a'))].length + 1;  // characters, not bytes
+  assert.match(r.input.errors[0], new RegExp(`claude_api_cost_broken\\.csv:26:${col1}: cost_usd: .*"n/a"`));
+  assert.match(r.input.errors[1], /claude_api_cost_broken\.csv:27:1: usage_date_utc: .*16\/02\/2026/);
+  // --strict turns any rejected line into a failure.
+  const strict = run(['--input', file, '--input-format', 'anthropic-cost', '--strict']);
+  assert.equal(strict.status, 2, strict.stderr);
+  assert.match(strict.stderr, /2 rows rejected/);
 });
 
 // GenAI spans as the OpenAI/Anthropic instrumentations record them (semantic conventions

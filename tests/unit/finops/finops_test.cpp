@@ -111,6 +111,67 @@ TEST(FinopsFormats, AnthropicCostReportIsInCents) {
   EXPECT_DOUBLE_EQ(in.table.reported_cost_usd[2], 1.2);
 }
 
+// The Claude Console's tokens download (claude_api_tokens_YYYY_MM.csv). No licensed copy of a
+// real one was found (tests/data/costs/real/SOURCE.md), so these rows were written here, with
+// the header, the "≤ 200k" cell, the hourly date form and the trailing empty `speed` cell that
+// the real exports have.
+TEST(FinopsFormats, AnthropicConsoleTokensCsv) {
+  const std::string text =
+      "usage_date_utc,model_version,api_key,workspace,usage_type,context_window,"
+      "usage_input_tokens_no_cache,usage_input_tokens_cache_write_5m,"
+      "usage_input_tokens_cache_write_1h,usage_input_tokens_cache_read,usage_output_tokens,"
+      "web_search_count,inference_geo,speed\n"
+      "2026-02-01,claude-opus-4-5-20251101,sdk,Default,standard,≤ 200k,40,300000,0,3000000,"
+      "30000,0,not_available,\n"
+      "2026-02-01 02:00,claude-haiku-4-5-20251001,sdk,Default,batch,≤ 200k,1000,0,2000,0,500,3,"
+      "global,\n"
+      "2026-02-02,claude-haiku-4-5-20251001,sdk,Default,standard,≤ 200k,12x,0,0,0,5,0,global,\n";
+  Ingest in;
+  ReadOptions o;
+  o.name = "claude_api_tokens_2026_02.csv";
+  ASSERT_TRUE(parse_input(InputFormat::kAnthropicUsage, text, o, in).ok());
+  ASSERT_EQ(in.table.size(), 2u);
+  const UsageTable& t = in.table;
+  EXPECT_EQ(t.text(Text::kModel, 0), "claude-opus-4-5-20251101");
+  EXPECT_EQ(t.text(Text::kKey, 0), "sdk");
+  EXPECT_EQ(t.text(Text::kProject, 0), "Default");
+  EXPECT_EQ(t.input_tokens[0], 40 + 300000 + 3000000);
+  EXPECT_EQ(t.cache_write_tokens[0], 300000);
+  EXPECT_EQ(t.cache_read_tokens[0], 3000000);
+  EXPECT_EQ(t.output_tokens[0], 30000);
+  EXPECT_EQ(t.ts_ms[1], ts("2026-02-01T02:00:00Z"));  // the hourly form
+  EXPECT_EQ(t.batch[1], 1);
+  EXPECT_EQ(t.cache_write_tokens[1], 2000);
+  EXPECT_EQ(t.text(Text::kTags, 1), "context_window=≤ 200k,inference_geo=global,usage_type=batch");
+  // The bad cell is named by line and character column (the "≤" is one column, not three).
+  ASSERT_EQ(in.rows_rejected, 1);
+  EXPECT_NE(in.errors[0].find("claude_api_tokens_2026_02.csv:4:66: usage_input_tokens_no_cache"),
+            std::string::npos)
+      << in.errors[0];
+  // 1-hour writes and web searches are not priced as Anthropic bills them: said, not hidden.
+  std::string notes;
+  for (const auto& n : in.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("1-hour cache writes"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("web searches"), std::string::npos) << notes;
+  // Opus 4.5: uncached 5, 5-minute write 6.25, read 0.5, output 25 $/Mtok.
+  price_rows(in.table, cat());
+  EXPECT_NEAR(in.table.cost_usd[0], 40e-6 * 5 + 0.3 * 6.25 + 3.0 * 0.5 + 0.03 * 25, 1e-9);
+}
+
+TEST(FinopsFormats, AnthropicConsoleCostCsvMapsDisplayNamesThroughTheCatalog) {
+  Ingest in = read(InputFormat::kAnthropicCost, "real/anthropic_console_cost_livechat.csv");
+  ASSERT_EQ(in.table.size(), 24u);
+  EXPECT_EQ(in.rows_rejected, 0);
+  EXPECT_DOUBLE_EQ(in.table.reported_cost_usd[0], 0.07);  // dollars, not cents
+  EXPECT_EQ(in.table.text(Text::kModel, 0), "");          // "--": a web-search line
+  EXPECT_EQ(in.table.text(Text::kTags, 0), "cost_type=web_search");
+  EXPECT_EQ(in.table.text(Text::kModel, 1), "Claude Haiku 4.5");
+  price_rows(in.table, cat());
+  EXPECT_EQ(in.table.text(Text::kModel, 1), "claude-haiku-4-5");
+  EXPECT_EQ(in.table.text(Text::kModel, 5), "claude-sonnet-4-5");
+  EXPECT_DOUBLE_EQ(in.table.cost_usd[6], 2.63);
+}
+
 TEST(FinopsFormats, LiteLLMSpendLogs) {
   Ingest in = read(InputFormat::kLiteLLM, "litellm_spend_logs.json");
   EXPECT_EQ(in.records_read, 4);
