@@ -52,6 +52,8 @@ std::string_view input_kind_name(InputKind k) {
       return "compose";
     case InputKind::kSkyPilot:
       return "skypilot";
+    case InputKind::kDstack:
+      return "dstack";
     case InputKind::kPrometheusRules:
       return "prometheus-rules";
     case InputKind::kGrafana:
@@ -150,6 +152,10 @@ InputKind classify_yaml(const std::vector<Node>& docs, std::string_view rel) {
   if (const Node* services = d.get("services"); services && services->is_map())
     for (const auto& [k, v] : services->map)
       if (v.get("image") || v.get("build")) return InputKind::kCompose;
+  // dstack: `type: service | task` with `commands` (https://dstack.ai/docs/reference/dstack.yml).
+  if (const Node* type = d.get("type");
+      type && (type->str() == "service" || type->str() == "task") && d.get("commands"))
+    return InputKind::kDstack;
   const Node* resources = d.get("resources");
   if ((d.get("run") || d.get("setup")) && (resources || d.get("envs") || d.get("service")))
     return InputKind::kSkyPilot;
@@ -226,6 +232,15 @@ bool FileCtx::non_production() const {
   std::string_view base = std::string_view(r).substr(slash + 1);
   return starts_with(base, "test_") || ends_with(base, "_test.py") || ends_with(base, "_test.go") ||
          contains(base, ".test.") || contains(base, ".spec.") || base == "conftest.py";
+}
+
+bool FileCtx::test_fixture() const {
+  std::string r(1, '/');
+  r += to_lower(rel);
+  for (std::string_view seg : {"/test/", "/tests/", "/__tests__/", "/testdata/", "/fixtures/",
+                               "/mocks/", "/e2e/", "/test-infra/"})
+    if (contains(r, seg)) return true;
+  return false;
 }
 
 bool FileCtx::suppressed_at(std::string_view rule, int line) const {
@@ -438,11 +453,13 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
         }
         case InputKind::kHelmValues:
         case InputKind::kCompose:
-        case InputKind::kSkyPilot: {
+        case InputKind::kSkyPilot:
+        case InputKind::kDstack: {
           detail::ManifestFacts m;
           if (result.kind == InputKind::kHelmValues) detail::read_helm_values(f, docs->front(), m);
           if (result.kind == InputKind::kCompose) detail::read_compose(f, docs->front(), m);
           if (result.kind == InputKind::kSkyPilot) detail::read_skypilot(f, docs->front(), m);
+          if (result.kind == InputKind::kDstack) detail::read_dstack(f, docs->front(), m);
           detail::check_manifests(f, m);
           break;
         }
@@ -458,8 +475,13 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
         case InputKind::kGatewayConfig:
           detail::check_gateway_config(f, docs->front());
           break;
-        default:
+        default: {
+          detail::ManifestFacts m;
+          for (const auto& d : *docs)
+            if (d.is_map() && m.not_understood.empty()) detail::read_unknown_values(f, d, m);
+          detail::check_manifests(f, m);
           break;
+        }
       }
     }
   }

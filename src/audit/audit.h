@@ -31,6 +31,7 @@ enum class InputKind {
   kHelmValues,       // vllm-project/production-stack values (servingEngineSpec.modelSpec[])
   kCompose,          // docker compose
   kSkyPilot,         // SkyPilot task/service YAML
+  kDstack,           // dstack service/task configuration (type: service | task)
   kPrometheusRules,  // plain rule files (groups[].rules[])
   kGrafana,          // dashboard JSON
   kGithubWorkflow,   // .github/workflows/*.yml

@@ -50,6 +50,10 @@ class FileCtx {
   Pos find_after(Pos start, std::string_view needle, Pos fallback) const;
   // True for tests, examples, docs and notebooks (by rel path): not production code.
   bool non_production() const;
+  // A test's own data (tests/, testdata/, fixtures/, e2e/, mocks/): manifests there deploy to a
+  // throw-away cluster, so only the secret rules judge them. Examples and docs are not this:
+  // users copy them, so they are judged as deployments.
+  bool test_fixture() const;
 
  private:
   bool suppressed_at(std::string_view rule, int line) const;

@@ -244,13 +244,17 @@ struct Engine {
   bool runs_on(std::string_view vendor) const;
 };
 
-// A metrics exporter that is not a serving engine (NVIDIA's dcgm-exporter): where it serves and
-// the metrics it exposes, with the same fields as an engine's.
+// A metrics exporter that is not a planned serving engine (NVIDIA's dcgm-exporter, Triton's
+// metrics endpoint): where it serves and the metrics it exposes, with the same fields as an
+// engine's.
 struct Exporter {
   std::string id;
   std::string name;
   int port = 0;
   std::string metrics_path;
+  // As Engine::counter_suffix: "" where counters are exposed under their bare names
+  // (dcgm-exporter, Triton's prometheus-cpp registry).
+  std::string counter_suffix = "_total";
   std::vector<EngineMetric> metrics;
   Provenance provenance;
 };

@@ -166,6 +166,7 @@ json::value to_json(const Exporter& e) {
                  {"name", e.name},
                  {"port", e.port},
                  {"metrics_path", e.metrics_path},
+                 {"counter_suffix", e.counter_suffix},
                  {"metrics", metrics_json(e.metrics)}};
   add_provenance(o, e.provenance);
   return o;

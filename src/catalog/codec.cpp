@@ -194,6 +194,7 @@ Result<Catalog> decode_catalog(std::string_view text) {
       e.name = str(o, "name");
       e.port = integer(o, "port");
       e.metrics_path = str(o, "metrics_path");
+      e.counter_suffix = str(o, "counter_suffix");
       e.metrics = metrics(o);
       e.provenance = prov(o);
       cat.exporters.push_back(std::move(e));

@@ -327,6 +327,8 @@ Exporter parse_exporter(Fields& f) {
   e.name = f.str("name", "", true);
   e.port = count(f, "port", 1);
   e.metrics_path = f.str("metrics_path", "", true);
+  e.counter_suffix = f.one_of("counter_suffix", {"_total", "none"}, "_total");
+  if (e.counter_suffix == "none") e.counter_suffix.clear();
   e.metrics = parse_metrics(f);
   e.provenance = provenance(f);
   return e;

@@ -265,6 +265,7 @@ CodeFacts CodeScan::run() {
   scan_script();
   scan_clients();
   scan_calls();
+  scan_langchain();
   scan_raw_http();
   scan_dynamic_prompts();
   scan_loops();

@@ -285,6 +285,59 @@ void CodeScan::scan_calls() {
   }
 }
 
+// LangChain chat models (Python): the constructor is where timeouts, retries and the output cap
+// are set, since .invoke() takes none of them; each ChatOpenAI(...) / AzureChatOpenAI(...) /
+// ChatAnthropic(...) in a file importing langchain_openai / langchain_anthropic is judged as the
+// call site. request_timeout (alias timeout) defaults to None, so the SDK's default applies
+// (langchain-openai BaseChatOpenAI, langchain-anthropic ChatAnthropic.default_request_timeout);
+// ChatOpenAI's max_tokens defaults to None (no cap) while ChatAnthropic always sends one (the
+// Messages API requires it), so only ChatOpenAI is judged for a cap.
+void CodeScan::scan_langchain() {
+  if (lang_ != Lang::kPython) return;
+  const bool lc_openai = has_import(f_.text, lang_, "langchain_openai");
+  const bool lc_anthropic = has_import(f_.text, lang_, "langchain_anthropic");
+  if (!lc_openai && !lc_anthropic) return;
+  for (size_t i = 1; i < t_.size(); ++i) {
+    if (t_[i].text != "(") continue;
+    Chain ch = chain_before(i);
+    if (ch.parts.empty()) continue;
+    const std::string& last = ch.parts.back();
+    std::string provider;
+    if (lc_openai && last == "ChatOpenAI") provider = "openai";
+    if (lc_openai && last == "AzureChatOpenAI") provider = "azure-openai";
+    if (lc_anthropic && last == "ChatAnthropic") provider = "anthropic";
+    if (provider.empty()) continue;
+    size_t close = close_of(i);
+    Keys k;
+    for (auto [b, e] : split_args(i, close)) keys_of_range(b, e, k);
+    llm_calls_.push_back(i);
+    LlmCall call;
+    call.pos = pos(ch.start);
+    call.open_token = i;
+    call.family = "langchain";
+    call.provider = provider;
+    call.call = last;
+    call.module_client = true;  // the constructor is the client: nothing is built elsewhere
+    call.args_unknown = k.unknown;
+    call.timeout = k.names.count("timeout") || k.names.count("request_timeout") ||
+                   k.names.count("default_request_timeout") || k.names.count("http_client");
+    if (key_has_value(k, "max_retries", "0")) {
+      call.retries_zero = true;
+      call.retries_pos = pos(k.values["max_retries"].first);
+    }
+    call.has_cap = k.names.count("max_tokens") || k.names.count("max_completion_tokens") ||
+                   k.names.count("max_tokens_to_sample");
+    call.cap_judged = provider != "anthropic" && !k.unknown;
+    for (std::string_view key : {"base_url", "openai_api_base", "anthropic_api_url", "api_base"})
+      if (k.names.count(std::string(key))) out_.gateway_or_override = true;
+    if (const Tok* m = key_string(k, "model"); m && !m->interpolated)
+      call.model_values.emplace_back(m->value, pos(k.values["model"].first));
+    else if (const Tok* m2 = key_string(k, "model_name"); m2 && !m2->interpolated)
+      call.model_values.emplace_back(m2->value, pos(k.values["model_name"].first));
+    out_.calls.push_back(std::move(call));
+  }
+}
+
 void CodeScan::scan_raw_http() {
   for (size_t i = 1; i < t_.size(); ++i) {
     if (t_[i].text != "(") continue;

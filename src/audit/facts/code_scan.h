@@ -269,6 +269,7 @@ class CodeScan {
   void scan_script();
   void scan_clients();
   void scan_calls();
+  void scan_langchain();
   void scan_raw_http();
   void scan_keys();
   void scan_dynamic_prompts();

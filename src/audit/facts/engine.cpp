@@ -165,10 +165,12 @@ void assign_concepts(Container& c) {
   }
 }
 
+// `hidden` says why flags may be set outside what the file shows (Container::args_hidden).
 std::vector<Flag> parse_flags(const std::vector<Token>& argv, std::string& positional_model,
-                              Pos& positional_pos) {
+                              Pos& positional_pos, std::string& hidden) {
   std::vector<Flag> flags;
   size_t first = 0;
+  bool found = false;
   // Skip to the engine command ("vllm serve", "-m vllm.entrypoints...", "trtllm-serve").
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& t = argv[i].text;
@@ -176,6 +178,7 @@ std::vector<Flag> parse_flags(const std::vector<Token>& argv, std::string& posit
         ends_with(t, "trtllm-serve") || ends_with(t, "text-generation-launcher") ||
         ends_with(t, "llama-server")) {
       first = i + 1;
+      found = true;
       // `vllm serve MODEL` and `trtllm-serve MODEL` take the model as a positional argument.
       if ((t == "serve" || ends_with(t, "trtllm-serve")) && first < argv.size() &&
           !starts_with(argv[first].text, "-")) {
@@ -186,9 +189,19 @@ std::vector<Flag> parse_flags(const std::vector<Token>& argv, std::string& posit
       break;
     }
   }
+  // A command that is not the engine's own (a wrapper script, tritonserver reading its model
+  // repository): the server's real command line is elsewhere.
+  if (!found && !argv.empty() && !starts_with(argv.front().text, "-"))
+    hidden = fmt::format("the container runs `{}`, not the engine's own command line",
+                         argv.front().text);
   for (size_t i = first; i < argv.size(); ++i) {
     const std::string& t = argv[i].text;
-    if (t.size() < 2 || t[0] != '-' || is_negative_number(t)) continue;
+    if (t.size() < 2 || t[0] != '-' || is_negative_number(t)) {
+      // A bare reference nothing in the file expands ($EXTRA_ARGS, "$@"): flags come from it.
+      if (hidden.empty() && (starts_with(t, "$") || contains(t, "${") || contains(t, "$(")))
+        hidden = fmt::format("the command line passes {}, which is set outside the file", t);
+      continue;
+    }
     Flag fl;
     fl.pos = argv[i].pos;
     size_t eq = t.find('=');
@@ -358,8 +371,15 @@ void resolve_engine(const FileCtx& f, Container& c,
   c.cpu_only = contains(img, "-cpu") || contains(img, "cpu-") || contains(img, ":cpu");
   Pos mpos;
   std::string positional;
-  c.flags = parse_flags(c.argv, positional, mpos);
+  c.flags = parse_flags(c.argv, positional, mpos, c.args_hidden);
   assign_concepts(c);
+  // Engines that read their flags from a file: --config (vLLM, SGLang), TensorRT-LLM's
+  // --extra_llm_api_options (max_seq_len, KV cache settings).
+  for (const auto& fl : c.flags)
+    if (c.args_hidden.empty() && (fl.name == "--config" || fl.name == "--extra-llm-api-options" ||
+                                  fl.name == "--config-file"))
+      c.args_hidden =
+          fmt::format("{} {} holds engine settings the audit does not read", fl.name, fl.value);
   for (const auto& fl : c.flags)
     if (fl.name == "--device" && to_lower(fl.value) == "cpu") c.cpu_only = true;
   if (id == "llamacpp") {
@@ -420,6 +440,7 @@ Parallelism parallelism_of(const Container& c) {
   // SGLang's DP attention runs its data-parallel ranks inside the tensor-parallel group.
   if (c.flag("dp_attention")) p.dp = 1;
   if (const Flag* n = c.flag("nnodes"); n && n->has_value) p.nnodes = to_int(n->value);
+  if (!c.args_hidden.empty()) p.valid = false;  // the layout may be set where we cannot see
   return p;
 }
 

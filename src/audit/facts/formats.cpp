@@ -1,7 +1,9 @@
 // Serving inputs that are not Kubernetes objects: vllm-project/production-stack Helm values
-// (modelSpec entries, raySpec clusters, keda blocks), docker compose services and SkyPilot tasks.
+// (modelSpec entries, raySpec clusters, keda blocks), docker compose services, SkyPilot tasks and
+// dstack services and tasks.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <set>
 
 #include "audit/facts/manifests.h"
@@ -307,6 +309,114 @@ void read_skypilot(FileCtx& f, const Node& doc, ManifestFacts& out) {
   const Node& run = deref(doc.get("run"));
   c.pos = run.is_scalar() ? run.pos : doc.pos;
   if (run.is_scalar()) c.argv = shell_tokens(f, run.scalar, run.pos, env);
+  resolve_engine(f, c, env);
+  w.containers.push_back(std::move(c));
+  out.workloads.push_back(std::move(w));
+}
+
+// ---- dstack ----
+// A service or task (https://dstack.ai/docs/reference/dstack.yml): `image`, `commands` (shell
+// lines run in order), `env` (a list of NAME=VALUE / bare NAME taken from the environment, or a
+// map), `resources.gpu` ("H100:8", "MI300X:8", "80GB:8", "A100:40GB:2", "H100:1..2", or
+// {name, count}), `nodes` for multi-node tasks. dstack sets DSTACK_GPUS_NUM (GPUs of the run),
+// DSTACK_GPUS_PER_NODE and DSTACK_NODES_NUM at run time; known counts are expanded.
+
+void read_dstack(FileCtx& f, const Node& doc, ManifestFacts& out) {
+  Workload w;
+  w.platform = Platform::kDstack;
+  w.kind = deref(doc.get("type")).str();
+  w.name = deref(doc.get("name")).str();
+  w.pos = doc.pos;
+  Container c;
+  c.name = w.name.empty() ? w.kind : w.name;
+  std::map<std::string, std::string> env;
+  const Node& envn = deref(doc.get("env"));
+  for (const auto& item : envn.seq) {
+    std::string s = item.str();
+    size_t eq = s.find('=');
+    EnvVar ev;
+    ev.name = s.substr(0, eq);
+    ev.pos = item.pos;
+    if (eq != std::string::npos) {
+      ev.value = s.substr(eq + 1);
+      ev.literal = true;
+      env[ev.name] = ev.value;
+    }
+    c.env.push_back(ev);
+  }
+  for (const auto& [k, v] : envn.map) {
+    EnvVar ev;
+    ev.name = k.scalar;
+    ev.pos = v.is_scalar() ? v.pos : k.pos;
+    if (v.is_scalar() && !v.is_null()) {
+      ev.value = v.scalar;
+      ev.literal = true;
+      env[k.scalar] = v.scalar;
+    }
+    c.env.push_back(ev);
+  }
+  const Node& res = deref(doc.get("resources"));
+  const Node& gpu = deref(res.get("gpu"));
+  auto parse_gpu = [&](const std::string& spec, Pos p) {
+    // Parts separated by ':': a name (or a comma list of names), a memory size ("80GB",
+    // "24GB.."), a count ("8") or a count range ("1..2": not known here).
+    std::string name;
+    std::optional<long long> count = 1;
+    for (const auto& part : split(spec, ':')) {
+      std::string t = trim(part);
+      if (t.empty()) continue;
+      std::string l = to_lower(t);
+      if (std::isdigit(static_cast<unsigned char>(t[0]))) {
+        if (ends_with(l, "gb") || contains(l, "gb..")) continue;  // memory, not a count
+        count = contains(t, "..") ? std::nullopt : to_int(t);
+      } else {
+        name = contains(t, ",") ? std::string() : t;
+      }
+    }
+    if (!name.empty()) w.gpu_type_hint = to_lower(name), w.gpu_type_pos = p;
+    c.gpu_limit = count ? *count : -1;
+    c.gpu_pos = p;
+  };
+  if (gpu.is_scalar()) {
+    parse_gpu(gpu.scalar, gpu.pos);
+  } else if (gpu.is_map()) {
+    std::string name;
+    const Node& names = deref(gpu.get("name"));
+    if (names.is_scalar()) name = names.scalar;
+    if (names.is_seq() && names.seq.size() == 1) name = names.seq.front().str();
+    if (!name.empty()) w.gpu_type_hint = to_lower(name), w.gpu_type_pos = gpu.pos;
+    const Node& cnt = deref(gpu.get("count"));
+    c.gpu_limit = cnt.is_null() ? 1 : cnt.integer().value_or(-1);
+    c.gpu_pos = gpu.pos;
+  }
+  w.shm_ok = res.get("shm_size") != nullptr;
+  const long long nodes = deref(doc.get("nodes")).integer().value_or(1);
+  if (nodes > 1 && c.gpu_limit && *c.gpu_limit > 0) {
+    w.role = Role::kLeader;
+    w.group_pods = static_cast<int>(nodes);
+    w.group_gpus = nodes * *c.gpu_limit;
+    w.group_how = fmt::format("nodes {} x {} GPUs", nodes, *c.gpu_limit);
+  }
+  if (c.gpu_limit && *c.gpu_limit > 0) {
+    env["DSTACK_GPUS_PER_NODE"] = std::to_string(*c.gpu_limit);
+    env["DSTACK_GPUS_NUM"] = std::to_string(*c.gpu_limit * nodes);
+  }
+  env["DSTACK_NODES_NUM"] = std::to_string(nodes);
+  c.image = deref(doc.get("image")).str();
+  c.image_pos = doc.get("image") ? doc.get("image")->pos : doc.pos;
+  const Node& cmds = deref(doc.get("commands"));
+  c.pos = cmds.pos;
+  std::string script;
+  Pos first = cmds.pos;
+  for (const auto& line : cmds.seq) {
+    if (script.empty()) first = line.pos;
+    script += line.str() + "\n";
+  }
+  if (cmds.is_scalar()) script = cmds.scalar, first = cmds.pos;
+  if (!script.empty()) {
+    c.pos = first;
+    c.argv = shell_tokens(f, script, first, env);
+  }
   resolve_engine(f, c, env);
   w.containers.push_back(std::move(c));
   out.workloads.push_back(std::move(w));

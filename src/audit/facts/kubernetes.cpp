@@ -42,10 +42,22 @@ void find_model_server(const FileCtx& f, const Node& n, int depth, std::string& 
         return;
       }
     }
-    // NIMService-style image blocks: {repository: nvcr.io/nim/..., tag: ...}.
-    if (const Node* repo = n.get("repository"); repo && repo->is_scalar()) {
+    // Image blocks: NIMService's and Helm charts' {repository: ..., tag: ...}, Triton's chart
+    // {name: nvcr.io/nvidia/tritonserver:...}.
+    for (std::string_view key : {"repository", "name"}) {
+      const Node* repo = n.get(key);
+      if (!repo || !repo->is_scalar()) continue;
+      if (key == "name" && !contains(repo->scalar, "/")) continue;  // a name, not an image
       if (auto other = other_model_server(repo->scalar); !other.empty()) {
         what = std::string(other);
+        at = repo->pos;
+        return;
+      }
+      Container c;
+      c.image = repo->scalar;
+      resolve_engine(f, c, {});
+      if (c.engine) {
+        what = c.engine->name;
         at = repo->pos;
         return;
       }
@@ -73,6 +85,9 @@ constexpr OperatorKind kServingOperatorKinds[] = {
     {"apps.nvidia.com", "NIMPipeline", "NVIDIA NIM"},
     {"nvidia.com", "DynamoGraphDeployment", "an NVIDIA Dynamo inference graph"},
     {"orchestration.aibrix.ai", "StormService", "an aibrix StormService"},
+    // llm-d's ModelService (llm-d.ai/v1alpha1): prefill and decode pods built by the
+    // model-service controller from a base ConfigMap preset (llm-d-deployer docs).
+    {"llm-d.ai", "ModelService", "an llm-d ModelService"},
 };
 
 std::string_view serving_operator_kind(std::string_view api, std::string_view kind) {
@@ -247,15 +262,56 @@ void read_kubernetes_object(FileCtx& f, const Node& obj, ManifestFacts& out) {
     out.dashboard_maps.push_back(&obj);
   } else if (!read_operator_object(f, obj, kind, api, out)) {
     // A kind we do not read: say so when it runs a model server.
-    std::string what;
+    std::string engine;
     Pos at = meta.get("name") ? meta.get("name")->pos : obj.pos;
     Pos where = at;
-    find_model_server(f, spec, 0, what, where);
-    if (what.empty()) what = std::string(serving_operator_kind(api, kind));
-    if (!what.empty())
+    find_model_server(f, spec, 0, engine, where);
+    std::string_view op = serving_operator_kind(api, kind);
+    if (!engine.empty() || !op.empty())
       out.not_understood.push_back(
-          {at, fmt::format("{} '{}'", kind, deref(meta.get("name")).str()), what});
+          {at, unread_kind_message(kind, deref(meta.get("name")).str(), api, engine, op)});
   }
+}
+
+void read_unknown_values(FileCtx& f, const Node& doc, ManifestFacts& out) {
+  std::string_view rel = f.rel;
+  std::string base = to_lower(rel.substr(rel.find_last_of('/') + 1));
+  if (!(starts_with(base, "values") || ends_with(base, "values.yaml") ||
+        ends_with(base, "values.yml")))
+    return;
+  std::string what;
+  Pos at = doc.pos;
+  find_model_server(f, doc, 0, what, at);
+  if (what.empty()) return;
+  out.not_understood.push_back(
+      {at, fmt::format("{} looks like the values of a Helm chart the audit does not read (it "
+                       "names the {} image): the chart's templates build the pods, so their "
+                       "GPUs, engine flags, probes and capacity were not checked; render it "
+                       "(helm template) and audit the output",
+                       rel.substr(rel.find_last_of('/') + 1), what)});
+}
+
+std::string unread_kind_message(std::string_view kind, std::string_view name, std::string_view api,
+                                std::string_view engine, std::string_view operator_what) {
+  std::string head = fmt::format("{} '{}' ({}) ", kind, name, api);
+  std::string runs = engine.empty() ? std::string() : fmt::format("; its pods run {}", engine);
+  if (!operator_what.empty())
+    return head + fmt::format(
+                      "is {}, a serving operator's kind whose pods the operator builds{}; the "
+                      "audit does not read it, so GPUs, parallelism, probes and capacity were "
+                      "not checked",
+                      operator_what, runs);
+  return head + fmt::format(
+                    "is a kind the audit does not read{}, so the engine flags, GPUs, "
+                    "parallelism, probes and capacity of what it deploys were not checked",
+                    runs);
+}
+
+std::string outside_catalog_message(std::string_view object, std::string_view server) {
+  return fmt::format(
+      "{} runs {}, a model server outside the catalog: its flags, GPUs and capacity were not "
+      "checked",
+      object, server);
 }
 
 }  // namespace llmctl::audit::detail

@@ -45,12 +45,20 @@ struct ScalerFact {
   std::vector<MetricName> metric_name_fields;  // KEDA metadata.metricName
 };
 
-// Something that runs a model server the audit cannot check (K8S020).
+// Something that runs a model server the audit cannot check (K8S020). The message says what
+// the object is and what was not checked, in one sentence (unread_kind_message and friends).
 struct NotUnderstood {
   Pos pos;
-  std::string kind;  // "NIMService 'meta-llama3-8b'", "KubeAI Model 'gemma' (engine OLlama)"
-  std::string what;  // "NVIDIA NIM", "a Ray Serve application (import_path x:y)"
+  std::string message;
 };
+
+// "DynamoGraphDeployment 'x' (nvidia.com/v1alpha1) is a kind the audit does not read; its pods
+// run vLLM, ...": a kind outside the readers whose containers run `engine`, or a serving
+// operator's kind (`what`: "an NVIDIA Dynamo inference graph") whose pods the operator builds.
+std::string unread_kind_message(std::string_view kind, std::string_view name, std::string_view api,
+                                std::string_view engine, std::string_view operator_what);
+// "Deployment 'x' runs NVIDIA NIM (image ...), a model server outside the catalog; ...".
+std::string outside_catalog_message(std::string_view object, std::string_view server);
 
 struct ManifestFacts {
   std::vector<Workload> workloads;
@@ -77,5 +85,9 @@ long long pod_gpus(const Workload& w);
 void read_helm_values(FileCtx& f, const Node& doc, ManifestFacts& out);
 void read_compose(FileCtx& f, const Node& doc, ManifestFacts& out);
 void read_skypilot(FileCtx& f, const Node& doc, ManifestFacts& out);
+void read_dstack(FileCtx& f, const Node& doc, ManifestFacts& out);
+// A Helm values file (values*.yaml, *values.yaml) of a chart other than production-stack's that
+// names a model-server image: one K8S020 note, since the chart's templates decide what runs.
+void read_unknown_values(FileCtx& f, const Node& doc, ManifestFacts& out);
 
 }  // namespace llmctl::audit::detail

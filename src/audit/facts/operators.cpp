@@ -207,8 +207,8 @@ void read_kubeai_model(FileCtx& f, const Node& obj, ManifestFacts& out) {
   if (engine != "VLLM") {
     const Node* e = spec.get("engine");
     out.not_understood.push_back({e ? e->pos : object_pos(obj),
-                                  fmt::format("KubeAI Model '{}'", name),
-                                  fmt::format("engine {} (not in the catalog)", engine)});
+                                  outside_catalog_message(fmt::format("KubeAI Model '{}'", name),
+                                                          fmt::format("engine {}", engine))});
     return;
   }
   Workload w;
@@ -289,8 +289,11 @@ void read_serve_config(FileCtx& f, const Node& obj, const Node& cfg_scalar, Work
     std::string import = deref(app.get("import_path")).str();
     if (!starts_with(import, "ray.serve.llm")) {
       out.not_understood.push_back(
-          {outer(app.pos), fmt::format("{} '{}'", deref(obj.get("kind")).str(), object_name(obj)),
-           fmt::format("a Ray Serve application given as code (import_path {})", import)});
+          {outer(app.pos),
+           fmt::format("{} '{}' runs a Ray Serve application given as code (import_path {}): "
+                       "the audit reads only ray.serve.llm configurations, so its model, engine "
+                       "settings and capacity were not checked",
+                       deref(obj.get("kind")).str(), object_name(obj), import)});
       continue;
     }
     for (const auto& llm : deref(app.at("args.llm_configs")).seq) {

@@ -67,21 +67,24 @@ std::string name_prefix(std::string_view name) {
 
 MetricFacts build_metric_facts(const catalog::Catalog& cat) {
   MetricFacts out;
-  for (const auto& e : cat.engines) {
-    for (const auto& m : e.metrics) {
+  auto add = [&out](const std::string& owner, const std::string& counter_suffix,
+                    const std::vector<catalog::EngineMetric>& metrics) {
+    for (const auto& m : metrics) {
       if (!m.removed_in.empty() && m.replaces.empty())
-        out.old_names[m.name] = {"", e.name, m.deprecated_in, m.removed_in};
+        out.old_names[m.name] = {"", owner, m.deprecated_in, m.removed_in};
       else
         out.types[m.name] = m.type;
       for (const auto& old : m.replaces)
-        out.old_names[old] = {m.name, e.name, m.deprecated_in, m.removed_in};
+        out.old_names[old] = {m.name, owner, m.deprecated_in, m.removed_in};
       std::string p = name_prefix(m.name);
       if (!p.empty() && !out.prefix_engine.count(p)) {
-        out.prefix_engine[p] = e.name;
-        out.prefix_suffix.emplace_back(p, e.counter_suffix);
+        out.prefix_engine[p] = owner;
+        out.prefix_suffix.emplace_back(p, counter_suffix);
       }
     }
-  }
+  };
+  for (const auto& e : cat.engines) add(e.name, e.counter_suffix, e.metrics);
+  for (const auto& x : cat.exporters) add(x.name, x.counter_suffix, x.metrics);
   return out;
 }
 
@@ -142,11 +145,11 @@ bool is_aggregation(std::string_view s) {
   return false;
 }
 
-std::string MetricFacts::counter_suffix_for(std::string_view name) const {
+const std::string* MetricFacts::counter_suffix_for(std::string_view name) const {
   std::string p = name_prefix(name);
   for (const auto& [prefix, suffix] : prefix_suffix)
-    if (prefix == p) return suffix;
-  return "_total";
+    if (prefix == p) return &suffix;
+  return nullptr;
 }
 
 std::string MetricFacts::engine_for(std::string_view name) const {

@@ -32,7 +32,7 @@ Query parse_promql(std::string_view expr);
 
 bool is_aggregation(std::string_view s);
 
-// The catalog's engine metrics, indexed for the rules (built once per catalog).
+// The catalog's engine and exporter metrics, indexed for the rules (built once per catalog).
 struct MetricFacts {
   struct Old {                // a name that was deprecated or removed
     std::string replacement;  // empty: removed without a successor
@@ -40,12 +40,15 @@ struct MetricFacts {
   };
   std::map<std::string, Old> old_names;
   std::map<std::string, std::string> types;  // current name -> counter | gauge | histogram
-  // Metric-name prefixes (vllm:, tgi_, sglang:, ...) -> the engine's counter suffix.
+  // Metric-name prefixes (vllm:, tgi_, nv_, DCGM_, ...) -> the owner's counter suffix.
   std::vector<std::pair<std::string, std::string>> prefix_suffix;
   std::map<std::string, std::string> prefix_engine;
 
-  // "" when the name's engine exposes counters without a suffix (TGI), "_total" by default.
-  std::string counter_suffix_for(std::string_view name) const;
+  // The counter suffix of the engine or exporter whose prefix the name carries: "_total", or ""
+  // where counters keep their bare names (TGI, Triton, dcgm-exporter). nullptr when no catalog
+  // engine or exporter owns the prefix: the audit does not know how that exporter names its
+  // counters (an application's own client, prometheus-cpp, Rust and Go exporters all differ).
+  const std::string* counter_suffix_for(std::string_view name) const;
   std::string engine_for(std::string_view name) const;
 };
 // Built once per Auditor (Auditor::metrics()).

@@ -14,7 +14,7 @@
 
 namespace llmctl::audit::detail {
 
-enum class Platform { kKubernetes, kKServe, kHelm, kCompose, kSkyPilot, kRay, kKubeAI };
+enum class Platform { kKubernetes, kKServe, kHelm, kCompose, kSkyPilot, kDstack, kRay, kKubeAI };
 
 // A pod's part in its serving group. A group is one model server that may span several pods
 // (LeaderWorkerSet, Ray head + workers, SGLang --nnodes): the leader (or a single pod) is judged
@@ -62,6 +62,12 @@ struct Container {
   bool cpu_only = false;
   std::vector<Token> argv;  // command + args, shell scripts split, env references expanded
   std::vector<Flag> flags;
+  // Why the engine's settings are not all visible in the file, or empty: a reference left
+  // unexpanded among the arguments ("$EXTRA_ARGS"), a config file the engine reads its flags
+  // from (--config), or a command that is not the engine's own (a wrapper script, tritonserver).
+  // Rules that judge a flag's absence or the parallel layout abstain then (the flag may be set
+  // where the audit cannot see it); rules on what is visible still apply.
+  std::string args_hidden;
   std::string model;  // served model (HF id or path); empty when the command names none
   Pos model_pos;
   std::vector<EnvVar> env;
@@ -144,7 +150,7 @@ std::optional<double> to_double(std::string_view s);
 struct Parallelism {
   long long tp = 1, pp = 1, dp = 1;
   std::optional<long long> nnodes;  // --nnodes (SGLang, vLLM multi-node), when a number
-  bool valid = true;                // every value was an integer
+  bool valid = true;  // every value was an integer, and no flag can hide (args_hidden empty)
   Pos tp_pos, pp_pos, dp_pos;
   long long ranks() const { return tp * pp * dp; }
 };

@@ -17,7 +17,9 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "An OpenAI/Anthropic SDK call (chat.completions.create, responses.create, messages.create, "
        "their .beta. and with_raw_response / with_streaming_response forms, the legacy openai "
        "0.x ChatCompletion/Completion.create, Go Chat.Completions.New / Messages.New), a LiteLLM "
-       "completion() or a raw HTTP call to an LLM API (requests.post, fetch, axios.post, "
+       "completion(), a LangChain ChatOpenAI / AzureChatOpenAI / ChatAnthropic constructor "
+       "(where LangChain takes timeout, max_retries and max_tokens; its request_timeout defaults "
+       "to None) or a raw HTTP call to an LLM API (requests.post, fetch, axios.post, "
        "net/http) sets no timeout: not on the call, not through with_options(), not on the "
        "client the call is made on (resolved within the file), not module-wide (openai.timeout, "
        "litellm.request_timeout). Calls on clients whose construction is not visible in the "
@@ -55,8 +57,10 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
       {"LLM003", "code", S::kWarning, "LLM call without an output cap",
        "A chat/messages/responses call (SDK or a visible raw JSON body) without max_tokens, "
        "max_completion_tokens, max_output_tokens (Go: MaxTokens, MaxCompletionTokens, "
-       "MaxOutputTokens). Arguments passed through **kwargs, ...spread or an unresolvable "
-       "variable are not judged; a dict/object assigned in the same file is resolved.",
+       "MaxOutputTokens), or a LangChain ChatOpenAI / AzureChatOpenAI constructed without "
+       "max_tokens (ChatAnthropic always sends a cap). Arguments passed through **kwargs, "
+       "...spread or an unresolvable variable are not judged; a dict/object assigned in the "
+       "same file is resolved.",
        "Without a cap one degenerate generation runs to the model's output limit (OWASP LLM10 "
        "\"Unbounded Consumption\"); agent-doctor's CFG-001 \"max_tokens not set\" "
        "(abdulwasea89/agent-doctor:packages/agent-doctor/src/rules/config/cfg-001.ts); "
@@ -135,16 +139,18 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
     // holds no one else's request: a stall is in plain sight on both ends.
     const bool watched_local = code.hand_run_script && c.client && c.client->loopback;
     if (!c.timeout && !c.unknown_client && !c.args_unknown && !watched_local)
-      f.emit("LLM001", c.pos,
-             fmt::format(
-                 "{}(...) has no timeout{}: the {} default is {}", c.call,
-                 c.client ? fmt::format(" (client from line {} sets none)", c.client->line) : "",
-                 c.family == "litellm" ? "LiteLLM" : "SDK",
-                 c.family == "litellm" ? "6000 s" : "10 minutes"),
-             lang == Lang::kPython
-                 ? "pass timeout= (e.g. 30-120 s) to the client constructor or the call"
-             : lang == Lang::kGo ? "use option.WithRequestTimeout or a context with a deadline"
-                                 : "pass { timeout: ms } to the client or as request options");
+      f.emit(
+          "LLM001", c.pos,
+          fmt::format("{}(...) has no timeout{}: the {} default is {}", c.call,
+                      c.client ? fmt::format(" (client from line {} sets none)", c.client->line)
+                      : c.family == "langchain" ? " (LangChain's request_timeout defaults to None)"
+                                                : "",
+                      c.family == "litellm" ? "LiteLLM" : "SDK",
+                      c.family == "litellm" ? "6000 s" : "10 minutes"),
+          lang == Lang::kPython
+              ? "pass timeout= (e.g. 30-120 s) to the client constructor or the call"
+          : lang == Lang::kGo ? "use option.WithRequestTimeout or a context with a deadline"
+                              : "pass { timeout: ms } to the client or as request options");
     // LLM002: retries switched off.
     if (c.retries_zero && !code.retry_markers)
       f.emit("LLM002", c.retries_pos,

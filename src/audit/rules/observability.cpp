@@ -26,8 +26,9 @@ std::string old_metric_message(std::string_view where, const std::string& name,
   if (o.deprecated_in.empty()) when = fmt::format("renamed in {}", o.engine);
   if (!o.removed_in.empty()) when += fmt::format(" and removed in {}", o.removed_in);
   return fmt::format("{} uses {}, {} (replaced by {}){}", where, name, when, o.replacement,
-                     o.removed_in.empty() ? "; hidden and then removed in later releases, so "
-                                            "the query silently returns nothing"
+                     o.removed_in.empty() ? "; deprecated names are dropped in later releases "
+                                            "(vLLM hides them first), and the query then "
+                                            "silently returns nothing"
                                           : ": the query silently returns nothing there");
 }
 
@@ -87,9 +88,12 @@ void check_rate_targets(FileCtx& f, const Query& q, std::string_view where,
       msg = fmt::format("{}({}) in {}: {} is a {}, and {}() is only defined on counters", t[i].text,
                         name, where, name, type->second, t[i].text);
       fix = "use the gauge directly, or deriv()/delta() for its trend";
-    } else if (q.native[i] || mf.counter_suffix_for(name).empty()) {
-      // A native histogram under histogram_quantile() & co., or an engine whose exporter keeps
-      // counters' bare names (TGI): the name may well be the counter.
+    } else if (const std::string* suffix = mf.counter_suffix_for(name);
+               q.native[i] || !suffix || suffix->empty()) {
+      // A native histogram under histogram_quantile() & co.; an engine or exporter whose
+      // counters keep their bare names (TGI, Triton, dcgm-exporter): the name may well be the
+      // counter; or a name no catalog engine or exporter owns, whose exporter's naming the
+      // audit cannot see (the application's own metrics, a recording rule's output).
       continue;
     } else {
       msg = fmt::format(
@@ -190,11 +194,14 @@ void add_obs_rule_docs(std::vector<RuleInfo>& out) {
        "Query the replacement metric the message names.", "expr: vllm:gpu_cache_usage_perc > 0.9"});
   out.push_back(
       {"OBS002", "observability", S::kWarning, "rate()/increase() over a non-counter name",
-       "rate/irate/increase over a series named without _total/_count/_sum/_bucket, unless the "
-       "catalog knows it as a counter or its engine exposes counters without a suffix (TGI's "
-       "Rust exporter: tgi_request_count, tgi_request_failure). The message says whether the "
-       "counter exists with _total (the series does not exist), the name is a histogram base "
-       "name, or a gauge.",
+       "rate/irate/increase over a series named without _total/_count/_sum/_bucket that "
+       "belongs to a catalog engine or exporter (by its name prefix: vllm:, sglang:, tgi_, "
+       "trtllm_, nv_, DCGM_, ...), unless the catalog knows it as a counter or its owner "
+       "exposes counters without a suffix (the catalog's counter_suffix: none, e.g. TGI's Rust "
+       "exporter, Triton, dcgm-exporter). Names no catalog engine or exporter owns (an "
+       "application's own metrics, recording-rule outputs) are not judged: how their exporter "
+       "names counters is not visible. The message says whether the counter exists with "
+       "_total (the series does not exist), the name is a histogram base name, or a gauge.",
        "Prometheus client libraries expose counters with a _total suffix, so rate(x[5m]) on "
        "the base name is always empty; vLLM's own example rule had rate(vllm:num_preemptions"
        "[5m]) (vllm-project/vllm:examples/online_serving/prometheus_grafana/k8s-monitoring/"

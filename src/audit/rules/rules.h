@@ -56,7 +56,7 @@ bool unresolved_reference(std::string_view value);
 
 // K8S020: a model server the audit cannot check (an unknown kind, an engine outside the
 // catalog); `what` names it, `where` says where it was found.
-void note_not_understood(FileCtx& f, Pos at, std::string_view kind, std::string_view what);
+void note_not_understood(FileCtx& f, Pos at, const std::string& message);
 
 // Project-level candidates of one workload (K8S013, K8S017) and the scaling rules of one
 // autoscaler (K8S014-K8S016); the joins across files run in join_project() (rules/scaling.cpp),

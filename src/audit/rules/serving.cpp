@@ -16,9 +16,11 @@ void add_coverage_rule_docs(std::vector<RuleInfo>& out) {
        "outside the ones it reads whose containers run an inference engine, or a serving "
        "operator's kind that builds its pods itself (KAITO Workspace, InferenceSet and "
        "RAGEngine; llmaz Playground, Service and BackendRuntime; NVIDIA NIMService; Dynamo "
-       "graphs; aibrix StormService); a Ray Serve application given as code; a pod template or "
-       "compose service running a server outside the catalog (NVIDIA NIM, JetStream/MaxEngine, "
-       "Triton, Ollama, LMDeploy). One note per object, so a file is never silently passed.",
+       "graphs; aibrix StormService; llm-d ModelService); a Ray Serve application given as "
+       "code; a pod template or compose service running a server outside the catalog (NVIDIA "
+       "NIM, JetStream/MaxEngine, Triton, Ollama, LMDeploy); the values file of a Helm chart "
+       "other than production-stack's that names a model-server image. One note per object, "
+       "saying what it is and what was not checked, so a file is never silently passed.",
        "A linter that is silent on what it cannot read looks like a clean bill of health. "
        "kube-linter and checkov likewise report skipped checks rather than pass them.",
        "Nothing to fix in the file; check the serving settings by hand, or render the operator's "
@@ -26,11 +28,8 @@ void add_coverage_rule_docs(std::vector<RuleInfo>& out) {
        "kind: NIMService"});
 }
 
-void note_not_understood(FileCtx& f, Pos at, std::string_view kind, std::string_view what) {
-  f.emit("K8S020", at,
-         fmt::format("{} runs {}, which the audit does not understand: its serving, probe and "
-                     "capacity rules were not checked",
-                     kind, what));
+void note_not_understood(FileCtx& f, Pos at, const std::string& message) {
+  f.emit("K8S020", at, message);
 }
 
 void check_serving(FileCtx& f, const Workload& w) {
@@ -63,8 +62,8 @@ void check_serving(FileCtx& f, const Workload& w) {
       if (auto other = other_model_server(c.image); whole_pod && !other.empty() && !other_noted) {
         other_noted = true;
         note_not_understood(f, c.image_pos.line ? c.image_pos : c.pos,
-                            fmt::format("{} '{}'", w.kind, w.name),
-                            fmt::format("{} (image {})", other, c.image));
+                            outside_catalog_message(fmt::format("{} '{}'", w.kind, w.name),
+                                                    fmt::format("{} (image {})", other, c.image)));
         check_other_server_probes(f, w, c, other);
       }
       continue;
@@ -85,12 +84,18 @@ void check_serving(FileCtx& f, const Workload& w) {
 }
 
 void check_manifests(FileCtx& f, const ManifestFacts& m) {
+  if (f.test_fixture()) {
+    // A test's own manifests: only a committed secret matters (FileCtx::test_fixture).
+    for (const auto& w : m.workloads)
+      for (const auto& c : w.containers) check_secrets(f, w, c);
+    return;
+  }
   for (const auto& w : m.workloads) {
     check_serving(f, w);
     workload_candidates(f, w);
   }
   for (const auto& s : m.scalers) check_scaler(f, s);
-  for (const auto& n : m.not_understood) note_not_understood(f, n.pos, n.kind, n.what);
+  for (const auto& n : m.not_understood) note_not_understood(f, n.pos, n.message);
   for (const Node* groups : m.rule_groups)
     if (groups) check_prometheus_groups(f, *groups);
   for (const Node* cm : m.dashboard_maps) check_dashboard_configmap(f, *cm);

@@ -100,6 +100,9 @@ const catalog::Gpu* full_context_fails_on(const FileCtx& f, const Server& s) {
 std::string secret_fix(Platform p) {
   return p == Platform::kSkyPilot
              ? "leave the value empty and pass it with `sky launch --secret NAME` or --env"
+         : p == Platform::kDstack
+             ? "list the name without a value under env: and set it with `dstack secret set` or "
+               "the shell environment"
          : p == Platform::kCompose
              ? "use ${VAR} interpolation from the environment or a compose secret"
              : "use valueFrom.secretKeyRef (a Secret), not value:";
@@ -293,10 +296,8 @@ void check_config(FileCtx& f, const Server& s) {
   if (!c.flag("max_model_len") && c.engine->flags.count("max_model_len") && model &&
       default_context(*c.engine) == 0 && model->max_context > kShortContext && !s.gpu &&
       s.par.valid) {
-    bool config_file = false;
-    for (const auto& fl : c.flags)
-      if (fl.name == "--config" || fl.name == "--extra-llm-api-options") config_file = true;
-    const catalog::Gpu* fails_on = config_file ? nullptr : full_context_fails_on(f, s);
+    // s.par.valid: no flag can be hidden (a config file, $EXTRA_ARGS) that sets the context.
+    const catalog::Gpu* fails_on = full_context_fails_on(f, s);
     if (fails_on)
       f.emit("K8S008", c.model_pos.line ? c.model_pos : c.pos,
              fmt::format("{} is not set for {}: the engine accepts prompts up to {} tokens and "
@@ -327,6 +328,7 @@ void check_config(FileCtx& f, const Server& s) {
   // K8S011: remote code without a pinned revision.
   if (const Flag* trc = c.flag("trust_remote_code");
       trc && (!trc->has_value || to_lower(trc->value) != "false") && hub_model &&
+      c.args_hidden.empty() &&  // --revision may be set where the audit cannot see it
       (!model || ships_remote_code(*model))) {
     const Flag* rev = c.flag("revision");
     std::string r = rev && rev->has_value ? rev->value : "";

@@ -142,8 +142,8 @@ void check_resources(FileCtx& f, const Server& s) {
     }
   }
   // K8S002: NCCL between ranks of one pod needs shared memory.
-  if (w.platform != Platform::kSkyPilot && w.platform != Platform::kKubeAI &&
-      w.platform != Platform::kRay && ranks_in_pod(s) > 1) {
+  if (w.platform != Platform::kSkyPilot && w.platform != Platform::kDstack &&
+      w.platform != Platform::kKubeAI && w.platform != Platform::kRay && ranks_in_pod(s) > 1) {
     bool shm = w.host_ipc || w.shm_ok;
     for (const auto& [vol, path] : c.mounts)
       if (path == "/dev/shm")
