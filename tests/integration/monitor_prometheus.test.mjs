@@ -73,7 +73,19 @@ function freePort() {
   });
 }
 
+// Twelve servers start at once, each on a port freePort() found free and released: two of them
+// can be handed the same port. The one that loses the race exits, and its `/-/ready` would be
+// answered by the other scenario's server (whose data it would then read), so readiness counts
+// only from the server whose TSDB is this scenario's, and a lost race starts over on a new port.
 async function startPrometheus(dir, targets, rules) {
+  for (let attempt = 0; attempt < 5; ++attempt) {
+    const url = await startPrometheusOnce(dir, targets, rules, attempt);
+    if (url) return url;
+  }
+  throw new Error(`prometheus for ${dir}: could not get a port of its own`);
+}
+
+async function startPrometheusOnce(dir, targets, rules, attempt) {
   const port = await freePort();
   const jobs = [
     `  - job_name: gateway\n    static_configs: [{targets: ['${targets.gateway}']}]`,
@@ -87,17 +99,26 @@ async function startPrometheus(dir, targets, rules) {
   }
   config += `scrape_configs:\n${jobs.join('\n')}\n`;
   writeFileSync(join(dir, 'prometheus.yml'), config);
+  const tsdb = join(dir, `data-${attempt}`);
   const child = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
+    `--storage.tsdb.path=${tsdb}`, `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 150; ++i) {  // 15 s at most
-    if (child.exitCode !== null) throw new Error(`prometheus exited ${child.exitCode}\n${stderr}`);
+    if (child.exitCode !== null) {
+      if (/address already in use/.test(stderr)) return null;
+      throw new Error(`prometheus exited ${child.exitCode}\n${stderr}`);
+    }
     try {
-      if ((await fetch(`${url}/-/ready`)).ok) return url;
+      if ((await fetch(`${url}/-/ready`)).ok) {
+        const flags = (await (await fetch(`${url}/api/v1/status/flags`)).json()).data;
+        if (flags['storage.tsdb.path'] === tsdb) return url;
+        child.kill('SIGKILL');  // another scenario's server answered on this port
+        return null;
+      }
     } catch { /* not listening yet */ }
     await sleep(100);
   }
