@@ -186,19 +186,19 @@ FeedbackAnswer FeedbackStore::store(const Feedback& f) {
 }
 
 std::string FeedbackStore::render_metrics() const {
+  // A summary without quantiles: _count and _sum (scores may be negative, so the sum is not a
+  // counter).
   std::string out =
-      "# HELP llmctl_gateway_feedback_total Feedback scores stored (POST /v1/feedback).\n"
-      "# TYPE llmctl_gateway_feedback_total counter\n";
-  std::string sums =
-      "# HELP llmctl_gateway_feedback_score_sum Sum of the feedback scores stored.\n"
-      "# TYPE llmctl_gateway_feedback_score_sum gauge\n";
+      "# HELP llmctl_gateway_feedback_score Feedback scores stored (POST /v1/feedback).\n"
+      "# TYPE llmctl_gateway_feedback_score summary\n";
   std::lock_guard lock(mu_);
   for (const auto& [model, v] : by_model_) {
-    out += fmt::format("llmctl_gateway_feedback_total{{model=\"{}\"}} {}\n", esc(model), v.first);
-    sums += fmt::format("llmctl_gateway_feedback_score_sum{{model=\"{}\"}} {}\n", esc(model),
-                        v.second);
+    out += fmt::format("llmctl_gateway_feedback_score_count{{model=\"{}\"}} {}\n", esc(model),
+                       v.first);
+    out += fmt::format("llmctl_gateway_feedback_score_sum{{model=\"{}\"}} {}\n", esc(model),
+                       v.second);
   }
-  return out + sums;
+  return out;
 }
 
 }  // namespace llmctl::gateway

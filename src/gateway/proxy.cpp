@@ -462,12 +462,12 @@ asio::awaitable<void> GatewayHandler::feedback(Exchange& ex) {
   }
   auto f = parse_feedback(ex.request().body());
   if (!f) {
+    // (Built before the co_await: GCC 12 destroys a ?: class temporary there twice.)
     const std::string& m = f.error().message;
-    const std::string param = m.substr(0, m.find(':'));
-    co_await ex.respond(400, kJson,
-                        openai_error_body(m, "invalid_request_error",
-                                          param.find(' ') == std::string::npos ? param : "",
-                                          "invalid_value"));
+    std::string param = m.substr(0, m.find(':'));
+    if (param.find(' ') != std::string::npos) param.clear();
+    std::string body = openai_error_body(m, "invalid_request_error", param, "invalid_value");
+    co_await ex.respond(400, kJson, std::move(body));
     co_return;
   }
   f->key_id = key_id;

@@ -37,7 +37,7 @@ MetricFamilySet gateway_set() {
   add(gw::kLengthPsi, "gauge");
   add(gw::kInputTokens, "histogram");
   add(gw::kOutputTokens, "histogram");
-  add(gw::kFeedback, "counter");
+  add(gw::kFeedback, "counter");  // a summary's _count and _sum
   add(gw::kFeedbackSum, "gauge");
   return g;
 }

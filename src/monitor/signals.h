@@ -73,7 +73,7 @@ inline constexpr std::string_view kAnswerChecks = "llmctl_gateway_answer_checks_
 inline constexpr std::string_view kLengthPsi = "llmctl_gateway_length_psi";
 inline constexpr std::string_view kInputTokens = "llmctl_gateway_input_tokens";
 inline constexpr std::string_view kOutputTokens = "llmctl_gateway_output_tokens";
-inline constexpr std::string_view kFeedback = "llmctl_gateway_feedback_total";
+inline constexpr std::string_view kFeedback = "llmctl_gateway_feedback_score_count";
 inline constexpr std::string_view kFeedbackSum = "llmctl_gateway_feedback_score_sum";
 }  // namespace gw
 

@@ -342,7 +342,13 @@ test('POST /v1/feedback stores a score with the request record', async () => {
   assert.equal((await fetch(`${gw.url}/v1/feedback`)).status, 405);
 
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-  assert.match(metrics, /^llmctl_gateway_feedback_total\{model="backup"\} 1$/m);
+  assert.match(metrics, /^llmctl_gateway_feedback_score_count\{model="backup"\} 1$/m);
+  assert.match(metrics, /^llmctl_gateway_feedback_score_sum\{model="backup"\} 0.25$/m);
+  // Every family (quality, drift, feedback, otel) passes Prometheus' own linter.
+  execFileSync('promtool', ['check', 'metrics'], { input: metrics });
+  assert.match(metrics, /^llmctl_gateway_answer_checks_total\{model="backup",check="empty",result="pass"\} [1-9]/m);
+  assert.match(metrics, /^llmctl_gateway_finish_reasons_total\{model="chat",reason="(stop|length)"\} [1-9]/m);
+  assert.match(metrics, /^llmctl_gateway_output_tokens_count\{model="backup"\} [1-9]/m);
 });
 
 test('stopping the gateway flushes what is queued', async () => {

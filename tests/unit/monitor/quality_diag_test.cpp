@@ -49,7 +49,7 @@ std::string text(const Quality& q) {
   if (q.psi_in >= 0)
     t += fmt::format("llmctl_gateway_length_psi{{{},direction=\"input\"}} {}\n", m, q.psi_in);
   if (q.feedback_n > 0) {
-    t += fmt::format("llmctl_gateway_feedback_total{{{}}} {}\n", m, q.feedback_n);
+    t += fmt::format("llmctl_gateway_feedback_score_count{{{}}} {}\n", m, q.feedback_n);
     t += fmt::format("llmctl_gateway_feedback_score_sum{{{}}} {}\n", m, q.feedback_sum);
   }
   return t;
