@@ -66,7 +66,8 @@ void read_telemetry(Fields& f, Config& c, const Environment& env) {
     return v ? trim(*v) : std::string();
   };
   bool enabled = true;
-  if (const std::string d = env_value("OTEL_SDK_DISABLED"); d == "true" || d == "TRUE") enabled = false;
+  if (const std::string d = env_value("OTEL_SDK_DISABLED"); d == "true" || d == "TRUE")
+    enabled = false;
   if (const std::string name = env_value("OTEL_SERVICE_NAME"); !name.empty()) t.service_name = name;
   for (const char* var : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
     const std::string text = env_value(var);
@@ -81,8 +82,8 @@ void read_telemetry(Fields& f, Config& c, const Environment& env) {
   YAML::Node url_node;
   if (block) {
     Fields& b = *block;
-    b.only({"enabled", "otlp_endpoint", "traces_endpoint", "headers", "headers_env",
-            "service_name", "sample_ratio", "batch", "queue", "retry"});
+    b.only({"enabled", "otlp_endpoint", "traces_endpoint", "headers", "headers_env", "service_name",
+            "sample_ratio", "batch", "queue", "retry"});
     enabled = b.boolean("enabled", enabled);
     if (b.has("otlp_endpoint") && b.has("traces_endpoint"))
       b.fail(b.get("traces_endpoint"), "traces_endpoint",
@@ -128,8 +129,8 @@ void read_telemetry(Fields& f, Config& c, const Environment& env) {
       t.timeout_ms = static_cast<int>(bt->integer("timeout_ms", t.timeout_ms, 1, 600000));
       bt->finish();
     }
-    t.queue = static_cast<std::size_t>(
-        b.integer("queue", static_cast<long long>(t.queue), 1, 1 << 22));
+    t.queue =
+        static_cast<std::size_t>(b.integer("queue", static_cast<long long>(t.queue), 1, 1 << 22));
     if (auto r = b.map("retry")) {
       t.max_attempts = static_cast<int>(r->integer("max_attempts", t.max_attempts, 1, 100));
       t.initial_backoff_ms =

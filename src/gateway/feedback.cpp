@@ -71,8 +71,8 @@ Result<Feedback> parse_feedback(std::string_view body) {
 
 Result<std::unique_ptr<FeedbackStore>> FeedbackStore::open(const RequestLogConfig& log) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(log.path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(log.path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Error e{fmt::format("feedback: {}: cannot open: {}", log.path,
                         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc))};
@@ -195,8 +195,8 @@ std::string FeedbackStore::render_metrics() const {
   for (const auto& [model, v] : by_model_) {
     out += fmt::format("llmctl_gateway_feedback_score_count{{model=\"{}\"}} {}\n", esc(model),
                        v.first);
-    out += fmt::format("llmctl_gateway_feedback_score_sum{{model=\"{}\"}} {}\n", esc(model),
-                       v.second);
+    out +=
+        fmt::format("llmctl_gateway_feedback_score_sum{{model=\"{}\"}} {}\n", esc(model), v.second);
   }
   return out;
 }

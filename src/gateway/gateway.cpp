@@ -3,6 +3,7 @@
 #include "gateway/gateway.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -10,8 +11,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "gateway/control.h"
 #include "gateway/governance_runtime.h"

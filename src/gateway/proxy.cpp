@@ -476,15 +476,17 @@ asio::awaitable<void> GatewayHandler::feedback(Exchange& ex) {
   const double score = f->score;
   // The store answers on its own thread; the answer comes back to this worker and wakes the
   // request (the timer is cancelled), which meanwhile blocks nothing.
-  auto timer = std::make_shared<asio::steady_timer>(worker_.io(), asio::steady_timer::time_point::max());
+  auto timer =
+      std::make_shared<asio::steady_timer>(worker_.io(), asio::steady_timer::time_point::max());
   auto answer = std::make_shared<FeedbackAnswer>();
   auto exec = worker_.io().get_executor();
-  const bool queued = state_.feedback->submit(std::move(*f), [timer, answer, exec](FeedbackAnswer a) {
-    asio::post(exec, [timer, answer, a = std::move(a)]() mutable {
-      *answer = std::move(a);
-      timer->cancel();
-    });
-  });
+  const bool queued =
+      state_.feedback->submit(std::move(*f), [timer, answer, exec](FeedbackAnswer a) {
+        asio::post(exec, [timer, answer, a = std::move(a)]() mutable {
+          *answer = std::move(a);
+          timer->cancel();
+        });
+      });
   if (!queued) {
     answer->kind = FeedbackAnswer::kBusy;
   } else {

@@ -9,7 +9,9 @@ namespace json = boost::json;
 
 namespace {
 
-const json::object* obj(const json::value* v) { return v && v->is_object() ? &v->as_object() : nullptr; }
+const json::object* obj(const json::value* v) {
+  return v && v->is_object() ? &v->as_object() : nullptr;
+}
 const json::object* member_obj(const json::object& o, std::string_view k) {
   return obj(o.if_contains(k));
 }
@@ -150,7 +152,8 @@ QualityRequest quality_request(const json::object& body, Endpoint endpoint) {
         read_format(member_obj(*oc, "format"), q);
       break;
     case Endpoint::kResponses:
-      if (const json::object* t = member_obj(body, "text")) read_format(member_obj(*t, "format"), q);
+      if (const json::object* t = member_obj(body, "text"))
+        read_format(member_obj(*t, "format"), q);
       break;
     default:
       break;
@@ -230,8 +233,8 @@ void StreamChecks::on_event(std::string_view data) {
     if (const json::object* b = member_obj(o, "content_block");
         b && member_str(*b, "type") == "tool_use") {
       tool_args_.emplace_back();
-      if (const json::value* in = b->if_contains("input"); in && in->is_object() &&
-                                                           !in->as_object().empty())
+      if (const json::value* in = b->if_contains("input");
+          in && in->is_object() && !in->as_object().empty())
         tool_args_.back() = json::serialize(*in);
     }
   } else if (type == "content_block_delta") {
@@ -249,8 +252,8 @@ AnswerChecks StreamChecks::finish(std::size_t output_chars, std::string_view fin
   if (final_seen_) return final_;
   AnswerChecks c;
   const bool refusal = refusal_ || finish_reason == "content_filter" || finish_reason == "refusal";
-  const bool tool_call = !tool_args_.empty() || finish_reason == "tool_calls" ||
-                         finish_reason == "tool_use";
+  const bool tool_call =
+      !tool_args_.empty() || finish_reason == "tool_calls" || finish_reason == "tool_use";
   c.refusal = refusal ? 1 : 0;
   c.empty = !refusal && !tool_call && output_chars == 0 && blank(text_) ? 1 : 0;
   if (q_.json_mode && !refusal && !tool_call) c.json_invalid = json_invalid(text_, q_);

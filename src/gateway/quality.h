@@ -51,7 +51,7 @@ class StreamChecks {
   Endpoint endpoint_;
   QualityRequest q_;
   bool refusal_ = false;
-  bool final_seen_ = false;   // a Responses stream's final object was checked whole
+  bool final_seen_ = false;  // a Responses stream's final object was checked whole
   AnswerChecks final_;
   std::string text_;
   std::vector<std::string> tool_args_;  // by index

@@ -45,9 +45,8 @@ void DriftWindows::sum(std::int64_t first, std::int64_t last, std::span<double> 
     const std::int64_t w = slots_[i].window.load(std::memory_order_acquire);
     if (w < first || w > last) continue;
     for (int b = 0; b < kLengthBins; ++b)
-      out[static_cast<std::size_t>(b)] +=
-          static_cast<double>(slots_[i].bins[static_cast<std::size_t>(b)].load(
-              std::memory_order_relaxed));
+      out[static_cast<std::size_t>(b)] += static_cast<double>(
+          slots_[i].bins[static_cast<std::size_t>(b)].load(std::memory_order_relaxed));
   }
 }
 
@@ -152,7 +151,8 @@ std::string render_quality_metrics(const Config& config,
       }
   }
   for (bool output : {false, true}) {
-    const std::string name = output ? "llmctl_gateway_output_tokens" : "llmctl_gateway_input_tokens";
+    const std::string name =
+        output ? "llmctl_gateway_output_tokens" : "llmctl_gateway_input_tokens";
     out += fmt::format(
         "# HELP {0} {1} tokens per answered request (log2 bins).\n# TYPE {0} histogram\n", name,
         output ? "Output" : "Input");
@@ -189,8 +189,8 @@ std::string render_quality_metrics(const Config& config,
       std::vector<const DriftWindows*> rings;
       for (const auto& s : shards) rings.push_back(&s->drift(m, output));
       const DriftReading r = read_drift(rings, now_ms);
-      const std::string labels = fmt::format("model=\"{}\",direction=\"{}\"",
-                                             esc(config.models[m].name), output ? "output" : "input");
+      const std::string labels = fmt::format(
+          "model=\"{}\",direction=\"{}\"", esc(config.models[m].name), output ? "output" : "input");
       if (r.ready) out += fmt::format("llmctl_gateway_length_psi{{{}}} {}\n", labels, r.psi);
       samples += fmt::format("llmctl_gateway_length_drift_samples{{{},window=\"current\"}} {}\n",
                              labels, r.current);

@@ -190,8 +190,8 @@ std::vector<Span> request_spans(const RequestTrace& t, const RequestRecord& rec,
   std::vector<Span> out;
   out.reserve(1 + t.attempts.size());
   const std::string_view op = operation_name(rec.endpoint);
-  const Deployment* answered = t.attempts.empty() ? nullptr
-                                                  : deployment_at(cfg, t.attempts.back().deployment);
+  const Deployment* answered =
+      t.attempts.empty() ? nullptr : deployment_at(cfg, t.attempts.back().deployment);
 
   Span s;
   s.trace_id = t.trace_id;
@@ -301,8 +301,7 @@ std::vector<Span> request_spans(const RequestTrace& t, const RequestRecord& rec,
       add_text(ca, "gen_ai.response.model", rec.upstream_model);
       add(ca, "gen_ai.usage.input_tokens", rec.input_tokens);
       add(ca, "gen_ai.usage.output_tokens", rec.output_tokens);
-      if (rec.cached_tokens > 0)
-        add(ca, "gen_ai.usage.cache_read.input_tokens", rec.cached_tokens);
+      if (rec.cached_tokens > 0) add(ca, "gen_ai.usage.cache_read.input_tokens", rec.cached_tokens);
       if (!rec.finish_reason.empty())
         add(ca, "gen_ai.response.finish_reasons", std::vector<std::string>{rec.finish_reason});
       add(ca, "llmctl.cost_usd", rec.cost_usd);
@@ -341,7 +340,8 @@ json::object any_value(const AttributeValue& v) {
 json::array attributes(const std::vector<Attribute>& attrs) {
   json::array out;
   out.reserve(attrs.size());
-  for (const auto& a : attrs) out.push_back(json::object{{"key", a.key}, {"value", any_value(a.value)}});
+  for (const auto& a : attrs)
+    out.push_back(json::object{{"key", a.key}, {"value", any_value(a.value)}});
   return out;
 }
 

@@ -78,7 +78,8 @@ struct RequestTrace {
 // The traceparent an attempt sends upstream: the trace, the attempt's span as the parent.
 std::string attempt_traceparent(const RequestTrace& t, const SpanId& attempt);
 
-using AttributeValue = std::variant<std::string, std::int64_t, double, bool, std::vector<std::string>>;
+using AttributeValue =
+    std::variant<std::string, std::int64_t, double, bool, std::vector<std::string>>;
 struct Attribute {
   std::string key;
   AttributeValue value;

@@ -290,9 +290,9 @@ void SpanExporter::run() {
 void SpanExporter::export_all(std::vector<telemetry::Span>& pending, bool final) {
   const std::size_t batch = static_cast<std::size_t>(std::max(1, config_.max_batch_spans));
   for (std::size_t i = 0; i < pending.size(); i += batch)
-    export_batch(std::span<const telemetry::Span>(pending).subspan(
-                     i, std::min(batch, pending.size() - i)),
-                 final);
+    export_batch(
+        std::span<const telemetry::Span>(pending).subspan(i, std::min(batch, pending.size() - i)),
+        final);
   pending.clear();
 }
 
@@ -304,9 +304,11 @@ void SpanExporter::export_batch(std::span<const telemetry::Span> batch, bool fin
   const auto n = static_cast<std::uint64_t>(batch.size());
   std::string last_error;
   for (int attempt = 1;; ++attempt) {
-    PostAnswer a = url ? post(*url, target, config_.headers, body,
-                              std::chrono::milliseconds(config_.timeout_ms))
-                       : PostAnswer{.status = 0, .error = url.error().message, .retry_after_ms = {}, .body = {}};
+    PostAnswer a =
+        url ? post(*url, target, config_.headers, body,
+                   std::chrono::milliseconds(config_.timeout_ms))
+            : PostAnswer{
+                  .status = 0, .error = url.error().message, .retry_after_ms = {}, .body = {}};
     if (a.status >= 200 && a.status < 300) {
       std::string why;
       const auto rejected = static_cast<std::uint64_t>(

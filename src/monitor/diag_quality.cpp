@@ -15,7 +15,7 @@ struct CheckKind {
   const char* check;   // the metric's check label
   const char* column;  // the request log's column
   const char* kind;
-  const char* what;    // "empty answers"
+  const char* what;  // "empty answers"
   const char* fix_action;
 };
 
@@ -59,9 +59,8 @@ void add_check_finding(Ctx& c, const CheckKind& k, const std::string& model, dou
   f.kind = k.kind;
   f.severity = severity_of(c, k, share);
   f.target = "model " + model;
-  f.message = fmt::format("{} of {} checked {} in {} ({}; threshold {})", num(failed),
-                          num(checked), k.what, c.window_text(), pct(share),
-                          pct(threshold_of(c, k)));
+  f.message = fmt::format("{} of {} checked {} in {} ({}; threshold {})", num(failed), num(checked),
+                          k.what, c.window_text(), pct(share), pct(threshold_of(c, k)));
   ev.value = share;
   f.evidence = {std::move(ev), {"failed", failed, "count", ""}, {"checked", checked, "count", ""}};
   f.fix = {k.fix_action, "llmctl gateway --check --config gateway.yaml  # models[].deployments"};
@@ -82,21 +81,21 @@ void answer_checks(Ctx& c) {
         auto np = sum_counter(c.snap, gw::kAnswerChecks, pass, w);
         if (!nf || !np) continue;
         from_metrics = true;
-        add_check_finding(
-            c, k, model, *nf, *nf + *np,
-            {k.check + std::string("_fail_share"), 0, "ratio",
-             fmt::format("sum(increase({0}[{2}])) / sum(increase({1}[{2}]))",
-                         c.sel(gw::kAnswerChecks, fail),
-                         c.sel(gw::kAnswerChecks, Labels{{"instance", g.instance},
-                                                         {"model", model},
-                                                         {"check", k.check}}),
-                         c.window_text())});
+        add_check_finding(c, k, model, *nf, *nf + *np,
+                          {k.check + std::string("_fail_share"), 0, "ratio",
+                           fmt::format("sum(increase({0}[{2}])) / sum(increase({1}[{2}]))",
+                                       c.sel(gw::kAnswerChecks, fail),
+                                       c.sel(gw::kAnswerChecks, Labels{{"instance", g.instance},
+                                                                       {"model", model},
+                                                                       {"check", k.check}}),
+                                       c.window_text())});
       }
   if (from_metrics || !c.log || c.log->rows == 0) return;
   if (!c.log->has("empty_answer")) {
-    c.note("empty_answers, refusals, invalid_output from the request log need its quality "
-           "columns (empty_answer, refusal, invalid_json, invalid_tool_args); " +
-           c.log->path + " has none");
+    c.note(
+        "empty_answers, refusals, invalid_output from the request log need its quality "
+        "columns (empty_answer, refusal, invalid_json, invalid_tool_args); " +
+        c.log->path + " has none");
     return;
   }
   for (const auto& model : c.log->models()) {
@@ -144,9 +143,10 @@ void gateway_truncation(Ctx& c) {
                      fmt::format("sum(increase({}[{}])) / sum(increase({}[{}]))",
                                  c.sel(gw::kFinishReasons, length), c.window_text(),
                                  c.sel(gw::kFinishReasons, match), c.window_text())}};
-      f.fix = {"Raise max_tokens for the requests that hit it (the request log's max_tokens "
-               "column shows which) or shorten the prompts; re-plan the output length",
-               "llmctl plan SPEC.yaml  # traffic.output_tokens"};
+      f.fix = {
+          "Raise max_tokens for the requests that hit it (the request log's max_tokens "
+          "column shows which) or shorten the prompts; re-plan the output length",
+          "llmctl plan SPEC.yaml  # traffic.output_tokens"};
       c.add(std::move(f));
     }
 }
@@ -200,14 +200,14 @@ void log_input_drift(Ctx& c) {
     f.severity = p >= c.th.psi_significant ? Severity::kWarning : Severity::kInfo;
     f.target = "model " + model;
     f.message = fmt::format(
-        "prompt lengths shifted (PSI {}, {}): {} requests in the last {} against {} before",
-        num(p), p >= c.th.psi_significant ? "significant" : "moderate", num(nc), c.window_text(),
-        num(nb));
-    f.evidence = {{"psi", p, "",
-                   "request log input_tokens, log2 bins, last window vs the day before it"}};
-    f.fix = {"Prompts changed (a client release, a RAG index, an agent loop): check the prompt "
-             "sizes by key and re-plan",
-             "llmctl plan SPEC.yaml  # traffic.input_tokens at the measured mean"};
+        "prompt lengths shifted (PSI {}, {}): {} requests in the last {} against {} before", num(p),
+        p >= c.th.psi_significant ? "significant" : "moderate", num(nc), c.window_text(), num(nb));
+    f.evidence = {
+        {"psi", p, "", "request log input_tokens, log2 bins, last window vs the day before it"}};
+    f.fix = {
+        "Prompts changed (a client release, a RAG index, an agent loop): check the prompt "
+        "sizes by key and re-plan",
+        "llmctl plan SPEC.yaml  # traffic.input_tokens at the measured mean"};
     c.add(std::move(f));
   }
 }
@@ -231,11 +231,12 @@ void feedback_finding(Ctx& c, const std::string& model, double mean_now, double 
   query.value = mean_now;
   f.evidence = {std::move(query), {"mean_score_before", mean_before, "score", ""}};
   if (z) f.evidence.push_back({"welch_z", *z, "", "(mean_before - mean_now) / SE"});
-  f.fix = {"Read the low-scored requests with their comments (the request log's "
-           "feedback_score and feedback_comment) and what changed with them: model, deployment, "
-           "prompt",
-           "sqlite3 llmctl.db \"SELECT request_id, deployment, feedback_score, feedback_comment "
-           "FROM requests WHERE feedback_score IS NOT NULL ORDER BY ts_ms DESC LIMIT 50\""};
+  f.fix = {
+      "Read the low-scored requests with their comments (the request log's "
+      "feedback_score and feedback_comment) and what changed with them: model, deployment, "
+      "prompt",
+      "sqlite3 llmctl.db \"SELECT request_id, deployment, feedback_score, feedback_comment "
+      "FROM requests WHERE feedback_score IS NOT NULL ORDER BY ts_ms DESC LIMIT 50\""};
   c.add(std::move(f));
 }
 
@@ -261,11 +262,11 @@ void feedback_drop(Ctx& c) {
         const double n_before = *n_all - *n_now;
         if (n_before <= 0 || *n_now <= 0) continue;
         const double mean_now = (sum_all - sum_first) / *n_now, mean_before = sum_first / n_before;
-        feedback_finding(c, model, mean_now, *n_now, mean_before, n_before, std::nullopt,
-                         {"mean_score_now", 0, "score",
-                          fmt::format("delta({}[{}]) / increase({}[{}])",
-                                      c.sel(gw::kFeedbackSum, match), c.window_text(),
-                                      c.sel(gw::kFeedback, match), c.window_text())});
+        feedback_finding(
+            c, model, mean_now, *n_now, mean_before, n_before, std::nullopt,
+            {"mean_score_now", 0, "score",
+             fmt::format("delta({}[{}]) / increase({}[{}])", c.sel(gw::kFeedbackSum, match),
+                         c.window_text(), c.sel(gw::kFeedback, match), c.window_text())});
       }
   if (from_metrics || !c.log || c.log->rows == 0 || !c.log->has("feedback_score")) return;
   const double w = c.window();

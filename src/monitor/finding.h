@@ -39,10 +39,10 @@ struct Finding {
 
 // Every kind a finding can have, in report order.
 inline constexpr std::string_view kKinds[] = {
-    "slo_burn_ttft", "slo_burn_tpot",    "error_rate",   "kv_saturation", "preemption",
-    "queue_growth",  "prefix_cache_low", "rate_limited", "gpu_idle",      "gpu_memory",
-    "gpu_xid",       "gpu_throttle",     "cost_budget",  "token_anomaly", "length_truncation",
-    "output_drift",  "input_drift",      "empty_answers", "refusals",     "invalid_output",
+    "slo_burn_ttft", "slo_burn_tpot",    "error_rate",    "kv_saturation", "preemption",
+    "queue_growth",  "prefix_cache_low", "rate_limited",  "gpu_idle",      "gpu_memory",
+    "gpu_xid",       "gpu_throttle",     "cost_budget",   "token_anomaly", "length_truncation",
+    "output_drift",  "input_drift",      "empty_answers", "refusals",      "invalid_output",
     "feedback_drop", "stale_metrics"};
 
 // Thresholds, each with where it comes from (docs/MONITOR.md repeats the table). Defaults are

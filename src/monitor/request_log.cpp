@@ -23,7 +23,8 @@ void LogBucket::add(const LogBucket& o) {
   finish_length += o.finish_length;
   for (int i = 0; i < kLengthBins; ++i) output_lengths[i] += o.output_lengths[i];
   for (int i = 0; i < kLengthBins; ++i) input_lengths[i] += o.input_lengths[i];
-  for (std::size_t i = 0; i < checked.size(); ++i) checked[i] += o.checked[i], failed[i] += o.failed[i];
+  for (std::size_t i = 0; i < checked.size(); ++i)
+    checked[i] += o.checked[i], failed[i] += o.failed[i];
   feedback_n += o.feedback_n;
   feedback_sum += o.feedback_sum;
   feedback_sq += o.feedback_sq;

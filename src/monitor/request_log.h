@@ -61,9 +61,9 @@ struct LogBucket {
   double tpot_measured = 0, tpot_slow = 0;  // against the TPOT SLO
   double input_tokens = 0, cached_tokens = 0, output_tokens = 0, cost_usd = 0;
   double finish_known = 0, finish_length = 0;
-  std::array<double, kLengthBins> output_lengths{};  // successful requests only
-  std::array<double, kLengthBins> input_lengths{};   // successful requests only
-  std::array<double, 4> checked{}, failed{};         // by kLogCheckColumns
+  std::array<double, kLengthBins> output_lengths{};          // successful requests only
+  std::array<double, kLengthBins> input_lengths{};           // successful requests only
+  std::array<double, 4> checked{}, failed{};                 // by kLogCheckColumns
   double feedback_n = 0, feedback_sum = 0, feedback_sq = 0;  // scores of the window's requests
 
   void add(const LogBucket& o);
@@ -110,7 +110,7 @@ inline constexpr const char* kLogRequiredColumns[] = {
     "ts_ms",         "model",         "status",   "error_class", "stream",  "input_tokens",
     "cached_tokens", "output_tokens", "cost_usd", "duration_ms", "ttft_ms", "attempts"};
 inline constexpr const char* kLogV2Columns[] = {
-    "finish_reason", "prefix_fingerprint", "prefix_tokens", "empty_answer",
+    "finish_reason", "prefix_fingerprint", "prefix_tokens",     "empty_answer",
     "refusal",       "invalid_json",       "invalid_tool_args", "feedback_score"};
 
 }  // namespace llmctl::monitor

@@ -1,11 +1,12 @@
 // Quality signals (quality.h) and the drift windows and PSI (quality_metrics.h, common/psi.h),
 // on a clock passed in.
+#include "gateway/quality.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "common/psi.h"
-#include "gateway/quality.h"
 #include "gateway/quality_metrics.h"
 
 namespace llmctl::gateway {
@@ -21,8 +22,8 @@ TEST(Quality, RequestModes) {
   EXPECT_TRUE(schema.json_mode);
   EXPECT_FALSE(schema.json_object);
   EXPECT_FALSE(req(R"({"response_format":{"type":"text"}})").json_mode);
-  EXPECT_TRUE(req(R"({"output_config":{"format":{"type":"json_schema"}}})", Endpoint::kMessages)
-                  .json_mode);
+  EXPECT_TRUE(
+      req(R"({"output_config":{"format":{"type":"json_schema"}}})", Endpoint::kMessages).json_mode);
   EXPECT_TRUE(req(R"({"text":{"format":{"type":"json_schema"}}})", Endpoint::kResponses).json_mode);
   EXPECT_FALSE(req("{}", Endpoint::kEmbeddings).generates);
 }
@@ -35,27 +36,27 @@ TEST(Quality, WholeChatAnswers) {
   EXPECT_EQ(c.refusal, 0);
   EXPECT_EQ(c.json_invalid, -1);
   EXPECT_EQ(c.tool_args_invalid, -1);
-  EXPECT_EQ(check_answer(R"({"choices":[{"message":{"content":"  \n"}}]})", Endpoint::kChat, plain)
-                .empty,
-            1);
-  EXPECT_EQ(check_answer(R"({"choices":[{"message":{"content":null}}]})", Endpoint::kChat, plain)
-                .empty,
-            1);
+  EXPECT_EQ(
+      check_answer(R"({"choices":[{"message":{"content":"  \n"}}]})", Endpoint::kChat, plain).empty,
+      1);
+  EXPECT_EQ(
+      check_answer(R"({"choices":[{"message":{"content":null}}]})", Endpoint::kChat, plain).empty,
+      1);
   auto refused = check_answer(
       R"({"choices":[{"message":{"content":null,"refusal":"I can't help with that."}}]})",
       Endpoint::kChat, req(R"({"response_format":{"type":"json_schema"}})"));
   EXPECT_EQ(refused.refusal, 1);
-  EXPECT_EQ(refused.empty, 0);         // a refusal is not an empty answer
+  EXPECT_EQ(refused.empty, 0);          // a refusal is not an empty answer
   EXPECT_EQ(refused.json_invalid, -1);  // nor invalid JSON
   const auto json = req(R"({"response_format":{"type":"json_object"}})");
-  EXPECT_EQ(check_answer(R"({"choices":[{"message":{"content":"{\"a\":1}"}}]})", Endpoint::kChat,
-                         json)
-                .json_invalid,
-            0);
-  EXPECT_EQ(check_answer(R"({"choices":[{"message":{"content":"{\"a\":1"}}]})", Endpoint::kChat,
-                         json)
-                .json_invalid,
-            1);
+  EXPECT_EQ(
+      check_answer(R"({"choices":[{"message":{"content":"{\"a\":1}"}}]})", Endpoint::kChat, json)
+          .json_invalid,
+      0);
+  EXPECT_EQ(
+      check_answer(R"({"choices":[{"message":{"content":"{\"a\":1"}}]})", Endpoint::kChat, json)
+          .json_invalid,
+      1);
   EXPECT_EQ(check_answer(R"({"choices":[{"message":{"content":"[1]"}}]})", Endpoint::kChat, json)
                 .json_invalid,
             1);  // json_object wants an object
@@ -77,8 +78,8 @@ TEST(Quality, AnthropicAndResponsesShapes) {
   EXPECT_EQ(tool.tool_args_invalid, 0);
   auto r = check_answer(
       R"({"output":[{"type":"message","content":[{"type":"output_text","text":"not json"}]}]})",
-      Endpoint::kResponses, req(R"({"text":{"format":{"type":"json_schema"}}})",
-                                Endpoint::kResponses));
+      Endpoint::kResponses,
+      req(R"({"text":{"format":{"type":"json_schema"}}})", Endpoint::kResponses));
   EXPECT_EQ(r.json_invalid, 1);
   EXPECT_EQ(r.empty, 0);
 }
@@ -98,12 +99,15 @@ TEST(Quality, StreamsAssembleTheTextAndToolArguments) {
   StreamChecks tools(Endpoint::kChat, req("{}"));
   tools.on_event(
       R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{\"q\""}}]}}]})");
-  tools.on_event(R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":":2}"}}]}}]})");
+  tools.on_event(
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":":2}"}}]}}]})");
   EXPECT_EQ(tools.finish(0, "tool_calls").tool_args_invalid, 0);
 
   StreamChecks anth(Endpoint::kMessages, req("{}", Endpoint::kMessages));
-  anth.on_event(R"({"type":"content_block_start","index":0,"content_block":{"type":"tool_use","input":{}}})");
-  anth.on_event(R"({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"q\":"}})");
+  anth.on_event(
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"tool_use","input":{}}})");
+  anth.on_event(
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"q\":"}})");
   EXPECT_EQ(anth.finish(0, "tool_use").tool_args_invalid, 1);
 
   StreamChecks empty(Endpoint::kChat, req("{}"));

@@ -1,12 +1,13 @@
 // OpenTelemetry traces (telemetry.h, telemetry_export.h, config_telemetry.cpp): W3C Trace
 // Context parsing, the sampler, the spans of a request with a fallback, their OTLP JSON, the
 // export backoff, the bounded queue, and the `telemetry:` config with the OTEL_* environment.
+#include "gateway/telemetry.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "common/random.h"
-#include "gateway/telemetry.h"
 #include "gateway/telemetry_export.h"
 #include "test_env.h"
 
@@ -177,7 +178,8 @@ TEST(Spans, AServerSpanAndOneClientSpanPerAttemptWithTheirParents) {
   EXPECT_EQ(std::get<std::int64_t>(*attr(server, "gen_ai.request.max_tokens")), 64);
   EXPECT_EQ(std::get<std::vector<std::string>>(*attr(server, "gen_ai.response.finish_reasons")),
             std::vector<std::string>{"stop"});
-  EXPECT_EQ(std::get<std::string>(*attr(server, "llmctl.route_reason")), "weighted>fallback:backup");
+  EXPECT_EQ(std::get<std::string>(*attr(server, "llmctl.route_reason")),
+            "weighted>fallback:backup");
   EXPECT_EQ(std::get<std::string>(*attr(server, "llmctl.team")), "search");
   EXPECT_FALSE(std::get<bool>(*attr(server, "llmctl.quality.invalid_json")));
   EXPECT_EQ(attr(server, "error.type"), nullptr);
@@ -357,16 +359,16 @@ TEST(TelemetryConfig, TheBlockTheEnvironmentAndTheirErrors) {
   ASSERT_FALSE(typo);
   EXPECT_NE(typo.error().message.find("gw.yaml:2:3: telemetry.otlp_endpont"), std::string::npos)
       << typo.error().message;
-  auto ratio = with_telemetry("telemetry:\n  otlp_endpoint: http://x:4318\n  sample_ratio: 2\n",
-                              clean);
+  auto ratio =
+      with_telemetry("telemetry:\n  otlp_endpoint: http://x:4318\n  sample_ratio: 2\n", clean);
   ASSERT_FALSE(ratio);
   EXPECT_NE(ratio.error().message.find("telemetry.sample_ratio"), std::string::npos);
   auto url = with_telemetry("telemetry:\n  otlp_endpoint: ftp://x\n", clean);
   ASSERT_FALSE(url);
   EXPECT_NE(url.error().message.find("telemetry.otlp_endpoint"), std::string::npos)
       << url.error().message;
-  auto missing = with_telemetry("telemetry:\n  headers_env: {X-Key: NOPE}\n  otlp_endpoint: http://x:1\n",
-                                clean);
+  auto missing = with_telemetry(
+      "telemetry:\n  headers_env: {X-Key: NOPE}\n  otlp_endpoint: http://x:1\n", clean);
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("NOPE is not set"), std::string::npos);
 }

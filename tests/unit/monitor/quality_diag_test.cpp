@@ -22,10 +22,10 @@ const catalog::Catalog& cat() {
 }
 
 struct Quality {
-  double ok = 0;                   // requests answered
-  double empty = 0, refusal = 0;   // failed checks
+  double ok = 0;                  // requests answered
+  double empty = 0, refusal = 0;  // failed checks
   double json_pass = 0, json_fail = 0;
-  double length = 0;               // finish_reason=length
+  double length = 0;                 // finish_reason=length
   double psi_out = -1, psi_in = -1;  // gauges (-1: absent)
   double feedback_n = 0, feedback_sum = 0;
 };
@@ -33,12 +33,16 @@ struct Quality {
 std::string text(const Quality& q) {
   const std::string m = "model=\"chat\"";
   std::string t;
-  t += fmt::format("llmctl_gateway_requests_total{{{},endpoint=\"chat\",code=\"200\"}} {}\n", m, q.ok);
-  t += fmt::format("llmctl_gateway_finish_reasons_total{{{},reason=\"stop\"}} {}\n", m, q.ok - q.length);
+  t += fmt::format("llmctl_gateway_requests_total{{{},endpoint=\"chat\",code=\"200\"}} {}\n", m,
+                   q.ok);
+  t += fmt::format("llmctl_gateway_finish_reasons_total{{{},reason=\"stop\"}} {}\n", m,
+                   q.ok - q.length);
   t += fmt::format("llmctl_gateway_finish_reasons_total{{{},reason=\"length\"}} {}\n", m, q.length);
   auto check = [&](const char* name, double pass, double fail) {
-    t += fmt::format("llmctl_gateway_answer_checks_total{{{},check=\"{}\",result=\"pass\"}} {}\n", m, name, pass);
-    t += fmt::format("llmctl_gateway_answer_checks_total{{{},check=\"{}\",result=\"fail\"}} {}\n", m, name, fail);
+    t += fmt::format("llmctl_gateway_answer_checks_total{{{},check=\"{}\",result=\"pass\"}} {}\n",
+                     m, name, pass);
+    t += fmt::format("llmctl_gateway_answer_checks_total{{{},check=\"{}\",result=\"fail\"}} {}\n",
+                     m, name, fail);
   };
   check("empty", q.ok - q.empty, q.empty);
   check("refusal", q.ok - q.refusal, q.refusal);
@@ -176,8 +180,8 @@ TEST(QualityDiag, FromTheRequestLog) {
 
   LogSummary bad = log_of([](LogRow& r, bool late, int i) {
     if (!late) return;
-    r.input_tokens = i % 2 ? 20 : 186;  // the same tokens in all, other prompt sizes
-    if (i % 10 == 0) r.empty_answer = 1;            // 10% empty
+    r.input_tokens = i % 2 ? 20 : 186;    // the same tokens in all, other prompt sizes
+    if (i % 10 == 0) r.empty_answer = 1;  // 10% empty
     if (r.feedback_score) r.feedback_score = 1 + (i % 2);  // scores fell from ~4.5 to ~1.5
   });
   Report r = diagnose(snap, &bad, cat(), DiagnoseOptions{});
