@@ -494,8 +494,12 @@ asio::awaitable<void> GatewayHandler::feedback(Exchange& ex) {
   }
   switch (answer->kind) {
     case FeedbackAnswer::kStored: {
-      std::string body = boost::json::serialize(boost::json::object{
-          {"request_id", id}, {"score", score}, {"model", answer->model}, {"stored", true}});
+      // Built by hand so the score reads as sent (Boost.JSON writes 0.5 as 5E-1).
+      auto str = [](const std::string& v) {
+        return boost::json::serialize(boost::json::string_view(v));
+      };
+      std::string body = fmt::format(R"({{"request_id":{},"score":{},"model":{},"stored":true}})",
+                                     str(id), score, str(answer->model));
       co_await ex.respond(200, kJson, std::move(body));
       co_return;
     }
