@@ -291,11 +291,15 @@ def main():
                     help="the governance overhead instead (see README.md, 'Governance "
                          "overhead'): llmctl without governance, with the embedded store and "
                          "with Redis, interleaved round by round")
+    ap.add_argument("--otlp", action="store_true",
+                    help="the tracing overhead instead (README.md, 'Tracing overhead'): llmctl "
+                         "without telemetry and exporting every request's spans to a local OTLP "
+                         "receiver, beside nginx and the mock, interleaved rounds")
     ap.add_argument("--redis", default="redis-server", help="redis-server (--governance)")
     ap.add_argument("--rounds", type=int, default=5,
-                    help="--governance: interleaved rounds (off, embedded, redis, off, ...)")
+                    help="--governance, --otlp: interleaved rounds (off, embedded, redis, off, ...)")
     ap.add_argument("--rate", type=float, default=1000.0,
-                    help="--governance: constant JSON rate for the latency part, requests/s")
+                    help="--governance, --otlp: constant JSON rate for the latency part, requests/s")
     args = ap.parse_args()
     rates = {"json": [float(r) for r in args.json_rates.split(",") if r],
              "sse": [float(r) for r in args.sse_rates.split(",") if r]}
@@ -318,11 +322,57 @@ def main():
     try:
         if args.governance:
             run_governance(args, procs, tmp)
+        elif args.otlp:
+            run_otlp(args, procs, tmp)
         else:
             run(args, rates, procs, tmp)
     finally:
         procs.stop_all()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def start_nginx(args, procs, tmp, mock_port, slow_port=None):
+    """nginx, one worker process, a plain reverse proxy with upstream keep-alive to the mock
+    (and to the slow mock when given): the peer every llmctl figure is compared with."""
+    port = free_port()
+    long_port = free_port() if slow_port else None
+    slow = ""
+    if slow_port:
+        slow = (f"  upstream slow {{ server 127.0.0.1:{slow_port}; keepalive 64; "
+                f"keepalive_requests 1000000; }}\n"
+                f"  server {{ listen 127.0.0.1:{long_port}; location / {{ proxy_pass "
+                f"http://slow; }} }}\n")
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""daemon off;
+worker_processes 1;
+worker_rlimit_nofile 65536;
+user root root;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 16384; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/nginx-body;
+  proxy_temp_path {tmp}/nginx-proxy;
+  fastcgi_temp_path {tmp}/nginx-fastcgi;
+  uwsgi_temp_path {tmp}/nginx-uwsgi;
+  scgi_temp_path {tmp}/nginx-scgi;
+  keepalive_requests 1000000;
+  upstream mock {{ server 127.0.0.1:{mock_port}; keepalive 64; keepalive_requests 1000000; }}
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_buffering off;
+  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://mock; }} }}
+{slow}}}
+""")
+    p = procs.start([args.nginx, "-c", conf, "-p", tmp], cpus=args.proxy_cpus,
+                    stdout=subprocess.DEVNULL,
+                    stderr=open(os.path.join(tmp, "nginx.stderr"), "wb"))
+    wait_port(port, p, "nginx")
+    if long_port:
+        wait_port(long_port, p, "nginx")
+    return Target("nginx", port, lambda p=p: [p.pid] + children_of(p.pid), long_port=long_port)
 
 
 def run(args, rates, procs, tmp):
@@ -380,39 +430,7 @@ models:
 
     # --- nginx, one worker process, plain reverse proxy with upstream keep-alive
     if args.nginx:
-        port, long_port = free_port(), free_port()
-        conf = os.path.join(tmp, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(f"""daemon off;
-worker_processes 1;
-worker_rlimit_nofile 65536;
-user root root;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log warn;
-events {{ worker_connections 16384; }}
-http {{
-  access_log off;
-  client_body_temp_path {tmp}/nginx-body;
-  proxy_temp_path {tmp}/nginx-proxy;
-  fastcgi_temp_path {tmp}/nginx-fastcgi;
-  uwsgi_temp_path {tmp}/nginx-uwsgi;
-  scgi_temp_path {tmp}/nginx-scgi;
-  keepalive_requests 1000000;
-  upstream mock {{ server 127.0.0.1:{mock_port}; keepalive 64; keepalive_requests 1000000; }}
-  upstream slow {{ server 127.0.0.1:{slow_port}; keepalive 64; keepalive_requests 1000000; }}
-  proxy_http_version 1.1;
-  proxy_set_header Connection "";
-  proxy_buffering off;
-  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://mock; }} }}
-  server {{ listen 127.0.0.1:{long_port}; location / {{ proxy_pass http://slow; }} }}
-}}
-""")
-        p = procs.start([args.nginx, "-c", conf, "-p", tmp], cpus=args.proxy_cpus,
-                        stdout=devnull, stderr=open(os.path.join(tmp, "nginx.stderr"), "wb"))
-        wait_port(port, p, "nginx")
-        wait_port(long_port, p, "nginx")
-        targets.append(Target("nginx", port, lambda p=p: [p.pid] + children_of(p.pid),
-                              long_port=long_port))
+        targets.append(start_nginx(args, procs, tmp, mock_port, slow_port))
 
     # --- Portkey's gateway (Node), headless, pointed at the mock as a custom OpenAI host
     if args.portkey:
@@ -710,6 +728,173 @@ models:
     print(f"\ngateway bench (governance): {time.time() - started:.0f} s; load average "
           f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (2 shared "
           f"cores: compare rounds, not runs)")
+
+
+# Tracing overhead: the same load through a gateway without telemetry and one exporting every
+# request's spans (sample_ratio 1) to a local OTLP/HTTP receiver, with nginx and the mock alone
+# beside them, interleaved round by round.
+
+def start_otlp_receiver():
+    """A minimal OTLP/HTTP receiver (POST /v1/traces, JSON): counts the spans, answers {}."""
+    import http.server
+    import threading
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        spans = 0
+        requests = 0
+
+        def do_POST(self):  # noqa: N802
+            n = int(self.headers.get("content-length", "0"))
+            body = json.loads(self.rfile.read(n))
+            Receiver.requests += 1
+            Receiver.spans += sum(len(ss["spans"]) for rs in body["resourceSpans"]
+                                  for ss in rs["scopeSpans"])
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, Receiver
+
+
+def run_otlp(args, procs, tmp):
+    """off / otlp (and direct, nginx), interleaved round by round; see README.md."""
+    started = time.time()
+    load_start = os.getloadavg()[0]
+    mock = procs.start([args.llmctl, "mock", "--port", "0", "--workers", str(args.mock_workers),
+                        "--ttft-ms", str(args.ttft_ms), "--tpot-ms", str(args.tpot_ms),
+                        "--output-tokens", str(args.tokens)],
+                       cpus=args.rig_cpus, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    mock_port = read_listening(mock, "llmctl mock")
+    receiver, counts = start_otlp_receiver()
+    targets = [Target("direct", mock_port, lambda: [])]
+    if args.nginx:
+        targets.append(start_nginx(args, procs, tmp, mock_port))
+    gateways = {}
+
+    def start_gateway(name, telemetry):
+        cfg = os.path.join(tmp, f"{name}.yaml")
+        with open(cfg, "w") as f:
+            f.write(f"""listen: 127.0.0.1:0
+workers: 1
+logging:
+  access_log: false
+  request_log:
+    path: {tmp}/{name}.db
+{telemetry}
+models:
+  - name: bench
+    deployments:
+      - provider: openai-compatible
+        base_url: http://127.0.0.1:{mock_port}/v1
+        model: bench
+        price: openai/gpt-4o-mini
+""")
+        err_path = os.path.join(tmp, f"{name}.stderr")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+        p = procs.start([args.llmctl, "gateway", "--config", cfg], cpus=args.proxy_cpus,
+                        stdout=subprocess.PIPE, stderr=open(err_path, "wb"), env=env)
+        port = read_listening(p, name, err_path)
+        targets.append(Target(name, port, lambda p=p: [p.pid]))
+        gateways[name] = p
+
+    start_gateway("off", "")
+    start_gateway("otlp", f"telemetry:\n  otlp_endpoint: http://127.0.0.1:"
+                          f"{receiver.server_address[1]}\n  sample_ratio: 1")
+    print(f"gateway bench (otlp): targets {', '.join(t.name for t in targets)}; every request "
+          f"traced (one server + one client span) and exported to a local OTLP receiver; JSON at "
+          f"{args.rate:.0f}/s then closed loop, {args.rounds} interleaved rounds; proxy on CPU "
+          f"{args.proxy_cpus}, mock, receiver and load generator on CPU {args.rig_cpus}; "
+          f"{os.cpu_count()} CPUs, load average {load_start:.1f}", flush=True)
+
+    res = {t.name: {"rate": [], "max": []} for t in targets}
+    for rnd in range(args.rounds):
+        for t in targets:
+            r = run_load(args, t, False, "rate", rate=args.rate)
+            res[t.name]["rate"].append(r)
+            lat = r["total_ms"]
+            print(f"  round {rnd + 1} {t.name:7} {args.rate:.0f}/s ok {r['ok']:>6} err "
+                  f"{r['errors']['total']:>3} p50 {fmt_ms(lat and lat['p50']):>7} p99 "
+                  f"{fmt_ms(lat and lat['p99']):>7} ms", flush=True)
+        for t in targets:
+            r = run_load(args, t, False, "max")
+            res[t.name]["max"].append(r)
+            print(f"  round {rnd + 1} {t.name:7} max  {r['achieved_rps']:>8.0f} req/s, err "
+                  f"{r['errors']['total']}", flush=True)
+    time.sleep(2.0)  # the last batch (delay 1 s)
+    metrics = ""
+    try:
+        import urllib.request
+        otlp_port = next(t.port for t in targets if t.name == "otlp")
+        with urllib.request.urlopen(f"http://127.0.0.1:{otlp_port}/metrics", timeout=10) as m:
+            metrics = m.read().decode()
+    except Exception as e:  # noqa: BLE001
+        metrics = f"(metrics unavailable: {e})"
+
+    def lat(r, q):
+        return r["total_ms"][q] if r["total_ms"] and healthy(r) else None
+
+    def delta(name, q):
+        return [None if lat(a, q) is None or lat(b, q) is None else lat(a, q) - lat(b, q)
+                for a, b in zip(res[name]["rate"], res["off"]["rate"])]
+
+    def rps(r):
+        return r["achieved_rps"] if healthy(r) else None
+
+    def cpu_us(name, r):
+        if name not in gateways or not r["ok"]:
+            return None
+        v = r["cpu_s"].get(str(gateways[name].pid))
+        return None if v is None else v / r["ok"] * 1e6
+
+    count = lambda x: f"{x:.0f}"  # noqa: E731
+    pct = lambda x: f"{x * 100:+.1f}%"  # noqa: E731
+    print(f"\nTracing overhead. p50/p99: whole JSON answer at {args.rate:.0f}/s (open loop, "
+          f"{args.connections} connections); +p50/+p99 vs off: minus the 'off' gateway's "
+          f"percentile in the same round; max req/s: closed loop. Median of {args.rounds} "
+          f"rounds [min..max].")
+    header = ["target", "p50 ms", "p99 ms", "+p50 vs off", "+p99 vs off", "max req/s",
+              "req/s vs off", "gateway CPU us/req", "+ vs off", "unhealthy runs"]
+    rows = []
+    for t in targets:
+        n = t.name
+        bad = sum(1 for r in res[n]["rate"] + res[n]["max"] if not healthy(r))
+        is_otlp = n == "otlp"
+        rows.append([n, spread([lat(r, "p50") for r in res[n]["rate"]]),
+                     spread([lat(r, "p99") for r in res[n]["rate"]]),
+                     spread(delta(n, "p50")) if is_otlp else "-",
+                     spread(delta(n, "p99")) if is_otlp else "-",
+                     spread([rps(r) for r in res[n]["max"]], count),
+                     spread([None if rps(a) is None or not rps(b) else rps(a) / rps(b) - 1
+                             for a, b in zip(res[n]["max"], res["off"]["max"])], pct)
+                     if is_otlp else "-",
+                     spread([cpu_us(n, r) for r in res[n]["rate"]], count),
+                     spread([None if cpu_us(n, a) is None or cpu_us("off", b) is None
+                             else cpu_us(n, a) - cpu_us("off", b)
+                             for a, b in zip(res[n]["rate"], res["off"]["rate"])], count)
+                     if is_otlp else "-",
+                     str(bad)])
+    print_table(header, rows)
+    served = sum(r["ok"] for r in res["otlp"]["rate"] + res["otlp"]["max"])
+    dropped = [line for line in metrics.splitlines()
+               if line.startswith("llmctl_otel_spans_dropped_total") or
+               line.startswith("llmctl_otel_spans_exported_total")]
+    print(f"\nReceiver: {counts.spans} spans in {counts.requests} export requests for {served} "
+          f"measured requests through 'otlp' (plus warm-ups); the gateway says: "
+          f"{'; '.join(dropped)}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"args": vars(args), "results": res}, f, indent=1, default=str)
+    print(f"\ngateway bench (otlp): {time.time() - started:.0f} s; load average "
+          f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (2 shared "
+          f"cores: compare rounds, not runs)")
+    receiver.shutdown()
 
 
 def summarize(args, rates, targets, results):

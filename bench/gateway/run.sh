@@ -6,6 +6,7 @@
 # Usage: bench/gateway/run.sh [--build-dir DIR] [--no-portkey] [--no-nginx] [run.py options...]
 #   e.g. bench/gateway/run.sh --repeats 3 --duration 5 --rates 500,1000,2000,4000
 #        bench/gateway/run.sh --governance --rounds 5   # governance overhead (needs redis-server)
+#        bench/gateway/run.sh --otlp --rounds 5         # tracing overhead (nginx beside it)
 # Needs: a release build with the llmctl and gateway_load targets
 #   (cmake --build --preset release --target llmctl gateway_load), python3, taskset,
 #   nginx (Debian: apt-get install -y nginx), node + npm for Portkey (installed on first use
@@ -23,6 +24,7 @@ while (($#)); do
     --no-portkey) portkey=0; shift ;;
     --no-nginx) nginx=0; shift ;;
     --governance) portkey=0; nginx=0; pass+=("$1"); shift ;;
+    --otlp) portkey=0; pass+=("$1"); shift ;;
     *) pass+=("$1"); shift ;;
   esac
 done

@@ -13,6 +13,7 @@
 #include "gateway/config_governance.h"
 #include "gateway/config_platforms.h"
 #include "gateway/config_resilience.h"
+#include "gateway/config_telemetry.h"
 #include "gateway/routing.h"
 #include "gateway/yaml_fields.h"
 #include "mock/mock_fields.h"
@@ -503,6 +504,7 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& file_
     yaml::check_group_links(f, c);
     yaml::read_admin_and_reload(f, c, env);
     yaml::read_governance(f, c, env);
+    yaml::read_telemetry(f, c, env);
     f.finish();
   } catch (const FieldError& e) {
     return Error{e.message};

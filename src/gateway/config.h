@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "gateway/governance_config.h"
 #include "gateway/resilience.h"
+#include "gateway/telemetry_config.h"
 #include "mock/mock.h"
 
 namespace llmctl::gateway {
@@ -161,6 +162,7 @@ struct Config {
   RequestLogConfig request_log;
   mock::MockOptions simulator;  // options of the built-in upstream (provider: simulated)
   GovernanceConfig governance;  // keys, limits, budgets (governance_config.h)
+  TelemetryConfig telemetry;    // OpenTelemetry traces over OTLP (telemetry_config.h)
   std::vector<Deployment> deployments;
   std::vector<ModelGroup> models;
   std::shared_ptr<const catalog::Catalog> catalog;  // keeps Deployment::price valid

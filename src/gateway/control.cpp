@@ -468,6 +468,7 @@ ControlPlane::ReloadResult ControlPlane::reload(std::string_view trigger) {
   if (next->host != cur.host || next->port != cur.port) restart += " listen";
   if (next->workers != cur.workers) restart += " workers";
   if (next->request_log.path != cur.request_log.path) restart += " logging.request_log";
+  if (next->telemetry != cur.telemetry) restart += " telemetry";
   if (next->admin.host != cur.admin.host || next->admin.port != cur.admin.port)
     restart += " admin.listen";
   // The governance store and its connections were opened with these (limits, budgets, scopes

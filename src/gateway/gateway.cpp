@@ -3,6 +3,7 @@
 #include "gateway/gateway.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -71,6 +72,20 @@ int run_gateway(const GatewayOptions& options) {
   state.writer = std::make_unique<RequestLogWriter>(std::move(queues), std::move(sinks),
                                                     config->request_log.flush_interval_ms,
                                                     config->request_log.batch_size);
+  // Issue 15: spans over OTLP (a thread of its own) and the feedback store (the request log's
+  // file, its own connection and thread).
+  if (config->telemetry.enabled) {
+    telemetry::Resource resource;
+    resource.service_name = config->telemetry.service_name;
+    resource.service_version = LLMCTL_VERSION;
+    resource.service_instance_id = fmt::format("{:x}-{}", state.started_unix_s, ::getpid());
+    state.telemetry = std::make_unique<SpanExporter>(config->telemetry, workers, resource);
+  }
+  if (!config->request_log.path.empty()) {
+    auto fb = FeedbackStore::open(config->request_log);
+    if (!fb) return start_error(fb.error().message);
+    state.feedback = std::move(*fb);
+  }
   // Keys, limits and budgets: opened before the workers (each takes its limiter from it) and
   // stopped after them (the last spend is written then).
   auto governance = GovernanceRuntime::open(*config);
@@ -123,6 +138,8 @@ int run_gateway(const GatewayOptions& options) {
     if (!admin_port) return start_error(admin_port.error().message);
 
     state.writer->start();
+    if (state.telemetry) state.telemetry->start();
+    if (state.feedback) state.feedback->start();
     (*governance)->start();
     server.start();
     fmt::print(
@@ -136,8 +153,14 @@ int run_gateway(const GatewayOptions& options) {
       std::fflush(stdout);
     }
 
+    if (state.telemetry)
+      fmt::print(stderr, "llmctl gateway: traces to {} ({}), sample ratio {}\n",
+                 config->telemetry.traces_url, config->telemetry.source,
+                 config->telemetry.sample_ratio);
     while (net::wait_for_signal() == SIGHUP) control.reload("SIGHUP");
     control.stop();
+    // Feedback answers what is queued now (its answers go to workers that are still running).
+    if (state.feedback) state.feedback->stop();
     state.draining.store(true, std::memory_order_relaxed);
     fmt::print(stderr, "llmctl gateway: draining ({} request(s) in flight, deadline {} ms)\n",
                state.inflight(), config->drain_timeout_ms);
@@ -146,6 +169,7 @@ int run_gateway(const GatewayOptions& options) {
   }  // workers destroyed here; their last records are in the queues
   (*governance)->stop();
   state.writer->stop();
+  if (state.telemetry) state.telemetry->stop();  // the workers' last spans go out once
   if (simulator) simulator->stop();
   fmt::print(stderr, "llmctl gateway: stopped; {} request record(s) written\n",
              state.writer->written());

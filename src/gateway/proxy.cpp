@@ -25,6 +25,7 @@
 #include "gateway/planner.h"
 #include "gateway/platforms.h"
 #include "gateway/protocol.h"
+#include "gateway/quality.h"
 #include "gateway/translate.h"
 #include "gateway/upstream.h"
 #include "protocol/json_limits.h"
@@ -49,6 +50,11 @@ double seconds_since(Clock::time_point t) {
 }
 
 std::int64_t unix_ms() { return real_clock().unix_ms(); }
+std::int64_t unix_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             real_clock().wall().time_since_epoch())
+      .count();
+}
 
 // Time points and deadlines of one request.
 struct Timing {
@@ -59,6 +65,11 @@ struct Timing {
   // Per-request overrides (x-llmctl-*-timeout-ms), clamped per deployment when used.
   std::string first_byte_header, idle_header, connect_header;
   Clock::time_point deadline = Clock::time_point::max();  // x-llmctl-timeout-ms, all attempts
+  // Issue 15 (telemetry.h, quality.h): the request's trace (none when not traced), the trace
+  // context the next attempt sends upstream, and what the answer checks need of the request.
+  std::optional<telemetry::RequestTrace> trace;
+  std::string traceparent, tracestate;
+  QualityRequest quality;
 };
 
 // How one attempt (or the whole request) ended.
@@ -71,6 +82,7 @@ struct Outcome {
   std::string body, content_type, retry_after;  // the answer to relay (status > 0)
   std::optional<Accounting> accounting;
   std::string finish_reason;  // as the upstream reported it (attribution.h normalises it)
+  AnswerChecks checks;        // quality.h: of a successful answer
 };
 
 // Clears the exchange's extra headers when a request's coroutine ends.
@@ -142,6 +154,9 @@ class GatewayHandler final : public SnapshotSink {
       gov_->start(w.io());  // before the worker runs: its Redis connection lives on w.io()
     }
     add_governance_stages(pipeline_, gov_.get());
+    if (state.telemetry)  // issue 15: this worker's span ids and queue
+      tracer_ = std::make_unique<WorkerTracer>(state.telemetry->config(),
+                                               state.telemetry->queue(worker), rng_.next());
     adopt(state.current());
   }
 
@@ -184,6 +199,11 @@ class GatewayHandler final : public SnapshotSink {
   // POST /v1/messages/count_tokens: the gateway's own count (no upstream call), marked as an
   // estimate with x-llmctl-token-count: estimate.
   asio::awaitable<void> count_tokens(Exchange& ex);
+  // POST /v1/feedback (feedback.h): a score stored with a request's record.
+  asio::awaitable<void> feedback(Exchange& ex);
+  // Continues the client's trace or starts one (telemetry.h); untraced, the client's context
+  // passes upstream as it came.
+  void begin_trace(Exchange& ex, Timing& tm);
   // GET or DELETE /v1/responses/{id}: from the gateway's store.
   asio::awaitable<void> stored_response(Exchange& ex, std::string_view id, bool get);
   // Keeps a Responses answer for GET /v1/responses/{id} and previous_response_id, unless the
@@ -206,6 +226,7 @@ class GatewayHandler final : public SnapshotSink {
   std::uint64_t counter_ = 0;
   std::vector<std::unique_ptr<WorkerGen>> gens_;  // back(): the current generation
   std::unique_ptr<WorkerGovernance> gov_;         // null: no governance (tests)
+  std::unique_ptr<WorkerTracer> tracer_;          // null: telemetry off
 };
 
 // Holds a generation for one request (a worker-local count, no atomics); the last request on
@@ -287,6 +308,11 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
       co_return co_await simple_error(ex, 405, "Use POST for this endpoint.", "method_not_allowed");
     co_return co_await count_tokens(ex);
   }
+  if (target == "/v1/feedback") {
+    if (!post)
+      co_return co_await simple_error(ex, 405, "Use POST for this endpoint.", "method_not_allowed");
+    co_return co_await feedback(ex);
+  }
   std::optional<Endpoint> endpoint;
   if (target == "/v1/chat/completions")
     endpoint = Endpoint::kChat;
@@ -356,6 +382,9 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
     std::string text = render_prometheus(state_.view(*g.snap)) +
                        render_resilience_metrics(*g.snap, state_.reloads, real_clock().now_ms());
     if (state_.governance) text += state_.governance->render_metrics(g.cfg, unix_ms());
+    text += render_quality_metrics(g.cfg, g.snap->quality, unix_ms());
+    if (state_.feedback) text += state_.feedback->render_metrics();
+    if (state_.telemetry) text += state_.telemetry->render_metrics();
     co_await ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", std::move(text));
     co_return;
   }
@@ -388,6 +417,109 @@ asio::awaitable<void> GatewayHandler::stored_response(Exchange& ex, std::string_
   std::string body = boost::json::serialize(
       boost::json::object{{"id", id}, {"object", "response"}, {"deleted", true}});
   co_await ex.respond(200, kJson, std::move(body));
+}
+
+void GatewayHandler::begin_trace(Exchange& ex, Timing& tm) {
+  const auto& req = ex.request();
+  const auto tp = req["traceparent"];
+  const auto ts = req["tracestate"];
+  const std::string_view traceparent(tp.data(), tp.size()), tracestate(ts.data(), ts.size());
+  if (tracer_) tm.trace = tracer_->begin(traceparent, tracestate, unix_ns());
+  if (tm.trace) {
+    tm.tracestate = tm.trace->trace_state;
+  } else if (!traceparent.empty()) {
+    PassThroughContext c = pass_through(traceparent, tracestate);
+    tm.traceparent = std::move(c.traceparent);
+    tm.tracestate = std::move(c.tracestate);
+  }
+}
+
+asio::awaitable<void> GatewayHandler::feedback(Exchange& ex) {
+  const Config& cfg = gens_.back()->cfg;
+  // Keys as on every endpoint: a caller scores only the requests made with its own key.
+  std::string key_id;
+  if (gov_) {
+    const CallerHeaders h = caller_headers(ex.request());
+    const std::string_view secret = presented_secret(h.authorization, h.x_api_key);
+    AuthResult r = authenticate(gov_->keys(), cfg.governance.require_keys, secret, "", unix_ms());
+    if (r.failure == AuthFailure::kModelNotAllowed) {  // no model here: the key itself is good
+      r.failure = AuthFailure::kNone;
+      r.key = gov_->keys().find(secret);
+    }
+    if (r.failure != AuthFailure::kNone) {
+      gov_->auth_failed(r.failure);
+      co_await ex.respond(static_cast<unsigned>(r.status), kJson, std::move(r.body));
+      co_return;
+    }
+    if (r.key) key_id = r.key->id;
+  }
+  if (!state_.feedback) {
+    co_return co_await simple_error(
+        ex, 501,
+        "Feedback is stored with the request log: set logging.request_log.path in the gateway "
+        "config.",
+        "feedback_unavailable");
+  }
+  auto f = parse_feedback(ex.request().body());
+  if (!f) {
+    // (Built before the co_await: GCC 12 destroys a ?: class temporary there twice.)
+    const std::string& m = f.error().message;
+    std::string param = m.substr(0, m.find(':'));
+    if (param.find(' ') != std::string::npos) param.clear();
+    std::string body = openai_error_body(m, "invalid_request_error", param, "invalid_value");
+    co_await ex.respond(400, kJson, std::move(body));
+    co_return;
+  }
+  f->key_id = key_id;
+  f->ts_ms = unix_ms();
+  const std::string id = f->request_id;
+  const double score = f->score;
+  // The store answers on its own thread; the answer comes back to this worker and wakes the
+  // request (the timer is cancelled), which meanwhile blocks nothing.
+  auto timer =
+      std::make_shared<asio::steady_timer>(worker_.io(), asio::steady_timer::time_point::max());
+  auto answer = std::make_shared<FeedbackAnswer>();
+  auto exec = worker_.io().get_executor();
+  const bool queued =
+      state_.feedback->submit(std::move(*f), [timer, answer, exec](FeedbackAnswer a) {
+        asio::post(exec, [timer, answer, a = std::move(a)]() mutable {
+          *answer = std::move(a);
+          timer->cancel();
+        });
+      });
+  if (!queued) {
+    answer->kind = FeedbackAnswer::kBusy;
+  } else {
+    co_await timer->async_wait(use_nothrow);
+  }
+  switch (answer->kind) {
+    case FeedbackAnswer::kStored: {
+      // Built by hand so the score reads as sent (Boost.JSON writes 0.5 as 5E-1).
+      auto str = [](const std::string& v) {
+        return boost::json::serialize(boost::json::string_view(v));
+      };
+      std::string body = fmt::format(R"({{"request_id":{},"score":{},"model":{},"stored":true}})",
+                                     str(id), score, str(answer->model));
+      co_await ex.respond(200, kJson, std::move(body));
+      co_return;
+    }
+    case FeedbackAnswer::kNotFound:
+      co_await ex.respond(
+          404, kJson,
+          openai_error_body(fmt::format("No request with id '{}' in the request log.", id),
+                            "invalid_request_error", "request_id", "request_not_found"));
+      co_return;
+    case FeedbackAnswer::kBusy:
+      co_await ex.respond(503, kJson,
+                          openai_error_body("The feedback queue is full or the gateway is "
+                                            "stopping; retry later.",
+                                            "server_error", {}, "feedback_busy"));
+      co_return;
+    case FeedbackAnswer::kError:
+      break;
+  }
+  std::string message = fmt::format("Storing the feedback failed: {}", answer->message);
+  co_await ex.respond(500, kJson, openai_error_body(message, "server_error", {}, "feedback_error"));
 }
 
 asio::awaitable<void> GatewayHandler::count_tokens(Exchange& ex) {
@@ -455,6 +587,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   rec.ts_ms = unix_ms();
   rec.request_id = fmt::format("{}-{}", id_prefix_, ++counter_);
   rec.endpoint = std::string(endpoint_name(endpoint));
+  begin_trace(ex, tm);
 
   RequestContext ctx;
   ctx.endpoint = endpoint;
@@ -476,6 +609,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   rec.model = ctx.model;
   describe_request(rec, ctx.facts, ctx.who);
   rec.stream = ctx.stream;
+  tm.quality = quality_request(ctx.body.as_object(), endpoint);
 
   // Limits and budgets (governance_admission.h): admitted, or answered here.
   AdmissionTicket ticket;
@@ -606,7 +740,9 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
       continue;
     }
     tm.attempt_start = Clock::now();
+    if (tm.trace) tm.traceparent = tracer_->begin_attempt(*tm.trace, di, unix_ns());
     Outcome o = co_await attempt(ex, g, ctx, di, rec, tm);
+    if (tm.trace) tracer_->end_attempt(*tm.trace, o.error, o.status, o.message, unix_ns());
     g.metrics.upstream_duration(di).observe(seconds_since(tm.attempt_start));
     if (attempt_ticket.owed()) {
       const Accounting* a = o.accounting ? &*o.accounting : nullptr;
@@ -742,6 +878,10 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   field("User-Agent", "llmctl-gateway");
   field("Content-Type", kJson);
   field("Accept", upstream_accept(ctx.stream, d));
+  if (!tm.traceparent.empty()) {  // W3C Trace Context: this attempt's span is the parent
+    field("traceparent", tm.traceparent);
+    if (!tm.tracestate.empty()) field("tracestate", tm.tracestate);
+  }
   if (speaks_anthropic(d.kind)) {
     // Anthropic authenticates with x-api-key; a client's API version and beta flags pass on
     // (on Vertex the version is in the body and the token is a platform header).
@@ -868,6 +1008,7 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
       account(usage, ctx.prompt_chars, usage.present ? 0 : response_output_chars(body), d.price);
   o.status = status;
   o.finish_reason = scan_finish_reason(body);
+  o.checks = check_answer(body, ctx.endpoint, tm.quality);
   o.body = std::move(body);
   o.content_type = std::move(ctype);
   co_return o;
@@ -908,6 +1049,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
   std::unique_ptr<char[]> buf(new char[kReadChunk]);
   std::size_t output_chars = 0;
   bool client_gone = false;
+  StreamChecks checks(ctx.endpoint, tm.quality);  // quality.h
   // An event with output: the first one times TTFT (request and the deployment's EWMA).
   auto note_output = [&](std::size_t chars) {
     const auto now = Clock::now();
@@ -944,6 +1086,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     out.clear();
     while (sse.next(ev)) {
       if (auto reason = scan_finish_reason(ev.data); !reason.empty()) o.finish_reason = reason;
+      checks.on_event(ev.data);
       const bool nothing_yet = !started && out.empty();
       const StreamStep step = transform->on_event(ev, out);
       if (step.upstream_error) {
@@ -1043,6 +1186,11 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
   }
   if (const boost::json::object* r = transform->final_response(); r && o.status == 200)
     remember_response(ctx, *r, translation_for(Endpoint::kResponses, d.kind) != Translation::kNone);
+  if (o.status == 200 && o.error == ErrorClass::kNone) {
+    const boost::json::object* r = transform->final_response();
+    o.checks = r ? check_answer(boost::json::serialize(*r), Endpoint::kResponses, tm.quality)
+                 : checks.finish(output_chars, o.finish_reason);
+  }
   o.accounting = account(transform->usage(), ctx.prompt_chars, output_chars, d.price);
   co_return o;
 }
@@ -1087,6 +1235,18 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
   // The real tokens and cost replace the admission's estimate and reservation (failed and cut
   // streams too: whatever they used is charged).
   if (ctx.ticket) ctx.ticket->settle(rec, unix_ms());
+  // Issue 15: the answer's quality checks, the quality and drift metrics, the request's spans.
+  if (o.status >= 200 && o.status < 300) {
+    rec.empty_answer = o.checks.empty;
+    rec.refusal = o.checks.refusal;
+    rec.invalid_json = o.checks.json_invalid;
+    rec.invalid_tool_args = o.checks.tool_args_invalid;
+  }
+  g.snap->quality[static_cast<std::size_t>(worker_index_)]->record(m, rec, unix_ms());
+  if (tm.trace) {
+    rec.trace_id = telemetry::hex(tm.trace->trace_id);
+    tracer_->finish(*tm.trace, rec, g.cfg, unix_ns());
+  }
   if (!queue_.try_push(std::move(rec))) metrics.log_dropped().add();
 }
 

@@ -66,6 +66,14 @@ constexpr std::pair<const char*, const char*> kAddedColumns[] = {
     {"prefix_fingerprint", "TEXT"},
     {"prefix_tokens", "INTEGER"},
     {"feedback_score", "REAL"},
+    // quality signals, tracing and feedback (issue 15: quality.h, telemetry.h, feedback.h)
+    {"empty_answer", "INTEGER"},
+    {"refusal", "INTEGER"},
+    {"invalid_json", "INTEGER"},
+    {"invalid_tool_args", "INTEGER"},
+    {"trace_id", "TEXT"},
+    {"feedback_comment", "TEXT"},
+    {"feedback_ts_ms", "INTEGER"},
 };
 
 class SqliteSink final : public RecordSink {
@@ -135,8 +143,10 @@ class SqliteSink final : public RecordSink {
         " duration_ms, ttft_ms, upstream_ms, attempts, route_reason, cache_write_tokens,"
         " max_tokens, finish_reason, has_tools, key_id, key_name, team, user, project, agent,"
         " session_id, tags, request_fingerprint, system_fingerprint, system_tokens,"
-        " prefix_fingerprint, prefix_tokens) VALUES"
-        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        " prefix_fingerprint, prefix_tokens, empty_answer, refusal, invalid_json,"
+        " invalid_tool_args, trace_id) VALUES"
+        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+        "?,?,?,?,?)";
     if (sqlite3_prepare_v2(db_, sql, -1, &insert_, nullptr) != SQLITE_OK)
       return Error{fmt::format("{}: {}", config_.path, sqlite3_errmsg(db_))};
     return {};
@@ -204,6 +214,11 @@ class SqliteSink final : public RecordSink {
       int64_or_null(r.system_tokens);
       text(r.prefix_fingerprint);
       int64_or_null(r.prefix_tokens);
+      int64_or_null(r.empty_answer);
+      int64_or_null(r.refusal);
+      int64_or_null(r.invalid_json);
+      int64_or_null(r.invalid_tool_args);
+      text(r.trace_id);
       int rc = sqlite3_step(insert_);
       sqlite3_reset(insert_);
       sqlite3_clear_bindings(insert_);
@@ -308,6 +323,12 @@ std::string access_log_line(const RequestRecord& r) {
                                 {"session_id", &r.session_id}})
     if (!v->empty()) out += fmt::format(R"(,"{}":{})", name, str(*v));
   if (!r.tags.empty()) out += fmt::format(R"(,"tags":{})", r.tags);
+  for (const auto& [name, v] : {std::pair<const char*, int>{"empty_answer", r.empty_answer},
+                                {"refusal", r.refusal},
+                                {"invalid_json", r.invalid_json},
+                                {"invalid_tool_args", r.invalid_tool_args}})
+    if (v >= 0) out += fmt::format(R"(,"{}":{})", name, v != 0);
+  if (!r.trace_id.empty()) out += fmt::format(R"(,"trace_id":"{}")", r.trace_id);
   out += '}';
   out += '\n';
   return out;

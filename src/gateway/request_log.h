@@ -58,6 +58,10 @@ struct RequestRecord {
   std::string tags;  // JSON object of string -> string; empty: none
   std::string request_fingerprint, system_fingerprint, prefix_fingerprint;  // 16 hex digits
   std::int64_t system_tokens = -1, prefix_tokens = -1;                      // -1: NULL
+  // --- quality signals and tracing (issue 15; quality.h, telemetry.h): 1 yes, 0 no, -1 NULL
+  // (not checked: no generated answer, no JSON mode, no tool calls) ---
+  int empty_answer = -1, refusal = -1, invalid_json = -1, invalid_tool_args = -1;
+  std::string trace_id;  // 32 hex digits when the request was traced
 };
 
 // The request log's table and its columns (schema v2), for readers and tests.

@@ -68,10 +68,13 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const Config> conf
   if (previous && same_labels(*previous->config, *config) &&
       previous->shards.size() == static_cast<std::size_t>(workers)) {
     s->shards = previous->shards;
+    s->quality = previous->quality;
   } else {
     for (int i = 0; i < workers; ++i)
       s->shards.push_back(
           std::make_shared<MetricsShard>(config->models.size(), config->deployments.size()));
+    for (int i = 0; i < workers; ++i)
+      s->quality.push_back(std::make_shared<QualityShard>(config->models.size()));
   }
   return s;
 }

@@ -17,10 +17,13 @@
 #include <vector>
 
 #include "gateway/config.h"
+#include "gateway/feedback.h"
 #include "gateway/metrics.h"
+#include "gateway/quality_metrics.h"
 #include "gateway/request_log.h"
 #include "gateway/resilience.h"
 #include "gateway/response_store.h"
+#include "gateway/telemetry_export.h"
 
 namespace llmctl::gateway {
 
@@ -29,6 +32,7 @@ struct Snapshot {
   std::vector<std::shared_ptr<DeploymentRuntime>> deployments;  // by Config::deployments index
   std::vector<std::shared_ptr<GroupRuntime>> groups;            // by Config::models index
   std::vector<std::shared_ptr<MetricsShard>> shards;            // one per worker
+  std::vector<std::shared_ptr<QualityShard>> quality;           // one per worker (issue 15)
   std::uint64_t generation = 1;
 };
 
@@ -58,6 +62,10 @@ struct GatewayState {
   int workers = 1;
   ReloadStats reloads;
   ResponseStore responses;  // Responses API answers (GET /v1/responses/{id}, previous_response_id)
+  // Issue 15: OpenTelemetry span export (null: telemetry off) and POST /v1/feedback (null: no
+  // request log to store it in).
+  std::unique_ptr<SpanExporter> telemetry;
+  std::unique_ptr<FeedbackStore> feedback;
 
   // The snapshot workers were last given (control thread, scrapes, admin API).
   std::shared_ptr<const Snapshot> current() const {

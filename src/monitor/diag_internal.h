@@ -99,6 +99,9 @@ void diagnose_slos(Ctx& c);     // slo_burn_ttft, slo_burn_tpot, error_rate
 void diagnose_traffic(Ctx& c);  // rate_limited, cost_budget, token_anomaly, length_truncation
                                 // (log side), output_drift
 void diagnose_stale(Ctx& c);    // stale_metrics
+void diagnose_quality(Ctx& c);  // empty_answers, refusals, invalid_output, input_drift,
+                                // output_drift and length_truncation (gateway side),
+                                // feedback_drop
 
 // Formats a number for messages: 3 significant digits, no exponent for usual magnitudes.
 std::string num(double v);

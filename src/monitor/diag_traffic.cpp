@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/psi.h"
 #include "monitor/diag_internal.h"
 
 namespace llmctl::monitor::detail {
@@ -252,19 +253,8 @@ void token_anomaly(Ctx& c) {
 
 // ---- output_drift -----------------------------------------------------------------------------
 
-// Population stability index between two distributions over the same bins (counts), with each
-// bin's share floored at 1e-4 so an empty bin does not make it infinite.
 double psi(const std::vector<double>& expected, const std::vector<double>& actual) {
-  double te = 0, ta = 0;
-  for (double x : expected) te += x;
-  for (double x : actual) ta += x;
-  if (te <= 0 || ta <= 0) return 0;
-  double out = 0;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    const double e = std::max(expected[i] / te, 1e-4), a = std::max(actual[i] / ta, 1e-4);
-    out += (a - e) * std::log(a / e);
-  }
-  return out;
+  return population_stability_index(expected, actual);
 }
 
 double mean_of_bins(const std::vector<double>& counts, const std::vector<double>& mids) {

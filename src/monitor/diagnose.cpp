@@ -388,6 +388,7 @@ Report diagnose(const Snapshot& snapshot, const LogSummary* log, const catalog::
   detail::diagnose_engines(c);
   detail::diagnose_gpus(c);
   detail::diagnose_traffic(c);
+  detail::diagnose_quality(c);
   detail::diagnose_stale(c);
   Report r;
   r.findings = merge(std::move(c.findings));

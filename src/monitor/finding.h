@@ -39,10 +39,11 @@ struct Finding {
 
 // Every kind a finding can have, in report order.
 inline constexpr std::string_view kKinds[] = {
-    "slo_burn_ttft", "slo_burn_tpot",    "error_rate",   "kv_saturation", "preemption",
-    "queue_growth",  "prefix_cache_low", "rate_limited", "gpu_idle",      "gpu_memory",
-    "gpu_xid",       "gpu_throttle",     "cost_budget",  "token_anomaly", "length_truncation",
-    "output_drift",  "stale_metrics"};
+    "slo_burn_ttft", "slo_burn_tpot",    "error_rate",    "kv_saturation", "preemption",
+    "queue_growth",  "prefix_cache_low", "rate_limited",  "gpu_idle",      "gpu_memory",
+    "gpu_xid",       "gpu_throttle",     "cost_budget",   "token_anomaly", "length_truncation",
+    "output_drift",  "input_drift",      "empty_answers", "refusals",      "invalid_output",
+    "feedback_drop", "stale_metrics"};
 
 // Thresholds, each with where it comes from (docs/MONITOR.md repeats the table). Defaults are
 // the published or planned values named beside them; tests override them.
@@ -94,6 +95,20 @@ struct Thresholds {
   double drift_min_requests = 50;
   // Error rate needs this many requests in the short window before a burn rate means anything.
   double min_requests = 20;
+  // Answer quality (the gateway's checks, issue 15), shares of the checked answers in the window
+  // with at least min_requests checked. Planned values: 2% empty answers is 1 user in 50 seeing
+  // nothing; 5% refusals is a change of model or policy, not a few odd prompts; structured
+  // outputs and JSON mode promise valid JSON, so 1% invalid is already a broken integration
+  // (5%: critical).
+  double empty_share = 0.02;
+  double refusal_share = 0.05;
+  double invalid_output_share = 0.01;
+  double invalid_output_critical_share = 0.05;
+  // Feedback: the window's mean score below the baseline's by at least 10% of the baseline (and,
+  // from the request log, by 3 standard errors: Welch's z), with 20 scores on each side.
+  double feedback_drop_ratio = 0.1;
+  double feedback_drop_z = 3;
+  double feedback_min_scores = 20;
 };
 
 struct Slo {

@@ -94,6 +94,12 @@ Result<LogSummary> read_request_log(const std::string& path, const Slo& slo, dou
       if (select[i] == "prefix_fingerprint") r.prefix_fingerprint = text(st, col);
       if (select[i] == "prefix_tokens" && sqlite3_column_type(st, col) != SQLITE_NULL)
         r.prefix_tokens = sqlite3_column_int64(st, col);
+      if (sqlite3_column_type(st, col) == SQLITE_NULL) continue;
+      if (select[i] == "empty_answer") r.empty_answer = sqlite3_column_int(st, col);
+      if (select[i] == "refusal") r.refusal = sqlite3_column_int(st, col);
+      if (select[i] == "invalid_json") r.invalid_json = sqlite3_column_int(st, col);
+      if (select[i] == "invalid_tool_args") r.invalid_tool_args = sqlite3_column_int(st, col);
+      if (select[i] == "feedback_score") r.feedback_score = sqlite3_column_double(st, col);
     }
     agg.add(r);
   }

@@ -5,13 +5,6 @@
 
 namespace llmctl::monitor {
 
-int length_bin(std::int64_t tokens) {
-  if (tokens < 1) return 0;
-  int bin = 1;
-  while (bin < kLengthBins - 1 && tokens >= (std::int64_t{1} << bin)) ++bin;
-  return bin;
-}
-
 void LogBucket::add(const LogBucket& o) {
   requests += o.requests;
   server_errors += o.server_errors;
@@ -29,6 +22,12 @@ void LogBucket::add(const LogBucket& o) {
   finish_known += o.finish_known;
   finish_length += o.finish_length;
   for (int i = 0; i < kLengthBins; ++i) output_lengths[i] += o.output_lengths[i];
+  for (int i = 0; i < kLengthBins; ++i) input_lengths[i] += o.input_lengths[i];
+  for (std::size_t i = 0; i < checked.size(); ++i)
+    checked[i] += o.checked[i], failed[i] += o.failed[i];
+  feedback_n += o.feedback_n;
+  feedback_sum += o.feedback_sum;
+  feedback_sq += o.feedback_sq;
 }
 
 LogBucket LogSummary::sum(const std::string& model, double window_s, double offset_s) const {
@@ -89,6 +88,19 @@ void LogAggregator::add(const LogRow& r) {
     if (*r.finish_reason == "length") b.finish_length += 1;
   }
   if (ok) b.output_lengths[length_bin(r.output_tokens)] += 1;
+  if (ok) b.input_lengths[length_bin(r.input_tokens)] += 1;
+  const std::optional<int>* checks[] = {&r.empty_answer, &r.refusal, &r.invalid_json,
+                                        &r.invalid_tool_args};
+  for (std::size_t i = 0; i < b.checked.size(); ++i)
+    if (*checks[i]) {
+      b.checked[i] += 1;
+      if (**checks[i]) b.failed[i] += 1;
+    }
+  if (r.feedback_score) {
+    b.feedback_n += 1;
+    b.feedback_sum += *r.feedback_score;
+    b.feedback_sq += *r.feedback_score * *r.feedback_score;
+  }
   if (t >= now_s_ - window_s_ && t <= now_s_ && r.prefix_fingerprint && r.prefix_tokens) {
     s_.window_prefix_input_tokens += static_cast<double>(r.input_tokens);
     if (prefixes_seen_[*r.prefix_fingerprint]++ > 0)

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/psi.h"
 #include "monitor/finding.h"
 
 namespace llmctl::monitor {
@@ -36,11 +37,19 @@ struct LogRow {
   std::optional<std::string> finish_reason;
   std::optional<std::string> prefix_fingerprint;
   std::optional<std::int64_t> prefix_tokens;
+  // quality and feedback columns (issue 15): 1 the problem is there, 0 checked and fine
+  std::optional<int> empty_answer, refusal, invalid_json, invalid_tool_args;
+  std::optional<double> feedback_score;
 };
 
-// Output-length bins for drift: [0,1), [1,2), [2,4), ... [2^(k-1), 2^k), the last open-ended.
-inline constexpr int kLengthBins = 16;
-int length_bin(std::int64_t tokens);
+// The answer checks the gateway records, in the order of LogBucket::checks.
+inline constexpr const char* kLogCheckColumns[] = {"empty_answer", "refusal", "invalid_json",
+                                                   "invalid_tool_args"};
+
+// Output-length bins for drift: [0,1), [1,2), [2,4), ... [2^(k-1), 2^k), the last open-ended
+// (common/psi.h: the gateway's drift gauges use the same bins).
+using llmctl::kLengthBins;
+using llmctl::length_bin;
 
 struct LogBucket {
   double requests = 0;
@@ -52,7 +61,10 @@ struct LogBucket {
   double tpot_measured = 0, tpot_slow = 0;  // against the TPOT SLO
   double input_tokens = 0, cached_tokens = 0, output_tokens = 0, cost_usd = 0;
   double finish_known = 0, finish_length = 0;
-  std::array<double, kLengthBins> output_lengths{};  // successful requests only
+  std::array<double, kLengthBins> output_lengths{};          // successful requests only
+  std::array<double, kLengthBins> input_lengths{};           // successful requests only
+  std::array<double, 4> checked{}, failed{};                 // by kLogCheckColumns
+  double feedback_n = 0, feedback_sum = 0, feedback_sq = 0;  // scores of the window's requests
 
   void add(const LogBucket& o);
 };
@@ -97,7 +109,8 @@ class LogAggregator {
 inline constexpr const char* kLogRequiredColumns[] = {
     "ts_ms",         "model",         "status",   "error_class", "stream",  "input_tokens",
     "cached_tokens", "output_tokens", "cost_usd", "duration_ms", "ttft_ms", "attempts"};
-inline constexpr const char* kLogV2Columns[] = {"finish_reason", "prefix_fingerprint",
-                                                "prefix_tokens"};
+inline constexpr const char* kLogV2Columns[] = {
+    "finish_reason", "prefix_fingerprint", "prefix_tokens",     "empty_answer",
+    "refusal",       "invalid_json",       "invalid_tool_args", "feedback_score"};
 
 }  // namespace llmctl::monitor

@@ -32,6 +32,13 @@ MetricFamilySet gateway_set() {
   add(gw::kRetries, "counter");
   add(gw::kFallbacks, "counter");
   add(gw::kUpstreamDuration, "histogram");
+  add(gw::kFinishReasons, "counter");
+  add(gw::kAnswerChecks, "counter");
+  add(gw::kLengthPsi, "gauge");
+  add(gw::kInputTokens, "histogram");
+  add(gw::kOutputTokens, "histogram");
+  add(gw::kFeedback, "counter");  // a summary's _count and _sum
+  add(gw::kFeedbackSum, "gauge");
   return g;
 }
 

@@ -67,6 +67,14 @@ inline constexpr std::string_view kTpot = "llmctl_gateway_time_per_output_token_
 inline constexpr std::string_view kRetries = "llmctl_gateway_retries_total";
 inline constexpr std::string_view kFallbacks = "llmctl_gateway_fallbacks_total";
 inline constexpr std::string_view kUpstreamDuration = "llmctl_gateway_upstream_duration_seconds";
+// Quality, drift and feedback (src/gateway/quality_metrics.h, feedback.h).
+inline constexpr std::string_view kFinishReasons = "llmctl_gateway_finish_reasons_total";
+inline constexpr std::string_view kAnswerChecks = "llmctl_gateway_answer_checks_total";
+inline constexpr std::string_view kLengthPsi = "llmctl_gateway_length_psi";
+inline constexpr std::string_view kInputTokens = "llmctl_gateway_input_tokens";
+inline constexpr std::string_view kOutputTokens = "llmctl_gateway_output_tokens";
+inline constexpr std::string_view kFeedback = "llmctl_gateway_feedback_score_count";
+inline constexpr std::string_view kFeedbackSum = "llmctl_gateway_feedback_score_sum";
 }  // namespace gw
 
 }  // namespace llmctl::monitor

@@ -55,6 +55,9 @@ const scenarios = [
   // below it in CI).
   { name: 'errors_5xx', expect: ['error_rate'], mock: ['--fail-rate', '0.4'] },
   { name: 'truncation', expect: ['length_truncation'], body: { max_tokens: 8 } },
+  // JSON mode cut at max_tokens: the mock's JSON stops mid-value (the gateway's answer checks).
+  { name: 'invalid_json', expect: ['invalid_output', 'length_truncation'],
+    body: { max_tokens: 4, response_format: { type: 'json_object' } } },
   { name: 'over_budget', expect: ['cost_budget'], price: 'openai/gpt-4o', body: { messages: [{ role: 'user', content: 'a '.repeat(2000) }] } },
   { name: 'stale_rule', expect: ['stale_metrics'], rules: STALE_RULES },
   // Prompts hit the prefix cache (60% of their tokens) until, 4 s in, nothing does any more.

@@ -266,7 +266,9 @@ TEST(RequestLog, TokenAnomalyAgainstTheDay) {
   });
   LogSummary log = g.summary(300, log_options().slo);
   Report r = diagnose(empty_snapshot(g.now_s, 300), &log, cat(), log_options());
-  ASSERT_EQ(kinds(r), std::set<std::string>{"token_anomaly"}) << render_text(r, false);
+  // The prompts' length distribution moved too (input_drift, issue 15).
+  ASSERT_EQ(kinds(r), (std::set<std::string>{"token_anomaly", "input_drift"}))
+      << render_text(r, false);
 }
 
 TEST(RequestLog, OutputDrift) {

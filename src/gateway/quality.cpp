@@ -1,0 +1,269 @@
+#include "gateway/quality.h"
+
+#include <boost/json.hpp>
+#include <cctype>
+
+namespace llmctl::gateway {
+
+namespace json = boost::json;
+
+namespace {
+
+const json::object* obj(const json::value* v) {
+  return v && v->is_object() ? &v->as_object() : nullptr;
+}
+const json::object* member_obj(const json::object& o, std::string_view k) {
+  return obj(o.if_contains(k));
+}
+std::string_view member_str(const json::object& o, std::string_view k) {
+  const json::value* v = o.if_contains(k);
+  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+}
+
+bool blank(std::string_view s) {
+  for (char c : s)
+    if (!std::isspace(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+// A response_format-like object's JSON mode: json_object or json_schema.
+void read_format(const json::object* f, QualityRequest& q) {
+  if (!f) return;
+  const std::string_view type = member_str(*f, "type");
+  if (type == "json_object") q.json_mode = q.json_object = true;
+  if (type == "json_schema") q.json_mode = true;
+}
+
+bool parses_as_object(std::string_view text) {
+  json::parse_options opt;
+  opt.max_depth = 256;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec, {}, opt);
+  return !ec && v.is_object();
+}
+
+int json_invalid(std::string_view text, const QualityRequest& q) {
+  json::parse_options opt;
+  opt.max_depth = 256;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec, {}, opt);
+  if (ec) return 1;
+  return q.json_object && !v.is_object() ? 1 : 0;
+}
+
+// What an answer said, in any of the three shapes.
+struct Said {
+  std::string text;
+  std::vector<std::string> tool_args;  // arguments as text; Anthropic inputs are objects already
+  bool tool_call = false;
+  bool refusal = false;
+};
+
+void read_chat(const json::object& o, Said& s) {
+  const json::value* choices = o.if_contains("choices");
+  if (!choices || !choices->is_array()) return;
+  for (const auto& c : choices->as_array()) {
+    const json::object* co = obj(&c);
+    if (!co) continue;
+    if (member_str(*co, "finish_reason") == "content_filter") s.refusal = true;
+    s.text += member_str(*co, "text");  // completions
+    const json::object* m = member_obj(*co, "message");
+    if (!m) continue;
+    s.text += member_str(*m, "content");
+    if (!member_str(*m, "refusal").empty()) s.refusal = true;
+    if (const json::value* tc = m->if_contains("tool_calls"); tc && tc->is_array())
+      for (const auto& call : tc->as_array()) {
+        s.tool_call = true;
+        const json::object* co2 = obj(&call);
+        const json::object* fn = co2 ? member_obj(*co2, "function") : nullptr;
+        s.tool_args.emplace_back(fn ? member_str(*fn, "arguments") : std::string_view());
+      }
+  }
+}
+
+void read_message(const json::object& o, Said& s) {
+  if (member_str(o, "stop_reason") == "refusal") s.refusal = true;
+  const json::value* content = o.if_contains("content");
+  if (!content || !content->is_array()) return;
+  for (const auto& b : content->as_array()) {
+    const json::object* bo = obj(&b);
+    if (!bo) continue;
+    const std::string_view type = member_str(*bo, "type");
+    if (type == "text") s.text += member_str(*bo, "text");
+    if (type == "tool_use") {
+      s.tool_call = true;
+      const json::value* in = bo->if_contains("input");
+      s.tool_args.push_back(in ? json::serialize(*in) : std::string());
+    }
+  }
+}
+
+void read_response(const json::object& o, Said& s) {
+  if (const json::object* inc = member_obj(o, "incomplete_details");
+      inc && member_str(*inc, "reason") == "content_filter")
+    s.refusal = true;
+  const json::value* output = o.if_contains("output");
+  if (!output || !output->is_array()) return;
+  for (const auto& item : output->as_array()) {
+    const json::object* io = obj(&item);
+    if (!io) continue;
+    const std::string_view type = member_str(*io, "type");
+    if (type == "function_call") {
+      s.tool_call = true;
+      s.tool_args.emplace_back(member_str(*io, "arguments"));
+    }
+    if (type != "message") continue;
+    const json::value* content = io->if_contains("content");
+    if (!content || !content->is_array()) continue;
+    for (const auto& part : content->as_array()) {
+      const json::object* po = obj(&part);
+      if (!po) continue;
+      const std::string_view pt = member_str(*po, "type");
+      if (pt == "output_text") s.text += member_str(*po, "text");
+      if (pt == "refusal") s.refusal = true;
+    }
+  }
+}
+
+AnswerChecks judge(const Said& s, const QualityRequest& q) {
+  AnswerChecks c;
+  c.refusal = s.refusal ? 1 : 0;
+  c.empty = !s.refusal && !s.tool_call && blank(s.text) ? 1 : 0;
+  if (q.json_mode && !s.refusal && !s.tool_call) c.json_invalid = json_invalid(s.text, q);
+  if (s.tool_call) {
+    c.tool_args_invalid = 0;
+    for (const auto& a : s.tool_args)
+      if (!parses_as_object(a)) c.tool_args_invalid = 1;
+  }
+  return c;
+}
+
+}  // namespace
+
+QualityRequest quality_request(const json::object& body, Endpoint endpoint) {
+  QualityRequest q;
+  q.generates = endpoint != Endpoint::kEmbeddings;
+  switch (endpoint) {
+    case Endpoint::kChat:
+      read_format(member_obj(body, "response_format"), q);
+      break;
+    case Endpoint::kMessages:
+      if (const json::object* oc = member_obj(body, "output_config"))
+        read_format(member_obj(*oc, "format"), q);
+      break;
+    case Endpoint::kResponses:
+      if (const json::object* t = member_obj(body, "text"))
+        read_format(member_obj(*t, "format"), q);
+      break;
+    default:
+      break;
+  }
+  return q;
+}
+
+AnswerChecks check_answer(std::string_view body, Endpoint endpoint, const QualityRequest& q) {
+  if (!q.generates) return {};
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return {};
+  Said s;
+  const json::object& o = v.as_object();
+  if (endpoint == Endpoint::kMessages)
+    read_message(o, s);
+  else if (endpoint == Endpoint::kResponses)
+    read_response(o, s);
+  else
+    read_chat(o, s);
+  return judge(s, q);
+}
+
+void StreamChecks::on_event(std::string_view data) {
+  if (!q_.generates) return;
+  // Cheap scans first: a refusal, a tool call.
+  if (data.find("\"refusal\":\"") != std::string_view::npos ||
+      data.find("\"stop_reason\":\"refusal\"") != std::string_view::npos ||
+      data.find("\"type\":\"refusal\"") != std::string_view::npos)
+    refusal_ = true;
+  const bool need_text = q_.json_mode;
+  const bool maybe_tool = data.find("tool") != std::string_view::npos ||
+                          data.find("function_call") != std::string_view::npos ||
+                          data.find("input_json_delta") != std::string_view::npos;
+  const bool final = endpoint_ == Endpoint::kResponses &&
+                     (data.find("\"response.completed\"") != std::string_view::npos ||
+                      data.find("\"response.incomplete\"") != std::string_view::npos);
+  if (!need_text && !maybe_tool && !final) return;
+  boost::system::error_code ec;
+  json::value v = json::parse(data, ec);
+  if (ec || !v.is_object()) return;
+  const json::object& o = v.as_object();
+  if (final) {
+    if (const json::object* r = member_obj(o, "response")) {
+      Said s;
+      read_response(*r, s);
+      final_ = judge(s, q_);
+      final_seen_ = true;
+    }
+    return;
+  }
+  // Chat chunks: choices[].delta.content / tool_calls[].function.arguments by index.
+  if (const json::value* choices = o.if_contains("choices"); choices && choices->is_array()) {
+    for (const auto& c : choices->as_array()) {
+      const json::object* co = obj(&c);
+      const json::object* d = co ? member_obj(*co, "delta") : nullptr;
+      if (!d) continue;
+      text_ += member_str(*d, "content");
+      if (const json::value* tc = d->if_contains("tool_calls"); tc && tc->is_array())
+        for (const auto& call : tc->as_array()) {
+          const json::object* callo = obj(&call);
+          if (!callo) continue;
+          std::size_t idx = tool_args_.size();
+          if (const json::value* i = callo->if_contains("index"); i && i->is_int64())
+            idx = static_cast<std::size_t>(std::max<std::int64_t>(0, i->as_int64()));
+          if (idx > 1024) continue;
+          if (tool_args_.size() <= idx) tool_args_.resize(idx + 1);
+          if (const json::object* fn = member_obj(*callo, "function"))
+            tool_args_[idx] += member_str(*fn, "arguments");
+        }
+    }
+    return;
+  }
+  // Anthropic events: text deltas, tool_use blocks and their input_json_delta fragments.
+  const std::string_view type = member_str(o, "type");
+  if (type == "content_block_start") {
+    if (const json::object* b = member_obj(o, "content_block");
+        b && member_str(*b, "type") == "tool_use") {
+      tool_args_.emplace_back();
+      if (const json::value* in = b->if_contains("input");
+          in && in->is_object() && !in->as_object().empty())
+        tool_args_.back() = json::serialize(*in);
+    }
+  } else if (type == "content_block_delta") {
+    if (const json::object* d = member_obj(o, "delta")) {
+      const std::string_view dt = member_str(*d, "type");
+      if (dt == "text_delta") text_ += member_str(*d, "text");
+      if (dt == "input_json_delta" && !tool_args_.empty())
+        tool_args_.back() += member_str(*d, "partial_json");
+    }
+  }
+}
+
+AnswerChecks StreamChecks::finish(std::size_t output_chars, std::string_view finish_reason) const {
+  if (!q_.generates) return {};
+  if (final_seen_) return final_;
+  AnswerChecks c;
+  const bool refusal = refusal_ || finish_reason == "content_filter" || finish_reason == "refusal";
+  const bool tool_call =
+      !tool_args_.empty() || finish_reason == "tool_calls" || finish_reason == "tool_use";
+  c.refusal = refusal ? 1 : 0;
+  c.empty = !refusal && !tool_call && output_chars == 0 && blank(text_) ? 1 : 0;
+  if (q_.json_mode && !refusal && !tool_call) c.json_invalid = json_invalid(text_, q_);
+  if (!tool_args_.empty()) {
+    c.tool_args_invalid = 0;
+    for (const auto& a : tool_args_)
+      if (!parses_as_object(a.empty() ? std::string_view("{}") : std::string_view(a)))
+        c.tool_args_invalid = 1;
+  }
+  return c;
+}
+
+}  // namespace llmctl::gateway

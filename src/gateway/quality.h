@@ -1,0 +1,60 @@
+// Quality signals of every answer, cheap enough for each request (pure; the proxy calls them,
+// quality_metrics.h counts them, the request log stores them):
+//
+//   empty      a successful generation with no text and no tool call (whitespace is empty);
+//   refusal    the model declined: OpenAI's `refusal` field (structured outputs), Anthropic's
+//              stop_reason "refusal", a Responses `refusal` part, or finish reason
+//              content_filter;
+//   json       under JSON mode or structured outputs (chat `response_format` json_object /
+//              json_schema, Anthropic `output_config.format`, Responses `text.format`): the
+//              answer's text parses as JSON (an object for json_object);
+//   tool_args  every tool call's arguments parse as a JSON object.
+//
+// Each is 1 (the problem is there), 0 (checked, fine) or -1 (does not apply). The checks read
+// the answer in the client's API (chat.completion, an Anthropic message, a Responses object);
+// streams feed their events to StreamChecks.
+#pragma once
+
+#include <boost/json/fwd.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/protocol.h"
+
+namespace llmctl::gateway {
+
+struct QualityRequest {
+  bool generates = false;    // an endpoint that generates text (not embeddings)
+  bool json_mode = false;    // JSON mode or structured outputs
+  bool json_object = false;  // ...and the answer must be an object (json_object mode)
+};
+QualityRequest quality_request(const boost::json::object& body, Endpoint endpoint);
+
+struct AnswerChecks {
+  int empty = -1, refusal = -1, json_invalid = -1, tool_args_invalid = -1;
+};
+
+// A whole successful answer body in the client's API.
+AnswerChecks check_answer(std::string_view body, Endpoint endpoint, const QualityRequest& q);
+
+// A streamed answer: every event's data (the client's API), then finish(). Events are parsed
+// only when JSON mode or tool calls need the text; otherwise they are scanned.
+class StreamChecks {
+ public:
+  StreamChecks(Endpoint endpoint, const QualityRequest& q) : endpoint_(endpoint), q_(q) {}
+  void on_event(std::string_view data);
+  // `output_chars`: characters of output the relay saw; `finish_reason` as reported.
+  AnswerChecks finish(std::size_t output_chars, std::string_view finish_reason) const;
+
+ private:
+  Endpoint endpoint_;
+  QualityRequest q_;
+  bool refusal_ = false;
+  bool final_seen_ = false;  // a Responses stream's final object was checked whole
+  AnswerChecks final_;
+  std::string text_;
+  std::vector<std::string> tool_args_;  // by index
+};
+
+}  // namespace llmctl::gateway

@@ -1,0 +1,188 @@
+// Quality signals (quality.h) and the drift windows and PSI (quality_metrics.h, common/psi.h),
+// on a clock passed in.
+#include "gateway/quality.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "common/psi.h"
+#include "gateway/quality_metrics.h"
+
+namespace llmctl::gateway {
+namespace {
+
+QualityRequest req(std::string_view body, Endpoint e = Endpoint::kChat) {
+  return quality_request(boost::json::parse(body).as_object(), e);
+}
+
+TEST(Quality, RequestModes) {
+  EXPECT_TRUE(req(R"({"response_format":{"type":"json_object"}})").json_object);
+  auto schema = req(R"({"response_format":{"type":"json_schema","json_schema":{}}})");
+  EXPECT_TRUE(schema.json_mode);
+  EXPECT_FALSE(schema.json_object);
+  EXPECT_FALSE(req(R"({"response_format":{"type":"text"}})").json_mode);
+  EXPECT_TRUE(
+      req(R"({"output_config":{"format":{"type":"json_schema"}}})", Endpoint::kMessages).json_mode);
+  EXPECT_TRUE(req(R"({"text":{"format":{"type":"json_schema"}}})", Endpoint::kResponses).json_mode);
+  EXPECT_FALSE(req("{}", Endpoint::kEmbeddings).generates);
+}
+
+TEST(Quality, WholeChatAnswers) {
+  const auto plain = req("{}");
+  auto c = check_answer(R"({"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}]})",
+                        Endpoint::kChat, plain);
+  EXPECT_EQ(c.empty, 0);
+  EXPECT_EQ(c.refusal, 0);
+  EXPECT_EQ(c.json_invalid, -1);
+  EXPECT_EQ(c.tool_args_invalid, -1);
+  EXPECT_EQ(
+      check_answer(R"({"choices":[{"message":{"content":"  \n"}}]})", Endpoint::kChat, plain).empty,
+      1);
+  EXPECT_EQ(
+      check_answer(R"({"choices":[{"message":{"content":null}}]})", Endpoint::kChat, plain).empty,
+      1);
+  auto refused = check_answer(
+      R"({"choices":[{"message":{"content":null,"refusal":"I can't help with that."}}]})",
+      Endpoint::kChat, req(R"({"response_format":{"type":"json_schema"}})"));
+  EXPECT_EQ(refused.refusal, 1);
+  EXPECT_EQ(refused.empty, 0);          // a refusal is not an empty answer
+  EXPECT_EQ(refused.json_invalid, -1);  // nor invalid JSON
+  const auto json = req(R"({"response_format":{"type":"json_object"}})");
+  EXPECT_EQ(
+      check_answer(R"({"choices":[{"message":{"content":"{\"a\":1}"}}]})", Endpoint::kChat, json)
+          .json_invalid,
+      0);
+  EXPECT_EQ(
+      check_answer(R"({"choices":[{"message":{"content":"{\"a\":1"}}]})", Endpoint::kChat, json)
+          .json_invalid,
+      1);
+  EXPECT_EQ(check_answer(R"({"choices":[{"message":{"content":"[1]"}}]})", Endpoint::kChat, json)
+                .json_invalid,
+            1);  // json_object wants an object
+  auto tools = check_answer(
+      R"({"choices":[{"message":{"content":null,"tool_calls":[
+          {"function":{"name":"a","arguments":"{\"x\":1}"}},
+          {"function":{"name":"b","arguments":"{\"x\":"}}]}}]})",
+      Endpoint::kChat, plain);
+  EXPECT_EQ(tools.tool_args_invalid, 1);
+  EXPECT_EQ(tools.empty, 0);
+}
+
+TEST(Quality, AnthropicAndResponsesShapes) {
+  const auto plain = req("{}");
+  auto m = check_answer(R"({"content":[],"stop_reason":"refusal"})", Endpoint::kMessages, plain);
+  EXPECT_EQ(m.refusal, 1);
+  auto tool = check_answer(R"({"content":[{"type":"tool_use","input":{"q":1}}]})",
+                           Endpoint::kMessages, plain);
+  EXPECT_EQ(tool.tool_args_invalid, 0);
+  auto r = check_answer(
+      R"({"output":[{"type":"message","content":[{"type":"output_text","text":"not json"}]}]})",
+      Endpoint::kResponses,
+      req(R"({"text":{"format":{"type":"json_schema"}}})", Endpoint::kResponses));
+  EXPECT_EQ(r.json_invalid, 1);
+  EXPECT_EQ(r.empty, 0);
+}
+
+TEST(Quality, StreamsAssembleTheTextAndToolArguments) {
+  const auto json = req(R"({"response_format":{"type":"json_object"}})");
+  StreamChecks s(Endpoint::kChat, json);
+  s.on_event(R"({"choices":[{"delta":{"content":"{\"a\":"}}]})");
+  s.on_event(R"({"choices":[{"delta":{"content":"1}"}}]})");
+  auto c = s.finish(6, "stop");
+  EXPECT_EQ(c.json_invalid, 0);
+  EXPECT_EQ(c.empty, 0);
+  StreamChecks cut(Endpoint::kChat, json);
+  cut.on_event(R"({"choices":[{"delta":{"content":"{\"a\":"}}]})");
+  EXPECT_EQ(cut.finish(5, "length").json_invalid, 1);
+
+  StreamChecks tools(Endpoint::kChat, req("{}"));
+  tools.on_event(
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{\"q\""}}]}}]})");
+  tools.on_event(
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":":2}"}}]}}]})");
+  EXPECT_EQ(tools.finish(0, "tool_calls").tool_args_invalid, 0);
+
+  StreamChecks anth(Endpoint::kMessages, req("{}", Endpoint::kMessages));
+  anth.on_event(
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"tool_use","input":{}}})");
+  anth.on_event(
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"q\":"}})");
+  EXPECT_EQ(anth.finish(0, "tool_use").tool_args_invalid, 1);
+
+  StreamChecks empty(Endpoint::kChat, req("{}"));
+  EXPECT_EQ(empty.finish(0, "stop").empty, 1);
+  StreamChecks refusal(Endpoint::kChat, req("{}"));
+  refusal.on_event(R"({"choices":[{"delta":{"refusal":"No."}}]})");
+  EXPECT_EQ(refusal.finish(3, "stop").refusal, 1);
+}
+
+TEST(Psi, TheFormulaAndItsBins) {
+  EXPECT_EQ(length_bin(0), 0);
+  EXPECT_EQ(length_bin(1), 1);
+  EXPECT_EQ(length_bin(3), 2);
+  EXPECT_EQ(length_bin(4), 3);
+  EXPECT_EQ(length_bin(1 << 20), kLengthBins - 1);
+  EXPECT_EQ(length_bin_upper(2), 3);
+  EXPECT_EQ(length_bin_upper(kLengthBins - 1), -1);
+  const std::vector<double> same{10, 20, 30};
+  EXPECT_DOUBLE_EQ(population_stability_index(same, same), 0);
+  // (0.5-0.25) ln 2 + (0.5-0.75) ln(2/3) by hand.
+  const double want = 0.25 * std::log(2.0) - 0.25 * std::log(2.0 / 3.0);
+  EXPECT_NEAR(population_stability_index(std::vector<double>{25, 75}, std::vector<double>{50, 50}),
+              want, 1e-12);
+}
+
+TEST(Drift, TheLastCompleteWindowAgainstTheBaselineOnAnInjectedClock) {
+  DriftOptions o;
+  o.window_ms = 1000;
+  o.baseline_windows = 3;
+  o.min_samples = 10;
+  DriftWindows a(o), b(o);  // two workers
+  std::int64_t now = 100'000;
+  // Three baseline windows of ~16-token answers, split between the workers.
+  for (int w = 0; w < 3; ++w, now += 1000)
+    for (int i = 0; i < 20; ++i) (i % 2 ? a : b).add(16 + i % 3, now + i);
+  const DriftWindows* rings[] = {&a, &b};
+  // Still inside the 4th window: the last complete one is the 3rd; its baseline has only two.
+  DriftReading r0 = read_drift(rings, now + 10);
+  EXPECT_TRUE(r0.ready);
+  EXPECT_EQ(r0.current, 20);
+  EXPECT_EQ(r0.baseline, 40);
+  EXPECT_LT(r0.psi, 0.01);
+  // A window of 256-token answers, read once it is complete: a significant shift.
+  for (int i = 0; i < 20; ++i) a.add(256, now + i);
+  DriftReading r = read_drift(rings, now + 1000);
+  EXPECT_TRUE(r.ready);
+  EXPECT_EQ(r.current, 20);
+  EXPECT_EQ(r.baseline, 60);
+  EXPECT_GT(r.psi, 0.25);
+  // Too few samples: not ready (no gauge).
+  DriftWindows c(o);
+  c.add(10, 0);
+  const DriftWindows* one[] = {&c};
+  EXPECT_FALSE(read_drift(one, 1000).ready);
+  // Slots are reused: long after, old windows no longer count.
+  EXPECT_EQ(read_drift(rings, now + 100'000).baseline, 0);
+}
+
+TEST(QualityShard, CountsAndRenders) {
+  QualityShard s(1);
+  RequestRecord rec;
+  rec.endpoint = "chat";
+  rec.status = 200;
+  rec.finish_reason = "length";
+  rec.output_tokens = 8;
+  rec.input_tokens = 100;
+  rec.invalid_json = 1;
+  rec.empty_answer = 0;
+  s.record(0, rec, 0);
+  s.record(-1, rec, 0);  // unknown model: not counted
+  EXPECT_EQ(s.finish(0, 1), 1u);
+  EXPECT_EQ(s.check(0, 2, true), 1u);
+  EXPECT_EQ(s.check(0, 0, false), 1u);
+  EXPECT_EQ(s.length_bucket(0, true, length_bin(8)), 1u);
+}
+
+}  // namespace
+}  // namespace llmctl::gateway
