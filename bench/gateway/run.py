@@ -553,6 +553,67 @@ GOV_LIMITS = ("--rpm", "100000000", "--tpm", "100000000000", "--max-parallel", "
               "--budget-usd", "1000000", "--budget-period", "total")
 
 
+def interleaved_rounds(args, targets, width):
+    """Each round runs the constant-rate JSON load, then the closed loop, on every target in
+    turn, so a noisy minute hits all targets alike. Returns {name: {"rate": [...], "max": [...]}}."""
+    res = {t.name: {"rate": [], "max": []} for t in targets}
+    for rnd in range(args.rounds):
+        for t in targets:
+            r = run_load(args, t, False, "rate", rate=args.rate)
+            res[t.name]["rate"].append(r)
+            lat = r["total_ms"]
+            print(f"  round {rnd + 1} {t.name:{width}} {args.rate:.0f}/s ok {r['ok']:>6} err "
+                  f"{r['errors']['total']:>3} p50 {fmt_ms(lat and lat['p50']):>7} p99 "
+                  f"{fmt_ms(lat and lat['p99']):>7} ms", flush=True)
+        for t in targets:
+            r = run_load(args, t, False, "max")
+            res[t.name]["max"].append(r)
+            print(f"  round {rnd + 1} {t.name:{width}} max  {r['achieved_rps']:>8.0f} req/s, err "
+                  f"{r['errors']['total']}", flush=True)
+    return res
+
+
+class VersusOff:
+    """Per-round figures of interleaved_rounds' results, and each target against the 'off'
+    gateway of the same round. pid_of(name, which) names the process whose CPU counts (None
+    when the target has none)."""
+
+    def __init__(self, res, pid_of):
+        self.res, self.pid_of = res, pid_of
+
+    @staticmethod
+    def lat(r, q):
+        return r["total_ms"][q] if r["total_ms"] and healthy(r) else None
+
+    @staticmethod
+    def rps(r):
+        return r["achieved_rps"] if healthy(r) else None
+
+    def cpu_us(self, name, r, which="gateway"):
+        pid = self.pid_of(name, which)
+        if pid is None or not r["ok"]:
+            return None
+        v = r["cpu_s"].get(str(pid))
+        return None if v is None else v / r["ok"] * 1e6
+
+    def delta(self, name, q):
+        return [None if self.lat(a, q) is None or self.lat(b, q) is None
+                else self.lat(a, q) - self.lat(b, q)
+                for a, b in zip(self.res[name]["rate"], self.res["off"]["rate"])]
+
+    def rps_delta(self, name):
+        return [None if self.rps(a) is None or not self.rps(b) else self.rps(a) / self.rps(b) - 1
+                for a, b in zip(self.res[name]["max"], self.res["off"]["max"])]
+
+    def cpu_delta(self, name):
+        return [None if self.cpu_us(name, a) is None or self.cpu_us("off", b) is None
+                else self.cpu_us(name, a) - self.cpu_us("off", b)
+                for a, b in zip(self.res[name]["rate"], self.res["off"]["rate"])]
+
+    def unhealthy(self, name):
+        return sum(1 for r in self.res[name]["rate"] + self.res[name]["max"] if not healthy(r))
+
+
 def run_governance(args, procs, tmp):
     """off / embedded / redis, interleaved round by round; see README.md."""
     started = time.time()
@@ -637,50 +698,9 @@ models:
           f"{args.proxy_cpus}, mock, redis-server and load generator on CPU {args.rig_cpus}; "
           f"{os.cpu_count()} CPUs, load average {load_start:.1f}", flush=True)
 
-    res = {t.name: {"rate": [], "max": []} for t in targets}
-    for rnd in range(args.rounds):
-        for t in targets:
-            r = run_load(args, t, False, "rate", rate=args.rate)
-            res[t.name]["rate"].append(r)
-            lat = r["total_ms"]
-            print(f"  round {rnd + 1} {t.name:9} {args.rate:.0f}/s ok {r['ok']:>6} err "
-                  f"{r['errors']['total']:>3} p50 {fmt_ms(lat and lat['p50']):>7} p99 "
-                  f"{fmt_ms(lat and lat['p99']):>7} ms", flush=True)
-        for t in targets:
-            r = run_load(args, t, False, "max")
-            res[t.name]["max"].append(r)
-            print(f"  round {rnd + 1} {t.name:9} max  {r['achieved_rps']:>8.0f} req/s, err "
-                  f"{r['errors']['total']}", flush=True)
-
-    def lat(r, q):
-        return r["total_ms"][q] if r["total_ms"] and healthy(r) else None
-
-    def delta(name, q):
-        return [None if lat(a, q) is None or lat(b, q) is None else lat(a, q) - lat(b, q)
-                for a, b in zip(res[name]["rate"], res["off"]["rate"])]
-
-    def rps(r):
-        return r["achieved_rps"] if healthy(r) else None
-
-    # CPU per request at the constant rate (from /proc, 10 ms ticks over ~3,000 requests): the
-    # gateway process alone, and redis-server; scheduling delays on a busy machine inflate
-    # latency, not this.
-    def cpu_us(name, r, which="gateway"):
-        if name not in gateways or not r["ok"]:
-            return None
-        pid = str(gateways[name].pid if which == "gateway" else redis.pid)
-        v = r["cpu_s"].get(pid)
-        return None if v is None else v / r["ok"] * 1e6
-
-    def cpu_delta(name):
-        return [None if cpu_us(name, a) is None or cpu_us("off", b) is None
-                else cpu_us(name, a) - cpu_us("off", b)
-                for a, b in zip(res[name]["rate"], res["off"]["rate"])]
-
-    def rps_delta(name):
-        return [None if rps(a) is None or not rps(b) else rps(a) / rps(b) - 1
-                for a, b in zip(res[name]["max"], res["off"]["max"])]
-
+    res = interleaved_rounds(args, targets, 9)
+    vs = VersusOff(res, lambda name, which: None if name not in gateways else
+                   (gateways[name].pid if which == "gateway" else redis.pid))
     pct = lambda x: f"{x * 100:+.1f}%"  # noqa: E731
     count = lambda x: f"{x:.0f}"  # noqa: E731
     print(f"\nGovernance overhead. p50/p99: whole JSON answer at {args.rate:.0f}/s (open loop, "
@@ -693,23 +713,22 @@ models:
     rows = []
     for t in targets:
         n = t.name
-        bad = sum(1 for r in res[n]["rate"] + res[n]["max"] if not healthy(r))
-        rows.append([n, spread([lat(r, "p50") for r in res[n]["rate"]]),
-                     spread([lat(r, "p99") for r in res[n]["rate"]]),
-                     "-" if n in ("off", "direct") else spread(delta(n, "p50")),
-                     "-" if n in ("off", "direct") else spread(delta(n, "p99")),
-                     spread([rps(r) for r in res[n]["max"]], count),
-                     "-" if n in ("off", "direct") else spread(rps_delta(n), pct),
-                     spread([cpu_us(n, r) for r in res[n]["rate"]], count),
-                     "-" if n in ("off", "direct") else spread(cpu_delta(n), count),
-                     spread([cpu_us(n, r, "redis") for r in res[n]["rate"]], count)
+        rows.append([n, spread([vs.lat(r, "p50") for r in res[n]["rate"]]),
+                     spread([vs.lat(r, "p99") for r in res[n]["rate"]]),
+                     "-" if n in ("off", "direct") else spread(vs.delta(n, "p50")),
+                     "-" if n in ("off", "direct") else spread(vs.delta(n, "p99")),
+                     spread([vs.rps(r) for r in res[n]["max"]], count),
+                     "-" if n in ("off", "direct") else spread(vs.rps_delta(n), pct),
+                     spread([vs.cpu_us(n, r) for r in res[n]["rate"]], count),
+                     "-" if n in ("off", "direct") else spread(vs.cpu_delta(n), count),
+                     spread([vs.cpu_us(n, r, "redis") for r in res[n]["rate"]], count)
                      if n == "redis" else "-",
-                     str(bad)])
+                     str(vs.unhealthy(n))])
     print_table(header, rows)
     goals = {"embedded": 0.1, "redis": 0.3}
     print("\nGoals (+p50 vs off, median of rounds; the spread says how far noise moves it):")
     for n, goal in goals.items():
-        d = [x for x in delta(n, "p50") if x is not None]
+        d = [x for x in vs.delta(n, "p50") if x is not None]
         if not d:
             print(f"  {n}: no healthy rounds")
             continue
@@ -813,20 +832,7 @@ models:
           f"{args.proxy_cpus}, mock, receiver and load generator on CPU {args.rig_cpus}; "
           f"{os.cpu_count()} CPUs, load average {load_start:.1f}", flush=True)
 
-    res = {t.name: {"rate": [], "max": []} for t in targets}
-    for rnd in range(args.rounds):
-        for t in targets:
-            r = run_load(args, t, False, "rate", rate=args.rate)
-            res[t.name]["rate"].append(r)
-            lat = r["total_ms"]
-            print(f"  round {rnd + 1} {t.name:7} {args.rate:.0f}/s ok {r['ok']:>6} err "
-                  f"{r['errors']['total']:>3} p50 {fmt_ms(lat and lat['p50']):>7} p99 "
-                  f"{fmt_ms(lat and lat['p99']):>7} ms", flush=True)
-        for t in targets:
-            r = run_load(args, t, False, "max")
-            res[t.name]["max"].append(r)
-            print(f"  round {rnd + 1} {t.name:7} max  {r['achieved_rps']:>8.0f} req/s, err "
-                  f"{r['errors']['total']}", flush=True)
+    res = interleaved_rounds(args, targets, 7)
     time.sleep(2.0)  # the last batch (delay 1 s)
     metrics = ""
     try:
@@ -837,21 +843,7 @@ models:
     except Exception as e:  # noqa: BLE001
         metrics = f"(metrics unavailable: {e})"
 
-    def lat(r, q):
-        return r["total_ms"][q] if r["total_ms"] and healthy(r) else None
-
-    def delta(name, q):
-        return [None if lat(a, q) is None or lat(b, q) is None else lat(a, q) - lat(b, q)
-                for a, b in zip(res[name]["rate"], res["off"]["rate"])]
-
-    def rps(r):
-        return r["achieved_rps"] if healthy(r) else None
-
-    def cpu_us(name, r):
-        if name not in gateways or not r["ok"]:
-            return None
-        v = r["cpu_s"].get(str(gateways[name].pid))
-        return None if v is None else v / r["ok"] * 1e6
+    vs = VersusOff(res, lambda name, which: gateways[name].pid if name in gateways else None)
 
     count = lambda x: f"{x:.0f}"  # noqa: E731
     pct = lambda x: f"{x * 100:+.1f}%"  # noqa: E731
@@ -864,22 +856,16 @@ models:
     rows = []
     for t in targets:
         n = t.name
-        bad = sum(1 for r in res[n]["rate"] + res[n]["max"] if not healthy(r))
         is_otlp = n == "otlp"
-        rows.append([n, spread([lat(r, "p50") for r in res[n]["rate"]]),
-                     spread([lat(r, "p99") for r in res[n]["rate"]]),
-                     spread(delta(n, "p50")) if is_otlp else "-",
-                     spread(delta(n, "p99")) if is_otlp else "-",
-                     spread([rps(r) for r in res[n]["max"]], count),
-                     spread([None if rps(a) is None or not rps(b) else rps(a) / rps(b) - 1
-                             for a, b in zip(res[n]["max"], res["off"]["max"])], pct)
-                     if is_otlp else "-",
-                     spread([cpu_us(n, r) for r in res[n]["rate"]], count),
-                     spread([None if cpu_us(n, a) is None or cpu_us("off", b) is None
-                             else cpu_us(n, a) - cpu_us("off", b)
-                             for a, b in zip(res[n]["rate"], res["off"]["rate"])], count)
-                     if is_otlp else "-",
-                     str(bad)])
+        rows.append([n, spread([vs.lat(r, "p50") for r in res[n]["rate"]]),
+                     spread([vs.lat(r, "p99") for r in res[n]["rate"]]),
+                     spread(vs.delta(n, "p50")) if is_otlp else "-",
+                     spread(vs.delta(n, "p99")) if is_otlp else "-",
+                     spread([vs.rps(r) for r in res[n]["max"]], count),
+                     spread(vs.rps_delta(n), pct) if is_otlp else "-",
+                     spread([vs.cpu_us(n, r) for r in res[n]["rate"]], count),
+                     spread(vs.cpu_delta(n), count) if is_otlp else "-",
+                     str(vs.unhealthy(n))])
     print_table(header, rows)
     served = sum(r["ok"] for r in res["otlp"]["rate"] + res["otlp"]["max"])
     dropped = [line for line in metrics.splitlines()
