@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "catalog/metric_signals.h"
 #include "common/strings.h"
 #include "deploy/emit.h"
 #include "deploy/internal.h"
@@ -139,9 +140,7 @@ std::string engine_metric(const catalog::Engine& e, EngineSignal signal) {
       wanted = "generation_tokens";
       break;
   }
-  for (const auto& m : e.metrics)
-    if (m.signal == wanted && m.removed_in.empty()) return m.name;
-  return "";
+  return catalog::current_metric(e, wanted);
 }
 
 std::string engine_selector(const Serving& s) {

@@ -6,8 +6,10 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <functional>
+#include <optional>
 
 #include "agent/tools/spec_input.h"
+#include "catalog/metric_signals.h"
 #include "common/strings.h"
 
 namespace llmctl::agent::ask {
@@ -249,16 +251,6 @@ void no_option(Answer& a, const json::object& plan) {
                                       at_str(rejected->as_array()[i].as_object(), "reason")));
 }
 
-// The current name of the metric that carries `signal` (data/README.md) for an engine, or "".
-std::string engine_signal_metric(const catalog::Catalog& cat, const std::string& engine,
-                                 std::string_view signal) {
-  const catalog::Engine* e = cat.find_engine(engine);
-  if (!e) return "";
-  for (const auto& m : e->metrics)
-    if (m.signal == signal && m.removed_in.empty()) return m.name;
-  return "";
-}
-
 // Commands and alerts from the deploy dry run's files.
 void apply_and_watch(Answer& a, const json::object& bundle, const std::string& target) {
   std::vector<std::string> folders;
@@ -421,8 +413,9 @@ Answer deploy_script(const Slots& s, const Registry& tools, const ToolEnv& env,
   // The chosen engine's own metric names (the catalog's `signal`), not one engine's for all.
   const std::string engine_id =
       self->contains("self_hosted") ? at_str(self->at("self_hosted").as_object(), "engine") : "";
-  const std::string queue = engine_signal_metric(*env.catalog, engine_id, "queue");
-  const std::string kv = engine_signal_metric(*env.catalog, engine_id, "kv_usage");
+  const catalog::Engine* engine = env.catalog->find_engine(engine_id);
+  const std::string queue = engine ? catalog::current_metric(*engine, "queue") : "";
+  const std::string kv = engine ? catalog::current_metric(*engine, "kv_usage") : "";
   a.watch.push_back(fmt::format(
       "p95 TTFT at peak is {} ms{}; the engine queue{} {}",
       format_sig(a.numbers["ttft_p95_ms_at_peak"].as_double()),
@@ -445,17 +438,19 @@ Answer deploy_script(const Slots& s, const Registry& tools, const ToolEnv& env,
 // What a request log or usage export says about the traffic, for the slots the request left out:
 // the model that costs the most (the costs tool groups by model by default, largest first), its
 // average request rate over the logged period, and its mean lengths per request. The rest of the
-// log (other models) is in the costs step's attribution and what-ifs.
-void fill_from_log(const json::object& costs, const catalog::Catalog& cat, Slots& s,
-                   std::vector<std::string>& notes) {
+// log (other models) is in the costs step's attribution and what-ifs. Returns where the lengths
+// came from when it filled them.
+std::optional<std::string> fill_from_log(const json::object& costs, const catalog::Catalog& cat,
+                                         Slots& s, std::vector<std::string>& notes) {
+  std::optional<std::string> lengths_source;
   const json::value* groups = costs.if_contains("groups");
-  if (!groups || !groups->is_array() || groups->as_array().empty()) return;
+  if (!groups || !groups->is_array() || groups->as_array().empty()) return lengths_source;
   const json::object& top = groups->as_array().front().as_object();
   const json::value* key = top.if_contains("key");
   const double requests = at_num(top, "requests");
-  if (!key || !key->is_object() || requests <= 0) return;
+  if (!key || !key->is_object() || requests <= 0) return lengths_source;
   const std::string model = at_str(key->as_object(), "model");
-  if (model.empty()) return;
+  if (model.empty()) return lengths_source;
   const bool stated_model = s.count("current_model") > 0;
   if (!stated_model) {
     if (cat.find_price(model) || cat.find_model(model)) {
@@ -470,12 +465,12 @@ void fill_from_log(const json::object& costs, const catalog::Catalog& cat, Slots
           model));
     }
   } else if (s.at("current_model") != model) {
-    return;  // the stated model is not the log's largest: its traffic is not this group's
+    return lengths_source;  // the stated model is not the log's largest: not this group's traffic
   }
   if (!s.count("input_tokens") && !s.count("output_tokens") && !s.count("app")) {
     s["input_tokens"] = plain(at_num(top, "input_tokens") / requests);
     s["output_tokens"] = plain(at_num(top, "output_tokens") / requests);
-    s["lengths_from_log"] = fmt::format(
+    lengths_source = fmt::format(
         "the log's mean over {} requests to {} (p95 assumed 3x the mean, "
         "docs/PLAN.md)",
         plain(requests), model);
@@ -493,6 +488,7 @@ void fill_from_log(const json::object& costs, const catalog::Catalog& cat, Slots
                       plain(requests / seconds)));
     }
   }
+  return lengths_source;
 }
 
 Answer costs_script(const Slots& stated, const Registry& tools, const ToolEnv& env,
@@ -503,9 +499,10 @@ Answer costs_script(const Slots& stated, const Registry& tools, const ToolEnv& e
   // --path); the pricing below needs neither, but takes what the request left out from the log.
   const bool usage = s.count("db") || s.count("input") || s.count("path");
   json::value costs_out;
+  std::optional<std::string> lengths_from_log;
   if (!tools.find("costs") || usage)
     if (const json::object* c = pending(a, tools, env, "costs", s, costs_out)) {
-      fill_from_log(*c, *env.catalog, s, a.notes);
+      lengths_from_log = fill_from_log(*c, *env.catalog, s, a.notes);
       a.numbers["logged_total_usd"] = at_num(*c, "total_usd");
       a.numbers["logged_forecast_usd"] = at_num(*c, "forecast_usd");
       a.steps.back().summary = fmt::format(
@@ -542,7 +539,7 @@ Answer costs_script(const Slots& stated, const Registry& tools, const ToolEnv& e
     return a;
   }
   Lengths l = *stated_lengths;
-  if (s.count("lengths_from_log")) l.source = s.at("lengths_from_log");
+  if (lengths_from_log) l.source = *lengths_from_log;
   const double qps = std::stod(s.at("qps"));
   a.notes.push_back("token lengths: " + l.source);
   a.notes.push_back(
