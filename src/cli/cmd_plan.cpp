@@ -114,18 +114,24 @@ void register_plan(CLI::App& app, Context& ctx) {
   struct Opts {
     std::string spec, format;
     int top = 5;
+    int simulate = plan::PlanOptions{}.simulate_top;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
       "plan", "Plan capacity: hosted APIs vs self-hosted GPUs for a traffic spec, ranked by cost");
   cmd->add_option("spec", o->spec, "Plan spec (YAML; see docs/PLAN.md and examples/)")->required();
   cmd->add_option("--top", o->top, "How many ranked options to show")->check(CLI::PositiveNumber);
+  cmd->add_option("--simulate", o->simulate,
+                  "Check the N cheapest ranked self-hosted options by simulating their fleet at "
+                  "the peak (default 3; 0: the analytic model alone)")
+      ->check(CLI::Range(0, 20));
   add_format_option(cmd, o->format);
   cmd->callback([&ctx, o] {
     ctx.action = [&ctx, o] {
       const auto& params = agent::plan_params();
-      auto args =
-          agent::check_args(params, boost::json::object{{"spec_path", o->spec}, {"top", o->top}});
+      auto args = agent::check_args(
+          params,
+          boost::json::object{{"spec_path", o->spec}, {"top", o->top}, {"simulate", o->simulate}});
       if (!args) return input_error(flag_error(args.error(), params));
       auto cat = load_catalog(ctx.global);
       if (!cat) return input_error(cat.error());

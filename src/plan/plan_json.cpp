@@ -123,6 +123,32 @@ json::object serverless(const Option& o) {
       {"as_of", s.provenance.as_of}};
 }
 
+json::value simulated(const SimCheck& c) {
+  json::object j{{"workload", c.workload},
+                 {"requests", c.requests},
+                 {"replicas", c.replicas},
+                 {"ttft_p95_ms", round_to(c.ttft_p95_ms, 2)},
+                 {"ttft_p99_ms", round_to(c.ttft_p99_ms, 2)},
+                 {"tpot_p95_ms", round_to(c.tpot_p95_ms, 2)},
+                 {"tpot_p99_ms", round_to(c.tpot_p99_ms, 2)},
+                 {"slo_attainment", round_to(c.slo_attainment, 4)},
+                 {"prefix_cache_hit_rate", round_to(c.prefix_cache_hit_rate, 4)},
+                 {"dropped", c.dropped},
+                 {"meets_slo", c.meets_slo},
+                 {"notes", strings(c.notes)}};
+  if (c.scale_up) {
+    const auto& u = *c.scale_up;
+    j["scale_up"] =
+        json::object{{"from_replicas", u.from_replicas},
+                     {"to_replicas", u.to_replicas},
+                     {"seconds_to_peak_fleet", optional_number(u.seconds_to_peak_fleet, 1)},
+                     {"cold_start_s", round_to(u.cold_start_s, 1)},
+                     {"ttft_p99_ms_worst", round_to(u.ttft_p99_ms_worst, 2)},
+                     {"ttft_p95_ms", round_to(u.ttft_p95_ms, 2)}};
+  }
+  return j;
+}
+
 json::object option(const Option& o, int rank) {
   json::object j{{"rank", rank},
                  {"id", o.id},
@@ -147,6 +173,7 @@ json::object option(const Option& o, int rank) {
       j["serverless"] = serverless(o);
       break;
   }
+  if (o.simulated) j["simulated"] = simulated(*o.simulated);
   j["because"] = strings(o.because);
   return j;
 }
@@ -219,6 +246,7 @@ json::value to_json(const Plan& plan, int top) {
                       {"summary", json::object{{"options_evaluated", plan.options_evaluated},
                                                {"ranked", plan.ranked.size()},
                                                {"shown", shown},
+                                               {"simulations", plan.simulations},
                                                {"dominated", plan.dominated.size()},
                                                {"rejected", plan.rejected.size()},
                                                {"excluded",

@@ -263,6 +263,7 @@ struct Planner {
   const Catalog& cat;
   const Spec& spec;
   const Estimator& estimator;
+  const PlanOptions& options;
   const Resolved& r;
   Plan plan;
   Exclusions exclusions;
@@ -273,6 +274,11 @@ struct Planner {
   std::unordered_map<std::string, size_t> costed_by_id;
   std::unordered_map<std::string, size_t> rejected_by_id;  // the first rejection of an id
   std::vector<double> profile_;  // the day's hourly request rates (explain())
+  // Re-ranking after a simulated miss: the rejections from before the first rank(), and the
+  // options the simulation rejected (rank() adds the budget rejections afresh each time).
+  std::optional<size_t> pre_rank_rejected_;
+  std::vector<Rejected> sim_rejected_;
+  std::unordered_map<std::string, std::string> unverifiable_;  // id -> why it was not checked
 
   SloTargets slo() const { return {spec.slo.ttft_p95_ms, spec.slo.tpot_p95_ms}; }
 
@@ -627,6 +633,15 @@ struct Planner {
 
   // Budget, dominance, ranking.
   void rank() {
+    plan.ranked.clear();
+    plan.dominated.clear();
+    costed_by_id.clear();
+    rejected_by_id.clear();
+    if (!pre_rank_rejected_)
+      pre_rank_rejected_ = plan.rejected.size();
+    else
+      plan.rejected.resize(*pre_rank_rejected_);
+    plan.rejected.insert(plan.rejected.end(), sim_rejected_.begin(), sim_rejected_.end());
     std::vector<const Option*> in_budget;
     for (const auto& o : costed) {
       if (spec.budget_monthly_usd && o.monthly_usd > *spec.budget_monthly_usd) {
@@ -668,6 +683,97 @@ struct Planner {
     for (size_t i = 0; i < costed.size(); ++i) costed_by_id[costed[i].id] = i;
     for (size_t i = 0; i < plan.rejected.size(); ++i)
       rejected_by_id.emplace(plan.rejected[i].id, i);
+  }
+
+  // Checks the cheapest ranked self-hosted options by simulation (PlanOptions); one that misses
+  // the SLO is rejected and the ranking redone, so the options shown are the checked ones.
+  void verify() {
+    if (!options.verifier || options.simulate_top <= 0) return;
+    for (;;) {
+      int passed = 0;
+      bool rejected_one = false;
+      for (Option& shown : plan.ranked) {
+        if (shown.kind != OptionKind::kSelfHosted) continue;
+        if (passed >= options.simulate_top) break;
+        const size_t at = costed_by_id.at(shown.id);
+        Option& o = costed[at];
+        if (!o.simulated && !unverifiable_.count(o.id)) {
+          if (plan.simulations >= options.max_simulations) {
+            unverifiable_[o.id] =
+                fmt::format("the plan's {} simulations went to cheaper options, which missed",
+                            options.max_simulations);
+            ++passed;
+            continue;
+          }
+          ++plan.simulations;
+          auto check = options.verifier(o, spec);
+          if (!check)
+            unverifiable_[o.id] = check.error().message;
+          else
+            o.simulated = std::move(*check);
+        }
+        shown.simulated = o.simulated;  // plan.ranked holds copies of the costed options
+        if (!o.simulated || o.simulated->meets_slo) {
+          ++passed;
+          continue;
+        }
+        sim_rejected_.push_back(
+            {o.id, OptionKind::kSelfHosted, "slo",
+             fmt::format("simulated at peak ({}): {} (the analytic p95s were TTFT {} ms, TPOT "
+                         "{} ms)",
+                         o.simulated->workload, o.simulated->miss, num(o.p95_at_peak.ttft_ms),
+                         num(o.p95_at_peak.tpot_ms)),
+             o.monthly_usd});
+        // Serverless workers run the same configuration at the same per-worker load.
+        const Option failed = o;
+        costed.erase(costed.begin() + static_cast<std::ptrdiff_t>(at));
+        std::erase_if(costed, [&](const Option& x) {
+          if (x.kind != OptionKind::kServerless || x.catalog_model != failed.catalog_model ||
+              x.gpu != failed.gpu || x.engine != failed.engine || x.dtype != failed.dtype ||
+              x.tp != failed.tp || x.pp != failed.pp)
+            return false;
+          sim_rejected_.push_back({x.id, OptionKind::kServerless, "slo",
+                                   fmt::format("its workers run {}, which missed the SLO when "
+                                               "simulated at peak: {}",
+                                               failed.id, failed.simulated->miss),
+                                   x.monthly_usd});
+          return true;
+        });
+        rejected_one = true;
+        break;
+      }
+      if (!rejected_one) return;
+      rank();
+    }
+  }
+
+  // "simulated at peak (...): TTFT p95 ..., p99 ...; ..."
+  std::string simulated_text(const SimCheck& c) const {
+    std::string s = fmt::format(
+        "simulated at peak ({}; {} requests over {} replica{}): TTFT p95 {} ms, p99 {} ms; TPOT "
+        "p95 {} ms, p99 {} ms",
+        c.workload, group_thousands(c.requests), c.replicas, c.replicas == 1 ? "" : "s",
+        num(c.ttft_p95_ms), num(c.ttft_p99_ms), num(c.tpot_p95_ms), num(c.tpot_p99_ms));
+    if (c.prefix_cache_hit_rate > 0)
+      s += fmt::format("; {} of prompt tokens from the prefix cache",
+                       percent(c.prefix_cache_hit_rate));
+    if (spec.slo.ttft_p95_ms || spec.slo.tpot_p95_ms)
+      s += fmt::format("; {} of requests within {}", percent(c.slo_attainment), slo_text());
+    return s;
+  }
+
+  std::string scale_up_text(const SimCheck::ScaleUp& u) const {
+    std::string when =
+        u.seconds_to_peak_fleet
+            ? fmt::format("{} replicas are ready after {} s", u.to_replicas,
+                          num(*u.seconds_to_peak_fleet))
+            : fmt::format("the fleet never reached {} replicas in the run", u.to_replicas);
+    return fmt::format(
+        "scale-up lag (autoscaling, simulated): when traffic steps from the average to the peak "
+        "at once, {} replicas grow as the autoscaler sees it and {} (cold start {} s each); "
+        "meanwhile TTFT p99 reaches {} ms (p95 over the step run {} ms) — keep more warm "
+        "replicas if that matters",
+        u.from_replicas, when, num(u.cold_start_s), num(u.ttft_p99_ms_worst), num(u.ttft_p95_ms));
   }
 
   // The ranking order: cheaper, then more headroom, then id.
@@ -728,6 +834,12 @@ struct Planner {
     w.value = t.peak_qps / o.replicas.peak;
     if (auto e = estimator(d, w)) o.at_peak.explain = e->explain;
     ++plan.estimate_calls;
+    if (o.simulated) {
+      o.because.push_back(simulated_text(*o.simulated));
+      if (o.simulated->scale_up) o.because.push_back(scale_up_text(*o.simulated->scale_up));
+    } else if (auto u = unverifiable_.find(o.id); u != unverifiable_.end()) {
+      o.because.push_back("not checked by simulation: " + u->second);
+    }
 
     const Capacity& cap = o.capacity;
     o.because.push_back(fmt::format(
@@ -1169,9 +1281,20 @@ struct Planner {
     a.push_back(
         "p95 TTFT = p95 prompt's prefill + ln(20) x mean queueing; p95 TPOT = mean + decode-step "
         "slope x 1.645 sqrt(batch) (docs/PLAN.md)");
+    const bool simulated = options.verifier && options.simulate_top > 0;
+    if (simulated)
+      a.push_back(fmt::format(
+          "the {} cheapest ranked self-hosted option{} are checked by simulating the peak "
+          "traffic request by request (the spec's lengths as lognormal distributions, or the "
+          "trace replayed); one that misses the SLO there is rejected (docs/PLAN.md)",
+          options.simulate_top, options.simulate_top == 1 ? "" : "s"));
     a.push_back(t.autoscaling
-                    ? "autoscaling: billed at the average fleet (ceil(average QPS / capacity)); "
-                      "the peak fleet must be obtainable, scale-up lag is not modelled"
+                    ? (simulated ? "autoscaling: billed at the average fleet (ceil(average QPS / "
+                                   "capacity)); the checked options' scale-up lag is simulated "
+                                   "for a step from the average to the peak"
+                                 : "autoscaling: billed at the average fleet (ceil(average QPS / "
+                                   "capacity)); the peak fleet must be obtainable, scale-up lag "
+                                   "is not modelled")
                     : "no autoscaling: the peak fleet is billed all month");
     a.push_back(spare_replicas(spec.slo.availability)
                     ? "availability >= 99.9%: one spare replica (N+1); headroom is measured with "
@@ -1185,9 +1308,12 @@ struct Planner {
           "on-prem: GPU-hours priced at cloud on-demand rates unless "
           "constraints.gpu_usd_per_hour says otherwise");
     if (t.cacheable_input_share > 0)
-      a.push_back(
-          "prompt caching is priced for APIs; self-hosted prefix caching is not modelled "
-          "(self-hosted TTFT is conservative)");
+      a.push_back(simulated
+                      ? "prompt caching is priced for APIs; self-hosted prefix caching is "
+                        "simulated for the checked options (the cacheable share as shared "
+                        "system prompts), the analytic sizing leaves it out (conservative)"
+                      : "prompt caching is priced for APIs; self-hosted prefix caching is not "
+                        "modelled (self-hosted TTFT is conservative)");
     a.push_back(
         "hosted APIs: latency and rate limits are not in the catalog, so their SLO is "
         "assumed met");
@@ -1210,7 +1336,8 @@ const char* to_string(OptionKind kind) {
   return "api";
 }
 
-Result<Plan> make_plan(const Catalog& catalog, const Spec& spec, const Estimator& estimator) {
+Result<Plan> make_plan(const Catalog& catalog, const Spec& spec, const Estimator& estimator,
+                       const PlanOptions& options) {
   auto resolved = resolve(catalog, spec);
   if (!resolved) return resolved.error();
   if (spec.traffic.peak_qps <= 0 || spec.traffic.input_tokens.mean <= 0 ||
@@ -1219,7 +1346,8 @@ Result<Plan> make_plan(const Catalog& catalog, const Spec& spec, const Estimator
         fmt::format("{}: traffic: no rates or lengths (a trace must be applied "
                     "before planning)",
                     spec.file)};
-  Planner p{catalog, spec, estimator, *resolved, Plan{}, Exclusions{}, {}, {}, {}, {}, {}};
+  Planner p{catalog, spec, estimator, options, *resolved, Plan{}, Exclusions{}, {}, {},
+            {},      {},   {},        {},      {},        {}};
   p.plan.spec = spec;
   p.assumptions();
   p.add_apis();
@@ -1227,6 +1355,7 @@ Result<Plan> make_plan(const Catalog& catalog, const Spec& spec, const Estimator
   p.add_self_hosted();
   p.add_serverless();
   p.rank();
+  p.verify();
   p.compute_break_even();
   p.explain();
   p.why_not();

@@ -7,6 +7,7 @@
 // result points into the catalog, which must outlive it. docs/PLAN.md describes the method.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,33 @@ namespace llmctl::plan {
 // throughput on those platforms, serverless GPUs billed by the second, and GPUs billed by the hour.
 enum class OptionKind { kApi, kSelfHosted, kProvisioned, kServerless };
 const char* to_string(OptionKind kind);  // api | self-hosted | provisioned | serverless
+
+// A self-hosted option checked by simulating its fleet (plan/verify_sim.h runs it): the
+// percentiles the simulator measured, request by request, where the planner's p95 comes from
+// means (capacity.h). docs/PLAN.md, "Checked by simulation".
+struct SimCheck {
+  std::string workload;    // what was simulated, in words
+  long long requests = 0;  // measured (warm-up left out)
+  int replicas = 0;
+  double ttft_p95_ms = 0, ttft_p99_ms = 0;
+  double tpot_p95_ms = 0, tpot_p99_ms = 0;
+  double slo_attainment = 1;         // share of requests meeting every SLO
+  double prefix_cache_hit_rate = 0;  // prompt tokens found in the replicas' prefix caches
+  long long dropped = 0;
+  bool meets_slo = true;  // p95s within the SLO and nothing dropped
+  std::string miss;       // what missed, with the numbers (empty when met)
+  // Autoscaling (billed at the average fleet): the traffic steps from the average to the peak
+  // at once, the worst case of the day, and the autoscaler adds replicas as a KEDA/HPA would.
+  struct ScaleUp {
+    int from_replicas = 0, to_replicas = 0;
+    std::optional<double> seconds_to_peak_fleet;  // until `to_replicas` are ready; none: never
+    double ttft_p99_ms_worst = 0;                 // the worst interval's p99 TTFT during the step
+    double ttft_p95_ms = 0;                       // over the whole step run
+    double cold_start_s = 0;                      // one replica's start (weights and engine)
+  };
+  std::optional<ScaleUp> scale_up;
+  std::vector<std::string> notes;  // the simulator's assumptions worth reading
+};
 
 // One way to serve the traffic, costed and sized.
 struct Option {
@@ -67,10 +95,11 @@ struct Option {
 
   // Both.
   double monthly_usd = 0;
-  double usd_per_mtok = 0;           // monthly cost / monthly tokens (input + output)
-  std::optional<double> headroom;    // 1 - p95/SLO of the tightest SLO; unknown for APIs
-  std::string bottleneck;            // perf's, or "price" for APIs
-  std::vector<std::string> because;  // reasons, each with its numbers
+  double usd_per_mtok = 0;            // monthly cost / monthly tokens (input + output)
+  std::optional<double> headroom;     // 1 - p95/SLO of the tightest SLO; unknown for APIs
+  std::string bottleneck;             // perf's, or "price" for APIs
+  std::optional<SimCheck> simulated;  // self-hosted options PlanOptions::verifier checked
+  std::vector<std::string> because;   // reasons, each with its numbers
 };
 
 struct Rejected {
@@ -123,14 +152,31 @@ struct Plan {
   std::optional<BreakEvenReport> break_even;
   std::vector<KindBest> best_by_kind;  // api, provisioned, serverless, self-hosted: those costed
   std::vector<std::string> notes;      // "why not" lines: GPUs or dtypes with no feasible option
+  int simulations = 0;                 // options checked by the verifier
+};
+
+// Checks one sized self-hosted option against the spec's traffic and SLO (an error: it could not
+// be checked, which the plan says and does not count against the option).
+using Verifier = std::function<Result<SimCheck>(const Option&, const Spec&)>;
+
+struct PlanOptions {
+  // After ranking, the `simulate_top` cheapest ranked self-hosted options are checked with the
+  // verifier; one that misses the SLO is rejected ("slo", with the simulated numbers) and the
+  // ranking is redone (with the serverless options that run the same configuration), until that
+  // many pass or `max_simulations` checks were run. No verifier:
+  // no checks (the plan rests on the analytic model alone).
+  Verifier verifier;
+  int simulate_top = 3;
+  int max_simulations = 16;
 };
 
 // Plans with `estimator` as the performance model. Errors are spec errors the catalog reveals
 // (an unknown model, GPU, engine, cloud or provider), naming the spec's file:line.
 Result<Plan> make_plan(const catalog::Catalog& catalog, const Spec& spec,
-                       const Estimator& estimator);
+                       const Estimator& estimator, const PlanOptions& options = {});
 
 // Plans with the real performance model (perf::estimate).
-Result<Plan> make_plan(const catalog::Catalog& catalog, const Spec& spec);
+Result<Plan> make_plan(const catalog::Catalog& catalog, const Spec& spec,
+                       const PlanOptions& options = {});
 
 }  // namespace llmctl::plan

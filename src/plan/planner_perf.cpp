@@ -9,7 +9,8 @@
 
 namespace llmctl::plan {
 
-Result<Plan> make_plan(const catalog::Catalog& catalog, const Spec& spec) {
+Result<Plan> make_plan(const catalog::Catalog& catalog, const Spec& spec,
+                       const PlanOptions& options) {
   // perf::estimate(catalog, ...) looks the efficiency entry up by engine and GPU arch on every
   // call; a plan makes ~10^4 calls over a handful of (engine, GPU) pairs, so resolve each pair
   // once (perf::efficiency_for, the same lookup) and call the explicit-parameters overload.
@@ -26,7 +27,7 @@ Result<Plan> make_plan(const catalog::Catalog& catalog, const Spec& spec) {
     cache->push_back({d.engine, d.gpu, perf::efficiency_for(catalog, d.engine->id, d.gpu->arch)});
     return perf::estimate(d, w, cache->back().params);
   };
-  return make_plan(catalog, spec, estimator);
+  return make_plan(catalog, spec, estimator, options);
 }
 
 }  // namespace llmctl::plan

@@ -241,9 +241,13 @@ Result<DeployRun> run_deploy(const json::object& args, const ToolEnv& env) {
     auto settings = deploy::parse_deploy_section(text.text, text.name);
     if (!settings) return settings.error();
     settings->merge(flag_settings(args));
-    auto spec = load_spec(text, env.files, /*hide_deploy=*/true);
+    std::string trace_csv;
+    auto spec = load_spec(text, env.files, /*hide_deploy=*/true, &trace_csv);
     if (!spec) return spec.error();
-    auto p = plan_with_progress(*spec, env);
+    // The option deployed is the one `llmctl plan` shows first: checked by the same simulation.
+    auto checks = simulation_options(*spec, trace_csv, cat, plan::PlanOptions{}.simulate_top);
+    if (!checks) return checks.error();
+    auto p = plan_with_progress(*spec, env, *checks);
     if (!p) return p.error();
     const std::string option = arg_string(args, "option").value_or("");
     bool any_self = false;

@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 
 #include "agent/tools/spec_input.h"
 #include "plan/plan_json.h"
+#include "plan/verify_sim.h"
+#include "sim/trace.h"
 
 namespace llmctl::agent {
 namespace {
@@ -42,6 +45,7 @@ constexpr std::string_view kOutputSchema = R"json({
         "options_evaluated": {"type": "integer"}, "ranked": {"type": "integer"},
         "shown": {"type": "integer"}, "dominated": {"type": "integer"},
         "rejected": {"type": "integer"}, "excluded": {"type": "integer"},
+        "simulations": {"type": "integer", "description": "self-hosted options checked by simulation"},
         "best_by_kind": {"type": "array", "items": {"type": "object", "required": ["kind", "id", "monthly_usd", "ranked"]}}
       }
     },
@@ -73,6 +77,12 @@ constexpr std::string_view kOutputSchema = R"json({
           },
           "provisioned": {"type": "object", "required": ["units_id", "provider", "unit", "per_token_price_id", "units", "term", "terms", "as_of"]},
           "serverless": {"type": "object", "required": ["offer", "provider", "gpu", "engine", "dtype", "tp", "worker_capacity_qps", "peak_workers", "warm_minimum", "cold_start_share", "as_of"]},
+          "simulated": {
+            "type": "object",
+            "description": "the option's fleet simulated at the peak (self-hosted options checked)",
+            "required": ["workload", "requests", "replicas", "ttft_p95_ms", "ttft_p99_ms", "tpot_p95_ms",
+                         "tpot_p99_ms", "slo_attainment", "meets_slo"]
+          },
           "because": {"type": "array", "items": {"type": "string"}}
         }
       }
@@ -90,16 +100,39 @@ constexpr std::string_view kOutputSchema = R"json({
 
 }  // namespace
 
+Result<plan::PlanOptions> simulation_options(const plan::Spec& spec, const std::string& trace_csv,
+                                             const catalog::Catalog& catalog, int top) {
+  plan::PlanOptions options;
+  options.simulate_top = top;
+  if (top <= 0) return options;
+  std::shared_ptr<const sim::Trace> trace;
+  if (spec.traffic.trace && !trace_csv.empty()) {
+    auto parsed = sim::parse_azure_csv(
+        trace_csv, std::filesystem::path(spec.traffic.trace->file.value).filename().string());
+    if (!parsed) return parsed.error();
+    trace = std::make_shared<const sim::Trace>(std::move(*parsed));
+  }
+  options.verifier = plan::simulation_verifier(catalog, std::move(trace));
+  return options;
+}
+
 const std::vector<Param>& plan_params() {
   static const std::vector<Param> params = [] {
     std::vector<Param> p = spec_params();
     p.push_back(Param::integer("top", "How many ranked options to return").min(1).fallback(5));
+    p.push_back(Param::integer("simulate",
+                               "How many of the cheapest ranked self-hosted options to check by "
+                               "simulating their fleet at the peak (0: none)")
+                    .min(0)
+                    .max(20)
+                    .fallback(plan::PlanOptions{}.simulate_top));
     return p;
   }();
   return params;
 }
 
-Result<plan::Plan> plan_with_progress(const plan::Spec& spec, const ToolEnv& env) {
+Result<plan::Plan> plan_with_progress(const plan::Spec& spec, const ToolEnv& env,
+                                      const plan::PlanOptions& options) {
   long calls = 0;
   bool cancelled = false;
   const catalog::Catalog& cat = *env.catalog;
@@ -117,7 +150,7 @@ Result<plan::Plan> plan_with_progress(const plan::Spec& spec, const ToolEnv& env
     return perf::estimate(cat, d, w);
   };
   if (env.cancelled()) return Error{std::string(kCancelledMessage)};
-  auto result = plan::make_plan(cat, spec, estimator);
+  auto result = plan::make_plan(cat, spec, estimator, options);
   // A cancelled search returns whatever it had; the caller asked for nothing, so say so.
   if (cancelled || env.cancelled()) return Error{std::string(kCancelledMessage)};
   return result;
@@ -127,9 +160,14 @@ Result<plan::Plan> run_plan(const json::object& args, const ToolEnv& env) {
   auto source = spec_text(args, env.files);
   if (!source) return source.error();
   if (!*source) return Error{"spec: give spec_path, spec or spec_yaml"};
-  auto spec = load_spec(**source, env.files, /*hide_deploy=*/false);
+  std::string trace_csv;
+  auto spec = load_spec(**source, env.files, /*hide_deploy=*/false, &trace_csv);
   if (!spec) return spec.error();
-  return plan_with_progress(*spec, env);
+  auto options = simulation_options(
+      *spec, trace_csv, *env.catalog,
+      static_cast<int>(arg_integer(args, "simulate").value_or(plan::PlanOptions{}.simulate_top)));
+  if (!options) return options.error();
+  return plan_with_progress(*spec, env, *options);
 }
 
 Tool plan_tool() {

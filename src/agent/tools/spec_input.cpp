@@ -113,7 +113,8 @@ Result<std::optional<SpecText>> spec_text(const json::object& args, const FileAc
   return std::optional<SpecText>();
 }
 
-Result<plan::Spec> load_spec(const SpecText& source, const FileAccess& files, bool hide_deploy) {
+Result<plan::Spec> load_spec(const SpecText& source, const FileAccess& files, bool hide_deploy,
+                             std::string* trace_text) {
   auto spec = plan::parse_spec(hide_deploy ? deploy::hide_deploy_section(source.text) : source.text,
                                source.name);
   if (!spec) return spec.error();
@@ -133,6 +134,7 @@ Result<plan::Spec> load_spec(const SpecText& source, const FileAccess& files, bo
     auto summary = plan::summarize_trace(*csv, trace_path.string());
     if (!summary) return summary.error();
     plan::apply_trace(spec->traffic, *summary, fs::path(ref.value).filename().string());
+    if (trace_text) *trace_text = std::move(*csv);
   }
   return spec;
 }

@@ -29,8 +29,10 @@ std::vector<Param> spec_params();
 Result<std::optional<SpecText>> spec_text(const boost::json::object& args, const FileAccess& files);
 
 // Parses the spec (`hide_deploy`: blank a `deploy:` section first, as deploy does), names it
-// after its file when it has no name, and applies its trace (read through `files`).
-Result<plan::Spec> load_spec(const SpecText& spec, const FileAccess& files, bool hide_deploy);
+// after its file when it has no name, and applies its trace (read through `files`; its text is
+// left in `trace_text` when given, for a simulation to replay).
+Result<plan::Spec> load_spec(const SpecText& spec, const FileAccess& files, bool hide_deploy,
+                             std::string* trace_text = nullptr);
 
 // Block-style YAML for a JSON value (keys in order; strings double-quoted with JSON escapes,
 // which YAML reads the same), so an inline spec's errors still have a line and column.

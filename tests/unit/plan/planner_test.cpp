@@ -376,5 +376,103 @@ TEST(plan_planner, JsonKeepsItsKeyOrder) {
   EXPECT_LE(o.at("options").as_array().size(), 2u);
 }
 
+// The simulation check (PlanOptions::verifier), with a fake verifier: what the planner does with
+// its verdicts. verify_sim_test.cpp runs the real simulator.
+SimCheck fake_check(bool meets) {
+  SimCheck c;
+  c.workload = "fake";
+  c.requests = 1000;
+  c.replicas = 2;
+  c.ttft_p95_ms = meets ? 500 : 2500;
+  c.ttft_p99_ms = meets ? 700 : 4000;
+  c.tpot_p95_ms = 20;
+  c.tpot_p99_ms = 25;
+  c.slo_attainment = meets ? 0.99 : 0.4;
+  c.meets_slo = meets;
+  if (!meets) c.miss = "TTFT p95 2500 ms > 1000 ms";
+  return c;
+}
+
+std::vector<std::string> self_hosted_ids(const Plan& p) {
+  std::vector<std::string> ids;
+  for (const auto& o : p.ranked)
+    if (o.kind == OptionKind::kSelfHosted) ids.push_back(o.id);
+  return ids;
+}
+
+TEST(plan_planner, SimulatedMissRejectsTheOptionAndRanksAgain) {
+  catalog::Catalog c = test_catalog();
+  Spec s = base_spec();
+  s.budget_monthly_usd = 1e9;  // budget rejections must not repeat when the ranking is redone
+  Estimator est = fake_model;
+  const Plan before = *make_plan(c, s, est);
+  const auto ids = self_hosted_ids(before);
+  ASSERT_GE(ids.size(), 2u);
+  const std::string failing = ids[0];
+  std::vector<std::string> checked;
+  PlanOptions options;
+  options.simulate_top = 2;
+  options.verifier = [&](const Option& o, const Spec&) -> Result<SimCheck> {
+    checked.push_back(o.id);
+    return fake_check(o.id != failing);
+  };
+  auto p = make_plan(c, s, est, options);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  for (const auto& o : p->ranked) EXPECT_NE(o.id, failing);
+  const Rejected* r = nullptr;
+  for (const auto& x : p->rejected)
+    if (x.id == failing) r = &x;
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->category, "slo");
+  EXPECT_NE(r->reason.find("simulated at peak (fake): TTFT p95 2500 ms > 1000 ms"),
+            std::string::npos)
+      << r->reason;
+  // The failing one, then two that pass; each checked once.
+  ASSERT_EQ(checked.size(), 3u);
+  EXPECT_EQ(checked[0], failing);
+  EXPECT_EQ(p->simulations, 3);
+  int with_check = 0;
+  for (const auto& o : p->ranked) {
+    if (!o.simulated) continue;
+    ++with_check;
+    EXPECT_TRUE(o.simulated->meets_slo);
+    bool said = false;
+    for (const auto& b : o.because) said = said || b.rfind("simulated at peak (fake", 0) == 0;
+    EXPECT_TRUE(said) << o.id;
+  }
+  EXPECT_EQ(with_check, 2);
+  EXPECT_EQ(p->rejected.size(), before.rejected.size() + 1);
+  EXPECT_EQ(plan::to_json(*p, 5).at("summary").at("simulations").as_int64(), 3);
+}
+
+TEST(plan_planner, SimulationsStopAtTheirLimitAndErrorsAreSaid) {
+  catalog::Catalog c = test_catalog();
+  Estimator est = fake_model;
+  int calls = 0;
+  PlanOptions options;
+  options.simulate_top = 3;
+  options.max_simulations = 2;
+  options.verifier = [&](const Option&, const Spec&) -> Result<SimCheck> {
+    if (++calls == 1) return Error{"no engine model for this GPU"};
+    return fake_check(false);  // every other one misses
+  };
+  auto p = make_plan(c, base_spec(), est, options);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(p->simulations, 2);
+  bool said = false;
+  for (const auto& o : p->ranked)
+    for (const auto& b : o.because)
+      said = said || b == "not checked by simulation: no engine model for this GPU";
+  EXPECT_TRUE(said);
+}
+
+TEST(plan_planner, NoVerifierNoSimulationAssumption) {
+  catalog::Catalog c = test_catalog();
+  Plan p = plan_or_die(c, base_spec());
+  EXPECT_EQ(p.simulations, 0);
+  for (const auto& a : p.assumptions) EXPECT_EQ(a.find("checked by simulating"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace llmctl::plan

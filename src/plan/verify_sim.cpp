@@ -1,0 +1,212 @@
+// simulation_verifier (verify_sim.h): a planned option's fleet, simulated.
+#include "plan/verify_sim.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "common/strings.h"
+#include "plan/format.h"
+#include "sim/sim.h"
+
+namespace llmctl::plan {
+
+namespace {
+
+// Enough requests that a p99 rests on dozens of samples, few enough that a plan checks three
+// options in well under a second: five minutes of the peak, within these bounds.
+constexpr long long kMinRequests = 2000;
+constexpr long long kMaxRequests = 30000;
+constexpr double kPeakSeconds = 300;
+// The autoscaling step: ten minutes of the peak, from the average fleet.
+constexpr double kStepSeconds = 600;
+
+// A length distribution for the simulator from the spec's mean and p95: lognormal when the
+// ratio allows one (lognormal_from), else the nearest the lognormal can do, said in a note.
+sim::LengthDist lengths(double mean, double p95, const char* what,
+                        std::vector<std::string>& notes) {
+  mean = std::max(1.0, mean);
+  const double largest = 3.87;  // exp(1.645^2 / 2): a lognormal's largest p95/mean
+  double ratio = p95 / mean;
+  if (ratio <= 1.0001) return {sim::LengthDist::Kind::kFixed, mean};
+  if (ratio > largest) {
+    notes.push_back(fmt::format(
+        "{} lengths: p95/mean {} is beyond a lognormal's {}; simulated at {} (a lighter tail)",
+        what, num(ratio, 3), num(largest, 3), num(largest, 3)));
+    ratio = largest * 0.999;
+  }
+  auto d = sim::lognormal_from(mean, mean * ratio);
+  if (!d) return {sim::LengthDist::Kind::kFixed, mean};
+  return *d;
+}
+
+perf::Deployment replica_of(const Option& o) {
+  perf::Deployment d;
+  d.model = o.catalog_model;
+  d.gpu = o.gpu;
+  d.engine = o.engine;
+  d.dtype = o.dtype;
+  d.tp = o.tp;
+  d.pp = o.pp;
+  d.gpus = o.tp * o.pp;
+  return d;
+}
+
+sim::Scenario base_scenario(const Option& o, const Spec& spec) {
+  sim::Scenario sc;
+  sc.name = o.id;
+  sim::Pool pool;
+  pool.name = "plan";
+  pool.deployment = replica_of(o);
+  pool.replicas = std::max(1, o.replicas.peak);
+  pool.usd_per_gpu_hour = o.gpu_usd_per_hour;
+  sc.pools.push_back(pool);
+  // The gateway llmctl deploys in front of its replicas routes to the least outstanding.
+  sc.router = "least_outstanding";
+  sc.step_jitter_cv = sim::kLoadStepJitterCv;
+  sc.seed = 1;
+  sc.slo.ttft_ms = spec.slo.ttft_p95_ms;
+  sc.slo.tpot_ms = spec.slo.tpot_p95_ms;
+  return sc;
+}
+
+// Poisson arrivals at `qps`, the spec's lengths; the cacheable share as shared system prompts.
+std::string synthetic_workload(sim::WorkloadSpec& w, const Spec& spec, double qps, double seconds,
+                               std::vector<std::string>& notes) {
+  const Traffic& t = spec.traffic;
+  w.arrival = sim::WorkloadSpec::Arrival::kPoisson;
+  w.qps = qps;
+  w.requests =
+      std::clamp(static_cast<long long>(std::llround(qps * seconds)), kMinRequests, kMaxRequests);
+  // The fleet starts empty; the first tenth of the requests fill it and are not measured.
+  w.warmup_requests = w.requests / 10;
+  double in_mean = t.input_tokens.mean, in_p95 = t.input_tokens.p95_or_default();
+  std::string prefix;
+  if (t.cacheable_input_share > 0) {
+    const int shared = static_cast<int>(std::llround(t.cacheable_input_share * in_mean));
+    if (shared >= 1 && shared < in_mean) {
+      w.shared_prefix_tokens = shared;
+      w.prefix_groups = kAssumedPrefixGroups;
+      in_mean -= shared;
+      in_p95 = std::max(in_mean, in_p95 - shared);
+      prefix = fmt::format(", {} of each prompt one of {} shared system prompts",
+                           group_thousands(shared), kAssumedPrefixGroups);
+    }
+  }
+  w.input = lengths(in_mean, in_p95, "input", notes);
+  w.output = lengths(t.output_tokens.mean, t.output_tokens.p95_or_default(), "output", notes);
+  return fmt::format("Poisson {} req/s, input {}, output {}{}", num(qps), w.input.describe(),
+                     w.output.describe(), prefix);
+}
+
+// The simulator's drop reasons (sim/engine.h), in words.
+std::string drop_text(const std::string& reason, long long n) {
+  if (reason == "prompt_over_token_budget")
+    return fmt::format("{}: a prompt over the engine's token budget, which it does not chunk", n);
+  if (reason == "too_long")
+    return fmt::format("{}: prompt and answer over the context or the KV cache", n);
+  if (reason == "queue_timeout") return fmt::format("{}: waited 600 s for a replica", n);
+  return fmt::format("{}: {}", n, reason);
+}
+
+double worst_p99(const sim::SimResult& r) {
+  double worst = 0;
+  for (const auto& p : r.timeseries) worst = std::max(worst, p.ttft_p99_ms);
+  return worst;
+}
+
+Result<SimCheck> check(const catalog::Catalog& cat, const sim::Trace* trace, const Option& o,
+                       const Spec& spec) {
+  if (!o.catalog_model || !o.gpu || !o.engine)
+    return Error{"the option has no model, GPU or engine to simulate"};
+  SimCheck c;
+  sim::Scenario sc = base_scenario(o, spec);
+  if (trace) {
+    sc.workload.arrival = sim::WorkloadSpec::Arrival::kTrace;
+    sc.workload.trace = trace;
+    const double scale = spec.traffic.trace ? spec.traffic.trace->qps_scale : 1.0;
+    sc.workload.time_scale = scale > 0 ? 1.0 / scale : 1.0;
+    c.workload = fmt::format("the trace {} replayed{}", trace->name,
+                             scale != 1 ? fmt::format(" at {}x its rate", num(scale)) : "");
+  } else {
+    c.workload =
+        synthetic_workload(sc.workload, spec, spec.traffic.peak_qps, kPeakSeconds, c.notes);
+  }
+  auto r = sim::simulate(cat, sc);
+  if (!r) return Error{r.error().message};
+  c.requests = r->requests;
+  c.replicas = sc.pools[0].replicas;
+  c.ttft_p95_ms = r->ttft.p95;
+  c.ttft_p99_ms = r->ttft.p99;
+  c.tpot_p95_ms = r->tpot.p95;
+  c.tpot_p99_ms = r->tpot.p99;
+  c.slo_attainment = r->slo_attainment.value_or(1);
+  c.prefix_cache_hit_rate = r->prefix_cache_hit_rate;
+  c.dropped = r->dropped;
+  for (const auto& n : r->notes) c.notes.push_back(n);
+  std::vector<std::string> misses;
+  if (spec.slo.ttft_p95_ms && c.ttft_p95_ms > *spec.slo.ttft_p95_ms)
+    misses.push_back(
+        fmt::format("TTFT p95 {} ms > {} ms", num(c.ttft_p95_ms), num(*spec.slo.ttft_p95_ms)));
+  if (spec.slo.tpot_p95_ms && c.tpot_p95_ms > *spec.slo.tpot_p95_ms)
+    misses.push_back(
+        fmt::format("TPOT p95 {} ms > {} ms", num(c.tpot_p95_ms), num(*spec.slo.tpot_p95_ms)));
+  if (c.dropped > 0) {
+    std::vector<std::string> why;
+    for (const auto& [reason, n] : r->dropped_by_reason) why.push_back(drop_text(reason, n));
+    misses.push_back(
+        fmt::format("{} of {} requests dropped ({})", c.dropped, c.requests, fmt::join(why, ", ")));
+  }
+  c.meets_slo = misses.empty();
+  for (size_t i = 0; i < misses.size(); ++i) c.miss += (i ? "; " : "") + misses[i];
+
+  // Billed at the average fleet: the peak has to be reached by scaling up, which takes time.
+  if (spec.traffic.autoscaling && !trace && o.replicas.peak > o.replicas.average) {
+    sim::Scenario step = base_scenario(o, spec);
+    sim::Pool& pool = step.pools[0];
+    pool.replicas = std::max(1, o.replicas.average);
+    pool.autoscaler.enabled = true;
+    pool.autoscaler.metric = "qps";
+    pool.autoscaler.target = o.capacity.qps;  // what one replica carries within the SLO
+    pool.autoscaler.min_replicas = pool.replicas;
+    pool.autoscaler.max_replicas = std::max(o.replicas.peak, pool.replicas);
+    std::vector<std::string> ignored;
+    synthetic_workload(step.workload, spec, spec.traffic.peak_qps, kStepSeconds, ignored);
+    step.workload.warmup_requests = 0;  // the step is the point: measured from the start
+    step.timeseries_interval_s = 10;
+    auto s = sim::simulate(cat, step);
+    if (s) {
+      SimCheck::ScaleUp u;
+      u.from_replicas = pool.replicas;
+      u.to_replicas = o.replicas.peak;
+      u.ttft_p99_ms_worst = worst_p99(*s);
+      u.ttft_p95_ms = s->ttft.p95;
+      std::optional<double> first_start, first_new_ready;
+      for (const auto& p : s->timeseries) {
+        if (!first_start && p.replicas_starting > 0) first_start = p.t_s;
+        if (!first_new_ready && p.replicas_ready > u.from_replicas) first_new_ready = p.t_s;
+        if (!u.seconds_to_peak_fleet && p.replicas_ready >= u.to_replicas)
+          u.seconds_to_peak_fleet = p.t_s;
+      }
+      if (first_start && first_new_ready) u.cold_start_s = *first_new_ready - *first_start;
+      c.scale_up = u;
+    } else {
+      c.notes.push_back("the scale-up step could not be simulated: " + s.error().message);
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+Verifier simulation_verifier(const catalog::Catalog& catalog,
+                             std::shared_ptr<const sim::Trace> trace) {
+  return [&catalog, trace = std::move(trace)](const Option& o, const Spec& spec) {
+    return check(catalog, trace.get(), o, spec);
+  };
+}
+
+}  // namespace llmctl::plan
