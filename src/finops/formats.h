@@ -33,4 +33,7 @@ const json::value* inherited(const Record& r, const Ancestors& up, std::string_v
 // Appends the row when it is inside the period.
 void add_row(UsageRow& row, const ReadOptions& options, Ingest& out);
 
+// Adds `note` to the input's notes unless it is there already.
+void note_once(Ingest& out, const char* note);
+
 }  // namespace llmctl::finops::detail

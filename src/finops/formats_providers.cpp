@@ -37,11 +37,6 @@ std::int64_t bucket_time(const Record& r, const Ancestors& up,
   r.fail(*keys.begin(), "missing: expected the bucket's start time");
 }
 
-void note_once(Ingest& out, const char* note) {
-  if (std::find(out.notes.begin(), out.notes.end(), note) == out.notes.end())
-    out.notes.emplace_back(note);
-}
-
 // Appends a row that stands for a time bucket (a day of usage), so that the period ends where the
 // last bucket ends, not where it starts: a daily export from the 12th to the 15th covers four
 // days. `end_key` names the bucket's end (inherited from the bucket); without one the row is an

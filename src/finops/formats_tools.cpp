@@ -5,8 +5,11 @@
 // - LiteLLM prompt_tokens is OpenAI-style (includes cached); cache counts come from
 //   metadata.usage_object (prompt_tokens_details.cached_tokens, cache_creation_input_tokens).
 // - Langfuse usage_details are mutually exclusive buckets (input excludes cache reads/writes).
-// - Helicone prompt_tokens follows the provider: Anthropic's excludes cache reads and writes,
-//   everyone else's includes them.
+// - Helicone prompt_tokens excludes cache reads and writes (and audio) as Helicone stores it
+//   today for every provider (Helicone/helicone, valhalla/jawn/src/lib/shared/bodyProcessors/:
+//   the OpenAI processor subtracts cached_tokens and audio_tokens, the Anthropic one stores
+//   input_tokens); rows its OpenAI stream processor stored before 2025-08 (Helicone PR #4574)
+//   kept OpenAI's count, which includes them. total_tokens tells the two apart.
 // - OTel gen_ai.usage.input_tokens includes cached tokens (gen_ai.usage.cache_read.input_tokens
 //   and gen_ai.usage.cache_creation.input_tokens are subsets).
 #include <fmt/format.h>
@@ -66,6 +69,16 @@ std::vector<std::pair<std::string, std::string>> tags_of(const json::value* v) {
 }
 
 // ---------------------------------------------------------------------------- LiteLLM
+// Some LiteLLM versions added Anthropic's cache_read_input_tokens to prompt_tokens but not its
+// cache_creation_input_tokens (llms/anthropic/chat/transformation.py, calculate_usage); others
+// add both. A row whose prompt count holds its cache reads but not reads and writes together can
+// only be the first kind.
+constexpr const char* kLiteLLMNoWritesNote =
+    "some rows count fewer prompt_tokens than their cache reads and cache writes together: they "
+    "were read as LiteLLM versions wrote Anthropic usage that left cache writes out of "
+    "prompt_tokens (input = prompt_tokens + cache_creation_input_tokens); rows of those versions "
+    "with fewer cache writes cannot be told apart and may count too few input tokens";
+
 bool litellm_is_record(const json::object& o) {
   return o.contains("request_id") && o.contains("spend") &&
          (o.contains("startTime") || o.contains("start_time"));
@@ -124,6 +137,12 @@ void litellm_read(const Record& r, const Ancestors&, const ReadOptions& options,
     row.cache_write_tokens = md->integer("usage_object.cache_creation_input_tokens");
     row.reasoning_tokens = md->integer("usage_object.completion_tokens_details.reasoning_tokens");
   }
+  if (row.cache_read_tokens + row.cache_write_tokens > row.input_tokens &&
+      row.cache_read_tokens <= row.input_tokens) {
+    // Only a prompt count without the cache writes fits (see kLiteLLMNoWritesNote).
+    row.input_tokens += row.cache_write_tokens;
+    note_once(out, kLiteLLMNoWritesNote);
+  }
   if (row.cache_read_tokens + row.cache_write_tokens > row.input_tokens)
     r.fail("prompt_tokens",
            fmt::format("{} prompt tokens are fewer than the {} cached ones", row.input_tokens,
@@ -150,12 +169,15 @@ bool langfuse_is_record(const json::object& o) {
 }
 
 void langfuse_read(const Record& r, const Ancestors&, const ReadOptions& options, Ingest& out) {
-  std::string type = r.text("type");
-  if (type != "GENERATION" && type != "generation") {
-    ++out.rows_skipped;  // spans and events carry no tokens
+  // Langfuse tracks usage and cost on generations and embeddings only; spans, events, agents,
+  // tools, chains, retrievers, evaluators and guardrails carry none.
+  std::string type = to_lower(r.text("type"));
+  if (type != "generation" && type != "embedding") {
+    ++out.rows_skipped;
     return;
   }
   UsageRow row;
+  if (type == "embedding") row[Text::kEndpoint] = "embeddings";
   bool snake = r.get("start_time") != nullptr;
   row.ts_ms = r.time(snake ? "start_time" : "startTime");
   add_duration(row, r, snake ? "end_time" : "endTime");
@@ -214,13 +236,45 @@ void langfuse_read(const Record& r, const Ancestors&, const ReadOptions& options
   auto tags = tags_of(r.get("tags"));
   if (!r.text("environment").empty()) tags.emplace_back("environment", r.text("environment"));
   row[Text::kTags] = canonical_tags(tags);
-  if (row[Text::kModel].empty()) r.fail("provided_model_name", "missing: the generation's model");
+  if (row[Text::kModel].empty())
+    r.fail(snake ? "provided_model_name" : "model", fmt::format("missing: the {}'s model", type));
   add_row(row, options, out);
 }
 
 // ---------------------------------------------------------------------------- Helicone
+constexpr const char* kHeliconeAudioNote =
+    "the export counts audio tokens (prompt_audio_tokens, completion_audio_tokens): Helicone "
+    "keeps them out of prompt_tokens and completion_tokens, and they are not priced here";
+
+constexpr const char* kHeliconeNoCacheNote =
+    "some rows have no prompt_cache_read_tokens (the CSV of Helicone's export tool has none): "
+    "Helicone counts cached tokens apart from prompt_tokens, so those rows' cached input is not "
+    "counted; the cost Helicone reports for them includes it";
+
+// The export tool's CSV has response_id but no request_id.
 bool helicone_is_record(const json::object& o) {
-  return o.contains("request_id") && (o.contains("request_created_at") || o.contains("created_at"));
+  return (o.contains("request_id") || o.contains("response_id")) &&
+         (o.contains("request_created_at") || o.contains("created_at"));
+}
+
+// request_properties: an object, JSON text, or (the export tool's CSV, which doubles the quotes
+// of JSON it then quotes again) JSON text with every quote doubled.
+std::vector<std::pair<std::string, std::string>> helicone_properties(const json::value* v) {
+  if (v && v->is_string()) {
+    std::string text(v->get_string());
+    boost::system::error_code ec;
+    json::value parsed = json::parse(text, ec);
+    if (ec && text.find("\"\"") != std::string::npos) {
+      std::string undoubled;
+      for (std::size_t i = 0; i < text.size(); ++i) {
+        undoubled += text[i];
+        if (text[i] == '"' && i + 1 < text.size() && text[i + 1] == '"') ++i;
+      }
+      parsed = json::parse(undoubled, ec);
+    }
+    if (!ec) return tags_of(&parsed);
+  }
+  return tags_of(v);
 }
 
 void helicone_read(const Record& r, const Ancestors&, const ReadOptions& options, Ingest& out) {
@@ -230,31 +284,41 @@ void helicone_read(const Record& r, const Ancestors&, const ReadOptions& options
   row[Text::kUpstreamModel] = r.text("response_model");
   row[Text::kProvider] = normalise_provider(r.text("provider"));
   row[Text::kUser] = first_text(r, {"request_user_id", "user_id"});
-  if (auto d = r.opt_number("delay_ms")) row.duration_ms = static_cast<float>(*d);
+  if (auto d = r.opt_number("delay_ms"))
+    row.duration_ms = static_cast<float>(*d);
+  else if (auto l = r.opt_number("latency"))
+    row.duration_ms = static_cast<float>(*l);
   if (auto s = r.opt_integer("response_status")) row.status = static_cast<int>(*s);
   if (row.status >= 400) row[Text::kErrorClass] = fmt::format("http_{}", row.status);
   std::int64_t prompt = r.integer("prompt_tokens");
   std::int64_t read = r.integer("prompt_cache_read_tokens");
   std::int64_t write = r.integer("prompt_cache_write_tokens");
-  bool excludes = row[Text::kProvider] == "anthropic";
+  std::int64_t completion = r.integer("completion_tokens");
+  std::int64_t audio = r.integer("prompt_audio_tokens") + r.integer("completion_audio_tokens");
+  if (audio > 0) note_once(out, kHeliconeAudioNote);
+  // Without the cache unless the row's total says the prompt count holds it (OpenAI's total
+  // counts every token; an old Anthropic total counted only input + output, so Anthropic rows
+  // are always without). A prompt count smaller than its cached part cannot hold it.
+  bool includes = row[Text::kProvider] != "anthropic" && read + write > 0 &&
+                  read + write <= prompt && r.opt_integer("total_tokens") == prompt + completion;
   catalog::Usage u =
-      catalog::normalize_usage(excludes ? "input_excludes_cached" : "input_includes_cached", prompt,
-                               read, write, r.integer("completion_tokens"));
-  if (u.cache_read_tokens + u.cache_write_tokens > u.input_tokens)
-    r.fail("prompt_tokens",
-           fmt::format("{} prompt tokens are fewer than the {} cached ones", prompt, read + write));
+      catalog::normalize_usage(includes ? "input_includes_cached" : "input_excludes_cached", prompt,
+                               read, write, completion);
   row.input_tokens = u.input_tokens;
   row.cache_read_tokens = u.cache_read_tokens;
   row.cache_write_tokens = u.cache_write_tokens;
   row.output_tokens = u.output_tokens;
+  if (!r.o.contains("prompt_cache_read_tokens")) note_once(out, kHeliconeNoCacheNote);
   if (auto c = r.opt_number("cost"))
     row.reported_cost_usd = *c;
-  else if (auto c2 = r.opt_number("costUSD"))
+  else if (auto c2 = r.opt_number("cost_usd"))
     row.reported_cost_usd = *c2;
+  else if (auto c3 = r.opt_number("costUSD"))
+    row.reported_cost_usd = *c3;
   // Custom properties (Helicone-Property-*) become tags; the usual attribution names also
   // fill their own columns.
-  auto props = tags_of(r.get("request_properties"));
-  if (props.empty()) props = tags_of(r.get("properties"));
+  auto props = helicone_properties(r.get("request_properties"));
+  if (props.empty()) props = helicone_properties(r.get("properties"));
   for (const auto& [k, v] : props) {
     std::string lk = to_lower(k);
     if (lk == "helicone-session-id" || lk == "session" || lk == "session_id")

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -214,6 +215,11 @@ const json::value* inherited(const Record& r, const Ancestors& up, std::string_v
   for (auto it = up.rbegin(); it != up.rend(); ++it)
     if (auto f = (*it)->find(key); f != (*it)->end() && !f->value().is_null()) return &f->value();
   return nullptr;
+}
+
+void note_once(Ingest& out, const char* note) {
+  if (std::find(out.notes.begin(), out.notes.end(), note) == out.notes.end())
+    out.notes.emplace_back(note);
 }
 
 void add_row(UsageRow& row, const ReadOptions& options, Ingest& out) {

@@ -2,7 +2,8 @@
 // in OpenAI's own cookbook, a Claude Console cost download committed by its owner
 // (tests/data/costs/real/SOURCE.md), and OTLP/JSON produced by the
 // OpenTelemetry JS SDK and its OTLP JSON serializer (the encoder every JS exporter uses), with
-// the GenAI semantic-convention attributes instrumentations set. Expected figures come from the
+// the GenAI semantic-convention attributes instrumentations set, and Langfuse observations of
+// every type Langfuse's own API client (@langfuse/core) defines. Expected figures come from the
 // inputs themselves (sums of the published numbers) and from @pydantic/genai-prices.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ const { calcPrice } = require('@pydantic/genai-prices');
 const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
 const { JsonTraceSerializer } = require('@opentelemetry/otlp-transformer');
+const { ObservationType } = require('@langfuse/core');
 
 const llmctl = process.env.LLMCTL;
 const real = path.join(process.env.LLMCTL_SOURCE_DIR, 'tests/data/costs/real');
@@ -194,4 +196,40 @@ test('OTLP/JSON from the OpenTelemetry JS SDK: every GenAI span priced as genai-
     assert.ok(Math.abs(r.total_usd - want) < 0.005, `${path.basename(file)}: llmctl $${r.total_usd} vs genai-prices $${want}`);
     assert.deepEqual([...new Set(r.groups.map((g) => g.key.session))].sort(), ['conv-0', 'conv-1', 'conv-2']);
   }
+});
+
+// Langfuse tracks usage and cost on generations and embeddings (langfuse-docs, token and cost
+// tracking); every other observation type is structure. The types come from Langfuse's own API
+// client, so a release that adds one fails here until someone decides how to read it.
+test('Langfuse observations of every type @langfuse/core defines: generations and embeddings read, the rest skipped', () => {
+  const types = Object.values(ObservationType);
+  assert.deepEqual([...types].sort(), ['AGENT', 'CHAIN', 'EMBEDDING', 'EVALUATOR', 'EVENT', 'GENERATION',
+    'GUARDRAIL', 'RETRIEVER', 'SPAN', 'TOOL']);
+  const usage = {
+    GENERATION: { model: 'gpt-4o-mini', usageDetails: { input: 900000, input_cached_tokens: 3000000, output: 250000 } },
+    EMBEDDING: { model: 'text-embedding-3-small', usageDetails: { input: 5000000 } },
+  };
+  const t0 = Date.UTC(2026, 1, 2, 9);
+  // The public API v2 page (ObservationV2, fields core,basic,model,usage).
+  const data = types.map((type, i) => ({
+    id: `obs-${i}`, traceId: 'tr-1', projectId: 'proj', parentObservationId: i ? 'obs-0' : null, type,
+    startTime: new Date(t0 + i * 1000).toISOString(), endTime: new Date(t0 + i * 1000 + 400).toISOString(),
+    name: type.toLowerCase(), level: 'DEFAULT', environment: 'production', userId: 'u-1', sessionId: 's-1',
+    ...(usage[type] ?? {}),
+  }));
+  const file = path.join(tmp, 'langfuse_observations_v2.json');
+  fs.writeFileSync(file, JSON.stringify({ data, meta: { cursor: null } }));
+  const r = json(['--input', file, '--input-format', 'langfuse', '--by', 'model']);
+  assert.equal(r.input.rows_rejected, 0, r.input.errors?.join('\n'));
+  assert.equal(r.input.rows_skipped, types.length - 2);
+  assert.equal(r.totals.requests, 2);
+  // Langfuse's buckets are exclusive: input excludes the cached tokens.
+  assert.equal(r.totals.input_tokens, 900000 + 3000000 + 5000000);
+  assert.equal(r.totals.cache_read_tokens, 3000000);
+  assert.equal(r.input.pricing.unpriced_rows, 0);
+  const want = calcPrice({ input_tokens: 3900000, cache_read_tokens: 3000000, output_tokens: 250000 }, 'gpt-4o-mini',
+    { providerId: 'openai' }).total_price + calcPrice({ input_tokens: 5000000 }, 'text-embedding-3-small',
+    { providerId: 'openai' }).total_price;
+  assert.ok(Math.abs(r.total_usd - want) < 1e-6, `llmctl $${r.total_usd} vs genai-prices $${want}`);
+  assert.deepEqual(r.groups.map((g) => g.key.model).sort(), ['gpt-4o-mini', 'text-embedding-3-small']);
 });

@@ -195,6 +195,73 @@ TEST(FinopsFormats, LiteLLMSpendLogs) {
   EXPECT_EQ(csv.table.text(Text::kTags, 0), "feature=search");
 }
 
+// GET /spend/logs/v2 (the endpoint LiteLLM's UI and maintainers point users to, issue #7955):
+// rows under "data" with paging beside them, times with "+00:00", and the Anthropic usage as
+// LiteLLM's Anthropic transformation writes it (prompt_tokens = input + cache read + cache
+// creation, the two also in usage_object).
+TEST(FinopsFormats, LiteLLMSpendLogsV2Page) {
+  const std::string text = R"({"data": [
+    {"request_id": "chatcmpl-1", "call_type": "acompletion", "api_key": "88dc28", "spend": 0.0123,
+     "total_tokens": 12300, "prompt_tokens": 12000, "completion_tokens": 300,
+     "startTime": "2026-08-06T14:30:00+00:00", "endTime": "2026-08-06T14:31:30+00:00",
+     "model": "claude-sonnet-4-5-20250929", "model_group": "claude-sonnet",
+     "custom_llm_provider": "anthropic", "status": "success", "request_tags": [],
+     "metadata": {"user_api_key_alias": "batch-key",
+                  "usage_object": {"prompt_tokens": 12000, "completion_tokens": 300,
+                                   "cache_read_input_tokens": 10000,
+                                   "cache_creation_input_tokens": 1500,
+                                   "prompt_tokens_details": {"cached_tokens": 10000}}}}
+  ], "total": 1, "page": 1, "page_size": 50, "total_pages": 1})";
+  Ingest in;
+  ReadOptions o;
+  o.name = "spend_logs_v2.json";
+  ASSERT_TRUE(parse_input(InputFormat::kLiteLLM, text, o, in).ok());
+  EXPECT_EQ(in.rows_rejected, 0) << (in.errors.empty() ? "" : in.errors[0]);
+  ASSERT_EQ(in.table.size(), 1u);
+  EXPECT_EQ(in.table.ts_ms[0], ts("2026-08-06T14:30:00Z"));
+  EXPECT_FLOAT_EQ(in.table.duration_ms[0], 90000);
+  EXPECT_EQ(in.table.input_tokens[0], 12000);
+  EXPECT_EQ(in.table.cache_read_tokens[0], 10000);
+  EXPECT_EQ(in.table.cache_write_tokens[0], 1500);
+  EXPECT_EQ(in.table.text(Text::kKey, 0), "batch-key");
+  EXPECT_EQ(in.table.status[0], 200);
+}
+
+// Some LiteLLM versions added Anthropic's cache_read_input_tokens to prompt_tokens but not its
+// cache_creation_input_tokens (BerriAI/litellm, llms/anthropic/chat/transformation.py,
+// calculate_usage). A row whose prompt count holds its cache reads but is smaller than reads and
+// writes together can only be such a row: read so, and said in a note, not rejected.
+TEST(FinopsFormats, LiteLLMAnthropicPromptTokensWithoutCacheWrites) {
+  const std::string text = R"([
+    {"request_id": "r1", "call_type": "acompletion", "spend": 0.02, "prompt_tokens": 2010,
+     "completion_tokens": 50, "startTime": "2025-06-01T10:00:00Z", "model": "claude-sonnet-4-5",
+     "custom_llm_provider": "anthropic",
+     "metadata": {"usage_object": {"prompt_tokens": 2010, "completion_tokens": 50,
+                                   "cache_read_input_tokens": 2000,
+                                   "cache_creation_input_tokens": 5000}}},
+    {"request_id": "r2", "call_type": "acompletion", "spend": 0.01, "prompt_tokens": 100,
+     "completion_tokens": 5, "startTime": "2025-06-01T10:01:00Z", "model": "claude-sonnet-4-5",
+     "custom_llm_provider": "anthropic",
+     "metadata": {"usage_object": {"prompt_tokens": 100, "completion_tokens": 5,
+                                   "cache_read_input_tokens": 200}}}
+  ])";
+  Ingest in;
+  ReadOptions o;
+  o.name = "spend_logs.json";
+  ASSERT_TRUE(parse_input(InputFormat::kLiteLLM, text, o, in).ok());
+  ASSERT_EQ(in.table.size(), 1u);
+  EXPECT_EQ(in.table.input_tokens[0], 2010 + 5000);
+  EXPECT_EQ(in.table.cache_read_tokens[0], 2000);
+  EXPECT_EQ(in.table.cache_write_tokens[0], 5000);
+  std::string notes;
+  for (const auto& n : in.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("cache writes"), std::string::npos) << notes;
+  // Fewer prompt tokens than cache reads fits no LiteLLM version: still rejected, by line.
+  ASSERT_EQ(in.rows_rejected, 1);
+  EXPECT_NE(in.errors[0].find("spend_logs.json:"), std::string::npos) << in.errors[0];
+  EXPECT_NE(in.errors[0].find("prompt_tokens"), std::string::npos) << in.errors[0];
+}
+
 TEST(FinopsFormats, LangfuseBucketsAreExclusive) {
   Ingest in = read(InputFormat::kLangfuse, "langfuse_observations.jsonl");
   EXPECT_EQ(in.rows_skipped, 1);  // the SPAN
@@ -212,15 +279,128 @@ TEST(FinopsFormats, LangfuseBucketsAreExclusive) {
   EXPECT_EQ(api.table.input_tokens[0], 2400);
 }
 
+// The CSV of Helicone's export tool (Helicone/helicone, examples/export/typescript/index.ts,
+// convertToCSVRow): twelve columns and no request_id, every cell quoted, objects as JSON whose
+// quotes are doubled twice (so the cell reads {""team"":""growth""} once unquoted), the dollars in
+// `cost` (older) or `cost_usd`, the duration in `latency`. No cache or total column: Helicone keeps
+// cached tokens out of prompt_tokens, so such rows are said to miss them.
+TEST(FinopsFormats, HeliconeExportToolCsv) {
+  const std::string text =
+      "response_id,response_created_at,response_status,request_created_at,request_body,"
+      "request_properties,request_user_id,model,prompt_tokens,completion_tokens,latency,cost_usd\n"
+      R"("res-1","2025-12-01T11:00:02.400Z","200","2025-12-01T11:00:00.000Z",,)"
+      R"("{""""team"""":""""growth"""",""""Helicone-Session-Id"""":""""s-77""""}",)"
+      R"("user-1","gpt-4o","1264","300","2400","0.00702")"
+      "\n"
+      R"("res-2","2025-12-01T11:06:00.300Z","429","2025-12-01T11:06:00.000Z",,"{}","user-2",)"
+      R"("gpt-4o","0","0","300","0")"
+      "\n";
+  Ingest in;
+  ReadOptions o;
+  o.name = "output.csv";
+  ASSERT_TRUE(parse_input(InputFormat::kHelicone, text, o, in).ok());
+  EXPECT_EQ(in.rows_rejected, 0) << (in.errors.empty() ? "" : in.errors[0]);
+  ASSERT_EQ(in.table.size(), 2u);
+  const UsageTable& t = in.table;
+  EXPECT_EQ(t.text(Text::kModel, 0), "gpt-4o");
+  EXPECT_EQ(t.input_tokens[0], 1264);
+  EXPECT_EQ(t.output_tokens[0], 300);
+  EXPECT_NEAR(t.reported_cost_usd[0], 0.00702, 1e-12);
+  EXPECT_FLOAT_EQ(t.duration_ms[0], 2400);
+  EXPECT_EQ(t.text(Text::kTeam, 0), "growth");
+  EXPECT_EQ(t.text(Text::kSession, 0), "s-77");
+  EXPECT_EQ(t.text(Text::kUser, 0), "user-1");
+  EXPECT_EQ(t.text(Text::kErrorClass, 1), "http_429");
+  std::string notes;
+  for (const auto& n : in.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("prompt_cache_read_tokens"), std::string::npos) << notes;
+}
+
+// Langfuse tracks usage and cost on GENERATION and EMBEDDING observations (langfuse-docs,
+// token-and-cost-tracking; its cost-by-user cookbook sums exactly those two types). The other
+// observation types of Langfuse v4 (AGENT, TOOL, CHAIN, RETRIEVER, EVALUATOR, GUARDRAIL) carry
+// none and are counted as skipped.
+TEST(FinopsFormats, LangfuseEmbeddingsAreCallsToo) {
+  const std::string text =
+      R"({"id":"e1","trace_id":"t1","type":"EMBEDDING","start_time":"2025-12-01 14:00:00.000000",)"
+      R"("provided_model_name":"text-embedding-3-small","usage_details":{"input":1200,"total":1200},)"
+      R"("cost_details":{"input":0.000024,"total":0.000024},"total_cost":0.000024})"
+      "\n"
+      R"({"id":"a1","trace_id":"t1","type":"AGENT","start_time":"2025-12-01 14:00:00.000000"})"
+      "\n"
+      R"({"id":"g1","trace_id":"t1","type":"GENERATION","start_time":"2025-12-01 14:00:01.000000",)"
+      R"("provided_model_name":"gpt-4o-mini","usage_details":{"input":100,"output":20},"total_cost":0.00003})"
+      "\n";
+  Ingest in;
+  ReadOptions o;
+  o.name = "observations.jsonl";
+  ASSERT_TRUE(parse_input(InputFormat::kLangfuse, text, o, in).ok());
+  EXPECT_EQ(in.rows_rejected, 0) << (in.errors.empty() ? "" : in.errors[0]);
+  EXPECT_EQ(in.rows_skipped, 1);  // the AGENT
+  ASSERT_EQ(in.table.size(), 2u);
+  EXPECT_EQ(in.table.text(Text::kModel, 0), "text-embedding-3-small");
+  EXPECT_EQ(in.table.text(Text::kEndpoint, 0), "embeddings");
+  EXPECT_EQ(in.table.input_tokens[0], 1200);
+  EXPECT_NEAR(in.table.reported_cost_usd[0], 0.000024, 1e-12);
+}
+
 TEST(FinopsFormats, HeliconeFollowsTheProvidersTokenConvention) {
   Ingest in = read(InputFormat::kHelicone, "helicone_requests.json");
   ASSERT_EQ(in.table.size(), 3u);
-  EXPECT_EQ(in.table.input_tokens[0], 2800);  // OpenAI: prompt includes cached
+  // OpenAI, total 3100 = 2800 + 300: a prompt count that holds the cache (as Helicone's stream
+  // processor logged OpenAI rows before 2025-08).
+  EXPECT_EQ(in.table.input_tokens[0], 2800);
   EXPECT_EQ(in.table.cache_read_tokens[0], 1536);
   EXPECT_EQ(in.table.input_tokens[1], 600 + 5000 + 9000);  // Anthropic: it does not
   EXPECT_EQ(in.table.text(Text::kSession, 0), "s-77");
   EXPECT_EQ(in.table.text(Text::kTeam, 0), "growth");
   EXPECT_EQ(in.table.text(Text::kErrorClass, 2), "http_429");
+}
+
+// What Helicone stores today (Helicone/helicone, valhalla/jawn/src/lib/shared/bodyProcessors/
+// openaiBodyProcessor.ts): prompt_tokens = OpenAI's prompt_tokens - cached_tokens - audio_tokens,
+// prompt_cache_read_tokens = cached_tokens, total_tokens = OpenAI's total. Its stream processor
+// stored OpenAI's prompt_tokens unchanged until 2025-08 (Helicone PR #4574), and its Anthropic
+// processor stores input_tokens (without the cache) with a total that counted the cache only
+// from PR #4655 on. total_tokens tells the first two apart; Anthropic's is always without.
+TEST(FinopsFormats, HeliconePromptTokensWithoutTheCacheAsHeliconeStoresThemToday) {
+  const std::string text = R"({"data": [
+    {"request_id": "r1", "request_created_at": "2025-12-01T11:00:00.000Z", "provider": "OPENAI",
+     "model": "gpt-4o", "response_status": 200, "total_tokens": 10200, "prompt_tokens": 1000,
+     "prompt_cache_read_tokens": 9000, "prompt_cache_write_tokens": 0, "completion_tokens": 200},
+    {"request_id": "r2", "request_created_at": "2025-12-01T11:01:00.000Z", "provider": "OPENAI",
+     "model": "gpt-4o-audio-preview", "response_status": 200, "total_tokens": 3400,
+     "prompt_tokens": 2500, "prompt_audio_tokens": 500, "prompt_cache_read_tokens": 0,
+     "completion_tokens": 400, "completion_audio_tokens": 0},
+    {"request_id": "r3", "request_created_at": "2025-12-01T11:02:00.000Z", "provider": "OPENAI",
+     "model": "gpt-4o", "response_status": 200, "prompt_tokens": 700,
+     "prompt_cache_read_tokens": 300, "completion_tokens": 10},
+    {"request_id": "r4", "request_created_at": "2025-12-01T11:03:00.000Z",
+     "provider": "ANTHROPIC", "model": "claude-haiku-4-5", "response_status": 200,
+     "total_tokens": 1600, "prompt_tokens": 600, "prompt_cache_write_tokens": 5000,
+     "prompt_cache_read_tokens": 9000, "completion_tokens": 1000}
+  ], "error": null})";
+  Ingest in;
+  ReadOptions o;
+  o.name = "helicone_export.json";
+  ASSERT_TRUE(parse_input(InputFormat::kHelicone, text, o, in).ok());
+  EXPECT_EQ(in.rows_rejected, 0) << (in.errors.empty() ? "" : in.errors[0]);
+  ASSERT_EQ(in.table.size(), 4u);
+  const UsageTable& t = in.table;
+  // total 10200 = 1000 + 9000 + 200: the prompt count is without the 9000 cached tokens.
+  EXPECT_EQ(t.input_tokens[0], 10000);
+  EXPECT_EQ(t.cache_read_tokens[0], 9000);
+  EXPECT_EQ(t.output_tokens[0], 200);
+  // Audio tokens are out of the text counts (as in OpenAI's Usage API): counted in a note.
+  EXPECT_EQ(t.input_tokens[1], 2500);
+  std::string notes;
+  for (const auto& n : in.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("audio tokens"), std::string::npos) << notes;
+  // No total: Helicone's current convention (without the cache).
+  EXPECT_EQ(t.input_tokens[2], 1000);
+  // Anthropic with the old total (input + output only): still without the cache.
+  EXPECT_EQ(t.input_tokens[3], 600 + 5000 + 9000);
+  EXPECT_EQ(t.cache_write_tokens[3], 5000);
 }
 
 TEST(FinopsFormats, OtlpGenAiSpans) {
