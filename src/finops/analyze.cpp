@@ -84,6 +84,9 @@ void daily_and_trends(const UsageTable& t, const detail::Grouper& g, Report& r) 
   }
 }
 
+// The shortest span of data a run rate is drawn from: ten minutes.
+constexpr double kMinRunRateDays = 10.0 / 1440;
+
 void forecast(const UsageTable& t, Report& r) {
   std::int64_t end = r.period.end_ms;
   int y, m, d;
@@ -101,8 +104,19 @@ void forecast(const UsageTable& t, Report& r) {
     if (t.ts_ms[i] >= window_start && t.ts_ms[i] < end) window += t.cost_usd[i];
   }
   double window_days = static_cast<double>(end - window_start) / 86400000.0;
-  double rate = window_days > 0 ? window / window_days : 0;
   double remaining = static_cast<double>(month_end - end) / 86400000.0;
+  if (window_days < kMinRunRateDays) {
+    // A few requests seconds apart are no run rate: multiplied out to a month they forecast
+    // absurd sums (one request gave $16M). Say so and forecast what was spent.
+    r.forecast_usd = mtd;
+    r.forecast_method = fmt::format(
+        "${:.2f} spent to {}; the data spans {:.0f} s, too little for a run rate (at least {:.0f} "
+        "minutes), so nothing is extrapolated for the {:.1f} days left in {}",
+        mtd, iso_time(end), window_days * 86400, kMinRunRateDays * 1440, remaining,
+        r.forecast_month);
+    return;
+  }
+  double rate = window / window_days;
   r.forecast_usd = mtd + rate * std::max(0.0, remaining);
   r.forecast_method = fmt::format(
       "{} spent from {} to {} plus the run rate of the last {:.1f} days (${:.2f}/day) for the "

@@ -489,6 +489,25 @@ const WhatIf& what_if(const Report& r, const std::string& name) {
   return none;
 }
 
+TEST(FinopsForecast, TooLittleDataIsNotExtrapolated) {
+  // One request (found as a $16M forecast for the month), then ten seconds of requests.
+  for (int n : {1, 10}) {
+    Ingest in;
+    const std::int64_t t0 = ts("2025-12-01T00:00:00Z");
+    for (int i = 0; i < n; ++i) in.table.append(request(t0 + i * 1000, "gpt-4o", 2000, 300));
+    Report r = run(in);
+    EXPECT_NEAR(r.forecast_usd, r.totals.cost_usd, 1e-9) << n;
+    EXPECT_NE(r.forecast_method.find("too little for a run rate"), std::string::npos)
+        << r.forecast_method;
+  }
+  // An hour is a run rate: the rest of the month is extrapolated.
+  Ingest in;
+  const std::int64_t t0 = ts("2025-12-01T00:00:00Z");
+  for (int i = 0; i <= 60; ++i) in.table.append(request(t0 + i * 60000, "gpt-4o", 2000, 300));
+  Report r = run(in);
+  EXPECT_GT(r.forecast_usd, r.totals.cost_usd * 100);
+}
+
 TEST(FinopsWhatIf, ExactlyOneThousandDuplicatesAreOneThousandCacheHits) {
   Ingest in;
   const std::int64_t t0 = ts("2025-12-01T00:00:00Z");
