@@ -243,6 +243,24 @@ bool FileCtx::test_fixture() const {
   return false;
 }
 
+bool FileCtx::benchmark_or_demo() const {
+  // Folder names only (not the file's own name), split at - _ + . so that `demos/`,
+  // `vllm-benchmark/` and `bench_configs/` count and `benchmark_results.py` alone does not.
+  std::string r = to_lower(rel);
+  size_t slash = r.find_last_of('/');
+  if (slash == std::string::npos) return false;
+  for (const auto& dir : split(r.substr(0, slash), '/')) {
+    std::string d = dir;
+    for (char& c : d)
+      if (c == '-' || c == '_' || c == '+' || c == '.') c = ' ';
+    for (const auto& word : split(d, ' '))
+      for (std::string_view w : {"demo", "demos", "bench", "benchmark", "benchmarks",
+                                 "benchmarking", "loadtest", "loadtests"})
+        if (word == w) return true;
+  }
+  return false;
+}
+
 bool FileCtx::suppressed_at(std::string_view rule, int line) const {
   for (const auto& [l, comment] : ignores_) {
     if (l != line && l != line - 1) continue;

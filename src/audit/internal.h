@@ -54,6 +54,11 @@ class FileCtx {
   // throw-away cluster, so only the secret rules judge them. Examples and docs are not this:
   // users copy them, so they are judged as deployments.
   bool test_fixture() const;
+  // A benchmark's or a demo's own files (a folder named demo(s), bench, benchmark(s),
+  // benchmarking, loadtest): the servers there are targets of a measurement or a show, not
+  // services anyone depends on, so the rules about users and running cost (drain,
+  // scale-to-zero, disruption budget, oversized GPU) do not judge them. Everything else does.
+  bool benchmark_or_demo() const;
 
  private:
   bool suppressed_at(std::string_view rule, int line) const;

@@ -48,6 +48,31 @@ bool loopback_url(std::string_view url) {
   return false;
 }
 
+}  // namespace
+
+bool loopback_literal(const Tok& s) {
+  if (!s.string() || !loopback_url(s.value)) return false;
+  if (!s.interpolated || s.parts.empty()) return true;
+  // The host must be written out: the first interpolation comes after "scheme://host".
+  size_t scheme = s.value.find("://");
+  size_t host = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t end = s.value.find_first_of(":/", host);
+  if (end == std::string::npos) end = s.value.size();
+  size_t first = s.parts.front().first;
+  for (const auto& [off, expr] : s.parts) first = std::min(first, off);
+  return first >= end;
+}
+
+std::string compatible_api(std::string_view url) {
+  std::string l = to_lower(url);
+  if (contains(l, "/chat/completions") || contains(l, "/v1/completions"))
+    return "openai-compatible";
+  if (contains(l, "/v1/messages")) return "anthropic-compatible";
+  return "";
+}
+
+namespace {
+
 // Python packages that make a file part of a long-running process (a web or RPC server, a task
 // worker, a UI app): their LLM calls hold a request, a worker or a user of a service.
 constexpr std::string_view kServicePackages[] = {
@@ -174,7 +199,7 @@ void CodeScan::scan_clients() {
                                                      it->second.second == it->second.first + 1 &&
                                                      t_[it->second.first].ident())
         url = string_var(t_[it->second.first].text, i);  // base_url=BASE_URL, set above
-      if (url && !url->interpolated && loopback_url(url->value)) c.loopback = true;
+      if (url && loopback_literal(*url)) c.loopback = true;
     }
     for (std::string_view key : {"max_retries", "maxRetries", "num_retries"})
       if (key_has_value(k, key, "0")) {
@@ -275,13 +300,20 @@ CodeFacts CodeScan::run() {
 }
 
 bool code_worth_scanning(std::string_view text) {
-  for (std::string_view k : {"openai",        "anthropic", "litellm",        "OpenAI",
-                             "Anthropic",     "sk-",       "AIza",           "hf_",
-                             "gsk_",          "xai-",      "-latest",        "chatgpt-",
-                             "gpt-3.5-turbo", "preview",   "googleapis.com", "api.mistral.ai",
-                             "api.groq.com",  "together",  "openrouter",     "deepseek",
-                             "cohere",        "fireworks", "perplexity",     "api.x.ai",
-                             "bedrock"})
+  for (std::string_view k : {"openai",         "anthropic",
+                             "litellm",        "OpenAI",
+                             "Anthropic",      "sk-",
+                             "AIza",           "hf_",
+                             "gsk_",           "xai-",
+                             "-latest",        "chatgpt-",
+                             "gpt-3.5-turbo",  "preview",
+                             "googleapis.com", "api.mistral.ai",
+                             "api.groq.com",   "together",
+                             "openrouter",     "deepseek",
+                             "cohere",         "fireworks",
+                             "perplexity",     "api.x.ai",
+                             "bedrock",        "/chat/completions",
+                             "/v1/messages",   "/v1/completions"})
     if (contains(text, k)) return true;
   return false;
 }

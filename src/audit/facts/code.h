@@ -22,7 +22,9 @@ struct CodeClient {
   bool retries_zero = false;
   Pos retries_pos;
   bool base_url = false;
-  bool loopback = false;  // base_url is a literal URL on this machine (localhost, 127.0.0.1, ::1)
+  // base_url is a URL on this machine (localhost, 127.0.0.1, ::1) written in the file: a literal,
+  // or an f-string / template whose scheme and host are literal (f"http://localhost:{port}/v1").
+  bool loopback = false;
   int line = 0;
 };
 
@@ -45,6 +47,14 @@ struct LlmCall {
   bool raw = false;
   std::string raw_lib;
   bool raw_no_default_timeout = false;
+  // Raw HTTP only: the URL is an OpenAI- or Anthropic-compatible API path on a host that is no
+  // provider's (a configured base URL, a self-hosted server, a gateway), and whether that host is
+  // written in the file as this machine.
+  bool raw_compatible = false;
+  bool raw_loopback = false;
+  // The call sits in the body of a loop that reads a person's input (input(), readline): a chat
+  // REPL, whose user watches every call.
+  bool in_repl = false;
   std::vector<std::pair<std::string, Pos>> model_values;  // model= string literals / constants
   size_t system_length = 0;  // static characters of system= (Anthropic)
   Pos system_pos;

@@ -385,14 +385,41 @@ void CodeScan::scan_raw_http() {
       for (auto [b, e] : args)
         if (t_[b].text == "url" && tok_is(b + 1, "=")) read_url(b + 2, e);
     }
-    if (!llm_url(url)) continue;
+    const bool provider_host = llm_url(url);
+    std::string compatible = provider_host ? "" : compatible_api(url);
+    // The URL expression's first token (the url= keyword's value when given).
+    size_t url_head = args[url_arg].first;
+    if (lang_ == Lang::kPython)
+      for (auto [kb, ke] : args)
+        if (t_[kb].text == "url" && tok_is(kb + 1, "=")) url_head = kb + 2;
+    if (!compatible.empty()) {
+      // An API path on a host the file configures (f"{base}/chat/completions", base + "/v1/
+      // messages", "http://localhost:8000/v1/chat/completions"). A bare path is a server's own
+      // route (@app.post("/v1/chat/completions"), Express' app.post(...)), not a request.
+      const Tok& head = t_[url_head];
+      const bool route = head.string() && !contains(head.value, "://") &&
+                         (head.parts.empty() || head.parts.front().first > 0);
+      const bool decorator = ch.start > 0 && t_[ch.start - 1].text == "@";
+      if (route || decorator) compatible.clear();
+    }
+    if (!provider_host && compatible.empty()) continue;
     llm_calls_.push_back(i);
     LlmCall call;
     call.pos = pos(ch.start);
     call.open_token = i;
     call.raw = true;
     call.family = "raw";
-    call.provider = provider_of_host(url);
+    call.provider = provider_host ? provider_of_host(url) : compatible;
+    call.raw_compatible = !compatible.empty();
+    if (call.raw_compatible) {
+      // The endpoint is configured or self-hosted: it may be a gateway with its own fallbacks.
+      out_.gateway_or_override = true;
+      if (t_[url_head].string())
+        call.raw_loopback = loopback_literal(t_[url_head]);
+      else if (t_[url_head].ident())
+        if (const Tok* v = string_var(t_[url_head].text, i))
+          call.raw_loopback = loopback_literal(*v);
+    }
     call.call = join(p, ".");
     Keys k;
     if (lang_ == Lang::kPython) {

@@ -110,23 +110,29 @@ size_t CodeScan::python_block_end(size_t i) const {
 void CodeScan::scan_loops() {
   if (llm_calls_.empty()) return;
   const std::set<std::string> helpers = llm_helpers();
-  auto bounded = [&](size_t b, size_t e) {
-    bool exit = false, compare = false, human = false;
+  // A human in the loop reads a line: input(), prompt(), rl.question(), stdin.readline(),
+  // scanner.Scan(). An attribute named `input` (a tool call's arguments) is not one.
+  auto reads_human = [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
       std::string_view x = t_[i].text;
-      if (x == "break" || x == "return" || x == "raise" || x == "throw") exit = true;
-      // A human in the loop reads a line: input(), prompt(), rl.question(), stdin.readline(),
-      // scanner.Scan(). An attribute named `input` (a tool call's arguments) is not one.
       bool call = tok_is(i + 1, "(");
       bool method = i > 0 && t_[i - 1].text == ".";
       if (call && ((!method && (x == "input" || x == "prompt")) || x == "readline" || x == "Scan" ||
                    x == "ReadString" || x == "question"))
-        human = true;
+        return true;
+    }
+    return false;
+  };
+  auto bounded = [&](size_t b, size_t e) {
+    bool exit = false, compare = false;
+    for (size_t i = b; i < e; ++i) {
+      std::string_view x = t_[i].text;
+      if (x == "break" || x == "return" || x == "raise" || x == "throw") exit = true;
       if ((x == ">=" || x == ">" || x == "<" || x == "<=" || x == "==") &&
           bounding_compare(i, b, e))
         compare = true;
     }
-    return human || (exit && compare);
+    return exit && compare;
   };
   auto reach = [&](size_t b, size_t e, std::string& via) {
     for (size_t c : llm_calls_)
@@ -143,7 +149,12 @@ void CodeScan::scan_loops() {
     loop.pos = pos(at);
     loop.what = std::move(what);
     loop.reaches_llm = reach(b, e, loop.via);
-    loop.bounded = bounded(b, e);
+    const bool human = reads_human(b, e);
+    loop.bounded = human || bounded(b, e);
+    // A chat REPL: its direct calls have the user watching (LLM001's watched-local case).
+    if (human)
+      for (auto& c : out_.calls)
+        if (c.open_token > b && c.open_token < e) c.in_repl = true;
     if (loop.reaches_llm) out_.loops.push_back(std::move(loop));
   };
   for (size_t i = 0; i + 2 < t_.size(); ++i) {

@@ -18,6 +18,12 @@ namespace llmctl::audit::detail {
 // Provider of an LLM API URL ("openai", "anthropic", ...; "" for none); whether a URL is one.
 std::string provider_of_host(std::string_view url);
 bool llm_url(std::string_view s);
+// An OpenAI- or Anthropic-compatible API path (/chat/completions, /v1/completions, /v1/messages)
+// on any host; "openai-compatible" / "anthropic-compatible", or "" for none.
+std::string compatible_api(std::string_view url);
+// A string token holding a URL on this machine whose scheme and host are literal: "http://
+// localhost:8000/v1", f"http://127.0.0.1:{port}/v1" (not f"{scheme}://localhost" or f"{base}").
+bool loopback_literal(const Tok& s);
 // Whether the file imports a package (Python import/from, JS module specifier, Go path).
 bool has_import(std::string_view text, Lang lang, std::string_view pkg);
 

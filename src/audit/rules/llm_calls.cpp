@@ -24,10 +24,16 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "client the call is made on (resolved within the file), not module-wide (openai.timeout, "
        "litellm.request_timeout). Calls on clients whose construction is not visible in the "
        "file, and calls whose arguments come from **kwargs, are not judged. httpx and aiohttp "
-       "have default timeouts and are not flagged. Nor are calls in a hand-run Python script (a "
-       "module-level __main__ guard, no server, worker or UI framework imported) on a client "
-       "whose base_url is a literal loopback URL: the person who started the local server "
-       "watches both ends, and no service's worker or user waits on the call.",
+       "have default timeouts and are not flagged. Raw HTTP counts as an LLM call when its "
+       "URL is a provider's host or an OpenAI/Anthropic-compatible API path (/chat/completions, "
+       "/v1/completions, /v1/messages) on a host the file configures (f\"{base}/chat/"
+       "completions\"); a bare path is a server's own route. Nor are calls judged where a "
+       "person at the terminal waits on them, in a hand-run Python script (a module-level "
+       "__main__ guard, no server, worker or UI framework imported) or in a chat REPL (a loop "
+       "reading input()), against a server on this machine written in the file (a base_url or "
+       "URL whose scheme and host are literal loopback, also in an f-string: "
+       "f\"http://localhost:{port}/v1\"): the person who started the local server watches "
+       "both ends, and no service's worker or user waits on the call.",
        "The OpenAI and Anthropic SDKs time out after 10 minutes by default "
        "(openai/openai-python:README.md and anthropics/anthropic-sdk-python:README.md, "
        "\"Timeouts\"); LiteLLM's request_timeout defaults to 6000 s (BerriAI/litellm:"
@@ -43,7 +49,8 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "max_retries=0 / maxRetries: 0 / option.WithMaxRetries(0) on a client or call (or "
        "num_retries=0 for LiteLLM) in a file with no other retry mechanism (tenacity, backoff, "
        "p-retry, a retry/attempt loop); or a raw HTTP POST to a known LLM API host in a file "
-       "without any retry/backoff code.",
+       "without any retry/backoff code (an OpenAI-compatible path on a configured host is not "
+       "judged for retries: it may be a gateway that retries, or a local server).",
        "The SDKs retry connection errors, 408, 409, 429 and 5xx twice with exponential backoff "
        "by default (openai-python and anthropic-sdk-python READMEs, \"Retries\"); rate limits "
        "and overloaded errors are routine at LLM providers, so a request without retries fails "
@@ -112,8 +119,13 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
       providers.insert(c.provider);
       if (!first.line) first = c.pos;
     }
+    // A person at the terminal waits on the call (a hand-run script, or a chat REPL reading
+    // their input) and the server is on this machine, written so in the file: a stall is in
+    // plain sight on both ends and no service's worker or user is held.
+    const bool watched_local =
+        (code.hand_run_script || c.in_repl) && ((c.client && c.client->loopback) || c.raw_loopback);
     if (c.raw) {
-      if (c.raw_no_default_timeout && !c.timeout)
+      if (c.raw_no_default_timeout && !c.timeout && !watched_local)
         f.emit("LLM001", c.pos,
                fmt::format("raw HTTP call to {} has no timeout: {} waits forever on a stalled "
                            "connection",
@@ -121,7 +133,9 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
                c.raw_lib == "requests" ? "pass timeout=(connect, read), e.g. timeout=(5, 120)"
                : lang == Lang::kGo ? "use an http.Client{Timeout: ...} or a context with a deadline"
                                    : "pass signal: AbortSignal.timeout(ms)");
-      if (!code.retry_markers)
+      // Retries are judged for providers' hosts only: a configured OpenAI-compatible endpoint
+      // may be a gateway that retries, or a server on the same machine.
+      if (!code.retry_markers && !c.raw_compatible)
         f.emit("LLM002", c.pos,
                fmt::format("raw HTTP call to {} with no retry or backoff: the SDKs retry "
                            "408/409/429/5xx twice with exponential backoff, this call fails on "
@@ -135,9 +149,7 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
                "add max_tokens (or max_completion_tokens / max_output_tokens) to the body");
       continue;
     }
-    // LLM001: no timeout. A script someone runs by hand against a server on the same machine
-    // holds no one else's request: a stall is in plain sight on both ends.
-    const bool watched_local = code.hand_run_script && c.client && c.client->loopback;
+    // LLM001: no timeout (unless watched_local, above).
     if (!c.timeout && !c.unknown_client && !c.args_unknown && !watched_local)
       f.emit(
           "LLM001", c.pos,

@@ -64,6 +64,13 @@ void note_not_understood(FileCtx& f, Pos at, const std::string& message);
 struct ScalerFact;
 struct ManifestFacts;
 void workload_candidates(FileCtx& f, const Workload& w);
+// Whether the rules that weigh a service's users and running cost (K8S012 drain, K8S016 scale
+// to zero, K8S017 disruption budget, CAP004 oversized GPU) should judge an object: not when the
+// file says it is no service, being a benchmark's or a demo's (FileCtx::benchmark_or_demo) or
+// living in a namespace named for a test, a benchmark or a demo (`test-ns`, `bench`,
+// `llm-demo`). A measurement target or a show has no users to lose, and its hardware is what it
+// measures or shows.
+bool judged_as_service(const FileCtx& f, std::string_view ns);
 void check_scaler(FileCtx& f, const ScalerFact& s);
 void join_project(const ProjectFacts& facts, std::vector<Finding>& out);
 // Every rule on the facts of one manifest file (workloads, autoscalers, alert rules in

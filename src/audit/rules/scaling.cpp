@@ -83,7 +83,8 @@ void add_scaling_rule_docs(std::vector<RuleInfo>& out) {
        "A ScaledObject with minReplicaCount 0 (KEDA's default when unset) or idleReplicaCount "
        "0, a KServe predictor or KubeAI Model with minReplicas 0, or production-stack keda with "
        "min/idle 0, without the annotation llmctl.io/cold-start-budget acknowledging the cold "
-       "start.",
+       "start. A benchmark's or a demo's objects (by folder or namespace, as K8S017) are not "
+       "reported: no user waits on their cold start.",
        "Waking from zero costs a node, an image pull and a multi-minute model load; SkyServe's "
        "default readiness initial delay is 1200 s for this reason (skypilot-org/skypilot:docs/"
        "source/serving/service-yaml-spec.rst). Research: agents-and-deploy.md §4.2 item 30.",
@@ -94,13 +95,28 @@ void add_scaling_rule_docs(std::vector<RuleInfo>& out) {
       {"K8S017", "serving", S::kNote, "Single serving replica without a PodDisruptionBudget",
        "Project-level: a GPU engine Deployment/StatefulSet with replicas <= 1 (default 1) that "
        "no PodDisruptionBudget in the same project and namespace selects and no HPA/KEDA keeps "
-       "at 2 or more. A note: whether one replica is acceptable is an availability choice.",
+       "at 2 or more. A note: whether one replica is acceptable is an availability choice. A "
+       "benchmark's or a demo's server (a folder named demo(s), bench, benchmark(s) or "
+       "loadtest, or a namespace named for a test, a benchmark or a demo) is the target of a "
+       "measurement or a show, not a service, and is not reported.",
        "A drain or rollout takes the only replica down for the whole model reload; kube-score's "
        "PDB check and kube-linter's no-anti-affinity flag the same. Research: "
        "agents-and-deploy.md §4.2 item 31.",
        "Run two replicas with a PodDisruptionBudget (maxUnavailable: 1), or accept the downtime "
        "explicitly.",
        "replicas: 1"});
+}
+
+bool judged_as_service(const FileCtx& f, std::string_view ns) {
+  if (f.benchmark_or_demo()) return false;
+  std::string n = to_lower(ns);
+  for (char& c : n)
+    if (c == '-' || c == '_' || c == '.') c = ' ';
+  for (const auto& word : split(n, ' '))
+    for (std::string_view w : {"test", "tests", "testing", "e2e", "bench", "benchmark",
+                               "benchmarks", "benchmarking", "loadtest", "demo", "demos"})
+      if (word == w) return false;
+  return true;
 }
 
 void workload_candidates(FileCtx& f, const Workload& w) {
@@ -126,7 +142,8 @@ void workload_candidates(FileCtx& f, const Workload& w) {
     }
   }
   // K8S017: candidate until a PodDisruptionBudget or an autoscaler with min >= 2 covers it.
-  if ((w.kind == "Deployment" || w.kind == "StatefulSet") && w.replicas.value_or(1) <= 1) {
+  if ((w.kind == "Deployment" || w.kind == "StatefulSet") && w.replicas.value_or(1) <= 1 &&
+      judged_as_service(f, w.ns)) {
     if (auto fd = f.make("K8S017", w.replicas ? w.replicas_pos : w.pos,
                          fmt::format("{} '{}' serves with {} replica and no PodDisruptionBudget "
                                      "selects it: a node drain or rollout takes the model offline "
@@ -174,7 +191,8 @@ void check_scaler(FileCtx& f, const ScalerFact& s) {
   bool idle_zero = s.idle_replicas && *s.idle_replicas == 0;
   bool to_zero = min == 0 || idle_zero;
   bool serving = s.kind == "ScaledObject" || s.kind == "modelSpec keda" || s.scales_gpu_engine;
-  if (to_zero && serving && !s.annotations.count(std::string(kColdStartAnnotation))) {
+  if (to_zero && serving && !s.annotations.count(std::string(kColdStartAnnotation)) &&
+      judged_as_service(f, s.ns)) {
     Pos at = idle_zero ? s.idle_pos : (s.min_replicas ? s.min_pos : s.pos);
     std::string how = idle_zero        ? "idleReplicaCount: 0"
                       : s.min_replicas ? (s.kind == "ScaledObject" || s.kind == "modelSpec keda"

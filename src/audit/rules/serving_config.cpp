@@ -199,7 +199,9 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "A model server in a Kubernetes workload (not a Job) without lifecycle.preStop whose "
        "terminationGracePeriodSeconds is under 60 s (the default is 30). Workers of a "
        "multi-node group serve no traffic and are not reported; operators that own shutdown "
-       "(KubeAI, Ray Serve) are skipped.",
+       "(KubeAI, Ray Serve) are skipped, and so are a benchmark's or a demo's servers (a folder "
+       "named demo(s), bench, benchmark(s) or loadtest, or a namespace named for a test, a "
+       "benchmark or a demo), which no user depends on.",
        "vLLM stops accepting connections on SIGTERM; without a preStop sleep the load balancer "
        "still sends requests, and a short grace period kills in-flight generations. The GIE "
        "reference uses preStop sleep 30 s and terminationGracePeriodSeconds 130 derived from "
@@ -347,7 +349,7 @@ void check_config(FileCtx& f, const Server& s) {
   }
   // K8S012: no drain on shutdown.
   if (s.k8s && !w.drain_managed && w.kind != "Job" && w.kind != "CronJob" && !c.pre_stop &&
-      w.grace.value_or(kDefaultGraceS) < 60)
+      w.grace.value_or(kDefaultGraceS) < 60 && judged_as_service(f, w.ns))
     f.emit("K8S012", w.grace ? w.grace_pos : c.pos,
            fmt::format("no preStop drain and terminationGracePeriodSeconds {}{}: a rollout "
                        "drops in-flight generations",
