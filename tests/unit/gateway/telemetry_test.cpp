@@ -526,13 +526,13 @@ TEST(Export, AFullBatchLeavesAtOnceAndTheRestOnTheTimerOrAtStop) {
   EXPECT_EQ(got[2], 4u);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(receiver.batches().size(), 3u);
-  EXPECT_EQ(ex.exported(), 8u);
+  EXPECT_EQ(ex.exported(), 12u);
   // Stopping sends what is left, once.
   ex.stop();
   got = receiver.batches();
   ASSERT_EQ(got.size(), 4u);
   EXPECT_EQ(got[3], 2u);
-  EXPECT_EQ(ex.exported(), 10u);
+  EXPECT_EQ(ex.exported(), 14u);
   EXPECT_EQ(ex.dropped("queue_full") + ex.dropped("export_failed") + ex.dropped("shutdown"), 0u);
 }
 
