@@ -984,31 +984,30 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
     co_return o;
   }
   pool.release(std::move(a.conn), parser->keep_alive());
-  // The body in the client's API (translated when the deployment speaks the other one).
+  // The body in the client's API (translated when the deployment speaks the other one), parsed
+  // once for what reads it whole: its usage, the Responses store, the quality checks.
+  const bool parse = tm.quality.generates || ctx.endpoint == Endpoint::kResponses;
   Result<ClientResponse> answer =
       speaks_via_messages(d.kind)
           ? platform_client_response(ctx.endpoint, d, body, "msg_" + rec.request_id,
                                      unix_ms() / 1000)
-          : client_response(ctx, d.kind, std::move(body), unix_ms() / 1000);
+          : client_response(ctx, d.kind, std::move(body), unix_ms() / 1000, parse);
   if (!answer) {
     o.error = ErrorClass::kUpstreamProtocol;
     o.message = fmt::format("upstream {}: {}", d.name, answer.error().message);
     co_return o;
   }
+  if (parse && speaks_via_messages(d.kind)) parse_body(*answer);
   body = std::move(answer->body);
-  if (ctx.endpoint == Endpoint::kResponses) {
-    boost::system::error_code jec;
-    boost::json::value r = protocol::parse_request_json(body, jec);
-    if (!jec && r.is_object())
-      remember_response(ctx, r.as_object(),
-                        translation_for(Endpoint::kResponses, d.kind) != Translation::kNone);
-  }
+  if (ctx.endpoint == Endpoint::kResponses && answer->parsed.is_object())
+    remember_response(ctx, answer->parsed.as_object(),
+                      translation_for(Endpoint::kResponses, d.kind) != Translation::kNone);
   ReportedUsage usage = answer->usage;
   o.accounting =
       account(usage, ctx.prompt_chars, usage.present ? 0 : response_output_chars(body), d.price);
   o.status = status;
   o.finish_reason = scan_finish_reason(body);
-  o.checks = check_answer(body, ctx.endpoint, tm.quality);
+  o.checks = check_parsed_answer(answer->parsed, ctx.endpoint, tm.quality);
   o.body = std::move(body);
   o.content_type = std::move(ctype);
   co_return o;
@@ -1188,7 +1187,7 @@ asio::awaitable<Outcome> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g
     remember_response(ctx, *r, translation_for(Endpoint::kResponses, d.kind) != Translation::kNone);
   if (o.status == 200 && o.error == ErrorClass::kNone) {
     const boost::json::object* r = transform->final_response();
-    o.checks = r ? check_answer(boost::json::serialize(*r), Endpoint::kResponses, tm.quality)
+    o.checks = r ? check_parsed_answer(*r, Endpoint::kResponses, tm.quality)
                  : checks.finish(output_chars, o.finish_reason);
   }
   o.accounting = account(transform->usage(), ctx.prompt_chars, output_chars, d.price);

@@ -165,9 +165,20 @@ AnswerChecks check_answer(std::string_view body, Endpoint endpoint, const Qualit
   if (!q.generates) return {};
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return {};
+  if (ec) return {};
+  return check_parsed_answer(v, endpoint, q);
+}
+
+AnswerChecks check_parsed_answer(const json::value& answer, Endpoint endpoint,
+                                 const QualityRequest& q) {
+  if (!answer.is_object()) return {};
+  return check_parsed_answer(answer.as_object(), endpoint, q);
+}
+
+AnswerChecks check_parsed_answer(const json::object& o, Endpoint endpoint,
+                                 const QualityRequest& q) {
+  if (!q.generates) return {};
   Said s;
-  const json::object& o = v.as_object();
   if (endpoint == Endpoint::kMessages)
     read_message(o, s);
   else if (endpoint == Endpoint::kResponses)

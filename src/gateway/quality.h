@@ -37,6 +37,12 @@ struct AnswerChecks {
 
 // A whole successful answer body in the client's API.
 AnswerChecks check_answer(std::string_view body, Endpoint endpoint, const QualityRequest& q);
+// The same answer already parsed (the proxy parses a whole answer once for everything that reads
+// it: these checks, its usage, the Responses store); anything but an object checks nothing.
+AnswerChecks check_parsed_answer(const boost::json::value& answer, Endpoint endpoint,
+                                 const QualityRequest& q);
+AnswerChecks check_parsed_answer(const boost::json::object& answer, Endpoint endpoint,
+                                 const QualityRequest& q);
 
 // A streamed answer: every event's data (the client's API), then finish(). Events are parsed
 // only when JSON mode or tool calls need the text; otherwise they are scanned.

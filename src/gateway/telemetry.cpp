@@ -1,13 +1,11 @@
 #include "gateway/telemetry.h"
 
-#include <boost/json.hpp>
+#include <charconv>
 #include <cmath>
 
 #include "gateway/attribution.h"
 
 namespace llmctl::gateway::telemetry {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -161,16 +159,6 @@ std::string_view provider_name(ProviderKind k) {
 
 namespace {
 
-void add(std::vector<Attribute>& a, std::string key, AttributeValue v) {
-  a.push_back({std::move(key), std::move(v)});
-}
-void add_text(std::vector<Attribute>& a, std::string key, const std::string& v) {
-  if (!v.empty()) add(a, std::move(key), v);
-}
-void add_flag(std::vector<Attribute>& a, std::string key, int v) {
-  if (v >= 0) add(a, std::move(key), v != 0);
-}
-
 Endpoint endpoint_of(std::string_view name) {
   for (int e = 0; e < kEndpointCount; ++e)
     if (endpoint_name(static_cast<Endpoint>(e)) == name) return static_cast<Endpoint>(e);
@@ -183,74 +171,44 @@ const Deployment* deployment_at(const Config& cfg, int d) {
              : nullptr;
 }
 
-}  // namespace
+// What a span is besides its attributes. The name is `name` + " " + `name_suffix` (the suffix
+// only when not empty): the writer needs no temporary string for it.
+struct SpanHead {
+  const TraceId* trace_id = nullptr;
+  const SpanId* span_id = nullptr;
+  const SpanId* parent = nullptr;
+  bool parent_remote = false;
+  std::uint8_t trace_flags = kSampled;
+  std::string_view trace_state;
+  std::string_view name, name_suffix;
+  SpanKind kind = SpanKind::kInternal;
+  std::int64_t start_ns = 0, end_ns = 0;
+  StatusCode status = StatusCode::kUnset;
+  std::string_view status_message;
+};
 
-std::vector<Span> request_spans(const RequestTrace& t, const RequestRecord& rec, const Config& cfg,
-                                std::int64_t end_ns) {
-  std::vector<Span> out;
-  out.reserve(1 + t.attempts.size());
+// The spans of one request, told to a sink: begin(head), its attributes (str, integer, real,
+// boolean, strings), end(). One source for what request_spans builds and what the workers
+// write as JSON. Separate method names per type: a string literal would otherwise pick bool.
+template <class Sink>
+void emit_request_spans(Sink& sink, const RequestTrace& t, const RequestRecord& rec,
+                        const Config& cfg, std::int64_t end_ns) {
   const std::string_view op = operation_name(rec.endpoint);
   const Deployment* answered =
       t.attempts.empty() ? nullptr : deployment_at(cfg, t.attempts.back().deployment);
 
-  Span s;
-  s.trace_id = t.trace_id;
-  s.span_id = t.server_span;
-  s.parent = t.client_parent;
+  SpanHead s;
+  s.trace_id = &t.trace_id;
+  s.span_id = &t.server_span;
+  s.parent = t.client_parent ? &*t.client_parent : nullptr;
   s.parent_remote = t.client_parent.has_value();
   s.trace_flags = t.flags;
   s.trace_state = t.trace_state;
-  s.name = rec.model.empty() ? std::string(op) : std::string(op) + " " + rec.model;
+  s.name = op;
+  s.name_suffix = rec.model;
   s.kind = SpanKind::kServer;
   s.start_ns = t.start_ns;
   s.end_ns = std::max(end_ns, t.start_ns);
-  auto& a = s.attributes;
-  add(a, "gen_ai.operation.name", std::string(op));
-  if (answered) add(a, "gen_ai.provider.name", std::string(provider_name(answered->kind)));
-  add_text(a, "gen_ai.request.model", rec.model);
-  add_text(a, "gen_ai.response.model", rec.upstream_model);
-  if (rec.max_tokens >= 0) add(a, "gen_ai.request.max_tokens", rec.max_tokens);
-  add(a, "gen_ai.request.stream", rec.stream);
-  const bool generated = rec.status >= 200 && rec.status < 300 && !rec.deployment.empty();
-  if (generated || rec.input_tokens > 0 || rec.output_tokens > 0) {
-    add(a, "gen_ai.usage.input_tokens", rec.input_tokens);
-    add(a, "gen_ai.usage.output_tokens", rec.output_tokens);
-    if (rec.cached_tokens > 0) add(a, "gen_ai.usage.cache_read.input_tokens", rec.cached_tokens);
-    if (rec.cache_write_tokens > 0)
-      add(a, "gen_ai.usage.cache_creation.input_tokens", rec.cache_write_tokens);
-    if (rec.reasoning_tokens > 0)
-      add(a, "gen_ai.usage.reasoning.output_tokens", rec.reasoning_tokens);
-  }
-  if (!rec.finish_reason.empty())
-    add(a, "gen_ai.response.finish_reasons", std::vector<std::string>{rec.finish_reason});
-  if (rec.stream && rec.ttft_ms >= 0)
-    add(a, "gen_ai.response.time_to_first_chunk", rec.ttft_ms / 1000.0);
-  add_text(a, "gen_ai.conversation.id", rec.session_id);
-  add(a, "http.request.method", std::string("POST"));
-  add(a, "url.path", "/v1" + std::string(protocol::endpoint_path(endpoint_of(rec.endpoint))));
-  if (rec.status > 0) add(a, "http.response.status_code", static_cast<std::int64_t>(rec.status));
-  if (!rec.error_class.empty()) add(a, "error.type", rec.error_class);
-  // llmctl's own: the request, its cost and route, cache facts, attribution, quality.
-  add(a, "llmctl.request_id", rec.request_id);
-  add_text(a, "llmctl.deployment", rec.deployment);
-  add(a, "llmctl.attempts", static_cast<std::int64_t>(rec.attempts));
-  add_text(a, "llmctl.route_reason", rec.route_reason);
-  add(a, "llmctl.cost_usd", rec.cost_usd);
-  add_text(a, "llmctl.price_id", rec.price_id);
-  if (rec.usage_estimated) add(a, "llmctl.usage_estimated", true);
-  add_text(a, "llmctl.request_fingerprint", rec.request_fingerprint);
-  add_text(a, "llmctl.prefix_fingerprint", rec.prefix_fingerprint);
-  if (rec.prefix_tokens >= 0) add(a, "llmctl.prefix_tokens", rec.prefix_tokens);
-  add_text(a, "llmctl.key_id", rec.key_id);
-  add_text(a, "llmctl.key_name", rec.key_name);
-  add_text(a, "llmctl.team", rec.team);
-  add_text(a, "llmctl.user", rec.user);
-  add_text(a, "llmctl.project", rec.project);
-  add_text(a, "llmctl.agent", rec.agent);
-  add_flag(a, "llmctl.quality.empty_answer", rec.empty_answer);
-  add_flag(a, "llmctl.quality.refusal", rec.refusal);
-  add_flag(a, "llmctl.quality.invalid_json", rec.invalid_json);
-  add_flag(a, "llmctl.quality.invalid_tool_args", rec.invalid_tool_args);
   // The request failed on the gateway's side (5xx, a stream cut): an error span. A 4xx is the
   // client's (HTTP server span conventions).
   const bool failed = rec.status >= 500 || rec.status == 0 ||
@@ -260,134 +218,485 @@ std::vector<Span> request_spans(const RequestTrace& t, const RequestRecord& rec,
     s.status = StatusCode::kError;
     s.status_message = rec.error_message;
   }
-  out.push_back(std::move(s));
+  auto text = [&](std::string_view key, const std::string& v) {
+    if (!v.empty()) sink.str(key, v);
+  };
+  auto flag = [&](std::string_view key, int v) {
+    if (v >= 0) sink.boolean(key, v != 0);
+  };
+  sink.begin(s);
+  sink.str("gen_ai.operation.name", op);
+  if (answered) sink.str("gen_ai.provider.name", provider_name(answered->kind));
+  text("gen_ai.request.model", rec.model);
+  text("gen_ai.response.model", rec.upstream_model);
+  if (rec.max_tokens >= 0) sink.integer("gen_ai.request.max_tokens", rec.max_tokens);
+  sink.boolean("gen_ai.request.stream", rec.stream);
+  const bool generated = rec.status >= 200 && rec.status < 300 && !rec.deployment.empty();
+  if (generated || rec.input_tokens > 0 || rec.output_tokens > 0) {
+    sink.integer("gen_ai.usage.input_tokens", rec.input_tokens);
+    sink.integer("gen_ai.usage.output_tokens", rec.output_tokens);
+    if (rec.cached_tokens > 0)
+      sink.integer("gen_ai.usage.cache_read.input_tokens", rec.cached_tokens);
+    if (rec.cache_write_tokens > 0)
+      sink.integer("gen_ai.usage.cache_creation.input_tokens", rec.cache_write_tokens);
+    if (rec.reasoning_tokens > 0)
+      sink.integer("gen_ai.usage.reasoning.output_tokens", rec.reasoning_tokens);
+  }
+  if (!rec.finish_reason.empty())
+    sink.strings("gen_ai.response.finish_reasons", std::string_view(rec.finish_reason));
+  if (rec.stream && rec.ttft_ms >= 0)
+    sink.real("gen_ai.response.time_to_first_chunk", rec.ttft_ms / 1000.0);
+  text("gen_ai.conversation.id", rec.session_id);
+  sink.str("http.request.method", "POST");
+  sink.str2("url.path", "/v1", protocol::endpoint_path(endpoint_of(rec.endpoint)));
+  if (rec.status > 0) sink.integer("http.response.status_code", rec.status);
+  if (!rec.error_class.empty()) sink.str("error.type", rec.error_class);
+  // llmctl's own: the request, its cost and route, cache facts, attribution, quality.
+  sink.str("llmctl.request_id", rec.request_id);
+  text("llmctl.deployment", rec.deployment);
+  sink.integer("llmctl.attempts", rec.attempts);
+  text("llmctl.route_reason", rec.route_reason);
+  sink.real("llmctl.cost_usd", rec.cost_usd);
+  text("llmctl.price_id", rec.price_id);
+  if (rec.usage_estimated) sink.boolean("llmctl.usage_estimated", true);
+  text("llmctl.request_fingerprint", rec.request_fingerprint);
+  text("llmctl.prefix_fingerprint", rec.prefix_fingerprint);
+  if (rec.prefix_tokens >= 0) sink.integer("llmctl.prefix_tokens", rec.prefix_tokens);
+  text("llmctl.key_id", rec.key_id);
+  text("llmctl.key_name", rec.key_name);
+  text("llmctl.team", rec.team);
+  text("llmctl.user", rec.user);
+  text("llmctl.project", rec.project);
+  text("llmctl.agent", rec.agent);
+  flag("llmctl.quality.empty_answer", rec.empty_answer);
+  flag("llmctl.quality.refusal", rec.refusal);
+  flag("llmctl.quality.invalid_json", rec.invalid_json);
+  flag("llmctl.quality.invalid_tool_args", rec.invalid_tool_args);
+  sink.end();
 
   for (std::size_t i = 0; i < t.attempts.size(); ++i) {
     const RequestTrace::Attempt& at = t.attempts[i];
     const Deployment* d = deployment_at(cfg, at.deployment);
     const bool last = i + 1 == t.attempts.size();
-    Span c;
-    c.trace_id = t.trace_id;
-    c.span_id = at.span_id;
-    c.parent = t.server_span;
+    SpanHead c;
+    c.trace_id = &t.trace_id;
+    c.span_id = &at.span_id;
+    c.parent = &t.server_span;
     c.trace_flags = t.flags;
     c.trace_state = t.trace_state;
-    c.name = std::string(op) + (d ? " " + d->model : std::string());
+    c.name = op;
+    if (d) c.name_suffix = d->model;
     c.kind = SpanKind::kClient;
     c.start_ns = at.start_ns;
     c.end_ns = std::max(at.end_ns, at.start_ns);
-    auto& ca = c.attributes;
-    add(ca, "gen_ai.operation.name", std::string(op));
-    if (d) {
-      add(ca, "gen_ai.provider.name", std::string(provider_name(d->kind)));
-      add(ca, "gen_ai.request.model", d->model);
-      add(ca, "llmctl.deployment", d->name);
-      add(ca, "llmctl.provider", std::string(provider_kind_name(d->kind)));
-      if (!d->url.host.empty()) {
-        add(ca, "server.address", d->url.host);
-        add(ca, "server.port", static_cast<std::int64_t>(std::atoi(d->url.port.c_str())));
-      }
-    }
-    if (rec.max_tokens >= 0) add(ca, "gen_ai.request.max_tokens", rec.max_tokens);
-    add(ca, "gen_ai.request.stream", rec.stream);
-    add(ca, "llmctl.attempt", static_cast<std::int64_t>(i + 1));
-    if (at.status > 0) add(ca, "http.response.status_code", static_cast<std::int64_t>(at.status));
     if (at.error != ErrorClass::kNone) {
-      add(ca, "error.type", std::string(error_class_name(at.error)));
       c.status = StatusCode::kError;
       c.status_message = at.message;
+    }
+    sink.begin(c);
+    sink.str("gen_ai.operation.name", op);
+    if (d) {
+      sink.str("gen_ai.provider.name", provider_name(d->kind));
+      sink.str("gen_ai.request.model", d->model);
+      sink.str("llmctl.deployment", d->name);
+      sink.str("llmctl.provider", provider_kind_name(d->kind));
+      if (!d->url.host.empty()) {
+        sink.str("server.address", d->url.host);
+        sink.integer("server.port", std::atoi(d->url.port.c_str()));
+      }
+    }
+    if (rec.max_tokens >= 0) sink.integer("gen_ai.request.max_tokens", rec.max_tokens);
+    sink.boolean("gen_ai.request.stream", rec.stream);
+    sink.integer("llmctl.attempt", static_cast<std::int64_t>(i + 1));
+    if (at.status > 0) sink.integer("http.response.status_code", at.status);
+    if (at.error != ErrorClass::kNone) {
+      sink.str("error.type", error_class_name(at.error));
     } else if (last) {
       // The attempt that answered: what it generated.
-      add_text(ca, "gen_ai.response.model", rec.upstream_model);
-      add(ca, "gen_ai.usage.input_tokens", rec.input_tokens);
-      add(ca, "gen_ai.usage.output_tokens", rec.output_tokens);
-      if (rec.cached_tokens > 0) add(ca, "gen_ai.usage.cache_read.input_tokens", rec.cached_tokens);
+      text("gen_ai.response.model", rec.upstream_model);
+      sink.integer("gen_ai.usage.input_tokens", rec.input_tokens);
+      sink.integer("gen_ai.usage.output_tokens", rec.output_tokens);
+      if (rec.cached_tokens > 0)
+        sink.integer("gen_ai.usage.cache_read.input_tokens", rec.cached_tokens);
       if (!rec.finish_reason.empty())
-        add(ca, "gen_ai.response.finish_reasons", std::vector<std::string>{rec.finish_reason});
-      add(ca, "llmctl.cost_usd", rec.cost_usd);
+        sink.strings("gen_ai.response.finish_reasons", std::string_view(rec.finish_reason));
+      sink.real("llmctl.cost_usd", rec.cost_usd);
     }
-    out.push_back(std::move(c));
+    sink.end();
   }
-  return out;
 }
 
-namespace {
+// Builds Span values (request_spans).
+class SpanVectorSink {
+ public:
+  explicit SpanVectorSink(std::vector<Span>& out) : out_(out) {}
+  void begin(const SpanHead& h) {
+    Span s;
+    s.trace_id = *h.trace_id;
+    s.span_id = *h.span_id;
+    if (h.parent) s.parent = *h.parent;
+    s.parent_remote = h.parent_remote;
+    s.trace_flags = h.trace_flags;
+    s.trace_state = std::string(h.trace_state);
+    s.name = std::string(h.name);
+    if (!h.name_suffix.empty()) {
+      s.name += ' ';
+      s.name += h.name_suffix;
+    }
+    s.kind = h.kind;
+    s.start_ns = h.start_ns;
+    s.end_ns = h.end_ns;
+    s.status = h.status;
+    s.status_message = std::string(h.status_message);
+    out_.push_back(std::move(s));
+  }
+  void str(std::string_view k, std::string_view v) { add(k, std::string(v)); }
+  void str2(std::string_view k, std::string_view a, std::string_view b) {
+    add(k, std::string(a) + std::string(b));
+  }
+  void integer(std::string_view k, std::int64_t v) { add(k, v); }
+  void real(std::string_view k, double v) { add(k, v); }
+  void boolean(std::string_view k, bool v) { add(k, v); }
+  void strings(std::string_view k, std::string_view one) {
+    add(k, std::vector<std::string>{std::string(one)});
+  }
+  void end() {}
 
-json::object any_value(const AttributeValue& v) {
-  return std::visit(
-      [](const auto& x) -> json::object {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          return json::object{{"stringValue", x}};
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          return json::object{{"intValue", x}};
-        } else if constexpr (std::is_same_v<T, double>) {
-          // JSON has no NaN or infinity: a non-finite number is sent as its text.
-          if (!std::isfinite(x)) return json::object{{"stringValue", std::to_string(x)}};
-          // A whole double would read back as an integer: keep it a double on the wire.
-          return json::object{{"doubleValue", x}};
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return json::object{{"boolValue", x}};
-        } else {
-          json::array values;
-          for (const auto& s : x) values.push_back(json::object{{"stringValue", s}});
-          return json::object{{"arrayValue", json::object{{"values", std::move(values)}}}};
-        }
-      },
-      v);
-}
-
-json::array attributes(const std::vector<Attribute>& attrs) {
-  json::array out;
-  out.reserve(attrs.size());
-  for (const auto& a : attrs)
-    out.push_back(json::object{{"key", a.key}, {"value", any_value(a.value)}});
-  return out;
-}
+ private:
+  void add(std::string_view k, AttributeValue v) {
+    out_.back().attributes.push_back({std::string(k), std::move(v)});
+  }
+  std::vector<Span>& out_;
+};
 
 }  // namespace
 
-std::string otlp_json(std::span<const Span> spans, const Resource& resource) {
-  json::array out;
-  out.reserve(spans.size());
-  for (const Span& s : spans) {
-    json::object o;
-    o["traceId"] = hex(s.trace_id);
-    o["spanId"] = hex(s.span_id);
-    if (s.parent) o["parentSpanId"] = hex(*s.parent);
-    if (!s.trace_state.empty()) o["traceState"] = s.trace_state;
-    o["name"] = s.name;
-    o["kind"] = static_cast<int>(s.kind);
-    o["startTimeUnixNano"] = std::to_string(s.start_ns);
-    o["endTimeUnixNano"] = std::to_string(s.end_ns);
-    o["attributes"] = attributes(s.attributes);
-    o["droppedAttributesCount"] = 0;
-    o["events"] = json::array{};
-    o["droppedEventsCount"] = 0;
-    json::object status{{"code", static_cast<int>(s.status)}};
-    if (!s.status_message.empty()) status["message"] = s.status_message;
-    o["status"] = std::move(status);
-    o["links"] = json::array{};
-    o["droppedLinksCount"] = 0;
-    // Span flags: the W3C trace flags, plus "has is-remote" (0x100) and "is remote" (0x200) for
-    // the parent (opentelemetry-proto trace.proto SpanFlags).
-    o["flags"] = static_cast<int>(s.trace_flags) | 0x100 | (s.parent_remote ? 0x200 : 0);
-    out.push_back(std::move(o));
+std::vector<Span> request_spans(const RequestTrace& t, const RequestRecord& rec, const Config& cfg,
+                                std::int64_t end_ns) {
+  std::vector<Span> out;
+  out.reserve(1 + t.attempts.size());
+  SpanVectorSink sink(out);
+  emit_request_spans(sink, t, rec, cfg, end_ns);
+  return out;
+}
+
+// --- the JSON writer ---
+
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// The length of the well-formed UTF-8 sequence at s[i] (a byte >= 0x80), or 0 (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  auto continuation = [&](std::size_t k) { return i + k < s.size() && (byte(k) & 0xC0) == 0x80; };
+  const unsigned char b0 = byte(0);
+  if (b0 >= 0xC2 && b0 <= 0xDF) return continuation(1) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    if (!continuation(1) || !continuation(2)) return 0;
+    if ((b0 == 0xE0 && byte(1) < 0xA0) || (b0 == 0xED && byte(1) > 0x9F)) return 0;
+    return 3;
   }
-  std::vector<Attribute> res{{"service.name", resource.service_name}};
-  if (!resource.service_version.empty())
-    res.push_back({"service.version", resource.service_version});
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
+    if ((b0 == 0xF0 && byte(1) < 0x90) || (b0 == 0xF4 && byte(1) > 0x8F)) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+// The characters of a JSON string, without the quotes.
+void append_json_chars(std::string& out, std::string_view s) {
+  std::size_t run = 0;  // the start of the bytes not yet copied
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      if (const std::size_t n = utf8_sequence(s, i)) {
+        i += n;
+        continue;
+      }
+    }
+    out.append(s.data() + run, i - run);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c >= 0x80) {
+          out += "\xEF\xBF\xBD";  // U+FFFD for a byte that starts no well-formed sequence
+        } else {
+          out += "\\u00";
+          out += kHexDigits[c >> 4];
+          out += kHexDigits[c & 15];
+        }
+    }
+    run = ++i;
+  }
+  out.append(s.data() + run, s.size() - run);
+}
+
+void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
+  for (auto b : bytes) {
+    out += kHexDigits[b >> 4];
+    out += kHexDigits[b & 15];
+  }
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// A finite double, in the shortest form that reads back the same, with ".0" added to a whole
+// number so that it stays a double for a reader that types numbers by their text.
+void append_double(std::string& out, double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+  if (std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)).find_first_of(".e") ==
+      std::string_view::npos)
+    out += ".0";
+}
+
+// Attributes as an OTLP KeyValue list, written into `out` (the caller writes the brackets).
+class JsonAttributes {
+ public:
+  explicit JsonAttributes(std::string& out) : out_(out) {}
+  void reset() { first_ = true; }
+  void str(std::string_view k, std::string_view v) {
+    key(k);
+    out_ += "\"stringValue\":\"";
+    append_json_chars(out_, v);
+    out_ += "\"}}";
+  }
+  void str2(std::string_view k, std::string_view a, std::string_view b) {
+    key(k);
+    out_ += "\"stringValue\":\"";
+    append_json_chars(out_, a);
+    append_json_chars(out_, b);
+    out_ += "\"}}";
+  }
+  void integer(std::string_view k, std::int64_t v) {
+    key(k);
+    out_ += "\"intValue\":\"";
+    append_int(out_, v);
+    out_ += "\"}}";
+  }
+  void real(std::string_view k, double v) {
+    // JSON has no NaN or infinity: a non-finite number is sent as its text.
+    if (!std::isfinite(v)) return str(k, std::to_string(v));
+    key(k);
+    out_ += "\"doubleValue\":";
+    append_double(out_, v);
+    out_ += "}}";
+  }
+  void boolean(std::string_view k, bool v) {
+    key(k);
+    out_ += v ? "\"boolValue\":true}}" : "\"boolValue\":false}}";
+  }
+  template <class Strings>
+  void string_list(std::string_view k, const Strings& values) {
+    key(k);
+    out_ += "\"arrayValue\":{\"values\":[";
+    bool first = true;
+    for (const auto& v : values) {
+      out_ += first ? "{\"stringValue\":\"" : ",{\"stringValue\":\"";
+      first = false;
+      append_json_chars(out_, v);
+      out_ += "\"}";
+    }
+    out_ += "]}}}";
+  }
+  void strings(std::string_view k, std::string_view one) {
+    string_list(k, std::span<const std::string_view>(&one, 1));
+  }
+  void value(std::string_view k, const AttributeValue& v) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, std::string>)
+            str(k, x);
+          else if constexpr (std::is_same_v<T, std::int64_t>)
+            integer(k, x);
+          else if constexpr (std::is_same_v<T, double>)
+            real(k, x);
+          else if constexpr (std::is_same_v<T, bool>)
+            boolean(k, x);
+          else
+            string_list(k, x);
+        },
+        v);
+  }
+
+ private:
+  void key(std::string_view k) {
+    out_ += first_ ? "{\"key\":\"" : ",{\"key\":\"";
+    first_ = false;
+    append_json_chars(out_, k);
+    out_ += "\",\"value\":{";
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+// Writes spans as OTLP JSON into an EncodedSpans (a sink of emit_request_spans).
+class JsonSpanSink : public JsonAttributes {
+ public:
+  explicit JsonSpanSink(EncodedSpans& out) : JsonAttributes(out.json), out_(out) {}
+  void begin(const SpanHead& h) {
+    std::string& j = out_.json;
+    j += "{\"traceId\":\"";
+    append_hex(j, *h.trace_id);
+    j += "\",\"spanId\":\"";
+    append_hex(j, *h.span_id);
+    if (h.parent) {
+      j += "\",\"parentSpanId\":\"";
+      append_hex(j, *h.parent);
+    }
+    if (!h.trace_state.empty()) {
+      j += "\",\"traceState\":\"";
+      append_json_chars(j, h.trace_state);
+    }
+    j += "\",\"name\":\"";
+    append_json_chars(j, h.name);
+    if (!h.name_suffix.empty()) {
+      j += ' ';
+      append_json_chars(j, h.name_suffix);
+    }
+    j += "\",\"kind\":";
+    append_int(j, static_cast<int>(h.kind));
+    j += ",\"startTimeUnixNano\":\"";
+    append_int(j, h.start_ns);
+    j += "\",\"endTimeUnixNano\":\"";
+    append_int(j, h.end_ns);
+    j += "\",\"attributes\":[";
+    reset();
+    status_ = h.status;
+    status_message_ = h.status_message;
+    // Span flags: the W3C trace flags, plus "has is-remote" (0x100) and "is remote" (0x200)
+    // for the parent (opentelemetry-proto trace.proto SpanFlags).
+    flags_ = static_cast<int>(h.trace_flags) | 0x100 | (h.parent_remote ? 0x200 : 0);
+  }
+  void end() {
+    std::string& j = out_.json;
+    j += "],\"droppedAttributesCount\":0,\"events\":[],\"droppedEventsCount\":0,"
+         "\"status\":{\"code\":";
+    append_int(j, static_cast<int>(status_));
+    if (!status_message_.empty()) {
+      j += ",\"message\":\"";
+      append_json_chars(j, status_message_);
+      j += '"';
+    }
+    j += "},\"links\":[],\"droppedLinksCount\":0,\"flags\":";
+    append_int(j, flags_);
+    j += "},";
+    out_.ends.push_back(static_cast<std::uint32_t>(j.size()));
+  }
+
+ private:
+  EncodedSpans& out_;
+  StatusCode status_ = StatusCode::kUnset;
+  std::string_view status_message_;
+  int flags_ = 0;
+};
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  append_json_chars(out, s);
+  out += '"';
+}
+
+void EncodedSpans::erase_front(std::size_t n) {
+  if (n == 0) return;
+  if (n >= ends.size()) return clear();
+  const std::uint32_t cut = ends[n - 1];
+  json.erase(0, cut);
+  ends.erase(ends.begin(), ends.begin() + static_cast<std::ptrdiff_t>(n));
+  for (auto& e : ends) e -= cut;
+}
+
+void append_span_json(EncodedSpans& out, const Span& s) {
+  SpanHead h;
+  h.trace_id = &s.trace_id;
+  h.span_id = &s.span_id;
+  h.parent = s.parent ? &*s.parent : nullptr;
+  h.parent_remote = s.parent_remote;
+  h.trace_flags = s.trace_flags;
+  h.trace_state = s.trace_state;
+  h.name = s.name;
+  h.kind = s.kind;
+  h.start_ns = s.start_ns;
+  h.end_ns = s.end_ns;
+  h.status = s.status;
+  h.status_message = s.status_message;
+  JsonSpanSink sink(out);
+  sink.begin(h);
+  for (const Attribute& a : s.attributes) sink.value(a.key, a.value);
+  sink.end();
+}
+
+std::size_t append_request_spans_json(EncodedSpans& out, const RequestTrace& t,
+                                      const RequestRecord& rec, const Config& cfg,
+                                      std::int64_t end_ns) {
+  const std::size_t before = out.size();
+  JsonSpanSink sink(out);
+  emit_request_spans(sink, t, rec, cfg, end_ns);
+  return out.size() - before;
+}
+
+OtlpEnvelope otlp_envelope(const Resource& resource) {
+  OtlpEnvelope e;
+  std::string& p = e.prefix;
+  p = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
+  JsonAttributes a(p);
+  a.str("service.name", resource.service_name);
+  if (!resource.service_version.empty()) a.str("service.version", resource.service_version);
   if (!resource.service_instance_id.empty())
-    res.push_back({"service.instance.id", resource.service_instance_id});
-  res.push_back({"telemetry.sdk.name", std::string("llmctl")});
-  res.push_back({"telemetry.sdk.language", std::string("cpp")});
-  json::object scope{{"name", "llmctl.gateway"}, {"version", resource.service_version}};
-  json::object scope_spans{{"scope", std::move(scope)}, {"spans", std::move(out)}};
-  json::object res_obj{{"attributes", attributes(res)}, {"droppedAttributesCount", 0}};
-  json::object resource_spans{{"resource", std::move(res_obj)},
-                              {"scopeSpans", json::array{std::move(scope_spans)}}};
-  json::object request{{"resourceSpans", json::array{std::move(resource_spans)}}};
-  return json::serialize(request);
+    a.str("service.instance.id", resource.service_instance_id);
+  a.str("telemetry.sdk.name", "llmctl");
+  a.str("telemetry.sdk.language", "cpp");
+  p += "],\"droppedAttributesCount\":0},\"scopeSpans\":[{\"scope\":{\"name\":\"llmctl.gateway\","
+       "\"version\":";
+  append_json_string(p, resource.service_version);
+  p += "},\"spans\":[";
+  e.suffix = "]}]}]}";
+  return e;
+}
+
+std::string otlp_json(std::span<const Span> spans, const Resource& resource) {
+  EncodedSpans enc;
+  for (const Span& s : spans) append_span_json(enc, s);
+  OtlpEnvelope e = otlp_envelope(resource);
+  std::string out = std::move(e.prefix);
+  if (!enc.json.empty()) out.append(enc.json, 0, enc.json.size() - 1);  // the last ','
+  out += e.suffix;
+  return out;
 }
 
 }  // namespace llmctl::gateway::telemetry

@@ -124,8 +124,48 @@ struct Resource {
   std::string service_instance_id;
 };
 
-// An OTLP/HTTP JSON ExportTraceServiceRequest (opentelemetry-proto's JSON mapping: ids as hex,
-// times as decimal strings of Unix nanoseconds, enums as numbers).
+// --- OTLP/HTTP JSON, written directly (no JSON tree) ---
+//
+// opentelemetry-proto's JSON mapping (proto3 JSON): ids as lower-case hex, times and intValue as
+// decimal strings (int64), enums as numbers, doubleValue always with a fraction or exponent;
+// strings escaped per RFC 8259 (quote, backslash, control characters), and bytes that are not
+// UTF-8 replaced by U+FFFD, since a receiver's protojson refuses the whole request for one bad
+// string (a header or an upstream's error message can carry any bytes).
+
+// Appends `s` as a JSON string (quotes included).
+void append_json_string(std::string& out, std::string_view s);
+
+// Encoded spans, each a JSON object followed by ','; ends[i] is the offset just past span i's
+// ','. Spans [i, j) are the contiguous text [start(i), ends[j-1] - 1). Cleared with its capacity
+// kept, so a reused one stops allocating once it has held its largest request.
+struct EncodedSpans {
+  std::string json;
+  std::vector<std::uint32_t> ends;
+  std::size_t size() const { return ends.size(); }
+  std::size_t start(std::size_t i) const { return i == 0 ? 0 : ends[i - 1]; }
+  void clear() {
+    json.clear();
+    ends.clear();
+  }
+  // Drops spans [0, n), keeping the rest (offsets moved down).
+  void erase_front(std::size_t n);
+};
+
+// One span, as request_spans builds them (tests, and anything that has Span values).
+void append_span_json(EncodedSpans& out, const Span& s);
+// The spans of one finished request, the same as request_spans(t, rec, cfg, end_ns) gives,
+// written without building them (the workers' path). Returns how many were appended.
+std::size_t append_request_spans_json(EncodedSpans& out, const RequestTrace& t,
+                                      const RequestRecord& rec, const Config& cfg,
+                                      std::int64_t end_ns);
+
+// An ExportTraceServiceRequest is prefix + spans joined by ',' + suffix.
+struct OtlpEnvelope {
+  std::string prefix, suffix;
+};
+OtlpEnvelope otlp_envelope(const Resource& resource);
+
+// A whole OTLP/HTTP JSON ExportTraceServiceRequest of these spans.
 std::string otlp_json(std::span<const Span> spans, const Resource& resource);
 
 }  // namespace llmctl::gateway::telemetry

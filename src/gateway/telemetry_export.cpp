@@ -34,19 +34,26 @@ struct PostAnswer {
 
 // One blocking POST on a new connection, every step within `timeout` (exports are a few per
 // second at most: nothing to pool).
+// `body` is lent to the request and given back (its buffer is reused for the next batch).
 PostAnswer post(const Url& url, const std::string& target,
-                const std::vector<std::pair<std::string, std::string>>& headers,
-                const std::string& body, std::chrono::milliseconds timeout) {
+                const std::vector<std::pair<std::string, std::string>>& headers, std::string& body,
+                std::chrono::milliseconds timeout) {
   PostAnswer out;
   asio::io_context io;
-  asio::ssl::context tls(asio::ssl::context::tls_client);
+  std::optional<asio::ssl::context> tls;  // only for https: building one costs more than a batch
+  if (url.tls) tls.emplace(asio::ssl::context::tls_client);
   http::request<http::string_body> req{http::verb::post, target, 11};
   req.set(http::field::host, url.host_header);
   req.set(http::field::user_agent, "llmctl-gateway");
   req.set(http::field::content_type, "application/json");
   for (const auto& [name, value] : headers) req.set(name, value);
-  req.body() = body;
+  req.body() = std::move(body);
   req.prepare_payload();
+  struct GiveBack {
+    std::string& to;
+    std::string& from;
+    ~GiveBack() { to = std::move(from); }
+  } give_back{body, req.body()};
   http::response<http::string_body> res;
   beast::flat_buffer buf;
   beast::error_code result = asio::error::timed_out;
@@ -66,9 +73,9 @@ PostAnswer post(const Url& url, const std::string& target,
       co_return;
     }
     if (url.tls) {
-      tls.set_default_verify_paths();
-      tls.set_verify_mode(asio::ssl::verify_peer);
-      beast::ssl_stream<beast::tcp_stream> s(io, tls);
+      tls->set_default_verify_paths();
+      tls->set_verify_mode(asio::ssl::verify_peer);
+      beast::ssl_stream<beast::tcp_stream> s(io, *tls);
       SSL_set_tlsext_host_name(s.native_handle(), url.host.c_str());
       s.set_verify_callback(asio::ssl::host_name_verification(url.host));
       beast::get_lowest_layer(s).expires_after(timeout);
@@ -151,26 +158,49 @@ std::int64_t unix_ns_now() {
 
 SpanQueue::SpanQueue(std::size_t capacity) : slots_(std::max<std::size_t>(capacity, 2) + 1) {}
 
-bool SpanQueue::try_push(std::vector<telemetry::Span>&& spans) {
+void SpanQueue::on_full_batch(std::size_t batch_spans, std::function<void()> wake) {
+  batch_spans_ = std::max<std::size_t>(batch_spans, 1);
+  wake_ = std::move(wake);
+}
+
+telemetry::EncodedSpans* SpanQueue::claim() {
   const std::size_t tail = tail_.load(std::memory_order_relaxed);
-  const std::size_t next = (tail + 1) % slots_.size();
-  if (next == head_.load(std::memory_order_acquire)) return false;
-  slots_[tail] = std::move(spans);
-  tail_.store(next, std::memory_order_release);
+  if ((tail + 1) % slots_.size() == head_.load(std::memory_order_acquire)) return nullptr;
+  telemetry::EncodedSpans& slot = slots_[tail];
+  slot.clear();
+  return &slot;
+}
+
+void SpanQueue::publish() {
+  const std::size_t tail = tail_.load(std::memory_order_relaxed);
+  const std::size_t n = slots_[tail].size();
+  tail_.store((tail + 1) % slots_.size(), std::memory_order_release);
+  const std::size_t before = queued_.fetch_add(n, std::memory_order_acq_rel);
+  if (wake_ && before < batch_spans_ && before + n >= batch_spans_) wake_();
+}
+
+bool SpanQueue::try_push(std::span<const telemetry::Span> spans) {
+  telemetry::EncodedSpans* slot = claim();
+  if (!slot) return false;
+  for (const auto& s : spans) telemetry::append_span_json(*slot, s);
+  publish();
   return true;
 }
 
-std::size_t SpanQueue::pop(std::vector<telemetry::Span>& out) {
+std::size_t SpanQueue::pop(telemetry::EncodedSpans& out) {
   std::size_t head = head_.load(std::memory_order_relaxed);
   const std::size_t tail = tail_.load(std::memory_order_acquire);
   std::size_t n = 0;
   while (head != tail) {
-    for (auto& s : slots_[head]) out.push_back(std::move(s));
-    n += slots_[head].size();
-    slots_[head] = {};
+    const telemetry::EncodedSpans& slot = slots_[head];
+    const auto offset = static_cast<std::uint32_t>(out.json.size());
+    out.json += slot.json;
+    for (std::uint32_t e : slot.ends) out.ends.push_back(offset + e);
+    n += slot.size();
     head = (head + 1) % slots_.size();
   }
   head_.store(head, std::memory_order_release);
+  queued_.fetch_sub(n, std::memory_order_acq_rel);
   return n;
 }
 
@@ -239,9 +269,13 @@ void WorkerTracer::end_attempt(telemetry::RequestTrace& t, ErrorClass error, int
 
 void WorkerTracer::finish(const telemetry::RequestTrace& t, const RequestRecord& rec,
                           const Config& cfg, std::int64_t end_ns) {
-  auto spans = telemetry::request_spans(t, rec, cfg, end_ns);
-  const std::size_t n = spans.size();
-  if (!queue_.try_push(std::move(spans))) queue_.count_dropped(n);
+  telemetry::EncodedSpans* slot = queue_.claim();
+  if (!slot) {  // full: dropped before any work is spent on them
+    queue_.count_dropped(1 + t.attempts.size());
+    return;
+  }
+  telemetry::append_request_spans_json(*slot, t, rec, cfg, end_ns);
+  queue_.publish();
 }
 
 // --- SpanExporter ---
@@ -249,8 +283,13 @@ void WorkerTracer::finish(const telemetry::RequestTrace& t, const RequestRecord&
 SpanExporter::SpanExporter(TelemetryConfig config, int workers, telemetry::Resource resource)
     : config_(std::move(config)),
       resource_(std::move(resource)),
+      envelope_(telemetry::otlp_envelope(resource_)),
       rng_(static_cast<std::uint64_t>(unix_ns_now())) {
-  for (int i = 0; i < workers; ++i) queues_.push_back(std::make_unique<SpanQueue>(config_.queue));
+  const auto batch = static_cast<std::size_t>(std::max(1, config_.max_batch_spans));
+  for (int i = 0; i < workers; ++i) {
+    queues_.push_back(std::make_unique<SpanQueue>(config_.queue));
+    queues_.back()->on_full_batch(batch, [this] { wake(); });
+  }
 }
 
 SpanExporter::~SpanExporter() { stop(); }
@@ -269,43 +308,81 @@ void SpanExporter::stop() {
   thread_.join();
 }
 
+// A worker's thread, once per full batch: the lock makes the wake-up impossible to miss (the
+// exporter checks woken_ and the queues under it before it sleeps) and is held for no more than
+// that check.
+void SpanExporter::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_one();
+}
+
+bool SpanExporter::a_batch_is_full() const {
+  const auto batch = static_cast<std::size_t>(std::max(1, config_.max_batch_spans));
+  for (const auto& q : queues_)
+    if (q->queued_spans() >= batch) return true;
+  return false;
+}
+
+bool SpanExporter::wait_until(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  cv_.wait_until(lock, deadline, [this] { return stop_.load() || woken_ || a_batch_is_full(); });
+  woken_ = false;
+  return !stop_.load();
+}
+
 bool SpanExporter::wait_for(std::chrono::milliseconds d) {
   std::unique_lock lock(mu_);
   return !cv_.wait_for(lock, d, [this] { return stop_.load(); });
 }
 
 void SpanExporter::run() {
-  std::vector<telemetry::Span> pending;
+  using clock = std::chrono::steady_clock;
+  const auto delay = std::chrono::milliseconds(config_.delay_ms);
+  telemetry::EncodedSpans pending;
+  auto deadline = clock::now() + delay;
   while (true) {
-    const bool running = wait_for(std::chrono::milliseconds(config_.delay_ms));
+    const bool running = wait_until(deadline);
     for (auto& q : queues_) q->pop(pending);
-    export_all(pending, !running);
+    // Full batches leave now; a partial one when the delay is up (or at the end).
+    const bool due = !running || clock::now() >= deadline;
+    export_pending(pending, due, !running);
+    if (due) deadline = clock::now() + delay;
     if (!running) break;
   }
   // Stopping: the workers are gone; what they queued last goes out once.
   for (auto& q : queues_) q->pop(pending);
-  export_all(pending, true);
+  export_pending(pending, true, true);
 }
 
-void SpanExporter::export_all(std::vector<telemetry::Span>& pending, bool final) {
-  const std::size_t batch = static_cast<std::size_t>(std::max(1, config_.max_batch_spans));
-  for (std::size_t i = 0; i < pending.size(); i += batch)
-    export_batch(
-        std::span<const telemetry::Span>(pending).subspan(i, std::min(batch, pending.size() - i)),
-        final);
-  pending.clear();
+void SpanExporter::export_pending(telemetry::EncodedSpans& pending, bool flush, bool final) {
+  const auto batch = static_cast<std::size_t>(std::max(1, config_.max_batch_spans));
+  const std::size_t n = pending.size();
+  std::size_t i = 0;
+  while (n - i >= batch || (flush && i < n)) {
+    const std::size_t j = std::min(n, i + batch);
+    export_batch(pending, i, j, final);
+    i = j;
+  }
+  pending.erase_front(i);
 }
 
-void SpanExporter::export_batch(std::span<const telemetry::Span> batch, bool final) {
+void SpanExporter::export_batch(const telemetry::EncodedSpans& pending, std::size_t from,
+                                std::size_t to, bool final) {
   auto url = parse_url(config_.traces_url);
   // The target is the URL's path as given (parse_url keeps it as base_path).
   const std::string target = url && !url->base_path.empty() ? url->base_path : "/v1/traces";
-  const std::string body = telemetry::otlp_json(batch, resource_);
-  const auto n = static_cast<std::uint64_t>(batch.size());
+  const std::size_t begin = pending.start(from), end = pending.ends[to - 1] - 1;  // no last ','
+  body_.assign(envelope_.prefix);
+  body_.append(pending.json, begin, end - begin);
+  body_ += envelope_.suffix;
+  const auto n = static_cast<std::uint64_t>(to - from);
   std::string last_error;
   for (int attempt = 1;; ++attempt) {
     PostAnswer a =
-        url ? post(*url, target, config_.headers, body,
+        url ? post(*url, target, config_.headers, body_,
                    std::chrono::milliseconds(config_.timeout_ms))
             : PostAnswer{
                   .status = 0, .error = url.error().message, .retry_after_ms = {}, .body = {}};

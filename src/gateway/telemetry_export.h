@@ -1,14 +1,15 @@
 // OpenTelemetry traces of the gateway, the moving part: each worker's WorkerTracer starts a
 // request's trace (continuing the client's `traceparent`), gives each upstream attempt its span
-// and traceparent, and at the end pushes the request's spans into its own bounded queue — never
-// a lock, never a wait: a full queue drops the request's spans and counts them. One exporter
-// thread (SpanExporter) drains every queue at least every `telemetry.delay_ms`, cuts batches of
-// at most `max_batch_spans`, and POSTs them as OTLP/HTTP JSON to `{endpoint}/v1/traces`; 429,
-// 502, 503, 504 and connection failures are retried with exponential backoff and full jitter (or
-// the receiver's Retry-After) up to `max_attempts`, then the batch is dropped and counted. A
-// thread rather than the workers' event loops: an export that takes seconds (a slow collector,
-// retries) must not share a loop with requests, and one thread batches every worker's spans
-// into one request.
+// and traceparent, and at the end writes the request's spans as OTLP JSON straight into a slot
+// of its own bounded queue — never a lock, never a wait: a full queue drops the request's spans
+// and counts them (without encoding them). One exporter thread (SpanExporter) sends a batch as
+// soon as a worker's queue holds `max_batch_spans` (the worker wakes it), and everything queued
+// at least every `telemetry.delay_ms`; batches of at most `max_batch_spans` are POSTed as
+// OTLP/HTTP JSON to `{endpoint}/v1/traces`; 429, 502, 503, 504 and connection failures are
+// retried with exponential backoff and full jitter (or the receiver's Retry-After) up to
+// `max_attempts`, then the batch is dropped and counted. A thread rather than the workers'
+// event loops: an export that takes seconds (a slow collector, retries) must not share a loop
+// with requests, and one thread batches every worker's spans into one request.
 //
 // Metrics (render_metrics): llmctl_otel_spans_exported_total,
 // llmctl_otel_spans_dropped_total{reason=queue_full|export_failed|rejected|shutdown},
@@ -16,11 +17,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -32,21 +36,40 @@
 
 namespace llmctl::gateway {
 
-// Bounded single-producer single-consumer ring of one request's spans each.
+// Bounded single-producer single-consumer ring of one request's encoded spans per slot. The
+// producer writes into the slot it claims (its string keeps its capacity from the last use, so
+// a warm queue allocates nothing) and publishes it; the consumer copies what is published out.
+// When a publish makes the queue hold `batch_spans` or more, the wake callback runs (on the
+// producer's thread, once per crossing), so a full batch need not wait for the timer.
 class SpanQueue {
  public:
   explicit SpanQueue(std::size_t capacity);
-  bool try_push(std::vector<telemetry::Span>&& spans);  // producer; false when full
-  std::size_t pop(std::vector<telemetry::Span>& out);   // consumer; appends everything queued
-  void count_dropped(std::uint64_t spans) {             // producer only
+  // Set before the producer starts: called when the queued spans reach `batch_spans`.
+  void on_full_batch(std::size_t batch_spans, std::function<void()> wake);
+
+  // Producer: the free slot to write into (empty), or null when the queue is full.
+  telemetry::EncodedSpans* claim();
+  // Producer: the claimed slot is complete.
+  void publish();
+  // Producer: encodes `spans` into a slot and publishes it; false when full (nothing counted).
+  bool try_push(std::span<const telemetry::Span> spans);
+  // Consumer: appends everything published to `out`; returns how many spans.
+  std::size_t pop(telemetry::EncodedSpans& out);
+  // Spans published and not yet popped (exact once pop has returned).
+  std::size_t queued_spans() const { return queued_.load(std::memory_order_acquire); }
+
+  void count_dropped(std::uint64_t spans) {  // producer only
     dropped_.store(dropped_.load(std::memory_order_relaxed) + spans, std::memory_order_relaxed);
   }
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
-  std::vector<std::vector<telemetry::Span>> slots_;
+  std::vector<telemetry::EncodedSpans> slots_;
+  std::size_t batch_spans_ = 0;
+  std::function<void()> wake_;
   alignas(64) std::atomic<std::size_t> head_{0};
   alignas(64) std::atomic<std::size_t> tail_{0};
+  std::atomic<std::size_t> queued_{0};
   std::atomic<std::uint64_t> dropped_{0};
 };
 
@@ -106,19 +129,29 @@ class SpanExporter {
 
  private:
   void run();
-  void export_all(std::vector<telemetry::Span>& pending, bool final);
-  // One batch, with retries; returns when it is sent, rejected or given up.
-  void export_batch(std::span<const telemetry::Span> batch, bool final);
-  bool wait_for(std::chrono::milliseconds d);  // false when stopping
+  // Sends the full batches of `pending` and, when `flush`, the rest; keeps what it did not send.
+  void export_pending(telemetry::EncodedSpans& pending, bool flush, bool final);
+  // Spans [from, to) of `pending` in one request, with retries; returns when it is sent,
+  // rejected or given up.
+  void export_batch(const telemetry::EncodedSpans& pending, std::size_t from, std::size_t to,
+                    bool final);
+  // Waits until `deadline`, a wake() or a queue holding a full batch; false when stopping.
+  bool wait_until(std::chrono::steady_clock::time_point deadline);
+  bool wait_for(std::chrono::milliseconds d);  // false when stopping (retry backoff)
+  void wake();
+  bool a_batch_is_full() const;
 
   TelemetryConfig config_;
   telemetry::Resource resource_;
+  telemetry::OtlpEnvelope envelope_;
+  std::string body_;  // the export request's body, reused
   std::vector<std::unique_ptr<SpanQueue>> queues_;
   SplitMix64 rng_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> stop_{false};
+  bool woken_ = false;  // guarded by mu_: a worker's queue reached a full batch
   std::atomic<std::uint64_t> exported_{0}, export_failed_{0}, rejected_{0}, shutdown_{0};
   std::atomic<std::uint64_t> requests_ok_{0}, requests_retried_{0}, requests_failed_{0};
   std::chrono::steady_clock::time_point last_complaint_{};

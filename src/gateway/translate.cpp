@@ -7,6 +7,7 @@
 
 #include "gateway/protocol.h"
 #include "gateway/translate_responses.h"
+#include "protocol/json_limits.h"
 
 namespace llmctl::gateway {
 
@@ -516,13 +517,41 @@ Result<std::string> translated_upstream_body(const RequestContext& ctx, const De
       endpoint_name(ctx.endpoint), d.name)};
 }
 
+void parse_body(ClientResponse& r) {
+  boost::system::error_code ec;
+  r.parsed = protocol::parse_request_json(r.body, ec);
+  if (ec) r.parsed = nullptr;
+}
+
+ReportedUsage usage_of_passthrough(ProviderKind upstream, std::string_view body,
+                                   boost::json::value* parsed) {
+  if (!parsed)
+    return speaks_anthropic(upstream) ? anthropic::usage_from_body(body)
+                                      : gateway::usage_from_body(body);
+  boost::system::error_code ec;
+  *parsed = protocol::parse_request_json(body, ec);
+  if (ec || !parsed->is_object()) {
+    *parsed = nullptr;
+    return {};
+  }
+  const boost::json::value* u = parsed->as_object().if_contains("usage");
+  if (!u) return {};
+  return speaks_anthropic(upstream) ? anthropic::usage_from_json(*u) : gateway::usage_from_json(*u);
+}
+
+void rename_model(ClientResponse& r, std::string_view model) {
+  if (!replace_top_level_string(r.body, "model", model)) return;
+  if (r.parsed.is_object())
+    if (boost::json::value* m = r.parsed.as_object().if_contains("model"); m && m->is_string())
+      *m = boost::json::string_view(model.data(), model.size());
+}
+
 Result<ClientResponse> client_response(Endpoint client, ProviderKind upstream, std::string body,
-                                       std::int64_t created) {
+                                       std::int64_t created, bool parse) {
   ClientResponse r;
   switch (translation_for(client, upstream)) {
     case Translation::kNone:
-      r.usage = speaks_anthropic(upstream) ? anthropic::usage_from_body(body)
-                                           : gateway::usage_from_body(body);
+      r.usage = usage_of_passthrough(upstream, body, parse ? &r.parsed : nullptr);
       r.body = std::move(body);
       return r;
     case Translation::kMessagesToChat: {
@@ -530,6 +559,7 @@ Result<ClientResponse> client_response(Endpoint client, ProviderKind upstream, s
       auto t = anthropic::chat_to_messages_response(body);
       if (!t) return t.error();
       r.body = std::move(*t);
+      if (parse) parse_body(r);  // the translated text: a second parse
       return r;
     }
     case Translation::kChatToMessages: {
@@ -537,6 +567,7 @@ Result<ClientResponse> client_response(Endpoint client, ProviderKind upstream, s
       auto t = anthropic::messages_to_chat_response(body, created);
       if (!t) return t.error();
       r.body = std::move(*t);
+      if (parse) parse_body(r);  // the translated text: a second parse
       return r;
     }
     case Translation::kUnsupported:
@@ -548,12 +579,12 @@ Result<ClientResponse> client_response(Endpoint client, ProviderKind upstream, s
 }
 
 Result<ClientResponse> client_response(const RequestContext& ctx, ProviderKind upstream,
-                                       std::string body, std::int64_t created) {
+                                       std::string body, std::int64_t created, bool parse) {
   if (ctx.endpoint == Endpoint::kResponses)
-    return responses_client_response(ctx, upstream, std::move(body), created);
-  auto r = client_response(ctx.endpoint, upstream, std::move(body), created);
+    return responses_client_response(ctx, upstream, std::move(body), created, parse);
+  auto r = client_response(ctx.endpoint, upstream, std::move(body), created, parse);
   // The model the client asked for (the upstream's is in the request log).
-  if (r && !ctx.model.empty()) replace_top_level_string(r->body, "model", ctx.model);
+  if (r && !ctx.model.empty()) rename_model(*r, ctx.model);
   return r;
 }
 

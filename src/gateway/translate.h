@@ -18,6 +18,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -55,15 +56,29 @@ Result<std::string> translated_upstream_body(const RequestContext& ctx,
 struct ClientResponse {
   std::string body;     // in the client's API
   ReportedUsage usage;  // as the upstream reported it (its own semantics), for account()
+  // With `parse`: `body` parsed (null when it is not JSON), for what reads a whole answer (the
+  // quality checks, the Responses store). A body passed through untranslated is parsed once
+  // and its usage read from that parse; without `parse` only its `usage` member is parsed.
+  boost::json::value parsed;
 };
 // A whole 2xx upstream body as the client's API shapes it. Errors: the body is not what the
 // upstream's API promises (an upstream protocol error).
 Result<ClientResponse> client_response(Endpoint client, ProviderKind upstream, std::string body,
-                                       std::int64_t created_unix_s);
+                                       std::int64_t created_unix_s, bool parse = false);
 // The same for any request (the Responses API needs the request and the response id); the
 // body names the model the client asked for (ctx.model), not the upstream's.
 Result<ClientResponse> client_response(const RequestContext& ctx, ProviderKind upstream,
-                                       std::string body, std::int64_t created_unix_s);
+                                       std::string body, std::int64_t created_unix_s,
+                                       bool parse = false);
+// A body passed through untranslated: its usage (OpenAI's or Anthropic's names, by `upstream`).
+// With `parsed`, the whole body is parsed into it (null when not JSON) and the usage read from
+// that parse; without, only the `usage` member is parsed.
+ReportedUsage usage_of_passthrough(ProviderKind upstream, std::string_view body,
+                                   boost::json::value* parsed);
+// Parses r.body into r.parsed (null when it is not JSON).
+void parse_body(ClientResponse& r);
+// Sets the top-level "model" of the body (and of `parsed`) to `model` when it has one.
+void rename_model(ClientResponse& r, std::string_view model);
 
 // Rewrites an error answer's body into the client's API shape (same type as
 // net::Exchange's filter). Null when the endpoint needs none.

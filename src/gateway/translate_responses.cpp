@@ -503,17 +503,23 @@ Result<std::string> responses_upstream_body(const RequestContext& ctx, const Dep
 }
 
 Result<ClientResponse> responses_client_response(const RequestContext& ctx, ProviderKind upstream,
-                                                 std::string body, std::int64_t created) {
+                                                 std::string body, std::int64_t created,
+                                                 bool parse) {
   ClientResponse r;
   const responses::ResponseMeta meta{
       .id = ctx.response_id, .model = ctx.model, .created_at = created};
+  // The translated body parsed for the caller when asked (a second text, so a second parse).
+  auto parsed = [parse](ClientResponse&& out) -> Result<ClientResponse> {
+    if (parse) parse_body(out);
+    return std::move(out);
+  };
   switch (translation_for(Endpoint::kResponses, upstream)) {
     case Translation::kResponsesToChat: {
       r.usage = usage_from_body(body);
       auto t = responses::chat_to_response(body, ctx.body.as_object(), meta);
       if (!t) return t.error();
       r.body = std::move(*t);
-      return r;
+      return parsed(std::move(r));
     }
     case Translation::kResponsesToMessages: {
       r.usage = anthropic::usage_from_body(body);
@@ -522,13 +528,13 @@ Result<ClientResponse> responses_client_response(const RequestContext& ctx, Prov
       auto t = responses::chat_to_response(*chat, ctx.body.as_object(), meta);
       if (!t) return t.error();
       r.body = std::move(*t);
-      return r;
+      return parsed(std::move(r));
     }
     default:
-      r.usage = usage_from_body(body);
+      r.usage = usage_of_passthrough(upstream, body, parse ? &r.parsed : nullptr);
       r.body = std::move(body);
       // The model the client asked for (the upstream's is in the request log).
-      if (!ctx.model.empty()) replace_top_level_string(r.body, "model", ctx.model);
+      if (!ctx.model.empty()) rename_model(r, ctx.model);
       return r;
   }
 }

@@ -23,8 +23,10 @@ namespace llmctl::gateway {
 Result<std::string> responses_upstream_body(const RequestContext& ctx, const Deployment& d);
 
 // A whole 2xx upstream body as a `response` object (passthrough: as it is).
+// `parse` as client_response's.
 Result<ClientResponse> responses_client_response(const RequestContext& ctx, ProviderKind upstream,
-                                                 std::string body, std::int64_t created_unix_s);
+                                                 std::string body, std::int64_t created_unix_s,
+                                                 bool parse = false);
 
 // The stream transform: a relay that reads usage and the final response (OpenAI), or a
 // translation of chat chunks / Anthropic events into Responses events.

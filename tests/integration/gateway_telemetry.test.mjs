@@ -194,11 +194,18 @@ function reserialise(request) {
 }
 
 // JS has one number type: a whole double reads back as an integer, which the SDK encodes as
-// intValue. Normalise our side the same way before comparing.
+// intValue; and the SDK writes intValue as a JSON number where the proto3 JSON mapping (what the
+// gateway writes, as the collector's and the Go/Java/Python SDKs' encoders do) makes an int64 a
+// decimal string. Normalise our side the same way before comparing, after checking that every
+// intValue is such a string.
 function normalise(x) {
   if (Array.isArray(x)) return x.map(normalise);
   if (x && typeof x === 'object') {
     if ('doubleValue' in x && Number.isInteger(x.doubleValue)) return { intValue: x.doubleValue };
+    if ('intValue' in x) {
+      assert.match(x.intValue, /^-?[0-9]+$/, 'intValue: an int64 as a decimal string');
+      return { intValue: Number(x.intValue) };
+    }
     return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, normalise(v)]));
   }
   return x;
@@ -228,16 +235,16 @@ test('a fallback request continues the client trace: one server span, one client
   assert.equal(sa['gen_ai.request.model'].stringValue, 'chat');
   assert.equal(sa['gen_ai.response.model'].stringValue, 'gpt-4o-mini');
   assert.equal(sa['gen_ai.provider.name'].stringValue, 'openai');
-  assert.equal(sa['gen_ai.request.max_tokens'].intValue, 16);
-  assert.equal(sa['gen_ai.usage.output_tokens'].intValue, data.usage.completion_tokens);
-  assert.equal(sa['gen_ai.usage.input_tokens'].intValue, data.usage.prompt_tokens);
+  assert.equal(sa['gen_ai.request.max_tokens'].intValue, '16');
+  assert.equal(sa['gen_ai.usage.output_tokens'].intValue, String(data.usage.completion_tokens));
+  assert.equal(sa['gen_ai.usage.input_tokens'].intValue, String(data.usage.prompt_tokens));
   assert.deepEqual(sa['gen_ai.response.finish_reasons'].arrayValue.values.map((v) => v.stringValue),
     [data.choices[0].finish_reason === 'length' ? 'length' : 'stop']);
   assert.equal(sa['llmctl.request_id'].stringValue, requestId);
   assert.match(sa['llmctl.route_reason'].stringValue, />fallback:backup$/);
   assert.ok(sa['llmctl.cost_usd'].doubleValue > 0, 'priced at openai/gpt-4o-mini');
-  assert.equal(sa['llmctl.attempts'].intValue, 2);
-  assert.equal(sa['http.response.status_code'].intValue, 200);
+  assert.equal(sa['llmctl.attempts'].intValue, '2');
+  assert.equal(sa['http.response.status_code'].intValue, '200');
   assert.equal(sa['llmctl.quality.empty_answer'].boolValue, false);
   assert.equal(server.status.code, 0);
 
@@ -245,7 +252,7 @@ test('a fallback request continues the client trace: one server span, one client
   const fa = attrs(first), sa2 = attrs(second);
   assert.equal(fa['llmctl.deployment'].stringValue, 'primary');
   assert.equal(fa['error.type'].stringValue, 'upstream_server');
-  assert.equal(fa['http.response.status_code'].intValue, 503);
+  assert.equal(fa['http.response.status_code'].intValue, '503');
   assert.equal(first.status.code, 2);
   assert.equal(fa['server.address'].stringValue, '127.0.0.1');
   assert.equal(sa2['llmctl.deployment'].stringValue, 'secondary');

@@ -28,6 +28,30 @@ TEST(Quality, RequestModes) {
   EXPECT_FALSE(req("{}", Endpoint::kEmbeddings).generates);
 }
 
+// The proxy checks the answer it already parsed: the same verdicts as from the text.
+TEST(Quality, AParsedAnswerGivesTheSameChecksAsItsText) {
+  const auto json_mode = req(R"({"response_format":{"type":"json_object"}})");
+  const auto plain = req("{}");
+  for (const char* body :
+       {R"({"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}]})",
+        R"({"choices":[{"message":{"content":" "}}]})",
+        R"({"choices":[{"message":{"content":null,"refusal":"no"}}]})",
+        R"({"choices":[{"message":{"content":"{\"a\":1"}}]})",
+        R"({"choices":[{"message":{"tool_calls":[{"function":{"arguments":"[1]"}}]}}]})"}) {
+    for (const auto& q : {json_mode, plain}) {
+      const AnswerChecks text = check_answer(body, Endpoint::kChat, q);
+      const AnswerChecks dom = check_parsed_answer(boost::json::parse(body), Endpoint::kChat, q);
+      EXPECT_EQ(dom.empty, text.empty) << body;
+      EXPECT_EQ(dom.refusal, text.refusal) << body;
+      EXPECT_EQ(dom.json_invalid, text.json_invalid) << body;
+      EXPECT_EQ(dom.tool_args_invalid, text.tool_args_invalid) << body;
+    }
+  }
+  // Anything but an object (a parse that failed is null) checks nothing.
+  EXPECT_EQ(check_parsed_answer(boost::json::value(), Endpoint::kChat, plain).empty, -1);
+  EXPECT_EQ(check_parsed_answer(boost::json::parse("[1]"), Endpoint::kChat, plain).empty, -1);
+}
+
 TEST(Quality, WholeChatAnswers) {
   const auto plain = req("{}");
   auto c = check_answer(R"({"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}]})",

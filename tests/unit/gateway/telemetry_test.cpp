@@ -1,11 +1,22 @@
 // OpenTelemetry traces (telemetry.h, telemetry_export.h, config_telemetry.cpp): W3C Trace
-// Context parsing, the sampler, the spans of a request with a fallback, their OTLP JSON, the
-// export backoff, the bounded queue, and the `telemetry:` config with the OTEL_* environment.
+// Context parsing, the sampler, the spans of a request with a fallback, their OTLP JSON (the
+// direct writer read back by Boost.JSON: escapes, UTF-8, int64 as strings), the export backoff,
+// the bounded queue, a full batch leaving before the timer (a real receiver on loopback), and
+// the `telemetry:` config with the OTEL_* environment.
 #include "gateway/telemetry.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <thread>
 
 #include "common/random.h"
 #include "gateway/telemetry_export.h"
@@ -190,10 +201,21 @@ TEST(Spans, AServerSpanAndOneClientSpanPerAttemptWithTheirParents) {
   EXPECT_EQ(std::get<std::string>(*attr(spans[2], "server.address")), "api.openai.com");
   EXPECT_EQ(std::get<std::int64_t>(*attr(spans[2], "gen_ai.usage.output_tokens")), 34);
 
-  // The queue takes them; a full queue drops and counts.
+  // The queue takes them, written directly as JSON: the same spans request_spans built.
   tracer.finish(*t, rec, cfg, 1'060'000'000);
-  std::vector<Span> out;
+  EncodedSpans out;
   EXPECT_EQ(queue.pop(out), 3u);
+  EncodedSpans built;
+  for (const Span& s : spans) append_span_json(built, s);
+  ASSERT_EQ(out.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto direct = boost::json::parse(
+        std::string_view(out.json).substr(out.start(i), out.ends[i] - 1 - out.start(i)));
+    auto via_spans = boost::json::parse(
+        std::string_view(built.json).substr(built.start(i), built.ends[i] - 1 - built.start(i)));
+    EXPECT_EQ(direct, via_spans) << "span " << i;
+  }
+  EXPECT_EQ(out.json, built.json);
 }
 
 TEST(Spans, ANewTraceWhenTheClientSentNoneAndNothingForAnUnsampledOne) {
@@ -255,7 +277,7 @@ TEST(Otlp, JsonHasTheProtoJsonMappingShape) {
   EXPECT_EQ(span.at("status").at("message"), "boom");
   EXPECT_EQ(span.at("flags"), 0x101);
   const auto& a = span.at("attributes");
-  EXPECT_EQ(a.at(1).at("value").at("intValue"), 7);
+  EXPECT_EQ(a.at(1).at("value").at("intValue"), "7");  // int64: a decimal string (proto3 JSON)
   EXPECT_EQ(a.at(2).at("value").at("doubleValue"), 0.5);
   EXPECT_EQ(a.at(3).at("value").at("boolValue"), true);
   EXPECT_EQ(a.at(4).at("value").at("arrayValue").at("values").at(0).at("stringValue"), "stop");
@@ -279,11 +301,239 @@ TEST(Export, AFullQueueDropsAndCountsNeverBlocks) {
   EXPECT_TRUE(q.try_push(std::vector<Span>(3)));
   EXPECT_TRUE(q.try_push(std::vector<Span>(1)));
   EXPECT_FALSE(q.try_push(std::vector<Span>(2)));
+  EXPECT_EQ(q.claim(), nullptr);
   q.count_dropped(2);
   EXPECT_EQ(q.dropped(), 2u);
-  std::vector<Span> out;
+  EXPECT_EQ(q.queued_spans(), 4u);
+  EncodedSpans out;
   EXPECT_EQ(q.pop(out), 4u);
+  EXPECT_EQ(q.queued_spans(), 0u);
   EXPECT_TRUE(q.try_push(std::vector<Span>(1)));
+  // Offsets carry over from slot to batch: each span is one JSON object.
+  EXPECT_EQ(q.pop(out), 1u);
+  ASSERT_EQ(out.size(), 5u);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    EXPECT_TRUE(boost::json::parse(
+                    std::string_view(out.json).substr(out.start(i), out.ends[i] - 1 - out.start(i)))
+                    .is_object());
+  out.erase_front(3);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out.json.front(), '{');
+  EXPECT_EQ(out.ends.back(), out.json.size());
+}
+
+TEST(Export, TheQueueWakesItsConsumerOnceWhenItHoldsAFullBatch) {
+  SpanQueue q(16);
+  int wakes = 0;
+  q.on_full_batch(4, [&] { ++wakes; });
+  EXPECT_TRUE(q.try_push(std::vector<Span>(3)));
+  EXPECT_EQ(wakes, 0);
+  EXPECT_TRUE(q.try_push(std::vector<Span>(2)));  // 3 -> 5 crosses 4
+  EXPECT_EQ(wakes, 1);
+  EXPECT_TRUE(q.try_push(std::vector<Span>(2)));  // already above: the consumer knows
+  EXPECT_EQ(wakes, 1);
+  EncodedSpans out;
+  EXPECT_EQ(q.pop(out), 7u);
+  EXPECT_TRUE(q.try_push(std::vector<Span>(4)));  // 0 -> 4 crosses again
+  EXPECT_EQ(wakes, 2);
+}
+
+// Strings the writer must escape or repair, and what a JSON parser must read back.
+TEST(Otlp, TheWriterEscapesAndRepairsStringsAsBoostJsonReadsThem) {
+  const std::string controls = [] {
+    std::string s;
+    for (int c = 0; c < 0x20; ++c) s += static_cast<char>(c);
+    return s + "\x7f";
+  }();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"plain", "plain"},
+      {"say \"hi\" \\ back\\slash /", "say \"hi\" \\ back\\slash /"},
+      {controls, controls},
+      {"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80",
+       "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80"},
+      // Not UTF-8: a lone byte, a cut sequence, an overlong '/', a surrogate, above U+10FFFF.
+      {"a\xff"
+       "b",
+       "a\xef\xbf\xbd"
+       "b"},
+      {"cut \xe6\x97", "cut \xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+      {std::string("nul\0inside", 10), std::string("nul\0inside", 10)},
+  };
+  for (const auto& [in, want] : cases) {
+    std::string out;
+    append_json_string(out, in);
+    boost::system::error_code ec;
+    auto v = boost::json::parse(out, ec);  // Boost.JSON rejects invalid UTF-8 by default
+    ASSERT_FALSE(ec) << out << ": " << ec.message();
+    ASSERT_TRUE(v.is_string()) << out;
+    EXPECT_EQ(std::string(v.as_string()), want) << out;
+  }
+
+  // The same strings everywhere a span carries one, and numbers as the mapping wants them.
+  Span s;
+  s.trace_id[15] = 1;
+  s.span_id[7] = 0xab;
+  s.name = "chat \"m\"\n";
+  s.trace_state = "k=v";
+  s.status = StatusCode::kError;
+  s.status_message = "upstream said \xff\x01";
+  s.attributes = {{"quote\"key", std::string("tab\there")},
+                  {"big", std::int64_t{-9'007'199'254'740'993}},
+                  {"whole", 2.0},
+                  {"small", 1.5e-7},
+                  {"nan", std::nan("")},
+                  {"list", std::vector<std::string>{"a\"", "\xc3\xa9"}}};
+  Resource r;
+  r.service_name = "svc \"x\"";
+  const std::string text = otlp_json(std::span<const Span>(&s, 1), r);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  ASSERT_FALSE(ec) << text;
+  const auto& rs = v.at("resourceSpans").at(0);
+  EXPECT_EQ(rs.at("resource").at("attributes").at(0).at("value").at("stringValue"), "svc \"x\"");
+  const auto& span = rs.at("scopeSpans").at(0).at("spans").at(0);
+  EXPECT_EQ(span.at("traceId"), "00000000000000000000000000000001");
+  EXPECT_EQ(span.at("spanId"), "00000000000000ab");
+  EXPECT_EQ(span.at("name"), "chat \"m\"\n");
+  EXPECT_EQ(span.at("traceState"), "k=v");
+  EXPECT_EQ(span.at("status").at("message"), "upstream said \xef\xbf\xbd\x01");
+  const auto& a = span.at("attributes");
+  EXPECT_EQ(a.at(0).at("key"), "quote\"key");
+  EXPECT_EQ(a.at(0).at("value").at("stringValue"), "tab\there");
+  EXPECT_EQ(a.at(1).at("value").at("intValue"), "-9007199254740993");  // exact: a string
+  EXPECT_TRUE(a.at(2).at("value").at("doubleValue").is_double());      // "2.0", not "2"
+  EXPECT_EQ(a.at(2).at("value").at("doubleValue").as_double(), 2.0);
+  EXPECT_EQ(a.at(3).at("value").at("doubleValue").as_double(), 1.5e-7);
+  EXPECT_EQ(a.at(4).at("value").at("stringValue"), "nan");
+  EXPECT_EQ(a.at(5).at("value").at("arrayValue").at("values").at(1).at("stringValue"), "\xc3\xa9");
+  EXPECT_EQ(span.at("events"), boost::json::array{});
+  EXPECT_EQ(span.at("droppedAttributesCount"), 0);
+}
+
+// A minimal OTLP/HTTP receiver on loopback: one request per connection, answers 200 {}, and
+// records each request's span count and when it arrived.
+class LoopbackReceiver {
+ public:
+  LoopbackReceiver() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~LoopbackReceiver() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+  std::vector<std::size_t> batches() const {
+    std::lock_guard lock(mu_);
+    return batches_;
+  }
+  std::vector<std::size_t> wait_for_batches(std::size_t n, std::chrono::milliseconds limit) const {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (batches().size() < n && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return batches();
+  }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string in;
+      char buf[65536];
+      std::size_t need = std::string::npos;
+      while (true) {
+        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        in.append(buf, static_cast<std::size_t>(n));
+        const std::size_t head = in.find("\r\n\r\n");
+        if (head != std::string::npos && need == std::string::npos) {
+          std::string lower = in.substr(0, head);
+          for (char& ch : lower)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          const std::size_t cl = lower.find("content-length:");
+          need = head + 4 + (cl == std::string::npos ? 0 : std::stoul(lower.substr(cl + 15)));
+        }
+        if (need != std::string::npos && in.size() >= need) break;
+      }
+      std::size_t spans = 0;
+      if (need != std::string::npos && in.size() >= need) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(std::string_view(in).substr(in.find("\r\n\r\n") + 4), ec);
+        if (!ec)
+          for (const auto& rs : v.at("resourceSpans").as_array())
+            for (const auto& ss : rs.at("scopeSpans").as_array())
+              spans += ss.at("spans").as_array().size();
+      }
+      {
+        std::lock_guard lock(mu_);
+        batches_.push_back(spans);
+      }
+      const std::string answer =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+          "Connection: close\r\n\r\n{}";
+      ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+      ::close(c);
+    }
+  }
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::vector<std::size_t> batches_;
+};
+
+TEST(Export, AFullBatchLeavesAtOnceAndTheRestOnTheTimerOrAtStop) {
+  LoopbackReceiver receiver;
+  TelemetryConfig tc;
+  tc.enabled = true;
+  tc.traces_url = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/v1/traces";
+  tc.delay_ms = 60'000;  // the timer never fires in this test
+  tc.max_batch_spans = 4;
+  tc.timeout_ms = 2000;
+  SpanExporter ex(tc, 2, Resource{});
+  ex.start();
+  const auto started = std::chrono::steady_clock::now();
+  // Three spans on one worker: under a batch, nothing goes.
+  ASSERT_TRUE(ex.queue(0).try_push(std::vector<Span>(3)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(receiver.batches().empty());
+  // Two more make a full batch: four leave now, one stays for the timer.
+  ASSERT_TRUE(ex.queue(0).try_push(std::vector<Span>(2)));
+  auto got = receiver.wait_for_batches(1, std::chrono::seconds(10));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], 4u);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15));
+  // Nine on the other worker: two full batches at once, and the remainder (1 + 1) waits.
+  ASSERT_TRUE(ex.queue(1).try_push(std::vector<Span>(9)));
+  got = receiver.wait_for_batches(3, std::chrono::seconds(10));
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[1], 4u);
+  EXPECT_EQ(got[2], 4u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(receiver.batches().size(), 3u);
+  EXPECT_EQ(ex.exported(), 12u);
+  // Stopping sends what is left, once.
+  ex.stop();
+  got = receiver.batches();
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[3], 2u);
+  EXPECT_EQ(ex.exported(), 14u);
+  EXPECT_EQ(ex.dropped("queue_full") + ex.dropped("export_failed") + ex.dropped("shutdown"), 0u);
 }
 
 TEST(Export, AnUnreachableReceiverIsRetriedThenCountedAsFailed) {

@@ -140,6 +140,53 @@ TEST(Translate, WholeResponsesCarryUpstreamUsage) {
   EXPECT_FALSE(bad.ok());
 }
 
+// One parse per answer: asked to, client_response hands back the body parsed, and a body
+// passed through has its usage read from that same parse, equal to the usage-only parse's.
+TEST(Translate, AParsedAnswerCarriesTheSameUsageAndTheClientsModel) {
+  const std::string chat =
+      R"({"id":"c","model":"upstream-m","choices":[{"index":0,"finish_reason":"stop",
+      "message":{"role":"assistant","content":"abc"}}],"usage":{"prompt_tokens":10,
+      "completion_tokens":3,"prompt_tokens_details":{"cached_tokens":4}}})";
+  RequestContext ctx;
+  ctx.endpoint = Endpoint::kChat;
+  ctx.model = "public";
+  auto scanned = client_response(ctx, ProviderKind::kOpenAICompatible, chat, 0);
+  auto parsed = client_response(ctx, ProviderKind::kOpenAICompatible, chat, 0, true);
+  ASSERT_TRUE(scanned.ok() && parsed.ok());
+  EXPECT_TRUE(scanned->parsed.is_null());  // not asked: only `usage` was parsed
+  ASSERT_TRUE(parsed->parsed.is_object());
+  EXPECT_EQ(parsed->body, scanned->body);
+  EXPECT_EQ(parsed->usage.present, scanned->usage.present);
+  EXPECT_EQ(parsed->usage.prompt_tokens, 10);
+  EXPECT_EQ(parsed->usage.completion_tokens, 3);
+  EXPECT_EQ(parsed->usage.cached_tokens, scanned->usage.cached_tokens);
+  EXPECT_EQ(parsed->parsed, json::parse(parsed->body));  // the model renamed in both
+  EXPECT_EQ(parsed->parsed.at("model"), "public");
+
+  // Anthropic's names through an anthropic deployment to a Messages client.
+  const std::string msg =
+      R"({"id":"m","type":"message","role":"assistant","model":"claude","content":[{"type":"text",
+      "text":"hi"}],"stop_reason":"end_turn","usage":{"input_tokens":7,"output_tokens":2,
+      "cache_read_input_tokens":5}})";
+  auto a = client_response(Endpoint::kMessages, ProviderKind::kAnthropic, msg, 0, true);
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(a->usage.input_excludes_cached);
+  EXPECT_EQ(a->usage.prompt_tokens, 7);
+  EXPECT_EQ(a->usage.cached_tokens, 5);
+  EXPECT_EQ(a->parsed, json::parse(msg));
+  // A translated answer: the client's text parsed (the upstream's usage, its semantics).
+  auto t = client_response(Endpoint::kChat, ProviderKind::kAnthropic, msg, 0, true);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->parsed, json::parse(t->body));
+  EXPECT_TRUE(t->parsed.as_object().contains("choices"));
+  EXPECT_EQ(t->usage.prompt_tokens, 7);
+  // Not JSON: nothing parsed, no usage, as the usage-only path.
+  auto junk = client_response(Endpoint::kChat, ProviderKind::kOpenAI, "not json", 0, true);
+  ASSERT_TRUE(junk.ok());
+  EXPECT_TRUE(junk->parsed.is_null());
+  EXPECT_FALSE(junk->usage.present);
+}
+
 TEST(StreamTransform, OpenAIChunksBecomeAnthropicEvents) {
   auto t = make_stream_transform(Endpoint::kMessages, ProviderKind::kOpenAI, false, 0);
   ASSERT_NE(t, nullptr);
