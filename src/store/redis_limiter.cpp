@@ -40,29 +40,17 @@ std::string sha1_hex(const std::string& text) {
   return out;
 }
 
-// Sends argv on the async context; false when hiredis refused (context going down).
-bool send(redisAsyncContext* ac, redisCallbackFn* fn, void* priv,
-          const std::vector<std::string>& argv) {
-  std::vector<const char*> args;
-  std::vector<std::size_t> lens;
-  args.reserve(argv.size());
-  lens.reserve(argv.size());
-  for (const auto& a : argv) {
-    args.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  return redisAsyncCommandArgv(ac, fn, priv, static_cast<int>(args.size()), args.data(),
-                               lens.data()) == REDIS_OK;
+// Sends a RESP-encoded command on the async context; false when hiredis refused (context going
+// down).
+bool send(redisAsyncContext* ac, redisCallbackFn* fn, void* priv, const std::string& cmd) {
+  return redisAsyncFormattedCommand(ac, fn, priv, cmd.data(), cmd.size()) == REDIS_OK;
 }
 
-std::vector<std::string> evalsha(const std::string& sha, std::vector<std::string> args) {
-  std::vector<std::string> argv;
-  argv.reserve(args.size() + 3);
-  argv.push_back("EVALSHA");
-  argv.push_back(sha);
-  argv.push_back("0");
-  for (auto& a : args) argv.push_back(std::move(a));
-  return argv;
+bool send(redisAsyncContext* ac, redisCallbackFn* fn, void* priv,
+          const std::vector<std::string>& argv) {
+  std::string cmd;
+  Resp(cmd).command(argv);
+  return send(ac, fn, priv, cmd);
 }
 
 RedisLimiter* owner(const redisAsyncContext* ac) { return static_cast<RedisLimiter*>(ac->data); }
@@ -148,9 +136,12 @@ void RedisLimiter::connect() {
     send(ac, &RedisLimiter::on_setup_reply, nullptr, auth);
   }
   if (o_.db != 0)
-    send(ac, &RedisLimiter::on_setup_reply, nullptr, {"SELECT", std::to_string(o_.db)});
-  send(ac, &RedisLimiter::on_setup_reply, nullptr, {"SCRIPT", "LOAD", admit_script()});
-  send(ac, &RedisLimiter::on_setup_reply, nullptr, {"SCRIPT", "LOAD", settle_script()});
+    send(ac, &RedisLimiter::on_setup_reply, nullptr,
+         std::vector<std::string>{"SELECT", std::to_string(o_.db)});
+  send(ac, &RedisLimiter::on_setup_reply, nullptr,
+       std::vector<std::string>{"SCRIPT", "LOAD", admit_script()});
+  send(ac, &RedisLimiter::on_setup_reply, nullptr,
+       std::vector<std::string>{"SCRIPT", "LOAD", settle_script()});
 }
 
 void RedisLimiter::on_connect(const redisAsyncContext* ac, int status) {
@@ -214,7 +205,9 @@ void RedisLimiter::admit(const Admission& a, AdmitDone done) {
   auto* p = new Pending{this, std::move(done), &a, loop_.steady_ms() + o_.timeout_ms, false, {}};
   pending_.push_back(p);
   sent();
-  if (!send(ac_, &RedisLimiter::on_admit_reply, p, evalsha(admit_sha_, admit_args(o_, a)))) {
+  Resp cmd(cmd_);
+  admit_command(cmd, o_, admit_sha_, a);
+  if (!send(ac_, &RedisLimiter::on_admit_reply, p, cmd_)) {
     answered();
     pending_.pop_back();
     AdmitDone d = std::move(p->done);
@@ -329,8 +322,9 @@ void RedisLimiter::settle(Settlement s, SettleDone done) {
 void RedisLimiter::send_settle(Queued q) {
   auto* held = new Queued(std::move(q));
   sent();
-  if (!send(ac_, &RedisLimiter::on_settle_reply, held,
-            evalsha(settle_sha_, settle_args(o_, held->s)))) {
+  Resp cmd(cmd_);
+  settle_command(cmd, o_, settle_sha_, held->s);
+  if (!send(ac_, &RedisLimiter::on_settle_reply, held, cmd_)) {
     answered();
     queue_settle(std::move(*held));
     delete held;
