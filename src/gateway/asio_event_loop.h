@@ -1,8 +1,7 @@
 // Private to src/gateway: store::EventLoop on a worker's io_context, so the worker's Redis
 // connection (store::RedisLimiter) runs on the same thread as its requests. A Watch wraps the
 // fd in a stream_descriptor that it releases (never closes: hiredis owns the fd) and re-arms
-// its waits while wanted (a wanted write is tried first, posted, and waits for writability only
-// when it could not finish); a Watch or Timer may be destroyed from inside its own callback.
+// its waits while wanted; a Watch or Timer may be destroyed from inside its own callback.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -57,26 +57,8 @@ std::string redis_address(const RedisOptions& o);
 // --- the scripts and their arguments (scripts.cpp), shared by both clients ---
 const std::string& admit_script();
 const std::string& settle_script();
-
-// A command encoded as RESP (what hiredis sends), written straight into a buffer the caller
-// keeps: no string per argument, and nothing allocated once the buffer has grown.
-class Resp {
- public:
-  explicit Resp(std::string& out) : out_(out) {}
-  void begin(std::size_t argc);  // clears the buffer; then exactly argc arg() calls
-  void arg(std::string_view a) { arg(a, {}, {}); }
-  void arg(std::string_view a, std::string_view b, std::string_view c);  // one argument: a+b+c
-  void arg(std::int64_t v);
-  void command(const std::vector<std::string>& argv);  // begin + every argument
-  const std::string& text() const { return out_; }
-
- private:
-  void number(std::int64_t v);
-  std::string& out_;
-};
-// The EVALSHA of each script (`sha`: the script's SHA-1) with its arguments (scripts.cpp).
-void admit_command(Resp& out, const RedisOptions& o, std::string_view sha, const Admission& a);
-void settle_command(Resp& out, const RedisOptions& o, std::string_view sha, const Settlement& s);
+std::vector<std::string> admit_args(const RedisOptions& o, const Admission& a);
+std::vector<std::string> settle_args(const RedisOptions& o, const Settlement& s);
 // `scopes`: the admission's (or settlement's) scopes, to map the reply's scope indices back.
 AdmitResult parse_admit_reply(const redisReply* r, const std::vector<Scope>& scopes);
 Result<std::vector<BudgetCrossing>> parse_settle_reply(const redisReply* r,
@@ -107,10 +89,8 @@ class RedisClient {
  private:
   explicit RedisClient(RedisOptions o) : o_(std::move(o)) {}
   Status open();
-  // A command already encoded (Resp), with the same reconnection as command().
-  Result<Reply> formatted(const std::string& cmd);
   Result<Reply> run_script(const std::string& script, std::string& sha,
-                           const std::function<void(Resp&, std::string_view)>& build);
+                           const std::vector<std::string>& args);
   RedisOptions o_;
   redisContext* c_ = nullptr;
   std::string admit_sha_, settle_sha_;
@@ -214,7 +194,6 @@ class RedisLimiter final : public Limiter {
   std::deque<Pending*> pending_;  // admissions in flight, oldest first
   std::deque<Queued> queue_;      // settlements waiting for a connection
   std::string admit_sha_, settle_sha_;
-  std::string cmd_;  // the command being encoded (reused: hiredis copies it)
   RedisLimiterStats stats_;
   std::int64_t unanswered_ = 0;  // commands sent on the current connection, not yet answered
   std::int64_t waiting_since_ms_ = 0;

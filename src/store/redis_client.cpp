@@ -29,22 +29,21 @@ bool parse_int(std::string_view s, int& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-// Sends one RESP-encoded command and reads its reply.
-Result<Reply> run(redisContext* c, const std::string& cmd) {
-  void* raw = nullptr;
-  if (redisAppendFormattedCommand(c, cmd.data(), cmd.size()) != REDIS_OK ||
-      redisGetReply(c, &raw) != REDIS_OK || !raw)
-    return Error{c->errstr[0] ? std::string(c->errstr) : std::string("connection lost")};
-  auto* r = static_cast<redisReply*>(raw);
+Result<Reply> run(redisContext* c, const std::vector<std::string>& argv) {
+  std::vector<const char*> args;
+  std::vector<std::size_t> lens;
+  args.reserve(argv.size());
+  lens.reserve(argv.size());
+  for (const auto& a : argv) {
+    args.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* r = static_cast<redisReply*>(
+      redisCommandArgv(c, static_cast<int>(args.size()), args.data(), lens.data()));
+  if (!r) return Error{c->errstr[0] ? std::string(c->errstr) : std::string("connection lost")};
   Reply reply(r);
   if (r->type == REDIS_REPLY_ERROR) return Error{std::string(r->str, r->len)};
   return reply;
-}
-
-Result<Reply> run(redisContext* c, const std::vector<std::string>& argv) {
-  std::string cmd;
-  Resp(cmd).command(argv);
-  return run(c, cmd);
 }
 
 // Key store scripts (Lua's cjson reads the stored record's revision and hash).
@@ -159,53 +158,43 @@ Status RedisClient::open() {
     if (auto r = run(c_, auth); !r) return fail("AUTH failed", r.error());
   }
   if (o_.db != 0)
-    if (auto r = run(c_, std::vector<std::string>{"SELECT", std::to_string(o_.db)}); !r)
-      return fail("SELECT", r.error());
+    if (auto r = run(c_, {"SELECT", std::to_string(o_.db)}); !r) return fail("SELECT", r.error());
   return {};
 }
 
 Result<Reply> RedisClient::command(const std::vector<std::string>& argv) {
-  std::string cmd;
-  Resp(cmd).command(argv);
-  return formatted(cmd);
-}
-
-Result<Reply> RedisClient::formatted(const std::string& cmd) {
   if (!c_ || c_->err)
     if (auto st = open(); !st.ok()) return st.error();
-  auto r = run(c_, cmd);
+  auto r = run(c_, argv);
   if (r || (c_ && !c_->err)) return r;  // a Redis error reply, or success
   // The connection was lost: once more on a new one.
   if (auto st = open(); !st.ok()) return st.error();
-  r = run(c_, cmd);
+  r = run(c_, argv);
   if (!r) return Error{fmt::format("redis {}: {}", redis_address(o_), r.error().message)};
   return r;
 }
 
 Result<Reply> RedisClient::run_script(const std::string& script, std::string& sha,
-                                      const std::function<void(Resp&, std::string_view)>& build) {
+                                      const std::vector<std::string>& args) {
   if (sha.empty()) sha = sha1_hex(script);
-  std::string cmd;
-  Resp resp(cmd);
-  build(resp, sha);
-  auto r = formatted(cmd);
+  std::vector<std::string> argv{"EVALSHA", sha, "0"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = command(argv);
   if (!r && r.error().message.starts_with("NOSCRIPT")) {
     if (auto load = command({"SCRIPT", "LOAD", script}); !load) return load.error();
-    r = formatted(cmd);
+    r = command(argv);
   }
   return r;
 }
 
 Result<AdmitResult> RedisClient::admit(const Admission& a) {
-  auto r = run_script(admit_script(), admit_sha_,
-                      [&](Resp& out, std::string_view sha) { admit_command(out, o_, sha, a); });
+  auto r = run_script(admit_script(), admit_sha_, admit_args(o_, a));
   if (!r) return r.error();
   return parse_admit_reply(r->get(), a.scopes);
 }
 
 Result<std::vector<BudgetCrossing>> RedisClient::settle(const Settlement& s) {
-  auto r = run_script(settle_script(), settle_sha_,
-                      [&](Resp& out, std::string_view sha) { settle_command(out, o_, sha, s); });
+  auto r = run_script(settle_script(), settle_sha_, settle_args(o_, s));
   if (!r) return r.error();
   return parse_settle_reply(r->get(), s.scopes);
 }

@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include "store/redis.h"
+#include "store/resp.h"
 
 namespace llmctl::store {
 
@@ -48,9 +49,22 @@ bool send(redisAsyncContext* ac, redisCallbackFn* fn, void* priv, const std::str
 
 bool send(redisAsyncContext* ac, redisCallbackFn* fn, void* priv,
           const std::vector<std::string>& argv) {
-  std::string cmd;
-  Resp(cmd).command(argv);
-  return send(ac, fn, priv, cmd);
+  std::vector<const char*> args;
+  std::vector<std::size_t> lens;
+  args.reserve(argv.size());
+  lens.reserve(argv.size());
+  for (const auto& a : argv) {
+    args.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return redisAsyncCommandArgv(ac, fn, priv, static_cast<int>(args.size()), args.data(),
+                               lens.data()) == REDIS_OK;
+}
+
+// The command being encoded, reused (hiredis copies it): a limiter runs on one thread.
+std::string& command_buffer() {
+  thread_local std::string buf;
+  return buf;
 }
 
 RedisLimiter* owner(const redisAsyncContext* ac) { return static_cast<RedisLimiter*>(ac->data); }
@@ -205,9 +219,9 @@ void RedisLimiter::admit(const Admission& a, AdmitDone done) {
   auto* p = new Pending{this, std::move(done), &a, loop_.steady_ms() + o_.timeout_ms, false, {}};
   pending_.push_back(p);
   sent();
-  Resp cmd(cmd_);
+  Resp cmd(command_buffer());
   admit_command(cmd, o_, admit_sha_, a);
-  if (!send(ac_, &RedisLimiter::on_admit_reply, p, cmd_)) {
+  if (!send(ac_, &RedisLimiter::on_admit_reply, p, cmd.text())) {
     answered();
     pending_.pop_back();
     AdmitDone d = std::move(p->done);
@@ -322,9 +336,9 @@ void RedisLimiter::settle(Settlement s, SettleDone done) {
 void RedisLimiter::send_settle(Queued q) {
   auto* held = new Queued(std::move(q));
   sent();
-  Resp cmd(cmd_);
+  Resp cmd(command_buffer());
   settle_command(cmd, o_, settle_sha_, held->s);
-  if (!send(ac_, &RedisLimiter::on_settle_reply, held, cmd_)) {
+  if (!send(ac_, &RedisLimiter::on_settle_reply, held, cmd.text())) {
     answered();
     queue_settle(std::move(*held));
     delete held;

@@ -35,6 +35,7 @@
 #include <cstdlib>
 
 #include "store/redis.h"
+#include "store/resp.h"
 
 namespace llmctl::store {
 
@@ -364,10 +365,30 @@ std::size_t active_count(const std::vector<Scope>& scopes) {
   return n;
 }
 
-// Per active scope: S, rpm, tpm, par, hard, soft, period_start, keep_ms.
+// The scripts' arguments, written once for both encodings: RESP for the async limiter (Resp)
+// and strings for the blocking client (Strings).
+class Strings {
+ public:
+  explicit Strings(std::vector<std::string>& out) : out_(out) {}
+  void arg(std::string_view a) { out_.emplace_back(a); }
+  void arg(std::string_view a, std::string_view b, std::string_view c) {
+    std::string v;
+    v.reserve(a.size() + b.size() + c.size());
+    v.append(a).append(b).append(c);
+    out_.push_back(std::move(v));
+  }
+  void arg(std::int64_t v) { out_.push_back(std::to_string(v)); }
+
+ private:
+  std::vector<std::string>& out_;
+};
+
+// Per active scope (inactive ones, with no limit and no budget, are left out; the replies' scope
+// indices are mapped back by scope_index): S, rpm, tpm, par, hard, soft, period_start, keep_ms.
 constexpr std::size_t kScopeArgs = 8;
 
-void scope_args(Resp& out, const std::vector<Scope>& scopes, std::int64_t at_ms,
+template <typename Sink>
+void scope_args(Sink& out, const std::vector<Scope>& scopes, std::int64_t at_ms,
                 std::int64_t now_ms) {
   for (const Scope& s : scopes) {
     if (!s.active()) continue;
@@ -380,6 +401,38 @@ void scope_args(Resp& out, const std::vector<Scope>& scopes, std::int64_t at_ms,
     out.arg(period_start_ms(s.budget.period, at_ms));
     out.arg(keep_ms(s.budget, at_ms, now_ms));
   }
+}
+
+constexpr std::size_t kAdmitArgs = 7;  // before the scopes'
+
+template <typename Sink>
+void admit_arguments(Sink& out, const RedisOptions& o, const Admission& a) {
+  out.arg(o.prefix);
+  out.arg(a.now_ms);
+  out.arg(a.request_id);
+  out.arg(o.lease_ms);
+  out.arg(a.tokens);
+  out.arg(a.reserve);
+  out.arg(static_cast<std::int64_t>(active_count(a.scopes)));
+  scope_args(out, a.scopes, a.now_ms, a.now_ms);
+}
+
+constexpr std::size_t kSettleArgs = 11;
+
+template <typename Sink>
+void settle_arguments(Sink& out, const RedisOptions& o, const Settlement& s) {
+  out.arg(o.prefix);
+  out.arg(s.now_ms);
+  out.arg(s.request_id);
+  out.arg(s.actual_tokens);
+  out.arg(s.cost);
+  out.arg(s.offline ? "1" : "0");
+  out.arg(s.admitted_ms);
+  out.arg(o.lease_ms);
+  out.arg(static_cast<std::int64_t>(active_count(s.scopes)));
+  out.arg(s.reserved);
+  out.arg(s.estimated_tokens);
+  scope_args(out, s.scopes, s.admitted_ms, s.now_ms);
 }
 
 long long int_at(const redisReply* r, std::size_t i) {
@@ -400,6 +453,22 @@ const std::string& admit_script() {
 const std::string& settle_script() {
   static const std::string s = std::string(kPrelude) + kSettle;
   return s;
+}
+
+std::vector<std::string> admit_args(const RedisOptions& o, const Admission& a) {
+  std::vector<std::string> out;
+  out.reserve(kAdmitArgs + active_count(a.scopes) * kScopeArgs);
+  Strings sink(out);
+  admit_arguments(sink, o, a);
+  return out;
+}
+
+std::vector<std::string> settle_args(const RedisOptions& o, const Settlement& s) {
+  std::vector<std::string> out;
+  out.reserve(kSettleArgs + active_count(s.scopes) * kScopeArgs);
+  Strings sink(out);
+  settle_arguments(sink, o, s);
+  return out;
 }
 
 void Resp::begin(std::size_t argc) {
@@ -431,47 +500,20 @@ void Resp::arg(std::int64_t v) {
   arg(std::string_view(buf, static_cast<std::size_t>(end - buf)));
 }
 
-void Resp::command(const std::vector<std::string>& argv) {
-  begin(argv.size());
-  for (const auto& a : argv) arg(a);
-}
-
 void admit_command(Resp& out, const RedisOptions& o, std::string_view sha, const Admission& a) {
-  // Inactive scopes (no limit, no budget) are left out; parse_admit_reply maps the reply's scope
-  // index back.
-  const std::size_t n = active_count(a.scopes);
-  out.begin(3 + 7 + n * kScopeArgs);
+  out.begin(3 + kAdmitArgs + active_count(a.scopes) * kScopeArgs);
   out.arg("EVALSHA");
   out.arg(sha);
   out.arg("0");
-  out.arg(o.prefix);
-  out.arg(a.now_ms);
-  out.arg(a.request_id);
-  out.arg(o.lease_ms);
-  out.arg(a.tokens);
-  out.arg(a.reserve);
-  out.arg(static_cast<std::int64_t>(n));
-  scope_args(out, a.scopes, a.now_ms, a.now_ms);
+  admit_arguments(out, o, a);
 }
 
 void settle_command(Resp& out, const RedisOptions& o, std::string_view sha, const Settlement& s) {
-  const std::size_t n = active_count(s.scopes);
-  out.begin(3 + 11 + n * kScopeArgs);
+  out.begin(3 + kSettleArgs + active_count(s.scopes) * kScopeArgs);
   out.arg("EVALSHA");
   out.arg(sha);
   out.arg("0");
-  out.arg(o.prefix);
-  out.arg(s.now_ms);
-  out.arg(s.request_id);
-  out.arg(s.actual_tokens);
-  out.arg(s.cost);
-  out.arg(s.offline ? "1" : "0");
-  out.arg(s.admitted_ms);
-  out.arg(o.lease_ms);
-  out.arg(static_cast<std::int64_t>(n));
-  out.arg(s.reserved);
-  out.arg(s.estimated_tokens);
-  scope_args(out, s.scopes, s.admitted_ms, s.now_ms);
+  settle_arguments(out, o, s);
 }
 
 int scope_index(const std::vector<Scope>& scopes, long long active_index) {
