@@ -4,7 +4,7 @@
 //                  r<second> and t<second> count the requests and tokens admitted in that second,
 //                  _r and _t their sums, _lo the oldest second kept, _f the oldest second holding
 //                  a bucket (for the reset headers), _p the second the concurrency set's expiry
-//                  was last pushed
+//                  was last pushed, _v a long constant that keeps the hash a hash table
 //   P p:S          sorted set: requests in flight, scored by lease expiry (max_parallel)
 //   P b:S:PERIOD   hash {spent, reserved, sc} in nano-dollars (sc: the second its expired
 //                  reservations were last charged); br:S:PERIOD the reservations, a sorted set of
@@ -87,6 +87,12 @@ local function window(k)
     end
     if #dead > 0 then redis.call('HDEL', k, unpack(dead)) end
     w.n, w.tn, w.f = n, tn, first
+  end
+  if not w.lo then
+    -- A value longer than hash-max-listpack-value (64 by default) makes Redis keep the hash a
+    -- hash table: every field in O(1), where a listpack of ~125 buckets is searched linearly on
+    -- each access (measured: HSET 9.5 -> 0.2 us on a 47-field hash).
+    redis.call('HSET', k, '_v', 'llmctl rate window, layout 2: one bucket per second for requests and tokens')
   end
   w.lo = live
   redis.call('HSET', k, '_r', int(w.n), '_t', int(w.tn), '_lo', int(live), '_f', int(w.f or -1))
