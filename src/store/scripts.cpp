@@ -114,13 +114,15 @@ local function legacy_expired(z, h, upto)
   end
 end
 
--- A budget's counters in the period suffix sfx ("S:PERIOD"). The first call in a second charges
--- the reservations whose lease passed and pushes the expiry (keep_ms; 0: kept for ever).
-local function budget(sfx, keep)
+-- A budget's counters in the period suffix sfx ("S:PERIOD"). The first call in a second (or
+-- `force`: one about to refuse) charges the reservations whose lease passed and pushes the
+-- expiry (keep_ms; 0: kept for ever).
+local function budget(sfx, keep, force)
   local b = P .. 'b:' .. sfx
   local v = redis.call('HMGET', b, 'spent', 'reserved', 'sc')
   local st = {b = b, r = P .. 'br:' .. sfx, spent = num(v[1]), reserved = num(v[2])}
-  if tonumber(v[3]) ~= sec then
+  if force or tonumber(v[3]) ~= sec then
+    st.scanned = true
     local charged = 0
     while true do
       local old = redis.call('ZRANGEBYSCORE', st.r, '-inf', now, 'LIMIT', 0, 500)
@@ -160,9 +162,11 @@ local function win(S)
   if not wins[k] then wins[k] = window(k) end
   return wins[k]
 end
-local function bud(i)
+local function bud(i, force)
   local sfx = f(i, 0) .. ':' .. f(i, 6)
-  if not buds[sfx] then buds[sfx] = budget(sfx, num(f(i, 7))) end
+  if not buds[sfx] or (force and not buds[sfx].scanned) then
+    buds[sfx] = budget(sfx, num(f(i, 7)), force)
+  end
   return buds[sfx]
 end
 -- When the oldest buckets of `kind` holding `need` will have left the window.
@@ -204,6 +208,8 @@ for i = 0, n - 1 do
   end
   if hard > 0 then
     local b = bud(i)
+    -- Before refusing, the leases that passed this second are charged too (exact refusals).
+    if b.spent + b.reserved + reserve > hard then b = bud(i, true) end
     if b.spent + b.reserved + reserve > hard then
       -- It would fit once the requests in flight settle: busy, not spent (retry soon).
       if b.spent + reserve <= hard then return {1, i, 4, 1000, 0, 0, 0, 0, 0, 0} end

@@ -147,11 +147,20 @@ TEST_F(RedisStore, ExpiredReservationsAreCharged) {
   ASSERT_TRUE(c);
   const Scope k = scope(ScopeKind::kKey, "k", {}, {.hard = 1000});
   ASSERT_EQ((*c)->admit(admission("a", kT0, {k}, 0, 400))->decision, Decision::kAdmitted);
-  // The replica that took it never settles: after the lease the worst case is spent.
-  ASSERT_EQ((*c)->admit(admission("b", kT0 + 100, {k}, 0, 600))->decision, Decision::kAdmitted);
+  // The replica that took it never settles: after the lease the worst case is spent (charged by
+  // the first admission in a later second, or at once by one that would be refused).
+  ASSERT_EQ((*c)->admit(admission("b", kT0 + 1000, {k}, 0, 600))->decision, Decision::kAdmitted);
   auto st = (*c)->budget_states({k}, kT0);
   EXPECT_EQ((*st)[0].spent, 400);
   EXPECT_EQ((*st)[0].reserved, 600);
+  // Within one second: e's lease passes, and f, which does not fit beside it, finds it charged
+  // (its whole worst case spent): over budget, not busy.
+  ASSERT_TRUE((*c)->settle(settlement(admission("b", kT0 + 1000, {k}, 0, 600), kT0 + 1010, 0, 0)));
+  ASSERT_EQ((*c)->admit(admission("e", kT0 + 1100, {k}, 0, 500))->decision, Decision::kAdmitted);
+  EXPECT_EQ((*c)->admit(admission("f", kT0 + 1200, {k}, 0, 200))->decision, Decision::kOverBudget);
+  st = (*c)->budget_states({k}, kT0);
+  EXPECT_EQ((*st)[0].spent, 900);
+  EXPECT_EQ((*st)[0].reserved, 0);
 }
 
 // The exactness check at the store level: separate connections from many threads and
