@@ -1,6 +1,7 @@
 #include "gateway/asio_event_loop.h"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 
@@ -18,6 +19,7 @@ struct WatchState {
   std::function<void()> on_read, on_write;
   bool want_read = false, want_write = false;
   bool reading = false, writing = false;  // a wait is pending
+  bool flushing = false;                  // a write attempt is posted
   bool alive = true;
 };
 
@@ -48,6 +50,22 @@ void arm_write(const std::shared_ptr<WatchState>& st) {
                     });
 }
 
+// A write wanted is first attempted once the current handler returns, without waiting for
+// writability: the commands a turn of the loop issued go out in one write, and a socket with
+// room (the usual case) costs no epoll_ctl and no reactor round per command (a wait on a
+// stream_descriptor re-registers it every time). Only a write that could not finish (hiredis
+// still wants to write) waits for writability.
+void flush_soon(const std::shared_ptr<WatchState>& st) {
+  if (st->flushing || st->writing || !st->want_write || !st->alive) return;
+  st->flushing = true;
+  asio::post(st->sd.get_executor(), [st] {
+    st->flushing = false;
+    if (!st->alive || !st->want_write) return;
+    st->on_write();  // may destroy the Watch
+    arm_write(st);
+  });
+}
+
 class AsioWatch final : public store::EventLoop::Watch {
  public:
   AsioWatch(asio::io_context& io, int fd, std::function<void()> on_read,
@@ -68,7 +86,7 @@ class AsioWatch final : public store::EventLoop::Watch {
   }
   void want_write(bool on) override {
     st_->want_write = on;
-    arm_write(st_);
+    flush_soon(st_);
   }
 
  private:

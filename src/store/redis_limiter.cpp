@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include "store/redis.h"
+#include "store/resp.h"
 
 namespace llmctl::store {
 
@@ -40,7 +41,12 @@ std::string sha1_hex(const std::string& text) {
   return out;
 }
 
-// Sends argv on the async context; false when hiredis refused (context going down).
+// Sends a RESP-encoded command on the async context; false when hiredis refused (context going
+// down).
+bool send(redisAsyncContext* ac, redisCallbackFn* fn, void* priv, const std::string& cmd) {
+  return redisAsyncFormattedCommand(ac, fn, priv, cmd.data(), cmd.size()) == REDIS_OK;
+}
+
 bool send(redisAsyncContext* ac, redisCallbackFn* fn, void* priv,
           const std::vector<std::string>& argv) {
   std::vector<const char*> args;
@@ -55,14 +61,10 @@ bool send(redisAsyncContext* ac, redisCallbackFn* fn, void* priv,
                                lens.data()) == REDIS_OK;
 }
 
-std::vector<std::string> evalsha(const std::string& sha, std::vector<std::string> args) {
-  std::vector<std::string> argv;
-  argv.reserve(args.size() + 3);
-  argv.push_back("EVALSHA");
-  argv.push_back(sha);
-  argv.push_back("0");
-  for (auto& a : args) argv.push_back(std::move(a));
-  return argv;
+// The command being encoded, reused (hiredis copies it): a limiter runs on one thread.
+std::string& command_buffer() {
+  thread_local std::string buf;
+  return buf;
 }
 
 RedisLimiter* owner(const redisAsyncContext* ac) { return static_cast<RedisLimiter*>(ac->data); }
@@ -148,9 +150,12 @@ void RedisLimiter::connect() {
     send(ac, &RedisLimiter::on_setup_reply, nullptr, auth);
   }
   if (o_.db != 0)
-    send(ac, &RedisLimiter::on_setup_reply, nullptr, {"SELECT", std::to_string(o_.db)});
-  send(ac, &RedisLimiter::on_setup_reply, nullptr, {"SCRIPT", "LOAD", admit_script()});
-  send(ac, &RedisLimiter::on_setup_reply, nullptr, {"SCRIPT", "LOAD", settle_script()});
+    send(ac, &RedisLimiter::on_setup_reply, nullptr,
+         std::vector<std::string>{"SELECT", std::to_string(o_.db)});
+  send(ac, &RedisLimiter::on_setup_reply, nullptr,
+       std::vector<std::string>{"SCRIPT", "LOAD", admit_script()});
+  send(ac, &RedisLimiter::on_setup_reply, nullptr,
+       std::vector<std::string>{"SCRIPT", "LOAD", settle_script()});
 }
 
 void RedisLimiter::on_connect(const redisAsyncContext* ac, int status) {
@@ -214,7 +219,9 @@ void RedisLimiter::admit(const Admission& a, AdmitDone done) {
   auto* p = new Pending{this, std::move(done), &a, loop_.steady_ms() + o_.timeout_ms, false, {}};
   pending_.push_back(p);
   sent();
-  if (!send(ac_, &RedisLimiter::on_admit_reply, p, evalsha(admit_sha_, admit_args(o_, a)))) {
+  Resp cmd(command_buffer());
+  admit_command(cmd, o_, admit_sha_, a);
+  if (!send(ac_, &RedisLimiter::on_admit_reply, p, cmd.text())) {
     answered();
     pending_.pop_back();
     AdmitDone d = std::move(p->done);
@@ -329,8 +336,9 @@ void RedisLimiter::settle(Settlement s, SettleDone done) {
 void RedisLimiter::send_settle(Queued q) {
   auto* held = new Queued(std::move(q));
   sent();
-  if (!send(ac_, &RedisLimiter::on_settle_reply, held,
-            evalsha(settle_sha_, settle_args(o_, held->s)))) {
+  Resp cmd(command_buffer());
+  settle_command(cmd, o_, settle_sha_, held->s);
+  if (!send(ac_, &RedisLimiter::on_settle_reply, held, cmd.text())) {
     answered();
     queue_settle(std::move(*held));
     delete held;

@@ -84,13 +84,16 @@ TEST_F(RedisStore, SlidingWindowAndAllOrNothing) {
   EXPECT_EQ(refused->decision, Decision::kRateLimited);
   EXPECT_EQ(refused->scope, 1);
   EXPECT_EQ(refused->limit, LimitKind::kRequests);
-  EXPECT_EQ(refused->retry_after_ms, 30000);
-  EXPECT_EQ(c->admit(admission("r4", kT0 + 59999, {key}))->decision, Decision::kRateLimited);
-  EXPECT_EQ(c->admit(admission("r5", kT0 + 60000, {key}))->decision, Decision::kAdmitted);
+  // r0's one-second bucket [kT0, kT0 + 999] counts until its last millisecond has left the
+  // window: kT0 + 999 + 60000.
+  EXPECT_EQ(refused->retry_after_ms, 30999);
+  EXPECT_EQ(c->admit(admission("r4", kT0 + 60000, {key}))->decision, Decision::kRateLimited);
+  EXPECT_EQ(c->admit(admission("r5", kT0 + 60998, {key}))->decision, Decision::kRateLimited);
+  EXPECT_EQ(c->admit(admission("r6", kT0 + 60999, {key}))->decision, Decision::kAdmitted);
   // The refused requests (r3, refused by the key) did not count on the team: 3 there.
-  auto z = c->command({"ZCARD", "test:r:team:t"});
+  auto z = c->command({"HGET", "test:w:team:t", "_r"});
   ASSERT_TRUE(z);
-  EXPECT_EQ((*z)->integer, 3);
+  EXPECT_EQ(std::string((*z)->str, (*z)->len), "3");
 }
 
 TEST_F(RedisStore, TokensParallelAndBudget) {
@@ -102,7 +105,7 @@ TEST_F(RedisStore, TokensParallelAndBudget) {
   auto b = admission("b", kT0 + 10, {k}, 300, 100);
   auto r = c->admit(b);
   EXPECT_EQ(r->limit, LimitKind::kTokens);
-  EXPECT_EQ(r->retry_after_ms, 60000 - 10);
+  EXPECT_EQ(r->retry_after_ms, 60999 - 10);  // when a's bucket (second kT0) has left
   auto crossings = c->settle(settlement(a, kT0 + 20, 200, 650));
   ASSERT_TRUE(crossings) << crossings.error().message;
   ASSERT_EQ(crossings->size(), 1u);
@@ -144,11 +147,20 @@ TEST_F(RedisStore, ExpiredReservationsAreCharged) {
   ASSERT_TRUE(c);
   const Scope k = scope(ScopeKind::kKey, "k", {}, {.hard = 1000});
   ASSERT_EQ((*c)->admit(admission("a", kT0, {k}, 0, 400))->decision, Decision::kAdmitted);
-  // The replica that took it never settles: after the lease the worst case is spent.
-  ASSERT_EQ((*c)->admit(admission("b", kT0 + 100, {k}, 0, 600))->decision, Decision::kAdmitted);
+  // The replica that took it never settles: after the lease the worst case is spent (charged by
+  // the first admission in a later second, or at once by one that would be refused).
+  ASSERT_EQ((*c)->admit(admission("b", kT0 + 1000, {k}, 0, 600))->decision, Decision::kAdmitted);
   auto st = (*c)->budget_states({k}, kT0);
   EXPECT_EQ((*st)[0].spent, 400);
   EXPECT_EQ((*st)[0].reserved, 600);
+  // Within one second: e's lease passes, and f, which does not fit beside it, finds it charged
+  // (its whole worst case spent): over budget, not busy.
+  ASSERT_TRUE((*c)->settle(settlement(admission("b", kT0 + 1000, {k}, 0, 600), kT0 + 1010, 0, 0)));
+  ASSERT_EQ((*c)->admit(admission("e", kT0 + 1100, {k}, 0, 500))->decision, Decision::kAdmitted);
+  EXPECT_EQ((*c)->admit(admission("f", kT0 + 1200, {k}, 0, 200))->decision, Decision::kOverBudget);
+  st = (*c)->budget_states({k}, kT0);
+  EXPECT_EQ((*st)[0].spent, 900);
+  EXPECT_EQ((*st)[0].reserved, 0);
 }
 
 // The exactness check at the store level: separate connections from many threads and
@@ -396,10 +408,11 @@ TEST_F(RedisStore, AsyncFailsFastThenReconnectsAndReplays) {
   st = (*c)->budget_states({k}, kT0);
   ASSERT_TRUE(st);
   EXPECT_EQ((*st)[0].spent, 1000);
-  auto z = (*c)->command({"ZCARD", "fault:r:key:k"});
+  auto z = (*c)->command({"HGET", "fault:w:key:k", "_r"});
   // The window holds both: the one admitted before the outage (kept in the file) and the one
   // admitted open during it.
-  EXPECT_EQ((*z)->integer, 2);
+  ASSERT_TRUE(z);
+  EXPECT_EQ(std::string((*z)->str, (*z)->len), "2");
   server_.stop();
   std::filesystem::remove_all(dir);
 }
