@@ -834,12 +834,6 @@ struct Planner {
     w.value = t.peak_qps / o.replicas.peak;
     if (auto e = estimator(d, w)) o.at_peak.explain = e->explain;
     ++plan.estimate_calls;
-    if (o.simulated) {
-      o.because.push_back(simulated_text(*o.simulated));
-      if (o.simulated->scale_up) o.because.push_back(scale_up_text(*o.simulated->scale_up));
-    } else if (auto u = unverifiable_.find(o.id); u != unverifiable_.end()) {
-      o.because.push_back("not checked by simulation: " + u->second);
-    }
 
     const Capacity& cap = o.capacity;
     o.because.push_back(fmt::format(
@@ -922,6 +916,16 @@ struct Planner {
         o.because.push_back(
             fmt::format("tp{} rejected ({}): {}", o.tp / 2, x->category, x->reason));
     }
+    // The simulation's verdict right after the analytic sizing it checks.
+    std::vector<std::string> checked;
+    if (o.simulated) {
+      checked.push_back(simulated_text(*o.simulated));
+      if (o.simulated->scale_up) checked.push_back(scale_up_text(*o.simulated->scale_up));
+    } else if (auto u = unverifiable_.find(o.id); u != unverifiable_.end()) {
+      checked.push_back("not checked by simulation: " + u->second);
+    }
+    o.because.insert(o.because.begin() + std::min<std::ptrdiff_t>(1, std::ssize(o.because)),
+                     checked.begin(), checked.end());
   }
 
   // "<this> over <alt>" when this option wins on cost (or ties with more headroom); "<this> vs

@@ -167,7 +167,7 @@ struct PlanOptions {
   // no checks (the plan rests on the analytic model alone).
   Verifier verifier;
   int simulate_top = 3;
-  int max_simulations = 16;
+  int max_simulations = 24;
 };
 
 // Plans with `estimator` as the performance model. Errors are spec errors the catalog reveals

@@ -17,10 +17,10 @@ namespace llmctl::plan {
 namespace {
 
 // Enough requests that a p99 rests on dozens of samples, few enough that a plan checks three
-// options in well under a second: five minutes of the peak, within these bounds.
+// options in well under a second: three minutes of the peak, within these bounds.
 constexpr long long kMinRequests = 2000;
 constexpr long long kMaxRequests = 30000;
-constexpr double kPeakSeconds = 300;
+constexpr double kPeakSeconds = 180;
 // The autoscaling step: ten minutes of the peak, from the average fleet.
 constexpr double kStepSeconds = 600;
 
@@ -81,7 +81,7 @@ std::string synthetic_workload(sim::WorkloadSpec& w, const Spec& spec, double qp
   w.qps = qps;
   w.requests =
       std::clamp(static_cast<long long>(std::llround(qps * seconds)), kMinRequests, kMaxRequests);
-  // The fleet starts empty; the first tenth of the requests fill it and are not measured.
+  // The fleet starts empty: a tenth as many requests again fill it first, not measured.
   w.warmup_requests = w.requests / 10;
   double in_mean = t.input_tokens.mean, in_p95 = t.input_tokens.p95_or_default();
   std::string prefix;
