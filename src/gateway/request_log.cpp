@@ -10,28 +10,32 @@
 
 namespace llmctl::gateway {
 
-RecordQueue::RecordQueue(std::size_t capacity) : slots_(std::max<std::size_t>(capacity, 2)) {}
+RecordQueue::RecordQueue(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
 
 bool RecordQueue::try_push(RequestRecord&& record) {
-  std::size_t tail = tail_.load(std::memory_order_relaxed);
-  std::size_t next = (tail + 1) % slots_.size();
-  if (next == head_.load(std::memory_order_acquire)) return false;
-  slots_[tail] = std::move(record);
-  tail_.store(next, std::memory_order_release);
+  if (waiting_.load(std::memory_order_acquire) >= capacity_) return false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    incoming_.push_back(std::move(record));
+  }
+  waiting_.fetch_add(1, std::memory_order_release);
   return true;
 }
 
 std::size_t RecordQueue::pop(std::vector<RequestRecord>& out, std::size_t max) {
-  std::size_t head = head_.load(std::memory_order_relaxed);
-  const std::size_t tail = tail_.load(std::memory_order_acquire);
   std::size_t n = 0;
-  while (head != tail && n < max) {
-    out.push_back(std::move(slots_[head]));
-    slots_[head] = RequestRecord{};
-    head = (head + 1) % slots_.size();
+  while (n < max) {
+    if (next_ == draining_.size()) {
+      draining_.clear();
+      next_ = 0;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (incoming_.empty()) break;
+      draining_.swap(incoming_);
+    }
+    out.push_back(std::move(draining_[next_++]));
     ++n;
   }
-  head_.store(head, std::memory_order_release);
+  waiting_.fetch_sub(n, std::memory_order_release);
   return n;
 }
 

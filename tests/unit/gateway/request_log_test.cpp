@@ -4,9 +4,11 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 namespace llmctl::gateway {
 namespace {
@@ -26,7 +28,7 @@ RequestRecord record(int i, std::int64_t ts_ms = 1'700'000'000'000) {
 }
 
 TEST(RecordQueue, BoundedAndNeverBlocks) {
-  RecordQueue q(4);  // holds capacity - 1
+  RecordQueue q(3);
   EXPECT_TRUE(q.try_push(record(1)));
   EXPECT_TRUE(q.try_push(record(2)));
   EXPECT_TRUE(q.try_push(record(3)));
@@ -35,8 +37,34 @@ TEST(RecordQueue, BoundedAndNeverBlocks) {
   EXPECT_EQ(q.pop(out, 2), 2u);
   EXPECT_EQ(out[0].request_id, "req-1");
   EXPECT_TRUE(q.try_push(record(5)));
-  EXPECT_EQ(q.pop(out, 10), 2u);
-  EXPECT_EQ(out.back().request_id, "req-5");
+  EXPECT_TRUE(q.try_push(record(6)));
+  EXPECT_FALSE(q.try_push(record(7)));
+  EXPECT_EQ(q.pop(out, 10), 3u);
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(out[2].request_id, "req-3");  // oldest first across the swap
+  EXPECT_EQ(out[3].request_id, "req-5");
+  EXPECT_EQ(out.back().request_id, "req-6");
+  EXPECT_EQ(q.pop(out, 10), 0u);
+}
+
+TEST(RecordQueue, OneProducerOneConsumerLoseNothing) {
+  RecordQueue q(64);
+  constexpr int kRecords = 20000;
+  std::atomic<bool> done{false};
+  std::vector<RequestRecord> got;
+  std::thread consumer([&] {
+    std::vector<RequestRecord> out;
+    while (!done.load() || q.pop(out, 1000) > 0) q.pop(out, 7);
+    got = std::move(out);
+  });
+  int dropped = 0;
+  for (int i = 0; i < kRecords; ++i)
+    if (!q.try_push(record(i))) ++dropped;
+  done = true;
+  consumer.join();
+  EXPECT_EQ(static_cast<int>(got.size()) + dropped, kRecords);
+  for (std::size_t i = 1; i < got.size(); ++i)  // in push order
+    EXPECT_LT(std::stoi(got[i - 1].request_id.substr(4)), std::stoi(got[i].request_id.substr(4)));
 }
 
 class MemorySink : public RecordSink {
