@@ -822,14 +822,7 @@ struct Planner {
 
   void explain_self_hosted(Option& o) {
     const Traffic& t = spec.traffic;
-    perf::Deployment d;
-    d.model = o.catalog_model;
-    d.gpu = o.gpu;
-    d.engine = o.engine;
-    d.dtype = o.dtype;
-    d.tp = o.tp;
-    d.pp = o.pp;
-    d.gpus = o.tp * o.pp;
+    const perf::Deployment d = replica_deployment(o);
     perf::Workload w = peak_shape(true);
     w.value = t.peak_qps / o.replicas.peak;
     if (auto e = estimator(d, w)) o.at_peak.explain = e->explain;
@@ -1325,6 +1318,18 @@ struct Planner {
 };
 
 }  // namespace
+
+perf::Deployment replica_deployment(const Option& o) {
+  perf::Deployment d;
+  d.model = o.catalog_model;
+  d.gpu = o.gpu;
+  d.engine = o.engine;
+  d.dtype = o.dtype;
+  d.tp = o.tp;
+  d.pp = o.pp;
+  d.gpus = o.tp * o.pp;
+  return d;
+}
 
 const char* to_string(OptionKind kind) {
   switch (kind) {

@@ -155,6 +155,9 @@ struct Plan {
   int simulations = 0;                 // options checked by the verifier
 };
 
+// One replica of a self-hosted (or serverless) option, as perf and the simulator take it.
+perf::Deployment replica_deployment(const Option& option);
+
 // Checks one sized self-hosted option against the spec's traffic and SLO (an error: it could not
 // be checked, which the plan says and does not count against the option).
 using Verifier = std::function<Result<SimCheck>(const Option&, const Spec&)>;

@@ -29,7 +29,7 @@ constexpr double kStepSeconds = 600;
 sim::LengthDist lengths(double mean, double p95, const char* what,
                         std::vector<std::string>& notes) {
   mean = std::max(1.0, mean);
-  const double largest = 3.87;  // exp(1.645^2 / 2): a lognormal's largest p95/mean
+  const double largest = sim::kLognormalMaxP95OverMean;
   double ratio = p95 / mean;
   if (ratio <= 1.0001) return {sim::LengthDist::Kind::kFixed, mean};
   if (ratio > largest) {
@@ -43,24 +43,12 @@ sim::LengthDist lengths(double mean, double p95, const char* what,
   return *d;
 }
 
-perf::Deployment replica_of(const Option& o) {
-  perf::Deployment d;
-  d.model = o.catalog_model;
-  d.gpu = o.gpu;
-  d.engine = o.engine;
-  d.dtype = o.dtype;
-  d.tp = o.tp;
-  d.pp = o.pp;
-  d.gpus = o.tp * o.pp;
-  return d;
-}
-
 sim::Scenario base_scenario(const Option& o, const Spec& spec) {
   sim::Scenario sc;
   sc.name = o.id;
   sim::Pool pool;
   pool.name = "plan";
-  pool.deployment = replica_of(o);
+  pool.deployment = replica_deployment(o);
   pool.replicas = std::max(1, o.replicas.peak);
   pool.usd_per_gpu_hour = o.gpu_usd_per_hour;
   sc.pools.push_back(pool);

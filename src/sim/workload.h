@@ -53,7 +53,9 @@ struct LengthDist {
   double p95 = 0;  // lognormal 95th percentile (> mean)
   std::string describe() const;
 };
-// Lognormal parameters for a mean and a p95 (p95/mean must be in (1, 3.87]).
+// The largest p95/mean a lognormal has: exp(z95^2 / 2).
+inline constexpr double kLognormalMaxP95OverMean = 3.8681320923537834;
+// Lognormal parameters for a mean and a p95 (p95/mean must be in (1, kLognormalMaxP95OverMean]).
 Result<LengthDist> lognormal_from(double mean, double p95);
 int sample_length(const LengthDist& d, Rng& rng);
 
