@@ -34,6 +34,23 @@ assert any("KV cache holds" in s for s in d["explain"])
 ' < "$tmp/out.json" || fail "JSON contract ($mode)"
 done
 
+# Under load the simulation answers (docs/SIM.md section 6): TTFT and TPOT are its means, the
+# analytic model's own values are kept beside them, and a closed loop's throughput is its
+# steady state (N in flight over the simulated end-to-end time).
+for mode in "--concurrency 32" "--qps 2"; do
+  # shellcheck disable=SC2086
+  perf "${base[@]}" --gpus 4 --tp 4 $mode --format json > "$tmp/out.json"
+  jq_py '
+s, a = d["simulated"], d["analytic"]
+assert d["ttft_ms"] == s["ttft_ms"]["mean"] and d["tpot_ms"] == s["tpot_ms"]["mean"], (d, s)
+assert a["ttft_ms"] > 0 and a["tpot_ms"] > 0 and a["ttft_ms"] != d["ttft_ms"], a
+assert any("simulation of" in x and "analytic model alone says" in x for x in d["explain"])
+if "'"$mode"'".startswith("--concurrency"):
+    assert abs(d["output_tokens_per_s"] - 1000 * d["requests_per_s"]) < 0.01 * d["output_tokens_per_s"]
+    assert any("output tokens/s (analytic" in x for x in d["explain"]), d["explain"]
+' < "$tmp/out.json" || fail "simulation answers ($mode)"
+done
+
 # Aliases for model and GPU give the same answer as ids.
 a=$(perf --model meta-llama/Llama-3.1-8B-Instruct --gpu "NVIDIA H100 80GB HBM3" --gpus 1 --engine vllm \
       --dtype bf16 --input-tokens 500 --output-tokens 200 --qps 3 --format json)
