@@ -1,11 +1,23 @@
 // Small string helpers shared by every subsystem. No locale, ASCII only.
 #pragma once
 
+#include <string.h>  // memmem (GNU)
+
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace llmctl {
+
+// The first `needle` in `hay` at or after `from`, npos when none: glibc's memmem. For scanners
+// that run over every streamed event: string_view::find stops at each occurrence of the needle's
+// first byte for a memcmp, and for a quoted key ('"') that is every key and string of the event.
+inline std::size_t find_bytes(std::string_view hay, std::string_view needle, std::size_t from = 0) {
+  if (from > hay.size()) return std::string_view::npos;
+  const void* hit = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
+  return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - hay.data())
+             : std::string_view::npos;
+}
 
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);

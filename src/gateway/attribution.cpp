@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <vector>
 
@@ -26,25 +27,14 @@ class Hasher {
   void feed(std::string_view s) { XXH3_64bits_update(&st_, s.data(), s.size()); }
   std::uint64_t digest() { return XXH3_64bits_digest(&st_); }
 
-  // Canonical JSON: objects with sorted keys, no whitespace.
+  // Canonical JSON: objects with sorted keys, no whitespace; every key and scalar as
+  // json::serialize writes it. Runs on every request, so nothing here allocates for an object
+  // of up to kInlineKeys members: the text goes through a stack buffer, not a std::string.
   void canonical(const json::value& v) {
     switch (v.kind()) {
-      case json::kind::object: {
-        const json::object& o = v.get_object();
-        std::vector<const json::key_value_pair*> kv;
-        kv.reserve(o.size());
-        for (const auto& e : o) kv.push_back(&e);
-        std::sort(kv.begin(), kv.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
-        feed("{");
-        for (std::size_t i = 0; i < kv.size(); ++i) {
-          if (i) feed(",");
-          feed(json::serialize(json::string_view(kv[i]->key())));
-          feed(":");
-          canonical(kv[i]->value());
-        }
-        feed("}");
+      case json::kind::object:
+        sorted_members(v.get_object(), [](std::string_view) { return true; });
         break;
-      }
       case json::kind::array: {
         feed("[");
         bool first = true;
@@ -57,11 +47,51 @@ class Hasher {
         break;
       }
       default:
-        feed(json::serialize(v));
+        serialized(v);
     }
   }
 
+  // `{"k":v,...}` over the members `keep` accepts, in key order.
+  template <typename Keep>
+  void sorted_members(const json::object& o, Keep keep) {
+    static constexpr std::size_t kInlineKeys = 32;
+    std::array<const json::key_value_pair*, kInlineKeys> inline_kv;
+    std::vector<const json::key_value_pair*> heap_kv;
+    const json::key_value_pair** kv = inline_kv.data();
+    if (o.size() > kInlineKeys) {
+      heap_kv.resize(o.size());
+      kv = heap_kv.data();
+    }
+    std::size_t n = 0;
+    for (const auto& e : o)
+      if (keep(std::string_view(e.key()))) kv[n++] = &e;
+    std::sort(kv, kv + n, [](auto* a, auto* b) { return a->key() < b->key(); });
+    feed("{");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) feed(",");
+      serialized_key(kv[i]->key());
+      feed(":");
+      canonical(kv[i]->value());
+    }
+    feed("}");
+  }
+
  private:
+  void drain(json::serializer& sr) {
+    char buf[256];
+    while (!sr.done()) feed(sr.read(buf, sizeof buf));
+  }
+  void serialized(const json::value& v) {
+    json::serializer sr;
+    sr.reset(&v);
+    drain(sr);
+  }
+  void serialized_key(json::string_view k) {
+    json::serializer sr;
+    sr.reset(k);
+    drain(sr);
+  }
+
   XXH3_state_t st_;
 };
 
@@ -144,20 +174,9 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
 
   {
     Hasher h;
-    std::vector<const json::key_value_pair*> kv;
-    for (const auto& e : body)
-      if (std::find(std::begin(kNotAnswer), std::end(kNotAnswer), std::string_view(e.key())) ==
-          std::end(kNotAnswer))
-        kv.push_back(&e);
-    std::sort(kv.begin(), kv.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
-    h.feed("{");
-    for (std::size_t i = 0; i < kv.size(); ++i) {
-      if (i) h.feed(",");
-      h.feed(json::serialize(json::string_view(kv[i]->key())));
-      h.feed(":");
-      h.canonical(kv[i]->value());
-    }
-    h.feed("}");
+    h.sorted_members(body, [](std::string_view key) {
+      return std::find(std::begin(kNotAnswer), std::end(kNotAnswer), key) == std::end(kNotAnswer);
+    });
     f.request_fingerprint = hex16(h.digest());
   }
 
@@ -272,7 +291,7 @@ std::string_view scan_finish_reason(std::string_view text) {
   for (std::string_view key :
        {std::string_view("\"finish_reason\""), std::string_view("\"stop_reason\"")}) {
     std::size_t at = 0;
-    while ((at = text.find(key, at)) != std::string_view::npos) {
+    while ((at = find_bytes(text, key, at)) != std::string_view::npos) {
       at += key.size();
       std::size_t i = at;
       while (i < text.size() && (text[i] == ' ' || text[i] == ':')) ++i;

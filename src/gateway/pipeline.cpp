@@ -22,7 +22,8 @@ std::optional<Reject> ParseStage::run(RequestContext& ctx, const Config&) const 
   if (ctx.raw_body.empty())
     return bad_request("The request body is empty; expected a JSON object.");
   boost::system::error_code ec;
-  ctx.body = protocol::parse_request_json(ctx.raw_body, ec);
+  protocol::adopt(ctx.body, protocol::parse_request_json(
+                                ctx.raw_body, ec, protocol::json_arena(ctx.raw_body.size())));
   if (ec == json::error::too_deep)
     return bad_request(fmt::format("The request body nests JSON deeper than {} levels, the "
                                    "gateway's limit.",

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "common/strings.h"
+
 namespace llmctl::gateway {
 
 namespace json = boost::json;
@@ -191,17 +193,13 @@ AnswerChecks check_parsed_answer(const json::object& o, Endpoint endpoint,
 void StreamChecks::on_event(std::string_view data) {
   if (!q_.generates) return;
   // Cheap scans first: a refusal, a tool call.
-  if (data.find("\"refusal\":\"") != std::string_view::npos ||
-      data.find("\"stop_reason\":\"refusal\"") != std::string_view::npos ||
-      data.find("\"type\":\"refusal\"") != std::string_view::npos)
+  auto has = [data](std::string_view s) { return find_bytes(data, s) != std::string_view::npos; };
+  if (has("\"refusal\":\"") || has("\"stop_reason\":\"refusal\"") || has("\"type\":\"refusal\""))
     refusal_ = true;
   const bool need_text = q_.json_mode;
-  const bool maybe_tool = data.find("tool") != std::string_view::npos ||
-                          data.find("function_call") != std::string_view::npos ||
-                          data.find("input_json_delta") != std::string_view::npos;
+  const bool maybe_tool = has("tool") || has("function_call") || has("input_json_delta");
   const bool final = endpoint_ == Endpoint::kResponses &&
-                     (data.find("\"response.completed\"") != std::string_view::npos ||
-                      data.find("\"response.incomplete\"") != std::string_view::npos);
+                     (has("\"response.completed\"") || has("\"response.incomplete\""));
   if (!need_text && !maybe_tool && !final) return;
   boost::system::error_code ec;
   json::value v = json::parse(data, ec);

@@ -519,7 +519,8 @@ Result<std::string> translated_upstream_body(const RequestContext& ctx, const De
 
 void parse_body(ClientResponse& r) {
   boost::system::error_code ec;
-  r.parsed = protocol::parse_request_json(r.body, ec);
+  protocol::adopt(r.parsed,
+                  protocol::parse_request_json(r.body, ec, protocol::json_arena(r.body.size())));
   if (ec) r.parsed = nullptr;
 }
 
@@ -529,7 +530,8 @@ ReportedUsage usage_of_passthrough(ProviderKind upstream, std::string_view body,
     return speaks_anthropic(upstream) ? anthropic::usage_from_body(body)
                                       : gateway::usage_from_body(body);
   boost::system::error_code ec;
-  *parsed = protocol::parse_request_json(body, ec);
+  protocol::adopt(*parsed,
+                  protocol::parse_request_json(body, ec, protocol::json_arena(body.size())));
   if (ec || !parsed->is_object()) {
     *parsed = nullptr;
     return {};

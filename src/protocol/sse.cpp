@@ -14,9 +14,12 @@ void SseParser::feed(std::string_view bytes) {
 
 bool SseParser::next(SseEvent& out) {
   while (scan_ < buf_.size()) {
-    // Find the end of the line starting at scan_.
-    std::size_t eol = buf_.find_first_of("\r\n", scan_);
-    if (eol == std::string::npos) return false;
+    // Find the end of the line starting at scan_. (Not find_first_of("\r\n"): libstdc++ runs
+    // a memchr over the set for every byte, which was a third of a stream relay's instructions.)
+    std::size_t eol = scan_;
+    const char* b = buf_.data();
+    while (eol < buf_.size() && b[eol] != '\n' && b[eol] != '\r') ++eol;
+    if (eol == buf_.size()) return false;
     std::size_t after = eol + 1;
     if (buf_[eol] == '\r') {
       if (after == buf_.size()) return false;  // a \n may follow in the next read

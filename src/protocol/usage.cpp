@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "common/strings.h"
+
 namespace llmctl::protocol {
 
 namespace json = boost::json;
@@ -51,7 +53,7 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 // npos when the key does not occur.
 std::size_t value_after_key(std::string_view data, std::string_view quoted_key, std::size_t from) {
   while (true) {
-    std::size_t k = data.find(quoted_key, from);
+    const std::size_t k = find_bytes(data, quoted_key, from);
     if (k == std::string_view::npos) return k;
     std::size_t p = k + quoted_key.size();
     while (p < data.size() && is_space(data[p])) ++p;

@@ -112,5 +112,17 @@ TEST(FinishReason, NormalisedAcrossApis) {
             "tool_use");
 }
 
+// The request fingerprint is stored in the request log and compared across releases: its
+// canonical form (sorted keys, json::serialize's text for every key and scalar) must not drift.
+TEST(Attribution, RequestFingerprintIsStableAcrossReleases) {
+  const auto body =
+      json::parse(R"({"model":"m","temperature":0.5,"stream":true,"messages":[{"role":"user",)"
+                  R"("content":"h\u00e9llo \"q\"\n"},{"content":[{"type":"text","text":"x"}],)"
+                  R"("role":"assistant"}],"n":2,"stop":null,"logit_bias":{"b":1,"a":-1.25e3}})")
+          .as_object();
+  const auto f = request_facts(body, Endpoint::kChat, 0);
+  EXPECT_EQ(f.request_fingerprint, "5b62ab4291cdb662");
+}
+
 }  // namespace
 }  // namespace llmctl::gateway
