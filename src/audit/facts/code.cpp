@@ -311,7 +311,8 @@ void CodeScan::scan_go_http_clients() {
   }
 }
 
-void CodeScan::find_function_spans() {
+void CodeScan::find_function_spans() const {
+  fn_spans_found_ = true;
   for (size_t i = 0; i + 1 < t_.size(); ++i) {
     if (lang_ == Lang::kPython) {
       if (t_[i].text == "def" && t_[i + 1].ident()) fn_spans_.emplace_back(i, python_block_end(i));
@@ -353,6 +354,7 @@ int CodeScan::scope_of(size_t i) const {
 const Client* CodeScan::scoped_client(const std::string& name, size_t at,
                                       bool& bound_elsewhere) const {
   bound_elsewhere = false;
+  if (!fn_spans_found_) find_function_spans();
   const ClientDef* best = nullptr;
   size_t best_size = 0;  // the enclosing span's size; SIZE_MAX for module level
   bool any = false;
@@ -429,7 +431,6 @@ CodeFacts CodeScan::run() {
   scan_markers();
   scan_script();
   scan_go_http_clients();
-  find_function_spans();
   scan_clients();
   scan_calls();
   scan_langchain();

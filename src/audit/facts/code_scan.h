@@ -63,8 +63,11 @@ class CodeScan {
     Client client;
   };
   std::vector<ClientDef> client_defs_;
-  std::vector<std::pair<size_t, size_t>> fn_spans_;  // [first, last] token of each function
-  void find_function_spans();
+  // [first, last] token of each function; found on the first scoped lookup only, so files
+  // without a client bound to a plain name pay nothing.
+  mutable std::vector<std::pair<size_t, size_t>> fn_spans_;
+  mutable bool fn_spans_found_ = false;
+  void find_function_spans() const;
   // The innermost function span holding token `i`, as an index into fn_spans_ (-1: module).
   int scope_of(size_t i) const;
   // The client a plain receiver name at token `at` refers to: a binding in the call's own
