@@ -217,6 +217,17 @@ void CodeScan::scan_clients() {
       }
       if (contains(f_.text, ".BaseURL =")) c.base_url = true;
     }
+    // An HTTP client handed in: Python's http_client= (the SDK then takes that client's
+    // timeout), JS's fetch / httpAgent. Judged only when the file shows how it is built.
+    for (std::string_view key : {"http_client", "httpClient", "fetch", "httpAgent"}) {
+      auto it = k.values.find(std::string(key));
+      if (it == k.values.end() || c.timeout) continue;
+      bool t = false;
+      if (http_client_visible(it->second.first, it->second.second, t))
+        c.timeout = c.timeout || t;
+      else
+        c.timeout_elsewhere = true;
+    }
     if (provider == "litellm-router") {
       c.timeout = c.timeout || k.names.count("timeout");
       out_.gateway_or_override = true;
@@ -224,16 +235,147 @@ void CodeScan::scan_clients() {
     if (c.base_url) out_.gateway_or_override = true;
     // Bind to the assigned name: x = Ctor(...), self.x = ..., const x = new Ctor(...), x := ...
     size_t s = ch.start - (ch.is_new ? 1 : 0);
-    if (s >= 2 && (t_[s - 1].text == "=" || t_[s - 1].text == ":=") && t_[s - 2].ident())
+    if (s >= 2 && (t_[s - 1].text == "=" || t_[s - 1].text == ":=") && t_[s - 2].ident()) {
       clients_[std::string(t_[s - 2].text)] = c;
-    else if (s >= 4 && t_[s - 1].text == "=" && t_[s - 2].ident() && t_[s - 3].text == ":" &&
-             t_[s - 4].ident())
+      if (s < 3 || t_[s - 3].text != ".")
+        client_defs_.push_back({std::string(t_[s - 2].text), s, c});
+    } else if (s >= 4 && t_[s - 1].text == "=" && t_[s - 2].ident() && t_[s - 3].text == ":" &&
+               t_[s - 4].ident()) {
       clients_[std::string(t_[s - 4].text)] = c;  // client: OpenAI = OpenAI()
-    else if (s >= 1 && t_[s - 1].text == "return")
+      if (s < 5 || t_[s - 5].text != ".")
+        client_defs_.push_back({std::string(t_[s - 4].text), s, c});
+    } else if (s >= 1 && t_[s - 1].text == "return")
       clients_["<returned>"] = c;
     // Go: a ctor's value is often the only client; remember it for unbound receivers.
     clients_.try_emplace("<any:" + provider + ">", c);
   }
+}
+
+// Whether the HTTP client in tokens [b, e) is built where this file shows it: a constructor
+// call of a known HTTP library (httpx.Client(...), DefaultHttpxClient(...), &http.Client{...}),
+// or a variable assigned one in the file. `timeout` says whether that construction sets one.
+bool CodeScan::http_client_visible(size_t b, size_t e, bool& timeout) const {
+  if (b >= e) return false;
+  auto built_here = [&](size_t from, size_t to) {
+    for (size_t j = from; j < to && j < from + 6; ++j) {
+      std::string_view x = t_[j].text;
+      if (x == "Client" || x == "AsyncClient" || x == "DefaultHttpxClient" ||
+          x == "DefaultAsyncHttpxClient") {
+        size_t open = j + 1;
+        if (open < t_.size() && (t_[open].text == "(" || t_[open].text == "{")) {
+          size_t close = close_of(open);
+          for (size_t q = open; q < close; ++q)
+            if (t_[q].text == "timeout" || t_[q].text == "Timeout") timeout = true;
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  if (built_here(b, e)) return true;
+  if (e != b + 1 || !t_[b].ident()) return false;
+  // A variable: its assignments in the file (x = httpx.Client(...), x := &http.Client{...}).
+  bool seen = false;
+  for (size_t i = 0; i + 2 < t_.size(); ++i) {
+    if (t_[i].text != t_[b].text || !t_[i].ident() || (i > 0 && t_[i - 1].text == ".")) continue;
+    if (!(tok_is(i + 1, "=") || tok_is(i + 1, ":="))) continue;
+    if (!built_here(i + 2, t_.size())) return false;  // assigned something built elsewhere
+    seen = true;
+  }
+  return seen;
+}
+
+// Go: every HTTP client the file hands to an SDK, through option.WithHTTPClient(x) or go-openai's
+// config.HTTPClient = x / HTTPClient: x. One built elsewhere (createCustomHTTPClient() of another
+// file) carries a timeout this file cannot show.
+void CodeScan::scan_go_http_clients() {
+  if (lang_ != Lang::kGo) return;
+  for (size_t i = 0; i + 2 < t_.size(); ++i) {
+    if (t_[i].text != "WithHTTPClient" && t_[i].text != "HTTPClient") continue;
+    size_t b = 0, e = 0;
+    if (t_[i].text == "WithHTTPClient" && tok_is(i + 1, "(")) {
+      b = i + 2;
+      e = close_of(i + 1);
+    } else if (t_[i].text == "HTTPClient" && (tok_is(i + 1, "=") || tok_is(i + 1, ":"))) {
+      b = i + 2;
+      e = b;
+      while (e < t_.size() && line_of(e) == line_of(b) && t_[e].text != "," && t_[e].text != "{")
+        ++e;
+      if (e < t_.size() && t_[e].text == "{") e = close_of(e) + 1;
+    } else {
+      continue;
+    }
+    if (b < e && t_[b].text == "&") ++b;
+    bool t = false;
+    if (!http_client_visible(b, e, t)) go_http_client_elsewhere_ = true;
+  }
+}
+
+void CodeScan::find_function_spans() const {
+  fn_spans_found_ = true;
+  for (size_t i = 0; i + 1 < t_.size(); ++i) {
+    if (lang_ == Lang::kPython) {
+      if (t_[i].text == "def" && t_[i + 1].ident()) fn_spans_.emplace_back(i, python_block_end(i));
+    } else if ((lang_ == Lang::kJavaScript && t_[i].text == "function") ||
+               (lang_ == Lang::kGo && t_[i].text == "func")) {
+      size_t j = i + 1;
+      while (j < t_.size() && t_[j].text != "(") ++j;  // the parameters (Go: maybe a receiver)
+      size_t brace = j;
+      while (brace < t_.size() && t_[brace].text != "{") {
+        if (t_[brace].text == "(") brace = close_of(brace);
+        ++brace;
+      }
+      if (brace < t_.size()) fn_spans_.emplace_back(i, close_of(brace));
+    } else if (lang_ == Lang::kJavaScript && t_[i].text == "=>" && t_[i + 1].text == "{") {
+      fn_spans_.emplace_back(i, close_of(i + 1));
+    } else if (lang_ == Lang::kJavaScript && t_[i].ident() && tok_is(i + 1, "(") &&
+               (i == 0 || (t_[i - 1].text != "." && t_[i - 1].text != "new"))) {
+      // Class methods: name(...) {.
+      size_t close = close_of(i + 1);
+      std::string_view n = t_[i].text;
+      if (tok_is(close + 1, "{") && n != "if" && n != "for" && n != "while" && n != "switch" &&
+          n != "catch")
+        fn_spans_.emplace_back(i, close_of(close + 1));
+    }
+  }
+}
+
+int CodeScan::scope_of(size_t i) const {
+  int best = -1;
+  for (size_t k = 0; k < fn_spans_.size(); ++k) {
+    auto [b, e] = fn_spans_[k];
+    if (i < b || i > e) continue;
+    if (best < 0 || e - b < fn_spans_[best].second - fn_spans_[best].first)
+      best = static_cast<int>(k);
+  }
+  return best;
+}
+
+const Client* CodeScan::scoped_client(const std::string& name, size_t at,
+                                      bool& bound_elsewhere) const {
+  bound_elsewhere = false;
+  if (!fn_spans_found_) find_function_spans();
+  const ClientDef* best = nullptr;
+  size_t best_size = 0;  // the enclosing span's size; SIZE_MAX for module level
+  bool any = false;
+  for (const auto& d : client_defs_) {
+    if (d.name != name) continue;
+    any = true;
+    int sc = scope_of(d.at);
+    size_t size = SIZE_MAX;
+    if (sc >= 0) {
+      auto [b, e] = fn_spans_[sc];
+      if (at < b || at > e || d.at > at) continue;  // another function's, or later in this one
+      size = e - b;
+    }
+    // Innermost scope first; within one scope the last binding before the call, else (module
+    // level, bound below the function that uses it) the first after it.
+    bool better = !best || size < best_size ||
+                  (size == best_size && ((d.at < at && (best->at > at || d.at > best->at))));
+    if (better) best = &d, best_size = size;
+  }
+  if (!best) bound_elsewhere = any;
+  return best ? &best->client : nullptr;
 }
 
 void CodeScan::scan_script() {
@@ -288,6 +430,7 @@ CodeFacts CodeScan::run() {
   if (t_.empty()) return std::move(out_);
   scan_markers();
   scan_script();
+  scan_go_http_clients();
   scan_clients();
   scan_calls();
   scan_langchain();

@@ -25,6 +25,10 @@ struct CodeClient {
   // base_url is a URL on this machine (localhost, 127.0.0.1, ::1) written in the file: a literal,
   // or an f-string / template whose scheme and host are literal (f"http://localhost:{port}/v1").
   bool loopback = false;
+  // The client is handed an HTTP client built where the file does not show it
+  // (http_client=make_client(), option.WithHTTPClient(httpClient) from another file): its
+  // timeout lives there, so whether one is set cannot be judged here.
+  bool timeout_elsewhere = false;
   int line = 0;
 };
 
@@ -38,6 +42,7 @@ struct LlmCall {
   bool unknown_client = false;       // a receiver built elsewhere: not judged for timeouts
   bool args_unknown = false;         // **kwargs, ...spread or an unresolvable variable
   bool timeout = false;              // a timeout reaches this call (call, client, module, ...)
+  bool timeout_elsewhere = false;    // the client's HTTP client (and timeout) is built elsewhere
   bool retries_zero = false;         // max_retries=0 on the call, with_options() or the client
   Pos retries_pos;
   bool has_cap = false;    // max_tokens / max_completion_tokens / max_output_tokens

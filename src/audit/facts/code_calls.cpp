@@ -18,6 +18,19 @@ namespace {
 
 constexpr size_t kStaticAfterDynamic = 2048;  // ~512 tokens of prefix lost to a dynamic head
 
+// Whether a provider URL's path is one that generates tokens under an output cap. A path naming
+// another resource (an Assistants thread or run, embeddings, files, batches, images,
+// audio, moderations, fine-tuning, vector stores) is not; a URL whose path the file does not
+// show (a base URL variable) is taken as generation, as before.
+bool generation_path(std::string_view url) {
+  std::string l = to_lower(url);
+  for (std::string_view r :
+       {"/threads", "/assistants", "/embeddings", "/files", "/batches", "/images/", "/audio/",
+        "/moderations", "/fine_tuning", "/fine-tunes", "/vector_stores"})
+    if (contains(l, r)) return false;
+  return true;
+}
+
 }  // namespace
 
 bool CodeScan::dynamic_expr(std::string_view e) const {
@@ -123,8 +136,10 @@ void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& 
                  options.names.count("timeout") || options.names.count("signal") || with_timeout ||
                  (client && client->timeout) || (module_client && module_timeout_);
   call.unknown_client = !client && !module_client && family != "litellm";
+  call.timeout_elsewhere = client && client->timeout_elsewhere;
   if (lang_ == Lang::kGo) {
     call.timeout = call.timeout || timeout_markers_go_;
+    call.timeout_elsewhere = call.timeout_elsewhere || go_http_client_elsewhere_;
     call.unknown_client = false;
   }
   bool call_retries_zero = key_has_value(k, "max_retries", "0") ||
@@ -195,6 +210,13 @@ void CodeScan::scan_calls() {
           part != "Beta")
         p.push_back(part);
     if (p.empty()) continue;
+    // The OpenAI Assistants API (client.beta.threads.messages.create, threads.runs.create)
+    // stores messages and starts server-side runs: no call there generates tokens under
+    // max_tokens semantics, so none is an LLM call for these rules (nor is Anthropic's
+    // messages.create on a thread).
+    if (std::find(p.begin(), p.end(), "threads") != p.end() ||
+        std::find(p.begin(), p.end(), "Threads") != p.end())
+      continue;
     auto ends = [&](std::initializer_list<std::string_view> tail) {
       if (p.size() < tail.size()) return false;
       size_t off = p.size() - tail.size();
@@ -243,6 +265,7 @@ void CodeScan::scan_calls() {
     // Receiver: the identifier before the method path (client in client.chat.completions.create).
     const Client* client = nullptr;
     bool module_client = false;
+    bool bound_elsewhere = false;  // the receiver's name is bound only in other functions
     if (p.size() > method_parts) {
       std::string recv = p[p.size() - method_parts - 1];
       if (ends_with(recv, "()")) {
@@ -250,8 +273,15 @@ void CodeScan::scan_calls() {
         size_t idx = p.size() - method_parts - 2;
         recv = p.size() > method_parts + 1 ? p[idx] : "";
       }
-      auto it = clients_.find(recv);
-      if (it != clients_.end()) client = &it->second;
+      const size_t recv_at = p.size() - method_parts - 1;
+      if (recv_at == 0 && !client_defs_.empty()) {
+        // A plain name (client.chat...): the binding in the call's own function, else an
+        // enclosing one, else the module's; another function's local is not this one.
+        client = scoped_client(recv, i, bound_elsewhere);
+      } else {
+        auto it = clients_.find(recv);
+        if (it != clients_.end()) client = &it->second;
+      }
       if (recv == "openai" || recv == "anthropic" || recv == "litellm") module_client = true;
       if (!client && recv == "self" && p.size() > method_parts + 1) {
         auto it2 = clients_.find(p[p.size() - method_parts - 1]);
@@ -264,7 +294,7 @@ void CodeScan::scan_calls() {
     if (p.size() == 2 && (p[0] == "router" || clients_.count(p[0])) && clients_.count(p[0]) &&
         clients_.at(p[0]).provider == "litellm-router")
       family = "litellm";
-    if (lang_ == Lang::kGo && !client) {
+    if (lang_ == Lang::kGo && !client && !bound_elsewhere) {
       auto it = clients_.find("<any:" + family + ">");
       if (it != clients_.end())
         client = &it->second;
@@ -466,7 +496,9 @@ void CodeScan::scan_raw_http() {
       keys_of_range(args[1].first, args[1].second, body);
       visible = !body.unknown && !body.names.empty();
     }
-    call.cap_judged = visible;
+    // Only a generation endpoint takes an output cap: the Assistants API's threads and runs,
+    // embeddings, files, batches and the other resources of a provider's host do not.
+    call.cap_judged = visible && generation_path(url);
     for (const auto& n : body.names)
       for (std::string_view key : {"max_tokens", "max_completion_tokens", "max_output_tokens",
                                    "maxOutputTokens", "generationConfig", "generation_config"})

@@ -51,6 +51,31 @@ class CodeScan {
   bool module_timeout_ = false;    // openai.timeout = / litellm.request_timeout =
   bool retry_markers_ = false;
   bool timeout_markers_go_ = false;
+  // Go: an HTTP client handed to the SDK (option.WithHTTPClient(x), config.HTTPClient = x) that
+  // is not an http.Client literal of this file.
+  bool go_http_client_elsewhere_ = false;
+  bool http_client_visible(size_t b, size_t e, bool& timeout) const;
+  // Every client bound to a plain name (x = OpenAI(...), not self.x = ...), with the token of the
+  // binding, for resolving a call's receiver within its function first.
+  struct ClientDef {
+    std::string name;
+    size_t at = 0;
+    Client client;
+  };
+  std::vector<ClientDef> client_defs_;
+  // [first, last] token of each function; found on the first scoped lookup only, so files
+  // without a client bound to a plain name pay nothing.
+  mutable std::vector<std::pair<size_t, size_t>> fn_spans_;
+  mutable bool fn_spans_found_ = false;
+  void find_function_spans() const;
+  // The innermost function span holding token `i`, as an index into fn_spans_ (-1: module).
+  int scope_of(size_t i) const;
+  // The client a plain receiver name at token `at` refers to: a binding in the call's own
+  // function (the last one before the call), else in an enclosing function, else at module
+  // level. nullptr when the name is bound only inside other functions (a parameter or another
+  // function's local here) or not at all; `bound_elsewhere` is set in the first case.
+  const Client* scoped_client(const std::string& name, size_t at, bool& bound_elsewhere) const;
+  void scan_go_http_clients();
 
   bool no_cap_value(std::pair<size_t, size_t> range, size_t open, size_t close) const;
   bool tok_is(size_t i, std::string_view s) const { return i < t_.size() && t_[i].text == s; }
@@ -171,6 +196,10 @@ class CodeScan {
       for (auto [kb, ke] : split_args(b + 1, close)) keys_of_range(kb, ke, k, depth + 1);
       return;
     }
+    // TypeScript: `body as ChatCompletionCreateParams` / `body satisfies T` is the variable.
+    if (lang_ == Lang::kJavaScript && first.ident() && b + 2 < e &&
+        (t_[b + 1].text == "as" || t_[b + 1].text == "satisfies"))
+      e = b + 1;
     // A variable: resolve its last assignment in the file.
     if (first.ident() && b + 1 == e) {
       if (!resolve_var(first.text, b, k, depth)) k.unknown = true;

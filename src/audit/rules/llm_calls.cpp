@@ -21,9 +21,14 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "(where LangChain takes timeout, max_retries and max_tokens; its request_timeout defaults "
        "to None) or a raw HTTP call to an LLM API (requests.post, fetch, axios.post, "
        "net/http) sets no timeout: not on the call, not through with_options(), not on the "
-       "client the call is made on (resolved within the file), not module-wide (openai.timeout, "
-       "litellm.request_timeout). Calls on clients whose construction is not visible in the "
-       "file, and calls whose arguments come from **kwargs, are not judged. httpx and aiohttp "
+       "client the call is made on (resolved within the file: a plain name in the call's own "
+       "function first, then the enclosing ones and the module, never another function's "
+       "local of the same name), not module-wide (openai.timeout, litellm.request_timeout). "
+       "Calls on clients whose construction is not visible in the file, on clients handed an "
+       "HTTP client built where the file does not show it (http_client=make_client(), "
+       "option.WithHTTPClient(x) or config.HTTPClient = x with x from another file: its "
+       "timeout lives there), and calls whose arguments come from **kwargs, are not judged. httpx "
+       "and aiohttp "
        "have default timeouts and are not flagged. Raw HTTP counts as an LLM call when its "
        "URL is a provider's host or an OpenAI/Anthropic-compatible API path (/chat/completions, "
        "/v1/completions, /v1/messages) on a host the file configures (f\"{base}/chat/"
@@ -61,13 +66,18 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "Retry-After.",
        "client = Anthropic(max_retries=0)"});
   out.push_back(
-      {"LLM003", "code", S::kWarning, "LLM call without an output cap",
-       "A chat/messages/responses call (SDK or a visible raw JSON body) without max_tokens, "
-       "max_completion_tokens, max_output_tokens (Go: MaxTokens, MaxCompletionTokens, "
-       "MaxOutputTokens), or a LangChain ChatOpenAI / AzureChatOpenAI constructed without "
-       "max_tokens (ChatAnthropic always sends a cap). Arguments passed through **kwargs, "
-       "...spread or an unresolvable variable are not judged; a dict/object assigned in the "
-       "same file is resolved.",
+      {"LLM003", "code", S::kNote, "LLM call without an output cap",
+       "A chat/messages/responses call (SDK or a visible raw JSON body to a generation "
+       "endpoint) without max_tokens, max_completion_tokens, max_output_tokens (Go: MaxTokens, "
+       "MaxCompletionTokens, MaxOutputTokens), or a LangChain ChatOpenAI / AzureChatOpenAI "
+       "constructed without max_tokens (ChatAnthropic always sends a cap). Arguments passed "
+       "through **kwargs, ...spread or an unresolvable variable are not judged; a dict/object "
+       "assigned in the same file is resolved, also through a TypeScript `body as T`. The "
+       "OpenAI Assistants API (threads, their messages and runs) and other resources of a "
+       "provider's host (embeddings, files, batches) generate nothing under max_tokens and are "
+       "not judged. A note: whether to cap a chat reply or an agent's turn is a cost and "
+       "product choice (the model's own output limit bounds each answer, and chat front-ends "
+       "often leave it uncapped on purpose); the finding says the bound is the model's.",
        "Without a cap one degenerate generation runs to the model's output limit (OWASP LLM10 "
        "\"Unbounded Consumption\"); agent-doctor's CFG-001 \"max_tokens not set\" "
        "(abdulwasea89/agent-doctor:packages/agent-doctor/src/rules/config/cfg-001.ts); "
@@ -150,7 +160,8 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
       continue;
     }
     // LLM001: no timeout (unless watched_local, above).
-    if (!c.timeout && !c.unknown_client && !c.args_unknown && !watched_local)
+    if (!c.timeout && !c.timeout_elsewhere && !c.unknown_client && !c.args_unknown &&
+        !watched_local)
       f.emit(
           "LLM001", c.pos,
           fmt::format("{}(...) has no timeout{}: the {} default is {}", c.call,

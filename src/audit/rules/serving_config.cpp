@@ -108,6 +108,34 @@ std::string secret_fix(Platform p) {
              : "use valueFrom.secretKeyRef (a Secret), not value:";
 }
 
+// An image the file itself calls a placeholder that something else fills in at deploy time
+// (`image: app:latest # placeholder value, replaced by deployment scripts`): the comment on the
+// image's line, or a comment line right above it, says so. The tag written is never pulled, so
+// pinning it changes nothing; the value that runs is decided where the file cannot show it.
+bool placeholder_image(const FileCtx& f, int line) {
+  auto comment_of = [&](int l) -> std::string_view {
+    std::string_view t = f.line_text(l);
+    size_t hash = t.find(" #");
+    if (hash == std::string_view::npos) {
+      size_t first = t.find_first_not_of(" \t");
+      if (first == std::string_view::npos || t[first] != '#') return {};
+      hash = first;
+    }
+    return t.substr(hash);
+  };
+  for (int l : {line, line - 1}) {
+    if (l < 1) continue;
+    std::string_view c = comment_of(l);
+    if (l != line && c.empty()) continue;
+    if (l != line && f.line_text(l).find_first_not_of(" \t") != f.line_text(l).find('#')) continue;
+    if (icontains(c, "placeholder") || icontains(c, "replaced by") || icontains(c, "replaced at") ||
+        icontains(c, "overridden by") || icontains(c, "substituted by") ||
+        icontains(c, "set by the pipeline") || icontains(c, "set at deploy"))
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void add_config_rule_docs(std::vector<RuleInfo>& out) {
@@ -117,7 +145,8 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "image_id, Ray) that is untagged or tagged latest/main/nightly and not pinned by digest. "
        "A registry port (localhost:5000/vllm) is not mistaken for a tag; an image that is never "
        "pulled (imagePullPolicy: IfNotPresent or Never with a local, registry-less name) is "
-       "not reported.",
+       "not reported, nor is an image whose comment (on its line or the line above) calls it a "
+       "placeholder that deployment scripts or a pipeline replace.",
        "Engine releases change flags, defaults and metric names (vLLM renamed and removed "
        "metrics across 0.9-0.13); :latest makes every pull a different engine. kube-linter's "
        "latest-tag check; the GIE reference pins vllm/vllm-openai:v0.11.0. Research: "
@@ -251,7 +280,8 @@ void check_config(FileCtx& f, const Server& s) {
     std::string lt = to_lower(tag);
     // A local image (no registry, no organisation) that is never pulled is whatever was built.
     bool local = slash == std::string::npos && c.never_pulled;
-    if (!digest && !local && (tag.empty() || lt == "latest" || lt == "main" || lt == "nightly"))
+    if (!digest && !local && (tag.empty() || lt == "latest" || lt == "main" || lt == "nightly") &&
+        !placeholder_image(f, c.image_pos.line))
       f.emit("K8S005", c.image_pos,
              fmt::format("engine image '{}' is {}: every pull may bring a different engine "
                          "version (flags, metrics and defaults change between releases)",
