@@ -986,7 +986,11 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   pool.release(std::move(a.conn), parser->keep_alive());
   // The body in the client's API (translated when the deployment speaks the other one), parsed
   // once for what reads it whole: its usage, the Responses store, the quality checks.
-  const bool parse = tm.quality.generates || ctx.endpoint == Endpoint::kResponses;
+  // A plain chat or completions answer is not parsed: its checks are scanned from the text
+  // (scan_chat_answer), which falls back to a parse where a scan cannot be sure.
+  const bool scan = tm.quality.generates && !tm.quality.json_mode &&
+                    (ctx.endpoint == Endpoint::kChat || ctx.endpoint == Endpoint::kCompletions);
+  const bool parse = (tm.quality.generates && !scan) || ctx.endpoint == Endpoint::kResponses;
   Result<ClientResponse> answer =
       speaks_via_messages(d.kind)
           ? platform_client_response(ctx.endpoint, d, body, "msg_" + rec.request_id,
@@ -1007,7 +1011,12 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
       account(usage, ctx.prompt_chars, usage.present ? 0 : response_output_chars(body), d.price);
   o.status = status;
   o.finish_reason = scan_finish_reason(body);
-  o.checks = check_parsed_answer(answer->parsed, ctx.endpoint, tm.quality);
+  if (parse) {
+    o.checks = check_parsed_answer(answer->parsed, ctx.endpoint, tm.quality);
+  } else if (scan) {
+    auto scanned = scan_chat_answer(body, ctx.endpoint, tm.quality);
+    o.checks = scanned ? *scanned : check_answer(body, ctx.endpoint, tm.quality);
+  }
   o.body = std::move(body);
   o.content_type = std::move(ctype);
   co_return o;

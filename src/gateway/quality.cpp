@@ -163,6 +163,97 @@ QualityRequest quality_request(const json::object& body, Endpoint endpoint) {
   return q;
 }
 
+namespace {
+
+std::size_t skip_ws(std::string_view b, std::size_t p) {
+  while (p < b.size() && (b[p] == ' ' || b[p] == '\t' || b[p] == '\n' || b[p] == '\r')) ++p;
+  return p;
+}
+
+// Every value of `"key":` in `body` (any depth), as the position of its first byte. A key's
+// quotes cannot occur inside a JSON string unescaped, so a match is a real key.
+template <typename F>
+bool for_each_value(std::string_view body, std::string_view quoted_key, F f) {
+  for (std::size_t at = 0; (at = find_bytes(body, quoted_key, at)) != std::string_view::npos;) {
+    at += quoted_key.size();
+    std::size_t p = skip_ws(body, at);
+    if (p >= body.size() || body[p] != ':') continue;  // the text of a value, not a key
+    if (!f(skip_ws(body, p + 1))) return false;
+  }
+  return true;
+}
+
+// A JSON string starting at body[p] == '"': whether it is blank (whitespace only, as blank()
+// judges the decoded text); nullopt when unsure (a \u escape, unterminated).
+std::optional<bool> raw_string_blank(std::string_view b, std::size_t p) {
+  for (++p; p < b.size(); ++p) {
+    const char c = b[p];
+    if (c == '"') return true;
+    if (c == '\\') {
+      if (++p >= b.size()) return std::nullopt;
+      const char e = b[p];
+      if (e == 'u') return std::nullopt;
+      if (e != 'n' && e != 't' && e != 'r' && e != 'f') return false;
+      continue;
+    }
+    if (!std::isspace(static_cast<unsigned char>(c))) return false;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<AnswerChecks> scan_chat_answer(std::string_view b, Endpoint endpoint,
+                                             const QualityRequest& q) {
+  if (!q.generates) return AnswerChecks{};
+  if (q.json_mode || (endpoint != Endpoint::kChat && endpoint != Endpoint::kCompletions))
+    return std::nullopt;
+  std::size_t first = skip_ws(b, 0);
+  std::size_t last = b.size();
+  while (last > first && std::isspace(static_cast<unsigned char>(b[last - 1]))) --last;
+  if (first >= last || b[first] != '{' || b[last - 1] != '}') return std::nullopt;
+  // A tool call needs its arguments parsed: leave it to the parse. Empty lists and nulls (vLLM
+  // sends "tool_calls":[] on every message) are no call.
+  bool tool_call = false;
+  for_each_value(b, "\"tool_calls\"", [&](std::size_t p) {
+    if (p < b.size() && b[p] == '[' && skip_ws(b, p + 1) < b.size() && b[skip_ws(b, p + 1)] == ']')
+      return true;
+    if (b.substr(p, 4) == "null") return true;
+    tool_call = true;
+    return false;
+  });
+  if (tool_call) return std::nullopt;
+  Said s;
+  for_each_value(b, "\"finish_reason\"", [&](std::size_t p) {
+    if (b.substr(p, 16) == "\"content_filter\"") s.refusal = true;
+    return true;
+  });
+  for_each_value(b, "\"refusal\"", [&](std::size_t p) {
+    if (p + 1 < b.size() && b[p] == '"' && b[p + 1] != '"') s.refusal = true;
+    return true;
+  });
+  // The texts: message.content (chat) and choices[].text (completions). Only their blankness
+  // matters here, not their characters.
+  bool unsure = false, any_text = false;
+  for (std::string_view key : {std::string_view("\"content\""), std::string_view("\"text\"")})
+    for_each_value(b, key, [&](std::size_t p) {
+      if (b.substr(p, 4) == "null") return true;
+      if (p >= b.size() || b[p] != '"') {  // content parts, logprobs.content: parse
+        unsure = true;
+        return false;
+      }
+      const std::optional<bool> is_blank = raw_string_blank(b, p);
+      if (!is_blank)
+        unsure = true;
+      else if (!*is_blank)
+        any_text = true;
+      return !unsure && !any_text;
+    });
+  if (unsure) return std::nullopt;
+  if (any_text) s.text = "x";
+  return judge(s, q);
+}
+
 AnswerChecks check_answer(std::string_view body, Endpoint endpoint, const QualityRequest& q) {
   if (!q.generates) return {};
   boost::system::error_code ec;

@@ -1,6 +1,7 @@
 #include "protocol/usage.h"
 
 #include <boost/json.hpp>
+#include <cstring>
 
 #include "common/strings.h"
 
@@ -127,13 +128,19 @@ std::size_t object_end(std::string_view data, std::size_t p) {
   return std::string_view::npos;
 }
 
-// Position after the JSON string whose opening quote is data[p]; npos when unterminated.
+// Position after the JSON string whose opening quote is data[p]; npos when unterminated. By
+// memchr to each '"' (strings are most of an answer's bytes), then whether an odd run of
+// backslashes escapes it.
 std::size_t skip_string(std::string_view data, std::size_t p) {
-  for (++p; p < data.size(); ++p) {
-    if (data[p] == '\\')
-      ++p;
-    else if (data[p] == '"')
-      return p + 1;
+  const std::size_t open = p;
+  for (++p; p < data.size();) {
+    const void* q = memchr(data.data() + p, '"', data.size() - p);
+    if (!q) return std::string_view::npos;
+    const std::size_t e = static_cast<std::size_t>(static_cast<const char*>(q) - data.data());
+    std::size_t backslashes = 0;
+    while (e - backslashes - 1 > open && data[e - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return e + 1;
+    p = e + 1;
   }
   return std::string_view::npos;
 }
@@ -249,8 +256,11 @@ ReportedUsage usage_from_body(std::string_view body) {
   // gateway's CPU at load (bench/gateway), for a few integers.
   std::string_view span = top_level_value(body, "usage");
   if (span.empty()) return {};
+  // A usage object is a few hundred bytes: its nodes come from the stack, not malloc.
+  unsigned char buf[4096];
+  json::monotonic_resource arena(buf, sizeof buf);
   boost::system::error_code ec;
-  json::value usage = json::parse(span, ec);
+  json::value usage = json::parse(span, ec, &arena);
   if (ec) return {};
   return usage_from_json(usage);
 }
@@ -260,8 +270,10 @@ std::optional<ReportedUsage> usage_from_chunk(std::string_view data) {
   if (p == std::string_view::npos || p >= data.size() || data[p] != '{') return std::nullopt;
   std::size_t end = object_end(data, p);
   if (end == std::string_view::npos) return std::nullopt;
+  unsigned char buf[4096];
+  json::monotonic_resource arena(buf, sizeof buf);
   boost::system::error_code ec;
-  json::value v = json::parse(data.substr(p, end - p), ec);
+  json::value v = json::parse(data.substr(p, end - p), ec, &arena);
   if (ec) return std::nullopt;
   ReportedUsage u = usage_from_json(v);
   if (!u.present) return std::nullopt;

@@ -52,6 +52,64 @@ TEST(Quality, AParsedAnswerGivesTheSameChecksAsItsText) {
   EXPECT_EQ(check_parsed_answer(boost::json::parse("[1]"), Endpoint::kChat, plain).empty, -1);
 }
 
+// The proxy scans plain chat answers instead of parsing them: wherever the scan answers, it
+// gives the parse's verdicts; where it cannot be sure it says so (and the proxy parses).
+TEST(Quality, AScannedAnswerGivesTheParsedVerdictsOrDeclines) {
+  const auto plain = req("{}");
+  struct Case {
+    const char* body;
+    bool scans;  // the scan must answer (not decline)
+  };
+  const Case cases[] = {
+      {R"({"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hi there","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}})",
+       true},
+      // vLLM: an empty tool_calls list and reasoning_content on every message.
+      {R"({"choices":[{"message":{"role":"assistant","content":"ok","reasoning_content":null,"tool_calls":[ ]},"finish_reason":"stop"}]})",
+       true},
+      {R"({"choices":[{"message":{"content":" \n\t\r\n  "},"finish_reason":"stop"}]})", true},
+      {R"({"choices":[{"message":{"content":"","tool_calls":null}}]})", true},
+      {R"({"choices":[{"message":{"content":null}}]})", true},
+      {R"({"choices":[{"message":{"content":null,"refusal":"I can't help with that."}}]})", true},
+      {R"({"choices":[{"message":{"content":"x","refusal":""}}]})", true},
+      {R"({"choices":[{"message":{"content":""},"finish_reason":"content_filter"}]})", true},
+      // Keys quoted inside a text are text, not keys.
+      {R"({"choices":[{"message":{"content":"say \"refusal\":\"no\" and \"tool_calls\": [1]"}}]})",
+       true},
+      {R"({"choices":[{"message":{"content":"  ","refusal":null},"finish_reason":"stop"},{"message":{"content":"second"}}]})",
+       true},
+      {R"({"choices":[{"text":"  ","finish_reason":"length"}]})", true},
+      {R"({"choices":[{"text":"a completion","finish_reason":"length"}]})", true},
+      {R"(  {"choices":[{"message":{"content":"\n"}}]}  )", true},
+      // Declined: a tool call, a \u escape, content parts, logprobs, not an object.
+      {R"({"choices":[{"message":{"tool_calls":[{"function":{"arguments":"{}"}}]}}]})", false},
+      {R"({"choices":[{"message":{"content":"\u0020"}}]})", false},
+      {R"({"choices":[{"message":{"content":[{"type":"text","text":"hi"}]}}]})", false},
+      {R"({"choices":[{"message":{"content":""},"logprobs":{"content":[{"token":"a"}]}}]})", false},
+      // Once a text is not blank the answer is not empty, whatever follows.
+      {R"({"choices":[{"message":{"content":"a"},"logprobs":{"content":[{"token":"a"}]}}]})", true},
+      // What llmctl mock answers (bench/gateway).
+      {R"({"id":"chatcmpl-mock-0-1","object":"chat.completion","created":1796454481,"model":"bench","choices":[{"index":0,"message":{"role":"assistant","content":" This is a simulated answer from the llmctl mock upstream so tests and benchmarks need no key.","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":16,"total_tokens":21,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"system_fingerprint":"llmctl-mock"})",
+       true},
+      {R"([1])", false},
+      {R"(not json)", false},
+  };
+  for (Endpoint e : {Endpoint::kChat, Endpoint::kCompletions})
+    for (const Case& c : cases) {
+      const auto scanned = scan_chat_answer(c.body, e, plain);
+      EXPECT_EQ(scanned.has_value(), c.scans) << c.body;
+      if (!scanned) continue;
+      const AnswerChecks parsed = check_answer(c.body, e, plain);
+      EXPECT_EQ(scanned->empty, parsed.empty) << c.body;
+      EXPECT_EQ(scanned->refusal, parsed.refusal) << c.body;
+      EXPECT_EQ(scanned->json_invalid, parsed.json_invalid) << c.body;
+      EXPECT_EQ(scanned->tool_args_invalid, parsed.tool_args_invalid) << c.body;
+    }
+  // JSON mode needs the text itself, other APIs their own shapes: declined.
+  EXPECT_FALSE(scan_chat_answer(cases[0].body, Endpoint::kChat,
+                                req(R"({"response_format":{"type":"json_object"}})")));
+  EXPECT_FALSE(scan_chat_answer(cases[0].body, Endpoint::kMessages, plain));
+}
+
 TEST(Quality, WholeChatAnswers) {
   const auto plain = req("{}");
   auto c = check_answer(R"({"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}]})",
