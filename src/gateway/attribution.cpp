@@ -291,7 +291,10 @@ std::string_view scan_finish_reason(std::string_view text) {
   for (std::string_view key :
        {std::string_view("\"finish_reason\""), std::string_view("\"stop_reason\"")}) {
     std::size_t at = 0;
+    bool seen =
+        false;  // OpenAI's chunks name finish_reason (null until the end), never stop_reason
     while ((at = find_bytes(text, key, at)) != std::string_view::npos) {
+      seen = true;
       at += key.size();
       std::size_t i = at;
       while (i < text.size() && (text[i] == ' ' || text[i] == ':')) ++i;
@@ -300,6 +303,7 @@ std::string_view scan_finish_reason(std::string_view text) {
         if (end != std::string_view::npos) return text.substr(i + 1, end - i - 1);
       }
     }
+    if (seen) return {};
   }
   return {};
 }

@@ -32,6 +32,8 @@ using protocol::Accounting;
 using protocol::chunk_has_output;
 using protocol::chunk_is_usage_only;
 using protocol::chunk_output_chars;
+using protocol::chunk_output;
+using protocol::ChunkOutput;
 using protocol::Endpoint;
 using protocol::endpoint_name;
 using protocol::endpoint_path;

@@ -285,7 +285,8 @@ void StreamChecks::on_event(std::string_view data) {
   if (!q_.generates) return;
   // Cheap scans first: a refusal, a tool call.
   auto has = [data](std::string_view s) { return find_bytes(data, s) != std::string_view::npos; };
-  if (has("\"refusal\":\"") || has("\"stop_reason\":\"refusal\"") || has("\"type\":\"refusal\""))
+  if (has("refusal") &&
+      (has("\"refusal\":\"") || has("\"stop_reason\":\"refusal\"") || has("\"type\":\"refusal\"")))
     refusal_ = true;
   const bool need_text = q_.json_mode;
   const bool maybe_tool = has("tool") || has("function_call") || has("input_json_delta");

@@ -76,9 +76,9 @@ class OpenAIRelay final : public StreamTransform {
       }
     if (ev.data.starts_with("{\"error\"")) {
       step.upstream_error = true;
-    } else if (chunk_has_output(ev.data)) {
+    } else if (const ChunkOutput o = chunk_output(ev.data); o.any) {
       step.output = true;
-      step.output_chars = chunk_output_chars(ev.data);
+      step.output_chars = o.chars;
     }
     const bool noise = !client_wants_usage_ && ev.data.find("\"usage\":") != std::string_view::npos;
     const bool rename = !alias_.empty() && ev.data.find(alias_) == std::string_view::npos &&

@@ -1,5 +1,7 @@
 #include "protocol/sse.h"
 
+#include <cstring>
+
 namespace llmctl::protocol {
 
 void SseParser::feed(std::string_view bytes) {
@@ -14,12 +16,17 @@ void SseParser::feed(std::string_view bytes) {
 
 bool SseParser::next(SseEvent& out) {
   while (scan_ < buf_.size()) {
-    // Find the end of the line starting at scan_. (Not find_first_of("\r\n"): libstdc++ runs
-    // a memchr over the set for every byte, which was a third of a stream relay's instructions.)
-    std::size_t eol = scan_;
-    const char* b = buf_.data();
-    while (eol < buf_.size() && b[eol] != '\n' && b[eol] != '\r') ++eol;
-    if (eol == buf_.size()) return false;
+    // Find the end of the line starting at scan_: a '\n', or a '\r' before it. (By memchr: not
+    // find_first_of("\r\n"), which libstdc++ runs as a memchr over the set for every byte.)
+    const char* line_start = buf_.data() + scan_;
+    const std::size_t rest = buf_.size() - scan_;
+    const void* nl = memchr(line_start, '\n', rest);
+    const std::size_t until =
+        nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - line_start) : rest;
+    const void* cr = memchr(line_start, '\r', until);
+    if (!nl && !cr) return false;
+    const std::size_t eol =
+        scan_ + (cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - line_start) : until);
     std::size_t after = eol + 1;
     if (buf_[eol] == '\r') {
       if (after == buf_.size()) return false;  // a \n may follow in the next read

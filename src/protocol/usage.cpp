@@ -86,25 +86,6 @@ std::size_t string_chars(std::string_view data, std::size_t p, std::size_t& end)
   return chars;
 }
 
-// Sum of characters of every string value of `key` in the chunk.
-std::size_t string_values_chars(std::string_view data, std::string_view quoted_key, bool* any) {
-  std::size_t total = 0;
-  std::size_t from = 0;
-  while (true) {
-    std::size_t p = value_after_key(data, quoted_key, from);
-    if (p == std::string_view::npos || p >= data.size()) return total;
-    if (data[p] == '"') {
-      std::size_t end = p;
-      std::size_t n = string_chars(data, p, end);
-      if (n > 0 && any) *any = true;
-      total += n;
-      from = end;
-    } else {
-      from = p;
-    }
-  }
-}
-
 // The end (one past) of the JSON object starting at data[p] == '{'; npos if unbalanced.
 std::size_t object_end(std::string_view data, std::size_t p) {
   int depth = 0;
@@ -280,24 +261,45 @@ std::optional<ReportedUsage> usage_from_chunk(std::string_view data) {
   return u;
 }
 
-bool chunk_has_output(std::string_view data) {
-  bool any = false;
-  for (std::string_view key :
-       {"\"content\"", "\"text\"", "\"refusal\"", "\"reasoning_content\"", "\"arguments\""}) {
-    string_values_chars(data, key, &any);
-    if (any) return true;
+// One pass: every string of the chunk by memchr to its quote; a string followed by ':' is a key
+// (quotes inside strings are escaped), and the values of the text keys are counted.
+ChunkOutput chunk_output(std::string_view data) {
+  ChunkOutput out;
+  std::size_t p = 0;
+  while (p < data.size()) {
+    const void* q = memchr(data.data() + p, '"', data.size() - p);
+    if (!q) break;
+    const std::size_t open = static_cast<std::size_t>(static_cast<const char*>(q) - data.data());
+    const std::size_t end = skip_string(data, open);
+    if (end == std::string_view::npos) break;
+    std::size_t v = end;
+    while (v < data.size() && is_space(data[v])) ++v;
+    if (v >= data.size() || data[v] != ':') {  // a value
+      p = end;
+      continue;
+    }
+    ++v;
+    while (v < data.size() && is_space(data[v])) ++v;
+    p = v;
+    if (v >= data.size()) break;
+    const std::string_view key = data.substr(open + 1, end - open - 2);
+    if (key == "tool_calls") {
+      if (data[v] == '[') out.any = true;
+    } else if (data[v] == '"' && (key == "content" || key == "text" || key == "refusal" ||
+                                  key == "reasoning_content" || key == "arguments")) {
+      std::size_t after = v;
+      const std::size_t n = string_chars(data, v, after);
+      out.chars += n;
+      if (n > 0) out.any = true;
+      p = after;
+    }
   }
-  std::size_t p = value_after_key(data, "\"tool_calls\"", 0);
-  return p != std::string_view::npos && p < data.size() && data[p] == '[';
+  return out;
 }
 
-std::size_t chunk_output_chars(std::string_view data) {
-  std::size_t n = 0;
-  for (std::string_view key :
-       {"\"content\"", "\"text\"", "\"refusal\"", "\"reasoning_content\"", "\"arguments\""})
-    n += string_values_chars(data, key, nullptr);
-  return n;
-}
+bool chunk_has_output(std::string_view data) { return chunk_output(data).any; }
+
+std::size_t chunk_output_chars(std::string_view data) { return chunk_output(data).chars; }
 
 bool chunk_is_usage_only(std::string_view data) {
   std::size_t p = value_after_key(data, "\"choices\"", 0);

@@ -59,6 +59,13 @@ std::optional<ReportedUsage> usage_from_chunk(std::string_view data);
 bool chunk_has_output(std::string_view data);
 // Characters of generated text in the chunk, for estimates when usage is absent.
 std::size_t chunk_output_chars(std::string_view data);
+// Both in one pass over the chunk (the relay asks both of every event): `any` is
+// chunk_has_output, `chars` chunk_output_chars.
+struct ChunkOutput {
+  std::size_t chars = 0;
+  bool any = false;
+};
+ChunkOutput chunk_output(std::string_view data);
 // True for the usage-only chunk that include_usage adds (`"choices":[]`).
 bool chunk_is_usage_only(std::string_view data);
 

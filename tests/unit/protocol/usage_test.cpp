@@ -90,6 +90,37 @@ TEST(Usage, StreamChunkScanners) {
       R"({"choices":[{"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}})"));
 }
 
+// The one-pass scan counts every text key's string at any depth, skips keys quoted inside
+// texts, and treats a key followed by spaces like a compact one.
+TEST(Usage, ChunkOutputInOnePass) {
+  struct Case {
+    const char* data;
+    std::size_t chars;
+    bool any;
+  };
+  const Case cases[] = {
+      {R"({"choices":[{"delta":{"reasoning_content":"ab","content":"cd"}}]})", 4, true},
+      {R"({"choices":[{"delta":{"content":"say \"content\": \"xyz\""}}]})", 20, true},
+      {R"({"choices":[{"delta":{"refusal":"no"}}]})", 2, true},
+      {R"({"choices":[{"text":"é€"}]})", 2, true},  // code points, not bytes
+      {R"({"choices":[{"delta":{"tool_calls":[{"function":{"name":"f","arguments":""}}]}}]})", 0,
+       true},
+      {R"({"choices":[{"delta":{"tool_calls":null,"content":null}}]})", 0, false},
+      {R"({"choices" : [ { "delta" : { "content" : "a\u00e9b" } } ]})", 3, true},
+      {R"({"type":"content_block_delta","delta":{"type":"text_delta","text":"hey"}})", 3, true},
+      {R"({"content":["not","a","string"],"text":{"nested":"x"}})", 0, false},
+      {R"({"unterminated":"abc)", 0, false},
+      {"", 0, false},
+  };
+  for (const Case& c : cases) {
+    const ChunkOutput o = chunk_output(c.data);
+    EXPECT_EQ(o.chars, c.chars) << c.data;
+    EXPECT_EQ(o.any, c.any) << c.data;
+    EXPECT_EQ(chunk_output_chars(c.data), c.chars) << c.data;
+    EXPECT_EQ(chunk_has_output(c.data), c.any) << c.data;
+  }
+}
+
 TEST(Usage, PromptChars) {
   auto chat = boost::json::parse(
       R"({"messages":[{"role":"system","content":"abcd"},{"role":"user","content":[{"type":"text","text":"efgh"},{"type":"image_url","image_url":{"url":"x"}}]}]})");
