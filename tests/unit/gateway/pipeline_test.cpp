@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <memory>
 
 #include "test_env.h"
 
@@ -19,7 +20,10 @@ Config sim_config() {
   return *c;
 }
 
+// The run keeps the request's bytes: ctx.raw_body views them, as it views the exchange's body
+// in the gateway, and upstream_body splices them.
 struct PipelineRun {
+  std::unique_ptr<std::string> body;
   std::optional<Reject> reject;
   RequestContext ctx;
 };
@@ -27,8 +31,9 @@ struct PipelineRun {
 PipelineRun run(const Config& c, Endpoint e, const std::string& body) {
   static Pipeline p = Pipeline::standard();
   PipelineRun r;
+  r.body = std::make_unique<std::string>(body);
   r.ctx.endpoint = e;
-  r.ctx.raw_body = body;
+  r.ctx.raw_body = *r.body;
   r.reject = p.run(r.ctx, c);
   return r;
 }
