@@ -23,7 +23,7 @@ def ask_until_it_answers(messages):
             continue
 
 
-def ask_with_backoff(messages):
+def ask_with_backoff(messages, retryable):
     retry_delay = 0.125
     while True:
         r = client.chat.completions.create(
@@ -31,7 +31,11 @@ def ask_with_backoff(messages):
         )
         if r.choices:
             return r.choices[0].message.content
-        retry_delay *= 2
-        if retry_delay > RETRY_TIMEOUT:
+        should_retry = retryable(r)
+        if should_retry:
+            retry_delay *= 2
+            if retry_delay > RETRY_TIMEOUT:
+                should_retry = False
+        if not should_retry:
             return None
         time.sleep(retry_delay)
