@@ -17,8 +17,11 @@ bool CodeScan::bounding_compare(size_t i, size_t b, size_t e) const {
   auto counter = [&](size_t j) {
     if (j < b || j >= e || !t_[j].ident()) return false;
     std::string l = to_lower(t_[j].text);
-    for (std::string_view k : {"iter", "step", "turn", "round", "loop", "count", "attempt",
-                               "budget", "token", "depth", "hop", "calls", "max_", "limit", "n_"})
+    // A delay or elapsed time that grows each pass bounds the loop as a counter does
+    // (`retry_delay *= 2; if retry_delay > RETRY_TIMEOUT: return`).
+    for (std::string_view k : {"iter",   "step",  "turn",  "round",   "loop",    "count", "attempt",
+                               "budget", "token", "depth", "hop",     "calls",   "max_",  "limit",
+                               "n_",     "retr",  "delay", "backoff", "elapsed", "wait"})
       if (contains(l, k)) return true;
     return false;
   };
@@ -30,7 +33,8 @@ bool CodeScan::bounding_compare(size_t i, size_t b, size_t e) const {
     bool caps = true;
     for (char c : t_[j].text)
       if (std::islower(static_cast<unsigned char>(c))) caps = false;
-    return caps || contains(l, "max") || contains(l, "limit") || contains(l, "budget");
+    return caps || contains(l, "max") || contains(l, "limit") || contains(l, "budget") ||
+           contains(l, "timeout") || contains(l, "deadline");
   };
   bool left_counter = false, right_counter = false, left_limit = false, right_limit = false;
   for (size_t j = i >= 3 ? i - 3 : b; j < i; ++j) {
@@ -107,6 +111,36 @@ size_t CodeScan::python_block_end(size_t i) const {
   return e;
 }
 
+// A Python loop that repeats only when the LLM call fails: the call sits in a `try:` body whose
+// own statements return or break after it, and an `except` follows. The model's output cannot
+// make it go round again (aider's `simple_send_with_retries`), so it is a retry loop, not an
+// agent loop; how often it retries is LLM002's concern.
+bool CodeScan::python_retry_loop(size_t b, size_t e, const std::set<std::string>& helpers) const {
+  auto indent_of = [&](size_t j) {
+    return static_cast<int>(f_.line_text(pos(j).line).find_first_not_of(" \t"));
+  };
+  auto starts_line = [&](size_t j) { return pos(j).col == indent_of(j) + 1; };
+  for (size_t t = b + 1; t + 2 < e; ++t) {
+    if (t_[t].text != "try" || !tok_is(t + 1, ":") || !starts_line(t)) continue;
+    size_t end = python_block_end(t);
+    if (end >= e || t_[end].text != "except") continue;
+    if (t + 2 >= end) continue;
+    int body = indent_of(t + 2);
+    size_t call = 0;
+    for (size_t j = t + 2; j < end && !call; ++j) {
+      bool direct = std::find(llm_calls_.begin(), llm_calls_.end(), j) != llm_calls_.end();
+      bool helper = t_[j].ident() && tok_is(j + 1, "(") && helpers.count(std::string(t_[j].text));
+      if ((direct || helper) && indent_of(j) == body) call = j;
+    }
+    if (!call) continue;
+    for (size_t j = call + 1; j < end; ++j)
+      if ((t_[j].text == "return" || t_[j].text == "break") && starts_line(j) &&
+          indent_of(j) == body)
+        return true;
+  }
+  return false;
+}
+
 void CodeScan::scan_loops() {
   if (llm_calls_.empty()) return;
   const std::set<std::string> helpers = llm_helpers();
@@ -160,7 +194,9 @@ void CodeScan::scan_loops() {
   for (size_t i = 0; i + 2 < t_.size(); ++i) {
     if (lang_ == Lang::kPython && t_[i].text == "while" &&
         (t_[i + 1].text == "True" || t_[i + 1].text == "1") && tok_is(i + 2, ":")) {
-      record(i, "while True:", i, python_block_end(i));
+      size_t end = python_block_end(i);
+      if (python_retry_loop(i, end, helpers)) continue;
+      record(i, "while True:", i, end);
       continue;
     }
     bool js_inf = lang_ == Lang::kJavaScript && t_[i].text == "while" && tok_is(i + 1, "(") &&

@@ -312,6 +312,7 @@ class CodeScan {
   bool bounding_compare(size_t i, size_t b, size_t e) const;
   std::set<std::string> llm_helpers() const;
   size_t python_block_end(size_t i) const;
+  bool python_retry_loop(size_t b, size_t e, const std::set<std::string>& helpers) const;
   void check_model_literals();
   void handle_llm_call(size_t open, const Chain& ch, const std::string& family,
                        const Client* client, bool module_client);

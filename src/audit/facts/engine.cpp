@@ -85,11 +85,40 @@ std::string_view engine_from_text(std::string_view s) {
   return {};
 }
 
-// The engine an image runs, from the image's own name: the last path component with its tag
+// The engine an image's own name says it runs: the last path component without its tag
 // ("vllm/vllm-openai:v0.11", "rocm/vllm:latest", "lmsysorg/sglang:v0.5-cu126"). The registry
 // and organisation path say who publishes it, not what it runs: ghcr.io/vllm-project/.../llm-katan
-// is a transformers server.
-std::string_view engine_from_image(std::string_view image) {
+// is a transformers server. `whole` says the name is the engine's build as a whole: every word
+// besides the engine's is a build word (openai, cpu, rocm, ubi9, ...) or a version (cu121,
+// py310, 0.7.0). An application named after the engine it calls
+// (gradio-rag-milvus-vllm-openai) is not whole: its container must show the engine itself.
+struct ImageEngine {
+  std::string_view id;
+  bool whole = false;
+};
+
+bool build_word(std::string_view w) {
+  static constexpr std::string_view kBuildWords[] = {
+      "openai",  "cpu",    "gpu",      "tpu",        "rocm",        "cuda",    "ubi",
+      "ubi8",    "ubi9",   "neuron",   "gaudi",      "hpu",         "xpu",     "ascend",
+      "npu",     "dev",    "nightly",  "release",    "repo",        "runtime", "serve",
+      "server",  "worker", "base",     "env",        "slim",        "full",    "ray",
+      "pytorch", "py",     "amd64",    "arm64",      "x86",         "aarch64", "rhel",
+      "ubuntu",  "public", "official", "image",      "inference",   "llm",     "engine",
+      "multi",   "arch",   "latest",   "stable",     "huggingface", "hf",      "aws",
+      "gcp",     "azure",  "intel",    "amd",        "nvidia",      "metal",   "vulkan",
+      "musa",    "sdk",    "build",    "prod",       "custom",      "fork",    "distributed",
+      "lws",     "tgi",    "text",     "generation", "cpp",         "triton",  "multinode",
+      "node"};
+  if (w.empty()) return true;
+  for (char c : w)
+    if (std::isdigit(static_cast<unsigned char>(c))) return true;  // cu121, py310, sdk2
+  for (auto b : kBuildWords)
+    if (w == b) return true;
+  return false;
+}
+
+ImageEngine engine_from_image(std::string_view image) {
   std::string l = to_lower(image);
   if (size_t at = l.find('@'); at != std::string::npos) l.resize(at);
   if (size_t slash = l.rfind('/'); slash != std::string::npos) l.erase(0, slash + 1);
@@ -101,15 +130,49 @@ std::string_view engine_from_image(std::string_view image) {
     tag = l.substr(colon + 1);
     l.resize(colon);
   }
-  if (contains(l, "tritonserver") && contains(tag, "trtllm")) return "trtllm";
-  if (contains(l, "vllm")) return "vllm";
-  if (contains(l, "sglang")) return "sglang";
-  if (contains(l, "text-generation-inference")) return "tgi";
-  if (contains(l, "tensorrt-llm") || contains(l, "tensorrt_llm") || contains(l, "trtllm"))
-    return "trtllm";
-  if (contains(l, "llama.cpp") || contains(l, "llama-cpp") || contains(l, "llamacpp"))
-    return "llamacpp";
+  if (contains(l, "tritonserver") && contains(tag, "trtllm")) return {"trtllm", true};
+  static constexpr std::pair<std::string_view, std::string_view> kWords[] = {
+      {"text-generation-inference", "tgi"},
+      {"tensorrt-llm", "trtllm"},
+      {"tensorrt_llm", "trtllm"},
+      {"llama.cpp", "llamacpp"},
+      {"llama-cpp", "llamacpp"},
+      {"vllm", "vllm"},
+      {"sglang", "sglang"},
+      {"trtllm", "trtllm"},
+      {"llamacpp", "llamacpp"},
+  };
+  for (const auto& [word, id] : kWords) {
+    size_t at = l.find(word);
+    if (at == std::string::npos) continue;
+    // The rest of the name, split into words at - _ . and digits' edges kept whole.
+    std::string rest = l.substr(0, at) + "-" + l.substr(at + word.size());
+    bool whole = true;
+    size_t b = 0;
+    while (b <= rest.size() && whole) {
+      size_t e = rest.find_first_of("-_.", b);
+      if (e == std::string::npos) e = rest.size();
+      whole = build_word(std::string_view(rest).substr(b, e - b));
+      b = e + 1;
+    }
+    return {id, whole};
+  }
   return {};
+}
+
+// Does the container itself show the engine: a flag the engine takes, or an environment variable
+// it reads? Used when only an image name that is not the engine's own build named the engine.
+bool shows_engine(const Container& c) {
+  for (const auto& fl : c.flags)
+    if (!fl.role.empty()) return true;
+  static constexpr std::string_view kEnvPrefixes[] = {"VLLM_", "SGLANG_", "LLAMA_ARG_", "TRTLLM_"};
+  for (const auto& e : c.env) {
+    for (auto p : kEnvPrefixes)
+      if (starts_with(e.name, p)) return true;
+    if (c.engine && c.engine->id == "tgi" && (e.name == "MODEL_ID" || e.name == "NUM_SHARD"))
+      return true;
+  }
+  return false;
 }
 
 // Short and abbreviated spellings the catalog's flag map does not list.
@@ -363,7 +426,12 @@ void resolve_engine(const FileCtx& f, Container& c,
       if (ends_with(t.text, "llama-server")) id = "llamacpp";
     }
   }
-  if (id.empty()) id = engine_from_image(c.image);
+  bool named_only = false;  // only an image name that is not the engine's own build names it
+  if (id.empty()) {
+    ImageEngine ie = engine_from_image(c.image);
+    id = ie.id;
+    named_only = !ie.whole;
+  }
   if (id.empty()) return;
   c.engine = f.cat.find_engine(id);
   if (!c.engine) return;
@@ -373,6 +441,14 @@ void resolve_engine(const FileCtx& f, Container& c,
   std::string positional;
   c.flags = parse_flags(c.argv, positional, mpos, c.args_hidden);
   assign_concepts(c);
+  if (named_only && !shows_engine(c)) {
+    // An application image named after the engine it calls: not a model server.
+    c.engine = nullptr;
+    c.cpu_only = false;
+    c.flags.clear();
+    c.args_hidden.clear();
+    return;
+  }
   // Engines that read their flags from a file: --config (vLLM, SGLang), TensorRT-LLM's
   // --extra_llm_api_options (max_seq_len, KV cache settings).
   for (const auto& fl : c.flags)

@@ -106,9 +106,11 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "A `while True:` / `while (true)` / `for (;;)` / Go `for {` loop whose body makes an LLM "
        "call, directly or through a function of the same file, and has no exit "
        "(break/return/raise) guarded by a comparison of a step, turn, iteration, attempt, budget "
-       "or token counter with a number or a limit. An exit on the model's own output (no more "
-       "tool calls) is not a bound. Loops that read human input (input(), readline, Scan) are "
-       "chat REPLs, not agent loops, and are not flagged.",
+       "or token counter, or of a growing delay or elapsed time, with a number or a limit. An "
+       "exit on the model's own output (no more tool calls) is not a bound. Loops that read "
+       "human input (input(), readline, Scan) are chat REPLs, and Python loops that repeat only "
+       "when the call raises (a try: body that returns or breaks after the call) are retry "
+       "loops; neither is flagged.",
        "A model that keeps requesting tools loops and bills forever; kubectl-ai caps agents "
        "with max-iterations: 20 (GoogleCloudPlatform/kubectl-ai:README.md) and the OpenAI "
        "Agents SDK with max_turns; OWASP LLM10. Research: agents-and-deploy.md §4.2 item 9.",

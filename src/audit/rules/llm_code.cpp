@@ -25,6 +25,46 @@ bool floating_alias(const std::string& value) {
          l == "gpt-4-turbo-preview" || l == "gpt-4-vision-preview" || l == "gpt-3.5-turbo";
 }
 
+// Dated snapshots and names the provider has shut down: a call naming one fails. From OpenAI's
+// deprecations page (platform.openai.com/docs/deprecations; the 2025 "legacy GPT snapshots" and
+// the 2026-04-22 notices); a dated snapshot is pinned, but pinned to something that is gone.
+struct Retired {
+  std::string_view name, shutdown, replacement;
+};
+constexpr Retired kRetired[] = {
+    {"gpt-4-0314", "2026-03-26", "gpt-4.1 or gpt-5"},
+    {"gpt-4-1106-preview", "2026-03-26", "gpt-4.1 or gpt-5"},
+    {"gpt-4-0125-preview", "2026-03-26", "gpt-4.1 or gpt-5"},
+    {"gpt-4-turbo-preview", "2026-03-26", "gpt-4.1 or gpt-5"},
+    {"gpt-4-vision-preview", "2024-12-06", "gpt-4o"},
+    {"gpt-4-32k", "2025-06-06", "gpt-4o"},
+    {"gpt-3.5-turbo-0301", "2024-06-13", "gpt-4.1-mini"},
+    {"gpt-3.5-turbo-0613", "2024-09-13", "gpt-4.1-mini"},
+    {"gpt-3.5-turbo-16k-0613", "2024-09-13", "gpt-4.1-mini"},
+    {"gpt-3.5-turbo-0125", "2026-10-23", "gpt-4.1-mini"},
+    {"gpt-4-0613", "2026-10-23", "gpt-4.1"},
+    {"chatgpt-4o-latest", "2026-02-17", "gpt-5.1-chat-latest"},
+    {"gpt-4o-search-preview-2025-03-11", "2026-07-23", "gpt-4.1-mini"},
+    {"gpt-4o-mini-search-preview-2025-03-11", "2026-07-23", "gpt-4.1-mini"},
+    {"gpt-4o-audio-preview-2024-12-17", "2026-07-23", "gpt-audio"},
+    {"gpt-4o-mini-audio-preview-2024-12-17", "2026-07-23", "gpt-audio"},
+    {"gpt-4o-mini-realtime-preview-2024-12-17", "2026-07-23", "gpt-realtime-mini"},
+    {"computer-use-preview", "2026-07-23", "gpt-5.4-mini"},
+    {"computer-use-preview-2025-03-11", "2026-07-23", "gpt-5.4-mini"},
+    {"o3-deep-research-2025-06-26", "2026-07-23", "gpt-5.4-pro"},
+    {"o4-mini-deep-research-2025-06-26", "2026-07-23", "gpt-5.4-pro"},
+};
+
+const Retired* retired_model(const std::string& value) {
+  std::string name = value;
+  if (size_t slash = name.find_last_of('/'); slash != std::string::npos)
+    name = name.substr(slash + 1);
+  std::string l = to_lower(name);
+  for (const auto& r : kRetired)
+    if (l == r.name) return &r;
+  return nullptr;
+}
+
 }  // namespace
 
 void add_llm_code_rule_docs(std::vector<RuleInfo>& out) {
@@ -34,8 +74,11 @@ void add_llm_code_rule_docs(std::vector<RuleInfo>& out) {
        "provider repoints silently: any name ending in -latest (claude-3-5-sonnet-latest, "
        "gemini-1.5-pro-latest, mistral-large-latest), chatgpt-* (chatgpt-4o-latest), "
        "gpt-4-turbo-preview, gpt-4-vision-preview, gpt-3.5-turbo, and Go SDK constants ending "
-       "in Latest. Undated names that providers move only with notice (gpt-4o, "
-       "claude-sonnet-4-5) are deliberately not flagged. Tests, examples and docs are skipped.",
+       "in Latest; also a dated snapshot or preview the provider has shut down "
+       "(gpt-4-1106-preview, gpt-4-0125-preview, gpt-4-0314: 2026-03-26; gpt-4-0613 and "
+       "gpt-3.5-turbo-0125: 2026-10-23; OpenAI's deprecations page), whose calls fail. Undated "
+       "names that providers move only with notice (gpt-4o, claude-sonnet-4-5) are deliberately "
+       "not flagged. Tests, examples and docs are skipped.",
        "Aliases are repointed to new snapshots, so behaviour, cost and eval results change with "
        "no deploy; OpenAI staff recommend pinning dated snapshots and chatgpt-4o-latest is "
        "described as not suited for production. Research: agents-and-deploy.md §4.2 item 5 "
@@ -94,6 +137,15 @@ void check_llm_code(FileCtx& f, const CodeFacts& code) {
   if (!code.production) return;
   // LLM004: floating aliases in call arguments and model-named variables.
   auto alias = [&](const std::string& value, Pos at, bool in_call) {
+    if (const Retired* r = retired_model(value)) {
+      f.emit("LLM004", at,
+             fmt::format("model '{}' was shut down by the provider on {} (OpenAI deprecations): "
+                         "calls naming it fail",
+                         value, r->shutdown),
+             fmt::format("move to a current model ({}) after evals, pinned to a dated snapshot",
+                         r->replacement));
+      return;
+    }
     if (!floating_alias(value)) return;
     f.emit("LLM004", at,
            fmt::format("model '{}' is a floating alias: the provider repoints it to new "
