@@ -85,6 +85,15 @@ const Exporter* Catalog::find_exporter(std::string_view id) const {
   return nullptr;
 }
 
+const RetiredModel* Catalog::find_retired(std::string_view model) const {
+  for (const auto& r : retired) {
+    if (iequals(r.model, model)) return &r;
+    for (const auto& a : r.aliases)
+      if (iequals(a, model)) return &r;
+  }
+  return nullptr;
+}
+
 const ProvisionedUnit* Catalog::find_provisioned_unit(std::string_view id) const {
   for (const auto& u : provisioned_units)
     if (iequals(u.id, id)) return &u;

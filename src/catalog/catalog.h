@@ -259,6 +259,18 @@ struct Exporter {
   Provenance provenance;
 };
 
+// A hosted model name its provider has shut down (or announced a date for): a call naming it
+// fails from `shutdown` on. `llmctl audit` LLM004 reads it.
+struct RetiredModel {
+  std::string id;  // provider/model
+  std::string provider;
+  std::string model;
+  std::vector<std::string> aliases;  // other names shut down with it (undated aliases)
+  std::string shutdown;              // YYYY-MM-DD
+  std::string replacement;           // the provider's recommended substitute
+  Provenance provenance;
+};
+
 struct Price {
   std::string id;  // provider/model
   std::string provider;
@@ -377,6 +389,7 @@ class Catalog {
   std::vector<ProvisionedUnit> provisioned_units;
   std::vector<ProvisionedModel> provisioned_models;
   std::vector<ServerlessGpu> serverless;
+  std::vector<RetiredModel> retired;
 
   // Lookup by id or alias, case-insensitive. nullptr when absent.
   const Gpu* find_gpu(std::string_view id) const;
@@ -384,6 +397,9 @@ class Catalog {
   const Engine* find_engine(std::string_view id) const;
   const Exporter* find_exporter(std::string_view id) const;
   const ProvisionedUnit* find_provisioned_unit(std::string_view id) const;
+  // A retired hosted model by its name or an alias (case-insensitive; "provider/" prefixes
+  // are the caller's to strip). nullptr when the name is not retired.
+  const RetiredModel* find_retired(std::string_view model) const;
   // Price by "provider/model", or by model name (or alias) with an optional provider. When the
   // provider is empty and several providers sell the model, the first in catalog order wins.
   const Price* find_price(std::string_view model, std::string_view provider = {}) const;

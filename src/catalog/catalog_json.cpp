@@ -161,6 +161,19 @@ json::value to_json(const Engine& e) {
   return o;
 }
 
+json::value to_json(const RetiredModel& r) {
+  json::array aliases;
+  for (const auto& a : r.aliases) aliases.push_back(json::value(a));
+  json::object o{{"id", r.id},
+                 {"provider", r.provider},
+                 {"model", r.model},
+                 {"aliases", std::move(aliases)},
+                 {"shutdown", r.shutdown},
+                 {"replacement", r.replacement}};
+  add_provenance(o, r.provenance);
+  return o;
+}
+
 json::value to_json(const Exporter& e) {
   json::object o{{"id", e.id},
                  {"name", e.name},

@@ -12,7 +12,7 @@ namespace json = boost::json;
 namespace {
 
 // 2: the entries are the `--format json` views (catalog_json.h), so one serializer serves both.
-constexpr int kFormat = 4;
+constexpr int kFormat = 5;
 
 // ---- decoding: at() throws on a stale artifact; decode_catalog turns that into an Error ----
 const json::value& at(const json::object& o, std::string_view k) { return o.at(k); }
@@ -75,7 +75,8 @@ std::string encode_catalog(const Catalog& cat) {
                                       {"exporters", each(cat.exporters)},
                                       {"provisioned_units", each(cat.provisioned_units)},
                                       {"provisioned_models", each(cat.provisioned_models)},
-                                      {"serverless", each(cat.serverless)}});
+                                      {"serverless", each(cat.serverless)},
+                                      {"retired", each(cat.retired)}});
 }
 
 Result<Catalog> decode_catalog(std::string_view text) {
@@ -198,6 +199,18 @@ Result<Catalog> decode_catalog(std::string_view text) {
       e.metrics = metrics(o);
       e.provenance = prov(o);
       cat.exporters.push_back(std::move(e));
+    }
+    for (const auto& v : at(r, "retired").as_array()) {
+      const auto& o = v.as_object();
+      RetiredModel m;
+      m.id = str(o, "id");
+      m.provider = str(o, "provider");
+      m.model = str(o, "model");
+      m.aliases = strs(o, "aliases");
+      m.shutdown = str(o, "shutdown");
+      m.replacement = str(o, "replacement");
+      m.provenance = prov(o);
+      cat.retired.push_back(std::move(m));
     }
     for (const auto& v : at(r, "prices").as_array()) {
       const auto& o = v.as_object();

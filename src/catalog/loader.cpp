@@ -334,6 +334,22 @@ Exporter parse_exporter(Fields& f) {
   return e;
 }
 
+RetiredModel parse_retired(Fields& f) {
+  RetiredModel r;
+  r.id = lower_id(f);
+  r.provider = f.str("provider", "", true);
+  r.model = f.str("model", "", true);
+  if (!iequals(r.id, r.provider + "/" + r.model))
+    f.fail(f.node()["id"], "id",
+           fmt::format("expected \"{}/{}\" (provider/model), found \"{}\"", r.provider, r.model,
+                       r.id));
+  r.aliases = f.str_list("aliases");
+  r.shutdown = date(f, "shutdown");
+  r.replacement = f.str("replacement", "", true);
+  r.provenance = provenance(f);
+  return r;
+}
+
 Price parse_price(Fields& f) {
   Price p;
   p.id = lower_id(f);
@@ -500,6 +516,7 @@ void read_file(Catalog& cat, const SourceFile& src, bool allow_override) {
   read_list(top, "provisioned_models", cat.provisioned_models, allow_override,
             parse_provisioned_model);
   read_list(top, "serverless", cat.serverless, allow_override, parse_serverless);
+  read_list(top, "retired", cat.retired, allow_override, parse_retired);
   top.finish();
 }
 

@@ -299,18 +299,20 @@ void register_catalog(CLI::App& app, Context& ctx) {
                           {"provisioned_units", cat->provisioned_units.size()},
                           {"provisioned_models", cat->provisioned_models.size()},
                           {"serverless", cat->serverless.size()},
+                          {"retired", cat->retired.size()},
                           {"knowledge", knowledge->entries.size()}};
       if (json_out)
         std::cout << to_pretty_json(json::object{{"valid", true}, {"counts", counts}});
       else
         fmt::print(
             "catalog OK: {} GPUs, {} models, {} engines, {} prices, {} efficiency entries, {} "
-            "exporters, {} provisioned-throughput units ({} models), {} serverless GPU offers; "
+            "exporters, {} provisioned-throughput units ({} models), {} serverless GPU offers, "
+            "{} retired hosted models; "
             "knowledge OK: {} frameworks, {} anti-patterns, {} tools, {} workload profiles\n",
             cat->gpus.size(), cat->models.size(), cat->engines.size(), cat->prices.size(),
             cat->efficiency.size(), cat->exporters.size(), cat->provisioned_units.size(),
-            cat->provisioned_models.size(), cat->serverless.size(), by_kind["framework"],
-            by_kind["antipattern"], by_kind["tool"], by_kind["workload"]);
+            cat->provisioned_models.size(), cat->serverless.size(), cat->retired.size(),
+            by_kind["framework"], by_kind["antipattern"], by_kind["tool"], by_kind["workload"]);
       return kExitOk;
     };
   });

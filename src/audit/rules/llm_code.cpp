@@ -25,44 +25,13 @@ bool floating_alias(const std::string& value) {
          l == "gpt-4-turbo-preview" || l == "gpt-4-vision-preview" || l == "gpt-3.5-turbo";
 }
 
-// Dated snapshots and names the provider has shut down: a call naming one fails. From OpenAI's
-// deprecations page (platform.openai.com/docs/deprecations; the 2025 "legacy GPT snapshots" and
-// the 2026-04-22 notices); a dated snapshot is pinned, but pinned to something that is gone.
-struct Retired {
-  std::string_view name, shutdown, replacement;
-};
-constexpr Retired kRetired[] = {
-    {"gpt-4-0314", "2026-03-26", "gpt-4.1 or gpt-5"},
-    {"gpt-4-1106-preview", "2026-03-26", "gpt-4.1 or gpt-5"},
-    {"gpt-4-0125-preview", "2026-03-26", "gpt-4.1 or gpt-5"},
-    {"gpt-4-turbo-preview", "2026-03-26", "gpt-4.1 or gpt-5"},
-    {"gpt-4-vision-preview", "2024-12-06", "gpt-4o"},
-    {"gpt-4-32k", "2025-06-06", "gpt-4o"},
-    {"gpt-3.5-turbo-0301", "2024-06-13", "gpt-4.1-mini"},
-    {"gpt-3.5-turbo-0613", "2024-09-13", "gpt-4.1-mini"},
-    {"gpt-3.5-turbo-16k-0613", "2024-09-13", "gpt-4.1-mini"},
-    {"gpt-3.5-turbo-0125", "2026-10-23", "gpt-4.1-mini"},
-    {"gpt-4-0613", "2026-10-23", "gpt-4.1"},
-    {"chatgpt-4o-latest", "2026-02-17", "gpt-5.1-chat-latest"},
-    {"gpt-4o-search-preview-2025-03-11", "2026-07-23", "gpt-4.1-mini"},
-    {"gpt-4o-mini-search-preview-2025-03-11", "2026-07-23", "gpt-4.1-mini"},
-    {"gpt-4o-audio-preview-2024-12-17", "2026-07-23", "gpt-audio"},
-    {"gpt-4o-mini-audio-preview-2024-12-17", "2026-07-23", "gpt-audio"},
-    {"gpt-4o-mini-realtime-preview-2024-12-17", "2026-07-23", "gpt-realtime-mini"},
-    {"computer-use-preview", "2026-07-23", "gpt-5.4-mini"},
-    {"computer-use-preview-2025-03-11", "2026-07-23", "gpt-5.4-mini"},
-    {"o3-deep-research-2025-06-26", "2026-07-23", "gpt-5.4-pro"},
-    {"o4-mini-deep-research-2025-06-26", "2026-07-23", "gpt-5.4-pro"},
-};
-
-const Retired* retired_model(const std::string& value) {
-  std::string name = value;
-  if (size_t slash = name.find_last_of('/'); slash != std::string::npos)
+// The catalog's retired entry for a model value ("openai/gpt-4-0314" or "gpt-4-0314"), or nullptr.
+// The names and dates are data (data/retired.yaml), kept with their source.
+const catalog::RetiredModel* retired_model(const catalog::Catalog& cat, const std::string& value) {
+  std::string_view name = value;
+  if (std::size_t slash = name.find_last_of('/'); slash != std::string_view::npos)
     name = name.substr(slash + 1);
-  std::string l = to_lower(name);
-  for (const auto& r : kRetired)
-    if (l == r.name) return &r;
-  return nullptr;
+  return cat.find_retired(name);
 }
 
 }  // namespace
@@ -137,11 +106,11 @@ void check_llm_code(FileCtx& f, const CodeFacts& code) {
   if (!code.production) return;
   // LLM004: floating aliases in call arguments and model-named variables.
   auto alias = [&](const std::string& value, Pos at, bool in_call) {
-    if (const Retired* r = retired_model(value)) {
+    if (const catalog::RetiredModel* r = retired_model(f.cat, value)) {
       f.emit("LLM004", at,
-             fmt::format("model '{}' was shut down by the provider on {} (OpenAI deprecations): "
+             fmt::format("model '{}' is shut down by {} from {} (its deprecations page): "
                          "calls naming it fail",
-                         value, r->shutdown),
+                         value, r->provider, r->shutdown),
              fmt::format("move to a current model ({}) after evals, pinned to a dated snapshot",
                          r->replacement));
       return;

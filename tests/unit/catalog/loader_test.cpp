@@ -98,7 +98,24 @@ TEST(CatalogLoader, UnknownTopLevelKey) {
   EXPECT_EQ(cat.error().message,
             "a.yaml:1:1: gpu: unknown field; did you mean 'gpus'? expected one of: efficiency, "
             "engines, exporters, gpus, models, prices, provisioned_models, provisioned_units, "
-            "serverless");
+            "retired, serverless");
+}
+
+TEST(CatalogLoader, RetiredModelsAreFoundByNameOrAliasAndChecked) {
+  const char* ok =
+      "retired:\n"
+      "  - {id: openai/gpt-x-0101, provider: openai, model: gpt-x-0101, aliases: [gpt-x], "
+      "shutdown: 2026-01-02, replacement: gpt-y, source: s, as_of: 2026-12-05}\n";
+  auto cat = load_from_sources({{"r.yaml", ok}});
+  ASSERT_TRUE(cat.ok()) << cat.error().message;
+  ASSERT_NE(cat->find_retired("GPT-X-0101"), nullptr);
+  EXPECT_EQ(cat->find_retired("gpt-x")->shutdown, "2026-01-02");
+  EXPECT_EQ(cat->find_retired("gpt-y"), nullptr);
+  auto bad = load_from_sources(
+      {{"r.yaml", std::string(ok).replace(std::string(ok).find("2026-01-02"), 10, "soon")}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("r.yaml:2"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("shutdown"), std::string::npos) << bad.error().message;
 }
 
 TEST(CatalogLoader, EntryWithoutAnIdIsNamedByPosition) {
