@@ -222,10 +222,14 @@ struct BudgetRun {
 
 // A hard budget: waves of 8 reservations of the worst case per replica, each admitted request
 // charged a random real cost up to the worst case, until every replica is refused for budget.
-// `between_waves` runs on replica 0 after each of its waves (the fault injection).
+// `between_waves` runs after every wave of any replica with the number of waves done so far by
+// all of them together (the fault injection). Counting them together, not one replica's, keeps
+// a fault at wave N inside the run however the threads are scheduled: on a loaded machine the
+// other replicas could spend the whole budget before one replica reached its own wave N.
 BudgetRun budget(const MakeReplica& make, const Scope& team, Nanos worst,
-                 const std::function<void(int wave)>& between_waves = {}) {
+                 const std::function<void(int waves_done)>& between_waves = {}) {
   std::atomic<long long> attempts{0}, admitted{0}, unavailable{0};
+  std::atomic<int> waves_done{0};
   std::atomic<Nanos> charged{0};
   on_replicas(make, [&](Replica& r, int idx) {
     std::mt19937_64 rng(static_cast<std::uint64_t>(idx) + 1);
@@ -252,7 +256,8 @@ BudgetRun budget(const MakeReplica& make, const Scope& team, Nanos worst,
         done.push_back(settlement(wave[i], 0, c));
       }
       r.settle(done);
-      if (idx == 0 && between_waves) between_waves(w);
+      const int done_so_far = ++waves_done;
+      if (between_waves) between_waves(done_so_far);
       if (all_over_budget) break;
       // The budget's room held, wave after wave, by reservations nobody will settle: an
       // admission whose reply died with the connection keeps its reservation until its lease
@@ -351,17 +356,17 @@ TEST_F(ExactnessRedis, BudgetNeverOverspent) {
       fmt::format("{} (spent {})", usd(std::max<Nanos>(0, st[0].spent - hard)), usd(st[0].spent)));
 }
 
-// Redis is SIGKILLed after replica 0's 10th wave and restarted 300 ms later on the same port
-// (its append-only file brings the counts back). Meanwhile admissions answer "unavailable" at
-// once (budgets fail closed: nothing is spent unchecked) and settlements wait in each replica's
-// queue, replayed after the reconnection.
+// Redis is SIGKILLed after the 40th wave (of all replicas; the budget lasts ~90) and restarted
+// 300 ms later on the same port (its append-only file brings the counts back). Meanwhile admissions
+// answer "unavailable" at once (budgets fail closed: nothing is spent unchecked) and settlements
+// wait in each replica's queue, replayed after the reconnection.
 TEST_F(ExactnessRedis, BudgetHoldsWhenRedisIsKilledAndRestarted) {
   const Nanos hard = 10'000'000, worst = 25'000;
   const Scope team = scope(ScopeKind::kTeam, "t", {}, {.hard = hard});
   std::thread restarter;
   std::atomic<bool> restarted{false};
-  BudgetRun b = budget(replicas("fault:"), team, worst, [&](int wave) {
-    if (wave != 10) return;
+  BudgetRun b = budget(replicas("fault:"), team, worst, [&](int waves_done) {
+    if (waves_done != 40) return;  // exactly one replica's thread sees 40
     server_.stop();
     restarter = std::thread([&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
