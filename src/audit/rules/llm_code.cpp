@@ -43,9 +43,9 @@ void add_llm_code_rule_docs(std::vector<RuleInfo>& out) {
        "provider repoints silently: any name ending in -latest (claude-3-5-sonnet-latest, "
        "gemini-1.5-pro-latest, mistral-large-latest), chatgpt-* (chatgpt-4o-latest), "
        "gpt-4-turbo-preview, gpt-4-vision-preview, gpt-3.5-turbo, and Go SDK constants ending "
-       "in Latest; also a dated snapshot or preview the provider has shut down "
-       "(gpt-4-1106-preview, gpt-4-0125-preview, gpt-4-0314: 2026-03-26; gpt-4-0613 and "
-       "gpt-3.5-turbo-0125: 2026-10-23; OpenAI's deprecations page), whose calls fail. Undated "
+       "in Latest; also a name the provider has shut down, whose calls fail: the catalog's "
+       "retired hosted models (data/retired.yaml, each with its shutdown date and the "
+       "provider's deprecations notice; e.g. gpt-4-1106-preview, 2026-03-26). Undated "
        "names that providers move only with notice (gpt-4o, claude-sonnet-4-5) are deliberately "
        "not flagged. Tests, examples and docs are skipped.",
        "Aliases are repointed to new snapshots, so behaviour, cost and eval results change with "
