@@ -10,19 +10,11 @@
 #include <ctime>
 #include <map>
 
+#include "common/strings.h"
+
 namespace llmctl::cloud {
 
 namespace {
-
-std::string hex(const unsigned char* p, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[p[i] >> 4];
-    out[2 * i + 1] = kDigits[p[i] & 15];
-  }
-  return out;
-}
 
 std::string hmac(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -114,7 +106,7 @@ std::map<std::string, std::string> canonical_headers(
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return hex(digest, sizeof digest);
+  return to_hex(std::span<const std::uint8_t>(digest, sizeof digest));
 }
 
 std::string aws_uri_encode(std::string_view s, bool keep_slash) {
@@ -191,7 +183,8 @@ std::vector<std::pair<std::string, std::string>> sigv4_sign(const SigV4Request& 
       "authorization",
       fmt::format("AWS4-HMAC-SHA256 Credential={}/{}, SignedHeaders={}, Signature={}",
                   creds.access_key_id, credential_scope, signed_names,
-                  hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size())));
+                  to_hex(std::span<const std::uint8_t>(
+                      reinterpret_cast<const std::uint8_t*>(sig.data()), sig.size()))));
   return added;
 }
 

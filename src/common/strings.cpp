@@ -24,6 +24,27 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (auto b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+}
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  append_hex(out, bytes);
+  return out;
+}
+
+std::string to_hex(std::uint64_t v) {
+  std::uint8_t be[8];
+  for (int i = 7; i >= 0; --i, v >>= 8) be[i] = static_cast<std::uint8_t>(v & 0xff);
+  return to_hex(std::span<const std::uint8_t>(be, 8));
+}
+
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }

@@ -3,6 +3,8 @@
 
 #include <string.h>  // memmem (GNU)
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,13 @@ inline std::size_t find_bytes(std::string_view hay, std::string_view needle, std
   return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - hay.data())
              : std::string_view::npos;
 }
+
+// Lower-case hex, two digits a byte (ids, digests, fingerprints); append_hex adds it to `out`
+// without a string of its own (the trace exporter's writer).
+std::string to_hex(std::span<const std::uint8_t> bytes);
+void append_hex(std::string& out, std::span<const std::uint8_t> bytes);
+// The 16 hex digits of `v` as one big-endian number ("{:016x}").
+std::string to_hex(std::uint64_t v);
 
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);

@@ -158,15 +158,6 @@ long long as_count(const json::value* v) {
 
 }  // namespace
 
-// 16 lowercase hex digits, as fmt's "{:016x}" writes them (fmt's parse of the format string
-// cost ~800 instructions a call, run twice on every request).
-std::string hex16(std::uint64_t h) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = kDigits[h & 0xf];
-  return out;
-}
-
 RequestFacts request_facts(const json::object& body, Endpoint endpoint, long long image_tokens) {
   RequestFacts f;
   for (const char* k : {"max_tokens", "max_completion_tokens", "max_output_tokens"})
@@ -184,7 +175,7 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
     h.sorted_members(body, [](std::string_view key) {
       return std::find(std::begin(kNotAnswer), std::end(kNotAnswer), key) == std::end(kNotAnswer);
     });
-    f.request_fingerprint = hex16(h.digest());
+    f.request_fingerprint = to_hex(h.digest());
   }
 
   // System prompt and the leading part.
@@ -227,7 +218,7 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
     }
   }
   if (!system.empty()) {
-    f.system_fingerprint = hex16(XXH3_64bits(system.data(), system.size()));
+    f.system_fingerprint = to_hex(XXH3_64bits(system.data(), system.size()));
     f.system_tokens = estimate_tokens(system.size());
   }
   if (!system.empty() || !first.empty()) {
@@ -235,7 +226,7 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
     h.feed(system);
     h.feed("\x1e");  // record separator: "ab"+"c" and "a"+"bc" differ
     h.feed(first);
-    f.prefix_fingerprint = hex16(h.digest());
+    f.prefix_fingerprint = to_hex(h.digest());
     f.prefix_tokens = estimate_tokens(system.size() + first.size());
   }
 

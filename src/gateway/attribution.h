@@ -59,8 +59,6 @@ struct Attribution {
 RequestFacts request_facts(const boost::json::object& body, Endpoint endpoint,
                            long long image_tokens);
 
-std::string hex16(std::uint64_t h);
-
 // `x-llmctl-tags: team=search,env=prod` -> map; an error names what is wrong.
 Result<std::map<std::string, std::string>> parse_tags_header(std::string_view header);
 // Tags as a JSON object with sorted keys ("" when empty).

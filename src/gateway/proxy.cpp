@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/strings.h"
 #include "gateway/credential_fetch.h"
 #include "gateway/governance_admission.h"
 #include "gateway/governance_runtime.h"
@@ -1252,7 +1253,7 @@ void GatewayHandler::finish(WorkerGen& g, const RequestContext& ctx, RequestReco
   }
   g.snap->quality[static_cast<std::size_t>(worker_index_)]->record(m, rec, unix_ms());
   if (tm.trace) {
-    rec.trace_id = telemetry::hex(tm.trace->trace_id);
+    rec.trace_id = to_hex(tm.trace->trace_id);
     tracer_->finish(*tm.trace, rec, g.cfg, unix_ns());
   }
   if (!queue_.try_push(std::move(rec))) metrics.log_dropped().add();

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/strings.h"
 #include "gateway/attribution.h"
 
 namespace llmctl::gateway::telemetry {
@@ -37,17 +38,6 @@ bool all_zero(const std::array<std::uint8_t, N>& a) {
 
 }  // namespace
 
-std::string hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (auto b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
-
 std::optional<TraceParent> parse_traceparent(std::string_view h) {
   // version "-" trace-id "-" parent-id "-" trace-flags: 2 + 1 + 32 + 1 + 16 + 1 + 2 = 55.
   while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.remove_prefix(1);
@@ -69,7 +59,7 @@ std::optional<TraceParent> parse_traceparent(std::string_view h) {
 
 std::string format_traceparent(const TraceId& trace, const SpanId& span, std::uint8_t flags) {
   const std::array<std::uint8_t, 1> f{flags};
-  return "00-" + hex(trace) + "-" + hex(span) + "-" + hex(f);
+  return "00-" + to_hex(trace) + "-" + to_hex(span) + "-" + to_hex(f);
 }
 
 bool valid_tracestate(std::string_view h) {
@@ -456,13 +446,6 @@ void append_json_chars(std::string& out, std::string_view s) {
     run = ++i;
   }
   out.append(s.data() + run, s.size() - run);
-}
-
-void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
-  for (auto b : bytes) {
-    out += kHexDigits[b >> 4];
-    out += kHexDigits[b & 15];
-  }
 }
 
 void append_int(std::string& out, std::int64_t v) {

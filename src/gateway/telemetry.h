@@ -44,7 +44,6 @@ std::optional<TraceParent> parse_traceparent(std::string_view header);
 std::string format_traceparent(const TraceId& trace, const SpanId& span, std::uint8_t flags);
 // A tracestate worth forwarding: at most 512 characters and 32 list members, printable ASCII.
 bool valid_tracestate(std::string_view header);
-std::string hex(std::span<const std::uint8_t> bytes);
 
 // Random ids (never all zero).
 TraceId new_trace_id(Random& rng);

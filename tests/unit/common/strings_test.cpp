@@ -1,4 +1,4 @@
-// find_bytes: the substring search the stream scanners run over every event (common/strings.h).
+// find_bytes (the substring search the stream scanners run over every event) and to_hex.
 #include "common/strings.h"
 
 #include <gtest/gtest.h>
@@ -21,6 +21,16 @@ TEST(FindBytes, EdgesAreNpos) {
   EXPECT_EQ(find_bytes("", "a"), std::string_view::npos);
   EXPECT_EQ(find_bytes("abc", "c", 3), std::string_view::npos);
   EXPECT_EQ(find_bytes("abc", "c", 2), 2u);
+}
+
+TEST(ToHex, BytesAndNumbers) {
+  const std::uint8_t bytes[] = {0x00, 0x0f, 0xa0, 0xff};
+  EXPECT_EQ(to_hex(std::span<const std::uint8_t>(bytes)), "000fa0ff");
+  std::string out = "x";
+  append_hex(out, bytes);
+  EXPECT_EQ(out, "x000fa0ff");
+  EXPECT_EQ(to_hex(std::uint64_t{1}), "0000000000000001");
+  EXPECT_EQ(to_hex(std::uint64_t{0x0123456789abcdef}), "0123456789abcdef");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/random.h"
+#include "common/strings.h"
 #include "gateway/telemetry_export.h"
 #include "test_env.h"
 
@@ -43,8 +44,8 @@ class ScriptedRandom final : public Random {
 TEST(TraceContext, ParsesTheSpecExamples) {
   auto p = parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   ASSERT_TRUE(p);
-  EXPECT_EQ(hex(p->trace_id), "0af7651916cd43dd8448eb211c80319c");
-  EXPECT_EQ(hex(p->parent_id), "b7ad6b7169203331");
+  EXPECT_EQ(to_hex(p->trace_id), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(to_hex(p->parent_id), "b7ad6b7169203331");
   EXPECT_EQ(p->flags, 1);
   EXPECT_EQ(format_traceparent(p->trace_id, p->parent_id, p->flags),
             "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
@@ -124,7 +125,7 @@ TEST(Spans, AServerSpanAndOneClientSpanPerAttemptWithTheirParents) {
   auto t = tracer.begin("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "rojo=1",
                         1'000'000'000);
   ASSERT_TRUE(t);
-  EXPECT_EQ(hex(t->trace_id), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(to_hex(t->trace_id), "0af7651916cd43dd8448eb211c80319c");
   // The primary fails with a 503, the fallback answers.
   const std::string tp1 = tracer.begin_attempt(*t, 0, 1'001'000'000);
   tracer.end_attempt(*t, ErrorClass::kUpstreamServer, 503, "upstream primary answered 503",
@@ -162,7 +163,7 @@ TEST(Spans, AServerSpanAndOneClientSpanPerAttemptWithTheirParents) {
   EXPECT_EQ(server.kind, SpanKind::kServer);
   EXPECT_EQ(server.name, "chat chat");
   ASSERT_TRUE(server.parent);
-  EXPECT_EQ(hex(*server.parent), "b7ad6b7169203331");
+  EXPECT_EQ(to_hex(*server.parent), "b7ad6b7169203331");
   EXPECT_TRUE(server.parent_remote);
   EXPECT_EQ(server.trace_state, "rojo=1");
   EXPECT_EQ(server.status, StatusCode::kUnset);
