@@ -989,8 +989,7 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   // once for what reads it whole: its usage, the Responses store, the quality checks.
   // A plain chat or completions answer is not parsed: its checks are scanned from the text
   // (scan_chat_answer), which falls back to a parse where a scan cannot be sure.
-  const bool scan = tm.quality.generates && !tm.quality.json_mode &&
-                    (ctx.endpoint == Endpoint::kChat || ctx.endpoint == Endpoint::kCompletions);
+  const bool scan = answer_scannable(ctx.endpoint, tm.quality);
   const bool parse = (tm.quality.generates && !scan) || ctx.endpoint == Endpoint::kResponses;
   Result<ClientResponse> answer =
       speaks_via_messages(d.kind)

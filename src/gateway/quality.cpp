@@ -170,17 +170,12 @@ std::size_t skip_ws(std::string_view b, std::size_t p) {
   return p;
 }
 
-// Every value of `"key":` in `body` (any depth), as the position of its first byte. A key's
-// quotes cannot occur inside a JSON string unescaped, so a match is a real key.
+// Calls f with the position of every value of `"key":` in `body` (any depth) until f says stop.
 template <typename F>
-bool for_each_value(std::string_view body, std::string_view quoted_key, F f) {
-  for (std::size_t at = 0; (at = find_bytes(body, quoted_key, at)) != std::string_view::npos;) {
-    at += quoted_key.size();
-    std::size_t p = skip_ws(body, at);
-    if (p >= body.size() || body[p] != ':') continue;  // the text of a value, not a key
-    if (!f(skip_ws(body, p + 1))) return false;
-  }
-  return true;
+void for_each_value(std::string_view body, std::string_view quoted_key, F f) {
+  for (std::size_t p = 0;
+       (p = protocol::value_after_key(body, quoted_key, p)) != std::string_view::npos;)
+    if (!f(p)) return;
 }
 
 // A JSON string starting at body[p] == '"': whether it is blank (whitespace only, as blank()
@@ -203,11 +198,14 @@ std::optional<bool> raw_string_blank(std::string_view b, std::size_t p) {
 
 }  // namespace
 
+bool answer_scannable(Endpoint endpoint, const QualityRequest& q) {
+  return q.generates && !q.json_mode &&
+         (endpoint == Endpoint::kChat || endpoint == Endpoint::kCompletions);
+}
+
 std::optional<AnswerChecks> scan_chat_answer(std::string_view b, Endpoint endpoint,
                                              const QualityRequest& q) {
-  if (!q.generates) return AnswerChecks{};
-  if (q.json_mode || (endpoint != Endpoint::kChat && endpoint != Endpoint::kCompletions))
-    return std::nullopt;
+  if (!answer_scannable(endpoint, q)) return std::nullopt;
   std::size_t first = skip_ws(b, 0);
   std::size_t last = b.size();
   while (last > first && std::isspace(static_cast<unsigned char>(b[last - 1]))) --last;
@@ -216,8 +214,10 @@ std::optional<AnswerChecks> scan_chat_answer(std::string_view b, Endpoint endpoi
   // sends "tool_calls":[] on every message) are no call.
   bool tool_call = false;
   for_each_value(b, "\"tool_calls\"", [&](std::size_t p) {
-    if (p < b.size() && b[p] == '[' && skip_ws(b, p + 1) < b.size() && b[skip_ws(b, p + 1)] == ']')
-      return true;
+    if (p < b.size() && b[p] == '[') {
+      const std::size_t close = skip_ws(b, p + 1);
+      if (close < b.size() && b[close] == ']') return true;
+    }
     if (b.substr(p, 4) == "null") return true;
     tool_call = true;
     return false;

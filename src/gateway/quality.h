@@ -47,8 +47,10 @@ AnswerChecks check_parsed_answer(const boost::json::object& answer, Endpoint end
 
 // A whole chat or completions answer checked by scanning its text instead of parsing it (the
 // proxy's common case: building the answer's DOM was ~15% of a JSON request's instructions).
-// The same verdicts as check_answer; nullopt where a scan cannot be sure and the caller must
-// parse: JSON mode, a tool call, a \u escape in a text, anything but an object.
+// answer_scannable says whether a scan may answer at all (a generating chat or completions
+// request without JSON mode); scan_chat_answer gives check_answer's verdicts, or nullopt where
+// the caller must parse: not scannable, a tool call, a \u escape in a text, not an object.
+bool answer_scannable(Endpoint endpoint, const QualityRequest& q);
 std::optional<AnswerChecks> scan_chat_answer(std::string_view body, Endpoint endpoint,
                                              const QualityRequest& q);
 

@@ -50,23 +50,6 @@ const json::value* member(const json::value* v, std::string_view key) {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// Position just after `"key"` + optional spaces + ':' + optional spaces, starting at `from`;
-// npos when the key does not occur.
-std::size_t value_after_key(std::string_view data, std::string_view quoted_key, std::size_t from) {
-  while (true) {
-    const std::size_t k = find_bytes(data, quoted_key, from);
-    if (k == std::string_view::npos) return k;
-    std::size_t p = k + quoted_key.size();
-    while (p < data.size() && is_space(data[p])) ++p;
-    if (p < data.size() && data[p] == ':') {
-      ++p;
-      while (p < data.size() && is_space(data[p])) ++p;
-      return p;
-    }
-    from = k + 1;
-  }
-}
-
 // Characters of the JSON string starting at data[p] == '"' (escapes count as one); sets `end`
 // to the position after the closing quote.
 std::size_t string_chars(std::string_view data, std::size_t p, std::size_t& end) {
@@ -189,6 +172,21 @@ void add_text_chars(const json::value& v, std::size_t& n) {
 }
 
 }  // namespace
+
+std::size_t value_after_key(std::string_view data, std::string_view quoted_key, std::size_t from) {
+  while (true) {
+    const std::size_t k = find_bytes(data, quoted_key, from);
+    if (k == std::string_view::npos) return k;
+    std::size_t p = k + quoted_key.size();
+    while (p < data.size() && is_space(data[p])) ++p;
+    if (p < data.size() && data[p] == ':') {
+      ++p;
+      while (p < data.size() && is_space(data[p])) ++p;
+      return p;
+    }
+    from = k + 1;
+  }
+}
 
 bool replace_top_level_string(std::string& text, std::string_view key, std::string_view value) {
   const std::string_view span = top_level_value(text, key);

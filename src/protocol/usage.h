@@ -68,6 +68,10 @@ struct ChunkOutput {
 ChunkOutput chunk_output(std::string_view data);
 // True for the usage-only chunk that include_usage adds (`"choices":[]`).
 bool chunk_is_usage_only(std::string_view data);
+// The position just after `"key"` + optional spaces + ':' + optional spaces, at any depth, from
+// `from` on; npos when the key does not occur. `quoted_key` includes its quotes. A key's quotes
+// cannot occur unescaped inside a JSON string, so every match is a key.
+std::size_t value_after_key(std::string_view data, std::string_view quoted_key, std::size_t from);
 
 // Replaces the value of the top-level string member `key` of the JSON object `json_text` with
 // `value` (a nested or in-string "key" never matches); false when there is no such member.
