@@ -395,10 +395,11 @@ int main(int argc, char** argv) {
       if (!s) continue;
       // A time-boxed closed loop stops sending at the box's end and then drains, so its
       // first-arrival-to-last-completion rate understates the steady state the benchmark's
-      // windows measured; Little's law gives that state: clients x tokens per request / e2e.
+      // windows measured.
       if (metric == "output_tokens_per_s" && r.client && r.client->duration_s > 0 &&
           r.workload.mode == LoadMode::kConcurrency && res->e2e.mean > 0)
-        s = r.workload.value * r.workload.output_tokens / (res->e2e.mean / 1e3);
+        s = llmctl::sim::closed_loop_requests_per_s(*res, r.workload.value) *
+            r.workload.output_tokens;
       std::optional<double> p;
       if (est && est->fits) p = perf_metric(*est, metric);
       const double se = (*s - measured) / measured;

@@ -168,6 +168,13 @@ struct RunHooks {
   std::string cancelled_message = "cancelled";
 };
 
+// A closed loop's steady rate by Little's law: `clients` always in flight, each for the mean
+// end-to-end time (requests/s; 0 when nothing completed). A run's own rate (requests_per_s)
+// includes its start and its drain, which a benchmark's measurement windows leave out.
+inline double closed_loop_requests_per_s(const SimResult& r, double clients) {
+  return r.e2e.mean > 0 ? clients / (r.e2e.mean / 1e3) : 0.0;
+}
+
 // Runs the scenario. Errors name the field at fault ("pools[0].tp: ...").
 Result<SimResult> simulate(const catalog::Catalog& catalog, const Scenario& scenario,
                            const RunHooks& hooks = {});

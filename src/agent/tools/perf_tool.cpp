@@ -144,10 +144,8 @@ Result<PerfRun> run_perf(const catalog::Catalog& cat, const json::object& args) 
     e.tpot_ms = s.tpot.mean;
     std::string throughput;
     if (w.mode == perf::LoadMode::kConcurrency && s.e2e.mean > 0) {
-      // A closed loop's steady state by Little's law: N in flight, each for the mean
-      // end-to-end time. (The run's own rate includes its start and its drain.)
       const double analytic_tokens = e.output_tokens_per_s;
-      e.requests_per_s = w.value / (s.e2e.mean / 1e3);
+      e.requests_per_s = sim::closed_loop_requests_per_s(s, w.value);
       e.output_tokens_per_s = e.requests_per_s * w.output_tokens;
       throughput = fmt::format(", and {} output tokens/s (analytic {})",
                                format_sig(e.output_tokens_per_s), format_sig(analytic_tokens));
