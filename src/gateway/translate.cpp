@@ -517,22 +517,24 @@ Result<std::string> translated_upstream_body(const RequestContext& ctx, const De
       endpoint_name(ctx.endpoint), d.name)};
 }
 
-void parse_body(ClientResponse& r) {
+namespace {
+// `text` parsed into `out` on its own arena; null when it is not JSON.
+void parse_into(boost::json::value& out, std::string_view text) {
   boost::system::error_code ec;
-  protocol::adopt(r.parsed,
-                  protocol::parse_request_json(r.body, ec, protocol::json_arena(r.body.size())));
-  if (ec) r.parsed = nullptr;
+  protocol::adopt(out, protocol::parse_request_json(text, ec, protocol::json_arena(text.size())));
+  if (ec) out = nullptr;
 }
+}  // namespace
+
+void parse_body(ClientResponse& r) { parse_into(r.parsed, r.body); }
 
 ReportedUsage usage_of_passthrough(ProviderKind upstream, std::string_view body,
                                    boost::json::value* parsed) {
   if (!parsed)
     return speaks_anthropic(upstream) ? anthropic::usage_from_body(body)
                                       : gateway::usage_from_body(body);
-  boost::system::error_code ec;
-  protocol::adopt(*parsed,
-                  protocol::parse_request_json(body, ec, protocol::json_arena(body.size())));
-  if (ec || !parsed->is_object()) {
+  parse_into(*parsed, body);
+  if (!parsed->is_object()) {
     *parsed = nullptr;
     return {};
   }
