@@ -108,6 +108,34 @@ bool llm_url(std::string_view s) {
   return false;
 }
 
+std::vector<std::string> identifier_words(std::string_view ident) {
+  std::vector<std::string> out;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) out.push_back(std::move(word));
+    word.clear();
+  };
+  for (size_t i = 0; i < ident.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(ident[i]);
+    if (!std::isalnum(c)) {
+      flush();
+      continue;
+    }
+    // A hump starts a word: lower/digit then upper ("maxRetries"), or the last capital of a run
+    // followed by lower case ("HTTPClient" -> http, client).
+    bool upper = std::isupper(c);
+    if (upper && i > 0 && !word.empty()) {
+      unsigned char p = static_cast<unsigned char>(ident[i - 1]);
+      bool next_lower =
+          i + 1 < ident.size() && std::islower(static_cast<unsigned char>(ident[i + 1]));
+      if (std::islower(p) || std::isdigit(p) || (std::isupper(p) && next_lower)) flush();
+    }
+    word += static_cast<char>(std::tolower(c));
+  }
+  flush();
+  return out;
+}
+
 bool has_import(std::string_view text, Lang lang, std::string_view pkg) {
   if (lang == Lang::kPython)
     return contains(text, fmt::format("import {}", pkg)) ||
@@ -394,6 +422,63 @@ void CodeScan::scan_script() {
   out_.hand_run_script = true;
 }
 
+bool CodeScan::documentation_string(size_t offset) const {
+  // The string token holding the offset; none (a comment) means no documentation context.
+  auto after = std::upper_bound(t_.begin(), t_.end(), offset,
+                                [](size_t o, const Tok& t) { return o < t.offset; });
+  if (after == t_.begin()) return false;
+  const size_t i = static_cast<size_t>(after - t_.begin()) - 1;
+  const Tok& s = t_[i];
+  if (!s.string() || offset >= s.offset + s.text.size()) return false;
+  auto doc_name = [](std::string_view name) {
+    for (const std::string& w : identifier_words(name))
+      if (w == "example" || w == "examples" || w == "description" || w == "help" ||
+          w == "placeholder" || w == "title" || w == "summary" || w == "hint")
+        return true;
+    return false;
+  };
+  // Go struct tags: `json:"api_key" example:"sk-..."` (swaggo and friends).
+  std::string_view head = f_.text.substr(s.offset, offset - s.offset);
+  if (lang_ == Lang::kGo && head.size() >= 2 && head.substr(head.size() - 2) == ":\"") {
+    size_t b = head.find_last_of(" `", head.size() - 2);
+    if (doc_name(head.substr(b == std::string_view::npos ? 0 : b + 1,
+                             head.size() - 2 - (b == std::string_view::npos ? 0 : b + 1))))
+      return true;
+  }
+  // Walk out of the literal: over neighbouring strings (implicit concatenation, `+`), sibling
+  // elements after a comma, and the list, tuple or object the literal sits in, to the name it
+  // is given to (`name=`, `name:`, `"name":`) or the call it is an argument of. Anything else
+  // (an identifier, a keyword, a statement end) ends the walk: the literal is not a value of a
+  // named parameter, so the key counts.
+  int depth = 0;
+  for (size_t j = i; j-- > 0 && i - j < 256;) {
+    const Tok& t = t_[j];
+    std::string_view x = t.text;
+    if (t.kind == Tok::Kind::kPunct && (x == ")" || x == "]" || x == "}")) {
+      ++depth;
+      continue;
+    }
+    if (t.kind == Tok::Kind::kPunct && (x == "(" || x == "[" || x == "{")) {
+      if (depth > 0) {
+        --depth;
+        continue;
+      }
+      if (x == "(" && j > 0 && t_[j - 1].ident()) return t_[j - 1].text == "describe";
+      continue;  // an element of a list, tuple or object: its name is further out
+    }
+    if (depth > 0) continue;
+    if (t.string() || x == "," || x == "+") continue;
+    if (x == "=" || x == ":") {
+      if (j == 0) return false;
+      const Tok& name = t_[j - 1];
+      if (name.string()) return doc_name(name.value);
+      return name.ident() && doc_name(name.text);
+    }
+    return false;
+  }
+  return false;
+}
+
 void CodeScan::scan_keys() {
   std::string_view x = f_.text;
   for (std::string_view prefix : {"sk-", "AIza", "hf_", "gsk_", "xai-"}) {
@@ -419,6 +504,7 @@ void CodeScan::scan_keys() {
         digit = digit || std::isdigit(static_cast<unsigned char>(c));
       }
       if (!(up && low && digit)) continue;
+      if (documentation_string(b)) continue;
       out_.keys.push_back({f_.pos_of(b), std::string(key)});
     }
   }

@@ -16,13 +16,31 @@ namespace llmctl::audit::detail {
 bool CodeScan::bounding_compare(size_t i, size_t b, size_t e) const {
   auto counter = [&](size_t j) {
     if (j < b || j >= e || !t_[j].ident()) return false;
-    std::string l = to_lower(t_[j].text);
-    // A delay or elapsed time that grows each pass bounds the loop as a counter does
-    // (`retry_delay *= 2; if retry_delay > RETRY_TIMEOUT: return`).
-    for (std::string_view k : {"iter",   "step",  "turn",  "round",   "loop",    "count", "attempt",
-                               "budget", "token", "depth", "hop",     "calls",   "max_",  "limit",
-                               "n_",     "retr",  "delay", "backoff", "elapsed", "wait"})
-      if (contains(l, k)) return true;
+    // Whole words of the identifier, each read by its stem: "turns", "max_turns" and "numTurns"
+    // count, "return" does not. A delay or elapsed time that grows each pass bounds the loop as
+    // a counter does (`retry_delay *= 2; if retry_delay > RETRY_TIMEOUT: return`).
+    for (const std::string& w : identifier_words(t_[j].text)) {
+      if (w == "n" || w == "max" || w == "i") return true;
+      for (std::string_view k :
+           {"iter",   "step",  "turn",  "round",   "loop",    "count", "attempt",
+            "budget", "token", "depth", "hop",     "calls",   "limit", "retry",
+            "retri",  "tries", "delay", "backoff", "elapsed", "wait"})
+        if (starts_with(w, k)) return true;
+    }
+    return false;
+  };
+  // A name the loop body steps (`i += 1`, `n++`, `++k`, `k = k + 1`) counts passes.
+  auto stepped = [&](size_t j) {
+    if (j < b || j >= e || !t_[j].ident()) return false;
+    const std::string_view name = t_[j].text;
+    for (size_t k = b; k + 1 < e; ++k) {
+      if (t_[k].text != name) continue;
+      if (t_[k + 1].text == "+=" || (t_[k + 1].text == "+" && k + 2 < e && t_[k + 2].text == "+") ||
+          (k >= b + 2 && t_[k - 1].text == "+" && t_[k - 2].text == "+"))
+        return true;
+      if (t_[k + 1].text == "=" && k + 3 < e && t_[k + 2].text == name && t_[k + 3].text == "+")
+        return true;
+    }
     return false;
   };
   auto limit = [&](size_t j) {
@@ -34,18 +52,30 @@ bool CodeScan::bounding_compare(size_t i, size_t b, size_t e) const {
     for (char c : t_[j].text)
       if (std::islower(static_cast<unsigned char>(c))) caps = false;
     return caps || contains(l, "max") || contains(l, "limit") || contains(l, "budget") ||
-           contains(l, "timeout") || contains(l, "deadline");
+           contains(l, "timeout") || contains(l, "deadline") || ends_with(l, "retries") ||
+           ends_with(l, "tries");
+  };
+  auto operand = [&](size_t j) {
+    return j >= b && j < e && (t_[j].ident() || t_[j].kind == Tok::Kind::kNumber);
   };
   bool left_counter = false, right_counter = false, left_limit = false, right_limit = false;
+  bool left_stepped = false, right_stepped = false, left_operand = false, right_operand = false;
   for (size_t j = i >= 3 ? i - 3 : b; j < i; ++j) {
     left_counter = left_counter || counter(j);
     left_limit = left_limit || limit(j);
+    left_stepped = left_stepped || stepped(j);
+    left_operand = left_operand || operand(j);
   }
   for (size_t j = i + 1; j < std::min(e, i + 4); ++j) {
     right_counter = right_counter || counter(j);
     right_limit = right_limit || limit(j);
+    right_stepped = right_stepped || stepped(j);
+    right_operand = right_operand || operand(j);
   }
-  return (left_counter && right_limit) || (right_counter && left_limit);
+  // A stepped name against any value (`n > retries`) bounds the loop as a named counter
+  // against a limit does.
+  return (left_counter && right_limit) || (right_counter && left_limit) ||
+         (left_stepped && right_operand) || (right_stepped && left_operand);
 }
 
 // Functions of this file whose bodies reach an LLM call (directly or through each other).

@@ -26,6 +26,10 @@ std::string compatible_api(std::string_view url);
 bool loopback_literal(const Tok& s);
 // Whether the file imports a package (Python import/from, JS module specifier, Go path).
 bool has_import(std::string_view text, Lang lang, std::string_view pkg);
+// The lower-case words of an identifier, split at '_' and at camelCase humps ("maxRetries" ->
+// max, retries; "MAX_TURNS" -> max, turns; "return" -> return). Rules match whole words, so
+// "return" is not "turn" and "token" is not in "tokenizer_path"'s "path".
+std::vector<std::string> identifier_words(std::string_view ident);
 
 using Client = CodeClient;
 
@@ -307,6 +311,11 @@ class CodeScan {
   void scan_langchain();
   void scan_raw_http();
   void scan_keys();
+  // Whether the string literal holding byte `offset` documents a setting rather than being a
+  // value the code uses: the value, or an element of the list value, of a parameter or key
+  // whose name is documentation (examples=, example:, description=, help=, placeholder=,
+  // title=), the argument of a .describe() call, or a Go struct tag's example:"...".
+  bool documentation_string(size_t offset) const;
   void scan_dynamic_prompts();
   void scan_loops();
   bool bounding_compare(size_t i, size_t b, size_t e) const;

@@ -60,7 +60,12 @@ void add_llm_code_rule_docs(std::vector<RuleInfo>& out) {
        "A provider key in source code or comments: sk-... (OpenAI, incl. sk-proj-), sk-ant-... "
        "(Anthropic), AIza... (Google), hf_... (Hugging Face), gsk_... (Groq), xai-... (xAI). "
        "Keys must be long, mix upper/lower case and digits, and not be placeholders (sk-xxxx, "
-       "sk-your-key-here). Applies to tests and examples too.",
+       "sk-your-key-here). A key-shaped literal that documents a setting is not reported: the "
+       "value (or a list element) of a parameter or key named examples/example, description, "
+       "help, placeholder, title, summary or hint (a pydantic Field's examples=, a JSON-schema "
+       "or OpenAPI example, argparse/click help=, an input's placeholder=), zod's .describe(), "
+       "a Go struct tag's example:\"...\"; api_key=, a setting's default= and headers are. "
+       "Applies to tests and examples too.",
        "A committed key is leaked to everyone with the repository and its history; "
        "kube-linter's env-var-secret and K8sGPT's plain-text key show the same class of "
        "problem. Research: agents-and-deploy.md §4.2 item 11.",
