@@ -13,8 +13,9 @@
 //
 // Rows come from the calibration file (shared/data/calibration/published_measurements.yaml:
 // perf's efficiency parameters are fitted on it, so its rows are "fit"), perf's hold-out file
-// and this folder's under_load.yaml (never in any fit: "held-out"), and nim_genai_perf.yaml
-// (never in any fit either; its own group "nim", 787 rows that would swamp the others). Only rows
+// and this folder's under_load.yaml (never in any fit: "held-out"), nim_genai_perf.yaml (never in
+// any fit either; its own group "nim", 787 rows that would swamp the others) and inferencex.yaml
+// (vLLM and SGLang under SemiAnalysis InferenceX's client, held out: group "ifx"). Only rows
 // measured under load (mode qps or concurrency) are simulated: one replica, the row's deployment,
 // fixed lengths, Poisson arrivals at the rate or N closed-loop clients that all start at once, as
 // the serving benchmarks do. The simulator has no parameters of its own; it runs perf's calibrated
@@ -32,6 +33,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
@@ -61,6 +63,8 @@ using llmctl::perf::LoadMode;
 // TTFT and TPOT, <= 15% throughput) are met for open-loop TensorRT-LLM only; see docs/SIM.md.
 // The "nim" group (nim_genai_perf.yaml, 787 held-out closed-loop rows; run of 2026-12-05: TTFT
 // 32.9%, TTFT p95 24.8%, ITL 20.6%, ITL p95 31.5%, tokens/s 27.7%) is guarded the same way.
+// So is "ifx" (inferencex.yaml, 363 held-out closed-loop vLLM/SGLang rows; run of 2026-12-05:
+// TTFT 55.4%, ITL 45.4%).
 const std::map<std::string, double> kMaxMape = {
     {"fit/ttft_ms", 0.20},
     {"fit/itl_ms", 0.08},
@@ -73,6 +77,8 @@ const std::map<std::string, double> kMaxMape = {
     {"nim/itl_ms", 0.23},
     {"nim/itl_p95_ms", 0.34},
     {"nim/output_tokens_per_s", 0.30},
+    {"ifx/ttft_ms", 0.62},
+    {"ifx/itl_ms", 0.50},
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -89,6 +95,10 @@ struct Client {
   double warmup_per_client = 0;     // closed loop: warm-up requests per client, left out
   double requests_per_client = 10;  // closed loop: measured requests per client
   double duration_s = 0;            // closed loop: clients send for this long (0: count above)
+  // The client draws each request's input and output length uniformly from the integers
+  // [int(r L), L] for the row's L (vLLM benchmark_serving's --random-range-ratio r as InferenceX
+  // runs it); 0: every request has the row's lengths. Perf, which takes one length, gets the mean.
+  double length_range_ratio = 0;
 };
 
 struct Row {
@@ -121,11 +131,14 @@ std::map<std::string, Client> load_clients(const std::string& path) {
       c.requests_per_client =
           kv.second["requests_per_client"] ? kv.second["requests_per_client"].as<double>() : 10;
       c.duration_s = kv.second["duration_s"] ? kv.second["duration_s"].as<double>() : 0;
+      c.length_range_ratio =
+          kv.second["length_range_ratio"] ? kv.second["length_range_ratio"].as<double>() : 0;
       if (!kv.second["source"]) die(where + ": a client needs its `source`");
       if (c.prompt_pool < 0 || c.warmup_per_client < 0 || c.requests_per_client <= 0 ||
-          c.duration_s < 0)
+          c.duration_s < 0 || c.length_range_ratio < 0 || c.length_range_ratio > 1)
         die(where +
-            ": prompt_pool, warmup_per_client and duration_s >= 0, requests_per_client > 0");
+            ": prompt_pool, warmup_per_client and duration_s >= 0, requests_per_client > 0, "
+            "length_range_ratio in [0, 1]");
       out[kv.first.as<std::string>()] = c;
     } catch (const YAML::Exception& e) {
       die(fmt::format("{}: {}", where, e.what()));
@@ -162,6 +175,8 @@ std::vector<Row> load_rows(const llmctl::catalog::Catalog& cat, const std::strin
         die(fmt::format("{}: row {}: model, gpu or engine not in the catalog", where, r.id));
       if (n["engine_version"]) d.engine_version = n["engine_version"].as<std::string>();
       d.dtype = n["dtype"].as<std::string>();
+      if (n["kv_dtype"]) d.kv_dtype = n["kv_dtype"].as<std::string>();
+      if (n["max_num_seqs"]) d.max_num_seqs = n["max_num_seqs"].as<int>();
       d.tp = n["tp"] ? n["tp"].as<int>() : 1;
       d.pp = n["pp"] ? n["pp"].as<int>() : 1;
       d.gpus = n["gpus"].as<int>();
@@ -195,6 +210,19 @@ llmctl::sim::Scenario scenario_for(const Row& r, const llmctl::sim::Scenario::Fr
   if (r.client) {
     auto& w = sc.workload;
     w.prompt_pool = r.client->prompt_pool;
+    if (r.client->length_range_ratio > 0) {
+      using Kind = llmctl::sim::LengthDist::Kind;
+      const auto uniform = [&](int nominal) {
+        llmctl::sim::LengthDist d;
+        d.kind = Kind::kUniform;
+        d.min = std::max(1, static_cast<int>(r.client->length_range_ratio * nominal));
+        d.max = nominal;
+        d.mean = (d.min + d.max) / 2;
+        return d;
+      };
+      w.input = uniform(r.workload.input_tokens);
+      w.output = uniform(r.workload.output_tokens);
+    }
     if (r.workload.mode == LoadMode::kConcurrency) {
       w.warmup_requests = std::llround(r.client->warmup_per_client * w.concurrency);
       if (r.client->duration_s > 0) {
@@ -208,6 +236,20 @@ llmctl::sim::Scenario scenario_for(const Row& r, const llmctl::sim::Scenario::Fr
     }
   }
   return sc;
+}
+
+// The workload perf estimates: the row's, at the mean lengths where the client draws them.
+llmctl::perf::Workload perf_workload(const Row& r) {
+  llmctl::perf::Workload w = r.workload;
+  if (r.client && r.client->length_range_ratio > 0) {
+    const auto mean = [&](int nominal) {
+      return static_cast<int>(
+          std::lround((static_cast<int>(r.client->length_range_ratio * nominal) + nominal) / 2.0));
+    };
+    w.input_tokens = mean(w.input_tokens);
+    w.output_tokens = mean(w.output_tokens);
+  }
+  return w;
 }
 
 std::optional<double> sim_metric(const llmctl::sim::SimResult& s, const std::string& m) {
@@ -349,7 +391,8 @@ int main(int argc, char** argv) {
     files = {{LLMCTL_CALIBRATION, "fit"},
              {std::string(LLMCTL_SOURCE_DIR) + "/bench/perf_accuracy/holdout.yaml", "held-out"},
              {std::string(LLMCTL_SOURCE_DIR) + "/bench/sim_accuracy/under_load.yaml", "held-out"},
-             {std::string(LLMCTL_SOURCE_DIR) + "/bench/sim_accuracy/nim_genai_perf.yaml", "nim"}};
+             {std::string(LLMCTL_SOURCE_DIR) + "/bench/sim_accuracy/nim_genai_perf.yaml", "nim"},
+             {std::string(LLMCTL_SOURCE_DIR) + "/bench/sim_accuracy/inferencex.yaml", "ifx"}};
   }
   llmctl::catalog::LoadOptions lo;
   if (!catalog_dir.empty()) lo.dir = catalog_dir;
@@ -384,7 +427,7 @@ int main(int argc, char** argv) {
     if (!res) die(fmt::format("row {}: {}", r.id, res.error().message));
     simulated += res->requests;
     if (detail) fmt::print("{}", llmctl::sim::result_text(sc, *res));
-    auto est = llmctl::perf::estimate(*cat, r.deployment, r.workload);
+    auto est = llmctl::perf::estimate(*cat, r.deployment, perf_workload(r));
     const std::string load = r.workload.mode == LoadMode::kQps
                                  ? fmt::format("{:g} qps", r.workload.value)
                                  : fmt::format("{:g} clients", r.workload.value);
