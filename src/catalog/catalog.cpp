@@ -1,5 +1,7 @@
 #include "catalog/catalog.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "common/strings.h"
@@ -24,7 +26,38 @@ std::string ids_of(const std::vector<T>& items) {
   return join(ids, ", ");
 }
 
+// "unknown KIND 'id'; did you mean 'x'? known: ..." over ids and aliases, lower-cased, with a
+// Hugging Face style "org/" prefix dropped from the key and the aliases alike.
+template <typename T>
+std::string unknown_entry(const std::vector<T>& items, std::string_view kind, std::string_view id) {
+  auto bare = [](std::string_view s) {
+    const auto slash = s.rfind('/');
+    return to_lower(slash == std::string_view::npos ? s : s.substr(slash + 1));
+  };
+  std::vector<std::string> names;
+  std::vector<const T*> owners;
+  for (const auto& item : items) {
+    names.push_back(bare(item.id)), owners.push_back(&item);
+    for (const auto& alias : item.aliases) names.push_back(bare(alias)), owners.push_back(&item);
+  }
+  std::string hint;
+  const std::string best = closest(bare(id), names);
+  for (std::size_t i = 0; i < names.size() && !best.empty(); ++i)
+    if (names[i] == best) {
+      hint = fmt::format("did you mean '{}'? ", owners[i]->id);
+      break;
+    }
+  return fmt::format("unknown {} '{}'; {}known: {}", kind, id, hint, ids_of(items));
+}
+
 }  // namespace
+
+std::string Catalog::unknown_model(std::string_view id) const {
+  return unknown_entry(models, "model", id);
+}
+std::string Catalog::unknown_gpu(std::string_view id) const {
+  return unknown_entry(gpus, "GPU", id);
+}
 
 double Gpu::tflops_for(std::string_view dtype) const {
   static const std::vector<std::vector<std::string>> kFallbacks = {

@@ -408,6 +408,11 @@ class Catalog {
 
   // "Did you mean" help for errors: the known ids of a kind, comma-separated.
   std::string gpu_ids() const;
+  // The error for an id that names no model (GPU): "unknown model 'x'; did you mean 'y'? known:
+  // ..." The hint is the entry whose id or alias is closest (common/strings.h closest()), a
+  // "provider/" prefix and case ignored.
+  std::string unknown_model(std::string_view id) const;
+  std::string unknown_gpu(std::string_view id) const;
   std::string model_ids() const;
   std::string engine_ids() const;
 };

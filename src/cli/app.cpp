@@ -50,17 +50,32 @@ int input_error(const Error& error) {
 
 Error flag_error(const Error& error, const std::vector<agent::Param>& params,
                  const FlagRenames& renames) {
-  for (const auto& [name, flag] : renames)
-    if (starts_with(error.message, name + ": "))
-      return Error{flag + error.message.substr(name.size())};
-  for (const auto& p : params) {
-    const std::string prefix = p.name + ": ";
-    if (!starts_with(error.message, prefix)) continue;
-    std::string flag = "--" + p.name;
+  auto flag_of = [&](const std::string& name) {
+    for (const auto& [from, flag] : renames)
+      if (from == name) return flag;
+    std::string flag = "--" + name;
     std::replace(flag.begin(), flag.end(), '_', '-');
-    return Error{flag + ": " + error.message.substr(prefix.size())};
+    return flag;
+  };
+  auto is_name = [&](const std::string& name) {
+    for (const auto& [from, flag] : renames)
+      if (from == name) return true;
+    for (const auto& p : params)
+      if (p.name == name) return true;
+    return false;
+  };
+  std::string message = error.message;
+  // check_args' list of the other missing arguments, as flags.
+  if (const auto at = message.find(agent::kAlsoMissing); at != std::string::npos) {
+    std::vector<std::string> flags;
+    for (const auto& name : split(message.substr(at + agent::kAlsoMissing.size()), ','))
+      flags.push_back(is_name(trim(name)) ? flag_of(trim(name)) : trim(name));
+    message = message.substr(0, at) + std::string(agent::kAlsoMissing) + join(flags, ", ");
   }
-  return error;
+  const auto colon = message.find(": ");
+  if (colon != std::string::npos && is_name(message.substr(0, colon)))
+    return Error{flag_of(message.substr(0, colon)) + message.substr(colon)};
+  return Error{message};
 }
 
 bool color_enabled() {

@@ -17,24 +17,26 @@ namespace {
 
 namespace json = boost::json;
 
+// Unset options stay unset, so the tool's own check names every missing one at once (CLI11's
+// required() stops at the first) and its defaults apply.
 struct PerfOptions {
-  std::string model, gpu, engine, engine_version, dtype, format;
-  int gpus = 0, tp = 1, pp = 1;
-  int input_tokens = 0, output_tokens = 0;
+  std::optional<std::string> model, gpu, engine, dtype;
+  std::string engine_version, format;
+  std::optional<int> gpus, input_tokens, output_tokens;
+  int tp = 1, pp = 1;
   bool offline = false;
   std::optional<double> concurrency, qps, batch;
 };
 
 json::object tool_args(const PerfOptions& o) {
-  json::object a{{"model", o.model},
-                 {"gpu", o.gpu},
-                 {"gpus", o.gpus},
-                 {"tp", o.tp},
-                 {"pp", o.pp},
-                 {"engine", o.engine},
-                 {"dtype", o.dtype},
-                 {"input_tokens", o.input_tokens},
-                 {"output_tokens", o.output_tokens}};
+  json::object a{{"tp", o.tp}, {"pp", o.pp}};
+  if (o.model) a["model"] = *o.model;
+  if (o.gpu) a["gpu"] = *o.gpu;
+  if (o.gpus) a["gpus"] = *o.gpus;
+  if (o.engine) a["engine"] = *o.engine;
+  if (o.dtype) a["dtype"] = *o.dtype;
+  if (o.input_tokens) a["input_tokens"] = *o.input_tokens;
+  if (o.output_tokens) a["output_tokens"] = *o.output_tokens;
   if (!o.engine_version.empty()) a["engine_version"] = o.engine_version;
   if (o.offline) a["offline"] = true;
   if (o.concurrency) a["concurrency"] = *o.concurrency;
@@ -90,23 +92,23 @@ void register_perf(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<PerfOptions>();
   auto* cmd = app.add_subcommand(
       "perf", "Estimate memory fit, latency and throughput of one deployment under one load");
-  cmd->add_option("--model", o->model, "Model id or alias (see `llmctl catalog list models`)")
-      ->required();
-  cmd->add_option("--gpu", o->gpu, "GPU id or alias (see `llmctl catalog list gpus`)")->required();
-  cmd->add_option("--gpus", o->gpus, "Total GPUs; beyond tp x pp they are data-parallel replicas")
-      ->required();
+  cmd->add_option("--model", o->model,
+                  "Model id or alias (see `llmctl catalog list models`) (required)");
+  cmd->add_option("--gpu", o->gpu, "GPU id or alias (see `llmctl catalog list gpus`) (required)");
+  cmd->add_option(
+      "--gpus", o->gpus,
+      "Total GPUs (default tp x pp: one replica); beyond tp x pp they are data-parallel replicas");
   cmd->add_option("--tp", o->tp, "Tensor-parallel degree")->default_val(1);
   cmd->add_option("--pp", o->pp, "Pipeline-parallel degree")->default_val(1);
-  cmd->add_option("--engine", o->engine, "Serving engine")
-      ->required()
+  cmd->add_option("--engine", o->engine, "Serving engine (required)")
       ->check(CLI::IsMember({"vllm", "sglang", "trtllm", "tgi"}));
   cmd->add_option("--engine-version", o->engine_version, "Engine version (informational)");
-  cmd->add_option("--dtype", o->dtype, "Weight dtype")
-      ->required()
+  cmd->add_option("--dtype", o->dtype, "Weight dtype (default bf16)")
       ->check(CLI::IsMember({"bf16", "fp16", "fp8", "fp4", "mxfp4", "int4"}));
-  cmd->add_option("--input-tokens", o->input_tokens, "Prompt tokens per request")->required();
-  cmd->add_option("--output-tokens", o->output_tokens, "Generated tokens per request")->required();
-  cmd->add_flag("--offline", o->offline, "Load: saturated, as many requests as the engine admits");
+  cmd->add_option("--input-tokens", o->input_tokens, "Prompt tokens per request (required)");
+  cmd->add_option("--output-tokens", o->output_tokens, "Generated tokens per request (required)");
+  cmd->add_flag("--offline", o->offline,
+                "Load (one is required): saturated, as many requests as the engine admits");
   cmd->add_option("--concurrency", o->concurrency,
                   "Load: closed loop, N requests always in flight");
   cmd->add_option("--qps", o->qps, "Load: open loop, Poisson arrivals at X requests/s in total");

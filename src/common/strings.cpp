@@ -130,6 +130,18 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string closest(std::string_view key, const std::vector<std::string>& candidates) {
+  // A key that begins exactly one candidate is that name cut short ("qwen3-235b" for
+  // "qwen3-235b-a22b"), however much is missing; two or more such candidates: no guess by prefix.
+  if (key.size() >= 3) {
+    const std::string* only = nullptr;
+    bool several = false;
+    for (const auto& c : candidates)
+      if (c.size() > key.size() && starts_with(c, key)) {
+        if (only && *only != c) several = true;
+        only = &c;
+      }
+    if (only && !several) return *only;
+  }
   std::string best;
   std::size_t best_distance = key.size() >= 8 ? 4 : 3;
   for (const auto& c : candidates) {

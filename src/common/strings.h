@@ -49,8 +49,9 @@ std::string group_thousands(long long n);
 // Levenshtein distance (single-byte edits), for "did you mean" hints on unknown keys.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
-// The closest of `candidates` to `key` for a "did you mean" hint (edit distance at most 2, or 3
-// for keys of 8+ characters); empty when none is close.
+// The closest of `candidates` to `key` for a "did you mean" hint: the one candidate the key is a
+// prefix of (keys of 3+ characters), else edit distance at most 2, or 3 for keys of 8+
+// characters; empty when none is close.
 std::string closest(std::string_view key, const std::vector<std::string>& candidates);
 
 // "did you mean 'x'? " for the closest candidate, or "" when none is close; it reads before an

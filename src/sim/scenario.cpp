@@ -69,14 +69,10 @@ Pool read_pool(Fields& f, const catalog::Catalog& cat, std::size_t i) {
   perf::Deployment& d = p.deployment;
   const std::string model = f.str("model", "", true);
   d.model = cat.find_model(model);
-  if (!d.model)
-    f.fail(f.node()["model"], "model",
-           fmt::format("unknown model \"{}\"; known: {}", model, cat.model_ids()));
+  if (!d.model) f.fail(f.node()["model"], "model", cat.unknown_model(model));
   const std::string gpu = f.str("gpu", "", true);
   d.gpu = cat.find_gpu(gpu);
-  if (!d.gpu)
-    f.fail(f.node()["gpu"], "gpu",
-           fmt::format("unknown GPU \"{}\"; known: {}", gpu, cat.gpu_ids()));
+  if (!d.gpu) f.fail(f.node()["gpu"], "gpu", cat.unknown_gpu(gpu));
   const std::string engine = f.one_of("engine", {"vllm", "sglang", "trtllm", "tgi"}, "", true);
   d.engine = cat.find_engine(engine);
   if (!d.engine) f.fail(f.node()["engine"], "engine", "is not in the catalog");

@@ -110,6 +110,14 @@ expect_usage "--qps" --model llama-3.1-8b --gpu h100 "${ok[@]}" --qps 0
 expect_usage "load mode is required" --model llama-3.1-8b --gpu h100 "${ok[@]}"
 expect_usage "choose one load mode" --model llama-3.1-8b --gpu h100 "${ok[@]}" --offline --qps 3
 expect_usage "--model" --gpu h100 "${ok[@]}" --offline
+# Every missing flag in one message; --gpus (tp x pp) and --dtype (bf16) have defaults.
+expect_usage "--model: is required: Model id or alias (see the catalog_list tool, kind models); also missing: --gpu, --engine, --input-tokens, --output-tokens" --offline
+expect_usage "--model: unknown model 'qwen3-235b'; did you mean 'qwen3-235b-a22b'?" \
+  --model qwen3-235b --gpu h100 --engine vllm --input-tokens 100 --output-tokens 100 --offline
+first=$(perf --model llama-3.1-8b --gpu h100 --tp 2 --engine vllm --input-tokens 100 \
+  --output-tokens 100 --offline | head -1)
+grep -q "on 2 x h100-sxm (TP 2, PP 1, 1 replica), vllm bf16" <<<"$first" ||
+  fail "defaults: want 2 GPUs (tp x pp) in bf16: $first"
 
 # Time: 20 runs of the whole binary (catalog load + estimate). Informative only.
 start=$(date +%s%N)

@@ -261,16 +261,24 @@ Result<json::object> check_args(const std::vector<Param>& params, const json::ob
         fmt::format("{}: unknown argument{}; expected one of: {}", key, hint, join(names, ", "))};
   }
   json::object out;
+  std::vector<const Param*> missing;  // all of them in one error, not one per try
   for (const auto& p : params) {
     const json::value* v = args.if_contains(p.name);
     if (!v || v->is_null()) {
-      if (p.is_required) return Error{fmt::format("{}: is required: {}", p.name, p.description)};
+      if (p.is_required) missing.push_back(&p);
       if (!p.default_value.is_null()) out[p.name] = p.default_value;
       continue;
     }
     auto checked = check_value(p, *v);
     if (!checked) return checked.error();
     out[p.name] = std::move(*checked);
+  }
+  if (!missing.empty()) {
+    std::string msg = fmt::format("{}: is required: {}", missing[0]->name, missing[0]->description);
+    std::vector<std::string> rest;
+    for (std::size_t i = 1; i < missing.size(); ++i) rest.push_back(missing[i]->name);
+    if (!rest.empty()) msg.append(kAlsoMissing).append(join(rest, ", "));
+    return Error{msg};
   }
   return out;
 }

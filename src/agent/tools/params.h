@@ -59,6 +59,10 @@ boost::json::object input_schema(const std::vector<Param>& params);
 Result<boost::json::object> check_args(const std::vector<Param>& params,
                                        const boost::json::object& args);
 
+// check_args names the first missing required argument as "name: is required: ..." and the
+// others after this marker, comma-separated (the CLI turns the names into flags).
+inline constexpr std::string_view kAlsoMissing = "; also missing: ";
+
 // Typed reads of checked arguments (absent and null read as nullopt / the fallback).
 std::optional<std::string> arg_string(const boost::json::object& args, std::string_view name);
 std::optional<double> arg_number(const boost::json::object& args, std::string_view name);

@@ -53,8 +53,9 @@ const std::vector<Param>& perf_params() {
       Param::string("model", "Model id or alias (see the catalog_list tool, kind models)")
           .required(),
       Param::string("gpu", "GPU id or alias (see catalog_list, kind gpus)").required(),
-      Param::integer("gpus", "Total GPUs; beyond tp x pp they are data-parallel replicas")
-          .required()
+      Param::integer("gpus",
+                     "Total GPUs (default tp x pp: one replica); beyond tp x pp they are "
+                     "data-parallel replicas")
           .min(1),
       Param::integer("tp", "Tensor-parallel degree").min(1).fallback(1),
       Param::integer("pp", "Pipeline-parallel degree").min(1).fallback(1),
@@ -62,9 +63,9 @@ const std::vector<Param>& perf_params() {
           .required()
           .one_of({"vllm", "sglang", "trtllm", "tgi"}),
       Param::string("engine_version", "Engine version (informational)"),
-      Param::string("dtype", "Weight dtype")
-          .required()
-          .one_of({"bf16", "fp16", "fp8", "fp4", "mxfp4", "int4"}),
+      Param::string("dtype", "Weight dtype (default bf16)")
+          .one_of({"bf16", "fp16", "fp8", "fp4", "mxfp4", "int4"})
+          .fallback("bf16"),
       Param::integer("input_tokens", "Prompt tokens per request").required(),
       Param::integer("output_tokens", "Generated tokens per request").required(),
       Param::boolean("offline", "Load: saturated, as many requests as the engine admits"),
@@ -92,19 +93,18 @@ Result<PerfRun> run_perf(const catalog::Catalog& cat, const json::object& args) 
   const std::string gpu = *arg_string(args, "gpu");
   const std::string engine = *arg_string(args, "engine");
   d.model = cat.find_model(model);
-  if (!d.model)
-    return Error{fmt::format("model: unknown model '{}'; known: {}", model, cat.model_ids())};
+  if (!d.model) return Error{"model: " + cat.unknown_model(model)};
   d.gpu = cat.find_gpu(gpu);
-  if (!d.gpu) return Error{fmt::format("gpu: unknown GPU '{}'; known: {}", gpu, cat.gpu_ids())};
+  if (!d.gpu) return Error{"gpu: " + cat.unknown_gpu(gpu)};
   d.engine = cat.find_engine(engine);
   if (!d.engine)
     return Error{
         fmt::format("engine: '{}' is not in the catalog; known: {}", engine, cat.engine_ids())};
   d.engine_version = arg_string(args, "engine_version").value_or("");
   d.dtype = *arg_string(args, "dtype");
-  d.gpus = static_cast<int>(*arg_integer(args, "gpus"));
   d.tp = static_cast<int>(arg_integer(args, "tp").value_or(1));
   d.pp = static_cast<int>(arg_integer(args, "pp").value_or(1));
+  d.gpus = static_cast<int>(arg_integer(args, "gpus").value_or(d.tp * d.pp));
 
   perf::Workload& w = run.workload;
   w.input_tokens = static_cast<int>(*arg_integer(args, "input_tokens"));

@@ -85,12 +85,11 @@ Status apply_args(const json::object& args, const catalog::Catalog& cat, sim::Sc
   perf::Deployment& d = pool.deployment;
   if (auto m = arg_string(args, "model")) {
     d.model = cat.find_model(*m);
-    if (!d.model)
-      return Error{fmt::format("model: unknown model '{}'; known: {}", *m, cat.model_ids())};
+    if (!d.model) return Error{"model: " + cat.unknown_model(*m)};
   }
   if (auto g = arg_string(args, "gpu")) {
     d.gpu = cat.find_gpu(*g);
-    if (!d.gpu) return Error{fmt::format("gpu: unknown GPU '{}'; known: {}", *g, cat.gpu_ids())};
+    if (!d.gpu) return Error{"gpu: " + cat.unknown_gpu(*g)};
   }
   if (auto e = arg_string(args, "engine")) {
     d.engine = cat.find_engine(*e);

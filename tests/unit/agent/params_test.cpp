@@ -37,6 +37,9 @@ TEST(ParamsTest, FillsDefaultsAndKeepsValues) {
 TEST(ParamsTest, ErrorsNameTheArgumentAndWhatWasExpected) {
   auto missing = check_args(params(), json::object{{"gpus", 1}});
   EXPECT_EQ(missing.error().message, "model: is required: Model id");
+  // Every missing argument in one error, so a user fixes them in one go.
+  auto both = check_args(params(), json::object{});
+  EXPECT_EQ(both.error().message, "model: is required: Model id; also missing: gpus");
   auto type = check_args(params(), json::object{{"model", "m"}, {"gpus", "two"}});
   EXPECT_EQ(type.error().message, "gpus: expected an integer >= 1, found \"two\"");
   auto fraction = check_args(params(), json::object{{"model", "m"}, {"gpus", 1.5}});

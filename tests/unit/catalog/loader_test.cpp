@@ -279,5 +279,27 @@ TEST(CatalogLoader, EmbeddedCatalogLoads) {
   ASSERT_TRUE(cat.ok()) << cat.error().message;
 }
 
+// What a new user types: Hugging Face names, short names, near misses. The hint names the entry
+// by its catalog id; a name that matches nothing closely gets no guess.
+TEST(CatalogLoader, UnknownModelOrGpuSuggestsTheCatalogId) {
+  auto cat = load_from_sources(embedded_sources());
+  ASSERT_TRUE(cat.ok()) << cat.error().message;
+  auto hint = [](const std::string& message) {
+    const auto a = message.find("did you mean '");
+    if (a == std::string::npos) return std::string();
+    const auto b = message.find('\'', a + 14);
+    return message.substr(a + 14, b - a - 14);
+  };
+  EXPECT_EQ(hint(cat->unknown_model("qwen3-235b")), "qwen3-235b-a22b");  // cut short
+  EXPECT_EQ(hint(cat->unknown_model("Qwen/Qwen3-235B")), "qwen3-235b-a22b");
+  EXPECT_EQ(hint(cat->unknown_model("llama3-8b")), "llama-3.1-8b");  // a near miss
+  EXPECT_EQ(hint(cat->unknown_model("gpt-oss")), "");                // 20b or 120b: no guess
+  EXPECT_EQ(hint(cat->unknown_model("totally-unknown-model")), "");
+  EXPECT_EQ(hint(cat->unknown_gpu("h1000")), "h100-sxm");
+  const std::string m = cat->unknown_model("qwen3-235b");
+  EXPECT_EQ(m.rfind("unknown model 'qwen3-235b'; did you mean 'qwen3-235b-a22b'? known: ", 0), 0u)
+      << m;
+}
+
 }  // namespace
 }  // namespace llmctl::catalog

@@ -8,6 +8,15 @@
 namespace llmctl {
 namespace {
 
+TEST(Closest, PrefixOfOneCandidateOrANearMiss) {
+  const std::vector<std::string> c = {"timeout_ms", "retries", "gpt-oss-20b", "gpt-oss-120b"};
+  EXPECT_EQ(closest("timeout", c), "timeout_ms");  // cut short: the one it begins
+  EXPECT_EQ(closest("retires", c), "retries");     // two edits
+  EXPECT_EQ(closest("gpt-oss", c), "");            // begins two: no guess by prefix
+  EXPECT_EQ(closest("ti", c), "");                 // too short to guess from
+  EXPECT_EQ(did_you_mean("timeout", c), "did you mean 'timeout_ms'? ");
+}
+
 TEST(FindBytes, AgreesWithStringViewFind) {
   const std::string_view hay = R"({"a":"\"usage\"","usage":{"n":1},"usage")";
   for (std::string_view needle : {"\"usage\"", "usage", "{", "\"n\":1", "missing", "\"usage\":{"})
