@@ -168,5 +168,29 @@ TEST(Round9, ExplicitZeroForIsADecisionNotAMissingField) {
   EXPECT_EQ(ids(run("deploy/alerts.yaml", cr), {"OBS004"}), V{"OBS004@15"});
 }
 
+TEST(Round9, ComposeImageVariableIsJudgedByItsDefault) {
+  // A recall miss found reading round 8's serving files (xinference's compose file): an image
+  // given as ${VAR:-default} pulls its default unless the variable is set.
+  auto compose = [](std::string_view image) {
+    return "services:\n  vllm:\n    image: " + std::string(image) +
+           "\n    command: --model Qwen/Qwen2.5-7B-Instruct --max-model-len 8192\n"
+           "    volumes: [\"hf:/root/.cache/huggingface\"]\n    deploy:\n      resources:\n"
+           "        reservations:\n          devices: [{driver: nvidia, count: 1, "
+           "capabilities: [gpu]}]\n";
+  };
+  std::vector<Finding> fs =
+      run("docker-compose.yml", compose("${VLLM_IMAGE:-vllm/vllm-openai:latest}"));
+  EXPECT_EQ(ids(fs, {"K8S005"}), V{"K8S005@3"});
+  for (const auto& f : fs)
+    if (f.rule == "K8S005") {
+      EXPECT_NE(f.message.find("the default of ${VLLM_IMAGE}"), std::string::npos) << f.message;
+    }
+  EXPECT_EQ(ids(run("docker-compose.yml", compose("${VLLM_IMAGE-vllm/vllm-openai}")), {"K8S005"}),
+            V{"K8S005@3"});
+  for (std::string_view quiet : {"${VLLM_IMAGE:-vllm/vllm-openai:v0.11.0}", "${VLLM_IMAGE}",
+                                 "${VLLM_IMAGE:-${REGISTRY}/vllm-openai:latest}"})
+    EXPECT_EQ(ids(run("docker-compose.yml", compose(quiet)), {"K8S005"}), V{}) << quiet;
+}
+
 }  // namespace
 }  // namespace llmctl::audit
