@@ -242,6 +242,79 @@ void CodeScan::scan_loops() {
   }
 }
 
+// Whether a model-named binding reaches a request (LLM004 judges only those). A statement-level
+// assignment (MODEL = "...", a class field, a Go const, const model = "...") is the file's
+// configuration and is taken as read by its client. A parameter default or a keyword argument
+// (def __init__(self, strong_model="..."), Router(strong_model="...")) reaches a request only
+// where the file hands that name to a model field (model=strong_model, "model": self.model,
+// Model: name) or the parentheses are an LLM call's own; an object or struct literal key
+// ({ model: "..." }) only inside an LLM call's arguments or in an object that carries request
+// fields (messages, prompt, input, max_tokens, ...). Elsewhere the name is a data key (an id
+// looked up in a dataset, a table of model names) and the rule cannot see it sent: it abstains.
+bool CodeScan::model_literal_reaches_request(size_t name_at, size_t sep_at) {
+  if (!enclosing_found_) {
+    enclosing_found_ = true;
+    enclosing_.assign(t_.size(), kNoBracket);
+    std::vector<size_t> stack;
+    for (size_t i = 0; i < t_.size(); ++i) {
+      enclosing_[i] = stack.empty() ? kNoBracket : stack.back();
+      if (t_[i].kind != Tok::Kind::kPunct) continue;
+      std::string_view x = t_[i].text;
+      if (x == "(" || x == "[" || x == "{") stack.push_back(i);
+      if ((x == ")" || x == "]" || x == "}") && !stack.empty()) stack.pop_back();
+    }
+    // Names handed to a model field anywhere in the file: model=x, model: self.x, "model": x.
+    for (size_t i = 0; i + 2 < t_.size(); ++i) {
+      std::string key = t_[i].string()  ? to_lower(t_[i].value)
+                        : t_[i].ident() ? to_lower(t_[i].text)
+                                        : std::string();
+      if (key != "model" && key != "model_name" && key != "modelname" && key != "model_id" &&
+          key != "modelid")
+        continue;
+      if (!(tok_is(i + 1, "=") || tok_is(i + 1, ":") || tok_is(i + 1, ":="))) continue;
+      size_t v = i + 2;
+      if (v + 2 < t_.size() && t_[v].ident() && tok_is(v + 1, ".")) v += 2;  // self.x, c.model
+      if (v >= t_.size() || !t_[v].ident()) continue;
+      if (tok_is(v + 1, ".") || tok_is(v + 1, "(") || tok_is(v + 1, "[")) continue;
+      sent_names_.insert(std::string(t_[v].text));
+    }
+    // One step back through plain assignments: model = strong if ... else fallback_model hands
+    // fallback_model to the field too (twice, for a chain of two).
+    for (int round = 0; round < 2; ++round)
+      for (size_t i = 0; i + 2 < t_.size(); ++i) {
+        if (!t_[i].ident() || !sent_names_.count(std::string(t_[i].text))) continue;
+        if (!(tok_is(i + 1, "=") || tok_is(i + 1, ":="))) continue;
+        int line = pos(i).line;
+        for (size_t j = i + 2; j < t_.size() && pos(j).line == line; ++j)
+          if (t_[j].ident() && !tok_is(j + 1, "(")) sent_names_.insert(std::string(t_[j].text));
+      }
+  }
+  size_t open = enclosing_[name_at];
+  if (open == kNoBracket) return true;
+  bool in_llm_call = false;
+  for (size_t c : llm_calls_) in_llm_call = in_llm_call || (open >= c && open <= close_of(c));
+  if (t_[open].text == "(") {
+    // Go's const ( ... ) and var ( ... ) blocks are statements.
+    if (open > 0 && (t_[open - 1].text == "const" || t_[open - 1].text == "var")) return true;
+    if (in_llm_call) return true;
+    return sent_names_.count(std::string(t_[name_at].text)) > 0;
+  }
+  if (t_[open].text == "{" && tok_is(sep_at, ":")) {
+    if (in_llm_call) return true;
+    size_t close = close_of(open);
+    for (size_t i = open + 1; i + 1 < close; ++i) {
+      if (enclosing_[i] != open || !tok_is(i + 1, ":")) continue;
+      std::string key = t_[i].string() ? to_lower(t_[i].value) : to_lower(t_[i].text);
+      for (std::string_view k :
+           {"messages", "prompt", "input", "contents", "system", "tools", "max_tokens", "maxtokens",
+            "max_completion_tokens", "max_output_tokens", "temperature", "stream"})
+        if (key == k) return true;
+    }
+    return false;
+  }
+  return true;  // a statement inside a block (a class body, a function): the file's setting
+}
+
 void CodeScan::check_model_literals() {
   // MODEL = "claude-3-5-sonnet-latest" and friends, outside call arguments.
   for (size_t i = 0; i + 2 < t_.size(); ++i) {
@@ -263,6 +336,7 @@ void CodeScan::check_model_literals() {
           "pixtral-", "ministral-", "command-", "grok-", "deepseek-"})
       model_like = model_like || starts_with(n, p);
     if (!model_like) continue;
+    if (!model_literal_reaches_request(i, v)) continue;
     out_.model_literals.emplace_back(s.value, pos(v + 1));
   }
 }

@@ -323,6 +323,12 @@ class CodeScan {
   size_t python_block_end(size_t i) const;
   bool python_retry_loop(size_t b, size_t e, const std::set<std::string>& helpers) const;
   void check_model_literals();
+  // Whether the model-named binding at `name_at` (its `=` / `:` at `sep_at`) reaches a request.
+  bool model_literal_reaches_request(size_t name_at, size_t sep_at);
+  static constexpr size_t kNoBracket = static_cast<size_t>(-1);
+  std::vector<size_t> enclosing_;  // innermost open bracket of each token (lazily built)
+  bool enclosing_found_ = false;
+  std::set<std::string> sent_names_;  // names handed to a model field (model=x, "model": x)
   void handle_llm_call(size_t open, const Chain& ch, const std::string& family,
                        const Client* client, bool module_client);
   bool dynamic_expr(std::string_view e) const;

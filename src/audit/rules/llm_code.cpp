@@ -47,7 +47,13 @@ void add_llm_code_rule_docs(std::vector<RuleInfo>& out) {
        "retired hosted models (data/retired.yaml, each with its shutdown date and the "
        "provider's deprecations notice; e.g. gpt-4-1106-preview, 2026-03-26). Undated "
        "names that providers move only with notice (gpt-4o, claude-sonnet-4-5) are deliberately "
-       "not flagged. Tests, examples and docs are skipped.",
+       "not flagged. Only a name the file shows reaching a request is judged: a model argument "
+       "of an LLM call, a request body field, a setting the file assigns (MODEL = ..., a class "
+       "field, a Go const); a parameter default or keyword argument only where the file hands "
+       "that name to a model field (model=strong_model), an object key only in an object with "
+       "request fields (messages, prompt, max_tokens, ...). A model name used as a data key (an "
+       "id looked up in arena data or a trained router's model list) is not a call. Tests, "
+       "examples and docs are skipped.",
        "Aliases are repointed to new snapshots, so behaviour, cost and eval results change with "
        "no deploy; OpenAI staff recommend pinning dated snapshots and chatgpt-4o-latest is "
        "described as not suited for production. Research: agents-and-deploy.md §4.2 item 5 "

@@ -222,7 +222,11 @@ void add_obs_rule_docs(std::vector<RuleInfo>& out) {
        "histogram_quantile(0.99, sum(rate(vllm:e2e_request_latency_seconds_bucket[5m])))"});
   out.push_back(
       {"OBS004", "observability", S::kWarning, "Alert rule without `for:`",
-       "An alerting rule (alert:) with no for: or for: 0s. Recording rules are not alerts.",
+       "An alerting rule (alert:) with no for: clause (or an empty one). Recording rules are "
+       "not alerts. An explicit for: 0s / for: 0m is not reported: writing it is a decision to "
+       "fire at once (an alert on a recorded fact such as a gauge holding the last load's "
+       "duration, a heartbeat, an info alert), and the expression does not show the rule "
+       "whether its series is spiky; the missing field is what goes wrong by default.",
        "Without a pending period one evaluation (a scrape gap, a short spike) pages someone; "
        "the vLLM reference rules all carry for:. Research: agents-and-deploy.md §4.2 item 35.",
        "Add for: (several evaluation intervals, e.g. 5m).",
@@ -248,15 +252,17 @@ void check_prometheus_groups(FileCtx& f, const Node& groups) {
         check_promql(f, expr->str(), expr->pos,
                      fmt::format("{} '{}'", alert ? "alert" : "recording rule", name));
       if (!alert) continue;
+      // Only a missing for: is reported: an explicit for: 0s/0m is the author's decision to
+      // fire at once (a recorded fact such as a last-load-duration gauge, a heartbeat), which
+      // the expression alone does not let the rule tell from a spiky series.
       const Node* fr = r.get("for");
-      std::string v = fr ? trim(fr->str()) : "";
-      bool zero = v.empty() || v == "0" || v == "0s" || v == "0m" || v == "0h";
-      if (zero)
+      if (!fr || trim(fr->str()).empty())
         f.emit("OBS004", r.key_pos("alert"),
-               fmt::format("alert '{}' {}, so it fires on a single evaluation: one scrape gap or "
-                           "a short spike pages someone",
-                           name, fr ? "has for: " + v : "has no for: clause"),
-               "add `for:` (e.g. for: 5m; at least a few evaluation intervals)");
+               fmt::format("alert '{}' has no for: clause, so it fires on a single evaluation: "
+                           "one scrape gap or a short spike pages someone",
+                           name),
+               "add `for:` (e.g. for: 5m; at least a few evaluation intervals), or write "
+               "for: 0s where firing at once is intended");
     }
   }
 }

@@ -3,6 +3,7 @@
 // (remote code without a pinned revision), K8S012 (no drain on shutdown).
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 
 #include "audit/rules/rules.h"
@@ -136,6 +137,25 @@ bool placeholder_image(const FileCtx& f, int line) {
   return false;
 }
 
+// An image written as one shell/compose variable with a default, ${NAME:-default} or
+// ${NAME-default}: replaces `image` by the default and returns NAME; "" (image untouched) for
+// anything else, a nested ${...} in the default included.
+std::string image_variable_default(std::string& image) {
+  if (!starts_with(image, "${") || !ends_with(image, "}")) return "";
+  size_t i = 2;
+  while (i < image.size() &&
+         (std::isalnum(static_cast<unsigned char>(image[i])) || image[i] == '_'))
+    ++i;
+  if (i == 2 || i >= image.size()) return "";
+  size_t def = image.compare(i, 2, ":-") == 0 ? i + 2 : image[i] == '-' ? i + 1 : 0;
+  if (def == 0) return "";
+  std::string value = image.substr(def, image.size() - 1 - def);
+  if (value.empty() || contains(value, "$") || contains(value, "}")) return "";
+  std::string name = image.substr(2, i - 2);
+  image = value;
+  return name;
+}
+
 }  // namespace
 
 void add_config_rule_docs(std::vector<RuleInfo>& out) {
@@ -146,7 +166,10 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "A registry port (localhost:5000/vllm) is not mistaken for a tag; an image that is never "
        "pulled (imagePullPolicy: IfNotPresent or Never with a local, registry-less name) is "
        "not reported, nor is an image whose comment (on its line or the line above) calls it a "
-       "placeholder that deployment scripts or a pipeline replace.",
+       "placeholder that deployment scripts or a pipeline replace. An image written as "
+       "${VAR:-default} (compose, shell) is judged by its default, which is what runs unless "
+       "the variable is set; an image that is one variable with no default (${IMAGE}) is not "
+       "judged.",
        "Engine releases change flags, defaults and metric names (vLLM renamed and removed "
        "metrics across 0.9-0.13); :latest makes every pull a different engine. kube-linter's "
        "latest-tag check; the GIE reference pins vllm/vllm-openai:v0.11.0. Research: "
@@ -272,7 +295,19 @@ void check_config(FileCtx& f, const Server& s) {
   const catalog::Model* model = s.model;
   // K8S005: floating engine image.
   if (!c.image.empty()) {
-    const std::string& img = c.image;
+    // A compose-style ${VAR:-default} (or ${VAR-default}) is what `docker compose up` pulls
+    // unless the variable is set: its default is judged.
+    std::string img = c.image;
+    std::string variable = image_variable_default(img);
+    // An image that is one variable with no default ($IMAGE, ${IMAGE}, $(IMAGE)) is set by whoever
+    // deploys it: the file does not show it, so it is not judged.
+    bool whole_variable = starts_with(img, "$") && img.size() > 1;
+    for (size_t i = 1; whole_variable && i < img.size(); ++i) {
+      char ch = img[i];
+      bool edge =
+          (i == 1 && (ch == '{' || ch == '(')) || (i + 1 == img.size() && (ch == '}' || ch == ')'));
+      whole_variable = edge || std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+    }
     bool digest = contains(img, "@sha256:");
     size_t slash = img.find_last_of('/');
     size_t colon = img.find(':', slash == std::string::npos ? 0 : slash);
@@ -280,12 +315,14 @@ void check_config(FileCtx& f, const Server& s) {
     std::string lt = to_lower(tag);
     // A local image (no registry, no organisation) that is never pulled is whatever was built.
     bool local = slash == std::string::npos && c.never_pulled;
-    if (!digest && !local && (tag.empty() || lt == "latest" || lt == "main" || lt == "nightly") &&
+    if (!digest && !local && !whole_variable &&
+        (tag.empty() || lt == "latest" || lt == "main" || lt == "nightly") &&
         !placeholder_image(f, c.image_pos.line))
       f.emit("K8S005", c.image_pos,
-             fmt::format("engine image '{}' is {}: every pull may bring a different engine "
+             fmt::format("engine image '{}'{} is {}: every pull may bring a different engine "
                          "version (flags, metrics and defaults change between releases)",
-                         img, tag.empty() ? "untagged (implicitly :latest)" : "tagged :" + tag),
+                         img, variable.empty() ? "" : " (the default of ${" + variable + "})",
+                         tag.empty() ? "untagged (implicitly :latest)" : "tagged :" + tag),
              fmt::format("pin a release tag or digest, e.g. {}", c.engine->image));
   }
   if (!s.serves || w.runtime_template) return;  // the rest is the server's, judged on the leader
