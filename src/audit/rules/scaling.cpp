@@ -119,6 +119,34 @@ bool judged_as_service(const FileCtx& f, std::string_view ns) {
   return true;
 }
 
+// An asynchronous worker: requests wait in a queue or subscription while it is down, so one
+// replica going through a drain delays work instead of taking the model offline. The file shows
+// it by an env var of a container naming a queue (Pub/Sub subscription, SQS, Kafka, RabbitMQ,
+// NATS, Redis stream) or by a folder of its path named for asynchronous or batch inference
+// (`async-inference-gpu/`, `batch/`). An online server fed by a queue for something else (logs)
+// would be missed; none was seen in the corpus.
+namespace {
+bool queue_fed(const FileCtx& f, const Workload& w) {
+  for (const auto& c : w.containers)
+    for (const auto& e : c.env) {
+      std::string n = upper(e.name);
+      for (std::string_view q : {"SUBSCRIPTION", "PUBSUB", "SQS", "KAFKA", "RABBITMQ", "AMQP",
+                                 "NATS_", "QUEUE_URL", "QUEUE_NAME", "INPUT_QUEUE", "REDIS_STREAM"})
+        if (contains(n, q)) return true;
+      std::string v = to_lower(e.value);
+      if (contains(v, "/subscriptions/") || contains(v, "sqs.") || starts_with(v, "kafka://"))
+        return true;
+    }
+  std::string rel = to_lower(f.rel);
+  for (char& ch : rel)
+    if (ch == '_') ch = '-';
+  for (const auto& seg : split(rel, '/'))
+    if (starts_with(seg, "async") || seg == "batch" || starts_with(seg, "batch-inference"))
+      return true;
+  return false;
+}
+}  // namespace
+
 void workload_candidates(FileCtx& f, const Workload& w) {
   bool gpu_engine = is_gpu_engine(w);
   f.facts.workloads.push_back({w.ns, w.kind, w.name, std::string(f.rel), gpu_engine});
@@ -143,7 +171,7 @@ void workload_candidates(FileCtx& f, const Workload& w) {
   }
   // K8S017: candidate until a PodDisruptionBudget or an autoscaler with min >= 2 covers it.
   if ((w.kind == "Deployment" || w.kind == "StatefulSet") && w.replicas.value_or(1) <= 1 &&
-      judged_as_service(f, w.ns)) {
+      judged_as_service(f, w.ns) && !queue_fed(f, w)) {
     if (auto fd = f.make("K8S017", w.replicas ? w.replicas_pos : w.pos,
                          fmt::format("{} '{}' serves with {} replica and no PodDisruptionBudget "
                                      "selects it: a node drain or rollout takes the model offline "

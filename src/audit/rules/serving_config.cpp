@@ -26,6 +26,24 @@ bool is_local_path(std::string_view m) {
          starts_with(m, "pvc://") || starts_with(m, "file://");
 }
 
+// Where the served weights come from when they are not a Hugging Face Hub repository: a path
+// with a URL scheme other than hf:// (gs://, s3://, az://, abfss://, oci://, ...) is the
+// operator's own copy in object storage or a registry, and --load-format runai_streamer (or
+// tensorizer) streams the weights from such a store. Neither is a hub download a volume should
+// cache, nor a repository whose moving head --revision could pin.
+bool model_from_object_store(const Container& c) {
+  std::string m = to_lower(c.model);
+  size_t scheme = m.find("://");
+  if (scheme != std::string::npos && scheme > 0 && !starts_with(m, "hf://") &&
+      !starts_with(m, "http://") && !starts_with(m, "https://"))
+    return true;
+  for (const auto& fl : c.flags)
+    if (fl.name == "--load-format" && fl.has_value &&
+        (to_lower(fl.value) == "runai_streamer" || to_lower(fl.value) == "tensorizer"))
+      return true;
+  return false;
+}
+
 bool values_equal(const Flag& a, const Flag& b) {
   std::string va = a.has_value ? to_lower(a.value) : "true";
   std::string vb = b.has_value ? to_lower(b.value) : "true";
@@ -108,6 +126,29 @@ std::string secret_fix(Platform p) {
              ? "use ${VAR} interpolation from the environment or a compose secret"
              : "use valueFrom.secretKeyRef (a Secret), not value:";
 }
+
+}  // namespace
+
+bool placeholder_literal(std::string_view value) {
+  std::string v = to_lower(value);
+  if (v.find('<') != std::string::npos && v.find('>') != std::string::npos) return true;
+  for (std::string_view p : {"replaced-by", "replaced_by", "replace-me", "replace_me", "replaceme",
+                             "placeholder", "changeme", "change-me", "change_me"})
+    if (contains(v, p)) return true;
+  return false;
+}
+
+bool template_base(const Workload& w) {
+  if (w.platform != Platform::kKubernetes) return false;
+  if (placeholder_literal(w.ns)) return true;
+  for (const auto& [k, v] : w.labels)
+    if (placeholder_literal(v)) return true;
+  for (const auto& c : w.containers)
+    if (placeholder_literal(c.image)) return true;
+  return false;
+}
+
+namespace {
 
 // An image the file itself calls a placeholder that something else fills in at deploy time
 // (`image: app:latest # placeholder value, replaced by deployment scripts`): the comment on the
@@ -317,7 +358,7 @@ void check_config(FileCtx& f, const Server& s) {
     bool local = slash == std::string::npos && c.never_pulled;
     if (!digest && !local && !whole_variable &&
         (tag.empty() || lt == "latest" || lt == "main" || lt == "nightly") &&
-        !placeholder_image(f, c.image_pos.line))
+        !placeholder_image(f, c.image_pos.line) && !placeholder_literal(img))
       f.emit("K8S005", c.image_pos,
              fmt::format("engine image '{}'{} is {}: every pull may bring a different engine "
                          "version (flags, metrics and defaults change between releases)",
@@ -327,7 +368,7 @@ void check_config(FileCtx& f, const Server& s) {
   }
   if (!s.serves || w.runtime_template) return;  // the rest is the server's, judged on the leader
   // K8S007: nowhere to keep the weights.
-  const bool hub_model = !c.model.empty() && !is_local_path(c.model);
+  const bool hub_model = !c.model.empty() && !is_local_path(c.model) && !model_from_object_store(c);
   const bool small =
       model && perf::weight_bytes(*model, s.dtype) / (1024.0 * 1024 * 1024) < kSmallWeightsGiB;
   const bool k8s_like = s.k8s || w.platform == Platform::kHelm ||

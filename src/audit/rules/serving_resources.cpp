@@ -103,7 +103,10 @@ void check_resources(FileCtx& f, const Server& s) {
   const bool gpu_wanted =
       (c.gpu_limit && *c.gpu_limit != 0) || (c.gpu_request && *c.gpu_request != 0);
   const bool other_device = w.resource_claims || !c.accelerator.empty();
-  if (pod_resources && (!c.cpu_only || gpu_wanted) && !other_device) {
+  // A Kustomize base leaves the accelerator to its overlays (patches that set nvidia.com/gpu or
+  // a TPU resource): with no GPU field at all, the deployed pod's resources are not in the file.
+  const bool left_to_overlay = template_base(w) && !c.gpu_limit && !c.gpu_request;
+  if (pod_resources && (!c.cpu_only || gpu_wanted) && !other_device && !left_to_overlay) {
     Pos at = c.gpu_pos.line ? c.gpu_pos : (c.resources_pos.line ? c.resources_pos : c.pos);
     std::string res = c.gpu_resource.empty() ? "nvidia.com/gpu" : c.gpu_resource;
     Severity sev = gpu_only_image(c) ? S::kError : S::kWarning;
