@@ -98,7 +98,9 @@ void add_scaling_rule_docs(std::vector<RuleInfo>& out) {
        "at 2 or more. A note: whether one replica is acceptable is an availability choice. A "
        "benchmark's or a demo's server (a folder named demo(s), bench, benchmark(s) or "
        "loadtest, or a namespace named for a test, a benchmark or a demo) is the target of a "
-       "measurement or a show, not a service, and is not reported.",
+       "measurement or a show, not a service, and is not reported; nor is a worker fed by a "
+       "queue (an env var naming a subscription or queue: Pub/Sub, SQS, Kafka, RabbitMQ, NATS; "
+       "or a folder named async* or batch), whose requests wait while it is drained.",
        "A drain or rollout takes the only replica down for the whole model reload; kube-score's "
        "PDB check and kube-linter's no-anti-affinity flag the same. Research: "
        "agents-and-deploy.md §4.2 item 31.",

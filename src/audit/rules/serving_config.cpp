@@ -210,7 +210,8 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "placeholder that deployment scripts or a pipeline replace. An image written as "
        "${VAR:-default} (compose, shell) is judged by its default, which is what runs unless "
        "the variable is set; an image that is one variable with no default (${IMAGE}) is not "
-       "judged.",
+       "judged, nor is a placeholder literal (replaced-by-kustomize, PLACEHOLDER, <image>, "
+       "changeme) that a Kustomize overlay or a pipeline replaces.",
        "Engine releases change flags, defaults and metric names (vLLM renamed and removed "
        "metrics across 0.9-0.13); :latest makes every pull a different engine. kube-linter's "
        "latest-tag check; the GIE reference pins vllm/vllm-openai:v0.11.0. Research: "
@@ -240,7 +241,8 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "NFS, CSI, ephemeral; /dev/shm and config volumes do not count); Helm values without "
        "pvcStorage; KubeAI models without a cacheProfile; an engine compose service without "
        "volumes. Catalog models under 2 GiB of weights are exempt, and workers of a multi-node "
-       "group are judged through their leader.",
+       "group are judged through their leader. Weights in object storage (gs://, s3://, az:// "
+       "model paths, --load-format runai_streamer or tensorizer) are no hub download.",
        "Without a cache every container restart downloads the weights again (tens to hundreds "
        "of GiB), multiplying cold starts and Hub traffic; vLLM's guide mounts a PVC at "
        "/root/.cache/huggingface. Research: agents-and-deploy.md §2.1, §4.2 item 20.",
@@ -280,7 +282,7 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "without --revision set to a commit hash (a branch or tag like main does not pin). For a "
        "model outside the catalog it is a note (whether the repository ships code is unknown); "
        "for catalog models without code the flag is inert and not reported. Local model paths "
-       "are fine.",
+       "and object-storage paths (gs://, s3://, az://, --load-format runai_streamer) are fine.",
        "Remote code executes in the serving pod; without a pinned commit whatever is pushed to "
        "the model repository next runs with the pod's credentials. KServe's HF storage pins "
        "hf://repo/model:hash; vLLM has --revision/--code-revision. Research: "

@@ -43,8 +43,10 @@ void add_resource_rule_docs(std::vector<RuleInfo>& out) {
        "predictor or compose service, without an nvidia.com/gpu (amd.com/gpu, MIG, shared) "
        "limit, or with requests different from limits. Compose services need a GPU device "
        "reservation. Pods that get their devices otherwise (DRA resourceClaims, AWS Neuron, "
-       "TPU) and llama.cpp CPU builds are not flagged. An error when the image is a GPU-only "
-       "engine build (it cannot start without a GPU), a warning when the image does not say.",
+       "TPU) and llama.cpp CPU builds are not flagged, nor is a Kustomize base (image, namespace "
+       "or a pod label is a placeholder such as replaced-by-kustomize) that sets no GPU field: "
+       "its overlays set the accelerator. An error when the image is a GPU-only engine build "
+       "(it cannot start without a GPU), a warning when the image does not say.",
        "Kubernetes schedules extended resources from limits; requests, if given, must equal "
        "them (kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus). Without a limit the pod "
        "lands on a node without a GPU or shares one unaccounted. Research: "
