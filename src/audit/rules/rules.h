@@ -51,6 +51,14 @@ void check_other_server_probes(FileCtx& f, const Workload& w, const Container& c
 void check_config(FileCtx& f, const Server& s);  // K8S005-K8S008 K8S010-K8S012
 void check_secrets(FileCtx& f, const Workload& w, const Container& c);  // K8S006 (any container)
 void check_capacity(FileCtx& f, const Server& s);                       // CAP001-CAP005
+// A value that is a placeholder literal for something a later step fills in, not a value:
+// `replaced-by-kustomize`, `PLACEHOLDER`, `<image>`, `changeme`, `REPLACE_ME`. A Kustomize base
+// carries them for what its overlays set (images:, patches); an image so named is no image.
+bool placeholder_literal(std::string_view value);
+// A Kubernetes workload that is a Kustomize base (or another template) rather than the deployed
+// object: its image, namespace, service account or a pod label is a placeholder literal. Fields
+// such a base leaves to its overlays (an empty `resources: {}`) are not judged.
+bool template_base(const Workload& w);
 // A value that is a reference nothing in the file resolves (${X}, $(X), {{ .Values.x }}).
 bool unresolved_reference(std::string_view value);
 

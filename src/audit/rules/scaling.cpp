@@ -98,7 +98,9 @@ void add_scaling_rule_docs(std::vector<RuleInfo>& out) {
        "at 2 or more. A note: whether one replica is acceptable is an availability choice. A "
        "benchmark's or a demo's server (a folder named demo(s), bench, benchmark(s) or "
        "loadtest, or a namespace named for a test, a benchmark or a demo) is the target of a "
-       "measurement or a show, not a service, and is not reported.",
+       "measurement or a show, not a service, and is not reported; nor is a worker fed by a "
+       "queue (an env var naming a subscription or queue: Pub/Sub, SQS, Kafka, RabbitMQ, NATS; "
+       "or a folder named async* or batch), whose requests wait while it is drained.",
        "A drain or rollout takes the only replica down for the whole model reload; kube-score's "
        "PDB check and kube-linter's no-anti-affinity flag the same. Research: "
        "agents-and-deploy.md §4.2 item 31.",
@@ -118,6 +120,34 @@ bool judged_as_service(const FileCtx& f, std::string_view ns) {
       if (word == w) return false;
   return true;
 }
+
+// An asynchronous worker: requests wait in a queue or subscription while it is down, so one
+// replica going through a drain delays work instead of taking the model offline. The file shows
+// it by an env var of a container naming a queue (Pub/Sub subscription, SQS, Kafka, RabbitMQ,
+// NATS, Redis stream) or by a folder of its path named for asynchronous or batch inference
+// (`async-inference-gpu/`, `batch/`). An online server fed by a queue for something else (logs)
+// would be missed; none was seen in the corpus.
+namespace {
+bool queue_fed(const FileCtx& f, const Workload& w) {
+  for (const auto& c : w.containers)
+    for (const auto& e : c.env) {
+      std::string n = upper(e.name);
+      for (std::string_view q : {"SUBSCRIPTION", "PUBSUB", "SQS", "KAFKA", "RABBITMQ", "AMQP",
+                                 "NATS_", "QUEUE_URL", "QUEUE_NAME", "INPUT_QUEUE", "REDIS_STREAM"})
+        if (contains(n, q)) return true;
+      std::string v = to_lower(e.value);
+      if (contains(v, "/subscriptions/") || contains(v, "sqs.") || starts_with(v, "kafka://"))
+        return true;
+    }
+  std::string rel = to_lower(f.rel);
+  for (char& ch : rel)
+    if (ch == '_') ch = '-';
+  for (const auto& seg : split(rel, '/'))
+    if (starts_with(seg, "async") || seg == "batch" || starts_with(seg, "batch-inference"))
+      return true;
+  return false;
+}
+}  // namespace
 
 void workload_candidates(FileCtx& f, const Workload& w) {
   bool gpu_engine = is_gpu_engine(w);
@@ -143,7 +173,7 @@ void workload_candidates(FileCtx& f, const Workload& w) {
   }
   // K8S017: candidate until a PodDisruptionBudget or an autoscaler with min >= 2 covers it.
   if ((w.kind == "Deployment" || w.kind == "StatefulSet") && w.replicas.value_or(1) <= 1 &&
-      judged_as_service(f, w.ns)) {
+      judged_as_service(f, w.ns) && !queue_fed(f, w)) {
     if (auto fd = f.make("K8S017", w.replicas ? w.replicas_pos : w.pos,
                          fmt::format("{} '{}' serves with {} replica and no PodDisruptionBudget "
                                      "selects it: a node drain or rollout takes the model offline "

@@ -26,6 +26,24 @@ bool is_local_path(std::string_view m) {
          starts_with(m, "pvc://") || starts_with(m, "file://");
 }
 
+// Where the served weights come from when they are not a Hugging Face Hub repository: a path
+// with a URL scheme other than hf:// (gs://, s3://, az://, abfss://, oci://, ...) is the
+// operator's own copy in object storage or a registry, and --load-format runai_streamer (or
+// tensorizer) streams the weights from such a store. Neither is a hub download a volume should
+// cache, nor a repository whose moving head --revision could pin.
+bool model_from_object_store(const Container& c) {
+  std::string m = to_lower(c.model);
+  size_t scheme = m.find("://");
+  if (scheme != std::string::npos && scheme > 0 && !starts_with(m, "hf://") &&
+      !starts_with(m, "http://") && !starts_with(m, "https://"))
+    return true;
+  for (const auto& fl : c.flags)
+    if (fl.name == "--load-format" && fl.has_value &&
+        (to_lower(fl.value) == "runai_streamer" || to_lower(fl.value) == "tensorizer"))
+      return true;
+  return false;
+}
+
 bool values_equal(const Flag& a, const Flag& b) {
   std::string va = a.has_value ? to_lower(a.value) : "true";
   std::string vb = b.has_value ? to_lower(b.value) : "true";
@@ -109,6 +127,29 @@ std::string secret_fix(Platform p) {
              : "use valueFrom.secretKeyRef (a Secret), not value:";
 }
 
+}  // namespace
+
+bool placeholder_literal(std::string_view value) {
+  std::string v = to_lower(value);
+  if (v.find('<') != std::string::npos && v.find('>') != std::string::npos) return true;
+  for (std::string_view p : {"replaced-by", "replaced_by", "replace-me", "replace_me", "replaceme",
+                             "placeholder", "changeme", "change-me", "change_me"})
+    if (contains(v, p)) return true;
+  return false;
+}
+
+bool template_base(const Workload& w) {
+  if (w.platform != Platform::kKubernetes) return false;
+  if (placeholder_literal(w.ns)) return true;
+  for (const auto& [k, v] : w.labels)
+    if (placeholder_literal(v)) return true;
+  for (const auto& c : w.containers)
+    if (placeholder_literal(c.image)) return true;
+  return false;
+}
+
+namespace {
+
 // An image the file itself calls a placeholder that something else fills in at deploy time
 // (`image: app:latest # placeholder value, replaced by deployment scripts`): the comment on the
 // image's line, or a comment line right above it, says so. The tag written is never pulled, so
@@ -169,7 +210,8 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "placeholder that deployment scripts or a pipeline replace. An image written as "
        "${VAR:-default} (compose, shell) is judged by its default, which is what runs unless "
        "the variable is set; an image that is one variable with no default (${IMAGE}) is not "
-       "judged.",
+       "judged, nor is a placeholder literal (replaced-by-kustomize, PLACEHOLDER, <image>, "
+       "changeme) that a Kustomize overlay or a pipeline replaces.",
        "Engine releases change flags, defaults and metric names (vLLM renamed and removed "
        "metrics across 0.9-0.13); :latest makes every pull a different engine. kube-linter's "
        "latest-tag check; the GIE reference pins vllm/vllm-openai:v0.11.0. Research: "
@@ -199,7 +241,8 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "NFS, CSI, ephemeral; /dev/shm and config volumes do not count); Helm values without "
        "pvcStorage; KubeAI models without a cacheProfile; an engine compose service without "
        "volumes. Catalog models under 2 GiB of weights are exempt, and workers of a multi-node "
-       "group are judged through their leader.",
+       "group are judged through their leader. Weights in object storage (gs://, s3://, az:// "
+       "model paths, --load-format runai_streamer or tensorizer) are no hub download.",
        "Without a cache every container restart downloads the weights again (tens to hundreds "
        "of GiB), multiplying cold starts and Hub traffic; vLLM's guide mounts a PVC at "
        "/root/.cache/huggingface. Research: agents-and-deploy.md §2.1, §4.2 item 20.",
@@ -239,7 +282,7 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "without --revision set to a commit hash (a branch or tag like main does not pin). For a "
        "model outside the catalog it is a note (whether the repository ships code is unknown); "
        "for catalog models without code the flag is inert and not reported. Local model paths "
-       "are fine.",
+       "and object-storage paths (gs://, s3://, az://, --load-format runai_streamer) are fine.",
        "Remote code executes in the serving pod; without a pinned commit whatever is pushed to "
        "the model repository next runs with the pod's credentials. KServe's HF storage pins "
        "hf://repo/model:hash; vLLM has --revision/--code-revision. Research: "
@@ -317,7 +360,7 @@ void check_config(FileCtx& f, const Server& s) {
     bool local = slash == std::string::npos && c.never_pulled;
     if (!digest && !local && !whole_variable &&
         (tag.empty() || lt == "latest" || lt == "main" || lt == "nightly") &&
-        !placeholder_image(f, c.image_pos.line))
+        !placeholder_image(f, c.image_pos.line) && !placeholder_literal(img))
       f.emit("K8S005", c.image_pos,
              fmt::format("engine image '{}'{} is {}: every pull may bring a different engine "
                          "version (flags, metrics and defaults change between releases)",
@@ -327,7 +370,7 @@ void check_config(FileCtx& f, const Server& s) {
   }
   if (!s.serves || w.runtime_template) return;  // the rest is the server's, judged on the leader
   // K8S007: nowhere to keep the weights.
-  const bool hub_model = !c.model.empty() && !is_local_path(c.model);
+  const bool hub_model = !c.model.empty() && !is_local_path(c.model) && !model_from_object_store(c);
   const bool small =
       model && perf::weight_bytes(*model, s.dtype) / (1024.0 * 1024 * 1024) < kSmallWeightsGiB;
   const bool k8s_like = s.k8s || w.platform == Platform::kHelm ||

@@ -43,8 +43,10 @@ void add_resource_rule_docs(std::vector<RuleInfo>& out) {
        "predictor or compose service, without an nvidia.com/gpu (amd.com/gpu, MIG, shared) "
        "limit, or with requests different from limits. Compose services need a GPU device "
        "reservation. Pods that get their devices otherwise (DRA resourceClaims, AWS Neuron, "
-       "TPU) and llama.cpp CPU builds are not flagged. An error when the image is a GPU-only "
-       "engine build (it cannot start without a GPU), a warning when the image does not say.",
+       "TPU) and llama.cpp CPU builds are not flagged, nor is a Kustomize base (image, namespace "
+       "or a pod label is a placeholder such as replaced-by-kustomize) that sets no GPU field: "
+       "its overlays set the accelerator. An error when the image is a GPU-only engine build "
+       "(it cannot start without a GPU), a warning when the image does not say.",
        "Kubernetes schedules extended resources from limits; requests, if given, must equal "
        "them (kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus). Without a limit the pod "
        "lands on a node without a GPU or shares one unaccounted. Research: "
@@ -103,7 +105,10 @@ void check_resources(FileCtx& f, const Server& s) {
   const bool gpu_wanted =
       (c.gpu_limit && *c.gpu_limit != 0) || (c.gpu_request && *c.gpu_request != 0);
   const bool other_device = w.resource_claims || !c.accelerator.empty();
-  if (pod_resources && (!c.cpu_only || gpu_wanted) && !other_device) {
+  // A Kustomize base leaves the accelerator to its overlays (patches that set nvidia.com/gpu or
+  // a TPU resource): with no GPU field at all, the deployed pod's resources are not in the file.
+  const bool left_to_overlay = template_base(w) && !c.gpu_limit && !c.gpu_request;
+  if (pod_resources && (!c.cpu_only || gpu_wanted) && !other_device && !left_to_overlay) {
     Pos at = c.gpu_pos.line ? c.gpu_pos : (c.resources_pos.line ? c.resources_pos : c.pos);
     std::string res = c.gpu_resource.empty() ? "nvidia.com/gpu" : c.gpu_resource;
     Severity sev = gpu_only_image(c) ? S::kError : S::kWarning;
