@@ -48,7 +48,15 @@ json::object tool_args(const PerfOptions& o) {
 int run_perf(const Context& ctx, const PerfOptions& o) {
   const auto& params = agent::perf_params();
   auto args = agent::check_args(params, tool_args(o));
-  if (!args) return input_error(flag_error(args.error(), params));
+  if (!args) {
+    Error e = flag_error(args.error(), params);
+    // The load mode is the tool's own check, after this one: name it now too, so one try shows
+    // everything that is missing.
+    if (!o.offline && !o.concurrency && !o.qps && !o.batch &&
+        e.message.find(" is required") != std::string::npos)
+      e.message += "; and a load mode: --offline, --concurrency N, --qps X or --batch N";
+    return input_error(e);
+  }
   auto cat = load_catalog(ctx.global);
   if (!cat) return input_error(cat.error());
   auto run = agent::run_perf(*cat, *args);

@@ -112,6 +112,8 @@ expect_usage "choose one load mode" --model llama-3.1-8b --gpu h100 "${ok[@]}" -
 expect_usage "--model" --gpu h100 "${ok[@]}" --offline
 # Every missing flag in one message; --gpus (tp x pp) and --dtype (bf16) have defaults.
 expect_usage "--model: is required: Model id or alias (see the catalog_list tool, kind models); also missing: --gpu, --engine, --input-tokens, --output-tokens" --offline
+expect_usage "--engine: is required: Serving engine; and a load mode: --offline, --concurrency N" \
+  --model llama-3.1-8b --gpu h100 --input-tokens 100 --output-tokens 100
 expect_usage "--model: unknown model 'qwen3-235b'; did you mean 'qwen3-235b-a22b'?" \
   --model qwen3-235b --gpu h100 --engine vllm --input-tokens 100 --output-tokens 100 --offline
 first=$(perf --model llama-3.1-8b --gpu h100 --tp 2 --engine vllm --input-tokens 100 \
