@@ -169,7 +169,7 @@ void CodeScan::scan_markers() {
       if ((mod == "openai" && attr == "timeout") ||
           (mod == "litellm" && (attr == "request_timeout" || attr == "timeout")))
         module_timeout_ = true;
-      if (mod == "openai" && (attr == "base_url" || attr == "api_base"))
+      if ((mod == "openai" || mod == "litellm") && (attr == "base_url" || attr == "api_base"))
         out_.gateway_or_override = true;
     }
   }
@@ -219,9 +219,9 @@ void CodeScan::scan_clients() {
     Keys k;
     for (auto [b, e] : split_args(i, close)) keys_of_range(b, e, k);
     c.timeout = k.names.count("timeout") > 0;
-    c.base_url = k.names.count("base_url") || k.names.count("baseURL") ||
-                 k.names.count("api_base") || k.names.count("baseUrl");
-    for (std::string_view key : {"base_url", "baseURL", "api_base", "baseUrl"}) {
+    for (std::string_view key : kBaseUrlKeys)
+      if (k.names.count(std::string(key))) c.base_url = true;
+    for (std::string_view key : kBaseUrlKeys) {
       const Tok* url = key_string(k, key);
       if (auto it = k.values.find(std::string(key)); !url && it != k.values.end() &&
                                                      it->second.second == it->second.first + 1 &&

@@ -358,7 +358,7 @@ void CodeScan::scan_langchain() {
     call.has_cap = k.names.count("max_tokens") || k.names.count("max_completion_tokens") ||
                    k.names.count("max_tokens_to_sample");
     call.cap_judged = provider != "anthropic" && !k.unknown;
-    for (std::string_view key : {"base_url", "openai_api_base", "anthropic_api_url", "api_base"})
+    for (std::string_view key : kBaseUrlKeys)
       if (k.names.count(std::string(key))) out_.gateway_or_override = true;
     if (const Tok* m = key_string(k, "model"); m && !m->interpolated)
       call.model_values.emplace_back(m->value, pos(k.values["model"].first));

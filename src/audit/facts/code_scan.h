@@ -33,6 +33,13 @@ std::vector<std::string> identifier_words(std::string_view ident);
 
 using Client = CodeClient;
 
+// Constructor arguments that point a client at another endpoint (a gateway, a proxy, a
+// self-hosted server): the SDKs' base_url / baseURL, LangChain's openai_api_base (ChatOpenAI's
+// and OpenAIEmbeddings' legacy alias of base_url) and anthropic_api_url, LlamaIndex's and
+// LiteLLM's api_base.
+inline constexpr std::string_view kBaseUrlKeys[] = {
+    "base_url", "baseURL", "baseUrl", "api_base", "openai_api_base", "anthropic_api_url"};
+
 struct Keys {
   std::set<std::string> names;  // argument / object keys present
   bool unknown = false;         // **kwargs, ...spread or an unresolvable variable
@@ -167,6 +174,7 @@ class CodeScan {
     const Tok& first = t_[b];
     if (first.text == "**" || first.text == "...") {
       k.unknown = true;
+      spread_keys(b + 1, e, k, depth);
       return;
     }
     if (lang_ == Lang::kPython && first.ident() && tok_is(b + 1, "=")) {
@@ -182,6 +190,7 @@ class CodeScan {
       for (auto [kb, ke] : split_args(brace, close)) {
         if (t_[kb].text == "..." || t_[kb].text == "**") {
           k.unknown = true;
+          spread_keys(kb + 1, ke, k, depth);
           continue;
         }
         if ((t_[kb].ident() || t_[kb].string()) && tok_is(kb + 1, ":")) {
@@ -208,6 +217,17 @@ class CodeScan {
     if (first.ident() && b + 1 == e) {
       if (!resolve_var(first.text, b, k, depth)) k.unknown = true;
     }
+  }
+
+  // The keys of a spread (`**openai_kwargs`, `...options`) whose variable the file builds as a
+  // literal before it: they are present (others may be too, so the caller's keys stay unknown).
+  // ChatOpenAI(**openai_kwargs) after openai_kwargs = {"openai_api_base": ...} sets a base URL.
+  void spread_keys(size_t b, size_t e, Keys& k, int depth) const {
+    if (b + 1 != e || !t_[b].ident()) return;
+    Keys kk;
+    if (!resolve_var(t_[b].text, b, kk, depth + 1)) return;
+    k.names.insert(kk.names.begin(), kk.names.end());
+    for (const auto& [key, range] : kk.values) k.values.emplace(key, range);
   }
 
   // Finds `name = {...}` / `name := T{...}` / `const name = {...}` before `before` and reads its

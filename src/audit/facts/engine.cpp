@@ -157,6 +157,21 @@ ImageEngine engine_from_image(std::string_view image) {
     }
     return {id, whole};
   }
+  // llm-d's own vLLM builds (ghcr.io/llm-d/llm-d, llm-d-cuda, llm-d-rocm, llm-d-xpu, ...): the
+  // name carries no engine word. Its other images (llm-d-inference-sim, -routing-sidecar,
+  // -inference-scheduler) have words of their own and stay unknown.
+  if (l == "llm-d" || starts_with(l, "llm-d-")) {
+    std::string_view rest = std::string_view(l).substr(5);
+    bool build = true;
+    size_t b = 0;
+    while (b <= rest.size() && build) {
+      size_t e = rest.find_first_of("-_.", b);
+      if (e == std::string_view::npos) e = rest.size();
+      build = build_word(rest.substr(b, e - b));
+      b = e + 1;
+    }
+    if (build) return {"vllm", true};
+  }
   return {};
 }
 

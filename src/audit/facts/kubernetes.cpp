@@ -260,6 +260,11 @@ void read_kubernetes_object(FileCtx& f, const Node& obj, ManifestFacts& out) {
     out.rule_groups.push_back(spec.get("groups"));
   } else if (kind == "ConfigMap") {
     out.dashboard_maps.push_back(&obj);
+  } else if (kind == "Template" && (starts_with(api, "template.openshift.io") || api == "v1")) {
+    // An OpenShift Template: its objects[] are Kubernetes objects (with ${PARAM} slots), the way
+    // OpenShift AI ships its ServingRuntimes.
+    for (const auto& item : deref(obj.get("objects")).seq)
+      if (item.is_map()) read_kubernetes_object(f, item, out);
   } else if (!read_operator_object(f, obj, kind, api, out)) {
     // A kind we do not read: say so when it runs a model server.
     std::string engine;

@@ -89,7 +89,10 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
   out.push_back(
       {"LLM005", "code", S::kNote, "Every LLM call goes to one provider with no fallback",
        "Project-level: every LLM call site found in production code reaches the same provider, "
-       "no client sets a base_url/baseURL (which could point at a gateway), no OPENAI_BASE_URL "
+       "no client sets a base_url/baseURL or one of its aliases (LangChain's openai_api_base and "
+       "anthropic_api_url, LlamaIndex's and LiteLLM's api_base; also as a key of a dict or object "
+       "the file builds and spreads into the constructor), which could point at a gateway, no "
+       "OPENAI_BASE_URL "
        "/ ANTHROPIC_BASE_URL is read, no LiteLLM (a multi-provider library) is used and no "
        "LiteLLM or llmctl gateway config is in the audited tree. Calls on clients handed in from "
        "elsewhere (a library's provider adapter) do not count: the caller decides the routing. "

@@ -209,8 +209,9 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "not reported, nor is an image whose comment (on its line or the line above) calls it a "
        "placeholder that deployment scripts or a pipeline replace. An image written as "
        "${VAR:-default} (compose, shell) is judged by its default, which is what runs unless "
-       "the variable is set; an image that is one variable with no default (${IMAGE}) is not "
-       "judged, nor is a placeholder literal (replaced-by-kustomize, PLACEHOLDER, <image>, "
+       "the variable is set; an image that is one variable with no default (${IMAGE}, or an "
+       "operator's parameter such as $(vllm-cuda-image)) is not judged, nor is a placeholder "
+       "literal (replaced-by-kustomize, PLACEHOLDER, <image>, "
        "changeme) that a Kustomize overlay or a pipeline replaces.",
        "Engine releases change flags, defaults and metric names (vLLM renamed and removed "
        "metrics across 0.9-0.13); :latest makes every pull a different engine. kube-linter's "
@@ -349,7 +350,11 @@ void check_config(FileCtx& f, const Server& s) {
       char ch = img[i];
       bool edge =
           (i == 1 && (ch == '{' || ch == '(')) || (i + 1 == img.size() && (ch == '}' || ch == ')'));
-      whole_variable = edge || std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+      // Kubernetes' $(VAR) and the parameters kustomize or an operator fill in
+      // ($(vllm-cuda-image)) may hold '-' and '.' in their names.
+      const bool bracketed = img[1] == '(' || img[1] == '{';
+      whole_variable = edge || std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
+                       (bracketed && (ch == '-' || ch == '.'));
     }
     bool digest = contains(img, "@sha256:");
     size_t slash = img.find_last_of('/');
