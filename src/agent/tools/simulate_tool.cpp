@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "agent/tools/spec_input.h"
+#include "common/strings.h"
 #include "sim/io/trace_files.h"
 #include "sim/report.h"
 #include "sim/router.h"
@@ -69,8 +70,17 @@ int as_int(long long v) { return static_cast<int>(v); }
 Status apply_args(const json::object& args, const catalog::Catalog& cat, sim::Scenario& sc,
                   sim::Trace* trace, const ToolEnv& env) {
   if (sc.pools.empty()) {
-    if (!has(args, "model") || !has(args, "gpu") || !has(args, "engine"))
-      return Error{"model, gpu and engine are required (or a scenario file)"};
+    // Every missing one in one error, in check_args' form (the CLI turns the names into flags).
+    std::vector<std::string> missing;
+    for (const char* name : {"model", "gpu", "engine"})
+      if (!has(args, name)) missing.push_back(name);
+    if (!missing.empty()) {
+      std::string msg = missing[0] + ": is required (or give a scenario file)";
+      if (missing.size() > 1)
+        msg.append(kAlsoMissing)
+            .append(join(std::vector<std::string>(missing.begin() + 1, missing.end()), ", "));
+      return Error{msg};
+    }
     sim::Pool p;
     p.name = "default";
     sc.pools.push_back(p);

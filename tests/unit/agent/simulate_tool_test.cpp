@@ -93,7 +93,11 @@ TEST(SimulateTool, ArgumentErrorsNameTheArgument) {
   a.erase("engine");
   r = call(a, env);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("model, gpu and engine are required"), std::string::npos);
+  EXPECT_EQ(r.error().message, "engine: is required (or give a scenario file)");
+  a.erase("gpu");
+  r = call(a, env);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "gpu: is required (or give a scenario file); also missing: engine");
 }
 
 TEST(SimulateTool, ScenarioAndTraceOnlyThroughTheCallsFileAccess) {
