@@ -175,15 +175,33 @@ ImageEngine engine_from_image(std::string_view image) {
   return {};
 }
 
+// An environment variable that tells a client where the engine is (VLLM_URL, SGLANG_ENDPOINT,
+// VLLM_BASE_URL): the container talks to that engine, it does not run it.
+bool client_address(std::string_view name, std::string_view prefix) {
+  if (!starts_with(name, prefix)) return false;
+  for (std::string_view suffix : {"_URL", "_URI", "_ENDPOINT", "_BASE_URL", "_API_BASE"})
+    if (ends_with(name, suffix)) return true;
+  return false;
+}
+
 // Does the container itself show the engine: a flag the engine takes, or an environment variable
 // it reads? Used when only an image name that is not the engine's own build named the engine.
+// The engine's prefix on a container that also says where to reach that engine (Llama Stack's
+// distribution-remote-vllm with VLLM_URL, VLLM_API_TOKEN, VLLM_MAX_TOKENS) names a client's
+// settings, not the server's.
+// Flags any server takes (--host, --port, --api-key) do not show which one runs.
 bool shows_engine(const Container& c) {
   for (const auto& fl : c.flags)
-    if (!fl.role.empty()) return true;
+    if (!fl.role.empty() && fl.role != "host" && fl.role != "port" && fl.role != "api_key")
+      return true;
   static constexpr std::string_view kEnvPrefixes[] = {"VLLM_", "SGLANG_", "LLAMA_ARG_", "TRTLLM_"};
+  auto client_of = [&](std::string_view p) {
+    return std::any_of(c.env.begin(), c.env.end(),
+                       [&](const auto& e) { return client_address(e.name, p); });
+  };
   for (const auto& e : c.env) {
     for (auto p : kEnvPrefixes)
-      if (starts_with(e.name, p)) return true;
+      if (starts_with(e.name, p) && !client_of(p)) return true;
     if (c.engine && c.engine->id == "tgi" && (e.name == "MODEL_ID" || e.name == "NUM_SHARD"))
       return true;
   }
@@ -328,14 +346,46 @@ const Flag* Container::flag(std::string_view role) const {
   return last;
 }
 
+namespace {
+
+// Is `word` in the image's own name (the last path component, without its tag) the server's
+// build as a whole, or is it an application named after the server it calls? As for the engines
+// (engine_from_image): every other word of the name is a build word or a version -- unless the
+// organisation publishing it is the server's own (ollama/ollama-with-models is Ollama's).
+// llamastack/distribution-ollama is a Llama Stack server whose inference provider is an Ollama.
+bool names_server(std::string_view image, std::string_view word) {
+  std::string l = to_lower(image);
+  if (size_t at = l.find('@'); at != std::string::npos) l.resize(at);
+  std::string org;
+  if (size_t slash = l.rfind('/'); slash != std::string::npos) {
+    org = l.substr(0, slash);
+    l.erase(0, slash + 1);
+  }
+  if (size_t colon = l.find(':'); colon != std::string::npos) l.resize(colon);
+  size_t at = l.find(word);
+  if (at == std::string::npos) return false;
+  if (contains(org, word)) return true;
+  std::string rest = l.substr(0, at) + "-" + l.substr(at + word.size());
+  size_t b = 0;
+  while (b <= rest.size()) {
+    size_t e = rest.find_first_of("-_.", b);
+    if (e == std::string::npos) e = rest.size();
+    if (!build_word(std::string_view(rest).substr(b, e - b))) return false;
+    b = e + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string_view other_model_server(std::string_view image) {
   std::string l = to_lower(image);
   if (contains(l, "nvcr.io/nim/") || contains(l, "/nim-llm")) return "NVIDIA NIM";
   if (contains(l, "tritonserver")) return "Triton Inference Server";
-  if (contains(l, "ollama")) return "Ollama";
-  if (contains(l, "lmdeploy")) return "LMDeploy";
-  if (contains(l, "huggingfaceserver")) return "KServe Hugging Face server";
-  if (contains(l, "ray-llm")) return "Ray Serve LLM";
+  if (names_server(l, "ollama")) return "Ollama";
+  if (names_server(l, "lmdeploy")) return "LMDeploy";
+  if (names_server(l, "huggingfaceserver")) return "KServe Hugging Face server";
+  if (names_server(l, "ray-llm")) return "Ray Serve LLM";
   if (contains(l, "maxengine") || contains(l, "jetstream")) return "JetStream (TPU)";
   return {};
 }
