@@ -1,9 +1,35 @@
 // Names in manifests matched to catalog entries: models (HF ids, aliases, -FP8/-AWQ suffixes),
 // GPUs (node labels, instance types, accelerator names) and the dtype the weights load in.
+#include <cctype>
+
 #include "audit/facts/serving.h"
 #include "common/strings.h"
 
 namespace llmctl::audit::detail {
+
+namespace {
+
+// A last name segment that changes the packaging of a model's weights, not the model: a
+// precision or quantisation format, an instruction/chat tune of the same base, a release date or
+// version, a file format.
+bool same_weights_qualifier(std::string_view segment) {
+  const std::string w = to_lower(segment);
+  if (w.empty()) return false;
+  bool digits = true;
+  for (char c : w) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+  if (digits) return true;  // -2407, -2507, -0528: a release date
+  if (w.size() >= 2 && w[0] == 'v' && std::isdigit(static_cast<unsigned char>(w[1])))
+    return true;  // -v0.3
+  for (std::string_view q :
+       {"fp8",   "fp4",  "nvfp4",   "mxfp4",  "int4",      "int8",       "w4a16", "w8a8",
+        "w8a16", "awq",  "gptq",    "gguf",   "mlx",       "bnb",        "4bit",  "8bit",
+        "bf16",  "fp16", "dynamic", "static", "quantized", "instruct",   "chat",  "it",
+        "hf",    "base", "kv",      "block",  "marlin",    "fp8_dynamic"})
+    if (w == q) return true;
+  return false;
+}
+
+}  // namespace
 
 const catalog::Model* resolve_model(const catalog::Catalog& cat, std::string name) {
   if (name.empty()) return nullptr;
@@ -30,7 +56,11 @@ const catalog::Model* resolve_model(const catalog::Catalog& cat, std::string nam
     }
     size_t dash = name.find_last_of('-');
     if (dash == std::string::npos || dash < (slash == std::string::npos ? 0 : slash + 1)) break;
-    name = name.substr(0, dash);  // -FP8, -AWQ, -Instruct-2407, ...
+    // Only a qualifier of the same weights comes off (-FP8, -AWQ, -Instruct-2407): any other
+    // word names another model (DeepSeek-R1-Distill-Qwen-7B is a 7B Qwen, not DeepSeek-R1;
+    // -Lite, -Coder, -7B are other models too), which is then not in the catalog.
+    if (!same_weights_qualifier(name.substr(dash + 1))) break;
+    name = name.substr(0, dash);
   }
   return nullptr;
 }
