@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "audit/audit.h"
+#include "audit/doc.h"
 #include "catalog/loader.h"
 
 namespace llmctl::audit {
@@ -184,6 +185,21 @@ TEST(AuditRound13, ServersAreStillServers) {
 )";
   EXPECT_EQ(ids(run("k8s/vllm.yaml", deployment("acme/base:1.0", term)), {"K8S001"}),
             V{"K8S001@10"});
+}
+
+TEST(AuditRound13, StrayFlowEntryIsReportedNotHung) {
+  // yaml-cpp 0.7 never returns on these (a mangled LiteLLM config of the corpus, minimised): the
+  // file is reported unparsable instead. Under ctest, a regression is a timeout.
+  for (std::string_view text :
+       {", b\nc: 2\n", "# c\n, GW002, GW003\n  max_parallel_requests: 2 0\n"}) {
+    SCOPED_TRACE(text);
+    Auditor a(cat(), {});
+    FileResult r = a.audit_file("config.yaml", "config.yaml", text);
+    EXPECT_TRUE(r.findings.empty());
+  }
+  // A comma inside a multi-line flow sequence is still YAML.
+  auto docs = detail::parse_yaml_cpp("args: [a\n  , b]\n");
+  ASSERT_TRUE(docs.ok());
 }
 
 }  // namespace
