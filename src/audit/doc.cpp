@@ -302,7 +302,46 @@ Result<std::vector<Node>> parse_yaml(std::string_view text) {
   return parse_yaml_cpp(text);
 }
 
+// yaml-cpp 0.7 never returns on a flow entry (',') that starts a line outside any flow
+// collection when a block mapping follows (", b\nc: 2": found by the mangled-input test). Such a
+// line is invalid YAML, so it is reported here, before yaml-cpp sees it. Flow depth is tracked
+// over brackets outside quotes and comments; a block scalar line that starts with ',' makes a
+// valid file unparsable (skipped and named in the report), which beats a hang.
+std::optional<std::string> stray_flow_entry(std::string_view text) {
+  int depth = 0;
+  size_t line = 1;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t eol = text.find('\n', i);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view l = text.substr(i, eol - i);
+    size_t b = l.find_first_not_of(" \t");
+    if (b != std::string_view::npos && l[b] == ',' && depth == 0)
+      return fmt::format("{}:{}: ',' outside a flow collection", line, b + 1);
+    char quote = 0;
+    for (size_t k = 0; k < l.size(); ++k) {
+      char c = l[k];
+      if (quote) {
+        if (c == quote) quote = 0;
+        continue;
+      }
+      if (c == '#' && (k == 0 || l[k - 1] == ' ' || l[k - 1] == '\t')) break;
+      if ((c == '"' || c == '\'') &&
+          (k == 0 || std::string_view(" \t[{,:").find(l[k - 1]) != std::string_view::npos))
+        quote = c;
+      else if (c == '[' || c == '{')
+        ++depth;
+      else if ((c == ']' || c == '}') && depth > 0)
+        --depth;
+    }
+    i = eol + 1;
+    ++line;
+  }
+  return std::nullopt;
+}
+
 Result<std::vector<Node>> parse_yaml_cpp(std::string_view text) {
+  if (auto bad = stray_flow_entry(text)) return Error{*bad};
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));

@@ -85,6 +85,35 @@ std::string_view engine_from_text(std::string_view s) {
   return {};
 }
 
+// Programs that load a model server instead of running one: the engines' own benchmark and chat
+// clients (`vllm bench serve`, `vllm chat`, benchmarks/benchmark_serving.py,
+// `python -m sglang.bench_serving`) and load generators (GuideLLM, GenAI-Perf, inference-perf,
+// LLMPerf, Locust). Their command lines name an engine only as the API dialect they speak
+// (`--backend vllm`), and their images may be the engine's own build (vllm/vllm-openai running
+// `vllm bench serve`).
+bool client_command(std::string_view s) {
+  static constexpr std::string_view kClients[] = {
+      "vllm bench",        "vllm chat",      "vllm complete",
+      "benchmark_serving", "bench_serving",  "bench_one_batch_server",
+      "guidellm",          "genai-perf",     "genai_perf",
+      "inference-perf",    "inference_perf", "token_benchmark_ray",
+      "llmperf",           "locust ",
+  };
+  for (auto m : kClients)
+    if (contains(s, m)) return true;
+  return false;
+}
+
+// Words of an image name that make it a client of the engine it is named after
+// (acme/vllm-benchmark, sglang-bench-client), not the engine's build.
+bool client_word(std::string_view w) {
+  static constexpr std::string_view kWords[] = {"bench",  "benchmark", "benchmarks", "perf",
+                                                "client", "loadgen",   "loadtest"};
+  for (auto c : kWords)
+    if (w == c) return true;
+  return false;
+}
+
 // The engine an image's own name says it runs: the last path component without its tag
 // ("vllm/vllm-openai:v0.11", "rocm/vllm:latest", "lmsysorg/sglang:v0.5-cu126"). The registry
 // and organisation path say who publishes it, not what it runs: ghcr.io/vllm-project/.../llm-katan
@@ -149,10 +178,12 @@ ImageEngine engine_from_image(std::string_view image) {
     std::string rest = l.substr(0, at) + "-" + l.substr(at + word.size());
     bool whole = true;
     size_t b = 0;
-    while (b <= rest.size() && whole) {
+    while (b <= rest.size()) {
       size_t e = rest.find_first_of("-_.", b);
       if (e == std::string::npos) e = rest.size();
-      whole = build_word(std::string_view(rest).substr(b, e - b));
+      std::string_view w = std::string_view(rest).substr(b, e - b);
+      if (client_word(w)) return {};  // a client named after the engine it loads
+      whole = whole && build_word(w);
       b = e + 1;
     }
     return {id, whole};
@@ -484,11 +515,17 @@ void resolve_engine(const FileCtx& f, Container& c,
   std::string joined;
   for (const auto& t : c.argv) joined += t.text + " ";
   std::string_view id = forced.empty() ? engine_from_text(joined) : forced;
+  // A benchmark client or load generator is not a server, whatever engine its flags or its
+  // image name (a server started in the same script is found above and wins).
+  if (id.empty() && client_command(joined)) return;
   if (id.empty()) {
-    // `-m vllm.entrypoints...` split into tokens, or a bare engine binary.
-    for (const auto& t : c.argv) {
-      if (t.text == "vllm" || ends_with(t.text, "/vllm")) id = "vllm";
-      if (ends_with(t.text, "llama-server")) id = "llamacpp";
+    // `-m vllm.entrypoints...` split into tokens, or a bare engine binary -- the program a
+    // command runs, not the value of another program's flag (`--backend vllm`).
+    for (size_t i = 0; i < c.argv.size(); ++i) {
+      const std::string& t = c.argv[i].text;
+      if (i > 0 && starts_with(c.argv[i - 1].text, "-") && c.argv[i - 1].text != "--") continue;
+      if (t == "vllm" || ends_with(t, "/vllm")) id = "vllm";
+      if (ends_with(t, "llama-server")) id = "llamacpp";
     }
   }
   bool named_only = false;  // only an image name that is not the engine's own build names it
