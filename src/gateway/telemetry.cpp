@@ -374,8 +374,6 @@ std::vector<Span> request_spans(const RequestTrace& t, const RequestRecord& rec,
 
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
 // The length of the well-formed UTF-8 sequence at s[i] (a byte >= 0x80), or 0 (RFC 3629:
 // no overlong forms, no surrogates, nothing above U+10FFFF).
 std::size_t utf8_sequence(std::string_view s, std::size_t i) {
@@ -439,8 +437,8 @@ void append_json_chars(std::string& out, std::string_view s) {
           out += "\xEF\xBF\xBD";  // U+FFFD for a byte that starts no well-formed sequence
         } else {
           out += "\\u00";
-          out += kHexDigits[c >> 4];
-          out += kHexDigits[c & 15];
+          const std::uint8_t byte = static_cast<std::uint8_t>(c);
+          append_hex(out, std::span<const std::uint8_t>(&byte, 1));
         }
     }
     run = ++i;

@@ -147,19 +147,52 @@ bool build_word(std::string_view w) {
   return false;
 }
 
+// An image reference, lower-cased and without its digest: the registry and organisation path,
+// the repository's own name (the last path component) and the tag.
+struct ImageRef {
+  std::string org, name, tag;
+};
+
+ImageRef split_image(std::string_view image) {
+  ImageRef r;
+  r.name = to_lower(image);
+  if (size_t at = r.name.find('@'); at != std::string::npos) r.name.resize(at);
+  if (size_t slash = r.name.rfind('/'); slash != std::string::npos) {
+    r.org = r.name.substr(0, slash);
+    r.name.erase(0, slash + 1);
+  }
+  if (size_t colon = r.name.find(':'); colon != std::string::npos) {
+    r.tag = r.name.substr(colon + 1);
+    r.name.resize(colon);
+  }
+  return r;
+}
+
+// The words of an image name, split at - _ . (empty words included: they are build words).
+std::vector<std::string_view> name_words(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (size_t b = 0; b <= s.size();) {
+    size_t e = s.find_first_of("-_.", b);
+    if (e == std::string_view::npos) e = s.size();
+    out.push_back(s.substr(b, e - b));
+    b = e + 1;
+  }
+  return out;
+}
+
+// The image's own name with the `len` characters at `at` (a server's word) taken out: what else
+// the name says, for name_words.
+std::string name_beside(const std::string& name, size_t at, size_t len) {
+  return name.substr(0, at) + "-" + name.substr(at + len);
+}
+
 ImageEngine engine_from_image(std::string_view image) {
-  std::string l = to_lower(image);
-  if (size_t at = l.find('@'); at != std::string::npos) l.resize(at);
-  if (size_t slash = l.rfind('/'); slash != std::string::npos) l.erase(0, slash + 1);
   // The repository's own name says what runs, not its tag (nvaie/jwyman:trtllm-client-0520.1 is
   // a client) -- except Triton's TensorRT-LLM build, which only its tag tells apart
   // (tritonserver:24.08-trtllm-python-py3).
-  std::string tag;
-  if (size_t colon = l.find(':'); colon != std::string::npos) {
-    tag = l.substr(colon + 1);
-    l.resize(colon);
-  }
-  if (contains(l, "tritonserver") && contains(tag, "trtllm")) return {"trtllm", true};
+  const ImageRef ref = split_image(image);
+  const std::string& l = ref.name;
+  if (contains(l, "tritonserver") && contains(ref.tag, "trtllm")) return {"trtllm", true};
   static constexpr std::pair<std::string_view, std::string_view> kWords[] = {
       {"text-generation-inference", "tgi"},
       {"tensorrt-llm", "trtllm"},
@@ -174,17 +207,11 @@ ImageEngine engine_from_image(std::string_view image) {
   for (const auto& [word, id] : kWords) {
     size_t at = l.find(word);
     if (at == std::string::npos) continue;
-    // The rest of the name, split into words at - _ . and digits' edges kept whole.
-    std::string rest = l.substr(0, at) + "-" + l.substr(at + word.size());
+    const std::string rest = name_beside(l, at, word.size());
     bool whole = true;
-    size_t b = 0;
-    while (b <= rest.size()) {
-      size_t e = rest.find_first_of("-_.", b);
-      if (e == std::string::npos) e = rest.size();
-      std::string_view w = std::string_view(rest).substr(b, e - b);
+    for (std::string_view w : name_words(rest)) {
       if (client_word(w)) return {};  // a client named after the engine it loads
       whole = whole && build_word(w);
-      b = e + 1;
     }
     return {id, whole};
   }
@@ -192,16 +219,8 @@ ImageEngine engine_from_image(std::string_view image) {
   // name carries no engine word. Its other images (llm-d-inference-sim, -routing-sidecar,
   // -inference-scheduler) have words of their own and stay unknown.
   if (l == "llm-d" || starts_with(l, "llm-d-")) {
-    std::string_view rest = std::string_view(l).substr(5);
-    bool build = true;
-    size_t b = 0;
-    while (b <= rest.size() && build) {
-      size_t e = rest.find_first_of("-_.", b);
-      if (e == std::string_view::npos) e = rest.size();
-      build = build_word(rest.substr(b, e - b));
-      b = e + 1;
-    }
-    if (build) return {"vllm", true};
+    const auto words = name_words(std::string_view(l).substr(5));
+    if (std::all_of(words.begin(), words.end(), build_word)) return {"vllm", true};
   }
   return {};
 }
@@ -385,26 +404,13 @@ namespace {
 // organisation publishing it is the server's own (ollama/ollama-with-models is Ollama's).
 // llamastack/distribution-ollama is a Llama Stack server whose inference provider is an Ollama.
 bool names_server(std::string_view image, std::string_view word) {
-  std::string l = to_lower(image);
-  if (size_t at = l.find('@'); at != std::string::npos) l.resize(at);
-  std::string org;
-  if (size_t slash = l.rfind('/'); slash != std::string::npos) {
-    org = l.substr(0, slash);
-    l.erase(0, slash + 1);
-  }
-  if (size_t colon = l.find(':'); colon != std::string::npos) l.resize(colon);
-  size_t at = l.find(word);
+  const ImageRef ref = split_image(image);
+  size_t at = ref.name.find(word);
   if (at == std::string::npos) return false;
-  if (contains(org, word)) return true;
-  std::string rest = l.substr(0, at) + "-" + l.substr(at + word.size());
-  size_t b = 0;
-  while (b <= rest.size()) {
-    size_t e = rest.find_first_of("-_.", b);
-    if (e == std::string::npos) e = rest.size();
-    if (!build_word(std::string_view(rest).substr(b, e - b))) return false;
-    b = e + 1;
-  }
-  return true;
+  if (contains(ref.org, word)) return true;
+  const std::string rest = name_beside(ref.name, at, word.size());
+  const auto words = name_words(rest);
+  return std::all_of(words.begin(), words.end(), build_word);
 }
 
 }  // namespace
