@@ -274,13 +274,19 @@ Result<json::object> check_args(const std::vector<Param>& params, const json::ob
     out[p.name] = std::move(*checked);
   }
   if (!missing.empty()) {
-    std::string msg = fmt::format("{}: is required: {}", missing[0]->name, missing[0]->description);
-    std::vector<std::string> rest;
-    for (std::size_t i = 1; i < missing.size(); ++i) rest.push_back(missing[i]->name);
-    if (!rest.empty()) msg.append(kAlsoMissing).append(join(rest, ", "));
-    return Error{msg};
+    std::vector<std::string> names;
+    for (const Param* p : missing) names.push_back(p->name);
+    return missing_arguments(names, ": " + missing[0]->description);
   }
   return out;
+}
+
+Error missing_arguments(const std::vector<std::string>& names, std::string_view why) {
+  std::string msg = names.front() + ": is required" + std::string(why);
+  if (names.size() > 1)
+    msg.append(kAlsoMissing)
+        .append(join(std::vector<std::string>(names.begin() + 1, names.end()), ", "));
+  return Error{msg};
 }
 
 std::optional<std::string> arg_string(const json::object& args, std::string_view name) {

@@ -59,9 +59,10 @@ boost::json::object input_schema(const std::vector<Param>& params);
 Result<boost::json::object> check_args(const std::vector<Param>& params,
                                        const boost::json::object& args);
 
-// check_args names the first missing required argument as "name: is required: ..." and the
-// others after this marker, comma-separated (the CLI turns the names into flags).
+// The one error for missing required arguments: "name: is required<why>", then the others after
+// kAlsoMissing, comma-separated (the CLI turns the names into flags). `names` is not empty.
 inline constexpr std::string_view kAlsoMissing = "; also missing: ";
+Error missing_arguments(const std::vector<std::string>& names, std::string_view why);
 
 // Typed reads of checked arguments (absent and null read as nullopt / the fallback).
 std::optional<std::string> arg_string(const boost::json::object& args, std::string_view name);

@@ -6,7 +6,6 @@
 #include <filesystem>
 
 #include "agent/tools/spec_input.h"
-#include "common/strings.h"
 #include "sim/io/trace_files.h"
 #include "sim/report.h"
 #include "sim/router.h"
@@ -74,13 +73,7 @@ Status apply_args(const json::object& args, const catalog::Catalog& cat, sim::Sc
     std::vector<std::string> missing;
     for (const char* name : {"model", "gpu", "engine"})
       if (!has(args, name)) missing.push_back(name);
-    if (!missing.empty()) {
-      std::string msg = missing[0] + ": is required (or give a scenario file)";
-      if (missing.size() > 1)
-        msg.append(kAlsoMissing)
-            .append(join(std::vector<std::string>(missing.begin() + 1, missing.end()), ", "));
-      return Error{msg};
-    }
+    if (!missing.empty()) return missing_arguments(missing, " (or give a scenario file)");
     sim::Pool p;
     p.name = "default";
     sc.pools.push_back(p);

@@ -219,9 +219,8 @@ void CodeScan::scan_clients() {
     Keys k;
     for (auto [b, e] : split_args(i, close)) keys_of_range(b, e, k);
     c.timeout = k.names.count("timeout") > 0;
-    for (std::string_view key : kBaseUrlKeys)
-      if (k.names.count(std::string(key))) c.base_url = true;
     for (std::string_view key : kBaseUrlKeys) {
+      if (k.names.count(std::string(key))) c.base_url = true;
       const Tok* url = key_string(k, key);
       if (auto it = k.values.find(std::string(key)); !url && it != k.values.end() &&
                                                      it->second.second == it->second.first + 1 &&
