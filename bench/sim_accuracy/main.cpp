@@ -199,6 +199,17 @@ std::vector<Row> load_rows(const llmctl::catalog::Catalog& cat, const std::strin
   return out;
 }
 
+// The lengths a client that draws them (length_range_ratio > 0) sends for a row's `nominal`:
+// uniform over the integers [int(ratio x nominal), nominal].
+llmctl::sim::LengthDist drawn_lengths(const Client& c, int nominal) {
+  llmctl::sim::LengthDist d;
+  d.kind = llmctl::sim::LengthDist::Kind::kUniform;
+  d.min = std::max(1, static_cast<int>(c.length_range_ratio * nominal));
+  d.max = nominal;
+  d.mean = (d.min + d.max) / 2;
+  return d;
+}
+
 // The benchmark each row reproduces (sim::load_scenario): TRT-17's online table sent "500
 // requests" at a Poisson rate; closed-loop sweeps start every client at once; where the source's
 // client is known (under_load.yaml `clients:`), its prompt pool, warm-up and request count.
@@ -211,17 +222,8 @@ llmctl::sim::Scenario scenario_for(const Row& r, const llmctl::sim::Scenario::Fr
     auto& w = sc.workload;
     w.prompt_pool = r.client->prompt_pool;
     if (r.client->length_range_ratio > 0) {
-      using Kind = llmctl::sim::LengthDist::Kind;
-      const auto uniform = [&](int nominal) {
-        llmctl::sim::LengthDist d;
-        d.kind = Kind::kUniform;
-        d.min = std::max(1, static_cast<int>(r.client->length_range_ratio * nominal));
-        d.max = nominal;
-        d.mean = (d.min + d.max) / 2;
-        return d;
-      };
-      w.input = uniform(r.workload.input_tokens);
-      w.output = uniform(r.workload.output_tokens);
+      w.input = drawn_lengths(*r.client, r.workload.input_tokens);
+      w.output = drawn_lengths(*r.client, r.workload.output_tokens);
     }
     if (r.workload.mode == LoadMode::kConcurrency) {
       w.warmup_requests = std::llround(r.client->warmup_per_client * w.concurrency);
@@ -242,12 +244,8 @@ llmctl::sim::Scenario scenario_for(const Row& r, const llmctl::sim::Scenario::Fr
 llmctl::perf::Workload perf_workload(const Row& r) {
   llmctl::perf::Workload w = r.workload;
   if (r.client && r.client->length_range_ratio > 0) {
-    const auto mean = [&](int nominal) {
-      return static_cast<int>(
-          std::lround((static_cast<int>(r.client->length_range_ratio * nominal) + nominal) / 2.0));
-    };
-    w.input_tokens = mean(w.input_tokens);
-    w.output_tokens = mean(w.output_tokens);
+    w.input_tokens = static_cast<int>(std::lround(drawn_lengths(*r.client, w.input_tokens).mean));
+    w.output_tokens = static_cast<int>(std::lround(drawn_lengths(*r.client, w.output_tokens).mean));
   }
   return w;
 }
