@@ -244,8 +244,12 @@ bool FileCtx::test_fixture() const {
 }
 
 bool FileCtx::benchmark_or_demo() const {
-  // Folder names only (not the file's own name), split at - _ + . so that `demos/`,
-  // `vllm-benchmark/` and `bench_configs/` count and `benchmark_results.py` alone does not.
+  // `demos/`, `vllm-benchmark/` and `bench_configs/` count; `benchmark_results.py` alone does not.
+  return in_folder_named({"demo", "demos", "bench", "benchmark", "benchmarks", "benchmarking",
+                          "loadtest", "loadtests"});
+}
+
+bool FileCtx::in_folder_named(std::initializer_list<std::string_view> words) const {
   std::string r = to_lower(rel);
   size_t slash = r.find_last_of('/');
   if (slash == std::string::npos) return false;
@@ -254,8 +258,7 @@ bool FileCtx::benchmark_or_demo() const {
     for (char& c : d)
       if (c == '-' || c == '_' || c == '+' || c == '.') c = ' ';
     for (const auto& word : split(d, ' '))
-      for (std::string_view w : {"demo", "demos", "bench", "benchmark", "benchmarks",
-                                 "benchmarking", "loadtest", "loadtests"})
+      for (std::string_view w : words)
         if (word == w) return true;
   }
   return false;

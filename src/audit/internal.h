@@ -2,6 +2,7 @@
 // input family. Internal to llmctl_audit.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,6 +60,9 @@ class FileCtx {
   // services anyone depends on, so the rules about users and running cost (drain,
   // scale-to-zero, disruption budget, oversized GPU) do not judge them. Everything else does.
   bool benchmark_or_demo() const;
+  // Whether a folder of the file's path (not the file's own name), split into words at - _ + .,
+  // has one of `words` (`vllm-benchmark/` has "benchmark", `async-inference-gpu/` "async").
+  bool in_folder_named(std::initializer_list<std::string_view> words) const;
 
  private:
   bool suppressed_at(std::string_view rule, int line) const;

@@ -100,7 +100,8 @@ void add_scaling_rule_docs(std::vector<RuleInfo>& out) {
        "loadtest, or a namespace named for a test, a benchmark or a demo) is the target of a "
        "measurement or a show, not a service, and is not reported; nor is a worker fed by a "
        "queue (an env var naming a subscription or queue: Pub/Sub, SQS, Kafka, RabbitMQ, NATS; "
-       "or a folder named async* or batch), whose requests wait while it is drained.",
+       "or a folder whose name has the word async or batch: async-inference/, batch/), whose "
+       "requests wait while it is drained.",
        "A drain or rollout takes the only replica down for the whole model reload; kube-score's "
        "PDB check and kube-linter's no-anti-affinity flag the same. Research: "
        "agents-and-deploy.md §4.2 item 31.",
@@ -139,13 +140,7 @@ bool queue_fed(const FileCtx& f, const Workload& w) {
       if (contains(v, "/subscriptions/") || contains(v, "sqs.") || starts_with(v, "kafka://"))
         return true;
     }
-  std::string rel = to_lower(f.rel);
-  for (char& ch : rel)
-    if (ch == '_') ch = '-';
-  for (const auto& seg : split(rel, '/'))
-    if (starts_with(seg, "async") || seg == "batch" || starts_with(seg, "batch-inference"))
-      return true;
-  return false;
+  return f.in_folder_named({"async", "batch"});
 }
 }  // namespace
 
