@@ -69,6 +69,15 @@ std::string& command_buffer() {
 
 RedisLimiter* owner(const redisAsyncContext* ac) { return static_cast<RedisLimiter*>(ac->data); }
 
+// Drops a connection the limiter has given up on (lost() already ran), from inside one of its
+// reply callbacks. Freed, not disconnected: redisAsyncDisconnect waits for the replies of every
+// command still in flight, but nobody reads this socket any more (the watch handles only the
+// current connection, and the next connect() replaces it), so those commands would never be
+// answered, and a settlement among them would be lost uncounted. redisAsyncFree, deferred by
+// hiredis until the running callback returns, answers each of them with no reply at once:
+// settlements go back to the queue and are replayed on the next connection.
+void give_up(redisAsyncContext* ac) { redisAsyncFree(ac); }
+
 // Error replies that say "not now" rather than "never": the same command succeeds later.
 bool transient_error(std::string_view e) {
   for (std::string_view prefix :
@@ -174,6 +183,7 @@ void RedisLimiter::on_connect(const redisAsyncContext* ac, int status) {
 
 void RedisLimiter::on_disconnect(const redisAsyncContext* ac, int status) {
   RedisLimiter* self = owner(ac);
+  if (self->ac_ != ac) return;  // already given up (lost() ran when it was)
   self->lost(status == REDIS_OK ? "disconnected" : (ac->errstr[0] ? ac->errstr : "disconnected"));
 }
 
@@ -184,8 +194,10 @@ void RedisLimiter::on_setup_reply(redisAsyncContext* ac, void* reply, void*) {
   if (r->type == REDIS_REPLY_ERROR) {
     // Wrong password, unknown database, scripting disabled: nothing on this connection works.
     std::string why(r->str, r->len);
-    self->lost(why);
-    if (self->ac_ == nullptr) redisAsyncDisconnect(ac);
+    if (self->ac_ == ac) {
+      self->lost(why);
+      give_up(ac);
+    }
   }
 }
 
@@ -250,7 +262,7 @@ void RedisLimiter::on_admit_reply(redisAsyncContext* ac, void* reply, void* priv
     ++self->stats_.errors;
     if (std::string_view(r->str, r->len).starts_with("NOSCRIPT") && self->ac_ == ac) {
       self->lost("scripts flushed");
-      redisAsyncDisconnect(ac);
+      give_up(ac);
     }
   }
   if (p->abandoned) {
@@ -369,7 +381,7 @@ void RedisLimiter::on_settle_reply(redisAsyncContext* ac, void* reply, void* pri
       // out the backoff (settling is idempotent). Dropping it would lose the request's cost.
       if (self->ac_ == ac) {
         self->lost(std::string(error.substr(0, error.find(' '))));
-        redisAsyncDisconnect(ac);
+        give_up(ac);
       }
       if (!self->stopping_) self->queue_settle(std::move(*held));
     } else {

@@ -417,6 +417,63 @@ TEST_F(RedisStore, AsyncFailsFastThenReconnectsAndReplays) {
   std::filesystem::remove_all(dir);
 }
 
+// A Redis still loading its data after a restart answers LOADING to everything. The limiter
+// gives the connection up at the first such reply, while the replies to the commands behind it
+// (a settlement among them) are still on their way. That settlement must come back to the queue
+// and be replayed on the next connection, not wait for ever on a socket nobody reads (the
+// exactness test's Redis restart hit this under load: its settlement wait ran out).
+TEST_F(RedisStore, AsyncSettlementBehindAGivenUpReplyIsReplayed) {
+  const int port = testing::free_port();
+  const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int one = 1;
+  ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(lfd, 4), 0);
+  // The loading server: one connection; the first reply at once, the next two 300 ms later (so
+  // they arrive after the limiter has given the connection up); then the real Redis on its port.
+  RedisServer real;
+  std::atomic<bool> real_up{false};
+  std::string why;
+  std::thread front([&] {
+    const int c = ::accept(lfd, nullptr, nullptr);
+    ::close(lfd);
+    const std::string loading = "-LOADING Redis is loading the dataset in memory\r\n";
+    (void)!::send(c, loading.data(), loading.size(), MSG_NOSIGNAL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    for (int i = 0; i < 2; ++i) (void)!::send(c, loading.data(), loading.size(), MSG_NOSIGNAL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::close(c);
+    real_up = real.start(why, port);
+  });
+  PollLoop loop;
+  RedisOptions o = server_.options("loading:");
+  o.port = port;
+  RedisLimiter l(o, loop, 4);
+  const Scope k = scope(ScopeKind::kKey, "k", {}, {.hard = 1'000'000});
+  // Queued behind the connection's two SCRIPT LOADs: the third command on it.
+  Settlement s = settlement(admission("open", kT0, {k}, 10, 0), kT0 + 1, 12, 700);
+  s.offline = true;  // admitted while Redis was unreachable: counted when settled
+  int settled = 0;
+  l.settle(s, [&](const std::vector<BudgetCrossing>&) { ++settled; });
+  const bool replayed = loop.run_until([&] { return settled == 1; }, 8000);
+  front.join();
+  ASSERT_TRUE(real_up.load()) << why;
+  EXPECT_TRUE(replayed) << "the settlement was never answered (last error: " << l.last_error()
+                        << ")";
+  EXPECT_GE(l.stats().replayed.load(), 1u);
+  EXPECT_EQ(l.stats().dropped.load(), 0u);
+  EXPECT_EQ(l.stats().queued.load(), 0u);
+  auto c = RedisClient::connect(o);
+  ASSERT_TRUE(c);
+  auto st = (*c)->budget_states({k}, kT0);
+  ASSERT_TRUE(st);
+  EXPECT_EQ((*st)[0].spent, 700);  // counted once
+}
+
 TEST_F(RedisStore, AsyncTimeoutOnAStoppedServer) {
   PollLoop loop;
   RedisOptions o = server_.options("slow:");
