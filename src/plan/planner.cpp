@@ -811,6 +811,11 @@ struct Planner {
       parts.push_back(fmt::format("TPOT {} ms", num(*spec.slo.tpot_p95_ms)));
     return parts.empty() ? "no latency SLO" : "p95 " + join(parts, ", ");
   }
+  // "within p95 TTFT 500 ms" or, with no SLO to be within, "with no latency SLO set".
+  std::string within_slo_text() const {
+    const std::string slo = slo_text();
+    return slo == "no latency SLO" ? "with no latency SLO set" : "within " + slo;
+  }
 
   // "KV 61,440 tokens/replica (38 requests), weights 15.0 GiB/GPU"
   static std::string memory_text(const perf::Estimate& e) {
@@ -830,9 +835,9 @@ struct Planner {
 
     const Capacity& cap = o.capacity;
     o.because.push_back(fmt::format(
-        "{} req/s per replica within {} (p95 at peak load: TTFT {} ms, TPOT {} ms; {} headroom); "
+        "{} req/s per replica {} (p95 at peak load: TTFT {} ms, TPOT {} ms; {} headroom); "
         "saturated throughput {} req/s",
-        num(cap.qps), slo_text(), num(o.p95_at_peak.ttft_ms), num(o.p95_at_peak.tpot_ms),
+        num(cap.qps), within_slo_text(), num(o.p95_at_peak.ttft_ms), num(o.p95_at_peak.tpot_ms),
         percent(o.headroom.value_or(0)), num(cap.saturated_qps)));
     std::string fleet =
         t.autoscaling ? fmt::format("autoscaled to the average fleet of {}", o.replicas.average)
@@ -1069,11 +1074,11 @@ struct Planner {
     const catalog::ServerlessGpu& s = *o.serverless;
     const ServerlessCost& c = o.serverless_cost;
     const int gpus = o.tp * o.pp;
-    o.because.push_back(fmt::format(
-        "{} req/s per worker within {} ({} x {} {} {}, sized as for self-hosting: p95 TTFT {} "
-        "ms, TPOT {} ms at its share of the peak)",
-        num(o.capacity.qps), slo_text(), gpus, o.gpu->id, o.engine->id, o.dtype,
-        num(o.p95_at_peak.ttft_ms), num(o.p95_at_peak.tpot_ms)));
+    o.because.push_back(
+        fmt::format("{} req/s per worker {} ({} x {} {} {}, sized as for self-hosting: p95 TTFT {} "
+                    "ms, TPOT {} ms at its share of the peak)",
+                    num(o.capacity.qps), within_slo_text(), gpus, o.gpu->id, o.engine->id, o.dtype,
+                    num(o.p95_at_peak.ttft_ms), num(o.p95_at_peak.tpot_ms)));
     o.because.push_back(fmt::format(
         "{} {} at {}/GPU-s ({}/GPU-h{}); the day's traffic from {} to {} req/s: {} worker{} at "
         "the peak, {} GPU-hours/day billed{}",

@@ -190,17 +190,26 @@ std::vector<std::string> models_of_size(const catalog::Catalog& cat, double bill
 
 // The longest catalog id or alias that appears as a token run in the request.
 template <typename Find>
+// The longest run of words that names an entry, as written ("gpt-4o") or with its words joined
+// by dashes the way catalog ids are ("llama 3.1 8b" -> llama-3.1-8b, "h100 sxm" -> h100-sxm), or
+// without a plural s.
 std::string find_entry(const std::vector<std::string>& toks, Find find) {
   for (std::size_t n = 4; n >= 1; --n) {
     for (std::size_t i = 0; i + n <= toks.size(); ++i) {
-      std::string candidate;
-      for (std::size_t j = i; j < i + n; ++j) candidate += (j > i ? " " : "") + toks[j];
-      for (const std::string& c : {candidate, candidate.size() > 1 && candidate.back() == 's'
-                                                  ? candidate.substr(0, candidate.size() - 1)
-                                                  : std::string()}) {
-        if (c.empty()) continue;
-        std::string id = find(c);
-        if (!id.empty()) return id;
+      std::string spaced, dashed;
+      for (std::size_t j = i; j < i + n; ++j) {
+        spaced += (j > i ? " " : "") + toks[j];
+        dashed += (j > i ? "-" : "") + toks[j];
+      }
+      for (const std::string& words : {spaced, dashed}) {
+        if (n == 1 && &words == &dashed) continue;  // one word: the same candidate twice
+        for (const std::string& c :
+             {words, words.size() > 1 && words.back() == 's' ? words.substr(0, words.size() - 1)
+                                                             : std::string()}) {
+          if (c.empty()) continue;
+          std::string id = find(c);
+          if (!id.empty()) return id;
+        }
       }
     }
   }
@@ -393,6 +402,13 @@ Recognition recognize(std::string_view request, const catalog::Catalog& cat,
       r.slots["target_qps"] = number_text(rates.back());
     } else {
       r.slots["qps"] = number_text(*rate);
+      // One rate and no word that makes it today's ("we are at 20 req/s now"): it is the rate to
+      // serve, so a scaling request sizes the fleet for it rather than asking for a target.
+      bool current = false;
+      for (const char* w : {"today", "currently", "current", "right now", " now", "at the moment",
+                            "we are at", "we're at", "we serve", "we handle", "we get", "we see"})
+        current = current || contains(lower, w);
+      if (!current) r.slots["target_qps"] = number_text(*rate);
     }
   }
   static const std::regex times(R"(\b(\d+(?:\.\d+)?)\s*x\b)", std::regex::icase);

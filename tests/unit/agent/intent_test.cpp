@@ -68,6 +68,15 @@ TEST(IntentTest, ValuesInTheWordsPeopleUse) {
   Recognition s = rec("scale our llama-3.1-70b chat from 20 to 100 req/s");
   EXPECT_EQ(s.slots["qps"], "20");
   EXPECT_EQ(s.slots["target_qps"], "100");
+  // One rate: the rate to reach, unless the words make it today's.
+  Recognition one = rec("scale our GPU infrastructure for qwen3 32b at 20 requests per second");
+  EXPECT_EQ(one.slots["target_qps"], "20");
+  EXPECT_EQ(one.slots["model"], "qwen3-32b");  // words joined the way catalog ids are
+  Recognition now = rec("we are at 20 req/s today on llama 3.1 8b, how do we scale?");
+  EXPECT_EQ(now.slots["qps"], "20");
+  EXPECT_FALSE(now.slots.count("target_qps"));
+  EXPECT_EQ(now.slots["model"], "llama-3.1-8b");
+  EXPECT_EQ(rec("serve gpt oss 120b on h100 sxm").slots["model"], "gpt-oss-120b");
   EXPECT_EQ(rec("monitor our AI system in deploy/").slots["path"], "deploy/");
   EXPECT_EQ(rec("is /srv/LLM/bundle healthy?").slots["path"], "/srv/LLM/bundle");
   EXPECT_FALSE(rec("serve it at 20 req/s with openai/gpt-4o as fallback").slots.count("path"));
