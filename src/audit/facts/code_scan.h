@@ -299,8 +299,15 @@ class CodeScan {
       if (!tok_is(open, "(")) return false;
       size_t close = close_of(open);
       if (close >= at) return false;  // the call is in the header itself
-      if (lang_ != Lang::kPython) {
-        // The body must hold the call: a function that ended before it is not the enclosing one.
+      // The body must hold the call: a function that ended before it is not the enclosing one
+      // (Python: a line after the header indented no deeper than `def` ends it).
+      if (lang_ == Lang::kPython) {
+        const int def_col = pos(h).col;
+        bool ended = false;
+        for (size_t i = close + 1; i <= at && !ended; ++i)
+          if (line_of(i) != line_of(i - 1) && pos(i).col <= def_col) ended = true;
+        if (ended) continue;
+      } else {
         size_t body = close + 1;
         while (body < at && t_[body].text != "{") ++body;
         if (body >= at || close_of(body) < at) continue;

@@ -224,6 +224,23 @@ def ask(question):
   EXPECT_EQ(ids(run("app/chat.py", py), {"LLM003"}), V{"LLM003@15"});
 }
 
+TEST(AuditRound14, OnlyTheEnclosingFunctionsParametersAreTheCallers) {
+  // `body` is forward()'s parameter, but ask() builds its own: only ask() is judged.
+  const std::string js = R"(import OpenAI from "openai";
+const client = new OpenAI({ timeout: 30000 });
+
+export function forward(body) {
+  return client.chat.completions.create(body);
+}
+
+export async function ask(q) {
+  const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: q }] };
+  return client.chat.completions.create(body);
+}
+)";
+  EXPECT_EQ(ids(run("src/llm.js", js), {"LLM003"}), V{"LLM003@10"});
+}
+
 // ---- (e) base URLs put into the kwargs before the spread; Go WithBaseURL ----
 
 std::string update_factory(std::string_view how) {
