@@ -279,6 +279,13 @@ std::optional<long long> Node::integer() const {
   return v;
 }
 
+bool Node::non_integer() const {
+  if (integer()) return false;
+  if (kind != Kind::kScalar) return kind != Kind::kNull;
+  std::string t = trim(scalar);
+  return !t.empty() && t != "null" && t != "~" && t != "Null" && t != "NULL";
+}
+
 std::optional<double> Node::number() const {
   if (kind != Kind::kScalar) return std::nullopt;
   std::string t = trim(scalar);

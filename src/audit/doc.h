@@ -41,6 +41,9 @@ struct Node {
   // Scalar text, or `fallback` when not a scalar.
   std::string str(std::string_view fallback = "") const;
   std::optional<long long> integer() const;
+  // A value that is written but is not an integer (`${REPLICAS}`, a template expression); an
+  // empty, null or ~ scalar is unset, not this.
+  bool non_integer() const;
   std::optional<double> number() const;
   std::optional<bool> boolean() const;
 };

@@ -176,6 +176,36 @@ void CodeScan::scan_markers() {
   if (contains(x, "OPENAI_BASE_URL") || contains(x, "OPENAI_API_BASE") ||
       contains(x, "ANTHROPIC_BASE_URL"))
     out_.gateway_or_override = true;
+  auto base_url_key = [](std::string_view key) {
+    for (std::string_view b : kBaseUrlKeys)
+      if (key == b) return true;
+    return false;
+  };
+  for (size_t i = 0; i + 3 < t_.size(); ++i) {
+    // Go: a client option that sets the endpoint (option.WithBaseURL(...), a wrapper's own
+    // WithBaseURL option): whoever builds the client chooses where its calls go.
+    if (lang_ == Lang::kGo && t_[i].ident() && t_[i].text == "WithBaseURL") {
+      out_.gateway_or_override = true;
+      break;
+    }
+    // A kwargs dict given a base URL before it is spread into a client:
+    // params.update(openai_api_base=...), params.update({"base_url": ...}),
+    // params["base_url"] = ...
+    if (t_[i].ident() && tok_is(i + 1, "[") && t_[i + 2].string() &&
+        base_url_key(t_[i + 2].value) && tok_is(i + 3, "]") && tok_is(i + 4, "=")) {
+      out_.gateway_or_override = true;
+      break;
+    }
+    if (lang_ == Lang::kPython && tok_is(i, ".") && t_[i + 1].text == "update" &&
+        tok_is(i + 2, "(")) {
+      size_t close = close_of(i + 2);
+      for (size_t j = i + 3; j < close; ++j)
+        if ((t_[j].ident() && base_url_key(t_[j].text) && tok_is(j + 1, "=")) ||
+            (t_[j].string() && base_url_key(t_[j].value) && tok_is(j + 1, ":")))
+          out_.gateway_or_override = true;
+      if (out_.gateway_or_override) break;
+    }
+  }
 }
 
 void CodeScan::scan_clients() {

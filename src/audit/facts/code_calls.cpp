@@ -111,11 +111,22 @@ void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& 
     for (auto [b, e] : args) {
       bool has_brace = false;
       for (size_t j = b; j < e; ++j) has_brace = has_brace || t_[j].text == "{";
-      if (literal ? has_brace : (b + 1 == e && t_[b].ident() && t_[b].text != "ctx"))
+      if (!literal && b + 1 == e && t_[b].ident() && t_[b].text != "ctx" &&
+          enclosing_parameter(open, t_[b].text))
+        k.unknown = true;  // a wrapper forwarding its caller's request: the caller's cap
+      else if (literal ? has_brace : (b + 1 == e && t_[b].ident() && t_[b].text != "ctx"))
         keys_of_range(b, e, k);
     }
   } else {
-    for (auto [b, e] : args) keys_of_range(b, e, k);
+    for (auto [b, e] : args) {
+      // create(request) / create(**request) with the enclosing function's own parameter: a
+      // wrapper forwarding its caller's request, whose cap is the caller's.
+      size_t v = (t_[b].text == "**" || t_[b].text == "...") ? b + 1 : b;
+      if (v + 1 == e && t_[v].ident() && enclosing_parameter(open, t_[v].text))
+        k.unknown = true;
+      else
+        keys_of_range(b, e, k);
+    }
   }
   bool with_timeout = false, with_retries_zero = false;
   Pos wr_pos;
@@ -262,6 +273,22 @@ void CodeScan::scan_calls() {
       if (family == "anthropic" && !anthropic) family.clear();
     }
     if (family.empty()) continue;
+    // A Go function or method declaration (`func (c *Client) CreateChatCompletion(ctx, req)`)
+    // names the method; it calls nothing.
+    if (lang_ == Lang::kGo && ch.start > 0) {
+      size_t before = ch.start - 1;
+      if (t_[before].text == ")") {
+        int depth = 0;
+        for (size_t j = before + 1; j-- > 0;) {
+          if (t_[j].text == ")") ++depth;
+          if (t_[j].text == "(" && --depth == 0) {
+            before = j > 0 ? j - 1 : j;
+            break;
+          }
+        }
+      }
+      if (t_[before].text == "func") continue;
+    }
     // Receiver: the identifier before the method path (client in client.chat.completions.create).
     const Client* client = nullptr;
     bool module_client = false;

@@ -279,6 +279,46 @@ class CodeScan {
 
   int line_of(size_t i) const { return f_.pos_of(t_[i].offset).line; }
 
+  // Whether `name` is a parameter of the function whose body holds token `at` (Go `func`,
+  // Python `def`, JavaScript `function`): a request object a wrapper takes from its caller and
+  // forwards unchanged carries the caller's settings, not this file's.
+  bool enclosing_parameter(size_t at, std::string_view name) const {
+    std::string_view header = lang_ == Lang::kGo       ? "func"
+                              : lang_ == Lang::kPython ? "def"
+                                                       : "function";
+    for (size_t h = at; h-- > 0;) {
+      if (t_[h].text != header || !t_[h].ident()) continue;
+      size_t open = h + 1;
+      if (lang_ == Lang::kGo && tok_is(open, "(")) {
+        // func (recv T) Name(params): the receiver first; func(params) is a literal.
+        size_t rc = close_of(open);
+        if (rc + 2 < t_.size() && t_[rc + 1].ident() && tok_is(rc + 2, "(")) open = rc + 2;
+      } else {
+        while (open < at && t_[open].text != "(") ++open;
+      }
+      if (!tok_is(open, "(")) return false;
+      size_t close = close_of(open);
+      if (close >= at) return false;  // the call is in the header itself
+      // The body must hold the call: a function that ended before it is not the enclosing one
+      // (Python: a line after the header indented no deeper than `def` ends it).
+      if (lang_ == Lang::kPython) {
+        const int def_col = pos(h).col;
+        bool ended = false;
+        for (size_t i = close + 1; i <= at && !ended; ++i)
+          if (line_of(i) != line_of(i - 1) && pos(i).col <= def_col) ended = true;
+        if (ended) continue;
+      } else {
+        size_t body = close + 1;
+        while (body < at && t_[body].text != "{") ++body;
+        if (body >= at || close_of(body) < at) continue;
+      }
+      for (size_t i = open + 1; i < close; ++i)
+        if (t_[i].ident() && t_[i].text == name && !(i > 0 && t_[i - 1].text == ".")) return true;
+      return false;
+    }
+    return false;
+  }
+
   // Last string literal assigned to `name` (for prompts and URLs), or nullptr.
   const Tok* string_var(std::string_view name, size_t before) const {
     const Tok* found = nullptr;

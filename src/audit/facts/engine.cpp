@@ -104,6 +104,26 @@ bool client_command(std::string_view s) {
   return false;
 }
 
+// The vllm CLI runs the server only as `vllm serve` (and `python -m vllm.entrypoints...`): every
+// other subcommand (bench, chat, complete, collect-env, run-batch, `launch render`, a
+// tokenizer/render sidecar) is a tool that loads no model server, whatever its image. True when
+// the program a command runs is the vllm binary (not another flag's value) and its first word is
+// a subcommand other than serve.
+bool vllm_tool_command(const std::vector<Token>& argv) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& t = argv[i].text;
+    // The value of another program's flag is not a program (a shell's -c script is).
+    if (i > 0 && starts_with(argv[i - 1].text, "-") && argv[i - 1].text != "--" &&
+        argv[i - 1].text != "-c")
+      continue;
+    if (t != "vllm" && !ends_with(t, "/vllm")) continue;
+    if (i + 1 >= argv.size()) return false;
+    const std::string& sub = argv[i + 1].text;
+    return !sub.empty() && sub[0] != '-' && sub != "serve";
+  }
+  return false;
+}
+
 // Words of an image name that make it a client of the engine it is named after
 // (acme/vllm-benchmark, sglang-bench-client), not the engine's build.
 bool client_word(std::string_view w) {
@@ -523,7 +543,7 @@ void resolve_engine(const FileCtx& f, Container& c,
   std::string_view id = forced.empty() ? engine_from_text(joined) : forced;
   // A benchmark client or load generator is not a server, whatever engine its flags or its
   // image name (a server started in the same script is found above and wins).
-  if (id.empty() && client_command(joined)) return;
+  if (id.empty() && (client_command(joined) || vllm_tool_command(c.argv))) return;
   if (id.empty()) {
     // `-m vllm.entrypoints...` split into tokens, or a bare engine binary -- the program a
     // command runs, not the value of another program's flag (`--backend vllm`).

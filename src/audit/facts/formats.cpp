@@ -30,6 +30,7 @@ void read_helm_values(FileCtx& f, const Node& doc, ManifestFacts& out) {
     w.cache_ok = ms.get("pvcStorage") != nullptr;
     if (const Node* rc = ms.get("replicaCount")) {
       w.replicas = rc->integer();
+      w.replicas_unknown = rc->non_integer();
       w.replicas_pos = rc->pos;
     }
     if (const Node* t = ms.get("requestGPUType")) {

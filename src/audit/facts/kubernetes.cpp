@@ -219,6 +219,7 @@ Workload read_pod_workload(const FileCtx& f, const Node& obj, const std::string&
   w.labels = string_map(tmpl_meta ? tmpl_meta->get("labels") : meta.get("labels"));
   if (const Node* r = obj.at("spec.replicas")) {
     w.replicas = r->integer();
+    w.replicas_unknown = r->non_integer();
     w.replicas_pos = deref(obj.get("spec")).key_pos("replicas");
   }
   read_pod_spec(spec, w);

@@ -130,7 +130,11 @@ void read_llmisvc_pool(FileCtx& f, const Node& obj, const Node& pool, const std:
   w.probes_managed = true;
   w.drain_managed = true;
   w.shm_ok = true;
-  if (const Node* r = pool.get("replicas")) w.replicas = r->integer(), w.replicas_pos = r->pos;
+  if (const Node* r = pool.get("replicas")) {
+    w.replicas = r->integer();
+    w.replicas_unknown = r->non_integer();
+    w.replicas_pos = r->pos;
+  }
   read_pod_spec(*tmpl, w);
   const Node& par = deref(pool.get("parallelism"));
   for (auto& c : w.containers) {

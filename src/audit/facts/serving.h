@@ -97,6 +97,9 @@ struct Workload {
   Pos spec_pos;  // the pod spec
   std::optional<long long> replicas;
   Pos replicas_pos;
+  // The replicas field is there but is not an integer (`${REPLICAS}`, `{{ .Values.n }}`): the
+  // count is decided where the file cannot show it, so no rule about "one replica" judges it.
+  bool replicas_unknown = false;
   std::vector<Container> containers;
   std::vector<Volume> volumes;
   std::optional<long long> grace;

@@ -59,6 +59,11 @@ bool placeholder_literal(std::string_view value);
 // object: its image, namespace, service account or a pod label is a placeholder literal. Fields
 // such a base leaves to its overlays (an empty `resources: {}`) are not judged.
 bool template_base(const Workload& w);
+// The container's image is one unexpanded variable with no default (`${VLLM_IMAGE}`) and the
+// file's own comment on it (its line, or the comment lines right above) says it may be a
+// simulator, emulator, mock or fake: the command may show the engine's API, but not that the
+// real engine runs, so the claims that need it (a GPU limit, a weights volume) abstain.
+bool maybe_simulator_image(const FileCtx& f, const Container& c);
 // A value that is a reference nothing in the file resolves (${X}, $(X), {{ .Values.x }}).
 bool unresolved_reference(std::string_view value);
 

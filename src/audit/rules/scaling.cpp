@@ -166,9 +166,10 @@ void workload_candidates(FileCtx& f, const Workload& w) {
       break;
     }
   }
-  // K8S017: candidate until a PodDisruptionBudget or an autoscaler with min >= 2 covers it.
-  if ((w.kind == "Deployment" || w.kind == "StatefulSet") && w.replicas.value_or(1) <= 1 &&
-      judged_as_service(f, w.ns) && !queue_fed(f, w)) {
+  // K8S017: candidate until a PodDisruptionBudget or an autoscaler with min >= 2 covers it. A
+  // replicas field that is not an integer (an unexpanded ${VAR}) is unknown, not 1.
+  if ((w.kind == "Deployment" || w.kind == "StatefulSet") && !w.replicas_unknown &&
+      w.replicas.value_or(1) <= 1 && judged_as_service(f, w.ns) && !queue_fed(f, w)) {
     if (auto fd = f.make("K8S017", w.replicas ? w.replicas_pos : w.pos,
                          fmt::format("{} '{}' serves with {} replica and no PodDisruptionBudget "
                                      "selects it: a node drain or rollout takes the model offline "

@@ -148,6 +148,45 @@ bool template_base(const Workload& w) {
   return false;
 }
 
+bool maybe_simulator_image(const FileCtx& f, const Container& c) {
+  std::string_view img = c.image;
+  auto name_char = [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+  };
+  size_t body = 0, end = img.size();
+  if (starts_with(img, "${") && ends_with(img, "}")) {
+    body = 2, end = img.size() - 1;
+  } else if (starts_with(img, "$(") && ends_with(img, ")")) {
+    body = 2, end = img.size() - 1;
+  } else if (starts_with(img, "$")) {
+    body = 1;
+  } else {
+    return false;
+  }
+  if (body >= end) return false;
+  for (size_t i = body; i < end; ++i)
+    if (!name_char(img[i])) return false;  // ${NAME:-default}, ${A}/${B}: not a bare variable
+  const int line = c.image_pos.line;
+  if (line < 1) return false;
+  auto says_simulator = [](std::string_view comment) {
+    for (std::string_view w : {"simulat", "emulat", "mock", "fake", "stub"})
+      if (icontains(comment, w)) return true;
+    return false;
+  };
+  std::string_view own = f.line_text(line);
+  if (size_t hash = own.find(" #");
+      hash != std::string_view::npos && says_simulator(own.substr(hash)))
+    return true;
+  // The comment block right above the image (a comment may be wrapped over a few lines).
+  for (int l = line - 1; l >= 1 && l >= line - 4; --l) {
+    std::string_view t = f.line_text(l);
+    size_t first = t.find_first_not_of(" \t");
+    if (first == std::string_view::npos || t[first] != '#') break;
+    if (says_simulator(t.substr(first))) return true;
+  }
+  return false;
+}
+
 namespace {
 
 // An image the file itself calls a placeholder that something else fills in at deploy time
@@ -381,7 +420,7 @@ void check_config(FileCtx& f, const Server& s) {
   const bool k8s_like = s.k8s || w.platform == Platform::kHelm ||
                         w.platform == Platform::kCompose || w.platform == Platform::kKubeAI;
   if (k8s_like && hub_model && !small && !w.cache_ok && w.platform != Platform::kRay &&
-      w.platform != Platform::kKServe) {
+      w.platform != Platform::kKServe && !maybe_simulator_image(f, c)) {
     bool data = false;
     for (const auto& [vol, path] : c.mounts) {
       if (path == "/dev/shm") continue;

@@ -108,7 +108,10 @@ void check_resources(FileCtx& f, const Server& s) {
   // A Kustomize base leaves the accelerator to its overlays (patches that set nvidia.com/gpu or
   // a TPU resource): with no GPU field at all, the deployed pod's resources are not in the file.
   const bool left_to_overlay = template_base(w) && !c.gpu_limit && !c.gpu_request;
-  if (pod_resources && (!c.cpu_only || gpu_wanted) && !other_device && !left_to_overlay) {
+  // An image the file says may be a simulator needs no GPU unless the file asks for one.
+  const bool maybe_sim = !gpu_wanted && maybe_simulator_image(f, c);
+  if (pod_resources && (!c.cpu_only || gpu_wanted) && !other_device && !left_to_overlay &&
+      !maybe_sim) {
     Pos at = c.gpu_pos.line ? c.gpu_pos : (c.resources_pos.line ? c.resources_pos : c.pos);
     std::string res = c.gpu_resource.empty() ? "nvidia.com/gpu" : c.gpu_resource;
     Severity sev = gpu_only_image(c) ? S::kError : S::kWarning;
