@@ -49,6 +49,16 @@ def server_flags(model, gpu, tp, isl, osl, conc):
     return ("fp8", 32768, 128) if tp == 8 else ("fp8", 8192, 32)
 
 
+def sglang_intervals(gpu, tp, conc):
+    """--scheduler-recv-interval and --stream-interval of the DeepSeek-R1 SGLang launch
+    (benchmarks/single_node/dsr1_fp8_{h200,b200}.sh @ 12ba0ae, unchanged 2026-03-11 to 03-27):
+    H200 sets --stream-interval 10 and no receive interval (SGLang's default, 1); B200 sets
+    --stream-interval 30 and SCHEDULER_RECV_INTERVAL 30 at TP8 with 16 or more clients, else 10."""
+    if gpu == "h200":
+        return 1, 10
+    return (30 if tp == 8 and conc >= 16 else 10), 30
+
+
 def measured_date(source):
     m = re.search(r"measured=(\d{4}-\d{2}-\d{2})", source)
     return m.group(1) if m else ""
@@ -104,16 +114,20 @@ def main():
             left["more clients than the launch script's running-request cap (flags not traced)"] += 1
             continue
         version = image_version(r) or ("0.10.2" if model == "llama-3.3-70b" else "")
+        intervals = ""
+        if r["backend"] == "sglang":
+            recv, stream = sglang_intervals(gpu, tp, conc)
+            intervals = f"scheduler_recv_interval: {recv}, stream_interval: {stream}, "
         out_rows.append(
             "  - {{id: x{n:03d}, model: {model}, gpu: {gpu}, gpus: {g}, tp: {tp}, engine: {eng}, "
             "engine_version: \"{ver}\", dtype: {dt}, kv_dtype: {kv}, max_batched_tokens: {mbt}, "
-            "max_num_seqs: {mns}, input_tokens: {il}, output_tokens: {ol}, "
+            "max_num_seqs: {mns}, {iv}input_tokens: {il}, output_tokens: {ol}, "
             "load: {{mode: concurrency, concurrency: {c}}}, "
             "measured: {{ttft_ms: {ttft}, itl_ms: {tpot}}}, source: {src}, "
             "source_id: \"{sid}\"}}\n".format(
                 n=len(out_rows) + 1, model=model, gpu=gpu, g=tp * pp, tp=tp, eng=r["backend"],
                 ver=version, dt="mxfp4" if model == "gpt-oss-120b" else "fp8", kv=kv, mbt=mbt,
-                mns=mns, il=isl, ol=osl, c=conc, ttft=round(ttft, 2),
+                mns=mns, iv=intervals, il=isl, ol=osl, c=conc, ttft=round(ttft, 2),
                 tpot=round(tpot, 3), src=COLLECTIONS[date], sid=f"csv line {line}: {r['id']}"))
     per = collections.Counter()
     for row in out_rows:
@@ -168,7 +182,10 @@ HEADER = """\
 # caching off (Llama) or unused (random prompts), --max-num-seqs = clients (H100/H200) or 512
 # (B200), fp8 KV cache for Llama and on B200, bf16 KV for gpt-oss on H100/H200; SGLang with radix
 # cache off, --chunked-prefill-size 32768 (8192 for B200 TP4), --max-running-requests 512/256
-# (H200), 128 (B200 TP8), 32 (B200 TP4), fp8 KV on B200. engine_version is the image's; the
+# (H200), 128 (B200 TP8), 32 (B200 TP4), fp8 KV on B200, --stream-interval 10 (H200) or 30
+# (B200) and --scheduler-recv-interval 10 or 30 on B200 only (30 at TP8 with 16 or more clients;
+# dsr1_fp8_{{h200,b200}}.sh @ 12ba0ae07289, 2026-03-25; the H200 script sets none, SGLang's
+# default is 1). engine_version is the image's; the
 # Llama rows carry none and ran vllm/vllm-openai:v0.10.2 (70b-tmpl.yml @ 9596d23).
 # Rows kept ({kept_n}):
 {kept}

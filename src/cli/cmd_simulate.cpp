@@ -43,6 +43,7 @@ struct SimulateOptions {
   std::optional<long long> warmup_requests;
   std::string router;
   std::optional<int> max_num_seqs, max_batched_tokens;
+  std::optional<int> scheduler_recv_interval, stream_interval;
   std::string prefix_caching;
   std::optional<long long> requests;
   std::optional<double> duration;
@@ -118,6 +119,8 @@ json::object tool_args(const SimulateOptions& o, const CLI::App& cmd) {
   opt("max_num_seqs", o.max_num_seqs);
   opt("max_batched_tokens", o.max_batched_tokens);
   str("prefix_caching", o.prefix_caching);
+  opt("scheduler_recv_interval", o.scheduler_recv_interval);
+  opt("stream_interval", o.stream_interval);
   opt("requests", o.requests);
   opt("duration", o.duration);
   if (o.seed) a["seed"] = static_cast<long long>(*o.seed);
@@ -231,6 +234,12 @@ void register_simulate(CLI::App& app, Context& ctx) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--prefix-caching", o->prefix_caching, "Prefix caching (default: the engine's)")
       ->check(CLI::IsMember({"on", "off"}));
+  cmd->add_option("--scheduler-recv-interval", o->scheduler_recv_interval,
+                  "SGLang: the scheduler receives new requests every N decode steps (default 1)")
+      ->check(CLI::Range(1, sim::kMaxEngineInterval));
+  cmd->add_option("--stream-interval", o->stream_interval,
+                  "SGLang: tokens stream in chunks of N after the first (default 1)")
+      ->check(CLI::Range(1, sim::kMaxEngineInterval));
   cmd->add_option("--requests", o->requests, "Stop after N requests (default 1000)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--duration", o->duration, "Stop arrivals after S seconds")

@@ -11,6 +11,12 @@ namespace {
 // (CLIP_MAX_NEW_TOKENS_ESTIMATION).
 constexpr int kClipMaxNew = 4096;
 
+// SchedulerRecvSkipper's weights of the last forward pass (SGLANG_SCHEDULER_RECV_SKIPPER_WEIGHT_*
+// defaults): a decode (or target verify) 1, no batch 1, anything else (a prefill) 1000.
+constexpr int kRecvWeightDecode = 1;
+constexpr int kRecvWeightNone = 1;
+constexpr int kRecvWeightDefault = 1000;
+
 }  // namespace
 
 const char* drop_reason_name(DropReason r) {
@@ -48,6 +54,13 @@ Engine::Engine(const EngineConfig& config, EngineObserver* observer)
       reserve_whole_(!config.step->traits().preempts) {
   phase_.assign(static_cast<std::size_t>(block_), 0);
   token_ratio_ = traits_.new_token_ratio;
+  cfg_.scheduler_recv_interval = std::max(1, cfg_.scheduler_recv_interval);
+  cfg_.stream_interval = std::max(1, cfg_.stream_interval);
+  if (cfg_.stream_interval > 1) {
+    decode_end_.assign(static_cast<std::size_t>(cfg_.stream_interval) + 1, 0);
+    chunk_steady_.assign(static_cast<std::size_t>(cfg_.stream_interval), 0);
+    chunk_fresh_.resize(static_cast<std::size_t>(cfg_.stream_interval));
+  }
 }
 
 int Engine::new_slot() {
@@ -77,7 +90,25 @@ void Engine::enqueue(const Request& r, double now) {
   s.arrived_s = now;
   s.prompt_len = r.input_tokens;
   s.max_new = std::max(r.max_tokens, r.output_tokens);
-  waiting_.push_back(slot);
+  if (cfg_.scheduler_recv_interval > 1)
+    pending_.push_back(slot);
+  else
+    waiting_.push_back(slot);
+}
+
+void Engine::maybe_receive() {
+  // SGLang's event loop calls SchedulerRecvSkipper.handle(last_batch.forward_mode) before it
+  // picks each batch: the last pass's weight is added, and at the interval the counter resets
+  // and every request the tokenizer sent meanwhile is received. With nothing to run the loop
+  // spins with no batch (weight 1 a turn, microseconds each): a request that finds the engine
+  // idle is received at once.
+  recv_counter_ += last_pass_ == Pass::kExtend   ? kRecvWeightDefault
+                   : last_pass_ == Pass::kDecode ? kRecvWeightDecode
+                                                 : kRecvWeightNone;
+  if (recv_counter_ < cfg_.scheduler_recv_interval && (running_ > 0 || !waiting_.empty())) return;
+  recv_counter_ = 0;
+  waiting_.insert(waiting_.end(), pending_.begin(), pending_.end());
+  pending_.clear();
 }
 
 int Engine::decode_phase_key(const Seq& s) const {
@@ -98,6 +129,14 @@ void Engine::start_decoding(int slot, double now) {
   rem_const_ += s.max_new - s.g0 + s.s0;
   if (!reserve_whole_) ++phase_[decode_phase_key(s)];
   finish_heap_.emplace(s.s0 + (s.req.output_tokens - s.generated), slot, s.stamp);
+  if (cfg_.stream_interval > 1) {
+    // At decode step d the sequence holds g0 + d - s0 tokens and sends a chunk when that is
+    // 1 modulo N.
+    const long long n = cfg_.stream_interval;
+    s.chunk_key = static_cast<int>(((1 - s.g0 + s.s0) % n + n) % n);
+    s.chunk_steady = false;
+    chunk_fresh_[static_cast<std::size_t>(s.chunk_key)].emplace_back(slot, s.stamp);
+  }
   if (!joined_.empty() && joined_.back().t == now)
     ++joined_.back().count;
   else
@@ -113,6 +152,34 @@ void Engine::stop_decoding(int slot) {
   ctx_const_ -= s.L0 - s.s0;
   rem_const_ -= s.max_new - s.g0 + s.s0;
   if (!reserve_whole_) --phase_[decode_phase_key(s)];
+  if (s.chunk_steady) --chunk_steady_[static_cast<std::size_t>(s.chunk_key)];
+  s.chunk_steady = false;
+}
+
+double Engine::last_chunk_time(const Seq& s, bool emitting_now) const {
+  if (!s.chunk_steady) return s.last_chunk_s;
+  // A steady sequence sent its last chunk at the latest decode step of its key: before the
+  // current one when it is sending (finishing) at the current step.
+  const long long n = cfg_.stream_interval;
+  const long long r = ((dec_step_ - s.chunk_key) % n + n) % n;
+  const long long d = r == 0 && emitting_now ? dec_step_ - n : dec_step_ - r;
+  return decode_end_[static_cast<std::size_t>(d % (n + 1))];
+}
+
+void Engine::emit_chunk_gaps(double now) {
+  const long long n = cfg_.stream_interval;
+  const auto key = static_cast<std::size_t>(dec_step_ % n);
+  if (chunk_steady_[key] > 0)
+    obs_->on_token_gap(now - decode_end_[static_cast<std::size_t>((dec_step_ - n) % (n + 1))],
+                       static_cast<std::uint64_t>(chunk_steady_[key]));
+  for (const auto& [slot, stamp] : chunk_fresh_[key]) {
+    Seq& s = slab_[slot];
+    if (!s.running || !s.decoding || s.stamp != stamp) continue;
+    obs_->on_token_gap(now - s.last_chunk_s, 1);
+    s.chunk_steady = true;
+    ++chunk_steady_[key];
+  }
+  chunk_fresh_[key].clear();
 }
 
 void Engine::release_kv(int slot, int decoded_len) {
@@ -138,6 +205,8 @@ void Engine::finish(int slot, double now) {
   int kv_len = -1;
   if (s.decoding) {
     kv_len = s.L0 + static_cast<int>(dec_step_ - s.s0);
+    // The last token goes out with whatever the stream interval held back.
+    if (cfg_.stream_interval > 1) obs_->on_token_gap(now - last_chunk_time(s, true), 1);
     stop_decoding(slot);
   } else {
     auto it = std::find(prefilling_.begin(), prefilling_.end(), slot);
@@ -160,6 +229,7 @@ void Engine::preempt(int slot) {
     // Planned to decode this iteration and crossing into a new block: that block was taken.
     if (step_has_decode_ && !reserve_whole_ && (decode_phase_key(s) + dec_step_) % block_ == 0)
       kv_.release(1);
+    if (cfg_.stream_interval > 1) s.last_chunk_s = last_chunk_time(s, false);
     stop_decoding(slot);
   } else {
     prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), slot));
@@ -343,6 +413,7 @@ double Engine::begin_step(double now) {
   step_has_decode_ = false;
   preempted_this_step_ = false;
   step_start_ = now;
+  if (cfg_.scheduler_recv_interval > 1) maybe_receive();
   for (int guard = 0; guard < 1000 && !idle(); ++guard) {
     preempted_this_step_ = false;
     if (traits_.mixed_batches) {
@@ -372,6 +443,7 @@ double Engine::begin_step(double now) {
     // Prompts mid-prefill starved of blocks: make room.
     if (!preempt_newest()) break;
   }
+  last_pass_ = !chunks_.empty() ? Pass::kExtend : step_has_decode_ ? Pass::kDecode : Pass::kNone;
   if (chunks_.empty() && !step_has_decode_) return 0;
 
   perf::StepLoad load;
@@ -393,13 +465,17 @@ double Engine::begin_step(double now) {
 void Engine::end_step(double now) {
   if (step_has_decode_) {
     ++dec_step_;
-    int joiners = 0;
-    for (const Joined& j : joined_) joiners += j.count;
-    const int old = n_dec_ - joiners;
-    if (old > 0 && last_decode_end_ >= 0)
-      obs_->on_token_gap(now - last_decode_end_, static_cast<std::uint64_t>(old));
-    for (const Joined& j : joined_)
-      obs_->on_token_gap(now - j.t, static_cast<std::uint64_t>(j.count));
+    if (cfg_.stream_interval > 1) {
+      decode_end_[static_cast<std::size_t>(dec_step_ % (cfg_.stream_interval + 1))] = now;
+    } else {
+      int joiners = 0;
+      for (const Joined& j : joined_) joiners += j.count;
+      const int old = n_dec_ - joiners;
+      if (old > 0 && last_decode_end_ >= 0)
+        obs_->on_token_gap(now - last_decode_end_, static_cast<std::uint64_t>(old));
+      for (const Joined& j : joined_)
+        obs_->on_token_gap(now - j.t, static_cast<std::uint64_t>(j.count));
+    }
     joined_.clear();
     last_decode_end_ = now;
     output_tokens_ += n_dec_;
@@ -412,6 +488,8 @@ void Engine::end_step(double now) {
       slab_[slot].generated = s.g0 + static_cast<int>(dec_step_ - s.s0);
       finish(slot, now);
     }
+    // After the finishes: a sequence that ends at this step sends one chunk, its last.
+    if (cfg_.stream_interval > 1) emit_chunk_gaps(now);
     if (traits_.new_token_ratio > 0 && traits_.new_token_ratio_decay_steps > 0)
       token_ratio_ =
           std::max(traits_.new_token_ratio_min,
@@ -432,10 +510,16 @@ void Engine::end_step(double now) {
     ++s.generated;
     ++output_tokens_;
     if (s.first_token_s < 0) {
+      // The first token goes out at once, whatever the stream interval (1 mod N == 1).
       s.first_token_s = now;
+      s.last_chunk_s = now;
       obs_->on_first_token(s.req, now);
-    } else {
+    } else if (cfg_.stream_interval <= 1) {
       obs_->on_token_gap(now - s.last_token_s, 1);
+    } else if (s.generated % cfg_.stream_interval == 1 || s.generated >= s.req.output_tokens) {
+      // A token from a recomputed prompt (after preemption) streams on the same rule.
+      obs_->on_token_gap(now - s.last_chunk_s, 1);
+      s.last_chunk_s = now;
     }
     s.last_token_s = now;
     if (s.generated >= s.req.output_tokens)
@@ -457,6 +541,7 @@ void Engine::end_step(double now) {
 std::vector<Displaced> Engine::displaced() const {
   std::vector<Displaced> out;
   for (int slot : waiting_) out.push_back({slab_[slot].req, slab_[slot].first_token_s >= 0});
+  for (int slot : pending_) out.push_back({slab_[slot].req, false});
   for (const Seq& s : slab_)
     if (s.running) out.push_back({s.req, s.first_token_s >= 0});
   return out;

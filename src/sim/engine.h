@@ -11,7 +11,11 @@
 //  - KV allocation: on demand, a block when a sequence crosses into it, preempting the newest
 //    sequence (recomputed later) when the cache is exhausted (vLLM, SGLang); or reserved whole
 //    at admission (TensorRT-LLM GUARANTEED_NO_EVICT, TGI), never preempting;
-//  - prefix caching: an admitted prompt reuses the leading segments its replica's cache holds.
+//  - prefix caching: an admitted prompt reuses the leading segments its replica's cache holds;
+//  - SGLang's --scheduler-recv-interval N: the scheduler takes arrived requests from its queue
+//    only when the forward passes since its last receive weigh N (a decode 1, a prefill 1000,
+//    an idle loop 1), and --stream-interval N: a request's tokens reach the client in chunks,
+//    its first token alone, then every N-th and the last (docs/SIM.md, section 2).
 // The iteration's duration is perf's step cost of what it processes (perf::StepModel).
 //
 // Cost: O(1) per iteration for decoding sequences (they advance together: block crossings are
@@ -49,7 +53,8 @@ class EngineObserver {
   virtual void on_admitted(const Request& r, double queue_s, long long prompt_tokens,
                            long long hit_tokens) = 0;
   virtual void on_first_token(const Request& r, double t) = 0;
-  // `weight` output tokens each arrived `gap_s` after the previous token of their request.
+  // `weight` streamed chunks each reached the client `gap_s` after the previous chunk of their
+  // request (one token a chunk unless EngineConfig::stream_interval > 1).
   virtual void on_token_gap(double gap_s, std::uint64_t weight) = 0;
   virtual void on_finished(const Request& r, double first_token_s, double t, int preemptions) = 0;
   virtual void on_dropped(const Request& r, DropReason why, double t) = 0;
@@ -64,6 +69,13 @@ struct EngineConfig {
   int max_num_seqs = 0;        // 0: the StepModel's
   int max_num_tokens = 0;      // 0: the StepModel's
   long long kv_blocks = 0;     // 0: the StepModel's capacity / block size
+  // SGLang's --scheduler-recv-interval (SchedulerRecvSkipper): arrived requests wait outside
+  // the scheduler until the forward passes since its last receive weigh this much. 1: every
+  // iteration (every engine's behaviour). Meant for prefill-batch (SGLang) engines.
+  int scheduler_recv_interval = 1;
+  // SGLang's --stream-interval: the first token goes out alone, then a chunk whenever a request
+  // holds 1 + k x N tokens, and the last token with whatever is left. 1: every token.
+  int stream_interval = 1;
 };
 
 // A request that left a failed replica: already streaming (dropped) or not yet (retryable).
@@ -85,10 +97,11 @@ class Engine {
   // Every request the engine holds, waiting or running (a failed replica's, see Displaced).
   std::vector<Displaced> displaced() const;
 
-  bool idle() const { return waiting_.empty() && running_ == 0; }
+  bool idle() const { return waiting_.empty() && pending_.empty() && running_ == 0; }
   int running() const { return running_; }
-  int waiting() const { return static_cast<int>(waiting_.size()); }
-  int outstanding() const { return running_ + static_cast<int>(waiting_.size()); }
+  // Waiting for admission, received by the scheduler or not yet (scheduler_recv_interval).
+  int waiting() const { return static_cast<int>(waiting_.size() + pending_.size()); }
+  int outstanding() const { return running_ + waiting(); }
   double kv_usage() const { return kv_.usage(); }
   // Leading segments of `hashes` this replica's prefix cache holds (cache-aware routing).
   int cached_prefix(std::span<const std::uint64_t> hashes) const { return kv_.match(hashes); }
@@ -124,6 +137,13 @@ class Engine {
     long long s0 = 0;
     int L0 = 0;
     int g0 = 0;
+    // stream_interval > 1: when the last chunk reached the client (while decoding and not
+    // chunk_steady), the decode steps (mod N) at which this sequence's chunks go out, and
+    // whether it has sent one since it started decoding (then its last chunk was the previous
+    // such step).
+    double last_chunk_s = -1;
+    int chunk_key = 0;
+    bool chunk_steady = false;
   };
   struct Chunk {
     int slot;
@@ -151,6 +171,9 @@ class Engine {
   void plan_decode();
   void plan_prefill_continuations(int& budget);
   void plan_admissions(int& budget, bool prefill_batch);
+  void maybe_receive();
+  double last_chunk_time(const Seq& s, bool emitting_now) const;
+  void emit_chunk_gaps(double now);
 
   EngineConfig cfg_;
   const perf::StepModel& step_;
@@ -165,6 +188,7 @@ class Engine {
   std::vector<Seq> slab_;
   std::vector<int> free_slots_;
   std::deque<int> waiting_;
+  std::deque<int> pending_;      // arrived, not yet received by the scheduler (recv interval)
   std::vector<int> prefilling_;  // admitted, prompt not done, in admission order
   std::vector<std::pair<int, std::uint64_t>> admitted_;  // (slot, admit_order), LIFO victims
   int running_ = 0;
@@ -187,6 +211,19 @@ class Engine {
   std::vector<Chunk> chunks_;
   double step_start_ = 0;
   bool preempted_this_step_ = false;
+
+  // SchedulerRecvSkipper: weight of the forward passes since the last receive, and what the
+  // last iteration ran.
+  enum class Pass { kNone, kDecode, kExtend };
+  int recv_counter_ = 0;
+  Pass last_pass_ = Pass::kNone;
+
+  // stream_interval > 1: end times of the last N + 1 decode steps (by step mod N + 1), the
+  // steady decoders by chunk key, and those that have sent no chunk since they started
+  // decoding (slot, stamp), by chunk key.
+  std::vector<double> decode_end_;
+  std::vector<int> chunk_steady_;
+  std::vector<std::vector<std::pair<int, std::uint32_t>>> chunk_fresh_;
 
   double token_ratio_ = 0;  // SGLang new_token_ratio
   int waiting_steps_ = 0;   // TGI: decode steps while requests wait

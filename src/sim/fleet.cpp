@@ -251,6 +251,8 @@ Status Fleet::setup() {
     ps.engine.prefix_caching = p.prefix_caching.value_or(ps.step->traits().prefix_caching);
     ps.engine.unlimited_kv = p.unlimited_kv;
     if (p.max_num_batched_tokens) ps.engine.max_num_tokens = *p.max_num_batched_tokens;
+    ps.engine.scheduler_recv_interval = p.scheduler_recv_interval;
+    ps.engine.stream_interval = p.stream_interval;
     ps.usd_per_gpu_hour = p.usd_per_gpu_hour;
     if (!ps.usd_per_gpu_hour)
       if (auto price = p.deployment.gpu->cheapest_price())

@@ -93,8 +93,19 @@ Pool read_pool(Fields& f, const catalog::Catalog& cat, std::size_t i) {
   if (f.has("usd_per_gpu_hour")) p.usd_per_gpu_hour = f.num("usd_per_gpu_hour", 0, 0);
   if (f.has("startup_s")) p.startup_s = f.num("startup_s", 0, 0);
   if (f.has("load_gb_per_s")) p.load_gb_per_s = f.num("load_gb_per_s", 1, 1e-3);
+  p.scheduler_recv_interval =
+      static_cast<int>(f.integer("scheduler_recv_interval", 1, 1, kMaxEngineInterval));
+  p.stream_interval = static_cast<int>(f.integer("stream_interval", 1, 1, kMaxEngineInterval));
+  for (const auto& [flag, value] : {std::pair{"scheduler_recv_interval", p.scheduler_recv_interval},
+                                    std::pair{"stream_interval", p.stream_interval}})
+    if (value > 1 && d.engine && d.engine->id != "sglang")
+      f.fail(f.node()[flag], flag,
+             fmt::format("is an SGLang server flag; engine {} has none (use engine: sglang, or "
+                         "leave it out)",
+                         d.engine->id));
   f.accept({"name", "max_num_seqs", "gpu_memory_fraction", "max_batched_tokens", "prefix_caching",
-            "usd_per_gpu_hour", "startup_s", "load_gb_per_s"});
+            "usd_per_gpu_hour", "startup_s", "load_gb_per_s", "scheduler_recv_interval",
+            "stream_interval"});
   if (auto a = f.map("autoscaler")) read_autoscaler(*a, p.autoscaler);
   f.finish();
   return p;
@@ -213,6 +224,23 @@ Status validate_scenario(const Scenario& sc) {
     if (!p.deployment.model || !p.deployment.gpu || !p.deployment.engine)
       return Error{fmt::format("pools[{}]: model, gpu and engine are required", i)};
     if (p.replicas < 0) return Error{fmt::format("pools[{}].replicas: expected at least 0", i)};
+    const struct {
+      const char* field;
+      const char* flag;
+      int value;
+    } sglang_only[] = {
+        {"scheduler_recv_interval", "--scheduler-recv-interval", p.scheduler_recv_interval},
+        {"stream_interval", "--stream-interval", p.stream_interval}};
+    for (const auto& o : sglang_only) {
+      if (o.value < 1 || o.value > kMaxEngineInterval)
+        return Error{fmt::format("pools[{}].{}: expected 1 to {}, found {}", i, o.field,
+                                 kMaxEngineInterval, o.value)};
+      if (o.value > 1 && p.deployment.engine->id != "sglang")
+        return Error{fmt::format(
+            "pools[{}].{}: {} is an SGLang server flag; engine {} has none (use engine sglang, "
+            "or leave it at 1)",
+            i, o.field, o.flag, p.deployment.engine->id)};
+    }
     if (p.replicas == 0 && !(p.autoscaler.enabled && p.autoscaler.max_replicas > 0))
       return Error{
           fmt::format("pools[{}].replicas: 0 replicas need an autoscaler that can start some", i)};

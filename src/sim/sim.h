@@ -38,6 +38,9 @@ struct Autoscaler {
 
 // A pool of identical replicas (one model on one GPU type). Several pools of the same model
 // make a heterogeneous fleet.
+// The largest scheduler_recv_interval / stream_interval a pool takes.
+inline constexpr int kMaxEngineInterval = 1000000;
+
 struct Pool {
   std::string name;
   perf::Deployment deployment;  // gpus = tp x pp (one replica)
@@ -50,6 +53,12 @@ struct Pool {
   std::optional<double> usd_per_gpu_hour;  // default: the catalog's cheapest on-demand price
   std::optional<double> startup_s;         // cold start beyond the weight load (engine default)
   std::optional<double> load_gb_per_s;     // weight-load bandwidth (engine default)
+  // SGLang only (sglang.launch_server flags; 1 = every iteration / every token, its default):
+  // the scheduler receives arrived requests only every N decode steps (a prefill or an idle loop
+  // triggers a receive at once), and streams each request's tokens in chunks of N after the
+  // first (docs/SIM.md, section 2).
+  int scheduler_recv_interval = 1;
+  int stream_interval = 1;
 };
 
 // A replica of `pool` (index among its replicas, in creation order) fails at `at_s`; with

@@ -132,4 +132,22 @@ set -e
 [[ $rc -eq 2 ]] || fail "bad scenario: exit $rc"
 grep -q 'bad.yaml:6:5: pools\[0\].tpp: .*did you mean.*tp' "$tmp/err" \
   || fail "bad scenario message: $(cat "$tmp/err")"
+# SGLang's receive and stream intervals: another engine refuses them, SGLang takes them.
+set +e
+sim "${base[@]}" --qps 8 --scheduler-recv-interval 10 > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+[[ $rc -eq 2 ]] || fail "recv interval on vllm: exit $rc"
+grep -q 'pools\[0\].scheduler_recv_interval: --scheduler-recv-interval is an SGLang server flag; engine vllm' \
+  "$tmp/err" || fail "recv interval message: $(cat "$tmp/err")"
+printf 'pools:\n  - model: llama-3.1-8b\n    gpu: h100-sxm\n    engine: trtllm\n    stream_interval: 30\nworkload:\n  qps: 1\n  requests: 10\n' > "$tmp/bad.yaml"
+set +e
+sim --scenario "$tmp/bad.yaml" > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+[[ $rc -eq 2 ]] || fail "stream interval on trtllm: exit $rc"
+grep -q 'bad.yaml:5:[0-9]*: pools\[0\].stream_interval: is an SGLang server flag; engine trtllm' \
+  "$tmp/err" || fail "stream interval message: $(cat "$tmp/err")"
+sim --model llama-3.1-8b --gpu h100-sxm --engine sglang --concurrency 8 --requests 80 \
+  --scheduler-recv-interval 10 --stream-interval 10 --format json > "$tmp/sgl.json" \
+  || fail "sglang intervals exit $?"
+py "$tmp/sgl.json" 'assert d["completed"] == 80, d' || fail "sglang intervals run"
 echo "simulate_cli: ok"

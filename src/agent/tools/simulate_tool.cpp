@@ -109,6 +109,9 @@ Status apply_args(const json::object& args, const catalog::Catalog& cat, sim::Sc
   if (auto v = arg_integer(args, "max_num_seqs")) d.max_num_seqs = as_int(*v);
   if (auto v = arg_integer(args, "max_batched_tokens")) pool.max_num_batched_tokens = as_int(*v);
   if (auto v = arg_string(args, "prefix_caching")) pool.prefix_caching = *v == "on";
+  if (auto v = arg_integer(args, "scheduler_recv_interval"))
+    pool.scheduler_recv_interval = as_int(*v);
+  if (auto v = arg_integer(args, "stream_interval")) pool.stream_interval = as_int(*v);
 
   sim::WorkloadSpec& w = sc.workload;
   using A = sim::WorkloadSpec::Arrival;
@@ -239,6 +242,15 @@ const std::vector<Param>& simulate_params() {
       Param::integer("max_batched_tokens", "Engine token budget per iteration").min(1),
       Param::string("prefix_caching", "Prefix caching (default: the engine's)")
           .one_of({"on", "off"}),
+      Param::integer("scheduler_recv_interval",
+                     "SGLang only: the scheduler receives new requests every N decode steps "
+                     "(default 1)")
+          .min(1)
+          .max(sim::kMaxEngineInterval),
+      Param::integer("stream_interval",
+                     "SGLang only: tokens stream in chunks of N after the first (default 1)")
+          .min(1)
+          .max(sim::kMaxEngineInterval),
       Param::integer("requests", "Stop after N requests (default 1000)").min(1),
       Param::number("duration", "Stop arrivals after S seconds").min(0, true),
       Param::integer("seed", "Random seed (same seed, same output)").min(0),
