@@ -7,6 +7,15 @@
 // to the engine's limit b_max = min(KV capacity, scheduler cap, chunk budget): r(b_max) is the
 // saturated (offline) rate. Load modes pick b: offline takes b_max, open loop solves r(b) = QPS,
 // closed loop solves b + r(b) TTFT(b) = N (Little's law).
+//
+// Engines that never mix prefill into a decode iteration (SGLang without --enable-mixed-chunk,
+// TGI: catalog trait mixed_batches false) run the arriving prompts as prefill batches of their
+// own between decode steps, as the simulator does. In the steady state b / (O - 1) requests
+// arrive per decode step (as many as complete); with Poisson arrivals a decode step is followed
+// by a prefill batch with probability p = 1 - exp(-b / (O - 1)), holding k = b / ((O - 1) p)
+// prompts, so TPOT = tau(b) = decode step(b) + p x prefill batch(k x I). A memory-bound engine
+// reads its weights twice per cycle where a mixing engine reads them once: TPOT under load is
+// higher than vLLM's for the same step costs. At low load (b -> 0) both forms meet.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -47,8 +56,21 @@ struct Steady {
   double input;    // I
   double decodes;  // O - 1
   double ctx_dec;  // mean context of a decoding sequence
+  bool mixed;      // prefill tokens ride in decode iterations (catalog trait mixed_batches)
   double tau(double b) const {
-    return iteration_s(*shape, *eff, b, ctx_dec, b * input / decodes, (input + 1) / 2);
+    if (mixed) return iteration_s(*shape, *eff, b, ctx_dec, b * input / decodes, (input + 1) / 2);
+    const double decode_step = iteration_s(*shape, *eff, b, ctx_dec, 0, 0);
+    const double m = b / decodes;  // arrivals per decode step
+    if (m <= 0) return decode_step;
+    const double p = -std::expm1(-m);
+    return decode_step + p * prefill_batch_s(m / p);
+  }
+  // A prefill batch of k prompts, in chunks of at most max_num_tokens (continuous in k, so the
+  // rate stays monotone for the solvers).
+  double prefill_batch_s(double k) const {
+    const double tokens = k * input;
+    const double chunks = std::max(1.0, tokens / shape->max_num_tokens);
+    return chunks * iteration_s(*shape, *eff, 0, 0, tokens / chunks, (input + 1) / 2);
   }
   double rate(double b) const { return b / (decodes * tau(b)); }
 };
@@ -185,15 +207,17 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
   const double replicas = est.replicas;
   const double T = shape.max_num_tokens;
   const double decodes = O - 1;
-  const Steady steady{&shape, &eff, I, std::max(decodes, 1.0), I + O / 2};
+  const Steady steady{&shape, &eff, I, std::max(decodes, 1.0), I + O / 2, traits.mixed_batches};
   // Cost of one prompt when prefill runs in full chunks (the saturated engine's marginal cost).
   const double chunk_s = iteration_s(shape, eff, 0, 0, T, (I + 1) / 2);
   const double prefill_cost_s = chunk_s * I / T;
   const double prefill_alone = prefill_alone_s(shape, eff, I);
   est.prefill_ms = prefill_alone * 1e3;
 
-  // b_max: KV/scheduler cap, and the chunk budget (b decodes + b I/(O-1) prefill tokens <= T).
-  const double b_budget = decodes > 0 ? T * decodes / (decodes + I) : 0;
+  // b_max: KV/scheduler cap, and the chunk budget (b decodes + b I/(O-1) prefill tokens <= T;
+  // an engine whose prompts run in batches of their own has only b decodes in an iteration).
+  const double b_budget =
+      decodes > 0 ? (traits.mixed_batches ? T * decodes / (decodes + I) : T) : 0;
   const double b_max = std::max(1e-9, decodes > 0 ? std::min(b_cap, b_budget) : 0);
   const double r_max = decodes > 0 ? steady.rate(b_max) : 1 / prefill_cost_s;
   // The KV cache is the bottleneck when it is what caps the batch and a cache twice as large
@@ -211,7 +235,21 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
   // the request arrives (1 under a closed loop). Open loop: the replica idles only when no
   // request is in flight; with Poisson arrivals the number in flight is Poisson with mean
   // r x (TTFT + decode time), so busy = 1 - exp(-that) (the simulator's behaviour at low load).
+  //
+  // An engine that does not mix schedules prefill first: an arriving prompt waits only for the
+  // step running (a decode step or another prefill batch: the residual of a step drawn by
+  // time), then runs in the next prefill batch with the others that arrived meanwhile. Prompts
+  // do not queue behind prompts until the decode batch is full (the overload branch).
   auto ttft_at = [&](double b, double rho, double tau, double busy) {
+    if (!traits.mixed_batches) {
+      const double m = decodes > 0 ? b / decodes : 0;
+      const double p = m > 0 ? -std::expm1(-m) : 0;
+      const double decode_step = iteration_s(shape, eff, b, steady.ctx_dec, 0, 0);
+      const double batch = steady.prefill_batch_s(m > 0 ? m / p : 1);
+      const double residual =
+          (decode_step * decode_step + p * batch * batch) / (2 * (decode_step + p * batch));
+      return ttft_overhead + busy * residual + batch;
+    }
     const double room = std::max(T - b, T / 8);
     const double chunks = std::ceil(I / room);
     const double own = chunks * iteration_s(shape, eff, b, steady.ctx_dec, I / chunks, (I + 1) / 2);
@@ -453,10 +491,12 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
           num(eff.eta_mem * 100, 2), count(gpu.memory_bandwidth_gbps), ms(st.flop_s * d.pp),
           num(eff.eta_flop * 100, 2), count(shape.peak_flops / 1e12), ms(st.comm_s * d.pp),
           ms(eff.step_overhead_ms * 1e-3),
-          w.mode == LoadMode::kBatch
-              ? ""
-              : fmt::format("; with the prefill of arriving requests mixed in, TPOT is {}",
-                            ms(tau))));
+          w.mode == LoadMode::kBatch ? ""
+          : traits.mixed_batches
+              ? fmt::format("; with the prefill of arriving requests mixed in, TPOT is {}", ms(tau))
+              : fmt::format("; with the arriving requests' prefill batches run between decode "
+                            "steps ({} does not mix them), TPOT is {}",
+                            engine.id, ms(tau))));
     const StageTime pre = stage_time(shape, eff, 0, 0, I, (I + 1) / 2);
     const double tflop = pre.flop_s * eff.eta_flop * shape.peak_flops * d.tp * d.pp / 1e12;
     est.explain.push_back(fmt::format(
