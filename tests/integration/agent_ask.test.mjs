@@ -113,6 +113,17 @@ test('optimize-costs: the current model\'s cost equals genai-prices\', the savin
   near(a.numbers.cheapest_monthly_usd, plan.options[0].monthly_usd);
   near(a.numbers.saving_monthly_usd, a.numbers.current_monthly_usd - plan.options[0].monthly_usd, 1e-6);
   assert.ok(a.because[0].includes('$40,000/month'));
+  // The stated bill is under a third of the catalog's price of 10 req/s (the rate is likely a
+  // peak): the saving is given against what is paid too; a self-hosted fleet sized for the stated
+  // peak keeps its bill, a per-token option's bill shrinks with the traffic.
+  assert.ok(a.because[0].includes('likely a peak'), a.because[0]);
+  assert.equal(a.numbers.stated_monthly_usd, 40000);
+  const perToken = !a.numbers.cheapest.startsWith('self:');
+  const bestAtStated = perToken
+    ? plan.options[0].monthly_usd * Math.min(1, 40000 / a.numbers.current_monthly_usd)
+    : plan.options[0].monthly_usd;
+  near(a.numbers.saving_vs_stated_monthly_usd, 40000 - bestAtStated, 1e-6);
+  assert.ok(a.headline.includes('Against the $40,000/month you said you spend'), a.headline);
   // No log or export given: costs is not called (nothing to attribute), the pricing stands alone.
   assert.ok(!a.steps.some((s) => s.tool === 'costs'), JSON.stringify(a.steps));
 });

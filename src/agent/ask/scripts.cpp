@@ -610,14 +610,37 @@ Answer costs_script(const Slots& stated, const Registry& tools, const ToolEnv& e
     a.headline = fmt::format("Cheapest way to serve {} at {} req/s: {} at {}/month.", current,
                              plain(qps), at_str(*best, "id"), money(best_monthly));
   }
-  if (s.count("spend"))
+  if (s.count("spend") && a.numbers.contains("current_monthly_usd")) {
+    // What the user pays is the fact; the catalog's price of the stated traffic is an estimate.
+    // Both are said, and the saving is also given against what they pay.
+    const double stated = std::stod(s.at("spend"));
+    const double priced = a.numbers["current_monthly_usd"].as_double();
+    const double ratio = stated > 0 ? priced / stated : 0;
+    std::string why = ratio > 1.25  ? " — the stated rate is likely a peak rather than the "
+                                      "month's average, or the requests are shorter than assumed"
+                      : ratio < 0.8 ? " — the gap means other models, retries or longer requests "
+                                      "than stated"
+                                    : "";
     a.because.push_back(fmt::format(
         "you said you spend {}/month; at the traffic and lengths above the catalog prices it at "
-        "{}/month — a gap means other models, retries or longer requests than stated",
-        money(std::stod(s.at("spend"))),
-        money(a.numbers.contains("current_monthly_usd")
-                  ? a.numbers["current_monthly_usd"].as_double()
-                  : 0)));
+        "{}/month{}",
+        money(stated), money(priced), why));
+    if (ratio > 1.25 || ratio < 0.8) {
+      a.numbers["stated_monthly_usd"] = stated;
+      // A per-token option's bill follows the traffic, so where the stated bill implies less
+      // traffic it shrinks in proportion; a self-hosted fleet sized for the stated peak does not.
+      const bool per_token = !at_str(*best, "id").starts_with("self:");
+      const double best_at_stated =
+          per_token ? best_monthly * std::min(1.0, stated / priced) : best_monthly;
+      const double saving_vs_stated = stated - best_at_stated;
+      a.numbers["saving_vs_stated_monthly_usd"] = std::round(saving_vs_stated * 100) / 100;
+      a.headline +=
+          fmt::format(" Against the {}/month you said you spend: {} -> {}{}.", money(stated),
+                      money(stated), money(best_at_stated),
+                      per_token ? " (its per-token bill scaled to the traffic your bill implies)"
+                                : " (the fleet sized for the stated peak)");
+    }
+  }
   for (const auto& b : strings_of(*best, "because")) a.because.push_back(b);
   const json::value* be = plan->if_contains("break_even");
   if (be && be->is_object())
