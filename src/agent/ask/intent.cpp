@@ -149,8 +149,27 @@ std::optional<double> find_rate(const std::string& text, std::string* matched = 
 std::optional<double> find_money(const std::string& text, bool* monthly = nullptr) {
   static const std::regex re(
       R"(\$\s*(\d+(?:[.,]\d+)?)\s*([kmb])?\b(\s*(?:/|a|per)\s*(?:mo|month))?)", std::regex::icase);
+  // Without a dollar sign, an amount counts only as a monthly figure or with its currency named
+  // ("40k a month", "40,000 USD per month", "5000 dollars").
+  static const std::regex bare(
+      R"(\b(\d+(?:[.,]\d+)?)\s*([kmb])?\s*(?:(?:usd|dollars)\b\s*)?((?:/|a\s|per\s)\s*(?:mo|month)\b)?)",
+      std::regex::icase);
   std::smatch m;
-  if (!std::regex_search(text, m, re)) return std::nullopt;
+  if (!std::regex_search(text, m, re)) {
+    bool found = false;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), bare);
+         it != std::sregex_iterator(); ++it) {
+      const std::smatch& b = *it;
+      const std::string all = to_lower(b.str());
+      if (b[3].matched || all.find("usd") != std::string::npos ||
+          all.find("dollar") != std::string::npos) {
+        m = b;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return std::nullopt;
+  }
   std::string digits = m[1].str();
   digits.erase(std::remove(digits.begin(), digits.end(), ','), digits.end());
   if (monthly) *monthly = m[3].matched;
@@ -457,7 +476,8 @@ Recognition recognize(std::string_view request, const catalog::Catalog& cat,
   bool monthly = false;
   if (auto v = find_money(text, &monthly)) {
     // "we spend $40k a month" is spend; "a budget of $20k" or "under $20k" is a budget.
-    if (contains(lower, "spend") || contains(lower, "paying") || contains(lower, "bill"))
+    if (contains(lower, "spend") || contains(lower, "paying") || contains(lower, "we pay") ||
+        contains(lower, "bill"))
       r.slots["spend"] = number_text(*v);
     else
       r.slots["budget"] = number_text(*v);

@@ -80,6 +80,10 @@ TEST(IntentTest, ValuesInTheWordsPeopleUse) {
   EXPECT_EQ(rec("monitor our AI system in deploy/").slots["path"], "deploy/");
   EXPECT_EQ(rec("is /srv/LLM/bundle healthy?").slots["path"], "/srv/LLM/bundle");
   EXPECT_FALSE(rec("serve it at 20 req/s with openai/gpt-4o as fallback").slots.count("path"));
+  EXPECT_EQ(rec("we spend 40k a month on gpt-4o").slots["spend"], "40000");
+  EXPECT_EQ(rec("we pay 12,500 USD per month for claude").slots["spend"], "12500");
+  EXPECT_FALSE(rec("we spend a lot at 40 req/s on gpt-4o").slots.count("spend"));
+  EXPECT_FALSE(rec("serve llama 3.1 8b at 1200 requests per minute").slots.count("budget"));
   Recognition c = rec("we spend $40k a month on gpt-4o");
   EXPECT_EQ(c.slots["spend"], "40000");
   EXPECT_EQ(c.slots["current_model"], "openai/gpt-4o");
