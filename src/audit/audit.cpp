@@ -431,7 +431,7 @@ const CredentialShape* credential_shape(std::string_view value, bool any_provide
     if (!s.llm && !any_provider) continue;
     if (starts_with(v, s.prefix)) {
       if (shape_matches(s, v)) return &s;
-      if (s.prefix == "sk-ant-") continue;  // a short sk-ant- is no OpenAI key either
+      if (s.prefix == "sk-ant-") return nullptr;  // a short sk-ant- is no OpenAI key either
     }
   }
   return nullptr;

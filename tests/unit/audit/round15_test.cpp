@@ -88,6 +88,13 @@ TEST(Round15Secrets, AProviderShapeOrAHighEntropyTokenIsStillAnError) {
                     compose("GH_TOKEN", "ghp_Qm4ZrTb8WkLpXc2VnYdHsGa9JfUeRoIqPwMt")),
                 "K8S006"),
             V{"K8S006@7"});
+  // A value with Anthropic's prefix but too short for its keys is not read as an OpenAI sk- key.
+  EXPECT_EQ(ids(run("docker-compose.yml", compose("LLM_PROVIDER_KEY", "sk-ant-Qm4ZrTb8WkLpXc2V")),
+                "K8S006"),
+            V{});
+  EXPECT_EQ(ids(run("docker-compose.yml", compose("LLM_PROVIDER_KEY", "sk-Qm4ZrTb8WkLpXc2VnYdHs")),
+                "K8S006"),
+            V{"K8S006@7"});
   // An AKIA value too short for an access key id, in a variable naming AWS: no key.
   EXPECT_EQ(ids(run("docker-compose.yml", compose("AWS_ACCESS_KEY_ID", "AKIA-not-set")), "K8S006"),
             V{});
