@@ -376,24 +376,103 @@ bool looks_like_secret(std::string_view raw) {
   return true;
 }
 
-bool looks_like_provider_key(std::string_view v) {
-  auto tail_ok = [&](size_t prefix, size_t min_len) {
-    if (v.size() < prefix + min_len) return false;
-    size_t n = 0;
-    for (size_t i = prefix; i < v.size(); ++i) {
-      char c = v[i];
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
-      ++n;
-    }
-    return n >= min_len && looks_like_secret(v);
-  };
-  if (starts_with(v, "sk-")) return tail_ok(3, 20);
-  if (starts_with(v, "AIza")) return v.size() == 39 && tail_ok(4, 35);
-  if (starts_with(v, "hf_")) return tail_ok(3, 30);
-  if (starts_with(v, "gsk_")) return tail_ok(4, 40);
-  if (starts_with(v, "xai-")) return tail_ok(4, 40);
-  return false;
+namespace {
+
+// Every credential shape the audit knows, in one place. Order matters where prefixes overlap
+// (sk-ant- before sk-). Sources: each provider's key documentation (Hugging Face "User access
+// tokens": hf_ + 34; OpenAI sk-/sk-proj-; Anthropic sk-ant-api03-; Google AIza + 35; Groq gsk_;
+// xAI xai-; AWS access key ids AKIA + 16; GitHub ghp_ + 36 and github_pat_ fine-grained tokens).
+constexpr CredentialShape kCredentialShapes[] = {
+    {"Anthropic", "sk-ant-", 20, 0, true},   {"OpenAI", "sk-", 20, 0, true},
+    {"Google AI", "AIza", 35, 39, true},     {"Hugging Face", "hf_", 30, 0, true},
+    {"Groq", "gsk_", 40, 0, true},           {"xAI", "xai-", 40, 0, true},
+    {"AWS", "AKIA", 16, 20, false},          {"GitHub", "ghp_", 36, 40, false},
+    {"GitHub", "github_pat_", 60, 0, false},
+};
+
+// Variable-name fragments (upper case, - and . read as _) that name a shape's provider.
+struct NamedProvider {
+  std::string_view fragment;
+  std::string_view provider;
+};
+constexpr NamedProvider kCredentialNames[] = {
+    {"HF_", "Hugging Face"},
+    {"HUGGING", "Hugging Face"},
+    {"ANTHROPIC", "Anthropic"},
+    {"CLAUDE", "Anthropic"},
+    {"OPENAI", "OpenAI"},
+    {"GEMINI", "Google AI"},
+    {"GOOGLE_API", "Google AI"},
+    {"GROQ", "Groq"},
+    {"XAI_", "xAI"},
+    {"AWS_ACCESS_KEY", "AWS"},
+    {"GITHUB", "GitHub"},
+    {"GH_TOKEN", "GitHub"},
+};
+
+bool shape_matches(const CredentialShape& s, std::string_view v) {
+  if (!starts_with(v, s.prefix)) return false;
+  if (s.exact_length && v.size() != s.exact_length) return false;
+  if (v.size() < s.prefix.size() + s.min_tail) return false;
+  for (size_t i = s.prefix.size(); i < v.size(); ++i) {
+    char c = v[i];
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  }
+  return looks_like_secret(v);
 }
+
+}  // namespace
+
+const CredentialShape* credential_shape(std::string_view value, bool any_provider) {
+  std::string v = trim(value);
+  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+    v = v.substr(1, v.size() - 2);
+  for (const auto& s : kCredentialShapes) {
+    if (!s.llm && !any_provider) continue;
+    if (starts_with(v, s.prefix)) {
+      if (shape_matches(s, v)) return &s;
+      if (s.prefix == "sk-ant-") return nullptr;  // a short sk-ant- is no OpenAI key either
+    }
+  }
+  return nullptr;
+}
+
+const CredentialShape* provider_of_credential_name(std::string_view name) {
+  std::string u = upper(name);
+  for (char& c : u)
+    if (c == '-' || c == '.') c = '_';
+  if (contains(u, "AZURE")) return nullptr;  // Azure OpenAI keys are 32 hex digits, no prefix
+  for (const auto& n : kCredentialNames)
+    if (starts_with(u, n.fragment) || contains(u, "_" + std::string(n.fragment)))
+      for (const auto& s : kCredentialShapes)
+        if (s.provider == n.provider) return &s;
+  return nullptr;
+}
+
+bool looks_like_generic_token(std::string_view raw) {
+  if (!looks_like_secret(raw)) return false;
+  std::string v = trim(raw);
+  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+    v = v.substr(1, v.size() - 2);
+  if (v.size() < 16) return false;
+  bool digit = false, lower_case = false, upper_case = false, words_only = true;
+  bool seen[256] = {};
+  int distinct = 0;
+  for (unsigned char c : v) {
+    if (!seen[c]) seen[c] = true, ++distinct;
+    if (std::isdigit(c)) digit = true;
+    if (std::islower(c)) lower_case = true;
+    if (std::isupper(c)) upper_case = true;
+    if (!(std::isalpha(c) || c == '-' || c == '_' || c == '.')) words_only = false;
+  }
+  if (distinct < 10) return false;
+  if (!digit && !(lower_case && upper_case)) return false;
+  // Letters between separators only (a phrase such as "my-nsma-is-what"): no token.
+  if (words_only && (contains(v, "-") || contains(v, "_") || contains(v, "."))) return false;
+  return true;
+}
+
+bool looks_like_provider_key(std::string_view v) { return credential_shape(v, false) != nullptr; }
 
 }  // namespace detail
 

@@ -82,5 +82,26 @@ std::string upper(std::string_view s);
 bool looks_like_secret(std::string_view value);
 // Provider key shapes: sk-..., sk-ant-..., sk-proj-..., AIza..., hf_..., gsk_..., xai-...
 bool looks_like_provider_key(std::string_view value);
+// The shape of a credential a provider issues, kept in one table (audit.cpp kCredentialShapes):
+// the prefix its keys start with, the length of what follows, and the fragments of the variable
+// names that hold it (HF_TOKEN, OPENAI_API_KEY).
+struct CredentialShape {
+  std::string_view provider;  // "Hugging Face"
+  std::string_view prefix;    // "hf_"
+  size_t min_tail = 0;        // characters after the prefix, at least
+  size_t exact_length = 0;    // the whole key's length when fixed (AIza: 39), else 0
+  bool llm = false;           // an LLM provider's key (LLM006, GW003, any container's env)
+};
+// The shape the value has (an LLM provider's key, or with `any_provider` also a cloud or GitHub
+// credential: AKIA..., ghp_..., github_pat_...), or nullptr.
+const CredentialShape* credential_shape(std::string_view value, bool any_provider);
+// The provider a variable name names as the issuer of its credential (HF_TOKEN: Hugging Face,
+// OPENAI_API_KEY: OpenAI, AWS_ACCESS_KEY_ID: AWS), or nullptr (VLLM_API_KEY names a key the
+// deployment makes up itself, AZURE_OPENAI_API_KEY one without a prefix).
+const CredentialShape* provider_of_credential_name(std::string_view name);
+// A long, high-entropy string with no spaces that is not a phrase of words: 16+ characters, ten
+// or more distinct ones, digits or mixed case, and not only letter words between - _ . (so
+// "my-nsma-is-what" and "please-set-me-now" are not tokens, "9f8e7d6c5b4a3928..." is).
+bool looks_like_generic_token(std::string_view value);
 
 }  // namespace llmctl::audit::detail

@@ -57,6 +57,10 @@ struct LlmCall {
   // written in the file as this machine.
   bool raw_compatible = false;
   bool raw_loopback = false;
+  // Raw HTTP only: the call relays its caller's request (a transparent proxy's handler that takes
+  // an incoming HTTP request and writes the upstream status back to its own client): the caller
+  // sees the 429/5xx and retries, so this call is no client that should retry itself.
+  bool raw_relay = false;
   // The call sits in the body of a loop that reads a person's input (input(), readline): a chat
   // REPL, whose user watches every call.
   bool in_repl = false;

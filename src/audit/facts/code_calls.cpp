@@ -395,6 +395,77 @@ void CodeScan::scan_langchain() {
   }
 }
 
+bool CodeScan::relays_caller(size_t open) const {
+  if (!fn_spans_found_) find_function_spans();
+  const int scope = scope_of(open);
+  if (scope < 0) return false;
+  const auto [first, last] = fn_spans_[scope];
+  // The handler's parameters: after `func`/`def`/`function`/a method name, or before `=>`.
+  size_t pb = first, pe = first;
+  if (t_[first].text == "=>") {
+    if (first == 0 || t_[first - 1].text != ")") return false;
+    pe = first - 1;
+    int depth = 0;
+    for (size_t j = pe + 1; j-- > 0;) {
+      if (t_[j].text == ")") ++depth;
+      if (t_[j].text == "(" && --depth == 0) {
+        pb = j;
+        break;
+      }
+    }
+  } else {
+    pb = first + 1;
+    while (pb < open && t_[pb].text != "(") ++pb;
+    if (lang_ == Lang::kGo && pb == first + 1) {  // func (recv T) Name(params)
+      size_t rc = close_of(pb);
+      if (rc + 2 < t_.size() && t_[rc + 1].ident() && tok_is(rc + 2, "(")) pb = rc + 2;
+    }
+    if (!tok_is(pb, "(")) return false;
+    pe = close_of(pb);
+  }
+  bool incoming = false;
+  for (size_t j = pb + 1; j < pe && !incoming; ++j) {
+    if (!t_[j].ident()) continue;
+    std::string_view n = t_[j].text;
+    incoming = n == "Request" || n == "request" || n == "req";
+  }
+  // A Python view under a route decorator (Flask's @app.route(...), FastAPI's @router.post(...))
+  // is a handler even when it takes no parameter (Flask's request is a module global).
+  if (!incoming && lang_ == Lang::kPython && t_[first].text == "def") {
+    const int def_line = line_of(first);
+    for (size_t k = first; k-- > 0 && line_of(k) >= def_line - 4 && !incoming;) {
+      if (t_[k].text != "@") continue;
+      for (size_t m = k + 1; m < first && t_[m].text != "(" && !incoming; ++m) {
+        std::string_view n = t_[m].text;
+        incoming = n == "route" || n == "post" || n == "put" || n == "patch" || n == "api_route";
+      }
+    }
+  }
+  if (!incoming) return false;
+  // The upstream status written back to this handler's client after the call:
+  // w.WriteHeader(resp.StatusCode), status_code=resp.status_code, res.status(r.status),
+  // {status: r.status}, return body, resp.status_code.
+  const std::string_view field = lang_ == Lang::kGo       ? "StatusCode"
+                                 : lang_ == Lang::kPython ? "status_code"
+                                                          : "status";
+  for (size_t j = open; j + 3 <= last; ++j) {
+    if (!(t_[j].ident() && tok_is(j + 1, ".") && t_[j + 2].text == field)) continue;
+    if (j < 2) continue;
+    std::string_view before = t_[j - 1].text, head = t_[j - 2].text;
+    if (lang_ == Lang::kGo && before == "(" && head == "WriteHeader") return true;
+    if (lang_ == Lang::kPython && before == "=" && head == "status_code") return true;
+    if (lang_ == Lang::kPython && before == ",") {
+      // return content, resp.status_code (Flask): the status is the returned tuple's last item.
+      for (size_t k = j; k-- > first && line_of(k) == line_of(j);)
+        if (t_[k].text == "return") return true;
+    }
+    if (lang_ == Lang::kJavaScript &&
+        ((before == "(" && head == "status") || (before == ":" && head == "status")))
+      return true;
+  }
+  return false;
+}
+
 void CodeScan::scan_raw_http() {
   for (size_t i = 1; i < t_.size(); ++i) {
     if (t_[i].text != "(") continue;
@@ -478,6 +549,7 @@ void CodeScan::scan_raw_http() {
           call.raw_loopback = loopback_literal(*v);
     }
     call.call = join(p, ".");
+    call.raw_relay = relays_caller(i);
     Keys k;
     if (lang_ == Lang::kPython) {
       for (auto [b, e] : args) keys_of_range(b, e, k);

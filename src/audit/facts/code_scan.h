@@ -370,6 +370,10 @@ class CodeScan {
   void scan_calls();
   void scan_langchain();
   void scan_raw_http();
+  // Whether the raw call whose '(' is `open` relays its caller's request (see LlmCall::raw_relay):
+  // the enclosing function takes an incoming HTTP request and writes the upstream response's
+  // status to its own client after the call.
+  bool relays_caller(size_t open) const;
   void scan_keys();
   // Whether the string literal holding byte `offset` documents a setting rather than being a
   // value the code uses: the value, or an element of the list value, of a parameter or key

@@ -55,7 +55,9 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "num_retries=0 for LiteLLM) in a file with no other retry mechanism (tenacity, backoff, "
        "p-retry, a retry/attempt loop); or a raw HTTP POST to a known LLM API host in a file "
        "without any retry/backoff code (an OpenAI-compatible path on a configured host is not "
-       "judged for retries: it may be a gateway that retries, or a local server).",
+       "judged for retries: it may be a gateway that retries, or a local server; nor is a "
+       "transparent proxy's handler that forwards its incoming request and writes the upstream "
+       "status back to its own client, whose caller retries).",
        "The SDKs retry connection errors, 408, 409, 429 and 5xx twice with exponential backoff "
        "by default (openai-python and anthropic-sdk-python READMEs, \"Retries\"); rate limits "
        "and overloaded errors are routine at LLM providers, so a request without retries fails "
@@ -151,8 +153,10 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
                : lang == Lang::kGo ? "use an http.Client{Timeout: ...} or a context with a deadline"
                                    : "pass signal: AbortSignal.timeout(ms)");
       // Retries are judged for providers' hosts only: a configured OpenAI-compatible endpoint
-      // may be a gateway that retries, or a server on the same machine.
-      if (!code.retry_markers && !c.raw_compatible)
+      // may be a gateway that retries, or a server on the same machine. A handler that relays
+      // its caller's request and hands the upstream status back is a transparent proxy: the
+      // caller's SDK retries, and retrying here too would multiply the retries.
+      if (!code.retry_markers && !c.raw_compatible && !c.raw_relay)
         f.emit("LLM002", c.pos,
                fmt::format("raw HTTP call to {} with no retry or backoff: the SDKs retry "
                            "408/409/429/5xx twice with exponential backoff, this call fails on "

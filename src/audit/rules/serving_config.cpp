@@ -266,7 +266,11 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "on the engine command line, production-stack hf_token / vllmApiKey as strings, SkyPilot "
        "envs values; in the other containers and compose services (a gateway, an app), env "
        "values shaped like provider keys or LLM credentials by name (OPENAI_API_KEY, HF_TOKEN, "
-       "...). Placeholders (<your-token>, ${VAR}, changeme) and secretKeyRef are fine.",
+       "...). A variable that names the provider issuing it (HF_TOKEN, OPENAI_API_KEY, "
+       "AWS_ACCESS_KEY_ID) counts only with that provider's key shape or a long high-entropy "
+       "token, so a phrase (HF_TOKEN=my-nsma-is-what) is no secret; the shapes live in one "
+       "table (audit.cpp kCredentialShapes). Placeholders (<your-token>, ${VAR}, changeme) and "
+       "secretKeyRef are fine.",
        "Literals end up in the manifest, the release history and every copy of the file; "
        "kube-linter's env-var-secret; vLLM's guide uses secretKeyRef for HF tokens; "
        "production-stack's hf_token string form and SkyPilot's llm/vllm/service.yaml invite "
@@ -351,10 +355,17 @@ void check_secrets(FileCtx& f, const Workload& w, const Container& c) {
   bool engine = c.engine != nullptr;
   for (const auto& e : c.env) {
     if (!e.literal) continue;
-    bool hit = engine ? ((secret_name(e.name) && looks_like_secret(e.value)) ||
-                         looks_like_provider_key(e.value))
-                      : (looks_like_provider_key(e.value) ||
-                         (llm_secret_name(e.name) && looks_like_secret(e.value)));
+    // An error only when the value is a credential for certain: a provider's key shape, or,
+    // for a variable that names the provider issuing it (HF_TOKEN), that provider's shape or a
+    // long high-entropy token; a word phrase there (HF_TOKEN=my-nsma-is-what) is a placeholder.
+    // A key the deployment makes up itself (VLLM_API_KEY) has no shape: any non-placeholder.
+    const CredentialShape* named = provider_of_credential_name(e.name);
+    const bool secret_value =
+        named ? looks_like_generic_token(e.value) : looks_like_secret(e.value);
+    bool hit =
+        engine ? ((secret_name(e.name) && secret_value) ||
+                  credential_shape(e.value, /*any_provider=*/true))
+               : (looks_like_provider_key(e.value) || (llm_secret_name(e.name) && secret_value));
     if (!hit) continue;
     std::string head = e.value.substr(0, std::min<size_t>(4, e.value.size()));
     f.emit("K8S006", e.pos,
