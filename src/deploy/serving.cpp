@@ -438,11 +438,19 @@ Result<Serving> from_plan(const catalog::Catalog& catalog, const plan::Plan& p,
   s.spare_replicas = o.replicas.spare;
   s.replicas_max = o.replicas.peak + o.replicas.spare;
   s.replicas_min = t.autoscaling ? o.replicas.average + o.replicas.spare : s.replicas_max;
-  if (!t.autoscaling)
+  if (!t.autoscaling) {
+    // Say what autoscaling would change only where it would: a fleet whose average needs as
+    // many replicas as its peak has nothing to scale.
+    const int floor_replicas = o.replicas.average + o.replicas.spare;
     s.notes.push_back(fmt::format(
-        "traffic.autoscaling is off, so the plan billed the peak fleet: {} fixed replicas and no "
-        "KEDA ScaledObject (set traffic.autoscaling: true to scale between {} and {})",
-        s.replicas_max, o.replicas.average + o.replicas.spare, s.replicas_max));
+        "traffic.autoscaling is off, so the plan billed the peak fleet: {} fixed replica{} and no "
+        "KEDA ScaledObject{}",
+        s.replicas_max, s.replicas_max == 1 ? "" : "s",
+        floor_replicas < s.replicas_max
+            ? fmt::format(" (set traffic.autoscaling: true to scale between {} and {})",
+                          floor_replicas, s.replicas_max)
+            : ""));
+  }
 
   // The fallback: the hosted API the plan ranked best, else one it found dominated.
   for (std::size_t i = 0; i < p.ranked.size() && !s.fallback; ++i)
