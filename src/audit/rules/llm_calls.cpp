@@ -141,8 +141,11 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
     // A person at the terminal waits on the call (a hand-run script, or a chat REPL reading
     // their input) and the server is on this machine, written so in the file: a stall is in
     // plain sight on both ends and no service's worker or user is held.
+    // A module-level call in a script without a __main__ guard runs as the file runs: the same
+    // person at the terminal.
     const bool watched_local =
-        (code.hand_run_script || c.in_repl) && ((c.client && c.client->loopback) || c.raw_loopback);
+        (code.hand_run_script || c.in_repl || (code.unguarded_script && c.module_level)) &&
+        ((c.client && c.client->loopback) || c.raw_loopback);
     if (c.raw) {
       if (c.raw_no_default_timeout && !c.timeout && !watched_local)
         f.emit("LLM001", c.pos,
