@@ -442,13 +442,15 @@ void CodeScan::scan_script() {
     main_guard = t_[i].text == "__name__" && t_[i + 1].text == "==" && t_[i + 2].string() &&
                  t_[i + 2].value == "__main__" && i > 0 && t_[i - 1].text == "if" &&
                  f_.pos_of(t_[i - 1].offset).col == 1;
-  if (!main_guard) return;
   for (std::string_view pkg : kServicePackages)
     if (has_import(f_.text, lang_, pkg)) return;
   if (contains(f_.text, "from aiohttp import web") || contains(f_.text, "from ray import serve") ||
       contains(f_.text, "import ray.serve") || contains(f_.text, "from mcp.server"))
     return;
-  out_.hand_run_script = true;
+  if (main_guard)
+    out_.hand_run_script = true;
+  else
+    out_.unguarded_script = true;
 }
 
 bool CodeScan::documentation_string(size_t offset) const {
@@ -552,6 +554,10 @@ CodeFacts CodeScan::run() {
   scan_raw_http();
   scan_dynamic_prompts();
   scan_loops();
+  if (lang_ == Lang::kPython && out_.unguarded_script) {
+    if (!fn_spans_found_) find_function_spans();
+    for (auto& c : out_.calls) c.module_level = c.open_token > 0 && scope_of(c.open_token) < 0;
+  }
   check_model_literals();
   out_.retry_markers = retry_markers_;
   return std::move(out_);

@@ -64,6 +64,8 @@ struct LlmCall {
   // The call sits in the body of a loop that reads a person's input (input(), readline): a chat
   // REPL, whose user watches every call.
   bool in_repl = false;
+  // Python: the call is a module-level statement (in no function), run as the file runs.
+  bool module_level = false;
   std::vector<std::pair<std::string, Pos>> model_values;  // model= string literals / constants
   size_t system_length = 0;  // static characters of system= (Anthropic)
   Pos system_pos;
@@ -95,6 +97,10 @@ struct CodeFacts {
   // A Python script a person runs and watches: a module-level `if __name__ == "__main__":` and no
   // server, worker or UI framework imported (FastAPI, Flask, Django, Streamlit, Gradio, ...).
   bool hand_run_script = false;
+  // A Python file with no `__main__` guard and no server, worker or UI framework imported: its
+  // module-level statements run when a person runs it (a smoke-test script), so a call among
+  // them is watched as in a guarded script.
+  bool unguarded_script = false;
   std::vector<LlmCall> calls;
   std::vector<CodeLoop> loops;
   std::vector<KeyLiteral> keys;

@@ -98,7 +98,11 @@ void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& 
   Keys k;
   auto args = split_args(open, close);
   Keys options;  // JS second argument: request options
-  if (lang_ == Lang::kJavaScript && args.size() >= 2) {
+  if (lang_ == Lang::kJavaScript && !args.empty() &&
+      request_from_elsewhere(args[0].first, args[0].second)) {
+    k.elsewhere = true;  // create(this.params) / create(buildRequest()): built elsewhere
+    if (args.size() >= 2) keys_of_range(args[1].first, args[1].second, options);
+  } else if (lang_ == Lang::kJavaScript && args.size() >= 2) {
     keys_of_range(args[0].first, args[0].second, k);
     keys_of_range(args[1].first, args[1].second, options);
   } else if (lang_ == Lang::kGo) {
@@ -114,6 +118,8 @@ void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& 
       if (!literal && b + 1 == e && t_[b].ident() && t_[b].text != "ctx" &&
           enclosing_parameter(open, t_[b].text))
         k.unknown = true;  // a wrapper forwarding its caller's request: the caller's cap
+      else if (!literal && request_from_elsewhere(b, e))
+        k.elsewhere = true;  // New(ctx, agent.Params): the request is a field set elsewhere
       else if (literal ? has_brace : (b + 1 == e && t_[b].ident() && t_[b].text != "ctx"))
         keys_of_range(b, e, k);
     }
@@ -124,6 +130,8 @@ void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& 
       size_t v = (t_[b].text == "**" || t_[b].text == "...") ? b + 1 : b;
       if (v + 1 == e && t_[v].ident() && enclosing_parameter(open, t_[v].text))
         k.unknown = true;
+      else if (lang_ == Lang::kJavaScript && request_from_elsewhere(b, e))
+        k.elsewhere = true;
       else
         keys_of_range(b, e, k);
     }
@@ -146,12 +154,14 @@ void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& 
   call.timeout = k.names.count("timeout") || k.names.count("request_timeout") ||
                  options.names.count("timeout") || options.names.count("signal") || with_timeout ||
                  (client && client->timeout) || (module_client && module_timeout_);
+  // The client rules judge only a client the file constructs (or the SDK's module-level
+  // default): one handed in as a parameter, held in a field set elsewhere or imported is judged
+  // where it is built.
   call.unknown_client = !client && !module_client && family != "litellm";
   call.timeout_elsewhere = client && client->timeout_elsewhere;
   if (lang_ == Lang::kGo) {
     call.timeout = call.timeout || timeout_markers_go_;
     call.timeout_elsewhere = call.timeout_elsewhere || go_http_client_elsewhere_;
-    call.unknown_client = false;
   }
   bool call_retries_zero = key_has_value(k, "max_retries", "0") ||
                            key_has_value(options, "maxRetries", "0") ||
@@ -166,7 +176,7 @@ void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& 
         "MaxCompletionTokens", "MaxOutputTokens", "max_new_tokens"})
     call.has_cap = call.has_cap || (k.names.count(std::string(key)) &&
                                     !no_cap_value(k.values[std::string(key)], open, close));
-  call.cap_judged = !k.unknown;
+  call.cap_judged = !k.unknown && !k.elsewhere;
   // The model argument: string literals and Go SDK constants.
   for (std::string_view key : {"model", "Model"}) {
     auto it = k.values.find(std::string(key));
@@ -587,7 +597,7 @@ void CodeScan::scan_raw_http() {
           visible = !body.unknown;
         } else {
           keys_of_range(b, e, body);  // body: payload (a variable holding the object)
-          visible = !body.unknown && !body.names.empty();
+          visible = !body.unknown && !body.elsewhere && !body.names.empty();
         }
       }
     }

@@ -43,6 +43,10 @@ inline constexpr std::string_view kBaseUrlKeys[] = {
 struct Keys {
   std::set<std::string> names;  // argument / object keys present
   bool unknown = false;         // **kwargs, ...spread or an unresolvable variable
+  // The request is not written here: a field (a.Params, self.params, this.req), a call's result
+  // (build_request()), or a variable assigned from one of those or only in another function.
+  // Its keys are the code's that builds it, so no rule judges what it leaves out.
+  bool elsewhere = false;
   std::map<std::string, std::pair<size_t, size_t>> values;  // key -> token range of its value
 };
 
@@ -264,6 +268,13 @@ class CodeScan {
         k.names = kk.names;
         k.values = kk.values;
         k.unknown = kk.unknown;
+        // Written here only when the value is a literal (an object, dict or struct literal, or
+        // a variable that is one) assigned in the call's own function or at module level.
+        if (!fn_spans_found_) find_function_spans();
+        const int sc = scope_of(i);
+        const bool other_function =
+            sc >= 0 && (before < fn_spans_[sc].first || before > fn_spans_[sc].second);
+        k.elsewhere = kk.elsewhere || other_function || !literal_value(vb, ve);
         found = true;
       }
       // name["max_tokens"] = ... / name.max_tokens = ... / name.MaxTokens = ...
@@ -278,6 +289,41 @@ class CodeScan {
   }
 
   int line_of(size_t i) const { return f_.pos_of(t_[i].offset).line; }
+
+  // Whether tokens [b, e) are a literal the file writes: an object / dict / struct literal
+  // ({...}, T{...}, &T{...}, dict(...)) or a plain name (resolved on its own). A field
+  // (a.Params, self.params), a call's result or an expression are not.
+  bool literal_value(size_t b, size_t e) const {
+    if (b >= e) return false;
+    if (tok_is(b, "await")) ++b;
+    if (b + 1 == e) return t_[b].ident() || t_[b].kind != Tok::Kind::kPunct;
+    if (t_[b].ident() && t_[b].text == "dict" && tok_is(b + 1, "(")) return true;
+    for (size_t j = b; j < e; ++j) {
+      if (t_[j].text == "{") return true;
+      if (t_[j].text == "(" || t_[j].text == "[") return false;
+    }
+    return false;
+  }
+
+  // Whether tokens [b, e) are a request value the file does not write: a field chain
+  // (agent.Params, self.params, this.request, req.body) or a call's result (build_request(),
+  // await makeParams()). Go's context and request options (ctx, context.Background(),
+  // option.WithMaxRetries(0)) are no request.
+  bool request_from_elsewhere(size_t b, size_t e) const {
+    if (b >= e) return false;
+    if (tok_is(b, "await")) ++b;
+    if (b >= e || !t_[b].ident()) return false;
+    if (t_[b].text == "ctx" || t_[b].text == "context" || t_[b].text == "option" ||
+        t_[b].text == "options")
+      return false;
+    // a.b.c (a field) or f(...) / a.b(...) (a call's result); a plain name, `name as T` and
+    // anything else are read by keys_of_range.
+    size_t j = b + 1;
+    bool field = false;
+    while (j + 1 < e && t_[j].text == "." && t_[j + 1].ident()) j += 2, field = true;
+    if (j == e) return field;
+    return tok_is(j, "(") && close_of(j) + 1 == e;
+  }
 
   // Whether `name` is a parameter of the function whose body holds token `at` (Go `func`,
   // Python `def`, JavaScript `function`): a request object a wrapper takes from its caller and

@@ -24,7 +24,12 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "client the call is made on (resolved within the file: a plain name in the call's own "
        "function first, then the enclosing ones and the module, never another function's "
        "local of the same name), not module-wide (openai.timeout, litellm.request_timeout). "
-       "Calls on clients whose construction is not visible in the file, on clients handed an "
+       "Only a client the file constructs (OpenAI(...), openai.NewClient(...), new "
+       "Anthropic(...), ChatOpenAI(...)) or an SDK's module-level default "
+       "(openai.chat.completions.create) is judged: a client that arrives as a parameter, sits "
+       "in a struct or class field set elsewhere (Go agent.clientEngine set by option "
+       "functions) or is imported from another module is judged in the file that builds it. "
+       "Calls on clients handed an "
        "HTTP client built where the file does not show it (http_client=make_client(), "
        "option.WithHTTPClient(x) or config.HTTPClient = x with x from another file: its "
        "timeout lives there), and calls whose arguments come from **kwargs, are not judged. httpx "
@@ -34,7 +39,8 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "/v1/completions, /v1/messages) on a host the file configures (f\"{base}/chat/"
        "completions\"); a bare path is a server's own route. Nor are calls judged where a "
        "person at the terminal waits on them, in a hand-run Python script (a module-level "
-       "__main__ guard, no server, worker or UI framework imported) or in a chat REPL (a loop "
+       "__main__ guard, or a module-level call in a file without one, and no server, worker or "
+       "UI framework imported) or in a chat REPL (a loop "
        "reading input()), against a server on this machine written in the file (a base_url or "
        "URL whose scheme and host are literal loopback, also in an f-string: "
        "f\"http://localhost:{port}/v1\"): the person who started the local server watches "
@@ -51,8 +57,9 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "client = OpenAI()\nclient.chat.completions.create(model=\"gpt-4o-mini\", messages=m)"});
   out.push_back(
       {"LLM002", "code", S::kWarning, "Retries disabled, or raw HTTP to an LLM API without backoff",
-       "max_retries=0 / maxRetries: 0 / option.WithMaxRetries(0) on a client or call (or "
-       "num_retries=0 for LiteLLM) in a file with no other retry mechanism (tenacity, backoff, "
+       "max_retries=0 / maxRetries: 0 / option.WithMaxRetries(0) on a client the file "
+       "constructs or on a call (or num_retries=0 for LiteLLM) in a file with no other retry "
+       "mechanism (tenacity, backoff, "
        "p-retry, a retry/attempt loop); or a raw HTTP POST to a known LLM API host in a file "
        "without any retry/backoff code (an OpenAI-compatible path on a configured host is not "
        "judged for retries: it may be a gateway that retries, or a local server; nor is a "
@@ -72,9 +79,13 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "A chat/messages/responses call (SDK or a visible raw JSON body to a generation "
        "endpoint) without max_tokens, max_completion_tokens, max_output_tokens (Go: MaxTokens, "
        "MaxCompletionTokens, MaxOutputTokens), or a LangChain ChatOpenAI / AzureChatOpenAI "
-       "constructed without max_tokens (ChatAnthropic always sends a cap). Arguments passed "
-       "through **kwargs, ...spread or an unresolvable variable are not judged; a dict/object "
-       "assigned in the same file is resolved, also through a TypeScript `body as T`. The "
+       "constructed without max_tokens (ChatAnthropic always sends a cap). Only a request the "
+       "file writes is judged: keyword arguments or an object/struct literal at the call, or a "
+       "variable the call's own function (or the module) assigns from a literal, also through "
+       "a TypeScript `body as T`. A request that is a parameter, a field (agent.Params, "
+       "self.params, this.params), a call's result or a value from another module or another "
+       "function is the code's that builds it, and arguments passed through **kwargs or "
+       "...spread are not judged either. The "
        "OpenAI Assistants API (threads, their messages and runs) and other resources of a "
        "provider's host (embeddings, files, batches) generate nothing under max_tokens and are "
        "not judged. A note: whether to cap a chat reply or an agent's turn is a cost and "
@@ -96,8 +107,10 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "the file builds and spreads into the constructor), which could point at a gateway, no "
        "OPENAI_BASE_URL "
        "/ ANTHROPIC_BASE_URL is read, no LiteLLM (a multi-provider library) is used and no "
-       "LiteLLM or llmctl gateway config is in the audited tree. Calls on clients handed in from "
-       "elsewhere (a library's provider adapter) do not count: the caller decides the routing. "
+       "LiteLLM or llmctl gateway config is in the audited tree. Only clients the file "
+       "constructs count: calls on clients handed in from elsewhere (a parameter, a struct or "
+       "class field set in another file, a library's provider adapter) do not, since the code "
+       "that builds the client decides the routing. "
        "Reported once, at the first call site.",
        "A single provider is a single point of failure for outages, rate limits and "
        "deprecations; gateways (LiteLLM router fallbacks, llmctl's model groups) and the "
@@ -141,8 +154,11 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
     // A person at the terminal waits on the call (a hand-run script, or a chat REPL reading
     // their input) and the server is on this machine, written so in the file: a stall is in
     // plain sight on both ends and no service's worker or user is held.
+    // A module-level call in a script without a __main__ guard runs as the file runs: the same
+    // person at the terminal.
     const bool watched_local =
-        (code.hand_run_script || c.in_repl) && ((c.client && c.client->loopback) || c.raw_loopback);
+        (code.hand_run_script || c.in_repl || (code.unguarded_script && c.module_level)) &&
+        ((c.client && c.client->loopback) || c.raw_loopback);
     if (c.raw) {
       if (c.raw_no_default_timeout && !c.timeout && !watched_local)
         f.emit("LLM001", c.pos,
