@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "common/strings.h"
@@ -246,17 +247,57 @@ long long as_count(const json::value* v) {
 
 }  // namespace
 
+namespace {
+
+// The top-level members request_facts reads, found in one pass over the body (its members are
+// few; a lookup per name was 18 if_contains a request). Null where absent. A parsed object's keys
+// are unique, so this finds what if_contains finds.
+struct Members {
+  const json::value *max_tokens = nullptr, *max_completion_tokens = nullptr,
+                    *max_output_tokens = nullptr, *n = nullptr, *tools = nullptr,
+                    *functions = nullptr, *system = nullptr, *messages = nullptr,
+                    *instructions = nullptr, *input = nullptr, *prompt = nullptr, *user = nullptr,
+                    *metadata = nullptr;
+
+  explicit Members(const json::object& body) {
+    static constexpr std::pair<std::string_view, const json::value * Members::*> kNames[] = {
+        {"max_tokens", &Members::max_tokens},
+        {"max_completion_tokens", &Members::max_completion_tokens},
+        {"max_output_tokens", &Members::max_output_tokens},
+        {"n", &Members::n},
+        {"tools", &Members::tools},
+        {"functions", &Members::functions},
+        {"system", &Members::system},
+        {"messages", &Members::messages},
+        {"instructions", &Members::instructions},
+        {"input", &Members::input},
+        {"prompt", &Members::prompt},
+        {"user", &Members::user},
+        {"metadata", &Members::metadata}};
+    for (const auto& e : body) {
+      const std::string_view key = e.key();
+      for (const auto& [name, member] : kNames)
+        if (key == name) {
+          this->*member = &e.value();
+          break;
+        }
+    }
+  }
+};
+
+}  // namespace
+
 RequestFacts request_facts(const json::object& body, Endpoint endpoint, long long image_tokens) {
   RequestFacts f;
-  for (const char* k : {"max_tokens", "max_completion_tokens", "max_output_tokens"})
-    if (long long n = as_count(body.if_contains(k)); n >= 0) {
+  const Members m(body);
+  for (const json::value* v : {m.max_tokens, m.max_completion_tokens, m.max_output_tokens})
+    if (long long n = as_count(v); n >= 0) {
       f.max_tokens = n;
       break;
     }
-  if (long long n = as_count(body.if_contains("n")); n > 1) f.choices = n;
-  for (const char* k : {"tools", "functions"})
-    if (const auto* t = body.if_contains(k); t && t->is_array() && !t->get_array().empty())
-      f.has_tools = true;
+  if (long long n = as_count(m.n); n > 1) f.choices = n;
+  for (const json::value* t : {m.tools, m.functions})
+    if (t && t->is_array() && !t->get_array().empty()) f.has_tools = true;
 
   {
     Hasher h;
@@ -271,9 +312,9 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
   long long messages = 0;
   if (endpoint == Endpoint::kChat || endpoint == Endpoint::kMessages) {
     if (endpoint == Endpoint::kMessages)
-      if (const auto* s = body.if_contains("system")) append_text(*s, system);
-    if (const auto* m = body.if_contains("messages"); m && m->is_array()) {
-      const auto& arr = m->get_array();
+      if (const auto* s = m.system) append_text(*s, system);
+    if (const auto* msgs = m.messages; msgs && msgs->is_array()) {
+      const auto& arr = msgs->get_array();
       messages = static_cast<long long>(arr.size());
       std::size_t i = 0;
       if (endpoint == Endpoint::kChat)
@@ -285,8 +326,8 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
         if (const auto* c = arr[i].get_object().if_contains("content")) append_text(*c, first);
     }
   } else if (endpoint == Endpoint::kResponses) {
-    if (const auto* s = body.if_contains("instructions")) append_text(*s, system);
-    if (const auto* in = body.if_contains("input")) {
+    if (const auto* s = m.instructions) append_text(*s, system);
+    if (const auto* in = m.input) {
       if (in->is_string()) {
         first = std::string(in->get_string());
         messages = 1;
@@ -298,7 +339,7 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
       }
     }
   } else if (endpoint == Endpoint::kCompletions) {
-    if (const auto* p = body.if_contains("prompt")) {
+    if (const auto* p = m.prompt) {
       if (p->is_string())
         first = std::string(p->get_string());
       else if (p->is_array() && !p->get_array().empty() && p->get_array()[0].is_string())
@@ -319,9 +360,8 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
   }
 
   // Attribution the client sent.
-  if (const auto* u = body.if_contains("user"); u && u->is_string())
-    f.user = std::string(u->get_string());
-  if (const auto* md = body.if_contains("metadata"); md && md->is_object()) {
+  if (const auto* u = m.user; u && u->is_string()) f.user = std::string(u->get_string());
+  if (const auto* md = m.metadata; md && md->is_object()) {
     for (const auto& [k, v] : md->get_object()) {
       if (v.is_string() && endpoint != Endpoint::kMessages)
         f.metadata[std::string(k)] = std::string(v.get_string());
@@ -331,9 +371,9 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
   }
 
   long long bytes = 0;
-  for (const char* k :
-       {"messages", "system", "instructions", "prompt", "input", "tools", "functions"})
-    if (const auto* v = body.if_contains(k)) count_bound(*v, bytes, f.images);
+  for (const json::value* v :
+       {m.messages, m.system, m.instructions, m.prompt, m.input, m.tools, m.functions})
+    if (v) count_bound(*v, bytes, f.images);
   f.input_tokens_bound = bytes + 8 * std::max<long long>(messages, 1) + f.images * image_tokens;
   return f;
 }
