@@ -55,23 +55,4 @@ inline std::size_t find_text(std::string_view hay, std::string_view needle, std:
   return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - s) : npos;
 }
 
-// The first byte `c` in `hay` at or after `from`; npos when none. The scanners look for the next
-// quote, usually a few bytes on: the first 64 bytes are compared 16 at a time inline (a memchr
-// call costs ~25 instructions before it compares anything), the rest by memchr.
-inline std::size_t find_byte(std::string_view hay, char c, std::size_t from) {
-  if (from >= hay.size()) return std::string_view::npos;
-  const char* s = hay.data();
-  std::size_t i = from;
-#if defined(__SSE2__)
-  const __m128i needle = _mm_set1_epi8(c);
-  for (const std::size_t inline_end = from + 64; i + 16 <= hay.size() && i < inline_end; i += 16) {
-    const int hit = _mm_movemask_epi8(
-        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)), needle));
-    if (hit) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(hit)));
-  }
-#endif
-  const void* hit = std::memchr(s + i, c, hay.size() - i);
-  return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - s) : std::string_view::npos;
-}
-
 }  // namespace llmctl::protocol

@@ -99,13 +99,14 @@ std::size_t object_end(std::string_view data, std::size_t p) {
 }
 
 // Position after the JSON string whose opening quote is data[p]; npos when unterminated. By
-// find_byte to each '"' (strings are most of an answer's bytes), then whether an odd run of
+// memchr to each '"' (strings are most of an answer's bytes), then whether an odd run of
 // backslashes escapes it.
 std::size_t skip_string(std::string_view data, std::size_t p) {
   const std::size_t open = p;
   for (++p; p < data.size();) {
-    const std::size_t e = find_byte(data, '"', p);
-    if (e == std::string_view::npos) return e;
+    const void* q = memchr(data.data() + p, '"', data.size() - p);
+    if (!q) return std::string_view::npos;
+    const std::size_t e = static_cast<std::size_t>(static_cast<const char*>(q) - data.data());
     std::size_t backslashes = 0;
     while (e - backslashes - 1 > open && data[e - backslashes - 1] == '\\') ++backslashes;
     if (backslashes % 2 == 0) return e + 1;
@@ -493,14 +494,15 @@ std::optional<ReportedUsage> usage_from_chunk(std::string_view data) {
   return u;
 }
 
-// One pass: every string of the chunk by find_byte to its quote; a string followed by ':' is a key
+// One pass: every string of the chunk by memchr to its quote; a string followed by ':' is a key
 // (quotes inside strings are escaped), and the values of the text keys are counted.
 ChunkOutput chunk_output(std::string_view data) {
   ChunkOutput out;
   std::size_t p = 0;
   while (p < data.size()) {
-    const std::size_t open = find_byte(data, '"', p);
-    if (open == std::string_view::npos) break;
+    const void* q = memchr(data.data() + p, '"', data.size() - p);
+    if (!q) break;
+    const std::size_t open = static_cast<std::size_t>(static_cast<const char*>(q) - data.data());
     const std::size_t end = skip_string(data, open);
     if (end == std::string_view::npos) break;
     std::size_t v = end;

@@ -237,15 +237,6 @@ TEST(Usage, FindTextFindsWhatFindFinds) {
             << "hay '" << hay << "' needle '" << needle << "' from " << from;
     }
   }
-  // find_byte, inline for 64 bytes and memchr after: every start of texts up to 200 bytes.
-  for (int round = 0; round < 200; ++round) {
-    std::string hay(next() % 200, 'x');
-    for (int q = next() % 4; q > 0; --q)
-      if (!hay.empty()) hay[next() % hay.size()] = '"';
-    for (std::size_t from = 0; from <= hay.size() + 1; ++from)
-      ASSERT_EQ(find_byte(hay, '"', from), std::string_view(hay).find('"', from))
-          << "hay '" << hay << "' from " << from;
-  }
   // A needle at the very end of a long text, and one byte short of it.
   std::string text(100, 'x');
   text += "\"usage\"";
