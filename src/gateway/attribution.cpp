@@ -7,9 +7,13 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <charconv>
+#include <cstring>
+#include <utility>
 #include <vector>
 
 #include "common/strings.h"
+#include "protocol/find.h"
 
 namespace llmctl::gateway {
 
@@ -24,30 +28,66 @@ constexpr std::string_view kNotAnswer[] = {"stream",   "stream_options", "user",
 class Hasher {
  public:
   Hasher() { XXH3_64bits_reset(&st_); }
-  void feed(std::string_view s) { XXH3_64bits_update(&st_, s.data(), s.size()); }
-  std::uint64_t digest() { return XXH3_64bits_digest(&st_); }
+  // The hash of everything fed is the hash of its concatenation: XXH3's streaming form does not
+  // depend on how the text is cut, so small pieces gather in a buffer and reach it in blocks.
+  void feed(std::string_view s) {
+    if (n_ + s.size() > sizeof buf_) {
+      flush();
+      if (s.size() > sizeof buf_) {
+        XXH3_64bits_update(&st_, s.data(), s.size());
+        return;
+      }
+    }
+    std::memcpy(buf_ + n_, s.data(), s.size());
+    n_ += s.size();
+  }
+  void put(char c) {
+    if (n_ == sizeof buf_) flush();
+    buf_[n_++] = c;
+  }
+  std::uint64_t digest() {
+    flush();
+    return XXH3_64bits_digest(&st_);
+  }
 
   // Canonical JSON: objects with sorted keys, no whitespace; every key and scalar as
-  // json::serialize writes it. Runs on every request, so nothing here allocates for an object
-  // of up to kInlineKeys members: the text goes through a stack buffer, not a std::string.
+  // json::serialize writes it (strings, integers and literals written here the way it does;
+  // doubles by its serializer). Runs on every request, so nothing here allocates for an object
+  // of up to kInlineKeys members.
   void canonical(const json::value& v) {
     switch (v.kind()) {
       case json::kind::object:
         sorted_members(v.get_object(), [](std::string_view) { return true; });
         break;
       case json::kind::array: {
-        feed("[");
+        put('[');
         bool first = true;
         for (const auto& e : v.get_array()) {
-          if (!first) feed(",");
+          if (!first) put(',');
           first = false;
           canonical(e);
         }
-        feed("]");
+        put(']');
         break;
       }
-      default:
+      case json::kind::string:
+        quoted(v.get_string());
+        break;
+      case json::kind::int64:
+        integer(v.get_int64());
+        break;
+      case json::kind::uint64:
+        integer(v.get_uint64());
+        break;
+      case json::kind::bool_:
+        feed(v.get_bool() ? "true" : "false");
+        break;
+      case json::kind::null:
+        feed("null");
+        break;
+      case json::kind::double_:
         serialized(v);
+        break;
     }
   }
 
@@ -66,33 +106,82 @@ class Hasher {
     for (const auto& e : o)
       if (keep(std::string_view(e.key()))) kv[n++] = &e;
     std::sort(kv, kv + n, [](auto* a, auto* b) { return a->key() < b->key(); });
-    feed("{");
+    put('{');
     for (std::size_t i = 0; i < n; ++i) {
-      if (i) feed(",");
-      serialized_key(kv[i]->key());
-      feed(":");
+      if (i) put(',');
+      quoted(kv[i]->key());
+      put(':');
       canonical(kv[i]->value());
     }
-    feed("}");
+    put('}');
   }
 
  private:
-  void drain(json::serializer& sr) {
-    char buf[256];
-    while (!sr.done()) feed(sr.read(buf, sizeof buf));
+  void flush() {
+    if (n_) XXH3_64bits_update(&st_, buf_, n_);
+    n_ = 0;
   }
+
+  // A JSON string as boost::json's serializer escapes it: '"' and '\\' with a backslash,
+  // \b \t \n \f \r by name, other control characters as \u00xx (lowercase hex); every other
+  // byte, UTF-8 included, as it is.
+  void quoted(std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    put('"');
+    std::size_t run = 0;  // start of the bytes not yet fed that need no escape
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      feed(s.substr(run, i - run));
+      run = i + 1;
+      put('\\');
+      switch (c) {
+        case '"':
+        case '\\':
+          put(static_cast<char>(c));
+          break;
+        case '\b':
+          put('b');
+          break;
+        case '\t':
+          put('t');
+          break;
+        case '\n':
+          put('n');
+          break;
+        case '\f':
+          put('f');
+          break;
+        case '\r':
+          put('r');
+          break;
+        default: {
+          const char u[] = {'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          feed(std::string_view(u, sizeof u));
+        }
+      }
+    }
+    feed(s.substr(run));
+    put('"');
+  }
+
+  template <typename Int>
+  void integer(Int v) {
+    char text[24];
+    const auto r = std::to_chars(text, text + sizeof text, v);
+    feed(std::string_view(text, static_cast<std::size_t>(r.ptr - text)));
+  }
+
   void serialized(const json::value& v) {
     json::serializer sr;
     sr.reset(&v);
-    drain(sr);
-  }
-  void serialized_key(json::string_view k) {
-    json::serializer sr;
-    sr.reset(k);
-    drain(sr);
+    char text[256];
+    while (!sr.done()) feed(sr.read(text, sizeof text));
   }
 
   XXH3_state_t st_;
+  char buf_[512];
+  std::size_t n_ = 0;
 };
 
 // The text of a message content: a string, or the text of its text parts.
@@ -158,17 +247,57 @@ long long as_count(const json::value* v) {
 
 }  // namespace
 
+namespace {
+
+// The top-level members request_facts reads, found in one pass over the body (its members are
+// few; a lookup per name was 18 if_contains a request). Null where absent. A parsed object's keys
+// are unique, so this finds what if_contains finds.
+struct Members {
+  const json::value *max_tokens = nullptr, *max_completion_tokens = nullptr,
+                    *max_output_tokens = nullptr, *n = nullptr, *tools = nullptr,
+                    *functions = nullptr, *system = nullptr, *messages = nullptr,
+                    *instructions = nullptr, *input = nullptr, *prompt = nullptr, *user = nullptr,
+                    *metadata = nullptr;
+
+  explicit Members(const json::object& body) {
+    static constexpr std::pair<std::string_view, const json::value * Members::*> kNames[] = {
+        {"max_tokens", &Members::max_tokens},
+        {"max_completion_tokens", &Members::max_completion_tokens},
+        {"max_output_tokens", &Members::max_output_tokens},
+        {"n", &Members::n},
+        {"tools", &Members::tools},
+        {"functions", &Members::functions},
+        {"system", &Members::system},
+        {"messages", &Members::messages},
+        {"instructions", &Members::instructions},
+        {"input", &Members::input},
+        {"prompt", &Members::prompt},
+        {"user", &Members::user},
+        {"metadata", &Members::metadata}};
+    for (const auto& e : body) {
+      const std::string_view key = e.key();
+      for (const auto& [name, member] : kNames)
+        if (key == name) {
+          this->*member = &e.value();
+          break;
+        }
+    }
+  }
+};
+
+}  // namespace
+
 RequestFacts request_facts(const json::object& body, Endpoint endpoint, long long image_tokens) {
   RequestFacts f;
-  for (const char* k : {"max_tokens", "max_completion_tokens", "max_output_tokens"})
-    if (long long n = as_count(body.if_contains(k)); n >= 0) {
+  const Members m(body);
+  for (const json::value* v : {m.max_tokens, m.max_completion_tokens, m.max_output_tokens})
+    if (long long n = as_count(v); n >= 0) {
       f.max_tokens = n;
       break;
     }
-  if (long long n = as_count(body.if_contains("n")); n > 1) f.choices = n;
-  for (const char* k : {"tools", "functions"})
-    if (const auto* t = body.if_contains(k); t && t->is_array() && !t->get_array().empty())
-      f.has_tools = true;
+  if (long long n = as_count(m.n); n > 1) f.choices = n;
+  for (const json::value* t : {m.tools, m.functions})
+    if (t && t->is_array() && !t->get_array().empty()) f.has_tools = true;
 
   {
     Hasher h;
@@ -183,9 +312,9 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
   long long messages = 0;
   if (endpoint == Endpoint::kChat || endpoint == Endpoint::kMessages) {
     if (endpoint == Endpoint::kMessages)
-      if (const auto* s = body.if_contains("system")) append_text(*s, system);
-    if (const auto* m = body.if_contains("messages"); m && m->is_array()) {
-      const auto& arr = m->get_array();
+      if (const auto* s = m.system) append_text(*s, system);
+    if (const auto* msgs = m.messages; msgs && msgs->is_array()) {
+      const auto& arr = msgs->get_array();
       messages = static_cast<long long>(arr.size());
       std::size_t i = 0;
       if (endpoint == Endpoint::kChat)
@@ -197,8 +326,8 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
         if (const auto* c = arr[i].get_object().if_contains("content")) append_text(*c, first);
     }
   } else if (endpoint == Endpoint::kResponses) {
-    if (const auto* s = body.if_contains("instructions")) append_text(*s, system);
-    if (const auto* in = body.if_contains("input")) {
+    if (const auto* s = m.instructions) append_text(*s, system);
+    if (const auto* in = m.input) {
       if (in->is_string()) {
         first = std::string(in->get_string());
         messages = 1;
@@ -210,7 +339,7 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
       }
     }
   } else if (endpoint == Endpoint::kCompletions) {
-    if (const auto* p = body.if_contains("prompt")) {
+    if (const auto* p = m.prompt) {
       if (p->is_string())
         first = std::string(p->get_string());
       else if (p->is_array() && !p->get_array().empty() && p->get_array()[0].is_string())
@@ -231,9 +360,8 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
   }
 
   // Attribution the client sent.
-  if (const auto* u = body.if_contains("user"); u && u->is_string())
-    f.user = std::string(u->get_string());
-  if (const auto* md = body.if_contains("metadata"); md && md->is_object()) {
+  if (const auto* u = m.user; u && u->is_string()) f.user = std::string(u->get_string());
+  if (const auto* md = m.metadata; md && md->is_object()) {
     for (const auto& [k, v] : md->get_object()) {
       if (v.is_string() && endpoint != Endpoint::kMessages)
         f.metadata[std::string(k)] = std::string(v.get_string());
@@ -243,9 +371,9 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
   }
 
   long long bytes = 0;
-  for (const char* k :
-       {"messages", "system", "instructions", "prompt", "input", "tools", "functions"})
-    if (const auto* v = body.if_contains(k)) count_bound(*v, bytes, f.images);
+  for (const json::value* v :
+       {m.messages, m.system, m.instructions, m.prompt, m.input, m.tools, m.functions})
+    if (v) count_bound(*v, bytes, f.images);
   f.input_tokens_bound = bytes + 8 * std::max<long long>(messages, 1) + f.images * image_tokens;
   return f;
 }
@@ -291,7 +419,7 @@ std::string_view scan_finish_reason(std::string_view text) {
     std::size_t at = 0;
     bool seen =
         false;  // OpenAI's chunks name finish_reason (null until the end), never stop_reason
-    while ((at = find_bytes(text, key, at)) != std::string_view::npos) {
+    while ((at = protocol::find_text(text, key, at)) != std::string_view::npos) {
       seen = true;
       at += key.size();
       std::size_t i = at;

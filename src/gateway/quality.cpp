@@ -3,7 +3,12 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/strings.h"
+#include "protocol/find.h"
 
 namespace llmctl::gateway {
 
@@ -170,14 +175,6 @@ std::size_t skip_ws(std::string_view b, std::size_t p) {
   return p;
 }
 
-// Calls f with the position of every value of `"key":` in `body` (any depth) until f says stop.
-template <typename F>
-void for_each_value(std::string_view body, std::string_view quoted_key, F f) {
-  for (std::size_t p = 0;
-       (p = protocol::value_after_key(body, quoted_key, p)) != std::string_view::npos;)
-    if (!f(p)) return;
-}
-
 // A JSON string starting at body[p] == '"': whether it is blank (whitespace only, as blank()
 // judges the decoded text); nullopt when unsure (a \u escape, unterminated).
 std::optional<bool> raw_string_blank(std::string_view b, std::size_t p) {
@@ -196,6 +193,30 @@ std::optional<bool> raw_string_blank(std::string_view b, std::size_t p) {
   return std::nullopt;
 }
 
+// The next '"' at or after `from` followed by t, f, r or c (the first letters of the keys
+// scan_chat_answer reads), b.size() when none: most of an answer's quotes are other keys,
+// values and closing quotes. 16 positions a step where SSE2 is there.
+std::size_t next_candidate(std::string_view b, std::size_t from) {
+  const char* s = b.data();
+  std::size_t i = from;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), t = _mm_set1_epi8('t'), f = _mm_set1_epi8('f'),
+                r = _mm_set1_epi8('r'), c = _mm_set1_epi8('c');
+  for (; i + 17 <= b.size(); i += 16) {  // the second load ends at s[i + 16]
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 1));
+    const __m128i letter = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(y, t), _mm_cmpeq_epi8(y, f)),
+                                        _mm_or_si128(_mm_cmpeq_epi8(y, r), _mm_cmpeq_epi8(y, c)));
+    const int hit = _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(x, quote), letter));
+    if (hit) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(hit)));
+  }
+#endif
+  for (; i + 1 < b.size(); ++i)
+    if (s[i] == '"' && (s[i + 1] == 't' || s[i + 1] == 'f' || s[i + 1] == 'r' || s[i + 1] == 'c'))
+      return i;
+  return b.size();
+}
+
 }  // namespace
 
 bool answer_scannable(Endpoint endpoint, const QualityRequest& q) {
@@ -210,45 +231,84 @@ std::optional<AnswerChecks> scan_chat_answer(std::string_view b, Endpoint endpoi
   std::size_t last = b.size();
   while (last > first && std::isspace(static_cast<unsigned char>(b[last - 1]))) --last;
   if (first >= last || b[first] != '{' || b[last - 1] != '}') return std::nullopt;
+  // One pass over the body's quotes finds each `"key"` + spaces + ':' that five memmem
+  // passes (one per key, protocol::value_after_key) found before, in the same order per key:
+  // the same matches, inside strings or not, for ~a third of the instructions.
   // A tool call needs its arguments parsed: leave it to the parse. Empty lists and nulls (vLLM
   // sends "tool_calls":[] on every message) are no call.
-  bool tool_call = false;
-  for_each_value(b, "\"tool_calls\"", [&](std::size_t p) {
-    if (p < b.size() && b[p] == '[') {
-      const std::size_t close = skip_ws(b, p + 1);
-      if (close < b.size() && b[close] == ']') return true;
-    }
-    if (b.substr(p, 4) == "null") return true;
-    tool_call = true;
-    return false;
-  });
-  if (tool_call) return std::nullopt;
   Said s;
-  for_each_value(b, "\"finish_reason\"", [&](std::size_t p) {
-    if (b.substr(p, 16) == "\"content_filter\"") s.refusal = true;
-    return true;
-  });
-  for_each_value(b, "\"refusal\"", [&](std::size_t p) {
-    if (p + 1 < b.size() && b[p] == '"' && b[p + 1] != '"') s.refusal = true;
-    return true;
-  });
   // The texts: message.content (chat) and choices[].text (completions). Only their blankness
-  // matters here, not their characters.
-  bool unsure = false, any_text = false;
-  for (std::string_view key : {std::string_view("\"content\""), std::string_view("\"text\"")})
-    for_each_value(b, key, [&](std::size_t p) {
-      if (b.substr(p, 4) == "null") return true;
-      if (p >= b.size() || b[p] != '"') {  // content parts, logprobs.content: parse
-        unsure = true;
-        return false;
-      }
+  // matters here, not their characters. Each key's values are judged in order until one is
+  // decisive: text (not blank) or unsure (content parts, logprobs.content, a \u escape: parse).
+  // `text` values are judged as the content's verdict requires (see below), so both are kept.
+  enum class Verdict { kOpen, kText, kUnsure };
+  Verdict content = Verdict::kOpen, text = Verdict::kOpen;
+  std::optional<bool> text_first_unsure;  // whether the first non-null `text` value is unsure
+  auto judge_text = [&](std::size_t p, Verdict& v, std::optional<bool>* first_unsure) {
+    if (v != Verdict::kOpen && !(first_unsure && !*first_unsure)) return;
+    if (b.substr(p, 4) == "null") return;
+    Verdict now;
+    if (p >= b.size() || b[p] != '"') {
+      now = Verdict::kUnsure;
+    } else {
       const std::optional<bool> is_blank = raw_string_blank(b, p);
-      if (!is_blank)
-        unsure = true;
-      else if (!*is_blank)
-        any_text = true;
-      return !unsure && !any_text;
-    });
+      now = !is_blank ? Verdict::kUnsure : *is_blank ? Verdict::kOpen : Verdict::kText;
+    }
+    if (first_unsure && !*first_unsure) *first_unsure = now == Verdict::kUnsure;
+    if (v == Verdict::kOpen) v = now;
+  };
+  auto key_at = [&](std::size_t k, std::string_view key) -> std::size_t {  // value or npos
+    if (b.compare(k + 1, key.size(), key) != 0 || k + 1 + key.size() >= b.size() ||
+        b[k + 1 + key.size()] != '"')
+      return std::string_view::npos;
+    std::size_t p = skip_ws(b, k + 2 + key.size());
+    if (p >= b.size() || b[p] != ':') return std::string_view::npos;
+    return skip_ws(b, p + 1);
+  };
+  for (std::size_t k = 0; (k = next_candidate(b, k)) < b.size(); ++k) {
+    std::size_t p;
+    switch (b[k + 1]) {
+      case 't':
+        if ((p = key_at(k, "tool_calls")) != std::string_view::npos) {
+          if (p < b.size() && b[p] == '[') {
+            const std::size_t close = skip_ws(b, p + 1);
+            if (close < b.size() && b[close] == ']') break;
+          }
+          if (b.substr(p, 4) == "null") break;
+          return std::nullopt;
+        }
+        if ((p = key_at(k, "text")) != std::string_view::npos)
+          judge_text(p, text, &text_first_unsure);
+        break;
+      case 'f':
+        if ((p = key_at(k, "finish_reason")) != std::string_view::npos &&
+            b.substr(p, 16) == "\"content_filter\"")
+          s.refusal = true;
+        break;
+      case 'r':
+        if ((p = key_at(k, "refusal")) != std::string_view::npos && p + 1 < b.size() &&
+            b[p] == '"' && b[p + 1] != '"')
+          s.refusal = true;
+        break;
+      case 'c':
+        if ((p = key_at(k, "content")) != std::string_view::npos) judge_text(p, content, nullptr);
+        break;
+      default:
+        break;
+    }
+  }
+  // The content values are judged first; once one is text, the `text` values only matter in
+  // that the first non-null one must not be unsure.
+  bool unsure = false, any_text = false;
+  if (content == Verdict::kUnsure) {
+    unsure = true;
+  } else if (content == Verdict::kText) {
+    any_text = true;
+    unsure = text_first_unsure.value_or(false);
+  } else {
+    unsure = text == Verdict::kUnsure;
+    any_text = text == Verdict::kText;
+  }
   if (unsure) return std::nullopt;
   if (any_text) s.text = "x";
   return judge(s, q);
@@ -284,7 +344,9 @@ AnswerChecks check_parsed_answer(const json::object& o, Endpoint endpoint,
 void StreamChecks::on_event(std::string_view data) {
   if (!q_.generates) return;
   // Cheap scans first: a refusal, a tool call.
-  auto has = [data](std::string_view s) { return find_bytes(data, s) != std::string_view::npos; };
+  auto has = [data](std::string_view s) {
+    return protocol::find_text(data, s) != std::string_view::npos;
+  };
   if (has("refusal") &&
       (has("\"refusal\":\"") || has("\"stop_reason\":\"refusal\"") || has("\"type\":\"refusal\"")))
     refusal_ = true;

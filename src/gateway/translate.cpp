@@ -7,6 +7,7 @@
 
 #include "gateway/protocol.h"
 #include "gateway/translate_responses.h"
+#include "protocol/find.h"
 #include "protocol/json_limits.h"
 
 namespace llmctl::gateway {
@@ -68,7 +69,7 @@ class OpenAIRelay final : public StreamTransform {
       out.append(ev.raw);
       return step;
     }
-    if (ev.data.find("\"usage\"") != std::string_view::npos)
+    if (protocol::find_text(ev.data, "\"usage\"") != std::string_view::npos)
       if (auto u = usage_from_chunk(ev.data)) {
         usage_ = *u;
         // The gateway asked for usage; a client that did not gets no usage-only chunk.

@@ -2,8 +2,14 @@
 
 #include <boost/json.hpp>
 #include <cstring>
+#include <utility>
 
 #include "common/strings.h"
+#include "protocol/find.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace llmctl::protocol {
 
@@ -113,7 +119,11 @@ std::size_t skip_string(std::string_view data, std::size_t p) {
 // and strings, so a key inside a nested object or a string (model output that mentions
 // "usage") never matches. Empty when `data` is not an object or has no such member; the span is
 // only delimited here, its validity is for the caller's parser to judge.
-std::string_view top_level_value(std::string_view data, std::string_view key) {
+// With `start`, stops at the value's first character and stores its position there (npos when
+// there is no such member) instead of delimiting the value.
+std::string_view top_level_value(std::string_view data, std::string_view key,
+                                 std::size_t* start = nullptr) {
+  if (start) *start = std::string_view::npos;
   std::size_t p = 0;
   while (p < data.size() && is_space(data[p])) ++p;
   if (p >= data.size() || data[p] != '{') return {};
@@ -133,6 +143,10 @@ std::string_view top_level_value(std::string_view data, std::string_view key) {
         ++p;
         while (p < data.size() && is_space(data[p])) ++p;
         expect_key = false;
+        if (match && start) {
+          if (p < data.size()) *start = p;
+          return {};
+        }
         if (match) value_start = p;
         --p;  // the loop's ++p lands on the value
         continue;
@@ -159,6 +173,211 @@ std::string_view top_level_value(std::string_view data, std::string_view key) {
   return {};
 }
 
+// The fields of an OpenAI usage object that ReportedUsage takes, and where they live.
+enum UsageField {
+  kPromptTokens,         // prompt_tokens
+  kCompletionTokens,     // completion_tokens
+  kInputTokens,          // input_tokens (the Responses API)
+  kOutputTokens,         // output_tokens (the Responses API)
+  kPromptCached,         // prompt_tokens_details.cached_tokens
+  kCompletionReasoning,  // completion_tokens_details.reasoning_tokens
+  kInputCached,          // input_tokens_details.cached_tokens
+  kOutputReasoning,      // output_tokens_details.reasoning_tokens
+  kUsageFields
+};
+
+// scan_usage_object's scanner: a strict subset of JSON (see usage.h); every method returns
+// false where it is unsure, and the caller then parses.
+class UsageScanner {
+ public:
+  explicit UsageScanner(std::string_view t) : t_(t) {}
+
+  bool run() { return p_ < t_.size() && t_[p_] == '{' && object(1, -1); }
+  std::size_t end() const { return p_; }
+
+  ReportedUsage usage() const {
+    ReportedUsage u;
+    u.present = true;
+    // usage_from_json's rule: the Responses API's names only where prompt_tokens is absent.
+    const bool responses = !seen_[kPromptTokens] && seen_[kInputTokens];
+    u.prompt_tokens = value_[responses ? kInputTokens : kPromptTokens];
+    u.completion_tokens = value_[responses ? kOutputTokens : kCompletionTokens];
+    u.cached_tokens = value_[responses ? kInputCached : kPromptCached];
+    u.reasoning_tokens = value_[responses ? kOutputReasoning : kCompletionReasoning];
+    u.cached_tokens = std::min(u.cached_tokens, u.prompt_tokens);
+    u.reasoning_tokens = std::min(u.reasoning_tokens, u.completion_tokens);
+    return u;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 8;
+
+  void ws() {
+    while (p_ < t_.size() && is_space(t_[p_])) ++p_;
+  }
+
+  // A string of ASCII without escapes or control characters at t_[p_] == '"'; 16 bytes a step
+  // where SSE2 is there (a byte >= 0x80 is negative, so one signed compare finds both kinds).
+  bool string(std::string_view& s) {
+    const std::size_t open = ++p_;
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                  backslash = _mm_set1_epi8('\\');
+    for (; p_ + 16 <= t_.size(); p_ += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t_.data() + p_));
+      const int stop = _mm_movemask_epi8(
+          _mm_or_si128(_mm_cmplt_epi8(x, space),
+                       _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash))));
+      if (stop) {
+        p_ += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(stop)));
+        break;
+      }
+    }
+#endif
+    for (; p_ < t_.size(); ++p_) {
+      const auto c = static_cast<unsigned char>(t_[p_]);
+      if (c == '"') {
+        s = t_.substr(open, p_ - open);
+        ++p_;
+        return true;
+      }
+      if (c < 0x20 || c >= 0x80 || c == '\\') return false;
+    }
+    return false;
+  }
+
+  // The field a member of an object at `depth` names; `details` is the *_details object this
+  // one is (0..3 in UsageField order from kPromptCached), -1 for any other. Names are told
+  // apart by their length first: most members of a usage object are none of them.
+  static int field_of(std::string_view key, int depth, int details) {
+    if (depth == 1) {
+      switch (key.size()) {
+        case 12:
+          return key == "input_tokens" ? kInputTokens : -1;
+        case 13:
+          return key == "prompt_tokens"   ? kPromptTokens
+                 : key == "output_tokens" ? kOutputTokens
+                                          : -1;
+        case 17:
+          return key == "completion_tokens" ? kCompletionTokens : -1;
+        default:
+          return -1;
+      }
+    }
+    if (depth == 2 && details >= 0) {
+      const bool input = details == 0 || details == 2;
+      if (key == (input ? std::string_view("cached_tokens") : std::string_view("reasoning_tokens")))
+        return kPromptCached + details;
+    }
+    return -1;
+  }
+
+  static int details_of(std::string_view key) {
+    switch (key.size()) {
+      case 20:
+        return key == "input_tokens_details" ? 2 : -1;
+      case 21:
+        return key == "prompt_tokens_details" ? 0 : key == "output_tokens_details" ? 3 : -1;
+      case 25:
+        return key == "completion_tokens_details" ? 1 : -1;
+      default:
+        return -1;
+    }
+  }
+
+  bool object(int depth, int details) {
+    if (depth > kMaxDepth) return false;
+    ++p_;
+    ws();
+    if (p_ < t_.size() && t_[p_] == '}') {
+      ++p_;
+      return true;
+    }
+    while (p_ < t_.size() && t_[p_] == '"') {
+      std::string_view key;
+      if (!string(key)) return false;
+      ws();
+      if (p_ >= t_.size() || t_[p_] != ':') return false;
+      ++p_;
+      ws();
+      // A repeated member that matters: which one a parser keeps is for the parser to say.
+      const int field = field_of(key, depth, details);
+      if (field >= 0 && std::exchange(seen_[field], true)) return false;
+      const int inner = depth == 1 ? details_of(key) : -1;
+      if (inner >= 0 && std::exchange(details_seen_[inner], true)) return false;
+      if (!value(depth, field, inner)) return false;
+      ws();
+      if (p_ >= t_.size()) return false;
+      if (t_[p_] == '}') {
+        ++p_;
+        return true;
+      }
+      if (t_[p_] != ',') return false;
+      ++p_;
+      ws();
+    }
+    return false;
+  }
+
+  // A value; an integer one is `field`'s count (any other kind counts 0, as token_count says).
+  bool value(int depth, int field, int details) {
+    if (p_ >= t_.size()) return false;
+    const char c = t_[p_];
+    if (c == '{') return object(depth + 1, details);
+    if (c == '"') {
+      std::string_view s;
+      return string(s);
+    }
+    if (c == '-' || (field < 0 && c >= '0' && c <= '9')) {
+      // A number no field takes (Groq's queue_time, OpenRouter's cost): validated, not read.
+      return field < 0 && skip_number();
+    }
+    if (c >= '0' && c <= '9') {
+      // At most 18 digits: no overflow, and an int64 in any parser. A fraction or exponent
+      // ends up at the caller's ',' or '}' check and fails there.
+      long long n = 0;
+      const std::size_t first = p_;
+      for (; p_ < t_.size() && t_[p_] >= '0' && t_[p_] <= '9'; ++p_) {
+        if (p_ - first == 18) return false;
+        n = n * 10 + (t_[p_] - '0');
+      }
+      if (p_ - first > 1 && t_[first] == '0') return false;
+      if (field >= 0) value_[field] = n;
+      return true;
+    }
+    const std::string_view lit = c == 'n' ? "null" : c == 't' ? "true" : c == 'f' ? "false" : "";
+    if (lit.empty() || t_.substr(p_, lit.size()) != lit) return false;  // arrays, bad text
+    p_ += lit.size();
+    return true;
+  }
+
+  // -?(0|[1-9][0-9]*)(.[0-9]+)? with at most 30 digits: what any parser reads the same way.
+  // Exponents are left to the parse.
+  bool skip_number() {
+    if (t_[p_] == '-') ++p_;
+    const std::size_t first = p_;
+    auto digits = [&] {
+      const std::size_t from = p_;
+      while (p_ < t_.size() && t_[p_] >= '0' && t_[p_] <= '9') ++p_;
+      return p_ - from;
+    };
+    const std::size_t whole = digits();
+    if (whole == 0 || (whole > 1 && t_[first] == '0')) return false;
+    std::size_t fraction = 0;
+    if (p_ < t_.size() && t_[p_] == '.') {
+      ++p_;
+      if ((fraction = digits()) == 0) return false;
+    }
+    return whole + fraction <= 30 && (p_ >= t_.size() || (t_[p_] != 'e' && t_[p_] != 'E'));
+  }
+
+  std::string_view t_;
+  std::size_t p_ = 0;
+  long long value_[kUsageFields] = {};
+  bool seen_[kUsageFields] = {};
+  bool details_seen_[4] = {};
+};
+
 void add_text_chars(const json::value& v, std::size_t& n) {
   if (v.is_string()) {
     n += v.as_string().size();
@@ -175,7 +394,7 @@ void add_text_chars(const json::value& v, std::size_t& n) {
 
 std::size_t value_after_key(std::string_view data, std::string_view quoted_key, std::size_t from) {
   while (true) {
-    const std::size_t k = find_bytes(data, quoted_key, from);
+    const std::size_t k = find_text(data, quoted_key, from);
     if (k == std::string_view::npos) return k;
     std::size_t p = k + quoted_key.size();
     while (p < data.size() && is_space(data[p])) ++p;
@@ -196,6 +415,13 @@ bool replace_top_level_string(std::string& text, std::string_view key, std::stri
   while (len > 0 && is_space(text[at + len - 1])) --len;  // a last member ends before '}'
   text.replace(at, len, json::serialize(json::string_view(value.data(), value.size())));
   return true;
+}
+
+std::optional<ReportedUsage> scan_usage_object(std::string_view text, std::size_t& end) {
+  UsageScanner s(text);
+  if (!s.run()) return std::nullopt;
+  end = s.end();
+  return s.usage();
 }
 
 long long token_count(const json::value* v) {
@@ -231,8 +457,15 @@ ReportedUsage usage_from_json(const json::value& usage) {
 }
 
 ReportedUsage usage_from_body(std::string_view body) {
-  // Only the `usage` member is parsed: building the whole answer as a DOM cost ~6% of the
-  // gateway's CPU at load (bench/gateway), for a few integers.
+  // Only the `usage` member is read: building the whole answer as a DOM cost ~6% of the
+  // gateway's CPU at load (bench/gateway), for a few integers. A plain usage object (every
+  // provider's) is scanned where it starts; anything unusual is parsed.
+  std::size_t start = std::string_view::npos;
+  (void)top_level_value(body, "usage", &start);
+  if (start == std::string_view::npos) return {};
+  if (body[start] != '{') return {};  // null, a number...: not an object
+  std::size_t end = 0;
+  if (auto u = scan_usage_object(body.substr(start), end)) return *u;
   std::string_view span = top_level_value(body, "usage");
   if (span.empty()) return {};
   // A usage object is a few hundred bytes: its nodes come from the stack, not malloc.
@@ -247,6 +480,8 @@ ReportedUsage usage_from_body(std::string_view body) {
 std::optional<ReportedUsage> usage_from_chunk(std::string_view data) {
   std::size_t p = value_after_key(data, "\"usage\"", 0);
   if (p == std::string_view::npos || p >= data.size() || data[p] != '{') return std::nullopt;
+  std::size_t scanned_end = 0;
+  if (auto u = scan_usage_object(data.substr(p), scanned_end)) return u;
   std::size_t end = object_end(data, p);
   if (end == std::string_view::npos) return std::nullopt;
   unsigned char buf[4096];

@@ -1,8 +1,15 @@
 #include "gateway/attribution.h"
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/strings.h"
 
 namespace llmctl::gateway {
 namespace {
@@ -122,6 +129,75 @@ TEST(Attribution, RequestFingerprintIsStableAcrossReleases) {
           .as_object();
   const auto f = request_facts(body, Endpoint::kChat, 0);
   EXPECT_EQ(f.request_fingerprint, "5b62ab4291cdb662");
+}
+
+// The canonical text as json::serialize writes every key and scalar, built the plain way (a
+// std::string, then one hash): the fingerprint written by hand must equal it on any request.
+void canonical_text(const json::value& v, std::string& out, bool top = false) {
+  if (v.is_object()) {
+    std::vector<std::pair<std::string, const json::value*>> kv;
+    for (const auto& e : v.get_object())
+      if (std::string_view k = e.key();
+          !top || (k != "stream" && k != "stream_options" && k != "user" && k != "metadata" &&
+                   k != "store" && k != "service_tier"))
+        kv.emplace_back(std::string(k), &e.value());
+    std::sort(kv.begin(), kv.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    out += '{';
+    for (std::size_t i = 0; i < kv.size(); ++i) {
+      if (i) out += ',';
+      out += json::serialize(json::string_view(kv[i].first));
+      out += ':';
+      canonical_text(*kv[i].second, out);
+    }
+    out += '}';
+  } else if (v.is_array()) {
+    out += '[';
+    for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+      if (i) out += ',';
+      canonical_text(v.get_array()[i], out);
+    }
+    out += ']';
+  } else {
+    out += json::serialize(v);
+  }
+}
+
+TEST(Attribution, RequestFingerprintEqualsTheHashOfTheSerializedCanonicalText) {
+  std::string control;
+  for (int c = 0; c < 0x20; ++c) control += static_cast<char>(c);
+  control += "\"\\/\x7f\xc3\xa9\xe2\x82\xac";
+  json::object many;
+  for (int i = 0; i < 40; ++i) many[std::to_string(39 - i)] = i;  // past the inline key array
+  std::string long_text(3000, 'x');                               // past the hash's buffer
+  long_text[1500] = '\n';
+  json::object odd{
+      {"model", "m"},
+      {control, control},
+      {"ints", json::array{0, -1, 9223372036854775807LL, json::value(18446744073709551615ULL),
+                           -9223372036854775807LL - 1}},
+      {"doubles", json::array{0.5, -1.25e3, 1e300, 0.1, -0.0, 3.0}},
+      {"lits", json::array{true, false, nullptr}},
+      {"nested",
+       json::object{{"b", json::array{json::object{{"z", 1}, {"a", "q"}}}}, {"a", json::object{}}}},
+      {"empty", json::array{}},
+      {"stream", true},
+      {"many", many},
+      {"messages", json::array{json::object{{"role", "user"}, {"content", long_text}}}}};
+  for (const json::object& body :
+       {odd,
+        json::parse(R"({"model":"m","temperature":0.5,"stream":true,"messages":[{"role":)"
+                    R"("user","content":"h\u00e9llo \"q\"\n"}],"n":2,"stop":null})")
+            .as_object(),
+        json::parse(
+            R"({"model":"bench","messages":[{"role":"user","content":"Say something short."}]})")
+            .as_object(),
+        many}) {
+    std::string text;
+    canonical_text(body, text, true);
+    EXPECT_EQ(request_facts(body, Endpoint::kChat, 0).request_fingerprint,
+              to_hex(XXH3_64bits(text.data(), text.size())))
+        << text;
+  }
 }
 
 }  // namespace

@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cctype>
+#include <optional>
+#include <string>
 
 #include "common/psi.h"
 #include "gateway/quality_metrics.h"
+#include "protocol/usage.h"
 
 namespace llmctl::gateway {
 namespace {
@@ -108,6 +112,129 @@ TEST(Quality, AScannedAnswerGivesTheParsedVerdictsOrDeclines) {
   EXPECT_FALSE(scan_chat_answer(cases[0].body, Endpoint::kChat,
                                 req(R"({"response_format":{"type":"json_object"}})")));
   EXPECT_FALSE(scan_chat_answer(cases[0].body, Endpoint::kMessages, plain));
+}
+
+// scan_chat_answer as it was before its one-pass form: five memmem passes, one per key
+// (protocol::value_after_key). The one-pass scan must give its answers on any text.
+std::optional<AnswerChecks> scan_by_key(std::string_view b) {
+  auto ws = [&](std::size_t p) {
+    while (p < b.size() && (b[p] == ' ' || b[p] == '\t' || b[p] == '\n' || b[p] == '\r')) ++p;
+    return p;
+  };
+  auto each = [&](std::string_view key, auto f) {
+    for (std::size_t p = 0; (p = protocol::value_after_key(b, key, p)) != std::string_view::npos;)
+      if (!f(p)) return;
+  };
+  auto blank = [&](std::size_t p) -> std::optional<bool> {
+    for (++p; p < b.size(); ++p) {
+      const char c = b[p];
+      if (c == '"') return true;
+      if (c == '\\') {
+        if (++p >= b.size()) return std::nullopt;
+        if (b[p] == 'u') return std::nullopt;
+        if (b[p] != 'n' && b[p] != 't' && b[p] != 'r' && b[p] != 'f') return false;
+        continue;
+      }
+      if (!std::isspace(static_cast<unsigned char>(c))) return false;
+    }
+    return std::nullopt;
+  };
+  std::size_t first = ws(0), last = b.size();
+  while (last > first && std::isspace(static_cast<unsigned char>(b[last - 1]))) --last;
+  if (first >= last || b[first] != '{' || b[last - 1] != '}') return std::nullopt;
+  bool tool_call = false, refusal = false;
+  each("\"tool_calls\"", [&](std::size_t p) {
+    if (p < b.size() && b[p] == '[') {
+      const std::size_t close = ws(p + 1);
+      if (close < b.size() && b[close] == ']') return true;
+    }
+    if (b.substr(p, 4) == "null") return true;
+    tool_call = true;
+    return false;
+  });
+  if (tool_call) return std::nullopt;
+  each("\"finish_reason\"", [&](std::size_t p) {
+    if (b.substr(p, 16) == "\"content_filter\"") refusal = true;
+    return true;
+  });
+  each("\"refusal\"", [&](std::size_t p) {
+    if (p + 1 < b.size() && b[p] == '"' && b[p + 1] != '"') refusal = true;
+    return true;
+  });
+  bool unsure = false, any_text = false;
+  for (std::string_view key : {std::string_view("\"content\""), std::string_view("\"text\"")})
+    each(key, [&](std::size_t p) {
+      if (b.substr(p, 4) == "null") return true;
+      if (p >= b.size() || b[p] != '"') {
+        unsure = true;
+        return false;
+      }
+      const std::optional<bool> is_blank = blank(p);
+      if (!is_blank)
+        unsure = true;
+      else if (!*is_blank)
+        any_text = true;
+      return !unsure && !any_text;
+    });
+  if (unsure) return std::nullopt;
+  AnswerChecks c;
+  c.refusal = refusal ? 1 : 0;
+  c.empty = !refusal && !any_text ? 1 : 0;
+  return c;
+}
+
+// Every truncation and many one-byte changes of real answers, well-formed or not: the one-pass
+// scan declines where the five passes declined and otherwise gives the same verdicts.
+TEST(Quality, TheOnePassScanAnswersLikeTheScanPerKey) {
+  const auto plain = req("{}");
+  const std::string_view bodies[] = {
+      R"({"id":"chatcmpl-mock-0-1","object":"chat.completion","created":1796454481,"model":"bench","choices":[{"index":0,"message":{"role":"assistant","content":" This is a simulated answer.","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":16,"total_tokens":21}})",
+      R"({"choices":[{"message":{"role":"assistant","content":"ok","reasoning_content":null,"tool_calls":[ ]},"finish_reason":"stop"}]})",
+      R"({"choices":[{"message":{"content":"  ","refusal":null},"finish_reason":"stop"},{"message":{"content":"second"}}]})",
+      R"({"choices":[{"text":"  ","finish_reason":"length"},{"text":"\n"}],"content":"x"})",
+      R"({"choices":[{"message":{"content":"a"},"logprobs":{"content":[{"token":"a"}]},"text":"\u0041"}]})",
+      R"({"choices":[{"message":{"content":null,"refusal":"no"},"finish_reason":"content_filter"}]})",
+      R"({"choices":[{"message":{"content":"say \"text\": 1, \"refusal\":\"x\""},"text":null}]})",
+  };
+  const std::string_view swaps[] = {"\"",
+                                    "\\",
+                                    "{",
+                                    "}",
+                                    "[",
+                                    "]",
+                                    ",",
+                                    ":",
+                                    " ",
+                                    "x",
+                                    "null",
+                                    "\"text\":",
+                                    "\"content\":[",
+                                    "\\u0020",
+                                    "\"\""};
+  int compared = 0, answered = 0;
+  auto same = [&](const std::string& b) {
+    ++compared;
+    const auto want = scan_by_key(b);
+    const auto got = scan_chat_answer(b, Endpoint::kChat, plain);
+    ASSERT_EQ(got.has_value(), want.has_value()) << b;
+    if (!got) return;
+    ++answered;
+    EXPECT_EQ(got->empty, want->empty) << b;
+    EXPECT_EQ(got->refusal, want->refusal) << b;
+    EXPECT_EQ(got->json_invalid, -1) << b;
+    EXPECT_EQ(got->tool_args_invalid, -1) << b;
+  };
+  for (std::string_view base : bodies) {
+    for (std::size_t n = 0; n <= base.size(); ++n) same(std::string(base.substr(0, n)) + "}");
+    for (std::size_t i = 0; i < base.size(); ++i)
+      for (std::string_view s : swaps) {
+        std::string t(base);
+        same(t.replace(i, 1, s));
+        same(std::string(base.substr(0, i)) + std::string(s) + std::string(base.substr(i)));
+      }
+  }
+  EXPECT_GT(answered, compared / 4);
+  EXPECT_LT(answered, compared);
 }
 
 TEST(Quality, WholeChatAnswers) {

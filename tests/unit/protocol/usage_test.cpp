@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
 
+#include "protocol/find.h"
 #include "test_catalog.h"
 
 namespace llmctl::protocol {
@@ -47,6 +51,200 @@ TEST(Usage, FromBodyReadsOnlyTheTopLevelMember) {
   EXPECT_FALSE(usage_from_body(R"({"choices":[],"usage":null})").present);
   EXPECT_FALSE(usage_from_body(R"({"choices":[],"usage":{"prompt_tokens":4)").present);
   EXPECT_FALSE(usage_from_body(R"(["usage",{"prompt_tokens":4}])").present);
+}
+
+bool same_usage(const ReportedUsage& a, const ReportedUsage& b) {
+  return a.present == b.present && a.prompt_tokens == b.prompt_tokens &&
+         a.completion_tokens == b.completion_tokens && a.cached_tokens == b.cached_tokens &&
+         a.reasoning_tokens == b.reasoning_tokens && a.cache_write_tokens == b.cache_write_tokens &&
+         a.input_excludes_cached == b.input_excludes_cached;
+}
+
+// The usage objects of real providers' non-streaming answers (as their docs and recorded answers
+// show them): the scanner must read each without falling back to a parse.
+const char* const kProviderUsages[] = {
+    // OpenAI chat, gpt-4o (2025)
+    R"({"prompt_tokens":19,"completion_tokens":10,"total_tokens":29,"prompt_tokens_details":)"
+    R"({"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,)"
+    R"("audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})",
+    // OpenAI o-series with cache hits and reasoning, pretty-printed as the docs show it
+    "{\n    \"prompt_tokens\": 1117,\n    \"completion_tokens\": 1603,\n    \"total_tokens\": "
+    "2720,\n    \"prompt_tokens_details\": {\n      \"cached_tokens\": 1024\n    },\n    "
+    "\"completion_tokens_details\": {\n      \"reasoning_tokens\": 1408\n    }\n  }",
+    // Azure OpenAI
+    R"({"completion_tokens":12,"completion_tokens_details":{"accepted_prediction_tokens":0,)"
+    R"("audio_tokens":0,"reasoning_tokens":0,"rejected_prediction_tokens":0},"prompt_tokens":27,)"
+    R"("prompt_tokens_details":{"audio_tokens":0,"cached_tokens":0},"total_tokens":39})",
+    // vLLM
+    R"({"prompt_tokens":8,"total_tokens":18,"completion_tokens":10,"prompt_tokens_details":null})",
+    // Groq (seconds as fractions)
+    R"({"queue_time":0.017826124,"prompt_tokens":18,"prompt_time":0.000916938,)"
+    R"("completion_tokens":530,"completion_time":0.431010538,"total_tokens":548,)"
+    R"("total_time":0.431927476})",
+    // DeepSeek
+    R"({"prompt_tokens":10,"completion_tokens":5,"total_tokens":15,"prompt_tokens_details":)"
+    R"({"cached_tokens":0},"prompt_cache_hit_tokens":0,"prompt_cache_miss_tokens":10})",
+    // OpenRouter (cost in credits, nested details with nulls)
+    R"({"prompt_tokens":194,"completion_tokens":2,"total_tokens":196,"cost":0.000097,)"
+    R"("is_byok":false,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},)"
+    R"("cost_details":{"upstream_inference_cost":null},"completion_tokens_details":)"
+    R"({"reasoning_tokens":0,"image_tokens":0}})",
+    // xAI
+    R"({"prompt_tokens":32,"completion_tokens":9,"total_tokens":135,"prompt_tokens_details":)"
+    R"({"text_tokens":32,"audio_tokens":0,"image_tokens":0,"cached_tokens":6},)"
+    R"("completion_tokens_details":{"reasoning_tokens":94,"audio_tokens":0,)"
+    R"("accepted_prediction_tokens":0,"rejected_prediction_tokens":0},"num_sources_used":0})",
+    // Together, Mistral, Gemini's OpenAI endpoint, Ollama
+    R"({"prompt_tokens":25,"completion_tokens":13,"total_tokens":38,"cached_tokens":0})",
+    R"({"prompt_tokens":16,"total_tokens":50,"completion_tokens":34})",
+    R"({"completion_tokens":7,"prompt_tokens":4,"total_tokens":11})",
+    // the Responses API
+    R"({"input_tokens":36,"input_tokens_details":{"cached_tokens":12},"output_tokens":87,)"
+    R"("output_tokens_details":{"reasoning_tokens":20},"total_tokens":123})",
+    // embeddings
+    R"({"prompt_tokens":8,"total_tokens":8})",
+    // llmctl mock
+    R"({"prompt_tokens":5,"completion_tokens":16,"total_tokens":21,"prompt_tokens_details":)"
+    R"({"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,)"
+    R"("audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})",
+};
+
+// What the parse says of text[0, end): the reference the scanner must equal.
+std::optional<ReportedUsage> parsed_usage(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec) return std::nullopt;
+  return usage_from_json(v);
+}
+
+TEST(Usage, ScannerReadsEveryProvidersUsageLikeTheParse) {
+  for (std::string_view text : kProviderUsages) {
+    std::size_t end = 0;
+    auto scanned = scan_usage_object(text, end);
+    ASSERT_TRUE(scanned.has_value()) << text;
+    EXPECT_EQ(end, text.size()) << text;
+    auto parsed = parsed_usage(text);
+    ASSERT_TRUE(parsed.has_value()) << text;
+    EXPECT_TRUE(same_usage(*scanned, *parsed)) << text;
+    // In whole answers and stream chunks, after a decoy in the text.
+    const std::string body = std::string(R"({"id":"x","choices":[{"message":{"content":)") +
+                             R"("\"usage\":{\"prompt_tokens\":9}"}}],"usage":)" +
+                             std::string(text) + R"(,"system_fingerprint":"fp"})";
+    EXPECT_TRUE(same_usage(usage_from_body(body), *parsed)) << body;
+    auto chunk = usage_from_chunk(R"({"choices":[],"usage":)" + std::string(text) + "}");
+    ASSERT_TRUE(chunk.has_value()) << text;
+    EXPECT_TRUE(same_usage(*chunk, *parsed)) << text;
+  }
+  std::size_t end = 0;
+  auto mock = scan_usage_object(kProviderUsages[1], end);
+  EXPECT_EQ(mock->prompt_tokens, 1117);
+  EXPECT_EQ(mock->cached_tokens, 1024);
+  EXPECT_EQ(mock->reasoning_tokens, 1408);
+  auto responses = scan_usage_object(kProviderUsages[11], end);
+  EXPECT_EQ(responses->prompt_tokens, 36);
+  EXPECT_EQ(responses->completion_tokens, 87);
+  EXPECT_EQ(responses->cached_tokens, 12);
+  EXPECT_EQ(responses->reasoning_tokens, 20);
+}
+
+// Every truncation and every one-byte change of the providers' usage objects: where the scanner
+// answers, the parse of what it consumed must succeed and say the same; where it does not, the
+// answers of usage_from_body and usage_from_chunk still equal the parse's.
+TEST(Usage, ScannerNeverDisagreesWithTheParse) {
+  const std::string_view swaps[] = {"\"",
+                                    "\\",
+                                    "{",
+                                    "}",
+                                    "[",
+                                    "]",
+                                    ",",
+                                    ":",
+                                    "-",
+                                    ".",
+                                    "e",
+                                    "0",
+                                    "9",
+                                    " ",
+                                    "x",
+                                    "\x80",
+                                    "\x01",
+                                    "n",
+                                    "1.5",
+                                    "1e2",
+                                    "01",
+                                    "18446744073709551616",
+                                    "\"prompt_tokens\":3,"};
+  int answered = 0, fallbacks = 0;
+  auto check = [&](const std::string& text) {
+    std::size_t end = 0;
+    auto scanned = scan_usage_object(text, end);
+    auto whole = parsed_usage(text);  // the parse of all of it, as usage_from_body would see it
+    if (!scanned) {
+      ++fallbacks;
+    } else {
+      ++answered;
+      ASSERT_LE(end, text.size()) << text;
+      auto parsed = parsed_usage(std::string_view(text).substr(0, end));
+      ASSERT_TRUE(parsed.has_value()) << text;
+      EXPECT_TRUE(same_usage(*scanned, *parsed)) << text;
+    }
+    const std::string body = R"({"choices":[],"usage":)" + text + "}";
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(body, ec);
+    if (!ec && whole) {  // a well-formed answer: usage_from_body must read what the parse reads
+      EXPECT_TRUE(same_usage(usage_from_body(body), usage_from_json(v.as_object()["usage"])))
+          << body;
+    }
+  };
+  for (std::string_view base : kProviderUsages) {
+    for (std::size_t n = 0; n < base.size(); ++n) check(std::string(base.substr(0, n)));
+    for (std::size_t i = 0; i < base.size(); ++i)
+      for (std::string_view s : swaps) {
+        std::string t(base);
+        t.replace(i, 1, s);
+        check(t);
+        check(std::string(base.substr(0, i)) + std::string(s) + std::string(base.substr(i)));
+      }
+  }
+  EXPECT_GT(answered, 1000);
+  EXPECT_GT(fallbacks, 1000);
+  // Repeated counts are the parse's to settle; so are exponents and escapes.
+  std::size_t end = 0;
+  EXPECT_FALSE(scan_usage_object(R"({"prompt_tokens":1,"prompt_tokens":2})", end));
+  EXPECT_FALSE(scan_usage_object(
+      R"({"prompt_tokens_details":{"cached_tokens":1},"prompt_tokens_details":{}})", end));
+  EXPECT_FALSE(scan_usage_object(R"({"prompt_tokens":1e2})", end));
+  EXPECT_FALSE(scan_usage_object(R"({"prompt_tokens":7,"x":"\u0041"})", end));
+  EXPECT_FALSE(scan_usage_object(R"({"prompt_tokens":7,"x":[1]})", end));
+  // A repeated member that is not read is no reason to parse.
+  EXPECT_TRUE(scan_usage_object(R"({"prompt_tokens":7,"x":1,"x":2})", end));
+}
+
+// find_text against string_view::find on every start and needle of texts built so that partial
+// matches (first and last byte right, middle wrong) and matches at both ends are common.
+TEST(Usage, FindTextFindsWhatFindFinds) {
+  std::uint32_t seed = 12345;
+  auto next = [&] { return (seed = seed * 1103515245u + 12345u) >> 16; };
+  const char alphabet[] = "\"ab:";
+  for (int round = 0; round < 300; ++round) {
+    std::string hay(next() % 70, ' ');
+    for (char& c : hay) c = alphabet[next() % 4];
+    for (int n = 0; n < 12; ++n) {
+      std::string needle(next() % 9, ' ');
+      for (char& c : needle) c = alphabet[next() % 4];
+      for (std::size_t from = 0; from <= hay.size() + 1; ++from)
+        ASSERT_EQ(find_text(hay, needle, from), std::string_view(hay).find(needle, from))
+            << "hay '" << hay << "' needle '" << needle << "' from " << from;
+    }
+  }
+  // A needle at the very end of a long text, and one byte short of it.
+  std::string text(100, 'x');
+  text += "\"usage\"";
+  EXPECT_EQ(find_text(text, "\"usage\""), 100u);
+  EXPECT_EQ(find_text(std::string_view(text).substr(0, text.size() - 1), "\"usage\""),
+            std::string_view::npos);
+  EXPECT_EQ(find_text(text, ""), 0u);
+  EXPECT_EQ(find_text(text, "x", 99), 99u);
 }
 
 TEST(Usage, NonsenseIsClampedNotTrusted) {
