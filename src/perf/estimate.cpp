@@ -50,6 +50,68 @@ Status validate_workload(const Workload& w) {
 }
 
 // The steady state at decode batch b: tau(b) and r(b) from the header comment.
+// How arriving prompts are grouped into prefill batches by an engine that does not mix, at
+// decode batch b with m prompts arriving per decode step (Poisson):
+//  - prefill whenever a prompt waits (SGLang): a batch after a decode step with probability
+//    1 - e^-m, holding m / (1 - e^-m) prompts, none waiting for others;
+//  - TGI (waiting_served_ratio w, max_waiting_steps W): a batch once K = ceil(w b) prompts wait,
+//    or W decode steps after the first began waiting. With N(s) the prompts waiting s steps
+//    after the first (1 + Poisson(m s)) and G = min(arrival of the K-th, W), a batch holds
+//    E[N(G)] prompts, which waited E[integral of N over (0, G)] / E[N(G)] steps on average.
+//    K is interpolated between floor and ceil of w b so the rate stays continuous in b.
+struct Grouping {
+  double prompts = 1;     // per prefill batch
+  double wait_steps = 0;  // mean decode steps a prompt waits for its batch to start
+};
+Grouping group_prompts(double m, double b, double ratio, int max_wait_steps) {
+  Grouping g;
+  if (m <= 0) return g;
+  const double eager = m / -std::expm1(-m);
+  if (ratio <= 0) {
+    g.prompts = eager;
+    return g;
+  }
+  const double window = max_wait_steps > 0 ? max_wait_steps : 1e6;
+  auto grouped = [&](int k) {
+    Grouping r;
+    if (k <= 1) {
+      r.prompts = eager;
+      return r;
+    }
+    // P(j more arrivals by step s) by the Poisson recurrence; integrate over [0, window].
+    auto below_k = [&](double s, double* weighted) {
+      double pj = std::exp(-m * s), mass = 0, w = 0;
+      for (int j = 0; j <= k - 2; ++j) {
+        mass += pj;
+        w += (1 + j) * pj;
+        pj *= m * s / (j + 1);
+      }
+      if (weighted) *weighted = w;
+      return mass;
+    };
+    constexpr int kSteps = 64;
+    const double h = window / kSteps;
+    double area = 0;
+    for (int i = 0; i < kSteps; ++i) {
+      double w = 0;
+      below_k((i + 0.5) * h, &w);
+      area += w * h;
+    }
+    double w_end = 0;
+    const double still_waiting = below_k(window, &w_end);
+    r.prompts = k * (1 - still_waiting) + w_end;
+    r.wait_steps = area / r.prompts;
+    return r;
+  };
+  const double want = std::max(1.0, ratio * b);
+  const int lo = static_cast<int>(std::floor(want)), hi = static_cast<int>(std::ceil(want));
+  const Grouping a = grouped(lo), c = grouped(hi);
+  const double f = want - lo;
+  g.prompts = (1 - f) * a.prompts + f * c.prompts;
+  g.wait_steps = (1 - f) * a.wait_steps + f * c.wait_steps;
+  return g;
+}
+
 struct Steady {
   const Shape* shape;
   const EfficiencyParams* eff;
@@ -57,13 +119,19 @@ struct Steady {
   double decodes;  // O - 1
   double ctx_dec;  // mean context of a decoding sequence
   bool mixed;      // prefill tokens ride in decode iterations (catalog trait mixed_batches)
+  double waiting_served_ratio = 0;  // TGI's admission (catalog traits), 0: prefill at once
+  int max_waiting_steps = 0;
+  Grouping grouping(double b) const {
+    return group_prompts(b / decodes, b, waiting_served_ratio, max_waiting_steps);
+  }
   double tau(double b) const {
     if (mixed) return iteration_s(*shape, *eff, b, ctx_dec, b * input / decodes, (input + 1) / 2);
     const double decode_step = iteration_s(*shape, *eff, b, ctx_dec, 0, 0);
     const double m = b / decodes;  // arrivals per decode step
     if (m <= 0) return decode_step;
-    const double p = -std::expm1(-m);
-    return decode_step + p * prefill_batch_s(m / p);
+    const Grouping g = grouping(b);
+    // m / prompts prefill batches per decode step.
+    return decode_step + m / g.prompts * prefill_batch_s(g.prompts);
   }
   // A prefill batch of k prompts, in chunks of at most max_num_tokens (continuous in k, so the
   // rate stays monotone for the solvers).
@@ -207,7 +275,14 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
   const double replicas = est.replicas;
   const double T = shape.max_num_tokens;
   const double decodes = O - 1;
-  const Steady steady{&shape, &eff, I, std::max(decodes, 1.0), I + O / 2, traits.mixed_batches};
+  const Steady steady{&shape,
+                      &eff,
+                      I,
+                      std::max(decodes, 1.0),
+                      I + O / 2,
+                      traits.mixed_batches,
+                      traits.waiting_served_ratio,
+                      traits.max_waiting_steps};
   // Cost of one prompt when prefill runs in full chunks (the saturated engine's marginal cost).
   const double chunk_s = iteration_s(shape, eff, 0, 0, T, (I + 1) / 2);
   const double prefill_cost_s = chunk_s * I / T;
@@ -243,12 +318,15 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
   auto ttft_at = [&](double b, double rho, double tau, double busy) {
     if (!traits.mixed_batches) {
       const double m = decodes > 0 ? b / decodes : 0;
-      const double p = m > 0 ? -std::expm1(-m) : 0;
+      const Grouping g = steady.grouping(b);
+      const double p = m > 0 ? m / g.prompts : 0;  // prefill batches per decode step
       const double decode_step = iteration_s(shape, eff, b, steady.ctx_dec, 0, 0);
-      const double batch = steady.prefill_batch_s(m > 0 ? m / p : 1);
+      const double batch = steady.prefill_batch_s(g.prompts);
       const double residual =
           (decode_step * decode_step + p * batch * batch) / (2 * (decode_step + p * batch));
-      return ttft_overhead + busy * residual + batch;
+      // Waiting for the batch to start (TGI) spans decode steps of the running batch only: no
+      // other prefill runs while a batch is forming.
+      return ttft_overhead + busy * (residual + g.wait_steps * decode_step) + batch;
     }
     const double room = std::max(T - b, T / 8);
     const double chunks = std::ceil(I / room);

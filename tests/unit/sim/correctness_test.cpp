@@ -113,6 +113,20 @@ TEST(SimTheory, NonMixingEngineUnderLoadAgreesWithPerf) {
     // TTFT: prefill first, so a prompt waits for the running step, not for other prompts.
     EXPECT_NEAR(r.ttft.mean, e->ttft_ms, 0.2 * e->ttft_ms) << c.qps << " req/s";
   }
+  // TGI holds prompts until waiting / running reaches its waiting_served_ratio or 20 decode
+  // steps pass: perf groups them the same way (the mean wait and batch of that rule).
+  for (double qps : {5.0, 10.0}) {
+    Scenario sc;
+    sc.pools.push_back(pool("llama-3.1-8b", "h100-sxm", "tgi", "bf16", 1));
+    sc.workload = test::poisson(qps, 4000, 1155, 211);
+    const SimResult r = test::run(sc);
+    perf::Workload w{1155, 211, perf::LoadMode::kQps, qps};
+    w.explain = false;
+    auto e = perf::estimate(cat(), sc.pools[0].deployment, w);
+    ASSERT_TRUE(e.ok() && e->fits);
+    EXPECT_NEAR(r.tpot.mean, e->tpot_ms, 0.06 * e->tpot_ms) << "tgi " << qps << " req/s";
+    EXPECT_NEAR(r.ttft.mean, e->ttft_ms, 0.2 * e->ttft_ms) << "tgi " << qps << " req/s";
+  }
   Scenario over;
   over.pools.push_back(pool("llama-3.1-8b", "h100-sxm", "sglang", "bf16", 1));
   over.workload = test::poisson(25, 6000, 1155, 211);
