@@ -401,6 +401,7 @@ Recognition recognize(std::string_view request, const catalog::Catalog& cat,
   }
 
   // Slots stated in the request.
+  bool lone_rate_is_target = false;
   if (auto rate = find_rate(text)) {
     // "from 20 to 100 req/s", "scale to 100 req/s": the last rate is the target.
     std::vector<double> rates;
@@ -421,13 +422,12 @@ Recognition recognize(std::string_view request, const catalog::Catalog& cat,
       r.slots["target_qps"] = number_text(rates.back());
     } else {
       r.slots["qps"] = number_text(*rate);
-      // One rate and no word that makes it today's ("we are at 20 req/s now"): it is the rate to
-      // serve, so a scaling request sizes the fleet for it rather than asking for a target.
-      bool current = false;
+      // One rate and no word that makes it today's ("we are at 20 req/s now"): for a scaling
+      // request it is the rate to reach (set below, once the script is known).
+      lone_rate_is_target = true;
       for (const char* w : {"today", "currently", "current", "right now", " now", "at the moment",
                             "we are at", "we're at", "we serve", "we handle", "we get", "we see"})
-        current = current || contains(lower, w);
-      if (!current) r.slots["target_qps"] = number_text(*rate);
+        lone_rate_is_target = lone_rate_is_target && !contains(lower, w);
     }
   }
   static const std::regex times(R"(\b(\d+(?:\.\d+)?)\s*x\b)", std::regex::icase);
@@ -501,6 +501,8 @@ Recognition recognize(std::string_view request, const catalog::Catalog& cat,
   if (r.handoff == Handoff::kNone && r.ranking[0].score > 0 &&
       r.ranking[0].score > r.ranking[1].score)
     r.script = r.ranking[0].script;
+  if (r.script == "scale" && lone_rate_is_target && !r.slots.count("target_qps"))
+    r.slots["target_qps"] = r.slots["qps"];
   return r;
 }
 

@@ -77,6 +77,7 @@ TEST(IntentTest, ValuesInTheWordsPeopleUse) {
   EXPECT_FALSE(now.slots.count("target_qps"));
   EXPECT_EQ(now.slots["model"], "llama-3.1-8b");
   EXPECT_EQ(rec("serve gpt oss 120b on h100 sxm").slots["model"], "gpt-oss-120b");
+  EXPECT_FALSE(rec("deploy llama 3.1 8b at 20 req/s").slots.count("target_qps"));  // not scaling
   EXPECT_EQ(rec("monitor our AI system in deploy/").slots["path"], "deploy/");
   EXPECT_EQ(rec("is /srv/LLM/bundle healthy?").slots["path"], "/srv/LLM/bundle");
   EXPECT_FALSE(rec("serve it at 20 req/s with openai/gpt-4o as fallback").slots.count("path"));
