@@ -241,6 +241,8 @@ std::string release_of(std::string_view tag) {
   return std::string(tag.substr(0, i));
 }
 
+bool line_is_top(std::string_view l) { return !l.empty() && l[0] != ' ' && l[0] != '-'; }
+
 // The catalog engine whose own build an image repository names (vllm-openai, nm-vllm-openai:
 // vLLM), or nullptr.
 const catalog::Engine* engine_of_repository(const catalog::Catalog& cat, std::string_view repo) {
@@ -259,8 +261,10 @@ void collect_engine_pins(FileCtx& f) {
   for (const auto& e : f.cat.engines)
     if (!e.metrics.empty() && icontains(f.text, e.id)) any = true;
   if (!any) return;
-  const bool chart = ends_with(f.rel, "Chart.yaml") || f.rel == "Chart.yml";
-  std::string_view pending_repo;  // a Helm `repository:` waiting for its `tag:`
+  const bool chart = ends_with(f.rel, "Chart.yaml") || ends_with(f.rel, "Chart.yml");
+  const catalog::Engine* chart_engine = nullptr;  // an engine chart: its name names the engine
+  std::string_view pending_repo;                  // a Helm `repository:` waiting for its `tag:`
+  std::string_view chart_app_version;
   int pending_line = 0;
   size_t start = 0;
   for (int line = 1; start <= f.text.size(); ++line) {
@@ -292,11 +296,14 @@ void collect_engine_pins(FileCtx& f) {
     } else if (auto t = value_of("tag:"); t && !pending_repo.empty() && line - pending_line <= 8) {
       pin(engine_of_repository(f.cat, pending_repo), *t);
       pending_repo = {};
-    } else if (auto a = value_of("appVersion:"); a && chart) {
-      for (const auto& e : f.cat.engines)
-        if (!e.metrics.empty() && icontains(f.text, "name: " + e.id)) pin(&e, *a);
+    } else if (auto n = value_of("name:"); n && chart && !chart_engine && line_is_top(l)) {
+      chart_engine = engine_of_repository(f.cat, *n);
+    } else if (auto a = value_of("appVersion:"); a && chart && line_is_top(l)) {
+      chart_app_version = *a;
     }
   }
+  if (chart_engine && !chart_app_version.empty() && !chart_engine->metrics.empty())
+    f.facts.engine_pins.push_back({chart_engine->name, release_of(chart_app_version)});
 }
 
 void add_obs_rule_docs(std::vector<RuleInfo>& out) {

@@ -103,6 +103,20 @@ TEST(AuditRound17, RenamedMetricIsReportedWhenTheEngineIsNewerFloatingOrNotShown
       want);
 }
 
+TEST(AuditRound17, EngineChartAppVersionPinsTheEngine) {
+  constexpr std::string_view kChart =
+      "apiVersion: v2\nname: nm-vllm\nversion: 0.3.0\nappVersion: \"v0.4.2\"\n";
+  EXPECT_EQ(ids(run({{"dash/default.json", kDashboard}, {"charts/nm-vllm/Chart.yaml", kChart}}),
+                "OBS001"),
+            V{});
+  // A chart that is not an engine's says nothing about the engine's release.
+  constexpr std::string_view kOther =
+      "apiVersion: v2\nname: grafana-dashboards\nversion: 0.3.0\nappVersion: \"0.4.2\"\n";
+  EXPECT_EQ(
+      ids(run({{"dash/default.json", kDashboard}, {"charts/dash/Chart.yaml", kOther}}), "OBS001"),
+      V{"dash/default.json@8"});
+}
+
 TEST(AuditRound17, DashboardInAConfigMapFollowsThePinnedEngine) {
   constexpr std::string_view kConfigMap = R"y(apiVersion: v1
 kind: ConfigMap
