@@ -87,6 +87,8 @@ void ProjectFacts::merge(ProjectFacts&& o) {
   move_all(hpa_resource, o.hpa_resource);
   move_all(single_replica, o.single_replica);
   move_all(llm_calls, o.llm_calls);
+  move_all(old_metrics, o.old_metrics);
+  move_all(engine_pins, o.engine_pins);
   gateway_or_override = gateway_or_override || o.gateway_or_override;
 }
 
@@ -527,6 +529,7 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
       }
     }
   } else if (ext == ".yaml" || ext == ".yml") {
+    detail::collect_engine_pins(f);
     auto docs = detail::parse_yaml(text);
     if (!docs) {
       // Helm templates ({{ ... }}) and other non-YAML are skipped, not reported.
@@ -595,6 +598,7 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
 std::vector<Finding> Auditor::finish(const ProjectFacts& facts) const {
   std::vector<Finding> out;
   detail::join_project(facts, out);
+  detail::join_old_metrics(facts, out);
   // LLM005: every call site reaches one provider and nothing routes or falls back.
   if (!facts.gateway_or_override && !facts.llm_calls.empty()) {
     std::set<std::string> providers;

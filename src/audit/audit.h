@@ -83,6 +83,19 @@ struct ProjectFacts {
   // LLM005: the first call site of each file with the providers its calls reach.
   std::vector<std::pair<Finding, std::set<std::string>>> llm_calls;
   bool gateway_or_override = false;  // a gateway config, LiteLLM, a base_url override, ...
+  // OBS001: a query on a renamed or removed engine metric holds only for an engine release at
+  // or after `since` (the version that deprecated or removed the name). The engine versions
+  // the audited tree deploys (image tags, Helm repository/tag, a chart's appVersion) decide it:
+  // when every one is older, the name is current in what this project runs and is not reported.
+  struct OldMetric {
+    Finding finding;
+    std::string engine, since;  // engine name (catalog), version
+  };
+  struct EnginePin {
+    std::string engine, version;  // engine name (catalog), version as written (v0.6.3 -> 0.6.3)
+  };
+  std::vector<OldMetric> old_metrics;
+  std::vector<EnginePin> engine_pins;
 
   void merge(ProjectFacts&& other);
 };

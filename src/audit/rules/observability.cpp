@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 
 #include "audit/facts/promql.h"
 #include "audit/rules/rules.h"
@@ -45,11 +46,15 @@ void check_old_metrics(FileCtx& f, const Query& q, std::string_view where,
           if (underscored(old) == cand) it = mf.old_names.find(old);
       if (it == mf.old_names.end()) continue;
       const auto& o = it->second;
-      f.emit("OBS001", at(name), old_metric_message(where, name, o),
-             o.replacement.empty()
-                 ? std::string("remove the panel or alert, or derive it from a current metric")
-                 : fmt::format("query {}{} instead", o.replacement,
-                               name.size() > cand.size() ? name.substr(cand.size()) : ""));
+      // Decided in finish(), against the engine versions the audited tree deploys.
+      if (auto fd = f.make(
+              "OBS001", at(name), old_metric_message(where, name, o),
+              o.replacement.empty()
+                  ? std::string("remove the panel or alert, or derive it from a current metric")
+                  : fmt::format("query {}{} instead", o.replacement,
+                                name.size() > cand.size() ? name.substr(cand.size()) : "")))
+        f.facts.old_metrics.push_back(
+            {std::move(*fd), o.engine, o.deprecated_in.empty() ? o.removed_in : o.deprecated_in});
       break;
     }
   }
@@ -174,7 +179,132 @@ void check_quantile_grouping(FileCtx& f, const Query& q, std::string_view where,
   }
 }
 
+// Numeric comparison of dotted versions ("0.4.2" < "0.9.2" < "0.11"); missing parts are 0.
+int compare_versions(std::string_view a, std::string_view b) {
+  while (!a.empty() || !b.empty()) {
+    auto part = [](std::string_view& v) {
+      long long n = 0;
+      size_t i = 0;
+      while (i < v.size() && v[i] >= '0' && v[i] <= '9') n = n * 10 + (v[i++] - '0');
+      v.remove_prefix(i);
+      if (!v.empty() && v[0] == '.') v.remove_prefix(1);
+      return n;
+    };
+    long long x = part(a), y = part(b);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
 }  // namespace
+
+void join_old_metrics(const ProjectFacts& facts, std::vector<Finding>& out) {
+  for (const auto& m : facts.old_metrics) {
+    std::vector<const std::string*> pins;
+    for (const auto& p : facts.engine_pins)
+      if (p.engine == m.engine) pins.push_back(&p.version);
+    bool all_older = !m.since.empty() && !pins.empty();
+    for (const std::string* v : pins)
+      if (v->empty() || compare_versions(*v, m.since) >= 0) all_older = false;
+    if (all_older) continue;  // current in every release of the engine this project deploys
+    out.push_back(m.finding);
+  }
+}
+
+namespace {}  // namespace
+
+namespace {
+
+std::string_view trim_value(std::string_view v) {
+  size_t hash = v.find(" #");
+  if (hash != std::string_view::npos) v = v.substr(0, hash);
+  while (!v.empty() && (v.front() == ' ' || v.front() == '"' || v.front() == '\''))
+    v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '"' || v.back() == '\'' ||
+                        v.back() == '\r' || v.back() == ','))
+    v.remove_suffix(1);
+  return v;
+}
+
+// "v0.6.3.post1" -> "0.6.3", "0.1.0-cuda" -> "0.1.0"; "" for latest, main, a variable, ...
+std::string release_of(std::string_view tag) {
+  if (!tag.empty() && (tag[0] == 'v' || tag[0] == 'V')) tag.remove_prefix(1);
+  size_t i = 0;
+  int dots = 0;
+  while (i < tag.size() &&
+         ((tag[i] >= '0' && tag[i] <= '9') || (tag[i] == '.' && i > 0 && i + 1 < tag.size() &&
+                                               tag[i + 1] >= '0' && tag[i + 1] <= '9'))) {
+    dots += tag[i] == '.';
+    ++i;
+  }
+  if (dots == 0 || i == 0) return "";
+  return std::string(tag.substr(0, i));
+}
+
+bool line_is_top(std::string_view l) { return !l.empty() && l[0] != ' ' && l[0] != '-'; }
+
+// The catalog engine whose own build an image repository names (vllm-openai, nm-vllm-openai:
+// vLLM), or nullptr.
+const catalog::Engine* engine_of_repository(const catalog::Catalog& cat, std::string_view repo) {
+  std::string l = to_lower(repo);
+  size_t slash = l.find_last_of('/');
+  std::string name = slash == std::string::npos ? l : l.substr(slash + 1);
+  for (const auto& e : cat.engines)
+    if (!e.id.empty() && contains(name, to_lower(e.id))) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+void collect_engine_pins(FileCtx& f) {
+  bool any = false;
+  for (const auto& e : f.cat.engines)
+    if (!e.metrics.empty() && icontains(f.text, e.id)) any = true;
+  if (!any) return;
+  const bool chart = ends_with(f.rel, "Chart.yaml") || ends_with(f.rel, "Chart.yml");
+  const catalog::Engine* chart_engine = nullptr;  // an engine chart: its name names the engine
+  std::string_view pending_repo;                  // a Helm `repository:` waiting for its `tag:`
+  std::string_view chart_app_version;
+  int pending_line = 0;
+  size_t start = 0;
+  for (int line = 1; start <= f.text.size(); ++line) {
+    size_t end = f.text.find('\n', start);
+    std::string_view l = f.text.substr(start, end == std::string_view::npos ? end : end - start);
+    start = end == std::string_view::npos ? f.text.size() + 1 : end + 1;
+    size_t k = l.find_first_not_of(" -\t");
+    if (k == std::string_view::npos || l[k] == '#') continue;
+    std::string_view body = l.substr(k);
+    auto value_of = [&](std::string_view key) -> std::optional<std::string_view> {
+      if (!starts_with(body, key)) return std::nullopt;
+      return trim_value(body.substr(key.size()));
+    };
+    // A tag that names no release (latest, nightly, main, a variable) may be any current
+    // release: recorded as "" (newer than every version).
+    auto pin = [&](const catalog::Engine* e, std::string_view tag) {
+      if (!e || e->metrics.empty() || tag.empty()) return;
+      f.facts.engine_pins.push_back({e->name, release_of(tag)});
+    };
+    if (auto v = value_of("image:"); v && !v->empty()) {
+      std::string_view img = *v;
+      size_t slash = img.find_last_of('/');
+      size_t colon = img.find(':', slash == std::string_view::npos ? 0 : slash);
+      pin(engine_of_repository(f.cat, img.substr(0, colon)),
+          colon == std::string_view::npos ? std::string_view("latest") : img.substr(colon + 1));
+    } else if (auto r = value_of("repository:"); r && !r->empty()) {
+      pending_repo = *r;
+      pending_line = line;
+    } else if (auto t = value_of("tag:"); t && !pending_repo.empty() && line - pending_line <= 8) {
+      pin(engine_of_repository(f.cat, pending_repo), *t);
+      pending_repo = {};
+    } else if (auto n = value_of("name:"); n && chart && !chart_engine && line_is_top(l)) {
+      chart_engine = engine_of_repository(f.cat, *n);
+    } else if (auto a = value_of("appVersion:"); a && chart && line_is_top(l)) {
+      chart_app_version = *a;
+    }
+  }
+  if (chart_engine && !chart_app_version.empty() && !chart_engine->metrics.empty())
+    f.facts.engine_pins.push_back({chart_engine->name, release_of(chart_app_version)});
+}
 
 void add_obs_rule_docs(std::vector<RuleInfo>& out) {
   out.push_back(
@@ -186,7 +316,12 @@ void add_obs_rule_docs(std::vector<RuleInfo>& out) {
        "vllm:time_per_output_token_seconds) or as removed without a successor (vLLM V0's "
        "vllm:num_requests_swapped, vllm:cpu_cache_usage_perc), with or without "
        "_bucket/_sum/_count and in the underscored form prometheus-adapter produces. The "
-       "message gives the versions that deprecated and removed it.",
+       "message gives the versions that deprecated and removed it. The name is judged against "
+       "the engine releases the audited tree deploys: when every release it pins (an image tag "
+       "of the engine's own build such as vllm/vllm-openai:v0.6.3 or nm-vllm-openai:v0.1.0, a "
+       "Helm repository/tag pair, an engine chart's appVersion) is older than the release that "
+       "deprecated (or removed) the name, the name is current there and is not reported; a "
+       "floating tag (latest, nightly) or no pin at all keeps the finding.",
        "Deprecated metrics are hidden and then removed (vLLM: deprecated 0.9/0.11, hidden in "
        "the next minor, removed after; the V0 engine's metrics went with V0), so the alert "
        "never fires and the autoscaler sees nothing (vllm-project/vllm:vllm/v1/metrics/"
@@ -303,14 +438,18 @@ void check_dashboard_configmap(FileCtx& f, const Node& obj) {
     const Node* d = &*doc;
     if (const Node* dd = d->get("dashboard")) d = dd;
     check_grafana(inner, *d);
-    for (auto& fd : inner.findings) {
+    auto outer_pos = [&](const Finding& fd) {
       std::string_view line = inner.line_text(fd.line);
       std::string needle = trim(line.substr(0, std::min<size_t>(line.size(), 60)));
       size_t q = needle.find_first_of("\"\\");
       if (q != std::string::npos && q > 8) needle = needle.substr(0, q);
-      Pos p = f.find_from(v.pos.line, needle, v.pos, 100000);
-      f.emit(fd.rule, p, fd.message, fd.fix, fd.severity);
-    }
+      return f.find_from(v.pos.line, needle, v.pos, 100000);
+    };
+    for (auto& fd : inner.findings) f.emit(fd.rule, outer_pos(fd), fd.message, fd.fix, fd.severity);
+    for (auto& m : inner.facts.old_metrics)
+      if (auto fd = f.make(m.finding.rule, outer_pos(m.finding), m.finding.message, m.finding.fix,
+                           m.finding.severity))
+        f.facts.old_metrics.push_back({std::move(*fd), m.engine, m.since});
   }
 }
 

@@ -86,6 +86,13 @@ void workload_candidates(FileCtx& f, const Workload& w);
 bool judged_as_service(const FileCtx& f, std::string_view ns);
 void check_scaler(FileCtx& f, const ScalerFact& s);
 void join_project(const ProjectFacts& facts, std::vector<Finding>& out);
+// OBS001: the queries on renamed or removed engine metrics whose engine this project deploys at
+// a release where the name is still current are dropped; the rest are reported
+// (rules/observability.cpp).
+void join_old_metrics(const ProjectFacts& facts, std::vector<Finding>& out);
+// The engine versions a YAML file pins (image tags of an engine's own build, Helm
+// repository/tag pairs, a Chart.yaml's appVersion for an engine chart), for OBS001.
+void collect_engine_pins(FileCtx& f);
 // Every rule on the facts of one manifest file (workloads, autoscalers, alert rules in
 // PrometheusRule objects, dashboards in ConfigMaps, K8S020 notes).
 void check_manifests(FileCtx& f, const ManifestFacts& m);

@@ -236,6 +236,59 @@ std::string image_variable_default(std::string& image) {
   return name;
 }
 
+// Whether an image's path (without its tag) pins a release: a path segment that is a version
+// (vault.habana.ai/gaudi-docker/1.18.0/...) or a last component ending in one
+// (pytorch-installer-2.4.0). Such vendor images publish one build per release path, and
+// `latest` there is the vendor's documented tag, not a floating engine.
+bool is_version(std::string_view v) {
+  if (!v.empty() && (v[0] == 'v' || v[0] == 'V')) v.remove_prefix(1);
+  int dots = 0;
+  bool digit = false;
+  for (char ch : v) {
+    if (ch == '.') {
+      if (!digit) return false;
+      ++dots;
+      digit = false;
+    } else if (std::isdigit(static_cast<unsigned char>(ch))) {
+      digit = true;
+    } else {
+      return false;
+    }
+  }
+  return dots > 0 && digit;
+}
+bool release_in_path(std::string_view repo) {
+  size_t slash = repo.find('/');
+  if (slash == std::string_view::npos) return false;  // docker.io/library/<name>: no path
+  std::string_view rest = repo.substr(slash + 1);
+  while (true) {
+    size_t next = rest.find('/');
+    std::string_view seg = rest.substr(0, next);
+    if (next == std::string_view::npos) {
+      size_t dash = seg.find_last_of('-');
+      return is_version(seg) ||
+             (dash != std::string_view::npos && is_version(seg.substr(dash + 1)));
+    }
+    if (is_version(seg)) return true;
+    rest = rest.substr(next + 1);
+  }
+}
+// Whether the image is the engine's own build (its name carries the engine's: vllm-openai,
+// lmsysorg/sglang, text-generation-inference) rather than a base image the command installs or
+// starts the engine in (a PyTorch or CUDA base).
+bool engine_build(std::string_view img, const catalog::Engine& e) {
+  std::string l = to_lower(img);
+  std::string id = to_lower(e.id);
+  if (contains(l, id)) return true;
+  std::string catalog_image = to_lower(e.image);
+  size_t slash = catalog_image.find_last_of('/');
+  size_t colon = catalog_image.find(':', slash == std::string::npos ? 0 : slash);
+  std::string name =
+      catalog_image.substr(slash == std::string::npos ? 0 : slash + 1,
+                           colon == std::string::npos ? std::string::npos : colon - slash - 1);
+  return !name.empty() && contains(l, name);
+}
+
 }  // namespace
 
 void add_config_rule_docs(std::vector<RuleInfo>& out) {
@@ -251,7 +304,12 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "the variable is set; an image that is one variable with no default (${IMAGE}, or an "
        "operator's parameter such as $(vllm-cuda-image)) is not judged, nor is a placeholder "
        "literal (replaced-by-kustomize, PLACEHOLDER, <image>, "
-       "changeme) that a Kustomize overlay or a pipeline replaces.",
+       "changeme) that a Kustomize overlay or a pipeline replaces. A :latest or untagged "
+       "image whose path pins a release (a version segment such as /1.18.0/, or a last "
+       "component ending in one, pytorch-installer-2.4.0) is not floating: the vendor "
+       "publishes one build per release path. An image that is not the engine's own build "
+       "(its name does not carry the engine's, e.g. a PyTorch base the command starts vLLM "
+       "in) is called an image, not an engine image.",
        "Engine releases change flags, defaults and metric names (vLLM renamed and removed "
        "metrics across 0.9-0.13); :latest makes every pull a different engine. kube-linter's "
        "latest-tag check; the GIE reference pins vllm/vllm-openai:v0.11.0. Research: "
@@ -415,11 +473,13 @@ void check_config(FileCtx& f, const Server& s) {
     bool local = slash == std::string::npos && c.never_pulled;
     if (!digest && !local && !whole_variable &&
         (tag.empty() || lt == "latest" || lt == "main" || lt == "nightly") &&
+        !release_in_path(colon == std::string::npos ? img : img.substr(0, colon)) &&
         !placeholder_image(f, c.image_pos.line) && !placeholder_literal(img))
       f.emit("K8S005", c.image_pos,
-             fmt::format("engine image '{}'{} is {}: every pull may bring a different engine "
+             fmt::format("{} '{}'{} is {}: every pull may bring a different engine "
                          "version (flags, metrics and defaults change between releases)",
-                         img, variable.empty() ? "" : " (the default of ${" + variable + "})",
+                         engine_build(img, *c.engine) ? "engine image" : "image", img,
+                         variable.empty() ? "" : " (the default of ${" + variable + "})",
                          tag.empty() ? "untagged (implicitly :latest)" : "tagged :" + tag),
              fmt::format("pin a release tag or digest, e.g. {}", c.engine->image));
   }

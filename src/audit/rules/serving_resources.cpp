@@ -33,6 +33,23 @@ long long ranks_in_pod(const Server& s) {
   return s.par.tp * s.par.pp;
 }
 
+// The collective library a pod's ranks use, by its accelerator resource: NCCL on NVIDIA GPUs
+// (or a GPU count with no vendor resource, the engines' CUDA default), RCCL on AMD, HCCL on
+// Gaudi; none named for anything else. `certain`: the 64 MiB default is known to break it.
+struct CollectiveLib {
+  std::string name, unit;
+  bool certain = false;
+};
+CollectiveLib collective_library(const Container& c) {
+  const std::string& r = c.gpu_resource;
+  if (starts_with(c.accelerator, "habana.ai/") || starts_with(r, "habana.ai/"))
+    return {"HCCL", "HPU", false};
+  if (!c.accelerator.empty()) return {"", "accelerator", false};
+  if (starts_with(r, "amd.com/")) return {"RCCL", "GPU", false};
+  if (r.empty() || starts_with(r, "nvidia.com/")) return {"NCCL", "GPU", true};
+  return {"", "GPU", false};
+}
+
 }  // namespace
 
 void add_resource_rule_docs(std::vector<RuleInfo>& out) {
@@ -59,7 +76,10 @@ void add_resource_rule_docs(std::vector<RuleInfo>& out) {
        "A pod whose engine runs more than one GPU rank in it (tensor x pipeline parallel > 1 on "
        "one pod; TGI: all its GPUs by default; a multi-node member with several GPUs) and no "
        "emptyDir {medium: Memory} mounted at /dev/shm (nor hostIPC); Helm values without "
-       "shmSize; compose without ipc: host or shm_size.",
+       "shmSize; compose without ipc: host or shm_size. The message names the collective "
+       "library of the pod's accelerator (NCCL on NVIDIA GPUs, RCCL on AMD, HCCL on Gaudi; "
+       "none for another accelerator); an error only for NCCL, which is known to fail or hang "
+       "in the default, a warning for the others (not certain to break).",
        "vLLM's Kubernetes guide mounts a Memory emptyDir at /dev/shm: \"vLLM needs to access "
        "the host's shared memory for tensor parallel inference\" (vllm-project/vllm:docs/"
        "deployment/k8s.md); Docker needs --ipc=host or --shm-size. The container default of "
@@ -149,7 +169,10 @@ void check_resources(FileCtx& f, const Server& s) {
              {}, S::kError);
     }
   }
-  // K8S002: NCCL between ranks of one pod needs shared memory.
+  // K8S002: the collective library between ranks of one pod needs shared memory. NCCL on
+  // NVIDIA GPUs fails or hangs in the 64 MiB default (an error); another accelerator's library
+  // (RCCL on AMD, HCCL on Gaudi) or one the file does not show is not certain to break (a
+  // warning that names the library the pod uses, or none).
   if (w.platform != Platform::kSkyPilot && w.platform != Platform::kDstack &&
       w.platform != Platform::kKubeAI && w.platform != Platform::kRay && ranks_in_pod(s) > 1) {
     bool shm = w.host_ipc || w.shm_ok;
@@ -157,15 +180,22 @@ void check_resources(FileCtx& f, const Server& s) {
       if (path == "/dev/shm")
         for (const auto& v : w.volumes)
           if (v.name == vol && v.memory) shm = true;
-    if (!shm)
+    if (!shm) {
+      const CollectiveLib lib = collective_library(c);
       f.emit("K8S002", c.flag("tensor_parallel") ? s.par.tp_pos : c.pos,
-             fmt::format("{} runs {} GPU ranks in this pod but /dev/shm is the container default "
-                         "(64 MiB); NCCL needs shared memory between ranks",
-                         c.engine->name, ranks_in_pod(s)),
+             fmt::format("{} runs {} {} ranks in this pod but /dev/shm is the container default "
+                         "(64 MiB); {}",
+                         c.engine->name, ranks_in_pod(s), lib.unit,
+                         lib.name.empty()
+                             ? std::string("the ranks exchange tensors through shared memory, "
+                                           "which may not fit")
+                             : fmt::format("{} needs shared memory between ranks", lib.name)),
              w.platform == Platform::kHelm ? "set shmSize (e.g. \"20Gi\") in the modelSpec entry"
              : w.platform == Platform::kCompose
                  ? "add `ipc: host` or `shm_size: 16gb` to the service"
-                 : "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm");
+                 : "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm",
+             lib.certain ? S::kError : S::kWarning);
+    }
   }
   // K8S009: the layout against the GPUs of the whole serving group.
   const bool tgi_default = c.engine->id == "tgi" && !c.flag("tensor_parallel");
