@@ -215,14 +215,17 @@ TEST(AuditRound17, SharedMemoryFindingNamesTheAcceleratorsLibrary) {
     y.replace(y.find("habana.ai/gaudi: 8"), std::string_view("habana.ai/gaudi").size(), resource);
     return y;
   };
+  // Each report kept in a variable: a finding points into the report that holds it.
   std::string amd_text = with("amd.com/gpu");
-  const Finding* a = first(run({{"k8s/vllm.yaml", amd_text}}), "K8S002");
+  auto amd = run({{"k8s/vllm.yaml", amd_text}});
+  const Finding* a = first(amd, "K8S002");
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->severity, Severity::kWarning);
   EXPECT_NE(a->message.find("RCCL needs shared memory"), std::string::npos) << a->message;
 
   std::string nv_text = with("nvidia.com/gpu");
-  const Finding* n = first(run({{"k8s/vllm.yaml", nv_text}}), "K8S002");
+  auto nvidia = run({{"k8s/vllm.yaml", nv_text}});
+  const Finding* n = first(nvidia, "K8S002");
   ASSERT_NE(n, nullptr);
   EXPECT_EQ(n->severity, Severity::kError);
   EXPECT_NE(n->message.find("NCCL needs shared memory"), std::string::npos) << n->message;
