@@ -813,8 +813,8 @@ struct Planner {
   }
   // "within p95 TTFT 500 ms" or, with no SLO to be within, "with no latency SLO set".
   std::string within_slo_text() const {
-    const std::string slo = slo_text();
-    return slo == "no latency SLO" ? "with no latency SLO set" : "within " + slo;
+    if (!spec.slo.ttft_p95_ms && !spec.slo.tpot_p95_ms) return "with no latency SLO set";
+    return "within " + slo_text();
   }
 
   // "KV 61,440 tokens/replica (38 requests), weights 15.0 GiB/GPU"

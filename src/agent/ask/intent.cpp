@@ -220,8 +220,9 @@ std::string find_entry(const std::vector<std::string>& toks, Find find) {
         spaced += (j > i ? " " : "") + toks[j];
         dashed += (j > i ? "-" : "") + toks[j];
       }
-      for (const std::string& words : {spaced, dashed}) {
-        if (n == 1 && &words == &dashed) continue;  // one word: the same candidate twice
+      std::vector<std::string> candidates{spaced};
+      if (n > 1) candidates.push_back(dashed);  // one word: the same text
+      for (const std::string& words : candidates) {
         for (const std::string& c :
              {words, words.size() > 1 && words.back() == 's' ? words.substr(0, words.size() - 1)
                                                              : std::string()}) {

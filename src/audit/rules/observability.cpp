@@ -211,8 +211,6 @@ void join_old_metrics(const ProjectFacts& facts, std::vector<Finding>& out) {
   }
 }
 
-namespace {}  // namespace
-
 namespace {
 
 std::string_view trim_value(std::string_view v) {
