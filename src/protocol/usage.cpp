@@ -173,6 +173,19 @@ std::string_view top_level_value(std::string_view data, std::string_view key,
   return {};
 }
 
+// A present usage from its four counts, with the invariants cost_of relies on even when an
+// upstream reports nonsense; the one place both readers (the parse and the scanner) apply them.
+ReportedUsage reported(long long prompt, long long completion, long long cached,
+                       long long reasoning) {
+  ReportedUsage u;
+  u.present = true;
+  u.prompt_tokens = prompt;
+  u.completion_tokens = completion;
+  u.cached_tokens = std::min(cached, prompt);
+  u.reasoning_tokens = std::min(reasoning, completion);
+  return u;
+}
+
 // The fields of an OpenAI usage object that ReportedUsage takes, and where they live.
 enum UsageField {
   kPromptTokens,         // prompt_tokens
@@ -196,17 +209,12 @@ class UsageScanner {
   std::size_t end() const { return p_; }
 
   ReportedUsage usage() const {
-    ReportedUsage u;
-    u.present = true;
     // usage_from_json's rule: the Responses API's names only where prompt_tokens is absent.
     const bool responses = !seen_[kPromptTokens] && seen_[kInputTokens];
-    u.prompt_tokens = value_[responses ? kInputTokens : kPromptTokens];
-    u.completion_tokens = value_[responses ? kOutputTokens : kCompletionTokens];
-    u.cached_tokens = value_[responses ? kInputCached : kPromptCached];
-    u.reasoning_tokens = value_[responses ? kOutputReasoning : kCompletionReasoning];
-    u.cached_tokens = std::min(u.cached_tokens, u.prompt_tokens);
-    u.reasoning_tokens = std::min(u.reasoning_tokens, u.completion_tokens);
-    return u;
+    return reported(value_[responses ? kInputTokens : kPromptTokens],
+                    value_[responses ? kOutputTokens : kCompletionTokens],
+                    value_[responses ? kInputCached : kPromptCached],
+                    value_[responses ? kOutputReasoning : kCompletionReasoning]);
   }
 
  private:
@@ -433,27 +441,18 @@ long long token_count(const json::value* v) {
 }
 
 ReportedUsage usage_from_json(const json::value& usage) {
-  ReportedUsage u;
-  if (!usage.is_object()) return u;
-  u.present = true;
-  if (!member(&usage, "prompt_tokens") && member(&usage, "input_tokens")) {
+  if (!usage.is_object()) return {};
+  if (!member(&usage, "prompt_tokens") && member(&usage, "input_tokens"))
     // The Responses API's names (same semantics: input includes cached).
-    u.prompt_tokens = token_count(member(&usage, "input_tokens"));
-    u.completion_tokens = token_count(member(&usage, "output_tokens"));
-    u.cached_tokens = token_count(member(member(&usage, "input_tokens_details"), "cached_tokens"));
-    u.reasoning_tokens =
-        token_count(member(member(&usage, "output_tokens_details"), "reasoning_tokens"));
-  } else {
-    u.prompt_tokens = token_count(member(&usage, "prompt_tokens"));
-    u.completion_tokens = token_count(member(&usage, "completion_tokens"));
-    u.cached_tokens = token_count(member(member(&usage, "prompt_tokens_details"), "cached_tokens"));
-    u.reasoning_tokens =
-        token_count(member(member(&usage, "completion_tokens_details"), "reasoning_tokens"));
-  }
-  // Keep the invariants cost_of relies on even when an upstream reports nonsense.
-  u.cached_tokens = std::min(u.cached_tokens, u.prompt_tokens);
-  u.reasoning_tokens = std::min(u.reasoning_tokens, u.completion_tokens);
-  return u;
+    return reported(
+        token_count(member(&usage, "input_tokens")), token_count(member(&usage, "output_tokens")),
+        token_count(member(member(&usage, "input_tokens_details"), "cached_tokens")),
+        token_count(member(member(&usage, "output_tokens_details"), "reasoning_tokens")));
+  return reported(
+      token_count(member(&usage, "prompt_tokens")),
+      token_count(member(&usage, "completion_tokens")),
+      token_count(member(member(&usage, "prompt_tokens_details"), "cached_tokens")),
+      token_count(member(member(&usage, "completion_tokens_details"), "reasoning_tokens")));
 }
 
 ReportedUsage usage_from_body(std::string_view body) {
