@@ -44,6 +44,8 @@ struct SimulateOptions {
   std::string router;
   std::optional<int> max_num_seqs, max_batched_tokens;
   std::optional<int> scheduler_recv_interval, stream_interval;
+  std::optional<int> batch_wait_timeout_iters;
+  std::optional<double> batch_wait_max_tokens_ratio;
   std::string prefix_caching;
   std::optional<long long> requests;
   std::optional<double> duration;
@@ -121,6 +123,8 @@ json::object tool_args(const SimulateOptions& o, const CLI::App& cmd) {
   str("prefix_caching", o.prefix_caching);
   opt("scheduler_recv_interval", o.scheduler_recv_interval);
   opt("stream_interval", o.stream_interval);
+  opt("batch_wait_timeout_iters", o.batch_wait_timeout_iters);
+  opt("batch_wait_max_tokens_ratio", o.batch_wait_max_tokens_ratio);
   opt("requests", o.requests);
   opt("duration", o.duration);
   if (o.seed) a["seed"] = static_cast<long long>(*o.seed);
@@ -240,6 +244,14 @@ void register_simulate(CLI::App& app, Context& ctx) {
   cmd->add_option("--stream-interval", o->stream_interval,
                   "SGLang: tokens stream in chunks of N after the first (default 1)")
       ->check(CLI::Range(1, sim::kMaxEngineInterval));
+  cmd->add_option("--batch-wait-timeout-iters", o->batch_wait_timeout_iters,
+                  "TensorRT-LLM: while requests generate, hold new prompts back for up to N "
+                  "iterations (default 0: off)")
+      ->check(CLI::Range(0, sim::kMaxEngineInterval));
+  cmd->add_option("--batch-wait-max-tokens-ratio", o->batch_wait_max_tokens_ratio,
+                  "TensorRT-LLM: stop holding prompts once an iteration would carry this share of "
+                  "max_num_tokens (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--requests", o->requests, "Stop after N requests (default 1000)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--duration", o->duration, "Stop arrivals after S seconds")

@@ -399,6 +399,35 @@ void Engine::plan_admissions(int& budget, bool prefill_batch) {
   }
 }
 
+bool Engine::batch_wait_holds(int budget) {
+  if (cfg_.batch_wait_timeout_iters <= 0 && cfg_.batch_wait_max_tokens_ratio <= 0) return false;
+  // PyExecutor._schedule: no wait without generation requests (it would never end).
+  if (!step_has_decode_ || waiting_.empty()) return false;
+  // The tokens the capacity scheduler would put in this iteration: the generated tokens and,
+  // first come first served, the whole prompts that fit (as PyExecutor._waiting_requests counts
+  // them, len(get_tokens(0)), cached or not).
+  long long tokens = n_dec_;
+  int room = budget;
+  int seqs = running_;
+  bool any = false;
+  for (const int slot : waiting_) {
+    const int n = slab_[slot].prompt_len;
+    if (seqs >= max_seqs_ || (n > room && (any || !traits_.chunked_prefill))) break;
+    tokens += std::min(n, room);
+    room -= std::min(n, room);
+    ++seqs;
+    any = true;
+  }
+  if (!any) return false;
+  if (batch_wait_iters_ >= cfg_.batch_wait_timeout_iters ||
+      static_cast<double>(tokens) >= cfg_.batch_wait_max_tokens_ratio * max_tokens_) {
+    batch_wait_iters_ = 0;
+    return false;
+  }
+  ++batch_wait_iters_;
+  return true;
+}
+
 bool Engine::prefill_wanted() const {
   if (!prefilling_.empty()) return true;  // a chunked prompt continues first
   if (waiting_.empty()) return false;
@@ -421,7 +450,7 @@ double Engine::begin_step(double now) {
       plan_decode();
       if (step_has_decode_) budget -= n_dec_;
       plan_prefill_continuations(budget);
-      if (!preempted_this_step_) plan_admissions(budget, false);
+      if (!preempted_this_step_ && !batch_wait_holds(budget)) plan_admissions(budget, false);
     } else {
       int budget = traits_.max_prefill_tokens > 0 ? traits_.max_prefill_tokens : max_tokens_;
       if (prefill_wanted()) {

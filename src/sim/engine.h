@@ -76,6 +76,14 @@ struct EngineConfig {
   // SGLang's --stream-interval: the first token goes out alone, then a chunk whenever a request
   // holds 1 + k x N tokens, and the last token with whatever is left. 1: every token.
   int stream_interval = 1;
+  // TensorRT-LLM's batch waiting (LLM API batch_wait_timeout_iters / batch_wait_max_tokens_ratio,
+  // PyExecutor._waiting_requests): while requests are generating, new prompts are held back
+  // until the iteration would schedule at least ratio x max_num_tokens tokens (prompts and
+  // generated tokens together) or prompts have been held for timeout_iters iterations. Without
+  // generating requests nothing is held. 0 and 0: off (the default). Meant for mixed-batch
+  // (in-flight batching) engines.
+  int batch_wait_timeout_iters = 0;
+  double batch_wait_max_tokens_ratio = 0;
 };
 
 // A request that left a failed replica: already streaming (dropped) or not yet (retryable).
@@ -171,6 +179,8 @@ class Engine {
   void plan_decode();
   void plan_prefill_continuations(int& budget);
   void plan_admissions(int& budget, bool prefill_batch);
+  // TensorRT-LLM's batch waiting (EngineConfig): true when this iteration holds new prompts back.
+  bool batch_wait_holds(int budget);
   void maybe_receive();
   double last_chunk_time(const Seq& s, bool emitting_now) const;
   void emit_chunk_gaps(double now);
@@ -225,8 +235,9 @@ class Engine {
   std::vector<int> chunk_steady_;
   std::vector<std::vector<std::pair<int, std::uint32_t>>> chunk_fresh_;
 
-  double token_ratio_ = 0;  // SGLang new_token_ratio
-  int waiting_steps_ = 0;   // TGI: decode steps while requests wait
+  double token_ratio_ = 0;    // SGLang new_token_ratio
+  int waiting_steps_ = 0;     // TGI: decode steps while requests wait
+  int batch_wait_iters_ = 0;  // TensorRT-LLM: iterations prompts have been held back
 
   long long steps_ = 0;
   long long preemptions_ = 0;

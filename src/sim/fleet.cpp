@@ -253,6 +253,8 @@ Status Fleet::setup() {
     if (p.max_num_batched_tokens) ps.engine.max_num_tokens = *p.max_num_batched_tokens;
     ps.engine.scheduler_recv_interval = p.scheduler_recv_interval;
     ps.engine.stream_interval = p.stream_interval;
+    ps.engine.batch_wait_timeout_iters = p.batch_wait_timeout_iters;
+    ps.engine.batch_wait_max_tokens_ratio = p.batch_wait_max_tokens_ratio;
     ps.usd_per_gpu_hour = p.usd_per_gpu_hour;
     if (!ps.usd_per_gpu_hour)
       if (auto price = p.deployment.gpu->cheapest_price())

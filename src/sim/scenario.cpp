@@ -103,9 +103,21 @@ Pool read_pool(Fields& f, const catalog::Catalog& cat, std::size_t i) {
              fmt::format("is an SGLang server flag; engine {} has none (use engine: sglang, or "
                          "leave it out)",
                          d.engine->id));
+  p.batch_wait_timeout_iters =
+      static_cast<int>(f.integer("batch_wait_timeout_iters", 0, 0, kMaxEngineInterval));
+  p.batch_wait_max_tokens_ratio = f.num("batch_wait_max_tokens_ratio", 0, 0, 1);
+  if (d.engine && d.engine->id != "trtllm")
+    for (const auto& [flag, value] :
+         {std::pair{"batch_wait_timeout_iters", static_cast<double>(p.batch_wait_timeout_iters)},
+          std::pair{"batch_wait_max_tokens_ratio", p.batch_wait_max_tokens_ratio}})
+      if (value > 0)
+        f.fail(f.node()[flag], flag,
+               fmt::format("is a TensorRT-LLM option; engine {} has none (use engine: trtllm, "
+                           "or leave it out)",
+                           d.engine->id));
   f.accept({"name", "max_num_seqs", "gpu_memory_fraction", "max_batched_tokens", "prefix_caching",
             "usd_per_gpu_hour", "startup_s", "load_gb_per_s", "scheduler_recv_interval",
-            "stream_interval"});
+            "stream_interval", "batch_wait_timeout_iters", "batch_wait_max_tokens_ratio"});
   if (auto a = f.map("autoscaler")) read_autoscaler(*a, p.autoscaler);
   f.finish();
   return p;
@@ -241,6 +253,18 @@ Status validate_scenario(const Scenario& sc) {
             "or leave it at 1)",
             i, o.field, o.flag, p.deployment.engine->id)};
     }
+    if (p.batch_wait_timeout_iters < 0 || p.batch_wait_timeout_iters > kMaxEngineInterval)
+      return Error{fmt::format("pools[{}].batch_wait_timeout_iters: expected 0 to {}, found {}", i,
+                               kMaxEngineInterval, p.batch_wait_timeout_iters)};
+    if (!(p.batch_wait_max_tokens_ratio >= 0 && p.batch_wait_max_tokens_ratio <= 1))
+      return Error{fmt::format("pools[{}].batch_wait_max_tokens_ratio: expected 0 to 1, found {}",
+                               i, p.batch_wait_max_tokens_ratio)};
+    if ((p.batch_wait_timeout_iters > 0 || p.batch_wait_max_tokens_ratio > 0) &&
+        p.deployment.engine->id != "trtllm")
+      return Error{fmt::format(
+          "pools[{}]: batch waiting (--batch-wait-timeout-iters, --batch-wait-max-tokens-ratio) "
+          "is a TensorRT-LLM option; engine {} has none (use engine trtllm, or leave it at 0)",
+          i, p.deployment.engine->id)};
     if (p.replicas == 0 && !(p.autoscaler.enabled && p.autoscaler.max_replicas > 0))
       return Error{
           fmt::format("pools[{}].replicas: 0 replicas need an autoscaler that can start some", i)};

@@ -59,6 +59,11 @@ struct Pool {
   // first (docs/SIM.md, section 2).
   int scheduler_recv_interval = 1;
   int stream_interval = 1;
+  // TensorRT-LLM only (LLM API options batch_wait_timeout_iters, batch_wait_max_tokens_ratio;
+  // 0: off, its default): new prompts wait while requests generate, until the iteration would
+  // carry ratio x max_num_tokens tokens or they have waited that many iterations.
+  int batch_wait_timeout_iters = 0;
+  double batch_wait_max_tokens_ratio = 0;
 };
 
 // A replica of `pool` (index among its replicas, in creation order) fails at `at_s`; with

@@ -112,6 +112,10 @@ Status apply_args(const json::object& args, const catalog::Catalog& cat, sim::Sc
   if (auto v = arg_integer(args, "scheduler_recv_interval"))
     pool.scheduler_recv_interval = as_int(*v);
   if (auto v = arg_integer(args, "stream_interval")) pool.stream_interval = as_int(*v);
+  if (auto v = arg_integer(args, "batch_wait_timeout_iters"))
+    pool.batch_wait_timeout_iters = as_int(*v);
+  if (auto v = arg_number(args, "batch_wait_max_tokens_ratio"))
+    pool.batch_wait_max_tokens_ratio = *v;
 
   sim::WorkloadSpec& w = sc.workload;
   using A = sim::WorkloadSpec::Arrival;
@@ -251,6 +255,16 @@ const std::vector<Param>& simulate_params() {
                      "SGLang only: tokens stream in chunks of N after the first (default 1)")
           .min(1)
           .max(sim::kMaxEngineInterval),
+      Param::integer("batch_wait_timeout_iters",
+                     "TensorRT-LLM only: while requests generate, hold new prompts back for up "
+                     "to N iterations (default 0: off)")
+          .min(0)
+          .max(sim::kMaxEngineInterval),
+      Param::number("batch_wait_max_tokens_ratio",
+                    "TensorRT-LLM only: stop holding prompts once an iteration would carry this "
+                    "share of max_num_tokens (default 0)")
+          .min(0)
+          .max(1),
       Param::integer("requests", "Stop after N requests (default 1000)").min(1),
       Param::number("duration", "Stop arrivals after S seconds").min(0, true),
       Param::integer("seed", "Random seed (same seed, same output)").min(0),

@@ -1,0 +1,198 @@
+// TensorRT-LLM's batch waiting (LLM API batch_wait_timeout_iters, batch_wait_max_tokens_ratio;
+// PyExecutor._schedule and _waiting_requests) in the engine model, iteration by iteration:
+//  - with no request generating, a prompt is scheduled at once (no "dead waiting");
+//  - while requests generate, new prompts are held until the iteration would carry
+//    ratio x max_num_tokens tokens (prompts and generated tokens), or they have been held for
+//    timeout_iters iterations; the count restarts when prompts go in.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+
+#include "perf/step.h"
+#include "sim/engine.h"
+#include "sim/scenario.h"
+#include "sim_test_util.h"
+
+namespace llmctl::sim {
+namespace {
+
+struct Recorder : EngineObserver {
+  std::map<std::uint64_t, double> admitted_at;
+  std::map<std::uint64_t, double> first_token;
+  void on_admitted(const Request& r, double queue_s, long long, long long) override {
+    admitted_at[r.id] = r.arrival_s + queue_s;
+  }
+  void on_first_token(const Request& r, double t) override { first_token[r.id] = t; }
+  void on_token_gap(double, std::uint64_t) override {}
+  void on_finished(const Request&, double, double, int) override {}
+  void on_dropped(const Request&, DropReason, double) override { ADD_FAILURE() << "dropped"; }
+};
+
+Request req(std::uint64_t id, int in, int out, double at) {
+  Request r;
+  r.id = id;
+  r.input_tokens = in;
+  r.output_tokens = out;
+  r.arrival_s = at;
+  return r;
+}
+
+// One TensorRT-LLM replica (max_num_tokens 16384, no chunked prefill) driven by hand.
+class Driver {
+ public:
+  Driver(int timeout_iters, double ratio)
+      : pool_(test::pool("llama-3.1-8b", "h100-sxm", "trtllm")),
+        step_(*perf::StepModel::make(test::cat(), pool_.deployment)) {
+    cfg_.step = &step_;
+    cfg_.segments = &segments_;
+    cfg_.unlimited_kv = true;
+    cfg_.max_num_tokens = 16384;
+    cfg_.batch_wait_timeout_iters = timeout_iters;
+    cfg_.batch_wait_max_tokens_ratio = ratio;
+    engine_ = std::make_unique<Engine>(cfg_, &obs_);
+  }
+  void enqueue(const Request& r) { engine_->enqueue(r, now_); }
+  double iterate() {
+    const double d = engine_->begin_step(now_);
+    EXPECT_GT(d, 0) << "an engine with work runs an iteration";
+    now_ += d;
+    engine_->end_step(now_);
+    return now_;
+  }
+  double now() const { return now_; }
+  const Engine& engine() const { return *engine_; }
+  Recorder& obs() { return obs_; }
+
+ private:
+  Pool pool_;
+  perf::StepModel step_;
+  SegmentPool segments_;
+  EngineConfig cfg_;
+  Recorder obs_;
+  std::unique_ptr<Engine> engine_;
+  double now_ = 0;
+};
+
+TEST(TrtllmBatchWait, NothingGeneratingMeansNoWait) {
+  Driver e(20, 0.9);
+  e.enqueue(req(1, 1000, 50, 0));
+  const double first = e.iterate();
+  EXPECT_DOUBLE_EQ(e.obs().admitted_at.at(1), 0) << "an idle engine schedules the prompt at once";
+  EXPECT_DOUBLE_EQ(e.obs().first_token.at(1), first);
+}
+
+// A generates; B (1,000 tokens: 1,001 with A's token, far below 0.9 x 16384) is held for
+// exactly `timeout` iterations, then goes in with the next one; the count starts again for C.
+void check_timeout(int timeout) {
+  Driver e(timeout, 0.9);
+  e.enqueue(req(1, 1000, 400, 0));
+  e.iterate();  // A's prefill
+  e.enqueue(req(2, 1000, 50, e.now()));
+  const double b_arrival = e.now();
+  double last_hold = b_arrival;
+  for (int k = 1; k <= timeout; ++k) {
+    last_hold = e.iterate();
+    EXPECT_EQ(e.obs().admitted_at.count(2), 0U) << "B scheduled in held iteration " << k;
+    EXPECT_EQ(e.engine().running(), 1);
+  }
+  const double b_in = e.iterate();
+  ASSERT_EQ(e.obs().admitted_at.count(2), 1U) << "B still held after " << timeout << " iterations";
+  EXPECT_DOUBLE_EQ(e.obs().admitted_at.at(2), last_hold);
+  EXPECT_DOUBLE_EQ(e.obs().first_token.at(2), b_in);
+  // The count restarted: C waits the whole timeout again.
+  e.enqueue(req(3, 1000, 50, e.now()));
+  for (int k = 1; k <= timeout; ++k) {
+    e.iterate();
+    EXPECT_EQ(e.obs().admitted_at.count(3), 0U) << "C scheduled in held iteration " << k;
+  }
+  e.iterate();
+  EXPECT_EQ(e.obs().admitted_at.count(3), 1U);
+}
+
+TEST(TrtllmBatchWait, OffByDefault) { check_timeout(0); }
+TEST(TrtllmBatchWait, HoldsPromptsForTheTimeout) { check_timeout(20); }
+TEST(TrtllmBatchWait, TimeoutOfThree) { check_timeout(3); }
+
+// Enough prompt tokens waiting: the iteration goes ahead at once. 15 prompts of 1,000 tokens and
+// A's generated token: 15,001 >= 0.9 x 16384 = 14,745.6; 14 prompts (14,001) are held.
+TEST(TrtllmBatchWait, EnoughTokensStopTheWait) {
+  for (const int prompts : {14, 15}) {
+    Driver e(20, 0.9);
+    e.enqueue(req(1, 1000, 400, 0));
+    e.iterate();
+    for (int i = 0; i < prompts; ++i) e.enqueue(req(10 + i, 1000, 50, e.now()));
+    const double before = e.now();
+    e.iterate();
+    const bool admitted = e.obs().admitted_at.count(10) == 1;
+    EXPECT_EQ(admitted, prompts == 15) << prompts << " prompts";
+    if (admitted) {
+      EXPECT_DOUBLE_EQ(e.obs().admitted_at.at(10), before);
+      EXPECT_EQ(e.engine().running(), 1 + prompts);
+    }
+  }
+}
+
+// A ratio with no timeout never holds anything (PyExecutor: iters_count >= 0 always stops the
+// wait), as in TensorRT-LLM.
+TEST(TrtllmBatchWait, RatioAloneHoldsNothing) {
+  Driver e(0, 0.9);
+  e.enqueue(req(1, 1000, 400, 0));
+  e.iterate();
+  e.enqueue(req(2, 1000, 50, e.now()));
+  const double before = e.now();
+  e.iterate();
+  ASSERT_EQ(e.obs().admitted_at.count(2), 1U);
+  EXPECT_DOUBLE_EQ(e.obs().admitted_at.at(2), before);
+}
+
+// The options are TensorRT-LLM's: every other engine rejects them, naming the field.
+TEST(TrtllmBatchWait, OtherEnginesRejectThem) {
+  for (const char* engine : {"vllm", "sglang", "tgi"}) {
+    Scenario sc;
+    sc.pools.push_back(test::pool("llama-3.1-8b", "h100-sxm", engine));
+    sc.workload = test::poisson(1, 10);
+    sc.pools[0].batch_wait_timeout_iters = 20;
+    auto st = validate_scenario(sc);
+    ASSERT_FALSE(st.ok()) << engine;
+    EXPECT_NE(st.error().message.find("is a TensorRT-LLM option"), std::string::npos)
+        << st.error().message;
+  }
+  Scenario sc;
+  sc.pools.push_back(test::pool("llama-3.1-8b", "h100-sxm", "trtllm"));
+  sc.workload = test::poisson(1, 10);
+  sc.pools[0].batch_wait_timeout_iters = 20;
+  sc.pools[0].batch_wait_max_tokens_ratio = 0.9;
+  EXPECT_TRUE(validate_scenario(sc).ok());
+  sc.pools[0].batch_wait_max_tokens_ratio = 1.5;
+  auto st = validate_scenario(sc);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("pools[0].batch_wait_max_tokens_ratio: expected 0 to 1"),
+            std::string::npos)
+      << st.error().message;
+}
+
+// Through the whole simulator: a closed loop of 8 clients with short prompts waits (TTFT grows
+// by about the timeout's iterations), and the throughput barely moves.
+TEST(TrtllmBatchWait, FleetTtftGrowsWithTheWait) {
+  auto run = [](int timeout) {
+    Scenario sc;
+    sc.pools.push_back(test::pool("llama-3.1-8b", "h100-sxm", "trtllm"));
+    sc.pools[0].max_num_batched_tokens = 16384;
+    sc.pools[0].batch_wait_timeout_iters = timeout;
+    sc.pools[0].batch_wait_max_tokens_ratio = timeout > 0 ? 0.9 : 0;
+    sc.workload.arrival = WorkloadSpec::Arrival::kClosedLoop;
+    sc.workload.concurrency = 8;
+    sc.workload.requests = 160;
+    sc.workload.input = LengthDist{LengthDist::Kind::kFixed, 1000};
+    sc.workload.output = LengthDist{LengthDist::Kind::kUniform, 250, 200, 300};
+    return test::run(sc);
+  };
+  const SimResult base = run(0), wait = run(20);
+  EXPECT_GT(wait.ttft.mean, base.ttft.mean + 10 * wait.tpot.mean);
+  EXPECT_LT(wait.ttft.mean, base.ttft.mean + 25 * wait.tpot.mean);
+  EXPECT_NEAR(wait.output_tokens_per_s, base.output_tokens_per_s, 0.15 * base.output_tokens_per_s);
+}
+
+}  // namespace
+}  // namespace llmctl::sim
