@@ -49,6 +49,15 @@ def server_flags(model, gpu, tp, isl, osl, conc):
     return ("fp8", 32768, 128) if tp == 8 else ("fp8", 8192, 32)
 
 
+def memory_fraction(model, gpu, tp):
+    """--gpu-memory-utilization (vLLM) or --mem-fraction-static (SGLang) of the launch: 0.9 in
+    every vLLM script (70b_fp8_*, gptoss_fp4_*); DeepSeek-R1 on SGLang 0.82 on H200
+    (dsr1_fp8_h200.sh) and on B200 at TP8, 0.95 on B200 at TP4 (dsr1_fp8_b200.sh @ 12ba0ae)."""
+    if model != "deepseek-r1":
+        return 0.9
+    return 0.95 if (gpu, tp) == ("b200", 4) else 0.82
+
+
 def sglang_intervals(gpu, tp, conc):
     """--scheduler-recv-interval and --stream-interval of the DeepSeek-R1 SGLang launch
     (benchmarks/single_node/dsr1_fp8_{h200,b200}.sh @ 12ba0ae, unchanged 2026-03-11 to 03-27):
@@ -120,13 +129,15 @@ def main():
             intervals = f"scheduler_recv_interval: {recv}, stream_interval: {stream}, "
         out_rows.append(
             "  - {{id: x{n:03d}, model: {model}, gpu: {gpu}, gpus: {g}, tp: {tp}, engine: {eng}, "
-            "engine_version: \"{ver}\", dtype: {dt}, kv_dtype: {kv}, max_batched_tokens: {mbt}, "
-            "max_num_seqs: {mns}, {iv}input_tokens: {il}, output_tokens: {ol}, "
+            "engine_version: \"{ver}\", dtype: {dt}, kv_dtype: {kv}, gpu_memory_fraction: {gmf}, "
+            "max_batched_tokens: {mbt}, max_num_seqs: {mns}, {iv}input_tokens: {il}, "
+            "output_tokens: {ol}, "
             "load: {{mode: concurrency, concurrency: {c}}}, "
             "measured: {{ttft_ms: {ttft}, itl_ms: {tpot}}}, source: {src}, "
             "source_id: \"{sid}\"}}\n".format(
                 n=len(out_rows) + 1, model=model, gpu=gpu, g=tp * pp, tp=tp, eng=r["backend"],
-                ver=version, dt="mxfp4" if model == "gpt-oss-120b" else "fp8", kv=kv, mbt=mbt,
+                ver=version, dt="mxfp4" if model == "gpt-oss-120b" else "fp8", kv=kv,
+                gmf=memory_fraction(model, gpu, tp), mbt=mbt,
                 mns=mns, iv=intervals, il=isl, ol=osl, c=conc, ttft=round(ttft, 2),
                 tpot=round(tpot, 3), src=COLLECTIONS[date], sid=f"csv line {line}: {r['id']}"))
     per = collections.Counter()
@@ -179,10 +190,11 @@ HEADER = """\
 # request's lengths uniformly from the integers [int(0.8 L), L] (the clients' length_range_ratio:
 # the simulator draws the same; perf gets the mean, 922 for 1024, 7373 for 8192). Server flags per row are those of InferenceX's launch scripts of the run's
 # date (SemiAnalysisAI/InferenceX, Apache-2.0): vLLM with --max-num-batched-tokens 8192, prefix
-# caching off (Llama) or unused (random prompts), --max-num-seqs = clients (H100/H200) or 512
+# caching off (Llama) or unused (random prompts), --gpu-memory-utilization 0.9, --max-num-seqs = clients (H100/H200) or 512
 # (B200), fp8 KV cache for Llama and on B200, bf16 KV for gpt-oss on H100/H200; SGLang with radix
 # cache off, --chunked-prefill-size 32768 (8192 for B200 TP4), --max-running-requests 512/256
-# (H200), 128 (B200 TP8), 32 (B200 TP4), fp8 KV on B200, --stream-interval 10 (H200) or 30
+# (H200), 128 (B200 TP8), 32 (B200 TP4), --mem-fraction-static 0.82 (0.95 for B200 TP4; the
+# rows' gpu_memory_fraction), fp8 KV on B200, --stream-interval 10 (H200) or 30
 # (B200) and --scheduler-recv-interval 10 or 30 on B200 only (30 at TP8 with 16 or more clients;
 # dsr1_fp8_{{h200,b200}}.sh @ 12ba0ae07289, 2026-03-25; the H200 script sets none, SGLang's
 # default is 1). engine_version is the image's; the
