@@ -349,6 +349,62 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// Every value that is no leaked secret, in one place (round 18). Placeholder words (no source)
+// match anywhere in the value, case-insensitively: a value holding one is a blank to fill in and
+// is never reported. Published sample keys (with the documentation that prints them) match the
+// whole value: they are no leak, but whoever read the same page can use them, so the secret
+// rules report them at a lower severity and say what they are (K8S006's contract, docs/AUDIT.md).
+struct NotASecret {
+  std::string_view text;    // lower case
+  std::string_view source;  // empty: a placeholder word; else who publishes the sample key
+};
+constexpr NotASecret kNotASecret[] = {
+    {"changeme", ""},
+    {"change-me", ""},
+    {"change_me", ""},
+    {"your", ""},
+    {"placeholder", ""},
+    {"xxxx", ""},
+    {"example", ""},
+    {"dummy", ""},
+    {"replace", ""},
+    {"redacted", ""},
+    {"secret-name", ""},
+    {"todo", ""},
+    {"insert", ""},
+    {"fake", ""},
+    {"not-a-real", ""},
+    {"notreal", ""},
+    {"empty", ""},
+    {"none", ""},
+    {"null", ""},
+    // vLLM's OpenAI-compatible server docs (`vllm serve ... --api-key token-abc123`).
+    {"token-abc123", "vLLM's documentation"},
+    // LiteLLM's proxy docs (master_key: sk-1234, "sk-my_special_key" in the config reference).
+    {"sk-1234", "LiteLLM's documentation"},
+    {"sk-my_special_key", "LiteLLM's documentation"},
+};
+
+}  // namespace
+
+const SampleKey* published_sample_key(std::string_view raw) {
+  static const auto keys = [] {
+    std::vector<SampleKey> out;
+    for (const auto& n : kNotASecret)
+      if (!n.source.empty()) out.push_back({n.text, n.source});
+    return out;
+  }();
+  std::string v = trim(raw);
+  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+    v = v.substr(1, v.size() - 2);
+  std::string l = to_lower(v);
+  for (const auto& k : keys)
+    if (l == k.value) return &k;
+  return nullptr;
+}
+
 bool looks_like_secret(std::string_view raw) {
   std::string v = trim(raw);
   if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
@@ -358,10 +414,8 @@ bool looks_like_secret(std::string_view raw) {
   if (l.front() == '<' || l.front() == '$' || l.front() == '{' || l.front() == '%') return false;
   if (contains(l, "${") || contains(l, "{{") || contains(l, "$(") || starts_with(l, "os.environ"))
     return false;
-  for (std::string_view p : {"changeme", "change-me", "change_me", "your", "placeholder", "xxxx",
-                             "example", "dummy", "replace", "redacted", "secret-name", "todo",
-                             "insert", "fake", "not-a-real", "notreal", "empty", "none", "null"})
-    if (contains(l, p)) return false;
+  for (const auto& n : kNotASecret)
+    if (n.source.empty() ? contains(l, n.text) : l == n.text) return false;
   if (l == "true" || l == "false") return false;
   // Mostly one character (e.g. "sk-aaaaaaaaaaaa") or no letters at all: a placeholder.
   int counts[256] = {};

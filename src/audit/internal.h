@@ -80,6 +80,14 @@ std::string upper(std::string_view s);
 // A value that looks like a real secret rather than a placeholder or a reference:
 // long enough, not "<...>", "${...}", "changeme", "xxxx", and not mostly one character.
 bool looks_like_secret(std::string_view value);
+// A key the engines' or gateways' own documentation prints as its example (vLLM's
+// token-abc123, LiteLLM's sk-1234): kept with the placeholder words in one table
+// (audit.cpp kNotASecret). No leak, but no protection either: anyone who read the page has it.
+struct SampleKey {
+  std::string_view value;   // lower case
+  std::string_view source;  // "vLLM's documentation"
+};
+const SampleKey* published_sample_key(std::string_view value);
 // Provider key shapes: sk-..., sk-ant-..., sk-proj-..., AIza..., hf_..., gsk_..., xai-...
 bool looks_like_provider_key(std::string_view value);
 // The shape of a credential a provider issues, kept in one table (audit.cpp kCredentialShapes):

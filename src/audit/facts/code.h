@@ -64,6 +64,10 @@ struct LlmCall {
   // The call sits in the body of a loop that reads a person's input (input(), readline): a chat
   // REPL, whose user watches every call.
   bool in_repl = false;
+  // An argument of the call is a placeholder token where the request's content goes
+  // (messages="<messages>", prompt=..., model=YOUR_MODEL): a teaching fragment that does not run
+  // as written, not a program; the code rules do not judge the call (round 18).
+  bool fragment = false;
   // Python: the call is a module-level statement (in no function), run as the file runs.
   bool module_level = false;
   std::vector<std::pair<std::string, Pos>> model_values;  // model= string literals / constants

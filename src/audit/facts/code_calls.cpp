@@ -80,6 +80,45 @@ bool CodeScan::no_cap_value(std::pair<size_t, size_t> range, size_t open, size_t
   return none_default;
 }
 
+// A placeholder token as a whole value: "<messages>" (one angle-bracket word group, no markup,
+// no template: "<div>{x}</div>", "<|im_start|>" and f-strings are text), `...` (Python's
+// Ellipsis as a value, not JavaScript's spread), YOUR_... as a name or a string.
+bool CodeScan::placeholder_arguments(size_t open, size_t close) const {
+  auto value_start = [&](size_t i) {
+    return i > open && (t_[i - 1].text == "=" || t_[i - 1].text == ":" || t_[i - 1].text == "(" ||
+                        t_[i - 1].text == "," || t_[i - 1].text == "[");
+  };
+  auto value_end = [&](size_t i) {
+    return i + 1 <= close && (t_[i + 1].text == "," || t_[i + 1].text == ")" ||
+                              t_[i + 1].text == "}" || t_[i + 1].text == "]");
+  };
+  auto your_name = [](std::string_view v) {
+    return v.size() > 5 && (starts_with(v, "YOUR_") || starts_with(v, "your_") ||
+                            starts_with(v, "your-") || starts_with(v, "YOUR-"));
+  };
+  for (size_t i = open + 1; i < close; ++i) {
+    const Tok& t = t_[i];
+    if (!value_start(i) || !value_end(i)) continue;
+    if (t.string() && !t.interpolated) {
+      std::string v = trim(t.value);
+      if (v.size() >= 3 && v.front() == '<' && v.back() == '>') {
+        std::string_view inner(v.data() + 1, v.size() - 2);
+        bool word = !inner.empty();
+        for (char c : inner)
+          word = word && (std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '_' ||
+                          c == '-' || c == '.');
+        if (word) return true;
+      }
+      if (your_name(v) && v.find(' ') == std::string::npos) return true;
+    } else if (t.text == "..." && lang_ == Lang::kPython) {
+      return true;
+    } else if (t.ident() && your_name(t.text)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& family,
                                const Client* client, bool module_client) {
   size_t close = close_of(open);
@@ -151,6 +190,7 @@ void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& 
     if (!ends_with(ch.parts[i], "()")) path.push_back(ch.parts[i]);
   call.call = join(path, ".");
   call.args_unknown = k.unknown;
+  call.fragment = placeholder_arguments(open, close);
   call.timeout = k.names.count("timeout") || k.names.count("request_timeout") ||
                  options.names.count("timeout") || options.names.count("signal") || with_timeout ||
                  (client && client->timeout) || (module_client && module_timeout_);
@@ -386,6 +426,7 @@ void CodeScan::scan_langchain() {
     call.call = last;
     call.module_client = true;  // the constructor is the client: nothing is built elsewhere
     call.args_unknown = k.unknown;
+    call.fragment = placeholder_arguments(i, close);
     call.timeout = k.names.count("timeout") || k.names.count("request_timeout") ||
                    k.names.count("default_request_timeout") || k.names.count("http_client");
     if (key_has_value(k, "max_retries", "0")) {
@@ -546,6 +587,7 @@ void CodeScan::scan_raw_http() {
     call.pos = pos(ch.start);
     call.open_token = i;
     call.raw = true;
+    call.fragment = placeholder_arguments(i, close_of(i));
     call.family = "raw";
     call.provider = provider_host ? provider_of_host(url) : compatible;
     call.raw_compatible = !compatible.empty();

@@ -93,6 +93,10 @@ class CodeScan {
   void scan_go_http_clients();
 
   bool no_cap_value(std::pair<size_t, size_t> range, size_t open, size_t close) const;
+  // Whether a value written between '(' `open` and its `close` is a placeholder token standing
+  // where the request's content goes: a whole string "<messages>" / "<your prompt>", Python's
+  // `...`, or YOUR_... (a name or a string): a teaching fragment, not a program.
+  bool placeholder_arguments(size_t open, size_t close) const;
   bool tok_is(size_t i, std::string_view s) const { return i < t_.size() && t_[i].text == s; }
   Pos pos(size_t i) const { return f_.pos_of(t_[std::min(i, t_.size() - 1)].offset); }
 

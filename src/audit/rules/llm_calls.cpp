@@ -44,7 +44,10 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "reading input()), against a server on this machine written in the file (a base_url or "
        "URL whose scheme and host are literal loopback, also in an f-string: "
        "f\"http://localhost:{port}/v1\"): the person who started the local server watches "
-       "both ends, and no service's worker or user waits on the call.",
+       "both ends, and no service's worker or user waits on the call. A call whose arguments "
+       "hold a placeholder token where the request goes (messages=\"<messages>\", `...`, "
+       "YOUR_MODEL) is a teaching fragment that does not run as written: no code rule judges "
+       "it.",
        "The OpenAI and Anthropic SDKs time out after 10 minutes by default "
        "(openai/openai-python:README.md and anthropics/anthropic-sdk-python:README.md, "
        "\"Timeouts\"); LiteLLM's request_timeout defaults to 6000 s (BerriAI/litellm:"
@@ -88,7 +91,8 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "...spread are not judged either. The "
        "OpenAI Assistants API (threads, their messages and runs) and other resources of a "
        "provider's host (embeddings, files, batches) generate nothing under max_tokens and are "
-       "not judged. A note: whether to cap a chat reply or an agent's turn is a cost and "
+       "not judged, nor is a teaching fragment (a placeholder token such as \"<messages>\" "
+       "among the arguments). A note: whether to cap a chat reply or an agent's turn is a cost and "
        "product choice (the model's own output limit bounds each answer, and chat front-ends "
        "often leave it uncapped on purpose); the finding says the bound is the model's.",
        "Without a cap one degenerate generation runs to the model's output limit (OWASP LLM10 "
@@ -146,6 +150,9 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
   std::set<std::string> providers;
   Pos first;
   for (const auto& c : code.calls) {
+    // A teaching fragment (messages="<messages>") does not run as written: the file does not
+    // show the program, so no code rule judges the call (round 18).
+    if (c.fragment) continue;
     // LLM005 collects the providers of calls whose client the file shows.
     if (!c.unknown_client || c.raw) {
       providers.insert(c.provider);

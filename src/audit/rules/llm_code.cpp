@@ -136,7 +136,8 @@ void check_llm_code(FileCtx& f, const CodeFacts& code) {
                    : "pin a dated snapshot and move it deliberately after evals");
   };
   for (const auto& c : code.calls)
-    for (const auto& [value, at] : c.model_values) alias(value, at, true);
+    if (!c.fragment)
+      for (const auto& [value, at] : c.model_values) alias(value, at, true);
   for (const auto& [value, at] : code.model_literals) alias(value, at, false);
   // LLM007: a dynamic head on a long static prompt.
   for (const auto& d : code.dynamic_prompts)
@@ -149,7 +150,8 @@ void check_llm_code(FileCtx& f, const CodeFacts& code) {
            "message, and keep the long static instructions first");
   // LLM009: a long static system prompt to Anthropic without cache_control.
   for (const auto& c : code.calls) {
-    if (c.provider != "anthropic" && c.provider != "aws-bedrock" && c.provider != "google-vertex")
+    if (c.fragment ||
+        (c.provider != "anthropic" && c.provider != "aws-bedrock" && c.provider != "google-vertex"))
       continue;
     if (c.cache_control || c.system_length < kLongPromptChars) continue;
     f.emit("LLM009", c.system_pos,

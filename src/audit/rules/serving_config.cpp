@@ -327,8 +327,12 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "...). A variable that names the provider issuing it (HF_TOKEN, OPENAI_API_KEY, "
        "AWS_ACCESS_KEY_ID) counts only with that provider's key shape or a long high-entropy "
        "token, so a phrase (HF_TOKEN=my-nsma-is-what) is no secret; the shapes live in one "
-       "table (audit.cpp kCredentialShapes). Placeholders (<your-token>, ${VAR}, changeme) and "
-       "secretKeyRef are fine.",
+       "table (audit.cpp kCredentialShapes). Placeholders (<your-token>, ${VAR}, changeme, "
+       "EMPTY, dummy, your-api-key) and secretKeyRef are fine. A key an engine's or gateway's "
+       "documentation prints as its example (vLLM's token-abc123, LiteLLM's sk-1234) is no "
+       "leaked secret: it is reported as a warning that names it a publicly known sample key, "
+       "which protects nothing. Placeholder words and sample keys live in one table "
+       "(audit.cpp kNotASecret).",
        "Literals end up in the manifest, the release history and every copy of the file; "
        "kube-linter's env-var-secret; vLLM's guide uses secretKeyRef for HF tokens; "
        "production-stack's hf_token string form and SkyPilot's llm/vllm/service.yaml invite "
@@ -413,6 +417,17 @@ void check_secrets(FileCtx& f, const Workload& w, const Container& c) {
   bool engine = c.engine != nullptr;
   for (const auto& e : c.env) {
     if (!e.literal) continue;
+    // A published sample key (vLLM's docs' token-abc123) is no leak: a warning that says what
+    // it is, since anyone who read the same page holds it.
+    if (const SampleKey* sample = published_sample_key(e.value);
+        sample && (engine ? secret_name(e.name) : llm_secret_name(e.name))) {
+      f.emit("K8S006", e.pos,
+             fmt::format("env {} holds the sample key '{}' that {} prints: no leaked secret, "
+                         "but a publicly known one that protects nothing",
+                         e.name, sample->value, sample->source),
+             "generate a key of your own and read it from a Secret", Severity::kWarning);
+      continue;
+    }
     // An error only when the value is a credential for certain: a provider's key shape, or,
     // for a variable that names the provider issuing it (HF_TOKEN), that provider's shape or a
     // long high-entropy token; a word phrase there (HF_TOKEN=my-nsma-is-what) is a placeholder.
@@ -433,6 +448,18 @@ void check_secrets(FileCtx& f, const Workload& w, const Container& c) {
            secret_fix(w.platform));
   }
   if (!engine) return;
+  if (const Flag* k = c.flag("api_key"); k && k->has_value) {
+    if (const SampleKey* sample = published_sample_key(k->value)) {
+      f.emit("K8S006", k->pos,
+             fmt::format("{} passes the sample key '{}' that {} prints: no leaked secret, but a "
+                         "publicly known one, so the endpoint is open to anyone who read it",
+                         k->name, sample->value, sample->source),
+             "generate a key of your own and pass it from a Secret (--api-key $(VLLM_API_KEY) "
+             "with valueFrom.secretKeyRef)",
+             Severity::kWarning);
+      return;
+    }
+  }
   if (const Flag* k = c.flag("api_key"); k && k->has_value && looks_like_secret(k->value))
     f.emit("K8S006", k->pos,
            fmt::format("{} passes a literal API key on the command line ('{}...')", k->name,
