@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/strings.h"
+#include "yaml/merge.h"
 
 namespace llmctl::yaml {
 
@@ -21,11 +22,14 @@ std::string describe(const YAML::Node& n) {
 }
 
 YAML::Node parse(const std::string& file, const std::string& text) {
+  YAML::Node root;
   try {
-    return YAML::Load(text);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw FieldError{fmt::format("{}: invalid YAML: {}", position(file, e.mark), e.msg)};
   }
+  if (text.find("<<") != std::string::npos) apply_merge_keys(file, root);
+  return root;
 }
 
 Fields::Fields(std::string file, YAML::Node node, std::string path)
@@ -220,6 +224,9 @@ void Fields::finish() const {
     const std::string& key = kv.first.Scalar();
     if (!keys.insert(key).second) fail(kv.first, key, "appears twice");
     if (seen_.count(key)) continue;
+    // Extension fields, as in Compose files: a top-level `x-...` key holds anchors for merge keys
+    // (`x-defaults: &defaults {...}`, then `<<: *defaults`) and is otherwise ignored.
+    if (path_.empty() && key.rfind("x-", 0) == 0) continue;
     std::vector<std::string> known(seen_.begin(), seen_.end());
     fail(kv.first, key,
          fmt::format("unknown field; {}expected one of: {}", did_you_mean(key, known),

@@ -6,7 +6,8 @@
 // with a "did you mean 'x'?" hint for unknown keys and for a required key whose near miss is
 // present. Readers build a Fields over a map node, take each field with a typed getter, and call
 // finish(), which rejects keys no getter asked for (a typo never silently drops a setting) and
-// keys that appear twice.
+// keys that appear twice. YAML merge keys are applied at parse (yaml/merge.h), and a top-level
+// key starting with "x-" is an extension field that holds anchors (as in Compose files).
 //
 // Failures throw FieldError. That is deliberate and limited to load time: a public parse function
 // catches it at its border and returns it as an Error value (common/result.h). This header uses
@@ -34,7 +35,8 @@ std::string position(const std::string& file, const YAML::Mark& mark);
 // What was found, for "expected X, found Y": "nothing", "\"text\"", "a list" or "a map".
 std::string describe(const YAML::Node& n);
 
-// Parses `text` (named `file` in messages). Throws FieldError "file:line:col: invalid YAML: ...".
+// Parses `text` (named `file` in messages) and applies YAML merge keys (yaml/merge.h). Throws
+// FieldError "file:line:col: invalid YAML: ...".
 YAML::Node parse(const std::string& file, const std::string& text);
 
 class Fields {

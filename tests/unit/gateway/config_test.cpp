@@ -91,6 +91,37 @@ TEST(GatewayConfig, ParsesAFullConfig) {
   EXPECT_EQ(c->deployments[2].base_url, "http://127.0.0.1:4321/v1");
 }
 
+// YAML anchors and merge keys (yaml/merge.h), as people share settings across deployments: the
+// anchor in an x- extension field, each deployment's own keys winning over the merged ones.
+TEST(GatewayConfig, MergeKeysShareDeploymentSettings) {
+  auto c = parse(R"(listen: 127.0.0.1:9000
+x-vllm: &vllm
+  provider: openai-compatible
+  price: none
+  weight: 2
+  timeouts: {connect_ms: 250}
+models:
+  - name: chat
+    deployments:
+      - {<<: *vllm, name: a, base_url: "http://10.0.0.5:8000/v1", model: m}
+      - <<: *vllm
+        name: b
+        base_url: http://10.0.0.6:8000/v1
+        model: m
+        weight: 1
+)");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->deployments.size(), 2u);
+  for (const Deployment& d : c->deployments) {
+    EXPECT_EQ(d.kind, ProviderKind::kOpenAICompatible) << d.name;
+    EXPECT_EQ(d.price, nullptr) << d.name;
+    EXPECT_EQ(d.timeouts.connect_ms, 250) << d.name;
+  }
+  EXPECT_EQ(c->deployments[0].weight, 2);
+  EXPECT_EQ(c->deployments[1].weight, 1) << "the deployment's own key wins";
+  EXPECT_EQ(c->deployments[1].url.host_header, "10.0.0.6:8000");
+}
+
 struct BadCase {
   const char* name;
   std::string yaml;
