@@ -279,8 +279,13 @@ async function failsAfter(fn) {
   try { await fn(); } catch (e) { err = e; }
   return { ms: elapsed(t0), err };
 }
+// A timer fires no earlier than its bound (10% for clock granularity) and late by however long a
+// busy machine takes to schedule the gateway and this client: 10% plus 100 ms. Each bound here
+// differs from the value it must not be (the config's default, the unclamped header) by more
+// than that slack, so the check still tells them apart.
 const within = (ms, bound, what) =>
-  assert.ok(ms >= bound * 0.9 && ms <= bound * 1.1, `${what}: ${ms.toFixed(0)} ms, expected ${bound} +-10%`);
+  assert.ok(ms >= bound * 0.9 && ms <= bound * 1.1 + 100,
+    `${what}: ${ms.toFixed(0)} ms, expected ${bound} (-10%, +10% + 100 ms)`);
 
 test('timeouts: first byte, idle between chunks, total, and the per-request header', async () => {
   // first_byte_ms: 1000 -> 504.
