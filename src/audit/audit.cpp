@@ -139,6 +139,29 @@ bool in_github_workflows_dir(std::string_view p) {
   return dir == ".github/workflows" || detail::ends_with(dir, "/.github/workflows");
 }
 
+// A workflow template shipped to be installed: a comment line of the file names
+// .github/workflows/ as where it goes ("Copy to .github/workflows/deploy-x.yaml", what llmctl
+// deploy writes under ci/). It runs once installed as its file says, so it is judged like one.
+bool says_it_goes_to_workflows(std::string_view text) {
+  size_t i = 0;
+  for (int line = 0; line < 60 && i < text.size(); ++line) {
+    size_t eol = text.find('\n', i);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view l = text.substr(i, eol - i);
+    size_t b = l.find_first_not_of(" \t");
+    if (b != std::string_view::npos && l[b] == '#' && detail::contains(l, ".github/workflows/")) {
+      // An instruction to put it there, not a mention ("kept outside .github/workflows/").
+      const std::string low = to_lower(l);
+      for (std::string_view verb :
+           {"copy to", "copy it to", "copy into", "copy this", "move to", "move it to", "place in",
+            "place it in", "put in", "save as", "install"})
+        if (low.find(verb) != std::string::npos) return true;
+    }
+    i = eol + 1;
+  }
+  return false;
+}
+
 // A document shaped like a GitHub Actions workflow (jobs: plus on:, which YAML 1.1 may read as
 // true:).
 bool workflow_shape(const Node& d) { return d.get("jobs") && (d.get("on") || d.get("true")); }
@@ -606,8 +629,10 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
       result.skipped = docs.error().message;
     } else {
       // The CI rules judge a workflow only where its CI system runs it (rel_path is relative to
-      // the audit root, which may itself be .github/workflows/: the path given counts too).
-      const bool workflow_dir = in_github_workflows_dir(rel_path) || in_github_workflows_dir(path);
+      // the audit root, which may itself be .github/workflows/: the path given counts too), or
+      // a template whose own comment says it is installed there.
+      const bool workflow_dir = in_github_workflows_dir(rel_path) ||
+                                in_github_workflows_dir(path) || says_it_goes_to_workflows(text);
       result.kind = classify_yaml(*docs, workflow_dir);
       if (result.kind == InputKind::kUnknown && !docs->empty() && docs->front().is_map() &&
           workflow_shape(docs->front())) {

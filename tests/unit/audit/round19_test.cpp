@@ -194,6 +194,18 @@ TEST(Round19Workflows, OnlyFilesDirectlyInGithubWorkflowsAreJudged) {
   }
 }
 
+TEST(Round19Workflows, ATemplateThatSaysItGoesThereIsJudged) {
+  // llmctl deploy writes ci/github-workflow.yaml with "Copy to .github/workflows/...": it runs
+  // once installed as the file says. An archived copy says nothing of the kind.
+  std::string tmpl = "# Copy to .github/workflows/deploy-chat.yaml. Needs: KUBECONFIG_DATA.\n" +
+                     std::string(kWorkflow);
+  EXPECT_EQ(ids(run("bundle/ci/github-workflow.yaml", tmpl), "CICD"),
+            (V{"CICD002@3", "CICD001@8"}));
+  std::string note =
+      "# moved out of .github/ when the service was retired\n" + std::string(kWorkflow);
+  EXPECT_EQ(ids(run("deploy/workflows/_deprecated/build.yml", note), "CICD"), V{});
+}
+
 TEST(Round19Workflows, AnAuditRootInsideTheWorkflowsFolderStillCounts) {
   // `llmctl audit .github/workflows/`: the relative path is the bare file name.
   auto fs = run("repo/.github/workflows/build.yml", kWorkflow, "build.yml");
