@@ -129,7 +129,44 @@ bool project_marker(std::string_view rel) {
   return false;
 }
 
-InputKind classify_yaml(const std::vector<Node>& docs, std::string_view rel) {
+// Whether a file sits directly in a .github/workflows/ folder: the only files GitHub Actions
+// runs (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax: "in
+// the .github/workflows directory"; subfolders are not read).
+bool in_github_workflows_dir(std::string_view p) {
+  size_t slash = p.find_last_of('/');
+  if (slash == std::string_view::npos) return false;
+  std::string_view dir = p.substr(0, slash);
+  return dir == ".github/workflows" || detail::ends_with(dir, "/.github/workflows");
+}
+
+// A workflow template shipped to be installed: a comment line of the file names
+// .github/workflows/ as where it goes ("Copy to .github/workflows/deploy-x.yaml", what llmctl
+// deploy writes under ci/). It runs once installed as its file says, so it is judged like one.
+bool says_it_goes_to_workflows(std::string_view text) {
+  size_t i = 0;
+  for (int line = 0; line < 60 && i < text.size(); ++line) {
+    size_t eol = text.find('\n', i);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view l = text.substr(i, eol - i);
+    size_t b = l.find_first_not_of(" \t");
+    if (b != std::string_view::npos && l[b] == '#' && detail::contains(l, ".github/workflows/")) {
+      // An instruction to put it there, not a mention ("kept outside .github/workflows/").
+      const std::string low = to_lower(l);
+      for (std::string_view verb :
+           {"copy to", "copy it to", "copy into", "copy this", "move to", "move it to", "place in",
+            "place it in", "put in", "save as", "install"})
+        if (low.find(verb) != std::string::npos) return true;
+    }
+    i = eol + 1;
+  }
+  return false;
+}
+
+// A document shaped like a GitHub Actions workflow (jobs: plus on:, which YAML 1.1 may read as
+// true:).
+bool workflow_shape(const Node& d) { return d.get("jobs") && (d.get("on") || d.get("true")); }
+
+InputKind classify_yaml(const std::vector<Node>& docs, bool workflow_dir) {
   for (const auto& d : docs)
     if (d.is_map() && d.get("apiVersion") && d.get("kind")) return InputKind::kKubernetes;
   const Node* first = nullptr;
@@ -146,8 +183,10 @@ InputKind classify_yaml(const std::vector<Node>& docs, std::string_view rel) {
   if (const Node* models = d.get("models"); models && models->is_seq())
     for (const auto& m : models->seq)
       if (m.get("deployments")) return InputKind::kGatewayConfig;
-  if (d.get("jobs") && (d.get("on") || d.get("true") || detail::contains(rel, ".github/workflows")))
-    return InputKind::kGithubWorkflow;
+  // A workflow is judged only where GitHub runs it; one elsewhere (an archived copy under
+  // deploy/workflows/_deprecated/) runs nowhere and is left alone by the caller.
+  if (workflow_dir && d.get("jobs")) return InputKind::kGithubWorkflow;
+  if (workflow_shape(d)) return InputKind::kUnknown;
   if (const Node* groups = d.get("groups"); groups && groups->is_seq())
     for (const auto& g : groups->seq)
       if (g.get("rules")) return InputKind::kPrometheusRules;
@@ -589,7 +628,22 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
       // Helm templates ({{ ... }}) and other non-YAML are skipped, not reported.
       result.skipped = docs.error().message;
     } else {
-      result.kind = classify_yaml(*docs, rel_path);
+      // The CI rules judge a workflow only where its CI system runs it (rel_path is relative to
+      // the audit root, which may itself be .github/workflows/: the path given counts too), or
+      // a template whose own comment says it is installed there.
+      const bool workflow_dir = in_github_workflows_dir(rel_path) ||
+                                in_github_workflows_dir(path) || says_it_goes_to_workflows(text);
+      result.kind = classify_yaml(*docs, workflow_dir);
+      if (result.kind == InputKind::kUnknown && !docs->empty() && docs->front().is_map() &&
+          workflow_shape(docs->front())) {
+        // A workflow file outside .github/workflows/: GitHub never runs it, so no rule judges
+        // it (docs/AUDIT.md, "Where workflows are judged").
+        if (project_marker(rel_path)) f.facts.markers.emplace_back(rel_path);
+        result.findings = std::move(f.findings);
+        result.suppressed = f.suppressed;
+        result.facts = std::move(f.facts);
+        return result;
+      }
       switch (result.kind) {
         case InputKind::kKubernetes: {
           std::vector<const Node*> objs;

@@ -304,9 +304,58 @@ std::optional<bool> Node::boolean() const {
   return std::nullopt;
 }
 
+namespace {
+
+bool merge_key(const Node& key) { return key.is_scalar() && !key.quoted && key.scalar == "<<"; }
+
+// YAML 1.1 merge keys (https://yaml.org/type/merge.html), which yaml-cpp leaves as a plain "<<"
+// key: `<<: *base` or `<<: [*a, *b]` copies the keys of the map(s) into the map holding it.
+// Keys the map writes itself win over merged ones, and in a sequence an earlier map wins over a
+// later one. Children are merged first, so a merged map brings its own merges along. Merged
+// nodes keep the positions of the text they were written at (the anchor's lines).
+void apply_merge_keys(Node& n) {
+  for (auto& item : n.seq) apply_merge_keys(item);
+  if (!n.is_map()) return;
+  bool any = false;
+  for (auto& [k, v] : n.map) {
+    apply_merge_keys(v);
+    any = any || merge_key(k);
+  }
+  if (!any) return;
+  std::vector<std::pair<Node, Node>> own;
+  std::vector<Node> sources;  // in precedence order
+  for (auto& [k, v] : n.map) {
+    if (!merge_key(k)) {
+      own.emplace_back(std::move(k), std::move(v));
+    } else if (v.is_map()) {
+      sources.push_back(std::move(v));
+    } else if (v.is_seq()) {
+      for (auto& item : v.seq)
+        if (item.is_map()) sources.push_back(std::move(item));
+    }
+  }
+  auto present = [&](const Node& key) {
+    for (const auto& [k, v] : own)
+      if (k.is_scalar() && key.is_scalar() && k.scalar == key.scalar) return true;
+    return false;
+  };
+  for (auto& src : sources)
+    for (auto& [k, v] : src.map)
+      if (!present(k)) own.emplace_back(std::move(k), std::move(v));
+  n.map = std::move(own);
+}
+
+}  // namespace
+
 Result<std::vector<Node>> parse_yaml(std::string_view text) {
-  if (auto fast = parse_yaml_fast(text)) return std::move(*fast);
-  return parse_yaml_cpp(text);
+  auto docs = [&]() -> Result<std::vector<Node>> {
+    if (auto fast = parse_yaml_fast(text)) return std::move(*fast);
+    return parse_yaml_cpp(text);
+  }();
+  // Only a text with "<<" can hold a merge key: the walk is skipped for every other file.
+  if (docs && text.find("<<") != std::string_view::npos)
+    for (auto& d : *docs) apply_merge_keys(d);
+  return docs;
 }
 
 // yaml-cpp 0.7 never returns on a flow entry (',') that starts a line outside any flow

@@ -55,7 +55,9 @@ inline const Node& deref(const Node* n) { return n ? *n : null_node(); }
 // Every document of a YAML stream. A fast parser for the subset configs use (block and flow
 // collections, plain/quoted/block scalars, comments, `---`) handles most files; anything else
 // (anchors, tags, complex keys, tabs, odd indentation) goes to yaml-cpp, whose errors carry its
-// message and position.
+// message and position. YAML 1.1 merge keys (`<<: *base`, `<<: [*a, *b]`) are applied here, for
+// every reader of the audit: a map's own keys win over merged ones, an earlier source over a
+// later one, and merged values keep the positions of the lines that wrote them.
 Result<std::vector<Node>> parse_yaml(std::string_view text);
 // The two halves, for tests that check they agree: nullopt from the fast one means "not in my
 // subset", never "invalid".

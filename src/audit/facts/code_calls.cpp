@@ -8,6 +8,7 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "audit/facts/code_scan.h"
 #include "audit/lexer.h"
@@ -623,24 +624,40 @@ void CodeScan::scan_raw_http() {
     // The payload's output cap, only when the payload is visible.
     Keys body;
     bool visible = false;
+    // A body is judged only when the file builds it: a dict / object literal at the call, or a
+    // variable the call's own function (or the module) assigns one to, also when serialised
+    // there (json.dumps(body), JSON.stringify(body)). A body from a parameter, a field, a call's
+    // result or another function, or a string the audit cannot read, is the code's that builds
+    // it: no LLM003 (round 19).
+    auto read_body = [&](size_t b, size_t e) {
+      Keys kb;
+      keys_of_range(b, e, kb);
+      body = kb;
+      visible = literal_value(b, e) && !kb.unknown && !kb.elsewhere && !kb.names.empty();
+    };
     if (lang_ == Lang::kPython) {
       for (std::string_view key : {"json", "data"}) {
         auto it = k.values.find(std::string(key));
         if (it == k.values.end()) continue;
-        keys_of_range(it->second.first, it->second.second, body);
-        visible = !body.unknown;
+        size_t b = it->second.first, e = it->second.second;
+        // data=json.dumps(body) / orjson.dumps(body) / json.dumps(body).encode(): the body.
+        if (t_[b].ident() &&
+            (t_[b].text == "json" || t_[b].text == "orjson" || t_[b].text == "ujson") &&
+            tok_is(b + 1, ".") && tok_is(b + 2, "dumps") && tok_is(b + 3, "(")) {
+          auto inner = split_args(b + 3, close_of(b + 3));
+          if (inner.empty()) continue;
+          std::tie(b, e) = inner.front();
+        }
+        read_body(b, e);
       }
     } else if (lang_ == Lang::kJavaScript && args.size() >= 2) {
       auto it = k.values.find("body");
       if (it != k.values.end()) {
         size_t b = it->second.first, e = it->second.second;
-        if (tok_is(b, "JSON") && tok_is(b + 2, "stringify")) {
-          keys_of_range(b + 4, e - 1, body);  // body: JSON.stringify({...})
-          visible = !body.unknown;
-        } else {
-          keys_of_range(b, e, body);  // body: payload (a variable holding the object)
-          visible = !body.unknown && !body.elsewhere && !body.names.empty();
-        }
+        if (tok_is(b, "JSON") && tok_is(b + 2, "stringify"))
+          read_body(b + 4, close_of(b + 3));  // body: JSON.stringify({...} | payload)
+        else
+          read_body(b, e);  // body: payload (a variable holding the object)
       }
     }
     if (lang_ == Lang::kJavaScript && p.size() == 2 && p[0] == "axios" && args.size() >= 2) {

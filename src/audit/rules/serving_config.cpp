@@ -189,6 +189,41 @@ bool maybe_simulator_image(const FileCtx& f, const Container& c) {
 
 namespace {
 
+// Hub repositories the catalog does not size whose config.json maps the model's classes to
+// Python files in the repository (an auto_map entry), so --trust-remote-code runs that code.
+// A model name starting with `prefix` (case-insensitive) and not containing `unless` ships
+// code. Kept short on purpose: K8S011 abstains on every other named model outside the catalog.
+// Source: each family's config.json on huggingface.co (auto_map); DeepSeek-R1's distillations
+// are Qwen2/Llama checkpoints without one.
+struct CodeRepository {
+  std::string_view prefix;
+  std::string_view unless;
+};
+constexpr CodeRepository kCodeRepositories[] = {
+    {"deepseek-ai/deepseek-v2", ""},
+    {"deepseek-ai/deepseek-v3", ""},
+    {"deepseek-ai/deepseek-r1", "-distill-"},
+    {"deepseek-ai/deepseek-vl2", ""},
+    {"microsoft/phi-3", ""},
+    {"moonshotai/kimi-", ""},
+    {"thudm/chatglm", ""},
+    {"thudm/glm-4", ""},
+    {"internlm/internlm", ""},
+    {"qwen/qwen-", ""},
+    {"baichuan-inc/", ""},
+    {"opengvlab/internvl", ""},
+    {"mosaicml/mpt-", ""},
+    {"openbmb/minicpm", ""},
+    {"nvidia/nemotron-h", ""},
+};
+
+bool known_code_repository(std::string_view model) {
+  std::string m = to_lower(model);
+  for (const auto& r : kCodeRepositories)
+    if (m.rfind(r.prefix, 0) == 0 && (r.unless.empty() || !contains(m, r.unless))) return true;
+  return false;
+}
+
 // An image the file itself calls a placeholder that something else fills in at deploy time
 // (`image: app:latest # placeholder value, replaced by deployment scripts`): the comment on the
 // image's line, or a comment line right above it, says so. The tag written is never pulled, so
@@ -385,10 +420,13 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
       {"K8S011", "serving", S::kWarning, "--trust-remote-code without a pinned revision",
        "--trust-remote-code (TGI TRUST_REMOTE_CODE) on a hub model whose repository ships code "
        "(the catalog's remote_code: config.json has an auto_map, e.g. DeepSeek-V3/R1, Kimi-K2) "
-       "without --revision set to a commit hash (a branch or tag like main does not pin). For a "
-       "model outside the catalog it is a note (whether the repository ships code is unknown); "
-       "for catalog models without code the flag is inert and not reported. Local model paths "
-       "and object-storage paths (gs://, s3://, az://, --load-format runai_streamer) are fine.",
+       "without --revision set to a commit hash (a branch or tag like main does not pin). A "
+       "model the file leaves open (${MODEL}, <model-id>) is a note: the flag runs the code of "
+       "whichever model is filled in. For a named model outside the catalog the rule abstains "
+       "unless the file says the repository ships code (it sets --code-revision): whether it "
+       "does is unknown, and for most models the flag is inert. Catalog models without code are "
+       "not reported either. Local model paths and object-storage paths (gs://, s3://, az://, "
+       "--load-format runai_streamer) are fine.",
        "Remote code executes in the serving pod; without a pinned commit whatever is pushed to "
        "the model repository next runs with the pod's credentials. KServe's HF storage pins "
        "hf://repo/model:hash; vLLM has --revision/--code-revision. Research: "
@@ -579,11 +617,20 @@ void check_config(FileCtx& f, const Server& s) {
         break;
       }
     }
-  // K8S011: remote code without a pinned revision.
+  // K8S011: remote code without a pinned revision (known_code_repository: above). The claim is that
+  // the flag runs Python from the model's repository, so it holds only for a repository that ships
+  // code: a catalog model with remote_code, or a model the file leaves open (a variable or
+  // placeholder: the flag applies to whatever is filled in). A model named in the file but unknown
+  // to the catalog is judged only when the file itself says it has code to pin (--code-revision);
+  // otherwise whether it ships code is unknown and the rule abstains (round 19: bigscience/bloom
+  // ships none, and the flag is inert).
+  const bool open_model = c.model.find_first_of("$<>{}") != std::string::npos;
+  const bool says_code = contains(f.text, "code-revision") || contains(f.text, "code_revision") ||
+                         known_code_repository(c.model);
   if (const Flag* trc = c.flag("trust_remote_code");
       trc && (!trc->has_value || to_lower(trc->value) != "false") && hub_model &&
       c.args_hidden.empty() &&  // --revision may be set where the audit cannot see it
-      (!model || ships_remote_code(*model))) {
+      (model ? ships_remote_code(*model) : open_model || says_code)) {
     const Flag* rev = c.flag("revision");
     std::string r = rev && rev->has_value ? rev->value : "";
     if (!hex_revision(r))
@@ -593,9 +640,10 @@ void check_config(FileCtx& f, const Server& s) {
                       r.empty() ? "with no --revision: whatever is pushed next runs in your "
                                   "pod"
                                 : "at revision '" + r + "', a branch or tag that can move",
-                      model ? ""
-                            : " (the model is not in the catalog: whether it ships code "
-                              "is unknown)"),
+                      model       ? ""
+                      : says_code ? " (the repository ships code)"
+                                  : " (the model is left to whoever fills it in: one that "
+                                    "ships code runs it)"),
           "pin --revision to a commit hash (and --code-revision where the engine has it)",
           model ? S::kWarning : S::kNote);
   }

@@ -179,8 +179,10 @@ TEST(Audit, DetectsInputsByContentNotName) {
             InputKind::kLiteLLM);
   EXPECT_EQ(a.audit_file("v.yaml", "v.yaml", "servingEngineSpec:\n  modelSpec: []\n").kind,
             InputKind::kHelmValues);
-  EXPECT_EQ(a.audit_file("ci.yml", "ci.yml", "on: push\njobs: {}\n").kind,
-            InputKind::kGithubWorkflow);
+  EXPECT_EQ(
+      a.audit_file(".github/workflows/ci.yml", ".github/workflows/ci.yml", "on: push\njobs: {}\n")
+          .kind,
+      InputKind::kGithubWorkflow);
   EXPECT_EQ(a.audit_file("r.yaml", "r.yaml", "groups:\n  - name: g\n    rules: []\n").kind,
             InputKind::kPrometheusRules);
   EXPECT_EQ(a.audit_file("gw.yaml", "gw.yaml", "models:\n  - name: m\n    deployments: []\n").kind,
