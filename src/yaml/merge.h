@@ -10,6 +10,9 @@
 // then "<<" is removed. Merged values keep their marks: a message about one points at the anchor
 // that defined it. Throws FieldError (`file`:line:col) when "<<" names something other than a
 // mapping or a list of mappings. Include from .cpp files only (yaml-cpp).
+//
+// The audit reads files it does not own with its own tolerant node type (audit/doc.cpp) and
+// applies the same rule there, to that type; a change to one belongs in both.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
