@@ -65,7 +65,8 @@ class UpstreamConnection {
   beast::tcp_stream& lowest();
   std::unique_ptr<beast::tcp_stream> plain_;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls_;
-  beast::flat_buffer buffer_;
+  static constexpr std::size_t kReadBufferBytes = 2048;
+  net::EdgeFlatBuffer buffer_;  // its reads skip the recv that would find the socket empty
   int uses_ = 0;
   net::Clock::time_point last_used_{};
 };

@@ -336,8 +336,8 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
     }
   } unregister{this, &self};
 
-  beast::flat_buffer buffer;
-  std::string head;  // response heads, reused by every request on this connection
+  EdgeFlatBuffer buffer;  // its reads skip the recv that would find the socket empty
+  std::string head;       // response heads, reused by every request on this connection
   bool first = true;
   while (!draining_) {
     http::request_parser<http::string_body> parser;

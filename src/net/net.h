@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "net/edge_buffer.h"
 
 namespace llmctl::net {
 
