@@ -12,14 +12,13 @@ using namespace std::chrono_literals;
 using net::use_nothrow;
 using error_code = boost::system::error_code;
 
-UpstreamConnection::UpstreamConnection(asio::io_context& io, ssl::context* tls) {
+UpstreamConnection::UpstreamConnection(asio::io_context& io, ssl::context* tls)
+    : plain_(tls ? nullptr : std::make_unique<beast::tcp_stream>(io)),
+      tls_(tls ? std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, *tls) : nullptr),
+      read_deadline_(lowest()) {
   // Reads ask for the buffer's free capacity (at least 512 bytes): with 512, a small JSON answer
   // (headers and ~600 bytes of body) took two recvs and a second trip through the reactor.
   buffer_.reserve(kReadBufferBytes);
-  if (tls)
-    tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, *tls);
-  else
-    plain_ = std::make_unique<beast::tcp_stream>(io);
 }
 
 beast::tcp_stream& UpstreamConnection::lowest() {
@@ -75,7 +74,8 @@ asio::awaitable<error_code> UpstreamConnection::write(http::request<http::string
 
 asio::awaitable<error_code> UpstreamConnection::read_header(ResponseParser& parser,
                                                             std::chrono::milliseconds timeout) {
-  lowest().expires_after(timeout);
+  lowest().expires_never();  // a write's Beast deadline must not arm a timer for this read
+  read_deadline_.expires_after(timeout);
   error_code ec;
   if (tls_)
     std::tie(ec, std::ignore) =
@@ -83,6 +83,8 @@ asio::awaitable<error_code> UpstreamConnection::read_header(ResponseParser& pars
   else
     std::tie(ec, std::ignore) =
         co_await http::async_read_header(*plain_, buffer_, parser, use_nothrow);
+  read_deadline_.expires_never();
+  if (ec && read_deadline_.timed_out()) ec = beast::error::timeout;
   co_return ec;
 }
 
@@ -100,13 +102,16 @@ asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_bod
     const std::size_t got = size - parser.get().body().size;
     if (pec || got > 0 || parser.is_done()) co_return std::pair{pec, got};
   }
-  lowest().expires_after(timeout);
+  lowest().expires_never();
+  read_deadline_.expires_after(timeout);
   error_code ec;
   if (tls_)
     std::tie(ec, std::ignore) = co_await http::async_read_some(*tls_, buffer_, parser, use_nothrow);
   else
     std::tie(ec, std::ignore) =
         co_await http::async_read_some(*plain_, buffer_, parser, use_nothrow);
+  read_deadline_.expires_never();
+  if (ec && read_deadline_.timed_out()) ec = beast::error::timeout;
   if (ec == http::error::need_buffer) ec = {};
   std::size_t got = size - parser.get().body().size;
   co_return std::pair{ec, got};

@@ -66,7 +66,8 @@ class UpstreamConnection {
   std::unique_ptr<beast::tcp_stream> plain_;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls_;
   static constexpr std::size_t kReadBufferBytes = 2048;
-  net::EdgeFlatBuffer buffer_;  // its reads skip the recv that would find the socket empty
+  net::ReadDeadline read_deadline_;  // the answer's reads (one timer, not one per read)
+  net::EdgeFlatBuffer buffer_;       // its reads skip the recv that would find the socket empty
   int uses_ = 0;
   net::Clock::time_point last_used_{};
 };

@@ -143,6 +143,42 @@ asio::awaitable<boost::system::error_code> write_all(beast::tcp_stream& stream,
   co_return ec;
 }
 
+// ---- ReadDeadline ----
+
+ReadDeadline::ReadDeadline(beast::tcp_stream& stream)
+    : state_(std::make_shared<State>(stream.get_executor())) {
+  state_->stream = &stream;
+}
+
+ReadDeadline::~ReadDeadline() {
+  state_->stream = nullptr;
+  state_->deadline = Clock::time_point::max();
+  if (state_->armed) state_->timer.cancel();  // the handler holds the state until it runs
+}
+
+void ReadDeadline::expires_after(std::chrono::milliseconds d) {
+  State& s = *state_;
+  s.deadline = Clock::now() + d;
+  s.timed_out = false;
+  if (!s.armed || s.deadline < s.timer.expiry()) arm(state_);
+}
+
+void ReadDeadline::expires_never() { state_->deadline = Clock::time_point::max(); }
+
+void ReadDeadline::arm(const std::shared_ptr<State>& s) {
+  s->armed = true;
+  s->timer.expires_at(s->deadline);  // a pending wait ends with operation_aborted
+  s->timer.async_wait([s](boost::system::error_code ec) {
+    if (ec || !s->stream) return;  // re-armed (another wait is pending) or the owner is gone
+    s->armed = false;
+    if (s->deadline == Clock::time_point::max()) return;  // no read waits: sleep until asked
+    if (Clock::now() < s->deadline) return arm(s);        // moved later meanwhile
+    s->timed_out = true;
+    boost::system::error_code ignored;
+    s->stream->socket().close(ignored);
+  });
+}
+
 ResponseHead Exchange::head(unsigned status, std::string_view content_type,
                             const ExtraHeaders& h) const {
   return ResponseHead{.status = status,
@@ -336,17 +372,20 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
     }
   } unregister{this, &self};
 
-  EdgeFlatBuffer buffer;  // its reads skip the recv that would find the socket empty
-  std::string head;       // response heads, reused by every request on this connection
+  EdgeFlatBuffer buffer;          // its reads skip the recv that would find the socket empty
+  std::string head;               // response heads, reused by every request on this connection
+  ReadDeadline deadline(stream);  // the request head's read; one timer for the connection
   bool first = true;
   while (!draining_) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     parser.body_limit(limits_.max_body_bytes);
     self.idle = buffer.size() == 0;
-    stream.expires_after(
+    deadline.expires_after(
         std::chrono::milliseconds(first ? limits_.read_timeout_ms : limits_.keepalive_timeout_ms));
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+    deadline.expires_never();
+    if (ec && deadline.timed_out()) ec = beast::error::timeout;
     self.idle = false;
     bool too_large = ec == http::error::body_limit;
     if (!ec) {

@@ -82,6 +82,41 @@ asio::awaitable<boost::system::error_code> write_all(beast::tcp_stream& stream,
                                                      std::span<const asio::const_buffer> buffers,
                                                      std::chrono::milliseconds timeout);
 
+// The deadline of a connection's reads on one lazily armed timer, as nginx keeps its timers.
+// Beast's per-operation timeouts (tcp_stream::expires_after) start a timer wait with every read
+// and cancel it when the read completes; the cancellation runs as a handler of its own and
+// turns the reactor's next epoll_wait into a poll (two wasted handlers and syscalls a proxied
+// request). Here expires_after() only stores the deadline; the timer moves only when it must
+// fire earlier than it would. When it fires, a passed deadline closes the socket (the pending
+// read ends with an error; timed_out() then says why), a later one puts it back to sleep until
+// then, and none (expires_never) leaves it idle until the next expires_after().
+// The stream must outlive this object; both live on the stream's executor (one thread).
+class ReadDeadline {
+ public:
+  explicit ReadDeadline(beast::tcp_stream& stream);
+  ~ReadDeadline();
+  ReadDeadline(const ReadDeadline&) = delete;
+  ReadDeadline& operator=(const ReadDeadline&) = delete;
+  // Reads from now on must complete within `d`; clears timed_out().
+  void expires_after(std::chrono::milliseconds d);
+  // No read is waiting (the connection is busy elsewhere or idle in a pool).
+  void expires_never();
+  // True when this deadline closed the socket.
+  bool timed_out() const { return state_->timed_out; }
+
+ private:
+  struct State {
+    explicit State(const asio::any_io_executor& ex) : timer(ex) {}
+    asio::steady_timer timer;
+    beast::tcp_stream* stream = nullptr;  // null once the owner is gone
+    Clock::time_point deadline = Clock::time_point::max();
+    bool armed = false;  // a wait is pending on the timer
+    bool timed_out = false;
+  };
+  static void arm(const std::shared_ptr<State>& s);
+  std::shared_ptr<State> state_;
+};
+
 // One request being answered on a client connection. Helpers return false when the client is
 // gone (then keep_alive is false and the handler should stop writing).
 class Exchange {

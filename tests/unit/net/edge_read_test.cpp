@@ -1,6 +1,8 @@
-// Reads into an EdgeBuffer (net/edge_buffer.h): after a short read the next read waits for
-// epoll instead of trying a recv that returns EAGAIN, and no byte or end of stream is missed.
-// The recv calls are counted by wrapping recvmsg (what Asio calls for beast::tcp_stream reads).
+// The read path's syscall savers. Reads into an EdgeBuffer (net/edge_buffer.h): after a short
+// read the next read waits for epoll instead of trying a recv that returns EAGAIN, and no byte or
+// end of stream is missed (recv calls counted by wrapping recvmsg, what Asio calls for
+// beast::tcp_stream reads). ReadDeadline (net.h): one lazily armed timer per connection ends a
+// read at its deadline, never before, and not after expires_never().
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -201,6 +203,81 @@ TEST(EdgeRead, BeastReadsRequestsOnAKeptAliveConnection) {
   if (kEdgeReads) {
     EXPECT_EQ(g_recvmsg_calls.load(), 3);
   }
+}
+
+// Reads once under `deadline` (already set); returns the error and the milliseconds it took.
+std::pair<boost::system::error_code, long> timed_read(Pair& p, EdgeFlatBuffer& buffer) {
+  boost::system::error_code result = asio::error::would_block;
+  p.io.restart();  // an earlier run may have run out of work
+  const auto t0 = Clock::now();
+  asio::co_spawn(
+      p.io,
+      [&]() -> asio::awaitable<void> {
+        auto [ec, n] = co_await p.reader.async_read_some(buffer.prepare(512), use_nothrow);
+        buffer.commit(n);
+        result = ec;
+      },
+      asio::detached);
+  while (result == asio::error::would_block && Clock::now() - t0 < 10s) p.io.run_one_for(50ms);
+  return {result, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count()};
+}
+
+TEST(ReadDeadline, EndsAReadThePeerNeverAnswers) {
+  Pair p;
+  ReadDeadline deadline(p.reader);
+  EdgeFlatBuffer buffer;
+  deadline.expires_after(100ms);
+  const auto [ec, ms] = timed_read(p, buffer);
+  EXPECT_TRUE(ec);
+  EXPECT_TRUE(deadline.timed_out());
+  EXPECT_GE(ms, 95);
+  EXPECT_LT(ms, 5000);
+}
+
+TEST(ReadDeadline, AnEarlierDeadlineMovesTheTimer) {
+  Pair p;
+  ReadDeadline deadline(p.reader);
+  EdgeFlatBuffer buffer;
+  deadline.expires_after(20s);
+  deadline.expires_after(100ms);
+  const auto [ec, ms] = timed_read(p, buffer);
+  EXPECT_TRUE(ec);
+  EXPECT_TRUE(deadline.timed_out());
+  EXPECT_LT(ms, 5000);
+}
+
+// The timer armed for 50 ms wakes, finds the deadline moved to 300 ms and sleeps again; the
+// answer at 150 ms is read. After expires_never() the old wake-up closes nothing.
+TEST(ReadDeadline, ALaterDeadlineDoesNotFireEarlyAndNeverMeansNever) {
+  Pair p;
+  ReadDeadline deadline(p.reader);
+  EdgeFlatBuffer buffer;
+  deadline.expires_after(50ms);
+  deadline.expires_after(300ms);
+  p.send_later("late", 150ms);
+  auto [ec, ms] = timed_read(p, buffer);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_FALSE(deadline.timed_out());
+  EXPECT_EQ(beast::buffers_to_string(buffer.data()), "late");
+  deadline.expires_never();
+  p.io.run_for(400ms);  // past the 300 ms the timer was armed for
+  EXPECT_TRUE(p.reader.socket().is_open());
+  deadline.expires_after(2s);
+  p.send_later("again", 20ms);
+  std::tie(ec, ms) = timed_read(p, buffer);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_FALSE(deadline.timed_out());
+}
+
+// Destroyed with its timer armed: the wait ends harmlessly, the stream is left alone.
+TEST(ReadDeadline, DestroyedWhileArmed) {
+  Pair p;
+  {
+    ReadDeadline deadline(p.reader);
+    deadline.expires_after(50ms);
+  }
+  p.io.run_for(150ms);
+  EXPECT_TRUE(p.reader.socket().is_open());
 }
 
 }  // namespace
