@@ -55,7 +55,12 @@ asio::awaitable<error_code> UpstreamConnection::write(std::string_view head, std
                                                       std::chrono::milliseconds timeout) {
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head.data(), head.size()),
                                                   asio::buffer(body.data(), body.size())};
-  if (!tls_) co_return co_await net::write_all(*plain_, buffers, timeout);
+  if (!tls_) {  // write_all's two steps here: a write the socket takes costs no frame
+    error_code ec;
+    net::UnsentPieces rest;
+    if (net::write_now(*plain_, buffers, ec, rest)) co_return ec;
+    co_return co_await net::write_rest(*plain_, rest, timeout);
+  }
   lowest().expires_after(timeout);
   auto [ec, n] = co_await asio::async_write(*tls_, buffers, use_nothrow);
   co_return ec;
