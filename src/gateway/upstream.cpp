@@ -15,11 +15,7 @@ using error_code = boost::system::error_code;
 UpstreamConnection::UpstreamConnection(asio::io_context& io, ssl::context* tls)
     : plain_(tls ? nullptr : std::make_unique<beast::tcp_stream>(io)),
       tls_(tls ? std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, *tls) : nullptr),
-      read_deadline_(lowest()) {
-  // Reads ask for the buffer's free capacity (at least 512 bytes): with 512, a small JSON answer
-  // (headers and ~600 bytes of body) took two recvs and a second trip through the reactor.
-  buffer_.reserve(kReadBufferBytes);
-}
+      read_deadline_(lowest()) {}
 
 beast::tcp_stream& UpstreamConnection::lowest() {
   return tls_ ? beast::get_lowest_layer(*tls_) : *plain_;
