@@ -917,6 +917,7 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   for (int tries = 0; a.conn; ++tries) {
     parser.emplace();
     parser->body_limit(boost::none);
+    if (!ctx.stream) a.conn->expect_whole_answer();
     ec = co_await a.conn->write(head, upstream_body, within(to.first_byte_ms));
     if (!ec) ec = co_await a.conn->read_header(*parser, within(to.first_byte_ms));
     if (!ec || !a.conn->reused() || tries > 0 || ec == beast::error::timeout) break;

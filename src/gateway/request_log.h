@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -108,6 +109,11 @@ Result<std::unique_ptr<RecordSink>> open_sqlite_sink(const RequestLogConfig& con
 std::unique_ptr<RecordSink> stderr_access_log();
 std::string access_log_line(const RequestRecord& r);
 
+// The writer thread: drains the workers' queues into the sinks, one transaction per batch. A
+// drain whose batches were all short of batch_size waits a flush interval before the next, so
+// the next transaction carries what arrives meanwhile (a row waits at most one interval plus a
+// write); after a full batch the next drain follows at once. stop() ends the wait and drains
+// everything.
 class RequestLogWriter {
  public:
   RequestLogWriter(std::vector<RecordQueue*> queues, std::vector<std::unique_ptr<RecordSink>> sinks,
@@ -121,13 +127,17 @@ class RequestLogWriter {
 
  private:
   void run();
-  std::size_t drain_once();
+  // Writes what each queue holds, in batches; a batch short of batch_size_ ends that queue's
+  // turn. Sets *full when some batch was full (more may be waiting). Returns the rows written.
+  std::size_t drain_once(bool* full = nullptr);
   std::vector<RecordQueue*> queues_;
   std::vector<std::unique_ptr<RecordSink>> sinks_;
   int flush_interval_ms_;
   std::size_t batch_size_;
   std::vector<RequestRecord> batch_;
   std::atomic<bool> stop_{false};
+  std::mutex wake_mutex_;  // with wake_: stop() ends the writer's wait at once
+  std::condition_variable wake_;
   std::atomic<std::uint64_t> written_{0}, errors_{0};
   std::thread thread_;
 };

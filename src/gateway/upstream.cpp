@@ -12,12 +12,10 @@ using namespace std::chrono_literals;
 using net::use_nothrow;
 using error_code = boost::system::error_code;
 
-UpstreamConnection::UpstreamConnection(asio::io_context& io, ssl::context* tls) {
-  if (tls)
-    tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, *tls);
-  else
-    plain_ = std::make_unique<beast::tcp_stream>(io);
-}
+UpstreamConnection::UpstreamConnection(asio::io_context& io, ssl::context* tls)
+    : plain_(tls ? nullptr : std::make_unique<beast::tcp_stream>(io)),
+      tls_(tls ? std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, *tls) : nullptr),
+      read_deadline_(lowest()) {}
 
 beast::tcp_stream& UpstreamConnection::lowest() {
   return tls_ ? beast::get_lowest_layer(*tls_) : *plain_;
@@ -53,7 +51,12 @@ asio::awaitable<error_code> UpstreamConnection::write(std::string_view head, std
                                                       std::chrono::milliseconds timeout) {
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head.data(), head.size()),
                                                   asio::buffer(body.data(), body.size())};
-  if (!tls_) co_return co_await net::write_all(*plain_, buffers, timeout);
+  if (!tls_) {  // write_all's two steps here: a write the socket takes costs no frame
+    error_code ec;
+    net::UnsentPieces rest;
+    if (net::write_now(*plain_, buffers, ec, rest)) co_return ec;
+    co_return co_await net::write_rest(*plain_, rest, timeout);
+  }
   lowest().expires_after(timeout);
   auto [ec, n] = co_await asio::async_write(*tls_, buffers, use_nothrow);
   co_return ec;
@@ -72,7 +75,8 @@ asio::awaitable<error_code> UpstreamConnection::write(http::request<http::string
 
 asio::awaitable<error_code> UpstreamConnection::read_header(ResponseParser& parser,
                                                             std::chrono::milliseconds timeout) {
-  lowest().expires_after(timeout);
+  lowest().expires_never();  // a write's Beast deadline must not arm a timer for this read
+  read_deadline_.expires_after(timeout);
   error_code ec;
   if (tls_)
     std::tie(ec, std::ignore) =
@@ -80,6 +84,8 @@ asio::awaitable<error_code> UpstreamConnection::read_header(ResponseParser& pars
   else
     std::tie(ec, std::ignore) =
         co_await http::async_read_header(*plain_, buffer_, parser, use_nothrow);
+  read_deadline_.expires_never();
+  if (ec && read_deadline_.timed_out()) ec = beast::error::timeout;
   co_return ec;
 }
 
@@ -97,13 +103,16 @@ asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_bod
     const std::size_t got = size - parser.get().body().size;
     if (pec || got > 0 || parser.is_done()) co_return std::pair{pec, got};
   }
-  lowest().expires_after(timeout);
+  lowest().expires_never();
+  read_deadline_.expires_after(timeout);
   error_code ec;
   if (tls_)
     std::tie(ec, std::ignore) = co_await http::async_read_some(*tls_, buffer_, parser, use_nothrow);
   else
     std::tie(ec, std::ignore) =
         co_await http::async_read_some(*plain_, buffer_, parser, use_nothrow);
+  read_deadline_.expires_never();
+  if (ec && read_deadline_.timed_out()) ec = beast::error::timeout;
   if (ec == http::error::need_buffer) ec = {};
   std::size_t got = size - parser.get().body().size;
   co_return std::pair{ec, got};

@@ -52,6 +52,13 @@ class UpstreamConnection {
   // end of the body `parser.is_done()` is true.
   asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body(
       ResponseParser& parser, char* data, std::size_t size, std::chrono::milliseconds timeout);
+  // A whole (not streamed) answer comes next. Reads ask for the read buffer's free capacity, at
+  // least 512 bytes: at 512 a small JSON answer (headers and ~600 bytes of body) took two recvs,
+  // so the buffer grows to 2 KiB for these. Streams keep 512 (a read carries an event or a few;
+  // 1,000 open streams would hold 1.5 MB more).
+  void expect_whole_answer() {
+    if (buffer_.capacity() < kWholeAnswerReadBytes) buffer_.reserve(kWholeAnswerReadBytes);
+  }
   // True when the peer has closed or sent unexpected bytes while the connection sat idle.
   bool stale() const;
   void close();
@@ -65,7 +72,9 @@ class UpstreamConnection {
   beast::tcp_stream& lowest();
   std::unique_ptr<beast::tcp_stream> plain_;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls_;
-  beast::flat_buffer buffer_;
+  static constexpr std::size_t kWholeAnswerReadBytes = 2048;
+  net::ReadDeadline read_deadline_;  // the answer's reads (one timer, not one per read)
+  net::EdgeFlatBuffer buffer_;       // its reads skip the recv that would find the socket empty
   int uses_ = 0;
   net::Clock::time_point last_used_{};
 };

@@ -97,22 +97,24 @@ void append_response_head(std::string& out, const ResponseHead& h) {
   out.append(kCrlf);
 }
 
-asio::awaitable<boost::system::error_code> write_all(beast::tcp_stream& stream,
-                                                     std::span<const asio::const_buffer> buffers,
-                                                     std::chrono::milliseconds timeout) {
-  constexpr std::size_t kMaxBuffers = 8;
+bool write_now(beast::tcp_stream& stream, std::span<const asio::const_buffer> buffers,
+               boost::system::error_code& ec, UnsentPieces& rest) {
+  constexpr std::size_t kMaxBuffers = std::tuple_size_v<decltype(rest.pieces)>;
   iovec iov[kMaxBuffers];
   std::size_t count = 0, total = 0;
+  ec = {};
   for (const auto& b : buffers) {
     if (b.size() == 0) continue;
-    if (count == kMaxBuffers)  // a programming error: more pieces than iovecs
-      co_return boost::system::error_code(asio::error::invalid_argument);
+    if (count == kMaxBuffers) {  // a programming error: more pieces than iovecs
+      ec = asio::error::invalid_argument;
+      return true;
+    }
     iov[count].iov_base = const_cast<void*>(b.data());
     iov[count].iov_len = b.size();
     ++count;
     total += b.size();
   }
-  if (total == 0) co_return boost::system::error_code{};
+  if (total == 0) return true;
   msghdr msg{};
   msg.msg_iov = iov;
   msg.msg_iovlen = count;
@@ -120,27 +122,79 @@ asio::awaitable<boost::system::error_code> write_all(beast::tcp_stream& stream,
   do {
     n = ::sendmsg(stream.socket().native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(total)) co_return boost::system::error_code{};
-  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-    co_return boost::system::error_code(errno, boost::system::system_category());
-  // The socket's buffer is full: the rest waits for it, with the deadline.
+  if (n == static_cast<ssize_t>(total)) return true;
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+    ec = boost::system::error_code(errno, boost::system::system_category());
+    return true;
+  }
+  // The socket's buffer is full: the rest waits for it (write_rest).
   std::size_t skip = n > 0 ? static_cast<std::size_t>(n) : 0;
-  std::array<asio::const_buffer, kMaxBuffers> rest;
-  std::size_t left = 0;
+  rest.count = 0;
   for (std::size_t i = 0; i < count; ++i) {
     if (skip >= iov[i].iov_len) {
       skip -= iov[i].iov_len;
       continue;
     }
-    rest[left++] =
+    rest.pieces[rest.count++] =
         asio::const_buffer(static_cast<const char*>(iov[i].iov_base) + skip, iov[i].iov_len - skip);
     skip = 0;
   }
+  return false;
+}
+
+asio::awaitable<boost::system::error_code> write_rest(beast::tcp_stream& stream,
+                                                      const UnsentPieces& rest,
+                                                      std::chrono::milliseconds timeout) {
   stream.expires_after(timeout);
   auto [ec, written] = co_await asio::async_write(
-      stream, std::span<const asio::const_buffer>(rest.data(), left), use_nothrow);
+      stream, std::span<const asio::const_buffer>(rest.pieces.data(), rest.count), use_nothrow);
   stream.expires_never();
   co_return ec;
+}
+
+asio::awaitable<boost::system::error_code> write_all(beast::tcp_stream& stream,
+                                                     std::span<const asio::const_buffer> buffers,
+                                                     std::chrono::milliseconds timeout) {
+  boost::system::error_code ec;
+  UnsentPieces rest;
+  if (write_now(stream, buffers, ec, rest)) co_return ec;
+  co_return co_await write_rest(stream, rest, timeout);
+}
+
+// ---- ReadDeadline ----
+
+ReadDeadline::ReadDeadline(beast::tcp_stream& stream)
+    : state_(std::make_shared<State>(stream.get_executor())) {
+  state_->stream = &stream;
+}
+
+ReadDeadline::~ReadDeadline() {
+  state_->stream = nullptr;
+  state_->deadline = Clock::time_point::max();
+  if (state_->armed) state_->timer.cancel();  // the handler holds the state until it runs
+}
+
+void ReadDeadline::expires_after(std::chrono::milliseconds d) {
+  State& s = *state_;
+  s.deadline = Clock::now() + d;
+  s.timed_out = false;
+  if (!s.armed || s.deadline < s.timer.expiry()) arm(state_);
+}
+
+void ReadDeadline::expires_never() { state_->deadline = Clock::time_point::max(); }
+
+void ReadDeadline::arm(const std::shared_ptr<State>& s) {
+  s->armed = true;
+  s->timer.expires_at(s->deadline);  // a pending wait ends with operation_aborted
+  s->timer.async_wait([s](boost::system::error_code ec) {
+    if (ec || !s->stream) return;  // re-armed (another wait is pending) or the owner is gone
+    s->armed = false;
+    if (s->deadline == Clock::time_point::max()) return;  // no read waits: sleep until asked
+    if (Clock::now() < s->deadline) return arm(s);        // moved later meanwhile
+    s->timed_out = true;
+    boost::system::error_code ignored;
+    s->stream->socket().close(ignored);
+  });
 }
 
 ResponseHead Exchange::head(unsigned status, std::string_view content_type,
@@ -153,9 +207,17 @@ ResponseHead Exchange::head(unsigned status, std::string_view content_type,
                       .keep_alive = keep_alive_};
 }
 
-asio::awaitable<bool> Exchange::send(std::span<const asio::const_buffer> buffers) {
+bool Exchange::send_now(std::span<const asio::const_buffer> buffers, UnsentPieces& rest) {
+  boost::system::error_code ec;
+  if (!write_now(stream_, buffers, ec, rest)) return false;
+  ok_ = !ec;
+  if (ec) keep_alive_ = false;
+  return true;
+}
+
+asio::awaitable<bool> Exchange::send_rest(const UnsentPieces& rest) {
   const boost::system::error_code ec =
-      co_await write_all(stream_, buffers, std::chrono::milliseconds(limits_.write_timeout_ms));
+      co_await write_rest(stream_, rest, std::chrono::milliseconds(limits_.write_timeout_ms));
   if (ec) keep_alive_ = false;
   co_return !ec;
 }
@@ -174,7 +236,9 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
   started_ = true;
   head_pending_ = false;
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body)};
-  co_return co_await send(buffers);
+  UnsentPieces rest;
+  if (send_now(buffers, rest)) co_return ok_;
+  co_return co_await send_rest(rest);
 }
 
 void Exchange::begin_chunked_with_next_write(unsigned status, std::string_view content_type,
@@ -195,7 +259,9 @@ asio::awaitable<bool> Exchange::begin_chunked(unsigned status, std::string_view 
   begin_chunked_with_next_write(status, content_type, headers);
   head_pending_ = false;
   const std::array<asio::const_buffer, 1> buffers{asio::buffer(head_)};
-  co_return co_await send(buffers);
+  UnsentPieces rest;
+  if (send_now(buffers, rest)) co_return ok_;
+  co_return co_await send_rest(rest);
 }
 
 asio::awaitable<bool> Exchange::write_chunks(std::string_view data, bool last) {
@@ -212,14 +278,18 @@ asio::awaitable<bool> Exchange::write_chunks(std::string_view data, bool last) {
   if (close_delimited_) {  // raw bytes; closing the connection ends the body
     const std::array<asio::const_buffer, 2> raw{asio::buffer(pending.data(), pending.size()),
                                                 asio::buffer(data.data(), data.size())};
-    co_return co_await send(raw);
+    UnsentPieces rest;
+    if (send_now(raw, rest)) co_return ok_;
+    co_return co_await send_rest(rest);
   }
   const std::array<asio::const_buffer, 5> buffers{
       asio::buffer(pending.data(), pending.size()), asio::buffer(size_line, size_len),
       asio::buffer(data.data(), data.size()),
       data.empty() ? asio::const_buffer() : asio::buffer(kCrlf.data(), kCrlf.size()),
       last ? asio::buffer(kLastChunk.data(), kLastChunk.size()) : asio::const_buffer()};
-  co_return co_await send(buffers);
+  UnsentPieces rest;
+  if (send_now(buffers, rest)) co_return ok_;
+  co_return co_await send_rest(rest);
 }
 
 asio::awaitable<bool> Exchange::chunk(std::string_view data) {
@@ -336,17 +406,20 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
     }
   } unregister{this, &self};
 
-  beast::flat_buffer buffer;
-  std::string head;  // response heads, reused by every request on this connection
+  EdgeFlatBuffer buffer;          // its reads skip the recv that would find the socket empty
+  std::string head;               // response heads, reused by every request on this connection
+  ReadDeadline deadline(stream);  // the request head's read; one timer for the connection
   bool first = true;
   while (!draining_) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     parser.body_limit(limits_.max_body_bytes);
     self.idle = buffer.size() == 0;
-    stream.expires_after(
+    deadline.expires_after(
         std::chrono::milliseconds(first ? limits_.read_timeout_ms : limits_.keepalive_timeout_ms));
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+    deadline.expires_never();
+    if (ec && deadline.timed_out()) ec = beast::error::timeout;
     self.idle = false;
     bool too_large = ec == http::error::body_limit;
     if (!ec) {

@@ -8,6 +8,7 @@
 // has a deadline.
 #pragma once
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "net/edge_buffer.h"
 
 namespace llmctl::net {
 
@@ -81,6 +83,57 @@ asio::awaitable<boost::system::error_code> write_all(beast::tcp_stream& stream,
                                                      std::span<const asio::const_buffer> buffers,
                                                      std::chrono::milliseconds timeout);
 
+// write_all in two steps, for callers that are coroutines already: write_now() is its first,
+// synchronous step (no coroutine frame, so a write the socket takes whole costs no allocation);
+// only when it returns false does the caller co_await write_rest(). The pieces point into the
+// caller's buffers, which must live until write_rest completes.
+struct UnsentPieces {
+  std::array<asio::const_buffer, 8> pieces;
+  std::size_t count = 0;
+};
+// True when done: every byte sent (`ec` clear) or an error in `ec`. False: `rest` holds what the
+// socket's buffer did not take.
+bool write_now(beast::tcp_stream& stream, std::span<const asio::const_buffer> buffers,
+               boost::system::error_code& ec, UnsentPieces& rest);
+asio::awaitable<boost::system::error_code> write_rest(beast::tcp_stream& stream,
+                                                      const UnsentPieces& rest,
+                                                      std::chrono::milliseconds timeout);
+
+// The deadline of a connection's reads on one lazily armed timer, as nginx keeps its timers.
+// Beast's per-operation timeouts (tcp_stream::expires_after) start a timer wait with every read
+// and cancel it when the read completes; the cancellation runs as a handler of its own and
+// turns the reactor's next epoll_wait into a poll (two wasted handlers and syscalls a proxied
+// request). Here expires_after() only stores the deadline; the timer moves only when it must
+// fire earlier than it would. When it fires, a passed deadline closes the socket (the pending
+// read ends with an error; timed_out() then says why), a later one puts it back to sleep until
+// then, and none (expires_never) leaves it idle until the next expires_after().
+// The stream must outlive this object; both live on the stream's executor (one thread).
+class ReadDeadline {
+ public:
+  explicit ReadDeadline(beast::tcp_stream& stream);
+  ~ReadDeadline();
+  ReadDeadline(const ReadDeadline&) = delete;
+  ReadDeadline& operator=(const ReadDeadline&) = delete;
+  // Reads from now on must complete within `d`; clears timed_out().
+  void expires_after(std::chrono::milliseconds d);
+  // No read is waiting (the connection is busy elsewhere or idle in a pool).
+  void expires_never();
+  // True when this deadline closed the socket.
+  bool timed_out() const { return state_->timed_out; }
+
+ private:
+  struct State {
+    explicit State(const asio::any_io_executor& ex) : timer(ex) {}
+    asio::steady_timer timer;
+    beast::tcp_stream* stream = nullptr;  // null once the owner is gone
+    Clock::time_point deadline = Clock::time_point::max();
+    bool armed = false;  // a wait is pending on the timer
+    bool timed_out = false;
+  };
+  static void arm(const std::shared_ptr<State>& s);
+  std::shared_ptr<State> state_;
+};
+
 // One request being answered on a client connection. Helpers return false when the client is
 // gone (then keep_alive is false and the handler should stop writing).
 class Exchange {
@@ -131,13 +184,17 @@ class Exchange {
   ResponseHead head(unsigned status, std::string_view content_type, const ExtraHeaders& h) const;
   // Writes [a pending head] + chunk(data) + [last chunk] in one write.
   asio::awaitable<bool> write_chunks(std::string_view data, bool last);
-  asio::awaitable<bool> send(std::span<const asio::const_buffer> buffers);
+  // send_now() is write_now() for this exchange: true when done, then ok_ says how it went;
+  // false: co_await send_rest(rest) (two steps, so a whole write costs no coroutine frame).
+  bool send_now(std::span<const asio::const_buffer> buffers, UnsentPieces& rest);
+  asio::awaitable<bool> send_rest(const UnsentPieces& rest);
 
   beast::tcp_stream& stream_;
   Request& req_;
   const ServerLimits& limits_;
   bool keep_alive_;
   bool started_ = false;
+  bool ok_ = true;                // the last send_now() that finished wrote everything
   bool head_pending_ = false;     // head_ holds headers not yet written
   bool close_delimited_ = false;  // an HTTP/1.0 stream: raw body, ended by closing
   ErrorBodyFilter error_filter_ = nullptr;

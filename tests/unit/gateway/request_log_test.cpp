@@ -90,6 +90,85 @@ TEST(RequestLogWriter, StopDrainsEveryQueue) {
   EXPECT_EQ(w.written(), 300u);
 }
 
+// Rows that arrive while a batch is written wait for the next flush interval (one
+// transaction per interval at a steady rate) instead of a transaction of their own at once.
+TEST(RequestLogWriter, RowsArrivingDuringAWriteWaitForTheNextInterval) {
+  RecordQueue q(1024);
+  struct Sink : RecordSink {
+    RecordQueue* q = nullptr;
+    std::vector<std::pair<std::size_t, std::chrono::steady_clock::time_point>> writes;
+    Status write(std::span<const RequestRecord> batch) override {
+      writes.emplace_back(batch.size(), std::chrono::steady_clock::now());
+      if (writes.size() == 1) {  // five more rows come in while the first batch is written
+        for (int i = 100; i < 105; ++i) EXPECT_TRUE(q->try_push(record(i)));
+      }
+      return {};
+    }
+  };
+  auto sink = std::make_unique<Sink>();
+  Sink* s = sink.get();
+  s->q = &q;
+  std::vector<std::unique_ptr<RecordSink>> sinks;
+  sinks.push_back(std::move(sink));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(q.try_push(record(i)));
+  RequestLogWriter w({&q}, std::move(sinks), 300, 512);
+  w.start();
+  for (int i = 0; i < 400 && w.written() < 15; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  w.stop();
+  ASSERT_EQ(s->writes.size(), 2u);
+  EXPECT_EQ(s->writes[0].first, 10u);
+  EXPECT_EQ(s->writes[1].first, 5u);
+  EXPECT_GE(s->writes[1].second - s->writes[0].second, std::chrono::milliseconds(290));
+}
+
+// A full batch means rows come fast: the next drain follows at once, not after an interval.
+TEST(RequestLogWriter, AFullBatchIsFollowedByTheNextAtOnce) {
+  RecordQueue q(1024);
+  std::vector<RequestRecord> rows;
+  struct Sink : MemorySink {
+    using MemorySink::MemorySink;
+    RecordQueue* q = nullptr;
+    int calls = 0;
+    Status write(std::span<const RequestRecord> batch) override {
+      if (++calls == 2) {  // three more arrive while the second batch is written
+        for (int i = 100; i < 103; ++i) EXPECT_TRUE(q->try_push(record(i)));
+      }
+      return MemorySink::write(batch);
+    }
+  };
+  auto sink = std::make_unique<Sink>(&rows);
+  sink->q = &q;
+  std::vector<std::unique_ptr<RecordSink>> sinks;
+  sinks.push_back(std::move(sink));
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(q.try_push(record(i)));
+  RequestLogWriter w({&q}, std::move(sinks), 60'000, 4);  // an interval no test waits for
+  const auto t0 = std::chrono::steady_clock::now();
+  w.start();
+  for (int i = 0; i < 400 && w.written() < 11; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(w.written(), 11u);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  w.stop();
+}
+
+// stop() does not wait out the flush interval, and writes what is queued.
+TEST(RequestLogWriter, StopEndsTheWaitAndWritesEverything) {
+  RecordQueue q(1024);
+  std::vector<RequestRecord> rows;
+  std::vector<std::unique_ptr<RecordSink>> sinks;
+  sinks.push_back(std::make_unique<MemorySink>(&rows));
+  RequestLogWriter w({&q}, std::move(sinks), 60'000, 512);
+  w.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer found nothing: waits
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(q.try_push(record(i)));
+  const auto t0 = std::chrono::steady_clock::now();
+  w.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(rows.size(), 100u);
+  EXPECT_EQ(w.written(), 100u);
+}
+
 std::string temp_db() {
   return (std::filesystem::temp_directory_path() /
           ("llmctl_reqlog_" + std::to_string(::getpid()) + ".db"))

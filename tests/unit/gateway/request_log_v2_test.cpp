@@ -82,6 +82,52 @@ TEST(RequestLogV2, MigratesAVersion1FileInPlace) {
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }
 
+// Files from before have a full index on key_id (a NULL entry for every request without a
+// key); opening one replaces it with the partial index, which `key_id = ?` still uses.
+TEST(RequestLogV2, KeyIndexBecomesPartialAndStillServesKeyLookups) {
+  const std::string path = temp_db("keyidx");
+  RequestLogConfig cfg;
+  cfg.path = path;
+  {
+    auto sink = open_sqlite_sink(cfg);
+    ASSERT_TRUE(sink.ok()) << sink.error().message;
+    Db db(path);  // as the previous release left it: the full index, one row with a key
+    db.exec(
+        "DROP INDEX requests_key_id; CREATE INDEX requests_key ON requests(key_id);"
+        "INSERT INTO requests (ts_ms, request_id, endpoint, model, status, stream, input_tokens,"
+        " cached_tokens, output_tokens, reasoning_tokens, usage_estimated, cost_usd,"
+        " duration_ms, upstream_ms, attempts, key_id) VALUES (1, 'r1', 'chat', 'm', 200, 0, 1,"
+        " 0, 1, 0, 0, 0, 1, 1, 1, 'key-1'), (2, 'r2', 'chat', 'm', 200, 0, 1, 0, 1, 0, 0, 0, 1,"
+        " 1, 1, NULL);");
+    EXPECT_EQ(db.one("SELECT COUNT(*) FROM sqlite_master WHERE name = 'requests_key'"), "1");
+  }
+  auto sink = open_sqlite_sink(cfg);
+  ASSERT_TRUE(sink.ok()) << sink.error().message;
+  Db db(path);
+  EXPECT_EQ(db.one("SELECT COUNT(*) FROM sqlite_master WHERE name = 'requests_key'"), "0");
+  const std::string sql =
+      db.one("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'requests_key_id'");
+  EXPECT_NE(sql.find("WHERE key_id IS NOT NULL"), std::string::npos) << sql;
+  // EXPLAIN QUERY PLAN's 4th column: "SEARCH requests USING INDEX requests_key_id (key_id=?)".
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(raw, "EXPLAIN QUERY PLAN SELECT request_id FROM requests WHERE key_id = ?",
+                         -1, &st, nullptr),
+      SQLITE_OK);
+  std::string plan;
+  while (sqlite3_step(st) == SQLITE_ROW)
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  EXPECT_NE(plan.find("USING INDEX requests_key_id"), std::string::npos) << plan;
+  EXPECT_EQ(db.one("SELECT request_id FROM requests WHERE key_id = 'key-1'"), "r1");
+  EXPECT_EQ(db.one("SELECT COUNT(*) FROM requests WHERE key_id IS NULL"), "1");
+  sink->reset();
+  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+}
+
 TEST(RequestLogV2, EveryColumnRoundTrips) {
   const std::string path = temp_db("columns");
   RequestLogConfig cfg;
