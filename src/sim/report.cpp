@@ -54,9 +54,23 @@ std::string describe_pools(const Scenario& sc) {
   std::vector<std::string> parts;
   for (const Pool& p : sc.pools) {
     const auto& d = p.deployment;
+    // The engine settings the run sets itself (left out: the engine's defaults), so a reader
+    // sees which flags the numbers belong to.
+    std::vector<std::string> set;
+    if (d.max_num_seqs) set.push_back(fmt::format("max {} sequences", *d.max_num_seqs));
+    if (p.max_num_batched_tokens)
+      set.push_back(fmt::format("{} tokens a step", *p.max_num_batched_tokens));
+    if (p.prefix_caching) set.push_back(*p.prefix_caching ? "prefix cache on" : "prefix cache off");
+    if (p.scheduler_recv_interval > 1)
+      set.push_back(fmt::format("receive every {} steps", p.scheduler_recv_interval));
+    if (p.stream_interval > 1) set.push_back(fmt::format("stream every {}", p.stream_interval));
+    if (p.batch_wait_timeout_iters > 0 || p.batch_wait_max_tokens_ratio > 0)
+      set.push_back(fmt::format("batch wait {} steps or {:g} of the token budget",
+                                p.batch_wait_timeout_iters, p.batch_wait_max_tokens_ratio));
     std::string s =
-        fmt::format("{} x {} on {} ({}, {}, TP {}{})", p.replicas, d.model->id, d.gpu->id,
-                    d.engine->id, d.dtype, d.tp, d.pp > 1 ? fmt::format(", PP {}", d.pp) : "");
+        fmt::format("{} x {} on {} ({}, {}, TP {}{}{})", p.replicas, d.model->id, d.gpu->id,
+                    d.engine->id, d.dtype, d.tp, d.pp > 1 ? fmt::format(", PP {}", d.pp) : "",
+                    set.empty() ? "" : "; " + join(set, ", "));
     if (p.autoscaler.enabled)
       s += fmt::format(", autoscaled {}..{} on {} {:g}", p.autoscaler.min_replicas,
                        p.autoscaler.max_replicas, p.autoscaler.metric, p.autoscaler.target);
