@@ -11,6 +11,7 @@
 
 #include "perf/step.h"
 #include "sim/engine.h"
+#include "sim/report.h"
 #include "sim/scenario.h"
 #include "sim_test_util.h"
 
@@ -192,6 +193,20 @@ TEST(TrtllmBatchWait, FleetTtftGrowsWithTheWait) {
   EXPECT_GT(wait.ttft.mean, base.ttft.mean + 10 * wait.tpot.mean);
   EXPECT_LT(wait.ttft.mean, base.ttft.mean + 25 * wait.tpot.mean);
   EXPECT_NEAR(wait.output_tokens_per_s, base.output_tokens_per_s, 0.15 * base.output_tokens_per_s);
+}
+
+// The report names the engine settings a run sets, and only those.
+TEST(TrtllmBatchWait, ReportNamesTheSettingsTheRunSets) {
+  Scenario sc;
+  sc.pools.push_back(test::pool("llama-3.1-8b", "h100-sxm", "trtllm"));
+  EXPECT_EQ(describe_pools(sc), "1 x llama-3.1-8b on h100-sxm (trtllm, bf16, TP 1)");
+  sc.pools[0].max_num_batched_tokens = 16384;
+  sc.pools[0].prefix_caching = false;
+  sc.pools[0].batch_wait_timeout_iters = 20;
+  sc.pools[0].batch_wait_max_tokens_ratio = 0.9;
+  EXPECT_EQ(describe_pools(sc),
+            "1 x llama-3.1-8b on h100-sxm (trtllm, bf16, TP 1; 16384 tokens a step, prefix cache "
+            "off, batch wait 20 steps or 0.9 of the token budget)");
 }
 
 }  // namespace
