@@ -8,82 +8,24 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <map>
 #include <vector>
 
-#include "perf/step.h"
-#include "sim/engine.h"
+#include "engine_driver.h"
 #include "sim/scenario.h"
-#include "sim_test_util.h"
 
 namespace llmctl::sim {
 namespace {
 
-struct Recorder : EngineObserver {
-  std::map<std::uint64_t, double> admitted_at;  // request id -> time of its first admission
-  std::map<std::uint64_t, double> first_token;
-  std::map<std::uint64_t, std::pair<double, double>> finished;  // first token, last token
-  std::vector<double> gaps;                                     // one entry per chunk
-  double now = 0;
-  void on_admitted(const Request& r, double queue_s, long long, long long) override {
-    admitted_at[r.id] = r.arrival_s + queue_s;
-  }
-  void on_first_token(const Request& r, double t) override { first_token[r.id] = t; }
-  void on_token_gap(double gap_s, std::uint64_t weight) override {
-    gaps.insert(gaps.end(), weight, gap_s);
-  }
-  void on_finished(const Request& r, double first, double t, int) override {
-    finished[r.id] = {first, t};
-  }
-  void on_dropped(const Request&, DropReason, double) override { ADD_FAILURE() << "dropped"; }
-};
+using test::request;
 
-Request req(std::uint64_t id, int in, int out, double at) {
-  Request r;
-  r.id = id;
-  r.input_tokens = in;
-  r.output_tokens = out;
-  r.arrival_s = at;
-  return r;
-}
-
-// One SGLang replica driven by hand: iterations run back to back, each ending at the time the
-// engine's own step cost says; ends_ holds every iteration's end.
-class Driver {
+// One SGLang replica with the receive and stream intervals under test.
+class Driver : public test::EngineDriver {
  public:
   Driver(int recv_interval, int stream_interval)
-      : pool_(test::pool("llama-3.1-8b", "h100-sxm", "sglang")),
-        step_(*perf::StepModel::make(test::cat(), pool_.deployment)) {
-    cfg_.step = &step_;
-    cfg_.segments = &segments_;
-    cfg_.unlimited_kv = true;
-    cfg_.scheduler_recv_interval = recv_interval;
-    cfg_.stream_interval = stream_interval;
-    engine_ = std::make_unique<Engine>(cfg_, &obs_);
-  }
-  void enqueue(const Request& r) { engine_->enqueue(r, now_); }
-  // Runs one iteration; returns its end.
-  double iterate() {
-    const double d = engine_->begin_step(now_);
-    EXPECT_GT(d, 0) << "an engine with work runs an iteration";
-    now_ += d;
-    engine_->end_step(now_);
-    ends_.push_back(now_);
-    return now_;
-  }
-  double now() const { return now_; }
-  const Engine& engine() const { return *engine_; }
-  Recorder& obs() { return obs_; }
-
- private:
-  Pool pool_;
-  perf::StepModel step_;
-  SegmentPool segments_;
-  EngineConfig cfg_;
-  Recorder obs_;
-  std::unique_ptr<Engine> engine_;
-  double now_ = 0;
-  std::vector<double> ends_;
+      : EngineDriver("sglang", [&](EngineConfig& c) {
+          c.scheduler_recv_interval = recv_interval;
+          c.stream_interval = stream_interval;
+        }) {}
 };
 
 // A arrives at an idle engine and is prefilled at once; B arrives just after the receive that
@@ -91,7 +33,7 @@ class Driver {
 // received right after it (a prefill weighs 1000).
 void check_receive_points(int n) {
   Driver e(n, 1);
-  e.enqueue(req(1, 200, 100, 0));
+  e.enqueue(request(1, 200, 100, 0));
   const double prefill_a = e.iterate();
   EXPECT_DOUBLE_EQ(e.obs().admitted_at.at(1), 0) << "an idle engine receives at once";
   EXPECT_DOUBLE_EQ(e.obs().first_token.at(1), prefill_a);
@@ -99,7 +41,7 @@ void check_receive_points(int n) {
   // Decode step 1 begins (its receive point: the last pass was a prefill); B arrives after it.
   std::vector<double> decode_ends;
   decode_ends.push_back(e.iterate());
-  e.enqueue(req(2, 300, 50, e.now()));
+  e.enqueue(request(2, 300, 50, e.now()));
   const double b_arrival = e.now();
   // Under N = 1 the next iteration receives B; under N it takes decode steps 2..N first.
   for (int k = 2; k <= n; ++k) {
@@ -115,7 +57,7 @@ void check_receive_points(int n) {
 
   // C arrives while B prefills (enqueued before the iteration that follows it): the prefill
   // weighs 1000 >= N, so the next iteration receives and prefills C.
-  e.enqueue(req(3, 100, 10, prefill_b));
+  e.enqueue(request(3, 100, 10, prefill_b));
   const double prefill_c = e.iterate();
   ASSERT_EQ(e.obs().admitted_at.count(3), 1U);
   EXPECT_DOUBLE_EQ(e.obs().admitted_at.at(3), prefill_b);
@@ -129,12 +71,12 @@ TEST(SglangRecvInterval, ThirtyWaitsThirtyDecodeSteps) { check_receive_points(30
 // Requests that arrive together between receive points are received together at the next one.
 TEST(SglangRecvInterval, ArrivalsBetweenReceivePointsAreTakenTogether) {
   Driver e(4, 1);
-  e.enqueue(req(1, 200, 100, 0));
+  e.enqueue(request(1, 200, 100, 0));
   e.iterate();                    // prefill A
   const double d1 = e.iterate();  // decode 1 (a receive point)
-  e.enqueue(req(2, 100, 20, d1));
+  e.enqueue(request(2, 100, 20, d1));
   const double d2 = e.iterate();  // decode 2
-  e.enqueue(req(3, 100, 20, d2));
+  e.enqueue(request(3, 100, 20, d2));
   e.iterate();                    // decode 3
   const double d4 = e.iterate();  // decode 4
   EXPECT_EQ(e.engine().waiting(), 2);
@@ -151,12 +93,12 @@ TEST(SglangRecvInterval, ArrivalsBetweenReceivePointsAreTakenTogether) {
 TEST(SglangStreamInterval, FirstTokenAloneThenEveryNthAndTheLast) {
   for (int n : {1, 3}) {
     Driver e(1, n);
-    e.enqueue(req(1, 200, 8, 0));
+    e.enqueue(request(1, 200, 8, 0));
     const double p1 = e.iterate();  // prefill A: token 1
     std::vector<double> dec;        // dec[k] = end of decode step k (dec[0] unused)
     dec.push_back(0);
     dec.push_back(e.iterate());  // decode 1: A token 2
-    e.enqueue(req(2, 300, 6, e.now()));
+    e.enqueue(request(2, 300, 6, e.now()));
     const double p2 = e.iterate();  // prefill B: token 1
     for (int k = 2; k <= 7; ++k) dec.push_back(e.iterate());
     EXPECT_TRUE(e.engine().idle());

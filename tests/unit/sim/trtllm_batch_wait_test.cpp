@@ -6,78 +6,29 @@
 //    timeout_iters iterations; the count restarts when prompts go in.
 #include <gtest/gtest.h>
 
-#include <map>
-#include <memory>
-
-#include "perf/step.h"
-#include "sim/engine.h"
+#include "engine_driver.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
-#include "sim_test_util.h"
 
 namespace llmctl::sim {
 namespace {
 
-struct Recorder : EngineObserver {
-  std::map<std::uint64_t, double> admitted_at;
-  std::map<std::uint64_t, double> first_token;
-  void on_admitted(const Request& r, double queue_s, long long, long long) override {
-    admitted_at[r.id] = r.arrival_s + queue_s;
-  }
-  void on_first_token(const Request& r, double t) override { first_token[r.id] = t; }
-  void on_token_gap(double, std::uint64_t) override {}
-  void on_finished(const Request&, double, double, int) override {}
-  void on_dropped(const Request&, DropReason, double) override { ADD_FAILURE() << "dropped"; }
-};
+using test::request;
 
-Request req(std::uint64_t id, int in, int out, double at) {
-  Request r;
-  r.id = id;
-  r.input_tokens = in;
-  r.output_tokens = out;
-  r.arrival_s = at;
-  return r;
-}
-
-// One TensorRT-LLM replica (max_num_tokens 16384, no chunked prefill) driven by hand.
-class Driver {
+// One TensorRT-LLM replica (max_num_tokens 16384, no chunked prefill) with batch waiting.
+class Driver : public test::EngineDriver {
  public:
   Driver(int timeout_iters, double ratio)
-      : pool_(test::pool("llama-3.1-8b", "h100-sxm", "trtllm")),
-        step_(*perf::StepModel::make(test::cat(), pool_.deployment)) {
-    cfg_.step = &step_;
-    cfg_.segments = &segments_;
-    cfg_.unlimited_kv = true;
-    cfg_.max_num_tokens = 16384;
-    cfg_.batch_wait_timeout_iters = timeout_iters;
-    cfg_.batch_wait_max_tokens_ratio = ratio;
-    engine_ = std::make_unique<Engine>(cfg_, &obs_);
-  }
-  void enqueue(const Request& r) { engine_->enqueue(r, now_); }
-  double iterate() {
-    const double d = engine_->begin_step(now_);
-    EXPECT_GT(d, 0) << "an engine with work runs an iteration";
-    now_ += d;
-    engine_->end_step(now_);
-    return now_;
-  }
-  double now() const { return now_; }
-  const Engine& engine() const { return *engine_; }
-  Recorder& obs() { return obs_; }
-
- private:
-  Pool pool_;
-  perf::StepModel step_;
-  SegmentPool segments_;
-  EngineConfig cfg_;
-  Recorder obs_;
-  std::unique_ptr<Engine> engine_;
-  double now_ = 0;
+      : EngineDriver("trtllm", [&](EngineConfig& c) {
+          c.max_num_tokens = 16384;
+          c.batch_wait_timeout_iters = timeout_iters;
+          c.batch_wait_max_tokens_ratio = ratio;
+        }) {}
 };
 
 TEST(TrtllmBatchWait, NothingGeneratingMeansNoWait) {
   Driver e(20, 0.9);
-  e.enqueue(req(1, 1000, 50, 0));
+  e.enqueue(request(1, 1000, 50, 0));
   const double first = e.iterate();
   EXPECT_DOUBLE_EQ(e.obs().admitted_at.at(1), 0) << "an idle engine schedules the prompt at once";
   EXPECT_DOUBLE_EQ(e.obs().first_token.at(1), first);
@@ -87,9 +38,9 @@ TEST(TrtllmBatchWait, NothingGeneratingMeansNoWait) {
 // exactly `timeout` iterations, then goes in with the next one; the count starts again for C.
 void check_timeout(int timeout) {
   Driver e(timeout, 0.9);
-  e.enqueue(req(1, 1000, 400, 0));
+  e.enqueue(request(1, 1000, 400, 0));
   e.iterate();  // A's prefill
-  e.enqueue(req(2, 1000, 50, e.now()));
+  e.enqueue(request(2, 1000, 50, e.now()));
   const double b_arrival = e.now();
   double last_hold = b_arrival;
   for (int k = 1; k <= timeout; ++k) {
@@ -102,7 +53,7 @@ void check_timeout(int timeout) {
   EXPECT_DOUBLE_EQ(e.obs().admitted_at.at(2), last_hold);
   EXPECT_DOUBLE_EQ(e.obs().first_token.at(2), b_in);
   // The count restarted: C waits the whole timeout again.
-  e.enqueue(req(3, 1000, 50, e.now()));
+  e.enqueue(request(3, 1000, 50, e.now()));
   for (int k = 1; k <= timeout; ++k) {
     e.iterate();
     EXPECT_EQ(e.obs().admitted_at.count(3), 0U) << "C scheduled in held iteration " << k;
@@ -120,9 +71,9 @@ TEST(TrtllmBatchWait, TimeoutOfThree) { check_timeout(3); }
 TEST(TrtllmBatchWait, EnoughTokensStopTheWait) {
   for (const int prompts : {14, 15}) {
     Driver e(20, 0.9);
-    e.enqueue(req(1, 1000, 400, 0));
+    e.enqueue(request(1, 1000, 400, 0));
     e.iterate();
-    for (int i = 0; i < prompts; ++i) e.enqueue(req(10 + i, 1000, 50, e.now()));
+    for (int i = 0; i < prompts; ++i) e.enqueue(request(10 + i, 1000, 50, e.now()));
     const double before = e.now();
     e.iterate();
     const bool admitted = e.obs().admitted_at.count(10) == 1;
@@ -138,9 +89,9 @@ TEST(TrtllmBatchWait, EnoughTokensStopTheWait) {
 // wait), as in TensorRT-LLM.
 TEST(TrtllmBatchWait, RatioAloneHoldsNothing) {
   Driver e(0, 0.9);
-  e.enqueue(req(1, 1000, 400, 0));
+  e.enqueue(request(1, 1000, 400, 0));
   e.iterate();
-  e.enqueue(req(2, 1000, 50, e.now()));
+  e.enqueue(request(2, 1000, 50, e.now()));
   const double before = e.now();
   e.iterate();
   ASSERT_EQ(e.obs().admitted_at.count(2), 1U);
