@@ -17,7 +17,8 @@
 // perf's efficiency parameters are fitted on it, so its rows are "fit"), perf's hold-out file
 // and this folder's under_load.yaml (never in any fit: "held-out"), nim_genai_perf.yaml (never in
 // any fit either; its own group "nim", 787 rows that would swamp the others) and inferencex.yaml
-// (vLLM and SGLang under SemiAnalysis InferenceX's client, held out: group "ifx"). Only rows
+// (vLLM and SGLang under SemiAnalysis InferenceX's client: its `fit: true` share, vLLM on H100,
+// enters perf's fit and is group "ifx-fit"; the held-out rest is "ifx"). Only rows
 // measured under load (mode qps or concurrency) are simulated: one replica, the row's deployment,
 // fixed lengths, Poisson arrivals at the rate or N closed-loop clients that all start at once, as
 // the serving benchmarks do. The simulator has no parameters of its own; it runs perf's calibrated
@@ -58,31 +59,30 @@ namespace {
 
 using llmctl::perf::LoadMode;
 
-// --check thresholds: regression guards, not goals — the MAPEs this harness printed with the
-// benchmark clients and launch flags modelled (docs/SIM.md §6, run of 2026-12-05 with the 70B
-// rows as InferenceX ran them: fit 6.9% TTFT, 5.2% ITL, 0.7% tokens/s; held out 42.2% TTFT,
-// 29.6% ITL, 1.0% tokens/s) plus a margin, so a change in the
-// physics or the scheduler models that moves them gets looked at. Issue 12's goals (<= 20% p50
-// TTFT and TPOT, <= 15% throughput) are met for open-loop TensorRT-LLM only; see docs/SIM.md.
-// The "nim" group (nim_genai_perf.yaml, 787 held-out closed-loop rows; run of 2026-12-05: TTFT
-// 32.9%, TTFT p95 24.8%, ITL 20.6%, ITL p95 31.5%, tokens/s 27.7%) is guarded the same way.
-// So is "ifx" (inferencex.yaml, 363 held-out closed-loop vLLM/SGLang rows; run of 2026-12-05
-// with SGLang's receive and stream intervals and the launches' memory fractions: TTFT 37.6%,
-// ITL 45.0%).
+// --check thresholds: regression guards, not goals — the MAPEs this harness printed (docs/SIM.md
+// §6, run of 2026-12-05 after the one-shot all-reduce and vLLM's own efficiency entry, fitted on
+// inferencex.yaml's H100 share: fit 4.3% TTFT, 5.7% ITL, 0.7% tokens/s; held out 38.3% TTFT,
+// 24.5% ITL, 1.4% tokens/s; nim TTFT 32.3%, TTFT p95 23.2%, ITL 19.9%, ITL p95 28.9%, tokens/s
+// 29.5%; ifx (held out) TTFT 32.0%, ITL 12.3%; ifx-fit TTFT 19.4%, ITL 12.2%) plus a margin, so
+// a change in the physics or the scheduler models that moves them gets looked at. Issue 12's
+// goals (<= 20% p50 TTFT and TPOT, <= 15% throughput) are met for open-loop TensorRT-LLM and
+// for vLLM's and SGLang's TPOT held out; see docs/SIM.md.
 const std::map<std::string, double> kMaxMape = {
     {"fit/ttft_ms", 0.12},
-    {"fit/itl_ms", 0.08},
+    {"fit/itl_ms", 0.09},
     {"fit/output_tokens_per_s", 0.05},
-    {"held-out/ttft_ms", 0.47},
-    {"held-out/itl_ms", 0.32},
+    {"held-out/ttft_ms", 0.42},
+    {"held-out/itl_ms", 0.28},
     {"held-out/output_tokens_per_s", 0.05},
     {"nim/ttft_ms", 0.36},
-    {"nim/ttft_p95_ms", 0.28},
+    {"nim/ttft_p95_ms", 0.27},
     {"nim/itl_ms", 0.23},
-    {"nim/itl_p95_ms", 0.34},
-    {"nim/output_tokens_per_s", 0.30},
-    {"ifx/ttft_ms", 0.42},
-    {"ifx/itl_ms", 0.50},
+    {"nim/itl_p95_ms", 0.32},
+    {"nim/output_tokens_per_s", 0.33},
+    {"ifx/ttft_ms", 0.36},
+    {"ifx/itl_ms", 0.16},
+    {"ifx-fit/ttft_ms", 0.23},
+    {"ifx-fit/itl_ms", 0.15},
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -185,7 +185,9 @@ std::vector<Row> load_rows(const llmctl::catalog::Catalog& cat, const std::strin
       Row r;
       r.id = n["id"].as<std::string>();
       r.file = path.substr(path.find_last_of('/') + 1);
-      r.group = group;
+      // A closed-loop file's `fit: true` share entered perf's fit (inferencex.yaml): reported
+      // apart from its held-out rest.
+      r.group = n["fit"] && n["fit"].as<bool>() ? group + "-fit" : group;
       r.source = n["source"] ? n["source"].as<std::string>() : "";
       r.client_id = n["client"] ? n["client"].as<std::string>() : r.source;
       auto& d = r.deployment;

@@ -167,6 +167,10 @@ struct EngineTraits {
   int max_num_tokens = 8192;     // tokens one iteration may process (chunked-prefill budget)
   // Serves fp8 weights on GPUs without fp8 tensor cores (weight-only Marlin kernels, Ampere).
   bool fp8_weight_only_fallback = true;
+  // Small (decode-sized) TP all-reduces over NVLink run the engine's own one-shot kernel, every
+  // GPU reading its peers' shards at once: one hop of latency whatever the TP. false: NCCL's
+  // ring, tp-1 hops. Over PCIe every engine takes the ring.
+  bool one_shot_allreduce = false;
 
   // ---- Scheduler policy: how iterations are formed (the fleet simulator, src/sim) ----
   int block_size = 16;          // KV-cache page, tokens (prefix reuse and allocation unit)

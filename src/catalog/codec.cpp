@@ -12,7 +12,7 @@ namespace json = boost::json;
 namespace {
 
 // 2: the entries are the `--format json` views (catalog_json.h), so one serializer serves both.
-constexpr int kFormat = 5;
+constexpr int kFormat = 6;
 
 // ---- decoding: at() throws on a stale artifact; decode_catalog turns that into an Error ----
 const json::value& at(const json::object& o, std::string_view k) { return o.at(k); }

@@ -18,6 +18,7 @@ void visit_engine_traits(Traits& t, Visit&& visit) {
   visit("max_num_seqs", t.max_num_seqs, 1);
   visit("max_num_tokens", t.max_num_tokens, 1);
   visit("fp8_weight_only_fallback", t.fp8_weight_only_fallback, 0);
+  visit("one_shot_allreduce", t.one_shot_allreduce, 0);
   visit("block_size", t.block_size, 1);
   visit("chunked_prefill", t.chunked_prefill, 0);
   visit("mixed_batches", t.mixed_batches, 0);

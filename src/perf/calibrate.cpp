@@ -111,46 +111,32 @@ EfficiencyParams FitResult::for_row(const CalibrationRow& row) const {
     for (const auto& [name, value] : it->second) *p.field(name) = value;
   };
   apply(arch_params, row.deployment.gpu ? row.deployment.gpu->arch : "");
+  apply(engine_params, row.deployment.engine ? row.deployment.engine->id : "");
   apply(group_params, row.group);
   return p;
 }
 
-FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,
-                         const EfficiencyParams& prior, const FitOptions& options) {
-  // The unknowns: the shared free parameters, each non-reference arch's copies of arch_free,
-  // each group's copies of group_free.
-  enum class Scope { kShared, kArch, kGroup };
-  struct Slot {
-    std::string name;
-    Scope scope;
-    std::string key;  // arch or group
-    Transform tf;
-  };
-  std::vector<Slot> slots;
-  for (const auto& n : options.free)
-    if (prior.field(n)) slots.push_back({n, Scope::kShared, "", transform_of(n)});
-  std::vector<std::string> archs, groups;
-  auto add_unique = [](std::vector<std::string>& v, const std::string& x) {
-    if (!x.empty() && std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
-  };
-  for (const CalibrationRow* row : rows) {
-    if (row->deployment.gpu && row->deployment.gpu->arch != options.reference_arch)
-      add_unique(archs, row->deployment.gpu->arch);
-    add_unique(groups, row->group);
-  }
-  for (const auto& a : archs)
-    for (const auto& n : options.arch_free)
-      if (prior.field(n)) slots.push_back({n, Scope::kArch, a, transform_of(n)});
-  for (const auto& g : groups)
-    for (const auto& n : options.group_free)
-      if (prior.field(n)) slots.push_back({n, Scope::kGroup, g, transform_of(n)});
+namespace {
+
+enum class Scope { kShared, kArch, kEngine, kGroup };
+struct Slot {
+  std::string name;
+  Scope scope;
+  std::string key;  // arch, engine or group
+  Transform tf;
+};
+
+// One Levenberg-Marquardt fit of `slots` on `rows`, starting from (and pulled towards) their
+// values in `base`; every other parameter stays as `base` has it.
+FitResult fit_slots(const std::vector<const CalibrationRow*>& rows, const FitResult& base,
+                    const std::vector<Slot>& slots, const FitOptions& options) {
   const size_t k = slots.size();
   std::vector<double> u0(k), u(k);
-  for (size_t i = 0; i < k; ++i) u0[i] = u[i] = to_u(slots[i].tf, *prior.field(slots[i].name));
+  for (size_t i = 0; i < k; ++i)
+    u0[i] = u[i] = to_u(slots[i].tf, *base.params.field(slots[i].name));
 
   auto result_at = [&](const std::vector<double>& x) {
-    FitResult out;
-    out.params = prior;
+    FitResult out = base;
     for (size_t i = 0; i < k; ++i) {
       const double v = from_u(slots[i].tf, x[i]);
       switch (slots[i].scope) {
@@ -159,6 +145,9 @@ FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,
           break;
         case Scope::kArch:
           out.arch_params[slots[i].key][slots[i].name] = v;
+          break;
+        case Scope::kEngine:
+          out.engine_params[slots[i].key][slots[i].name] = v;
           break;
         case Scope::kGroup:
           out.group_params[slots[i].key][slots[i].name] = v;
@@ -235,7 +224,62 @@ FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,
   out.iterations = it;
   const size_t data = r.size() - k;
   out.residuals = static_cast<int>(data);
+  out.loss = 0;
   for (size_t i = 0; i < data; ++i) out.loss += r[i] * r[i];
+  return out;
+}
+
+}  // namespace
+
+FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,
+                         const EfficiencyParams& prior, const FitOptions& options) {
+  // Two stages. First the shared free parameters, each non-reference arch's copies of arch_free
+  // and each harness group's copies of group_free, on the reference engine's rows and the
+  // groups'. Then each other engine's copies of engine_free on that engine's rows alone, with
+  // everything else as the first stage left it: an engine's rows refine its own entry and never
+  // move what the reference engine's rows fixed (nor the other way round).
+  auto add_unique = [](std::vector<std::string>& v, const std::string& x) {
+    if (!x.empty() && std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+  };
+  std::vector<const CalibrationRow*> base_rows;
+  std::map<std::string, std::vector<const CalibrationRow*>> engine_rows;
+  std::vector<std::string> archs, groups;
+  for (const CalibrationRow* row : rows) {
+    // A harness group fits its own overheads; its rows say nothing about an engine's.
+    const bool own_engine = !options.engine_free.empty() && row->group.empty() &&
+                            row->deployment.engine &&
+                            row->deployment.engine->id != options.reference_engine;
+    if (own_engine) {
+      engine_rows[row->deployment.engine->id].push_back(row);
+      continue;
+    }
+    base_rows.push_back(row);
+    if (row->deployment.gpu && row->deployment.gpu->arch != options.reference_arch)
+      add_unique(archs, row->deployment.gpu->arch);
+    add_unique(groups, row->group);
+  }
+  std::vector<Slot> slots;
+  for (const auto& n : options.free)
+    if (prior.field(n)) slots.push_back({n, Scope::kShared, "", transform_of(n)});
+  for (const auto& a : archs)
+    for (const auto& n : options.arch_free)
+      if (prior.field(n)) slots.push_back({n, Scope::kArch, a, transform_of(n)});
+  for (const auto& g : groups)
+    for (const auto& n : options.group_free)
+      if (prior.field(n)) slots.push_back({n, Scope::kGroup, g, transform_of(n)});
+  FitResult start;
+  start.params = prior;
+  FitResult out = fit_slots(base_rows, start, slots, options);
+  for (const auto& [engine, mine] : engine_rows) {
+    std::vector<Slot> own;
+    for (const auto& n : options.engine_free)
+      if (prior.field(n)) own.push_back({n, Scope::kEngine, engine, transform_of(n)});
+    const FitResult stage = fit_slots(mine, out, own, options);
+    out.engine_params[engine] = stage.engine_params.at(engine);
+    out.loss += stage.loss;
+    out.residuals += stage.residuals;
+    out.iterations += stage.iterations;
+  }
   return out;
 }
 

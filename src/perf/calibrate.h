@@ -44,6 +44,13 @@ struct FitOptions {
   // as any/<arch> entries); the reference arch and arches without rows use the shared values.
   std::vector<std::string> arch_free = {"eta_flop"};
   std::string reference_arch = "hopper";
+  // Parameters each engine other than `reference_engine` fits for itself when it has rows
+  // (stored as <engine>/any entries): its all-reduce kernels' latency and its API server's
+  // per-request cost. Not its per-iteration overhead: without TP 1 rows the fit cannot tell it
+  // from the all-reduce (docs/PERF.md §5). The reference engine's rows set the shared values,
+  // which engines without rows use.
+  std::vector<std::string> engine_free = {"allreduce_hop_us", "ttft_overhead_ms"};
+  std::string reference_engine = "trtllm";
   double prior_weight = 0.15;  // residual weight per transformed unit away from the prior
   int max_iterations = 200;
 };
@@ -52,8 +59,10 @@ struct FitResult {
   EfficiencyParams params;  // the shared parameters (data/efficiency.yaml's any/any)
   // Per-arch and per-group values of arch_free / group_free parameters.
   std::map<std::string, std::map<std::string, double>> arch_params;
+  std::map<std::string, std::map<std::string, double>> engine_params;
   std::map<std::string, std::map<std::string, double>> group_params;
-  // The parameters that apply to a row: shared, then its arch's, then its group's.
+  // The parameters that apply to a row: shared, then its arch's, its engine's, its group's
+  // (the order of efficiency_for: any/any, any/arch, engine/any).
   EfficiencyParams for_row(const CalibrationRow& row) const;
   double loss = 0;  // sum of squared log-ratios (without the prior term)
   int iterations = 0;

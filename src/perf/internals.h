@@ -43,6 +43,7 @@ struct Shape {
   double bandwidth_bytes_per_s = 0;      // per GPU HBM
   double link_bytes_per_s = 0;           // GPU-GPU, per direction
   bool pcie = false;                     // the link is PCIe (eta_comm_pcie applies)
+  bool one_shot_allreduce = false;       // EngineTraits::one_shot_allreduce, and not over PCIe
   double allreduces_per_step = 0;        // per stage: 2 per layer under TP
   double allreduce_bytes_per_token = 0;  // hidden x 2 bytes (activations stay 16-bit)
   int max_num_tokens = 8192;

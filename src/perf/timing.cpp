@@ -67,6 +67,7 @@ Shape shape_for(const catalog::Model& model, const catalog::Gpu& gpu, const Depl
   s.bandwidth_bytes_per_s = gpu.memory_bandwidth_gbps * 1e9;
   s.link_bytes_per_s = gpu.interconnect_gbps * 1e9;
   s.pcie = gpu.interconnect_kind == "pcie";
+  s.one_shot_allreduce = traits.one_shot_allreduce && !s.pcie;
   s.allreduces_per_step = d.tp > 1 ? 2.0 * layers_per_stage : 0.0;
   s.allreduce_bytes_per_token = 2.0 * model.hidden_size;
   s.max_num_tokens = std::max(1, traits.max_num_tokens);
@@ -98,8 +99,9 @@ StageTime stage_time(const Shape& s, const EfficiencyParams& e, double n_dec, do
   t.mem_s = bytes / (e.eta_mem * s.bandwidth_bytes_per_s);
   t.flop_s = (linear + attention) / (e.eta_flop * s.peak_flops);
   if (s.tp > 1) {
-    // Ring all-reduce: (tp-1) latency hops, 2(tp-1)/tp of the message over each link.
-    const double hops = (s.tp - 1) * e.allreduce_hop_us * 1e-6;
+    // Latency: one hop for an engine's one-shot kernel, tp-1 for NCCL's ring; either way
+    // 2(tp-1)/tp of the message crosses each link.
+    const double hops = (s.one_shot_allreduce ? 1 : s.tp - 1) * e.allreduce_hop_us * 1e-6;
     const double wire = 2.0 * (s.tp - 1) / s.tp * tokens * s.allreduce_bytes_per_token /
                         ((s.pcie ? e.eta_comm_pcie : e.eta_comm) * s.link_bytes_per_s);
     t.comm_s = s.allreduces_per_step * (hops + wire);

@@ -23,12 +23,12 @@ const catalog::Catalog& cat() {
 }
 
 CalibrationRow row(const std::string& id, const std::string& model, const std::string& gpu, int tp,
-                   const std::string& dtype, Workload w) {
+                   const std::string& dtype, Workload w, const std::string& engine = "trtllm") {
   CalibrationRow r;
   r.id = id;
   r.deployment.model = cat().find_model(model);
   r.deployment.gpu = cat().find_gpu(gpu);
-  r.deployment.engine = cat().find_engine("trtllm");
+  r.deployment.engine = cat().find_engine(engine);
   r.deployment.dtype = dtype;
   r.deployment.tp = r.deployment.gpus = tp;
   w.explain = false;
@@ -68,6 +68,62 @@ TEST(PerfCalibrate, RecoversTheParametersThatMadeTheData) {
   EXPECT_NEAR(fit.params.eta_flop, 0.45, 0.01);
   EXPECT_NEAR(fit.params.step_overhead_ms, 4, 0.1);
   EXPECT_NEAR(fit.params.ttft_overhead_ms, 12, 0.3);
+}
+
+// Measures every metric of `r` as `truth` predicts it.
+void measure(CalibrationRow& r, const EfficiencyParams& truth) {
+  auto e = estimate(r.deployment, r.workload, truth);
+  ASSERT_TRUE(e.ok() && e->fits) << r.id;
+  for (const char* m : {"ttft_ms", "itl_ms"}) r.measured.emplace_back(m, *predicted_metric(*e, m));
+}
+
+TEST(PerfCalibrate, AnEngineFitsItsOwnParametersWithoutMovingTheShared) {
+  EfficiencyParams truth;  // the reference engine's (TensorRT-LLM's) world
+  truth.eta_mem = 0.7;
+  truth.step_overhead_ms = 4;
+  truth.allreduce_hop_us = 20;
+  EfficiencyParams vllm = truth;  // another engine: its own overheads and all-reduce latency
+  vllm.step_overhead_ms = 1;
+  vllm.allreduce_hop_us = 40;
+  vllm.ttft_overhead_ms = 30;
+  std::vector<CalibrationRow> rows = {
+      row("t1", "llama-3.1-8b", "h100-sxm", 1, "fp8", {1000, 1000, LoadMode::kConcurrency, 8}),
+      row("t2", "llama-3.1-70b", "h100-sxm", 4, "fp8", {1000, 500, LoadMode::kConcurrency, 16}),
+      row("t3", "llama-3.1-70b", "h200", 2, "fp8", {2000, 200, LoadMode::kConcurrency, 4}),
+      row("v1", "llama-3.1-8b", "h100-sxm", 1, "fp8", {1000, 1000, LoadMode::kConcurrency, 4},
+          "vllm"),
+      row("v2", "llama-3.1-70b", "h100-sxm", 4, "fp8", {1000, 500, LoadMode::kConcurrency, 8},
+          "vllm"),
+      row("v3", "llama-3.1-70b", "h100-sxm", 8, "fp8", {2000, 200, LoadMode::kConcurrency, 4},
+          "vllm")};
+  for (auto& r : rows) measure(r, r.deployment.engine->id == "vllm" ? vllm : truth);
+  std::vector<const CalibrationRow*> all, reference_only;
+  for (const auto& r : rows) {
+    all.push_back(&r);
+    if (r.deployment.engine->id == "trtllm") reference_only.push_back(&r);
+  }
+  FitOptions o;
+  o.free = {"eta_mem", "step_overhead_ms", "allreduce_hop_us"};
+  o.arch_free.clear();
+  o.engine_free = {"step_overhead_ms", "allreduce_hop_us", "ttft_overhead_ms"};
+  o.prior_weight = 1e-4;
+  const FitResult fit = fit_efficiency(all, EfficiencyParams{}, o);
+  EXPECT_LT(fit.loss, 1e-6);
+  EXPECT_NEAR(fit.params.eta_mem, 0.7, 0.01);
+  EXPECT_NEAR(fit.params.step_overhead_ms, 4, 0.1);
+  EXPECT_NEAR(fit.params.allreduce_hop_us, 20, 1);
+  ASSERT_EQ(fit.engine_params.count("vllm"), 1u);
+  EXPECT_EQ(fit.engine_params.count("trtllm"), 0u) << "the reference engine has no entry";
+  EXPECT_NEAR(fit.engine_params.at("vllm").at("step_overhead_ms"), 1, 0.05);
+  EXPECT_NEAR(fit.engine_params.at("vllm").at("allreduce_hop_us"), 40, 1);
+  EXPECT_NEAR(fit.engine_params.at("vllm").at("ttft_overhead_ms"), 30, 0.5);
+  // The shared parameters are the reference engine's rows' alone.
+  const FitResult reference = fit_efficiency(reference_only, EfficiencyParams{}, o);
+  for (const auto& name : EfficiencyParams::names())
+    EXPECT_DOUBLE_EQ(*fit.params.field(name), *reference.params.field(name)) << name;
+  // A row's parameters: the shared ones, then its engine's.
+  EXPECT_NEAR(fit.for_row(rows[3]).step_overhead_ms, 1, 0.05);
+  EXPECT_NEAR(fit.for_row(rows[0]).step_overhead_ms, 4, 0.1);
 }
 
 TEST(PerfCalibrate, ResidualsAreLogRatios) {
