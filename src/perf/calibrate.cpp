@@ -274,6 +274,7 @@ FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,
     std::vector<Slot> own;
     for (const auto& n : options.engine_free)
       if (prior.field(n)) own.push_back({n, Scope::kEngine, engine, transform_of(n)});
+    if (own.empty()) continue;
     const FitResult stage = fit_slots(mine, out, own, options);
     out.engine_params[engine] = stage.engine_params.at(engine);
     out.loss += stage.loss;
