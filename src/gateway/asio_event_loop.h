@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "net/asio_config.h"
 #include "store/redis.h"
 
 namespace llmctl::gateway {
