@@ -6,7 +6,6 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "net/asio_config.h"
 #include "store/redis.h"
 
 namespace llmctl::gateway {

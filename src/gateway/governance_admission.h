@@ -30,7 +30,6 @@
 #include "gateway/governance_runtime.h"
 #include "gateway/pipeline.h"
 #include "gateway/request_log.h"
-#include "net/asio_config.h"
 
 namespace llmctl::gateway {
 

@@ -29,8 +29,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/version.hpp>
 
-#include "net/asio_config.h"
-
 #if defined(BOOST_ASIO_HAS_EPOLL) && !defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT) && \
     BOOST_VERSION / 100 == 1081
 #define LLMCTL_NET_EDGE_READS 1

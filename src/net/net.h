@@ -25,7 +25,6 @@
 #include <vector>
 
 #include "common/result.h"
-#include "net/asio_config.h"
 #include "net/edge_buffer.h"
 
 namespace llmctl::net {
