@@ -317,6 +317,10 @@ class StderrSink final : public RecordSink {
 }  // namespace
 
 Result<std::unique_ptr<RecordSink>> open_sqlite_sink(const RequestLogConfig& config) {
+  // SQLite's memory statistics (sqlite3_memory_used; llmctl reads none) take a global mutex on
+  // every allocation: ~1.3k instructions a logged row. The setting is process-wide and only
+  // possible before SQLite's first use; later it is refused (SQLITE_MISUSE) and changes nothing.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(config.path.c_str(), &db,
