@@ -39,21 +39,31 @@ asio::awaitable<store::AdmitResult> admit_on(store::Limiter& limiter, const stor
       asio::use_awaitable);
 }
 
-}  // namespace
+// The deployment's scope is not here: it is checked per attempt (deployment_admission).
+std::vector<store::Scope> scopes_of_request(const Config& cfg, const RequestContext& ctx) {
+  return request_scopes(cfg.governance, ctx.who, ctx.key, ctx.model, {});
+}
 
-store::Admission admission_for(const Config& cfg, const RequestContext& ctx,
-                               const std::string& request_id, std::int64_t now_ms) {
+store::Admission admission_with(const Config& cfg, const RequestContext& ctx,
+                                std::vector<store::Scope> scopes, std::string request_id,
+                                std::int64_t now_ms) {
   store::Admission a;
-  a.request_id = request_id;
+  a.request_id = std::move(request_id);
   a.now_ms = now_ms;
-  // The deployment's scope is not here: it is checked per attempt (deployment_admission).
-  a.scopes = request_scopes(cfg.governance, ctx.who, ctx.key, ctx.model, {});
+  a.scopes = std::move(scopes);
   if (a.scopes.empty()) return a;
   if (any_tokens(a.scopes)) a.tokens = admission_tokens(ctx.facts, ctx.prompt_chars);
   if (any_budget(a.scopes) && ctx.group)
     a.reserve = worst_case_nanos(ctx.facts, reachable_prices(cfg, *ctx.group),
                                  cfg.governance.reserve_output_tokens);
   return a;
+}
+
+}  // namespace
+
+store::Admission admission_for(const Config& cfg, const RequestContext& ctx,
+                               const std::string& request_id, std::int64_t now_ms) {
+  return admission_with(cfg, ctx, scopes_of_request(cfg, ctx), request_id, now_ms);
 }
 
 store::Admission deployment_admission(const Config& cfg, const RequestContext& ctx, int deployment,
@@ -105,24 +115,28 @@ asio::awaitable<std::optional<Refusal>> decide(WorkerGovernance& wg, const Gover
 
 }  // namespace
 
-asio::awaitable<std::optional<Refusal>> admit_request(WorkerGovernance& wg, const Config& cfg,
-                                                      const RequestContext& ctx,
-                                                      const std::string& request_id,
-                                                      std::int64_t now_ms,
-                                                      AdmissionTicket& ticket) {
-  // Unique across replicas (request ids are per process): the store's sets key on it.
-  store::Admission a =
-      admission_for(cfg, ctx, wg.runtime().replica_id() + "-" + request_id, now_ms);
+std::optional<store::Admission> begin_admission(WorkerGovernance& wg, const Config& cfg,
+                                                const RequestContext& ctx,
+                                                const std::string& request_id, std::int64_t now_ms,
+                                                AdmissionTicket& ticket) {
   if (ctx.key) {
     ticket.counters_ = &wg.metrics().key(*ctx.key);
     ticket.counters_->requests.add();
   }
-  if (a.scopes.empty()) co_return std::nullopt;  // nothing to count or check
+  std::vector<store::Scope> scopes = scopes_of_request(cfg, ctx);
+  if (scopes.empty()) return std::nullopt;  // nothing to count or check
+  // Unique across replicas (request ids are per process): the store's sets key on it.
+  return admission_with(cfg, ctx, std::move(scopes), wg.runtime().replica_id() + "-" + request_id,
+                        now_ms);
+}
+
+asio::awaitable<std::optional<Refusal>> admit_request(WorkerGovernance& wg, const Config& cfg,
+                                                      store::Admission a, AdmissionTicket& ticket) {
   bool offline = false;
   store::AdmitResult r;
   if (auto refused = co_await decide(wg, cfg.governance, a, offline, r)) co_return refused;
   ticket.wg_ = &wg;
-  ticket.pending_.request_id = a.request_id;
+  ticket.pending_.request_id = std::move(a.request_id);
   ticket.pending_.admitted_ms = a.now_ms;
   ticket.pending_.estimated_tokens = a.tokens;
   ticket.pending_.reserved = offline ? 0 : a.reserve;

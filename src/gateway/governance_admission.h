@@ -50,9 +50,15 @@ class AdmissionTicket {
   bool owed() const { return wg_ != nullptr; }
 
  private:
-  friend boost::asio::awaitable<std::optional<Refusal>> admit_request(
-      WorkerGovernance& wg, const Config& cfg, const RequestContext& ctx,
-      const std::string& request_id, std::int64_t now_ms, AdmissionTicket& ticket);
+  friend std::optional<store::Admission> begin_admission(WorkerGovernance& wg, const Config& cfg,
+                                                         const RequestContext& ctx,
+                                                         const std::string& request_id,
+                                                         std::int64_t now_ms,
+                                                         AdmissionTicket& ticket);
+  friend boost::asio::awaitable<std::optional<Refusal>> admit_request(WorkerGovernance& wg,
+                                                                      const Config& cfg,
+                                                                      store::Admission a,
+                                                                      AdmissionTicket& ticket);
   friend boost::asio::awaitable<std::optional<Refusal>> admit_deployment(
       WorkerGovernance& wg, const Config& cfg, const RequestContext& ctx, int deployment,
       const std::string& attempt_id, std::int64_t now_ms, AdmissionTicket& ticket);
@@ -70,11 +76,18 @@ store::Admission admission_for(const Config& cfg, const RequestContext& ctx,
 store::Admission deployment_admission(const Config& cfg, const RequestContext& ctx, int deployment,
                                       const std::string& attempt_id, std::int64_t now_ms);
 
-// Admits the request (nullopt) or refuses it. `ticket` then owes the settlement. Runs on the
-// worker's thread (its Redis connection answers there).
-boost::asio::awaitable<std::optional<Refusal>> admit_request(
-    WorkerGovernance& wg, const Config& cfg, const RequestContext& ctx,
-    const std::string& request_id, std::int64_t now_ms, AdmissionTicket& ticket);
+// A request's admission in two steps. begin_admission() is synchronous: it counts the request
+// for its key and returns what to send to the limiter, or nullopt when no scope applies (then
+// the request is admitted: nothing is built, no coroutine runs, `ticket` owes nothing but the
+// key's token counts). admit_request() sends that: admitted (nullopt) or refused. `ticket` then
+// owes the settlement. Both run on the worker's thread (its Redis connection answers there).
+std::optional<store::Admission> begin_admission(WorkerGovernance& wg, const Config& cfg,
+                                                const RequestContext& ctx,
+                                                const std::string& request_id, std::int64_t now_ms,
+                                                AdmissionTicket& ticket);
+boost::asio::awaitable<std::optional<Refusal>> admit_request(WorkerGovernance& wg,
+                                                             const Config& cfg, store::Admission a,
+                                                             AdmissionTicket& ticket);
 
 // Admits one attempt on `deployment` (nullopt: go ahead; `ticket` then owes the settlement,
 // due when the attempt ends) or refuses it: 429 rate_limit_exceeded with Retry-After, or 503

@@ -50,21 +50,52 @@ class AttributeStage final : public Stage {
   std::optional<Reject> run(RequestContext& ctx, const Config& config) const override;
 };
 
-// The caller headers of an HTTP request (any type with operator[](name) giving a string).
+// The caller headers of an HTTP request: a Beast message, or any range of fields with
+// name_string() and value(). One pass over the fields (a lookup by name per header cost ~140
+// instructions each: Beast maps the name to its known-field enum, then searches its set); the
+// first field of a name counts, as operator[] gives it.
 template <typename Request>
 CallerHeaders caller_headers(const Request& req) {
-  auto view = [&](const char* name) {
-    auto v = req[name];
-    return std::string_view(v.data(), v.size());
+  auto iequal = [](std::string_view a, std::string_view lower) {
+    if (a.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const char c = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+      if (c != lower[i]) return false;
+    }
+    return true;
   };
-  return CallerHeaders{.authorization = view("authorization"),
-                       .x_api_key = view("x-api-key"),
-                       .team = view("x-llmctl-team"),
-                       .user = view("x-llmctl-user"),
-                       .project = view("x-llmctl-project"),
-                       .agent = view("x-llmctl-agent"),
-                       .session = view("x-llmctl-session"),
-                       .tags = view("x-llmctl-tags")};
+  CallerHeaders h;
+  bool seen[8] = {};
+  auto take = [&](int i, std::string_view& slot, std::string_view value) {
+    if (!seen[i]) slot = value;
+    seen[i] = true;
+  };
+  constexpr std::string_view kPrefix = "x-llmctl-";
+  for (const auto& f : req) {
+    const auto n = f.name_string();
+    const auto v = f.value();
+    const std::string_view name(n.data(), n.size()), value(v.data(), v.size());
+    if (name.size() > kPrefix.size() && iequal(name.substr(0, kPrefix.size()), kPrefix)) {
+      const std::string_view rest = name.substr(kPrefix.size());
+      if (iequal(rest, "team"))
+        take(2, h.team, value);
+      else if (iequal(rest, "user"))
+        take(3, h.user, value);
+      else if (iequal(rest, "project"))
+        take(4, h.project, value);
+      else if (iequal(rest, "agent"))
+        take(5, h.agent, value);
+      else if (iequal(rest, "session"))
+        take(6, h.session, value);
+      else if (iequal(rest, "tags"))
+        take(7, h.tags, value);
+    } else if (iequal(name, "authorization")) {
+      take(0, h.authorization, value);
+    } else if (iequal(name, "x-api-key")) {
+      take(1, h.x_api_key, value);
+    }
+  }
+  return h;
 }
 
 // Adds the governance stages to a pipeline built by Pipeline::standard: attribute always (the

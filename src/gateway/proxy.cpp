@@ -161,6 +161,9 @@ class GatewayHandler final : public SnapshotSink {
     adopt(state.current());
   }
 
+  // Not a coroutine: a proxied request goes straight to proxy()'s frame (a frame of its own
+  // here, 2.4 KB, was one more allocation a request beyond Asio's frame cache); every other
+  // request goes to serve().
   asio::awaitable<void> handle(Exchange& ex) override;
   Exchange::ErrorBodyFilter error_body_filter(std::string_view target) const override {
     target = target.substr(0, target.find('?'));
@@ -174,17 +177,24 @@ class GatewayHandler final : public SnapshotSink {
   void retire();  // drops old generations no request uses any more
 
  private:
+  // Everything but a POST to a proxied endpoint: the gateway's own answers and the errors.
+  asio::awaitable<void> serve(Exchange& ex);
   asio::awaitable<void> proxy(Exchange& ex, Endpoint endpoint);
   asio::awaitable<Outcome> attempt(Exchange& ex, WorkerGen& g, RequestContext& ctx, int di,
                                    RequestRecord& rec, Timing& tm);
   // The one place a proxied request's answer is written, unless a relayed stream already
-  // wrote it: the relayed answer (upstream's or the pipeline's), else a gateway error with
-  // error_status()'s mapping, in the client's API (the exchange's error-body filter).
-  asio::awaitable<void> answer(Exchange& ex, const RequestRecord& rec, Outcome& o);
+  // wrote it: the relayed answer (upstream's or the pipeline's, from o.body), else a gateway
+  // error with error_status()'s mapping, in the client's API (the exchange's error-body filter).
+  // In two steps (Exchange::respond_now's): true when written at once (no coroutine frame);
+  // false: co_await answer_rest(). A client gone before it got everything makes o a 499.
+  bool answer_now(Exchange& ex, const RequestRecord& rec, Outcome& o);
+  asio::awaitable<void> answer_rest(Exchange& ex, Outcome& o);
+  static void client_got(bool all, Outcome& o);
   asio::awaitable<Outcome> relay_stream(Exchange& ex, WorkerGen& g, RequestContext& ctx, int di,
                                         std::unique_ptr<UpstreamConnection> conn,
                                         ResponseParser& parser, RequestRecord& rec, Timing& tm,
                                         Clock::time_point deadline);
+  // Reads the rest of a whole body into `out` (after UpstreamConnection::read_buffered).
   asio::awaitable<error_code> read_all(UpstreamConnection& conn, ResponseParser& parser,
                                        std::string& out, std::size_t limit, int idle_ms,
                                        Clock::time_point deadline, Timing& tm);
@@ -290,7 +300,31 @@ void GatewayHandler::retire() {
   });
 }
 
+// The API a target serves through proxy(), if any.
+std::optional<Endpoint> proxied_endpoint(std::string_view target) {
+  if (target == "/v1/chat/completions") return Endpoint::kChat;
+  if (target == "/v1/completions") return Endpoint::kCompletions;
+  if (target == "/v1/embeddings") return Endpoint::kEmbeddings;
+  if (target == "/v1/messages") return Endpoint::kMessages;
+  if (target == "/v1/responses") return Endpoint::kResponses;
+  return std::nullopt;
+}
+
 asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
+  const auto& req = ex.request();
+  if (req.method() == http::verb::post) {
+    std::string_view target = req.target();
+    if (const auto endpoint = proxied_endpoint(target.substr(0, target.find('?')))) {
+      if (worker_.draining()) ex.close_after();
+      // Every error this request gets is in its client's API shape (Anthropic for /v1/messages).
+      ex.set_error_body_filter(error_filter_for(*endpoint));
+      return proxy(ex, *endpoint);
+    }
+  }
+  return serve(ex);
+}
+
+asio::awaitable<void> GatewayHandler::serve(Exchange& ex) {
   WorkerGen& g = *gens_.back();
   auto& req = ex.request();
   if (worker_.draining()) ex.close_after();
@@ -314,23 +348,12 @@ asio::awaitable<void> GatewayHandler::handle(Exchange& ex) {
       co_return co_await simple_error(ex, 405, "Use POST for this endpoint.", "method_not_allowed");
     co_return co_await feedback(ex);
   }
-  std::optional<Endpoint> endpoint;
-  if (target == "/v1/chat/completions")
-    endpoint = Endpoint::kChat;
-  else if (target == "/v1/completions")
-    endpoint = Endpoint::kCompletions;
-  else if (target == "/v1/embeddings")
-    endpoint = Endpoint::kEmbeddings;
-  else if (target == "/v1/messages")
-    endpoint = Endpoint::kMessages;
-  else if (target == "/v1/responses")
-    endpoint = Endpoint::kResponses;
-  if (endpoint) {
+  if (const auto endpoint = proxied_endpoint(target)) {
     // Every error this request gets is in its client's API shape (Anthropic for /v1/messages).
     ex.set_error_body_filter(error_filter_for(*endpoint));
     if (!post)
       co_return co_await simple_error(ex, 405, "Use POST for this endpoint.", "method_not_allowed");
-    co_return co_await proxy(ex, *endpoint);
+    co_return co_await proxy(ex, *endpoint);  // (handle() sends POSTs to proxy() itself)
   }
   if (target.starts_with("/v1/responses/") && (get || req.method() == http::verb::delete_))
     co_return co_await stored_response(ex, target.substr(14), get);
@@ -603,7 +626,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     o.message = std::move(reject->message);
     o.body = std::move(reject->body);
     o.retry_after = std::move(reject->retry_after);
-    co_await answer(ex, rec, o);
+    if (!answer_now(ex, rec, o)) co_await answer_rest(ex, o);
     finish(g, ctx, rec, tm, o);
     co_return;
   }
@@ -617,8 +640,10 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
   HeadersReset headers_reset{ex};  // the exchange never keeps a pointer into this frame
   std::vector<std::pair<std::string, std::string>> refusal_headers;
   if (gov_) {
-    std::optional<Refusal> refused =
-        co_await admit_request(*gov_, cfg, ctx, rec.request_id, unix_ms(), ticket);
+    std::optional<Refusal> refused;
+    // A coroutine (and the admission's strings) only when a limit or budget applies.
+    if (auto admission = begin_admission(*gov_, cfg, ctx, rec.request_id, unix_ms(), ticket))
+      refused = co_await admit_request(*gov_, cfg, std::move(*admission), ticket);
     if (refused) {
       if (!refused->retry_after_ms.empty())
         refusal_headers.emplace_back("retry-after-ms", refused->retry_after_ms);
@@ -630,7 +655,7 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
       o.message = std::move(refused->message);
       o.body = std::move(refused->body);
       o.retry_after = std::move(refused->retry_after);
-      co_await answer(ex, rec, o);
+      if (!answer_now(ex, rec, o)) co_await answer_rest(ex, o);
       finish(g, ctx, rec, tm, o);
       co_return;
     }
@@ -767,38 +792,46 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
     if (!refusal_retry_ms.empty()) limit_headers.emplace_back("retry-after-ms", refusal_retry_ms);
     ex.set_more_headers(&limit_headers);
   }
-  co_await answer(ex, rec, last);
+  if (!answer_now(ex, rec, last)) co_await answer_rest(ex, last);
   finish(g, ctx, rec, tm, last);
 }
 
-asio::awaitable<void> GatewayHandler::answer(Exchange& ex, const RequestRecord& rec, Outcome& o) {
-  if (o.answered) co_return;
-  bool ok = false;
+bool GatewayHandler::answer_now(Exchange& ex, const RequestRecord& rec, Outcome& o) {
+  if (o.answered) return true;
+  bool done = false;
   if (o.status > 0) {
     // Relay the answer as it is: a success, or the upstream's own error (a 429 with its
     // Retry-After, a 5xx with its error body), or the pipeline's rejection.
-    std::string ctype = o.content_type.empty() ? std::string(kJson) : std::move(o.content_type);
+    const std::string_view ctype =
+        o.content_type.empty() ? std::string_view(kJson) : std::string_view(o.content_type);
     const bool success = o.status >= 200 && o.status < 300;
-    ok = co_await ex.respond(
-        static_cast<unsigned>(o.status), ctype, std::move(o.body),
-        {.request_id = rec.request_id,
-         .deployment = success ? std::string_view(rec.deployment) : "",
-         .retry_after = o.retry_after,
-         .upstream_model = success ? std::string_view(rec.upstream_model) : ""});
+    done = ex.respond_now(static_cast<unsigned>(o.status), ctype, o.body,
+                          {.request_id = rec.request_id,
+                           .deployment = success ? std::string_view(rec.deployment) : "",
+                           .retry_after = o.retry_after,
+                           .upstream_model = success ? std::string_view(rec.upstream_model) : ""});
   } else {
     const ErrorStatus es = error_status(o.error);
-    std::string body = openai_error_body(fmt::format("Upstream request failed: {}", o.message),
-                                         es.type, {}, es.code);
-    ok = co_await ex.respond(static_cast<unsigned>(es.status), kJson, std::move(body),
-                             {.request_id = rec.request_id});
+    o.body = openai_error_body(fmt::format("Upstream request failed: {}", o.message), es.type, {},
+                               es.code);
+    done = ex.respond_now(static_cast<unsigned>(es.status), kJson, o.body,
+                          {.request_id = rec.request_id});
     o.status = es.status;
   }
-  if (!ok) {
-    o.status = 499;
-    if (o.error == ErrorClass::kNone) {
-      o.error = ErrorClass::kClientDisconnect;
-      o.message = "client disconnected before the response was written";
-    }
+  if (done) client_got(ex.ok(), o);
+  return done;
+}
+
+asio::awaitable<void> GatewayHandler::answer_rest(Exchange& ex, Outcome& o) {
+  client_got(co_await ex.respond_rest(), o);
+}
+
+void GatewayHandler::client_got(bool all, Outcome& o) {
+  if (all) return;
+  o.status = 499;
+  if (o.error == ErrorClass::kNone) {
+    o.error = ErrorClass::kClientDisconnect;
+    o.message = "client disconnected before the response was written";
   }
 }
 
@@ -806,16 +839,20 @@ asio::awaitable<error_code> GatewayHandler::read_all(UpstreamConnection& conn,
                                                      ResponseParser& parser, std::string& out,
                                                      std::size_t limit, int idle_ms,
                                                      Clock::time_point deadline, Timing& tm) {
-  char buf[16384];
+  // Straight into `out` (no buffer in this frame: 16 KB there made it a malloc outside every
+  // cache, and a copy).
+  constexpr std::size_t kReadChunk = 16384;
   while (!parser.is_done()) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     auto timeout = std::max(milliseconds(1), std::min(milliseconds(idle_ms), left));
     const auto t = Clock::now();
-    auto [ec, n] = co_await conn.read_body(parser, buf, sizeof buf, timeout);
+    const std::size_t old = out.size();
+    out.resize(old + kReadChunk);
+    auto [ec, n] = co_await conn.read_body(parser, out.data() + old, kReadChunk, timeout);
+    out.resize(old + n);
     tm.upstream_s += seconds_since(t);
     if (ec) co_return ec;
-    if (out.size() + n > limit) co_return http::error::body_limit;
-    out.append(buf, n);
+    if (out.size() > limit) co_return http::error::body_limit;
   }
   co_return error_code{};
 }
@@ -911,14 +948,17 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   head.append("\r\n");
 
   const auto t_io = Clock::now();
-  Acquired a = co_await pool.acquire(static_cast<int>(within(to.connect_ms).count()));
+  Acquired a;
+  a.conn = pool.take_idle();
+  if (!a.conn) a = co_await pool.connect_new(static_cast<int>(within(to.connect_ms).count()));
   std::optional<ResponseParser> parser;
   error_code ec;
   for (int tries = 0; a.conn; ++tries) {
     parser.emplace();
     parser->body_limit(boost::none);
     if (!ctx.stream) a.conn->expect_whole_answer();
-    ec = co_await a.conn->write(head, upstream_body, within(to.first_byte_ms));
+    if (!a.conn->write_now(head, upstream_body, ec))
+      ec = co_await a.conn->write_rest(within(to.first_byte_ms));
     if (!ec) ec = co_await a.conn->read_header(*parser, within(to.first_byte_ms));
     if (!ec || !a.conn->reused() || tries > 0 || ec == beast::error::timeout) break;
     // The upstream had closed this kept-alive connection: once more on a new one.
@@ -948,7 +988,8 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   if (ctype.empty()) ctype = kJson;
   if (status < 200 || status >= 300) {
     std::string body;
-    ec = co_await read_all(*a.conn, *parser, body, kMaxErrorBodyBytes, to.idle_ms, deadline, tm);
+    if (!a.conn->read_buffered(*parser, body, kMaxErrorBodyBytes, ec))
+      ec = co_await read_all(*a.conn, *parser, body, kMaxErrorBodyBytes, to.idle_ms, deadline, tm);
     o.retry_after = std::string(parser->get()[http::field::retry_after]);
     if (auto ms = parser->get()["retry-after-ms"]; !ms.empty())  // OpenAI, Azure: finer grain
       o.retry_after = fmt::format("{:.3f}", std::atof(std::string(ms).c_str()) / 1000.0);
@@ -978,7 +1019,8 @@ asio::awaitable<Outcome> GatewayHandler::attempt(Exchange& ex, WorkerGen& g, Req
   g.snap->deployments[static_cast<std::size_t>(di)]->ttft_ms.observe(
       seconds_since(tm.attempt_start) * 1000);
   std::string body;
-  ec = co_await read_all(*a.conn, *parser, body, kMaxResponseBytes, to.idle_ms, deadline, tm);
+  if (!a.conn->read_buffered(*parser, body, kMaxResponseBytes, ec))
+    ec = co_await read_all(*a.conn, *parser, body, kMaxResponseBytes, to.idle_ms, deadline, tm);
   if (ec) {
     pool.release(std::move(a.conn), false);
     o.error = ec == beast::error::timeout ? ErrorClass::kTimeout : ErrorClass::kUpstreamProtocol;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <bitset>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -177,54 +178,67 @@ class SqliteSink final : public RecordSink {
 
   Status write(std::span<const RequestRecord> batch) override {
     if (auto st = step(begin_); !st.ok()) return st;
-    // Every row binds all 45 parameters (a value or NULL), so no sqlite3_clear_bindings.
+    // Every row binds all 45 parameters (a value or NULL), so no sqlite3_clear_bindings; a
+    // parameter that is NULL already (bindings outlive sqlite3_reset) is not bound again: most
+    // optional columns are NULL row after row.
     for (const RequestRecord& r : batch) {
       int i = 0;
+      auto null = [&] {
+        ++i;
+        if (!null_[i]) sqlite3_bind_null(insert_, i);
+        null_[i] = true;
+      };
       auto text = [&](const std::string& s) {
-        if (s.empty())
-          sqlite3_bind_null(insert_, ++i);
-        else
-          sqlite3_bind_text(insert_, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+        if (s.empty()) return null();
+        sqlite3_bind_text(insert_, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+        null_[i] = false;
+      };
+      auto text_not_null = [&](const std::string& s) {  // empty stays '' (NOT NULL columns)
+        sqlite3_bind_text(insert_, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+        null_[i] = false;
+      };
+      auto int64 = [&](std::int64_t v) {
+        sqlite3_bind_int64(insert_, ++i, v);
+        null_[i] = false;
       };
       auto int64_or_null = [&](std::int64_t v) {
-        if (v < 0)
-          sqlite3_bind_null(insert_, ++i);
-        else
-          sqlite3_bind_int64(insert_, ++i, v);
+        if (v < 0) return null();
+        int64(v);
       };
-      sqlite3_bind_int64(insert_, ++i, r.ts_ms);
-      sqlite3_bind_text(insert_, ++i, r.request_id.data(), static_cast<int>(r.request_id.size()),
-                        SQLITE_STATIC);
-      sqlite3_bind_text(insert_, ++i, r.endpoint.data(), static_cast<int>(r.endpoint.size()),
-                        SQLITE_STATIC);
-      sqlite3_bind_text(insert_, ++i, r.model.data(), static_cast<int>(r.model.size()),
-                        SQLITE_STATIC);
+      auto real = [&](double v) {
+        sqlite3_bind_double(insert_, ++i, v);
+        null_[i] = false;
+      };
+      int64(r.ts_ms);
+      text_not_null(r.request_id);
+      text_not_null(r.endpoint);
+      text_not_null(r.model);
       text(r.deployment);
       text(r.provider);
       text(r.upstream_model);
-      sqlite3_bind_int(insert_, ++i, r.status);
+      int64(r.status);
       text(r.error_class);
       text(r.error_message);
-      sqlite3_bind_int(insert_, ++i, r.stream ? 1 : 0);
-      sqlite3_bind_int64(insert_, ++i, r.input_tokens);
-      sqlite3_bind_int64(insert_, ++i, r.cached_tokens);
-      sqlite3_bind_int64(insert_, ++i, r.output_tokens);
-      sqlite3_bind_int64(insert_, ++i, r.reasoning_tokens);
-      sqlite3_bind_int(insert_, ++i, r.usage_estimated ? 1 : 0);
-      sqlite3_bind_double(insert_, ++i, r.cost_usd);
+      int64(r.stream ? 1 : 0);
+      int64(r.input_tokens);
+      int64(r.cached_tokens);
+      int64(r.output_tokens);
+      int64(r.reasoning_tokens);
+      int64(r.usage_estimated ? 1 : 0);
+      real(r.cost_usd);
       text(r.price_id);
-      sqlite3_bind_double(insert_, ++i, r.duration_ms);
+      real(r.duration_ms);
       if (r.ttft_ms < 0)
-        sqlite3_bind_null(insert_, ++i);
+        null();
       else
-        sqlite3_bind_double(insert_, ++i, r.ttft_ms);
-      sqlite3_bind_double(insert_, ++i, r.upstream_ms);
-      sqlite3_bind_int(insert_, ++i, r.attempts);
+        real(r.ttft_ms);
+      real(r.upstream_ms);
+      int64(r.attempts);
       text(r.route_reason);
-      sqlite3_bind_int64(insert_, ++i, r.cache_write_tokens);
+      int64(r.cache_write_tokens);
       int64_or_null(r.max_tokens);
       text(r.finish_reason);
-      sqlite3_bind_int(insert_, ++i, r.has_tools ? 1 : 0);
+      int64(r.has_tools ? 1 : 0);
       text(r.key_id);
       text(r.key_name);
       text(r.team);
@@ -284,6 +298,7 @@ class SqliteSink final : public RecordSink {
   sqlite3* db_;
   RequestLogConfig config_;
   sqlite3_stmt* insert_ = nullptr;
+  std::bitset<64> null_ = std::bitset<64>().set();  // insert_'s parameters bound to NULL now
   sqlite3_stmt* begin_ = nullptr;
   sqlite3_stmt* commit_ = nullptr;
 };
@@ -302,6 +317,10 @@ class StderrSink final : public RecordSink {
 }  // namespace
 
 Result<std::unique_ptr<RecordSink>> open_sqlite_sink(const RequestLogConfig& config) {
+  // SQLite's memory statistics (sqlite3_memory_used; llmctl reads none) take a global mutex on
+  // every allocation: ~1.3k instructions a logged row. The setting is process-wide and only
+  // possible before SQLite's first use; later it is refused (SQLITE_MISUSE) and changes nothing.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(config.path.c_str(), &db,

@@ -47,18 +47,23 @@ asio::awaitable<error_code> UpstreamConnection::connect(const Deployment& d,
   co_return error_code{};
 }
 
-asio::awaitable<error_code> UpstreamConnection::write(std::string_view head, std::string_view body,
-                                                      std::chrono::milliseconds timeout) {
+bool UpstreamConnection::write_now(std::string_view head, std::string_view body, error_code& ec) {
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head.data(), head.size()),
                                                   asio::buffer(body.data(), body.size())};
-  if (!tls_) {  // write_all's two steps here: a write the socket takes costs no frame
-    error_code ec;
-    net::UnsentPieces rest;
-    if (net::write_now(*plain_, buffers, ec, rest)) co_return ec;
-    co_return co_await net::write_rest(*plain_, rest, timeout);
-  }
+  ec = {};
+  if (!tls_) return net::write_now(*plain_, buffers, ec, unsent_);
+  unsent_.count = 0;  // TLS: write_rest writes everything
+  for (const auto& b : buffers)
+    if (b.size() > 0) unsent_.pieces[unsent_.count++] = b;
+  return false;
+}
+
+asio::awaitable<error_code> UpstreamConnection::write_rest(std::chrono::milliseconds timeout) {
+  if (!tls_) co_return co_await net::write_rest(*plain_, unsent_, timeout);
   lowest().expires_after(timeout);
-  auto [ec, n] = co_await asio::async_write(*tls_, buffers, use_nothrow);
+  auto [ec, n] = co_await asio::async_write(
+      *tls_, std::span<const asio::const_buffer>(unsent_.pieces.data(), unsent_.count),
+      use_nothrow);
   co_return ec;
 }
 
@@ -118,6 +123,33 @@ asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_bod
   co_return std::pair{ec, got};
 }
 
+bool UpstreamConnection::read_buffered(ResponseParser& parser, std::string& out, std::size_t limit,
+                                       error_code& ec) {
+  ec = {};
+  while (!parser.is_done() && buffer_.size() > 0) {
+    // The body bytes in the buffer are at most the buffered bytes (less with chunk framing).
+    const std::size_t old = out.size(), room = buffer_.size();
+    out.resize(old + room);
+    parser.get().body().data = out.data() + old;
+    parser.get().body().size = room;
+    error_code pec;
+    const std::size_t used = parser.put(buffer_.data(), pec);
+    buffer_.consume(used);
+    out.resize(old + room - parser.get().body().size);
+    if (pec == http::error::need_more) break;  // a partial line or chunk header: read on
+    if (pec && pec != http::error::need_buffer) {
+      ec = pec;
+      return true;
+    }
+    if (out.size() > limit) {
+      ec = http::error::body_limit;
+      return true;
+    }
+    if (used == 0) break;
+  }
+  return parser.is_done();
+}
+
 bool UpstreamConnection::stale() const {
   const beast::tcp_stream& s = tls_ ? beast::get_lowest_layer(*tls_) : *plain_;
   auto& sock = const_cast<beast::tcp_stream&>(s).socket();
@@ -156,7 +188,7 @@ UpstreamPool::~UpstreamPool() {
   for (auto& c : idle_) c->close();
 }
 
-asio::awaitable<Acquired> UpstreamPool::acquire(int connect_ms) {
+std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle() {
   const auto now = net::Clock::now();
   while (!idle_.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(idle_.back());
@@ -174,9 +206,9 @@ asio::awaitable<Acquired> UpstreamPool::acquire(int connect_ms) {
     stats_->active.add(1);
     active_.insert(c.get());
     c->mark_used();
-    co_return Acquired{std::move(c), ErrorClass::kNone, {}};
+    return c;
   }
-  co_return co_await connect_new(connect_ms);
+  return nullptr;
 }
 
 asio::awaitable<Acquired> UpstreamPool::connect_new(int connect_ms) {

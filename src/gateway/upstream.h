@@ -40,9 +40,11 @@ class UpstreamConnection {
   asio::awaitable<boost::system::error_code> connect(const Deployment& d, tcp::resolver& resolver,
                                                      std::chrono::milliseconds timeout);
   // Writes a request: `head` (request line, headers, blank line) and `body`, in one write when
-  // the socket takes it (plain TCP: net::write_all, no timer unless the socket is full).
-  asio::awaitable<boost::system::error_code> write(std::string_view head, std::string_view body,
-                                                   std::chrono::milliseconds timeout);
+  // the socket takes it, in two steps (net::write_now's): write_now() sends what plain TCP takes
+  // at once and returns true when done (`ec` says how: no coroutine frame, no timer); false:
+  // co_await write_rest() for the rest (TLS: all of it). Both strings must live until then.
+  bool write_now(std::string_view head, std::string_view body, boost::system::error_code& ec);
+  asio::awaitable<boost::system::error_code> write_rest(std::chrono::milliseconds timeout);
   // A Beast message (health checks: off the request path).
   asio::awaitable<boost::system::error_code> write(http::request<http::string_body>& req,
                                                    std::chrono::milliseconds timeout);
@@ -52,6 +54,12 @@ class UpstreamConnection {
   // end of the body `parser.is_done()` is true.
   asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body(
       ResponseParser& parser, char* data, std::size_t size, std::chrono::milliseconds timeout);
+  // The part of the body that came with the last read (a small answer, usually all of it),
+  // parsed and appended to `out` without waiting and without a coroutine frame. True when that
+  // ended the body (`parser.is_done()`) or failed (`ec`; http::error::body_limit when `out`
+  // would exceed `limit` bytes); false: the rest is still due (read_body).
+  bool read_buffered(ResponseParser& parser, std::string& out, std::size_t limit,
+                     boost::system::error_code& ec);
   // A whole (not streamed) answer comes next. Reads ask for the read buffer's free capacity, at
   // least 512 bytes: at 512 a small JSON answer (headers and ~600 bytes of body) took two recvs,
   // so the buffer grows to 2 KiB for these. Streams keep 512 (a read carries an event or a few;
@@ -75,6 +83,7 @@ class UpstreamConnection {
   static constexpr std::size_t kWholeAnswerReadBytes = 2048;
   net::ReadDeadline read_deadline_;  // the answer's reads (one timer, not one per read)
   net::EdgeFlatBuffer buffer_;       // its reads skip the recv that would find the socket empty
+  net::UnsentPieces unsent_;         // what write_now left for write_rest
   int uses_ = 0;
   net::Clock::time_point last_used_{};
 };
@@ -89,10 +98,11 @@ class UpstreamPool {
  public:
   UpstreamPool(asio::io_context& io, const Deployment& deployment, PoolStats& stats);
   ~UpstreamPool();
-  // A fresh idle connection, else a new one connected within `connect_ms` (resolve, TCP and
-  // TLS; the request's x-llmctl-connect-timeout-ms may have shortened the configured one).
-  asio::awaitable<Acquired> acquire(int connect_ms);
-  // A new connection, never a pooled one (after a pooled one failed).
+  // A fresh idle connection, or null: then connect_new(). (Two steps, so a request that finds
+  // one costs no coroutine frame.)
+  std::unique_ptr<UpstreamConnection> take_idle();
+  // A new connection, connected within `connect_ms` (resolve, TCP and TLS; the request's
+  // x-llmctl-connect-timeout-ms may have shortened the configured one).
   asio::awaitable<Acquired> connect_new(int connect_ms);
   // Gives the connection back; parked if `reusable` and the pool has room, else closed.
   void release(std::unique_ptr<UpstreamConnection> conn, bool reusable);

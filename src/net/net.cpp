@@ -224,6 +224,12 @@ asio::awaitable<bool> Exchange::send_rest(const UnsentPieces& rest) {
 
 asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view content_type,
                                         std::string body, ExtraHeaders headers) {
+  if (respond_now(status, content_type, body, headers)) co_return ok_;
+  co_return co_await respond_rest();
+}
+
+bool Exchange::respond_now(unsigned status, std::string_view content_type, std::string& body,
+                           ExtraHeaders headers) {
   std::string_view ctype = content_type;
   if (error_filter_ && status >= 400) {
     body = error_filter_(status, std::move(body));
@@ -236,10 +242,10 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
   started_ = true;
   head_pending_ = false;
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body)};
-  UnsentPieces rest;
-  if (send_now(buffers, rest)) co_return ok_;
-  co_return co_await send_rest(rest);
+  return send_now(buffers, unsent_);
 }
+
+asio::awaitable<bool> Exchange::respond_rest() { co_return co_await send_rest(unsent_); }
 
 void Exchange::begin_chunked_with_next_write(unsigned status, std::string_view content_type,
                                              ExtraHeaders headers) {

@@ -167,6 +167,14 @@ class Exchange {
   // A whole response with Content-Length.
   asio::awaitable<bool> respond(unsigned status, std::string_view content_type, std::string body,
                                 ExtraHeaders headers = {});
+  // respond() in two steps (write_now's), for a caller that keeps `body` alive until the answer
+  // is written: respond_now() sends what the socket takes at once and returns true when done
+  // (then ok() says whether the client got it all; no coroutine frame); false: co_await
+  // respond_rest() for the rest. The error-body filter may rewrite `body` in place.
+  bool respond_now(unsigned status, std::string_view content_type, std::string& body,
+                   ExtraHeaders headers = {});
+  asio::awaitable<bool> respond_rest();
+  bool ok() const { return ok_; }
   // A chunked response (SSE): headers now, then chunk() per piece, then finish(). To an
   // HTTP/1.0 client the body is sent as it is and ends when the connection closes.
   asio::awaitable<bool> begin_chunked(unsigned status, std::string_view content_type,
@@ -201,6 +209,7 @@ class Exchange {
   const std::vector<std::pair<std::string, std::string>>* more_headers_ = nullptr;
   std::string own_head_;
   std::string& head_;
+  UnsentPieces unsent_;  // what respond_now left for respond_rest
 };
 
 // Answers requests of one worker. Called on the worker's thread only.

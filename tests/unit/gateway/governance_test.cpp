@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
 #include "catalog/cost.h"
 #include "gateway/governance_admission.h"
+#include "gateway/governance_stages.h"
 #include "gateway/keys_api.h"
 #include "test_env.h"
 
@@ -103,6 +105,49 @@ TEST(Authenticate, SecretFromEitherHeader) {
   EXPECT_EQ(presented_secret("", "sk-llmctl-y"), "sk-llmctl-y");
   EXPECT_EQ(presented_secret("Bearer a", "b"), "a");
   EXPECT_EQ(presented_secret("Basic abc", "b"), "b");
+}
+
+// caller_headers reads the fields in one pass; it must say what a lookup per name
+// (Beast's operator[]: case-insensitive, the first field of a name) says.
+TEST(Attribution, CallerHeadersAsALookupPerNameGivesThem) {
+  namespace http = boost::beast::http;
+  http::request<http::string_body> req;
+  req.set(http::field::host, "gw");
+  req.insert("AUTHORIZATION", "Bearer sk-a");
+  req.insert("authorization", "Bearer sk-b");  // a second one: the first counts
+  req.insert("X-Api-Key", "sk-c");
+  req.insert("X-LLMCTL-Team", "web");
+  req.insert("x-llmctl-user", "");  // empty first: the later one does not count
+  req.insert("x-llmctl-user", "u-2");
+  req.insert("x-llmctl-teams", "not-a-team");  // near misses
+  req.insert("x-llmctl-", "x");
+  req.insert("x-llmctl-agen", "x");
+  req.insert("x-llmctl-Project", "atlas");
+  req.insert("x-llmctl-agent", "planner");
+  req.insert("x-llmctl-session", "run-42");
+  req.insert("x-llmctl-tags", "env=dev");
+  const CallerHeaders h = caller_headers(req);
+  auto lookup = [&](const char* name) {
+    auto v = req[name];
+    return std::string_view(v.data(), v.size());
+  };
+  EXPECT_EQ(h.authorization, lookup("authorization"));
+  EXPECT_EQ(h.authorization, "Bearer sk-a");
+  EXPECT_EQ(h.x_api_key, lookup("x-api-key"));
+  EXPECT_EQ(h.x_api_key, "sk-c");
+  EXPECT_EQ(h.team, lookup("x-llmctl-team"));
+  EXPECT_EQ(h.team, "web");
+  EXPECT_EQ(h.user, lookup("x-llmctl-user"));
+  EXPECT_EQ(h.user, "");
+  EXPECT_EQ(h.project, "atlas");
+  EXPECT_EQ(h.agent, "planner");
+  EXPECT_EQ(h.session, "run-42");
+  EXPECT_EQ(h.tags, "env=dev");
+  // None sent: all empty.
+  const CallerHeaders none = caller_headers(http::request<http::string_body>{});
+  EXPECT_TRUE(none.authorization.empty() && none.x_api_key.empty() && none.team.empty() &&
+              none.user.empty() && none.project.empty() && none.agent.empty() &&
+              none.session.empty() && none.tags.empty());
 }
 
 TEST(Attribution, KeyFirstThenClient) {

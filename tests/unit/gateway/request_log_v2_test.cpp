@@ -194,6 +194,70 @@ TEST(RequestLogV2, EveryColumnRoundTrips) {
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }
 
+// The writer skips binding NULL to a parameter that is NULL already (bindings outlive a reset):
+// values and NULLs alternating row by row and across batches must each land where they belong,
+// and an empty model stays '' (a NOT NULL column), never NULL.
+TEST(RequestLogV2, ValuesAndNullsAlternateAcrossRowsAndBatches) {
+  const std::string path = temp_db("alternate");
+  RequestLogConfig cfg;
+  cfg.path = path;
+  auto sink = open_sqlite_sink(cfg);
+  ASSERT_TRUE(sink.ok()) << sink.error().message;
+  auto full = [](const std::string& id) {
+    RequestRecord r;
+    r.request_id = id;
+    r.endpoint = "chat";
+    r.model = "m";
+    r.deployment = "d";
+    r.error_class = "timeout";
+    r.ttft_ms = 3.5;
+    r.max_tokens = 64;
+    r.key_id = "k";
+    r.tags = "{}";
+    r.system_tokens = 9;
+    r.trace_id = "t";
+    return r;
+  };
+  auto bare = [](const std::string& id) {
+    RequestRecord r;
+    r.request_id = id;
+    r.endpoint = "chat";  // model left empty
+    return r;
+  };
+  std::vector<RequestRecord> first{bare("a1"), full("f1"), bare("a2"), bare("a3")};
+  std::vector<RequestRecord> second{full("f2"), bare("a4")};
+  std::vector<RequestRecord> third{full("f3")};
+  ASSERT_TRUE((*sink)->write(first).ok());
+  ASSERT_TRUE((*sink)->write(second).ok());
+  ASSERT_TRUE((*sink)->write(third).ok());
+  Db db(path);
+  const std::vector<std::pair<const char*, const char*>> columns{
+      {"deployment", "d"},    {"error_class", "timeout"},
+      {"ttft_ms", "3.5"},     {"max_tokens", "64"},
+      {"key_id", "k"},        {"tags", "{}"},
+      {"system_tokens", "9"}, {"trace_id", "t"}};
+  for (const char* id : {"f1", "f2", "f3"})
+    for (const auto& [c, want] : columns)
+      EXPECT_EQ(
+          db.one(std::string("SELECT ") + c + " FROM requests WHERE request_id = '" + id + "'"),
+          want)
+          << id << " " << c;
+  for (const char* id : {"a1", "a2", "a3", "a4"}) {
+    for (const auto& [c, want] : columns)
+      EXPECT_EQ(
+          db.one(std::string("SELECT ") + c + " FROM requests WHERE request_id = '" + id + "'"),
+          "NULL")
+          << id << " " << c;
+    EXPECT_EQ(
+        db.one(std::string("SELECT quote(model) FROM requests WHERE request_id = '") + id + "'"),
+        "''")
+        << id;
+  }
+  EXPECT_EQ(db.one("SELECT COUNT(*) FROM requests"), "7");
+  sink->reset();
+  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+}
+
 TEST(RequestLogV2, AccessLogCarriesAttributionNeverAKey) {
   RequestRecord r;
   r.request_id = "r";
