@@ -86,6 +86,9 @@ void ProjectFacts::merge(ProjectFacts&& o) {
   move_all(service_links, o.service_links);
   move_all(hpa_resource, o.hpa_resource);
   move_all(single_replica, o.single_replica);
+  move_all(idle_gpus, o.idle_gpus);
+  move_all(gpu_sharing, o.gpu_sharing);
+  gpu_sharing_cluster = gpu_sharing_cluster || o.gpu_sharing_cluster;
   move_all(llm_calls, o.llm_calls);
   move_all(old_metrics, o.old_metrics);
   move_all(engine_pins, o.engine_pins);
@@ -623,6 +626,7 @@ FileResult Auditor::audit_file(std::string_view path, std::string_view rel_path,
     }
   } else if (ext == ".yaml" || ext == ".yml") {
     detail::collect_engine_pins(f);
+    detail::collect_gpu_sharing(f);
     auto docs = detail::parse_yaml(text);
     if (!docs) {
       // Helm templates ({{ ... }}) and other non-YAML are skipped, not reported.

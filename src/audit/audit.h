@@ -80,6 +80,13 @@ struct ProjectFacts {
   std::vector<Candidate> service_links;   // K8S013: vLLM pods without enableServiceLinks: false
   std::vector<Candidate> hpa_resource;    // K8S014: autoscalers on cpu/memory
   std::vector<Candidate> single_replica;  // K8S017: serving workloads with one replica
+  // K8S009's idle-GPU warning holds unless the project says its GPUs are shared: a file whose
+  // text shows time-slicing or MPS (gpu_sharing: its path). A device-plugin sharing config
+  // (sharing.timeSlicing / sharing.mps) configures the cluster's nodes and counts for the whole
+  // audited tree (gpu_sharing_cluster).
+  std::vector<Candidate> idle_gpus;
+  std::vector<std::string> gpu_sharing;
+  bool gpu_sharing_cluster = false;
   // LLM005: the first call site of each file with the providers its calls reach.
   std::vector<std::pair<Finding, std::set<std::string>>> llm_calls;
   bool gateway_or_override = false;  // a gateway config, LiteLLM, a base_url override, ...

@@ -118,6 +118,16 @@ const Exporter* Catalog::find_exporter(std::string_view id) const {
   return nullptr;
 }
 
+const CodeRepository* Catalog::find_code_repository(std::string_view model) const {
+  std::string m(model);
+  std::transform(m.begin(), m.end(), m.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const auto& r : code_repositories)
+    if (m.rfind(r.id, 0) == 0 && (r.unless.empty() || m.find(r.unless) == std::string::npos))
+      return &r;
+  return nullptr;
+}
+
 const RetiredModel* Catalog::find_retired(std::string_view model) const {
   for (const auto& r : retired) {
     if (iequals(r.model, model)) return &r;

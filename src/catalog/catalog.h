@@ -275,6 +275,16 @@ struct RetiredModel {
   Provenance provenance;
 };
 
+// A Hugging Face repository family outside the models list whose config.json maps the model's
+// classes to Python in the repository (an `auto_map`), so --trust-remote-code runs that code.
+// `id` is a lower-case prefix of the repository name; a name containing `unless` is excluded.
+struct CodeRepository {
+  std::string id;
+  std::string unless;
+  std::string auto_map;  // the config.json entry that shows the code, as read
+  Provenance provenance;
+};
+
 struct Price {
   std::string id;  // provider/model
   std::string provider;
@@ -394,6 +404,7 @@ class Catalog {
   std::vector<ProvisionedModel> provisioned_models;
   std::vector<ServerlessGpu> serverless;
   std::vector<RetiredModel> retired;
+  std::vector<CodeRepository> code_repositories;
 
   // Lookup by id or alias, case-insensitive. nullptr when absent.
   const Gpu* find_gpu(std::string_view id) const;
@@ -404,6 +415,9 @@ class Catalog {
   // A retired hosted model by its name or an alias (case-insensitive; "provider/" prefixes
   // are the caller's to strip). nullptr when the name is not retired.
   const RetiredModel* find_retired(std::string_view model) const;
+  // The code_repositories entry a Hugging Face model name (org/name, any case) falls under:
+  // the name starts with its id and does not contain its `unless`. nullptr when none.
+  const CodeRepository* find_code_repository(std::string_view model) const;
   // Price by "provider/model", or by model name (or alias) with an optional provider. When the
   // provider is empty and several providers sell the model, the first in catalog order wins.
   const Price* find_price(std::string_view model, std::string_view provider = {}) const;

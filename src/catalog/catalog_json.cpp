@@ -174,6 +174,12 @@ json::value to_json(const RetiredModel& r) {
   return o;
 }
 
+json::value to_json(const CodeRepository& r) {
+  json::object o{{"id", r.id}, {"unless", r.unless}, {"auto_map", r.auto_map}};
+  add_provenance(o, r.provenance);
+  return o;
+}
+
 json::value to_json(const Exporter& e) {
   json::object o{{"id", e.id},
                  {"name", e.name},

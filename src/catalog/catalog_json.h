@@ -14,6 +14,7 @@ boost::json::value to_json(const Engine& e);
 boost::json::value to_json(const Exporter& e);
 boost::json::value to_json(const Price& p);
 boost::json::value to_json(const RetiredModel& r);
+boost::json::value to_json(const CodeRepository& r);
 boost::json::value to_json(const Efficiency& e);
 boost::json::value to_json(const ProvisionedUnit& u);
 boost::json::value to_json(const ProvisionedModel& m);

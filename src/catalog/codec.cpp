@@ -76,7 +76,8 @@ std::string encode_catalog(const Catalog& cat) {
                                       {"provisioned_units", each(cat.provisioned_units)},
                                       {"provisioned_models", each(cat.provisioned_models)},
                                       {"serverless", each(cat.serverless)},
-                                      {"retired", each(cat.retired)}});
+                                      {"retired", each(cat.retired)},
+                                      {"code_repositories", each(cat.code_repositories)}});
 }
 
 Result<Catalog> decode_catalog(std::string_view text) {
@@ -211,6 +212,15 @@ Result<Catalog> decode_catalog(std::string_view text) {
       m.replacement = str(o, "replacement");
       m.provenance = prov(o);
       cat.retired.push_back(std::move(m));
+    }
+    for (const auto& v : at(r, "code_repositories").as_array()) {
+      const auto& o = v.as_object();
+      CodeRepository c;
+      c.id = str(o, "id");
+      c.unless = str(o, "unless");
+      c.auto_map = str(o, "auto_map");
+      c.provenance = prov(o);
+      cat.code_repositories.push_back(std::move(c));
     }
     for (const auto& v : at(r, "prices").as_array()) {
       const auto& o = v.as_object();

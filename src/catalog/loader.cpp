@@ -350,6 +350,23 @@ RetiredModel parse_retired(Fields& f) {
   return r;
 }
 
+CodeRepository parse_code_repository(Fields& f) {
+  CodeRepository r;
+  r.id = lower_id(f);
+  std::string lower = r.id;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower != r.id)
+    f.fail(
+        f.node()["id"], "id",
+        fmt::format("expected a lower-case repository prefix (\"{}\"), found \"{}\"", lower, r.id));
+  r.unless = f.str("unless", "", false);
+  r.auto_map = f.str("auto_map", "", true);
+  if (trim(r.auto_map).empty()) f.fail(f.node()["auto_map"], "auto_map", "must not be empty");
+  r.provenance = provenance(f);
+  return r;
+}
+
 Price parse_price(Fields& f) {
   Price p;
   p.id = lower_id(f);
@@ -517,6 +534,7 @@ void read_file(Catalog& cat, const SourceFile& src, bool allow_override) {
             parse_provisioned_model);
   read_list(top, "serverless", cat.serverless, allow_override, parse_serverless);
   read_list(top, "retired", cat.retired, allow_override, parse_retired);
+  read_list(top, "code_repositories", cat.code_repositories, allow_override, parse_code_repository);
   top.finish();
 }
 

@@ -528,6 +528,10 @@ void CodeScan::scan_raw_http() {
     size_t close = close_of(i);
     auto args = split_args(i, close);
     if (args.empty()) continue;
+    // A method of the object itself (this.post(...), super.fetch(...), self.post(...)) is the
+    // class's own code, e.g. a relay passing its caller's request on: not an HTTP library call.
+    if (p.size() == 2 && (p[0] == "this" || p[0] == "super" || p[0] == "self" || p[0] == "cls"))
+      continue;
     size_t url_arg = 0;
     bool py_requests = false, js_fetch = false, go_http = false;
     if (lang_ == Lang::kPython) {

@@ -141,9 +141,46 @@ class CodeScan {
     std::vector<std::pair<size_t, size_t>> inner_calls;  // (open, close) of calls inside
     bool is_new = false;
   };
+  // Whether `open` starts the parameter list of a definition rather than the arguments of a
+  // call: Python `def name(` (async def too), Go `func name(` and `func (r T) name(`, JS/TS
+  // `function name(` and methods of classes and object literals (`async fetch(url, init) {`,
+  // `fetch(url: string): Promise<Response> {`): a name not reached through `.` whose closing
+  // parenthesis is followed by the body's `{`, after an optional TS return type.
+  bool definition_params(size_t open) const {
+    if (open == 0 || !t_[open - 1].ident()) return false;
+    const size_t name = open - 1;
+    if (name >= 1) {
+      std::string_view before = t_[name - 1].text;
+      if (before == "def" || before == "function" || before == "func") return true;
+      if (before == "*" && name >= 2 && t_[name - 2].text == "function") return true;
+      if (before == "." || before == "?.") return false;
+      if (lang_ == Lang::kGo && before == ")") {  // func (r T) Name(
+        int depth = 0;
+        for (size_t k = name - 1;; --k) {
+          if (t_[k].text == ")") ++depth;
+          if (t_[k].text == "(" && --depth == 0) return k >= 1 && t_[k - 1].text == "func";
+          if (k == 0) return false;
+        }
+      }
+    }
+    if (lang_ != Lang::kJavaScript) return false;
+    size_t j = close_of(open) + 1;
+    if (tok_is(j, ":")) {  // a TS return type: skip to the body's brace on the same statement
+      int depth = 0;
+      for (++j; j < t_.size(); ++j) {
+        std::string_view x = t_[j].text;
+        if (x == "(" || x == "[" || x == "<") ++depth;
+        if (x == ")" || x == "]" || x == ">") --depth;
+        if (depth <= 0 && (x == "{" || x == ";" || x == "," || x == "=" || x == ")")) break;
+      }
+    }
+    return tok_is(j, "{");
+  }
+
   Chain chain_before(size_t open) const {
     Chain ch;
     if (open == 0 || !t_[open - 1].ident()) return ch;
+    if (definition_params(open)) return ch;  // a definition names the function, it calls nothing
     size_t i = open - 1;
     ch.parts.insert(ch.parts.begin(), std::string(t_[i].text));
     ch.start = i;

@@ -169,6 +169,11 @@ void read_compose(FileCtx& f, const Node& doc, ManifestFacts& out) {
     c.pos = key.pos;
     c.image = deref(svc.get("image")).str();
     c.image_pos = svc.get("image") ? svc.get("image")->pos : key.pos;
+    // `build:` makes compose build the image from the service's context (the image name is
+    // the tag of that build); pull_policy build/never never pulls it.
+    const std::string pull_policy = deref(svc.get("pull_policy")).str();
+    c.built_locally = svc.get("build") != nullptr || pull_policy == "build";
+    c.never_pulled = pull_policy == "never";
     const Node& envn = deref(svc.get("environment"));
     for (const auto& [k, v] : envn.map) {
       EnvVar ev;

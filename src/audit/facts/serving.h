@@ -57,7 +57,8 @@ struct Container {
   Pos pos;
   std::string image;
   Pos image_pos;
-  bool never_pulled = false;  // imagePullPolicy IfNotPresent / Never: a node-local image is used
+  bool built_locally = false;  // compose `build:` (or pull_policy: build): the image is built here
+  bool never_pulled = false;   // imagePullPolicy IfNotPresent / Never: a node-local image is used
   const catalog::Engine* engine = nullptr;
   bool cpu_only = false;
   std::vector<Token> argv;  // command + args, shell scripts split, env references expanded

@@ -44,7 +44,17 @@ struct Server {
 void check_serving(FileCtx& f, const Workload& w);
 
 void check_resources(FileCtx& f, const Server& s);  // K8S001 K8S002 K8S009 K8S018
-void check_probes(FileCtx& f, const Server& s);     // K8S003 K8S004 K8S019
+// Whether a file's text shows its GPUs are shared (time-slicing or MPS): `any` for a device-plugin
+// sharing config, a shared-GPU resource or label, or text naming time-slicing / MPS beside the
+// GPU; `cluster_config` for the device plugin's sharing config itself (it configures nodes).
+struct GpuSharing {
+  bool any = false;
+  bool cluster_config = false;
+};
+GpuSharing gpu_sharing_evidence(std::string_view text);
+// Records the file as K8S009 evidence that its project's GPUs are shared (ProjectFacts).
+void collect_gpu_sharing(FileCtx& f);
+void check_probes(FileCtx& f, const Server& s);  // K8S003 K8S004 K8S019
 // K8S019 for a container running a model server outside the catalog (`what`: "NVIDIA NIM").
 void check_other_server_probes(FileCtx& f, const Workload& w, const Container& c,
                                std::string_view what);

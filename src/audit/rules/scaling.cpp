@@ -93,7 +93,8 @@ void add_scaling_rule_docs(std::vector<RuleInfo>& out) {
        "spec: {minReplicaCount: 0}"});
   out.push_back(
       {"K8S017", "serving", S::kNote, "Single serving replica without a PodDisruptionBudget",
-       "Project-level: a GPU engine Deployment/StatefulSet with replicas <= 1 (default 1) that "
+       "Project-level: a GPU engine Deployment/StatefulSet with one replica (replicas: 1, or "
+       "unset) that "
        "no PodDisruptionBudget in the same project and namespace selects and no HPA/KEDA keeps "
        "at 2 or more. A note: whether one replica is acceptable is an availability choice. A "
        "benchmark's or a demo's server (a folder named demo(s), bench, benchmark(s) or "
@@ -101,7 +102,9 @@ void add_scaling_rule_docs(std::vector<RuleInfo>& out) {
        "measurement or a show, not a service, and is not reported; nor is a worker fed by a "
        "queue (an env var naming a subscription or queue: Pub/Sub, SQS, Kafka, RabbitMQ, NATS; "
        "or a folder whose name has the word async or batch: async-inference/, batch/), whose "
-       "requests wait while it is drained.",
+       "requests wait while it is drained. A workload written at replicas: 0 is scaled to zero "
+       "on purpose (kept ready to be scaled up, or left to an autoscaler that K8S016 judges): "
+       "a budget protects nothing while no pod runs, so it is not reported.",
        "A drain or rollout takes the only replica down for the whole model reload; kube-score's "
        "PDB check and kube-linter's no-anti-affinity flag the same. Research: "
        "agents-and-deploy.md §4.2 item 31.",
@@ -167,9 +170,10 @@ void workload_candidates(FileCtx& f, const Workload& w) {
     }
   }
   // K8S017: candidate until a PodDisruptionBudget or an autoscaler with min >= 2 covers it. A
-  // replicas field that is not an integer (an unexpanded ${VAR}) is unknown, not 1.
+  // replicas field that is not an integer (an unexpanded ${VAR}) is unknown, not 1; replicas: 0
+  // is a workload scaled to zero on purpose, which no budget protects (round 19).
   if ((w.kind == "Deployment" || w.kind == "StatefulSet") && !w.replicas_unknown &&
-      w.replicas.value_or(1) <= 1 && judged_as_service(f, w.ns) && !queue_fed(f, w)) {
+      w.replicas.value_or(1) == 1 && judged_as_service(f, w.ns) && !queue_fed(f, w)) {
     if (auto fd = f.make("K8S017", w.replicas ? w.replicas_pos : w.pos,
                          fmt::format("{} '{}' serves with {} replica and no PodDisruptionBudget "
                                      "selects it: a node drain or rollout takes the model offline "
@@ -271,6 +275,13 @@ void join_project(const ProjectFacts& facts, std::vector<Finding>& out) {
       gpu = gpu || w.gpu_engine;
     }
     if (known ? gpu : engine_like(c.target_name)) out.push_back(c.finding);
+  }
+  // K8S009: idle GPUs, unless the project (or the cluster config in the tree) shares its GPUs.
+  for (const auto& c : facts.idle_gpus) {
+    bool shared = facts.gpu_sharing_cluster;
+    for (const auto& file : facts.gpu_sharing)
+      shared = shared || root_of(file, marker_dirs) == root_of(c.name, marker_dirs);
+    if (!shared) out.push_back(c.finding);
   }
   // K8S017: one serving replica and no PodDisruptionBudget selecting it.
   for (const auto& c : facts.single_replica) {

@@ -189,41 +189,6 @@ bool maybe_simulator_image(const FileCtx& f, const Container& c) {
 
 namespace {
 
-// Hub repositories the catalog does not size whose config.json maps the model's classes to
-// Python files in the repository (an auto_map entry), so --trust-remote-code runs that code.
-// A model name starting with `prefix` (case-insensitive) and not containing `unless` ships
-// code. Kept short on purpose: K8S011 abstains on every other named model outside the catalog.
-// Source: each family's config.json on huggingface.co (auto_map); DeepSeek-R1's distillations
-// are Qwen2/Llama checkpoints without one.
-struct CodeRepository {
-  std::string_view prefix;
-  std::string_view unless;
-};
-constexpr CodeRepository kCodeRepositories[] = {
-    {"deepseek-ai/deepseek-v2", ""},
-    {"deepseek-ai/deepseek-v3", ""},
-    {"deepseek-ai/deepseek-r1", "-distill-"},
-    {"deepseek-ai/deepseek-vl2", ""},
-    {"microsoft/phi-3", ""},
-    {"moonshotai/kimi-", ""},
-    {"thudm/chatglm", ""},
-    {"thudm/glm-4", ""},
-    {"internlm/internlm", ""},
-    {"qwen/qwen-", ""},
-    {"baichuan-inc/", ""},
-    {"opengvlab/internvl", ""},
-    {"mosaicml/mpt-", ""},
-    {"openbmb/minicpm", ""},
-    {"nvidia/nemotron-h", ""},
-};
-
-bool known_code_repository(std::string_view model) {
-  std::string m = to_lower(model);
-  for (const auto& r : kCodeRepositories)
-    if (m.rfind(r.prefix, 0) == 0 && (r.unless.empty() || !contains(m, r.unless))) return true;
-  return false;
-}
-
 // An image the file itself calls a placeholder that something else fills in at deploy time
 // (`image: app:latest # placeholder value, replaced by deployment scripts`): the comment on the
 // image's line, or a comment line right above it, says so. The tag written is never pulled, so
@@ -331,9 +296,13 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
       {"K8S005", "serving", S::kWarning, "Engine image :latest or untagged",
        "An inference-engine image (pod, KServe, Helm repository/tag, compose, SkyPilot "
        "image_id, Ray) that is untagged or tagged latest/main/nightly and not pinned by digest. "
-       "A registry port (localhost:5000/vllm) is not mistaken for a tag; an image that is never "
-       "pulled (imagePullPolicy: IfNotPresent or Never with a local, registry-less name) is "
-       "not reported, nor is an image whose comment (on its line or the line above) calls it a "
+       "A registry port (localhost:5000/vllm) is not mistaken for a tag; an image the project "
+       "builds itself (a compose service with `build:` or pull_policy: build) or named with no "
+       "registry and no namespace (llama-cpp-docker, vllm:latest) is not reported: Docker Hub's "
+       "root namespace holds only Docker Official Images, none of them an inference engine, so "
+       "such a name is a local build or a base image whose engine comes from elsewhere (the "
+       "audit does not read Dockerfiles, so it cannot check which). Nor is an image whose comment "
+       "(on its line or the line above) calls it a "
        "placeholder that deployment scripts or a pipeline replace. An image written as "
        "${VAR:-default} (compose, shell) is judged by its default, which is what runs unless "
        "the variable is set; an image that is one variable with no default (${IMAGE}, or an "
@@ -423,8 +392,10 @@ void add_config_rule_docs(std::vector<RuleInfo>& out) {
        "without --revision set to a commit hash (a branch or tag like main does not pin). A "
        "model the file leaves open (${MODEL}, <model-id>) is a note: the flag runs the code of "
        "whichever model is filled in. For a named model outside the catalog the rule abstains "
-       "unless the file says the repository ships code (it sets --code-revision): whether it "
-       "does is unknown, and for most models the flag is inert. Catalog models without code are "
+       "unless the catalog's code_repositories (data/code_repositories.yaml: families whose "
+       "config.json has an auto_map, each with its source) names its family, or the file says "
+       "the repository ships code (it sets --code-revision): otherwise whether it does is "
+       "unknown, and for most models the flag is inert. Catalog models without code are "
        "not reported either. Local model paths and object-storage paths (gs://, s3://, az://, "
        "--load-format runai_streamer) are fine.",
        "Remote code executes in the serving pod; without a pinned commit whatever is pushed to "
@@ -534,8 +505,12 @@ void check_config(FileCtx& f, const Server& s) {
     size_t colon = img.find(':', slash == std::string::npos ? 0 : slash);
     std::string tag = colon == std::string::npos ? "" : img.substr(colon + 1);
     std::string lt = to_lower(tag);
-    // A local image (no registry, no organisation) that is never pulled is whatever was built.
-    bool local = slash == std::string::npos && c.never_pulled;
+    // An image built here (compose `build:`) or a name with no registry and no namespace is not
+    // an engine release a registry hands out: Docker Hub's root namespace holds only Docker
+    // Official Images, and none of them is an inference engine, so such a name is a local
+    // build (compose and a node use a present image before pulling) or a general base image
+    // whose engine comes from elsewhere. Either way no pull brings another engine release.
+    bool local = c.built_locally || slash == std::string::npos;
     if (!digest && !local && !whole_variable &&
         (tag.empty() || lt == "latest" || lt == "main" || lt == "nightly") &&
         !release_in_path(colon == std::string::npos ? img : img.substr(0, colon)) &&
@@ -617,7 +592,7 @@ void check_config(FileCtx& f, const Server& s) {
         break;
       }
     }
-  // K8S011: remote code without a pinned revision (known_code_repository: above). The claim is that
+  // K8S011: remote code without a pinned revision. The claim is that
   // the flag runs Python from the model's repository, so it holds only for a repository that ships
   // code: a catalog model with remote_code, or a model the file leaves open (a variable or
   // placeholder: the flag applies to whatever is filled in). A model named in the file but unknown
@@ -625,8 +600,10 @@ void check_config(FileCtx& f, const Server& s) {
   // otherwise whether it ships code is unknown and the rule abstains (round 19: bigscience/bloom
   // ships none, and the flag is inert).
   const bool open_model = c.model.find_first_of("$<>{}") != std::string::npos;
+  // A repository outside the models list ships code when the catalog's code_repositories
+  // (data/code_repositories.yaml: each family's config.json auto_map) names its family.
   const bool says_code = contains(f.text, "code-revision") || contains(f.text, "code_revision") ||
-                         known_code_repository(c.model);
+                         f.cat.find_code_repository(c.model) != nullptr;
   if (const Flag* trc = c.flag("trust_remote_code");
       trc && (!trc->has_value || to_lower(trc->value) != "false") && hub_model &&
       c.args_hidden.empty() &&  // --revision may be set where the audit cannot see it

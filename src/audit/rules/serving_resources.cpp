@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "audit/rules/rules.h"
 #include "common/strings.h"
@@ -94,7 +95,15 @@ void add_resource_rule_docs(std::vector<RuleInfo>& out) {
        "groups, production-stack raySpec, KServe worker specs). Error when the layout needs more "
        "GPUs than the group has (the engine cannot start); warning when GPUs would sit idle. "
        "Workers are judged through their leader; Ray Serve applications only need to fit the "
-       "cluster; TGI without NUM_SHARD and llama.cpp are not checked.",
+       "cluster; TGI without NUM_SHARD and llama.cpp are not checked. The idle-GPU warning "
+       "counts each nvidia.com/gpu as a device, so it abstains when the GPUs are shared: the "
+       "pod asks for nvidia.com/gpu.shared or selects nodes labelled for sharing (K8S018's "
+       "evidence), or the file, or another file of its project root, shows time-slicing or MPS "
+       "(a device-plugin config with sharing.timeSlicing or sharing.mps, which counts for the "
+       "whole audited tree since it configures the cluster's nodes; or text naming "
+       "time-slicing, the Multi-Process Service or MPS beside the word GPU, such as a comment "
+       "saying the GPU is exposed as time-sliced replicas). Then a request for N "
+       "nvidia.com/gpu reserves N replicas of fewer physical GPUs, and nothing sits idle.",
        "Extra GPUs sit idle at full price; too few make the engine fail to start. llm-d derives "
        "both from one parallelism setting (llm-d/llm-d:guides/inference-scheduling/"
        "ms-inference-scheduling/values.yaml); LeaderWorkerSet's vLLM and SGLang examples run "
@@ -114,6 +123,37 @@ void add_resource_rule_docs(std::vector<RuleInfo>& out) {
        "32.",
        "Use MIG or a dedicated GPU, or size the fraction for all tenants.",
        "--gpu-memory-utilization 0.95 on nvidia.com/gpu.shared"});
+}
+
+GpuSharing gpu_sharing_evidence(std::string_view text) {
+  GpuSharing g;
+  // The NVIDIA device plugin's config (sharing: {timeSlicing: ...} or sharing: {mps: ...}).
+  g.cluster_config =
+      contains(text, "timeSlicing:") || (contains(text, "sharing:") && contains(text, "mps:"));
+  bool named = g.cluster_config;
+  for (std::string_view w : {"time-slic", "time slic", "timeslic", "multi-process service",
+                             "nvidia.com/gpu.shared", "gpu.sharing-strategy"})
+    named = named || icontains(text, w);
+  // MPS as a word (not "timestamps") on a line that also speaks of the GPU.
+  for (size_t at = text.find("MPS"); !named && at != std::string_view::npos;
+       at = text.find("MPS", at + 3)) {
+    auto word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0; };
+    if ((at > 0 && word(text[at - 1])) || (at + 3 < text.size() && word(text[at + 3]))) continue;
+    size_t b = text.rfind('\n', at);
+    size_t e = text.find('\n', at);
+    std::string_view line = text.substr(b == std::string_view::npos ? 0 : b + 1,
+                                        (e == std::string_view::npos ? text.size() : e) -
+                                            (b == std::string_view::npos ? 0 : b + 1));
+    named = icontains(line, "gpu");
+  }
+  g.any = named;
+  return g;
+}
+
+void collect_gpu_sharing(FileCtx& f) {
+  GpuSharing g = gpu_sharing_evidence(f.text);
+  if (g.any) f.facts.gpu_sharing.emplace_back(f.rel);
+  if (g.cluster_config) f.facts.gpu_sharing_cluster = true;
 }
 
 void check_resources(FileCtx& f, const Server& s) {
@@ -218,12 +258,22 @@ void check_resources(FileCtx& f, const Server& s) {
           fmt::format("{}, but the serving group has {}: the engine cannot start", layout, group),
           fmt::format("request {} GPUs for the group, or lower the parallel sizes", need),
           S::kError);
-    } else if (have > 0 && need < have && !w.replicas_share_group) {
-      f.emit("K8S009", at,
-             fmt::format("{}, but the serving group has {}: {} GPU{} sit idle", layout, group,
-                         have - need, have - need == 1 ? "" : "s"),
-             fmt::format("request {} GPUs, or raise the parallel sizes to use all {}", need, have),
-             S::kWarning);
+    } else if (have > 0 && need < have && !w.replicas_share_group && !w.shared_gpu &&
+               !gpu_sharing_evidence(f.text).any) {
+      // Idle GPUs hold only if each nvidia.com/gpu is a device: with time-slicing or MPS the
+      // request counts replicas of fewer physical GPUs, which the project may say in another
+      // file (join_project drops the candidate then).
+      if (auto fd = f.make(
+              "K8S009", at,
+              fmt::format("{}, but the serving group has {}: {} GPU{} sit idle", layout, group,
+                          have - need, have - need == 1 ? "" : "s"),
+              fmt::format("request {} GPUs, or raise the parallel sizes to use all {}", need, have),
+              S::kWarning)) {
+        ProjectFacts::Candidate cand;
+        cand.finding = std::move(*fd);
+        cand.name = std::string(f.rel);
+        f.facts.idle_gpus.push_back(std::move(cand));
+      }
     }
   }
   // K8S018: near-full memory fraction on a shared GPU.

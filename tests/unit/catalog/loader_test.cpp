@@ -96,7 +96,8 @@ TEST(CatalogLoader, UnknownTopLevelKey) {
   auto cat = load_from_sources({{"a.yaml", "gpu:\n  - id: x\n"}});
   ASSERT_FALSE(cat.ok());
   EXPECT_EQ(cat.error().message,
-            "a.yaml:1:1: gpu: unknown field; did you mean 'gpus'? expected one of: efficiency, "
+            "a.yaml:1:1: gpu: unknown field; did you mean 'gpus'? expected one of: "
+            "code_repositories, efficiency, "
             "engines, exporters, gpus, models, prices, provisioned_models, provisioned_units, "
             "retired, serverless");
 }
