@@ -12,7 +12,9 @@ namespace json = boost::json;
 namespace {
 
 // 2: the entries are the `--format json` views (catalog_json.h), so one serializer serves both.
-constexpr int kFormat = 6;
+// 7: engines' one_shot_allreduce and the code_repositories list (each branch that added one
+// had bumped 5 -> 6 on its own).
+constexpr int kFormat = 7;
 
 // ---- decoding: at() throws on a stale artifact; decode_catalog turns that into an Error ----
 const json::value& at(const json::object& o, std::string_view k) { return o.at(k); }
