@@ -422,6 +422,27 @@ constexpr NotASecret kNotASecret[] = {
     {"empty", ""},
     {"none", ""},
     {"null", ""},
+    // Values that say the key is not needed or not used (round 21): what a client passes to a
+    // local OpenAI-compatible server started without --api-key (LiteLLM's openai/ provider and
+    // the SDKs require some value). LM Studio's and llama.cpp's docs print lm-studio and
+    // sk-no-key-required.
+    {"not-used", ""},
+    {"not_used", ""},
+    {"notused", ""},
+    {"unused", ""},
+    {"not-needed", ""},
+    {"not_needed", ""},
+    {"notneeded", ""},
+    {"not-required", ""},
+    {"not_required", ""},
+    {"notrequired", ""},
+    {"no-key", ""},
+    {"no_key", ""},
+    {"nokey", ""},
+    {"no-auth", ""},
+    {"noauth", ""},
+    {"ignored", ""},
+    {"lm-studio", ""},
     // vLLM's OpenAI-compatible server docs (`vllm serve ... --api-key token-abc123`).
     {"token-abc123", "vLLM's documentation"},
     // LiteLLM's proxy docs (master_key: sk-1234, "sk-my_special_key" in the config reference).

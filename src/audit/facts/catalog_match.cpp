@@ -97,24 +97,139 @@ const catalog::Gpu* resolve_gpu(const catalog::Catalog& cat, const Workload& w) 
   return nullptr;
 }
 
-std::string weight_dtype(const Container& c, const catalog::Model& m) {
-  std::string model = to_lower(c.model);
-  std::string q = c.flag("quantization") ? to_lower(c.flag("quantization")->value) : "";
+namespace {
+
+// Every quantisation setting the audit sizes, in one place (round 21): what an engine's flag or
+// environment variable (TGI --quantize / QUANTIZE, vLLM and SGLang --quantization, TRT-LLM
+// --qformat) or a GGUF file's type names, as the perf model's weight dtype class, whose bytes per
+// parameter perf::bytes_per_param gives (4-bit block formats: 0.53; int8/fp8: 1; fp4: 0.56).
+// An empty dtype is a setting whose width the name does not fix (EXL2's 2-8 bits, GGUF without
+// its type, compressed-tensors, bitsandbytes in vLLM/SGLang whose checkpoint says 4 or 8 bits):
+// the capacity rules then know only the smallest plausible size (kSmallestBytesPerParam).
+// Matched on the lower-cased value, exactly; `engine` empty means any engine.
+struct QuantName {
+  std::string_view engine;
+  std::string_view value;
+  std::string_view dtype;  // "" = width unknown
+};
+constexpr QuantName kQuantNames[] = {
+    // TGI (text-generation-launcher --quantize): bitsandbytes is LLM.int8, -nf4/-fp4 are 4-bit
+    // with an fp32 absmax per 64 weights; eetq is int8 weight-only; marlin runs GPTQ 4-bit.
+    {"tgi", "bitsandbytes", "int8"},
+    {"tgi", "bitsandbytes-nf4", "int4"},
+    {"tgi", "bitsandbytes-fp4", "int4"},
+    {"tgi", "eetq", "int8"},
+    {"", "awq", "int4"},
+    {"", "awq_marlin", "int4"},
+    {"", "gptq", "int4"},
+    {"", "gptq_marlin", "int4"},
+    {"", "gptq_marlin_24", "int4"},
+    {"", "marlin", "int4"},
+    {"", "moe_wna16", "int4"},
+    {"", "qqq", "int4"},
+    {"", "int4_awq", "int4"},
+    {"", "w4a8_awq", "int4"},
+    {"", "w4a16", "int4"},
+    {"", "int4_wo", "int4"},
+    {"", "fp8", "fp8"},
+    {"", "fbgemm_fp8", "fp8"},
+    {"", "modelopt", "fp8"},
+    {"", "modelopt_fp8", "fp8"},
+    {"", "w8a8_fp8", "fp8"},
+    {"", "ptpc_fp8", "fp8"},
+    {"", "int8_sq", "int8"},
+    {"", "int8_wo", "int8"},
+    {"", "w8a8_int8", "int8"},
+    {"", "experts_int8", "int8"},
+    {"", "modelopt_fp4", "fp4"},
+    {"", "nvfp4", "fp4"},
+    {"", "mxfp4", "mxfp4"},
+    // Width set by the checkpoint, not the flag.
+    {"", "bitsandbytes", ""},
+    {"", "exl2", ""},
+    {"", "gguf", ""},
+    {"", "compressed-tensors", ""},
+    {"", "compressed_tensors", ""},
+    {"", "hqq", ""},
+    {"", "torchao", ""},
+    {"", "quark", ""},
+    {"", "bitblas", ""},
+    {"", "gptq_bitblas", ""},
+};
+
+// GGUF tensor types named in a file or tag (Qwen3-8B-Q4_K_M.gguf, ...-GGUF:Q8_0) with their
+// storage class; IQ1-IQ3, Q2_K and Q3_K are below 4 bits (the smallest size covers them).
+constexpr std::pair<std::string_view, std::string_view> kGgufTypes[] = {
+    {"q8_0", "int8"}, {"q6_k", "int8"}, {"q5_k", "int4"}, {"q5_0", "int4"},
+    {"q5_1", "int4"}, {"q4_k", "int4"}, {"q4_0", "int4"}, {"q4_1", "int4"},
+    {"iq4_", "int4"}, {"q3_k", ""},     {"q2_k", ""},     {"iq3_", ""},
+    {"iq2_", ""},     {"iq1_", ""},     {"f16", "fp16"},  {"bf16", "bf16"},
+};
+
+}  // namespace
+
+std::optional<std::string> quantization_dtype(std::string_view engine, std::string_view value) {
+  const std::string v = to_lower(trim(value));
+  for (const auto& q : kQuantNames)
+    if ((q.engine.empty() || q.engine == engine) && v == q.value) return std::string(q.dtype);
+  return std::nullopt;  // not a setting the table knows
+}
+
+WeightFormat weight_format(const Container& c, const catalog::Model& m) {
+  WeightFormat out;
+  const std::string model = to_lower(c.model);
+  const Flag* qf = c.flag("quantization");
+  const std::string q = qf ? to_lower(trim(qf->value)) : "";
+  const std::string_view engine = c.engine ? std::string_view(c.engine->id) : "";
+  if (qf) {
+    std::string name = qf->name;
+    if (starts_with(name, "env:")) name = name.substr(4);  // TGI's QUANTIZE
+    out.setting = name + "=" + std::string(trim(qf->value));
+  }
+  auto with = [&out](std::string dtype) {
+    out.dtype = std::move(dtype);
+    return out;
+  };
   auto native = m.weight_dtypes.find("experts");
-  if (native != m.weight_dtypes.end() && q.empty()) return native->second;
+  if (native != m.weight_dtypes.end() && q.empty()) return with(native->second);
   // A checkpoint released quantised (e.g. DeepSeek-V3's block-wise FP8), when the catalog
   // records it for all linear layers.
   for (const char* part : {"all", "linear", "default"}) {
     auto whole = m.weight_dtypes.find(part);
-    if (whole != m.weight_dtypes.end() && q.empty()) return whole->second;
+    if (whole != m.weight_dtypes.end() && q.empty()) return with(whole->second);
   }
-  if (q == "fp8" || contains(model, "fp8")) return "fp8";
-  if (contains(q, "awq") || contains(q, "gptq") || contains(model, "awq") ||
-      contains(model, "gptq") || contains(model, "int4") || contains(model, "4bit") ||
-      contains(model, "w4a16"))
-    return "int4";
-  if (contains(model, "int8") || contains(model, "w8a8")) return "int8";
-  return "bf16";
+  if (!q.empty() && q != "none" && q != "null" && q != "false" && q != "\"\"") {
+    if (auto d = quantization_dtype(engine, q)) {
+      out.known = !d->empty();
+      return with(d->empty() ? "int4" : *d);
+    }
+    // A value the table does not know (a new scheme, a reference): sized as unknown.
+    out.known = false;
+    return with("int4");
+  }
+  // The checkpoint's name: GGUF types first (a GGUF file is quantised unless it says F16/BF16).
+  if (contains(model, "gguf")) {
+    for (const auto& [type, dtype] : kGgufTypes)
+      if (contains(model, type)) {
+        out.setting = std::string("GGUF ") + std::string(type);
+        out.known = !dtype.empty();
+        return with(dtype.empty() ? "int4" : std::string(dtype));
+      }
+    out.setting = "GGUF";
+    out.known = false;
+    return with("int4");
+  }
+  if (contains(model, "fp8")) return with("fp8");
+  if (contains(model, "awq") || contains(model, "gptq") || contains(model, "int4") ||
+      contains(model, "4bit") || contains(model, "w4a16") || contains(model, "bnb-4bit"))
+    return with("int4");
+  if (contains(model, "int8") || contains(model, "w8a8") || contains(model, "8bit"))
+    return with("int8");
+  return with("bf16");
+}
+
+std::string weight_dtype(const Container& c, const catalog::Model& m) {
+  return weight_format(c, m).dtype;
 }
 
 bool ships_remote_code(const catalog::Model& m) { return m.remote_code; }

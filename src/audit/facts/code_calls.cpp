@@ -617,7 +617,10 @@ void CodeScan::scan_raw_http() {
     bool timeout = k.names.count("timeout") || k.names.count("signal");
     call.raw_no_default_timeout = py_requests || js_fetch || go_http ||
                                   (lang_ == Lang::kJavaScript && p.size() == 2 && p[0] == "axios");
-    call.raw_lib = py_requests ? "requests" : go_http ? "net/http's default client" : "fetch";
+    call.raw_lib = py_requests ? "requests"
+                   : go_http   ? "net/http's default client"
+                   : js_fetch  ? "fetch"
+                               : "axios";
     if (go_http) timeout = timeout_markers_go_;
     if (lang_ == Lang::kJavaScript && p.size() == 2 && p[0] == "axios" && args.size() >= 3) {
       Keys cfg;

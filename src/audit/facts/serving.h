@@ -165,6 +165,25 @@ const catalog::Model* resolve_model(const catalog::Catalog& cat, std::string nam
 const catalog::Gpu* resolve_gpu(const catalog::Catalog& cat, const Workload& w);
 const catalog::Gpu* resolve_gpu_name(const catalog::Catalog& cat, std::string hint);
 std::string weight_dtype(const Container& c, const catalog::Model& m);
+// The format the weights load in: the perf model's dtype class (bf16, fp8, int8, int4, fp4,
+// mxfp4) from the engine's quantisation setting, else the checkpoint's name, else the catalog's
+// native dtype. `known` is false where a quantisation is set whose width the setting does not fix
+// (EXL2, GGUF without its type, compressed-tensors, a value the table lacks): `dtype` is then the
+// smallest class ("int4") and the capacity rules judge only what cannot fit even at
+// kSmallestBytesPerParam. `setting` names what was read (QUANTIZE=bitsandbytes-nf4, GGUF q4_k).
+struct WeightFormat {
+  std::string dtype = "bf16";
+  bool known = true;
+  std::string setting;
+};
+WeightFormat weight_format(const Container& c, const catalog::Model& m);
+// The dtype class one engine's quantisation value names (the one table, catalog_match.cpp
+// kQuantNames): "" for a setting whose width the checkpoint decides, nullopt for a value the
+// table does not list.
+std::optional<std::string> quantization_dtype(std::string_view engine, std::string_view value);
+// The smallest size a quantised checkpoint plausibly has: 2 bits per parameter (EXL2's and
+// GGUF Q2_K's floor; IQ1 formats exist but serve no production model).
+inline constexpr double kSmallestBytesPerParam = 0.25;
 // Catalog facts the serving rules read: whether a model repository ships code that
 // --trust-remote-code would run (config.json auto_map), and the context an engine serves when its
 // max-model-len flag is unset (0: the model's maximum).

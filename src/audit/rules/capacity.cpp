@@ -38,7 +38,14 @@ void add_capacity_rule_docs(std::vector<RuleInfo>& out) {
        "parallel, needs more memory per GPU than the engine may use on the GPU type (from node "
        "selectors/affinity, instance types, GKE accelerators, SkyPilot accelerators, Helm "
        "requestGPUType, KubeAI resource profiles) - computed by the perf model. With no GPU "
-       "type known it fires only when the weights exceed the largest GPU in the catalog.",
+       "type known it fires only when the weights exceed the largest GPU in the catalog. The "
+       "weights' size follows the quantisation the engine is told (TGI --quantize / QUANTIZE, "
+       "vLLM and SGLang --quantization, TRT-LLM --qformat) or the checkpoint's name (-AWQ, "
+       "-FP8, GGUF Q4_K_M), read from one table (catalog_match.cpp kQuantNames); a "
+       "quantisation whose width the setting does not fix (EXL2, compressed-tensors, "
+       "bitsandbytes in vLLM, GGUF without its type, a value the table lacks) is judged at 2 "
+       "bits per parameter: CAP001 fires only if even that cannot fit, and CAP002-CAP004 "
+       "abstain.",
        "The engine fails at start-up after the image pull and download, the most expensive way "
        "to learn it. Numbers from llmctl's perf model (docs/PERF.md) and the catalog's GPU and "
        "model entries (data/*.yaml, each with its source).",
@@ -143,6 +150,26 @@ void check_capacity(FileCtx& f, const Server& s) {
   const Flag* frac_flag = c.flag("gpu_memory_fraction");
   const double frac = frac_flag ? to_double(frac_flag->value).value_or(0) : 0;
   const catalog::Gpu* gpu = s.gpu;
+  if (!s.dtype_known) {
+    // A quantisation whose width the file does not fix: only "cannot fit even at 2 bits per
+    // parameter" is certain; the KV cache and oversizing checks need the real size (round 21).
+    const double min_gib =
+        m->params_total_b * 1e9 * kSmallestBytesPerParam / (1024.0 * 1024 * 1024) / (tp * pp);
+    double cap = gpu ? gpu->memory_gib : 0;
+    std::string cap_id = gpu ? gpu->id : "";
+    if (!gpu)
+      for (const auto& g : f.cat.gpus)
+        if (g.memory_gib > cap) cap = g.memory_gib, cap_id = g.id;
+    if (cap > 0 && min_gib > cap)
+      f.emit("CAP001", at,
+             fmt::format("{} needs at least {} GiB of weights per GPU at TP {} x PP {} even at 2 "
+                         "bits per parameter ({} does not fix the width), more than {} {} ({} "
+                         "GiB){}",
+                         m->id, num(min_gib), tp, pp, s.quant_setting, gpu ? "a" : "the largest",
+                         cap_id, num(cap), gpu ? "" : " in the catalog"),
+             "request more GPUs (raise tensor/pipeline parallelism) or a larger GPU");
+    return;
+  }
   if (!gpu) {
     // Without the GPU type, only "fits on no GPU at all" is certain.
     double largest = 0;
@@ -178,18 +205,32 @@ void check_capacity(FileCtx& f, const Server& s) {
   load.value = 1;
   load.explain = false;
   auto est = perf::estimate(f.cat, d, load);
-  if (!est) return;  // e.g. a dtype the engine lacks: not this rule's business
+  if (!est) {
+    // The perf model does not run this layout (a dtype it does not model, such as int8 weights):
+    // only "the weights alone exceed the cards' whole memory" is certain.
+    const double per_gpu = perf::weight_bytes(*m, s.dtype) / (1024.0 * 1024 * 1024) / (tp * pp);
+    if (per_gpu > gpu->memory_gib)
+      f.emit(
+          "CAP001", at,
+          fmt::format("{} in {}{} does not fit {} x {} ({} GiB each): {} GiB of weights per "
+                      "GPU at TP {} x PP {}",
+                      m->id, s.dtype, s.quant_setting.empty() ? "" : " (" + s.quant_setting + ")",
+                      tp * pp, gpu->id, num(gpu->memory_gib), num(per_gpu), tp, pp),
+          "request more GPUs (raise tensor/pipeline parallelism) or a larger GPU");
+    return;
+  }
   const perf::Memory& mem = est->memory;
   bool weights_fit =
       mem.kv_budget_gib_per_gpu > 0 && (est->fits || !contains(est->reason, "weights"));
   if (!weights_fit) {
-    f.emit("CAP001", at,
-           fmt::format("{} in {} does not fit {} x {} ({} GiB each): {} GiB of weights per GPU "
-                       "at TP {} x PP {}",
-                       m->id, s.dtype, tp * pp, gpu->id, num(gpu->memory_gib),
-                       num(mem.weights_gib_per_gpu), tp, pp),
-           "request more GPUs (raise tensor/pipeline parallelism), a larger GPU, or a quantised "
-           "checkpoint (fp8 halves the weights)");
+    f.emit(
+        "CAP001", at,
+        fmt::format("{} in {}{} does not fit {} x {} ({} GiB each): {} GiB of weights per GPU "
+                    "at TP {} x PP {}",
+                    m->id, s.dtype, s.quant_setting.empty() ? "" : " (" + s.quant_setting + ")",
+                    tp * pp, gpu->id, num(gpu->memory_gib), num(mem.weights_gib_per_gpu), tp, pp),
+        "request more GPUs (raise tensor/pipeline parallelism), a larger GPU, or a quantised "
+        "checkpoint (fp8 halves the weights)");
     return;
   }
   Pos len_pos = len_flag ? len_flag->pos : at;

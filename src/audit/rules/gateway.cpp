@@ -74,7 +74,11 @@ void add_gateway_rule_docs(std::vector<RuleInfo>& out) {
        "LiteLLM general_settings.master_key not read from os.environ/, or litellm_params.api_key "
        "written as a key (placeholders for local OpenAI-compatible servers are fine). llmctl "
        "gateway: admin_key/master_key or a deployment api_key as a literal (use api_key_env / "
-       "api_key_file).",
+       "api_key_file). An upstream api_key that says it is blank, unneeded or unused (EMPTY, "
+       "none, dummy, not-used, unused, not-needed, no-key, sk-no-key-required: the one "
+       "placeholder table every literal-credential rule reads, audit.cpp kNotASecret) is what a "
+       "client sends a server started without --api-key, not a credential. A master or admin "
+       "key is judged whatever it says: the gateway itself accepts that literal as its key.",
        "Whoever reads the file administers the gateway or spends on the provider account; "
        "LiteLLM's docs use sk-1234 as the example master key, which then ships. Research: "
        "agents-and-deploy.md §4.2 item 11.",

@@ -51,8 +51,13 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "The OpenAI and Anthropic SDKs time out after 10 minutes by default "
        "(openai/openai-python:README.md and anthropics/anthropic-sdk-python:README.md, "
        "\"Timeouts\"); LiteLLM's request_timeout defaults to 6000 s (BerriAI/litellm:"
-       "litellm/__init__.py); requests, fetch and Go's default http.Client never time out. A "
-       "stalled upstream then holds a worker, a connection and the user for minutes. Research: "
+       "litellm/__init__.py); requests, axios and Go's default http.Client never time out; "
+       "fetch sets no deadline in browsers and Cloudflare Workers (the Fetch standard has "
+       "none), and in Node (undici) gives up only after 300 s without response headers or "
+       "between body chunks (nodejs/undici docs/api/Dispatcher.md, headersTimeout and "
+       "bodyTimeout); the message says which the file shows (a Worker handler, a browser page, "
+       "Node's process.env/require/Express/Next.js API routes), or both. A stalled upstream "
+       "then holds a worker, a connection and the user for minutes. Research: "
        "shared/research/agents-and-deploy.md §4.2 item 1 (also the MCP lifecycle spec: "
        "\"Implementations SHOULD establish timeouts for all sent requests\").",
        "Pass timeout= (Python), { timeout } or an AbortSignal (JS), option.WithRequestTimeout or "
@@ -144,6 +149,42 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "break"});
 }
 
+namespace {
+
+// Where a JS/TS file's fetch runs, from what the file shows: a Cloudflare Worker or Deno handler,
+// a browser page, or Node (process.env, require, node: imports, Express, Next.js API routes,
+// undici). Empty when the file does not say. What "no timeout" means differs (round 21): Node's
+// fetch is undici's, whose headersTimeout and bodyTimeout default to 300 s (nodejs/undici
+// docs/api/Dispatcher.md); the Fetch standard, browsers and Workers set none.
+std::string_view fetch_runtime(std::string_view text) {
+  for (std::string_view w :
+       {"addEventListener('fetch'", "addEventListener(\"fetch\"", "async fetch(request",
+        "fetch(request, env", "@cloudflare/workers-types", "Deno.serve", "ExecutionContext"})
+    if (contains(text, w)) return "worker";
+  for (std::string_view w : {"\"use client\"", "'use client'", "document.", "window.",
+                             "localStorage", "import.meta.env.VITE_"})
+    if (contains(text, w)) return "browser";
+  for (std::string_view w : {"process.env", "require(", "from 'node:", "from \"node:", "express",
+                             "NextApiRequest", "undici"})
+    if (contains(text, w)) return "node";
+  return "";
+}
+
+// What a raw HTTP library does without a timeout, for LLM001's message.
+std::string raw_wait(std::string_view lib, std::string_view text) {
+  if (lib != "fetch") return fmt::format("{} waits forever on a stalled connection", lib);
+  std::string_view rt = fetch_runtime(text);
+  if (rt == "node")
+    return "Node's fetch (undici) waits up to 300 s for the response headers and up to 300 s "
+           "between body chunks";
+  if (rt == "worker") return "the Worker's fetch sets no deadline of its own";
+  if (rt == "browser") return "a browser's fetch sets no deadline of its own";
+  return "in Node, fetch (undici) waits up to 300 s for the headers and between body chunks; "
+         "in browsers and Workers it sets no deadline";
+}
+
+}  // namespace
+
 void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
   if (code.gateway_or_override) f.facts.gateway_or_override = true;
   if (!code.production) return;
@@ -169,9 +210,8 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
     if (c.raw) {
       if (c.raw_no_default_timeout && !c.timeout && !watched_local)
         f.emit("LLM001", c.pos,
-               fmt::format("raw HTTP call to {} has no timeout: {} waits forever on a stalled "
-                           "connection",
-                           c.provider, c.raw_lib),
+               fmt::format("raw HTTP call to {} has no timeout: {}", c.provider,
+                           raw_wait(c.raw_lib, f.text)),
                c.raw_lib == "requests" ? "pass timeout=(connect, read), e.g. timeout=(5, 120)"
                : lang == Lang::kGo ? "use an http.Client{Timeout: ...} or a context with a deadline"
                                    : "pass signal: AbortSignal.timeout(ms)");

@@ -35,6 +35,8 @@ struct Server {
   const catalog::Model* model = nullptr;  // nullptr: not in the catalog
   const catalog::Gpu* gpu = nullptr;      // nullptr: GPU type not given
   std::string dtype = "bf16";
+  bool dtype_known = true;    // false: a quantisation whose width the file does not fix
+  std::string quant_setting;  // what set the dtype (QUANTIZE=bitsandbytes-nf4), or empty
   Parallelism par;
   bool serves = true;  // leader or single pod (workers are judged through their leader)
   bool k8s = false;    // a Kubernetes pod template we see whole (not an operator's object)

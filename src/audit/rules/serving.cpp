@@ -71,7 +71,12 @@ void check_serving(FileCtx& f, const Workload& w) {
     Server s{w, c};
     s.model = resolve_model(f.cat, c.model);
     s.gpu = resolve_gpu(f.cat, w);
-    if (s.model) s.dtype = weight_dtype(c, *s.model);
+    if (s.model) {
+      WeightFormat wf = weight_format(c, *s.model);
+      s.dtype = wf.dtype;
+      s.dtype_known = wf.known;
+      s.quant_setting = wf.setting;
+    }
     s.par = parallelism_of(c);
     s.serves = w.role != Role::kWorker;
     s.k8s = k8s_pod;
