@@ -47,6 +47,11 @@ struct LlmCall {
   Pos retries_pos;
   bool has_cap = false;    // max_tokens / max_completion_tokens / max_output_tokens
   bool cap_judged = true;  // the request body is visible (raw HTTP bodies may not be)
+  // The legacy completions API (a raw request to .../completions that is not chat/completions,
+  // openai.Completion.create, go-openai's CreateCompletion, litellm.text_completion): its
+  // max_tokens defaults to 16 (OpenAI's API and vLLM's CompletionRequest), so an unset cap is
+  // not unbounded and LLM003 does not judge it (round 22).
+  bool completions_api = false;
   // Raw HTTP only: the library (requests, fetch, net/http, axios) and whether it has a default
   // timeout.
   bool raw = false;

@@ -32,6 +32,19 @@ bool generation_path(std::string_view url) {
   return true;
 }
 
+// Whether a URL's path is the legacy completions API (/v1/completions, an Azure deployment's
+// /completions): a /completions segment that is not /chat/completions.
+bool completions_path(std::string_view url) {
+  std::string l = to_lower(url);
+  for (size_t at = l.find("/completions"); at != std::string::npos;
+       at = l.find("/completions", at + 1)) {
+    const size_t end = at + 12;
+    const bool segment_end = end == l.size() || l[end] == '?' || l[end] == '/' || l[end] == '"';
+    if (segment_end && !(at >= 5 && l.compare(at - 5, 5, "/chat") == 0)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool CodeScan::dynamic_expr(std::string_view e) const {
@@ -218,6 +231,12 @@ void CodeScan::handle_llm_call(size_t open, const Chain& ch, const std::string& 
     call.has_cap = call.has_cap || (k.names.count(std::string(key)) &&
                                     !no_cap_value(k.values[std::string(key)], open, close));
   call.cap_judged = !k.unknown && !k.elsewhere;
+  {
+    const std::string& m = ch.parts.back();
+    const std::string before = ch.parts.size() >= 2 ? ch.parts[ch.parts.size() - 2] : "";
+    call.completions_api = ((m == "create" || m == "acreate") && before == "Completion") ||
+                           m == "CreateCompletion" || m == "text_completion";
+  }
   // The model argument: string literals and Go SDK constants.
   for (std::string_view key : {"model", "Model"}) {
     auto it = k.values.find(std::string(key));
@@ -674,6 +693,7 @@ void CodeScan::scan_raw_http() {
     // Only a generation endpoint takes an output cap: the Assistants API's threads and runs,
     // embeddings, files, batches and the other resources of a provider's host do not.
     call.cap_judged = visible && generation_path(url);
+    call.completions_api = completions_path(url);
     for (const auto& n : body.names)
       for (std::string_view key : {"max_tokens", "max_completion_tokens", "max_output_tokens",
                                    "maxOutputTokens", "generationConfig", "generation_config"})

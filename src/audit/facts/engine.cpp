@@ -245,6 +245,43 @@ ImageEngine engine_from_image(std::string_view image) {
   return {};
 }
 
+// A simulator or mock of an engine (llm-d's llm-d-inference-sim, a vllm-sim build, an image
+// held in ${VLLM_SIMULATOR_IMAGE}): it speaks the engine's API and takes its flags (--model,
+// --port) but loads no weights and needs no GPU, so it is no model server. The evidence is the
+// image's own name -- the last path component without its tag, or the name of the one variable
+// an unexpanded image is -- having a word (split at - _ .) that says so; a workload's or
+// container's name alone (a Deployment `vllm-sim` running vllm/vllm-openai) is not enough.
+bool simulator_image(std::string_view image) {
+  std::string name;
+  if (starts_with(image, "$")) {
+    // ${NAME}, ${NAME:-default}, $(NAME), $NAME: the variable's name.
+    std::string_view v = image.substr(1);
+    if (!v.empty() && (v[0] == '{' || v[0] == '(')) v.remove_prefix(1);
+    size_t e = 0;
+    while (e < v.size() && (std::isalnum(static_cast<unsigned char>(v[e])) || v[e] == '_')) ++e;
+    name = to_lower(v.substr(0, e));
+  } else {
+    name = split_image(image).name;
+  }
+  static constexpr std::string_view kWords[] = {"sim",      "simulator", "simulated",
+                                                "emulator", "mock",      "fake"};
+  for (std::string_view w : name_words(name))
+    for (auto k : kWords)
+      if (w == k) return true;
+  return false;
+}
+
+// llmctl's own mock server (`llmctl mock --port 8000 ...`): the program a command runs is the
+// llmctl binary and its subcommand is mock.
+bool llmctl_mock_command(const std::vector<Token>& argv) {
+  for (size_t i = 0; i + 1 < argv.size(); ++i) {
+    const std::string& t = argv[i].text;
+    if (i > 0 && starts_with(argv[i - 1].text, "-") && argv[i - 1].text != "--") continue;
+    if ((t == "llmctl" || ends_with(t, "/llmctl")) && argv[i + 1].text == "mock") return true;
+  }
+  return false;
+}
+
 // An environment variable that tells a client where the engine is (VLLM_URL, SGLANG_ENDPOINT,
 // VLLM_BASE_URL): the container talks to that engine, it does not run it.
 bool client_address(std::string_view name, std::string_view prefix) {
@@ -544,6 +581,9 @@ void resolve_engine(const FileCtx& f, Container& c,
   // A benchmark client or load generator is not a server, whatever engine its flags or its
   // image name (a server started in the same script is found above and wins).
   if (id.empty() && (client_command(joined) || vllm_tool_command(c.argv))) return;
+  // A simulator or mock of an engine is not a model server, whatever API and flags it mimics,
+  // unless the command itself starts the engine (found above).
+  if (id.empty() && (simulator_image(c.image) || llmctl_mock_command(c.argv))) return;
   if (id.empty()) {
     // `-m vllm.entrypoints...` split into tokens, or a bare engine binary -- the program a
     // command runs, not the value of another program's flag (`--backend vllm`).

@@ -97,7 +97,9 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "OpenAI Assistants API (threads, their messages and runs) and other resources of a "
        "provider's host (embeddings, files, batches) generate nothing under max_tokens and are "
        "not judged, nor is a teaching fragment (a placeholder token such as \"<messages>\" "
-       "among the arguments). A note: whether to cap a chat reply or an agent's turn is a cost and "
+       "among the arguments), nor a request to the legacy completions API (/v1/completions, "
+       "openai.Completion.create, CreateCompletion, litellm.text_completion), whose max_tokens "
+       "defaults to 16. A note: whether to cap a chat reply or an agent's turn is a cost and "
        "product choice (the model's own output limit bounds each answer, and chat front-ends "
        "often leave it uncapped on purpose); the finding says the bound is the model's.",
        "Without a cap one degenerate generation runs to the model's output limit (OWASP LLM10 "
@@ -227,7 +229,7 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
                            c.provider),
                "use the provider SDK, or wrap the call with retries and exponential backoff "
                "(tenacity, backoff, p-retry) honouring Retry-After");
-      if (c.cap_judged && !c.has_cap)
+      if (c.cap_judged && !c.has_cap && !c.completions_api)
         f.emit("LLM003", c.pos,
                fmt::format("request body to {} sets no output cap (max_tokens)", c.provider),
                "add max_tokens (or max_completion_tokens / max_output_tokens) to the body");
@@ -257,7 +259,7 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
              "keep the SDK's retries (default 2, exponential backoff) or wrap the call in "
              "tenacity/backoff; disable them only behind a gateway that retries");
     // LLM003: no output cap.
-    if (c.cap_judged && !c.has_cap)
+    if (c.cap_judged && !c.has_cap && !c.completions_api)
       f.emit("LLM003", c.pos,
              fmt::format("{}(...) sets no output cap (max_tokens / max_completion_tokens / "
                          "max_output_tokens): one runaway generation costs the model's whole "
