@@ -241,13 +241,15 @@ FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,
   auto add_unique = [](std::vector<std::string>& v, const std::string& x) {
     if (!x.empty() && std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
   };
+  // Without a parameter an engine could fit, its rows stay in the first stage (never dropped).
+  const bool engines_fit = std::any_of(options.engine_free.begin(), options.engine_free.end(),
+                                       [&](const std::string& n) { return prior.field(n); });
   std::vector<const CalibrationRow*> base_rows;
   std::map<std::string, std::vector<const CalibrationRow*>> engine_rows;
   std::vector<std::string> archs, groups;
   for (const CalibrationRow* row : rows) {
     // A harness group fits its own overheads; its rows say nothing about an engine's.
-    const bool own_engine = !options.engine_free.empty() && row->group.empty() &&
-                            row->deployment.engine &&
+    const bool own_engine = engines_fit && row->group.empty() && row->deployment.engine &&
                             row->deployment.engine->id != options.reference_engine;
     if (own_engine) {
       engine_rows[row->deployment.engine->id].push_back(row);
@@ -274,7 +276,6 @@ FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,
     std::vector<Slot> own;
     for (const auto& n : options.engine_free)
       if (prior.field(n)) own.push_back({n, Scope::kEngine, engine, transform_of(n)});
-    if (own.empty()) continue;
     const FitResult stage = fit_slots(mine, out, own, options);
     out.engine_params[engine] = stage.engine_params.at(engine);
     out.loss += stage.loss;
