@@ -7,12 +7,11 @@
 // prediction with that row left out of the fit (the honest number) and "fit" the in-sample one.
 // Then it predicts the hold-out rows (published numbers kept out of every fit, holdout.yaml).
 // The fit also takes the `fit: true` share of --fit-rows (default bench/sim_accuracy/
-// inferencex.yaml: closed-loop vLLM runs) and reports that file's held-out rest.
+// inferencex.yaml: closed-loop vLLM and SGLang runs) and reports that file's held-out rest.
 // --fit refits on all rows and writes data/efficiency.yaml (atomically). --check exits 1 when a
 // per-metric LOO MAPE exceeds the thresholds below.
 #include <fmt/format.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +26,7 @@
 #include <vector>
 
 #include "catalog/loader.h"
+#include "measured_rows.h"
 #include "perf/calibrate.h"
 
 namespace {
@@ -101,8 +101,7 @@ const llmctl::catalog::Engine* engine_for(Loaded& l, const std::string& id) {
 //  - TRT-17 v0.17 throughput table: trtllm-bench over a dataset of $num_requests per ISL/OSL
 //    (its "Preparing a Dataset" table), and "in majority of cases ...
 //    --kv_cache_free_gpu_mem_fraction 0.95".
-void apply_protocol(const YAML::Node& n, CalibrationRow& row) {
-  const std::string source = n["source"] ? n["source"].as<std::string>() : "";
+void apply_protocol(const std::string& source, CalibrationRow& row) {
   const std::string version = row.deployment.engine_version;
   if (source != "TRT-17" || row.workload.mode != llmctl::perf::LoadMode::kOffline) return;
   if (version == "0.14") row.workload.requests = 500;
@@ -121,93 +120,41 @@ void apply_protocol(const YAML::Node& n, CalibrationRow& row) {
 // share for the fit) or only those not so marked (its held-out rest).
 enum class Share { kAll, kFit, kHeldOut };
 
-// The mean lengths of a client that draws each request's lengths uniformly from the integers
-// [int(ratio L), L] (the file's `clients:` length_range_ratio; sim_accuracy draws them): perf
-// takes one length.
-int mean_length(double ratio, int nominal) {
-  if (ratio <= 0) return nominal;
-  const int lo = std::max(1, static_cast<int>(ratio * nominal));
-  return (lo + nominal) / 2;
-}
-
-// Reads a calibration-schema file's rows, resolving ids against the catalog. `metrics`, when not
-// empty, keeps only those measured metrics of each row.
+// Reads a calibration-schema file's rows (bench/measured_rows), resolving ids against the
+// catalog. `metrics`, when not empty, keeps only those measured metrics of each row. A client
+// that draws each request's lengths (`clients:` length_range_ratio; sim_accuracy draws them)
+// gives perf their mean.
 std::vector<CalibrationRow> load_rows(Loaded& l, const std::string& path, Share share = Share::kAll,
                                       const std::vector<std::string>& metrics = {}) {
   std::vector<CalibrationRow> out;
-  YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const std::exception& e) {
-    die(fmt::format("{}: {}", path, e.what()));
-  }
-  const YAML::Node rows = root["rows"];
-  if (!rows.IsSequence()) die(path + ": expected a `rows:` list");
-  std::map<std::string, double> length_ratio;  // client id -> length_range_ratio
-  for (const auto& kv : root["clients"])
-    if (kv.second["length_range_ratio"])
-      length_ratio[kv.first.as<std::string>()] = kv.second["length_range_ratio"].as<double>();
-  out.reserve(rows.size());
-  for (const auto& n : rows) {
-    CalibrationRow row;
-    const std::string where = fmt::format("{}:{}", path, n.Mark().line + 1);
-    try {
-      const bool fit = n["fit"] && n["fit"].as<bool>();
-      if ((share == Share::kFit && !fit) || (share == Share::kHeldOut && fit)) continue;
-      row.id = n["id"].as<std::string>();
-      auto& d = row.deployment;
-      d.model = l.catalog.find_model(n["model"].as<std::string>());
-      d.gpu = l.catalog.find_gpu(n["gpu"].as<std::string>());
-      if (!d.model)
-        die(fmt::format("{}: row {}: unknown model {}", where, row.id,
-                        n["model"].as<std::string>()));
-      if (!d.gpu)
-        die(fmt::format("{}: row {}: unknown gpu {}", where, row.id, n["gpu"].as<std::string>()));
-      d.engine = engine_for(l, n["engine"].as<std::string>());
+    const auto clients = llmctl::bench::load_clients({path});
+    for (auto& m : llmctl::bench::load_rows(
+             l.catalog, path, [&l](const std::string& id) { return engine_for(l, id); })) {
+      if ((share == Share::kFit && !m.fit) || (share == Share::kHeldOut && m.fit)) continue;
+      CalibrationRow row;
+      row.id = m.id;
+      row.deployment = m.deployment;
+      row.workload = m.workload;
       // A harness that is no catalog engine fits its own overheads (calibrate.h, group).
-      if (!l.catalog.find_engine(d.engine->id)) row.group = d.engine->id;
-      if (n["engine_version"]) d.engine_version = n["engine_version"].as<std::string>();
-      d.dtype = n["dtype"].as<std::string>();
-      if (n["kv_dtype"]) d.kv_dtype = n["kv_dtype"].as<std::string>();
-      if (n["max_num_seqs"]) d.max_num_seqs = n["max_num_seqs"].as<int>();
-      if (n["gpu_memory_fraction"]) d.gpu_memory_fraction = n["gpu_memory_fraction"].as<double>();
-      d.gpus = n["gpus"].as<int>();
-      d.tp = n["tp"] ? n["tp"].as<int>() : 1;
-      d.pp = n["pp"] ? n["pp"].as<int>() : 1;
-      auto& w = row.workload;
-      const std::string client = n["client"]   ? n["client"].as<std::string>()
-                                 : n["source"] ? n["source"].as<std::string>()
-                                               : "";
-      const auto ratio = length_ratio.find(client);
-      const double r = ratio == length_ratio.end() ? 0 : ratio->second;
-      w.input_tokens = mean_length(r, n["input_tokens"].as<int>());
-      w.output_tokens = mean_length(r, n["output_tokens"].as<int>());
-      w.explain = false;
-      const std::string mode = n["load"]["mode"].as<std::string>();
-      using llmctl::perf::LoadMode;
-      if (mode == "offline")
-        w.mode = LoadMode::kOffline;
-      else if (mode == "qps")
-        w.mode = LoadMode::kQps, w.value = n["load"]["qps"].as<double>();
-      else if (mode == "concurrency")
-        w.mode = LoadMode::kConcurrency, w.value = n["load"]["concurrency"].as<double>();
-      else if (mode == "batch")
-        w.mode = LoadMode::kBatch, w.value = n["load"]["batch"].as<double>();
-      else
-        die(fmt::format("{}: row {}: unknown load mode {}", where, row.id, mode));
-      for (const auto& m : n["measured"]) {
-        const std::string metric = m.first.as<std::string>();
+      if (!l.catalog.find_engine(m.deployment.engine->id)) row.group = m.deployment.engine->id;
+      const auto client = clients.find(m.client_id);
+      const double ratio = client == clients.end() ? 0 : client->second.length_range_ratio;
+      row.workload.input_tokens = static_cast<int>(
+          std::lround(llmctl::bench::mean_drawn_length(ratio, m.workload.input_tokens)));
+      row.workload.output_tokens = static_cast<int>(
+          std::lround(llmctl::bench::mean_drawn_length(ratio, m.workload.output_tokens)));
+      for (const auto& [metric, value] : m.measured) {
         if (!llmctl::perf::predicted_metric({}, metric))
-          die(fmt::format("{}: row {}: unknown metric {}", where, row.id, metric));
-        if (!metrics.empty() && std::find(metrics.begin(), metrics.end(), metric) == metrics.end())
-          continue;
-        row.measured.emplace_back(metric, m.second.as<double>());
+          die(fmt::format("{}: row {}: unknown metric {}", m.where, m.id, metric));
+        if (metrics.empty() || std::find(metrics.begin(), metrics.end(), metric) != metrics.end())
+          row.measured.emplace_back(metric, value);
       }
-      apply_protocol(n, row);
-    } catch (const YAML::Exception& e) {
-      die(fmt::format("{}: {}", where, e.what()));
+      apply_protocol(m.source, row);
+      out.push_back(std::move(row));
     }
-    out.push_back(std::move(row));
+  } catch (const llmctl::bench::RowsError& e) {
+    die(e.what());
   }
   return out;
 }

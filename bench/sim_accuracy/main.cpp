@@ -34,7 +34,6 @@
 // no engine around it (no scheduler, sampling or detokenisation), so the table shows perf's step
 // with and without its fixed per-iteration overhead. Validation only: no fit reads it.
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -50,6 +49,7 @@
 #include <vector>
 
 #include "catalog/loader.h"
+#include "measured_rows.h"
 #include "perf/model.h"
 #include "perf/step.h"
 #include "sim/report.h"
@@ -90,143 +90,39 @@ const std::map<std::string, double> kMaxMape = {
   std::exit(2);
 }
 
-// How a source's benchmark client ran (under_load.yaml `clients:`): the simulation reproduces
-// it, because what the client does decides what the engine sees (a reused prompt is a prefix
-// cache hit) and which requests the published means cover (not the warm-up).
-struct Client {
-  std::string tool;
-  int prompt_pool = 0;              // distinct prompts reused for the whole run (0: all new)
-  double warmup_per_client = 0;     // closed loop: warm-up requests per client, left out
-  double requests_per_client = 10;  // closed loop: measured requests per client
-  double duration_s = 0;            // closed loop: clients send for this long (0: count above)
-  // The client draws each request's input and output length uniformly from the integers
-  // [int(r L), L] for the row's L (vLLM benchmark_serving's --random-range-ratio r as InferenceX
-  // runs it); 0: every request has the row's lengths. Perf, which takes one length, gets the mean.
-  double length_range_ratio = 0;
-  std::string same_as;  // another `clients:` entry (of any rows file) this one is
-};
+// How a source's benchmark client ran (under_load.yaml `clients:`, read by bench/measured_rows):
+// the simulation reproduces it, because what the client does decides what the engine sees (a
+// reused prompt is a prefix cache hit) and which requests the published means cover (not the
+// warm-up).
+using Client = llmctl::bench::BenchmarkClient;
 
-struct Row {
-  std::string id, file, group, source;
-  std::string client_id;  // the `clients:` entry that ran it (default: its source's)
-  llmctl::perf::Deployment deployment;
-  llmctl::perf::Workload workload;
-  std::vector<std::pair<std::string, double>> measured;
-  std::optional<int> max_batched_tokens;  // the deployment's token budget, where the row says
-  std::optional<bool> prefix_caching;     // where the row's launch set it (default: engine's)
-  // SGLang's --scheduler-recv-interval and --stream-interval, where the row's launch set them.
-  int scheduler_recv_interval = 1;
-  int stream_interval = 1;
-  // TensorRT-LLM's batch waiting, where the row's launch set it (0: off).
-  int batch_wait_timeout_iters = 0;
-  double batch_wait_max_tokens_ratio = 0;
+// A row under load (qps or concurrency), with the group it is reported in and its client.
+struct Row : llmctl::bench::MeasuredRow {
+  std::string file, group;
   std::optional<Client> client;  // the source's benchmark client, where known
 };
-
-// The `clients:` map of a rows file: source id -> how its benchmark client ran.
-std::map<std::string, Client> load_clients(const std::string& path) {
-  std::map<std::string, Client> out;
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const std::exception& e) {
-    die(fmt::format("{}: {}", path, e.what()));
-  }
-  if (!root["clients"]) return out;
-  for (const auto& kv : root["clients"]) {
-    const std::string where = fmt::format("{}:{}", path, kv.second.Mark().line + 1);
-    try {
-      Client c;
-      if (kv.second["same_as"]) {
-        // One definition per client: a source whose rows another file's client ran names it.
-        c.same_as = kv.second["same_as"].as<std::string>();
-        if (!kv.second["source"]) die(where + ": a client needs its `source`");
-        out[kv.first.as<std::string>()] = c;
-        continue;
-      }
-      c.tool = kv.second["tool"].as<std::string>();
-      c.prompt_pool = kv.second["prompt_pool"] ? kv.second["prompt_pool"].as<int>() : 0;
-      c.warmup_per_client =
-          kv.second["warmup_per_client"] ? kv.second["warmup_per_client"].as<double>() : 0;
-      c.requests_per_client =
-          kv.second["requests_per_client"] ? kv.second["requests_per_client"].as<double>() : 10;
-      c.duration_s = kv.second["duration_s"] ? kv.second["duration_s"].as<double>() : 0;
-      c.length_range_ratio =
-          kv.second["length_range_ratio"] ? kv.second["length_range_ratio"].as<double>() : 0;
-      if (!kv.second["source"]) die(where + ": a client needs its `source`");
-      if (c.prompt_pool < 0 || c.warmup_per_client < 0 || c.requests_per_client <= 0 ||
-          c.duration_s < 0 || c.length_range_ratio < 0 || c.length_range_ratio > 1)
-        die(where +
-            ": prompt_pool, warmup_per_client and duration_s >= 0, requests_per_client > 0, "
-            "length_range_ratio in [0, 1]");
-      out[kv.first.as<std::string>()] = c;
-    } catch (const YAML::Exception& e) {
-      die(fmt::format("{}: {}", where, e.what()));
-    }
-  }
-  return out;
-}
 
 std::vector<Row> load_rows(const llmctl::catalog::Catalog& cat, const std::string& path,
                            const std::string& group) {
   std::vector<Row> out;
-  YAML::Node root;
+  std::vector<llmctl::bench::MeasuredRow> rows;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const std::exception& e) {
-    die(fmt::format("{}: {}", path, e.what()));
+    // Not under load (offline, batch): perf_accuracy's.
+    rows = llmctl::bench::load_rows(cat, path, {}, {LoadMode::kQps, LoadMode::kConcurrency});
+  } catch (const llmctl::bench::RowsError& e) {
+    die(e.what());
   }
-  if (!root["rows"].IsSequence()) die(path + ": expected a `rows:` list");
-  for (const auto& n : root["rows"]) {
-    const std::string where = fmt::format("{}:{}", path, n.Mark().line + 1);
-    try {
-      const std::string mode = n["load"]["mode"].as<std::string>();
-      if (mode != "qps" && mode != "concurrency") continue;  // not under load: perf_accuracy's
-      Row r;
-      r.id = n["id"].as<std::string>();
-      r.file = path.substr(path.find_last_of('/') + 1);
-      // A closed-loop file's `fit: true` share entered perf's fit (inferencex.yaml): reported
-      // apart from its held-out rest.
-      r.group = n["fit"] && n["fit"].as<bool>() ? group + "-fit" : group;
-      r.source = n["source"] ? n["source"].as<std::string>() : "";
-      r.client_id = n["client"] ? n["client"].as<std::string>() : r.source;
-      auto& d = r.deployment;
-      d.model = cat.find_model(n["model"].as<std::string>());
-      d.gpu = cat.find_gpu(n["gpu"].as<std::string>());
-      d.engine = cat.find_engine(n["engine"].as<std::string>());
-      if (!d.model || !d.gpu || !d.engine)
-        die(fmt::format("{}: row {}: model, gpu or engine not in the catalog", where, r.id));
-      if (n["engine_version"]) d.engine_version = n["engine_version"].as<std::string>();
-      d.dtype = n["dtype"].as<std::string>();
-      if (n["kv_dtype"]) d.kv_dtype = n["kv_dtype"].as<std::string>();
-      if (n["max_num_seqs"]) d.max_num_seqs = n["max_num_seqs"].as<int>();
-      if (n["gpu_memory_fraction"]) d.gpu_memory_fraction = n["gpu_memory_fraction"].as<double>();
-      d.tp = n["tp"] ? n["tp"].as<int>() : 1;
-      d.pp = n["pp"] ? n["pp"].as<int>() : 1;
-      d.gpus = n["gpus"].as<int>();
-      if (d.gpus != d.tp * d.pp)
-        die(fmt::format("{}: row {}: one replica per row (gpus = tp x pp)", where, r.id));
-      auto& w = r.workload;
-      w.input_tokens = n["input_tokens"].as<int>();
-      w.output_tokens = n["output_tokens"].as<int>();
-      w.mode = mode == "qps" ? LoadMode::kQps : LoadMode::kConcurrency;
-      w.value = n["load"][mode].as<double>();
-      w.explain = false;
-      if (n["max_batched_tokens"]) r.max_batched_tokens = n["max_batched_tokens"].as<int>();
-      if (n["prefix_caching"]) r.prefix_caching = n["prefix_caching"].as<bool>();
-      if (n["scheduler_recv_interval"])
-        r.scheduler_recv_interval = n["scheduler_recv_interval"].as<int>();
-      if (n["stream_interval"]) r.stream_interval = n["stream_interval"].as<int>();
-      if (n["batch_wait_timeout_iters"])
-        r.batch_wait_timeout_iters = n["batch_wait_timeout_iters"].as<int>();
-      if (n["batch_wait_max_tokens_ratio"])
-        r.batch_wait_max_tokens_ratio = n["batch_wait_max_tokens_ratio"].as<double>();
-      for (const auto& m : n["measured"])
-        r.measured.emplace_back(m.first.as<std::string>(), m.second.as<double>());
-      out.push_back(std::move(r));
-    } catch (const YAML::Exception& e) {
-      die(fmt::format("{}: {}", where, e.what()));
-    }
+  for (auto& m : rows) {
+    const auto& d = m.deployment;
+    if (d.gpus != d.tp * d.pp)
+      die(fmt::format("{}: row {}: one replica per row (gpus = tp x pp)", m.where, m.id));
+    Row r;
+    static_cast<llmctl::bench::MeasuredRow&>(r) = std::move(m);
+    r.file = path.substr(path.find_last_of('/') + 1);
+    // A closed-loop file's `fit: true` share entered perf's fit (inferencex.yaml): reported
+    // apart from its held-out rest.
+    r.group = r.fit ? group + "-fit" : group;
+    out.push_back(std::move(r));
   }
   return out;
 }
@@ -236,9 +132,9 @@ std::vector<Row> load_rows(const llmctl::catalog::Catalog& cat, const std::strin
 llmctl::sim::LengthDist drawn_lengths(const Client& c, int nominal) {
   llmctl::sim::LengthDist d;
   d.kind = llmctl::sim::LengthDist::Kind::kUniform;
-  d.min = std::max(1, static_cast<int>(c.length_range_ratio * nominal));
+  d.min = llmctl::bench::min_drawn_length(c.length_range_ratio, nominal);
   d.max = nominal;
-  d.mean = (d.min + d.max) / 2;
+  d.mean = llmctl::bench::mean_drawn_length(c.length_range_ratio, nominal);
   return d;
 }
 
@@ -443,16 +339,14 @@ int main(int argc, char** argv) {
   // Benchmark clients by source id, from every rows file (the calibration file's AIC-SIL row
   // ran the same client as under_load.yaml's).
   std::map<std::string, Client> clients;
-  if (use_clients)
-    for (const auto& [path, group] : files) clients.merge(load_clients(path));
-  const auto defined = clients;  // resolve against the entries as written: no chains
-  for (auto& [id, c] : clients) {
-    if (c.same_as.empty()) continue;
-    const auto it = defined.find(c.same_as);
-    if (it == defined.end() || !it->second.same_as.empty())
-      die(fmt::format("clients: {} is the same_as `{}`, which is no client of its own", id,
-                      c.same_as));
-    c = it->second;
+  if (use_clients) {
+    std::vector<std::string> paths;
+    for (const auto& [path, group] : files) paths.push_back(path);
+    try {
+      clients = llmctl::bench::load_clients(paths);
+    } catch (const llmctl::bench::RowsError& e) {
+      die(e.what());
+    }
   }
   std::vector<Row> rows;
   for (const auto& [path, group] : files) {
