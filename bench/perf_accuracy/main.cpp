@@ -144,9 +144,13 @@ std::vector<CalibrationRow> load_rows(Loaded& l, const std::string& path, Share 
           std::lround(llmctl::bench::mean_drawn_length(ratio, m.workload.input_tokens)));
       row.workload.output_tokens = static_cast<int>(
           std::lround(llmctl::bench::mean_drawn_length(ratio, m.workload.output_tokens)));
+      // TensorRT-LLM's batch waiting holds new prompts back for up to N iterations: perf has
+      // no model of it (the simulator has), so such a row's TTFT holds perf to nothing.
+      const bool batch_waits = m.batch_wait_timeout_iters > 0 || m.batch_wait_max_tokens_ratio > 0;
       for (const auto& [metric, value] : m.measured) {
         if (!llmctl::perf::predicted_metric({}, metric))
           die(fmt::format("{}: row {}: unknown metric {}", m.where, m.id, metric));
+        if (batch_waits && metric == "ttft_ms") continue;
         if (metrics.empty() || std::find(metrics.begin(), metrics.end(), metric) != metrics.end())
           row.measured.emplace_back(metric, value);
       }
@@ -204,6 +208,16 @@ std::string describe(const CalibrationRow& r) {
                      d.tp, d.dtype, w.input_tokens, w.output_tokens, load);
 }
 
+// TensorRT-LLM 1.0 (2025) is a generation of its own: the PyTorch runtime by default and new
+// all-reduce kernels. Fitted on 0.14/0.17 rows, TensorRT-LLM 1.1's closed-loop TPOT came out 30-40%
+// too slow at TP 2-8 and right at TP 1 (docs/SIM.md §6), the signature of the all-reduce. So
+// rows from 1.0 on fit their own entry; the 2024 rows stay the reference.
+llmctl::perf::FitOptions make_fit_options() {
+  llmctl::perf::FitOptions o;
+  o.engine_generations = {{"trtllm", "1.0"}};
+  return o;
+}
+
 std::string yaml_for(const llmctl::perf::FitResult& fit,
                      const std::vector<const CalibrationRow*>& rows,
                      const std::string& calibration_name, const std::string& fit_rows_name,
@@ -213,10 +227,14 @@ std::string yaml_for(const llmctl::perf::FitResult& fit,
       "TPOT, and TTFT at 4 clients), fitted by `build/release/bench/perf_accuracy/perf_accuracy "
       "--fit`",
       calibration_name, calibration_rows, fit_rows_name, rows.size() - calibration_rows);
-  auto entry = [&](const std::string& engine, const std::string& arch,
+  // `key` is an engine, "any", or an engine generation "<engine>@<version>" (FitOptions).
+  auto entry = [&](const std::string& key, const std::string& arch,
                    const std::map<std::string, double>& params, const std::string& ids) {
-    std::string out = fmt::format("  - id: {}/{}\n    engine: {}\n    arch: {}\n    params:\n",
-                                  engine, arch, engine, arch);
+    const auto at = key.find('@');
+    std::string out = fmt::format("  - id: {}/{}\n    engine: {}\n", key, arch, key.substr(0, at));
+    if (at != std::string::npos)
+      out += fmt::format("    min_engine_version: \"{}\"\n", key.substr(at + 1));
+    out += fmt::format("    arch: {}\n    params:\n", arch);
     for (const auto& [name, v] : params) out += fmt::format("      {}: {:.4g}\n", name, v);
     out += fmt::format("    fitted_on: [{}]\n", ids);
     out += fmt::format("    source: \"{}\"\n", source);
@@ -235,14 +253,19 @@ std::string yaml_for(const llmctl::perf::FitResult& fit,
       "# hand, refit. Two stages: any/any holds every parameter, fitted on TensorRT-LLM's rows\n"
       "# and the profiling harness's (the reference); any/<arch> entries refine the parameters\n"
       "# that differ by architecture (only eta_flop) in the same stage. Then each <engine>/any\n"
-      "# entry holds that engine's own iteration overhead, all-reduce latency and per-request\n"
-      "# overhead, fitted on its rows alone with everything else as the first stage left it.\n"
+      "# entry holds that engine's own all-reduce latency and per-request overhead, fitted on\n"
+      "# its rows alone with everything else as the first stage left it; <engine>@<version>/any\n"
+      "# (min_engine_version) does the same for an engine's generation from that version on.\n"
       "efficiency:\n";
   std::map<std::string, double> shared;
   for (const auto& name : EfficiencyParams::names()) shared[name] = *fit.params.field(name);
-  // A row of an engine with its own entry was fitted in the engine's stage, not the shared one.
+  // A row of an engine (or engine generation) with its own entry was fitted in that entry's
+  // stage, not the shared one.
+  const auto key_of = [&](const CalibrationRow& r) {
+    return llmctl::perf::engine_key(r, fit.engine_generations);
+  };
   const auto own_stage = [&](const CalibrationRow& r) {
-    return r.group.empty() && fit.engine_params.count(r.deployment.engine->id) > 0;
+    return r.group.empty() && fit.engine_params.count(key_of(r)) > 0;
   };
   out += entry("any", "any", shared,
                ids_where([&](const CalibrationRow& r) { return !own_stage(r); }));
@@ -250,9 +273,9 @@ std::string yaml_for(const llmctl::perf::FitResult& fit,
     out += entry("any", arch, params, ids_where([&](const CalibrationRow& r) {
                    return !own_stage(r) && r.deployment.gpu->arch == arch;
                  }));
-  for (const auto& [engine, params] : fit.engine_params)
-    out += entry(engine, "any", params, ids_where([&](const CalibrationRow& r) {
-                   return r.deployment.engine->id == engine && r.group.empty();
+  for (const auto& [key, params] : fit.engine_params)
+    out += entry(key, "any", params, ids_where([&](const CalibrationRow& r) {
+                   return key_of(r) == key && r.group.empty();
                  }));
   return out;
 }
@@ -328,7 +351,7 @@ int main(int argc, char** argv) {
   Loaded l = load(o);
   const auto& rows = l.rows;
   const EfficiencyParams prior;
-  const llmctl::perf::FitOptions fit_options;
+  const llmctl::perf::FitOptions fit_options = make_fit_options();
 
   // The fit: every calibration row, and the closed-loop rows' `fit: true` share (TPOT).
   std::vector<const CalibrationRow*> all;

@@ -2,7 +2,7 @@
 """Writes inferencex.yaml (rows for sim_accuracy) from inferencex_aic_silicon.csv.
 
 The CSV holds verbatim lines of a public file (see the header this script writes); this script
-selects the vLLM and SGLang rows the simulator can reproduce, maps them into sim_accuracy's row
+selects the vLLM, SGLang and TensorRT-LLM rows the simulator can reproduce, maps them into sim_accuracy's row
 schema with the server flags and the benchmark client of the runs that produced them, and says
 how many rows each rule leaves out and why.
 
@@ -37,8 +37,11 @@ COLLECTIONS = {
     "2026-03-27": "IFX-2026",  # gpt-oss-120b H100/H200, scripts @ 12ba0ae
 }
 
-def server_flags(model, gpu, tp, isl, osl, conc):
-    """kv_dtype, max_batched_tokens, max_num_seqs as the InferenceX launch scripts set them."""
+def server_flags(backend, model, gpu, tp, isl, osl, conc):
+    """kv_dtype, max_batched_tokens, max_num_seqs (None: the engine's default) as the InferenceX
+    launch scripts set them."""
+    if backend == "trtllm":  # benchmarks/70b_fp8_{h200,b200}_trt_slurm.sh @ 9596d23: fp8 KV,
+        return "fp8", 16384, None  # --max_num_tokens 16384, no --max_batch_size (default 2048)
     if model == "llama-3.3-70b":  # benchmarks/70b_fp8_{h100,h200}_slurm.sh, 70b_fp8_b200_docker.sh
         return "fp8", 8192, 512 if gpu == "b200" else conc
     if model == "gpt-oss-120b":  # benchmarks/single_node/gptoss_fp4_{h100,h200,b200}.sh
@@ -49,13 +52,17 @@ def server_flags(model, gpu, tp, isl, osl, conc):
     return ("fp8", 32768, 128) if tp == 8 else ("fp8", 8192, 32)
 
 
-def memory_fraction(model, gpu, tp):
-    """--gpu-memory-utilization (vLLM) or --mem-fraction-static (SGLang) of the launch: 0.9 in
-    every vLLM script (70b_fp8_*, gptoss_fp4_*); DeepSeek-R1 on SGLang 0.82 on H200
-    (dsr1_fp8_h200.sh) and on B200 at TP8, 0.95 on B200 at TP4 (dsr1_fp8_b200.sh @ 12ba0ae)."""
+def memory_fraction(backend, model, gpu, tp):
+    """The row's `gpu_memory_fraction: X, ` field: --gpu-memory-utilization (vLLM) or
+    --mem-fraction-static (SGLang) of the launch: 0.9 in every vLLM script (70b_fp8_*,
+    gptoss_fp4_*); DeepSeek-R1 on SGLang 0.82 on H200 (dsr1_fp8_h200.sh) and on B200 at TP8,
+    0.95 on B200 at TP4 (dsr1_fp8_b200.sh @ 12ba0ae). TensorRT-LLM's scripts set none: its
+    default (the catalog's) applies, so the row names none."""
+    if backend == "trtllm":
+        return ""
     if model != "deepseek-r1":
-        return 0.9
-    return 0.95 if (gpu, tp) == ("b200", 4) else 0.82
+        return "gpu_memory_fraction: 0.9, "
+    return f"gpu_memory_fraction: {0.95 if (gpu, tp) == ('b200', 4) else 0.82}, "
 
 
 def sglang_intervals(gpu, tp, conc):
@@ -89,17 +96,28 @@ def image_version(row):
 # (DeepSeek-R1): its per-request overhead is fitted on that model alone, and the SGLang rows of
 # under_load.yaml (Llama 3.1 8B, another source, never in a fit) are the check that it is the
 # engine's and not the model's (docs/SIM.md, section 6).
-FIT_GPU = {"vllm": "h100-sxm", "sglang": "h200"}
+# TensorRT-LLM's rows (Llama 3.3 70B FP8, TensorRT-LLM 1.1) the same way, H200 in and B200 out:
+# they fit TensorRT-LLM 1.x's own entry (trtllm@1.0 in data/efficiency.yaml), not the shared
+# parameters, which its 2024 rows (0.14, 0.17) keep fixing as the fit's reference.
+FIT_GPU = {"vllm": "h100-sxm", "sglang": "h200", "trtllm": "h200"}
+
+# The TensorRT-LLM image of the Llama sweep (.github/workflows/70b-tmpl.yml @ 9596d23, jobs
+# bmk-h200-trt-fp8 and bmk-b200-trt-fp8); its rows carry no backend_version.
+TRTLLM_LLAMA_VERSION = "1.1.0rc2.post2"
 
 
 def main():
     rows = list(csv.DictReader(open(os.path.join(HERE, CSV), newline="")))
     out_rows, left = [], collections.Counter()
     seen = set()
-    for line, r in enumerate(rows, start=2):
-        if r["backend"] not in ("vllm", "sglang") or r["model_path"] not in MODELS:
-            sys.exit(f"{CSV}:{line}: not a vLLM/SGLang row of a catalog model: the CSV is the "
-                     "filtered extract the header describes")
+    # TensorRT-LLM's rows come last, so the ids of the rows before them stay as they were when
+    # they were added (efficiency.yaml's fitted_on and the docs name rows by id).
+    numbered = sorted(enumerate(rows, start=2), key=lambda lr: lr[1]["backend"] == "trtllm")
+    for line, r in numbered:
+        if not (r["backend"] in ("vllm", "sglang") and r["model_path"] in MODELS or
+                r["backend"] == "trtllm" and r["model_path"] == "meta-llama/Llama-3.1-70B"):
+            sys.exit(f"{CSV}:{line}: not a vLLM/SGLang row of a catalog model or a TensorRT-LLM "
+                     "Llama row: the CSV is the filtered extract the header describes")
         if r["mode"] != "agg":
             left["disaggregated prefill/decode"] += 1
             continue
@@ -113,7 +131,8 @@ def main():
             continue
         model = MODELS[r["model_path"]]
         if r["precision"] == "fp4" and model != "gpt-oss-120b":
-            left["NVFP4 weights (the catalog has vLLM and SGLang serve no fp4)"] += 1
+            left["NVFP4 weights (vLLM and SGLang serve no fp4 in the catalog; TensorRT-LLM's "
+                 "NVFP4 Llama checkpoint is not in the catalog)"] += 1
             continue
         date = measured_date(r["silicon_data_source"])
         if date not in COLLECTIONS:
@@ -127,30 +146,40 @@ def main():
             left["the same run listed twice (two source files, or as DeepSeek-R1 and -V3)"] += 1
             continue
         seen.add(key)
-        kv, mbt, mns = server_flags(model, gpu, tp, isl, osl, conc)
-        if conc > mns:
+        kv, mbt, mns = server_flags(r["backend"], model, gpu, tp, isl, osl, conc)
+        if mns and conc > mns:
             # The script of that date caps running requests below the client count; the measured
             # TTFTs (1.8-3.1 s at 256-512 clients, not minutes) show those runs had a larger cap.
             left["more clients than the launch script's running-request cap (flags not traced)"] += 1
             continue
-        version = image_version(r) or ("0.10.2" if model == "llama-3.3-70b" else "")
+        version = image_version(r) or (
+            TRTLLM_LLAMA_VERSION if r["backend"] == "trtllm" else
+            "0.10.2" if model == "llama-3.3-70b" else "")
         intervals = ""
         if r["backend"] == "sglang":
             recv, stream = sglang_intervals(gpu, tp, conc)
             intervals = f"scheduler_recv_interval: {recv}, stream_interval: {stream}, "
+        if r["backend"] == "trtllm":
+            # 70b_fp8_{h200,b200}_trt_*.sh @ 9596d23: kv_cache_config enable_block_reuse false;
+            # batch waiting for 1k/1k below TP 8. Its stream_interval 10 is not set here: the
+            # first token goes out alone and the last with the rest, so TTFT and the per-request
+            # TPOT mean do not depend on it.
+            intervals = "prefix_caching: false, "
+            if (isl, osl) == (1024, 1024) and tp < 8:
+                intervals += "batch_wait_timeout_iters: 20, batch_wait_max_tokens_ratio: 0.9, "
         fit = "fit: true, " if gpu == FIT_GPU.get(r["backend"]) else ""
         out_rows.append(
             "  - {{id: x{n:03d}, {fit}model: {model}, gpu: {gpu}, gpus: {g}, tp: {tp}, engine: {eng}, "
-            "engine_version: \"{ver}\", dtype: {dt}, kv_dtype: {kv}, gpu_memory_fraction: {gmf}, "
-            "max_batched_tokens: {mbt}, max_num_seqs: {mns}, {iv}input_tokens: {il}, "
+            "engine_version: \"{ver}\", dtype: {dt}, kv_dtype: {kv}, {gmf}"
+            "max_batched_tokens: {mbt}, {mns}{iv}input_tokens: {il}, "
             "output_tokens: {ol}, "
             "load: {{mode: concurrency, concurrency: {c}}}, "
             "measured: {{ttft_ms: {ttft}, itl_ms: {tpot}}}, source: {src}, "
             "source_id: \"{sid}\"}}\n".format(
                 n=len(out_rows) + 1, fit=fit, model=model, gpu=gpu, g=tp * pp, tp=tp, eng=r["backend"],
                 ver=version, dt="mxfp4" if model == "gpt-oss-120b" else "fp8", kv=kv,
-                gmf=memory_fraction(model, gpu, tp), mbt=mbt,
-                mns=mns, iv=intervals, il=isl, ol=osl, c=conc, ttft=round(ttft, 2),
+                gmf=memory_fraction(r["backend"], model, gpu, tp), mbt=mbt,
+                mns=f"max_num_seqs: {mns}, " if mns else "", iv=intervals, il=isl, ol=osl, c=conc, ttft=round(ttft, 2),
                 tpot=round(tpot, 3), src=COLLECTIONS[date], sid=f"csv line {line}: {r['id']}"))
     per = collections.Counter()
     for row in out_rows:
@@ -169,22 +198,24 @@ def main():
 HEADER = """\
 # GENERATED by inferencex_rows.py from inferencex_aic_silicon.csv: edit neither by hand.
 #
-# Closed-loop measurements of vLLM and SGLang (bench/sim_accuracy groups "ifx-fit" and "ifx"):
-# SemiAnalysis InferenceX's fixed-length sweeps (ISL/OSL 1k/1k, 1k/8k, 8k/1k at 4-512 concurrent
-# clients, one aggregated engine on 1-8 GPUs of one node) of Llama 3.3 70B FP8 (vLLM 0.10.2;
-# H100, H200, B200), gpt-oss-120b MXFP4 (vLLM 0.15.1 on B200, 0.18.0 on H100/H200) and
-# DeepSeek-R1 FP8 (SGLang 0.5.9; H200, B200). The rows marked `fit: true` (vLLM on H100 and
-# SGLang on H200, the oldest GPU of each engine's sweep) enter perf's efficiency fit (bench/perf_accuracy --fit: their TPOT, and
+# Closed-loop measurements of vLLM, SGLang and TensorRT-LLM (bench/sim_accuracy groups "ifx-fit"
+# and "ifx"): SemiAnalysis InferenceX's fixed-length sweeps (ISL/OSL 1k/1k, 1k/8k, 8k/1k at 4-512
+# concurrent clients, one aggregated engine on 1-8 GPUs of one node) of Llama 3.3 70B FP8 (vLLM
+# 0.10.2 on H100, H200, B200; TensorRT-LLM 1.1.0rc2.post2 on H200, B200), gpt-oss-120b MXFP4 (vLLM 0.15.1 on B200, 0.18.0 on H100/H200) and
+# DeepSeek-R1 FP8 (SGLang 0.5.9; H200, B200). The rows marked `fit: true` (vLLM on H100,
+# SGLang and TensorRT-LLM on H200: the oldest GPU of each engine's sweep) enter perf's efficiency fit (bench/perf_accuracy --fit: their TPOT, and
 # their TTFT at 4 clients); every other row is held out of every fit.
 #
 # Source: ai-dynamo/aiconfigurator aic-core/src/aiconfigurator_core/systems/silicon_sample.csv
 #   @ 0b077da5e017cb8ceac1ad14e91eb6e26c40207a (Apache-2.0; unchanged at 095f58a5, 2026-08), the
 #   file under_load.yaml's AIC-SIL rows come from. inferencex_aic_silicon.csv beside this file is
 #   its header and every line of it whose backend is vllm or sglang and whose model_path is
-#   Llama-3.1-70B, gpt-oss-120b, DeepSeek-R1 or DeepSeek-V3, byte for byte:
+#   Llama-3.1-70B, gpt-oss-120b, DeepSeek-R1 or DeepSeek-V3, or whose backend is trtllm and whose
+#   model_path is Llama-3.1-70B, byte for byte:
 #     awk -F, 'NR==1 || (($3=="vllm" || $3=="sglang") && ($5=="meta-llama/Llama-3.1-70B" ||
 #       $5=="openai/gpt-oss-120b" || $5=="deepseek-ai/DeepSeek-R1" ||
-#       $5=="deepseek-ai/DeepSeek-V3"))' silicon_sample.csv
+#       $5=="deepseek-ai/DeepSeek-V3")) || ($3=="trtllm" && $5=="meta-llama/Llama-3.1-70B")'
+#       silicon_sample.csv
 #   ({total} rows).
 # Where AIC's numbers come from: these rows are SemiAnalysis InferenceX results (their
 #   silicon_data_source names InferenceX database dumps: "db-dump/<date>; config_id=N;
@@ -211,8 +242,12 @@ HEADER = """\
 # rows' gpu_memory_fraction), fp8 KV on B200, --stream-interval 10 (H200) or 30
 # (B200) and --scheduler-recv-interval 10 or 30 on B200 only (30 at TP8 with 16 or more clients;
 # dsr1_fp8_{{h200,b200}}.sh @ 12ba0ae07289, 2026-03-25; the H200 script sets none, SGLang's
-# default is 1). engine_version is the image's; the
-# Llama rows carry none and ran vllm/vllm-openai:v0.10.2 (70b-tmpl.yml @ 9596d23).
+# default is 1); TensorRT-LLM (70b_fp8_{{h200,b200}}_trt_slurm.sh @ 9596d23) with --max_num_tokens
+# 16384, fp8 KV, block reuse off, and batch waiting (batch_wait_max_tokens_ratio 0.9,
+# batch_wait_timeout_iters 20) for 1k/1k below TP 8. engine_version is the image's; the Llama
+# rows carry none and ran vllm/vllm-openai:v0.10.2 or tensorrt-llm/release:1.1.0rc2.post2
+# (70b-tmpl.yml @ 9596d23). The TensorRT-LLM H200 TP4 rows were under_load.yaml's u01-u12
+# (held out there) before this file had them.
 # Rows kept ({kept_n}):
 {kept}
 # Rows left out:
@@ -237,7 +272,7 @@ clients:
     warmup_per_client: 0
     requests_per_client: 10
     length_range_ratio: 0.8
-    source: "SemiAnalysisAI/InferenceX benchmarks/70b_fp8_{h100,h200}_slurm.sh, 70b_fp8_b200_docker.sh @ 9596d23d74e9 (2025-10-29): kimbochen/bench_serving benchmark_serving.py --dataset-name random --random-range-ratio 0.8 (full-sweep-tmpl.yml) --num-prompts $((CONC*10)) --max-concurrency $CONC --request-rate inf --ignore-eos"
+    source: "SemiAnalysisAI/InferenceX benchmarks/70b_fp8_{h100,h200}_slurm.sh, 70b_fp8_b200_docker.sh, 70b_fp8_{h200,b200}_trt_slurm.sh @ 9596d23d74e9 (2025-10-29): kimbochen/bench_serving benchmark_serving.py --dataset-name random --random-range-ratio 0.8 (full-sweep-tmpl.yml) --num-prompts $((CONC*10)) --max-concurrency $CONC --request-rate inf --ignore-eos"
   IFX-2026:
     tool: inferencex-bench-serving
     prompt_pool: 0

@@ -22,8 +22,8 @@ HEADER = """\
 # (TensorRT-LLM backend, mid-2024 NIM for Llama 3) serving Llama-3-8B-Instruct and
 # Llama-3-70B-Instruct on A100-SXM4-80GB and H100-80GB-HBM3 at TP 1/2/4/8 in fp16, bf16 and fp8,
 # measured with GenAI-Perf at fixed concurrency (1-250 clients) for six input/output lengths.
-# NONE of these rows enters any fit: perf's efficiency parameters are fitted on
-# shared/data/calibration/published_measurements.yaml only, and the simulator has none.
+# NONE of these rows enters any fit (bench/perf_accuracy fits on the calibration file and on
+# inferencex.yaml's `fit: true` share), and the simulator has no parameters of its own.
 #
 # Source: wbing520/ai-performance-engineering
 #   code/ch10_inference/inference_gpu_cluster_sizing/dataset/nim.csv
@@ -38,6 +38,9 @@ HEADER = """\
 # (GenAI-Perf: (request latency - TTFT) / (output tokens - 1), per request) -> itl_ms /
 # itl_p95_ms, output_token_throughput -> output_tokens_per_s. Rows with the same configuration
 # and concurrency (every configuration repeats concurrency 5) are separate runs, both kept.
+# engine_version "0": the course ran NIM llama3-8b-instruct:1.0.3 (its docker-compose.yml and
+# 99-Deploy-Llama-NIM.ipynb), a mid-2024 release, whose TensorRT-LLM is a 0.x release (1.0 came
+# in 2025); which 0.x is not published, and "0" is below every 0.x bound and TensorRT-LLM 1.x's.
 #
 # clients: GenAI-Perf in concurrency mode as the course ran it (03-Measuring-Performance-with-
 # GenAIPerf.ipynb in the same folder): synthetic prompts of fixed length (stddev 0), each new
@@ -69,7 +72,8 @@ def main():
         if r["task_inputs-execution_type"] != "NIM_TRT-LLM":
             sys.exit(f"nim_genai_perf.csv:{i + 1}: expected NIM_TRT-LLM")
         out.append(
-            "  - {{id: n{:03d}, model: {}, gpu: {}, gpus: {}, tp: {}, engine: trtllm, dtype: {}, "
+            "  - {{id: n{:03d}, model: {}, gpu: {}, gpus: {}, tp: {}, engine: trtllm, "
+            "engine_version: \"0\", dtype: {}, "
             "input_tokens: {}, output_tokens: {}, load: {{mode: concurrency, concurrency: {}}}, "
             "measured: {{ttft_ms: {}, ttft_p95_ms: {}, itl_ms: {}, itl_p95_ms: {}, "
             "output_tokens_per_s: {}}}, source: NIM-DLI, source_id: \"csv line {}\"}}\n".format(

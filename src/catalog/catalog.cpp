@@ -172,15 +172,21 @@ const Price* Catalog::find_price(std::string_view model, std::string_view provid
   return nullptr;
 }
 
-const Efficiency* Catalog::find_efficiency(std::string_view engine, std::string_view arch) const {
-  const Efficiency* engine_any = nullptr;
-  const Efficiency* any_any = nullptr;
-  for (const auto& e : efficiency) {
-    if (iequals(e.engine, engine) && iequals(e.arch, arch)) return &e;
-    if (iequals(e.engine, engine) && e.arch == "any") engine_any = &e;
-    if (e.engine == "any" && e.arch == "any") any_any = &e;
+int compare_versions(std::string_view a, std::string_view b) {
+  auto part = [](std::string_view& v) {
+    long long n = 0;
+    std::size_t i = 0;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') n = n * 10 + (v[i++] - '0');
+    while (i < v.size() && v[i] != '.') ++i;  // "0rc2" counts as 0
+    v.remove_prefix(i);
+    if (!v.empty()) v.remove_prefix(1);
+    return n;
+  };
+  while (!a.empty() || !b.empty()) {
+    const long long x = part(a), y = part(b);
+    if (x != y) return x < y ? -1 : 1;
   }
-  return engine_any ? engine_any : any_any;
+  return 0;
 }
 
 std::string Catalog::gpu_ids() const { return ids_of(gpus); }

@@ -384,13 +384,22 @@ struct ServerlessGpu {
 // each parameter belongs to perf/ (see docs/PERF.md); the catalog only stores them with where
 // they came from.
 struct Efficiency {
-  std::string id;  // engine/arch
+  std::string id;  // engine/arch, or engine@min_engine_version/arch
   std::string engine;
   std::string arch;  // a Gpu::arch, or "any"
+  // Empty: every version of the engine. Otherwise the entry applies only to deployments of this
+  // version or newer (compare_versions), and to those that name no version: they are taken to
+  // run the current release. An engine whose kernels changed between releases keeps its older
+  // rows' fit in the entry without a bound.
+  std::string min_engine_version;
   std::map<std::string, double> params;
   std::vector<std::string> fitted_on;  // calibration row ids
   Provenance provenance;
 };
+
+// Numeric comparison of dotted versions: "0.4.2" < "0.9.2" < "0.11" < "1.1.0rc2.post2"; a part's
+// leading digits count and the rest of it is ignored; missing parts are 0. -1, 0 or 1.
+int compare_versions(std::string_view a, std::string_view b);
 
 class Catalog {
  public:
@@ -421,8 +430,6 @@ class Catalog {
   // Price by "provider/model", or by model name (or alias) with an optional provider. When the
   // provider is empty and several providers sell the model, the first in catalog order wins.
   const Price* find_price(std::string_view model, std::string_view provider = {}) const;
-  // Efficiency for engine and arch; falls back to engine/any, then any/any.
-  const Efficiency* find_efficiency(std::string_view engine, std::string_view arch) const;
 
   // "Did you mean" help for errors: the known ids of a kind, comma-separated.
   std::string gpu_ids() const;

@@ -265,6 +265,7 @@ json::value to_json(const Efficiency& e) {
   json::object o{{"id", e.id},
                  {"engine", e.engine},
                  {"arch", e.arch},
+                 {"min_engine_version", e.min_engine_version},
                  {"params", params},
                  {"fitted_on", strings(e.fitted_on)}};
   add_provenance(o, e.provenance);

@@ -14,7 +14,7 @@ namespace {
 // 2: the entries are the `--format json` views (catalog_json.h), so one serializer serves both.
 // 7: engines' one_shot_allreduce and the code_repositories list (each branch that added one
 // had bumped 5 -> 6 on its own).
-constexpr int kFormat = 7;
+constexpr int kFormat = 8;
 
 // ---- decoding: at() throws on a stale artifact; decode_catalog turns that into an Error ----
 const json::value& at(const json::object& o, std::string_view k) { return o.at(k); }
@@ -258,6 +258,7 @@ Result<Catalog> decode_catalog(std::string_view text) {
       e.id = str(o, "id");
       e.engine = str(o, "engine");
       e.arch = str(o, "arch");
+      e.min_engine_version = str(o, "min_engine_version");
       e.params = num_map(o, "params");
       e.fitted_on = strs(o, "fitted_on");
       e.provenance = prov(o);

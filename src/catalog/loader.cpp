@@ -469,6 +469,11 @@ Efficiency parse_efficiency(Fields& f) {
   e.id = lower_id(f);
   e.engine = f.str("engine", "", true);
   e.arch = f.str("arch", "", true);
+  e.min_engine_version = f.str("min_engine_version", "");
+  if (!e.min_engine_version.empty() &&
+      (e.min_engine_version[0] < '0' || e.min_engine_version[0] > '9'))
+    f.fail(f.node()["min_engine_version"], "min_engine_version",
+           "expected a dotted version such as 1.0, got \"" + e.min_engine_version + "\"");
   {
     // name -> fitted value; the perf model names its parameters, so any key is allowed here.
     Fields pf = *f.map("params", true);

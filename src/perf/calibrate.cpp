@@ -102,6 +102,18 @@ std::vector<double> row_residuals(const CalibrationRow& row, const EfficiencyPar
   return out;
 }
 
+std::string engine_key(const CalibrationRow& row,
+                       const std::map<std::string, std::string>& generations) {
+  if (!row.deployment.engine) return "";
+  const std::string& engine = row.deployment.engine->id;
+  const auto it = generations.find(engine);
+  const std::string& version = row.deployment.engine_version;
+  if (it == generations.end() || version.empty() ||
+      catalog::compare_versions(version, it->second) < 0)
+    return engine;
+  return engine + "@" + it->second;
+}
+
 EfficiencyParams FitResult::for_row(const CalibrationRow& row) const {
   EfficiencyParams p = params;
   auto apply = [&](const std::map<std::string, std::map<std::string, double>>& m,
@@ -112,6 +124,8 @@ EfficiencyParams FitResult::for_row(const CalibrationRow& row) const {
   };
   apply(arch_params, row.deployment.gpu ? row.deployment.gpu->arch : "");
   apply(engine_params, row.deployment.engine ? row.deployment.engine->id : "");
+  const std::string key = engine_key(row, engine_generations);
+  if (!row.deployment.engine || key != row.deployment.engine->id) apply(engine_params, key);
   apply(group_params, row.group);
   return p;
 }
@@ -249,10 +263,11 @@ FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,
   std::vector<std::string> archs, groups;
   for (const CalibrationRow* row : rows) {
     // A harness group fits its own overheads; its rows say nothing about an engine's.
+    const std::string key = engine_key(*row, options.engine_generations);
     const bool own_engine = engines_fit && row->group.empty() && row->deployment.engine &&
-                            row->deployment.engine->id != options.reference_engine;
+                            key != options.reference_engine;
     if (own_engine) {
-      engine_rows[row->deployment.engine->id].push_back(row);
+      engine_rows[key].push_back(row);
       continue;
     }
     base_rows.push_back(row);
@@ -271,6 +286,7 @@ FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,
       if (prior.field(n)) slots.push_back({n, Scope::kGroup, g, transform_of(n)});
   FitResult start;
   start.params = prior;
+  start.engine_generations = options.engine_generations;
   FitResult out = fit_slots(base_rows, start, slots, options);
   for (const auto& [engine, mine] : engine_rows) {
     std::vector<Slot> own;

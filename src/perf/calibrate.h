@@ -51,6 +51,13 @@ struct FitOptions {
   // which engines without rows use.
   std::vector<std::string> engine_free = {"allreduce_hop_us", "ttft_overhead_ms"};
   std::string reference_engine = "trtllm";
+  // Engine generations: engine -> the first version of a generation whose kernels changed
+  // (e.g. trtllm -> "1.0"). Rows of that engine at or above the version fit their own copies of
+  // engine_free in the second stage, keyed "<engine>@<version>" (stored as an entry with
+  // min_engine_version), even for the reference engine; its older rows stay where they were. A
+  // row that names no version belongs to the older generation here: the fit keeps to what a
+  // row says.
+  std::map<std::string, std::string> engine_generations;
   double prior_weight = 0.15;  // residual weight per transformed unit away from the prior
   int max_iterations = 200;
 };
@@ -59,15 +66,22 @@ struct FitResult {
   EfficiencyParams params;  // the shared parameters (data/efficiency.yaml's any/any)
   // Per-arch and per-group values of arch_free / group_free parameters.
   std::map<std::string, std::map<std::string, double>> arch_params;
-  std::map<std::string, std::map<std::string, double>> engine_params;
+  std::map<std::string, std::map<std::string, double>> engine_params;  // engine or generation key
   std::map<std::string, std::map<std::string, double>> group_params;
-  // The parameters that apply to a row: shared, then its arch's, its engine's, its group's
-  // (the order of efficiency_for: any/any, any/arch, engine/any).
+  std::map<std::string, std::string> engine_generations;  // FitOptions::engine_generations
+  // The parameters that apply to a row: shared, then its arch's, its engine's, its engine
+  // generation's, its group's (the order of efficiency_for: any/any, any/arch, engine/any,
+  // engine@version/any).
   EfficiencyParams for_row(const CalibrationRow& row) const;
   double loss = 0;  // sum of squared log-ratios (without the prior term)
   int iterations = 0;
   int residuals = 0;  // how many measured values took part
 };
+
+// The second-stage key of a row: its engine generation's ("trtllm@1.0") where `generations`
+// names one the row's version reaches, else its engine's id ("" without an engine).
+std::string engine_key(const CalibrationRow& row,
+                       const std::map<std::string, std::string>& generations);
 
 // Fits `options.free` on `rows`, starting from (and pulled towards) `prior`.
 FitResult fit_efficiency(const std::vector<const CalibrationRow*>& rows,

@@ -1,4 +1,6 @@
 // Efficiency parameters: names, and the any/any <- engine/any <- engine/arch merge.
+#include <algorithm>
+
 #include "common/strings.h"
 #include "perf/model.h"
 
@@ -38,19 +40,33 @@ void apply(const catalog::Efficiency& entry, EfficiencyParams& out) {
 }  // namespace
 
 EfficiencyParams efficiency_for(const catalog::Catalog& catalog, std::string_view engine,
-                                std::string_view arch) {
-  // Passes in specificity order (any/any, any/arch, engine/any, engine/arch) so an overlay's
-  // partial entry refines, not replaces, the broader fit. The list holds a handful of entries;
-  // no index is worth its upkeep.
+                                std::string_view arch, std::string_view engine_version) {
+  // Passes in specificity order (any/any, any/arch, engine/any, engine/arch, then the engine's
+  // version-bounded entries that apply, oldest bound first, each /any before its /arch) so an
+  // overlay's partial entry refines, not replaces, the broader fit. The list holds a handful of
+  // entries; no index is worth its upkeep.
   EfficiencyParams p;
+  auto unbounded = [](const catalog::Efficiency& e) { return e.min_engine_version.empty(); };
   for (const auto& e : catalog.efficiency)
     if (e.engine == "any" && e.arch == "any") apply(e, p);
   for (const auto& e : catalog.efficiency)
     if (e.engine == "any" && e.arch != "any" && iequals(e.arch, arch)) apply(e, p);
   for (const auto& e : catalog.efficiency)
-    if (iequals(e.engine, engine) && e.arch == "any") apply(e, p);
+    if (iequals(e.engine, engine) && e.arch == "any" && unbounded(e)) apply(e, p);
   for (const auto& e : catalog.efficiency)
-    if (iequals(e.engine, engine) && iequals(e.arch, arch) && e.arch != "any") apply(e, p);
+    if (iequals(e.engine, engine) && iequals(e.arch, arch) && e.arch != "any" && unbounded(e))
+      apply(e, p);
+  std::vector<const catalog::Efficiency*> bounded;
+  for (const auto& e : catalog.efficiency)
+    if (iequals(e.engine, engine) && !unbounded(e) && (e.arch == "any" || iequals(e.arch, arch)) &&
+        (engine_version.empty() ||
+         catalog::compare_versions(engine_version, e.min_engine_version) >= 0))
+      bounded.push_back(&e);
+  std::stable_sort(bounded.begin(), bounded.end(), [](const auto* x, const auto* y) {
+    const int c = catalog::compare_versions(x->min_engine_version, y->min_engine_version);
+    return c != 0 ? c < 0 : (x->arch == "any" && y->arch != "any");
+  });
+  for (const auto* e : bounded) apply(*e, p);
   return p;
 }
 

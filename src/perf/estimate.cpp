@@ -184,7 +184,8 @@ Result<Estimate> estimate(const catalog::Catalog& catalog, const Deployment& dep
   if (!deployment.gpu || !deployment.engine)
     return estimate(deployment, workload, EfficiencyParams{});
   return estimate(deployment, workload,
-                  efficiency_for(catalog, deployment.engine->id, deployment.gpu->arch));
+                  efficiency_for(catalog, deployment.engine->id, deployment.gpu->arch,
+                                 deployment.engine_version));
 }
 
 Result<Estimate> estimate(const Deployment& d, const Workload& w, const EfficiencyParams& eff) {

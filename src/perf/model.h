@@ -100,11 +100,12 @@ struct EfficiencyParams {
   const double* field(std::string_view name) const;
 };
 
-// The parameters for an engine on an arch: the defaults, overridden by any/any, any/arch,
-// engine/any, then engine/arch (each entry may carry only some parameters). Unknown parameter
-// names are ignored.
+// The parameters for an engine version on an arch: the defaults, overridden by any/any,
+// any/arch, engine/any, engine/arch, then the engine's entries bounded by a min_engine_version
+// the version meets (an empty version, the current release, meets every bound), oldest bound
+// first. Each entry may carry only some parameters; unknown parameter names are ignored.
 EfficiencyParams efficiency_for(const catalog::Catalog& catalog, std::string_view engine,
-                                std::string_view arch);
+                                std::string_view arch, std::string_view engine_version = {});
 
 // Validates the deployment (ids resolved, dtype supported, tp*pp divides gpus, tp divides heads)
 // and estimates it. Errors are input errors; each message starts with the offending field name

@@ -9,7 +9,7 @@ namespace llmctl::perf {
 
 Result<StepModel> StepModel::make(const catalog::Catalog& catalog, const Deployment& d) {
   if (!d.gpu || !d.engine) return make(d, EfficiencyParams{});
-  return make(d, efficiency_for(catalog, d.engine->id, d.gpu->arch));
+  return make(d, efficiency_for(catalog, d.engine->id, d.gpu->arch, d.engine_version));
 }
 
 Result<StepModel> StepModel::make(const Deployment& d, const EfficiencyParams& efficiency) {

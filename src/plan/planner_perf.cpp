@@ -17,14 +17,17 @@ Result<Plan> make_plan(const catalog::Catalog& catalog, const Spec& spec,
   struct Entry {
     const catalog::Engine* engine;
     const catalog::Gpu* gpu;
+    std::string engine_version;
     perf::EfficiencyParams params;
   };
   auto cache = std::make_shared<std::vector<Entry>>();
   Estimator estimator = [&catalog, cache](const perf::Deployment& d, const perf::Workload& w) {
     if (!d.engine || !d.gpu) return perf::estimate(catalog, d, w);
     for (const Entry& e : *cache)
-      if (e.engine == d.engine && e.gpu == d.gpu) return perf::estimate(d, w, e.params);
-    cache->push_back({d.engine, d.gpu, perf::efficiency_for(catalog, d.engine->id, d.gpu->arch)});
+      if (e.engine == d.engine && e.gpu == d.gpu && e.engine_version == d.engine_version)
+        return perf::estimate(d, w, e.params);
+    cache->push_back({d.engine, d.gpu, d.engine_version,
+                      perf::efficiency_for(catalog, d.engine->id, d.gpu->arch, d.engine_version)});
     return perf::estimate(d, w, cache->back().params);
   };
   return make_plan(catalog, spec, estimator, options);

@@ -68,6 +68,29 @@ TEST(CatalogLoader, BadDateIsAnError) {
       << cat.error().message;
 }
 
+TEST(CatalogLoader, EfficiencyVersionBoundIsReadAndChecked) {
+  const std::string entry = R"(efficiency:
+  - id: any@1.0/any
+    engine: any
+    min_engine_version: "1.0"
+    arch: any
+    params: {allreduce_hop_us: 10}
+    source: "a fit"
+    as_of: 2026-01-01
+)";
+  auto cat = load_from_sources({{"efficiency.yaml", entry}});
+  ASSERT_TRUE(cat.ok()) << cat.error().message;
+  ASSERT_EQ(cat->efficiency.size(), 1u);
+  EXPECT_EQ(cat->efficiency[0].min_engine_version, "1.0");
+  std::string bad = entry;
+  bad.replace(bad.find("\"1.0\""), 5, "latest");
+  auto err = load_from_sources({{"efficiency.yaml", bad}});
+  ASSERT_FALSE(err.ok());
+  EXPECT_EQ(err.error().message,
+            "efficiency.yaml:4:25: efficiency[any@1.0/any].min_engine_version: expected a dotted "
+            "version such as 1.0, got \"latest\"");
+}
+
 TEST(CatalogLoader, InvalidYamlNamesLine) {
   auto cat = load_from_sources({{"x.yaml", "gpus:\n  - id: [unclosed\n"}});
   ASSERT_FALSE(cat.ok());

@@ -126,6 +126,43 @@ TEST(PerfCalibrate, AnEngineFitsItsOwnParametersWithoutMovingTheShared) {
   EXPECT_NEAR(fit.for_row(rows[0]).step_overhead_ms, 4, 0.1);
 }
 
+TEST(PerfCalibrate, AnEngineGenerationFitsItsOwnEntryAndLeavesTheOlderRowsTheReference) {
+  EfficiencyParams truth;  // TensorRT-LLM 0.x: the reference
+  truth.allreduce_hop_us = 40;
+  EfficiencyParams v1 = truth;  // its 1.x generation: a faster all-reduce, a dearer API server
+  v1.allreduce_hop_us = 10;
+  v1.ttft_overhead_ms = 20;
+  std::vector<CalibrationRow> rows = {
+      row("o1", "llama-3.1-70b", "h100-sxm", 4, "fp8", {1000, 500, LoadMode::kConcurrency, 8}),
+      row("o2", "llama-3.1-70b", "h200", 2, "fp8", {2000, 200, LoadMode::kConcurrency, 4}),
+      row("o3", "llama-3.1-8b", "h100-sxm", 1, "fp8", {1000, 1000, LoadMode::kConcurrency, 8}),
+      row("n1", "llama-3.1-70b", "h200", 4, "fp8", {1000, 1000, LoadMode::kConcurrency, 4}),
+      row("n2", "llama-3.1-70b", "h200", 8, "fp8", {1000, 1000, LoadMode::kConcurrency, 4}),
+      row("n3", "llama-3.1-70b", "h200", 2, "fp8", {2000, 500, LoadMode::kConcurrency, 4})};
+  for (auto& r : rows) r.deployment.engine_version = r.id[0] == 'o' ? "0.17" : "1.1.0rc2.post2";
+  rows[2].deployment.engine_version.clear();  // a row naming no version stays in the older one
+  for (auto& r : rows) measure(r, r.id[0] == 'n' ? v1 : truth);
+  std::vector<const CalibrationRow*> all;
+  for (const auto& r : rows) all.push_back(&r);
+  FitOptions o;
+  o.free = {"allreduce_hop_us"};
+  o.arch_free.clear();
+  o.engine_generations = {{"trtllm", "1.0"}};
+  o.prior_weight = 1e-4;
+  const FitResult fit = fit_efficiency(all, EfficiencyParams{}, o);
+  EXPECT_LT(fit.loss, 1e-6);
+  EXPECT_NEAR(fit.params.allreduce_hop_us, 40, 1) << "0.x rows alone fix the shared value";
+  ASSERT_EQ(fit.engine_params.count("trtllm@1.0"), 1u);
+  EXPECT_EQ(fit.engine_params.count("trtllm"), 0u);
+  EXPECT_NEAR(fit.engine_params.at("trtllm@1.0").at("allreduce_hop_us"), 10, 0.5);
+  EXPECT_NEAR(fit.engine_params.at("trtllm@1.0").at("ttft_overhead_ms"), 20, 0.5);
+  EXPECT_EQ(engine_key(rows[0], fit.engine_generations), "trtllm");
+  EXPECT_EQ(engine_key(rows[2], fit.engine_generations), "trtllm");
+  EXPECT_EQ(engine_key(rows[3], fit.engine_generations), "trtllm@1.0");
+  EXPECT_NEAR(fit.for_row(rows[3]).allreduce_hop_us, 10, 0.5);
+  EXPECT_NEAR(fit.for_row(rows[0]).allreduce_hop_us, 40, 1);
+}
+
 TEST(PerfCalibrate, ResidualsAreLogRatios) {
   CalibrationRow r =
       row("a", "llama-3.1-8b", "h100-sxm", 1, "fp8", {1000, 1000, LoadMode::kOffline, 0});
@@ -163,6 +200,52 @@ TEST(PerfEfficiency, MergesFromBroadToSpecific) {
   const EfficiencyParams other = efficiency_for(c, "sglang", "ampere");
   EXPECT_DOUBLE_EQ(other.eta_flop, 0.2);
   EXPECT_DOUBLE_EQ(other.step_overhead_ms, EfficiencyParams{}.step_overhead_ms);
+}
+
+TEST(PerfEfficiency, AVersionBoundedEntryAppliesFromItsVersionOnAndToTheCurrentRelease) {
+  catalog::Catalog c;
+  auto entry = [](const std::string& id, const std::string& engine, const std::string& arch,
+                  const std::string& min_version, std::map<std::string, double> params) {
+    catalog::Efficiency e;
+    e.id = id;
+    e.engine = engine;
+    e.arch = arch;
+    e.min_engine_version = min_version;
+    e.params = std::move(params);
+    return e;
+  };
+  // Listed newest first: the order in the file must not matter.
+  c.efficiency = {entry("trtllm@1.2/any", "trtllm", "any", "1.2", {{"ttft_overhead_ms", 9}}),
+                  entry("trtllm@1.0/hopper", "trtllm", "hopper", "1.0", {{"eta_mem", 0.95}}),
+                  entry("trtllm@1.0/any", "trtllm", "any", "1.0",
+                        {{"allreduce_hop_us", 10}, {"ttft_overhead_ms", 20}, {"eta_mem", 0.9}}),
+                  entry("trtllm/any", "trtllm", "any", "", {{"ttft_overhead_ms", 5}}),
+                  entry("any/any", "any", "any", "", {{"allreduce_hop_us", 40}})};
+  const EfficiencyParams old = efficiency_for(c, "trtllm", "hopper", "0.17");
+  EXPECT_DOUBLE_EQ(old.allreduce_hop_us, 40);
+  EXPECT_DOUBLE_EQ(old.ttft_overhead_ms, 5);
+  const EfficiencyParams v11 = efficiency_for(c, "trtllm", "hopper", "1.1.0rc2.post2");
+  EXPECT_DOUBLE_EQ(v11.allreduce_hop_us, 10);
+  EXPECT_DOUBLE_EQ(v11.ttft_overhead_ms, 20);
+  EXPECT_DOUBLE_EQ(v11.eta_mem, 0.95) << "the generation's /arch entry refines its /any";
+  EXPECT_DOUBLE_EQ(efficiency_for(c, "trtllm", "ampere", "1.1").eta_mem, 0.9);
+  const EfficiencyParams current = efficiency_for(c, "trtllm", "hopper");  // no version named
+  EXPECT_DOUBLE_EQ(current.allreduce_hop_us, 10);
+  EXPECT_DOUBLE_EQ(current.ttft_overhead_ms, 9) << "the newest bound applies last";
+  EXPECT_DOUBLE_EQ(efficiency_for(c, "vllm", "hopper").allreduce_hop_us, 40);
+}
+
+TEST(CatalogVersions, CompareNumericallyPartByPart) {
+  EXPECT_LT(catalog::compare_versions("0.4.2", "0.9.2"), 0);
+  EXPECT_LT(catalog::compare_versions("0.9.2", "0.11"), 0);
+  EXPECT_EQ(catalog::compare_versions("1.0", "1.0.0"), 0);
+  EXPECT_GT(catalog::compare_versions("1.1.0rc2.post2", "1.0"), 0);
+  EXPECT_LT(catalog::compare_versions("0.17", "1.0"), 0);
+  EXPECT_LT(catalog::compare_versions("0", "0.10"), 0);
+  EXPECT_EQ(catalog::compare_versions("", "0"), 0);
+  // A suffix after a part's digits is ignored, and the walk always ends.
+  EXPECT_EQ(catalog::compare_versions("1.0rc1", "1.0"), 0);
+  EXPECT_EQ(catalog::compare_versions("v1", "0"), 0) << "no leading digits: 0";
 }
 
 TEST(PerfEfficiency, EmbeddedCatalogCarriesTheFit) {
