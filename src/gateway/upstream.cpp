@@ -80,18 +80,26 @@ asio::awaitable<error_code> UpstreamConnection::write(http::request<http::string
 
 asio::awaitable<error_code> UpstreamConnection::read_header(ResponseParser& parser,
                                                             std::chrono::milliseconds timeout) {
+  begin_read(timeout);
+  auto [ec, n] = co_await read_header_op(parser);
+  co_return end_read(ec);
+}
+
+void UpstreamConnection::begin_read(std::chrono::milliseconds timeout) {
   lowest().expires_never();  // a write's Beast deadline must not arm a timer for this read
   read_deadline_.expires_after(timeout);
-  error_code ec;
-  if (tls_)
-    std::tie(ec, std::ignore) =
-        co_await http::async_read_header(*tls_, buffer_, parser, use_nothrow);
-  else
-    std::tie(ec, std::ignore) =
-        co_await http::async_read_header(*plain_, buffer_, parser, use_nothrow);
+}
+
+asio::awaitable<std::tuple<error_code, std::size_t>> UpstreamConnection::read_header_op(
+    ResponseParser& parser) {
+  if (tls_) return http::async_read_header(*tls_, buffer_, parser, use_nothrow);
+  return http::async_read_header(*plain_, buffer_, parser, use_nothrow);
+}
+
+error_code UpstreamConnection::end_read(error_code ec) {
   read_deadline_.expires_never();
   if (ec && read_deadline_.timed_out()) ec = beast::error::timeout;
-  co_return ec;
+  return ec;
 }
 
 asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_body(

@@ -12,6 +12,7 @@
 #include <boost/beast/ssl.hpp>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <unordered_set>
 #include <vector>
 
@@ -50,6 +51,13 @@ class UpstreamConnection {
                                                    std::chrono::milliseconds timeout);
   asio::awaitable<boost::system::error_code> read_header(ResponseParser& parser,
                                                          std::chrono::milliseconds timeout);
+  // read_header() in three steps, without a coroutine frame of its own (Beast's read is
+  // awaited as it is): begin_read(timeout); co_await read_header_op(parser); then
+  // ec = end_read(ec) (beast::error::timeout when the deadline closed the socket).
+  void begin_read(std::chrono::milliseconds timeout);
+  asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_header_op(
+      ResponseParser& parser);
+  boost::system::error_code end_read(boost::system::error_code ec);
   // Reads the next piece of the body into [data, data + size); returns the bytes read. At the
   // end of the body `parser.is_done()` is true.
   asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body(
