@@ -212,7 +212,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle() {
     }
     stats_->reused.add();
     stats_->active.add(1);
-    active_.insert(c.get());
+    add_active(c.get());
     c->mark_used();
     return c;
   }
@@ -234,14 +234,14 @@ asio::awaitable<Acquired> UpstreamPool::connect_new(int connect_ms) {
   }
   stats_->opened.add();
   stats_->active.add(1);
-  active_.insert(c.get());
+  add_active(c.get());
   c->mark_used();
   co_return Acquired{std::move(c), ErrorClass::kNone, {}};
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn, bool reusable) {
   if (!conn) return;
-  active_.erase(conn.get());
+  remove_active(conn.get());
   stats_->active.add(-1);
   if (reusable && idle_.size() < static_cast<std::size_t>(deployment_.pool_max_idle)) {
     conn->touch();
@@ -250,6 +250,19 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn, bool reusab
   } else {
     conn->close();
   }
+}
+
+void UpstreamPool::add_active(UpstreamConnection* c) {
+  c->active_slot_ = active_.size();
+  active_.push_back(c);
+}
+
+void UpstreamPool::remove_active(UpstreamConnection* c) {
+  const std::size_t i = c->active_slot_;
+  if (i >= active_.size() || active_[i] != c) return;  // not this pool's (a set's erase: no-op)
+  active_[i] = active_.back();
+  active_[i]->active_slot_ = i;
+  active_.pop_back();
 }
 
 void UpstreamPool::rebind(PoolStats& stats) {

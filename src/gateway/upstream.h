@@ -13,7 +13,6 @@
 #include <memory>
 #include <string>
 #include <tuple>
-#include <unordered_set>
 #include <vector>
 
 #include "gateway/config.h"
@@ -94,6 +93,9 @@ class UpstreamConnection {
   net::UnsentPieces unsent_;         // what write_now left for write_rest
   int uses_ = 0;
   net::Clock::time_point last_used_{};
+  // Its place in its pool's active_ while in use (UpstreamPool keeps that list).
+  friend class UpstreamPool;
+  std::size_t active_slot_ = 0;
 };
 
 struct Acquired {
@@ -129,7 +131,11 @@ class UpstreamPool {
   std::string tls_error_;
   tcp::resolver resolver_;
   std::vector<std::unique_ptr<UpstreamConnection>> idle_;
-  std::unordered_set<UpstreamConnection*> active_;
+  // The connections in use, each knowing its index (active_slot_): no node allocation and no
+  // hashing each request, as a set had.
+  std::vector<UpstreamConnection*> active_;
+  void add_active(UpstreamConnection* c);
+  void remove_active(UpstreamConnection* c);
 };
 
 }  // namespace llmctl::gateway
