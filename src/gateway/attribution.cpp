@@ -380,6 +380,7 @@ RequestFacts request_facts(const json::object& body, Endpoint endpoint, long lon
 
 Result<std::map<std::string, std::string>> parse_tags_header(std::string_view header) {
   std::map<std::string, std::string> out;
+  if (header.empty()) return out;  // most requests: no split, no allocation
   for (const std::string& raw : split(header, ',')) {
     const std::string item = trim(raw);
     if (item.empty()) continue;

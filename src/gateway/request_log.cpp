@@ -83,9 +83,17 @@ constexpr std::pair<const char*, const char*> kAddedColumns[] = {
 
 class SqliteSink final : public RecordSink {
  public:
+  static constexpr int kColumns = 45;
+  static constexpr int kRowsPerInsert = 16;
+  // An INSERT of one or kRowsPerInsert rows and which of its parameters are bound to NULL now.
+  struct Insert {
+    sqlite3_stmt* stmt = nullptr;
+    std::bitset<kColumns* kRowsPerInsert + 1> null = decltype(null)().set();
+  };
+
   SqliteSink(sqlite3* db, RequestLogConfig config) : db_(db), config_(std::move(config)) {}
   ~SqliteSink() override {
-    for (sqlite3_stmt* st : {insert_, begin_, commit_})
+    for (sqlite3_stmt* st : {insert_.stmt, insert_many_.stmt, begin_, commit_})
       if (st) sqlite3_finalize(st);
     sqlite3_close(db_);
   }
@@ -156,14 +164,23 @@ class SqliteSink final : public RecordSink {
         " max_tokens, finish_reason, has_tools, key_id, key_name, team, user, project, agent,"
         " session_id, tags, request_fingerprint, system_fingerprint, system_tokens,"
         " prefix_fingerprint, prefix_tokens, empty_answer, refusal, invalid_json,"
-        " invalid_tool_args, trace_id) VALUES"
-        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+        " invalid_tool_args, trace_id) VALUES";
+    const char* row =
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
         "?,?,?,?,?)";
+    const std::string one = fmt::format("{} {}", sql, row);
+    std::string many = sql;
+    for (int k = 0; k < kRowsPerInsert; ++k) many.append(k ? "," : " ").append(row);
     // BEGIN and COMMIT prepared once: sqlite3_exec compiled them for every batch.
     for (auto [text, stmt] :
-         {std::pair{sql, &insert_}, std::pair{"BEGIN", &begin_}, std::pair{"COMMIT", &commit_}})
+         {std::pair{one.c_str(), &insert_.stmt}, std::pair{many.c_str(), &insert_many_.stmt},
+          std::pair{"BEGIN", &begin_}, std::pair{"COMMIT", &commit_}})
       if (sqlite3_prepare_v2(db_, text, -1, stmt, nullptr) != SQLITE_OK)
         return Error{fmt::format("{}: {}", config_.path, sqlite3_errmsg(db_))};
+    if (sqlite3_bind_parameter_count(insert_.stmt) != kColumns ||
+        sqlite3_bind_parameter_count(insert_many_.stmt) != kColumns * kRowsPerInsert)
+      return Error{fmt::format("{}: the insert has {} parameters, bind_row binds {}", config_.path,
+                               sqlite3_bind_parameter_count(insert_.stmt), kColumns)};
     return {};
   }
 
@@ -178,92 +195,18 @@ class SqliteSink final : public RecordSink {
 
   Status write(std::span<const RequestRecord> batch) override {
     if (auto st = step(begin_); !st.ok()) return st;
-    // Every row binds all 45 parameters (a value or NULL), so no sqlite3_clear_bindings; a
-    // parameter that is NULL already (bindings outlive sqlite3_reset) is not bound again: most
-    // optional columns are NULL row after row.
-    for (const RequestRecord& r : batch) {
-      int i = 0;
-      auto null = [&] {
-        ++i;
-        if (!null_[i]) sqlite3_bind_null(insert_, i);
-        null_[i] = true;
-      };
-      auto text = [&](const std::string& s) {
-        if (s.empty()) return null();
-        sqlite3_bind_text(insert_, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-        null_[i] = false;
-      };
-      auto text_not_null = [&](const std::string& s) {  // empty stays '' (NOT NULL columns)
-        sqlite3_bind_text(insert_, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-        null_[i] = false;
-      };
-      auto int64 = [&](std::int64_t v) {
-        sqlite3_bind_int64(insert_, ++i, v);
-        null_[i] = false;
-      };
-      auto int64_or_null = [&](std::int64_t v) {
-        if (v < 0) return null();
-        int64(v);
-      };
-      auto real = [&](double v) {
-        sqlite3_bind_double(insert_, ++i, v);
-        null_[i] = false;
-      };
-      int64(r.ts_ms);
-      text_not_null(r.request_id);
-      text_not_null(r.endpoint);
-      text_not_null(r.model);
-      text(r.deployment);
-      text(r.provider);
-      text(r.upstream_model);
-      int64(r.status);
-      text(r.error_class);
-      text(r.error_message);
-      int64(r.stream ? 1 : 0);
-      int64(r.input_tokens);
-      int64(r.cached_tokens);
-      int64(r.output_tokens);
-      int64(r.reasoning_tokens);
-      int64(r.usage_estimated ? 1 : 0);
-      real(r.cost_usd);
-      text(r.price_id);
-      real(r.duration_ms);
-      if (r.ttft_ms < 0)
-        null();
-      else
-        real(r.ttft_ms);
-      real(r.upstream_ms);
-      int64(r.attempts);
-      text(r.route_reason);
-      int64(r.cache_write_tokens);
-      int64_or_null(r.max_tokens);
-      text(r.finish_reason);
-      int64(r.has_tools ? 1 : 0);
-      text(r.key_id);
-      text(r.key_name);
-      text(r.team);
-      text(r.user);
-      text(r.project);
-      text(r.agent);
-      text(r.session_id);
-      text(r.tags);
-      text(r.request_fingerprint);
-      text(r.system_fingerprint);
-      int64_or_null(r.system_tokens);
-      text(r.prefix_fingerprint);
-      int64_or_null(r.prefix_tokens);
-      int64_or_null(r.empty_answer);
-      int64_or_null(r.refusal);
-      int64_or_null(r.invalid_json);
-      int64_or_null(r.invalid_tool_args);
-      text(r.trace_id);
-      int rc = sqlite3_step(insert_);
-      sqlite3_reset(insert_);
-      if (rc != SQLITE_DONE) {
-        Error e{fmt::format("{}: insert failed: {}", config_.path, sqlite3_errmsg(db_))};
-        (void)exec("ROLLBACK");
-        return e;
-      }
+    // kRowsPerInsert rows a statement while that many remain, then one at a time: each
+    // execution of an INSERT opens and closes the table's and the indexes' cursors and its
+    // statement journal, which one row a statement paid for every row.
+    std::size_t r = 0;
+    for (; r + kRowsPerInsert <= batch.size(); r += kRowsPerInsert) {
+      for (int k = 0; k < kRowsPerInsert; ++k)
+        bind_row(insert_many_, k * kColumns, batch[r + static_cast<std::size_t>(k)]);
+      if (auto st = insert(insert_many_); !st.ok()) return st;
+    }
+    for (; r < batch.size(); ++r) {
+      bind_row(insert_, 0, batch[r]);
+      if (auto st = insert(insert_); !st.ok()) return st;
     }
     return step(commit_);
   }
@@ -285,6 +228,97 @@ class SqliteSink final : public RecordSink {
   }
 
  private:
+  // Binds `r` to parameters base + 1 .. base + kColumns of `ins`. Every row binds all of its
+  // parameters (a value or NULL), so no sqlite3_clear_bindings; a parameter that is NULL already
+  // (bindings outlive sqlite3_reset) is not bound again: most optional columns are NULL row
+  // after row.
+  void bind_row(Insert& ins, int base, const RequestRecord& r) {
+    int i = base;
+    auto null = [&] {
+      ++i;
+      if (!ins.null[i]) sqlite3_bind_null(ins.stmt, i);
+      ins.null[i] = true;
+    };
+    auto text = [&](const std::string& s) {
+      if (s.empty()) return null();
+      sqlite3_bind_text(ins.stmt, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+      ins.null[i] = false;
+    };
+    auto text_not_null = [&](const std::string& s) {  // empty stays '' (NOT NULL columns)
+      sqlite3_bind_text(ins.stmt, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+      ins.null[i] = false;
+    };
+    auto int64 = [&](std::int64_t v) {
+      sqlite3_bind_int64(ins.stmt, ++i, v);
+      ins.null[i] = false;
+    };
+    auto int64_or_null = [&](std::int64_t v) {
+      if (v < 0) return null();
+      int64(v);
+    };
+    auto real = [&](double v) {
+      sqlite3_bind_double(ins.stmt, ++i, v);
+      ins.null[i] = false;
+    };
+    int64(r.ts_ms);
+    text_not_null(r.request_id);
+    text_not_null(r.endpoint);
+    text_not_null(r.model);
+    text(r.deployment);
+    text(r.provider);
+    text(r.upstream_model);
+    int64(r.status);
+    text(r.error_class);
+    text(r.error_message);
+    int64(r.stream ? 1 : 0);
+    int64(r.input_tokens);
+    int64(r.cached_tokens);
+    int64(r.output_tokens);
+    int64(r.reasoning_tokens);
+    int64(r.usage_estimated ? 1 : 0);
+    real(r.cost_usd);
+    text(r.price_id);
+    real(r.duration_ms);
+    if (r.ttft_ms < 0)
+      null();
+    else
+      real(r.ttft_ms);
+    real(r.upstream_ms);
+    int64(r.attempts);
+    text(r.route_reason);
+    int64(r.cache_write_tokens);
+    int64_or_null(r.max_tokens);
+    text(r.finish_reason);
+    int64(r.has_tools ? 1 : 0);
+    text(r.key_id);
+    text(r.key_name);
+    text(r.team);
+    text(r.user);
+    text(r.project);
+    text(r.agent);
+    text(r.session_id);
+    text(r.tags);
+    text(r.request_fingerprint);
+    text(r.system_fingerprint);
+    int64_or_null(r.system_tokens);
+    text(r.prefix_fingerprint);
+    int64_or_null(r.prefix_tokens);
+    int64_or_null(r.empty_answer);
+    int64_or_null(r.refusal);
+    int64_or_null(r.invalid_json);
+    int64_or_null(r.invalid_tool_args);
+    text(r.trace_id);
+  }
+
+  Status insert(Insert& ins) {
+    const int rc = sqlite3_step(ins.stmt);
+    sqlite3_reset(ins.stmt);
+    if (rc == SQLITE_DONE) return {};
+    Error e{fmt::format("{}: insert failed: {}", config_.path, sqlite3_errmsg(db_))};
+    (void)exec("ROLLBACK");
+    return e;
+  }
+
   Status exec(const std::string& sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
@@ -297,8 +331,7 @@ class SqliteSink final : public RecordSink {
 
   sqlite3* db_;
   RequestLogConfig config_;
-  sqlite3_stmt* insert_ = nullptr;
-  std::bitset<64> null_ = std::bitset<64>().set();  // insert_'s parameters bound to NULL now
+  Insert insert_, insert_many_;
   sqlite3_stmt* begin_ = nullptr;
   sqlite3_stmt* commit_ = nullptr;
 };

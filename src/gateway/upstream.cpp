@@ -80,18 +80,26 @@ asio::awaitable<error_code> UpstreamConnection::write(http::request<http::string
 
 asio::awaitable<error_code> UpstreamConnection::read_header(ResponseParser& parser,
                                                             std::chrono::milliseconds timeout) {
+  begin_read(timeout);
+  auto [ec, n] = co_await read_header_op(parser);
+  co_return end_read(ec);
+}
+
+void UpstreamConnection::begin_read(std::chrono::milliseconds timeout) {
   lowest().expires_never();  // a write's Beast deadline must not arm a timer for this read
   read_deadline_.expires_after(timeout);
-  error_code ec;
-  if (tls_)
-    std::tie(ec, std::ignore) =
-        co_await http::async_read_header(*tls_, buffer_, parser, use_nothrow);
-  else
-    std::tie(ec, std::ignore) =
-        co_await http::async_read_header(*plain_, buffer_, parser, use_nothrow);
+}
+
+asio::awaitable<std::tuple<error_code, std::size_t>> UpstreamConnection::read_header_op(
+    ResponseParser& parser) {
+  if (tls_) return http::async_read_header(*tls_, buffer_, parser, use_nothrow);
+  return http::async_read_header(*plain_, buffer_, parser, use_nothrow);
+}
+
+error_code UpstreamConnection::end_read(error_code ec) {
   read_deadline_.expires_never();
   if (ec && read_deadline_.timed_out()) ec = beast::error::timeout;
-  co_return ec;
+  return ec;
 }
 
 asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_body(
@@ -204,7 +212,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle() {
     }
     stats_->reused.add();
     stats_->active.add(1);
-    active_.insert(c.get());
+    add_active(c.get());
     c->mark_used();
     return c;
   }
@@ -226,14 +234,14 @@ asio::awaitable<Acquired> UpstreamPool::connect_new(int connect_ms) {
   }
   stats_->opened.add();
   stats_->active.add(1);
-  active_.insert(c.get());
+  add_active(c.get());
   c->mark_used();
   co_return Acquired{std::move(c), ErrorClass::kNone, {}};
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn, bool reusable) {
   if (!conn) return;
-  active_.erase(conn.get());
+  remove_active(conn.get());
   stats_->active.add(-1);
   if (reusable && idle_.size() < static_cast<std::size_t>(deployment_.pool_max_idle)) {
     conn->touch();
@@ -242,6 +250,19 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn, bool reusab
   } else {
     conn->close();
   }
+}
+
+void UpstreamPool::add_active(UpstreamConnection* c) {
+  c->active_slot_ = active_.size();
+  active_.push_back(c);
+}
+
+void UpstreamPool::remove_active(UpstreamConnection* c) {
+  const std::size_t i = c->active_slot_;
+  if (i >= active_.size() || active_[i] != c) return;  // not this pool's (a set's erase: no-op)
+  active_[i] = active_.back();
+  active_[i]->active_slot_ = i;
+  active_.pop_back();
 }
 
 void UpstreamPool::rebind(PoolStats& stats) {

@@ -12,7 +12,7 @@
 #include <boost/beast/ssl.hpp>
 #include <memory>
 #include <string>
-#include <unordered_set>
+#include <tuple>
 #include <vector>
 
 #include "gateway/config.h"
@@ -50,6 +50,13 @@ class UpstreamConnection {
                                                    std::chrono::milliseconds timeout);
   asio::awaitable<boost::system::error_code> read_header(ResponseParser& parser,
                                                          std::chrono::milliseconds timeout);
+  // read_header() in three steps, without a coroutine frame of its own (Beast's read is
+  // awaited as it is): begin_read(timeout); co_await read_header_op(parser); then
+  // ec = end_read(ec) (beast::error::timeout when the deadline closed the socket).
+  void begin_read(std::chrono::milliseconds timeout);
+  asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_header_op(
+      ResponseParser& parser);
+  boost::system::error_code end_read(boost::system::error_code ec);
   // Reads the next piece of the body into [data, data + size); returns the bytes read. At the
   // end of the body `parser.is_done()` is true.
   asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body(
@@ -86,6 +93,9 @@ class UpstreamConnection {
   net::UnsentPieces unsent_;         // what write_now left for write_rest
   int uses_ = 0;
   net::Clock::time_point last_used_{};
+  // Its place in its pool's active_ while in use (UpstreamPool keeps that list).
+  friend class UpstreamPool;
+  std::size_t active_slot_ = 0;
 };
 
 struct Acquired {
@@ -121,7 +131,11 @@ class UpstreamPool {
   std::string tls_error_;
   tcp::resolver resolver_;
   std::vector<std::unique_ptr<UpstreamConnection>> idle_;
-  std::unordered_set<UpstreamConnection*> active_;
+  // The connections in use, each knowing its index (active_slot_): no node allocation and no
+  // hashing each request, as a set had.
+  std::vector<UpstreamConnection*> active_;
+  void add_active(UpstreamConnection* c);
+  void remove_active(UpstreamConnection* c);
 };
 
 }  // namespace llmctl::gateway

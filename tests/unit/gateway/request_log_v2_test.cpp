@@ -258,6 +258,61 @@ TEST(RequestLogV2, ValuesAndNullsAlternateAcrossRowsAndBatches) {
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }
 
+// Batches of 16 rows and more go in as multi-row INSERTs (16 rows a statement, the rest one at
+// a time): every row lands once, in order, with its own values and NULLs, whatever its slot in
+// the statement, across statements and batches.
+TEST(RequestLogV2, ManyRowBatchesKeepEveryRowInOrder) {
+  const std::string path = temp_db("many");
+  RequestLogConfig cfg;
+  cfg.path = path;
+  auto sink = open_sqlite_sink(cfg);
+  ASSERT_TRUE(sink.ok()) << sink.error().message;
+  int n = 0;
+  auto row = [&n] {
+    RequestRecord r;
+    const int k = n++;
+    r.request_id = "r" + std::to_string(k);
+    r.endpoint = "chat";
+    r.ts_ms = 1000 + k;
+    r.status = 200 + k;
+    r.input_tokens = 3 * k;
+    if (k % 3 == 0) {  // every third row has the optional columns, the others leave them NULL
+      r.model = "m" + std::to_string(k);
+      r.deployment = "d" + std::to_string(k);
+      r.ttft_ms = k + 0.5;
+      r.max_tokens = k;
+      r.trace_id = "t" + std::to_string(k);
+    }
+    return r;
+  };
+  for (std::size_t size : {16u, 35u, 1u, 32u, 17u}) {
+    std::vector<RequestRecord> batch;
+    for (std::size_t i = 0; i < size; ++i) batch.push_back(row());
+    ASSERT_TRUE((*sink)->write(batch).ok()) << size;
+  }
+  Db db(path);
+  EXPECT_EQ(db.one("SELECT COUNT(*) FROM requests"), std::to_string(n));
+  // Inserted in order: ids rise with the records' order.
+  EXPECT_EQ(db.one("SELECT COUNT(*) FROM requests a JOIN requests b ON a.id < b.id"
+                   " WHERE a.ts_ms > b.ts_ms"),
+            "0");
+  for (int k = 0; k < n; ++k) {
+    const std::string where = " FROM requests WHERE request_id = 'r" + std::to_string(k) + "'";
+    const bool set = k % 3 == 0;
+    EXPECT_EQ(db.one("SELECT ts_ms" + where), std::to_string(1000 + k)) << k;
+    EXPECT_EQ(db.one("SELECT status" + where), std::to_string(200 + k)) << k;
+    EXPECT_EQ(db.one("SELECT input_tokens" + where), std::to_string(3 * k)) << k;
+    EXPECT_EQ(db.one("SELECT quote(model)" + where), set ? "'m" + std::to_string(k) + "'" : "''")
+        << k;
+    EXPECT_EQ(db.one("SELECT deployment" + where), set ? "d" + std::to_string(k) : "NULL") << k;
+    EXPECT_EQ(db.one("SELECT ttft_ms" + where), set ? std::to_string(k) + ".5" : "NULL") << k;
+    EXPECT_EQ(db.one("SELECT max_tokens" + where), set ? std::to_string(k) : "NULL") << k;
+    EXPECT_EQ(db.one("SELECT trace_id" + where), set ? "t" + std::to_string(k) : "NULL") << k;
+  }
+  sink->reset();
+  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+}
+
 TEST(RequestLogV2, AccessLogCarriesAttributionNeverAKey) {
   RequestRecord r;
   r.request_id = "r";
