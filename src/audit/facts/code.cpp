@@ -551,6 +551,7 @@ CodeFacts CodeScan::run() {
   scan_clients();
   scan_calls();
   scan_langchain();
+  scan_vercel_ai();
   scan_raw_http();
   scan_dynamic_prompts();
   scan_loops();
@@ -577,7 +578,8 @@ bool code_worth_scanning(std::string_view text) {
                              "cohere",         "fireworks",
                              "perplexity",     "api.x.ai",
                              "bedrock",        "/chat/completions",
-                             "/v1/messages",   "/v1/completions"})
+                             "/v1/messages",   "/v1/completions",
+                             "@ai-sdk/"})
     if (contains(text, k)) return true;
   return false;
 }

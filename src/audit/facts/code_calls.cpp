@@ -466,6 +466,136 @@ void CodeScan::scan_langchain() {
   }
 }
 
+// The Vercel AI SDK (JS/TS): generateText / streamText / generateObject / streamObject imported
+// from "ai", whose `model` is a provider instance from an @ai-sdk/* package (openai('gpt-4o'),
+// openai.chat(...), a createOpenAI({...}) instance) or a gateway id ('openai/gpt-4.1'). The
+// call's settings are the request's: the SDK retries twice by default (maxRetries, CallSettings
+// "@default 2"), sets no timeout of its own (abortSignal, or the `timeout` setting of newer
+// versions) and no output cap (maxTokens / maxOutputTokens are optional), except that the
+// Anthropic provider always sends one because the Messages API requires max_tokens. A model
+// the file does not build (a parameter, an imported value) may carry a custom fetch with a
+// deadline: such a call is judged for nothing but its own retries.
+void CodeScan::scan_vercel_ai() {
+  if (lang_ != Lang::kJavaScript) return;
+  const std::string_view x = f_.text;
+  if (!contains(x, "from 'ai'") && !contains(x, "from \"ai\"") && !contains(x, "require('ai')") &&
+      !contains(x, "require(\"ai\")"))
+    return;
+  // Names imported from "ai" and from @ai-sdk/<provider> (`import { a, b as c } from '...'`).
+  std::set<std::string> ai_fns;
+  std::map<std::string, std::string> provider_of;  // local name -> provider
+  for (size_t i = 0; i < t_.size(); ++i) {
+    if (!t_[i].string() || i < 2 || t_[i - 1].text != "from" || t_[i - 2].text != "}") continue;
+    const std::string& pkg = t_[i].value;
+    std::string provider;
+    if (pkg == "ai") {
+      provider = "ai";
+    } else if (starts_with(pkg, "@ai-sdk/")) {
+      provider = pkg.substr(8);
+      if (provider == "azure") provider = "azure-openai";
+    } else {
+      continue;
+    }
+    size_t j = i - 2;
+    while (j > 0 && t_[j].text != "{") --j;
+    for (size_t k = j + 1; k + 2 < i; ++k) {
+      if (!t_[k].ident() || t_[k].text == "type") continue;
+      std::string local(t_[k].text);
+      if (k + 2 < i - 2 && t_[k + 1].text == "as" && t_[k + 2].ident()) {
+        local = std::string(t_[k + 2].text);
+        k += 2;
+      }
+      if (provider == "ai")
+        ai_fns.insert(local);
+      else
+        provider_of[local] = provider;
+    }
+  }
+  // Provider instances the file builds: const name = createOpenAI({...}); a custom fetch in the
+  // settings may carry a deadline of its own, a base URL points the provider at a gateway.
+  std::set<std::string> custom_fetch;
+  for (size_t i = 0; i + 3 < t_.size(); ++i) {
+    if (!t_[i].ident() || t_[i + 1].text != "=" || !t_[i + 2].ident() || t_[i + 3].text != "(")
+      continue;
+    auto f = provider_of.find(std::string(t_[i + 2].text));
+    if (f == provider_of.end() || !starts_with(t_[i + 2].text, "create")) continue;
+    provider_of[std::string(t_[i].text)] = f->second;
+    Keys s;
+    for (auto [b, e] : split_args(i + 3, close_of(i + 3))) keys_of_range(b, e, s);
+    if (s.names.count("fetch") || s.unknown) custom_fetch.insert(std::string(t_[i].text));
+    for (std::string_view key : kBaseUrlKeys)
+      if (s.names.count(std::string(key))) out_.gateway_or_override = true;
+  }
+  for (size_t i = 1; i < t_.size(); ++i) {
+    if (t_[i].text != "(") continue;
+    Chain ch = chain_before(i);
+    if (ch.parts.size() != 1 || !ai_fns.count(ch.parts[0])) continue;
+    const std::string& fn = ch.parts[0];
+    if (fn != "generateText" && fn != "streamText" && fn != "generateObject" &&
+        fn != "streamObject")
+      continue;
+    const size_t close = close_of(i);
+    auto args = split_args(i, close);
+    if (args.empty()) continue;
+    Keys k;
+    if (request_from_elsewhere(args[0].first, args[0].second))
+      k.elsewhere = true;
+    else
+      keys_of_range(args[0].first, args[0].second, k);
+    LlmCall call;
+    call.pos = pos(ch.start);
+    call.open_token = i;
+    call.family = "vercel-ai";
+    call.call = fn;
+    call.provider = "unknown";
+    bool known = false, fetch_elsewhere = false;
+    if (auto m = k.values.find("model"); m != k.values.end()) {
+      auto [b, e] = m->second;
+      if (b + 1 == e && t_[b].string() && !t_[b].interpolated) {
+        // A gateway id: 'openai/gpt-4.1' goes through the AI Gateway to that provider.
+        const std::string& id = t_[b].value;
+        size_t slash = id.find('/');
+        if (slash != std::string::npos) {
+          call.provider = id.substr(0, slash);
+          known = true;
+          call.model_values.emplace_back(id, pos(b));
+        }
+      } else if (b < e && t_[b].ident() && provider_of.count(std::string(t_[b].text))) {
+        // openai('gpt-4o'), openai.chat('gpt-4o'), anthropic.messages(...), myProvider('...')
+        call.provider = provider_of.at(std::string(t_[b].text));
+        known = true;
+        fetch_elsewhere = custom_fetch.count(std::string(t_[b].text)) > 0;
+        for (size_t j = b; j < e; ++j)
+          if (t_[j].text == "(") {
+            if (j + 1 < e && t_[j + 1].string() && !t_[j + 1].interpolated)
+              call.model_values.emplace_back(t_[j + 1].value, pos(j + 1));
+            break;
+          }
+      }
+    }
+    call.module_client = known;
+    call.unknown_client = !known;
+    call.args_unknown = k.unknown || k.elsewhere;
+    call.fragment = placeholder_arguments(i, close);
+    call.timeout = k.names.count("abortSignal") || k.names.count("timeout");
+    call.timeout_elsewhere = fetch_elsewhere;
+    if (key_has_value(k, "maxRetries", "0")) {
+      call.retries_zero = true;
+      call.retries_pos = pos(k.values["maxRetries"].first);
+    }
+    for (std::string_view key : {"maxTokens", "maxOutputTokens"})
+      call.has_cap = call.has_cap || (k.names.count(std::string(key)) &&
+                                      !no_cap_value(k.values[std::string(key)], i, close));
+    // Only providers that send no cap of their own are judged: OpenAI, Azure OpenAI and Google
+    // generate up to the model's limit; the Anthropic provider always sends max_tokens.
+    call.cap_judged =
+        known && !k.unknown && !k.elsewhere &&
+        (call.provider == "openai" || call.provider == "azure-openai" || call.provider == "google");
+    llm_calls_.push_back(i);
+    out_.calls.push_back(std::move(call));
+  }
+}
+
 bool CodeScan::relays_caller(size_t open) const {
   if (!fn_spans_found_) find_function_spans();
   const int scope = scope_of(open);

@@ -19,7 +19,12 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "0.x ChatCompletion/Completion.create, Go Chat.Completions.New / Messages.New), a LiteLLM "
        "completion(), a LangChain ChatOpenAI / AzureChatOpenAI / ChatAnthropic constructor "
        "(where LangChain takes timeout, max_retries and max_tokens; its request_timeout defaults "
-       "to None) or a raw HTTP call to an LLM API (requests.post, fetch, axios.post, "
+       "to None), a Vercel AI SDK generateText / streamText / generateObject / streamObject "
+       "imported from \"ai\" whose model is a provider the file imports or builds from an "
+       "@ai-sdk/* package (openai('gpt-4o'), createOpenAI({...})(...), a gateway id "
+       "'openai/gpt-4.1'; a createX({fetch}) provider may carry its own deadline and is not "
+       "judged) without abortSignal or timeout, or a raw HTTP call to an LLM API (requests.post, "
+       "fetch, axios.post, "
        "net/http) sets no timeout: not on the call, not through with_options(), not on the "
        "client the call is made on (resolved within the file: a plain name in the call's own "
        "function first, then the enclosing ones and the module, never another function's "
@@ -52,6 +57,8 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "(openai/openai-python:README.md and anthropics/anthropic-sdk-python:README.md, "
        "\"Timeouts\"); LiteLLM's request_timeout defaults to 6000 s (BerriAI/litellm:"
        "litellm/__init__.py); requests, axios and Go's default http.Client never time out; "
+       "the Vercel AI SDK sets no timeout of its own (vercel/ai packages/ai/core/prompt/"
+       "call-settings.ts: abortSignal is optional, and the request is the provider's fetch); "
        "fetch sets no deadline in browsers and Cloudflare Workers (the Fetch standard has "
        "none), and in Node (undici) gives up only after 300 s without response headers or "
        "between body chunks (nodejs/undici docs/api/Dispatcher.md, headersTimeout and "
@@ -65,7 +72,8 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "client = OpenAI()\nclient.chat.completions.create(model=\"gpt-4o-mini\", messages=m)"});
   out.push_back(
       {"LLM002", "code", S::kWarning, "Retries disabled, or raw HTTP to an LLM API without backoff",
-       "max_retries=0 / maxRetries: 0 / option.WithMaxRetries(0) on a client the file "
+       "max_retries=0 / maxRetries: 0 (also on a Vercel AI SDK generateText/streamText call, "
+       "whose default is 2) / option.WithMaxRetries(0) on a client the file "
        "constructs or on a call (or num_retries=0 for LiteLLM) in a file with no other retry "
        "mechanism (tenacity, backoff, "
        "p-retry, a retry/attempt loop); or a raw HTTP POST to a known LLM API host in a file "
@@ -87,7 +95,10 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "A chat/messages/responses call (SDK or a visible raw JSON body to a generation "
        "endpoint) without max_tokens, max_completion_tokens, max_output_tokens (Go: MaxTokens, "
        "MaxCompletionTokens, MaxOutputTokens), or a LangChain ChatOpenAI / AzureChatOpenAI "
-       "constructed without max_tokens (ChatAnthropic always sends a cap). Only a request the "
+       "constructed without max_tokens (ChatAnthropic always sends a cap), or a Vercel AI SDK "
+       "call to an OpenAI, Azure OpenAI or Google provider without maxTokens / "
+       "maxOutputTokens (the SDK has no default; its Anthropic provider always sends a cap). Only "
+       "a request the "
        "file writes is judged: keyword arguments or an object/struct literal at the call, or a "
        "variable the call's own function (or the module) assigns from a literal, also through "
        "a TypeScript `body as T`. A request that is a parameter, a field (agent.Params, "
@@ -235,9 +246,16 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
                "add max_tokens (or max_completion_tokens / max_output_tokens) to the body");
       continue;
     }
-    // LLM001: no timeout (unless watched_local, above).
-    if (!c.timeout && !c.timeout_elsewhere && !c.unknown_client && !c.args_unknown &&
-        !watched_local)
+    // LLM001: no timeout (unless watched_local, above). The Vercel AI SDK sets no timeout of
+    // its own: the request waits as long as the runtime's fetch does.
+    if (c.family == "vercel-ai" && !c.timeout && !c.timeout_elsewhere && !c.unknown_client &&
+        !c.args_unknown && !watched_local)
+      f.emit("LLM001", c.pos,
+             fmt::format("{}(...) has no abortSignal: the AI SDK sets no timeout, so {}", c.call,
+                         raw_wait("fetch", f.text)),
+             "pass abortSignal: AbortSignal.timeout(ms) (e.g. 60-120 s) to the call");
+    else if (!c.timeout && !c.timeout_elsewhere && !c.unknown_client && !c.args_unknown &&
+             !watched_local)
       f.emit(
           "LLM001", c.pos,
           fmt::format("{}(...) has no timeout{}: the {} default is {}", c.call,
@@ -253,9 +271,9 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
     // LLM002: retries switched off.
     if (c.retries_zero && !code.retry_markers)
       f.emit("LLM002", c.retries_pos,
-             fmt::format("retries are disabled (max_retries=0) for {}(...) and nothing else in "
+             fmt::format("retries are disabled ({}) for {}(...) and nothing else in "
                          "the file retries: one 429 or 5xx fails the request",
-                         c.call),
+                         c.family == "vercel-ai" ? "maxRetries: 0" : "max_retries=0", c.call),
              "keep the SDK's retries (default 2, exponential backoff) or wrap the call in "
              "tenacity/backoff; disable them only behind a gateway that retries");
     // LLM003: no output cap.

@@ -58,7 +58,7 @@ void add_llm_code_rule_docs(std::vector<RuleInfo>& out) {
        "no deploy; OpenAI staff recommend pinning dated snapshots and chatgpt-4o-latest is "
        "described as not suited for production. Research: agents-and-deploy.md §4.2 item 5 "
        "(community.openai.com thread 1246138; openrouter.ai/openai/chatgpt-4o-latest).",
-       "Pin a dated snapshot (claude-3-5-sonnet-20241022, gpt-4o-2024-08-06) and move it on "
+       "Pin a dated snapshot (claude-sonnet-4-5-20250929, gpt-4.1-2025-04-14) and move it on "
        "purpose after evals.",
        "model=\"claude-3-5-sonnet-latest\""});
   out.push_back(
@@ -131,7 +131,7 @@ void check_llm_code(FileCtx& f, const CodeFacts& code) {
            fmt::format("model '{}' is a floating alias: the provider repoints it to new "
                        "snapshots, so behaviour, cost and evals change without a deploy",
                        value),
-           in_call ? "pin a dated snapshot (e.g. claude-3-5-sonnet-20241022, gpt-4o-2024-08-06) "
+           in_call ? "pin a dated snapshot (e.g. claude-sonnet-4-5-20250929, gpt-4.1-2025-04-14) "
                      "and move it deliberately after evals"
                    : "pin a dated snapshot and move it deliberately after evals");
   };

@@ -79,7 +79,7 @@ export async function runAgent(task: string): Promise<string> {
   const messages: Anthropic.MessageParam[] = [{ role: "user", content: task }];
   while (true) { // expect: LLM008
     const res = await anthropic.messages.create({
-      model: "claude-3-5-sonnet-20241022",
+      model: "claude-sonnet-4-5-20250929",
       max_tokens: 1024,
       system: SYSTEM_PROMPT, // expect: LLM009
       messages,
@@ -95,7 +95,7 @@ export async function runBounded(task: string): Promise<string> {
   const messages: Anthropic.MessageParam[] = [{ role: "user", content: task }];
   for (let step = 0; step < MAX_STEPS; step++) {
     const res = await anthropic.messages.create({
-      model: "claude-3-5-sonnet-20241022",
+      model: "claude-sonnet-4-5-20250929",
       max_tokens: 1024,
       system: [{ type: "text", text: SYSTEM_PROMPT, cache_control: { type: "ephemeral" } }],
       messages,

@@ -74,7 +74,7 @@ def answer(question: str) -> str:
     messages = [{"role": "user", "content": question}]
     while True:  # expect: LLM008
         resp = client.messages.create(
-            model="claude-3-5-sonnet-20241022",
+            model="claude-sonnet-4-5-20250929",
             max_tokens=1024,
             system=SUPPORT_SYSTEM_PROMPT,  # expect: LLM009
             tools=TOOLS,
@@ -90,7 +90,7 @@ def answer_bounded(question: str) -> str:
     messages = [{"role": "user", "content": question}]
     for _step in range(MAX_STEPS):
         resp = client.messages.create(
-            model="claude-3-5-sonnet-20241022",
+            model="claude-sonnet-4-5-20250929",
             max_tokens=1024,
             system=[{"type": "text", "text": SUPPORT_SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}],
             tools=TOOLS,

@@ -11,6 +11,6 @@ def fast_answer(q: str) -> str:
 
 
 def careful_answer(q: str) -> str:
-    r = litellm.completion(model="anthropic/claude-3-5-sonnet-20241022", timeout=45, max_tokens=800,
+    r = litellm.completion(model="anthropic/claude-sonnet-4-5-20250929", timeout=45, max_tokens=800,
                            messages=[{"role": "user", "content": q}], num_retries=3)
     return r.choices[0].message.content

@@ -11,7 +11,7 @@ export async function answer(q: string): Promise<string> {
     const r = await openai.chat.completions.create({ model: "gpt-4o-2024-08-06", max_tokens: 300, messages: [{ role: "user", content: q }] });
     return r.choices[0].message.content ?? "";
   } catch {
-    const r = await anthropic.messages.create({ model: "claude-3-5-sonnet-20241022", max_tokens: 300, messages: [{ role: "user", content: q }] });
+    const r = await anthropic.messages.create({ model: "claude-sonnet-4-5-20250929", max_tokens: 300, messages: [{ role: "user", content: q }] });
     return JSON.stringify(r.content);
   }
 }

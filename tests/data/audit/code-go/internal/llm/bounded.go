@@ -17,7 +17,7 @@ func RunBounded(ctx context.Context, task string) (string, error) {
 	messages := []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(task))}
 	for step := 0; step < maxSteps; step++ {
 		msg, err := client.Messages.New(ctx, anthropic.MessageNewParams{
-			Model:     "claude-3-5-sonnet-20241022",
+			Model:     "claude-sonnet-4-5-20250929",
 			MaxTokens: 1024,
 			Messages:  messages,
 		})
