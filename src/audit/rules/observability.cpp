@@ -179,23 +179,6 @@ void check_quantile_grouping(FileCtx& f, const Query& q, std::string_view where,
   }
 }
 
-// Numeric comparison of dotted versions ("0.4.2" < "0.9.2" < "0.11"); missing parts are 0.
-int compare_versions(std::string_view a, std::string_view b) {
-  while (!a.empty() || !b.empty()) {
-    auto part = [](std::string_view& v) {
-      long long n = 0;
-      size_t i = 0;
-      while (i < v.size() && v[i] >= '0' && v[i] <= '9') n = n * 10 + (v[i++] - '0');
-      v.remove_prefix(i);
-      if (!v.empty() && v[0] == '.') v.remove_prefix(1);
-      return n;
-    };
-    long long x = part(a), y = part(b);
-    if (x != y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
 }  // namespace
 
 void join_old_metrics(const ProjectFacts& facts, std::vector<Finding>& out) {
@@ -205,7 +188,7 @@ void join_old_metrics(const ProjectFacts& facts, std::vector<Finding>& out) {
       if (p.engine == m.engine) pins.push_back(&p.version);
     bool all_older = !m.since.empty() && !pins.empty();
     for (const std::string* v : pins)
-      if (v->empty() || compare_versions(*v, m.since) >= 0) all_older = false;
+      if (v->empty() || catalog::compare_versions(*v, m.since) >= 0) all_older = false;
     if (all_older) continue;  // current in every release of the engine this project deploys
     out.push_back(m.finding);
   }
