@@ -84,10 +84,35 @@ std::string failure_text(const LoadCheck& c, const SloTargets& slo) {
   return fmt::format("{} at {} req/s", join(missed, ", "), num(c.qps));
 }
 
+double share_longer_than(const LengthDistribution& lengths, double tokens) {
+  const double mean = std::max(1.0, lengths.mean);
+  double ratio = lengths.p95_or_default() / mean;
+  if (ratio <= 1.0001) return mean > tokens ? 1 : 0;
+  // mean = exp(mu + s^2/2), p95 = exp(mu + z s): s is the smaller root of s^2/2 - z s + ln(ratio).
+  constexpr double kZ95 = 1.6448536269514722;
+  ratio = std::min(ratio, std::exp(kZ95 * kZ95 / 2) * 0.999);
+  const double s = kZ95 - std::sqrt(kZ95 * kZ95 - 2 * std::log(ratio));
+  const double mu = std::log(mean) - s * s / 2;
+  return 0.5 * std::erfc((std::log(tokens) - mu) / (s * std::sqrt(2.0)));
+}
+
 Capacity replica_capacity(const Estimator& estimator, const perf::Deployment& replica,
                           const LengthDistribution& input_tokens,
                           const LengthDistribution& output_tokens, const SloTargets& slo) {
   Capacity cap;
+  if (replica.engine && replica.gpu) {
+    const catalog::EngineTraits traits = replica.engine->scheduler.on(*replica.gpu);
+    const double refused = share_longer_than(input_tokens, traits.max_num_tokens);
+    if (!traits.chunked_prefill && refused >= kMaxRefusedPromptShare) {
+      cap.category = "fit";
+      cap.reason = fmt::format(
+          "{}% of prompts (input mean {}, p95 {} tokens) are longer than the {}-token step "
+          "budget of {}, which does not chunk prefill by default: it refuses them",
+          num(100 * refused, 2), num(input_tokens.mean), num(input_tokens.p95_or_default()),
+          traits.max_num_tokens, replica.engine->name);
+      return cap;
+    }
+  }
   perf::Workload shape{rounded_tokens(input_tokens.mean), rounded_tokens(output_tokens.mean),
                        perf::LoadMode::kOffline, 0};
   shape.explain = false;  // only numbers are needed inside the search

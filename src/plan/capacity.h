@@ -90,6 +90,17 @@ struct Capacity {
   int estimate_calls = 0;
 };
 
+// The share of prompts longer than `tokens` when the lengths are the lognormal with the
+// distribution's mean and p95 (the simulator's verification draws the same; a p95/mean beyond
+// a lognormal's is taken at the largest it can have, as there). 0 or 1 without a tail.
+double share_longer_than(const LengthDistribution& lengths, double tokens);
+
+// An engine that does not chunk prefill refuses a prompt longer than its token budget
+// (max_num_tokens). A replica whose share of such prompts is at least this is infeasible ("fit"):
+// one request in a thousand, which the verification's simulation (thousands of requests, any
+// drop a miss) would also catch.
+inline constexpr double kMaxRefusedPromptShare = 1e-3;
+
 // Width of the bracket, relative to the search's ceiling, at which the capacity search stops.
 inline constexpr double kCapacityTolerance = 0.005;
 // The search's ceiling as a share of the saturated throughput: an open-loop queue at 100%

@@ -162,5 +162,44 @@ TEST(plan_capacity, NoSloMeansTheUtilisationCeiling) {
   EXPECT_DOUBLE_EQ(c.qps, kMaxUtilisation * 10);
 }
 
+TEST(plan_capacity, ShareLongerThanIsTheLognormalTail) {
+  // At the p95 itself, 5% are longer; at the mean, a lognormal has more than half below.
+  const LengthDistribution in{3000, std::nullopt, 8000};
+  EXPECT_NEAR(share_longer_than(in, 8000), 0.05, 1e-9);
+  EXPECT_LT(share_longer_than(in, 3000), 0.5);
+  EXPECT_GT(share_longer_than(in, 3000), 0.2);
+  EXPECT_LT(share_longer_than(in, 100000), 1e-6);
+  // No tail: every prompt is the mean.
+  EXPECT_EQ(share_longer_than({500, std::nullopt, 500}, 400), 1);
+  EXPECT_EQ(share_longer_than({500, std::nullopt, 500}, 600), 0);
+}
+
+// An engine that does not chunk prefill refuses prompts over its token budget: a replica that
+// would refuse one in a thousand is infeasible, named with the share; below that it is sized.
+TEST(plan_capacity, PromptsOverANonChunkingBudgetMakeTheReplicaInfeasible) {
+  catalog::Gpu gpu;
+  gpu.id = "test-gpu";
+  catalog::Engine engine;
+  engine.id = "stepper";
+  engine.name = "Stepper";
+  engine.scheduler.traits.chunked_prefill = false;
+  engine.scheduler.traits.max_num_tokens = 8192;
+  perf::Deployment d;
+  d.gpu = &gpu;
+  d.engine = &engine;
+  const LengthDistribution out{100, std::nullopt, 100};
+  Capacity c = replica_capacity(queue_model, d, {3000, std::nullopt, 8000}, out, {400, 50});
+  EXPECT_FALSE(c.feasible);
+  EXPECT_EQ(c.category, "fit");
+  EXPECT_NE(c.reason.find("% of prompts (input mean 3000, p95 8000 tokens) are longer than the "
+                          "8192-token step budget of Stepper"),
+            std::string::npos)
+      << c.reason;
+  EXPECT_TRUE(replica_capacity(queue_model, d, {500, std::nullopt, 1500}, out, {400, 50}).feasible);
+  engine.scheduler.traits.chunked_prefill = true;  // chunks: every length is served
+  EXPECT_TRUE(
+      replica_capacity(queue_model, d, {3000, std::nullopt, 8000}, out, {400, 50}).feasible);
+}
+
 }  // namespace
 }  // namespace llmctl::plan

@@ -174,7 +174,9 @@ TEST(SglangIntervals, FleetTtftGrowsWithTheRecvIntervalAndStreamLeavesTpot) {
     return test::run(sc);
   };
   const SimResult base = run(1, 1), recv = run(10, 1), stream = run(1, 10);
-  EXPECT_GT(recv.ttft.mean, 1.5 * base.ttft.mean);
+  // Receive points every 10 forward passes (~9 ms decode steps here): an arrival waits for the
+  // next one, ~40 ms on average, on top of SGLang's per-request overhead (data/efficiency.yaml).
+  EXPECT_GT(recv.ttft.mean, base.ttft.mean + 25);
   EXPECT_EQ(stream.ttft.mean, base.ttft.mean);
   EXPECT_EQ(stream.tpot.mean, base.tpot.mean);
   EXPECT_GT(stream.itl.mean, 5 * base.itl.mean);
