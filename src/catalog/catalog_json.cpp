@@ -262,12 +262,9 @@ json::value to_json(const ServerlessGpu& s) {
 json::value to_json(const Efficiency& e) {
   json::object params;
   for (const auto& [k, v] : e.params) params[k] = v;
-  json::object o{{"id", e.id},
-                 {"engine", e.engine},
-                 {"arch", e.arch},
-                 {"min_engine_version", e.min_engine_version},
-                 {"params", params},
-                 {"fitted_on", strings(e.fitted_on)}};
+  json::object o{{"id", e.id},       {"engine", e.engine},
+                 {"arch", e.arch},   {"min_engine_version", e.min_engine_version},
+                 {"params", params}, {"fitted_on", strings(e.fitted_on)}};
   add_provenance(o, e.provenance);
   return o;
 }
