@@ -10,6 +10,7 @@
 
 #include "common/strings.h"
 #include "plan/format.h"
+#include "sim/engine.h"
 #include "sim/sim.h"
 
 namespace llmctl::plan {
@@ -92,12 +93,7 @@ std::string synthetic_workload(sim::WorkloadSpec& w, const Spec& spec, double qp
 
 // The simulator's drop reasons (sim/engine.h), in words.
 std::string drop_text(const std::string& reason, long long n) {
-  if (reason == "prompt_over_token_budget")
-    return fmt::format("{}: a prompt over the engine's token budget, which it does not chunk", n);
-  if (reason == "too_long")
-    return fmt::format("{}: prompt and answer over the context or the KV cache", n);
-  if (reason == "queue_timeout") return fmt::format("{}: waited 600 s for a replica", n);
-  return fmt::format("{}: {}", n, reason);
+  return fmt::format("{}: {}", n, sim::drop_reason_meaning(reason));
 }
 
 double worst_p99(const sim::SimResult& r) {

@@ -35,6 +35,17 @@ const char* drop_reason_name(DropReason r) {
   return "unknown";
 }
 
+std::string drop_reason_meaning(std::string_view name) {
+  if (name == "prompt_over_token_budget")
+    return "a prompt over the engine's token budget a step, which it does not chunk (a larger "
+           "max_num_batched_tokens, or chunked prefill, serves it)";
+  if (name == "too_long") return "prompt and answer over the context or the KV cache";
+  if (name == "replica_failed") return "its replica failed";
+  if (name == "queue_timeout") return "waited the queue timeout for a replica";
+  if (name == "no_capacity") return "no replica serves its model";
+  return std::string(name);
+}
+
 Engine::Engine(const EngineConfig& config, EngineObserver* observer)
     : cfg_(config),
       step_(*config.step),

@@ -26,6 +26,8 @@
 #include <deque>
 #include <queue>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "perf/step.h"
@@ -42,6 +44,9 @@ enum class DropReason {
   kNoCapacity,        // no replica can ever serve it (none configured for its model)
 };
 const char* drop_reason_name(DropReason r);
+// What a drop reason (as drop_reason_name spells it, the key of SimResult::dropped_by_reason)
+// means to the person reading a result, with what would avoid it; the name itself when unknown.
+std::string drop_reason_meaning(std::string_view name);
 inline constexpr int kDropReasons = 5;
 
 // What a replica reports as requests progress (the fleet's metrics).

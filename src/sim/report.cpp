@@ -6,6 +6,7 @@
 
 #include "common/json_writer.h"
 #include "common/strings.h"
+#include "sim/engine.h"
 
 namespace llmctl::sim {
 
@@ -188,12 +189,15 @@ std::string result_text(const Scenario& sc, const SimResult& r) {
                      group_thousands(r.completed), group_thousands(r.dropped),
                      group_thousands(r.requests), ms(r.duration_s * 1e3));
   for (const auto& [k, v] : r.dropped_by_reason)
-    out += fmt::format("              {} dropped: {}\n", group_thousands(v), k);
+    out +=
+        fmt::format("              {} dropped: {}\n", group_thousands(v), drop_reason_meaning(k));
   out += fmt::format("  {:<10}  {:>10} {:>10} {:>10} {:>10}\n", "latency", "mean", "p50", "p90",
                      "p99");
+  // No request completed: no latency was measured (not 0 ms).
+  auto cell = [&](double v) { return r.completed > 0 ? ms(v) : std::string("-"); };
   auto row = [&](const char* name, const Latency& l) {
-    out += fmt::format("  {:<10}  {:>10} {:>10} {:>10} {:>10}\n", name, ms(l.mean), ms(l.p50),
-                       ms(l.p90), ms(l.p99));
+    out += fmt::format("  {:<10}  {:>10} {:>10} {:>10} {:>10}\n", name, cell(l.mean), cell(l.p50),
+                       cell(l.p90), cell(l.p99));
   };
   row("TTFT", r.ttft);
   row("TPOT", r.tpot);
