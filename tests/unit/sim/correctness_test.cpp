@@ -11,6 +11,7 @@
 
 #include "common/json_writer.h"
 #include "perf/step.h"
+#include "sim/engine.h"
 #include "sim/io/trace_files.h"
 #include "sim/report.h"
 #include "sim_test_util.h"
@@ -303,6 +304,26 @@ TEST(SimConservation, EveryRequestCompletesOrIsCountedDropped) {
   EXPECT_GT(drops(3, "queue_timeout"), 0);  // ... but the first ones waited too long
   EXPECT_GT(drops(4, "replica_failed"), 0);
   EXPECT_GT(drops(4, "no_capacity") + drops(4, "queue_timeout"), 0);
+  // Every reason the simulator reports has words of its own (sim::drop_reason_meaning).
+  for (const auto& r : results)
+    for (const auto& [k, v] : r.dropped_by_reason) EXPECT_NE(drop_reason_meaning(k), k) << k;
+}
+
+// The text report of a run where nothing completed: the drops in words, and no latency
+// measured rather than 0 ms.
+TEST(SimReport, NothingCompletedShowsNoLatencyAndTheDropInWords) {
+  Scenario sc;
+  sc.pools.push_back(test::pool("llama-3.1-70b", "h200", "trtllm", "fp8", 4, 1));
+  sc.workload = test::poisson(2, 20, 10000, 100);  // every prompt over TensorRT-LLM's 8,192
+  const SimResult r = test::run(sc);
+  ASSERT_EQ(r.completed, 0);
+  const std::string text = result_text(sc, r);
+  EXPECT_NE(text.find("20 dropped: a prompt over the engine's token budget a step, which it does "
+                      "not chunk"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("TTFT                 -          -"), std::string::npos) << text;
+  EXPECT_EQ(text.find("0 ms"), std::string::npos) << text;
 }
 
 }  // namespace
