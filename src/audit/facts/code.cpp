@@ -552,6 +552,8 @@ CodeFacts CodeScan::run() {
   scan_calls();
   scan_langchain();
   scan_vercel_ai();
+  scan_mistral();
+  scan_bedrock_converse();
   scan_raw_http();
   scan_dynamic_prompts();
   scan_loops();
@@ -579,7 +581,7 @@ bool code_worth_scanning(std::string_view text) {
                              "perplexity",     "api.x.ai",
                              "bedrock",        "/chat/completions",
                              "/v1/messages",   "/v1/completions",
-                             "@ai-sdk/"})
+                             "@ai-sdk/",       "mistralai"})
     if (contains(text, k)) return true;
   return false;
 }

@@ -45,6 +45,9 @@ struct LlmCall {
   bool timeout_elsewhere = false;    // the client's HTTP client (and timeout) is built elsewhere
   bool retries_zero = false;         // max_retries=0 on the call, with_options() or the client
   Pos retries_pos;
+  // The SDK retries nothing unless told to (the Mistral SDKs: retry_config / retryConfig unset
+  // means no retry), and neither the call nor its client sets a retry configuration.
+  bool no_default_retries = false;
   bool has_cap = false;    // max_tokens / max_completion_tokens / max_output_tokens
   bool cap_judged = true;  // the request body is visible (raw HTTP bodies may not be)
   // The legacy completions API (a raw request to .../completions that is not chat/completions,

@@ -457,6 +457,8 @@ class CodeScan {
   void scan_calls();
   void scan_langchain();
   void scan_vercel_ai();
+  void scan_mistral();
+  void scan_bedrock_converse();
   void scan_raw_http();
   // Whether the raw call whose '(' is `open` relays its caller's request (see LlmCall::raw_relay):
   // the enclosing function takes an incoming HTTP request and writes the upstream response's

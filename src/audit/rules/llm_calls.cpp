@@ -72,6 +72,9 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "client = OpenAI()\nclient.chat.completions.create(model=\"gpt-4o-mini\", messages=m)"});
   out.push_back(
       {"LLM002", "code", S::kWarning, "Retries disabled, or raw HTTP to an LLM API without backoff",
+       "a Mistral SDK chat.complete / chat.stream (Python mistralai or TypeScript "
+       "@mistralai/mistralai) on a client the file builds with no retry_config / retryConfig / "
+       "retries (the Mistral SDKs retry nothing by default), in a file with no retry code; "
        "max_retries=0 / maxRetries: 0 (also on a Vercel AI SDK generateText/streamText call, "
        "whose default is 2) / option.WithMaxRetries(0) on a client the file "
        "constructs or on a call (or num_retries=0 for LiteLLM) in a file with no other retry "
@@ -97,7 +100,11 @@ void add_llm_call_rule_docs(std::vector<RuleInfo>& out) {
        "MaxCompletionTokens, MaxOutputTokens), or a LangChain ChatOpenAI / AzureChatOpenAI "
        "constructed without max_tokens (ChatAnthropic always sends a cap), or a Vercel AI SDK "
        "call to an OpenAI, Azure OpenAI or Google provider without maxTokens / "
-       "maxOutputTokens (the SDK has no default; its Anthropic provider always sends a cap). Only "
+       "maxOutputTokens (the SDK has no default; its Anthropic provider always sends a cap), or a "
+       "Mistral chat.complete / chat.stream without max_tokens (maxTokens), or a boto3 Bedrock "
+       "converse / converse_stream whose inferenceConfig has no maxTokens (Bedrock's default "
+       "is the model's maximum; botocore's 60 s read timeout and default retries protect the "
+       "call, so LLM001/LLM002 do not judge it). Only "
        "a request the "
        "file writes is judged: keyword arguments or an object/struct literal at the call, or a "
        "variable the call's own function (or the module) assigns from a literal, also through "
@@ -254,6 +261,13 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
              fmt::format("{}(...) has no abortSignal: the AI SDK sets no timeout, so {}", c.call,
                          raw_wait("fetch", f.text)),
              "pass abortSignal: AbortSignal.timeout(ms) (e.g. 60-120 s) to the call");
+    else if (c.family == "mistral" && !c.timeout && !c.unknown_client && !c.args_unknown &&
+             !watched_local)
+      f.emit("LLM001", c.pos,
+             fmt::format("{}(...) has no timeoutMs: the Mistral TypeScript SDK's default is -1 "
+                         "(none), so {}",
+                         c.call, raw_wait("fetch", f.text)),
+             "pass timeoutMs to new Mistral({...}) or to the call's options (e.g. 60000-120000)");
     else if (!c.timeout && !c.timeout_elsewhere && !c.unknown_client && !c.args_unknown &&
              !watched_local)
       f.emit(
@@ -276,6 +290,18 @@ void check_llm_calls(FileCtx& f, const CodeFacts& code, Lang lang) {
                          c.family == "vercel-ai" ? "maxRetries: 0" : "max_retries=0", c.call),
              "keep the SDK's retries (default 2, exponential backoff) or wrap the call in "
              "tenacity/backoff; disable them only behind a gateway that retries");
+    // LLM002: an SDK that retries nothing by default (Mistral's), on a client the file builds,
+    // in a file with no retry configuration or retry code of its own.
+    if (c.no_default_retries && !c.unknown_client && !c.args_unknown && !code.retry_markers &&
+        !watched_local)
+      f.emit("LLM002", c.pos,
+             fmt::format("{}(...) is sent once: the Mistral SDK retries nothing unless given a "
+                         "retry configuration, so one 429 or 5xx fails the request",
+                         c.call),
+             lang == Lang::kPython
+                 ? "pass retry_config=RetryConfig(\"backoff\", BackoffStrategy(...), "
+                   "retry_connection_errors=True) to Mistral(...), or retries= on the call"
+                 : "pass retryConfig: { strategy: \"backoff\", ... } to new Mistral({...})");
     // LLM003: no output cap.
     if (c.cap_judged && !c.has_cap && !c.completions_api)
       f.emit("LLM003", c.pos,
