@@ -335,7 +335,7 @@ class HealthChecker {
         detail = ec == beast::error::timeout ? fmt::format("no answer within {} ms", p.timeout_ms)
                                              : ec.message();
       } else {
-        const int status = static_cast<int>(parser.get().result_int());
+        const int status = parser.status();
         pass = status >= 200 && status < 300;
         detail = fmt::format("GET {} answered {}", p.path, status);
       }

@@ -803,8 +803,8 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
         s.tm.upstream_s += seconds_since(t_io);
         if (upstream_answered(g, s, di, ec, t_io)) {
           ResponseParser& parser = *s.parser;
-          const int status = static_cast<int>(parser.get().result_int());
-          s.content_type = parser.get()[http::field::content_type];
+          const int status = parser.status();
+          s.content_type = parser.field(ResponseParser::kContentType);
           if (s.content_type.empty()) s.content_type = kJson;
           s.body.clear();
           if (status < 200 || status >= 300) {
@@ -1194,14 +1194,15 @@ void GatewayHandler::upstream_error(WorkerGen& g, RequestState& s, int di, int s
   const ResponseParser& parser = *s.parser;
   Outcome& o = s.out;
   std::string& body = s.body;
-  o.retry_after = std::string(parser.get()[http::field::retry_after]);
-  if (auto ms = parser.get()["retry-after-ms"]; !ms.empty())  // OpenAI, Azure: finer grain
+  o.retry_after = std::string(parser.field(ResponseParser::kRetryAfter));
+  if (auto ms = parser.field(ResponseParser::kRetryAfterMs);
+      !ms.empty())  // OpenAI, Azure: finer grain
     o.retry_after = fmt::format("{:.3f}", std::atof(std::string(ms).c_str()) / 1000.0);
   pool.release(std::move(s.acquired.conn), !ec && parser.is_done() && parser.keep_alive());
   // The platform's error shape -> OpenAI's (Vertex answers Claude's errors in Google's).
   if (speaks_via_messages(d.kind) || d.kind == ProviderKind::kVertexAnthropic) {
     body = platform_error_body(d, static_cast<unsigned>(status), body,
-                               parser.get()["x-amzn-errortype"]);
+                               parser.field(ResponseParser::kAmznErrorType));
     s.content_type = kJson;
   }
   o.error = classify_upstream_status(status);

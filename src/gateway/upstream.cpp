@@ -4,7 +4,10 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/core/string.hpp>
+#include <cstring>
 
 namespace llmctl::gateway {
 
@@ -45,6 +48,48 @@ asio::awaitable<error_code> UpstreamConnection::connect(const Deployment& d,
   }
   s.expires_never();
   co_return error_code{};
+}
+
+void ResponseParser::on_field_impl(http::field name, beast::string_view name_string,
+                                   beast::string_view value, error_code&) {
+  Field f;
+  switch (name) {
+    case http::field::content_type:
+      f = kContentType;
+      break;
+    case http::field::retry_after:
+      f = kRetryAfter;
+      break;
+    case http::field::unknown:
+      if (beast::iequals(name_string, "retry-after-ms")) {
+        f = kRetryAfterMs;
+      } else if (beast::iequals(name_string, "x-amzn-errortype")) {
+        f = kAmznErrorType;
+      } else {
+        return;
+      }
+      break;
+    default:
+      return;
+  }
+  if (spans_[f].set) return;
+  // The head is at most the parser's header_limit (8 KiB), so offsets fit.
+  spans_[f] = {static_cast<std::uint32_t>(values_.size()), static_cast<std::uint32_t>(value.size()),
+               true};
+  values_.append(value.data(), value.size());
+}
+
+std::size_t ResponseParser::put_body(std::string_view body, error_code& ec) {
+  if (!body_.data) {
+    ec = http::error::need_buffer;
+    return 0;
+  }
+  const std::size_t n = std::min(body.size(), body_.size);
+  std::memcpy(body_.data, body.data(), n);
+  body_.data = static_cast<char*>(body_.data) + n;
+  body_.size -= n;
+  ec = n == body.size() ? error_code{} : error_code(http::error::need_buffer);
+  return n;
 }
 
 bool UpstreamConnection::write_now(std::string_view head, std::string_view body, error_code& ec) {
@@ -104,8 +149,8 @@ error_code UpstreamConnection::end_read(error_code ec) {
 
 asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_body(
     ResponseParser& parser, char* data, std::size_t size, std::chrono::milliseconds timeout) {
-  parser.get().body().data = data;
-  parser.get().body().size = size;
+  parser.body().data = data;
+  parser.body().size = size;
   // What the last read brought beyond the headers (a whole small answer, usually) is parsed
   // from the buffer without another asynchronous read.
   if (buffer_.size() > 0 && !parser.is_done()) {
@@ -113,7 +158,7 @@ asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_bod
     const std::size_t used = parser.put(buffer_.data(), pec);
     buffer_.consume(used);
     if (pec == http::error::need_buffer || pec == http::error::need_more) pec = {};
-    const std::size_t got = size - parser.get().body().size;
+    const std::size_t got = size - parser.body().size;
     if (pec || got > 0 || parser.is_done()) co_return std::pair{pec, got};
   }
   lowest().expires_never();
@@ -127,7 +172,7 @@ asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_bod
   read_deadline_.expires_never();
   if (ec && read_deadline_.timed_out()) ec = beast::error::timeout;
   if (ec == http::error::need_buffer) ec = {};
-  std::size_t got = size - parser.get().body().size;
+  std::size_t got = size - parser.body().size;
   co_return std::pair{ec, got};
 }
 
@@ -138,12 +183,12 @@ bool UpstreamConnection::read_buffered(ResponseParser& parser, std::string& out,
     // The body bytes in the buffer are at most the buffered bytes (less with chunk framing).
     const std::size_t old = out.size(), room = buffer_.size();
     out.resize(old + room);
-    parser.get().body().data = out.data() + old;
-    parser.get().body().size = room;
+    parser.body().data = out.data() + old;
+    parser.body().size = room;
     error_code pec;
     const std::size_t used = parser.put(buffer_.data(), pec);
     buffer_.consume(used);
-    out.resize(old + room - parser.get().body().size);
+    out.resize(old + room - parser.body().size);
     if (pec == http::error::need_more) break;  // a partial line or chunk header: read on
     if (pec && pec != http::error::need_buffer) {
       ec = pec;

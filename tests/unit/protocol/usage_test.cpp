@@ -4,8 +4,11 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "protocol/find.h"
 #include "test_catalog.h"
@@ -218,6 +221,76 @@ TEST(Usage, ScannerNeverDisagreesWithTheParse) {
   EXPECT_FALSE(scan_usage_object(R"({"prompt_tokens":7,"x":[1]})", end));
   // A repeated member that is not read is no reason to parse.
   EXPECT_TRUE(scan_usage_object(R"({"prompt_tokens":7,"x":1,"x":2})", end));
+}
+
+// usage_from_body finds a sole `"usage"` from where it is and checks only the text after it
+// (scan_sole_usage): on varied well-formed answers (usage anywhere among the members or absent,
+// null or a number, decoys nested in objects and arrays, "usage" escaped in strings or as a
+// value, escapes and brackets in the model's text, pretty-printed or not) its answer must equal
+// the parse of the whole body's top-level `usage`.
+TEST(Usage, FromBodyAgreesWithTheParseOnVariedAnswers) {
+  std::uint64_t state = 20261205;
+  auto next = [&](std::uint64_t n) {  // SplitMix64, in [0, n)
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return (z ^ (z >> 31)) % n;
+  };
+  const char* const kTexts[] = {
+      "hello",
+      R"(the \"usage\": {\"prompt_tokens\": 99} }{)",
+      R"(a backslash \\ and a quote \" and ] [ } {)",
+      R"(ends in a backslash \\)",
+      R"(\"usage)",
+      "usage",
+      R"(\u0041\n)",
+  };
+  const char* const kDecoys[] = {
+      R"("meta":{"usage":{"prompt_tokens":77}})",
+      R"("extra":[{"usage":{"prompt_tokens":66}},1])",
+      R"("note":"usage")",
+      R"("deep":{"a":{"b":[{"usage":{"completion_tokens":5}}]}})",
+  };
+  int present = 0, absent = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const char* sp = next(3) == 0 ? "\n  " : next(2) ? " " : "";
+    std::vector<std::string> members = {
+        R"("id":"chatcmpl-1")", R"("object":"chat.completion")", R"("created":1733400000)",
+        std::string(R"("choices":[{"index":0,"message":{"role":"assistant","content":")") +
+            kTexts[next(std::size(kTexts))] + R"("},"finish_reason":"stop"}])"};
+    const int decoys = static_cast<int>(next(3));
+    for (int d = 0; d < decoys; ++d) members.push_back(kDecoys[next(std::size(kDecoys))]);
+    const std::uint64_t kind = next(10);
+    if (kind < 7) {
+      members.push_back(std::string(R"("usage")") + sp + ":" + sp +
+                        kProviderUsages[next(std::size(kProviderUsages))]);
+    } else if (kind == 7) {
+      members.push_back(next(2) ? R"("usage":null)" : R"("usage":12)");
+    }
+    if (next(2)) members.push_back(R"("system_fingerprint":"fp_\"x\"")");
+    for (std::size_t m = members.size(); m > 1; --m) std::swap(members[m - 1], members[next(m)]);
+    std::string body = "{";
+    for (std::size_t m = 0; m < members.size(); ++m)
+      body += (m ? std::string(",") + sp : std::string(sp)) + members[m];
+    body += std::string(sp) + "}" + (next(4) == 0 ? "\n" : "");
+
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(body, ec);
+    ASSERT_FALSE(ec) << body;
+    const boost::json::value* u = v.as_object().if_contains("usage");
+    const ReportedUsage want = u ? usage_from_json(*u) : ReportedUsage{};
+    (want.present ? present : absent)++;
+    ASSERT_TRUE(same_usage(usage_from_body(body), want)) << body;
+  }
+  EXPECT_GT(present, 2000);
+  EXPECT_GT(absent, 500);
+  // The same object nested one level deeper, or in a top-level array, is not the member.
+  EXPECT_FALSE(usage_from_body(R"({"a":{"usage":{"prompt_tokens":4}}})").present);
+  EXPECT_FALSE(usage_from_body(R"([{"usage":{"prompt_tokens":4}}])").present);
+  EXPECT_FALSE(usage_from_body(R"({"a":["x",{"usage":{"prompt_tokens":4}}],"b":1})").present);
+  // A key that is `"usage` (its first quote escaped) is not `usage`.
+  EXPECT_FALSE(usage_from_body(R"({"\"usage":{"prompt_tokens":4}})").present);
+  EXPECT_EQ(usage_from_body(R"({"usage" : {"prompt_tokens":4} , "x":"}"} )").prompt_tokens, 4);
 }
 
 // find_text against string_view::find on every start and needle of texts built so that partial
