@@ -8,6 +8,7 @@
 
 #include "common/strings.h"
 #include "plan/format.h"
+#include "sim/workload.h"
 
 namespace llmctl::plan {
 namespace {
@@ -86,14 +87,12 @@ std::string failure_text(const LoadCheck& c, const SloTargets& slo) {
 
 double share_longer_than(const LengthDistribution& lengths, double tokens) {
   const double mean = std::max(1.0, lengths.mean);
-  double ratio = lengths.p95_or_default() / mean;
+  const double ratio = lengths.p95_or_default() / mean;
   if (ratio <= 1.0001) return mean > tokens ? 1 : 0;
-  // mean = exp(mu + s^2/2), p95 = exp(mu + z s): s is the smaller root of s^2/2 - z s + ln(ratio).
-  constexpr double kZ95 = 1.6448536269514722;
-  ratio = std::min(ratio, std::exp(kZ95 * kZ95 / 2) * 0.999);
-  const double s = kZ95 - std::sqrt(kZ95 * kZ95 - 2 * std::log(ratio));
-  const double mu = std::log(mean) - s * s / 2;
-  return 0.5 * std::erfc((std::log(tokens) - mu) / (s * std::sqrt(2.0)));
+  // The simulator's lognormal (sim::lognormal_from), its p95/mean capped as verify_sim caps it.
+  const auto d =
+      sim::lognormal_from(mean, mean * std::min(ratio, sim::kLognormalMaxP95OverMean * 0.999));
+  return d ? sim::share_longer_than(*d, tokens) : (mean > tokens ? 1 : 0);
 }
 
 Capacity replica_capacity(const Estimator& estimator, const perf::Deployment& replica,

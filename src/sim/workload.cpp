@@ -51,6 +51,36 @@ Result<LengthDist> lognormal_from(double mean, double p95) {
   return d;
 }
 
+namespace {
+
+// A lognormal LengthDist's log-scale parameters: mean = exp(mu + s^2/2), p95 = exp(mu + z s).
+struct LogParams {
+  double mu, s;
+};
+LogParams log_params(const LengthDist& d) {
+  const double r = std::log(d.p95 / d.mean);
+  const double s = kZ95 - std::sqrt(kZ95 * kZ95 - 2 * r);
+  return {std::log(d.mean) - s * s / 2, s};
+}
+
+}  // namespace
+
+double share_longer_than(const LengthDist& d, double tokens) {
+  switch (d.kind) {
+    case LengthDist::Kind::kFixed:
+      return d.mean > tokens ? 1 : 0;
+    case LengthDist::Kind::kUniform: {
+      const double n = d.max - d.min + 1;  // integers min..max, equally likely
+      return std::clamp((d.max - std::floor(tokens)) / n, 0.0, 1.0);
+    }
+    case LengthDist::Kind::kLognormal: {
+      const LogParams p = log_params(d);
+      return 0.5 * std::erfc((std::log(tokens) - p.mu) / (p.s * std::sqrt(2.0)));
+    }
+  }
+  return 0;
+}
+
 int sample_length(const LengthDist& d, Rng& rng) {
   double v = d.mean;
   switch (d.kind) {
@@ -60,10 +90,8 @@ int sample_length(const LengthDist& d, Rng& rng) {
       v = d.min + std::floor(rng.uniform() * (d.max - d.min + 1));
       break;
     case LengthDist::Kind::kLognormal: {
-      const double r = std::log(d.p95 / d.mean);
-      const double s = kZ95 - std::sqrt(kZ95 * kZ95 - 2 * r);
-      const double mu = std::log(d.mean) - s * s / 2;
-      v = std::exp(mu + s * rng.normal());
+      const LogParams p = log_params(d);
+      v = std::exp(p.mu + p.s * rng.normal());
       break;
     }
   }

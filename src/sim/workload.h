@@ -58,6 +58,8 @@ inline constexpr double kLognormalMaxP95OverMean = 3.8681320923537834;
 // Lognormal parameters for a mean and a p95 (p95/mean must be in (1, kLognormalMaxP95OverMean]).
 Result<LengthDist> lognormal_from(double mean, double p95);
 int sample_length(const LengthDist& d, Rng& rng);
+// The share of the lengths `d` draws that exceed `tokens` (before sample_length's rounding).
+double share_longer_than(const LengthDist& d, double tokens);
 
 // One record of a trace, parsed (azure, mooncake, burstgpt, the gateway's request log).
 struct TraceRecord {

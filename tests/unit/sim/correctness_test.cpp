@@ -328,3 +328,26 @@ TEST(SimReport, NothingCompletedShowsNoLatencyAndTheDropInWords) {
 
 }  // namespace
 }  // namespace llmctl::sim
+
+namespace llmctl::sim {
+namespace {
+
+// The share of drawn lengths over a bound: exact for uniform integers, the p95 itself for a
+// lognormal, 0 or 1 for a fixed length.
+TEST(SimWorkload, ShareLongerThanMatchesEachDistribution) {
+  LengthDist u;
+  u.kind = LengthDist::Kind::kUniform;
+  u.min = 1;
+  u.max = 100;
+  EXPECT_DOUBLE_EQ(share_longer_than(u, 90), 0.10);
+  EXPECT_DOUBLE_EQ(share_longer_than(u, 100), 0);
+  EXPECT_DOUBLE_EQ(share_longer_than(u, 0), 1);
+  auto l = lognormal_from(3000, 8000);
+  ASSERT_TRUE(l.ok());
+  EXPECT_NEAR(share_longer_than(*l, 8000), 0.05, 1e-9);
+  EXPECT_EQ(share_longer_than(LengthDist{LengthDist::Kind::kFixed, 500}, 400), 1);
+  EXPECT_EQ(share_longer_than(LengthDist{LengthDist::Kind::kFixed, 500}, 600), 0);
+}
+
+}  // namespace
+}  // namespace llmctl::sim
