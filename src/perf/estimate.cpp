@@ -559,6 +559,9 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
 
   if (say) {
     const StageTime st = stage_time(shape, eff, b / d.pp, steady.ctx_dec, 0, 0);
+    std::string peak_words = count(shape.peak_flops / 1e12);
+    if (shape.peak_flops_experts != shape.peak_flops)
+      peak_words += fmt::format(" (experts {})", count(shape.peak_flops_experts / 1e12));
     est.explain.push_back(load_sentence);
     if (decodes > 0)
       est.explain.push_back(fmt::format(
@@ -568,7 +571,7 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
           num(b), ms(est.decode_ms_per_token * 1e-3), ms(st.mem_s * d.pp),
           num(st.mem_s * eff.eta_mem * shape.bandwidth_bytes_per_s / 1e9),
           num(eff.eta_mem * 100, 2), count(gpu.memory_bandwidth_gbps), ms(st.flop_s * d.pp),
-          num(eff.eta_flop * 100, 2), count(shape.peak_flops / 1e12), ms(st.comm_s * d.pp),
+          num(eff.eta_flop * 100, 2), peak_words, ms(st.comm_s * d.pp),
           ms(eff.step_overhead_ms * 1e-3),
           w.mode == LoadMode::kBatch ? ""
           : traits.mixed_batches
@@ -577,7 +580,7 @@ Result<Estimate> estimate(const Deployment& d, const Workload& w, const Efficien
                             "steps ({} does not mix them), TPOT is {}",
                             engine.id, ms(tau))));
     const StageTime pre = stage_time(shape, eff, 0, 0, I, (I + 1) / 2);
-    const double tflop = pre.flop_s * eff.eta_flop * shape.peak_flops * d.tp * d.pp / 1e12;
+    const double tflop = pre.flops * d.tp * d.pp / 1e12;
     est.explain.push_back(fmt::format(
         "Prefill of {} input tokens takes {} alone ({} TFLOP, {}).", count(I), ms(prefill_alone),
         num(tflop), pre.flop_s > pre.mem_s ? "compute-bound" : "bound by reading the weights"));

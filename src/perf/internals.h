@@ -39,7 +39,8 @@ struct Shape {
   double expert_flops_share = 0;         // share of flops_per_token spent in routed experts
   double attn_flops_per_pair = 0;        // per GPU: FLOPs per (query token, context token) pair
   double window_attn_share = 0;          // share of attention layers that are sliding-window
-  double peak_flops = 0;                 // per GPU, FLOP/s at the compute dtype
+  double peak_flops = 0;                 // per GPU, FLOP/s of attention and the non-expert GEMMs
+  double peak_flops_experts = 0;         // per GPU, FLOP/s of the routed experts' GEMMs
   double bandwidth_bytes_per_s = 0;      // per GPU HBM
   double link_bytes_per_s = 0;           // GPU-GPU, per direction
   bool pcie = false;                     // the link is PCIe (eta_comm_pcie applies)
@@ -48,6 +49,9 @@ struct Shape {
   double allreduce_bytes_per_token = 0;  // hidden x 2 bytes (activations stay 16-bit)
   int max_num_tokens = 8192;
 };
+
+// The tensor-core rate, in TFLOPS, of GEMMs on `dtype` weights (timing.cpp says which kernels).
+double peak_tflops(const catalog::Gpu& gpu, const std::string& dtype);
 
 Shape shape_for(const catalog::Model& model, const catalog::Gpu& gpu, const Deployment& d,
                 const EngineTraits& traits, const std::string& kv_dtype);
@@ -73,6 +77,7 @@ inline constexpr double kOtherBytes = 3.5 * (1ull << 30);
 // tokens each, plus `n_pre` prefill tokens attending to `ctx_pre` tokens on average. Seconds.
 struct StageTime {
   double mem_s = 0;
+  double flops = 0;  // per GPU, grouped expert GEMMs counted at moe_flop_factor
   double flop_s = 0;
   double comm_s = 0;
   double total_s = 0;

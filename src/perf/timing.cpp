@@ -7,20 +7,20 @@
 
 namespace llmctl::perf {
 
-namespace {
-
 // The tensor-core rate the GEMMs run at: fp8/fp4 only where the chip has those units (W8A8,
 // W4A4); weight-only formats (int4 AWQ/GPTQ, mxfp4 on pre-Blackwell, fp8 Marlin on Ampere)
-// dequantise to 16 bits and run at the bf16 rate.
+// dequantise to 16 bits and run at the bf16 rate. MXFP4 on Blackwell runs W4A8: the engines
+// quantise activations to MXFP8, not MXFP4 (vLLM's FlashInfer MXFP4 x MXFP8 MoE, which
+// SemiAnalysisAI/InferenceX benchmarks/gptoss_fp4_b200.sh sets with
+// VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8=1; TensorRT-LLM's W4A8_MXFP4_MXFP8), so at the fp8 rate.
 double peak_tflops(const catalog::Gpu& gpu, const std::string& dtype) {
   auto has = [&](const char* d) { return gpu.tflops.count(d) > 0; };
   if (dtype == "fp8" && has("fp8")) return gpu.tflops.at("fp8");
-  if ((dtype == "fp4" || dtype == "mxfp4") && has("fp4")) return gpu.tflops.at("fp4");
+  if (dtype == "fp4" && has("fp4")) return gpu.tflops.at("fp4");
+  if (dtype == "mxfp4" && has("fp4") && has("fp8")) return gpu.tflops.at("fp8");
   if (dtype == "fp16" && has("fp16")) return gpu.tflops.at("fp16");
   return gpu.tflops_for("bf16");
 }
-
-}  // namespace
 
 Shape shape_for(const catalog::Model& model, const catalog::Gpu& gpu, const Deployment& d,
                 const EngineTraits& traits, const std::string& kv_dtype) {
@@ -63,7 +63,13 @@ Shape shape_for(const catalog::Model& model, const catalog::Gpu& gpu, const Depl
         2.0 * model.attention_heads * (2.0 * model.mla->kv_lora_rank + model.mla->qk_rope_head_dim);
   s.attn_flops_per_pair = per_layer * model.layers / shards;
 
-  s.peak_flops = peak_tflops(gpu, d.dtype) * 1e12;
+  // A checkpoint whose experts alone are quantised (gpt-oss: MXFP4 experts, bf16 attention,
+  // router and embeddings) runs its other GEMMs and attention on 16-bit weights.
+  const auto native = model.weight_dtypes.find("experts");
+  const bool native_experts =
+      model.moe && native != model.weight_dtypes.end() && native->second == d.dtype;
+  s.peak_flops_experts = peak_tflops(gpu, d.dtype) * 1e12;
+  s.peak_flops = native_experts ? gpu.tflops_for("bf16") * 1e12 : s.peak_flops_experts;
   s.bandwidth_bytes_per_s = gpu.memory_bandwidth_gbps * 1e9;
   s.link_bytes_per_s = gpu.interconnect_gbps * 1e9;
   s.pcie = gpu.interconnect_kind == "pcie";
@@ -92,12 +98,13 @@ StageTime stage_time(const Shape& s, const EfficiencyParams& e, double n_dec, do
   auto attn_ctx = [&](double ctx) {
     return (1 - s.window_attn_share) * ctx + s.window_attn_share * windowed(ctx);
   };
-  const double linear =
-      tokens * s.flops_per_token * (1 + s.expert_flops_share * (e.moe_flop_factor - 1));
+  const double dense = tokens * s.flops_per_token * (1 - s.expert_flops_share);
+  const double experts = tokens * s.flops_per_token * s.expert_flops_share * e.moe_flop_factor;
   const double attention =
       s.attn_flops_per_pair * (n_dec * attn_ctx(ctx_dec) + n_pre * attn_ctx(ctx_pre));
+  t.flops = dense + experts + attention;
   t.mem_s = bytes / (e.eta_mem * s.bandwidth_bytes_per_s);
-  t.flop_s = (linear + attention) / (e.eta_flop * s.peak_flops);
+  t.flop_s = ((dense + attention) / s.peak_flops + experts / s.peak_flops_experts) / e.eta_flop;
   if (s.tp > 1) {
     // Latency: one hop for an engine's one-shot kernel, tp-1 for NCCL's ring; either way
     // 2(tp-1)/tp of the message crosses each link.

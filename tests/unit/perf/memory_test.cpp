@@ -127,6 +127,50 @@ TEST(PerfMemory, NativeMxfp4ExpertsOnly) {
                    114.70e9 * (0.5 + 1.0 / 32) + (116.83e9 - 114.70e9) * 2);
 }
 
+// Compute rates (timing.cpp): fp8 and NVFP4 run on their own tensor cores; MXFP4 runs W4A8 on
+// Blackwell (the fp8 rate) and weight-only at the bf16 rate before it; a checkpoint whose
+// experts alone are MXFP4 (gpt-oss) runs attention and its other GEMMs at the bf16 rate.
+TEST(PerfTiming, ComputeRatesFollowTheKernelsNotTheCheckpointName) {
+  catalog::Gpu b200 = h100();
+  b200.arch = "blackwell";
+  b200.tflops = {{"bf16", 2250}, {"fp16", 2250}, {"fp8", 4500}, {"fp4", 9000}};
+  EXPECT_DOUBLE_EQ(peak_tflops(b200, "fp4"), 9000);
+  EXPECT_DOUBLE_EQ(peak_tflops(b200, "mxfp4"), 4500);
+  EXPECT_DOUBLE_EQ(peak_tflops(b200, "fp8"), 4500);
+  EXPECT_DOUBLE_EQ(peak_tflops(h100(), "mxfp4"), 989);
+  EXPECT_DOUBLE_EQ(peak_tflops(h100(), "int4"), 989);
+
+  auto oss = llama(36, 2880, 64, 8, 201088, 116.83);
+  oss.params_active_b = 5.13;
+  oss.moe = catalog::Moe{128, 4, 0, 2880, 0, 114.70};
+  oss.weight_dtypes = {{"experts", "mxfp4"}};
+  const auto vllm = engine("vllm", 0.9, "total");
+  Deployment d = on(oss, b200, vllm);
+  d.dtype = "mxfp4";
+  const Shape native = shape_for(oss, b200, d, traits_for(vllm, b200), "bf16");
+  EXPECT_DOUBLE_EQ(native.peak_flops, 2250e12);
+  EXPECT_DOUBLE_EQ(native.peak_flops_experts, 4500e12);
+  // 1,000 prefill tokens attending to nothing (attention FLOPs 0): the expert share of the linear
+  // FLOPs at the fp8 rate (times moe_flop_factor), the rest at bf16's.
+  EfficiencyParams e;
+  e.moe_flop_factor = 1.5;
+  const StageTime t = stage_time(native, e, 0, 0, 1000, 0);
+  const double linear = 1000 * native.flops_per_token;
+  const double s_exp = native.expert_flops_share;
+  EXPECT_NEAR(
+      t.flop_s,
+      linear * (1 - s_exp) / (e.eta_flop * 2250e12) + linear * s_exp * 1.5 / (e.eta_flop * 4500e12),
+      1e-12);
+
+  // A dense fp8 model: one rate for everything, as before the split.
+  const auto m70 = llama(80, 8192, 64, 8, 128256, 70.55);
+  Deployment d70 = on(m70, b200, vllm);
+  d70.dtype = "fp8";
+  const Shape dense = shape_for(m70, b200, d70, traits_for(vllm, b200), "fp8");
+  EXPECT_DOUBLE_EQ(dense.peak_flops, 4500e12);
+  EXPECT_DOUBLE_EQ(dense.peak_flops_experts, 4500e12);
+}
+
 // Llama-3.1-8B bf16 on one 80 GiB H100 under vLLM (0.9 of total memory):
 //   0.9 x 85,899,345,920                      = 77,309,411,328
 //   - weights 8.03e9 x 2                      = 16,060,000,000
