@@ -45,11 +45,13 @@ struct FitOptions {
   std::vector<std::string> arch_free = {"eta_flop"};
   std::string reference_arch = "hopper";
   // Parameters each engine other than `reference_engine` fits for itself when it has rows
-  // (stored as <engine>/any entries): its all-reduce kernels' latency and its API server's
-  // per-request cost. Not its per-iteration overhead: without TP 1 rows the fit cannot tell it
-  // from the all-reduce (docs/PERF.md §5). The reference engine's rows set the shared values,
-  // which engines without rows use.
-  std::vector<std::string> engine_free = {"allreduce_hop_us", "ttft_overhead_ms"};
+  // (stored as <engine>/any entries): its all-reduce kernels' latency, its API server's
+  // per-request cost and its weight-only GEMM kernels' cost (an engine whose rows hold no
+  // weight-only GEMM keeps the prior, 1). Not its per-iteration overhead: without TP 1 rows the fit
+  // cannot tell it from the all-reduce (docs/PERF.md §5). The reference engine's rows set the
+  // shared values, which engines without rows use.
+  std::vector<std::string> engine_free = {"allreduce_hop_us", "ttft_overhead_ms",
+                                          "dequant_flop_factor"};
   std::string reference_engine = "trtllm";
   // Engine generations: engine -> the first version of a generation whose kernels changed
   // (e.g. trtllm -> "1.0"). Rows of that engine at or above the version fit their own copies of

@@ -8,8 +8,9 @@ namespace llmctl::perf {
 
 const std::vector<std::string>& EfficiencyParams::names() {
   static const std::vector<std::string> kNames = {
-      "eta_mem",          "eta_flop",         "eta_comm",     "eta_comm_pcie",  "allreduce_hop_us",
-      "step_overhead_ms", "ttft_overhead_ms", "overlap_loss", "moe_flop_factor"};
+      "eta_mem",          "eta_flop",           "eta_comm",         "eta_comm_pcie",
+      "allreduce_hop_us", "step_overhead_ms",   "ttft_overhead_ms", "overlap_loss",
+      "moe_flop_factor",  "dequant_flop_factor"};
   return kNames;
 }
 
@@ -23,6 +24,7 @@ const double* EfficiencyParams::field(std::string_view name) const {
   if (name == "ttft_overhead_ms") return &ttft_overhead_ms;
   if (name == "overlap_loss") return &overlap_loss;
   if (name == "moe_flop_factor") return &moe_flop_factor;
+  if (name == "dequant_flop_factor") return &dequant_flop_factor;
   return nullptr;
 }
 

@@ -41,6 +41,8 @@ struct Shape {
   double window_attn_share = 0;          // share of attention layers that are sliding-window
   double peak_flops = 0;                 // per GPU, FLOP/s of attention and the non-expert GEMMs
   double peak_flops_experts = 0;         // per GPU, FLOP/s of the routed experts' GEMMs
+  bool dense_dequantise = false;         // the non-expert GEMMs dequantise weights in the kernel
+  bool experts_dequantise = false;       // the routed experts' GEMMs do
   double bandwidth_bytes_per_s = 0;      // per GPU HBM
   double link_bytes_per_s = 0;           // GPU-GPU, per direction
   bool pcie = false;                     // the link is PCIe (eta_comm_pcie applies)
@@ -52,6 +54,8 @@ struct Shape {
 
 // The tensor-core rate, in TFLOPS, of GEMMs on `dtype` weights (timing.cpp says which kernels).
 double peak_tflops(const catalog::Gpu& gpu, const std::string& dtype);
+// True when GEMMs on `dtype` weights dequantise them to 16 bits in the kernel (weight-only).
+bool weight_only(const catalog::Gpu& gpu, const std::string& dtype);
 
 Shape shape_for(const catalog::Model& model, const catalog::Gpu& gpu, const Deployment& d,
                 const EngineTraits& traits, const std::string& kv_dtype);

@@ -93,6 +93,9 @@ struct EfficiencyParams {
   double ttft_overhead_ms = 5;   // per request: HTTP, tokenisation, detokenisation
   double overlap_loss = 0.5;     // share of the smaller of memory/math time not hidden (at parity)
   double moe_flop_factor = 1;    // extra compute cost of grouped expert GEMMs (>= 1 is slower)
+  // Extra compute cost of GEMMs that dequantise their weights inside the kernel (weight-only
+  // int4, MXFP4 before Blackwell, fp8 on Ampere: Marlin and its kin; >= 1 is slower).
+  double dequant_flop_factor = 1;
 
   // Names as stored in data/efficiency.yaml `params`, in a fixed order (the fitter's vector).
   static const std::vector<std::string>& names();

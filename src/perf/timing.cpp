@@ -22,6 +22,15 @@ double peak_tflops(const catalog::Gpu& gpu, const std::string& dtype) {
   return gpu.tflops_for("bf16");
 }
 
+bool weight_only(const catalog::Gpu& gpu, const std::string& dtype) {
+  auto has = [&](const char* d) { return gpu.tflops.count(d) > 0; };
+  if (dtype == "int4") return true;
+  if (dtype == "fp8") return !has("fp8");
+  if (dtype == "fp4") return !has("fp4");
+  if (dtype == "mxfp4") return !(has("fp4") && has("fp8"));
+  return false;
+}
+
 Shape shape_for(const catalog::Model& model, const catalog::Gpu& gpu, const Deployment& d,
                 const EngineTraits& traits, const std::string& kv_dtype) {
   Shape s;
@@ -70,6 +79,8 @@ Shape shape_for(const catalog::Model& model, const catalog::Gpu& gpu, const Depl
       model.moe && native != model.weight_dtypes.end() && native->second == d.dtype;
   s.peak_flops_experts = peak_tflops(gpu, d.dtype) * 1e12;
   s.peak_flops = native_experts ? gpu.tflops_for("bf16") * 1e12 : s.peak_flops_experts;
+  s.experts_dequantise = weight_only(gpu, d.dtype);
+  s.dense_dequantise = !native_experts && s.experts_dequantise;
   s.bandwidth_bytes_per_s = gpu.memory_bandwidth_gbps * 1e9;
   s.link_bytes_per_s = gpu.interconnect_gbps * 1e9;
   s.pcie = gpu.interconnect_kind == "pcie";
@@ -98,8 +109,10 @@ StageTime stage_time(const Shape& s, const EfficiencyParams& e, double n_dec, do
   auto attn_ctx = [&](double ctx) {
     return (1 - s.window_attn_share) * ctx + s.window_attn_share * windowed(ctx);
   };
-  const double dense = tokens * s.flops_per_token * (1 - s.expert_flops_share);
-  const double experts = tokens * s.flops_per_token * s.expert_flops_share * e.moe_flop_factor;
+  const double dense = tokens * s.flops_per_token * (1 - s.expert_flops_share) *
+                       (s.dense_dequantise ? e.dequant_flop_factor : 1);
+  const double experts = tokens * s.flops_per_token * s.expert_flops_share * e.moe_flop_factor *
+                         (s.experts_dequantise ? e.dequant_flop_factor : 1);
   const double attention =
       s.attn_flops_per_pair * (n_dec * attn_ctx(ctx_dec) + n_pre * attn_ctx(ctx_pre));
   t.flops = dense + experts + attention;

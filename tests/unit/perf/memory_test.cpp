@@ -162,6 +162,19 @@ TEST(PerfTiming, ComputeRatesFollowTheKernelsNotTheCheckpointName) {
       linear * (1 - s_exp) / (e.eta_flop * 2250e12) + linear * s_exp * 1.5 / (e.eta_flop * 4500e12),
       1e-12);
 
+  // Before Blackwell the MXFP4 experts dequantise in the kernel (Marlin): dequant_flop_factor
+  // scales their FLOPs, not the bf16 attention and dense GEMMs'.
+  Deployment dh = on(oss, h100(), vllm);
+  dh.dtype = "mxfp4";
+  const Shape hopper = shape_for(oss, h100(), dh, traits_for(vllm, h100()), "bf16");
+  EXPECT_TRUE(hopper.experts_dequantise);
+  EXPECT_FALSE(hopper.dense_dequantise);
+  EXPECT_FALSE(native.experts_dequantise);  // W4A8 on Blackwell
+  e.dequant_flop_factor = 2;
+  const double h_linear = 1000 * hopper.flops_per_token;
+  EXPECT_NEAR(stage_time(hopper, e, 0, 0, 1000, 0).flop_s,
+              (h_linear * (1 - s_exp) + h_linear * s_exp * 1.5 * 2) / (e.eta_flop * 989e12), 1e-12);
+
   // A dense fp8 model: one rate for everything, as before the split.
   const auto m70 = llama(80, 8192, 64, 8, 128256, 70.55);
   Deployment d70 = on(m70, b200, vllm);
@@ -169,6 +182,10 @@ TEST(PerfTiming, ComputeRatesFollowTheKernelsNotTheCheckpointName) {
   const Shape dense = shape_for(m70, b200, d70, traits_for(vllm, b200), "fp8");
   EXPECT_DOUBLE_EQ(dense.peak_flops, 4500e12);
   EXPECT_DOUBLE_EQ(dense.peak_flops_experts, 4500e12);
+  EXPECT_FALSE(dense.dense_dequantise);
+  Deployment d4 = on(m70, h100(), vllm);
+  d4.dtype = "int4";
+  EXPECT_TRUE(shape_for(m70, h100(), d4, traits_for(vllm, h100()), "bf16").dense_dequantise);
 }
 
 // Llama-3.1-8B bf16 on one 80 GiB H100 under vLLM (0.9 of total memory):
