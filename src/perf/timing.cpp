@@ -12,7 +12,8 @@ namespace llmctl::perf {
 // dequantise to 16 bits and run at the bf16 rate. MXFP4 on Blackwell runs W4A8: the engines
 // quantise activations to MXFP8, not MXFP4 (vLLM's FlashInfer MXFP4 x MXFP8 MoE, which
 // SemiAnalysisAI/InferenceX benchmarks/single_node/gptoss_fp4_b200.sh sets with
-// VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8=1; TensorRT-LLM's W4A8_MXFP4_MXFP8), so at the fp8 rate.
+// VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8=1; TensorRT-LLM's gpt-oss deployment guide, MoE backend
+// matrix: MXFP8 activations on B200/B300, BF16 on H200), so at the fp8 rate.
 double peak_tflops(const catalog::Gpu& gpu, const std::string& dtype) {
   auto has = [&](const char* d) { return gpu.tflops.count(d) > 0; };
   if (dtype == "fp8" && has("fp8")) return gpu.tflops.at("fp8");
