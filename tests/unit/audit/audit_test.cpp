@@ -12,36 +12,16 @@
 
 #include "audit/report.h"
 #include "audit/rules.h"
-#include "catalog/loader.h"
+#include "audit_test_util.h"
 
 namespace llmctl::audit {
 namespace {
 
+using test::cat;
+using test::ids;
+using test::run;
+
 namespace json = boost::json;
-
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
-
-std::vector<Finding> run(std::string_view path, std::string_view text, Options o = {}) {
-  Auditor a(cat(), std::move(o));
-  FileResult r = a.audit_file(path, path, text);
-  std::vector<Finding> out = r.findings;
-  for (auto& f : a.finish(r.facts)) out.push_back(f);
-  sort_findings(out);
-  return out;
-}
-
-std::vector<std::string> rules_of(const std::vector<Finding>& fs) {
-  std::vector<std::string> out;
-  for (const auto& f : fs) out.push_back(f.rule + "@" + std::to_string(f.line));
-  return out;
-}
 
 constexpr std::string_view kPod = R"(apiVersion: v1
 kind: Pod
@@ -74,7 +54,7 @@ TEST(Audit, RuleTableIsComplete) {
 
 TEST(Audit, FindsTheLatestImageInAPod) {
   auto fs = run("pod.yaml", kPod);
-  ASSERT_EQ(rules_of(fs), std::vector<std::string>{"K8S005@8"});
+  ASSERT_EQ(ids(fs), std::vector<std::string>{"K8S005@8"});
   EXPECT_EQ(fs[0].severity, Severity::kWarning);
   EXPECT_NE(fs[0].message.find("vllm/vllm-openai:latest"), std::string::npos);
   EXPECT_FALSE(fs[0].fix.empty());
@@ -165,10 +145,10 @@ TEST(Audit, RuleFilterKeepsOnlyTheNamedRules) {
   std::string text(kPod);
   text.replace(text.find(", --max-model-len, \"8192\""), 25, "");
   text.replace(text.find("Qwen/Qwen2.5-7B-Instruct"), 24, "meta-llama/Llama-3.1-8B-Instruct");
-  EXPECT_EQ(rules_of(run("pod.yaml", text)), (std::vector<std::string>{"K8S005@8", "K8S008@9"}));
+  EXPECT_EQ(ids(run("pod.yaml", text)), (std::vector<std::string>{"K8S005@8", "K8S008@9"}));
   Options only;
   only.rules = {"K8S008"};
-  EXPECT_EQ(rules_of(run("pod.yaml", text, only)), std::vector<std::string>{"K8S008@9"});
+  EXPECT_EQ(ids(run("pod.yaml", text, only)), std::vector<std::string>{"K8S008@9"});
 }
 
 TEST(Audit, DetectsInputsByContentNotName) {
@@ -212,12 +192,11 @@ TEST(Audit, PromqlGroupingForms) {
   EXPECT_TRUE(run("r.yaml", alert("histogram_quantile(0.9, sum by (le, job) (rate(x_bucket[5m])))"))
                   .empty());
   EXPECT_TRUE(run("r.yaml", alert("histogram_quantile(0.9, rate(x_bucket[5m]))")).empty());
-  EXPECT_EQ(rules_of(run("r.yaml",
-                         alert("histogram_quantile(0.9, sum without (le) (rate(x_bucket[5m])))"))),
-            std::vector<std::string>{"OBS003@5"});
   EXPECT_EQ(
-      rules_of(run("r.yaml", alert("histogram_quantile(0.9, max(rate(x_bucket[5m])) by (job))"))),
+      ids(run("r.yaml", alert("histogram_quantile(0.9, sum without (le) (rate(x_bucket[5m])))"))),
       std::vector<std::string>{"OBS003@5"});
+  EXPECT_EQ(ids(run("r.yaml", alert("histogram_quantile(0.9, max(rate(x_bucket[5m])) by (job))"))),
+            std::vector<std::string>{"OBS003@5"});
   // Label names and label values are not metric names.
   EXPECT_TRUE(
       run("r.yaml",
@@ -225,7 +204,7 @@ TEST(Audit, PromqlGroupingForms) {
           .empty());
   // A subquery inside rate() is not a metric selector.
   EXPECT_TRUE(run("r.yaml", alert("max_over_time(rate(foo_total[5m])[1h:5m])")).empty());
-  EXPECT_EQ(rules_of(run("r.yaml", alert("rate(vllm:num_preemptions[5m]) > 0"))),
+  EXPECT_EQ(ids(run("r.yaml", alert("rate(vllm:num_preemptions[5m]) > 0"))),
             std::vector<std::string>{"OBS002@5"});
 }
 
@@ -236,21 +215,21 @@ const re = /["'`]+/g;
 const openai = new OpenAI();
 export const f = (t) => openai.chat.completions.create({ model: "gpt-4o-2024-08-06", max_tokens: 9, messages: [] });
 )";
-  EXPECT_EQ(rules_of(run("src/a.js", js)), (std::vector<std::string>{"LLM001@4", "LLM005@4"}));
+  EXPECT_EQ(ids(run("src/a.js", js)), (std::vector<std::string>{"LLM001@4", "LLM005@4"}));
   // Python f-strings with nested braces and dict literals.
   std::string py = R"(from openai import OpenAI
 client = OpenAI(timeout=5)
 x = f"{ {'a': 1}['a'] } and {'}'}"
 r = client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[])
 )";
-  EXPECT_EQ(rules_of(run("app/a.py", py)), (std::vector<std::string>{"LLM003@4", "LLM005@4"}));
+  EXPECT_EQ(ids(run("app/a.py", py)), (std::vector<std::string>{"LLM003@4", "LLM005@4"}));
   // Go raw strings with quotes.
   std::string go = "package x\nimport \"github.com/openai/openai-go\"\nvar s = `\"quoted\" sk-`\n";
   EXPECT_TRUE(run("x.go", go).empty());
   // Test files are not production code for LLM004, but keys count everywhere.
   std::string keyed =
       "from openai import OpenAI\nk = \"sk-proj-Ab3dE5gH7jK9mN1pQ3sT5vX7zB9dF1hJ3lN5\"\n";
-  EXPECT_EQ(rules_of(run("tests/test_x.py", keyed)), std::vector<std::string>{"LLM006@2"});
+  EXPECT_EQ(ids(run("tests/test_x.py", keyed)), std::vector<std::string>{"LLM006@2"});
 }
 
 TEST(Audit, ProjectRulesJoinFiles) {

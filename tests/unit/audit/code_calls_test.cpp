@@ -6,29 +6,18 @@
 #include <algorithm>
 
 #include "audit/audit.h"
-#include "catalog/loader.h"
+#include "audit_test_util.h"
 
 namespace llmctl::audit {
 namespace {
 
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
+using test::cat;
+using test::ids;
+using test::run;
 
+// The findings of `path` audited alone, as RULE@LINE.
 std::vector<std::string> ids(std::string_view path, std::string_view text) {
-  Auditor a(cat(), {});
-  FileResult r = a.audit_file(path, path, text);
-  std::vector<Finding> fs = r.findings;
-  for (auto& f : a.finish(r.facts)) fs.push_back(f);
-  sort_findings(fs);
-  std::vector<std::string> out;
-  for (const auto& f : fs) out.push_back(f.rule + "@" + std::to_string(f.line));
-  return out;
+  return ids(run(path, text));
 }
 
 TEST(CodeCalls, BetaAndRawResponseWrappersAreCalls) {

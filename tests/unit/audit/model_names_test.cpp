@@ -8,19 +8,12 @@
 #include <algorithm>
 
 #include "audit/audit.h"
-#include "catalog/loader.h"
+#include "audit_test_util.h"
 
 namespace llmctl::audit {
 namespace {
 
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
+using test::cat;
 
 // The capacity findings (CAP001 does not fit, CAP005 not in the catalog) of a one-GPU vLLM
 // Deployment serving `model`.

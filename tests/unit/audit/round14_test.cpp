@@ -16,38 +16,14 @@
 #include <algorithm>
 
 #include "audit/audit.h"
-#include "catalog/loader.h"
+#include "audit_test_util.h"
 
 namespace llmctl::audit {
 namespace {
 
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
-
-std::vector<Finding> run(std::string_view path, std::string_view text) {
-  Auditor a(cat(), {});
-  FileResult r = a.audit_file(path, path, text);
-  std::vector<Finding> out = r.findings;
-  for (auto& f : a.finish(r.facts)) out.push_back(f);
-  sort_findings(out);
-  return out;
-}
-
-// Findings of the given rules only, as RULE@LINE.
-std::vector<std::string> ids(const std::vector<Finding>& fs,
-                             std::initializer_list<std::string_view> rules) {
-  std::vector<std::string> out;
-  for (const auto& f : fs)
-    if (std::find(rules.begin(), rules.end(), f.rule) != rules.end())
-      out.push_back(f.rule + "@" + std::to_string(f.line));
-  return out;
-}
+using test::cat;
+using test::ids;
+using test::run;
 
 using V = std::vector<std::string>;
 

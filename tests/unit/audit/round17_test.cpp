@@ -15,34 +15,14 @@
 #include <utility>
 
 #include "audit/audit.h"
-#include "catalog/loader.h"
+#include "audit_test_util.h"
 
 namespace llmctl::audit {
 namespace {
 
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
-
-// Audits the files as one project (finish() included).
-std::vector<Finding> run(std::vector<std::pair<std::string_view, std::string_view>> files) {
-  Auditor a(cat(), {});
-  ProjectFacts facts;
-  std::vector<Finding> out;
-  for (const auto& [path, text] : files) {
-    FileResult r = a.audit_file(path, path, text);
-    out.insert(out.end(), r.findings.begin(), r.findings.end());
-    facts.merge(std::move(r.facts));
-  }
-  for (auto& f : a.finish(facts)) out.push_back(f);
-  sort_findings(out);
-  return out;
-}
+using test::cat;
+using test::first;
+using test::run;
 
 std::vector<std::string> ids(const std::vector<Finding>& fs, std::string_view rule) {
   std::vector<std::string> out;
@@ -193,12 +173,6 @@ TEST(AuditRound17, VendorImageWithReleaseInItsPathIsNotFloating) {
       EXPECT_EQ(f.message.rfind("engine image", 0), 0u) << f.message;
     }
   EXPECT_EQ(ids(run({{"k8s/vllm.yaml", own}}), "K8S005"), V{"k8s/vllm.yaml@14"});
-}
-
-const Finding* first(const std::vector<Finding>& fs, std::string_view rule) {
-  for (const auto& f : fs)
-    if (f.rule == rule) return &f;
-  return nullptr;
 }
 
 TEST(AuditRound17, SharedMemoryFindingNamesTheAcceleratorsLibrary) {

@@ -16,41 +16,15 @@
 #include <utility>
 
 #include "audit/audit.h"
-#include "catalog/loader.h"
+#include "audit_test_util.h"
 
 namespace llmctl::audit {
 namespace {
 
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
-
-std::vector<Finding> run(std::string_view path, std::string_view text) {
-  Auditor a(cat(), {});
-  FileResult r = a.audit_file(path, path, text);
-  std::vector<Finding> out = r.findings;
-  for (auto& f : a.finish(r.facts)) out.push_back(f);
-  sort_findings(out);
-  return out;
-}
-
-// Findings of one rule, as RULE@LINE.
-std::vector<std::string> ids(const std::vector<Finding>& fs, std::string_view rule) {
-  std::vector<std::string> out;
-  for (const auto& f : fs)
-    if (f.rule == rule) out.push_back(f.rule + "@" + std::to_string(f.line));
-  return out;
-}
-
-const Finding* first(const std::vector<Finding>& fs, std::string_view rule) {
-  auto it = std::find_if(fs.begin(), fs.end(), [&](const Finding& f) { return f.rule == rule; });
-  return it == fs.end() ? nullptr : &*it;
-}
+using test::cat;
+using test::first;
+using test::ids;
+using test::run;
 
 using V = std::vector<std::string>;
 

@@ -18,35 +18,14 @@
 
 #include "audit/audit.h"
 #include "audit/doc.h"
-#include "catalog/loader.h"
+#include "audit_test_util.h"
 
 namespace llmctl::audit {
 namespace {
 
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
-
-std::vector<Finding> run(std::string_view path, std::string_view text, std::string_view rel = {}) {
-  Auditor a(cat(), {});
-  FileResult r = a.audit_file(path, rel.empty() ? path : rel, text);
-  std::vector<Finding> out = r.findings;
-  for (auto& f : a.finish(r.facts)) out.push_back(f);
-  sort_findings(out);
-  return out;
-}
-
-std::vector<std::string> ids(const std::vector<Finding>& fs, std::string_view prefix) {
-  std::vector<std::string> out;
-  for (const auto& f : fs)
-    if (f.rule.rfind(prefix, 0) == 0) out.push_back(f.rule + "@" + std::to_string(f.line));
-  return out;
-}
+using test::cat;
+using test::ids;
+using test::run;
 
 using V = std::vector<std::string>;
 

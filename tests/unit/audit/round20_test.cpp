@@ -18,45 +18,20 @@
 #include <vector>
 
 #include "audit/audit.h"
+#include "audit_test_util.h"
 #include "catalog/loader.h"
 
 namespace llmctl::audit {
 namespace {
 
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
-
-using Files = std::vector<std::pair<std::string, std::string>>;
-
-// Audits several files as one tree: file findings plus the project-level joins.
-std::vector<Finding> run_tree(const Files& files, const catalog::Catalog& c = cat()) {
-  Auditor a(c, {});
-  std::vector<Finding> out;
-  ProjectFacts facts;
-  for (const auto& [path, text] : files) {
-    FileResult r = a.audit_file(path, path, text);
-    for (auto& f : r.findings) out.push_back(f);
-    facts.merge(std::move(r.facts));
-  }
-  for (auto& f : a.finish(facts)) out.push_back(f);
-  sort_findings(out);
-  return out;
-}
-
-std::vector<Finding> run(std::string_view path, std::string_view text) {
-  return run_tree({{std::string(path), std::string(text)}});
-}
+using test::cat;
+using test::run;
+using test::selects;
 
 std::vector<std::string> ids(const std::vector<Finding>& fs, std::string_view prefix) {
   std::vector<std::string> out;
   for (const auto& f : fs)
-    if (f.rule.rfind(prefix, 0) == 0)
+    if (selects(prefix, f.rule))
       out.push_back(f.file + ":" + f.rule + "@" + std::to_string(f.line));
   return out;
 }
@@ -105,13 +80,13 @@ TEST(Round20SharedGpus, TheFileSayingTimeSlicingOrMpsAbstains) {
 TEST(Round20SharedGpus, AnotherFileOfTheSameProjectSayingItAbstains) {
   const std::string said = two_gpu_deploy("      # nimbus: one GB10 exposed via time-slicing\n");
   // Same folder (no project marker): one project.
-  EXPECT_EQ(ids(run_tree({{"vllm/nimbus/a.yaml", two_gpu_deploy()}, {"vllm/nimbus/b.yaml", said}}),
-                "K8S009"),
-            V{});
+  EXPECT_EQ(
+      ids(run({{"vllm/nimbus/a.yaml", two_gpu_deploy()}, {"vllm/nimbus/b.yaml", said}}), "K8S009"),
+      V{});
   // Another folder is another project: its comment says nothing about this host.
-  EXPECT_EQ(ids(run_tree({{"vllm/cirrus/a.yaml", two_gpu_deploy()}, {"vllm/nimbus/b.yaml", said}}),
-                "K8S009"),
-            V{"vllm/cirrus/a.yaml:K8S009@11"});
+  EXPECT_EQ(
+      ids(run({{"vllm/cirrus/a.yaml", two_gpu_deploy()}, {"vllm/nimbus/b.yaml", said}}), "K8S009"),
+      V{"vllm/cirrus/a.yaml:K8S009@11"});
 }
 
 TEST(Round20SharedGpus, ADevicePluginSharingConfigCountsForTheWholeTree) {
@@ -127,8 +102,8 @@ data:
           - name: nvidia.com/gpu
             replicas: 4
 )";
-  EXPECT_EQ(ids(run_tree({{"apps/llm/deploy.yaml", two_gpu_deploy()},
-                          {"cluster/gpu-operator/time-slicing.yaml", std::string(kConfig)}}),
+  EXPECT_EQ(ids(run({{"apps/llm/deploy.yaml", two_gpu_deploy()},
+                     {"cluster/gpu-operator/time-slicing.yaml", std::string(kConfig)}}),
                 "K8S009"),
             V{});
 }
@@ -294,7 +269,7 @@ TEST(Round20CodeRepositories, AnOverlayFamilyIsJudgedWithoutACodeChange) {
 )"});
   auto with = catalog::load_from_sources(sources);
   ASSERT_TRUE(with.ok()) << with.error().message;
-  EXPECT_EQ(ids(run_tree({{"deploy.yaml", remote_code("acme/coder-7b")}}, *with), "K8S011"),
+  EXPECT_EQ(ids(run({{"deploy.yaml", remote_code("acme/coder-7b")}}, *with), "K8S011"),
             V{"deploy.yaml:K8S011@10"});
 }
 

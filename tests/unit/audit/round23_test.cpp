@@ -18,37 +18,14 @@
 #include <vector>
 
 #include "audit/audit.h"
-#include "catalog/loader.h"
+#include "audit_test_util.h"
 
 namespace llmctl::audit {
 namespace {
 
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
-
-std::vector<Finding> run(std::string_view path, std::string_view text) {
-  Auditor a(cat(), {});
-  FileResult r = a.audit_file(std::string(path), std::string(path), std::string(text));
-  std::vector<Finding> out = r.findings;
-  ProjectFacts facts;
-  facts.merge(std::move(r.facts));
-  for (auto& f : a.finish(facts)) out.push_back(f);
-  sort_findings(out);
-  return out;
-}
-
-std::vector<Finding> with_rule(const std::vector<Finding>& fs, std::string_view rule) {
-  std::vector<Finding> out;
-  for (const auto& f : fs)
-    if (f.rule == rule) out.push_back(f);
-  return out;
-}
+using test::cat;
+using test::run;
+using test::with_rule;
 
 std::string anthropic_call(std::string_view model) {
   return "import anthropic\n\nclient = anthropic.Anthropic(timeout=60)\n\n\ndef ask(q):\n"

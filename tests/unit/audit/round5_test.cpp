@@ -9,38 +9,15 @@
 #include <algorithm>
 
 #include "audit/audit.h"
-#include "catalog/loader.h"
+#include "audit_test_util.h"
 
 namespace llmctl::audit {
 namespace {
 
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
-
-std::vector<Finding> run(std::string_view path, std::string_view text) {
-  Auditor a(cat(), {});
-  FileResult r = a.audit_file(path, path, text);
-  std::vector<Finding> out = r.findings;
-  for (auto& f : a.finish(r.facts)) out.push_back(f);
-  sort_findings(out);
-  return out;
-}
-
-std::vector<std::string> ids(const std::vector<Finding>& fs) {
-  std::vector<std::string> out;
-  for (const auto& f : fs) out.push_back(f.rule + "@" + std::to_string(f.line));
-  return out;
-}
-
-bool has(const std::vector<Finding>& fs, std::string_view rule) {
-  return std::any_of(fs.begin(), fs.end(), [&](const Finding& f) { return f.rule == rule; });
-}
+using test::cat;
+using test::has;
+using test::ids;
+using test::run;
 
 // One vLLM replica, no PDB, no preStop, the default grace period: K8S017 and K8S012 where it
 // is a service.

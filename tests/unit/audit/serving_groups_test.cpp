@@ -7,44 +7,16 @@
 #include <algorithm>
 
 #include "audit/audit.h"
-#include "catalog/loader.h"
+#include "audit_test_util.h"
 
 namespace llmctl::audit {
 namespace {
 
-const catalog::Catalog& cat() {
-  static const catalog::Catalog c = [] {
-    auto r = catalog::load_from_sources(catalog::embedded_sources());
-    EXPECT_TRUE(r.ok());
-    return std::move(*r);
-  }();
-  return c;
-}
-
-std::vector<Finding> run(std::string_view path, std::string_view text) {
-  Auditor a(cat(), {});
-  FileResult r = a.audit_file(path, path, text);
-  std::vector<Finding> out = r.findings;
-  for (auto& f : a.finish(r.facts)) out.push_back(f);
-  sort_findings(out);
-  return out;
-}
-
-std::vector<std::string> ids(const std::vector<Finding>& fs) {
-  std::vector<std::string> out;
-  for (const auto& f : fs) out.push_back(f.rule + "@" + std::to_string(f.line));
-  return out;
-}
-
-bool has(const std::vector<Finding>& fs, std::string_view rule) {
-  return std::any_of(fs.begin(), fs.end(), [&](const Finding& f) { return f.rule == rule; });
-}
-
-const Finding* find(const std::vector<Finding>& fs, std::string_view rule) {
-  for (const auto& f : fs)
-    if (f.rule == rule) return &f;
-  return nullptr;
-}
+using test::cat;
+using test::first;
+using test::has;
+using test::ids;
+using test::run;
 
 // A LeaderWorkerSet running one SGLang TP-2 group over two pods with one GPU each.
 constexpr std::string_view kLws = R"(apiVersion: leaderworkerset.x-k8s.io/v1
@@ -91,7 +63,7 @@ TEST(ServingGroups, LeaderWorkerSetGpusAreSummedOverTheGroup) {
   EXPECT_EQ(weights, 1) << testing::PrintToString(ids(ok));
 
   auto too_big = run("lws.yaml", with_tp(kLws, "4"));
-  const Finding* k = find(too_big, "K8S009");
+  const Finding* k = first(too_big, "K8S009");
   ASSERT_NE(k, nullptr);
   EXPECT_EQ(k->severity, Severity::kError);
   EXPECT_NE(k->message.find("2 GPUs in the group (LeaderWorkerSet size 2"), std::string::npos)
@@ -100,7 +72,7 @@ TEST(ServingGroups, LeaderWorkerSetGpusAreSummedOverTheGroup) {
 
   // One GPU idle is waste, not a failure: a warning.
   auto idle = run("lws.yaml", with_tp(kLws, "1"));
-  k = find(idle, "K8S009");
+  k = first(idle, "K8S009");
   ASSERT_NE(k, nullptr);
   EXPECT_EQ(k->severity, Severity::kWarning);
 }
@@ -159,7 +131,7 @@ spec:
   std::string short_of_gpus = fleet;
   short_of_gpus.replace(short_of_gpus.find("replicas: 1"), 11, "replicas: 0");
   auto bad = run("ray.yaml", short_of_gpus);
-  const Finding* k = find(bad, "K8S009");
+  const Finding* k = first(bad, "K8S009");
   ASSERT_NE(k, nullptr) << testing::PrintToString(ids(bad));
   EXPECT_EQ(k->severity, Severity::kError);
 }
@@ -199,7 +171,7 @@ spec:
 )";
   auto fs = run("svc.yaml", svc);
   // TP 8 on a cluster of 4 GPUs cannot be placed.
-  const Finding* k = find(fs, "K8S009");
+  const Finding* k = first(fs, "K8S009");
   ASSERT_NE(k, nullptr) << testing::PrintToString(ids(fs));
   EXPECT_EQ(k->line, 15);  // tensor_parallel_size inside the serve config block
   // The application given as code gets the note, once.
@@ -307,7 +279,7 @@ spec:
   // one L4.
   EXPECT_TRUE(has(fs, "CAP001")) << testing::PrintToString(ids(fs));
   EXPECT_TRUE(has(fs, "K8S007"));  // no cacheProfile
-  const Finding* note = find(fs, "K8S020");
+  const Finding* note = first(fs, "K8S020");
   ASSERT_NE(note, nullptr);
   EXPECT_NE(note->message.find("OLlama"), std::string::npos);
 }
