@@ -232,6 +232,19 @@ r = client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[])
   EXPECT_EQ(ids(run("tests/test_x.py", keyed)), std::vector<std::string>{"LLM006@2"});
 }
 
+// What counts as a test or an example is read from the path relative to the audit root, not
+// the path findings name: `llmctl audit repo/tests` names repo/tests/chat.py but audits chat.py
+// at its root, and a checkout under /home/me/tests/ is no test folder.
+TEST(Audit, TheRelativePathDecidesWhatIsProductionCode) {
+  const std::string py =
+      "from openai import OpenAI\nclient = OpenAI(timeout=5)\n"
+      "r = client.chat.completions.create(model=\"gpt-4-turbo-preview\", max_tokens=9, "
+      "messages=[])\n";
+  EXPECT_EQ(ids(run("tests/chat.py", py, "app/chat.py"), "LLM004"),
+            std::vector<std::string>{"LLM004@3"});
+  EXPECT_EQ(ids(run("app/chat.py", py, "tests/chat.py"), "LLM004"), std::vector<std::string>{});
+}
+
 TEST(Audit, ProjectRulesJoinFiles) {
   Auditor a(cat(), {});
   std::string svc = "apiVersion: v1\nkind: Service\nmetadata: {name: vllm, namespace: s}\n";
