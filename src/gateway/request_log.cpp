@@ -23,21 +23,83 @@ bool RecordQueue::try_push(RequestRecord&& record) {
   return true;
 }
 
+std::span<RequestRecord> RecordQueue::next_batch(std::size_t max, bool* swapped) {
+  if (swapped) *swapped = false;
+  if (next_ == draining_.size()) {
+    draining_.clear();  // the records of the last batch: the sinks are done with them
+    next_ = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      draining_.swap(incoming_);
+    }
+    if (swapped) *swapped = true;
+  }
+  const std::size_t n = std::min(max, draining_.size() - next_);
+  std::span<RequestRecord> out(draining_.data() + next_, n);
+  next_ += n;
+  waiting_.fetch_sub(n, std::memory_order_release);
+  return out;
+}
+
+std::span<const RequestRecord> RecordQueue::take(std::size_t max, bool* swapped) {
+  return next_batch(max, swapped);
+}
+
 std::size_t RecordQueue::pop(std::vector<RequestRecord>& out, std::size_t max) {
   std::size_t n = 0;
   while (n < max) {
-    if (next_ == draining_.size()) {
-      draining_.clear();
-      next_ = 0;
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (incoming_.empty()) break;
-      draining_.swap(incoming_);
-    }
-    out.push_back(std::move(draining_[next_++]));
-    ++n;
+    std::span<RequestRecord> batch = next_batch(max - n, nullptr);
+    if (batch.empty()) break;
+    for (RequestRecord& r : batch) out.push_back(std::move(r));
+    n += batch.size();
   }
-  waiting_.fetch_sub(n, std::memory_order_release);
   return n;
+}
+
+void format_request_id(std::int64_t ts_ms, int worker, std::uint64_t counter, std::string& out) {
+  // By hand: fmt::format built a new string (and its allocation) every request.
+  char buf[64];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  auto decimal = [&p](std::uint64_t v) {
+    do {
+      *--p = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v);
+  };
+  decimal(counter);
+  *--p = '-';
+  decimal(static_cast<std::uint64_t>(std::max(worker, 0)));
+  *--p = '-';
+  auto t = static_cast<std::uint64_t>(std::max<std::int64_t>(ts_ms, 0));
+  do {
+    *--p = "0123456789abcdef"[t & 15];
+    t >>= 4;
+  } while (t);
+  out.assign(p, static_cast<std::size_t>(end - p));
+}
+
+RequestIdTimes request_id_times(std::string_view id) {
+  // `<hex>-<digits>-<digits>`; 10 or more hex digits are milliseconds (seconds reach 10 hex
+  // digits in the year 36812; milliseconds have had 11 since 2004), fewer the start in seconds.
+  const std::size_t dash = id.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 15) return {};
+  std::int64_t v = 0;
+  for (char c : id.substr(0, dash)) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return {};
+    v = v * 16 + d;
+  }
+  std::string_view rest = id.substr(dash + 1);
+  const std::size_t dash2 = rest.find('-');
+  auto digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (dash2 == std::string_view::npos || !digits(rest.substr(0, dash2)) ||
+      !digits(rest.substr(dash2 + 1)))
+    return {};
+  if (dash >= 10) return {v, v};
+  return {v * 1000, INT64_MAX};
 }
 
 namespace {
@@ -148,8 +210,13 @@ class SqliteSink final : public RecordSink {
     // The key index holds only rows with a key: `key_id = ?` still uses it (equality implies
     // NOT NULL), and the many requests without a key no longer add a NULL entry each (an index
     // insert per row, ~4k instructions, and pages the writer keeps dirtying). Files from before
-    // have the full index `requests_key`: it is replaced once.
+    // have the full index `requests_key`: it is replaced once. Nor is there an index on
+    // `request_id` (feedback's lookup): an id carries its record's `ts_ms` (format_request_id),
+    // so the lookup goes through `requests_ts`; the one files from before have (created by
+    // feedback at start: ~4k instructions a row, inserted at scattered places as the id's
+    // decimal counter grows) is dropped once.
     if (auto st = exec(fmt::format("DROP INDEX IF EXISTS requests_key;"
+                                   "DROP INDEX IF EXISTS requests_request_id;"
                                    "CREATE INDEX IF NOT EXISTS requests_key_id ON requests(key_id)"
                                    " WHERE key_id IS NOT NULL;"
                                    "PRAGMA user_version={};",
@@ -440,24 +507,28 @@ std::size_t RequestLogWriter::drain_once(bool* full) {
   std::size_t total = 0;
   for (RecordQueue* q : queues_) {
     while (true) {
-      batch_.clear();
-      std::size_t n = q->pop(batch_, batch_size_);
-      if (n == 0) break;
+      bool swapped = false;
+      std::span<const RequestRecord> batch = q->take(batch_size_, &swapped);
+      const std::size_t n = batch.size();
+      if (n == 0 && swapped) break;
       total += n;
-      // A short batch emptied the queue: what arrives during its write waits for the next
-      // drain. A full one means more is waiting: pop again now.
+      // A short batch from a new swap emptied the queue: what arrives during its write waits
+      // for the next drain. A full one means more is waiting: take again now; so does the end
+      // of an earlier swap (the next take swaps).
       const bool more = n == batch_size_;
       if (more && full) *full = true;
-      bool ok = true;
-      for (auto& s : sinks_) {
-        if (auto st = s->write(batch_); !st.ok()) {
-          ok = false;
-          errors_.fetch_add(1, std::memory_order_relaxed);
-          std::fprintf(stderr, "llmctl gateway: %s\n", st.error().message.c_str());
+      if (n > 0) {
+        bool ok = true;
+        for (auto& s : sinks_) {
+          if (auto st = s->write(batch); !st.ok()) {
+            ok = false;
+            errors_.fetch_add(1, std::memory_order_relaxed);
+            std::fprintf(stderr, "llmctl gateway: %s\n", st.error().message.c_str());
+          }
         }
+        if (ok) written_.fetch_add(n, std::memory_order_relaxed);
       }
-      if (ok) written_.fetch_add(n, std::memory_order_relaxed);
-      if (!more) break;
+      if (!more && swapped) break;
     }
   }
   return total;
