@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <bitset>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 namespace llmctl::gateway {
@@ -147,10 +147,18 @@ class SqliteSink final : public RecordSink {
  public:
   static constexpr int kColumns = 45;
   static constexpr int kRowsPerInsert = 16;
-  // An INSERT of one or kRowsPerInsert rows and which of its parameters are bound to NULL now.
+  // What a parameter is bound to now (bindings outlive sqlite3_reset): a value equal to it is
+  // not bound again. A text is bound from `text` (SQLITE_STATIC), the parameter's own copy.
+  struct Bound {
+    enum Kind : unsigned char { kNull, kInt, kReal, kText } kind = kNull;
+    std::int64_t i = 0;
+    double d = 0;
+    std::string text;
+  };
+  // An INSERT of one or kRowsPerInsert rows and its parameters' current values (1-based).
   struct Insert {
     sqlite3_stmt* stmt = nullptr;
-    std::bitset<kColumns* kRowsPerInsert + 1> null = decltype(null)().set();
+    std::vector<Bound> bound = std::vector<Bound>(kColumns * kRowsPerInsert + 1);
   };
 
   SqliteSink(sqlite3* db, RequestLogConfig config) : db_(db), config_(std::move(config)) {}
@@ -296,36 +304,47 @@ class SqliteSink final : public RecordSink {
 
  private:
   // Binds `r` to parameters base + 1 .. base + kColumns of `ins`. Every row binds all of its
-  // parameters (a value or NULL), so no sqlite3_clear_bindings; a parameter that is NULL already
-  // (bindings outlive sqlite3_reset) is not bound again: most optional columns are NULL row
-  // after row.
+  // parameters (a value or NULL), so no sqlite3_clear_bindings; a parameter already bound to the
+  // same value (bindings outlive sqlite3_reset) is not bound again: most columns repeat row
+  // after row (NULLs, the model, deployment, status, flags, often the token counts), and a bind
+  // is ~90 (integer) to ~140 (text) instructions where the comparison is a few.
   void bind_row(Insert& ins, int base, const RequestRecord& r) {
     int i = base;
     auto null = [&] {
-      ++i;
-      if (!ins.null[i]) sqlite3_bind_null(ins.stmt, i);
-      ins.null[i] = true;
+      Bound& b = ins.bound[static_cast<std::size_t>(++i)];
+      if (b.kind == Bound::kNull) return;
+      sqlite3_bind_null(ins.stmt, i);
+      b.kind = Bound::kNull;
+    };
+    auto text_not_null = [&](const std::string& s) {  // empty stays '' (NOT NULL columns)
+      Bound& b = ins.bound[static_cast<std::size_t>(++i)];
+      if (b.kind == Bound::kText && b.text == s) return;
+      b.text = s;
+      b.kind = Bound::kText;
+      sqlite3_bind_text(ins.stmt, i, b.text.data(), static_cast<int>(b.text.size()), SQLITE_STATIC);
     };
     auto text = [&](const std::string& s) {
       if (s.empty()) return null();
-      sqlite3_bind_text(ins.stmt, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-      ins.null[i] = false;
-    };
-    auto text_not_null = [&](const std::string& s) {  // empty stays '' (NOT NULL columns)
-      sqlite3_bind_text(ins.stmt, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-      ins.null[i] = false;
+      text_not_null(s);
     };
     auto int64 = [&](std::int64_t v) {
-      sqlite3_bind_int64(ins.stmt, ++i, v);
-      ins.null[i] = false;
+      Bound& b = ins.bound[static_cast<std::size_t>(++i)];
+      if (b.kind == Bound::kInt && b.i == v) return;
+      sqlite3_bind_int64(ins.stmt, i, v);
+      b.kind = Bound::kInt;
+      b.i = v;
     };
     auto int64_or_null = [&](std::int64_t v) {
       if (v < 0) return null();
       int64(v);
     };
     auto real = [&](double v) {
-      sqlite3_bind_double(ins.stmt, ++i, v);
-      ins.null[i] = false;
+      Bound& b = ins.bound[static_cast<std::size_t>(++i)];
+      // Bitwise: 0.0 and -0.0 (or two NaNs) are different values to store.
+      if (b.kind == Bound::kReal && std::memcmp(&b.d, &v, sizeof v) == 0) return;
+      sqlite3_bind_double(ins.stmt, i, v);
+      b.kind = Bound::kReal;
+      b.d = v;
     };
     int64(r.ts_ms);
     text_not_null(r.request_id);
