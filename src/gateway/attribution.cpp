@@ -448,14 +448,15 @@ std::string_view logged_finish_reason(ErrorClass error, std::string_view reporte
   }
 }
 
-void describe_request(RequestRecord& rec, const RequestFacts& facts, const Attribution& who) {
+void describe_request(RequestRecord& rec, RequestFacts& facts, const Attribution& who) {
   rec.max_tokens = facts.max_tokens ? *facts.max_tokens : -1;
   rec.has_tools = facts.has_tools;
-  rec.request_fingerprint = facts.request_fingerprint;
-  rec.system_fingerprint = facts.system_fingerprint;
   rec.system_tokens = facts.system_fingerprint.empty() ? -1 : facts.system_tokens;
-  rec.prefix_fingerprint = facts.prefix_fingerprint;
   rec.prefix_tokens = facts.prefix_fingerprint.empty() ? -1 : facts.prefix_tokens;
+  // Moved: 16 hex digits are one past the short-string buffer, so a copy was an allocation each.
+  rec.request_fingerprint = std::move(facts.request_fingerprint);
+  rec.system_fingerprint = std::move(facts.system_fingerprint);
+  rec.prefix_fingerprint = std::move(facts.prefix_fingerprint);
   rec.key_id = who.key_id;
   rec.key_name = who.key_name;
   rec.team = who.team;
