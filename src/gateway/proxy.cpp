@@ -1253,13 +1253,14 @@ void GatewayHandler::whole_answer(WorkerGen& g, RequestState& s, int di, int sta
   o.accounting =
       account(usage, ctx.prompt_chars, usage.present ? 0 : response_output_chars(body), d.price);
   o.status = status;
-  o.finish_reason = scan_finish_reason(body);
+  std::optional<std::string_view> reason;  // found by the answer's scan on its way
   if (parse) {
     o.checks = check_parsed_answer(answer->parsed, ctx.endpoint, tm.quality);
   } else if (scan) {
-    auto scanned = scan_chat_answer(body, ctx.endpoint, tm.quality);
+    auto scanned = scan_chat_answer(body, ctx.endpoint, tm.quality, &reason);
     o.checks = scanned ? *scanned : check_answer(body, ctx.endpoint, tm.quality);
   }
+  o.finish_reason = reason ? *reason : scan_finish_reason(body);
   o.body = std::move(body);
   o.content_type = std::move(s.content_type);
 }
