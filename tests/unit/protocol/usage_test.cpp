@@ -495,6 +495,18 @@ TEST(Usage, ReplaceTopLevelStringAgreesWithTheParse) {
     EXPECT_EQ(got, want) << body << " -> " << text;
   }
   EXPECT_GT(replaced, 2000);
+
+  // Text that is not JSON: the leading-members shortcut declines, and the walk answers as it
+  // always did (a value with bytes after it is replaced with them; a member after a missing ','
+  // or without its ':' is not found).
+  std::string odd = R"({"id":"x","model":"a" x,"y":1})";
+  EXPECT_TRUE(replace_top_level_string(odd, "model", "new"));
+  EXPECT_EQ(odd, R"({"id":"x","model":"new","y":1})");
+  for (std::string text : {R"({"a":1 "model":"x"})", R"({"model" "x"})", R"({"a":1,"model":)"}) {
+    const std::string before = text;
+    EXPECT_FALSE(replace_top_level_string(text, "model", "new")) << before;
+    EXPECT_EQ(text, before);
+  }
 }
 
 }  // namespace
