@@ -76,7 +76,8 @@ std::string_view scan_finish_reason(std::string_view text);
 // embeddings).
 std::string_view logged_finish_reason(ErrorClass error, std::string_view reported);
 
-// Fills the request log v2 columns that describe the request and its caller.
-void describe_request(RequestRecord& rec, const RequestFacts& facts, const Attribution& who);
+// Fills the request log v2 columns that describe the request and its caller. The fingerprints
+// are moved out of `facts` (empty afterwards: the record is their reader from then on).
+void describe_request(RequestRecord& rec, RequestFacts& facts, const Attribution& who);
 
 }  // namespace llmctl::gateway

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "gateway/request_log.h"
+
 namespace llmctl::gateway {
 
 namespace {
@@ -80,15 +82,8 @@ Result<std::unique_ptr<FeedbackStore>> FeedbackStore::open(const RequestLogConfi
     return e;
   }
   sqlite3_busy_timeout(db, 5000);
-  // Feedback finds its record by request id.
-  char* err = nullptr;
-  if (sqlite3_exec(db, "CREATE INDEX IF NOT EXISTS requests_request_id ON requests(request_id)",
-                   nullptr, nullptr, &err) != SQLITE_OK) {
-    Error e{fmt::format("feedback: {}: {}", log.path, err ? err : "index")};
-    sqlite3_free(err);
-    sqlite3_close(db);
-    return e;
-  }
+  // No index on request_id: the record is found through `ts_ms`, which its id carries
+  // (request_id_times); the request log's writer drops the index older releases created here.
   return std::unique_ptr<FeedbackStore>(new FeedbackStore(db, log.flush_interval_ms + 50));
 }
 
@@ -152,7 +147,8 @@ FeedbackAnswer FeedbackStore::store(const Feedback& f) {
   sqlite3_stmt* st = nullptr;
   const char* sql =
       "UPDATE requests SET feedback_score = ?1, feedback_comment = ?2, feedback_ts_ms = ?3"
-      " WHERE request_id = ?4 AND (?5 IS NULL OR key_id = ?5) RETURNING model";
+      " WHERE ts_ms BETWEEN ?6 AND ?7 AND request_id = ?4 AND (?5 IS NULL OR key_id = ?5)"
+      " RETURNING model";
   if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) {
     a.message = sqlite3_errmsg(db);
     return a;
@@ -169,6 +165,9 @@ FeedbackAnswer FeedbackStore::store(const Feedback& f) {
     sqlite3_bind_null(st, 5);
   else
     sqlite3_bind_text(st, 5, f.key_id.data(), static_cast<int>(f.key_id.size()), SQLITE_STATIC);
+  const RequestIdTimes when = request_id_times(f.request_id);
+  sqlite3_bind_int64(st, 6, when.from_ms);
+  sqlite3_bind_int64(st, 7, when.to_ms);
   int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
     a.kind = FeedbackAnswer::kStored;

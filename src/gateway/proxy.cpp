@@ -233,8 +233,7 @@ class GatewayHandler final : public SnapshotSink {
         queue_(*state.queues[static_cast<std::size_t>(worker)]),
         pipeline_(Pipeline::standard()),
         rng_((static_cast<std::uint64_t>(std::random_device{}()) << 32 ^ std::random_device{}()) ^
-             static_cast<std::uint64_t>(worker)),
-        id_prefix_(fmt::format("{:x}-{}", state.started_unix_s, worker)) {
+             static_cast<std::uint64_t>(worker)) {
     if (state.governance) {
       gov_ = std::make_unique<WorkerGovernance>(*state.governance, worker);
       gov_->start(w.io());  // before the worker runs: its Redis connection lives on w.io()
@@ -351,7 +350,6 @@ class GatewayHandler final : public SnapshotSink {
   RecordQueue& queue_;
   Pipeline pipeline_;
   SplitMix64 rng_;
-  std::string id_prefix_;
   std::uint64_t counter_ = 0;
   std::vector<std::unique_ptr<WorkerGen>> gens_;  // back(): the current generation
   std::unique_ptr<WorkerGovernance> gov_;         // null: no governance (tests)
@@ -849,7 +847,7 @@ bool GatewayHandler::start_request(Exchange& ex, Endpoint endpoint, WorkerGen& g
   RequestRecord& rec = s.rec;
   RequestContext& ctx = s.ctx;
   rec.ts_ms = unix_ms();
-  rec.request_id = fmt::format("{}-{}", id_prefix_, ++counter_);
+  format_request_id(rec.ts_ms, worker_index_, ++counter_, rec.request_id);
   rec.endpoint = std::string(endpoint_name(endpoint));
   begin_trace(ex, s.tm);
 
@@ -1255,13 +1253,14 @@ void GatewayHandler::whole_answer(WorkerGen& g, RequestState& s, int di, int sta
   o.accounting =
       account(usage, ctx.prompt_chars, usage.present ? 0 : response_output_chars(body), d.price);
   o.status = status;
-  o.finish_reason = scan_finish_reason(body);
+  std::optional<std::string_view> reason;  // found by the answer's scan on its way
   if (parse) {
     o.checks = check_parsed_answer(answer->parsed, ctx.endpoint, tm.quality);
   } else if (scan) {
-    auto scanned = scan_chat_answer(body, ctx.endpoint, tm.quality);
+    auto scanned = scan_chat_answer(body, ctx.endpoint, tm.quality, &reason);
     o.checks = scanned ? *scanned : check_answer(body, ctx.endpoint, tm.quality);
   }
+  o.finish_reason = reason ? *reason : scan_finish_reason(body);
   o.body = std::move(body);
   o.content_type = std::move(s.content_type);
 }

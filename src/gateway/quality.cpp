@@ -225,7 +225,8 @@ bool answer_scannable(Endpoint endpoint, const QualityRequest& q) {
 }
 
 std::optional<AnswerChecks> scan_chat_answer(std::string_view b, Endpoint endpoint,
-                                             const QualityRequest& q) {
+                                             const QualityRequest& q,
+                                             std::optional<std::string_view>* finish_reason) {
   if (!answer_scannable(endpoint, q)) return std::nullopt;
   std::size_t first = skip_ws(b, 0);
   std::size_t last = b.size();
@@ -265,8 +266,26 @@ std::optional<AnswerChecks> scan_chat_answer(std::string_view b, Endpoint endpoi
     if (p >= b.size() || b[p] != ':') return std::string_view::npos;
     return skip_ws(b, p + 1);
   };
+  // scan_finish_reason's answer, from the same candidates: every `"finish_reason"` starts with
+  // `"f`. Its rule exactly: occurrences from where its search would resume (`reason_from`), the
+  // first one followed (after ' ' and ':') by a '"' gives the text up to the next '"'.
+  std::optional<std::string_view> reason;
+  bool reason_seen = false;
+  std::size_t reason_from = 0;
+  constexpr std::string_view kReasonKey = "\"finish_reason\"";
   for (std::size_t k = 0; (k = next_candidate(b, k)) < b.size(); ++k) {
     std::size_t p;
+    if (finish_reason && !reason && k >= reason_from &&
+        b.substr(k, kReasonKey.size()) == kReasonKey) {
+      reason_seen = true;
+      reason_from = k + kReasonKey.size();
+      std::size_t i = reason_from;
+      while (i < b.size() && (b[i] == ' ' || b[i] == ':')) ++i;
+      if (i < b.size() && b[i] == '"') {
+        const std::size_t end = b.find('"', i + 1);
+        if (end != std::string_view::npos) reason = b.substr(i + 1, end - i - 1);
+      }
+    }
     switch (b[k + 1]) {
       case 't':
         if ((p = key_at(k, "tool_calls")) != std::string_view::npos) {
@@ -297,6 +316,7 @@ std::optional<AnswerChecks> scan_chat_answer(std::string_view b, Endpoint endpoi
         break;
     }
   }
+  if (finish_reason && reason_seen) *finish_reason = reason.value_or(std::string_view());
   // The content values are judged first; once one is text, the `text` values only matter in
   // that the first non-null one must not be unsure.
   bool unsure = false, any_text = false;

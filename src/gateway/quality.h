@@ -50,9 +50,14 @@ AnswerChecks check_parsed_answer(const boost::json::object& answer, Endpoint end
 // answer_scannable says whether a scan may answer at all (a generating chat or completions
 // request without JSON mode); scan_chat_answer gives check_answer's verdicts, or nullopt where
 // the caller must parse: not scannable, a tool call, a \u escape in a text, not an object.
+// With `finish_reason`, a scan that read the body to its end and met a `"finish_reason"` sets
+// it to what scan_finish_reason(body) gives (attribution.h), found on the same pass; it stays
+// nullopt otherwise (not scannable, a tool call, no such key: an Anthropic `stop_reason`), and
+// the caller scans for it.
 bool answer_scannable(Endpoint endpoint, const QualityRequest& q);
-std::optional<AnswerChecks> scan_chat_answer(std::string_view body, Endpoint endpoint,
-                                             const QualityRequest& q);
+std::optional<AnswerChecks> scan_chat_answer(
+    std::string_view body, Endpoint endpoint, const QualityRequest& q,
+    std::optional<std::string_view>* finish_reason = nullptr);
 
 // A streamed answer: every event's data (the client's API), then finish(). Events are parsed
 // only when JSON mode or tool calls need the text; otherwise they are scanned.

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <bitset>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 namespace llmctl::gateway {
@@ -23,21 +23,83 @@ bool RecordQueue::try_push(RequestRecord&& record) {
   return true;
 }
 
+std::span<RequestRecord> RecordQueue::next_batch(std::size_t max, bool* swapped) {
+  if (swapped) *swapped = false;
+  if (next_ == draining_.size()) {
+    draining_.clear();  // the records of the last batch: the sinks are done with them
+    next_ = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      draining_.swap(incoming_);
+    }
+    if (swapped) *swapped = true;
+  }
+  const std::size_t n = std::min(max, draining_.size() - next_);
+  std::span<RequestRecord> out(draining_.data() + next_, n);
+  next_ += n;
+  waiting_.fetch_sub(n, std::memory_order_release);
+  return out;
+}
+
+std::span<const RequestRecord> RecordQueue::take(std::size_t max, bool* swapped) {
+  return next_batch(max, swapped);
+}
+
 std::size_t RecordQueue::pop(std::vector<RequestRecord>& out, std::size_t max) {
   std::size_t n = 0;
   while (n < max) {
-    if (next_ == draining_.size()) {
-      draining_.clear();
-      next_ = 0;
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (incoming_.empty()) break;
-      draining_.swap(incoming_);
-    }
-    out.push_back(std::move(draining_[next_++]));
-    ++n;
+    std::span<RequestRecord> batch = next_batch(max - n, nullptr);
+    if (batch.empty()) break;
+    for (RequestRecord& r : batch) out.push_back(std::move(r));
+    n += batch.size();
   }
-  waiting_.fetch_sub(n, std::memory_order_release);
   return n;
+}
+
+void format_request_id(std::int64_t ts_ms, int worker, std::uint64_t counter, std::string& out) {
+  // By hand: fmt::format built a new string (and its allocation) every request.
+  char buf[64];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  auto decimal = [&p](std::uint64_t v) {
+    do {
+      *--p = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v);
+  };
+  decimal(counter);
+  *--p = '-';
+  decimal(static_cast<std::uint64_t>(std::max(worker, 0)));
+  *--p = '-';
+  auto t = static_cast<std::uint64_t>(std::max<std::int64_t>(ts_ms, 0));
+  do {
+    *--p = "0123456789abcdef"[t & 15];
+    t >>= 4;
+  } while (t);
+  out.assign(p, static_cast<std::size_t>(end - p));
+}
+
+RequestIdTimes request_id_times(std::string_view id) {
+  // `<hex>-<digits>-<digits>`; 10 or more hex digits are milliseconds (seconds reach 10 hex
+  // digits in the year 36812; milliseconds have had 11 since 2004), fewer the start in seconds.
+  const std::size_t dash = id.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 15) return {};
+  std::int64_t v = 0;
+  for (char c : id.substr(0, dash)) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return {};
+    v = v * 16 + d;
+  }
+  std::string_view rest = id.substr(dash + 1);
+  const std::size_t dash2 = rest.find('-');
+  auto digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (dash2 == std::string_view::npos || !digits(rest.substr(0, dash2)) ||
+      !digits(rest.substr(dash2 + 1)))
+    return {};
+  if (dash >= 10) return {v, v};
+  return {v * 1000, INT64_MAX};
 }
 
 namespace {
@@ -85,10 +147,18 @@ class SqliteSink final : public RecordSink {
  public:
   static constexpr int kColumns = 45;
   static constexpr int kRowsPerInsert = 16;
-  // An INSERT of one or kRowsPerInsert rows and which of its parameters are bound to NULL now.
+  // What a parameter is bound to now (bindings outlive sqlite3_reset): a value equal to it is
+  // not bound again. A text is bound from `text` (SQLITE_STATIC), the parameter's own copy.
+  struct Bound {
+    enum Kind : unsigned char { kNull, kInt, kReal, kText } kind = kNull;
+    std::int64_t i = 0;
+    double d = 0;
+    std::string text;
+  };
+  // An INSERT of one or kRowsPerInsert rows and its parameters' current values (1-based).
   struct Insert {
     sqlite3_stmt* stmt = nullptr;
-    std::bitset<kColumns* kRowsPerInsert + 1> null = decltype(null)().set();
+    std::vector<Bound> bound = std::vector<Bound>(kColumns * kRowsPerInsert + 1);
   };
 
   SqliteSink(sqlite3* db, RequestLogConfig config) : db_(db), config_(std::move(config)) {}
@@ -148,8 +218,13 @@ class SqliteSink final : public RecordSink {
     // The key index holds only rows with a key: `key_id = ?` still uses it (equality implies
     // NOT NULL), and the many requests without a key no longer add a NULL entry each (an index
     // insert per row, ~4k instructions, and pages the writer keeps dirtying). Files from before
-    // have the full index `requests_key`: it is replaced once.
+    // have the full index `requests_key`: it is replaced once. Nor is there an index on
+    // `request_id` (feedback's lookup): an id carries its record's `ts_ms` (format_request_id),
+    // so the lookup goes through `requests_ts`; the one files from before have (created by
+    // feedback at start: ~4k instructions a row, inserted at scattered places as the id's
+    // decimal counter grows) is dropped once.
     if (auto st = exec(fmt::format("DROP INDEX IF EXISTS requests_key;"
+                                   "DROP INDEX IF EXISTS requests_request_id;"
                                    "CREATE INDEX IF NOT EXISTS requests_key_id ON requests(key_id)"
                                    " WHERE key_id IS NOT NULL;"
                                    "PRAGMA user_version={};",
@@ -229,36 +304,47 @@ class SqliteSink final : public RecordSink {
 
  private:
   // Binds `r` to parameters base + 1 .. base + kColumns of `ins`. Every row binds all of its
-  // parameters (a value or NULL), so no sqlite3_clear_bindings; a parameter that is NULL already
-  // (bindings outlive sqlite3_reset) is not bound again: most optional columns are NULL row
-  // after row.
+  // parameters (a value or NULL), so no sqlite3_clear_bindings; a parameter already bound to the
+  // same value (bindings outlive sqlite3_reset) is not bound again: most columns repeat row
+  // after row (NULLs, the model, deployment, status, flags, often the token counts), and a bind
+  // is ~90 (integer) to ~140 (text) instructions where the comparison is a few.
   void bind_row(Insert& ins, int base, const RequestRecord& r) {
     int i = base;
     auto null = [&] {
-      ++i;
-      if (!ins.null[i]) sqlite3_bind_null(ins.stmt, i);
-      ins.null[i] = true;
+      Bound& b = ins.bound[static_cast<std::size_t>(++i)];
+      if (b.kind == Bound::kNull) return;
+      sqlite3_bind_null(ins.stmt, i);
+      b.kind = Bound::kNull;
+    };
+    auto text_not_null = [&](const std::string& s) {  // empty stays '' (NOT NULL columns)
+      Bound& b = ins.bound[static_cast<std::size_t>(++i)];
+      if (b.kind == Bound::kText && b.text == s) return;
+      b.text = s;
+      b.kind = Bound::kText;
+      sqlite3_bind_text(ins.stmt, i, b.text.data(), static_cast<int>(b.text.size()), SQLITE_STATIC);
     };
     auto text = [&](const std::string& s) {
       if (s.empty()) return null();
-      sqlite3_bind_text(ins.stmt, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-      ins.null[i] = false;
-    };
-    auto text_not_null = [&](const std::string& s) {  // empty stays '' (NOT NULL columns)
-      sqlite3_bind_text(ins.stmt, ++i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-      ins.null[i] = false;
+      text_not_null(s);
     };
     auto int64 = [&](std::int64_t v) {
-      sqlite3_bind_int64(ins.stmt, ++i, v);
-      ins.null[i] = false;
+      Bound& b = ins.bound[static_cast<std::size_t>(++i)];
+      if (b.kind == Bound::kInt && b.i == v) return;
+      sqlite3_bind_int64(ins.stmt, i, v);
+      b.kind = Bound::kInt;
+      b.i = v;
     };
     auto int64_or_null = [&](std::int64_t v) {
       if (v < 0) return null();
       int64(v);
     };
     auto real = [&](double v) {
-      sqlite3_bind_double(ins.stmt, ++i, v);
-      ins.null[i] = false;
+      Bound& b = ins.bound[static_cast<std::size_t>(++i)];
+      // Bitwise: 0.0 and -0.0 (or two NaNs) are different values to store.
+      if (b.kind == Bound::kReal && std::memcmp(&b.d, &v, sizeof v) == 0) return;
+      sqlite3_bind_double(ins.stmt, i, v);
+      b.kind = Bound::kReal;
+      b.d = v;
     };
     int64(r.ts_ms);
     text_not_null(r.request_id);
@@ -440,24 +526,28 @@ std::size_t RequestLogWriter::drain_once(bool* full) {
   std::size_t total = 0;
   for (RecordQueue* q : queues_) {
     while (true) {
-      batch_.clear();
-      std::size_t n = q->pop(batch_, batch_size_);
-      if (n == 0) break;
+      bool swapped = false;
+      std::span<const RequestRecord> batch = q->take(batch_size_, &swapped);
+      const std::size_t n = batch.size();
+      if (n == 0 && swapped) break;
       total += n;
-      // A short batch emptied the queue: what arrives during its write waits for the next
-      // drain. A full one means more is waiting: pop again now.
+      // A short batch from a new swap emptied the queue: what arrives during its write waits
+      // for the next drain. A full one means more is waiting: take again now; so does the end
+      // of an earlier swap (the next take swaps).
       const bool more = n == batch_size_;
       if (more && full) *full = true;
-      bool ok = true;
-      for (auto& s : sinks_) {
-        if (auto st = s->write(batch_); !st.ok()) {
-          ok = false;
-          errors_.fetch_add(1, std::memory_order_relaxed);
-          std::fprintf(stderr, "llmctl gateway: %s\n", st.error().message.c_str());
+      if (n > 0) {
+        bool ok = true;
+        for (auto& s : sinks_) {
+          if (auto st = s->write(batch); !st.ok()) {
+            ok = false;
+            errors_.fetch_add(1, std::memory_order_relaxed);
+            std::fprintf(stderr, "llmctl gateway: %s\n", st.error().message.c_str());
+          }
         }
+        if (ok) written_.fetch_add(n, std::memory_order_relaxed);
       }
-      if (ok) written_.fetch_add(n, std::memory_order_relaxed);
-      if (!more) break;
+      if (!more && swapped) break;
     }
   }
   return total;

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -69,6 +70,22 @@ struct RequestRecord {
 // The request log's table and its columns (schema v2), for readers and tests.
 inline constexpr int kRequestLogSchemaVersion = 2;
 
+// A request's id: `<ts_ms in hex>-<worker>-<counter>` (e.g. `19b0b8e4a37-0-17`), unique in a
+// process (the counter is the worker's) and carrying the record's `ts_ms`, so a lookup by id
+// (feedback) finds its row through the `ts_ms` index: the log keeps no index on `request_id`
+// (one was ~4k of a row's ~22k instructions, inserted at scattered places). Written into `out`
+// (its buffer reused).
+void format_request_id(std::int64_t ts_ms, int worker, std::uint64_t counter, std::string& out);
+
+// Where to look for `id`'s row: `ts_ms` in [from_ms, to_ms]. An id of this release gives its
+// `ts_ms` exactly; one of releases before (`<start_s in hex>-<worker>-<counter>`, the process's
+// start in seconds) gives the rows since that start; anything else the whole log.
+struct RequestIdTimes {
+  std::int64_t from_ms = INT64_MIN;
+  std::int64_t to_ms = INT64_MAX;
+};
+RequestIdTimes request_id_times(std::string_view id);
+
 // Bounded single-producer single-consumer queue: the worker pushes, the writer pops. Records go
 // into a vector the writer swaps out whole, so memory follows the records actually waiting (a
 // flush interval's worth) rather than the capacity: a preallocated ring of 8,192 records held
@@ -81,8 +98,15 @@ class RecordQueue {
   bool try_push(RequestRecord&& record);
   // Consumer only. Moves up to `max` records into `out`, oldest first; returns how many.
   std::size_t pop(std::vector<RequestRecord>& out, std::size_t max);
+  // Consumer only. The next up to `max` records, oldest first, where they lie: valid until the
+  // next take() or pop() (the writer's path: a move of every record into a batch was ~0.8k
+  // instructions a row). A batch ends where one swap of the producer's records ends: *swapped
+  // says whether this call took a new swap (then a short batch means the queue was empty).
+  std::span<const RequestRecord> take(std::size_t max, bool* swapped = nullptr);
 
  private:
+  std::span<RequestRecord> next_batch(std::size_t max, bool* swapped);
+
   const std::size_t capacity_;
   std::atomic<std::size_t> waiting_{0};  // pushed, not yet popped
   std::mutex mutex_;
@@ -134,7 +158,6 @@ class RequestLogWriter {
   std::vector<std::unique_ptr<RecordSink>> sinks_;
   int flush_interval_ms_;
   std::size_t batch_size_;
-  std::vector<RequestRecord> batch_;
   std::atomic<bool> stop_{false};
   std::mutex wake_mutex_;  // with wake_: stop() ends the writer's wait at once
   std::condition_variable wake_;

@@ -1,5 +1,6 @@
 #include "protocol/usage.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstring>
 #include <utility>
@@ -421,7 +422,17 @@ bool replace_top_level_string(std::string& text, std::string_view key, std::stri
   const std::size_t at = static_cast<std::size_t>(span.data() - text.data());
   std::size_t len = span.size();
   while (len > 0 && is_space(text[at + len - 1])) --len;  // a last member ends before '}'
-  text.replace(at, len, json::serialize(json::string_view(value.data(), value.size())));
+  // A value JSON writes as it is (printable ASCII but '"' and '\\'; most model names) goes
+  // between the quotes that are there, with no serializer and its string, and not at all when
+  // the same text is there already (the upstream named the model as the client did).
+  const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (!plain || len < 2 || text[at + len - 1] != '"') {
+    text.replace(at, len, json::serialize(json::string_view(value.data(), value.size())));
+  } else if (std::string_view(text).substr(at + 1, len - 2) != value) {
+    text.replace(at + 1, len - 2, value);
+  }
   return true;
 }
 

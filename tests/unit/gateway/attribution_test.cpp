@@ -170,8 +170,19 @@ TEST(Attribution, RequestFingerprintEqualsTheHashOfTheSerializedCanonicalText) {
   for (int i = 0; i < 40; ++i) many[std::to_string(39 - i)] = i;  // past the inline key array
   std::string long_text(3000, 'x');                               // past the hash's buffer
   long_text[1500] = '\n';
+  // Each escaped byte at every offset of a 16-byte step and its scalar tail, among UTF-8 bytes
+  // (which the 16-byte scan's signed compares must pass as they are).
+  json::array offsets;
+  for (const char escaped : {'"', '\\', '\x01', '\x1f', '\n'})
+    for (std::size_t at = 0; at < 40; ++at) {
+      std::string t;
+      for (std::size_t i = 0; i < 40; ++i) t += i % 3 ? "\xc3\xa9" : "a";
+      t.insert(at, 1, escaped);
+      offsets.emplace_back(t);
+    }
   json::object odd{
       {"model", "m"},
+      {"offsets", offsets},
       {control, control},
       {"ints", json::array{0, -1, 9223372036854775807LL, json::value(18446744073709551615ULL),
                            -9223372036854775807LL - 1}},

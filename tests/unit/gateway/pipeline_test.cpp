@@ -136,7 +136,7 @@ TEST(Pipeline, UpstreamBodySplicesTheClientsBytes) {
     }
     return boost::json::value(o);
   };
-  const std::vector<std::string> bodies = {
+  std::vector<std::string> bodies = {
       R"({"model":"llmctl-sim","messages":[{"role":"user","content":"x"}]})",
       R"(  {  "messages" : [ {"role":"user","content":"a \"model\": {x} [y] \\"} ] ,
            "model" :  "llmctl-sim" , "temperature" : 1.0e0, "n": 1 }  )",
@@ -147,6 +147,23 @@ TEST(Pipeline, UpstreamBodySplicesTheClientsBytes) {
       R"({"stream":true,"stream_options":null,"model":"llmctl-sim","messages":[{"role":"user","content":"x"}]})",
       R"({"mod\u0065l":"llmctl-sim","messages":[{"role":"user","content":"\u00e9"}],"x":true,"y":null,"z":-3})",
   };
+  // Long strings (scanned 16 bytes a step) with an escape at each offset, and a "model" key or
+  // a '"' in them, before and after the top-level model.
+  for (const char* escape : {R"(\")", R"(\\)", R"(\n)", R"(\u0022)", R"(\\\")"})
+    for (std::size_t at = 0; at < 34; at += 3) {
+      std::string text(34, 'y');
+      text.insert(at, escape);
+      text.insert(at / 2, R"(\"model\":\"z\")");
+      const std::string head =
+          R"({"messages":[{"role":"user","content":")" + text + R"("}],"model":)";
+      const std::string tail = R"(,"user":")" + text + R"("})";
+      bodies.push_back(head + R"("llmctl-sim")" + tail);
+      // Spliced: the client's bytes with only the model's value replaced (a re-serialisation
+      // would write \u0022 as \").
+      PipelineRun r = run(c, Endpoint::kChat, bodies.back());
+      ASSERT_FALSE(r.reject.has_value()) << bodies.back();
+      EXPECT_EQ(upstream_body(r.ctx, c.deployments[0]), head + R"("upstream-name")" + tail);
+    }
   for (const std::string& body : bodies) {
     PipelineRun r = run(c, Endpoint::kChat, body);
     ASSERT_FALSE(r.reject.has_value()) << body << ": " << r.reject->body;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/psi.h"
+#include "gateway/attribution.h"
 #include "gateway/quality_metrics.h"
 #include "protocol/usage.h"
 
@@ -195,6 +196,13 @@ TEST(Quality, TheOnePassScanAnswersLikeTheScanPerKey) {
       R"({"choices":[{"message":{"content":"a"},"logprobs":{"content":[{"token":"a"}]},"text":"\u0041"}]})",
       R"({"choices":[{"message":{"content":null,"refusal":"no"},"finish_reason":"content_filter"}]})",
       R"({"choices":[{"message":{"content":"say \"text\": 1, \"refusal\":\"x\""},"text":null}]})",
+      // finish reasons as scan_finish_reason reads them: spaces and colons, a null first, a
+      // newline (not skipped), the key as a value, two choices, an escape in the value
+      R"({"choices":[{"message":{"content":"a"},"finish_reason" : "length"}]})",
+      R"({"choices":[{"message":{"content":"a"},"finish_reason":null},{"text":"b","finish_reason":"stop"}]})",
+      R"({"choices":[{"message":{"content":"a"},"finish_reason"
+:"stop","x":"finish_reason"}],"finish_reason":"late"})",
+      R"({"x":"finish_reason","choices":[{"message":{"content":"a"},"finish_reason":"st\"op"}]})",
   };
   const std::string_view swaps[] = {"\"",
                                     "\\",
@@ -211,11 +219,18 @@ TEST(Quality, TheOnePassScanAnswersLikeTheScanPerKey) {
                                     "\"content\":[",
                                     "\\u0020",
                                     "\"\""};
-  int compared = 0, answered = 0;
+  int compared = 0, answered = 0, reasons = 0;
   auto same = [&](const std::string& b) {
     ++compared;
     const auto want = scan_by_key(b);
-    const auto got = scan_chat_answer(b, Endpoint::kChat, plain);
+    std::optional<std::string_view> reason;
+    const auto got = scan_chat_answer(b, Endpoint::kChat, plain, &reason);
+    // The finish reason found on the way is scan_finish_reason's (the proxy's other source).
+    if (reason) {
+      ++reasons;
+      EXPECT_EQ(*reason, scan_finish_reason(b)) << b;
+    }
+    EXPECT_EQ(scan_chat_answer(b, Endpoint::kChat, plain).has_value(), got.has_value()) << b;
     ASSERT_EQ(got.has_value(), want.has_value()) << b;
     if (!got) return;
     ++answered;
@@ -235,6 +250,7 @@ TEST(Quality, TheOnePassScanAnswersLikeTheScanPerKey) {
   }
   EXPECT_GT(answered, compared / 4);
   EXPECT_LT(answered, compared);
+  EXPECT_GT(reasons, compared / 4);
 }
 
 TEST(Quality, WholeChatAnswers) {

@@ -313,6 +313,67 @@ TEST(RequestLogV2, ManyRowBatchesKeepEveryRowInOrder) {
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }
 
+// A parameter already bound to the same value is not bound again, and a text is bound from the
+// writer's own copy: runs of equal values, changes of the same length ("ab" -> "ba"), a value
+// that goes to NULL and back, and values equal to those of a batch whose records were
+// overwritten since (bindings into the records would read "XXXX") each land where they belong,
+// in the 16-row statement and the one-row one.
+TEST(RequestLogV2, RepeatedValuesAreBoundOnceAndChangesLand) {
+  const std::string path = temp_db("repeat");
+  RequestLogConfig cfg;
+  cfg.path = path;
+  auto sink = open_sqlite_sink(cfg);
+  ASSERT_TRUE(sink.ok()) << sink.error().message;
+  struct Want {
+    std::string model, deployment;
+    int status;
+    double cost;
+    std::int64_t max_tokens, input_tokens;
+  };
+  auto want = [](int k) {
+    return Want{(k / 5) % 2 ? "ab" : "ba", k % 7 == 3 ? "" : "dep", (k / 4) % 2 ? 200 : 500,
+                (k / 6) % 2 ? 0.25 : 0.5,  k % 5 == 0 ? -1 : 64,    k / 3};
+  };
+  int n = 0;
+  std::vector<std::vector<RequestRecord>> written;  // kept: each batch at its own address
+  for (std::size_t size : {20u, 20u, 3u, 16u, 1u, 20u}) {
+    std::vector<RequestRecord>& batch = written.emplace_back();
+    batch.reserve(size);
+    for (std::size_t i = 0; i < size; ++i, ++n) {
+      const Want w = want(n);
+      RequestRecord r;
+      r.request_id = "r" + std::to_string(n);
+      r.endpoint = "chat";
+      r.model = w.model;
+      r.deployment = w.deployment;
+      r.status = w.status;
+      r.cost_usd = w.cost;
+      r.max_tokens = w.max_tokens;
+      r.input_tokens = w.input_tokens;
+      batch.push_back(std::move(r));
+    }
+    ASSERT_TRUE((*sink)->write(batch).ok()) << size;
+    for (RequestRecord& r : batch) r.model = r.deployment = r.endpoint = "XXXX";
+  }
+  Db db(path);
+  EXPECT_EQ(db.one("SELECT COUNT(*) FROM requests"), std::to_string(n));
+  for (int k = 0; k < n; ++k) {
+    const Want w = want(k);
+    const std::string where = " FROM requests WHERE request_id = 'r" + std::to_string(k) + "'";
+    EXPECT_EQ(db.one("SELECT model || '/' || endpoint" + where), w.model + "/chat") << k;
+    EXPECT_EQ(db.one("SELECT deployment" + where), w.deployment.empty() ? "NULL" : w.deployment)
+        << k;
+    EXPECT_EQ(db.one("SELECT status" + where), std::to_string(w.status)) << k;
+    EXPECT_EQ(db.one("SELECT cost_usd" + where), w.cost == 0.25 ? "0.25" : "0.5") << k;
+    EXPECT_EQ(db.one("SELECT max_tokens" + where),
+              w.max_tokens < 0 ? "NULL" : std::to_string(w.max_tokens))
+        << k;
+    EXPECT_EQ(db.one("SELECT input_tokens" + where), std::to_string(w.input_tokens)) << k;
+  }
+  sink->reset();
+  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+}
+
 TEST(RequestLogV2, AccessLogCarriesAttributionNeverAKey) {
   RequestRecord r;
   r.request_id = "r";

@@ -439,5 +439,75 @@ TEST(Usage, EstimatedOnlyWhenAbsent) {
   EXPECT_TRUE(a.price_id.empty());
 }
 
+// replace_top_level_string writes a plain value between the quotes that are there (and leaves
+// an equal one alone) instead of serializing it: on varied answers its result parses to what the
+// parse-and-set gives, whatever the spacing, the escapes in the old value, decoys (a nested
+// "model", "model" in a text) and the new value (plain, equal, longer, shorter, empty, or one
+// that needs escaping).
+TEST(Usage, ReplaceTopLevelStringAgreesWithTheParse) {
+  std::uint64_t state = 20261206;
+  auto next = [&](std::uint64_t n) {  // SplitMix64, in [0, n)
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return (z ^ (z >> 31)) % n;
+  };
+  const char* const kOld[] = {R"("gpt-4o-2024-08-06")", R"("bench")",         R"("")",
+                              R"("a\"b\\c")",           R"("\u00e9t\u00e9")", R"("my-alias")"};
+  const char* const kNew[] = {
+      "my-alias",         "bench", "", "gpt-4o-2024-08-06", "x", "a\"b", "tab\t", "back\\slash",
+      "\xc3\xa9t\xc3\xa9"};
+  const char* const kDecoys[] = {R"("meta":{"model":"inner"})", R"("note":"model")",
+                                 R"("list":[{"model":"in-array"}])",
+                                 R"("text":"\"model\":\"quoted\"")"};
+  int replaced = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const char* sp = next(3) == 0 ? "\n  " : next(2) ? " " : "";
+    std::vector<std::string> members = {R"("id":"chatcmpl-1")", R"("object":"chat.completion")",
+                                        R"("created":1733400000)"};
+    const int decoys = static_cast<int>(next(3));
+    for (int d = 0; d < decoys; ++d)
+      members.insert(members.begin() + static_cast<std::ptrdiff_t>(next(members.size() + 1)),
+                     kDecoys[next(std::size(kDecoys))]);
+    const std::uint64_t kind = next(8);  // 0: no model, 1: a number, else a string
+    if (kind != 0)
+      members.insert(members.begin() + static_cast<std::ptrdiff_t>(next(members.size() + 1)),
+                     std::string(R"("model")") + sp + ":" + sp +
+                         (kind == 1 ? std::string("7") : kOld[next(std::size(kOld))]));
+    std::string body = "{" + std::string(sp);
+    for (std::size_t m = 0; m < members.size(); ++m)
+      body += (m ? "," + std::string(sp) : "") + members[m];
+    body += std::string(sp) + "}";
+    const std::string value = kNew[next(std::size(kNew))];
+    boost::json::value want = boost::json::parse(body);
+    std::string text = body;
+    const bool ok = replace_top_level_string(text, "model", value);
+    ASSERT_EQ(ok, kind >= 2) << body;
+    if (ok) {
+      want.as_object()["model"] = value;
+      ++replaced;
+    } else {
+      EXPECT_EQ(text, body);
+    }
+    boost::system::error_code ec;
+    const boost::json::value got = boost::json::parse(text, ec);
+    ASSERT_FALSE(ec) << body << " -> " << text;
+    EXPECT_EQ(got, want) << body << " -> " << text;
+  }
+  EXPECT_GT(replaced, 2000);
+
+  // Text that is not JSON: the leading-members shortcut declines, and the walk answers as it
+  // always did (a value with bytes after it is replaced with them; a member after a missing ','
+  // or without its ':' is not found).
+  std::string odd = R"({"id":"x","model":"a" x,"y":1})";
+  EXPECT_TRUE(replace_top_level_string(odd, "model", "new"));
+  EXPECT_EQ(odd, R"({"id":"x","model":"new","y":1})");
+  for (std::string text : {R"({"a":1 "model":"x"})", R"({"model" "x"})", R"({"a":1,"model":)"}) {
+    const std::string before = text;
+    EXPECT_FALSE(replace_top_level_string(text, "model", "new")) << before;
+    EXPECT_EQ(text, before);
+  }
+}
+
 }  // namespace
 }  // namespace llmctl::protocol
