@@ -23,7 +23,7 @@ bool RecordQueue::try_push(RequestRecord&& record) {
   return true;
 }
 
-std::span<RequestRecord> RecordQueue::next_batch(std::size_t max, bool* swapped) {
+std::span<const RequestRecord> RecordQueue::take(std::size_t max, bool* swapped) {
   if (swapped) *swapped = false;
   if (next_ == draining_.size()) {
     draining_.clear();  // the records of the last batch: the sinks are done with them
@@ -35,25 +35,10 @@ std::span<RequestRecord> RecordQueue::next_batch(std::size_t max, bool* swapped)
     if (swapped) *swapped = true;
   }
   const std::size_t n = std::min(max, draining_.size() - next_);
-  std::span<RequestRecord> out(draining_.data() + next_, n);
+  std::span<const RequestRecord> out(draining_.data() + next_, n);
   next_ += n;
   waiting_.fetch_sub(n, std::memory_order_release);
   return out;
-}
-
-std::span<const RequestRecord> RecordQueue::take(std::size_t max, bool* swapped) {
-  return next_batch(max, swapped);
-}
-
-std::size_t RecordQueue::pop(std::vector<RequestRecord>& out, std::size_t max) {
-  std::size_t n = 0;
-  while (n < max) {
-    std::span<RequestRecord> batch = next_batch(max - n, nullptr);
-    if (batch.empty()) break;
-    for (RequestRecord& r : batch) out.push_back(std::move(r));
-    n += batch.size();
-  }
-  return n;
 }
 
 void format_request_id(std::int64_t ts_ms, int worker, std::uint64_t counter, std::string& out) {

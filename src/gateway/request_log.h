@@ -96,17 +96,13 @@ class RecordQueue {
   explicit RecordQueue(std::size_t capacity);
   // Producer only. False (record dropped) when `capacity` records are waiting.
   bool try_push(RequestRecord&& record);
-  // Consumer only. Moves up to `max` records into `out`, oldest first; returns how many.
-  std::size_t pop(std::vector<RequestRecord>& out, std::size_t max);
   // Consumer only. The next up to `max` records, oldest first, where they lie: valid until the
-  // next take() or pop() (the writer's path: a move of every record into a batch was ~0.8k
-  // instructions a row). A batch ends where one swap of the producer's records ends: *swapped
-  // says whether this call took a new swap (then a short batch means the queue was empty).
+  // next take() (a move of every record into a batch was ~0.8k instructions a row). A batch ends
+  // where one swap of the producer's records ends: *swapped says whether this call took a new swap
+  // (then a short batch means the queue was empty).
   std::span<const RequestRecord> take(std::size_t max, bool* swapped = nullptr);
 
  private:
-  std::span<RequestRecord> next_batch(std::size_t max, bool* swapped);
-
   const std::size_t capacity_;
   std::atomic<std::size_t> waiting_{0};  // pushed, not yet popped
   std::mutex mutex_;

@@ -8,7 +8,10 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
+#include <span>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace llmctl::gateway {
 namespace {
@@ -27,35 +30,50 @@ RequestRecord record(int i, std::int64_t ts_ms = 1'700'000'000'000) {
   return r;
 }
 
+// The request ids of what take() hands out, appended to `ids`; how many.
+std::size_t take_ids(RecordQueue& q, std::size_t max, std::vector<std::string>& ids,
+                     bool* swapped = nullptr) {
+  std::span<const RequestRecord> batch = q.take(max, swapped);
+  for (const RequestRecord& r : batch) ids.push_back(r.request_id);
+  return batch.size();
+}
+
 TEST(RecordQueue, BoundedAndNeverBlocks) {
   RecordQueue q(3);
   EXPECT_TRUE(q.try_push(record(1)));
   EXPECT_TRUE(q.try_push(record(2)));
   EXPECT_TRUE(q.try_push(record(3)));
   EXPECT_FALSE(q.try_push(record(4)));
-  std::vector<RequestRecord> out;
-  EXPECT_EQ(q.pop(out, 2), 2u);
-  EXPECT_EQ(out[0].request_id, "req-1");
+  std::vector<std::string> ids;
+  bool swapped = false;
+  EXPECT_EQ(take_ids(q, 2, ids, &swapped), 2u);
+  EXPECT_TRUE(swapped);
+  EXPECT_EQ(ids[0], "req-1");
   EXPECT_TRUE(q.try_push(record(5)));
   EXPECT_TRUE(q.try_push(record(6)));
   EXPECT_FALSE(q.try_push(record(7)));
-  EXPECT_EQ(q.pop(out, 10), 3u);
-  ASSERT_EQ(out.size(), 5u);
-  EXPECT_EQ(out[2].request_id, "req-3");  // oldest first across the swap
-  EXPECT_EQ(out[3].request_id, "req-5");
-  EXPECT_EQ(out.back().request_id, "req-6");
-  EXPECT_EQ(q.pop(out, 10), 0u);
+  // A batch ends where its swap ends: the rest of the first, then the records pushed since.
+  EXPECT_EQ(take_ids(q, 10, ids, &swapped), 1u);
+  EXPECT_FALSE(swapped);
+  EXPECT_EQ(take_ids(q, 10, ids, &swapped), 2u);
+  EXPECT_TRUE(swapped);
+  ASSERT_EQ(ids.size(), 5u);
+  EXPECT_EQ(ids[2], "req-3");  // oldest first across the swap
+  EXPECT_EQ(ids[3], "req-5");
+  EXPECT_EQ(ids.back(), "req-6");
+  EXPECT_EQ(take_ids(q, 10, ids, &swapped), 0u);
+  EXPECT_TRUE(swapped);
 }
 
 TEST(RecordQueue, OneProducerOneConsumerLoseNothing) {
   RecordQueue q(64);
   constexpr int kRecords = 20000;
   std::atomic<bool> done{false};
-  std::vector<RequestRecord> got;
+  std::vector<std::string> got;
   std::thread consumer([&] {
-    std::vector<RequestRecord> out;
-    while (!done.load() || q.pop(out, 1000) > 0) q.pop(out, 7);
-    got = std::move(out);
+    std::vector<std::string> ids;
+    while (!done.load() || take_ids(q, 1000, ids) > 0) take_ids(q, 7, ids);
+    got = std::move(ids);
   });
   int dropped = 0;
   for (int i = 0; i < kRecords; ++i)
@@ -64,7 +82,7 @@ TEST(RecordQueue, OneProducerOneConsumerLoseNothing) {
   consumer.join();
   EXPECT_EQ(static_cast<int>(got.size()) + dropped, kRecords);
   for (std::size_t i = 1; i < got.size(); ++i)  // in push order
-    EXPECT_LT(std::stoi(got[i - 1].request_id.substr(4)), std::stoi(got[i].request_id.substr(4)));
+    EXPECT_LT(std::stoi(got[i - 1].substr(4)), std::stoi(got[i].substr(4)));
 }
 
 class MemorySink : public RecordSink {
