@@ -15,10 +15,6 @@
 #include "common/strings.h"
 #include "protocol/find.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace llmctl::gateway {
 
 namespace json = boost::json;
@@ -126,29 +122,6 @@ class Hasher {
     n_ = 0;
   }
 
-  // The first byte at or after `from` that quoted() escapes (a control character, '"', '\\'),
-  // s.size() when none: 16 bytes a step where SSE2 is there (prompts are most of what is
-  // hashed, twice a request: the request's and the prefix's fingerprints).
-  static std::size_t next_escape(std::string_view s, std::size_t i) {
-#if defined(__SSE2__)
-    const __m128i space = _mm_set1_epi8(0x20), zero = _mm_setzero_si128(),
-                  quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-    for (; i + 16 <= s.size(); i += 16) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-      // Signed compares: a byte >= 0x80 (UTF-8) is below 0x20 and below 0 too; kept as it is.
-      const __m128i control = _mm_andnot_si128(_mm_cmplt_epi8(x, zero), _mm_cmplt_epi8(x, space));
-      const int hit = _mm_movemask_epi8(_mm_or_si128(
-          control, _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash))));
-      if (hit) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(hit)));
-    }
-#endif
-    for (; i < s.size(); ++i) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      if (c < 0x20 || c == '"' || c == '\\') return i;
-    }
-    return s.size();
-  }
-
   // A JSON string as boost::json's serializer escapes it: '"' and '\\' with a backslash,
   // \b \t \n \f \r by name, other control characters as \u00xx (lowercase hex); every other
   // byte, UTF-8 included, as it is.
@@ -156,7 +129,7 @@ class Hasher {
     static constexpr char kHex[] = "0123456789abcdef";
     put('"');
     std::size_t run = 0;  // start of the bytes not yet fed that need no escape
-    for (std::size_t i = 0; (i = next_escape(s, i)) < s.size(); ++i) {
+    for (std::size_t i = 0; (i = protocol::find_string_special(s, i, true)) < s.size(); ++i) {
       const auto c = static_cast<unsigned char>(s[i]);
       feed(s.substr(run, i - run));
       run = i + 1;
@@ -449,12 +422,7 @@ std::string_view scan_finish_reason(std::string_view text) {
     while ((at = protocol::find_text(text, key, at)) != std::string_view::npos) {
       seen = true;
       at += key.size();
-      std::size_t i = at;
-      while (i < text.size() && (text[i] == ' ' || text[i] == ':')) ++i;
-      if (i < text.size() && text[i] == '"') {
-        const std::size_t end = text.find('"', i + 1);
-        if (end != std::string_view::npos) return text.substr(i + 1, end - i - 1);
-      }
+      if (auto value = protocol::plain_string_after(text, at)) return *value;
     }
     if (seen) return {};
   }

@@ -5,11 +5,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "protocol/find.h"
 #include "protocol/json_limits.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace llmctl::gateway {
 
@@ -137,25 +134,9 @@ std::size_t skip_ws(std::string_view s, std::size_t i) {
   return i;
 }
 
-// The first '"' or '\\' at or after `i`, s.size() when none: 16 bytes a step where SSE2 is
-// there (the prompt's strings are most of a request body, which the splice scans whole).
-std::size_t next_quote_or_backslash(std::string_view s, std::size_t i) {
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-  for (; i + 16 <= s.size(); i += 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    const int hit =
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)));
-    if (hit) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(hit)));
-  }
-#endif
-  while (i < s.size() && s[i] != '"' && s[i] != '\\') ++i;
-  return i;
-}
-
 // One past the closing quote of the string that opens at s[i]; npos when unterminated.
 std::size_t string_end(std::string_view s, std::size_t i, bool& escaped) {
-  for (++i; (i = next_quote_or_backslash(s, i)) < s.size(); ++i) {
+  for (++i; (i = protocol::find_string_special(s, i, false)) < s.size(); ++i) {
     if (s[i] == '\\') {
       escaped = true;
       ++i;

@@ -267,8 +267,8 @@ std::optional<AnswerChecks> scan_chat_answer(std::string_view b, Endpoint endpoi
     return skip_ws(b, p + 1);
   };
   // scan_finish_reason's answer, from the same candidates: every `"finish_reason"` starts with
-  // `"f`. Its rule exactly: occurrences from where its search would resume (`reason_from`), the
-  // first one followed (after ' ' and ':') by a '"' gives the text up to the next '"'.
+  // `"f`. Its rule: occurrences from where its search would resume (`reason_from`), the first
+  // one with a plain string value (protocol::plain_string_after, which both use) gives it.
   std::optional<std::string_view> reason;
   bool reason_seen = false;
   std::size_t reason_from = 0;
@@ -279,12 +279,7 @@ std::optional<AnswerChecks> scan_chat_answer(std::string_view b, Endpoint endpoi
         b.substr(k, kReasonKey.size()) == kReasonKey) {
       reason_seen = true;
       reason_from = k + kReasonKey.size();
-      std::size_t i = reason_from;
-      while (i < b.size() && (b[i] == ' ' || b[i] == ':')) ++i;
-      if (i < b.size() && b[i] == '"') {
-        const std::size_t end = b.find('"', i + 1);
-        if (end != std::string_view::npos) reason = b.substr(i + 1, end - i - 1);
-      }
+      reason = protocol::plain_string_after(b, reason_from);
     }
     switch (b[k + 1]) {
       case 't':

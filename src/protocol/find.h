@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #if defined(__SSE2__)
@@ -53,6 +54,46 @@ inline std::size_t find_text(std::string_view hay, std::string_view needle, std:
 #endif
   const void* hit = memmem(s + i, hay.size() - i, needle.data(), k);
   return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - s) : npos;
+}
+
+// The first byte at or after `from` that ends a run of plain JSON string text: '"' or '\\', and
+// with `controls` also a control character (below 0x20, which a serializer escapes); hay.size()
+// when none. 16 bytes a step (SSE2): prompts are most of what the request's splice and its
+// fingerprints walk.
+inline std::size_t find_string_special(std::string_view hay, std::size_t from, bool controls) {
+  std::size_t i = from;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20), zero = _mm_setzero_si128();
+  for (; i + 16 <= hay.size(); i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(hay.data() + i));
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash));
+    // Signed compares: a byte >= 0x80 (UTF-8) is below 0 as well as below 0x20, and is no
+    // control character.
+    if (controls)
+      hit = _mm_or_si128(hit, _mm_andnot_si128(_mm_cmplt_epi8(x, zero), _mm_cmplt_epi8(x, space)));
+    if (const int mask = _mm_movemask_epi8(hit))
+      return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; i < hay.size(); ++i) {
+    const auto c = static_cast<unsigned char>(hay[i]);
+    if (c == '"' || c == '\\' || (controls && c < 0x20)) return i;
+  }
+  return hay.size();
+}
+
+// The string value of a key that ends at `after` (one past its closing quote): after any ' ' and
+// ':' a '"' opens it and the next '"' closes it, escapes not read (the finish reason's rule:
+// its values are plain words); nullopt when no '"' comes first or none closes it.
+inline std::optional<std::string_view> plain_string_after(std::string_view text,
+                                                          std::size_t after) {
+  std::size_t i = after;
+  while (i < text.size() && (text[i] == ' ' || text[i] == ':')) ++i;
+  if (i >= text.size() || text[i] != '"') return std::nullopt;
+  const std::size_t end = text.find('"', i + 1);
+  if (end == std::string_view::npos) return std::nullopt;
+  return text.substr(i + 1, end - i - 1);
 }
 
 }  // namespace llmctl::protocol

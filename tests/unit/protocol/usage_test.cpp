@@ -320,6 +320,43 @@ TEST(Usage, FindTextFindsWhatFindFinds) {
   EXPECT_EQ(find_text(text, "x", 99), 99u);
 }
 
+// find_string_special against a byte-at-a-time reference on every start of random texts whose
+// bytes include quotes, backslashes, control characters and UTF-8 (>= 0x80, no control
+// character) at every position of the 16-byte steps, with and without control characters.
+TEST(Usage, FindStringSpecialFindsWhatAByteLoopFinds) {
+  std::uint32_t seed = 777;
+  auto next = [&] { return (seed = seed * 1103515245u + 12345u) >> 16; };
+  const unsigned char alphabet[] = {'a', 'b', '"', '\\', 0x01, 0x1f, 0x20, 0x7f, 0x80, 0xe2, 0xff};
+  for (int round = 0; round < 400; ++round) {
+    std::string hay(next() % 70, ' ');
+    for (char& c : hay) {
+      // Mostly plain text, so that 16-byte steps without a hit are common.
+      c = next() % 6 ? 'x' : static_cast<char>(alphabet[next() % sizeof alphabet]);
+    }
+    for (bool controls : {false, true}) {
+      for (std::size_t from = 0; from <= hay.size(); ++from) {
+        std::size_t want = from;
+        while (want < hay.size()) {
+          const auto c = static_cast<unsigned char>(hay[want]);
+          if (c == '"' || c == '\\' || (controls && c < 0x20)) break;
+          ++want;
+        }
+        ASSERT_EQ(find_string_special(hay, from, controls), want)
+            << "round " << round << " from " << from << " controls " << controls;
+      }
+    }
+  }
+}
+
+TEST(Usage, PlainStringAfterAKey) {
+  const std::string_view t = R"({"finish_reason" : "stop","x":null,"y":"open)";
+  const std::size_t after = t.find("\"finish_reason\"") + 15;
+  EXPECT_EQ(plain_string_after(t, after), std::optional<std::string_view>("stop"));
+  EXPECT_EQ(plain_string_after(t, t.find("\"x\"") + 3), std::nullopt);  // null: no string
+  EXPECT_EQ(plain_string_after(t, t.find("\"y\"") + 3), std::nullopt);  // never closed
+  EXPECT_EQ(plain_string_after(t, t.size()), std::nullopt);
+}
+
 TEST(Usage, NonsenseIsClampedNotTrusted) {
   auto u = usage_from_body(
       R"({"usage":{"prompt_tokens":10,"completion_tokens":-5,"prompt_tokens_details":{"cached_tokens":50}}})");
