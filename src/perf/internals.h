@@ -52,10 +52,17 @@ struct Shape {
   int max_num_tokens = 8192;
 };
 
-// The tensor-core rate, in TFLOPS, of GEMMs on `dtype` weights (timing.cpp says which kernels).
-double peak_tflops(const catalog::Gpu& gpu, const std::string& dtype);
-// True when GEMMs on `dtype` weights dequantise them to 16 bits in the kernel (weight-only).
-bool weight_only(const catalog::Gpu& gpu, const std::string& dtype);
+// How GEMMs on `dtype` weights run on `gpu` (timing.cpp says which kernels): their tensor-core
+// rate, and whether they dequantise the weights to 16 bits inside the kernel (weight-only).
+struct GemmKernel {
+  double tflops = 0;
+  bool dequantises = false;
+};
+GemmKernel gemm_kernel(const catalog::Gpu& gpu, const std::string& dtype);
+
+// True when `dtype` is the checkpoint's own format for its routed experts alone (gpt-oss:
+// `weight_dtypes: {experts: mxfp4}`): the rest of the model stays in 16 bits.
+bool experts_alone_in(const catalog::Model& model, const std::string& dtype);
 
 Shape shape_for(const catalog::Model& model, const catalog::Gpu& gpu, const Deployment& d,
                 const EngineTraits& traits, const std::string& kv_dtype);

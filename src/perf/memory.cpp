@@ -17,14 +17,18 @@ double bytes_per_param(const std::string& dtype) {
   return 2.0;
 }
 
+bool experts_alone_in(const catalog::Model& model, const std::string& dtype) {
+  const auto native = model.weight_dtypes.find("experts");
+  return model.moe && native != model.weight_dtypes.end() && native->second == dtype;
+}
+
 double weight_bytes(const catalog::Model& model, const std::string& dtype) {
   const double total = model.params_total_b * 1e9;
   // Embeddings and the LM head stay in 16 bits under weight quantisation (vLLM, TRT-LLM and
   // llm-compressor recipes all skip them), which matters for small models with large vocabularies.
   const double embed = 2.0 * model.vocab_size * static_cast<double>(model.hidden_size);
   const double body = std::max(0.0, total - embed);
-  auto native = model.weight_dtypes.find("experts");
-  if (model.moe && native != model.weight_dtypes.end() && native->second == dtype) {
+  if (experts_alone_in(model, dtype)) {
     // Natively quantised experts (gpt-oss MXFP4): only the routed experts use `dtype`.
     const double experts = model.moe->params_experts_b * 1e9;
     return experts * bytes_per_param(dtype) + (total - experts) * 2.0;

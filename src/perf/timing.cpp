@@ -14,22 +14,17 @@ namespace llmctl::perf {
 // SemiAnalysisAI/InferenceX benchmarks/single_node/gptoss_fp4_b200.sh sets with
 // VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8=1; TensorRT-LLM's gpt-oss deployment guide, MoE backend
 // matrix: MXFP8 activations on B200/B300, BF16 on H200), so at the fp8 rate.
-double peak_tflops(const catalog::Gpu& gpu, const std::string& dtype) {
+GemmKernel gemm_kernel(const catalog::Gpu& gpu, const std::string& dtype) {
   auto has = [&](const char* d) { return gpu.tflops.count(d) > 0; };
-  if (dtype == "fp8" && has("fp8")) return gpu.tflops.at("fp8");
-  if (dtype == "fp4" && has("fp4")) return gpu.tflops.at("fp4");
-  if (dtype == "mxfp4" && has("fp4") && has("fp8")) return gpu.tflops.at("fp8");
-  if (dtype == "fp16" && has("fp16")) return gpu.tflops.at("fp16");
-  return gpu.tflops_for("bf16");
-}
-
-bool weight_only(const catalog::Gpu& gpu, const std::string& dtype) {
-  auto has = [&](const char* d) { return gpu.tflops.count(d) > 0; };
-  if (dtype == "int4") return true;
-  if (dtype == "fp8") return !has("fp8");
-  if (dtype == "fp4") return !has("fp4");
-  if (dtype == "mxfp4") return !(has("fp4") && has("fp8"));
-  return false;
+  auto rate = [&](const char* d) { return gpu.tflops.at(d); };
+  const double bf16 = gpu.tflops_for("bf16");
+  if (dtype == "fp8") return has("fp8") ? GemmKernel{rate("fp8"), false} : GemmKernel{bf16, true};
+  if (dtype == "fp4") return has("fp4") ? GemmKernel{rate("fp4"), false} : GemmKernel{bf16, true};
+  if (dtype == "mxfp4")
+    return has("fp4") && has("fp8") ? GemmKernel{rate("fp8"), false} : GemmKernel{bf16, true};
+  if (dtype == "int4") return {bf16, true};
+  if (dtype == "fp16" && has("fp16")) return {rate("fp16"), false};
+  return {bf16, false};
 }
 
 Shape shape_for(const catalog::Model& model, const catalog::Gpu& gpu, const Deployment& d,
@@ -75,13 +70,12 @@ Shape shape_for(const catalog::Model& model, const catalog::Gpu& gpu, const Depl
 
   // A checkpoint whose experts alone are quantised (gpt-oss: MXFP4 experts, bf16 attention,
   // router and embeddings) runs its other GEMMs and attention on 16-bit weights.
-  const auto native = model.weight_dtypes.find("experts");
-  const bool native_experts =
-      model.moe && native != model.weight_dtypes.end() && native->second == d.dtype;
-  s.peak_flops_experts = peak_tflops(gpu, d.dtype) * 1e12;
+  const bool native_experts = experts_alone_in(model, d.dtype);
+  const GemmKernel kernel = gemm_kernel(gpu, d.dtype);
+  s.peak_flops_experts = kernel.tflops * 1e12;
   s.peak_flops = native_experts ? gpu.tflops_for("bf16") * 1e12 : s.peak_flops_experts;
-  s.experts_dequantise = weight_only(gpu, d.dtype);
-  s.dense_dequantise = !native_experts && s.experts_dequantise;
+  s.experts_dequantise = kernel.dequantises;
+  s.dense_dequantise = !native_experts && kernel.dequantises;
   s.bandwidth_bytes_per_s = gpu.memory_bandwidth_gbps * 1e9;
   s.link_bytes_per_s = gpu.interconnect_gbps * 1e9;
   s.pcie = gpu.interconnect_kind == "pcie";

@@ -134,11 +134,17 @@ TEST(PerfTiming, ComputeRatesFollowTheKernelsNotTheCheckpointName) {
   catalog::Gpu b200 = h100();
   b200.arch = "blackwell";
   b200.tflops = {{"bf16", 2250}, {"fp16", 2250}, {"fp8", 4500}, {"fp4", 9000}};
-  EXPECT_DOUBLE_EQ(peak_tflops(b200, "fp4"), 9000);
-  EXPECT_DOUBLE_EQ(peak_tflops(b200, "mxfp4"), 4500);
-  EXPECT_DOUBLE_EQ(peak_tflops(b200, "fp8"), 4500);
-  EXPECT_DOUBLE_EQ(peak_tflops(h100(), "mxfp4"), 989);
-  EXPECT_DOUBLE_EQ(peak_tflops(h100(), "int4"), 989);
+  auto is = [](GemmKernel k, double tflops, bool dequantises) {
+    return k.tflops == tflops && k.dequantises == dequantises;
+  };
+  EXPECT_TRUE(is(gemm_kernel(b200, "fp4"), 9000, false));
+  EXPECT_TRUE(is(gemm_kernel(b200, "mxfp4"), 4500, false));
+  EXPECT_TRUE(is(gemm_kernel(b200, "fp8"), 4500, false));
+  EXPECT_TRUE(is(gemm_kernel(b200, "bf16"), 2250, false));
+  EXPECT_TRUE(is(gemm_kernel(h100(), "mxfp4"), 989, true));
+  EXPECT_TRUE(is(gemm_kernel(h100(), "fp4"), 989, true));
+  EXPECT_TRUE(is(gemm_kernel(h100(), "int4"), 989, true));
+  EXPECT_TRUE(is(gemm_kernel(h100(), "fp8"), 1978, false));
 
   auto oss = llama(36, 2880, 64, 8, 201088, 116.83);
   oss.params_active_b = 5.13;
