@@ -1070,6 +1070,22 @@ def summarize(args, rates, targets, results):
         print(f"  {kind.upper():4} req/s per core >= nginx's: "
               f"{s[kind]['per_core'] or 0:.0f} vs {ng[kind]['per_core'] or 0:.0f} = "
               f"{fmt_ratio(r)} -> {verdict}")
+    if args.repeats > 1:
+        # The machine's speed drifts between repeats by more than the difference being judged
+        # (nginx's own rate per core has moved 29k-38k between adjacent runs), and a drift
+        # moves llmctl and nginx of the same repeat alike: a ratio taken within each repeat
+        # cancels it, where the ratio of two medians does not.
+        print(f"  Paired, llmctl / nginx within each repeat, median [min..max] of "
+              f"{args.repeats}:")
+        for kind in ("json", "sse"):
+            pc = [ratio(a, b) for a, b in zip(per_core(n, kind), per_core("nginx", kind))]
+            line = f"    {kind.upper():4} req/s per core {spread(pc, fmt_ratio)}"
+            rate = ng[kind]["rate"]
+            if rate and s[kind]["rate"] == rate and not s[kind]["fallback"]:
+                p99 = [ratio(a, b, NOISE_FLOOR_MS) for a, b in
+                       zip(added(n, kind, rate, "p99"), added("nginx", kind, rate, "p99"))]
+                line += f"; added p99 at {int(rate)}/s {spread(p99, fmt_ratio)}"
+            print(line)
     rss = s["rss_mb"] if not s["rss_note"] else None
     print(f"  RSS <= 50 MB with {args.streams} streams: "
           f"{'-' if rss is None else f'{rss:.1f} MB'} -> "
