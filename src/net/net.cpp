@@ -5,11 +5,16 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <ctime>
 
 namespace llmctl::net {
@@ -351,9 +356,44 @@ Status Worker::listen(const tcp::endpoint& endpoint) {
 
 int Worker::port() const { return acceptor_->local_endpoint().port(); }
 
+namespace {
+
+// Asks the kernel for a short scheduling slice for the calling thread. Linux 6.12+ (EEVDF custom
+// slices: sched_setattr's sched_runtime for a SCHED_OTHER thread) lets a waking thread whose
+// slice is shorter than the running thread's preempt it at once, so a worker woken by a request
+// does not wait out the slice of another thread on its core (the request-log writer, a
+// neighbour's batch job). Older kernels ignore the field. The thread's nice value is read first
+// and kept. Best effort: a refusal changes nothing.
+void request_short_slice([[maybe_unused]] std::uint64_t slice_ns) {
+#if defined(__linux__) && defined(SYS_sched_setattr) && defined(SYS_sched_getattr)
+  // The kernel's struct sched_attr, first version (SCHED_ATTR_SIZE_VER0, 48 bytes):
+  // <linux/sched/types.h> cannot be included beside glibc's <sched.h> (both define sched_param).
+  struct {
+    std::uint32_t size;
+    std::uint32_t sched_policy;
+    std::uint64_t sched_flags;
+    std::int32_t sched_nice;
+    std::uint32_t sched_priority;
+    std::uint64_t sched_runtime, sched_deadline, sched_period;
+  } attr{};
+  static_assert(sizeof attr == 48);
+  if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) != 0) return;
+  if (attr.sched_policy != SCHED_OTHER) return;  // a real-time or batch policy was chosen
+  attr.size = sizeof attr;
+  attr.sched_flags = 0;
+  attr.sched_runtime = slice_ns;
+  (void)syscall(SYS_sched_setattr, 0, &attr, 0);
+#endif
+}
+
+}  // namespace
+
 void Worker::start() {
   asio::co_spawn(*io_, accept_loop(), asio::detached);
-  thread_ = std::thread([this] { io_->run(); });
+  thread_ = std::thread([this] {
+    request_short_slice(100'000);
+    io_->run();
+  });
 }
 
 void Worker::begin_drain() {

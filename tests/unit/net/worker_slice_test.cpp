@@ -1,0 +1,74 @@
+// Worker threads ask the kernel for a 100 µs scheduling slice (net.cpp, request_short_slice), so
+// that a worker woken by a request preempts another thread's run on its core (the request-log
+// writer's transaction) instead of waiting out that thread's slice: bench/gateway/README.md,
+// "Paired repeats". Custom slices exist from Linux 6.12 (EEVDF, sched_setattr's sched_runtime
+// for SCHED_OTHER); /proc/<pid>/task/<tid>/sched shows them as `se.slice` (nanoseconds). On an
+// older kernel there is nothing to check and the test is skipped.
+#include <gtest/gtest.h>
+#include <sys/utsname.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/net.h"
+
+namespace llmctl::net {
+namespace {
+
+// The `se.slice` of one thread of this process, when the kernel reports it.
+std::optional<long long> slice_of(const std::filesystem::path& task) {
+  std::ifstream in(task / "sched");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("se.slice", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) return std::nullopt;
+      return std::stoll(line.substr(colon + 1));
+    }
+  return std::nullopt;
+}
+
+std::vector<long long> slices_of_this_process() {
+  std::vector<long long> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task"))
+    if (auto s = slice_of(task.path())) out.push_back(*s);
+  return out;
+}
+
+bool kernel_has_custom_slices() {
+  utsname u{};
+  if (uname(&u) != 0) return false;
+  int major = 0, minor = 0;
+  if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+  return major > 6 || (major == 6 && minor >= 12);
+}
+
+TEST(Worker, AsksForAShortSchedulingSliceWhereTheKernelHasThem) {
+  if (!kernel_has_custom_slices() || !slice_of("/proc/thread-self"))
+    GTEST_SKIP() << "this kernel has no custom scheduling slices (Linux 6.12+)";
+  const long long own = *slice_of("/proc/thread-self");
+  ASSERT_NE(own, 100'000) << "the test thread must start with the default slice";
+
+  Server server(2, ServerLimits{});
+  ASSERT_TRUE(server.listen("127.0.0.1", 0).ok());
+  server.start();
+  // The workers set their slice as their threads start: wait (bounded) until both have.
+  int short_slices = 0;
+  for (int i = 0; i < 200 && short_slices < 2; ++i) {
+    short_slices = 0;
+    for (long long s : slices_of_this_process()) short_slices += s == 100'000;
+    if (short_slices < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  server.stop();
+  EXPECT_EQ(short_slices, 2) << "each of the two workers should run with a 100 us slice";
+  EXPECT_EQ(*slice_of("/proc/thread-self"), own) << "only the workers change their slice";
+}
+
+}  // namespace
+}  // namespace llmctl::net
