@@ -356,14 +356,6 @@ Status Worker::listen(const tcp::endpoint& endpoint) {
 
 int Worker::port() const { return acceptor_->local_endpoint().port(); }
 
-namespace {
-
-// Asks the kernel for a short scheduling slice for the calling thread. Linux 6.12+ (EEVDF custom
-// slices: sched_setattr's sched_runtime for a SCHED_OTHER thread) lets a waking thread whose
-// slice is shorter than the running thread's preempt it at once, so a worker woken by a request
-// does not wait out the slice of another thread on its core (the request-log writer, a
-// neighbour's batch job). Older kernels ignore the field. The thread's nice value is read first
-// and kept. Best effort: a refusal changes nothing.
 void request_short_slice([[maybe_unused]] std::uint64_t slice_ns) {
 #if defined(__linux__) && defined(SYS_sched_setattr) && defined(SYS_sched_getattr)
   // The kernel's struct sched_attr, first version (SCHED_ATTR_SIZE_VER0, 48 bytes):
@@ -385,8 +377,6 @@ void request_short_slice([[maybe_unused]] std::uint64_t slice_ns) {
   (void)syscall(SYS_sched_setattr, 0, &attr, 0);
 #endif
 }
-
-}  // namespace
 
 void Worker::start() {
   asio::co_spawn(*io_, accept_loop(), asio::detached);

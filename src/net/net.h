@@ -13,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -302,5 +303,12 @@ int wait_for_signal();
 bool termination_signal_within(std::chrono::milliseconds d);
 // Ignores SIGPIPE for the process (writes to a closed peer return an error instead).
 void ignore_sigpipe();
+// Asks the kernel for a scheduling slice of `slice_ns` for the calling thread, keeping its policy
+// and nice value. Linux 6.12+ (EEVDF custom slices, sched_setattr's sched_runtime for SCHED_OTHER)
+// lets a waking thread whose slice is shorter than the running thread's preempt it at once; every
+// worker thread asks for 100 us, so a worker woken by a request does not wait out the slice of
+// another thread on its core (the request-log writer). Older kernels ignore the field; a refusal
+// (a seccomp filter, a real-time or batch policy) changes nothing.
+void request_short_slice(std::uint64_t slice_ns);
 
 }  // namespace llmctl::net
