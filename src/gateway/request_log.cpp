@@ -258,17 +258,21 @@ class SqliteSink final : public RecordSink {
     // kRowsPerInsert rows a statement while that many remain, then one at a time: each
     // execution of an INSERT opens and closes the table's and the indexes' cursors and its
     // statement journal, which one row a statement paid for every row.
+    // A batch is up to 512 rows, ~1.5 ms of CPU in one run; a worker sharing this core waits
+    // out the run, which was the gateway's added p99 at 2,000 JSON requests/s (0.50 ms, nginx
+    // 0.18; no request log: 1.07x nginx's). So the writer hands the core over after each
+    // statement (the wait is then one statement, ~0.1 ms; with nothing else runnable the yield
+    // returns at once) -- but only while it keeps up. A full batch means the queues are backing
+    // up: yielding then would cede the writer's share of a saturated core to the workers and the
+    // queues would overflow (measured: 11% of records dropped at saturation on one core, none
+    // without the yield). bench/gateway/README.md, "Paired repeats".
+    const bool give_way = batch.size() < static_cast<std::size_t>(config_.batch_size);
     std::size_t r = 0;
     for (; r + kRowsPerInsert <= batch.size(); r += kRowsPerInsert) {
       for (int k = 0; k < kRowsPerInsert; ++k)
         bind_row(insert_many_, k * kColumns, batch[r + static_cast<std::size_t>(k)]);
       if (auto st = insert(insert_many_); !st.ok()) return st;
-      // A batch is up to 512 rows, ~1.5 ms of CPU in one run; a worker sharing this core waits
-      // out the run, which was the gateway's added p99 at 2,000 JSON requests/s (0.50 ms, nginx
-      // 0.18; no request log: 1.07x nginx's). Handing the core over after each statement bounds
-      // the wait to one statement (~0.1 ms); when nothing else is runnable the yield returns at
-      // once. Measured in bench/gateway/README.md, "The request-log writer and the added p99".
-      std::this_thread::yield();
+      if (give_way) std::this_thread::yield();
     }
     for (; r < batch.size(); ++r) {
       bind_row(insert_, 0, batch[r]);
