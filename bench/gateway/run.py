@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -157,16 +158,13 @@ class Target:
 
 def log_dropped(port):
     """llmctl's llmctl_gateway_request_log_dropped_total, read from its /metrics; None when the
-    target has no such counter (nginx, the mock) or does not answer."""
+    target has no such counter or does not answer."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-            c.sendall(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-            data = b""
-            while chunk := c.recv(65536):
-                data += chunk
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            text = r.read().decode(errors="replace")
     except OSError:
         return None
-    for line in data.decode(errors="replace").splitlines():
+    for line in text.splitlines():
         if line.startswith("llmctl_gateway_request_log_dropped_total "):
             return int(float(line.split()[1]))
     return None

@@ -253,7 +253,7 @@ class SqliteSink final : public RecordSink {
     return {};
   }
 
-  Status write(std::span<const RequestRecord> batch) override {
+  Status write(std::span<const RequestRecord> batch, bool behind) override {
     if (auto st = step(begin_); !st.ok()) return st;
     // kRowsPerInsert rows a statement while that many remain, then one at a time: each
     // execution of an INSERT opens and closes the table's and the indexes' cursors and its
@@ -262,11 +262,11 @@ class SqliteSink final : public RecordSink {
     // out the run, which was the gateway's added p99 at 2,000 JSON requests/s (0.50 ms, nginx
     // 0.18; no request log: 1.07x nginx's). So the writer hands the core over after each
     // statement (the wait is then one statement, ~0.1 ms; with nothing else runnable the yield
-    // returns at once) -- but only while it keeps up. A full batch means the queues are backing
-    // up: yielding then would cede the writer's share of a saturated core to the workers and the
-    // queues would overflow (measured: 11% of records dropped at saturation on one core, none
-    // without the yield). bench/gateway/README.md, "Paired repeats".
-    const bool give_way = batch.size() < static_cast<std::size_t>(config_.batch_size);
+    // returns at once) -- but only while it keeps up. When the writer is `behind`, yielding
+    // would cede its share of a saturated core to the workers and the queues would overflow
+    // (measured: 11% of records dropped at saturation on one core, none without the yield).
+    // bench/gateway/README.md, "Paired repeats".
+    const bool give_way = !behind;
     std::size_t r = 0;
     for (; r + kRowsPerInsert <= batch.size(); r += kRowsPerInsert) {
       for (int k = 0; k < kRowsPerInsert; ++k)
@@ -419,7 +419,8 @@ class SqliteSink final : public RecordSink {
 
 class StderrSink final : public RecordSink {
  public:
-  Status write(std::span<const RequestRecord> batch) override {
+  Status write(std::span<const RequestRecord> batch,
+               bool /*behind: one write, no give-way*/) override {
     std::string out;
     for (const auto& r : batch) out += access_log_line(r);
     std::fwrite(out.data(), 1, out.size(), stderr);
@@ -534,7 +535,7 @@ std::size_t RequestLogWriter::drain_once(bool* full) {
       if (n > 0) {
         bool ok = true;
         for (auto& s : sinks_) {
-          if (auto st = s->write(batch); !st.ok()) {
+          if (auto st = s->write(batch, more); !st.ok()) {
             ok = false;
             errors_.fetch_add(1, std::memory_order_relaxed);
             std::fprintf(stderr, "llmctl gateway: %s\n", st.error().message.c_str());

@@ -115,7 +115,10 @@ class RecordQueue {
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
-  virtual Status write(std::span<const RequestRecord> batch) = 0;
+  // `behind`: the batch is full and more may wait (the writer is falling behind), so a sink
+  // must keep its thread's share of the core; otherwise it may give way to the workers between
+  // statements (SqliteSink does). Callers outside the writer leave it false.
+  virtual Status write(std::span<const RequestRecord> batch, bool behind = false) = 0;
   // Deletes what retention says is too old or too many; called every few seconds and at start.
   virtual Status prune(std::int64_t now_ms) {
     (void)now_ms;

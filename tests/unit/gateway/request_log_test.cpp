@@ -89,7 +89,7 @@ class MemorySink : public RecordSink {
  public:
   std::vector<RequestRecord>* rows;
   explicit MemorySink(std::vector<RequestRecord>* r) : rows(r) {}
-  Status write(std::span<const RequestRecord> batch) override {
+  Status write(std::span<const RequestRecord> batch, bool /*behind*/) override {
     rows->insert(rows->end(), batch.begin(), batch.end());
     return {};
   }
@@ -115,7 +115,7 @@ TEST(RequestLogWriter, RowsArrivingDuringAWriteWaitForTheNextInterval) {
   struct Sink : RecordSink {
     RecordQueue* q = nullptr;
     std::vector<std::pair<std::size_t, std::chrono::steady_clock::time_point>> writes;
-    Status write(std::span<const RequestRecord> batch) override {
+    Status write(std::span<const RequestRecord> batch, bool /*behind*/) override {
       writes.emplace_back(batch.size(), std::chrono::steady_clock::now());
       if (writes.size() == 1) {  // five more rows come in while the first batch is written
         for (int i = 100; i < 105; ++i) EXPECT_TRUE(q->try_push(record(i)));
@@ -148,15 +148,19 @@ TEST(RequestLogWriter, AFullBatchIsFollowedByTheNextAtOnce) {
     using MemorySink::MemorySink;
     RecordQueue* q = nullptr;
     int calls = 0;
-    Status write(std::span<const RequestRecord> batch) override {
+    std::vector<bool>* behind_flags = nullptr;
+    Status write(std::span<const RequestRecord> batch, bool behind) override {
+      behind_flags->push_back(behind);
       if (++calls == 2) {  // three more arrive while the second batch is written
         for (int i = 100; i < 103; ++i) EXPECT_TRUE(q->try_push(record(i)));
       }
-      return MemorySink::write(batch);
+      return MemorySink::write(batch, behind);
     }
   };
+  std::vector<bool> behind;  // what the writer told the sink of each batch
   auto sink = std::make_unique<Sink>(&rows);
   sink->q = &q;
+  sink->behind_flags = &behind;
   std::vector<std::unique_ptr<RecordSink>> sinks;
   sinks.push_back(std::move(sink));
   for (int i = 0; i < 8; ++i) ASSERT_TRUE(q.try_push(record(i)));
@@ -168,6 +172,9 @@ TEST(RequestLogWriter, AFullBatchIsFollowedByTheNextAtOnce) {
   EXPECT_EQ(w.written(), 11u);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
   w.stop();
+  // Full batches (4, 4) say the writer is behind, so the SQLite sink keeps the core; the short
+  // last one (3) lets it give way to the workers between statements.
+  EXPECT_EQ(behind, (std::vector<bool>{true, true, false}));
 }
 
 // stop() does not wait out the flush interval, and writes what is queued.
