@@ -270,6 +270,11 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--llmctl", required=True)
     ap.add_argument("--load", required=True, help="the gateway_load binary")
+    ap.add_argument("--compare", metavar="LLMCTL",
+                    help="a second llmctl binary (another build, or a wrapper that sets its "
+                         "environment), measured as 'llmctl-b' (access log off) in the same "
+                         "repeats; the goals then also print it against llmctl and nginx, "
+                         "paired within each repeat")
     ap.add_argument("--portkey", help="Portkey's build/start-server.js; leave out to skip")
     ap.add_argument("--nginx", help="the nginx binary; leave out to skip")
     ap.add_argument("--json-rates", default="200,1000,2000",
@@ -409,7 +414,7 @@ def run(args, rates, procs, tmp):
     targets = [Target("direct", mock_port, lambda: [], long_port=slow_port)]
 
     # --- llmctl gateway, one worker; access log off and/or on
-    def start_llmctl(name, access_log):
+    def start_llmctl(name, access_log, binary=None):
         cfg = os.path.join(tmp, f"{name}.yaml")
         with open(cfg, "w") as f:
             f.write(f"""listen: 127.0.0.1:0
@@ -433,7 +438,7 @@ models:
         price: none
 """)
         err_path = os.path.join(tmp, f"{name}.stderr")
-        p = procs.start([args.llmctl, "gateway", "--config", cfg], cpus=args.proxy_cpus,
+        p = procs.start([binary or args.llmctl, "gateway", "--config", cfg], cpus=args.proxy_cpus,
                         stdout=subprocess.PIPE, stderr=open(err_path, "wb"))
         port = read_listening(p, name, err_path)
         targets.append(Target(name, port, lambda p=p: [p.pid]))
@@ -442,6 +447,8 @@ models:
         start_llmctl("llmctl", False)
     if args.access_log in ("on", "both"):
         start_llmctl("llmctl+alog", True)
+    if args.compare:
+        start_llmctl("llmctl-b", False, args.compare)
 
     # --- nginx, one worker process, plain reverse proxy with upstream keep-alive
     if args.nginx:
@@ -1106,6 +1113,15 @@ def summarize(args, rates, targets, results):
                        zip(added(n, kind, rate, "p99"), added("nginx", kind, rate, "p99"))]
                 line += f"; added p99 at {int(rate)}/s {spread(p99, fmt_ratio)}"
             print(line)
+        if "llmctl-b" in summary and n != "llmctl-b":
+            # The comparison build against the first, in the same repeats: an A/B that the
+            # machine's drift does not blur (each pair ran back to back).
+            for kind in ("json", "sse"):
+                b = per_core("llmctl-b", kind)
+                print(f"    llmctl-b {kind.upper():4} req/s per core: vs llmctl "
+                      f"{spread([ratio(x, y) for x, y in zip(b, per_core(n, kind))], fmt_ratio)}"
+                      f", vs nginx "
+                      f"{spread([ratio(x, y) for x, y in zip(b, per_core('nginx', kind))], fmt_ratio)}")
     dropped = [r.get("log_dropped") for kind in ("json", "sse") for r in results[n][kind]["max"]]
     dropped = [d for d in dropped if d is not None]
     if dropped:

@@ -1336,8 +1336,12 @@ asio::awaitable<void> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g, R
     }
     out.clear();
     while (sse.next(ev)) {
-      if (auto reason = scan_finish_reason(ev.data); !reason.empty()) o.finish_reason = reason;
-      checks.on_event(ev.data);
+      // One walk over the event for everything asked of it (usage.h): the finish reason, the
+      // quality checks' triggers, and the transform's output and usage.
+      const protocol::EventScan scan = protocol::scan_event(ev.data);
+      ev.scan = &scan;
+      if (!scan.finish_reason.empty()) o.finish_reason = scan.finish_reason;
+      checks.on_event(ev.data, scan);
       const bool nothing_yet = !started && out.empty();
       const StreamStep step = transform->on_event(ev, out);
       if (step.upstream_error) {

@@ -356,20 +356,14 @@ AnswerChecks check_parsed_answer(const json::object& o, Endpoint endpoint,
   return judge(s, q);
 }
 
-void StreamChecks::on_event(std::string_view data) {
+void StreamChecks::on_event(std::string_view data, const protocol::EventScan& scan) {
   if (!q_.generates) return;
-  // Cheap scans first: a refusal, a tool call.
-  auto has = [data](std::string_view s) {
-    return protocol::find_text(data, s) != std::string_view::npos;
-  };
-  if (has("refusal") &&
-      (has("\"refusal\":\"") || has("\"stop_reason\":\"refusal\"") || has("\"type\":\"refusal\"")))
-    refusal_ = true;
+  // The scan's triggers first: only an event that may carry a tool call, a final Responses
+  // object or (JSON mode) text is parsed.
+  if (scan.refusal) refusal_ = true;
   const bool need_text = q_.json_mode;
-  const bool maybe_tool = has("tool") || has("function_call") || has("input_json_delta");
-  const bool final = endpoint_ == Endpoint::kResponses &&
-                     (has("\"response.completed\"") || has("\"response.incomplete\""));
-  if (!need_text && !maybe_tool && !final) return;
+  const bool final = endpoint_ == Endpoint::kResponses && scan.final_response;
+  if (!need_text && !scan.tool && !final) return;
   boost::system::error_code ec;
   json::value v = json::parse(data, ec);
   if (ec || !v.is_object()) return;

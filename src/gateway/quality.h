@@ -64,7 +64,8 @@ std::optional<AnswerChecks> scan_chat_answer(
 class StreamChecks {
  public:
   StreamChecks(Endpoint endpoint, const QualityRequest& q) : endpoint_(endpoint), q_(q) {}
-  void on_event(std::string_view data);
+  // `scan` is protocol::scan_event(data): its triggers say which events are parsed.
+  void on_event(std::string_view data, const protocol::EventScan& scan);
   // `output_chars`: characters of output the relay saw; `finish_reason` as reported.
   AnswerChecks finish(std::size_t output_chars, std::string_view finish_reason) const;
 

@@ -69,19 +69,20 @@ class OpenAIRelay final : public StreamTransform {
       out.append(ev.raw);
       return step;
     }
-    if (protocol::find_text(ev.data, "\"usage\"") != std::string_view::npos)
-      if (auto u = usage_from_chunk(ev.data)) {
-        usage_ = *u;
-        // The gateway asked for usage; a client that did not gets no usage-only chunk.
-        if (!client_wants_usage_ && chunk_is_usage_only(ev.data)) return step;
-      }
+    protocol::EventScan own;
+    const protocol::EventScan& scan = ev.scan ? *ev.scan : (own = protocol::scan_event(ev.data));
+    if (auto u = protocol::usage_at(ev.data, scan.usage)) {
+      usage_ = *u;
+      // The gateway asked for usage; a client that did not gets no usage-only chunk.
+      if (!client_wants_usage_ && chunk_is_usage_only(ev.data)) return step;
+    }
     if (ev.data.starts_with("{\"error\"")) {
       step.upstream_error = true;
-    } else if (const ChunkOutput o = chunk_output(ev.data); o.any) {
+    } else if (scan.output.any) {
       step.output = true;
-      step.output_chars = o.chars;
+      step.output_chars = scan.output.chars;
     }
-    const bool noise = !client_wants_usage_ && ev.data.find("\"usage\":") != std::string_view::npos;
+    const bool noise = !client_wants_usage_ && scan.usage != std::string_view::npos;
     const bool rename = !alias_.empty() && ev.data.find(alias_) == std::string_view::npos &&
                         ev.data.starts_with("{");
     if (noise || rename) {
@@ -125,7 +126,7 @@ class AnthropicRelay final : public StreamTransform {
     // Only the events that carry usage or end the stream are parsed.
     if (ev.event == "content_block_delta") {
       step.output = true;
-      step.output_chars = chunk_output_chars(ev.data);
+      step.output_chars = ev.scan ? ev.scan->output.chars : chunk_output_chars(ev.data);
     } else if (ev.event == "message_start") {
       json::value d = parse_data(ev);
       json::value* m = d.is_object() ? d.as_object().if_contains("message") : nullptr;

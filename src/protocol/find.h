@@ -56,6 +56,30 @@ inline std::size_t find_text(std::string_view hay, std::string_view needle, std:
   return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - s) : npos;
 }
 
+// The first '"' at or after `from`; hay.size() when none. The first 32 bytes inline (SSE2), the
+// rest by memchr: the stream scanners look for the next quote ~15 times an event, a few bytes
+// away each, where memchr's call and set-up cost more than the search; a long string (an
+// answer's content) is memchr's (32 bytes a step).
+inline std::size_t find_quote(std::string_view hay, std::size_t from) {
+  if (from >= hay.size()) return hay.size();
+  std::size_t i = from;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  for (int step = 0; step < 2 && i + 16 <= hay.size(); ++step, i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(hay.data() + i));
+    if (const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(x, quote)))
+      return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+  if (i + 16 > hay.size()) {  // under 16 bytes left
+    for (; i < hay.size(); ++i)
+      if (hay[i] == '"') return i;
+    return hay.size();
+  }
+#endif
+  const void* q = std::memchr(hay.data() + i, '"', hay.size() - i);
+  return q ? static_cast<std::size_t>(static_cast<const char*>(q) - hay.data()) : hay.size();
+}
+
 // The first byte at or after `from` that ends a run of plain JSON string text: '"' or '\\', and
 // with `controls` also a control character (below 0x20, which a serializer escapes); hay.size()
 // when none. 16 bytes a step (SSE2): prompts are most of what the request's splice and its

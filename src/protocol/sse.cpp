@@ -42,6 +42,7 @@ bool SseParser::next(SseEvent& out) {
       out.raw = std::string_view(buf_.data() + event_start_, scan_ - event_start_);
       out.data = std::move(data_);
       out.event = std::move(event_);
+      out.scan = nullptr;
       data_.clear();
       event_.clear();
       has_data_ = false;

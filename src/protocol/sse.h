@@ -13,10 +13,15 @@
 
 namespace llmctl::protocol {
 
+struct EventScan;  // usage.h
+
 struct SseEvent {
   std::string_view raw;  // the event's bytes including its blank line; valid until feed()
   std::string data;      // data lines joined with '\n'
   std::string event;     // the `event:` field, empty when absent
+  // scan_event(data), where the relay has scanned it already (its transforms read it instead
+  // of scanning again); null from the parser, and where nobody has.
+  const EventScan* scan = nullptr;
 };
 
 class SseParser {

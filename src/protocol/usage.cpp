@@ -100,14 +100,13 @@ std::size_t object_end(std::string_view data, std::size_t p) {
 }
 
 // Position after the JSON string whose opening quote is data[p]; npos when unterminated. By
-// memchr to each '"' (strings are most of an answer's bytes), then whether an odd run of
+// find_quote to each '"' (strings are most of an answer's bytes), then whether an odd run of
 // backslashes escapes it.
 std::size_t skip_string(std::string_view data, std::size_t p) {
   const std::size_t open = p;
   for (++p; p < data.size();) {
-    const void* q = memchr(data.data() + p, '"', data.size() - p);
-    if (!q) return std::string_view::npos;
-    const std::size_t e = static_cast<std::size_t>(static_cast<const char*>(q) - data.data());
+    const std::size_t e = find_quote(data, p);
+    if (e == data.size()) return std::string_view::npos;
     std::size_t backslashes = 0;
     while (e - backslashes - 1 > open && data[e - backslashes - 1] == '\\') ++backslashes;
     if (backslashes % 2 == 0) return e + 1;
@@ -538,7 +537,10 @@ ReportedUsage usage_from_body(std::string_view body) {
 }
 
 std::optional<ReportedUsage> usage_from_chunk(std::string_view data) {
-  std::size_t p = value_after_key(data, "\"usage\"", 0);
+  return usage_at(data, value_after_key(data, "\"usage\"", 0));
+}
+
+std::optional<ReportedUsage> usage_at(std::string_view data, std::size_t p) {
   if (p == std::string_view::npos || p >= data.size() || data[p] != '{') return std::nullopt;
   std::size_t scanned_end = 0;
   if (auto u = scan_usage_object(data.substr(p), scanned_end)) return u;
@@ -587,6 +589,113 @@ ChunkOutput chunk_output(std::string_view data) {
       p = after;
     }
   }
+  return out;
+}
+
+EventScan scan_event(std::string_view data) {
+  constexpr std::size_t npos = std::string_view::npos;
+  EventScan out;
+  bool finish_named = false;
+  std::optional<std::string_view> finish, stop;
+  // Any string, key or value, that the finish reason rule or a trigger names (scan_finish_reason
+  // finds its keys as text, which does not tell keys from values); by length first, as most
+  // strings of an event are none of them. `end` is one past the string's closing quote.
+  auto visit = [&](std::string_view s, std::size_t end) {
+    switch (s.size()) {
+      case 8:
+        if (s == "tool_use") out.tool = true;
+        break;
+      case 11:
+        if (!stop && s == "stop_reason") stop = plain_string_after(data, end);
+        break;
+      case 13:
+        if (s == "finish_reason") {
+          finish_named = true;
+          if (!finish) finish = plain_string_after(data, end);
+        } else if (s == "function_call") {
+          out.tool = true;
+        }
+        break;
+      case 16:
+        if (s == "input_json_delta") out.tool = true;
+        break;
+      case 18:
+        if (s == "response.completed") out.final_response = true;
+        break;
+      case 19:
+        if (s == "response.incomplete") out.final_response = true;
+        break;
+      default:
+        break;
+    }
+  };
+  std::string_view key;  // the member whose value starts at value_at
+  std::size_t value_at = npos;
+  std::size_t p = 0;
+  while (true) {
+    const std::size_t open = find_quote(data, p);
+    if (open >= data.size()) break;
+    const std::size_t end = skip_string(data, open);
+    if (end == npos) break;
+    const std::string_view s = data.substr(open + 1, end - open - 2);
+    visit(s, end);
+    if (open == value_at && s == "refusal" && (key == "stop_reason" || key == "type"))
+      out.refusal = true;
+    std::size_t v = end;
+    while (v < data.size() && is_space(data[v])) ++v;
+    if (v >= data.size() || data[v] != ':') {  // a value
+      p = end;
+      continue;
+    }
+    ++v;
+    while (v < data.size() && is_space(data[v])) ++v;
+    p = v;
+    // The members read here, told apart by length first.
+    bool text = false;  // chunk_output's keys of generated text
+    switch (s.size()) {
+      case 4:
+        text = s == "text";
+        break;
+      case 5:
+        // v may be the end of the text, as value_after_key has it.
+        if (out.usage == npos && s == "usage") out.usage = v;
+        break;
+      case 7:
+        text = s == "content";
+        if (!text && s == "refusal") {
+          text = true;
+          if (v < data.size() && data[v] == '"') out.refusal = true;
+        }
+        break;
+      case 9:
+        text = s == "arguments";
+        break;
+      case 10:
+        if (s == "tool_calls") {
+          out.tool = true;
+          if (v < data.size() && data[v] == '[') out.output.any = true;
+        }
+        break;
+      case 17:
+        text = s == "reasoning_content";
+        break;
+      default:
+        break;
+    }
+    if (v >= data.size()) break;
+    key = s;
+    value_at = v;
+    if (text && data[v] == '"') {
+      // chunk_output's rule, and the value skipped with its characters counted.
+      std::size_t after = v;
+      const std::size_t n = string_chars(data, v, after);
+      out.output.chars += n;
+      if (n > 0) out.output.any = true;
+      if (after <= data.size()) visit(data.substr(v + 1, after - v - 2), after);
+      p = after;
+    }
+  }
+  out.finish_reason = (finish_named ? finish : stop).value_or(std::string_view());
   return out;
 }
 

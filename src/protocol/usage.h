@@ -75,6 +75,27 @@ struct ChunkOutput {
   bool any = false;
 };
 ChunkOutput chunk_output(std::string_view data);
+// Everything the gateway asks of every streamed event's `data`, from one walk over its strings
+// (each found by its quotes, a key where ':' follows): the relay's output and usage, the quality
+// checks' triggers, the finish reason. Five scanners each walked every event before, ~4k
+// instructions of an OpenAI chunk's ~14k (bench/gateway instructions.sh --sse).
+struct EventScan {
+  ChunkOutput output;                          // what chunk_output(data) gives
+  std::size_t usage = std::string_view::npos;  // value_after_key(data, "\"usage\"", 0)
+  // What gateway::scan_finish_reason(data) gives: the first plain string after a
+  // "finish_reason", else (none named at all) after a "stop_reason"; empty when none.
+  std::string_view finish_reason;
+  // A "tool_calls" or "function_call" member, or a "tool_use" or "input_json_delta" string: the
+  // event may carry a tool call (the quality checks then parse it).
+  bool tool = false;
+  // A "refusal" member with a string value, or "refusal" as a stop_reason's or type's value.
+  bool refusal = false;
+  bool final_response = false;  // a "response.completed" or "response.incomplete" string
+};
+EventScan scan_event(std::string_view data);
+// The usage object whose value starts at data[at] (EventScan::usage, value_after_key): nullopt
+// when there is none (npos), it is not an object (`null`), or no parse reads it.
+std::optional<ReportedUsage> usage_at(std::string_view data, std::size_t at);
 // True for the usage-only chunk that include_usage adds (`"choices":[]`).
 bool chunk_is_usage_only(std::string_view data);
 // The position just after `"key"` + optional spaces + ':' + optional spaces, at any depth, from

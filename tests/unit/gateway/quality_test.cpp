@@ -8,6 +8,7 @@
 #include <cctype>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/psi.h"
 #include "gateway/attribution.h"
@@ -309,37 +310,134 @@ TEST(Quality, AnthropicAndResponsesShapes) {
   EXPECT_EQ(r.empty, 0);
 }
 
+// An event as the relay hands it to the checks: with its one scan.
+void feed(StreamChecks& s, std::string_view data) { s.on_event(data, protocol::scan_event(data)); }
+
 TEST(Quality, StreamsAssembleTheTextAndToolArguments) {
   const auto json = req(R"({"response_format":{"type":"json_object"}})");
   StreamChecks s(Endpoint::kChat, json);
-  s.on_event(R"({"choices":[{"delta":{"content":"{\"a\":"}}]})");
-  s.on_event(R"({"choices":[{"delta":{"content":"1}"}}]})");
+  feed(s, R"({"choices":[{"delta":{"content":"{\"a\":"}}]})");
+  feed(s, R"({"choices":[{"delta":{"content":"1}"}}]})");
   auto c = s.finish(6, "stop");
   EXPECT_EQ(c.json_invalid, 0);
   EXPECT_EQ(c.empty, 0);
   StreamChecks cut(Endpoint::kChat, json);
-  cut.on_event(R"({"choices":[{"delta":{"content":"{\"a\":"}}]})");
+  feed(cut, R"({"choices":[{"delta":{"content":"{\"a\":"}}]})");
   EXPECT_EQ(cut.finish(5, "length").json_invalid, 1);
 
   StreamChecks tools(Endpoint::kChat, req("{}"));
-  tools.on_event(
+  feed(
+      tools,
       R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{\"q\""}}]}}]})");
-  tools.on_event(
-      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":":2}"}}]}}]})");
+  feed(tools,
+       R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":":2}"}}]}}]})");
   EXPECT_EQ(tools.finish(0, "tool_calls").tool_args_invalid, 0);
 
   StreamChecks anth(Endpoint::kMessages, req("{}", Endpoint::kMessages));
-  anth.on_event(
+  feed(
+      anth,
       R"({"type":"content_block_start","index":0,"content_block":{"type":"tool_use","input":{}}})");
-  anth.on_event(
+  feed(
+      anth,
       R"({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"q\":"}})");
   EXPECT_EQ(anth.finish(0, "tool_use").tool_args_invalid, 1);
 
   StreamChecks empty(Endpoint::kChat, req("{}"));
   EXPECT_EQ(empty.finish(0, "stop").empty, 1);
   StreamChecks refusal(Endpoint::kChat, req("{}"));
-  refusal.on_event(R"({"choices":[{"delta":{"refusal":"No."}}]})");
+  feed(refusal, R"({"choices":[{"delta":{"refusal":"No."}}]})");
   EXPECT_EQ(refusal.finish(3, "stop").refusal, 1);
+}
+
+// Events of each API as upstreams send them (OpenAI chat chunks, Anthropic messages, the
+// Responses API), and edge cases: spaces and newlines around ':', escapes, a content that names
+// the keys, a usage object, a refusal, tool calls.
+std::vector<std::string> stream_events() {
+  return {
+      R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null})",
+      R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" Hi \"there\"\n\u00e9"},"logprobs":null,"finish_reason":null}],"usage":null})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null})",
+      R"({"id":"c1","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12,"prompt_tokens_details":{"cached_tokens":2}}})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"q\":"}}]},"finish_reason":null}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"refusal":"I can't."},"finish_reason":null}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"reasoning_content":"think"},"finish_reason":null}]})",
+      R"({"choices":[{"delta":{"content":"say \"finish_reason\": \"x\" and usage"},"finish_reason":null}]})",
+      R"({"choices":[{"delta":{"content":"finish_reason"},"finish_reason":"length"}]})",
+      R"({"delta":{"content":"finish_reason"},"stop_reason":"x"})",
+      R"({"choices":[{"text":"legacy","index":0,"finish_reason":null}]})",
+      R"({ "choices" : [ { "delta" : { "content" : "spaced" } , "finish_reason" : "stop" } ] , "usage" : null })",
+      "{\"choices\":[{\"delta\":{\"content\"\n:\n\"nl\"},\"finish_reason\"\n:\"stop\"}],"
+      "\"usage\"\t:\t{\"prompt_tokens\":1}}",
+      R"({"error":{"message":"overloaded","type":"server_error"}})",
+      R"({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude","content":[],"stop_reason":null,"usage":{"input_tokens":25,"output_tokens":1}}})",
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}})",
+      R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{}}})",
+      R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"loc"}})",
+      R"({"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}})",
+      R"({"type":"message_delta","delta":{"stop_reason":"refusal"},"usage":{"output_tokens":0}})",
+      R"({"type":"message_stop"})",
+      R"({"type":"ping"})",
+      R"({"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hi"})",
+      R"({"type":"response.completed","response":{"id":"resp_1","status":"completed","output":[{"type":"message","content":[{"type":"output_text","text":"Hi"}]}],"usage":{"input_tokens":5,"output_tokens":1}}})",
+      R"({"type":"response.incomplete","response":{"status":"incomplete"}})",
+      R"({"type":"refusal","refusal":"no"})",
+      R"({"a":"\\","finish_reason":"x\"y","stop_reason":"z"})",
+      "",
+      "[DONE]",
+  };
+}
+
+// The relay's one scan of an event gives what the scanners it replaced give (chunk_output,
+// value_after_key for usage, scan_finish_reason), on every event above, every cut of each (a
+// read ends anywhere) and each with spaces after its ':' and ','.
+TEST(EventScan, GivesWhatTheScannersItReplacedGive) {
+  std::vector<std::string> all;
+  for (const std::string& e : stream_events()) {
+    all.push_back(e);
+    for (std::size_t cut = 0; cut < e.size(); ++cut) all.push_back(e.substr(0, cut));
+    std::string spaced;
+    for (char c : e) {
+      spaced += c;
+      if (c == ':' || c == ',') spaced += ' ';
+    }
+    all.push_back(spaced);
+  }
+  for (const std::string& d : all) {
+    const protocol::EventScan s = protocol::scan_event(d);
+    const protocol::ChunkOutput o = protocol::chunk_output(d);
+    EXPECT_EQ(s.output.chars, o.chars) << d;
+    EXPECT_EQ(s.output.any, o.any) << d;
+    EXPECT_EQ(s.usage, protocol::value_after_key(d, "\"usage\"", 0)) << d;
+    EXPECT_EQ(s.finish_reason, scan_finish_reason(d)) << d;
+  }
+}
+
+TEST(EventScan, ItsTriggersForTheQualityChecks) {
+  const auto ev = stream_events();
+  auto scan = [](std::string_view d) { return protocol::scan_event(d); };
+  EXPECT_FALSE(scan(ev[0]).refusal);  // "refusal":null
+  EXPECT_TRUE(scan(ev[5]).refusal);
+  EXPECT_TRUE(scan(ev[20]).refusal);  // stop_reason
+  EXPECT_TRUE(scan(ev[26]).refusal);  // type
+  EXPECT_TRUE(scan(R"({"delta":{"refusal" : "no"}})").refusal);
+  EXPECT_FALSE(scan(R"({"delta":{"content":"refusal"}})").refusal);
+  EXPECT_TRUE(scan(ev[4]).tool);   // tool_calls
+  EXPECT_TRUE(scan(ev[17]).tool);  // tool_use
+  EXPECT_TRUE(scan(ev[18]).tool);  // input_json_delta
+  EXPECT_TRUE(scan(R"({"delta":{"function_call":{"name":"f"}}})").tool);
+  for (std::size_t i : {0u, 1u, 2u, 3u, 14u, 16u, 19u, 23u})
+    EXPECT_FALSE(scan(ev[i]).tool) << ev[i];
+  EXPECT_TRUE(scan(ev[24]).final_response);
+  EXPECT_TRUE(scan(ev[25]).final_response);
+  EXPECT_FALSE(scan(ev[23]).final_response);
+  // The usage the relay reads where the scan found it.
+  EXPECT_FALSE(protocol::usage_at(ev[0], scan(ev[0]).usage));  // null
+  const auto u = protocol::usage_at(ev[3], scan(ev[3]).usage);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->prompt_tokens, 9);
+  EXPECT_EQ(u->completion_tokens, 3);
+  EXPECT_EQ(u->cached_tokens, 2);
 }
 
 TEST(Psi, TheFormulaAndItsBins) {
