@@ -385,6 +385,13 @@ std::vector<std::string> stream_events() {
       R"({"a":"\\","finish_reason":"x\"y","stop_reason":"z"})",
       "",
       "[DONE]",
+      // Over 256 quotes (the paired index's limit): the walk reads it.
+      [] {
+        std::string big =
+            R"({"choices":[{"delta":{"content":"x"},"finish_reason":"stop"}],"meta":{)";
+        for (int i = 0; i < 150; ++i) big += "\"k" + std::to_string(i) + "\":\"v\",";
+        return big + R"("usage":{"prompt_tokens":1}}})";
+      }(),
   };
 }
 
