@@ -160,11 +160,14 @@ void AttemptPlanner::leave_group() {
 }
 
 Step AttemptPlanner::next() {
+  // One reading of the clock for the whole call: nothing in it waits, and each reading costs
+  // ~25 ns on a virtual machine's clock (bench/gateway, 31 of them a request before).
+  const auto now = clock_.now();
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
   while (!stopped_) {
-    const auto now = clock_.now();
-    const std::int64_t now_ms = clock_.now_ms();
     if (pending_ != Pending::kNone) {
-      if (auto step = take_slot_and_admit()) return std::move(*step);
+      if (auto step = take_slot_and_admit(now, now_ms)) return std::move(*step);
       continue;
     }
     if (qi_ >= queue_.size()) {
@@ -237,7 +240,8 @@ Step AttemptPlanner::next() {
   return Step{.kind = Step::kStop, .error = stop_error_, .message = stop_message_};
 }
 
-std::optional<Step> AttemptPlanner::take_slot_and_admit() {
+std::optional<Step> AttemptPlanner::take_slot_and_admit(Clock::Steady::time_point now,
+                                                        std::int64_t now_ms) {
   const int di = candidates_[pending_ci_].deployment;
   const int gi = queue_[qi_];
   const Deployment& d = deployment(di);
@@ -249,7 +253,6 @@ std::optional<Step> AttemptPlanner::take_slot_and_admit() {
     while (cur < d.max_concurrency && !slot_)
       if (n.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel)) slot_ = &n;
     if (!slot_) {
-      const auto now = clock_.now();
       if (pending_ == Pending::kReady) {
         pending_ = Pending::kQueued;
         queue_until_ = now + milliseconds(d.queue_timeout_ms);
@@ -270,7 +273,7 @@ std::optional<Step> AttemptPlanner::take_slot_and_admit() {
     }
   }
   pending_ = Pending::kNone;
-  admission_ = drt.breaker.admit(clock_.now_ms());
+  admission_ = drt.breaker.admit(now_ms);
   if (admission_ == Admission::kReject && !panic_) {  // opened meanwhile
     release_slot();
     ++k_;

@@ -130,7 +130,7 @@ class AttemptPlanner {
   bool other_candidate_can_serve(std::size_t ci, std::int64_t now_ms) const;
   // Turns the pending candidate into an attempt (slot, then breaker admission), a wait for a
   // slot, or a booked overload; nullopt when the breaker refused it (the loop moves on).
-  std::optional<Step> take_slot_and_admit();
+  std::optional<Step> take_slot_and_admit(Clock::Steady::time_point now, std::int64_t now_ms);
   void release_slot();
   DeploymentRuntime& runtime(int d) const {
     return *world_.deployments[static_cast<std::size_t>(d)];

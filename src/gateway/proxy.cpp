@@ -770,12 +770,12 @@ asio::awaitable<void> GatewayHandler::proxy(Exchange& ex, Endpoint endpoint) {
         upstream_head(ex, g, s, di);
         UpstreamPool& pool = *g.pools[static_cast<std::size_t>(di)];
         const UpstreamTimeouts to = timeouts_for(g, d, s.tm);
-        s.deadline = std::min(s.tm.deadline, Clock::now() + milliseconds(to.total_ms));
+        const auto t_io = Clock::now();
+        s.deadline = std::min(s.tm.deadline, t_io + milliseconds(to.total_ms));
         auto within = [&s](int cap_ms) {
           auto left = std::chrono::duration_cast<milliseconds>(s.deadline - Clock::now());
           return std::max(milliseconds(1), std::min(milliseconds(cap_ms), left));
         };
-        const auto t_io = Clock::now();
         Acquired& a = s.acquired;
         a.conn = pool.take_idle();
         a.error = ErrorClass::kNone;
@@ -1055,9 +1055,9 @@ asio::awaitable<error_code> GatewayHandler::read_all(UpstreamConnection& conn,
   // cache, and a copy).
   constexpr std::size_t kReadChunk = 16384;
   while (!parser.is_done()) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    auto timeout = std::max(milliseconds(1), std::min(milliseconds(idle_ms), left));
     const auto t = Clock::now();
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - t);
+    auto timeout = std::max(milliseconds(1), std::min(milliseconds(idle_ms), left));
     const std::size_t old = out.size();
     out.resize(old + kReadChunk);
     auto [ec, n] = co_await conn.read_body(parser, out.data() + old, kReadChunk, timeout);
@@ -1301,9 +1301,9 @@ asio::awaitable<void> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g, R
   std::size_t output_chars = 0;
   bool client_gone = false;
   StreamChecks checks(ctx.endpoint, tm.quality);  // quality.h
-  // An event with output: the first one times TTFT (request and the deployment's EWMA).
-  auto note_output = [&](std::size_t chars) {
-    const auto now = Clock::now();
+  // An event with output: the first one times TTFT (request and the deployment's EWMA). `now`:
+  // when the read that brought it returned.
+  auto note_output = [&](std::size_t chars, Clock::time_point now) {
     if (!tm.first_token) {
       tm.first_token = now;
       g.snap->deployments[static_cast<std::size_t>(di)]->ttft_ms.observe(
@@ -1314,11 +1314,12 @@ asio::awaitable<void> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g, R
   };
   error_code ec;
   while (!parser.is_done()) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    auto timeout = std::max(milliseconds(1), std::min(milliseconds(idle_ms), left));
     const auto t = Clock::now();
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - t);
+    auto timeout = std::max(milliseconds(1), std::min(milliseconds(idle_ms), left));
     auto [rec_ec, n] = co_await conn->read_body(parser, buf.get(), kReadChunk, timeout);
-    tm.upstream_s += seconds_since(t);
+    const auto t_read = Clock::now();
+    tm.upstream_s += std::chrono::duration<double>(t_read - t).count();
     if (rec_ec) {
       ec = rec_ec;
       break;
@@ -1352,7 +1353,7 @@ asio::awaitable<void> GatewayHandler::relay_stream(Exchange& ex, WorkerGen& g, R
         o.error = ErrorClass::kUpstreamServer;
         o.message = fmt::format("upstream {} sent an error event mid-stream", d.name);
       } else if (step.output) {
-        note_output(step.output_chars);
+        note_output(step.output_chars, t_read);
       }
     }
     if (early_error) break;
