@@ -29,11 +29,8 @@ using protocol::SseParser;
 // usage.h
 using protocol::account;
 using protocol::Accounting;
-using protocol::chunk_has_output;
 using protocol::chunk_is_usage_only;
-using protocol::chunk_output;
 using protocol::chunk_output_chars;
-using protocol::ChunkOutput;
 using protocol::Endpoint;
 using protocol::endpoint_name;
 using protocol::endpoint_path;

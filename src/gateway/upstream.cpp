@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/string.hpp>
 #include <cstring>
+#include <utility>
 
 namespace llmctl::gateway {
 
@@ -149,6 +150,7 @@ error_code UpstreamConnection::end_read(error_code ec) {
 
 asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_body(
     ResponseParser& parser, char* data, std::size_t size, std::chrono::milliseconds timeout) {
+  if (pending_) co_return std::pair{std::exchange(pending_, {}), std::size_t{0}};
   parser.body().data = data;
   parser.body().size = size;
   // What the last read brought beyond the headers (a whole small answer, usually) is parsed
@@ -158,6 +160,7 @@ asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_bod
     const std::size_t used = parser.put(buffer_.data(), pec);
     buffer_.consume(used);
     if (pec == http::error::need_buffer || pec == http::error::need_more) pec = {};
+    if (!pec) drain(parser);
     const std::size_t got = size - parser.body().size;
     if (pec || got > 0 || parser.is_done()) co_return std::pair{pec, got};
   }
@@ -172,8 +175,23 @@ asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_bod
   read_deadline_.expires_never();
   if (ec && read_deadline_.timed_out()) ec = beast::error::timeout;
   if (ec == http::error::need_buffer) ec = {};
+  if (!ec) drain(parser);
   std::size_t got = size - parser.body().size;
   co_return std::pair{ec, got};
+}
+
+void UpstreamConnection::drain(ResponseParser& parser) {
+  while (!parser.is_done() && buffer_.size() > 0 && parser.body().size > 0) {
+    error_code pec;
+    const std::size_t used = parser.put(buffer_.data(), pec);
+    buffer_.consume(used);
+    if (pec == http::error::need_more || pec == http::error::need_buffer) return;
+    if (pec) {
+      pending_ = pec;
+      return;
+    }
+    if (used == 0) return;
+  }
 }
 
 bool UpstreamConnection::read_buffered(ResponseParser& parser, std::string& out, std::size_t limit,

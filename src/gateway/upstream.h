@@ -110,8 +110,9 @@ class UpstreamConnection {
   asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_header_op(
       ResponseParser& parser);
   boost::system::error_code end_read(boost::system::error_code ec);
-  // Reads the next piece of the body into [data, data + size); returns the bytes read. At the
-  // end of the body `parser.is_done()` is true.
+  // Reads the next piece of the body into [data, data + size); returns the bytes read: every
+  // complete chunk that has arrived, not one (a stream's events that one recv brought go to the
+  // client in one write). At the end of the body `parser.is_done()` is true.
   asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body(
       ResponseParser& parser, char* data, std::size_t size, std::chrono::milliseconds timeout);
   // The part of the body that came with the last read (a small answer, usually all of it),
@@ -138,12 +139,18 @@ class UpstreamConnection {
 
  private:
   beast::tcp_stream& lowest();
+  // Parses what the buffer holds into the body, chunk after chunk, without reading (Beast's put
+  // stops after each chunk, and its eager mode would wait on a partial one for more bytes
+  // before returning the whole ones): stops at a partial chunk, a full body buffer or the end.
+  // An error goes to pending_, for the next read_body to return after these bytes.
+  void drain(ResponseParser& parser);
   std::unique_ptr<beast::tcp_stream> plain_;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls_;
   static constexpr std::size_t kWholeAnswerReadBytes = 2048;
-  net::ReadDeadline read_deadline_;  // the answer's reads (one timer, not one per read)
-  net::EdgeFlatBuffer buffer_;       // its reads skip the recv that would find the socket empty
-  net::UnsentPieces unsent_;         // what write_now left for write_rest
+  net::ReadDeadline read_deadline_;    // the answer's reads (one timer, not one per read)
+  net::EdgeFlatBuffer buffer_;         // its reads skip the recv that would find the socket empty
+  net::UnsentPieces unsent_;           // what write_now left for write_rest
+  boost::system::error_code pending_;  // drain's error, not yet returned
   int uses_ = 0;
   net::Clock::time_point last_used_{};
   // Its place in its pool's active_ while in use (UpstreamPool keeps that list).

@@ -557,42 +557,6 @@ std::optional<ReportedUsage> usage_at(std::string_view data, std::size_t p) {
   return u;
 }
 
-// One pass: every string of the chunk by memchr to its quote; a string followed by ':' is a key
-// (quotes inside strings are escaped), and the values of the text keys are counted.
-ChunkOutput chunk_output(std::string_view data) {
-  ChunkOutput out;
-  std::size_t p = 0;
-  while (p < data.size()) {
-    const void* q = memchr(data.data() + p, '"', data.size() - p);
-    if (!q) break;
-    const std::size_t open = static_cast<std::size_t>(static_cast<const char*>(q) - data.data());
-    const std::size_t end = skip_string(data, open);
-    if (end == std::string_view::npos) break;
-    std::size_t v = end;
-    while (v < data.size() && is_space(data[v])) ++v;
-    if (v >= data.size() || data[v] != ':') {  // a value
-      p = end;
-      continue;
-    }
-    ++v;
-    while (v < data.size() && is_space(data[v])) ++v;
-    p = v;
-    if (v >= data.size()) break;
-    const std::string_view key = data.substr(open + 1, end - open - 2);
-    if (key == "tool_calls") {
-      if (data[v] == '[') out.any = true;
-    } else if (data[v] == '"' && (key == "content" || key == "text" || key == "refusal" ||
-                                  key == "reasoning_content" || key == "arguments")) {
-      std::size_t after = v;
-      const std::size_t n = string_chars(data, v, after);
-      out.chars += n;
-      if (n > 0) out.any = true;
-      p = after;
-    }
-  }
-  return out;
-}
-
 namespace {
 
 template <class Strings>
@@ -656,7 +620,7 @@ EventScan scan_event_with(std::string_view data, Strings& strings) {
     while (v < data.size() && is_space(data[v])) ++v;
     p = v;
     // The members read here, told apart by length first.
-    bool text = false;  // chunk_output's keys of generated text
+    bool text = false;  // ChunkOutput's keys of generated text
     switch (s.size()) {
       case 4:
         text = s == "text";
@@ -691,7 +655,7 @@ EventScan scan_event_with(std::string_view data, Strings& strings) {
     key = s;
     value_at = v;
     if (text && data[v] == '"') {
-      // chunk_output's rule, and the value skipped with its characters counted.
+      // Its characters counted, and the value skipped.
       std::size_t after = v;
       const std::size_t n = strings.text(v, after);
       out.output.chars += n;
@@ -789,9 +753,7 @@ EventScan scan_event(std::string_view data) {
   return scan_event_with(data, walked);
 }
 
-bool chunk_has_output(std::string_view data) { return chunk_output(data).any; }
-
-std::size_t chunk_output_chars(std::string_view data) { return chunk_output(data).chars; }
+std::size_t chunk_output_chars(std::string_view data) { return scan_event(data).output.chars; }
 
 bool chunk_is_usage_only(std::string_view data) {
   std::size_t p = value_after_key(data, "\"choices\"", 0);

@@ -63,24 +63,22 @@ long long token_count(const boost::json::value* v);
 // --- stream chunk scanners (the `data` of one SSE event) ---
 // The chunk's usage when it carries a non-null `usage` object.
 std::optional<ReportedUsage> usage_from_chunk(std::string_view data);
-// True when the chunk carries generated output (non-empty content, text, refusal, reasoning or a
-// tool call): the first such chunk marks the time to first token.
-bool chunk_has_output(std::string_view data);
-// Characters of generated text in the chunk, for estimates when usage is absent.
-std::size_t chunk_output_chars(std::string_view data);
-// Both in one pass over the chunk (the relay asks both of every event): `any` is
-// chunk_has_output, `chars` chunk_output_chars.
+// The generated output a chunk carries (EventScan::output): `any` when it has non-empty content,
+// text, refusal, reasoning or arguments, or a tool_calls array (the first such chunk marks the
+// time to first token); `chars`, characters of that text, for estimates when usage is absent
+// (an escape counts one, UTF-8 by code point).
 struct ChunkOutput {
   std::size_t chars = 0;
   bool any = false;
 };
-ChunkOutput chunk_output(std::string_view data);
+// scan_event(data).output.chars.
+std::size_t chunk_output_chars(std::string_view data);
 // Everything the gateway asks of every streamed event's `data`, from one walk over its strings
 // (each found by its quotes, a key where ':' follows): the relay's output and usage, the quality
 // checks' triggers, the finish reason. Five scanners each walked every event before, ~4k
 // instructions of an OpenAI chunk's ~14k (bench/gateway instructions.sh --sse).
 struct EventScan {
-  ChunkOutput output;                          // what chunk_output(data) gives
+  ChunkOutput output;
   std::size_t usage = std::string_view::npos;  // value_after_key(data, "\"usage\"", 0)
   // What gateway::scan_finish_reason(data) gives: the first plain string after a
   // "finish_reason", else (none named at all) after a "stop_reason"; empty when none.

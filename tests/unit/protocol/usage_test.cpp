@@ -376,11 +376,11 @@ TEST(Usage, StreamChunkScanners) {
       R"({"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}})";
   const std::string usage_in_content = R"({"choices":[{"delta":{"content":"\"usage\": {"}}]})";
 
-  EXPECT_FALSE(chunk_has_output(role));
-  EXPECT_TRUE(chunk_has_output(token));
-  EXPECT_TRUE(chunk_has_output(spaced));
-  EXPECT_TRUE(chunk_has_output(tool));
-  EXPECT_FALSE(chunk_has_output(usage_only));
+  EXPECT_FALSE(scan_event(role).output.any);
+  EXPECT_TRUE(scan_event(token).output.any);
+  EXPECT_TRUE(scan_event(spaced).output.any);
+  EXPECT_TRUE(scan_event(tool).output.any);
+  EXPECT_FALSE(scan_event(usage_only).output.any);
   EXPECT_EQ(chunk_output_chars(token), 11u);  // Hi "there"\n: an escape counts once
   EXPECT_EQ(chunk_output_chars(role), 0u);
 
@@ -421,11 +421,10 @@ TEST(Usage, ChunkOutputInOnePass) {
       {"", 0, false},
   };
   for (const Case& c : cases) {
-    const ChunkOutput o = chunk_output(c.data);
+    const ChunkOutput o = scan_event(c.data).output;
     EXPECT_EQ(o.chars, c.chars) << c.data;
     EXPECT_EQ(o.any, c.any) << c.data;
     EXPECT_EQ(chunk_output_chars(c.data), c.chars) << c.data;
-    EXPECT_EQ(chunk_has_output(c.data), c.any) << c.data;
   }
 }
 

@@ -1,0 +1,103 @@
+// UpstreamConnection::read_body over a real loopback socket: one read hands over every complete
+// chunk that has arrived (a stream's events then reach the client in one write), never waits for
+// a partial one to finish before handing over the complete ones, and reports an error in the
+// framing only after the chunks before it.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "gateway/upstream.h"
+
+namespace llmctl::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Read {
+  boost::system::error_code ec;
+  std::string body;
+  bool done = false;
+};
+
+// A server that writes `pieces` one after another (each after the client's previous read
+// returned: the test asks for the next one by bumping `step`), and a client that reads the
+// response head, then one read_body per piece. Returns the reads.
+std::vector<Read> serve(const std::vector<std::string>& pieces) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = acceptor.local_endpoint().port();
+  tcp::socket server(io);
+  std::vector<Read> reads;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        Deployment d;
+        d.url.host = "127.0.0.1";
+        d.url.port = std::to_string(port);
+        tcp::resolver resolver(io);
+        UpstreamConnection conn(io, nullptr);
+        auto accepted = acceptor.async_accept(server, asio::use_awaitable);
+        EXPECT_FALSE(co_await conn.connect(d, resolver, 2000ms));
+        co_await std::move(accepted);
+        ResponseParser parser;
+        parser.body_limit(boost::none);
+        bool head = false;
+        char buf[4096];
+        for (const std::string& piece : pieces) {
+          co_await asio::async_write(server, asio::buffer(piece), asio::use_awaitable);
+          if (!head) {
+            head = true;
+            EXPECT_FALSE(co_await conn.read_header(parser, 2000ms));
+          }
+          auto [ec, n] = co_await conn.read_body(parser, buf, sizeof buf, 2000ms);
+          reads.push_back({ec, std::string(buf, n), parser.is_done()});
+          if (ec) break;
+        }
+      },
+      asio::detached);
+  io.run_for(10s);
+  return reads;
+}
+
+constexpr const char* kHead =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+TEST(UpstreamRead, EveryCompleteChunkAtHandInOneRead) {
+  // Three events in three chunks, written at once (one recv brings them all), then the end.
+  const auto reads =
+      serve({std::string(kHead) + "6\r\ndata:1\r\n6\r\ndata:2\r\n6\r\ndata:3\r\n", "0\r\n\r\n"});
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_FALSE(reads[0].ec);
+  EXPECT_EQ(reads[0].body, "data:1data:2data:3");
+  EXPECT_FALSE(reads[0].done);
+  EXPECT_FALSE(reads[1].ec);
+  EXPECT_EQ(reads[1].body, "");
+  EXPECT_TRUE(reads[1].done);
+}
+
+TEST(UpstreamRead, TheCompleteChunksDoNotWaitForAPartialOne) {
+  // The third chunk's header arrives without its body: the first two are handed over now (the
+  // read does not wait for the rest), the partial one with the next piece. Beast's partial
+  // chunk bodies count too: what of it has come is body.
+  const auto reads =
+      serve({std::string(kHead) + "6\r\ndata:1\r\n6\r\ndata:2\r\n6\r\nda", "ta:3\r\n0\r\n\r\n"});
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_FALSE(reads[0].ec);
+  EXPECT_EQ(reads[0].body.substr(0, 12), "data:1data:2");
+  EXPECT_EQ(reads[0].body + reads[1].body, "data:1data:2data:3");
+  EXPECT_TRUE(reads[1].done);
+}
+
+TEST(UpstreamRead, AFramingErrorComesAfterTheChunksBeforeIt) {
+  const auto reads = serve({std::string(kHead) + "6\r\ndata:1\r\n6\r\ndata:2\r\nzz\r\n", ""});
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_FALSE(reads[0].ec);
+  EXPECT_EQ(reads[0].body, "data:1data:2");
+  EXPECT_TRUE(reads[1].ec);  // the bad chunk size, from the next read
+  EXPECT_EQ(reads[1].body, "");
+}
+
+}  // namespace
+}  // namespace llmctl::gateway
