@@ -72,7 +72,7 @@ TEST(UpstreamRead, EveryCompleteChunkAtHandInOneRead) {
   EXPECT_FALSE(reads[0].ec);
   EXPECT_EQ(reads[0].body, "data:1data:2data:3");
   EXPECT_FALSE(reads[0].done);
-  EXPECT_FALSE(reads[1].ec);
+  EXPECT_FALSE(reads[1].ec) << reads[1].ec.message();
   EXPECT_EQ(reads[1].body, "");
   EXPECT_TRUE(reads[1].done);
 }
