@@ -14,6 +14,7 @@
 # Usage: bench/gateway/instructions.sh [--build-dir DIR] [--sse] [--requests N] [OUTDIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$root/bench/gateway/common.sh"
 build="$root/build/release"
 kind=json
 n=1000
@@ -37,21 +38,7 @@ $LLMCTL mock --port 0 --workers 1 --ttft-ms 0 --tpot-ms 0.05 --output-tokens 16 
 MOCK=$!
 for _ in $(seq 100); do grep -q listening $TMP/mock.out && break; sleep 0.1; done
 MPORT=$(grep listening $TMP/mock.out | head -1 | grep -o '[0-9]*$')
-cat > $TMP/gw.yaml <<Y
-listen: 127.0.0.1:0
-workers: 1
-logging:
-  access_log: false
-  request_log:
-    path: $TMP/gw.db
-models:
-  - name: bench
-    deployments:
-      - provider: openai-compatible
-        base_url: http://127.0.0.1:$MPORT/v1
-        model: bench
-        price: none
-Y
+gateway_config $TMP/gw.yaml 127.0.0.1:0 $MPORT $TMP/gw.db
 valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file=$OUT/callgrind.out \
   $LLMCTL gateway --config $TMP/gw.yaml > $TMP/gw.out 2> $TMP/gw.err &
 GW=$!

@@ -9,6 +9,7 @@
 # Usage: bench/gateway/profile.sh [--build-dir DIR] OUTDIR   (needs perf, strace, taskset)
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$root/bench/gateway/common.sh"
 build="$root/build/release"
 if [[ "${1:-}" == "--build-dir" ]]; then build=$(cd "$2" && pwd); shift 2; fi
 OUT=${1:?usage: profile.sh [--build-dir DIR] OUTDIR}; mkdir -p "$OUT"
@@ -20,21 +21,7 @@ taskset -c 1 $LLMCTL mock --port 0 --workers 1 --ttft-ms 0 --tpot-ms 0.05 --outp
 MOCK=$!
 for i in $(seq 50); do grep -q listening $TMP/mock.out && break; sleep 0.1; done
 MPORT=$(grep -o '[0-9]*$' <(grep listening $TMP/mock.out | head -1))
-cat > $TMP/gw.yaml <<Y
-listen: 127.0.0.1:0
-workers: 1
-logging:
-  access_log: false
-  request_log:
-    path: $TMP/gw.db
-models:
-  - name: bench
-    deployments:
-      - provider: openai-compatible
-        base_url: http://127.0.0.1:$MPORT/v1
-        model: bench
-        price: none
-Y
+gateway_config $TMP/gw.yaml 127.0.0.1:0 $MPORT $TMP/gw.db
 taskset -c 0 $LLMCTL gateway --config $TMP/gw.yaml > $TMP/gw.out 2> $TMP/gw.err &
 GW=$!
 for i in $(seq 50); do grep -q listening $TMP/gw.out $TMP/gw.err && break; sleep 0.1; done

@@ -12,6 +12,7 @@
 # Usage: bench/gateway/split.sh [--build-dir DIR] [--sse] [OUTDIR]   (needs perf, taskset, nginx)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$root/bench/gateway/common.sh"
 build="$root/build/release"
 stream=0
 while [[ $# -gt 0 ]]; do
@@ -40,21 +41,7 @@ for _ in $(seq 100); do grep -q listening "$TMP/mock.out" && break; sleep 0.1; d
 MPORT=$(grep listening "$TMP/mock.out" | head -1 | grep -o '[0-9]*$')
 
 GPORT=$(free_port)
-cat > "$TMP/gw.yaml" <<Y
-listen: 127.0.0.1:$GPORT
-workers: 1
-logging:
-  access_log: false
-  request_log:
-    path: $TMP/gw.db
-models:
-  - name: bench
-    deployments:
-      - provider: openai-compatible
-        base_url: http://127.0.0.1:$MPORT/v1
-        model: bench
-        price: none
-Y
+gateway_config "$TMP/gw.yaml" 127.0.0.1:$GPORT $MPORT $TMP/gw.db
 taskset -c 0 nice -n -10 "$LLMCTL" gateway --config "$TMP/gw.yaml" > "$TMP/gw.out" 2>&1 &
 GW=$!; PIDS+=($GW)
 
