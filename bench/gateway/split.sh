@@ -93,11 +93,8 @@ import json, re, sys
 out, name = sys.argv[1], sys.argv[2]
 load = json.load(open(f"{out}/{name}.load.json"))
 text = open(f"{out}/{name}.dso.txt").read()
-samples = int(re.search(r"# Samples: (\d+)([KM]?)", text).group(1))
-unit = re.search(r"# Samples: \d+([KM]?)", text).group(1)
-# perf prints "8K": take the exact count from the event count line instead when present.
-m = re.search(r"# Event count \(approx.\): (\d+)", text)
-cpu_s = int(m.group(1)) / 1e9 if m else samples * {"": 1, "K": 1e3, "M": 1e6}[unit] / 2999
+# cpu-clock's event count is nanoseconds of CPU, every thread together.
+cpu_s = int(re.search(r"# Event count \(approx.\): (\d+)", text).group(1)) / 1e9
 kernel = sum(float(p) for p, dso in re.findall(r"^\s+([\d.]+)%\s+(\S+)", text, re.M)
              if dso == "[kernel.kallsyms]") / 100
 rps = load["achieved_rps"]

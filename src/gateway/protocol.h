@@ -30,7 +30,6 @@ using protocol::SseParser;
 using protocol::account;
 using protocol::Accounting;
 using protocol::chunk_is_usage_only;
-using protocol::chunk_output_chars;
 using protocol::Endpoint;
 using protocol::endpoint_name;
 using protocol::endpoint_path;

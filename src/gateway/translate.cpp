@@ -55,6 +55,12 @@ std::string anthropic_event(std::string_view type, const json::object& data) {
   return fmt::format("event: {}\ndata: {}\n\n", type, json::serialize(data));
 }
 
+// The event's scan: the relay's (SseEvent::scan), else one made into `own` (a transform driven
+// without the relay loop, as its tests do).
+const protocol::EventScan& scan_of(const SseEvent& ev, protocol::EventScan& own) {
+  return ev.scan ? *ev.scan : (own = protocol::scan_event(ev.data));
+}
+
 // --- Anthropic upstream -> Anthropic client: forwarded byte for byte, usage read on the way.
 // --- OpenAI on both sides: events pass through byte for byte; only the chunk that carries
 // usage is parsed, and the rest are scanned for output and errors.
@@ -70,7 +76,7 @@ class OpenAIRelay final : public StreamTransform {
       return step;
     }
     protocol::EventScan own;
-    const protocol::EventScan& scan = ev.scan ? *ev.scan : (own = protocol::scan_event(ev.data));
+    const protocol::EventScan& scan = scan_of(ev, own);
     if (auto u = protocol::usage_at(ev.data, scan.usage)) {
       usage_ = *u;
       // The gateway asked for usage; a client that did not gets no usage-only chunk.
@@ -126,7 +132,8 @@ class AnthropicRelay final : public StreamTransform {
     // Only the events that carry usage or end the stream are parsed.
     if (ev.event == "content_block_delta") {
       step.output = true;
-      step.output_chars = ev.scan ? ev.scan->output.chars : chunk_output_chars(ev.data);
+      protocol::EventScan own;
+      step.output_chars = scan_of(ev, own).output.chars;
     } else if (ev.event == "message_start") {
       json::value d = parse_data(ev);
       json::value* m = d.is_object() ? d.as_object().if_contains("message") : nullptr;

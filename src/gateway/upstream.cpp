@@ -156,13 +156,10 @@ asio::awaitable<std::pair<error_code, std::size_t>> UpstreamConnection::read_bod
   // What the last read brought beyond the headers (a whole small answer, usually) is parsed
   // from the buffer without another asynchronous read.
   if (buffer_.size() > 0 && !parser.is_done()) {
-    error_code pec;
-    const std::size_t used = parser.put(buffer_.data(), pec);
-    buffer_.consume(used);
-    if (pec == http::error::need_buffer || pec == http::error::need_more) pec = {};
-    if (!pec) drain(parser);
+    drain(parser);
     const std::size_t got = size - parser.body().size;
-    if (pec || got > 0 || parser.is_done()) co_return std::pair{pec, got};
+    if (got > 0 || parser.is_done()) co_return std::pair{error_code{}, got};
+    if (pending_) co_return std::pair{std::exchange(pending_, {}), std::size_t{0}};
   }
   lowest().expires_never();
   read_deadline_.expires_after(timeout);
@@ -197,26 +194,23 @@ void UpstreamConnection::drain(ResponseParser& parser) {
 bool UpstreamConnection::read_buffered(ResponseParser& parser, std::string& out, std::size_t limit,
                                        error_code& ec) {
   ec = {};
-  while (!parser.is_done() && buffer_.size() > 0) {
-    // The body bytes in the buffer are at most the buffered bytes (less with chunk framing).
+  if (!parser.is_done() && buffer_.size() > 0) {
+    // The body bytes in the buffer are at most the buffered bytes (less with chunk framing), so
+    // one drain into that much room takes them all.
     const std::size_t old = out.size(), room = buffer_.size();
     out.resize(old + room);
     parser.body().data = out.data() + old;
     parser.body().size = room;
-    error_code pec;
-    const std::size_t used = parser.put(buffer_.data(), pec);
-    buffer_.consume(used);
+    drain(parser);
     out.resize(old + room - parser.body().size);
-    if (pec == http::error::need_more) break;  // a partial line or chunk header: read on
-    if (pec && pec != http::error::need_buffer) {
-      ec = pec;
+    if (pending_) {
+      ec = std::exchange(pending_, {});
       return true;
     }
     if (out.size() > limit) {
       ec = http::error::body_limit;
       return true;
     }
-    if (used == 0) break;
   }
   return parser.is_done();
 }

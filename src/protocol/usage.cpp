@@ -753,8 +753,6 @@ EventScan scan_event(std::string_view data) {
   return scan_event_with(data, walked);
 }
 
-std::size_t chunk_output_chars(std::string_view data) { return scan_event(data).output.chars; }
-
 bool chunk_is_usage_only(std::string_view data) {
   std::size_t p = value_after_key(data, "\"choices\"", 0);
   if (p == std::string_view::npos || p >= data.size() || data[p] != '[') return false;
@@ -805,7 +803,7 @@ std::size_t request_prompt_chars(const json::object& body, Endpoint endpoint) {
   return n;
 }
 
-std::size_t response_output_chars(std::string_view body) { return chunk_output_chars(body); }
+std::size_t response_output_chars(std::string_view body) { return scan_event(body).output.chars; }
 
 long long estimate_tokens(std::size_t chars) { return static_cast<long long>((chars + 3) / 4); }
 

@@ -71,8 +71,6 @@ struct ChunkOutput {
   std::size_t chars = 0;
   bool any = false;
 };
-// scan_event(data).output.chars.
-std::size_t chunk_output_chars(std::string_view data);
 // Everything the gateway asks of every streamed event's `data`, from one walk over its strings
 // (each found by its quotes, a key where ':' follows): the relay's output and usage, the quality
 // checks' triggers, the finish reason. Five scanners each walked every event before, ~4k
@@ -80,8 +78,11 @@ std::size_t chunk_output_chars(std::string_view data);
 struct EventScan {
   ChunkOutput output;
   std::size_t usage = std::string_view::npos;  // value_after_key(data, "\"usage\"", 0)
-  // What gateway::scan_finish_reason(data) gives: the first plain string after a
-  // "finish_reason", else (none named at all) after a "stop_reason"; empty when none.
+  // The reported finish reason: the first plain string (plain_string_after) after a
+  // "finish_reason" string, else, where none is named at all, after a "stop_reason"; empty when
+  // none. gateway::scan_finish_reason's rule, which finds the names by search (whole answers,
+  // alongside the quality scan's): the same on JSON and its cuts; on text whose quotes do not
+  // pair, a string to this walk need not be one to the search.
   std::string_view finish_reason;
   // A "tool_calls" or "function_call" member, or a "tool_use" or "input_json_delta" string: the
   // event may carry a tool call (the quality checks then parse it).

@@ -381,8 +381,8 @@ TEST(Usage, StreamChunkScanners) {
   EXPECT_TRUE(scan_event(spaced).output.any);
   EXPECT_TRUE(scan_event(tool).output.any);
   EXPECT_FALSE(scan_event(usage_only).output.any);
-  EXPECT_EQ(chunk_output_chars(token), 11u);  // Hi "there"\n: an escape counts once
-  EXPECT_EQ(chunk_output_chars(role), 0u);
+  EXPECT_EQ(scan_event(token).output.chars, 11u);  // Hi "there"\n: an escape counts once
+  EXPECT_EQ(scan_event(role).output.chars, 0u);
 
   EXPECT_FALSE(usage_from_chunk(role).has_value());  // "usage":null
   EXPECT_FALSE(usage_from_chunk(token).has_value());
@@ -424,7 +424,7 @@ TEST(Usage, ChunkOutputInOnePass) {
     const ChunkOutput o = scan_event(c.data).output;
     EXPECT_EQ(o.chars, c.chars) << c.data;
     EXPECT_EQ(o.any, c.any) << c.data;
-    EXPECT_EQ(chunk_output_chars(c.data), c.chars) << c.data;
+    EXPECT_EQ(response_output_chars(c.data), c.chars) << c.data;
   }
 }
 
