@@ -36,6 +36,7 @@ asio::awaitable<error_code> UpstreamConnection::connect(const Deployment& d,
   if (cec) co_return cec;
   error_code ignored;
   s.socket().set_option(tcp::no_delay(true), ignored);
+  if (!tls_) net::enable_edge_reads(s.socket().native_handle());  // buffer_'s reads (edge_buffer.h)
   if (tls_) {
     // SNI (not for IP literals), then verify the chain and that the certificate names the host.
     error_code addr_ec;

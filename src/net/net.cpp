@@ -424,6 +424,7 @@ asio::awaitable<void> Worker::accept_loop() {
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    enable_edge_reads(socket.native_handle());  // session()'s EdgeFlatBuffer (edge_buffer.h)
     asio::co_spawn(*io_, session(std::move(socket)), asio::detached);
   }
 }

@@ -457,6 +457,9 @@ test('chat -> anthropic deployment: errors are OpenAI-shaped; n > 1 is refused',
 });
 
 test('mid-stream upstream cut: each SDK raises instead of ending quietly', async () => {
+  // At once: the mock closes right after its last bytes (both in one epoll event); the gateway
+  // once read the bytes, took the socket for drained and waited out the 60 s idle timeout.
+  const t0 = Date.now();
   for (const model of ['claude-cut', 'compat-cut']) {
     posts++;
     const stream = claude.messages.stream({ model, ...ask });
@@ -477,6 +480,7 @@ test('mid-stream upstream cut: each SDK raises instead of ending quietly', async
     assert.match(String(err.message ?? err), /interrupted/);
     return true;
   });
+  assert.ok(Date.now() - t0 < 10000, `three cut streams took ${Date.now() - t0} ms`);
 });
 
 test('metrics count /v1/messages and Anthropic cache tokens', async () => {

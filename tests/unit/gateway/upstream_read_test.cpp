@@ -1,11 +1,13 @@
 // UpstreamConnection::read_body over a real loopback socket: one read hands over every complete
 // chunk that has arrived (a stream's events then reach the client in one write), never waits for
 // a partial one to finish before handing over the complete ones, and reports an error in the
-// framing only after the chunks before it.
+// framing only after the chunks before it; and an upstream that closes right after its last
+// bytes ends the read at once, whether that close ends the body (close-delimited) or cuts it.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gateway/upstream.h"
@@ -97,6 +99,75 @@ TEST(UpstreamRead, AFramingErrorComesAfterTheChunksBeforeIt) {
   EXPECT_EQ(reads[0].body, "data:1data:2");
   EXPECT_TRUE(reads[1].ec);  // the bad chunk size, from the next read
   EXPECT_EQ(reads[1].body, "");
+}
+
+// The upstream writes `response` and closes 20 ms after the client began reading its head (the
+// read waits on epoll by then): bytes and close in one epoll event. The client reads the head and
+// then read_body until the body is done or an error; returns the reads and how long they took.
+std::pair<std::vector<Read>, std::chrono::steady_clock::duration> serve_then_close(
+    const std::string& response) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = acceptor.local_endpoint().port();
+  tcp::socket server(io);
+  std::vector<Read> reads;
+  std::chrono::steady_clock::duration took{};
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        Deployment d;
+        d.url.host = "127.0.0.1";
+        d.url.port = std::to_string(port);
+        tcp::resolver resolver(io);
+        UpstreamConnection conn(io, nullptr);
+        auto accepted = acceptor.async_accept(server, asio::use_awaitable);
+        EXPECT_FALSE(co_await conn.connect(d, resolver, 2000ms));
+        co_await std::move(accepted);
+        asio::steady_timer later(io, 20ms);
+        later.async_wait([&](boost::system::error_code) {
+          asio::write(server, asio::buffer(response));
+          server.close();
+        });
+        const auto t0 = std::chrono::steady_clock::now();
+        ResponseParser parser;
+        parser.body_limit(boost::none);
+        EXPECT_FALSE(co_await conn.read_header(parser, 5000ms));
+        char buf[4096];
+        for (int i = 0; i < 5 && !parser.is_done(); ++i) {
+          auto [ec, n] = co_await conn.read_body(parser, buf, sizeof buf, 5000ms);
+          reads.push_back({ec, std::string(buf, n), parser.is_done()});
+          if (ec) break;
+        }
+        took = std::chrono::steady_clock::now() - t0;
+      },
+      asio::detached);
+  io.run_for(20s);
+  return {reads, took};
+}
+
+TEST(UpstreamRead, ACloseDelimitedBodyEndsWithTheClose) {
+  // No Content-Length, not chunked: the body is what comes before the close (RFC 9112 6.3).
+  const auto [reads, took] =
+      serve_then_close("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"answer\":42}");
+  ASSERT_FALSE(reads.empty());
+  std::string body;
+  for (const Read& r : reads) {
+    EXPECT_FALSE(r.ec) << r.ec.message();
+    body += r.body;
+  }
+  EXPECT_EQ(body, "{\"answer\":42}");
+  EXPECT_TRUE(reads.back().done);
+  EXPECT_LT(took, 1s);  // not the read's 5 s timeout (20 ms: the upstream's delay)
+}
+
+TEST(UpstreamRead, AStreamCutRightAfterItsLastEventEndsAtOnce) {
+  const auto [reads, took] = serve_then_close(std::string(kHead) + "6\r\ndata:1\r\n");
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_EQ(reads[0].body, "data:1");
+  EXPECT_FALSE(reads[0].ec);
+  EXPECT_EQ(reads[1].ec, http::error::partial_message) << reads[1].ec.message();
+  EXPECT_FALSE(reads[1].done);
+  EXPECT_LT(took, 1s);  // before: the 5 s timeout (the stream's 60 s idle timeout in the gateway)
 }
 
 }  // namespace

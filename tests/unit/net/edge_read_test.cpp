@@ -41,6 +41,7 @@ struct Pair {
     reader.socket().connect(acceptor.local_endpoint());
     acceptor.accept(peer);
     peer.set_option(tcp::no_delay(true));
+    enable_edge_reads(reader.socket().native_handle());  // as the server and upstreams do
     g_watched_fd = reader.socket().native_handle();
     g_recvmsg_calls = 0;
   }
@@ -174,6 +175,43 @@ TEST(EdgeRead, EndOfStreamAfterAShortReadIsSeen) {
   p.io.run_for(10s);
   EXPECT_EQ(first_n, 4u);
   EXPECT_EQ(second, asio::error::eof) << second.message();
+}
+
+// The peer's last bytes and its close in one epoll event, while a read waits for them: the read
+// that takes the bytes does not mark the socket drained (the kernel's hint counts the FIN), so
+// the next read finds the end of stream at once. Before the hint, it waited for an edge that
+// had already come, until its deadline (an upstream cut mid-stream held the client for the
+// stream's 60 s idle timeout).
+TEST(EdgeRead, TheLastBytesAndTheCloseTogetherEndTheNextReadAtOnce) {
+  Pair p;
+  boost::system::error_code second;
+  std::size_t first_n = 0;
+  std::chrono::steady_clock::duration waited{};
+  asio::co_spawn(
+      p.io,
+      [&]() -> asio::awaitable<void> {
+        EdgeFlatBuffer buffer;
+        // The bytes and the close, 20 ms into the first read (it waits on epoll by then).
+        asio::steady_timer later(p.io, 20ms);
+        later.async_wait([&](boost::system::error_code) {
+          p.send("last");
+          p.peer.close();
+        });
+        p.reader.expires_after(5s);
+        auto [ec, n] = co_await p.reader.async_read_some(buffer.prepare(512), use_nothrow);
+        first_n = n;
+        buffer.commit(n);
+        const auto t0 = std::chrono::steady_clock::now();
+        p.reader.expires_after(5s);
+        std::tie(second, std::ignore) =
+            co_await p.reader.async_read_some(buffer.prepare(512), use_nothrow);
+        waited = std::chrono::steady_clock::now() - t0;
+      },
+      asio::detached);
+  p.io.run_for(10s);
+  EXPECT_EQ(first_n, 4u);
+  EXPECT_EQ(second, asio::error::eof) << second.message();
+  EXPECT_LT(waited, 1s);
 }
 
 // HTTP over it: two keep-alive requests, each sent while the reader waits, both parsed with
