@@ -32,7 +32,6 @@ TMP=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 taskset -c 1 "$LLMCTL" mock --port 0 --workers 1 --ttft-ms 0 --tpot-ms 0.05 --output-tokens 16 \
   > "$TMP/mock.out" 2>/dev/null &
@@ -46,29 +45,15 @@ taskset -c 0 nice -n -10 "$LLMCTL" gateway --config "$TMP/gw.yaml" > "$TMP/gw.ou
 GW=$!; PIDS+=($GW)
 
 NPORT=$(free_port)
-mkdir -p "$TMP/ng"
-cat > "$TMP/nginx.conf" <<N
-daemon off; worker_processes 1; user root root; pid $TMP/nginx.pid;
-error_log $TMP/ng/error.log warn;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path $TMP/ng/body; proxy_temp_path $TMP/ng/proxy;
-  fastcgi_temp_path $TMP/ng/fastcgi; uwsgi_temp_path $TMP/ng/uwsgi; scgi_temp_path $TMP/ng/scgi;
-  keepalive_requests 1000000;
-  upstream mock { server 127.0.0.1:$MPORT; keepalive 64; keepalive_requests 1000000; }
-  proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off;
-  server { listen 127.0.0.1:$NPORT; location / { proxy_pass http://mock; } }
-}
-N
+nginx_config "$TMP/nginx.conf" "$TMP/ng" $NPORT $MPORT
 taskset -c 0 nice -n -10 nginx -c "$TMP/nginx.conf" -p "$TMP" > /dev/null 2>&1 &
 NG=$!; PIDS+=($NG)
 for _ in $(seq 100); do
-  grep -q "listening on" "$TMP/gw.out" 2>/dev/null && [ -f "$TMP/nginx.pid" ] && break
+  grep -q "listening on" "$TMP/gw.out" 2>/dev/null && [ -f "$TMP/ng/nginx.pid" ] && break
   sleep 0.1
 done
 sleep 0.5
-NGW=$(pgrep -P "$(cat "$TMP/nginx.pid")" | head -1)  # the worker process
+NGW=$(pgrep -P "$(cat "$TMP/ng/nginx.pid")" | head -1)  # the worker process
 
 BODY='{"model":"bench","messages":[{"role":"user","content":"Say something short."}]'
 extra=()

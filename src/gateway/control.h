@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -51,10 +53,14 @@ class ControlPlane {
 
  private:
   void watch_loop();
+  // Sleeps `d` or until stop(); false when stopped.
+  bool sleep_unless_stopped(std::chrono::milliseconds d);
   struct Impl;
   ControlDeps deps_;
   std::unique_ptr<Impl> impl_;
   std::mutex reload_mu_;
+  std::mutex stop_mu_;  // with stop_cv_: stop() ends the watcher's sleep
+  std::condition_variable stop_cv_;
   std::atomic<bool> stop_{false};
   std::thread watcher_;
 };

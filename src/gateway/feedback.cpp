@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "common/thread_name.h"
 #include "gateway/request_log.h"
 
 namespace llmctl::gateway {
@@ -93,7 +94,10 @@ FeedbackStore::~FeedbackStore() {
 }
 
 void FeedbackStore::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("feedback");
+    run();
+  });
 }
 
 void FeedbackStore::stop() {

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <tuple>
 
+#include "common/thread_name.h"
 #include "gateway/asio_event_loop.h"
 #include "gateway/keys_api.h"
 
@@ -272,8 +273,14 @@ Status GovernanceRuntime::load_keys() {
 
 void GovernanceRuntime::start() {
   if (sync_.joinable()) return;
-  sync_ = std::thread([this] { sync_loop(); });
-  alerter_ = std::thread([this] { alert_loop(); });
+  sync_ = std::thread([this] {
+    name_this_thread("governance");
+    sync_loop();
+  });
+  alerter_ = std::thread([this] {
+    name_this_thread("budget-alerts");
+    alert_loop();
+  });
 }
 
 void GovernanceRuntime::stop() {
@@ -388,13 +395,11 @@ void GovernanceRuntime::refresh_budgets(std::int64_t now_ms) {
       add(store::ScopeKind::kAgent, config_->governance.agents);
     }
   }
-  if (auto keys = sync_keys_
-                      ? sync_keys_->list()
-                      : Result<std::vector<store::KeyRecord>>(std::vector<store::KeyRecord>{});
-      keys) {
-    for (const auto& k : *keys)
-      if (!k.revoked() && k.budget.any()) scopes.push_back(k.scope());
-  }
+  // The keys as load_keys published them (this loop, this tick): listing the store again every
+  // second read the same records with a compiled query (SQLite) or a round trip (Redis).
+  tables_.current()->for_each([&](const store::KeyRecord& k) {
+    if (!k.revoked() && k.budget.any()) scopes.push_back(k.scope());
+  });
   auto states = budget_states(scopes, now_ms);
   if (!states) return;
   std::lock_guard lock(state_mu_);

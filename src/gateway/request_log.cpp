@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <set>
+
+#include "common/thread_name.h"
 
 namespace llmctl::gateway {
 
@@ -19,8 +22,25 @@ bool RecordQueue::try_push(RequestRecord&& record) {
     std::lock_guard<std::mutex> lock(mutex_);
     incoming_.push_back(std::move(record));
   }
-  waiting_.fetch_add(1, std::memory_order_release);
+  waiting_.fetch_add(1, std::memory_order_seq_cst);  // before ring()'s load (Doorbell::sleep)
+  if (bell_) bell_->ring();
   return true;
+}
+
+void Doorbell::ring() {
+  if (!asleep_.load(std::memory_order_seq_cst)) return;
+  // Taking the lock waits until the consumer is inside its wait (it holds the lock from marking
+  // itself asleep until then), so the notify cannot come between its check and its wait.
+  { std::lock_guard lock(mutex_); }
+  cv_.notify_one();
+}
+
+void Doorbell::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
 }
 
 std::span<const RequestRecord> RecordQueue::take(std::size_t max, bool* swapped) {
@@ -499,22 +519,23 @@ RequestLogWriter::RequestLogWriter(std::vector<RecordQueue*> queues,
     : queues_(std::move(queues)),
       sinks_(std::move(sinks)),
       flush_interval_ms_(std::max(flush_interval_ms, 1)),
-      batch_size_(static_cast<std::size_t>(std::max(batch_size, 1))) {}
+      batch_size_(static_cast<std::size_t>(std::max(batch_size, 1))) {
+  for (RecordQueue* q : queues_) q->ring_on_push(&bell_);
+}
 
 RequestLogWriter::~RequestLogWriter() { stop(); }
 
 void RequestLogWriter::start() {
   for (auto& s : sinks_) (void)s->prune(now_ms());
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("request-log");
+    run();
+  });
 }
 
 void RequestLogWriter::stop() {
   if (!thread_.joinable()) return;
-  {
-    std::lock_guard lock(wake_mutex_);
-    stop_.store(true, std::memory_order_release);
-  }
-  wake_.notify_one();
+  bell_.stop();
   thread_.join();
 }
 
@@ -550,20 +571,27 @@ std::size_t RequestLogWriter::drain_once(bool* full) {
 }
 
 void RequestLogWriter::run() {
+  constexpr auto kPruneEvery = std::chrono::seconds(60);
   auto last_prune = std::chrono::steady_clock::now();
-  while (!stop_.load(std::memory_order_acquire)) {
+  while (!bell_.stopped()) {
     // Less than a batch: wait an interval, so rows arriving at a steady rate share one
     // transaction per interval (at 1,000 rows/s ~100 rows a commit, where draining again right
     // after each write gave ~17; a commit is ~50k instructions, about two inserts' worth).
+    // Nothing at all: sleep until a push rings (or the prune is due).
     bool full = false;
-    drain_once(&full);
+    const std::size_t wrote = drain_once(&full);
     if (!full) {
-      std::unique_lock lock(wake_mutex_);
-      wake_.wait_for(lock, std::chrono::milliseconds(flush_interval_ms_),
-                     [this] { return stop_.load(std::memory_order_acquire); });
+      const bool idle = wrote == 0;
+      const auto timeout = idle ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      kPruneEvery - (std::chrono::steady_clock::now() - last_prune))
+                                : std::chrono::milliseconds(flush_interval_ms_);
+      bell_.sleep(std::max(timeout, std::chrono::milliseconds(1)), idle, [this] {
+        return std::any_of(queues_.begin(), queues_.end(),
+                           [](const RecordQueue* q) { return q->pending(); });
+      });
     }
     auto now = std::chrono::steady_clock::now();
-    if (now - last_prune > std::chrono::seconds(60)) {
+    if (now - last_prune > kPruneEvery) {
       for (auto& s : sinks_) (void)s->prune(now_ms());
       last_prune = now;
     }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -91,11 +92,52 @@ RequestIdTimes request_id_times(std::string_view id);
 // flush interval's worth) rather than the capacity: a preallocated ring of 8,192 records held
 // 7 MB per worker from the start (a record is ~900 bytes of strings and counters). The lock is
 // taken once per push and once per swap; the two sides meet only at the swap.
+// Lets a consumer sleep while its queues stay empty and be woken by the next push. A push
+// rings it: one atomic load while the consumer is awake (no lock, no futex call on the request
+// path), a notify only when it sleeps.
+class Doorbell {
+ public:
+  // Producer, after making a record visible to pending() (RecordQueue::try_push does).
+  void ring();
+  // Consumer. With `deep`, marks itself asleep so that ring() wakes it: sleeps until `ready()`
+  // (checked under the lock after marking, so a push that raced the marking is seen), stop()
+  // or `timeout`. Without, sleeps until stop() or `timeout` (pushes do not wake it).
+  template <typename Ready>
+  void sleep(std::chrono::milliseconds timeout, bool deep, Ready ready);
+  // Sets stopped() and wakes any sleep.
+  void stop();
+  bool stopped() const { return stop_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<bool> asleep_{false};
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::condition_variable cv_;
+};
+
+template <typename Ready>
+void Doorbell::sleep(std::chrono::milliseconds timeout, bool deep, Ready ready) {
+  std::unique_lock lock(mutex_);
+  if (!deep) {
+    cv_.wait_for(lock, timeout, [this] { return stopped(); });
+    return;
+  }
+  // seq_cst with try_push's counter update and ring()'s load: either the producer sees
+  // asleep_ and notifies under the lock, or this thread's ready() sees its record.
+  asleep_.store(true, std::memory_order_seq_cst);
+  cv_.wait_for(lock, timeout, [&] { return stopped() || ready(); });
+  asleep_.store(false, std::memory_order_relaxed);
+}
+
 class RecordQueue {
  public:
   explicit RecordQueue(std::size_t capacity);
+  // Before any push: ring `bell` after each push (the writer's).
+  void ring_on_push(Doorbell* bell) { bell_ = bell; }
   // Producer only. False (record dropped) when `capacity` records are waiting.
   bool try_push(RequestRecord&& record);
+  // Any thread: whether records wait (seq_cst: Doorbell::sleep's `ready`).
+  bool pending() const { return waiting_.load(std::memory_order_seq_cst) > 0; }
   // Consumer only. The next up to `max` records, oldest first, where they lie: valid until the
   // next take() (a move of every record into a batch was ~0.8k instructions a row). A batch ends
   // where one swap of the producer's records ends: *swapped says whether this call took a new swap
@@ -104,6 +146,7 @@ class RecordQueue {
 
  private:
   const std::size_t capacity_;
+  Doorbell* bell_ = nullptr;
   std::atomic<std::size_t> waiting_{0};  // pushed, not yet popped
   std::mutex mutex_;
   std::vector<RequestRecord> incoming_;  // guarded by mutex_
@@ -135,8 +178,9 @@ std::string access_log_line(const RequestRecord& r);
 // The writer thread: drains the workers' queues into the sinks, one transaction per batch. A
 // drain whose batches were all short of batch_size waits a flush interval before the next, so
 // the next transaction carries what arrives meanwhile (a row waits at most one interval plus a
-// write); after a full batch the next drain follows at once. stop() ends the wait and drains
-// everything.
+// write); after a full batch the next drain follows at once. A drain that found nothing sleeps
+// until the next push (or the next prune): an idle gateway's writer does not wake every
+// interval. stop() ends the wait and drains everything.
 class RequestLogWriter {
  public:
   RequestLogWriter(std::vector<RecordQueue*> queues, std::vector<std::unique_ptr<RecordSink>> sinks,
@@ -157,9 +201,7 @@ class RequestLogWriter {
   std::vector<std::unique_ptr<RecordSink>> sinks_;
   int flush_interval_ms_;
   std::size_t batch_size_;
-  std::atomic<bool> stop_{false};
-  std::mutex wake_mutex_;  // with wake_: stop() ends the writer's wait at once
-  std::condition_variable wake_;
+  Doorbell bell_;  // the queues ring it; stop() ends the writer's wait at once
   std::atomic<std::uint64_t> written_{0}, errors_{0};
   std::thread thread_;
 };

@@ -17,6 +17,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/thread_name.h"
+
 namespace llmctl::gateway {
 
 namespace {
@@ -295,7 +297,10 @@ SpanExporter::SpanExporter(TelemetryConfig config, int workers, telemetry::Resou
 SpanExporter::~SpanExporter() { stop(); }
 
 void SpanExporter::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("otel-export");
+    run();
+  });
 }
 
 void SpanExporter::stop() {

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <ctime>
 
+#include "common/thread_name.h"
+
 namespace llmctl::net {
 
 using namespace std::chrono_literals;
@@ -314,9 +316,10 @@ asio::awaitable<bool> Exchange::finish_chunked(std::string_view last) {
 
 // ---- Worker ----
 
-Worker::Worker(int index, const ServerLimits& limits)
+Worker::Worker(int index, const ServerLimits& limits, std::string_view name)
     : index_(index),
       limits_(limits),
+      thread_name_(fmt::format("{}-{}", name, index)),
       io_(std::make_unique<asio::io_context>(1)),
       guard_(asio::make_work_guard(*io_)),
       acceptor_(std::make_unique<tcp::acceptor>(*io_)) {}
@@ -381,6 +384,7 @@ void request_short_slice([[maybe_unused]] std::uint64_t slice_ns) {
 void Worker::start() {
   asio::co_spawn(*io_, accept_loop(), asio::detached);
   thread_ = std::thread([this] {
+    name_this_thread(thread_name_);
     request_short_slice(100'000);
     io_->run();
   });
@@ -539,9 +543,9 @@ asio::awaitable<void> Worker::session(tcp::socket socket) {
 
 // ---- Server ----
 
-Server::Server(int workers, const ServerLimits& limits) {
+Server::Server(int workers, const ServerLimits& limits, std::string_view name) {
   for (int i = 0; i < std::max(workers, 1); ++i)
-    workers_.push_back(std::make_unique<Worker>(i, limits));
+    workers_.push_back(std::make_unique<Worker>(i, limits, name));
 }
 
 Result<int> Server::listen(const std::string& host, int port) {

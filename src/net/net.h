@@ -229,7 +229,8 @@ class Handler {
 
 class Worker {
  public:
-  Worker(int index, const ServerLimits& limits);
+  // `name`: its thread's name, with the index appended (name_this_thread).
+  Worker(int index, const ServerLimits& limits, std::string_view name = "worker");
   ~Worker();
   int index() const { return index_; }
   asio::io_context& io() { return *io_; }
@@ -261,6 +262,7 @@ class Worker {
   // io_context dies may touch live_ but never handler_.
   int index_;
   ServerLimits limits_;
+  std::string thread_name_;
   std::unordered_set<Session*> live_;
   std::unique_ptr<asio::io_context> io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
@@ -274,7 +276,8 @@ class Worker {
 // N workers listening on one address with SO_REUSEPORT.
 class Server {
  public:
-  Server(int workers, const ServerLimits& limits);
+  // `name` names the workers' threads (`worker-0`, ...).
+  Server(int workers, const ServerLimits& limits, std::string_view name = "worker");
   // Binds every worker (port 0: the first picks, the others share it). Returns the port.
   Result<int> listen(const std::string& host, int port);
   Worker& worker(std::size_t i) { return *workers_[i]; }

@@ -156,7 +156,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   return store;
 }
 
-SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+SqliteStore::~SqliteStore() {
+  sqlite3_finalize(version_stmt_);  // a no-op on null
+  sqlite3_close(db_);
+}
 
 Status SqliteStore::exec(const char* sql) {
   char* err = nullptr;
@@ -240,10 +243,19 @@ Result<std::vector<KeyRecord>> SqliteStore::list() {
 
 Result<std::int64_t> SqliteStore::version() {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT value FROM llmctl_meta WHERE name = 'keys_version'");
-  if (!s.ok()) return Error{fmt::format("{}: {}", path_, sqlite3_errmsg(db_))};
-  if (sqlite3_step(s.get()) != SQLITE_ROW) return Error{fmt::format("{}: {}", path_, s.error())};
-  return s.col_int(0);
+  if (!version_stmt_ &&
+      sqlite3_prepare_v2(db_, "SELECT value FROM llmctl_meta WHERE name = 'keys_version'", -1,
+                         &version_stmt_, nullptr) != SQLITE_OK) {
+    version_stmt_ = nullptr;
+    return Error{fmt::format("{}: {}", path_, sqlite3_errmsg(db_))};
+  }
+  const int rc = sqlite3_step(version_stmt_);
+  const std::int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(version_stmt_, 0) : 0;
+  // Reset at once: a statement left stepped holds its read transaction open, and in WAL mode
+  // that stops checkpoints from getting past it.
+  sqlite3_reset(version_stmt_);
+  if (rc != SQLITE_ROW) return Error{fmt::format("{}: {}", path_, sqlite3_errmsg(db_))};
+  return v;
 }
 
 Result<std::vector<SpendRow>> SqliteStore::load_spend() {

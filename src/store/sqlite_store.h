@@ -23,6 +23,7 @@
 #include "store/memory.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace llmctl::store {
 
@@ -53,6 +54,9 @@ class SqliteStore final : public KeyStore {
   std::mutex mu_;
   sqlite3* db_;
   std::string path_;
+  // version()'s query, prepared at its first call: the gateway asks every sync interval
+  // (governance.sync_interval_ms), and compiling it each time was most of that tick's ~200 us.
+  sqlite3_stmt* version_stmt_ = nullptr;
 };
 
 }  // namespace llmctl::store

@@ -498,9 +498,17 @@ ${extra}`;
   assert.match(cfg.last_reload.last_error, /reload\.yaml:\d+:\d+: models\[1\]\.routing: expected one of/);
   assert.deepEqual(await ids(), ['one', 'two']);
   // The file watcher picks up a fixed file; POST /admin/reload with no change says so.
-  fs.writeFileSync(file, base(`  - name: three\n    deployments:\n${dep('three-b', m.backup.url)}`));
+  // three-b brings the first health check: the checker, asleep while no deployment had one,
+  // is woken by the reload and checks it at once (not a minute later, its interval).
+  fs.writeFileSync(file, base(`  - name: three\n    deployments:\n${dep('three-b', m.backup.url,
+    '        health_check: {interval_ms: 60000, path: /nope, unhealthy_after: 1}\n')}`));
   for (let i = 0; i < 60 && !(await ids()).includes('three'); ++i) await sleep(50);
   assert.deepEqual(await ids(), ['one', 'three']);
+  const threeB = async () => (await (await admin('/admin/deployments')).json())
+    .deployments.find((d) => d.name === 'three-b');
+  for (let i = 0; i < 60 && (await threeB()).health.healthy; ++i) await sleep(50);
+  assert.equal((await threeB()).health.healthy, false);
+  assert.match((await threeB()).health.detail, /GET \/nope answered 404/);
   const again = await (await admin('/admin/reload', { method: 'POST' })).json();
   assert.equal(again.result, 'unchanged');
   deps = await (await admin('/admin/deployments')).json();

@@ -194,6 +194,53 @@ TEST(RequestLogWriter, StopEndsTheWaitAndWritesEverything) {
   EXPECT_EQ(w.written(), 100u);
 }
 
+// A writer that found nothing sleeps until a push rings it, not for its flush interval: the
+// row is written at once though the interval is a minute (before, an idle writer woke every
+// interval to find nothing, bench/gateway/idle.sh).
+TEST(RequestLogWriter, AnIdleWriterIsWokenByThePush) {
+  RecordQueue q(1024);
+  std::vector<RequestRecord> rows;
+  std::vector<std::unique_ptr<RecordSink>> sinks;
+  sinks.push_back(std::make_unique<MemorySink>(&rows));
+  RequestLogWriter w({&q}, std::move(sinks), 60'000, 512);
+  w.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // found nothing: asleep
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(q.try_push(record(1)));
+  for (int i = 0; i < 1000 && w.written() < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(w.written(), 1u);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  w.stop();
+}
+
+// The ring cannot be lost between the writer's last look at the queues and its sleep: one
+// row at a time, pushed at varying moments of the writer's cycle (just after its drain, while
+// it falls asleep, while it sleeps), each written long before the minute a lost ring would
+// cost. Two producers, as two workers.
+TEST(RequestLogWriter, NoRingIsLost) {
+  RecordQueue a(1024), b(1024);
+  std::vector<RequestRecord> rows;
+  std::vector<std::unique_ptr<RecordSink>> sinks;
+  sinks.push_back(std::make_unique<MemorySink>(&rows));
+  RequestLogWriter w({&a, &b}, std::move(sinks), 1, 512);  // a 1 ms interval: many sleeps
+  w.start();
+  const auto t0 = std::chrono::steady_clock::now();
+  constexpr int kRows = 300;
+  for (int i = 0; i < kRows; ++i) {
+    ASSERT_TRUE((i % 2 ? a : b).try_push(record(i)));
+    const auto pushed = std::chrono::steady_clock::now();
+    while (w.written() < static_cast<std::uint64_t>(i + 1) &&
+           std::chrono::steady_clock::now() - pushed < std::chrono::seconds(10))
+      std::this_thread::yield();
+    ASSERT_EQ(w.written(), static_cast<std::uint64_t>(i + 1)) << "row " << i << " waited 10 s";
+    if (i % 3 == 1) std::this_thread::sleep_for(std::chrono::microseconds(200 * (i % 7)));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
+  w.stop();
+  EXPECT_EQ(rows.size(), static_cast<std::size_t>(kRows));
+}
+
 std::string temp_db() {
   return (std::filesystem::temp_directory_path() /
           ("llmctl_reqlog_" + std::to_string(::getpid()) + ".db"))
