@@ -71,5 +71,31 @@ TEST(Worker, AsksForAShortSchedulingSliceWhereTheKernelHasThem) {
   EXPECT_EQ(*slice_of("/proc/thread-self"), own) << "only the workers change their slice";
 }
 
+// Each worker's thread carries the server's name and its index (common/thread_name.h), so
+// `top -H` and perf tell a gateway's workers from its admin listener and its other threads.
+TEST(Worker, NamesItsThreadServerNameDashIndex) {
+  auto names = [] {
+    std::vector<std::string> out;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream in(task.path() / "comm");
+      std::string name;
+      std::getline(in, name);
+      out.push_back(name);
+    }
+    return out;
+  };
+  Server server(2, ServerLimits{}, "probe");
+  ASSERT_TRUE(server.listen("127.0.0.1", 0).ok());
+  server.start();
+  int named = 0;
+  for (int i = 0; i < 200 && named < 2; ++i) {  // the threads name themselves as they start
+    named = 0;
+    for (const std::string& n : names()) named += n == "probe-0" || n == "probe-1";
+    if (named < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  server.stop();
+  EXPECT_EQ(named, 2);
+}
+
 }  // namespace
 }  // namespace llmctl::net
