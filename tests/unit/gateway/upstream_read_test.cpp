@@ -23,43 +23,50 @@ struct Read {
   bool done = false;
 };
 
+// An upstream connection (`conn`) to a socket of the test's own (`server`, the upstream's end).
+struct Loopback {
+  asio::io_context io;
+  tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  tcp::socket server{io};
+  UpstreamConnection conn{io, nullptr};
+  asio::awaitable<void> connect() {
+    Deployment d;
+    d.url.host = "127.0.0.1";
+    d.url.port = std::to_string(acceptor.local_endpoint().port());
+    tcp::resolver resolver(io);
+    auto accepted = acceptor.async_accept(server, asio::use_awaitable);
+    EXPECT_FALSE(co_await conn.connect(d, resolver, 2000ms));
+    co_await std::move(accepted);
+  }
+};
+
 // A server that writes `pieces` one after another (each after the client's previous read
 // returned: the test asks for the next one by bumping `step`), and a client that reads the
 // response head, then one read_body per piece. Returns the reads.
 std::vector<Read> serve(const std::vector<std::string>& pieces) {
-  asio::io_context io;
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  const auto port = acceptor.local_endpoint().port();
-  tcp::socket server(io);
+  Loopback lb;
   std::vector<Read> reads;
   asio::co_spawn(
-      io,
+      lb.io,
       [&]() -> asio::awaitable<void> {
-        Deployment d;
-        d.url.host = "127.0.0.1";
-        d.url.port = std::to_string(port);
-        tcp::resolver resolver(io);
-        UpstreamConnection conn(io, nullptr);
-        auto accepted = acceptor.async_accept(server, asio::use_awaitable);
-        EXPECT_FALSE(co_await conn.connect(d, resolver, 2000ms));
-        co_await std::move(accepted);
+        co_await lb.connect();
         ResponseParser parser;
         parser.body_limit(boost::none);
         bool head = false;
         char buf[4096];
         for (const std::string& piece : pieces) {
-          co_await asio::async_write(server, asio::buffer(piece), asio::use_awaitable);
+          co_await asio::async_write(lb.server, asio::buffer(piece), asio::use_awaitable);
           if (!head) {
             head = true;
-            EXPECT_FALSE(co_await conn.read_header(parser, 2000ms));
+            EXPECT_FALSE(co_await lb.conn.read_header(parser, 2000ms));
           }
-          auto [ec, n] = co_await conn.read_body(parser, buf, sizeof buf, 2000ms);
+          auto [ec, n] = co_await lb.conn.read_body(parser, buf, sizeof buf, 2000ms);
           reads.push_back({ec, std::string(buf, n), parser.is_done()});
           if (ec) break;
         }
       },
       asio::detached);
-  io.run_for(10s);
+  lb.io.run_for(10s);
   return reads;
 }
 
@@ -106,42 +113,32 @@ TEST(UpstreamRead, AFramingErrorComesAfterTheChunksBeforeIt) {
 // then read_body until the body is done or an error; returns the reads and how long they took.
 std::pair<std::vector<Read>, std::chrono::steady_clock::duration> serve_then_close(
     const std::string& response) {
-  asio::io_context io;
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  const auto port = acceptor.local_endpoint().port();
-  tcp::socket server(io);
+  Loopback lb;
   std::vector<Read> reads;
   std::chrono::steady_clock::duration took{};
   asio::co_spawn(
-      io,
+      lb.io,
       [&]() -> asio::awaitable<void> {
-        Deployment d;
-        d.url.host = "127.0.0.1";
-        d.url.port = std::to_string(port);
-        tcp::resolver resolver(io);
-        UpstreamConnection conn(io, nullptr);
-        auto accepted = acceptor.async_accept(server, asio::use_awaitable);
-        EXPECT_FALSE(co_await conn.connect(d, resolver, 2000ms));
-        co_await std::move(accepted);
-        asio::steady_timer later(io, 20ms);
+        co_await lb.connect();
+        asio::steady_timer later(lb.io, 20ms);
         later.async_wait([&](boost::system::error_code) {
-          asio::write(server, asio::buffer(response));
-          server.close();
+          asio::write(lb.server, asio::buffer(response));
+          lb.server.close();
         });
         const auto t0 = std::chrono::steady_clock::now();
         ResponseParser parser;
         parser.body_limit(boost::none);
-        EXPECT_FALSE(co_await conn.read_header(parser, 5000ms));
+        EXPECT_FALSE(co_await lb.conn.read_header(parser, 5000ms));
         char buf[4096];
         for (int i = 0; i < 5 && !parser.is_done(); ++i) {
-          auto [ec, n] = co_await conn.read_body(parser, buf, sizeof buf, 5000ms);
+          auto [ec, n] = co_await lb.conn.read_body(parser, buf, sizeof buf, 5000ms);
           reads.push_back({ec, std::string(buf, n), parser.is_done()});
           if (ec) break;
         }
         took = std::chrono::steady_clock::now() - t0;
       },
       asio::detached);
-  io.run_for(20s);
+  lb.io.run_for(20s);
   return {reads, took};
 }
 
