@@ -87,11 +87,6 @@ struct RequestIdTimes {
 };
 RequestIdTimes request_id_times(std::string_view id);
 
-// Bounded single-producer single-consumer queue: the worker pushes, the writer pops. Records go
-// into a vector the writer swaps out whole, so memory follows the records actually waiting (a
-// flush interval's worth) rather than the capacity: a preallocated ring of 8,192 records held
-// 7 MB per worker from the start (a record is ~900 bytes of strings and counters). The lock is
-// taken once per push and once per swap; the two sides meet only at the swap.
 // Lets a consumer sleep while its queues stay empty and be woken by the next push. A push
 // rings it: one atomic load while the consumer is awake (no lock, no futex call on the request
 // path), a notify only when it sleeps.
@@ -129,6 +124,11 @@ void Doorbell::sleep(std::chrono::milliseconds timeout, bool deep, Ready ready) 
   asleep_.store(false, std::memory_order_relaxed);
 }
 
+// Bounded single-producer single-consumer queue: the worker pushes, the writer pops. Records go
+// into a vector the writer swaps out whole, so memory follows the records actually waiting (a
+// flush interval's worth) rather than the capacity: a preallocated ring of 8,192 records held
+// 7 MB per worker from the start (a record is ~900 bytes of strings and counters). The lock is
+// taken once per push and once per swap; the two sides meet only at the swap.
 class RecordQueue {
  public:
   explicit RecordQueue(std::size_t capacity);
