@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libyaml-cpp-dev libcli11-dev libfmt-dev
-  libssl-dev libsqlite3-dev sqlite3 prometheus openssl ca-certificates
+  libssl-dev libsqlite3-dev sqlite3 prometheus openssl ca-certificates python3
   libhiredis-dev libxxhash-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
