@@ -702,7 +702,7 @@ class MockHandler final : public net::Handler {
 class MockServerImpl final : public MockServer {
  public:
   explicit MockServerImpl(const MockOptions& o)
-      : options_(o), server_(o.workers, net::ServerLimits{}) {
+      : options_(o), server_(o.workers, net::ServerLimits{}, "mock") {
     shared_.options = o;
   }
   ~MockServerImpl() override { stop(); }

@@ -347,7 +347,7 @@ int serve_http(Server& server, const std::string& host, int port) {
   net::block_termination_signals();
   net::ServerLimits limits;
   limits.max_body_bytes = 16 * 1024 * 1024;  // inline audit files
-  net::Server http_server(1, limits);
+  net::Server http_server(1, limits, "mcp-http");
   auto bound = http_server.listen(host, port);
   if (!bound) {
     std::cerr << fmt::format("llmctl: mcp --http {}:{}: {}\n", host, port, bound.error().message);
