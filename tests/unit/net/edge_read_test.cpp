@@ -4,6 +4,8 @@
 // beast::tcp_stream reads). ReadDeadline (net.h): one lazily armed timer per connection ends a
 // read at its deadline, never before, and not after expires_never().
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <string>
+#include <thread>
 
 #include "net/net.h"
 
@@ -316,6 +319,63 @@ TEST(ReadDeadline, DestroyedWhileArmed) {
   }
   p.io.run_for(150ms);
   EXPECT_TRUE(p.reader.socket().is_open());
+}
+
+// The server's side of the same hole: a client sends its next request and its FIN together
+// while the session waits for it. The session answers and then closes at once; before the
+// TCP_INQ rule it took the FIN's edge for spent and held the connection until its keep-alive
+// timeout (5 s here).
+TEST(EdgeRead, AServerClosesAtOnceAfterALastRequestThatCameWithItsFin) {
+  struct Ok : Handler {
+    asio::awaitable<void> handle(Exchange& ex) override {
+      co_await ex.respond(200, "text/plain", "ok");
+    }
+  };
+  ServerLimits limits;
+  limits.keepalive_timeout_ms = 5000;
+  Server server(1, limits, "fin-test");
+  server.worker(0).set_handler(std::make_unique<Ok>());
+  auto port = server.listen("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  server.start();
+  asio::io_context io;
+  tcp::socket client(io);
+  client.connect(
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(*port)));
+  const std::string req = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string got;
+  char buf[4096];
+  auto read_until = [&](std::string_view what) {
+    while (got.find(what) == std::string::npos) {
+      boost::system::error_code ec;
+      const std::size_t n = client.read_some(asio::buffer(buf), ec);
+      if (ec) return;
+      got.append(buf, n);
+    }
+  };
+  asio::write(client, asio::buffer(req));
+  read_until("ok");  // the first answer: the session now waits for the next request
+  std::this_thread::sleep_for(20ms);
+  // The request and the FIN in one segment: corked, the request waits for the shutdown, which
+  // sends both (else the server may wake between them, and the FIN has an edge of its own).
+  const int on = 1;
+  ASSERT_EQ(::setsockopt(client.native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof on), 0);
+  asio::write(client, asio::buffer(req));
+  client.shutdown(tcp::socket::shutdown_send);
+  const auto t0 = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  while (!ec) {
+    const std::size_t n = client.read_some(asio::buffer(buf), ec);
+    got.append(buf, n);
+  }
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  server.stop();
+  EXPECT_EQ(ec, asio::error::eof) << ec.message();
+  std::size_t answers = 0;
+  for (std::size_t at = 0; (at = got.find("HTTP/1.1 200", at)) != std::string::npos; ++at)
+    ++answers;
+  EXPECT_EQ(answers, 2u);
+  EXPECT_LT(waited, 1s);
 }
 
 }  // namespace
