@@ -652,6 +652,7 @@ void Fleet::sample(double now) {
   p.waiting += static_cast<int>(pending_.size());
   p.arrivals = interval_arrivals_;
   p.completed = interval_completed_;
+  p.first_tokens = static_cast<long long>(interval_ttft_.count());
   p.ttft_mean_ms = interval_ttft_.mean() * 1e3;
   p.ttft_p99_ms = interval_ttft_.quantile(0.99) * 1e3;
   p.output_tokens_per_s =
@@ -667,7 +668,13 @@ void Fleet::sample(double now) {
       TimePoint a = series_[i], b = series_[i + 1];
       b.arrivals += a.arrivals;
       b.completed += a.completed;
-      b.ttft_mean_ms = (a.ttft_mean_ms + b.ttft_mean_ms) / 2;
+      // The merged mean weighs each half by its first tokens (an empty half is no 0 ms TTFT);
+      // the p99 is the larger half's, an upper bound of the merged one.
+      if (const long long n = a.first_tokens + b.first_tokens; n > 0)
+        b.ttft_mean_ms = (a.ttft_mean_ms * static_cast<double>(a.first_tokens) +
+                          b.ttft_mean_ms * static_cast<double>(b.first_tokens)) /
+                         static_cast<double>(n);
+      b.first_tokens += a.first_tokens;
       b.ttft_p99_ms = std::max(a.ttft_p99_ms, b.ttft_p99_ms);
       b.output_tokens_per_s = (a.output_tokens_per_s + b.output_tokens_per_s) / 2;
       merged.push_back(b);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "common/strings.h"
 #include "sim/report.h"
@@ -32,8 +33,8 @@ std::string num(double v) {
 struct Series {
   std::string name;
   std::string color;
-  std::vector<double> y;
-  bool step = false;  // draw as a step function (counts)
+  std::vector<double> y;  // NaN: no value there (the line breaks)
+  bool step = false;      // draw as a step function (counts)
 };
 
 std::string chart(const std::string& title, const std::string& unit, const std::vector<double>& x,
@@ -43,7 +44,8 @@ std::string chart(const std::string& title, const std::string& unit, const std::
   double xmax = x.empty() ? 1 : std::max(1e-9, x.back());
   double ymax = 0;
   for (const auto& s : series)
-    for (double v : s.y) ymax = std::max(ymax, v);
+    for (double v : s.y)
+      if (!std::isnan(v)) ymax = std::max(ymax, v);
   const double ystep = nice_step(ymax > 0 ? ymax : 1, 5);
   ymax = std::max(ystep, std::ceil((ymax > 0 ? ymax : 1) / ystep) * ystep);
   const double xstep = nice_step(xmax, 8);
@@ -73,16 +75,29 @@ std::string chart(const std::string& title, const std::string& unit, const std::
       kT + ph / 2, kT + ph / 2, esc(unit));
   svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" class=\"frame\"/>\n", kL,
                      kT, pw, ph);
-  int legend_x = kL + 160;
+  // The legend starts after the title (~8 px a character at this size: "Requests in the fleet"
+  // ran into it at a fixed 160).
+  int legend_x = kL + std::max(160, static_cast<int>(title.size()) * 8 + 12);
   for (const auto& s : series) {
+    // One polyline per run of values: a NaN (no value in that interval) leaves a gap.
     std::string pts;
+    auto flush = [&] {
+      if (!pts.empty())
+        svg += fmt::format(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"/>\n", pts,
+            s.color);
+      pts.clear();
+    };
     for (std::size_t i = 0; i < x.size() && i < s.y.size(); ++i) {
-      if (s.step && i > 0) pts += fmt::format("{:.1f},{:.1f} ", X(x[i - 1]), Y(s.y[i]));
+      if (std::isnan(s.y[i])) {
+        flush();
+        continue;
+      }
+      if (s.step && i > 0 && !pts.empty())
+        pts += fmt::format("{:.1f},{:.1f} ", X(x[i - 1]), Y(s.y[i]));
       pts += fmt::format("{:.1f},{:.1f} ", X(x[i]), Y(s.y[i]));
     }
-    svg +=
-        fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"/>\n",
-                    pts, s.color);
+    flush();
     svg += fmt::format(
         "<rect x=\"{}\" y=\"8\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"18\" "
         "class=\"tick\">{}</text>\n",
@@ -110,8 +125,10 @@ std::string html_report(const Scenario& sc, const SimResult& r) {
   Series tput{"output tokens/s", "#9467bd", {}}, kv{"KV usage (%)", "#8c564b", {}};
   for (const TimePoint& p : r.timeseries) {
     t.push_back(p.t_s);
-    ttft_mean.y.push_back(p.ttft_mean_ms);
-    ttft_p99.y.push_back(p.ttft_p99_ms);
+    // No first token in the interval: no TTFT to draw (not 0 ms).
+    const double none = std::numeric_limits<double>::quiet_NaN();
+    ttft_mean.y.push_back(p.first_tokens ? p.ttft_mean_ms : none);
+    ttft_p99.y.push_back(p.first_tokens ? p.ttft_p99_ms : none);
     ready.y.push_back(p.replicas_ready);
     starting.y.push_back(p.replicas_starting);
     running.y.push_back(p.running);

@@ -128,9 +128,10 @@ struct TimePoint {
   int running = 0;
   int waiting = 0;  // in engines and at the gateway
   double kv_usage = 0;
-  long long arrivals = 0;   // in the interval ending at t_s
-  long long completed = 0;  // in the interval
-  double ttft_mean_ms = 0;  // of first tokens in the interval
+  long long arrivals = 0;      // in the interval ending at t_s
+  long long completed = 0;     // in the interval
+  long long first_tokens = 0;  // in the interval: with none, the two TTFTs are 0 and mean nothing
+  double ttft_mean_ms = 0;     // of first tokens in the interval
   double ttft_p99_ms = 0;
   double output_tokens_per_s = 0;
 };

@@ -334,6 +334,44 @@ namespace {
 
 // The share of drawn lengths over a bound: exact for uniform integers, the p95 itself for a
 // lognormal, 0 or 1 for a fixed length.
+// The time series' TTFT is per interval: one without a first token (the tail after the last
+// arrival) has none, written as empty CSV fields and left out of the chart, not 0 ms; when the
+// series is halved (past 400 points) each merged interval's mean weighs its halves by their
+// first tokens, so the first tokens all stay counted and their weighted mean is the run's.
+TEST(SimReport, AnIntervalWithoutAFirstTokenHasNoTtft) {
+  Scenario sc;
+  sc.pools.push_back(pool("llama-3.1-8b", "h100-sxm", "vllm", "bf16", 1, 2));
+  sc.workload = test::poisson(40, 24000, 467, 400);  // ~600 s: the series is halved
+  sc.timeseries_interval_s = 0.5;
+  sc.seed = 3;
+  const SimResult r = test::run(sc);
+  ASSERT_EQ(r.completed, 24000);
+  ASSERT_GT(r.timeseries.size(), 100u);
+  long long first_tokens = 0;
+  double weighted = 0;
+  int without = 0;
+  for (const TimePoint& p : r.timeseries) {
+    first_tokens += p.first_tokens;
+    weighted += p.ttft_mean_ms * static_cast<double>(p.first_tokens);
+    if (p.first_tokens == 0) ++without;
+  }
+  EXPECT_EQ(first_tokens, 24000);
+  EXPECT_NEAR(weighted / static_cast<double>(first_tokens), r.ttft.mean, 1e-6 * r.ttft.mean);
+  EXPECT_GT(without, 0) << "the tail after the last arrival has no first token";
+  const std::string csv = timeseries_csv(r);
+  int empty_rows = 0;
+  for (std::size_t at = 0; (at = csv.find('\n', at)) != std::string::npos; ++at) {
+    const std::size_t next = csv.find('\n', at + 1);
+    if (next == std::string::npos) break;
+    const std::string row = csv.substr(at + 1, next - at - 1);
+    if (row.ends_with(",0")) {
+      EXPECT_NE(row.find(",,,"), std::string::npos) << row;  // ttft mean, p99: empty
+      ++empty_rows;
+    }
+  }
+  EXPECT_EQ(empty_rows, without);
+}
+
 TEST(SimWorkload, ShareLongerThanMatchesEachDistribution) {
   LengthDist u;
   u.kind = LengthDist::Kind::kUniform;
