@@ -41,7 +41,6 @@ using protocol::request_prompt_chars;
 using protocol::response_output_chars;
 using protocol::token_count;
 using protocol::usage_from_body;
-using protocol::usage_from_chunk;
 using protocol::usage_from_json;
 
 }  // namespace llmctl::gateway

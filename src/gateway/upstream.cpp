@@ -36,8 +36,11 @@ asio::awaitable<error_code> UpstreamConnection::connect(const Deployment& d,
   if (cec) co_return cec;
   error_code ignored;
   s.socket().set_option(tcp::no_delay(true), ignored);
-  if (!tls_) net::enable_edge_reads(s.socket().native_handle());  // buffer_'s reads (edge_buffer.h)
-  if (tls_) {
+  if (!tls_) {
+    // buffer_'s reads skip the recv that finds the socket empty (edge_buffer.h); a TLS stream
+    // reads the socket into its own buffers.
+    net::enable_edge_reads(s.socket().native_handle());
+  } else {
     // SNI (not for IP literals), then verify the chain and that the certificate names the host.
     error_code addr_ec;
     asio::ip::make_address(d.url.host, addr_ec);

@@ -537,10 +537,6 @@ ReportedUsage usage_from_body(std::string_view body) {
   return usage_from_json(usage);
 }
 
-std::optional<ReportedUsage> usage_from_chunk(std::string_view data) {
-  return usage_at(data, value_after_key(data, "\"usage\"", 0));
-}
-
 std::optional<ReportedUsage> usage_at(std::string_view data, std::size_t p) {
   if (p == std::string_view::npos || p >= data.size() || data[p] != '{') return std::nullopt;
   std::size_t scanned_end = 0;
@@ -758,7 +754,8 @@ bool chunk_is_usage_only(std::string_view data) {
   if (p == std::string_view::npos || p >= data.size() || data[p] != '[') return false;
   ++p;
   while (p < data.size() && is_space(data[p])) ++p;
-  return p < data.size() && data[p] == ']' && usage_from_chunk(data).has_value();
+  return p < data.size() && data[p] == ']' &&
+         usage_at(data, value_after_key(data, "\"usage\"", 0)).has_value();
 }
 
 std::size_t request_prompt_chars(const json::object& body, Endpoint endpoint) {

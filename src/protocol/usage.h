@@ -61,8 +61,6 @@ std::optional<ReportedUsage> scan_usage_object(std::string_view text, std::size_
 long long token_count(const boost::json::value* v);
 
 // --- stream chunk scanners (the `data` of one SSE event) ---
-// The chunk's usage when it carries a non-null `usage` object.
-std::optional<ReportedUsage> usage_from_chunk(std::string_view data);
 // The generated output a chunk carries (EventScan::output): `any` when it has non-empty content,
 // text, refusal, reasoning or arguments, or a tool_calls array (the first such chunk marks the
 // time to first token); `chars`, characters of that text, for estimates when usage is absent

@@ -95,13 +95,23 @@ class MemorySink : public RecordSink {
   }
 };
 
+// A writer over `queues` into `rows` (one MemorySink), started.
+std::unique_ptr<RequestLogWriter> memory_writer(std::vector<RecordQueue*> queues,
+                                                std::vector<RequestRecord>* rows, int interval_ms,
+                                                int batch) {
+  std::vector<std::unique_ptr<RecordSink>> sinks;
+  sinks.push_back(std::make_unique<MemorySink>(rows));
+  auto w =
+      std::make_unique<RequestLogWriter>(std::move(queues), std::move(sinks), interval_ms, batch);
+  w->start();
+  return w;
+}
+
 TEST(RequestLogWriter, StopDrainsEveryQueue) {
   RecordQueue a(1024), b(1024);
   std::vector<RequestRecord> rows;
-  std::vector<std::unique_ptr<RecordSink>> sinks;
-  sinks.push_back(std::make_unique<MemorySink>(&rows));
-  RequestLogWriter w({&a, &b}, std::move(sinks), 50, 7);
-  w.start();
+  auto writer = memory_writer({&a, &b}, &rows, 50, 7);
+  RequestLogWriter& w = *writer;
   for (int i = 0; i < 300; ++i) ASSERT_TRUE((i % 2 ? a : b).try_push(record(i)));
   w.stop();
   EXPECT_EQ(rows.size(), 300u);
@@ -181,10 +191,8 @@ TEST(RequestLogWriter, AFullBatchIsFollowedByTheNextAtOnce) {
 TEST(RequestLogWriter, StopEndsTheWaitAndWritesEverything) {
   RecordQueue q(1024);
   std::vector<RequestRecord> rows;
-  std::vector<std::unique_ptr<RecordSink>> sinks;
-  sinks.push_back(std::make_unique<MemorySink>(&rows));
-  RequestLogWriter w({&q}, std::move(sinks), 60'000, 512);
-  w.start();
+  auto writer = memory_writer({&q}, &rows, 60'000, 512);
+  RequestLogWriter& w = *writer;
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer found nothing: waits
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(q.try_push(record(i)));
   const auto t0 = std::chrono::steady_clock::now();
@@ -200,10 +208,8 @@ TEST(RequestLogWriter, StopEndsTheWaitAndWritesEverything) {
 TEST(RequestLogWriter, AnIdleWriterIsWokenByThePush) {
   RecordQueue q(1024);
   std::vector<RequestRecord> rows;
-  std::vector<std::unique_ptr<RecordSink>> sinks;
-  sinks.push_back(std::make_unique<MemorySink>(&rows));
-  RequestLogWriter w({&q}, std::move(sinks), 60'000, 512);
-  w.start();
+  auto writer = memory_writer({&q}, &rows, 60'000, 512);
+  RequestLogWriter& w = *writer;
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // found nothing: asleep
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(q.try_push(record(1)));
@@ -221,10 +227,8 @@ TEST(RequestLogWriter, AnIdleWriterIsWokenByThePush) {
 TEST(RequestLogWriter, NoRingIsLost) {
   RecordQueue a(1024), b(1024);
   std::vector<RequestRecord> rows;
-  std::vector<std::unique_ptr<RecordSink>> sinks;
-  sinks.push_back(std::make_unique<MemorySink>(&rows));
-  RequestLogWriter w({&a, &b}, std::move(sinks), 1, 512);  // a 1 ms interval: many sleeps
-  w.start();
+  auto writer = memory_writer({&a, &b}, &rows, 1, 512);  // a 1 ms interval: many sleeps
+  RequestLogWriter& w = *writer;
   const auto t0 = std::chrono::steady_clock::now();
   constexpr int kRows = 300;
   for (int i = 0; i < kRows; ++i) {

@@ -113,6 +113,11 @@ const char* const kProviderUsages[] = {
 };
 
 // What the parse says of text[0, end): the reference the scanner must equal.
+// A stream chunk's usage as the relay reads it: where the event's scan found the member.
+std::optional<ReportedUsage> chunk_usage(std::string_view data) {
+  return usage_at(data, scan_event(data).usage);
+}
+
 std::optional<ReportedUsage> parsed_usage(std::string_view text) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
@@ -134,7 +139,7 @@ TEST(Usage, ScannerReadsEveryProvidersUsageLikeTheParse) {
                              R"("\"usage\":{\"prompt_tokens\":9}"}}],"usage":)" +
                              std::string(text) + R"(,"system_fingerprint":"fp"})";
     EXPECT_TRUE(same_usage(usage_from_body(body), *parsed)) << body;
-    auto chunk = usage_from_chunk(R"({"choices":[],"usage":)" + std::string(text) + "}");
+    auto chunk = chunk_usage(R"({"choices":[],"usage":)" + std::string(text) + "}");
     ASSERT_TRUE(chunk.has_value()) << text;
     EXPECT_TRUE(same_usage(*chunk, *parsed)) << text;
   }
@@ -152,7 +157,7 @@ TEST(Usage, ScannerReadsEveryProvidersUsageLikeTheParse) {
 
 // Every truncation and every one-byte change of the providers' usage objects: where the scanner
 // answers, the parse of what it consumed must succeed and say the same; where it does not, the
-// answers of usage_from_body and usage_from_chunk still equal the parse's.
+// answers of usage_from_body and chunk_usage still equal the parse's.
 TEST(Usage, ScannerNeverDisagreesWithTheParse) {
   const std::string_view swaps[] = {"\"",
                                     "\\",
@@ -384,10 +389,10 @@ TEST(Usage, StreamChunkScanners) {
   EXPECT_EQ(scan_event(token).output.chars, 11u);  // Hi "there"\n: an escape counts once
   EXPECT_EQ(scan_event(role).output.chars, 0u);
 
-  EXPECT_FALSE(usage_from_chunk(role).has_value());  // "usage":null
-  EXPECT_FALSE(usage_from_chunk(token).has_value());
-  EXPECT_FALSE(usage_from_chunk(usage_in_content).has_value());
-  auto u = usage_from_chunk(usage_only);
+  EXPECT_FALSE(chunk_usage(role).has_value());  // "usage":null
+  EXPECT_FALSE(chunk_usage(token).has_value());
+  EXPECT_FALSE(chunk_usage(usage_in_content).has_value());
+  auto u = chunk_usage(usage_only);
   ASSERT_TRUE(u.has_value());
   EXPECT_EQ(u->prompt_tokens, 3);
   EXPECT_EQ(u->completion_tokens, 2);
