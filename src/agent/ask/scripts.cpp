@@ -284,14 +284,25 @@ void apply_and_watch(Answer& a, const json::object& bundle, const std::string& t
 
 // The plan's best self-hosted option, simulated at the peak the plan sized it for: the same
 // replicas (without the spare), lengths and SLOs, with queueing, bursts and prefill/decode
-// interference that the plan's analytic check averages away. Adds the simulated p95s next to the
-// plan's and says when the simulation disagrees with the plan's verdict.
+// interference that the plan's analytic check averages away. The plan checks its cheapest ranked
+// self-hosted options by simulation itself (plan/verify_sim.h); where it did, that check is the
+// answer's (one simulation, one verdict: a second, smaller run could disagree with the plan by
+// its sampling noise alone), and its "because" line is already among the plan's. Only an option
+// the plan left unchecked is simulated here. Adds the simulated p95s next to the plan's and says
+// when the simulation disagrees with the plan's verdict.
 void simulate_option(Answer& a, const Registry& tools, const ToolEnv& env, const json::object& self,
                      const Slots& s, const Lengths& l, double peak_qps) {
-  if (!tools.find("simulate") || peak_qps <= 0) return;
   const json::object& sh = self.at("self_hosted").as_object();
   const json::object& replicas = sh.at("replicas").as_object();
   const long long peak_replicas = static_cast<long long>(at_num(replicas, "peak"));
+  if (const json::value* checked = self.if_contains("simulated"); checked && checked->is_object()) {
+    const json::object& c = checked->as_object();
+    a.numbers["simulated_ttft_p95_ms_at_peak"] = at_num(c, "ttft_p95_ms");
+    a.numbers["simulated_tpot_p95_ms_at_peak"] = at_num(c, "tpot_p95_ms");
+    a.numbers["simulated_slo_attainment"] = at_num(c, "slo_attainment");
+    return;
+  }
+  if (!tools.find("simulate") || peak_qps <= 0) return;
   json::object args{
       {"model", at_str(self, "model")},
       {"gpu", at_str(sh, "gpu")},
