@@ -83,6 +83,7 @@ struct Replica {
   double busy_s = 0;
   double ttft_ewma_ms = -1;
   double front_end_free_s = 0;  // when its serial API server finishes the requests it holds
+  long long output_sampled = 0;  // engine->output_tokens() at the last sample
 };
 
 struct PoolState {
@@ -211,6 +212,7 @@ class Fleet final : public route::Signals {
   std::vector<TimePoint> series_;
   double sample_interval_ = 1;
   long long interval_arrivals_ = 0, interval_completed_ = 0, interval_output_ = 0;
+  long long interval_generated_ = 0;  // by engines replaced since the last sample (failures)
   double last_sample_t_ = 0;
   long long events_n_ = 0;
   std::vector<std::string> notes_;
@@ -547,6 +549,9 @@ void Fleet::on_fail(const Failure& f, double now) {
   r.preemptions += r.engine->preemptions();
   retire(id, now);
   r.stepping = false;
+  // The tokens it generated since the last sample were streamed; they stay in the series.
+  interval_generated_ += r.engine->output_tokens() - r.output_sampled;
+  r.output_sampled = 0;
   r.engine = std::make_unique<Engine>(pools_[pool].engine, r.observer.get());
   for (const Displaced& d : displaced) {
     if (d.started) {
@@ -638,7 +643,10 @@ void Fleet::on_tick(int pool, double now) {
 void Fleet::sample(double now) {
   TimePoint p;
   p.t_s = now;
-  for (const Replica& r : replicas_) {
+  long long generated = interval_generated_;
+  for (Replica& r : replicas_) {
+    generated += r.engine->output_tokens() - r.output_sampled;
+    r.output_sampled = r.engine->output_tokens();
     if (r.state == Replica::State::kStarting) ++p.replicas_starting;
     if (r.state == Replica::State::kReady) ++p.replicas_ready;
     if (r.state == Replica::State::kReady || r.state == Replica::State::kDraining) {
@@ -655,11 +663,12 @@ void Fleet::sample(double now) {
   p.first_tokens = static_cast<long long>(interval_ttft_.count());
   p.ttft_mean_ms = interval_ttft_.mean() * 1e3;
   p.ttft_p99_ms = interval_ttft_.quantile(0.99) * 1e3;
-  p.output_tokens_per_s =
-      static_cast<double>(interval_output_) / std::max(1e-9, now - last_sample_t_);
+  const double interval_s = std::max(1e-9, now - last_sample_t_);
+  p.output_tokens_per_s = static_cast<double>(interval_output_) / interval_s;
+  p.generated_tokens_per_s = static_cast<double>(generated) / interval_s;
   series_.push_back(p);
   interval_ttft_.clear();
-  interval_arrivals_ = interval_completed_ = interval_output_ = 0;
+  interval_arrivals_ = interval_completed_ = interval_output_ = interval_generated_ = 0;
   last_sample_t_ = now;
   // Keep the series short: beyond 400 points, merge neighbours and sample half as often.
   if (series_.size() > 400) {
@@ -677,6 +686,7 @@ void Fleet::sample(double now) {
       b.first_tokens += a.first_tokens;
       b.ttft_p99_ms = std::max(a.ttft_p99_ms, b.ttft_p99_ms);
       b.output_tokens_per_s = (a.output_tokens_per_s + b.output_tokens_per_s) / 2;
+      b.generated_tokens_per_s = (a.generated_tokens_per_s + b.generated_tokens_per_s) / 2;
       merged.push_back(b);
     }
     if (series_.size() % 2) merged.push_back(series_.back());

@@ -23,11 +23,13 @@ double nice_step(double hi, int ticks) {
   return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
 }
 
-std::string num(double v) {
-  if (v == 0) return "0";
-  if (std::fabs(v) >= 1e6) return format_sig(v / 1e6, 3) + "M";
-  if (std::fabs(v) >= 1e4) return format_sig(v / 1e3, 3) + "k";
-  return format_sig(v, 3);
+// An axis tick: a multiple of a nice step, so its shortest form ("6", "0.5", "2000", "10k"),
+// not three significant digits ("6.00" replicas).
+std::string tick(double v) {
+  if (std::fabs(v) < 1e-12) return "0";
+  if (std::fabs(v) >= 1e6) return fmt::format("{:.4g}M", v / 1e6);
+  if (std::fabs(v) >= 1e4) return fmt::format("{:.4g}k", v / 1e3);
+  return fmt::format("{:.4g}", v);
 }
 
 struct Series {
@@ -60,12 +62,12 @@ std::string chart(const std::string& title, const std::string& unit, const std::
     svg += fmt::format(
         "<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" class=\"grid\"/>"
         "<text x=\"{}\" y=\"{:.1f}\" class=\"tick\" text-anchor=\"end\">{}</text>\n",
-        kL, kW - kR, Y(v), Y(v), kL - 6, Y(v) + 4, num(v));
+        kL, kW - kR, Y(v), Y(v), kL - 6, Y(v) + 4, tick(v));
   }
   for (double v = 0; v <= xmax + 1e-9; v += xstep) {
     svg +=
         fmt::format("<text x=\"{:.1f}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>\n",
-                    X(v), kH - kB + 16, num(v));
+                    X(v), kH - kB + 16, tick(v));
   }
   svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"end\">time (s)</text>\n",
                      kW - kR, kH - 4);
@@ -122,10 +124,9 @@ std::string html_report(const Scenario& sc, const SimResult& r) {
   Series ttft_mean{"TTFT mean (ms)", "#1f77b4", {}}, ttft_p99{"TTFT p99 (ms)", "#d62728", {}};
   Series ready{"ready replicas", "#2ca02c", {}, true}, starting{"starting", "#ff7f0e", {}, true};
   Series running{"running requests", "#1f77b4", {}}, waiting{"waiting requests", "#d62728", {}};
-  // Counted when their requests complete (a long answer lands in one interval), as the
-  // benchmark clients count output throughput, not as the engines generate them.
-  Series tput{"output tokens/s of the requests completed", "#9467bd", {}},
-      kv{"KV usage (%)", "#8c564b", {}};
+  // As the engines generate them: counted when their requests complete instead, a long answer
+  // lands in one interval and the line jumps with the completions, not with the load.
+  Series tput{"output tokens/s generated", "#9467bd", {}}, kv{"KV usage (%)", "#8c564b", {}};
   for (const TimePoint& p : r.timeseries) {
     t.push_back(p.t_s);
     // No first token in the interval: no TTFT to draw (not 0 ms).
@@ -136,7 +137,7 @@ std::string html_report(const Scenario& sc, const SimResult& r) {
     starting.y.push_back(p.replicas_starting);
     running.y.push_back(p.running);
     waiting.y.push_back(p.waiting);
-    tput.y.push_back(p.output_tokens_per_s);
+    tput.y.push_back(p.generated_tokens_per_s);
     kv.y.push_back(p.kv_usage * 100);
   }
   std::string title = sc.name.empty() ? "llmctl simulate" : "llmctl simulate: " + sc.name;

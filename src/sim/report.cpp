@@ -232,14 +232,15 @@ std::string result_text(const Scenario& sc, const SimResult& r) {
 std::string timeseries_csv(const SimResult& r) {
   std::string out =
       "t_s,replicas_ready,replicas_starting,running,waiting,kv_usage,arrivals,completed,"
-      "ttft_mean_ms,ttft_p99_ms,output_tokens_per_s,first_tokens\n";
+      "ttft_mean_ms,ttft_p99_ms,output_tokens_per_s,first_tokens,generated_tokens_per_s\n";
   for (const TimePoint& p : r.timeseries) {
     // An interval without a first token has no TTFT: empty fields, not 0 ms.
     const std::string mean = p.first_tokens ? fmt::format("{:.3f}", p.ttft_mean_ms) : "";
     const std::string p99 = p.first_tokens ? fmt::format("{:.3f}", p.ttft_p99_ms) : "";
-    out += fmt::format("{:.3f},{},{},{},{},{:.4f},{},{},{},{},{:.1f},{}\n", p.t_s, p.replicas_ready,
-                       p.replicas_starting, p.running, p.waiting, p.kv_usage, p.arrivals,
-                       p.completed, mean, p99, p.output_tokens_per_s, p.first_tokens);
+    out += fmt::format("{:.3f},{},{},{},{},{:.4f},{},{},{},{},{:.1f},{},{:.1f}\n", p.t_s,
+                       p.replicas_ready, p.replicas_starting, p.running, p.waiting, p.kv_usage,
+                       p.arrivals, p.completed, mean, p99, p.output_tokens_per_s, p.first_tokens,
+                       p.generated_tokens_per_s);
   }
   return out;
 }

@@ -20,7 +20,8 @@ boost::json::value result_json(const Scenario& scenario, const SimResult& result
 std::string result_text(const Scenario& scenario, const SimResult& result);
 
 // One row per sample: t_s, replicas_ready, replicas_starting, running, waiting, kv_usage,
-// arrivals, completed, ttft_mean_ms, ttft_p99_ms, output_tokens_per_s.
+// arrivals, completed, ttft_mean_ms, ttft_p99_ms, output_tokens_per_s, first_tokens,
+// generated_tokens_per_s (TimePoint says what each counts; new columns go at the end).
 std::string timeseries_csv(const SimResult& result);
 
 // One HTML file with inline SVG charts (latency, replicas and load over time), the summary and

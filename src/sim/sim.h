@@ -133,7 +133,12 @@ struct TimePoint {
   long long first_tokens = 0;  // in the interval: with none, the two TTFTs are 0 and mean nothing
   double ttft_mean_ms = 0;     // of first tokens in the interval
   double ttft_p99_ms = 0;
+  // Output tokens of the requests that completed in the interval, over its length: what a
+  // benchmark client counts (a long answer lands in one interval).
   double output_tokens_per_s = 0;
+  // Output tokens the engines generated in the interval, over its length, whatever became of
+  // their requests: the fleet's decode rate as the engines' own metrics show it.
+  double generated_tokens_per_s = 0;
 };
 
 struct ReplicaStats {

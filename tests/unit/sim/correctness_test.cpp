@@ -4,10 +4,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "common/json_writer.h"
 #include "perf/step.h"
@@ -233,6 +237,24 @@ TEST(SimReproducibility, SameSeedGivesByteIdenticalOutput) {
   EXPECT_EQ(html_report(a, r), html_report(b, test::run(b)));
 }
 
+// Axis ticks are multiples of a nice step, written in their shortest form: "6" replicas, not
+// "6.00"; "0.5", not "0.500".
+TEST(SimReport, AxisTicksAreWrittenInTheirShortestForm) {
+  const Scenario sc = busy_scenario(7);
+  const std::string html = html_report(sc, test::run(sc));
+  const std::regex tick_re("class=\"tick\" text-anchor=\"(?:end|middle)\">([^<]+)</text>");
+  int ticks = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), tick_re);
+       it != std::sregex_iterator(); ++it) {
+    const std::string label = (*it)[1];
+    if (label == "time (s)") continue;
+    ++ticks;
+    EXPECT_FALSE(std::regex_search(label, std::regex("\\.[0-9]*0[kM]?$"))) << label;
+  }
+  EXPECT_GT(ticks, 20);
+  EXPECT_NE(html.find(">2</text>"), std::string::npos) << "the replicas axis counts 0, 1, 2, ...";
+}
+
 TEST(SimConservation, EveryRequestCompletesOrIsCountedDropped) {
   std::vector<Scenario> scenarios;
   scenarios.push_back(busy_scenario(3));
@@ -332,8 +354,36 @@ TEST(SimReport, NothingCompletedShowsNoLatencyAndTheDropInWords) {
 namespace llmctl::sim {
 namespace {
 
-// The share of drawn lengths over a bound: exact for uniform integers, the p95 itself for a
-// lognormal, 0 or 1 for a fixed length.
+// A CSV without quoting (the time series'), split into rows of fields.
+std::vector<std::vector<std::string>> csv_rows(const std::string& csv) {
+  std::vector<std::vector<std::string>> rows;
+  std::size_t at = 0;
+  while (at < csv.size()) {
+    std::size_t end = csv.find('\n', at);
+    if (end == std::string::npos) end = csv.size();
+    std::vector<std::string> fields;
+    std::size_t f = at;
+    while (true) {
+      const std::size_t comma = csv.find(',', f);
+      if (comma == std::string::npos || comma > end) {
+        fields.push_back(csv.substr(f, end - f));
+        break;
+      }
+      fields.push_back(csv.substr(f, comma - f));
+      f = comma + 1;
+    }
+    rows.push_back(std::move(fields));
+    at = end + 1;
+  }
+  return rows;
+}
+
+std::size_t column(const std::vector<std::string>& header, const std::string& name) {
+  const auto it = std::find(header.begin(), header.end(), name);
+  EXPECT_NE(it, header.end()) << name;
+  return static_cast<std::size_t>(it - header.begin());
+}
+
 // The time series' TTFT is per interval: one without a first token (the tail after the last
 // arrival) has none, written as empty CSV fields and left out of the chart, not 0 ms; when the
 // series is halved (past 400 points) each merged interval's mean weighs its halves by their
@@ -358,20 +408,65 @@ TEST(SimReport, AnIntervalWithoutAFirstTokenHasNoTtft) {
   EXPECT_EQ(first_tokens, 24000);
   EXPECT_NEAR(weighted / static_cast<double>(first_tokens), r.ttft.mean, 1e-6 * r.ttft.mean);
   EXPECT_GT(without, 0) << "the tail after the last arrival has no first token";
-  const std::string csv = timeseries_csv(r);
+  const std::vector<std::vector<std::string>> rows = csv_rows(timeseries_csv(r));
+  ASSERT_EQ(rows.size(), r.timeseries.size() + 1);
+  const std::size_t first_col = column(rows[0], "first_tokens");
+  const std::size_t mean_col = column(rows[0], "ttft_mean_ms");
+  const std::size_t p99_col = column(rows[0], "ttft_p99_ms");
   int empty_rows = 0;
-  for (std::size_t at = 0; (at = csv.find('\n', at)) != std::string::npos; ++at) {
-    const std::size_t next = csv.find('\n', at + 1);
-    if (next == std::string::npos) break;
-    const std::string row = csv.substr(at + 1, next - at - 1);
-    if (row.ends_with(",0")) {
-      EXPECT_NE(row.find(",,,"), std::string::npos) << row;  // ttft mean, p99: empty
-      ++empty_rows;
-    }
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i][first_col] != "0") continue;
+    EXPECT_EQ(rows[i][mean_col], "") << i;
+    EXPECT_EQ(rows[i][p99_col], "") << i;
+    ++empty_rows;
   }
   EXPECT_EQ(empty_rows, without);
 }
 
+// The series' generated tokens are the engines' own count, interval by interval: over a run in
+// which every request completes, rate x interval adds up to every output token, and the series
+// moves with the decoding, not with the completions — with long answers, completions come in
+// lumps (a 1,024-token answer counts in the one interval it ends in) where the decode rate is
+// steady, so the completions' series varies more from interval to interval than the engines'.
+TEST(SimReport, TheGeneratedTokensAreTheEnginesOwnCountIntervalByInterval) {
+  Scenario sc;
+  sc.pools.push_back(pool("llama-3.1-8b", "h100-sxm", "vllm", "bf16", 1, 1));
+  sc.workload = test::poisson(4, 600, 467, 1024);
+  sc.timeseries_interval_s = 0.5;
+  sc.seed = 5;
+  const SimResult r = test::run(sc);
+  ASSERT_EQ(r.completed, 600);
+  ASSERT_EQ(r.dropped, 0);
+  ASSERT_LT(r.timeseries.size(), 400u) << "halved: intervals of unequal length";
+  double generated = 0, completed = 0, last_t = 0;
+  for (const TimePoint& p : r.timeseries) {
+    generated += p.generated_tokens_per_s * (p.t_s - last_t);
+    completed += p.output_tokens_per_s * (p.t_s - last_t);
+    last_t = p.t_s;
+  }
+  EXPECT_NEAR(generated, 600.0 * 1024, 1e-6 * 600 * 1024);
+  EXPECT_NEAR(completed, 600.0 * 1024, 1e-6 * 600 * 1024);
+  // Steady state: from the first minute to the last arrival (~150 s).
+  auto cv = [&](double TimePoint::*field) {
+    double n = 0, sum = 0, sq = 0;
+    for (const TimePoint& p : r.timeseries) {
+      if (p.t_s < 60 || p.t_s > 140) continue;
+      n += 1;
+      sum += p.*field;
+      sq += p.*field * p.*field;
+    }
+    const double mean = sum / n;
+    return std::sqrt(std::max(0.0, sq / n - mean * mean)) / mean;
+  };
+  EXPECT_LT(cv(&TimePoint::generated_tokens_per_s), 0.5 * cv(&TimePoint::output_tokens_per_s));
+  const std::vector<std::vector<std::string>> rows = csv_rows(timeseries_csv(r));
+  EXPECT_EQ(rows[0].back(), "generated_tokens_per_s");  // new columns go at the end
+  EXPECT_DOUBLE_EQ(std::stod(rows[1].back()),
+                   std::round(r.timeseries[0].generated_tokens_per_s * 10) / 10);
+}
+
+// The share of drawn lengths over a bound: exact for uniform integers, the p95 itself for a
+// lognormal, 0 or 1 for a fixed length.
 TEST(SimWorkload, ShareLongerThanMatchesEachDistribution) {
   LengthDist u;
   u.kind = LengthDist::Kind::kUniform;
