@@ -124,9 +124,15 @@ json::object serverless(const Option& o) {
 }
 
 json::value simulated(const SimCheck& c) {
+  json::array ttft_runs, tpot_runs;
+  for (double v : c.ttft_p95_ms_runs) ttft_runs.push_back(round_to(v, 2));
+  for (double v : c.tpot_p95_ms_runs) tpot_runs.push_back(round_to(v, 2));
   json::object j{{"workload", c.workload},
                  {"requests", c.requests},
                  {"replicas", c.replicas},
+                 {"runs", c.runs},
+                 {"ttft_p95_ms_runs", std::move(ttft_runs)},
+                 {"tpot_p95_ms_runs", std::move(tpot_runs)},
                  {"ttft_p95_ms", round_to(c.ttft_p95_ms, 2)},
                  {"ttft_p99_ms", round_to(c.ttft_p99_ms, 2)},
                  {"tpot_p95_ms", round_to(c.tpot_p95_ms, 2)},

@@ -749,16 +749,37 @@ struct Planner {
 
   // "simulated at peak (...): TTFT p95 ..., p99 ...; ..."
   std::string simulated_text(const SimCheck& c) const {
+    // "(881-1038 over the runs)" after a median p95; nothing for one run.
+    auto spread = [&](const std::vector<double>& runs) -> std::string {
+      if (runs.size() < 2) return "";
+      const auto [lo, hi] = std::minmax_element(runs.begin(), runs.end());
+      return fmt::format(" ({}-{} over the runs)", num(*lo), num(*hi));
+    };
     std::string s = fmt::format(
-        "simulated at peak ({}; {} requests over {} replica{}): TTFT p95 {} ms, p99 {} ms; TPOT "
-        "p95 {} ms, p99 {} ms",
+        "simulated at peak ({}; {} requests over {} replica{}{}): TTFT p95 {} ms{}, p99 {} ms; "
+        "TPOT p95 {} ms{}, p99 {} ms",
         c.workload, group_thousands(c.requests), c.replicas, c.replicas == 1 ? "" : "s",
-        num(c.ttft_p95_ms), num(c.ttft_p99_ms), num(c.tpot_p95_ms), num(c.tpot_p99_ms));
+        c.runs > 1 ? fmt::format(", the median of {} runs", c.runs) : "", num(c.ttft_p95_ms),
+        spread(c.ttft_p95_ms_runs), num(c.ttft_p99_ms), num(c.tpot_p95_ms),
+        spread(c.tpot_p95_ms_runs), num(c.tpot_p99_ms));
     if (c.prefix_cache_hit_rate > 0)
       s += fmt::format("; {} of prompt tokens from the prefix cache",
                        percent(c.prefix_cache_hit_rate));
     if (spec.slo.ttft_p95_ms || spec.slo.tpot_p95_ms)
       s += fmt::format("; {} of requests within {}", percent(c.slo_attainment), slo_text());
+    // The median run met the SLO but not every run did: say so, the margin is thin.
+    auto over = [](const std::vector<double>& runs, const std::optional<double>& slo) {
+      return slo ? std::count_if(runs.begin(), runs.end(), [&](double v) { return v > *slo; })
+                 : 0;
+    };
+    const auto ttft_over = over(c.ttft_p95_ms_runs, spec.slo.ttft_p95_ms);
+    const auto tpot_over = over(c.tpot_p95_ms_runs, spec.slo.tpot_p95_ms);
+    if (c.meets_slo && (ttft_over > 0 || tpot_over > 0))
+      s += fmt::format(
+          "; a thin margin: {} of the {} runs put the p95 {} over the SLO, so some stretches of "
+          "peak traffic like these will miss it",
+          std::max(ttft_over, tpot_over), c.runs,
+          ttft_over && tpot_over ? "TTFT and TPOT" : ttft_over ? "TTFT" : "TPOT");
     return s;
   }
 

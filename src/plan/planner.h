@@ -30,14 +30,19 @@ const char* to_string(OptionKind kind);  // api | self-hosted | provisioned | se
 // means (capacity.h). docs/PLAN.md, "Checked by simulation".
 struct SimCheck {
   std::string workload;    // what was simulated, in words
-  long long requests = 0;  // measured (warm-up left out)
+  long long requests = 0;  // measured in each run (warm-up left out)
   int replicas = 0;
+  // Each run is the same traffic drawn with another seed; every figure below is the median
+  // run's (per figure), and the p95s of every run are kept to show how far one run is from the
+  // next. A trace replay is one run.
+  int runs = 1;
+  std::vector<double> ttft_p95_ms_runs, tpot_p95_ms_runs;
   double ttft_p95_ms = 0, ttft_p99_ms = 0;
   double tpot_p95_ms = 0, tpot_p99_ms = 0;
   double slo_attainment = 1;         // share of requests meeting every SLO
   double prefix_cache_hit_rate = 0;  // prompt tokens found in the replicas' prefix caches
-  long long dropped = 0;
-  bool meets_slo = true;  // p95s within the SLO and nothing dropped
+  long long dropped = 0;             // over all runs
+  bool meets_slo = true;  // the median p95s within the SLO and nothing dropped
   std::string miss;       // what missed, with the numbers (empty when met)
   // Autoscaling (billed at the average fleet): the traffic steps from the average to the peak
   // at once, the worst case of the day, and the autoscaler adds replicas as a KEDA/HPA would.

@@ -445,6 +445,43 @@ TEST(plan_planner, SimulatedMissRejectsTheOptionAndRanksAgain) {
   EXPECT_EQ(plan::to_json(*p, 5).at("summary").at("simulations").as_int64(), 3);
 }
 
+// A check whose median run meets the SLO passes, with every run's p95 in its because line; when
+// one run of three missed, the line says the margin is thin. All runs within: no such words.
+TEST(plan_planner, AThinMarginAcrossTheRunsIsSaid) {
+  catalog::Catalog c = test_catalog();
+  Spec s = base_spec();  // p95 TTFT 1000 ms, TPOT 60 ms
+  Estimator est = fake_model;
+  for (const bool thin : {true, false}) {
+    PlanOptions options;
+    options.simulate_top = 1;
+    options.verifier = [&](const Option&, const Spec&) -> Result<SimCheck> {
+      SimCheck k = fake_check(true);
+      k.runs = 3;
+      k.ttft_p95_ms_runs = {880.0, thin ? 1038.0 : 990.0, 949.0};
+      k.tpot_p95_ms_runs = {20.0, 19.0, 21.0};
+      k.ttft_p95_ms = 949;
+      return k;
+    };
+    auto p = make_plan(c, s, est, options);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    const Option* checked = nullptr;
+    for (const auto& o : p->ranked)
+      if (o.simulated) checked = &o;
+    ASSERT_NE(checked, nullptr);
+    std::string line;
+    for (const auto& b : checked->because)
+      if (b.rfind("simulated at peak (fake", 0) == 0) line = b;
+    EXPECT_NE(line.find("the median of 3 runs): TTFT p95 949 ms (880-" +
+                        std::string(thin ? "1038" : "990") + " over the runs)"),
+              std::string::npos)
+        << line;
+    EXPECT_EQ(line.find("a thin margin: 1 of the 3 runs put the p95 TTFT over the SLO") !=
+                  std::string::npos,
+              thin)
+        << line;
+  }
+}
+
 TEST(plan_planner, SimulationsStopAtTheirLimitAndErrorsAreSaid) {
   catalog::Catalog c = test_catalog();
   Estimator est = fake_model;

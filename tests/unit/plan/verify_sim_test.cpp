@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "catalog/loader.h"
 #include "plan/planner.h"
 
@@ -76,6 +79,16 @@ TEST(plan_verify_sim, ChecksTheTopOptionAtItsPeakFleet) {
   for (const auto& b : o.because)
     said = said || b.rfind("simulated at peak (Poisson 12 req/s", 0) == 0;
   EXPECT_TRUE(said);
+  // Three runs (seeds 1-3); the figures are the median run's, so one seed cannot flip them.
+  EXPECT_EQ(c.runs, 3);
+  ASSERT_EQ(c.ttft_p95_ms_runs.size(), 3u);
+  ASSERT_EQ(c.tpot_p95_ms_runs.size(), 3u);
+  std::vector<double> ttft = c.ttft_p95_ms_runs, tpot = c.tpot_p95_ms_runs;
+  std::sort(ttft.begin(), ttft.end());
+  std::sort(tpot.begin(), tpot.end());
+  EXPECT_EQ(c.ttft_p95_ms, ttft[1]);
+  EXPECT_EQ(c.tpot_p95_ms, tpot[1]);
+  EXPECT_LT(ttft[0], ttft[2]) << "the seeds drew different traffic";
 }
 
 TEST(plan_verify_sim, MissesTheSloItIsGivenWithTheNumbers) {
