@@ -286,7 +286,7 @@ void apply_and_watch(Answer& a, const json::object& bundle, const std::string& t
 // replicas (without the spare), lengths and SLOs, with queueing, bursts and prefill/decode
 // interference that the plan's analytic check averages away. The plan checks its cheapest ranked
 // self-hosted options by simulation itself (plan/verify_sim.h); where it did, that check is the
-// answer's (one simulation, one verdict: a second, smaller run could disagree with the plan by
+// answer's (one check, one verdict: a second, smaller run could disagree with the plan by
 // its sampling noise alone), and its "because" line is already among the plan's. Only an option
 // the plan left unchecked is simulated here. Adds the simulated p95s next to the plan's and says
 // when the simulation disagrees with the plan's verdict.
