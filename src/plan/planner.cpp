@@ -769,8 +769,7 @@ struct Planner {
       s += fmt::format("; {} of requests within {}", percent(c.slo_attainment), slo_text());
     // The median run met the SLO but not every run did: say so, the margin is thin.
     auto over = [](const std::vector<double>& runs, const std::optional<double>& slo) {
-      return slo ? std::count_if(runs.begin(), runs.end(), [&](double v) { return v > *slo; })
-                 : 0;
+      return slo ? std::count_if(runs.begin(), runs.end(), [&](double v) { return v > *slo; }) : 0;
     };
     const auto ttft_over = over(c.ttft_p95_ms_runs, spec.slo.ttft_p95_ms);
     const auto tpot_over = over(c.tpot_p95_ms_runs, spec.slo.tpot_p95_ms);
@@ -779,7 +778,9 @@ struct Planner {
           "; a thin margin: {} of the {} runs put the p95 {} over the SLO, so some stretches of "
           "peak traffic like these will miss it",
           std::max(ttft_over, tpot_over), c.runs,
-          ttft_over && tpot_over ? "TTFT and TPOT" : ttft_over ? "TTFT" : "TPOT");
+          ttft_over && tpot_over ? "TTFT and TPOT"
+          : ttft_over            ? "TTFT"
+                                 : "TPOT");
     return s;
   }
 

@@ -42,8 +42,8 @@ struct SimCheck {
   double slo_attainment = 1;         // share of requests meeting every SLO
   double prefix_cache_hit_rate = 0;  // prompt tokens found in the replicas' prefix caches
   long long dropped = 0;             // over all runs
-  bool meets_slo = true;  // the median p95s within the SLO and nothing dropped
-  std::string miss;       // what missed, with the numbers (empty when met)
+  bool meets_slo = true;             // the median p95s within the SLO and nothing dropped
+  std::string miss;                  // what missed, with the numbers (empty when met)
   // Autoscaling (billed at the average fleet): the traffic steps from the average to the peak
   // at once, the worst case of the day, and the autoscaler adds replicas as a KEDA/HPA would.
   struct ScaleUp {

@@ -169,8 +169,8 @@ Result<SimCheck> check(const catalog::Catalog& cat, const sim::Trace* trace, con
       for (const auto& [reason, n] : r.dropped_by_reason) by_reason[reason] += n;
     std::vector<std::string> why;
     for (const auto& [reason, n] : by_reason) why.push_back(drop_text(reason, n));
-    misses.push_back(fmt::format("{} of {} requests dropped ({})", c.dropped,
-                                 c.requests * c.runs, fmt::join(why, ", ")));
+    misses.push_back(fmt::format("{} of {} requests dropped ({})", c.dropped, c.requests * c.runs,
+                                 fmt::join(why, ", ")));
   }
   c.meets_slo = misses.empty();
   for (size_t i = 0; i < misses.size(); ++i) c.miss += (i ? "; " : "") + misses[i];

@@ -82,7 +82,7 @@ struct Replica {
   double kv_integral = 0, kv_last_t = 0, kv_last = 0;
   double busy_s = 0;
   double ttft_ewma_ms = -1;
-  double front_end_free_s = 0;  // when its serial API server finishes the requests it holds
+  double front_end_free_s = 0;   // when its serial API server finishes the requests it holds
   long long output_sampled = 0;  // engine->output_tokens() at the last sample
 };
 
