@@ -441,11 +441,20 @@ struct Planner {
     o.pp = pp;
     o.gpu_provider = price.provider;
     o.gpu_usd_per_hour = price.usd_per_hour;
-    o.replicas =
-        count_replicas(t.peak_qps, t.average_qps, cap.qps, spec.slo.availability, t.autoscaling);
     o.capacity = std::move(cap);
-    o.gpus_billed = o.replicas.billed * tp * pp;
-    o.monthly_usd = o.gpus_billed * price.usd_per_hour * kHoursPerMonth;
+    size_fleet(o, d);
+    sized.push_back(o);
+    if (price.found && spec.constraints.self_hosting) costed.push_back(std::move(o));
+  }
+
+  // The fleet for a self-hosted option's per-replica capacity (o.capacity.qps): replicas at the
+  // peak and the average, the bill, and the latency at the peak share of one replica.
+  void size_fleet(Option& o, const perf::Deployment& d) {
+    const Traffic& t = spec.traffic;
+    o.replicas = count_replicas(t.peak_qps, t.average_qps, o.capacity.qps, spec.slo.availability,
+                                t.autoscaling);
+    o.gpus_billed = o.replicas.billed * o.tp * o.pp;
+    o.monthly_usd = o.gpus_billed * o.gpu_usd_per_hour * kHoursPerMonth;
     o.usd_per_mtok = o.monthly_usd / (monthly_tokens(t) / 1e6);
     // Headroom where it is smallest: the peak spread over the replicas left with one down.
     LoadCheck peak = check_load(estimator, d, peak_shape(false), t.peak_qps / o.replicas.peak,
@@ -460,8 +469,6 @@ struct Planner {
     }
     o.headroom = slo_headroom(o.p95_at_peak, slo());
     o.bottleneck = o.at_peak.bottleneck;
-    sized.push_back(o);
-    if (price.found && spec.constraints.self_hosting) costed.push_back(std::move(o));
   }
 
   // ---- Serverless GPUs ----
@@ -717,34 +724,61 @@ struct Planner {
           ++passed;
           continue;
         }
+        // A miss sizes the option up by one replica at the peak (the analytic capacity was too
+        // optimistic for this traffic), up to options.max_size_ups times, then rejects it; either
+        // way the ranking is redone, and a sized-up option is simulated again before it is shown.
+        if (o.sized_up.size() < static_cast<size_t>(std::max(0, options.max_size_ups))) {
+          if (o.sized_up.empty()) o.analytic_capacity_qps = o.capacity.qps;
+          o.sized_up.push_back(fmt::format("{} replica{}: {}", o.replicas.peak,
+                                           o.replicas.peak == 1 ? "" : "s", o.simulated->miss));
+          // What one replica may carry so that the peak needs one more of them (a hair over
+          // peak / (n + 1), so that rounding cannot ask for n + 2).
+          o.capacity.qps =
+              std::min(o.capacity.qps, spec.traffic.peak_qps / (o.replicas.peak + 1) * (1 + 1e-9));
+          const Option missed = o;
+          o.simulated.reset();
+          size_fleet(o, replica_deployment(o));
+          reject_serverless_running(missed);  // may move `o`
+          rejected_one = true;
+          break;
+        }
         sim_rejected_.push_back(
             {o.id, OptionKind::kSelfHosted, "slo",
              fmt::format("simulated at peak ({}): {} (the analytic p95s were TTFT {} ms, TPOT "
-                         "{} ms)",
+                         "{} ms){}",
                          o.simulated->workload, o.simulated->miss, num(o.p95_at_peak.ttft_ms),
-                         num(o.p95_at_peak.tpot_ms)),
+                         num(o.p95_at_peak.tpot_ms),
+                         o.sized_up.empty()
+                             ? std::string()
+                             : fmt::format(" with {} replicas at the peak; before, with {}",
+                                           o.replicas.peak, fmt::join(o.sized_up, "; "))),
              o.monthly_usd});
-        // Serverless workers run the same configuration at the same per-worker load.
         const Option failed = o;
         costed.erase(costed.begin() + static_cast<std::ptrdiff_t>(at));
-        std::erase_if(costed, [&](const Option& x) {
-          if (x.kind != OptionKind::kServerless || x.catalog_model != failed.catalog_model ||
-              x.gpu != failed.gpu || x.engine != failed.engine || x.dtype != failed.dtype ||
-              x.tp != failed.tp || x.pp != failed.pp)
-            return false;
-          sim_rejected_.push_back({x.id, OptionKind::kServerless, "slo",
-                                   fmt::format("its workers run {}, which missed the SLO when "
-                                               "simulated at peak: {}",
-                                               failed.id, failed.simulated->miss),
-                                   x.monthly_usd});
-          return true;
-        });
+        reject_serverless_running(failed);
         rejected_one = true;
         break;
       }
       if (!rejected_one) return;
       rank();
     }
+  }
+
+  // Serverless workers run the same configuration at the same per-worker load as the
+  // self-hosted option that `failed` was when its simulation missed: they go too.
+  void reject_serverless_running(const Option& failed) {
+    std::erase_if(costed, [&](const Option& x) {
+      if (x.kind != OptionKind::kServerless || x.catalog_model != failed.catalog_model ||
+          x.gpu != failed.gpu || x.engine != failed.engine || x.dtype != failed.dtype ||
+          x.tp != failed.tp || x.pp != failed.pp)
+        return false;
+      sim_rejected_.push_back({x.id, OptionKind::kServerless, "slo",
+                               fmt::format("its workers run {}, which missed the SLO when "
+                                           "simulated at peak: {}",
+                                           failed.id, failed.simulated->miss),
+                               x.monthly_usd});
+      return true;
+    });
   }
 
   // "simulated at peak (...): TTFT p95 ..., p99 ...; ..."
@@ -938,6 +972,13 @@ struct Planner {
     }
     // The simulation's verdict right after the analytic sizing it checks.
     std::vector<std::string> checked;
+    if (!o.sized_up.empty())
+      checked.push_back(fmt::format(
+          "sized up by simulation: the analytic {} req/s per replica missed the SLO when "
+          "simulated ({}), so {} req/s per replica, {} at the peak{}",
+          num(o.analytic_capacity_qps), fmt::join(o.sized_up, "; "), num(o.capacity.qps),
+          o.replicas.peak,
+          o.simulated ? "" : " (not simulated again: ranked below the options that were)"));
     if (o.simulated) {
       checked.push_back(simulated_text(*o.simulated));
       if (o.simulated->scale_up) checked.push_back(scale_up_text(*o.simulated->scale_up));

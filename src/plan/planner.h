@@ -104,7 +104,12 @@ struct Option {
   std::optional<double> headroom;     // 1 - p95/SLO of the tightest SLO; unknown for APIs
   std::string bottleneck;             // perf's, or "price" for APIs
   std::optional<SimCheck> simulated;  // self-hosted options PlanOptions::verifier checked
-  std::vector<std::string> because;   // reasons, each with its numbers
+  // Self-hosted: the simulated misses that sized this option up, oldest first, each at one
+  // replica fewer at the peak than the next (docs/PLAN.md 5a), and the per-replica capacity the
+  // analytic model gave before them. Empty: sized by the analytic model alone.
+  std::vector<std::string> sized_up;
+  double analytic_capacity_qps = 0;
+  std::vector<std::string> because;  // reasons, each with its numbers
 };
 
 struct Rejected {
@@ -169,13 +174,16 @@ using Verifier = std::function<Result<SimCheck>(const Option&, const Spec&)>;
 
 struct PlanOptions {
   // After ranking, the `simulate_top` cheapest ranked self-hosted options are checked with the
-  // verifier; one that misses the SLO is rejected ("slo", with the simulated numbers) and the
-  // ranking is redone (with the serverless options that run the same configuration), until that
-  // many pass or `max_simulations` checks were run. No verifier:
-  // no checks (the plan rests on the analytic model alone).
+  // verifier. One that misses the SLO is sized up by one replica at the peak (Option::sized_up;
+  // the serverless options that run the same configuration at the old load are rejected) and
+  // checked again, up to `max_size_ups` times; then it is rejected ("slo", with the simulated
+  // numbers). After each miss the ranking is redone, until `simulate_top` options pass or
+  // `max_simulations` checks were run. No verifier: no checks (the plan rests on the analytic
+  // model alone).
   Verifier verifier;
   int simulate_top = 3;
   int max_simulations = 24;
+  int max_size_ups = 3;
 };
 
 // Plans with `estimator` as the performance model. Errors are spec errors the catalog reveals

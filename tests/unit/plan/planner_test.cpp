@@ -2,6 +2,7 @@
 // tests do not move when the real model's fitted efficiencies change.
 #include "plan/planner.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -412,6 +413,7 @@ TEST(plan_planner, SimulatedMissRejectsTheOptionAndRanksAgain) {
   std::vector<std::string> checked;
   PlanOptions options;
   options.simulate_top = 2;
+  options.max_size_ups = 0;  // rejected at the first miss (sizing up: the next test)
   options.verifier = [&](const Option& o, const Spec&) -> Result<SimCheck> {
     checked.push_back(o.id);
     return fake_check(o.id != failing);
@@ -443,6 +445,87 @@ TEST(plan_planner, SimulatedMissRejectsTheOptionAndRanksAgain) {
   EXPECT_EQ(with_check, 2);
   EXPECT_EQ(p->rejected.size(), before.rejected.size() + 1);
   EXPECT_EQ(plan::to_json(*p, 5).at("summary").at("simulations").as_int64(), 3);
+}
+
+// A simulated miss sizes the option up by one replica at the peak and checks it again: here the
+// cheapest option meets the SLO from one replica more than the analytic model gave it, and is
+// kept at that size, billed for it, with the miss in its because line. One that keeps missing
+// is rejected after max_size_ups tries, with each miss in the reason.
+TEST(plan_planner, ASimulatedMissSizesTheOptionUpUntilItPasses) {
+  catalog::Catalog c = test_catalog();
+  Spec s = base_spec();
+  s.budget_monthly_usd = 1e9;
+  Estimator est = fake_model;
+  const Plan before = *make_plan(c, s, est);
+  const auto ids = self_hosted_ids(before);
+  ASSERT_GE(ids.size(), 2u);
+  const Option* first = nullptr;
+  for (const auto& o : before.ranked)
+    if (o.id == ids[0]) first = &o;
+  ASSERT_NE(first, nullptr);
+  const int analytic_peak = first->replicas.peak;
+  // Only that configuration (and smaller TPs of it), so that a sized-up option is not simply
+  // outranked by another one.
+  s.constraints.gpus = {{first->gpu->id, 1, 1}};
+  s.constraints.engines = {{first->engine->id, 1, 1}};
+  s.constraints.dtypes = {{first->dtype, 1, 1}};
+  s.constraints.max_tp = first->tp;
+  s.constraints.api = false;
+  s.constraints.serverless = false;
+  s.constraints.provisioned = false;
+  for (const int needs : {analytic_peak + 1, analytic_peak + 10}) {
+    std::vector<int> peaks;  // the first option's fleet at each of its checks
+    PlanOptions options;
+    options.simulate_top = 10;  // every option of the configuration is checked
+    options.verifier = [&](const Option& o, const Spec&) -> Result<SimCheck> {
+      if (o.id != ids[0]) return fake_check(true);
+      peaks.push_back(o.replicas.peak);
+      SimCheck k = fake_check(o.replicas.peak >= needs);
+      k.replicas = o.replicas.peak;
+      return k;
+    };
+    auto p = make_plan(c, s, est, options);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    const Option* grown = nullptr;
+    for (const auto& o : p->ranked)
+      if (o.id == ids[0]) grown = &o;
+    if (needs == analytic_peak + 1) {
+      EXPECT_EQ(peaks, (std::vector<int>{analytic_peak, analytic_peak + 1}));
+      ASSERT_NE(grown, nullptr) << "kept, one replica larger";
+      EXPECT_EQ(grown->replicas.peak, analytic_peak + 1);
+      EXPECT_NEAR(grown->monthly_usd,
+                  first->monthly_usd * grown->gpus_billed / static_cast<double>(first->gpus_billed),
+                  1e-6 * first->monthly_usd);
+      EXPECT_GT(grown->monthly_usd, first->monthly_usd);
+      ASSERT_EQ(grown->sized_up.size(), 1u);
+      EXPECT_EQ(grown->analytic_capacity_qps, first->capacity.qps);
+      EXPECT_LT(grown->capacity.qps, first->capacity.qps);
+      bool said = false;
+      for (const auto& b : grown->because)
+        said = said || b.rfind("sized up by simulation: the analytic", 0) == 0;
+      EXPECT_TRUE(said);
+      const auto j = plan::to_json(*p, 5);
+      bool in_json = false;
+      for (const auto& o : j.at("options").as_array())
+        if (o.at("id").as_string() == ids[0])
+          in_json = o.at("self_hosted").at("sized_up").as_array().size() == 1;
+      EXPECT_TRUE(in_json);
+    } else {
+      // The first check and three size-ups, then rejected.
+      EXPECT_EQ(peaks, (std::vector<int>{analytic_peak, analytic_peak + 1, analytic_peak + 2,
+                                         analytic_peak + 3}));
+      EXPECT_EQ(grown, nullptr);
+      const Rejected* r = nullptr;
+      for (const auto& x : p->rejected)
+        if (x.id == ids[0]) r = &x;
+      ASSERT_NE(r, nullptr);
+      EXPECT_EQ(r->category, "slo");
+      EXPECT_NE(r->reason.find(fmt::format("with {} replicas at the peak; before, with {} replica",
+                                           analytic_peak + 3, analytic_peak)),
+                std::string::npos)
+          << r->reason;
+    }
+  }
 }
 
 // A check whose median run meets the SLO passes, with every run's p95 in its because line; when
