@@ -46,6 +46,8 @@ std::string render_text(const plan::Plan& p, int top) {
   std::vector<std::string> slo;
   if (s.slo.ttft_p95_ms) slo.push_back(fmt::format("p95 TTFT {} ms", num(*s.slo.ttft_p95_ms)));
   if (s.slo.tpot_p95_ms) slo.push_back(fmt::format("p95 TPOT {} ms", num(*s.slo.tpot_p95_ms)));
+  if (s.slo.ttft_p99_ms) slo.push_back(fmt::format("p99 TTFT {} ms", num(*s.slo.ttft_p99_ms)));
+  if (s.slo.tpot_p99_ms) slo.push_back(fmt::format("p99 TPOT {} ms", num(*s.slo.tpot_p99_ms)));
   slo.push_back(fmt::format("availability {}%", num(s.slo.availability * 100, 4)));
   out += fmt::format("SLO: {}; budget {}\n", join(slo, ", "),
                      s.budget_monthly_usd ? money(*s.budget_monthly_usd) + "/month" : "none");

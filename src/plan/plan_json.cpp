@@ -209,6 +209,8 @@ json::value to_json(const Plan& plan, int top) {
                                              {"autoscaling", t.autoscaling}}},
                     {"slo", json::object{{"ttft_p95_ms", optional_number(s.slo.ttft_p95_ms, 2)},
                                          {"tpot_p95_ms", optional_number(s.slo.tpot_p95_ms, 2)},
+                                         {"ttft_p99_ms", optional_number(s.slo.ttft_p99_ms, 2)},
+                                         {"tpot_p99_ms", optional_number(s.slo.tpot_p99_ms, 2)},
                                          {"availability", s.slo.availability}}},
                     {"budget_monthly_usd", optional_number(s.budget_monthly_usd, 2)}};
 

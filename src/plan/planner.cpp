@@ -729,7 +729,7 @@ struct Planner {
         // way the ranking is redone, and a sized-up option is simulated again before it is shown.
         if (o.sized_up.size() < static_cast<size_t>(std::max(0, options.max_size_ups))) {
           if (o.sized_up.empty()) o.analytic_capacity_qps = o.capacity.qps;
-          o.sized_up.push_back(fmt::format("{} replica{}: {}", o.replicas.peak,
+          o.sized_up.push_back(fmt::format("{} replica{} ({})", o.replicas.peak,
                                            o.replicas.peak == 1 ? "" : "s", o.simulated->miss));
           // What one replica may carry so that the peak needs one more of them (a hair over
           // peak / (n + 1), so that rounding cannot ask for n + 2).
@@ -751,7 +751,7 @@ struct Planner {
                          o.sized_up.empty()
                              ? std::string()
                              : fmt::format(" with {} replicas at the peak; before, with {}",
-                                           o.replicas.peak, fmt::join(o.sized_up, "; "))),
+                                           o.replicas.peak, fmt::join(o.sized_up, ", "))),
              o.monthly_usd});
         const Option failed = o;
         costed.erase(costed.begin() + static_cast<std::ptrdiff_t>(at));
@@ -975,8 +975,8 @@ struct Planner {
     if (!o.sized_up.empty())
       checked.push_back(fmt::format(
           "sized up by simulation: the analytic {} req/s per replica missed the SLO when "
-          "simulated ({}), so {} req/s per replica, {} at the peak{}",
-          num(o.analytic_capacity_qps), fmt::join(o.sized_up, "; "), num(o.capacity.qps),
+          "simulated with {}, so {} req/s per replica, {} at the peak{}",
+          num(o.analytic_capacity_qps), fmt::join(o.sized_up, ", "), num(o.capacity.qps),
           o.replicas.peak,
           o.simulated ? "" : " (not simulated again: ranked below the options that were)"));
     if (o.simulated) {
@@ -1351,8 +1351,18 @@ struct Planner {
       a.push_back(fmt::format(
           "the {} cheapest ranked self-hosted option{} are checked by simulating the peak "
           "traffic request by request (the spec's lengths as lognormal distributions, or the "
-          "trace replayed); one that misses the SLO there is rejected (docs/PLAN.md)",
-          options.simulate_top, options.simulate_top == 1 ? "" : "s"));
+          "trace replayed; three runs, the median deciding); one that misses the SLO there gets "
+          "one more replica at a time, up to {}, and is rejected if it still misses "
+          "(docs/PLAN.md)",
+          options.simulate_top, options.simulate_top == 1 ? "" : "s", options.max_size_ups));
+    if (spec.slo.ttft_p99_ms || spec.slo.tpot_p99_ms)
+      a.push_back(
+          simulated
+              ? "p99 SLOs: the analytic sizing works on p95s; the p99s are held by the simulation "
+                "of the checked self-hosted options only (APIs, serverless and unchecked options "
+                "are not held to them)"
+              : "p99 SLOs are not checked: only the simulation (--simulate N) measures p99s, and "
+                "it is off");
     a.push_back(t.autoscaling
                     ? (simulated ? "autoscaling: billed at the average fleet (ceil(average QPS / "
                                    "capacity)); the checked options' scale-up lag is simulated "

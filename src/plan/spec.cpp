@@ -106,9 +106,22 @@ Slo parse_slo(Fields& top) {
   Slo s;
   std::optional<Fields> r = top.map("slo");
   if (!r) return s;
-  r->only({"ttft_p95_ms", "tpot_p95_ms", "availability"});
+  r->only({"ttft_p95_ms", "tpot_p95_ms", "ttft_p99_ms", "tpot_p99_ms", "availability"});
   s.ttft_p95_ms = r->opt_positive("ttft_p95_ms");
   s.tpot_p95_ms = r->opt_positive("tpot_p95_ms");
+  s.ttft_p99_ms = r->opt_positive("ttft_p99_ms");
+  s.tpot_p99_ms = r->opt_positive("tpot_p99_ms");
+  // A p99 is never below its p95: such a pair is a typo, not a target.
+  auto ordered = [&](const char* p99_key, const std::optional<double>& p99, const char* p95_key,
+                     const std::optional<double>& p95) {
+    if (p99 && p95 && *p99 < *p95)
+      r->fail(
+          r->get(p99_key), p99_key,
+          fmt::format("expected at least {} ({:g} ms): a p99 is never below its p95, found {:g}",
+                      p95_key, *p95, *p99));
+  };
+  ordered("ttft_p99_ms", s.ttft_p99_ms, "ttft_p95_ms", s.ttft_p95_ms);
+  ordered("tpot_p99_ms", s.tpot_p99_ms, "tpot_p95_ms", s.tpot_p95_ms);
   YAML::Node a = r->get("availability");
   if (a.IsDefined()) {
     double v = 0;

@@ -61,6 +61,10 @@ struct Traffic {
 struct Slo {
   std::optional<double> ttft_p95_ms;
   std::optional<double> tpot_p95_ms;
+  // Tails: the analytic sizing works on p95s; these are checked by the plan's simulation of its
+  // top options (docs/PLAN.md 5a), and not at all with --simulate 0.
+  std::optional<double> ttft_p99_ms;
+  std::optional<double> tpot_p99_ms;
   double availability = 0.99;  // fraction; >= 0.999 adds one spare replica (N+1)
 };
 

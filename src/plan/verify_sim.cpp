@@ -163,6 +163,12 @@ Result<SimCheck> check(const catalog::Catalog& cat, const sim::Trace* trace, con
   if (spec.slo.tpot_p95_ms && c.tpot_p95_ms > *spec.slo.tpot_p95_ms)
     misses.push_back(
         fmt::format("TPOT p95 {} ms > {} ms", num(c.tpot_p95_ms), num(*spec.slo.tpot_p95_ms)));
+  if (spec.slo.ttft_p99_ms && c.ttft_p99_ms > *spec.slo.ttft_p99_ms)
+    misses.push_back(
+        fmt::format("TTFT p99 {} ms > {} ms", num(c.ttft_p99_ms), num(*spec.slo.ttft_p99_ms)));
+  if (spec.slo.tpot_p99_ms && c.tpot_p99_ms > *spec.slo.tpot_p99_ms)
+    misses.push_back(
+        fmt::format("TPOT p99 {} ms > {} ms", num(c.tpot_p99_ms), num(*spec.slo.tpot_p99_ms)));
   if (c.dropped > 0) {
     std::map<std::string, long long> by_reason;
     for (const sim::SimResult& r : runs)

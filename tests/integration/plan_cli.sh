@@ -83,7 +83,34 @@ grep -q '^break-even: ' <<<"$text" || fail "text: no break-even line"
 n="$("$LLMCTL" plan "$EXAMPLES/chat-8b-l4-l40s.yaml" --format json --top 1 | grep -c '"rank": ' || true)"
 [[ "$n" == 1 ]] || fail "--top 1 gave $n options"
 
-# 5. Spec errors: exit 2, file:line:column, the field, what was expected.
+# 5. A p99 target: in the SLO line, said in the assumptions, and held by the simulation: the
+#    cheapest L40S option meets the p95s but not a 500 ms p99 with its analytic fleet, so it is
+#    sized up, and every option shown as checked meets the p99.
+sed -e 's/^  ttft_p95_ms: 800/  ttft_p95_ms: 400/' \
+  -e 's/^  availability: 0.999/  ttft_p99_ms: 500\n  availability: 0.999/' \
+  "$EXAMPLES/chat-8b-l4-l40s.yaml" >"$work/p99.yaml"
+grep -q '^  ttft_p99_ms: 500' "$work/p99.yaml" || fail "p99: the example's slo lines changed"
+text="$("$LLMCTL" plan "$work/p99.yaml" || true)"
+grep -q '^SLO: p95 TTFT 400 ms, p95 TPOT 60 ms, p99 TTFT 500 ms' <<<"$text" ||
+  fail "p99: SLO line: $(grep '^SLO' <<<"$text")"
+grep -q 'p99 SLOs: the analytic sizing works on p95s' <<<"$text" || fail "p99: no assumption line"
+"$LLMCTL" plan "$work/p99.yaml" --format json >"$work/p99.json" || true
+python3 - "$work/p99.json" <<'PY' || fail "p99: JSON"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+assert d["spec"]["slo"]["ttft_p99_ms"] == 500, d["spec"]["slo"]
+checked = [o for o in d["options"] if o["kind"] == "self-hosted" and o.get("simulated")]
+assert checked, "no option checked by simulation"
+for o in checked:
+    assert o["simulated"]["ttft_p99_ms"] <= 500, (o["id"], o["simulated"])
+grown = [o for o in checked if o["self_hosted"]["sized_up"]]
+assert grown, "no option sized up on the p99"
+for o in grown:
+    assert all(re.search(r"TTFT p99 [0-9.]+ ms > 500 ms", m) for m in o["self_hosted"]["sized_up"]), o["self_hosted"]["sized_up"]
+    assert o["self_hosted"]["replica_capacity_qps"] < o["self_hosted"]["analytic_capacity_qps"], o["self_hosted"]
+PY
+
+# 6. Spec errors: exit 2, file:line:column, the field, what was expected.
 expect_error() {  # name, spec text, expected stderr fragment...
   local name="$1" body="$2"
   shift 2
@@ -104,6 +131,8 @@ expect_error unknown_gpu $'model: llama-3.1-8b\ntraffic: {peak_qps: 3, input_tok
   "unknown_gpu.yaml:4:20: constraints.gpus[1]: unknown GPU 'h999'; expected one of a10g"
 expect_error unknown_model $'model: llama-9\ntraffic: {peak_qps: 3, input_tokens: 100, output_tokens: 10}\n' \
   "unknown_model.yaml:1:8: model: unknown model 'llama-9'"
+expect_error p99_below_p95 $'model: llama-3.1-8b\ntraffic: {peak_qps: 3, input_tokens: 100, output_tokens: 10}\nslo:\n  ttft_p95_ms: 900\n  ttft_p99_ms: 400\n' \
+  "p99_below_p95.yaml:5:16: slo.ttft_p99_ms: expected at least ttft_p95_ms (900 ms)"
 expect_error missing_trace $'tier: strong\ntraffic:\n  trace: {file: no/such.csv}\n' \
   "missing_trace.yaml:3:17: traffic.trace.file: cannot read"
 rc=0

@@ -54,6 +54,8 @@ constexpr std::string_view kPlanSpecSchema = R"json({
       "properties": {
         "ttft_p95_ms": {"type": "number", "exclusiveMinimum": 0, "description": "p95 time to first token"},
         "tpot_p95_ms": {"type": "number", "exclusiveMinimum": 0, "description": "p95 time per output token"},
+        "ttft_p99_ms": {"type": "number", "exclusiveMinimum": 0, "description": "p99 time to first token (at least ttft_p95_ms); held by the plan's simulation of its top options"},
+        "tpot_p99_ms": {"type": "number", "exclusiveMinimum": 0, "description": "p99 time per output token (at least tpot_p95_ms); held by the plan's simulation of its top options"},
         "availability": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "description": "a fraction such as 0.999; >= 0.999 adds a spare replica"}
       }
     },

@@ -167,6 +167,21 @@ TEST(plan_spec, AvailabilityMustBeAFraction) {
       << msg;
 }
 
+// p99 targets beside the p95s; a p99 below its p95 is refused at the p99's line, naming both.
+TEST(plan_spec, P99TargetsAreReadAndNeverBelowTheirP95) {
+  auto spec = parse_spec(edit("  availability: 0.999",
+                              "  ttft_p99_ms: 2000\n  tpot_p99_ms: 90\n"
+                              "  availability: 0.999"),
+                         "spec.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->slo.ttft_p99_ms, 2000);
+  EXPECT_EQ(spec->slo.tpot_p99_ms, 90);
+  EXPECT_FALSE(parse_spec(kValid, "spec.yaml")->slo.ttft_p99_ms.has_value());
+  EXPECT_EQ(error_of(edit("  availability: 0.999", "  tpot_p99_ms: 50\n  availability: 0.999")),
+            "spec.yaml:12:16: slo.tpot_p99_ms: expected at least tpot_p95_ms (60 ms): a p99 is "
+            "never below its p95, found 50");
+}
+
 TEST(plan_spec, MaxTpMustBeAPowerOfTwo) {
   std::string msg = error_of(edit("max_tp: 4", "max_tp: 3"));
   EXPECT_NE(msg.find("constraints.max_tp: expected a power of two"), std::string::npos) << msg;

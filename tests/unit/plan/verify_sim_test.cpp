@@ -101,6 +101,13 @@ TEST(plan_verify_sim, MissesTheSloItIsGivenWithTheNumbers) {
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_FALSE(c->meets_slo);
   EXPECT_EQ(c->miss.rfind("TTFT p95 ", 0), 0u) << c->miss;
+  // A p99 target is held too (the analytic sizing has none): missed here with the p95s met.
+  Spec tail = chat_spec();
+  tail.slo.ttft_p99_ms = o.simulated->ttft_p99_ms * 0.5;
+  auto t = simulation_verifier(cat())(o, tail);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_FALSE(t->meets_slo);
+  EXPECT_EQ(t->miss.rfind("TTFT p99 ", 0), 0u) << t->miss;
   // Deterministic: the same option and spec give the same numbers.
   auto again = simulation_verifier(cat())(o, tight);
   EXPECT_EQ(again->ttft_p95_ms, c->ttft_p95_ms);
