@@ -188,6 +188,22 @@ std::optional<double> find_ms(const std::string& text, const std::string& label)
   return v;
 }
 
+// A tail target ("p99 ttft under 2 s", "ttft p99 of 2 s"), cut out of `text` so that the plain
+// label then finds only the p95 one ("p95 ttft under 1 s", or unqualified): a p99 read as a p95
+// would size the fleet for a target the user did not set.
+std::optional<double> take_p99_ms(std::string& text, const std::string& label) {
+  const std::regex re(
+      "(?:p99[\\s-]*" + label + "|" + label +
+          R"([\s-]*\(?p99\)?)[^0-9]{0,24}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec(?:onds?)?)\b)",
+      std::regex::icase);
+  std::smatch m;
+  if (!std::regex_search(text, m, re)) return std::nullopt;
+  double v = std::stod(m[1].str());
+  if (!starts_with(to_lower(m[2].str()), "m")) v *= 1000;
+  text.erase(static_cast<std::size_t>(m.position(0)), static_cast<std::size_t>(m.length(0)));
+  return v;
+}
+
 std::optional<double> find_tokens(const std::string& text, const std::string& which) {
   // "2000 input tokens", "prompts of 3k tokens" (input), "300 output tokens", "answers of 200
   // tokens"
@@ -330,7 +346,7 @@ Result<std::string> parse_slot(const std::string& slot, std::string_view raw,
     return Error{fmt::format("{}: expected a number of tokens (mean per request), found \"{}\"",
                              slot, text)};
   }
-  if (slot == "ttft_ms" || slot == "tpot_ms") {
+  if (slot == "ttft_ms" || slot == "tpot_ms" || slot == "ttft_p99_ms" || slot == "tpot_p99_ms") {
     static const std::regex ms(R"(^(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|secs|seconds?)?$)",
                                std::regex::icase);
     std::smatch m;
@@ -472,8 +488,11 @@ Recognition recognize(std::string_view request, const catalog::Catalog& cat,
   if (auto v = find_tokens(text, "input")) r.slots["input_tokens"] = number_text(*v);
   if (auto v = find_tokens(text, "prompt")) r.slots["input_tokens"] = number_text(*v);
   if (auto v = find_tokens(text, "output")) r.slots["output_tokens"] = number_text(*v);
-  if (auto v = find_ms(text, "ttft")) r.slots["ttft_ms"] = number_text(*v);
-  if (auto v = find_ms(text, "tpot")) r.slots["tpot_ms"] = number_text(*v);
+  std::string p95_text = text;
+  if (auto v = take_p99_ms(p95_text, "ttft")) r.slots["ttft_p99_ms"] = number_text(*v);
+  if (auto v = take_p99_ms(p95_text, "tpot")) r.slots["tpot_p99_ms"] = number_text(*v);
+  if (auto v = find_ms(p95_text, "ttft")) r.slots["ttft_ms"] = number_text(*v);
+  if (auto v = find_ms(p95_text, "tpot")) r.slots["tpot_ms"] = number_text(*v);
   bool monthly = false;
   if (auto v = find_money(text, &monthly)) {
     // "we spend $40k a month" is spend; "a budget of $20k" or "under $20k" is a budget.

@@ -28,7 +28,8 @@ struct ScriptScore {
 };
 
 // Values a request states, by slot name (ask/scripts.h lists the slots): "model", "gpu", "qps",
-// "target_qps", "app", "input_tokens", "output_tokens", "ttft_ms", "tpot_ms", "budget",
+// "target_qps", "app", "input_tokens", "output_tokens", "ttft_ms", "tpot_ms" (p95s),
+// "ttft_p99_ms", "tpot_p99_ms", "budget",
 // "target", "current_model", "spend", "prometheus", "path".
 using Slots = std::map<std::string, std::string>;
 

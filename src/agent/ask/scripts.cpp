@@ -192,6 +192,8 @@ json::object build_spec(const std::string& name, const Slots& s, const Lengths& 
   json::object slo;
   if (s.count("ttft_ms")) slo["ttft_p95_ms"] = std::stod(s.at("ttft_ms"));
   if (s.count("tpot_ms")) slo["tpot_p95_ms"] = std::stod(s.at("tpot_ms"));
+  if (s.count("ttft_p99_ms")) slo["ttft_p99_ms"] = std::stod(s.at("ttft_p99_ms"));
+  if (s.count("tpot_p99_ms")) slo["tpot_p99_ms"] = std::stod(s.at("tpot_p99_ms"));
   if (!slo.empty()) spec["slo"] = std::move(slo);
   if (s.count("budget")) spec["budget"] = json::object{{"monthly_usd", std::stod(s.at("budget"))}};
   if (s.count("gpu")) spec["constraints"] = json::object{{"gpus", json::array{s.at("gpu")}}};
@@ -848,6 +850,8 @@ const std::vector<SlotSpec>& slot_specs() {
       {"gpu", "--gpu", "Which GPU type must it run on? (empty: any)", "h100-sxm"},
       {"ttft_ms", "--ttft-ms", "p95 time-to-first-token SLO in ms? (empty: none)", "1000"},
       {"tpot_ms", "--tpot-ms", "p95 time-per-output-token SLO in ms? (empty: none)", "50"},
+      {"ttft_p99_ms", "--ttft-p99-ms", "p99 time-to-first-token SLO in ms? (empty: none)", "2000"},
+      {"tpot_p99_ms", "--tpot-p99-ms", "p99 time-per-output-token SLO in ms? (empty: none)", "80"},
       {"budget", "--budget", "Monthly budget in USD? (empty: none)", "20000"},
       {"target", "--target", "Deployment target? (k8s, kserve, helm-production-stack, ...)", "k8s"},
       {"spend", "--spend", "What do you spend per month today, in USD?", "40000"},
@@ -880,7 +884,7 @@ const std::vector<ScriptSpec>& scripts() {
         "put our chat model in production on L40S"},
        {"plan", "deploy", "simulate"},
        {"model", "qps", "app", "input_tokens", "output_tokens", "gpu", "ttft_ms", "tpot_ms",
-        "budget", "target"}},
+        "ttft_p99_ms", "tpot_p99_ms", "budget", "target"}},
       {"optimize-costs",
        "Optimize our AI costs",
        "Price what the current model costs at your traffic, find the cheapest option of the same "
@@ -901,12 +905,13 @@ const std::vector<ScriptSpec>& scripts() {
        {"prometheus", "db", "rules", "path"}},
       {"scale",
        "Scale our GPU infrastructure",
-       "Size the fleet for the new traffic (GPUs, replicas, cost) against today's, and check it "
-       "under load once `llmctl simulate` is available.",
+       "Size the fleet for the new traffic (GPUs, replicas, cost) against today's; the plan "
+       "simulates its options under the new peak and sizes them up where they miss the SLOs.",
        {"scale our llama-3.1-70b chat from 20 to 100 req/s",
         "how many GPUs do we need for 50 req/s", "we expect 3x traffic at peak season"},
        {"plan", "simulate"},
-       {"model", "qps", "target_qps", "app", "input_tokens", "output_tokens", "gpu", "ttft_ms"}},
+       {"model", "qps", "target_qps", "app", "input_tokens", "output_tokens", "gpu", "ttft_ms",
+        "ttft_p99_ms"}},
   };
   return list;
 }

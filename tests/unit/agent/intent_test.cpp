@@ -54,6 +54,21 @@ TEST(IntentTest, TheIssuesExampleStatesEverythingButWhich70B) {
   EXPECT_GE(r.ambiguous["model"].size(), 2u);  // several 70B-class models: asked, not guessed
 }
 
+// A p99 target is its own slot, never read as the p95 one (which would size the fleet for a
+// target nobody set); both in one request each go where they belong.
+TEST(IntentTest, AP99TargetIsNotTakenForTheP95) {
+  Recognition r = rec("scale llama-3.1-70b chat to 20 req/s with p99 TTFT under 2 s");
+  EXPECT_EQ(r.slots["ttft_p99_ms"], "2000");
+  EXPECT_FALSE(r.slots.count("ttft_ms"));
+  Recognition both =
+      rec("deploy llama-3.1-8b at 5 req/s, p95 TTFT under 800 ms, TTFT p99 of 1.5 s and tpot (p99) "
+          "below 90 ms");
+  EXPECT_EQ(both.slots["ttft_ms"], "800");
+  EXPECT_EQ(both.slots["ttft_p99_ms"], "1500");
+  EXPECT_EQ(both.slots["tpot_p99_ms"], "90");
+  EXPECT_FALSE(both.slots.count("tpot_ms"));
+}
+
 TEST(IntentTest, ValuesInTheWordsPeopleUse) {
   Recognition r =
       rec("serve llama-3.1-8b at 1200 requests per minute with p95 TTFT under 500 ms, 2000 input "
