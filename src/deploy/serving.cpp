@@ -372,6 +372,7 @@ Result<Serving> from_plan(const catalog::Catalog& catalog, const plan::Plan& p,
       s.origin = fmt::format("{}, option {}", spec_path, chosen->id);
       s.bundle_path = bundle_path;
       s.ttft_slo_ms = p.spec.slo.ttft_p95_ms;
+      s.ttft_p99_slo_ms = p.spec.slo.ttft_p99_ms;
       s.budget_monthly_usd = p.spec.budget_monthly_usd;
       s.monthly_usd = chosen->monthly_usd;
       auto m = managed_option(*chosen, settings, s.name, s.notes);
@@ -416,6 +417,8 @@ Result<Serving> from_plan(const catalog::Catalog& catalog, const plan::Plan& p,
   s.cacheable_input_share = t.cacheable_input_share;
   s.ttft_slo_ms = spec.slo.ttft_p95_ms;
   s.tpot_slo_ms = spec.slo.tpot_p95_ms;
+  s.ttft_p99_slo_ms = spec.slo.ttft_p99_ms;
+  s.tpot_p99_slo_ms = spec.slo.tpot_p99_ms;
   s.availability = spec.slo.availability;
   s.budget_monthly_usd = spec.budget_monthly_usd;
   s.ttft_p95_ms = o.p95_at_peak.ttft_ms;

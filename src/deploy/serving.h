@@ -110,6 +110,9 @@ struct Serving {
   double cacheable_input_share = 0;
   std::optional<double> ttft_slo_ms;
   std::optional<double> tpot_slo_ms;
+  // The spec's p99 targets (plan::Slo): burn-rate alerts of their own, with a 1% budget.
+  std::optional<double> ttft_p99_slo_ms;
+  std::optional<double> tpot_p99_slo_ms;
   double availability = 0.99;
   double ttft_p95_ms = 0;  // the plan's estimate at peak
   double tpot_p95_ms = 0;

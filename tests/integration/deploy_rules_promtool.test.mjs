@@ -49,9 +49,9 @@ const gauge = (v, minutes = 200) => `${v}x${minutes}`;
 function cases(alert, rules, evalMin) {
   const e = alert.expr;
   const name = alert.alert;
-  const burn = name.match(/^Serving(Availability|TTFT|TPOT)BurnRate(Fast|Medium|Slow)$/);
+  const burn = name.match(/^Serving(Availability|TTFT|TPOT|TTFTP99|TPOTP99)BurnRate(Fast|Medium|Slow)$/);
   if (burn) {
-    const slo = { Availability: 'availability', TTFT: 'ttft', TPOT: 'tpot' }[burn[1]];
+    const slo = { Availability: 'availability', TTFT: 'ttft', TPOT: 'tpot', TTFTP99: 'ttft_p99', TPOTP99: 'tpot_p99' }[burn[1]];
     const rec = rules.find((r) => r.record === 'llmctl:slo_errors:ratio_rate5m' && r.labels.slo === slo);
     const t = threshold(e);
     const make = (share) => {
@@ -63,7 +63,7 @@ function cases(alert, rules, evalMin) {
           { series: series('llmctl_gateway_requests_total', { ...l, code: '502', endpoint: 'chat' }), values: counter(Math.round(share * 10000)) },
         ];
       }
-      const hist = slo === 'ttft' ? 'llmctl_gateway_time_to_first_token_seconds' : 'llmctl_gateway_time_per_output_token_seconds';
+      const hist = slo.startsWith('ttft') ? 'llmctl_gateway_time_to_first_token_seconds' : 'llmctl_gateway_time_per_output_token_seconds';
       const l = selector(rec.expr, hist + '_count');
       const le = rec.expr.match(/le=~?"([0-9.]+)/)[1];
       return [
@@ -225,8 +225,17 @@ function runPromtool(dir, files) {
   return spawnSync('promtool', ['test', 'rules', ...files], { cwd: dir, encoding: 'utf8' });
 }
 
+// The chat example with p99 targets beside its p95s: their burn-rate alerts (a 1% budget).
+const p99Dir = mkdtempSync(join(tmpdir(), 'llmctl-p99-spec-'));
+const p99Spec = join(p99Dir, 'chat-p99.yaml');
+const chatText = readFileSync(`${src}/examples/chat-8b-l4-l40s.yaml`, 'utf8');
+assert.ok(/^  availability: 0\.999/m.test(chatText), 'the chat example has no availability line');
+writeFileSync(p99Spec, chatText.replace(/^  availability: 0\.999/m, '  ttft_p99_ms: 1500\n  tpot_p99_ms: 90\n  availability: 0.999'));
+process.on('exit', () => rmSync(p99Dir, { recursive: true, force: true }));
+
 const bundles = [
   ['chat-8b (vLLM, hosted fallback)', ['deploy', `${src}/examples/chat-8b-l4-l40s.yaml`]],
+  ['chat-8b with p99 targets', ['deploy', p99Spec]],
   ['rag-70b (vLLM, TP 2, SLOs)', ['deploy', `${src}/examples/rag-70b-h100-h200.yaml`]],
   ['SGLang, explicit', ['deploy', '--model', 'llama-3.1-8b', '--gpu', 'l40s', '--engine', 'sglang',
     '--replicas', '2', '--ttft-slo-ms', '800', '--tpot-slo-ms', '60']],

@@ -248,6 +248,34 @@ TEST_P(Examples, AlertsUseCurrentMetricsAndSoundPromQL) {
   EXPECT_GT(alerts, 15);
 }
 
+// The spec's p99 targets get burn-rate alerts of their own: the same gateway histograms against
+// the p99, a 1% budget (the fast alert at 14.4 x 1%), recorded under their own slo label, and a
+// runbook section each.
+TEST_P(Examples, P99TargetsBurnTheirOwnBudget) {
+  Serving s = serving_for(GetParam(), with_eval());
+  s.ttft_p99_slo_ms = 1500;
+  s.tpot_p99_slo_ms = 90;
+  auto b = generate(cat(), s, Target::kKubernetes);
+  ASSERT_TRUE(b.ok());
+  const std::string& rules = file(*b, "monitoring/rules.yaml").content;
+  const std::string& runbook = file(*b, "RUNBOOK.md").content;
+  for (const char* key : {"ttft_p99", "tpot_p99"})
+    EXPECT_NE(rules.find(std::string("slo: ") + key), std::string::npos) << key;
+  for (const char* title : {"TTFTP99", "TPOTP99"})
+    for (const char* w : {"Fast", "Medium", "Slow"}) {
+      const std::string name = std::string("Serving") + title + "BurnRate" + w;
+      EXPECT_NE(rules.find("alert: " + name + "\n"), std::string::npos) << name;
+      EXPECT_NE(runbook.find("## " + name + "\n"), std::string::npos) << name;
+    }
+  EXPECT_NE(rules.find("slo=\"ttft_p99\"} > 0.144"), std::string::npos);
+  EXPECT_NE(rules.find("TTFT p99 error budget burning at 14.4x"), std::string::npos);
+  // Without them, none.
+  Serving plain = serving_for(GetParam(), with_eval());
+  auto p = generate(cat(), plain, Target::kKubernetes);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(file(*p, "monitoring/rules.yaml").content.find("p99"), std::string::npos);
+}
+
 TEST_P(Examples, WorkflowIsPinnedLeastPrivilegeAndGated) {
   Serving s = serving_for(GetParam(), with_eval());
   auto b = generate(cat(), s, Target::kKubernetes);
