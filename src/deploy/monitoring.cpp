@@ -40,13 +40,11 @@ std::string threshold(double v) { return format_number(std::round(v * 1e6) / 1e6
 struct Sli {
   std::string key;    // availability | ttft | tpot | ttft_p99 | tpot_p99
   std::string title;  // Availability | TTFT | TPOT | TTFTP99 | TPOTP99 (alert names)
+  std::string words;  // the title in prose: Availability | TTFT | TPOT | TTFT p99 | TPOT p99
   double budget = 0;  // allowed bad-event fraction
   std::string objective;
   std::string bad_events;
   std::function<std::string(const std::string&)> ratio;  // window -> bad/all expression
-  std::string words;  // the title in prose ("TTFT p99"); empty: the title itself
-
-  const std::string& in_words() const { return words.empty() ? title : words; }
 };
 
 std::string ratio_of_slow(const Serving& s, const std::string& hist, double bound,
@@ -62,63 +60,45 @@ std::vector<Sli> slis(const Serving& s) {
   std::vector<Sli> out;
   const std::string g = gateway_selector(s);
   out.push_back(
-      Sli{"availability", "Availability", 1 - s.availability,
+      Sli{"availability", "Availability", "Availability", 1 - s.availability,
           fmt::format("{}% of requests answered without a 5xx", plan::num(s.availability * 100, 5)),
-          "5xx responses from the gateway",
-          [g](const std::string& w) {
+          "5xx responses from the gateway", [g](const std::string& w) {
             return fmt::format(
                 "sum(rate(llmctl_gateway_requests_total{{{0},code=~\"5..\"}}[{1}])) / "
                 "clamp_min(sum(rate(llmctl_gateway_requests_total{{{0}}}[{1}])), 1e-9)",
                 g, w);
-          },
-          ""});
-  if (s.ttft_slo_ms) {
-    double b = nearest_bound(gateway_ttft_bounds(), *s.ttft_slo_ms / 1000);
-    out.push_back(Sli{"ttft", "TTFT", 0.05,
-                      fmt::format("p95 time to first token <= {} ms", plan::num(*s.ttft_slo_ms)),
-                      fmt::format("streams whose first token took more than {} s (the gateway's "
-                                  "histogram bound nearest the SLO)",
-                                  format_number(b)),
-                      [&s, b](const std::string& w) {
-                        return ratio_of_slow(s, std::string(gm::kTimeToFirstTokenSeconds), b, w);
-                      },
-                      ""});
-  }
-  if (s.tpot_slo_ms) {
-    double b = nearest_bound(gateway_tpot_bounds(), *s.tpot_slo_ms / 1000);
-    out.push_back(
-        Sli{"tpot", "TPOT", 0.05,
-            fmt::format("p95 time per output token <= {} ms", plan::num(*s.tpot_slo_ms)),
-            fmt::format("streams whose time per output token exceeded {} s (the gateway's "
-                        "histogram bound nearest the SLO)",
-                        format_number(b)),
-            [&s, b](const std::string& w) {
-              return ratio_of_slow(s, std::string(gm::kTimePerOutputTokenSeconds), b, w);
-            },
-            ""});
-  }
-  // The tails: the same histograms against the p99 targets, with a 1% budget.
+          }});
+  // Latency: the share of streams slower than the target, from the gateway's histograms at the
+  // bound nearest it; a p95 target allows 5% of streams over it, a p99 target 1%.
   const struct {
     const std::optional<double>& slo_ms;
-    const char *key, *title, *words, *what, *bad;
-    std::vector<double> bounds;
+    const char *key, *title, *words, *quantile;
+    double budget;
+    const char *what, *bad;
+    const std::vector<double>& bounds;
     std::string_view histogram;
-  } tails[] = {{s.ttft_p99_slo_ms, "ttft_p99", "TTFTP99", "TTFT p99", "time to first token",
-                "streams whose first token took more than", gateway_ttft_bounds(),
-                gm::kTimeToFirstTokenSeconds},
-               {s.tpot_p99_slo_ms, "tpot_p99", "TPOTP99", "TPOT p99", "time per output token",
-                "streams whose time per output token exceeded", gateway_tpot_bounds(),
-                gm::kTimePerOutputTokenSeconds}};
-  for (const auto& t : tails) {
-    if (!t.slo_ms) continue;
-    const double b = nearest_bound(t.bounds, *t.slo_ms / 1000);
-    const std::string histogram(t.histogram);
-    out.push_back(
-        Sli{t.key, t.title, 0.01, fmt::format("p99 {} <= {} ms", t.what, plan::num(*t.slo_ms)),
-            fmt::format("{} {} s (the gateway's histogram bound nearest the SLO)", t.bad,
-                        format_number(b)),
-            [&s, b, histogram](const std::string& w) { return ratio_of_slow(s, histogram, b, w); },
-            t.words});
+  } latency[] = {{s.ttft_slo_ms, "ttft", "TTFT", "TTFT", "p95", 0.05, "time to first token",
+                  "streams whose first token took more than", gateway_ttft_bounds(),
+                  gm::kTimeToFirstTokenSeconds},
+                 {s.tpot_slo_ms, "tpot", "TPOT", "TPOT", "p95", 0.05, "time per output token",
+                  "streams whose time per output token exceeded", gateway_tpot_bounds(),
+                  gm::kTimePerOutputTokenSeconds},
+                 {s.ttft_p99_slo_ms, "ttft_p99", "TTFTP99", "TTFT p99", "p99", 0.01,
+                  "time to first token", "streams whose first token took more than",
+                  gateway_ttft_bounds(), gm::kTimeToFirstTokenSeconds},
+                 {s.tpot_p99_slo_ms, "tpot_p99", "TPOTP99", "TPOT p99", "p99", 0.01,
+                  "time per output token", "streams whose time per output token exceeded",
+                  gateway_tpot_bounds(), gm::kTimePerOutputTokenSeconds}};
+  for (const auto& l : latency) {
+    if (!l.slo_ms) continue;
+    const double b = nearest_bound(l.bounds, *l.slo_ms / 1000);
+    const std::string histogram(l.histogram);
+    out.push_back(Sli{
+        l.key, l.title, l.words, l.budget,
+        fmt::format("{} {} <= {} ms", l.quantile, l.what, plan::num(*l.slo_ms)),
+        fmt::format("{} {} s (the gateway's histogram bound nearest the SLO)", l.bad,
+                    format_number(b)),
+        [&s, b, histogram](const std::string& w) { return ratio_of_slow(s, histogram, b, w); }});
   }
   return out;
 }
@@ -151,8 +131,8 @@ RuleSet rules(const Serving& s, const Sizing& z) {
       a.expr = fmt::format("{} > {} and {} > {}", slo_series(s, sli.key, bw.long_w), threshold(t),
                            slo_series(s, sli.key, bw.short_w), threshold(t));
       a.for_ = bw.for_;
-      a.summary = fmt::format("{}: {} error budget burning at {}x", s.name, sli.in_words(),
-                              plan::num(bw.burn));
+      a.summary =
+          fmt::format("{}: {} error budget burning at {}x", s.name, sli.words, plan::num(bw.burn));
       a.description = fmt::format(
           "Bad events ({}) exceed {}x the budget of the SLO \"{}\" over {} and {}: {} of the "
           "30-day "

@@ -38,10 +38,7 @@ json::object self_hosted(const Option& o) {
                       {"gpu_usd_per_hour", round_to(o.gpu_usd_per_hour, 4)},
                       {"gpu_price_provider", o.gpu_provider},
                       {"replica_capacity_qps", round_to(o.capacity.qps, 4)},
-                      // The analytic capacity before the simulation sized the option up (the
-                      // same as replica_capacity_qps when it did not), and each miss.
-                      {"analytic_capacity_qps",
-                       round_to(o.sized_up.empty() ? o.capacity.qps : o.analytic_capacity_qps, 4)},
+                      {"analytic_capacity_qps", round_to(o.analytic_capacity_qps, 4)},
                       {"sized_up", strings(o.sized_up)},
                       {"saturated_qps", round_to(o.capacity.saturated_qps, 4)},
                       {"replicas", json::object{{"peak", o.replicas.peak},

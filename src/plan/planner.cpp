@@ -442,6 +442,7 @@ struct Planner {
     o.gpu_provider = price.provider;
     o.gpu_usd_per_hour = price.usd_per_hour;
     o.capacity = std::move(cap);
+    o.analytic_capacity_qps = o.capacity.qps;
     size_fleet(o, d);
     sized.push_back(o);
     if (price.found && spec.constraints.self_hosting) costed.push_back(std::move(o));
@@ -728,7 +729,6 @@ struct Planner {
         // optimistic for this traffic), up to options.max_size_ups times, then rejects it; either
         // way the ranking is redone, and a sized-up option is simulated again before it is shown.
         if (o.sized_up.size() < static_cast<size_t>(std::max(0, options.max_size_ups))) {
-          if (o.sized_up.empty()) o.analytic_capacity_qps = o.capacity.qps;
           o.sized_up.push_back(fmt::format("{} replica{} ({})", o.replicas.peak,
                                            o.replicas.peak == 1 ? "" : "s", o.simulated->miss));
           // What one replica may carry so that the peak needs one more of them (a hair over

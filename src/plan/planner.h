@@ -105,8 +105,8 @@ struct Option {
   std::string bottleneck;             // perf's, or "price" for APIs
   std::optional<SimCheck> simulated;  // self-hosted options PlanOptions::verifier checked
   // Self-hosted: the simulated misses that sized this option up, oldest first, each at one
-  // replica fewer at the peak than the next (docs/PLAN.md 5a), and the per-replica capacity the
-  // analytic model gave before them. Empty: sized by the analytic model alone.
+  // replica fewer at the peak than the next (docs/PLAN.md 5a; empty: sized by the analytic model
+  // alone), and the per-replica capacity the analytic model gave (capacity.qps before them).
   std::vector<std::string> sized_up;
   double analytic_capacity_qps = 0;
   std::vector<std::string> because;  // reasons, each with its numbers

@@ -22,13 +22,13 @@ namespace {
 // Enough requests that a p99 rests on dozens of samples, few enough that a plan checks three
 // options in well under a second: three minutes of the peak, within these bounds.
 constexpr long long kMinRequests = 2000;
+constexpr long long kMaxRequests = 30000;
+constexpr double kPeakSeconds = 180;
 // Runs of the peak, seeds 1, 2, 3: one run's p95 moves with its seed by several percent (Llama
 // 70B chat at 20 req/s on 3 x MI300X: p95 TTFT 881-1038 ms over six seeds, against a 1 s SLO),
 // enough for one seed to flip a verdict near the SLO. The median run decides; every run's p95 is
 // reported, so a thin margin shows. A trace replays the same arrivals each time: one run.
 constexpr int kRuns = 3;
-constexpr long long kMaxRequests = 30000;
-constexpr double kPeakSeconds = 180;
 // The autoscaling step: ten minutes of the peak, from the average fleet.
 constexpr double kStepSeconds = 600;
 

@@ -176,31 +176,35 @@ std::optional<double> find_money(const std::string& text, bool* monthly = nullpt
   return number_with_suffix(digits, m[2].matched ? m[2].str() : "");
 }
 
-std::optional<double> find_ms(const std::string& text, const std::string& label) {
-  // "ttft under 500 ms", "p95 ttft of 1.5 s", "ttft <= 800ms"
+// The first `label` followed, within a few words, by a duration ("ttft under 500 ms", "p95 ttft
+// of 1.5 s", "ttft <= 800ms"): the match, its number (group 1) and unit (group 2).
+std::optional<std::smatch> find_duration(const std::string& text, const std::string& label) {
   const std::regex re(
       label + R"([^0-9]{0,24}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec(?:onds?)?)\b)",
       std::regex::icase);
   std::smatch m;
   if (!std::regex_search(text, m, re)) return std::nullopt;
-  double v = std::stod(m[1].str());
-  if (!starts_with(to_lower(m[2].str()), "m")) v *= 1000;
-  return v;
+  return m;
+}
+double milliseconds_of(const std::smatch& m) {
+  const double v = std::stod(m[1].str());
+  return starts_with(to_lower(m[2].str()), "m") ? v : v * 1000;
+}
+
+std::optional<double> find_ms(const std::string& text, const std::string& label) {
+  auto m = find_duration(text, label);
+  if (!m) return std::nullopt;
+  return milliseconds_of(*m);
 }
 
 // A tail target ("p99 ttft under 2 s", "ttft p99 of 2 s"), cut out of `text` so that the plain
 // label then finds only the p95 one ("p95 ttft under 1 s", or unqualified): a p99 read as a p95
 // would size the fleet for a target the user did not set.
 std::optional<double> take_p99_ms(std::string& text, const std::string& label) {
-  const std::regex re(
-      "(?:p99[\\s-]*" + label + "|" + label +
-          R"([\s-]*\(?p99\)?)[^0-9]{0,24}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec(?:onds?)?)\b)",
-      std::regex::icase);
-  std::smatch m;
-  if (!std::regex_search(text, m, re)) return std::nullopt;
-  double v = std::stod(m[1].str());
-  if (!starts_with(to_lower(m[2].str()), "m")) v *= 1000;
-  text.erase(static_cast<std::size_t>(m.position(0)), static_cast<std::size_t>(m.length(0)));
+  auto m = find_duration(text, "(?:p99[\\s-]*" + label + "|" + label + R"([\s-]*\(?p99\)?))");
+  if (!m) return std::nullopt;
+  const double v = milliseconds_of(*m);
+  text.erase(static_cast<std::size_t>(m->position(0)), static_cast<std::size_t>(m->length(0)));
   return v;
 }
 

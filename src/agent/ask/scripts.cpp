@@ -287,20 +287,20 @@ void apply_and_watch(Answer& a, const json::object& bundle, const std::string& t
 // The p95 latency an answer's headline gives for a self-hosted option: the plan's simulation of
 // it when there is one (queueing included: the analytic p95 can be a third lower, and a sized-up
 // option was sized on the simulated one), else the analytic p95 at the peak.
-const json::object& peak_p95s(const json::object& self) {
+// The plan's simulation of an option (its `simulated` object), or null when it was not checked.
+const json::object* plan_simulation(const json::object& self) {
   const json::value* sim = self.if_contains("simulated");
-  if (sim && sim->is_object()) return sim->as_object();
-  return self.at("self_hosted").as_object().at("at_peak").as_object();
+  return sim && sim->is_object() ? &sim->as_object() : nullptr;
 }
-bool simulated(const json::object& self) {
-  const json::value* sim = self.if_contains("simulated");
-  return sim && sim->is_object();
+const json::object& peak_p95s(const json::object& self) {
+  if (const json::object* sim = plan_simulation(self)) return *sim;
+  return self.at("self_hosted").as_object().at("at_peak").as_object();
 }
 std::string headline_p95(const json::object& self, bool with_tpot) {
   const json::object& p95 = peak_p95s(self);
   std::string s = fmt::format("p95 TTFT {} ms", format_sig(at_num(p95, "ttft_p95_ms")));
   if (with_tpot) s += fmt::format(", TPOT {} ms", format_sig(at_num(p95, "tpot_p95_ms")));
-  return s + (simulated(self) ? " at peak, simulated" : " at peak");
+  return s + (plan_simulation(self) ? " at peak, simulated" : " at peak");
 }
 
 // The plan's best self-hosted option, simulated at the peak the plan sized it for: the same
@@ -316,8 +316,8 @@ void simulate_option(Answer& a, const Registry& tools, const ToolEnv& env, const
   const json::object& sh = self.at("self_hosted").as_object();
   const json::object& replicas = sh.at("replicas").as_object();
   const long long peak_replicas = static_cast<long long>(at_num(replicas, "peak"));
-  if (const json::value* checked = self.if_contains("simulated"); checked && checked->is_object()) {
-    const json::object& c = checked->as_object();
+  if (const json::object* checked = plan_simulation(self)) {
+    const json::object& c = *checked;
     a.numbers["simulated_ttft_p95_ms_at_peak"] = at_num(c, "ttft_p95_ms");
     a.numbers["simulated_tpot_p95_ms_at_peak"] = at_num(c, "tpot_p95_ms");
     a.numbers["simulated_slo_attainment"] = at_num(c, "slo_attainment");
@@ -448,7 +448,8 @@ Answer deploy_script(const Slots& s, const Registry& tools, const ToolEnv& env,
   const std::string kv = engine ? catalog::current_metric(*engine, "kv_usage") : "";
   a.watch.push_back(fmt::format(
       "p95 TTFT at peak is {} ms{}{}; the engine queue{} {}",
-      format_sig(at_num(peak_p95s(*self), "ttft_p95_ms")), simulated(*self) ? " (simulated)" : "",
+      format_sig(at_num(peak_p95s(*self), "ttft_p95_ms")),
+      plan_simulation(*self) ? " (simulated)" : "",
       s.count("ttft_ms") ? " against the " + s.at("ttft_ms") + " ms SLO" : "",
       queue.empty() ? "" : " (" + queue + ")",
       spec.contains("traffic") && spec.at("traffic").as_object().if_contains("autoscaling") &&
